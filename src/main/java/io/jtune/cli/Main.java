@@ -1,0 +1,44 @@
+package io.jtune.cli;
+
+import io.jtune.JtuneVersion;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code jtune} command: registers the subcommands and maps errors to exit codes. */
+@Command(
+        name = "jtune",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Fine-tune open LLMs (Llama, Qwen, Mistral) on the JVM, the LLaMA-Factory way.",
+        subcommands = {
+            VersionCommand.class,
+            EnvCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class Main implements Runnable {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(newCommandLine().execute(args));
+    }
+
+    /** Builds the command line with jtune's error handling: user errors print one line, no stack trace. */
+    public static CommandLine newCommandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler(new UserErrorHandler());
+        return cl;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"jtune " + JtuneVersion.get()};
+        }
+    }
+}
