@@ -1,0 +1,102 @@
+package io.jtune.quickstart;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Generates the quickstart's pretraining text: everyday English and Chinese prose about shops,
+ * parcels, orders, weather and daily life, composed from small sentence patterns and word lists
+ * written for jtune. It gives a tiny base model some language before fine-tuning, without copying
+ * any third-party text into the repository. Deterministic for a given seed.
+ */
+public final class CorpusGenerator {
+    private static final String[] NAMES_EN = {"Anna", "Ben", "Chloe", "David", "Emma", "Felix", "Grace", "Hugo", "Iris", "Jack", "Lena", "Marco"};
+    private static final String[] ITEMS_EN = {"a wool scarf", "a ceramic teapot", "a desk lamp", "running shoes", "a backpack", "a phone case",
+        "a coffee grinder", "a linen shirt", "a speaker", "a yoga mat", "a water bottle", "an umbrella", "a notebook", "a kettle"};
+    private static final String[] PLACES_EN = {"the market", "the post office", "the library", "the station", "the park", "the bakery", "the warehouse", "the shop"};
+    private static final String[] DAYS_EN = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
+    private static final String[] WEATHER_EN = {"sunny", "rainy", "windy", "cold", "warm", "cloudy", "foggy"};
+    private static final String[] FEELINGS_EN = {"happy", "tired", "surprised", "pleased", "worried", "calm", "curious"};
+    private static final String[][] PATTERNS_EN = {
+        {"On ", "$day", " ", "$name", " went to ", "$place", " to buy ", "$item", "."},
+        {"$name", " ordered ", "$item", " online and waited for the parcel."},
+        {"The parcel with ", "$item", " left ", "$place", " in the morning and arrived on ", "$day", "."},
+        {"It was ", "$weather", " on ", "$day", ", so ", "$name", " stayed near ", "$place", "."},
+        {"$name", " felt ", "$feeling", " when ", "$item", " finally arrived."},
+        {"The shop sells ", "$item", " and ", "$item", ", and it opens at ", "$hour", " o'clock."},
+        {"$name", " asked the seller whether ", "$item", " could be delivered before ", "$day", "."},
+        {"After a ", "$weather", " week, ", "$name", " and ", "$name", " met at ", "$place", "."},
+        {"A good shop answers questions quickly and explains its rules clearly."},
+        {"The delivery took ", "$number", " days because the roads near ", "$place", " were busy."},
+        {"$name", " wrote a short note to thank the shop for ", "$item", "."},
+        {"Every ", "$day", ", the warehouse packs hundreds of orders and sends them to ", "$place", "."},
+        {"When something goes wrong, a calm and clear answer helps everyone."},
+        {"$name", " kept the receipt for ", "$item", " in a drawer at home."},
+        {"The price of ", "$item", " was ", "$number", " dollars, and shipping was free."},
+    };
+    private static final String[] NAMES_ZH = {"小王", "小李", "张老师", "陈先生", "刘女士", "小美", "老周", "小林", "赵阿姨", "孙同学"};
+    private static final String[] ITEMS_ZH = {"羊毛围巾", "陶瓷茶壶", "台灯", "跑鞋", "双肩包", "手机壳", "咖啡研磨机", "亚麻衬衫", "蓝牙音箱", "保温杯", "雨伞", "笔记本"};
+    private static final String[] PLACES_ZH = {"超市", "邮局", "图书馆", "车站", "公园", "面包店", "仓库", "商店"};
+    private static final String[] DAYS_ZH = {"星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"};
+    private static final String[] WEATHER_ZH = {"晴朗", "下雨", "刮风", "寒冷", "温暖", "多云"};
+    private static final String[][] PATTERNS_ZH = {
+        {"$day", "，", "$name", "去", "$place", "买了", "$item", "。"},
+        {"$name", "在网上订了", "$item", "，一直在等快递。"},
+        {"装着", "$item", "的包裹早上从", "$place", "出发，", "$day", "送到了。"},
+        {"$day", "天气", "$weather", "，", "$name", "在", "$place", "附近散步。"},
+        {"这家店卖", "$item", "和", "$item", "，每天", "$hour", "点开门。"},
+        {"$name", "问卖家", "$item", "能不能在", "$day", "之前送到。"},
+        {"快递用了", "$number", "天，因为", "$place", "附近的路很堵。"},
+        {"好的商店回答问题很快，也会把规则讲清楚。"},
+        {"$name", "把", "$item", "的收据放在家里的抽屉里。"},
+        {"$item", "的价格是", "$number", "元，运费全免。"},
+        {"遇到问题时，冷静清楚的回答能帮助每一个人。"},
+    };
+
+    private final Random random;
+
+    public CorpusGenerator(long seed) {
+        this.random = new Random(seed);
+    }
+
+    /** {@code count} documents of 3 to 7 sentences, alternating English and Chinese. */
+    public List<String> documents(int count) {
+        List<String> docs = new ArrayList<>(count);
+        for (int d = 0; d < count; d++) {
+            boolean chinese = d % 2 == 1;
+            int sentences = 3 + random.nextInt(5);
+            StringBuilder sb = new StringBuilder();
+            for (int s = 0; s < sentences; s++) {
+                if (s > 0 && !chinese) sb.append(' ');
+                sb.append(chinese ? sentence(PATTERNS_ZH, true) : sentence(PATTERNS_EN, false));
+            }
+            docs.add(sb.toString());
+        }
+        return docs;
+    }
+
+    private String sentence(String[][] patterns, boolean chinese) {
+        StringBuilder sb = new StringBuilder();
+        for (String part : patterns[random.nextInt(patterns.length)]) sb.append(part.startsWith("$") ? fill(part, chinese) : part);
+        return sb.toString();
+    }
+
+    private String fill(String slot, boolean zh) {
+        return switch (slot) {
+            case "$name" -> pick(zh ? NAMES_ZH : NAMES_EN);
+            case "$item" -> pick(zh ? ITEMS_ZH : ITEMS_EN);
+            case "$place" -> pick(zh ? PLACES_ZH : PLACES_EN);
+            case "$day" -> pick(zh ? DAYS_ZH : DAYS_EN);
+            case "$weather" -> pick(zh ? WEATHER_ZH : WEATHER_EN);
+            case "$feeling" -> pick(FEELINGS_EN);
+            case "$hour" -> Integer.toString(7 + random.nextInt(4));
+            case "$number" -> Integer.toString(2 + random.nextInt(40));
+            default -> throw new IllegalStateException("unknown slot " + slot);
+        };
+    }
+
+    private String pick(String[] options) {
+        return options[random.nextInt(options.length)];
+    }
+}

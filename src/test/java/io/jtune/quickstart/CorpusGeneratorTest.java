@@ -1,0 +1,25 @@
+package io.jtune.quickstart;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CorpusGeneratorTest {
+    @Test
+    void sameSeedSameText() {
+        assertEquals(new CorpusGenerator(7).documents(20), new CorpusGenerator(7).documents(20));
+        assertNotEquals(new CorpusGenerator(7).documents(20), new CorpusGenerator(8).documents(20));
+    }
+
+    @Test
+    void documentsAlternateLanguagesAndHaveNoUnfilledSlots() {
+        List<String> docs = new CorpusGenerator(1).documents(10);
+        assertTrue(docs.get(0).chars().allMatch(c -> c < 0x3000), docs.get(0));
+        assertTrue(docs.get(1).chars().anyMatch(c -> c >= 0x4e00 && c <= 0x9fff), docs.get(1));
+        for (String d : docs) assertFalse(d.contains("$"), d);
+    }
+}
