@@ -1,0 +1,70 @@
+package io.jtune.config;
+
+/**
+ * Checks that involve several keys, with LLaMA-Factory's (and transformers') rules and wording
+ * where they have one. Each error names the file and the key to change.
+ */
+final class CrossChecks {
+    private CrossChecks() {}
+
+    static void apply(JtuneConfig c) {
+        DataArguments data = c.data();
+        FinetuningArguments ft = c.finetuning();
+        TrainingArguments tr = c.training();
+        String stage = ft.stage();
+
+        if (!c.model().adapterNameOrPath().isEmpty() && !ft.isLora()) {
+            throw c.error("adapter_name_or_path", "adapters can only be loaded with finetuning_type lora (it is " + ft.finetuningType() + ")");
+        }
+        if (ft.useRslora() && !ft.isLora()) {
+            throw c.error("use_rslora", "is only valid with finetuning_type lora (it is " + ft.finetuningType() + ")");
+        }
+        if (data.hasValSplit() && data.dataset().isEmpty()) {
+            throw c.error("val_size", "needs a dataset to split the validation set from; set dataset");
+        }
+        if (data.hasValSplit() && !data.evalDataset().isEmpty()) {
+            throw c.error("val_size", "cannot be used together with eval_dataset; keep one of them");
+        }
+        if (data.valSize() >= 1 && data.valSize() != Math.rint(data.valSize())) {
+            throw c.error("val_size", data.valSize() + " must be a whole number of examples (>= 1) or a fraction in [0, 1)");
+        }
+        if (data.interleaveProbs() != null) {
+            if ("concat".equals(data.mixStrategy())) {
+                throw c.error("interleave_probs", "is only valid with an interleave_* mix_strategy (mix_strategy is concat)");
+            }
+            if (!data.dataset().isEmpty() && data.dataset().size() != data.interleaveProbs().size()) {
+                throw c.error("interleave_probs", "has " + data.interleaveProbs().size() + " probabilities for "
+                        + data.dataset().size() + " datasets; give one per dataset");
+            }
+        }
+        if (data.maskHistory() && data.trainOnPrompt()) {
+            throw c.error("mask_history", "cannot be used together with train_on_prompt; keep one of them");
+        }
+        if (!"sft".equals(stage)) {
+            for (String sftOnly : new String[] {"neat_packing", "train_on_prompt", "mask_history"}) {
+                if (c.bool(sftOnly)) {
+                    throw c.error(sftOnly, "is only valid for stage sft (stage is " + stage + ")");
+                }
+            }
+        }
+        if (tr.doTrain() && data.dataset().isEmpty()) {
+            throw c.error("dataset", "is required when do_train is true: name the dataset(s) from dataset_info.json");
+        }
+        if (tr.doEval() && data.evalDataset().isEmpty() && !data.hasValSplit()) {
+            String key = c.isSet("eval_strategy") && !c.isSet("do_eval") ? "eval_strategy" : "do_eval";
+            throw c.error(key, "evaluation needs eval_dataset or val_size > 0");
+        }
+        for (String stepsKey : new String[] {"logging_steps", "save_steps", "eval_steps"}) {
+            Double v = c.nullableReal(stepsKey);
+            if (v != null && v > 1 && v != Math.rint(v)) {
+                throw c.error(stepsKey, v + " must be a whole number of steps or a fraction in (0, 1) of the total steps");
+            }
+        }
+        if (tr.maxSteps() == 0) {
+            throw c.error("max_steps", "0 would train nothing; use a positive number, or -1 to train num_train_epochs");
+        }
+        if (c.isSet("warmup_ratio") && c.isSet("warmup_steps") && tr.warmupSteps() > 0 && tr.warmupRatio() > 0) {
+            // transformers only logs this; jtune follows it (warmup_steps wins) and says so.
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package io.jtune.config;
+
+/** LLaMA-Factory's ExportArguments (part of ModelArguments): merging an adapter and writing a model directory. */
+final class ExportKeys extends KeyTable {
+    private static final String QUANT_ONLY = "only used with export_quantization_bit, which jtune refuses";
+
+    ExportKeys() {
+        super(Group.EXPORT);
+        str("export_dir", null, "Folder to write the exported (merged) model to.");
+        integer("export_size", 5, "Shard size of the exported safetensors, in GB.").atLeast(1);
+        choice("export_device", "cpu", "Device used for exporting.", "cpu", "auto").ignored("jtune exports on the CPU; auto only changes speed");
+        integer("export_quantization_bit", null, "Bits to quantize the exported model to (GPTQ).").unsupported("quantized export (GPTQ) is not implemented");
+        str("export_quantization_dataset", null, "Calibration dataset for quantized export.").ignored(QUANT_ONLY);
+        integer("export_quantization_nsamples", 128, "Calibration samples for quantized export.").ignored(QUANT_ONLY);
+        integer("export_quantization_maxlen", 1024, "Calibration length for quantized export.").ignored(QUANT_ONLY);
+        bool("export_legacy_format", false, "Write .bin files instead of safetensors.").unsupported("jtune writes safetensors only");
+        str("export_hub_model_id", null, "Hub repository to push the export to.").unsupported(HUB);
+    }
+}

@@ -1,0 +1,60 @@
+package io.jtune.config;
+
+import java.util.List;
+
+/**
+ * The fine-tuning group with LLaMA-Factory's derived defaults: lora_alpha = 2 x lora_rank when unset.
+ */
+public record FinetuningArguments(
+        String stage,
+        String finetuningType,
+        int loraRank,
+        int loraAlpha,
+        double loraDropout,
+        List<String> loraTarget,
+        boolean useRslora,
+        List<String> additionalTarget,
+        int freezeTrainableLayers,
+        List<String> freezeTrainableModules,
+        List<String> freezeExtraModules,
+        boolean plotLoss,
+        boolean disableShuffling,
+        boolean includeEffectiveTokensPerSecond) {
+
+    static FinetuningArguments from(JtuneConfig c) {
+        int rank = c.integer("lora_rank");
+        Integer alpha = c.nullableInteger("lora_alpha");
+        double dropout = c.real("lora_dropout");
+        if (dropout >= 1.0) {
+            throw c.error("lora_dropout", dropout + " would drop every input; expected a number in [0, 1)");
+        }
+        return new FinetuningArguments(
+                c.string("stage"),
+                c.string("finetuning_type"),
+                rank,
+                alpha != null ? alpha : 2 * rank,
+                dropout,
+                c.list("lora_target"),
+                c.bool("use_rslora"),
+                orEmpty(c.list("additional_target")),
+                c.integer("freeze_trainable_layers"),
+                c.list("freeze_trainable_modules"),
+                orEmpty(c.list("freeze_extra_modules")),
+                c.bool("plot_loss"),
+                c.bool("disable_shuffling"),
+                c.bool("include_effective_tokens_per_second"));
+    }
+
+    private static List<String> orEmpty(List<String> l) {
+        return l == null ? List.of() : l;
+    }
+
+    /** PEFT's LoRA scale: alpha / rank, or alpha / sqrt(rank) with rsLoRA. */
+    public double loraScale() {
+        return useRslora ? loraAlpha / Math.sqrt(loraRank) : (double) loraAlpha / loraRank;
+    }
+
+    public boolean isLora() {
+        return "lora".equals(finetuningType);
+    }
+}

@@ -1,0 +1,127 @@
+package io.jtune.config;
+
+/** LLaMA-Factory's FinetuningArguments (hparams/finetuning_args.py): stage, method and their settings. */
+final class FinetuningKeys extends KeyTable {
+    private static final String RLHF_ONLY = "only used by the rm, ppo, dpo and kto stages, which jtune refuses (stage)";
+    private static final String OFT_ONLY = "only used by finetuning_type oft, which jtune refuses";
+
+    FinetuningKeys() {
+        super(Group.FINETUNING);
+        choice("stage", "sft", "Training stage: pt (pre-training), sft (supervised fine-tuning), rm, ppo, dpo, kto.",
+                "pt", "sft", "rm", "ppo", "dpo", "kto")
+                .unsupportedValues("only the pt and sft stages are implemented", "rm", "ppo", "dpo", "kto");
+        choice("finetuning_type", "lora", "What is trained: lora (low-rank adapters), freeze (the last layers), full (everything).",
+                "lora", "oft", "freeze", "full")
+                .unsupportedValues("OFT adapters are not implemented", "oft");
+        bool("pure_bf16", false, "Train in pure bf16 (no fp32 master weights).")
+                .unsupported("jtune keeps trainable weights, gradients and optimizer state in fp32");
+        bool("use_llama_pro", false, "LLaMA Pro: train only the expanded blocks.").unsupported("LLaMA Pro block expansion is not implemented");
+        bool("use_adam_mini", false, "Use the Adam-mini optimizer.").unsupported("Adam-mini is not implemented (optim: adamw_torch or sgd)");
+        bool("use_mca", false, "Megatron Core Adapter training.").unsupported("Megatron is a distributed GPU backend; not implemented");
+        bool("use_megatron_bridge", false, "Megatron Bridge training.").unsupported("Megatron is a distributed GPU backend; not implemented");
+        bool("use_hyper_parallel", false, "HyperParallel distributed training (FSDP/TP).").unsupported(SINGLE_PROCESS);
+        str("hyper_parallel_args", null, "HyperParallel strategy arguments (JSON file).").ignored(SINGLE_PROCESS);
+        integer("hyper_parallel_cp_size", 1, "HyperParallel context-parallel size.").ignored(SINGLE_PROCESS);
+        bool("use_muon", false, "Use the Muon optimizer.").unsupported("Muon is not implemented (optim: adamw_torch or sgd)");
+        bool("use_dft_loss", false, "Dynamic fine-tuning (DFT) loss.").unsupported("the DFT loss is not implemented");
+        bool("use_asft_loss", false, "ASFT loss.").unsupported("the ASFT loss is not implemented");
+        real("asft_alpha", 0.1, "ASFT loss weight.").ignored("only used with use_asft_loss, which jtune refuses");
+        bool("use_eaft_loss", false, "EAFT loss.").unsupported("the EAFT loss is not implemented");
+        real("eaft_alpha", 1.0, "EAFT loss weight.").ignored("only used with use_eaft_loss, which jtune refuses");
+        bool("freeze_vision_tower", true, "Freeze the vision tower of multimodal models.").ignored(TEXT_ONLY);
+        bool("freeze_multi_modal_projector", true, "Freeze the multimodal projector.").ignored(TEXT_ONLY);
+        bool("freeze_language_model", false, "Freeze the language model of multimodal models.").ignored(TEXT_ONLY);
+        bool("compute_accuracy", false, "Compute token accuracy at evaluation.").unsupported("the accuracy metric is not implemented; eval_loss is reported");
+        bool("disable_shuffling", false, "Do not shuffle the training set.");
+        integer("early_stopping_steps", null, "Stop when the eval metric has not improved for this many evaluations.").unsupported("early stopping is not implemented");
+        bool("plot_loss", false, "Save training_loss.png (and training_eval_loss.png) in output_dir.");
+        bool("include_effective_tokens_per_second", false, "Report effective_tokens_per_sec (non-padding tokens per second) in train_results.json.");
+
+        // Freeze (FreezeArguments)
+        integer("freeze_trainable_layers", 2, "Trainable layers in freeze tuning: n > 0 trains the last n layers, n < 0 the first -n.");
+        list("freeze_trainable_modules", "all", "Modules trained inside the trainable layers (e.g. mlp,self_attn); all = every module.");
+        list("freeze_extra_modules", null, "Modules outside the layers also trained in freeze tuning (e.g. embed_tokens,lm_head).");
+
+        // LoRA (LoraArguments)
+        list("additional_target", null, "Modules trained fully beside the LoRA layers and saved with the adapter (PEFT modules_to_save).");
+        integer("lora_alpha", null, "LoRA scale numerator (scale = alpha / rank); default 2 x lora_rank.").atLeast(1);
+        real("lora_dropout", 0.0, "Dropout on the LoRA input.").atLeast(0).atMost(1);
+        integer("lora_rank", 8, "Rank of the LoRA matrices.").atLeast(1);
+        list("lora_target", "all", "Modules that get LoRA (e.g. q_proj,v_proj); all = every linear layer except lm_head.");
+        real("loraplus_lr_ratio", null, "LoRA+ learning-rate ratio of B over A.").unsupported("LoRA+ is not implemented");
+        real("loraplus_lr_embedding", 1e-6, "LoRA+ learning rate of embedding layers.").ignored("only used with loraplus_lr_ratio, which jtune refuses");
+        bool("use_rslora", false, "Rank-stabilised LoRA (scale = alpha / sqrt(rank)).");
+        bool("use_dora", false, "Weight-decomposed LoRA (DoRA).").unsupported("DoRA is not implemented");
+        bool("pissa_init", false, "Initialise LoRA with PiSSA.").unsupported("PiSSA initialisation is not implemented");
+        integer("pissa_iter", 16, "PiSSA fast-SVD iterations.").ignored("only used with pissa_init, which jtune refuses");
+        bool("pissa_convert", false, "Convert a PiSSA adapter to a plain LoRA adapter.").unsupported("PiSSA initialisation is not implemented");
+        bool("create_new_adapter", false, "Create a new adapter on top of the loaded one(s) instead of training them.").unsupported("stacking a new adapter on loaded ones is not implemented");
+
+        // OFT (OFTArguments)
+        real("module_dropout", 0.0, "OFT module dropout.").ignored(OFT_ONLY);
+        integer("oft_rank", 0, "OFT rank.").ignored(OFT_ONLY);
+        integer("oft_block_size", 32, "OFT block size.").ignored(OFT_ONLY);
+        list("oft_target", "all", "Modules that get OFT.").ignored(OFT_ONLY);
+
+        // RLHF (RLHFArguments)
+        real("pref_beta", 0.1, "Beta of the preference loss.").ignored(RLHF_ONLY);
+        real("pref_ftx", 0.0, "SFT loss weight in DPO.").ignored(RLHF_ONLY);
+        real("pref_bco_weight", 0.0, "BCO loss weight in DPO.").ignored(RLHF_ONLY);
+        choice("pref_loss", "sigmoid", "DPO loss type.", "sigmoid", "hinge", "ipo", "kto_pair", "orpo", "simpo").ignored(RLHF_ONLY);
+        real("dpo_label_smoothing", 0.0, "Robust DPO label smoothing.").ignored(RLHF_ONLY);
+        real("kto_chosen_weight", 1.0, "KTO weight of desirable examples.").ignored(RLHF_ONLY);
+        real("kto_rejected_weight", 1.0, "KTO weight of undesirable examples.").ignored(RLHF_ONLY);
+        real("simpo_gamma", 0.5, "SimPO target reward margin.").ignored(RLHF_ONLY);
+        integer("ppo_buffer_size", 1, "PPO mini-batches per optimisation step.").ignored(RLHF_ONLY);
+        integer("ppo_epochs", 4, "PPO epochs per optimisation step.").ignored(RLHF_ONLY);
+        bool("ppo_score_norm", false, "PPO score normalisation.").ignored(RLHF_ONLY);
+        real("ppo_target", 6.0, "PPO target KL.").ignored(RLHF_ONLY);
+        bool("ppo_whiten_rewards", false, "PPO reward whitening.").ignored(RLHF_ONLY);
+        str("ref_model", null, "Reference model for PPO or DPO.").ignored(RLHF_ONLY);
+        str("ref_model_adapters", null, "Adapters of the reference model.").ignored(RLHF_ONLY);
+        integer("ref_model_quantization_bit", null, "Quantization bits of the reference model.").ignored(RLHF_ONLY);
+        str("reward_model", null, "Reward model for PPO.").ignored(RLHF_ONLY);
+        str("reward_model_adapters", null, "Adapters of the reward model.").ignored(RLHF_ONLY);
+        integer("reward_model_quantization_bit", null, "Quantization bits of the reward model.").ignored(RLHF_ONLY);
+        choice("reward_model_type", "lora", "Reward model type in PPO.", "lora", "full", "api").ignored(RLHF_ONLY);
+        real("ld_alpha", null, "LD-DPO alpha.").ignored(RLHF_ONLY);
+
+        // GaLore, APOLLO, BAdam: alternative optimizers
+        bool("use_galore", false, "Use the GaLore optimizer.").unsupported("GaLore is not implemented (optim: adamw_torch or sgd)");
+        list("galore_target", "all", "GaLore target modules.").ignored("only used with use_galore, which jtune refuses");
+        integer("galore_rank", 16, "GaLore rank.").ignored("only used with use_galore, which jtune refuses");
+        integer("galore_update_interval", 200, "GaLore projection update interval.").ignored("only used with use_galore, which jtune refuses");
+        real("galore_scale", 2.0, "GaLore scale.").ignored("only used with use_galore, which jtune refuses");
+        choice("galore_proj_type", "std", "GaLore projection type.", "std", "reverse_std", "right", "left", "full").ignored("only used with use_galore, which jtune refuses");
+        bool("galore_layerwise", false, "Layer-wise GaLore updates.").ignored("only used with use_galore, which jtune refuses");
+        bool("use_apollo", false, "Use the APOLLO optimizer.").unsupported("APOLLO is not implemented (optim: adamw_torch or sgd)");
+        list("apollo_target", "all", "APOLLO target modules.").ignored("only used with use_apollo, which jtune refuses");
+        integer("apollo_rank", 16, "APOLLO rank.").ignored("only used with use_apollo, which jtune refuses");
+        integer("apollo_update_interval", 200, "APOLLO projection update interval.").ignored("only used with use_apollo, which jtune refuses");
+        real("apollo_scale", 32.0, "APOLLO scale.").ignored("only used with use_apollo, which jtune refuses");
+        choice("apollo_proj", "random", "APOLLO projection.", "svd", "random").ignored("only used with use_apollo, which jtune refuses");
+        choice("apollo_proj_type", "std", "APOLLO projection type.", "std", "right", "left").ignored("only used with use_apollo, which jtune refuses");
+        choice("apollo_scale_type", "channel", "APOLLO scale type.", "channel", "tensor").ignored("only used with use_apollo, which jtune refuses");
+        bool("apollo_layerwise", false, "Layer-wise APOLLO updates.").ignored("only used with use_apollo, which jtune refuses");
+        bool("apollo_scale_front", false, "APOLLO norm-growth limiter before scaling.").ignored("only used with use_apollo, which jtune refuses");
+        bool("use_badam", false, "Use the BAdam optimizer.").unsupported("BAdam is not implemented (optim: adamw_torch or sgd)");
+        choice("badam_mode", "layer", "BAdam mode.", "layer", "ratio").ignored("only used with use_badam, which jtune refuses");
+        integer("badam_start_block", null, "BAdam start block.").ignored("only used with use_badam, which jtune refuses");
+        choice("badam_switch_mode", "ascending", "BAdam block switch strategy.", "ascending", "descending", "random", "fixed").ignored("only used with use_badam, which jtune refuses");
+        integer("badam_switch_interval", 50, "BAdam block switch interval.").ignored("only used with use_badam, which jtune refuses");
+        real("badam_update_ratio", 0.05, "BAdam update ratio.").ignored("only used with use_badam, which jtune refuses");
+        choice("badam_mask_mode", "adjacent", "BAdam mask mode.", "adjacent", "scatter").ignored("only used with use_badam, which jtune refuses");
+        integer("badam_verbose", 0, "BAdam verbosity.").ignored("only used with use_badam, which jtune refuses");
+
+        // SwanLab experiment tracking
+        bool("use_swanlab", false, "Report to SwanLab.").ignored("experiment tracking only: where metrics are sent, not what is trained");
+        str("swanlab_project", "llamafactory", "SwanLab project.").ignored("only used with use_swanlab, which jtune ignores");
+        str("swanlab_workspace", null, "SwanLab workspace.").ignored("only used with use_swanlab, which jtune ignores");
+        str("swanlab_run_name", null, "SwanLab run name.").ignored("only used with use_swanlab, which jtune ignores");
+        choice("swanlab_mode", "cloud", "SwanLab mode.", "cloud", "local").ignored("only used with use_swanlab, which jtune ignores");
+        str("swanlab_api_key", null, "SwanLab API key.").ignored("only used with use_swanlab, which jtune ignores");
+        str("swanlab_logdir", null, "SwanLab log folder.").ignored("only used with use_swanlab, which jtune ignores");
+        str("swanlab_lark_webhook_url", null, "SwanLab Lark webhook.").ignored("only used with use_swanlab, which jtune ignores");
+        str("swanlab_lark_secret", null, "SwanLab Lark secret.").ignored("only used with use_swanlab, which jtune ignores");
+    }
+}

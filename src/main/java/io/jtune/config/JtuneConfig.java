@@ -1,0 +1,147 @@
+package io.jtune.config;
+
+import io.jtune.JtuneException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A loaded, checked configuration: every key's value (given or default), where each given value came
+ * from, the warnings for ignored keys, and the typed argument groups with LLaMA-Factory's derived
+ * defaults applied.
+ */
+public final class JtuneConfig {
+    private final String source;
+    private final Map<String, Object> values;
+    private final Map<String, String> origins;
+    private final List<String> warnings;
+    private final ModelArguments model;
+    private final DataArguments data;
+    private final FinetuningArguments finetuning;
+    private final TrainingArguments training;
+    private final GeneratingArguments generating;
+    private final ExportArguments export;
+
+    JtuneConfig(String source, Map<String, Object> values, Map<String, String> origins, List<String> warnings) {
+        this.source = source;
+        this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+        this.origins = Collections.unmodifiableMap(new LinkedHashMap<>(origins));
+        this.warnings = List.copyOf(warnings);
+        this.model = ModelArguments.from(this);
+        this.data = DataArguments.from(this);
+        this.finetuning = FinetuningArguments.from(this);
+        this.training = TrainingArguments.from(this);
+        this.generating = GeneratingArguments.from(this);
+        this.export = ExportArguments.from(this);
+        CrossChecks.apply(this);
+    }
+
+    /** The file (or name) the config came from, as messages print it. */
+    public String source() {
+        return source;
+    }
+
+    /** Every key with its value as given or defaulted (before derived defaults), in definition order of the given keys first. */
+    public Map<String, Object> values() {
+        return values;
+    }
+
+    /** Whether the user set the key (in the file or an override). */
+    public boolean isSet(String key) {
+        return origins.containsKey(key);
+    }
+
+    /** The keys the user set, in the order they were given, with where they were set. */
+    public Map<String, String> origins() {
+        return origins;
+    }
+
+    /** Warnings for ignored keys and values, each a complete sentence, in the order the keys were given. */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    public ModelArguments model() {
+        return model;
+    }
+
+    public DataArguments data() {
+        return data;
+    }
+
+    public FinetuningArguments finetuning() {
+        return finetuning;
+    }
+
+    public TrainingArguments training() {
+        return training;
+    }
+
+    public GeneratingArguments generating() {
+        return generating;
+    }
+
+    public ExportArguments export() {
+        return export;
+    }
+
+    // Typed raw access for the argument records; jtune's own key names, so a miss is a bug.
+
+    Object raw(String key) {
+        ConfigKeys.get(key);
+        return values.get(key);
+    }
+
+    String string(String key) {
+        return (String) raw(key);
+    }
+
+    boolean bool(String key) {
+        return (Boolean) raw(key);
+    }
+
+    Boolean nullableBool(String key) {
+        return (Boolean) raw(key);
+    }
+
+    int integer(String key) {
+        return Math.toIntExact((Long) raw(key));
+    }
+
+    Integer nullableInteger(String key) {
+        Long v = (Long) raw(key);
+        return v == null ? null : Math.toIntExact(v);
+    }
+
+    double real(String key) {
+        return ((Number) raw(key)).doubleValue();
+    }
+
+    Double nullableReal(String key) {
+        Number v = (Number) raw(key);
+        return v == null ? null : v.doubleValue();
+    }
+
+    @SuppressWarnings("unchecked")
+    List<String> list(String key) {
+        return (List<String>) raw(key);
+    }
+
+    @SuppressWarnings("unchecked")
+    Map<String, Object> map(String key) {
+        Map<String, Object> m = (Map<String, Object>) raw(key);
+        return m == null ? Map.of() : m;
+    }
+
+    /** An error about a key, naming the file and where the key was set. */
+    JtuneException error(String key, String message) {
+        String where = origins.getOrDefault(key, source);
+        return new JtuneException(where + ": key '" + key + "': " + message);
+    }
+
+    /** An error about a combination of keys. */
+    JtuneException error(String message) {
+        return new JtuneException(source + ": " + message);
+    }
+}

@@ -1,0 +1,176 @@
+package io.jtune.config;
+
+import io.jtune.JtuneException;
+import io.jtune.train.LearningRateSchedule;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The HF Trainer arguments jtune honours, with transformers' derived values: do_eval implied by
+ * eval_strategy, eval_steps defaulting to logging_steps, data_seed to seed, report_to normalised
+ * ("none" = nothing, "all" = every reporter jtune has, i.e. tensorboard).
+ */
+public record TrainingArguments(
+        String outputDir,
+        boolean overwriteOutputDir,
+        boolean doTrain,
+        boolean doEval,
+        int perDeviceTrainBatchSize,
+        int perDeviceEvalBatchSize,
+        int gradientAccumulationSteps,
+        double learningRate,
+        double numTrainEpochs,
+        int maxSteps,
+        String lrSchedulerType,
+        Map<String, Object> lrSchedulerKwargs,
+        double warmupRatio,
+        double warmupSteps,
+        double weightDecay,
+        double adamBeta1,
+        double adamBeta2,
+        double adamEpsilon,
+        double maxGradNorm,
+        String optim,
+        int seed,
+        int dataSeed,
+        boolean bf16,
+        boolean fp16,
+        boolean gradientCheckpointing,
+        double loggingSteps,
+        boolean loggingFirstStep,
+        String includeNumInputTokensSeen,
+        String loggingDir,
+        List<String> reportTo,
+        String runName,
+        Boolean disableTqdm,
+        String evalStrategy,
+        double evalSteps,
+        String saveStrategy,
+        double saveSteps,
+        Integer saveTotalLimit,
+        boolean saveOnlyModel,
+        String resumeFromCheckpoint) {
+
+    static TrainingArguments from(JtuneConfig c) {
+        String evalStrategy = c.string("eval_strategy");
+        double loggingSteps = c.real("logging_steps");
+        Double evalSteps = c.nullableReal("eval_steps");
+        Integer dataSeed = c.nullableInteger("data_seed");
+        boolean doTrain = c.bool("do_train");
+        String outputDir = c.string("output_dir");
+        if (doTrain && (outputDir == null || outputDir.isBlank())) {
+            throw c.error("output_dir", "is required when do_train is true: the folder for checkpoints, weights and logs");
+        }
+        if (c.bool("bf16") && c.bool("fp16")) {
+            throw c.error("fp16", "bf16 and fp16 cannot both be true; choose one");
+        }
+        String scheduler = c.string("lr_scheduler_type");
+        Map<String, Object> kwargs = c.map("lr_scheduler_kwargs");
+        try {
+            // Build the schedule once with stand-in step counts: it checks the kwargs as transformers would.
+            LearningRateSchedule.create(scheduler, Math.max(c.real("learning_rate"), Double.MIN_NORMAL), 0, 100, kwargs);
+        } catch (JtuneException e) {
+            throw c.error(c.isSet("lr_scheduler_kwargs") ? "lr_scheduler_kwargs" : "lr_scheduler_type", e.getMessage());
+        }
+        return new TrainingArguments(
+                outputDir,
+                c.bool("overwrite_output_dir"),
+                doTrain,
+                c.bool("do_eval") || !"no".equals(evalStrategy),
+                c.integer("per_device_train_batch_size"),
+                c.integer("per_device_eval_batch_size"),
+                c.integer("gradient_accumulation_steps"),
+                c.real("learning_rate"),
+                c.real("num_train_epochs"),
+                c.integer("max_steps"),
+                scheduler,
+                kwargs,
+                c.real("warmup_ratio"),
+                c.real("warmup_steps"),
+                c.real("weight_decay"),
+                c.real("adam_beta1"),
+                c.real("adam_beta2"),
+                c.real("adam_epsilon"),
+                c.real("max_grad_norm"),
+                c.string("optim"),
+                c.integer("seed"),
+                dataSeed != null ? dataSeed : c.integer("seed"),
+                c.bool("bf16"),
+                c.bool("fp16"),
+                c.bool("gradient_checkpointing"),
+                loggingSteps,
+                c.bool("logging_first_step"),
+                c.string("include_num_input_tokens_seen"),
+                c.string("logging_dir"),
+                normaliseReportTo(c.list("report_to")),
+                c.string("run_name"),
+                c.nullableBool("disable_tqdm"),
+                evalStrategy,
+                evalSteps != null ? evalSteps : loggingSteps,
+                c.string("save_strategy"),
+                c.real("save_steps"),
+                c.nullableInteger("save_total_limit"),
+                c.bool("save_only_model"),
+                c.string("resume_from_checkpoint"));
+    }
+
+    /** transformers: "none" means no reporters, "all" every installed one; jtune's only one is tensorboard. */
+    private static List<String> normaliseReportTo(List<String> given) {
+        if (given == null || given.isEmpty() || given.contains("none")) {
+            return List.of();
+        }
+        if (given.contains("all")) {
+            return List.of("tensorboard");
+        }
+        return given.stream().filter("tensorboard"::equals).distinct().toList();
+    }
+
+    public boolean reportsToTensorboard() {
+        return reportTo.contains("tensorboard");
+    }
+
+    /** Examples per optimizer step (one process). */
+    public int effectiveBatchSize() {
+        return perDeviceTrainBatchSize * gradientAccumulationSteps;
+    }
+
+    /** Total optimizer steps: max_steps when > 0, else ceil(epochs x updates per epoch) as the HF Trainer computes it. */
+    public int totalSteps(int updateStepsPerEpoch) {
+        if (maxSteps > 0) {
+            return maxSteps;
+        }
+        return (int) Math.ceil(numTrainEpochs * updateStepsPerEpoch);
+    }
+
+    /** Warmup steps for a run of {@code totalSteps} (HF: warmup_steps if set, else ceil(ratio x total)). */
+    public int warmupStepsFor(int totalSteps) {
+        return LearningRateSchedule.warmupSteps(warmupSteps, warmupRatio, totalSteps);
+    }
+
+    /** The learning-rate schedule for a run of {@code totalSteps} optimizer steps. */
+    public LearningRateSchedule schedule(int totalSteps) {
+        return LearningRateSchedule.create(lrSchedulerType, learningRate, warmupStepsFor(totalSteps), totalSteps, lrSchedulerKwargs);
+    }
+
+    /** logging_steps as a step count (a value < 1 is a fraction of the total, rounded up as transformers does). */
+    public int loggingInterval(int totalSteps) {
+        return interval(loggingSteps, totalSteps);
+    }
+
+    public int evalInterval(int totalSteps) {
+        return interval(evalSteps, totalSteps);
+    }
+
+    public int saveInterval(int totalSteps) {
+        return interval(saveSteps, totalSteps);
+    }
+
+    private static int interval(double steps, int totalSteps) {
+        return steps < 1 ? Math.max(1, (int) Math.ceil(totalSteps * steps)) : (int) steps;
+    }
+
+    /** Whether checkpoints are saved at all (save_strategy no turns them off). */
+    public boolean savesCheckpoints() {
+        return "steps".equals(saveStrategy);
+    }
+}

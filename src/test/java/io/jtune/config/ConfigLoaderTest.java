@@ -1,0 +1,282 @@
+package io.jtune.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jtune.JtuneException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir Path dir;
+
+    /** A LLaMA-Factory-style LoRA SFT recipe, as users write them. */
+    private static final String LORA_SFT = """
+            ### model
+            model_name_or_path: models/qwen
+            trust_remote_code: true
+
+            ### method
+            stage: sft
+            do_train: true
+            finetuning_type: lora
+            lora_rank: 8
+            lora_target: all
+
+            ### dataset
+            dataset: identity,alpaca_en_demo
+            template: qwen
+            cutoff_len: 2048
+            max_samples: 1000
+            preprocessing_num_workers: 16
+            dataloader_num_workers: 4
+
+            ### output
+            output_dir: saves/qwen/lora/sft
+            logging_steps: 10
+            save_steps: 500
+            plot_loss: true
+            overwrite_output_dir: true
+            report_to: none  # choices: [none, wandb, tensorboard, swanlab, mlflow]
+
+            ### train
+            per_device_train_batch_size: 1
+            gradient_accumulation_steps: 8
+            learning_rate: 1e-4
+            num_train_epochs: 3.0
+            lr_scheduler_type: cosine
+            warmup_ratio: 0.1
+            bf16: true
+            ddp_timeout: 180000000
+            resume_from_checkpoint: null
+            """;
+
+    private Path write(String name, String text) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, text);
+        return p;
+    }
+
+    private JtuneException failure(String yaml, String... overrides) throws IOException {
+        Path p = write("bad.yaml", yaml);
+        JtuneException e = assertThrows(JtuneException.class, () -> ConfigLoader.load(p, List.of(overrides)));
+        // messages name the file as given; compare them without the temporary folder
+        return new JtuneException(e.getMessage().replace(dir + java.io.File.separator, ""));
+    }
+
+    private static final String MINIMAL = "model_name_or_path: m\n";
+
+    @Test
+    void aLlamaFactoryRecipeLoadsWithItsValuesAndDerivedDefaults() throws IOException {
+        JtuneConfig c = ConfigLoader.load(write("sft.yaml", LORA_SFT), List.of());
+        assertEquals("models/qwen", c.model().modelNameOrPath());
+        assertEquals(List.of("identity", "alpaca_en_demo"), c.data().dataset());
+        assertEquals(1e-4, c.training().learningRate()); // "1e-4" is a string to YAML 1.1; accepted as LLaMA-Factory does
+        assertEquals(16, c.finetuning().loraAlpha());     // 2 x lora_rank
+        assertEquals(2.0, c.finetuning().loraScale());
+        assertEquals(List.of("all"), c.finetuning().loraTarget());
+        assertEquals(8, c.training().effectiveBatchSize());
+        assertEquals(List.of(), c.training().reportTo());
+        assertFalse(c.data().packing());                 // sft: packing off unless asked
+        assertEquals(42, c.training().dataSeed());        // data_seed defaults to seed
+        assertNull(c.training().resumeFromCheckpoint());
+        assertTrue(c.isSet("bf16"));
+        assertFalse(c.isSet("seed"));
+    }
+
+    @Test
+    void ignoredKeysWarnAndSayWhy() throws IOException {
+        JtuneConfig c = ConfigLoader.load(write("sft.yaml", LORA_SFT), List.of());
+        List<String> w = c.warnings();
+        assertEquals(4, w.size(), w.toString());
+        assertTrue(w.get(0).startsWith("trust_remote_code = true is ignored: jtune never runs code"), w.get(0));
+        assertTrue(w.stream().anyMatch(s -> s.startsWith("preprocessing_num_workers = 16 is ignored")), w.toString());
+        assertTrue(w.stream().anyMatch(s -> s.startsWith("dataloader_num_workers = 4 is ignored")), w.toString());
+        assertTrue(w.stream().anyMatch(s -> s.startsWith("ddp_timeout = 180000000 is ignored")), w.toString());
+    }
+
+    @Test
+    void aMisspeltKeySuggestsTheClosestAndNamesFileAndLine() throws IOException {
+        JtuneException e = failure(MINIMAL + "learning_rat: 1.0e-4\n");
+        assertTrue(e.getMessage().contains("bad.yaml: line 2: unknown key 'learning_rat'; did you mean learning_rate?"), e.getMessage());
+        e = failure(MINIMAL + "lora_rnak: 8\n");
+        assertTrue(e.getMessage().endsWith("did you mean lora_rank?"), e.getMessage());
+        e = failure(MINIMAL + "completely_unrelated_thing: 1\n");
+        assertTrue(e.getMessage().contains("see `jtune config keys`"), e.getMessage());
+    }
+
+    @Test
+    void anUnsupportedKeyIsAnErrorNamingItAndWhy() throws IOException {
+        JtuneException e = failure(MINIMAL + "deepspeed: examples/deepspeed/ds_z3_config.json\n");
+        assertEquals("bad.yaml: line 2: deepspeed is not supported yet by jtune: DeepSpeed (ZeRO) is a multi-GPU backend;"
+                + " jtune trains in one process (remove the key or set it to its default)", e.getMessage());
+        e = failure(MINIMAL + "quantization_bit: 4\n");
+        assertTrue(e.getMessage().contains("quantization_bit is not supported yet by jtune: quantized base weights (QLoRA)"), e.getMessage());
+    }
+
+    @Test
+    void anUnsupportedKeyAtItsDefaultIsFine() throws IOException {
+        JtuneConfig c = ConfigLoader.load(write("ok.yaml", MINIMAL + "use_dora: false\nquantization_bit: null\ndeepspeed: null\n"), List.of());
+        assertTrue(c.warnings().isEmpty(), c.warnings().toString());
+    }
+
+    @Test
+    void anUnsupportedChoiceNamesTheSupportedOnes() throws IOException {
+        JtuneException e = failure(MINIMAL + "stage: dpo\n");
+        assertEquals("bad.yaml: line 2: stage = dpo is not supported yet by jtune: only the pt and sft stages are implemented; supported: pt, sft",
+                e.getMessage());
+        e = failure(MINIMAL + "optim: adafactor\n");
+        assertTrue(e.getMessage().contains("supported: adamw_torch, adamw_torch_fused, sgd"), e.getMessage());
+    }
+
+    @Test
+    void aWrongChoiceListsTheChoicesAndTheClosest() throws IOException {
+        JtuneException e = failure(MINIMAL + "finetuning_type: loar\n");
+        assertEquals("bad.yaml: line 2: key 'finetuning_type': 'loar' is not allowed; choose one of lora, oft, freeze, full (did you mean lora?)",
+                e.getMessage());
+    }
+
+    @Test
+    void wrongTypesAndRangesNameTheKeyAndWhatIsAllowed() throws IOException {
+        assertEquals("bad.yaml: line 2: key 'learning_rate': expected a number >= 0, got 'abc'",
+                failure(MINIMAL + "learning_rate: abc\n").getMessage());
+        assertEquals("bad.yaml: line 2: key 'per_device_train_batch_size': -1 is out of range; expected an integer >= 1",
+                failure(MINIMAL + "per_device_train_batch_size: -1\n").getMessage());
+        assertEquals("bad.yaml: line 2: key 'do_train': expected true or false, got 'maybe'",
+                failure(MINIMAL + "do_train: maybe\n").getMessage());
+        assertEquals("bad.yaml: line 2: key 'cutoff_len': expected an integer >= 1, got '1k'",
+                failure(MINIMAL + "cutoff_len: 1k\n").getMessage());
+        assertEquals("bad.yaml: line 2: key 'cutoff_len': null is not allowed; expected an integer >= 1",
+                failure(MINIMAL + "cutoff_len: null\n").getMessage());
+        assertTrue(failure(MINIMAL + "lora_dropout: 1.0\n").getMessage().contains("lora_dropout"));
+    }
+
+    @Test
+    void yamlSyntaxErrorsGiveLineAndColumn() throws IOException {
+        JtuneException e = failure(MINIMAL + "lora_rank: [8\nstage: sft\n");
+        assertTrue(e.getMessage().startsWith("bad.yaml: line 3, column 6: syntax error: while parsing a flow sequence; expected ','"),
+                e.getMessage());
+        e = failure(MINIMAL + "lora_rank: 8\nlora_rank: 16\n");
+        assertTrue(e.getMessage().contains("line 3") && e.getMessage().contains("lora_rank"), e.getMessage());
+        e = failure("- just\n- a list\n");
+        assertTrue(e.getMessage().contains("must be a mapping"), e.getMessage());
+    }
+
+    @Test
+    void overridesAreYamlScalarsAndWinOverTheFile() throws IOException {
+        Path p = write("sft.yaml", LORA_SFT);
+        JtuneConfig c = ConfigLoader.load(p, List.of("learning_rate=2e-5", "lora_target=q_proj, v_proj", "max_samples=null",
+                "do_train=false", "lora_alpha=32", "lr_scheduler_kwargs={\"num_cycles\": 0.25}"));
+        assertEquals(2e-5, c.training().learningRate());
+        assertEquals(List.of("q_proj", "v_proj"), c.finetuning().loraTarget());
+        assertNull(c.data().maxSamples());
+        assertFalse(c.training().doTrain());
+        assertEquals(32, c.finetuning().loraAlpha());
+        assertEquals(0.25, ((Number) c.training().lrSchedulerKwargs().get("num_cycles")).doubleValue());
+        assertTrue(c.origins().get("learning_rate").contains("override 'learning_rate=2e-5'"));
+
+        JtuneException e = assertThrows(JtuneException.class, () -> ConfigLoader.load(p, List.of("learning_rate")));
+        assertTrue(e.getMessage().contains("must look like key=value"), e.getMessage());
+        e = assertThrows(JtuneException.class, () -> ConfigLoader.load(p, List.of("lerning_rate=1")));
+        assertEquals(p + ": override 'lerning_rate=1': unknown key 'lerning_rate'; did you mean learning_rate?", e.getMessage());
+    }
+
+    @Test
+    void jsonConfigsLoadToo() throws IOException {
+        Path p = write("c.json", "{\"model_name_or_path\": \"m\", \"lora_rank\": 4, \"lora_target\": [\"q_proj\", \"k_proj\"]}");
+        JtuneConfig c = ConfigLoader.load(p, List.of());
+        assertEquals(4, c.finetuning().loraRank());
+        assertEquals(8, c.finetuning().loraAlpha());
+        assertEquals(List.of("q_proj", "k_proj"), c.finetuning().loraTarget());
+        Path bad = write("b.json", "{\"model_name_or_path\": \"m\",\n \"lora_rank\": }");
+        JtuneException e = assertThrows(JtuneException.class, () -> ConfigLoader.load(bad, List.of()));
+        assertTrue(e.getMessage().startsWith(bad + ": line 2, column"), e.getMessage());
+    }
+
+    @Test
+    void aMissingFileIsOneClearError() {
+        JtuneException e = assertThrows(JtuneException.class, () -> ConfigLoader.load(dir.resolve("nope.yaml"), List.of()));
+        assertEquals("config file not found: " + dir.resolve("nope.yaml"), e.getMessage());
+    }
+
+    @Test
+    void reportToKeepsTensorboardAndWarnsForOthers() throws IOException {
+        JtuneConfig c = ConfigLoader.load(write("r.yaml", MINIMAL + "report_to: wandb,tensorboard\n"), List.of());
+        assertEquals(List.of("tensorboard"), c.training().reportTo());
+        assertEquals(1, c.warnings().size());
+        assertTrue(c.warnings().get(0).startsWith("report_to = wandb is ignored"), c.warnings().get(0));
+        c = ConfigLoader.load(write("r2.yaml", MINIMAL + "report_to: all\n"), List.of());
+        assertTrue(c.training().reportsToTensorboard());
+    }
+
+    @Test
+    void derivedDefaultsFollowLlamaFactoryAndTransformers() throws IOException {
+        JtuneConfig c = ConfigLoader.load(write("pt.yaml", MINIMAL + """
+                stage: pt
+                dataset: c4_demo
+                val_size: 0.1
+                eval_strategy: steps
+                logging_steps: 5
+                """), List.of());
+        assertTrue(c.data().packing());                  // pt packs by default
+        assertEquals(2047, c.data().packedCutoffLen());  // LLaMA-Factory packs to cutoff_len - 1
+        assertTrue(c.training().doEval());               // implied by eval_strategy
+        assertEquals(5, c.training().evalInterval(100)); // eval_steps defaults to logging_steps
+        c = ConfigLoader.load(write("n.yaml", MINIMAL + "neat_packing: true\nlogging_steps: 0.05\n"), List.of());
+        assertTrue(c.data().packing());
+        assertEquals(5, c.training().loggingInterval(81)); // ceil(0.05 x 81)
+    }
+
+    @Test
+    void crossKeyRulesNameTheKeyToChange() throws IOException {
+        assertEquals("bad.yaml: key 'output_dir': is required when do_train is true: the folder for checkpoints, weights and logs",
+                failure(MINIMAL + "do_train: true\ndataset: a\n").getMessage());
+        assertTrue(failure(MINIMAL + "dataset: a\neval_dataset: b\nval_size: 0.1\n").getMessage()
+                .contains("key 'val_size': cannot be used together with eval_dataset"));
+        assertTrue(failure(MINIMAL + "train_on_prompt: true\nmask_history: true\n").getMessage().contains("key 'mask_history'"));
+        assertTrue(failure(MINIMAL + "finetuning_type: full\nadapter_name_or_path: a\n").getMessage().contains("key 'adapter_name_or_path'"));
+        assertTrue(failure(MINIMAL + "do_eval: true\n").getMessage().contains("evaluation needs eval_dataset or val_size > 0"));
+        assertEquals("bad.yaml: key 'model_name_or_path': is required: the path of a Hugging Face model directory",
+                failure("stage: sft\n").getMessage());
+        assertTrue(failure(MINIMAL + "lr_scheduler_type: cosine_with_min_lr\n").getMessage()
+                .contains("cosine_with_min_lr needs min_lr or min_lr_rate"));
+        assertTrue(failure(MINIMAL + "lr_scheduler_kwargs: {num_cycle: 1}\n").getMessage()
+                .contains("'num_cycle' is not an argument of the linear schedule"));
+    }
+
+    @Test
+    void minLrCanComeAsAJsonString() throws IOException {
+        JtuneConfig c = ConfigLoader.load(write("m.yaml", MINIMAL + """
+                lr_scheduler_type: cosine_with_min_lr
+                lr_scheduler_kwargs: '{"min_lr": "1e-6"}'
+                learning_rate: 1.0e-4
+                """), List.of());
+        assertEquals(0.01, c.training().schedule(100).multiplier(100), 1e-12);
+    }
+
+    @Test
+    void everyKeyIsDefinedOnceWithAHelpTextAndAValidDefault() {
+        for (ConfigKey k : ConfigKeys.all()) {
+            assertFalse(k.help().isBlank(), k.name());
+            if (k.type() == KeyType.CHOICE && k.defaultValue() != null) {
+                assertTrue(k.choices().contains(k.defaultValue()), k.name());
+            }
+        }
+        assertTrue(ConfigKeys.all().size() > 200, "LLaMA-Factory's popular keys are all defined: " + ConfigKeys.all().size());
+    }
+
+    @Test
+    void editDistanceCountsEdits() {
+        assertEquals(0, EditDistance.levenshtein("lora", "lora"));
+        assertEquals(2, EditDistance.levenshtein("loar", "lora"));
+        assertEquals(3, EditDistance.levenshtein("kitten", "sitting"));
+        assertEquals(4, EditDistance.levenshtein("", "full"));
+    }
+}
