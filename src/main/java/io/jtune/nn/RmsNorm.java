@@ -27,11 +27,17 @@ public final class RmsNorm {
     }
 
     /**
-     * Adds the input gradient to dx and, when dw is non-null, the weight gradient to dw.
+     * Adds the input gradient to dx (skipped when null) and, when dw is non-null, the weight gradient to dw.
      * With x̂ = x·rstd and g = dy ⊙ w: dx = rstd · (g − x̂ · mean(g ⊙ x̂)), dw = Σ_rows dy ⊙ x̂.
      */
     public static void backward(float[] dy, float[] x, float[] w, int wOff, float[] rstd,
                                 float[] dx, float[] dw, int dwOff, int rows, int dim) {
+        if (dx != null) inputGradient(dy, x, w, wOff, rstd, dx, rows, dim);
+        if (dw != null) weightGradient(dy, x, rstd, dw, dwOff, rows, dim);
+    }
+
+    private static void inputGradient(float[] dy, float[] x, float[] w, int wOff, float[] rstd,
+                                      float[] dx, int rows, int dim) {
         int chunks = Parallel.chunks(rows, 8);
         Parallel.forEach(chunks, c -> {
             int lo = rows * c / chunks, hi = rows * (c + 1) / chunks;
@@ -47,7 +53,9 @@ public final class RmsNorm {
                 }
             }
         });
-        if (dw == null) return;
+    }
+
+    private static void weightGradient(float[] dy, float[] x, float[] rstd, float[] dw, int dwOff, int rows, int dim) {
         // Weight gradient: a sum over rows; split over columns so each task owns its outputs.
         int colChunks = Parallel.chunks(dim, 64);
         Parallel.forEach(colChunks, c -> {
