@@ -1,5 +1,10 @@
 package io.jtune.tensor;
 
+import io.jtune.tensor.BlockedGemm.LeftPanels;
+import io.jtune.tensor.BlockedGemm.RightPanels;
+import io.jtune.tensor.BlockedGemm.Split;
+import java.util.Arrays;
+
 /**
  * The three matrix products a linear layer needs, forward and backward. All activations are fp32
  * row-major arrays; B may be any {@link Matrix} (frozen bf16/f16/f32 weights or fp32 trainable ones).
@@ -8,53 +13,156 @@ package io.jtune.tensor;
  * order whatever the thread count (work is split over output rows/columns, never over k), so
  * results are bit-identical across runs and thread counts.
  *
- * <p>This is the plain reference implementation; the tuned Vector API kernels replace its bodies
- * and are tested against it.
+ * <p>Large products run on {@link BlockedGemm} (packed panels, a register-blocked Vector API
+ * micro-kernel, {@link Parallel} threads); products with a thin side (LoRA factors, one token)
+ * run on {@link DotGemm}. Which one runs depends on the shapes only, never on the thread count.
+ * Each product is oriented so that the weight matrix is packed with row copies (widened from
+ * bf16/f16 on the way), never transposed element by element.
  */
 public final class Gemm {
+    /** A side this thin (or thinner) goes to the dot-product path. */
+    static final int THIN = 16;
+
     private Gemm() {}
 
     /** C[m x n] (+)= A[m x k] · Bᵀ where B is [n x k]: a linear layer's forward, y = x·Wᵀ. */
     public static void matmulTransB(float[] a, int aOff, Matrix b, float[] c, int cOff, int m, boolean accumulate) {
         int n = b.rows(), k = b.cols();
-        float[] row = new float[k];
-        for (int j = 0; j < n; j++) {
-            b.readRow(j, 0, k, row, 0);
-            for (int i = 0; i < m; i++) {
-                float s = 0;
-                int ai = aOff + i * k;
-                for (int p = 0; p < k; p++) s += a[ai + p] * row[p];
-                int ci = cOff + i * n + j;
-                c[ci] = accumulate ? c[ci] + s : s;
-            }
+        check("matmulTransB", "A", a, aOff, (long) m * k);
+        check("matmulTransB", "C", c, cOff, (long) m * n);
+        if (k == 0) {
+            clearUnlessAccumulating(c, cOff, (long) m * n, accumulate);
+        } else if (Math.min(m, n) <= THIN) {
+            DotGemm.run(a, aOff, matrixRows(b), m, n, k, c, cOff, accumulate);
+        } else {
+            // D = W·xᵀ (rows: W's rows, columns: x's rows), stored transposed into C = x·Wᵀ.
+            LeftPanels weightRows = (r0, rows, p0, kc, dst) -> {
+                for (int rr = 0; rr < rows; rr++) Widen.row(b, r0 + rr, p0, kc, dst, rr * kc);
+                Arrays.fill(dst, rows * kc, MicroKernel.MR * kc, 0f);
+            };
+            BlockedGemm.run(weightRows, transposedRows(a, aOff, k), n, m, k, c, cOff, n, true, accumulate, Split.ROWS);
         }
     }
 
     /** C[m x k] (+)= A[m x n] · B where B is [n x k]: a linear layer's input gradient, dX = dY·W. */
     public static void matmul(float[] a, int aOff, Matrix b, float[] c, int cOff, int m, boolean accumulate) {
         int n = b.rows(), k = b.cols();
-        float[] acc = new float[m * k];
-        float[] row = new float[k];
-        for (int p = 0; p < n; p++) {
-            b.readRow(p, 0, k, row, 0);
-            for (int i = 0; i < m; i++) {
-                float av = a[aOff + i * n + p];
-                for (int j = 0; j < k; j++) acc[i * k + j] += av * row[j];
+        check("matmul", "A", a, aOff, (long) m * n);
+        check("matmul", "C", c, cOff, (long) m * k);
+        if (n == 0) {
+            clearUnlessAccumulating(c, cOff, (long) m * k, accumulate);
+        } else if (k <= THIN && m > THIN) {
+            // A narrow output: dot products of A's rows with B's columns (B transposed once, it is small).
+            float[] bt = new float[k * n];
+            float[] row = new float[k];
+            for (int p = 0; p < n; p++) {
+                Widen.row(b, p, 0, k, row, 0);
+                for (int j = 0; j < k; j++) bt[j * n + p] = row[j];
             }
+            DotGemm.run(a, aOff, heapRows(bt, 0, n), m, k, n, c, cOff, accumulate);
+        } else {
+            LeftPanels aRows = copiedRows(a, aOff, n);
+            RightPanels weightRows = (p0, kc, s0, cols, dst, off) -> {
+                for (int pp = 0; pp < kc; pp++) {
+                    int o = off + pp * MicroKernel.NR;
+                    Widen.row(b, p0 + pp, s0, cols, dst, o);
+                    if (cols < MicroKernel.NR) Arrays.fill(dst, o + cols, o + MicroKernel.NR, 0f);
+                }
+            };
+            BlockedGemm.run(aRows, weightRows, m, k, n, c, cOff, k, false, accumulate, Split.COLS);
         }
-        for (int i = 0; i < m * k; i++) c[cOff + i] = accumulate ? c[cOff + i] + acc[i] : acc[i];
     }
 
     /** C[n x k] (+)= Aᵀ · X where A is [m x n] and X is [m x k]: a weight gradient, dW += dYᵀ·X. */
     public static void matmulTransA(float[] a, int aOff, float[] x, int xOff, float[] c, int cOff,
                                     int m, int n, int k, boolean accumulate) {
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < k; j++) {
-                float s = 0;
-                for (int p = 0; p < m; p++) s += a[aOff + p * n + i] * x[xOff + p * k + j];
-                int ci = cOff + i * k + j;
-                c[ci] = accumulate ? c[ci] + s : s;
+        check("matmulTransA", "A", a, aOff, (long) m * n);
+        check("matmulTransA", "X", x, xOff, (long) m * k);
+        check("matmulTransA", "C", c, cOff, (long) n * k);
+        if (m == 0) {
+            clearUnlessAccumulating(c, cOff, (long) n * k, accumulate);
+        } else if (k < MicroKernel.NR && n > k) {
+            // A narrow output (LoRA's dB): compute Cᵀ = Xᵀ·A so that the wide side fills the vectors.
+            BlockedGemm.run(transposedColumns(x, xOff, k), copiedColumns(a, aOff, n), k, n, m,
+                    c, cOff, k, true, accumulate, Split.COLS);
+        } else {
+            BlockedGemm.run(transposedColumns(a, aOff, n), copiedColumns(x, xOff, k), n, k, m,
+                    c, cOff, k, false, accumulate, Split.ROWS);
+        }
+    }
+
+    // ---- packing of fp32 operands: the four ways an operand can lie relative to the depth ----
+
+    /** Left rows whose depth runs along a row of {@code src} (row r at src[off + r*ld]): row copies. */
+    private static LeftPanels copiedRows(float[] src, int off, int ld) {
+        return (r0, rows, p0, kc, dst) -> {
+            for (int rr = 0; rr < rows; rr++) System.arraycopy(src, off + (r0 + rr) * ld + p0, dst, rr * kc, kc);
+            Arrays.fill(dst, rows * kc, MicroKernel.MR * kc, 0f);
+        };
+    }
+
+    /** Left rows whose depth runs down a column of {@code src} (element (r, p) at src[off + p*ld + r]). */
+    private static LeftPanels transposedColumns(float[] src, int off, int ld) {
+        return (r0, rows, p0, kc, dst) -> {
+            for (int pp = 0; pp < kc; pp++) {
+                int si = off + (p0 + pp) * ld + r0;
+                for (int rr = 0; rr < rows; rr++) dst[rr * kc + pp] = src[si + rr];
             }
+            Arrays.fill(dst, rows * kc, MicroKernel.MR * kc, 0f);
+        };
+    }
+
+    /** Right columns that run along a row of {@code src} (element (p, s) at src[off + p*ld + s]): row copies. */
+    private static RightPanels copiedColumns(float[] src, int off, int ld) {
+        return (p0, kc, s0, cols, dst, o) -> {
+            for (int pp = 0; pp < kc; pp++) {
+                int d = o + pp * MicroKernel.NR;
+                System.arraycopy(src, off + (p0 + pp) * ld + s0, dst, d, cols);
+                if (cols < MicroKernel.NR) Arrays.fill(dst, d + cols, d + MicroKernel.NR, 0f);
+            }
+        };
+    }
+
+    /** Right columns that are rows of {@code src} (element (p, s) at src[off + s*ld + p]): a transpose. */
+    private static RightPanels transposedRows(float[] src, int off, int ld) {
+        return (p0, kc, s0, cols, dst, o) -> {
+            for (int ss = 0; ss < cols; ss++) {
+                int si = off + (s0 + ss) * ld + p0;
+                for (int pp = 0; pp < kc; pp++) dst[o + pp * MicroKernel.NR + ss] = src[si + pp];
+            }
+            for (int ss = cols; ss < MicroKernel.NR; ss++) {
+                for (int pp = 0; pp < kc; pp++) dst[o + pp * MicroKernel.NR + ss] = 0f;
+            }
+        };
+    }
+
+    // ---- rows for the dot-product path ----
+
+    private static DotGemm.Rows heapRows(float[] src, int off, int ld) {
+        return (j0, count, scratch, offset) -> {
+            offset[0] = off + j0 * ld;
+            return src;
+        };
+    }
+
+    private static DotGemm.Rows matrixRows(Matrix b) {
+        if (b.isHeap()) return heapRows(b.heapArray(), b.heapOffset(), b.cols());
+        int k = b.cols();
+        return (j0, count, scratch, offset) -> {
+            for (int jj = 0; jj < count; jj++) Widen.row(b, j0 + jj, 0, k, scratch, jj * k);
+            offset[0] = 0;
+            return scratch;
+        };
+    }
+
+    private static void clearUnlessAccumulating(float[] c, int cOff, long size, boolean accumulate) {
+        if (!accumulate) Arrays.fill(c, cOff, (int) (cOff + size), 0f);
+    }
+
+    private static void check(String product, String operand, float[] array, int offset, long size) {
+        if (offset < 0 || size < 0 || offset + size > array.length) {
+            throw new IllegalArgumentException(product + ": " + operand + " needs " + size + " floats from offset "
+                    + offset + " but its array holds " + array.length);
         }
     }
 }
