@@ -72,8 +72,11 @@ public final class CausalLM {
 
     public ModelConfig config() { return config; }
 
-    /** Sets the step counter that seeds dropout masks (tests replay a step with the same masks). */
-    void setStep(long step) { steps = step; }
+    /** Sets the step counter that seeds dropout masks (tests replay a step; a resumed run restores it). */
+    public void setStep(long step) { steps = step; }
+
+    /** Forward-backward passes run so far: seeds the next dropout mask (saved in checkpoints). */
+    public long stepCounter() { return steps; }
 
     /** The trainable tensors in the order of {@link #parameterValues()}, with their saved names. */
     public List<TrainableParameter> trainableParameters() { return store.describe(); }

@@ -61,6 +61,11 @@ public final class AdamW implements Optimizer {
     public float[] firstMoment() { return m; }
     public float[] secondMoment() { return v; }
 
-    /** Restores the step count after loading moments from a checkpoint. */
+    @Override
+    public java.util.Map<String, float[]> state() {
+        return java.util.Map.of("exp_avg", m, "exp_avg_sq", v);
+    }
+
+    @Override
     public void restoreSteps(long steps) { this.step = steps; }
 }

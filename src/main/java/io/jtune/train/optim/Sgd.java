@@ -43,4 +43,12 @@ public final class Sgd implements Optimizer {
     public long steps() {
         return step;
     }
+
+    @Override
+    public java.util.Map<String, float[]> state() {
+        return momentumBuffer == null ? java.util.Map.of() : java.util.Map.of("momentum_buffer", momentumBuffer);
+    }
+
+    @Override
+    public void restoreSteps(long steps) { this.step = steps; }
 }
