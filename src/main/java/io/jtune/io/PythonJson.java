@@ -2,6 +2,8 @@ package io.jtune.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -82,13 +84,29 @@ public final class PythonJson {
         sb.append('"');
     }
 
+    /**
+     * The shortest decimal that reads back as {@code d}. Java's Double.toString is shortest except
+     * that it always prints two significant digits (4.9E-324 where 5e-324 would do), so try one.
+     */
+    private static BigDecimal shortest(double d) {
+        BigDecimal javaDigits = new BigDecimal(Double.toString(d)).stripTrailingZeros();
+        if (javaDigits.precision() == 2) {
+            for (RoundingMode mode : new RoundingMode[] {RoundingMode.HALF_EVEN,
+                    RoundingMode.FLOOR, RoundingMode.CEILING}) {
+                BigDecimal one = javaDigits.round(new MathContext(1, mode));
+                if (one.doubleValue() == d) return one.stripTrailingZeros();
+            }
+        }
+        return javaDigits;
+    }
+
     /** Python's repr of a float: shortest round-trip digits, exponent form below 1e-4 or from 1e16 on. */
     public static String floatRepr(double d) {
         if (Double.isNaN(d)) return "NaN";
         if (Double.isInfinite(d)) return d > 0 ? "Infinity" : "-Infinity";
         if (d == 0) return (Double.doubleToRawLongBits(d) < 0) ? "-0.0" : "0.0";
         // Java's Double.toString gives the shortest round-trip digits (JDK 19+), as Python's repr does.
-        BigDecimal exact = new BigDecimal(Double.toString(Math.abs(d))).stripTrailingZeros();
+        BigDecimal exact = shortest(Math.abs(d));
         String digits = exact.unscaledValue().toString();
         int decpt = digits.length() - exact.scale(); // value = 0.digits x 10^decpt
         StringBuilder sb = new StringBuilder(d < 0 ? "-" : "");
