@@ -1,5 +1,6 @@
 package io.jtune.data.template;
 
+import io.jtune.data.InvalidRecordException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,12 +79,12 @@ public sealed interface Formatter {
             try {
                 parsed = PyJson.parse(json);
             } catch (IllegalArgumentException e) {
-                throw new RecordFormatException("function call is not valid JSON", shorten(json));
+                throw new InvalidRecordException("function call is not valid JSON", shorten(json));
             }
             List<FunctionCall> calls = new ArrayList<>();
             for (JsonNode call : parsed.isArray() ? parsed : List.of(parsed)) {
                 if (!call.path("name").isTextual() || !call.has("arguments")) {
-                    throw new RecordFormatException("function call needs \"name\" and \"arguments\"", shorten(json));
+                    throw new InvalidRecordException("function call needs \"name\" and \"arguments\"", shorten(json));
                 }
                 calls.add(new FunctionCall(call.get("name").textValue(), PyJson.dumps(call.get("arguments"))));
             }
@@ -103,11 +104,11 @@ public sealed interface Formatter {
             try {
                 tools = PyJson.parse(toolsJson);
             } catch (IllegalArgumentException e) {
-                throw new RecordFormatException("tools is not valid JSON", shorten(toolsJson));
+                throw new InvalidRecordException("tools is not valid JSON", shorten(toolsJson));
             }
             if (tools.isObject()) tools = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode().add(tools);
             if (!tools.isArray()) {
-                throw new RecordFormatException("tools must be a JSON list of tool descriptions", shorten(toolsJson));
+                throw new InvalidRecordException("tools must be a JSON list of tool descriptions", shorten(toolsJson));
             }
             if (tools.isEmpty()) return "";
             List<JsonNode> list = new ArrayList<>();

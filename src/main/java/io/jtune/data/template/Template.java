@@ -1,5 +1,6 @@
 package io.jtune.data.template;
 
+import io.jtune.data.InvalidRecordException;
 import io.jtune.data.Message;
 import java.util.ArrayList;
 import java.util.List;
@@ -144,7 +145,7 @@ public record Template(
                         ? function.apply(m.content(), null, null)
                         : function.apply(m.content(), thoughtWords.toArray(String[]::new),
                                 toolCallWords.toArray(String[]::new)));
-                case SYSTEM -> throw new RecordFormatException("system turn inside the conversation",
+                case SYSTEM -> throw new InvalidRecordException("system turn inside the conversation",
                         "only the first turn may be a system turn");
             }
             out.add(elements);

@@ -1,5 +1,6 @@
 package io.jtune.data.template;
 
+import io.jtune.data.InvalidRecordException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -36,6 +37,11 @@ public final class ToolStyles {
     /** "Action: name / Action Input: json" with a bulleted description of every argument. */
     static final class DefaultStyle implements ToolStyle {
         @Override
+        public String toString() {
+            return "default";
+        }
+
+        @Override
         public String toolText(List<JsonNode> tools) {
             StringBuilder toolText = new StringBuilder();
             List<String> names = new ArrayList<>();
@@ -44,7 +50,7 @@ public final class ToolStyles {
                 String name = requiredText(tool, "name");
                 JsonNode params = tool.path("parameters");
                 if (!params.path("properties").isObject()) {
-                    throw new RecordFormatException("tool has no parameters.properties",
+                    throw new InvalidRecordException("tool has no parameters.properties",
                             "tool '" + name + "' needs \"parameters\": {\"properties\": {...}}");
                 }
                 List<String> required = new ArrayList<>();
@@ -90,6 +96,11 @@ public final class ToolStyles {
     /** Qwen 2.5 / Qwen 3: tools as JSON lines inside &lt;tools&gt;, calls inside &lt;tool_call&gt;. */
     static final class QwenStyle implements ToolStyle {
         @Override
+        public String toString() {
+            return "qwen";
+        }
+
+        @Override
         public String toolText(List<JsonNode> tools) {
             StringBuilder toolText = new StringBuilder();
             for (JsonNode tool : tools) toolText.append('\n').append(PyJson.dumps(ToolStyle.wrapAsFunction(tool)));
@@ -113,6 +124,11 @@ public final class ToolStyles {
     /** GLM-4: a Chinese system preamble, each tool as indented JSON; one call "name\nargs". */
     static final class Glm4Style implements ToolStyle {
         @Override
+        public String toString() {
+            return "glm4";
+        }
+
+        @Override
         public String toolText(List<JsonNode> tools) {
             StringBuilder toolText = new StringBuilder();
             for (JsonNode raw : tools) {
@@ -127,7 +143,7 @@ public final class ToolStyles {
         @Override
         public String functionText(List<FunctionCall> calls) {
             if (calls.size() > 1) {
-                throw new RecordFormatException("parallel function calls not supported by glm4",
+                throw new InvalidRecordException("parallel function calls not supported by glm4",
                         calls.size() + " calls in one turn");
             }
             return calls.get(0).name() + "\n" + calls.get(0).arguments();
@@ -136,6 +152,11 @@ public final class ToolStyles {
 
     /** Mistral v0.3: [AVAILABLE_TOOLS] with a JSON array; calls as a JSON array. */
     static final class MistralStyle implements ToolStyle {
+        @Override
+        public String toString() {
+            return "mistral";
+        }
+
         @Override
         public String toolText(List<JsonNode> tools) {
             ArrayNode wrapped = JsonNodeFactory.instance.arrayNode();
@@ -153,6 +174,11 @@ public final class ToolStyles {
 
     /** Llama 3.x JSON tool calling (tools in the system message, today's date included). */
     static final class Llama3Style implements ToolStyle {
+        @Override
+        public String toString() {
+            return "llama3";
+        }
+
         private final Clock clock;
 
         Llama3Style(Clock clock) {
@@ -181,7 +207,7 @@ public final class ToolStyles {
     private static String requiredText(JsonNode tool, String key) {
         JsonNode v = tool.path(key);
         if (!v.isTextual()) {
-            throw new RecordFormatException("tool has no name", "a tool needs a string \"" + key + "\": " + tool);
+            throw new InvalidRecordException("tool has no name", "a tool needs a string \"" + key + "\": " + tool);
         }
         return v.textValue();
     }

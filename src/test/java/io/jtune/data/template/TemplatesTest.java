@@ -1,5 +1,6 @@
 package io.jtune.data.template;
 
+import io.jtune.data.InvalidRecordException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -255,7 +256,7 @@ class TemplatesTest {
 
     @Test
     void invalidToolsJsonIsARecordProblemNotACrash() {
-        RecordFormatException e = assertThrows(RecordFormatException.class,
+        InvalidRecordException e = assertThrows(InvalidRecordException.class,
                 () -> encode("qwen", MESSAGES, null, "[{not json"));
         assertEquals("tools is not valid JSON", e.reason());
     }
