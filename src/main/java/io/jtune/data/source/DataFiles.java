@@ -1,0 +1,245 @@
+package io.jtune.data.source;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvParser;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import io.jtune.JtuneException;
+import io.jtune.data.SkipReport;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Reads a dataset's local file or folder into rows, by extension as LLaMA-Factory (json, jsonl,
+ * csv, parquet, txt). A .json file may hold a list of records, a dict of equal-length columns, or
+ * JSON lines. A syntax error stops with file, line, column and field; a value that is not a
+ * record is skipped and counted.
+ */
+public final class DataFiles {
+    public static final List<String> EXTENSIONS = List.of("json", "jsonl", "csv", "parquet", "txt");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private DataFiles() {}
+
+    /** The files of a dataset: the file itself, or the files of a folder (sorted, same type). */
+    public static List<Path> list(Path path) {
+        if (Files.isRegularFile(path)) return List.of(path);
+        if (!Files.isDirectory(path)) {
+            throw new JtuneException("Data file " + path + " not found (file_name in dataset_info.json is relative "
+                    + "to dataset_dir).");
+        }
+        List<Path> files;
+        try (Stream<Path> s = Files.list(path)) {
+            files = s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
+        } catch (IOException e) {
+            throw new JtuneException("Cannot list " + path + ": " + e.getMessage(), e);
+        }
+        if (files.isEmpty()) throw new JtuneException("Data folder " + path + " has no files.");
+        String type = extension(files.getFirst());
+        for (Path f : files) {
+            if (!extension(f).equals(type)) {
+                throw new JtuneException("Data folder " + path + " mixes file types (" + files.getFirst().getFileName()
+                        + " and " + f.getFileName() + "); all files of a dataset must have the same type.");
+            }
+        }
+        return files;
+    }
+
+    static String extension(Path file) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String ext = dot < 0 ? "" : name.substring(dot + 1).toLowerCase(java.util.Locale.ROOT);
+        if (!EXTENSIONS.contains(ext)) {
+            throw new JtuneException("Data file " + file + " has an unsupported type '" + ext + "'. Allowed: "
+                    + String.join(", ", EXTENSIONS) + " (arrow is not supported).");
+        }
+        return ext;
+    }
+
+    /** All rows of {@code path} (a file or folder). */
+    public static List<Row> read(Path path, SkipReport skips) {
+        List<Row> rows = new ArrayList<>();
+        for (Path file : list(path)) {
+            switch (extension(file)) {
+                case "json" -> readJson(file, rows, skips);
+                case "jsonl" -> readJsonLines(file, rows, skips);
+                case "csv" -> readCsv(file, rows);
+                case "parquet" -> ParquetRows.read(file, rows);
+                case "txt" -> readText(file, rows);
+                default -> throw new IllegalStateException();
+            }
+        }
+        return rows;
+    }
+
+    private static void readJson(Path file, List<Row> rows, SkipReport skips) {
+        try (JsonParser p = JSON.createParser(Files.newBufferedReader(file, StandardCharsets.UTF_8))) {
+            JsonToken first = p.nextToken();
+            if (first == null) return; // an empty file has no records
+            if (first == JsonToken.START_ARRAY) {
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    int line = p.currentTokenLocation().getLineNr();
+                    JsonNode value = p.readValueAsTree();
+                    addRecord(value, file, line, rows, skips);
+                }
+                if (p.nextToken() != null) throw trailing(file, p);
+                return;
+            }
+            if (first != JsonToken.START_OBJECT) {
+                throw new JtuneException(file + ": expected a JSON list of records, a JSON object of columns or JSON "
+                        + "lines, found " + first + " at line " + p.currentTokenLocation().getLineNr() + ".");
+            }
+            int line = p.currentTokenLocation().getLineNr();
+            JsonNode firstValue = p.readValueAsTree();
+            if (p.nextToken() != null) { // more values follow: JSON lines in a .json file
+                addRecord(firstValue, file, line, rows, skips);
+                do {
+                    int l = p.currentTokenLocation().getLineNr();
+                    addRecord(p.readValueAsTree(), file, l, rows, skips);
+                } while (p.nextToken() != null);
+            } else if (isColumnar(firstValue)) {
+                addColumns((ObjectNode) firstValue, file, rows);
+            } else {
+                addRecord(firstValue, file, line, rows, skips);
+            }
+        } catch (JsonProcessingException e) {
+            throw syntaxError(file, e);
+        } catch (IOException e) {
+            throw new JtuneException("Cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void readJsonLines(Path file, List<Row> rows, SkipReport skips) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new JtuneException("Cannot read " + file + ": " + e.getMessage(), e);
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank()) continue;
+            try (JsonParser p = JSON.createParser(line)) {
+                JsonNode value = p.readValueAsTree();
+                if (p.nextToken() != null) {
+                    throw new JtuneException(file + ":" + (i + 1) + ": more than one JSON value on the line (JSON lines "
+                            + "need exactly one record per line).");
+                }
+                addRecord(value, file, i + 1, rows, skips);
+            } catch (JsonProcessingException e) {
+                JtuneException err = syntaxError(file, e);
+                throw new JtuneException(err.getMessage().replaceFirst(" line \\d+,", " line " + (i + 1) + ","), e);
+            } catch (IOException e) {
+                throw new JtuneException("Cannot read " + file + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static void readCsv(Path file, List<Row> rows) {
+        CsvMapper mapper = new CsvMapper();
+        mapper.enable(CsvParser.Feature.WRAP_AS_ARRAY);
+        CsvSchema schema = CsvSchema.emptySchema().withHeader();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+             MappingIterator<Map<String, String>> it = mapper.readerFor(Map.class).with(schema).readValues(r)) {
+            while (it.hasNext()) {
+                int line = it.getCurrentLocation().getLineNr();
+                Map<String, String> values = it.next();
+                ObjectNode o = JsonNodeFactory.instance.objectNode();
+                values.forEach(o::put);
+                rows.add(new Row(o, file.getFileName() + ":" + line));
+            }
+        } catch (JsonProcessingException e) {
+            throw new JtuneException(file + ": invalid CSV at line " + e.getLocation().getLineNr() + ": "
+                    + e.getOriginalMessage());
+        } catch (IOException | RuntimeException e) {
+            throw new JtuneException(file + ": invalid CSV: " + e.getMessage(), e);
+        }
+    }
+
+    /** Plain text: each line is one record {"text": line}, as Hugging Face's text loader. */
+    private static void readText(Path file, List<Row> rows) {
+        String content;
+        try {
+            content = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new JtuneException("Cannot read " + file + ": " + e.getMessage(), e);
+        }
+        String[] lines = content.split("\r?\n", -1);
+        int n = content.endsWith("\n") ? lines.length - 1 : lines.length;
+        for (int i = 0; i < n; i++) {
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            o.put("text", lines[i]);
+            rows.add(new Row(o, file.getFileName() + ":" + (i + 1)));
+        }
+    }
+
+    private static void addRecord(JsonNode value, Path file, int line, List<Row> rows, SkipReport skips) {
+        String origin = file.getFileName() + ":" + line;
+        if (value instanceof ObjectNode o) {
+            rows.add(new Row(o, origin));
+        } else {
+            skips.skip("record is not a JSON object", origin, abbreviate(value.toString()));
+        }
+    }
+
+    private static boolean isColumnar(JsonNode o) {
+        if (o.isEmpty()) return false;
+        int length = -1;
+        for (Iterator<JsonNode> it = o.elements(); it.hasNext(); ) {
+            JsonNode v = it.next();
+            if (!v.isArray()) return false;
+            if (length >= 0 && v.size() != length) return false;
+            length = v.size();
+        }
+        return true;
+    }
+
+    private static void addColumns(ObjectNode columns, Path file, List<Row> rows) {
+        int n = columns.elements().next().size();
+        for (int i = 0; i < n; i++) {
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            for (Map.Entry<String, JsonNode> c : columns.properties()) o.set(c.getKey(), c.getValue().get(i));
+            rows.add(new Row(o, file.getFileName() + ":column row " + (i + 1)));
+        }
+    }
+
+    private static JtuneException syntaxError(Path file, JsonProcessingException e) {
+        JsonLocation loc = e.getLocation();
+        String field = null;
+        if (e.getProcessor() instanceof JsonParser p) {
+            for (JsonStreamContext c = p.getParsingContext(); c != null && field == null; c = c.getParent()) {
+                field = c.getCurrentName();
+            }
+        }
+        return new JtuneException(file + ": invalid JSON at line " + (loc == null ? "?" : loc.getLineNr()) + ", column "
+                + (loc == null ? "?" : loc.getColumnNr()) + (field == null ? "" : ", in field \"" + field + "\"") + ": "
+                + e.getOriginalMessage().replace('\n', ' '));
+    }
+
+    private static JtuneException trailing(Path file, JsonParser p) {
+        return new JtuneException(file + ": unexpected content after the JSON list at line "
+                + p.currentTokenLocation().getLineNr() + ".");
+    }
+
+    static String abbreviate(String s) {
+        return s.length() <= 160 ? s : s.substring(0, 157) + "...";
+    }
+}
