@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             VersionCommand.class,
             EnvCommand.class,
             DownloadCommand.class,
+            ConfigCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

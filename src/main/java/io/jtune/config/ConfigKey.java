@@ -65,15 +65,16 @@ public record ConfigKey(
         return ValueText.of(defaultValue);
     }
 
-    /** A one-line support statement: "supported", or "not supported yet: why". */
+    /** A one-line support statement: "supported", or "not supported yet: why", with per-value exceptions grouped. */
     public String supportText() {
         StringBuilder sb = new StringBuilder(support.label());
         if (reason != null && support != Support.SUPPORTED) {
             sb.append(": ").append(reason);
         }
-        for (Map.Entry<String, ValueSupport> e : valueSupport.entrySet()) {
-            sb.append(sb.isEmpty() ? "" : "; ").append(e.getKey()).append(": ").append(e.getValue().support().label());
-        }
+        Map<ValueSupport, List<String>> grouped = new LinkedHashMap<>();
+        valueSupport.forEach((value, vs) -> grouped.computeIfAbsent(vs, x -> new ArrayList<>()).add(value));
+        grouped.forEach((vs, values) -> sb.append("; ").append(String.join(", ", values)).append(": ")
+                .append(vs.support().label()).append(" (").append(vs.reason()).append(")"));
         return sb.toString();
     }
 

@@ -47,6 +47,26 @@ public final class JtuneConfig {
         return values;
     }
 
+    /**
+     * Every key's effective value: as given or defaulted, with the derived defaults LLaMA-Factory and
+     * transformers apply (lora_alpha, packing, do_eval, eval_steps, data_seed, report_to) filled in.
+     */
+    public Map<String, Object> resolvedValues() {
+        Map<String, Object> r = new LinkedHashMap<>(values);
+        r.put("lora_alpha", (long) finetuning.loraAlpha());
+        r.put("packing", data.packing());
+        r.put("do_eval", training.doEval());
+        r.put("eval_steps", training.evalSteps());
+        r.put("data_seed", (long) training.dataSeed());
+        r.put("report_to", training.reportTo().isEmpty() ? List.of("none") : training.reportTo());
+        return Collections.unmodifiableMap(r);
+    }
+
+    /** The keys whose value differs from what was given or defaulted because a derived default applied. */
+    public boolean isDerived(String key) {
+        return !java.util.Objects.equals(values.get(key), resolvedValues().get(key));
+    }
+
     /** Whether the user set the key (in the file or an override). */
     public boolean isSet(String key) {
         return origins.containsKey(key);

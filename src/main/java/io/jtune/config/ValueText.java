@@ -16,7 +16,7 @@ final class ValueText {
             return number(d);
         }
         if (value instanceof List<?> list) {
-            return list.stream().map(ValueText::of).collect(Collectors.joining(", ", "[", "]"));
+            return list.stream().map(ValueText::of).collect(Collectors.joining(","));
         }
         if (value instanceof Map<?, ?> map) {
             return map.entrySet().stream().map(e -> e.getKey() + ": " + of(e.getValue()))

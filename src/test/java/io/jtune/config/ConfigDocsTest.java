@@ -1,0 +1,69 @@
+package io.jtune.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jtune.util.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import org.junit.jupiter.api.Test;
+
+class ConfigDocsTest {
+    /**
+     * docs/config.md is generated from the key definitions. Regenerate it with
+     * {@code ./jtune config docs --output docs/config.md}, or run this test with -Djtune.regenerateDocs=true.
+     */
+    @Test
+    void docsConfigMdIsUpToDate() throws IOException {
+        String expected = ConfigDocs.markdown();
+        if (Boolean.getBoolean("jtune.regenerateDocs")) {
+            AtomicFiles.writeString(ConfigDocs.DOCS_FILE, expected);
+        }
+        String actual = Files.exists(ConfigDocs.DOCS_FILE) ? Files.readString(ConfigDocs.DOCS_FILE) : "";
+        assertTrue(expected.equals(actual),
+                "docs/config.md is stale: run `./jtune config docs --output docs/config.md` and commit the result");
+    }
+
+    @Test
+    void docsHaveOneTablePerGroupAndARowPerKey() {
+        String md = ConfigDocs.markdown();
+        for (Group g : Group.values()) {
+            assertTrue(md.contains("\n## " + g.id() + "\n"), g.id());
+        }
+        long rows = md.lines().filter(l -> l.startsWith("| `")).count();
+        assertEquals(ConfigKeys.all().size(), rows);
+        assertTrue(md.contains("| `lora_alpha` | int | `null` | LoRA scale numerator (scale = alpha / rank); default 2 x lora_rank. | yes | supported |"));
+        assertTrue(md.contains("| `deepspeed` | str|dict |") || md.contains("| `deepspeed` | str\\|dict |"), "deepspeed row");
+    }
+
+    @Test
+    void helpTableListsSupportedKeysOfTheGroupsAsked() {
+        String help = ConfigDocs.helpTable(false, Group.FINETUNING);
+        assertTrue(help.contains("  lora_rank                      int    8            Rank of the LoRA matrices."), help);
+        assertFalse(help.contains("use_dora"), "unsupported keys are left out of --help");
+        assertFalse(help.contains("learning_rate"), "other groups are left out");
+        assertTrue(ConfigDocs.helpTable(true, Group.FINETUNING).contains("use_dora"));
+    }
+
+    @Test
+    void formsJsonDescribesEveryKey() throws IOException {
+        JsonNode root = new ObjectMapper().readTree(ConfigDocs.formsJson());
+        int keys = 0;
+        for (JsonNode g : root.get("groups")) {
+            keys += g.get("keys").size();
+        }
+        assertEquals(ConfigKeys.all().size(), keys);
+        JsonNode stage = null;
+        for (JsonNode k : root.get("groups").get(2).get("keys")) {
+            if (k.get("name").asText().equals("stage")) {
+                stage = k;
+            }
+        }
+        assertEquals("sft", stage.get("default").asText());
+        assertEquals("[\"pt\",\"sft\"]", stage.get("supported_choices").toString());
+        assertEquals("choice", stage.get("type").asText());
+    }
+}
