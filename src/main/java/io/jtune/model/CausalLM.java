@@ -90,6 +90,24 @@ public final class CausalLM {
     public long trainableParameterCount() { return store.values().length; }
 
     /**
+     * Overwrites a trainable tensor by its saved name (e.g. a PEFT adapter being resumed), widening
+     * to fp32. A name that is not trainable here, or a shape that differs, is an error.
+     */
+    public void setParameter(String name, io.jtune.tensor.Matrix value) {
+        for (Param p : store.params()) {
+            if (!p.name.equals(name)) continue;
+            if ((long) value.rows() * value.cols() != p.size() || (p.rows != 1 && value.rows() != p.rows)) {
+                throw new io.jtune.JtuneException("tensor " + name + " has shape [" + value.rows() + " x " + value.cols()
+                        + "] but the model's is [" + p.rows + " x " + p.cols + "]");
+            }
+            ParameterStore.copyFrom(value, p);
+            return;
+        }
+        throw new io.jtune.JtuneException("tensor " + name + " is not a trainable parameter of this model (names look like "
+                + (store.params().isEmpty() ? "none" : store.params().get(0).name) + ")");
+    }
+
+    /**
      * Runs forward and backward on one batch and ADDS the gradients of gradScale·(summed loss) to
      * {@link #gradients()}. Returns the summed loss and the number of label tokens (HF shift: position
      * t predicts labels[t+1]; -100 ignored). Pass gradScale = 1 / (label tokens of the whole
