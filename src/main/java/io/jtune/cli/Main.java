@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             EnvCommand.class,
             DownloadCommand.class,
             ConfigCommand.class,
+            TrainCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

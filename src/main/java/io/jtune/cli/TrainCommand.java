@@ -1,0 +1,55 @@
+package io.jtune.cli;
+
+import io.jtune.config.ConfigLoader;
+import io.jtune.config.JtuneConfig;
+import io.jtune.train.workflow.ConsoleProgress;
+import io.jtune.train.workflow.TrainWorkflow;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code jtune train CONFIG [key=value ...]}: LLaMA-Factory's {@code llamafactory-cli train}. */
+@Command(name = "train", description = {"Train with a LLaMA-Factory YAML or JSON config (stages pt and sft; lora, freeze, full).",
+        "Overrides after the file: key=value, e.g. learning_rate=5e-5 max_steps=100.",
+        "Ctrl-C saves a checkpoint and exits; run again (or set resume_from_checkpoint) to continue.",
+        "Every key: jtune config keys, or docs/config.md."})
+final class TrainCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "CONFIG", description = "YAML or JSON file with LLaMA-Factory keys")
+    Path config;
+
+    @Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "overrides")
+    List<String> overrides = List.of();
+
+    @Override
+    public Integer call() throws Exception {
+        JtuneConfig cfg = ConfigLoader.load(config, overrides);
+        TrainWorkflow workflow = new TrainWorkflow(cfg, System.out);
+        CountDownLatch finished = new CountDownLatch(1);
+        // Ctrl-C / SIGTERM: let the current step finish and a checkpoint be written before the JVM exits.
+        Thread onSignal = new Thread(() -> {
+            System.err.println("\nStopping after this step and saving a checkpoint ...");
+            workflow.requestStop();
+            try {
+                finished.await(10, TimeUnit.MINUTES);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, "jtune-stop");
+        Runtime.getRuntime().addShutdownHook(onSignal);
+        try {
+            workflow.run(List.of(ConsoleProgress.forStdout()));
+            return 0;
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onSignal);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is already running: it waits for the latch released above
+            }
+        }
+    }
+}

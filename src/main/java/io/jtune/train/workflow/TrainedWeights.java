@@ -1,0 +1,129 @@
+package io.jtune.train.workflow;
+
+import io.jtune.io.hf.HfModelDirectory;
+import io.jtune.io.hf.HfModelWriter;
+import io.jtune.io.hf.HfTensorNames;
+import io.jtune.io.peft.AdapterWeights;
+import io.jtune.io.peft.LoraAdapterConfig;
+import io.jtune.io.safetensors.SafetensorsCheckpoint;
+import io.jtune.io.safetensors.TensorToWrite;
+import io.jtune.model.CausalLM;
+import io.jtune.model.TrainableParameter;
+import io.jtune.tensor.DType;
+import io.jtune.train.Trainer;
+import io.jtune.train.checkpoint.FlatWeightsCheckpoint;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Writes what training produced in the formats other tools read: a PEFT adapter for LoRA, a Hugging
+ * Face model directory for full and freeze tuning. Checkpoints use the same layouts with trainable
+ * tensors kept in fp32, so that a resume continues exactly.
+ */
+public final class TrainedWeights implements Trainer.CheckpointWeights {
+    private final CausalLM model;
+    private final HfModelDirectory base;
+    private final LoraAdapterConfig adapterConfig; // null unless LoRA
+
+    public TrainedWeights(CausalLM model, HfModelDirectory base, LoraAdapterConfig adapterConfig) {
+        this.model = model;
+        this.base = base;
+        this.adapterConfig = adapterConfig;
+    }
+
+    /** PEFT's target_modules: the module names that carry a LoRA adapter, e.g. [down_proj, gate_proj, ...]. */
+    public static List<String> loraTargetModules(CausalLM model) {
+        TreeSet<String> modules = new TreeSet<>();
+        for (TrainableParameter p : model.trainableParameters()) {
+            String n = p.name();
+            int at = n.indexOf(".lora_A.");
+            if (at > 0) modules.add(n.substring(n.lastIndexOf('.', at - 1) + 1, at));
+        }
+        return List.copyOf(modules);
+    }
+
+    /** Checkpoint contents: the adapter (fp32) or the model with its trainable tensors in fp32. */
+    @Override
+    public void save(Path dir) throws IOException {
+        if (adapterConfig != null) {
+            saveAdapter(dir);
+        } else {
+            saveModel(dir, null);
+        }
+    }
+
+    @Override
+    public void load(Path dir) {
+        if (adapterConfig != null) {
+            new FlatWeightsCheckpoint(model, AdapterWeights.ADAPTER_FILE).load(dir);
+            return;
+        }
+        try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
+            Map<String, io.jtune.io.safetensors.StoredTensor> wanted = new HashMap<>();
+            for (TrainableParameter p : model.trainableParameters()) wanted.put(p.name(), ckpt.tensor(p.name()));
+            float[] values = model.parameterValues();
+            for (TrainableParameter p : model.trainableParameters()) {
+                var m = wanted.get(p.name()).matrix();
+                for (int r = 0; r < m.rows(); r++) m.readRow(r, 0, m.cols(), values, p.offset() + r * m.cols());
+            }
+        }
+    }
+
+    public void saveAdapter(Path dir) throws IOException {
+        new FlatWeightsCheckpoint(model, AdapterWeights.ADAPTER_FILE).save(dir);
+        adapterConfig.write(dir);
+    }
+
+    /**
+     * Saves a complete model directory: trainable tensors from the engine, frozen ones copied from the
+     * base checkpoint. {@code dtype} null keeps trainable tensors in fp32 (checkpoints); otherwise
+     * every tensor is written in that dtype (the final model, in the base's dtype).
+     */
+    public void saveModel(Path dir, DType dtype) throws IOException {
+        Map<String, TrainableParameter> trainable = new HashMap<>();
+        for (TrainableParameter p : model.trainableParameters()) trainable.put(p.name(), p);
+        float[] values = model.parameterValues();
+        List<TensorToWrite> tensors = new ArrayList<>();
+        for (HfTensorNames.Expected e : base.expectedTensors()) {
+            TrainableParameter p = trainable.get(e.name());
+            if (p != null) {
+                float[] data = Arrays.copyOfRange(values, p.offset(), p.offset() + p.size());
+                tensors.add(TensorToWrite.ofFloats(e.name(), dtype != null ? dtype : DType.F32, e.shape(), data));
+            } else if (dtype == null || base.tensor(e.name()).dtype() == dtype) {
+                tensors.add(TensorToWrite.of(base.tensor(e.name())));
+            } else {
+                var m = base.matrix(e.name());
+                float[] data = new float[m.rows() * m.cols()];
+                for (int r = 0; r < m.rows(); r++) m.readRow(r, 0, m.cols(), data, r * m.cols());
+                tensors.add(TensorToWrite.ofFloats(e.name(), dtype, e.shape(), data));
+            }
+        }
+        DType recorded = dtype != null ? dtype : base.config().dtype() != null ? base.config().dtype() : DType.F32;
+        HfModelWriter.save(dir, base, tensors, recorded);
+    }
+
+    /**
+     * The final output: the adapter with the tokenizer files (as LLaMA-Factory saves them beside it),
+     * or the whole model in the base's dtype.
+     */
+    public void saveFinal(Path dir, Path tokenizerDir) throws IOException {
+        if (adapterConfig != null) {
+            saveAdapter(dir);
+            for (String name : HfModelWriter.TOKENIZER_FILES) {
+                Path from = tokenizerDir.resolve(name);
+                if (java.nio.file.Files.isRegularFile(from)) {
+                    io.jtune.util.AtomicFiles.write(dir.resolve(name), out -> java.nio.file.Files.copy(from, out));
+                }
+            }
+        } else {
+            DType dtype = base.config().dtype() != null ? base.config().dtype() : DType.F32;
+            saveModel(dir, dtype);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.jtune.train.workflow;
+
+import io.jtune.train.TrainOutcome;
+import io.jtune.train.TrainerListener;
+import io.jtune.train.TrainingPlan;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Several listeners as one, called in order. */
+final class TrainerListeners implements TrainerListener {
+    private final List<TrainerListener> listeners;
+
+    private TrainerListeners(List<TrainerListener> listeners) {
+        this.listeners = List.copyOf(listeners);
+    }
+
+    static TrainerListener all(List<TrainerListener> listeners) {
+        return new TrainerListeners(listeners);
+    }
+
+    @Override public void onTrainBegin(TrainingPlan plan, int startStep) { listeners.forEach(l -> l.onTrainBegin(plan, startStep)); }
+    @Override public void onStep(int step, double loss, double lr, double epoch, long tokens) { listeners.forEach(l -> l.onStep(step, loss, lr, epoch, tokens)); }
+    @Override public void onLog(StepLog log) { listeners.forEach(l -> l.onLog(log)); }
+    @Override public void onEvaluate(int step, double epoch, double evalLoss) { listeners.forEach(l -> l.onEvaluate(step, epoch, evalLoss)); }
+    @Override public void onCheckpoint(int step, Path checkpoint) { listeners.forEach(l -> l.onCheckpoint(step, checkpoint)); }
+    @Override public void onTrainEnd(TrainOutcome outcome) { listeners.forEach(l -> l.onTrainEnd(outcome)); }
+}
