@@ -1,0 +1,160 @@
+package io.jtune.train;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jtune.JtuneException;
+import io.jtune.util.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The HF Trainer's trainer_state.json (in output_dir and in every checkpoint-N): progress counters
+ * and log_history, the list of every logged dict (training logs, evaluations, the final summary).
+ * Written as TrainerState.save_to_json writes it: indent 2, sorted keys, a final newline.
+ */
+public final class TrainerState {
+    public static final String FILE_NAME = "trainer_state.json";
+
+    private double epoch;
+    private int globalStep;
+    private int maxSteps;
+    private int loggingSteps;
+    private int evalSteps;
+    private int saveSteps;
+    private int numTrainEpochs;
+    private int trainBatchSize;
+    private long numInputTokensSeen;
+    private double totalFlos;
+    private final List<Map<String, Object>> logHistory = new ArrayList<>();
+
+    /** A fresh state for a run: the step intervals, the run length and the batch size per micro-batch. */
+    public TrainerState(int maxSteps, int numTrainEpochs, int loggingSteps, int evalSteps, int saveSteps, int trainBatchSize) {
+        this.maxSteps = maxSteps;
+        this.numTrainEpochs = numTrainEpochs;
+        this.loggingSteps = loggingSteps;
+        this.evalSteps = evalSteps;
+        this.saveSteps = saveSteps;
+        this.trainBatchSize = trainBatchSize;
+    }
+
+    /** Records progress after an optimizer step. */
+    public void advance(int globalStep, double epoch, long numInputTokensSeen, double totalFlos) {
+        this.globalStep = globalStep;
+        this.epoch = epoch;
+        this.numInputTokensSeen = numInputTokensSeen;
+        this.totalFlos = totalFlos;
+    }
+
+    /** Appends a log dict; "step" is added as the Trainer's log() adds it. Returns the stored entry. */
+    public Map<String, Object> log(Map<String, ?> logs) {
+        Map<String, Object> entry = new LinkedHashMap<>(logs);
+        entry.put("step", globalStep);
+        logHistory.add(entry);
+        return Collections.unmodifiableMap(entry);
+    }
+
+    public List<Map<String, Object>> logHistory() {
+        return Collections.unmodifiableList(logHistory);
+    }
+
+    public int globalStep() {
+        return globalStep;
+    }
+
+    public double epoch() {
+        return epoch;
+    }
+
+    public int maxSteps() {
+        return maxSteps;
+    }
+
+    public long numInputTokensSeen() {
+        return numInputTokensSeen;
+    }
+
+    public double totalFlos() {
+        return totalFlos;
+    }
+
+    /** The JSON object HF writes (dataclasses.asdict of TrainerState). */
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("best_global_step", null);
+        m.put("best_metric", null);
+        m.put("best_model_checkpoint", null);
+        m.put("epoch", epoch);
+        m.put("eval_steps", evalSteps);
+        m.put("global_step", globalStep);
+        m.put("is_hyper_param_search", false);
+        m.put("is_local_process_zero", true);
+        m.put("is_world_process_zero", true);
+        m.put("log_history", logHistory);
+        m.put("logging_steps", loggingSteps);
+        m.put("max_steps", maxSteps);
+        m.put("num_input_tokens_seen", numInputTokensSeen);
+        m.put("num_train_epochs", numTrainEpochs);
+        m.put("save_steps", saveSteps);
+        Map<String, Object> controlArgs = new LinkedHashMap<>();
+        controlArgs.put("should_epoch_stop", false);
+        controlArgs.put("should_evaluate", false);
+        controlArgs.put("should_log", false);
+        controlArgs.put("should_save", true);
+        controlArgs.put("should_training_stop", globalStep >= maxSteps);
+        m.put("stateful_callbacks", Map.of("TrainerControl", Map.of("args", controlArgs, "attributes", Map.of())));
+        m.put("total_flos", totalFlos);
+        m.put("train_batch_size", trainBatchSize);
+        m.put("trial_name", null);
+        m.put("trial_params", null);
+        return m;
+    }
+
+    /** Writes dir/trainer_state.json atomically. */
+    public void write(Path dir) throws IOException {
+        AtomicFiles.writeString(dir.resolve(FILE_NAME), PyJson.dumps(toMap(), 2, true) + "\n");
+    }
+
+    /** Reads a trainer_state.json written by jtune or by the HF Trainer (to resume or to plot). */
+    public static TrainerState read(Path file) {
+        Map<String, Object> m;
+        try {
+            m = new ObjectMapper().readValue(file.toFile(), new TypeReference<Map<String, Object>>() {});
+        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            throw new JtuneException(file + " not found");
+        } catch (IOException e) {
+            throw new JtuneException(file + " is not a valid trainer_state.json: " + e.getMessage(), e);
+        }
+        try {
+            TrainerState s = new TrainerState(intOf(m, "max_steps"), intOf(m, "num_train_epochs"), intOf(m, "logging_steps"),
+                    intOf(m, "eval_steps"), intOf(m, "save_steps"), intOf(m, "train_batch_size"));
+            s.advance(intOf(m, "global_step"), ((Number) m.getOrDefault("epoch", 0.0)).doubleValue(),
+                    ((Number) m.getOrDefault("num_input_tokens_seen", 0)).longValue(),
+                    ((Number) m.getOrDefault("total_flos", 0)).doubleValue());
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> history = (List<Map<String, Object>>) m.getOrDefault("log_history", List.of());
+            for (Map<String, Object> entry : history) {
+                s.logHistory.add(new LinkedHashMap<>(entry));
+            }
+            return s;
+        } catch (ClassCastException e) {
+            throw new JtuneException(file + " is not a valid trainer_state.json: a field has the wrong type", e);
+        }
+    }
+
+    private static int intOf(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        return v instanceof Number n ? n.intValue() : 0;
+    }
+
+    /** Whether a file exists where a trainer_state.json is expected. */
+    public static boolean existsIn(Path dir) {
+        return Files.isRegularFile(dir.resolve(FILE_NAME));
+    }
+}
