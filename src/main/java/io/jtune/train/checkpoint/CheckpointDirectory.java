@@ -44,6 +44,7 @@ public final class CheckpointDirectory {
         Files.createDirectories(partial);
         contents.writeTo(partial);
         AtomicFiles.syncDirectory(partial);
+        haltIfAskedTo(step);
         Path target = outputDir.resolve("checkpoint-" + step);
         if (Files.exists(target)) {
             // Saving a step again (after a resume): move the old one aside first, then drop it.
@@ -56,6 +57,15 @@ public final class CheckpointDirectory {
         }
         AtomicFiles.syncDirectory(outputDir);
         return target;
+    }
+
+    /**
+     * Fault injection for the crash test: with -Djtune.test.haltBeforeCheckpointRename=N the JVM halts
+     * (like kill -9) after checkpoint N's files are written but before the folder is renamed.
+     */
+    private static void haltIfAskedTo(long step) {
+        String at = System.getProperty("jtune.test.haltBeforeCheckpointRename");
+        if (at != null && at.equals(Long.toString(step))) Runtime.getRuntime().halt(137);
     }
 
     /** Complete checkpoints, oldest first. */
