@@ -88,4 +88,43 @@ public final class VectorMath {
     public static void zero(float[] x, int xo, int n) {
         java.util.Arrays.fill(x, xo, xo + n, 0f);
     }
+
+    /** max over x[xo .. xo+n). */
+    public static float max(float[] x, int xo, int n) {
+        int i = 0;
+        float m = Float.NEGATIVE_INFINITY;
+        if (n >= S.length()) {
+            FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (int ub = S.loopBound(n); i < ub; i += S.length()) acc = acc.max(FloatVector.fromArray(S, x, xo + i));
+            m = acc.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) m = Math.max(m, x[xo + i]);
+        return m;
+    }
+
+    /** Σ exp(x[xo+i] − shift), lane partial sums folded into a double. */
+    public static double expSum(float[] x, int xo, int n, float shift) {
+        int i = 0;
+        double s = 0;
+        for (int ub = S.loopBound(n); i < ub; ) {
+            FloatVector acc = FloatVector.zero(S);
+            int blockEnd = Math.min(ub, i + 4096);
+            for (; i < blockEnd; i += S.length()) {
+                acc = acc.add(FloatVector.fromArray(S, x, xo + i).sub(shift).lanewise(VectorOperators.EXP));
+            }
+            s += acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) s += Math.exp(x[xo + i] - shift);
+        return s;
+    }
+
+    /** x[xo+i] = exp(x[xo+i] − shift)·scale in place (softmax times a gradient scale). */
+    public static void expShiftScale(float[] x, int xo, int n, float shift, float scale) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += S.length()) {
+            FloatVector.fromArray(S, x, xo + i).sub(shift).lanewise(VectorOperators.EXP).mul(scale).intoArray(x, xo + i);
+        }
+        for (; i < n; i++) x[xo + i] = (float) Math.exp(x[xo + i] - shift) * scale;
+    }
+
 }
