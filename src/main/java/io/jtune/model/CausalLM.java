@@ -158,6 +158,22 @@ public final class CausalLM {
         return logits;
     }
 
+    /**
+     * The logits [batch x vocab] of each row's last position only: what generation samples from,
+     * at a fraction of {@link #forwardLogits}'s lm_head cost.
+     */
+    public float[] lastPositionLogits(Batch batch) {
+        int n = batch.tokens(), hidden = dims.hidden();
+        forwardLayers(batch, prepare(batch), n, -1);
+        float[] last = new float[batch.batchSize() * hidden];
+        for (int b = 0; b < batch.batchSize(); b++) {
+            System.arraycopy(finalHidden, ((b + 1) * batch.seqLen() - 1) * hidden, last, b * hidden, hidden);
+        }
+        float[] logits = new float[batch.batchSize() * dims.vocab()];
+        Gemm.matmulTransB(last, 0, lmHead.matrix, logits, 0, batch.batchSize(), false);
+        return logits;
+    }
+
     public void zeroGrad() {
         Arrays.fill(store.grads(), 0f);
     }

@@ -72,7 +72,7 @@ public final class Attention {
             if (tileMax == Float.NEGATIVE_INFINITY) continue;
             if (tileMax > max) {
                 // Rescale what was summed so far to the new running maximum.
-                float correction = max == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(max - tileMax);
+                float correction = max == Float.NEGATIVE_INFINITY ? 0f : Exp.exp(max - tileMax);
                 sum *= correction;
                 VectorMath.scale(acc, 0, d, correction);
                 max = tileMax;
@@ -80,14 +80,14 @@ public final class Attention {
             for (int j = j0; j <= j1; j++) {
                 float sc = scores[j - j0];
                 if (sc == Float.NEGATIVE_INFINITY) continue;
-                float p = (float) Math.exp(sc - max);
+                float p = Exp.exp(sc - max);
                 sum += p;
                 VectorMath.axpy(p, v, (b * s.seqLen() + j) * s.kvWidth() + kvh * d, acc, 0, d);
             }
         }
         float inv = 1f / sum;
         for (int x = 0; x < d; x++) out[qo + x] = acc[x] * inv;
-        lse[(b * s.heads() + h) * s.seqLen() + i] = max + (float) Math.log(sum);
+        lse[(b * s.heads() + h) * s.seqLen() + i] = max + (float) StrictMath.log(sum);
     }
 
     /** Per calling thread, the partial dk/dv sums of the query blocks (reused between calls). */
@@ -131,7 +131,7 @@ public final class Attention {
                     for (int j = s.firstKey(i); j <= i; j++) {
                         if (!s.sameSegment(b, i, j)) continue;
                         int ko = (b * t + j) * s.kvWidth() + kvh * d;
-                        float p = (float) Math.exp(VectorMath.dot(q, qo, k, ko, d) * scale - rowLse);
+                        float p = Exp.exp(VectorMath.dot(q, qo, k, ko, d) * scale - rowLse);
                         float dp = VectorMath.dot(dOut, qo, v, ko, d);
                         float ds = p * (dp - dDot) * scale;
                         VectorMath.axpy(ds, k, ko, dq, qo, d);

@@ -80,7 +80,7 @@ public final class LmHeadCrossEntropy {
     private double softmaxRow(int r, int target, float gradScale, boolean grad) {
         int o = r * vocab;
         float max = VectorMath.max(logits, o, vocab);
-        double lse = max + Math.log(VectorMath.expSum(logits, o, vocab, max));
+        double lse = max + StrictMath.log(VectorMath.expSum(logits, o, vocab, max));
         double loss = lse - logits[o + target];
         if (grad) {
             VectorMath.expShiftScale(logits, o, vocab, (float) lse, gradScale);

@@ -1,7 +1,6 @@
 package io.jtune.nn;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** The gated MLP activation h = silu(gate) ⊙ up, with silu(g) = g·σ(g). */
@@ -17,10 +16,10 @@ public final class SwiGlu {
             int i = lo;
             for (int ub = lo + S.loopBound(hi - lo); i < ub; i += S.length()) {
                 FloatVector g = FloatVector.fromArray(S, gate, i);
-                FloatVector sig = g.neg().lanewise(VectorOperators.EXP).add(1f);
+                FloatVector sig = Exp.exp(g.neg()).add(1f);
                 g.div(sig).mul(FloatVector.fromArray(S, up, i)).intoArray(out, i);
             }
-            for (; i < hi; i++) out[i] = gate[i] / (1f + (float) Math.exp(-gate[i])) * up[i];
+            for (; i < hi; i++) out[i] = gate[i] / (1f + Exp.exp(-gate[i])) * up[i];
         });
     }
 
@@ -33,7 +32,7 @@ public final class SwiGlu {
             for (int ub = lo + S.loopBound(hi - lo); i < ub; i += S.length()) {
                 FloatVector g = FloatVector.fromArray(S, gate, i);
                 FloatVector d = FloatVector.fromArray(S, dh, i);
-                FloatVector sig = FloatVector.broadcast(S, 1f).div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+                FloatVector sig = FloatVector.broadcast(S, 1f).div(Exp.exp(g.neg()).add(1f));
                 FloatVector silu = g.mul(sig);
                 d.fma(silu, FloatVector.fromArray(S, dUp, i)).intoArray(dUp, i);
                 FloatVector dsilu = sig.mul(g.mul(sig.neg().add(1f)).add(1f));
@@ -41,7 +40,7 @@ public final class SwiGlu {
             }
             for (; i < hi; i++) {
                 float g = gate[i];
-                float sig = 1f / (1f + (float) Math.exp(-g));
+                float sig = 1f / (1f + Exp.exp(-g));
                 dUp[i] += dh[i] * (g * sig);
                 dGate[i] += dh[i] * up[i] * (sig * (1f + g * (1f - sig)));
             }
