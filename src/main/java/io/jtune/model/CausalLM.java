@@ -72,6 +72,48 @@ public final class CausalLM {
 
     public ModelConfig config() { return config; }
 
+    /**
+     * The current value of a checkpoint tensor by HF name, as fp32 [rows·cols], with its LoRA update
+     * merged in (W + scale·B·A) when the layer has an adapter: what a merged export writes. For a tied
+     * model "lm_head.weight" is not a tensor of its own; ask for "model.embed_tokens.weight".
+     */
+    public float[] mergedWeight(String hfName) {
+        Param p = null;
+        LinearModule owner = null;
+        List<Param> candidates = new java.util.ArrayList<>(List.of(embed, finalNorm, lmHead));
+        for (DecoderLayer layer : layers) {
+            candidates.addAll(java.util.Arrays.asList(layer.inputNorm, layer.postNorm, layer.qNorm, layer.kNorm));
+            for (LinearModule m : layer.modules) {
+                if (isNamed(m.weight, hfName)) owner = m;
+                candidates.add(m.weight);
+                candidates.add(m.bias);
+            }
+        }
+        for (Param c : candidates) if (c != null && isNamed(c, hfName)) p = c;
+        if (p == null || (p == lmHead && lmHead == embed && !hfName.equals(embed.name))) {
+            throw new io.jtune.JtuneException("tensor " + hfName + " is not a weight of this " + config.modelType() + " model");
+        }
+        float[] out = new float[p.size()];
+        for (int r = 0; r < p.matrix.rows(); r++) p.matrix.readRow(r, 0, p.matrix.cols(), out, r * p.matrix.cols());
+        if (owner != null && owner.loraA != null) {
+            // ΔW [out x in] = scale · B [out x r] · A [r x in]
+            int rank = owner.rank(), in = owner.in();
+            for (int o = 0; o < owner.out(); o++) {
+                for (int k = 0; k < rank; k++) {
+                    float b = owner.loraB.data[owner.loraB.offset + o * rank + k] * owner.loraScale;
+                    VectorMath.axpy(b, owner.loraA.data, owner.loraA.offset + k * in, out, o * in, in);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Whether p holds the checkpoint tensor hfName (trainable copies in LoRA mode carry PEFT's prefix). */
+    private static boolean isNamed(Param p, String hfName) {
+        return p.name.equals(hfName) || p.name.equals("base_model.model." + hfName);
+    }
+
+
     /** Sets the step counter that seeds dropout masks (tests replay a step; a resumed run restores it). */
     public void setStep(long step) { steps = step; }
 
@@ -158,6 +200,22 @@ public final class CausalLM {
         forwardLayers(batch, prepare(batch), n, -1);
         float[] logits = new float[n * dims.vocab()];
         Gemm.matmulTransB(finalHidden, 0, lmHead.matrix, logits, 0, n, false);
+        return logits;
+    }
+
+    /**
+     * The logits [batch x vocab] of each row's last position only: what generation samples from,
+     * at a fraction of {@link #forwardLogits}'s lm_head cost.
+     */
+    public float[] lastPositionLogits(Batch batch) {
+        int n = batch.tokens(), hidden = dims.hidden();
+        forwardLayers(batch, prepare(batch), n, -1);
+        float[] last = new float[batch.batchSize() * hidden];
+        for (int b = 0; b < batch.batchSize(); b++) {
+            System.arraycopy(finalHidden, ((b + 1) * batch.seqLen() - 1) * hidden, last, b * hidden, hidden);
+        }
+        float[] logits = new float[batch.batchSize() * dims.vocab()];
+        Gemm.matmulTransB(last, 0, lmHead.matrix, logits, 0, batch.batchSize(), false);
         return logits;
     }
 

@@ -64,22 +64,21 @@ public final class RandomWeights implements WeightSource {
         int n = rows * cols;
         if (dtype == DType.F32) {
             float[] data = new float[n];
-            for (int j = 0; j < n; j++) data[j] = (float) (mean + std * gaussian(rnd));
+            for (int j = 0; j < n; j++) data[j] = (float) (mean + std * rnd.nextGaussian());
             tensors.put(name, Matrix.of(data, rows, cols));
         } else if (dtype == DType.BF16) {
             MemorySegment seg = Arena.ofAuto().allocate((long) n * 2, 2);
             var layout = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-            for (long j = 0; j < n; j++) seg.set(layout, j * 2, Numbers.floatToBf16((float) (mean + std * gaussian(rnd))));
+            short[] chunk = new short[Math.min(n, 1 << 16)];
+            for (int start = 0; start < n; start += chunk.length) {
+                int len = Math.min(chunk.length, n - start);
+                for (int j = 0; j < len; j++) chunk[j] = Numbers.floatToBf16((float) (mean + std * rnd.nextGaussian()));
+                MemorySegment.copy(chunk, 0, seg, layout, (long) start * 2, len);
+            }
             tensors.put(name, Matrix.of(seg, DType.BF16, rows, cols));
         } else {
             throw new IllegalArgumentException("random weights come in F32 or BF16, not " + dtype);
         }
-    }
-
-    private static double gaussian(SplittableRandom rnd) {
-        // Box-Muller: SplittableRandom has no nextGaussian of its own on every JDK.
-        double u = 1 - rnd.nextDouble(), v = rnd.nextDouble();
-        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
     }
 
     /** Replaces one tensor (tests use it to inject bad shapes or values). */

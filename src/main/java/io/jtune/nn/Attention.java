@@ -72,7 +72,7 @@ public final class Attention {
             if (tileMax == Float.NEGATIVE_INFINITY) continue;
             if (tileMax > max) {
                 // Rescale what was summed so far to the new running maximum.
-                float correction = max == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(max - tileMax);
+                float correction = max == Float.NEGATIVE_INFINITY ? 0f : Exp.exp(max - tileMax);
                 sum *= correction;
                 VectorMath.scale(acc, 0, d, correction);
                 max = tileMax;
@@ -80,44 +80,78 @@ public final class Attention {
             for (int j = j0; j <= j1; j++) {
                 float sc = scores[j - j0];
                 if (sc == Float.NEGATIVE_INFINITY) continue;
-                float p = (float) Math.exp(sc - max);
+                float p = Exp.exp(sc - max);
                 sum += p;
                 VectorMath.axpy(p, v, (b * s.seqLen() + j) * s.kvWidth() + kvh * d, acc, 0, d);
             }
         }
         float inv = 1f / sum;
         for (int x = 0; x < d; x++) out[qo + x] = acc[x] * inv;
-        lse[(b * s.heads() + h) * s.seqLen() + i] = max + (float) Math.log(sum);
+        lse[(b * s.heads() + h) * s.seqLen() + i] = max + (float) StrictMath.log(sum);
     }
+
+    /** Per calling thread, the partial dk/dv sums of the query blocks (reused between calls). */
+    private static final ThreadLocal<float[]> PARTIALS = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
      * Adds the gradients of q, k and v to dq, dk, dv, given dOut, the forward's out and lse.
      * With p = exp(score − lse), D_i = dOut_i·out_i and dS = p·(dOut_i·v_j − D_i):
      * dq_i += scale·dS·k_j, dk_j += scale·dS·q_i, dv_j += p·dOut_i.
-     * One task per (batch row, key/value head) owns its dk, dv and its group's dq rows.
+     *
+     * <p>Work splits into (batch row, key/value head, query block) tasks. Each owns its dq rows and
+     * writes its contributions to dk/dv into a private partial buffer; a second pass sums the
+     * partials over query blocks in a fixed order, so the result does not depend on threads.
      */
     public static void backward(float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dOut,
                                 float[] dq, float[] dk, float[] dv, Shape s) {
-        int tasks = s.batch() * s.kvHeads();
+        int t = s.seqLen(), d = s.headDim();
+        int block = Math.max(QUERY_BLOCK, (t + 7) / 8);
+        int blocks = (t + block - 1) / block;
+        int slice = t * d;                                  // one (b, kvh, block)'s partial dk (or dv)
+        long needed = 2L * s.batch() * s.kvHeads() * blocks * slice;
+        if (needed > Integer.MAX_VALUE) throw new IllegalStateException("attention backward scratch too large");
+        float[] partial = PARTIALS.get();
+        if (partial.length < needed) {
+            partial = new float[(int) needed];
+            PARTIALS.set(partial);
+        }
+        float[] parts = partial;
+        int tasks = s.batch() * s.kvHeads() * blocks;
         Parallel.forEach(tasks, task -> {
-            int kvh = task % s.kvHeads(), b = task / s.kvHeads();
-            int d = s.headDim();
+            int qb = task % blocks, bk = task / blocks, kvh = bk % s.kvHeads(), b = bk / s.kvHeads();
+            int pk = 2 * task * slice, pv = pk + slice;
+            int iStart = qb * block, iEnd = Math.min(t, iStart + block);
+            java.util.Arrays.fill(parts, pk, pk + 2 * slice, 0f);
             float scale = s.scale();
             for (int h = kvh * s.group(); h < (kvh + 1) * s.group(); h++) {
-                for (int i = 0; i < s.seqLen(); i++) {
-                    int qo = (b * s.seqLen() + i) * s.qWidth() + h * d;
-                    float rowLse = lse[(b * s.heads() + h) * s.seqLen() + i];
+                for (int i = iStart; i < iEnd; i++) {
+                    int qo = (b * t + i) * s.qWidth() + h * d;
+                    float rowLse = lse[(b * s.heads() + h) * t + i];
                     float dDot = VectorMath.dot(dOut, qo, out, qo, d);
                     for (int j = s.firstKey(i); j <= i; j++) {
                         if (!s.sameSegment(b, i, j)) continue;
-                        int ko = (b * s.seqLen() + j) * s.kvWidth() + kvh * d;
-                        float p = (float) Math.exp(VectorMath.dot(q, qo, k, ko, d) * scale - rowLse);
+                        int ko = (b * t + j) * s.kvWidth() + kvh * d;
+                        float p = Exp.exp(VectorMath.dot(q, qo, k, ko, d) * scale - rowLse);
                         float dp = VectorMath.dot(dOut, qo, v, ko, d);
                         float ds = p * (dp - dDot) * scale;
                         VectorMath.axpy(ds, k, ko, dq, qo, d);
-                        VectorMath.axpy(ds, q, qo, dk, ko, d);
-                        VectorMath.axpy(p, dOut, qo, dv, ko, d);
+                        VectorMath.axpy(ds, q, qo, parts, pk + j * d, d);
+                        VectorMath.axpy(p, dOut, qo, parts, pv + j * d, d);
                     }
+                }
+            }
+        });
+        // Sum the partials: key j receives contributions from query blocks qb >= j / block, in order.
+        int keyChunk = 16;
+        int keyChunks = (t + keyChunk - 1) / keyChunk;
+        Parallel.forEach(s.batch() * s.kvHeads() * keyChunks, task -> {
+            int kc = task % keyChunks, bk = task / keyChunks, kvh = bk % s.kvHeads(), b = bk / s.kvHeads();
+            for (int j = kc * keyChunk; j < Math.min(t, (kc + 1) * keyChunk); j++) {
+                int ko = (b * t + j) * s.kvWidth() + kvh * d;
+                for (int qb = j / block; qb < blocks; qb++) {
+                    int pk = 2 * (bk * blocks + qb) * slice;
+                    VectorMath.add(parts, pk + j * d, dk, ko, d);
+                    VectorMath.add(parts, pk + slice + j * d, dv, ko, d);
                 }
             }
         });

@@ -79,14 +79,11 @@ public final class LmHeadCrossEntropy {
     /** The row's loss; when grad, overwrites its logits with gradScale·(softmax − onehot). */
     private double softmaxRow(int r, int target, float gradScale, boolean grad) {
         int o = r * vocab;
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < vocab; j++) max = Math.max(max, logits[o + j]);
-        double sum = 0;
-        for (int j = 0; j < vocab; j++) sum += Math.exp(logits[o + j] - max);
-        double lse = max + Math.log(sum);
+        float max = VectorMath.max(logits, o, vocab);
+        double lse = max + StrictMath.log(VectorMath.expSum(logits, o, vocab, max));
         double loss = lse - logits[o + target];
         if (grad) {
-            for (int j = 0; j < vocab; j++) logits[o + j] = (float) (Math.exp(logits[o + j] - lse) * gradScale);
+            VectorMath.expShiftScale(logits, o, vocab, (float) lse, gradScale);
             logits[o + target] -= gradScale;
         }
         return loss;

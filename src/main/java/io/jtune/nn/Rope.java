@@ -22,7 +22,7 @@ public final class Rope {
         float[] inv = new float[half];
         for (int i = 0; i < half; i++) {
             float exponent = (float) (2 * i) / headDim;
-            inv[i] = (float) (1.0 / (float) Math.pow(rope.theta(), exponent));
+            inv[i] = (float) (1.0 / (float) StrictMath.pow(rope.theta(), exponent));
         }
         String type = rope.type() == null ? "default" : rope.type();
         switch (type) {
@@ -62,8 +62,8 @@ public final class Rope {
             float p = positions[t];
             for (int i = 0; i < half; i++) {
                 float angle = invFreq[i] * p;
-                cos[t * half + i] = (float) Math.cos(angle);
-                sin[t * half + i] = (float) Math.sin(angle);
+                cos[t * half + i] = (float) StrictMath.cos(angle);
+                sin[t * half + i] = (float) StrictMath.sin(angle);
             }
         }
     }

@@ -2,13 +2,37 @@ package io.jtune.nn;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Small Vector API building blocks the ops share: dot product, axpy, scaling, sums. */
 public final class VectorMath {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
+    /** Rotations by L/2, L/4, ..., 1 lanes: a fixed addition tree for {@link #sumLanes}. */
+    private static final VectorShuffle<Float>[] HALVING = halvingShuffles();
+
     private VectorMath() {}
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] halvingShuffles() {
+        int steps = Integer.numberOfTrailingZeros(S.length());
+        VectorShuffle<Float>[] out = new VectorShuffle[steps];
+        for (int i = 0, shift = S.length() / 2; i < steps; i++, shift /= 2) {
+            int sh = shift;
+            out[i] = VectorShuffle.fromOp(S, lane -> (lane + sh) % S.length());
+        }
+        return out;
+    }
+
+    /**
+     * The sum of a vector's lanes in a fixed order. reduceLanes(ADD) leaves its order unspecified
+     * (the JIT's and the interpreter's can differ), which would break bit-reproducibility.
+     */
+    public static float sumLanes(FloatVector v) {
+        for (VectorShuffle<Float> rotation : HALVING) v = v.add(v.rearrange(rotation));
+        return v.lane(0);
+    }
 
     /** Σ a[ao+i]·b[bo+i] for i < n. */
     public static float dot(float[] a, int ao, float[] b, int bo, int n) {
@@ -19,7 +43,7 @@ public final class VectorMath {
             for (int ub = S.loopBound(n); i < ub; i += S.length()) {
                 acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
             }
-            s = acc.reduceLanes(VectorOperators.ADD);
+            s = sumLanes(acc);
         }
         for (; i < n; i++) s += a[ao + i] * b[bo + i];
         return s;
@@ -78,7 +102,7 @@ public final class VectorMath {
                 FloatVector v = FloatVector.fromArray(S, x, xo + i);
                 acc = v.fma(v, acc);
             }
-            s += acc.reduceLanes(VectorOperators.ADD);
+            s += sumLanes(acc);
         }
         for (; i < n; i++) s += (double) x[xo + i] * x[xo + i];
         return s;
@@ -88,4 +112,43 @@ public final class VectorMath {
     public static void zero(float[] x, int xo, int n) {
         java.util.Arrays.fill(x, xo, xo + n, 0f);
     }
+
+    /** max over x[xo .. xo+n). */
+    public static float max(float[] x, int xo, int n) {
+        int i = 0;
+        float m = Float.NEGATIVE_INFINITY;
+        if (n >= S.length()) {
+            FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (int ub = S.loopBound(n); i < ub; i += S.length()) acc = acc.max(FloatVector.fromArray(S, x, xo + i));
+            m = acc.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) m = Math.max(m, x[xo + i]);
+        return m;
+    }
+
+    /** Σ exp(x[xo+i] − shift), lane partial sums folded into a double. */
+    public static double expSum(float[] x, int xo, int n, float shift) {
+        int i = 0;
+        double s = 0;
+        for (int ub = S.loopBound(n); i < ub; ) {
+            FloatVector acc = FloatVector.zero(S);
+            int blockEnd = Math.min(ub, i + 4096);
+            for (; i < blockEnd; i += S.length()) {
+                acc = acc.add(Exp.exp(FloatVector.fromArray(S, x, xo + i).sub(shift)));
+            }
+            s += sumLanes(acc);
+        }
+        for (; i < n; i++) s += Exp.exp(x[xo + i] - shift);
+        return s;
+    }
+
+    /** x[xo+i] = exp(x[xo+i] − shift)·scale in place (softmax times a gradient scale). */
+    public static void expShiftScale(float[] x, int xo, int n, float shift, float scale) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += S.length()) {
+            Exp.exp(FloatVector.fromArray(S, x, xo + i).sub(shift)).mul(scale).intoArray(x, xo + i);
+        }
+        for (; i < n; i++) x[xo + i] = Exp.exp(x[xo + i] - shift) * scale;
+    }
+
 }

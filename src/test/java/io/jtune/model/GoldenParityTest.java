@@ -144,7 +144,15 @@ class GoldenParityTest {
                     List.of(new ParamGroup(0, model.parameterValues().length, 0.01)), 0.9, 0.999, 1e-8);
             float labels = read(expected, "num_label_tokens")[0];
             for (String step : List.of("adamw.", "adamw2.")) {
-                if (step.equals("adamw2.")) {
+                if (step.equals("adamw.")) {
+                    // Step 1 from the reference gradient: the first update is ≈ lr·g/(|g| + eps), which
+                    // turns fp32 rounding of a near-zero gradient element into a visible update error,
+                    // so feeding the exact gradient isolates the optimizer's own arithmetic.
+                    for (TrainableParameter p : model.trainableParameters()) {
+                        float[] g = read(expected, "lora_grad." + p.name());
+                        System.arraycopy(g, 0, model.gradients(), p.offset(), g.length);
+                    }
+                } else {
                     model.zeroGrad();
                     model.forwardBackward(batch, 1f / labels);
                 }

@@ -140,4 +140,27 @@ class ModelBuildTest {
         }
         assertTrue(Math.sqrt(diff / norm) < 1e-6, "relative difference " + Math.sqrt(diff / norm));
     }
+
+    @Test
+    void mergedWeightAddsTheLoraUpdate() {
+        CausalLM model = TinyModels.build("llama", FinetuneSpec.lora(FinetuneSpec.Lora.defaults()), false);
+        TinyModels.randomizeLoraB(model);
+        String name = "model.layers.1.mlp.down_proj.weight";
+        float[] merged = model.mergedWeight(name);
+        float[] base = new float[16 * 24];
+        RandomWeights w = new RandomWeights(TinyModels.config("llama"), 7, DType.F32, 0.3);
+        Matrix m = w.tensor(name);
+        for (int r = 0; r < 16; r++) m.readRow(r, 0, 24, base, r * 24);
+        TrainableParameter a = null, b = null;
+        for (TrainableParameter p : model.trainableParameters()) {
+            if (p.name().equals("base_model.model.model.layers.1.mlp.down_proj.lora_A.weight")) a = p;
+            if (p.name().equals("base_model.model.model.layers.1.mlp.down_proj.lora_B.weight")) b = p;
+        }
+        float[] v = model.parameterValues();
+        double delta = 0;
+        for (int k = 0; k < 8; k++) delta += v[b.offset() + 3 * 8 + k] * v[a.offset() + k * 24 + 5];
+        assertEquals(base[3 * 24 + 5] + 2.0 * delta, merged[3 * 24 + 5], 1e-5);
+        assertEquals(model.mergedWeight("model.norm.weight")[0], w.tensor("model.norm.weight").get(0, 0));
+        assertThrows(JtuneException.class, () -> model.mergedWeight("model.layers.9.mlp.up_proj.weight"));
+    }
 }

@@ -130,5 +130,9 @@ class ModelGradientTest {
             sum += max + Math.log(s) - logits[t * 29 + targets[t]];
         }
         assertEquals(sum, eval.sum(), 1e-5 * sum);
+        float[] last = model.lastPositionLogits(batch);
+        for (int b = 0; b < 2; b++) {
+            for (int v = 0; v < 29; v++) assertEquals(logits[(b * 7 + 6) * 29 + v], last[b * 29 + v], 1e-5f);
+        }
     }
 }
