@@ -37,14 +37,13 @@ public final class Q8_0 {
     }
 
     /**
-     * C's roundf. Math.round rounds halves towards +infinity (-2.5 → -2) and adding 0.5 before
-     * flooring is wrong just below one half (0.49999997f + 0.5f rounds up to 1 in float), so take
-     * the exact fractional part instead.
+     * C's roundf. Math.round rounds halves towards +infinity (-2.5 → -2), and adding 0.5 in float
+     * is wrong just below one half (0.49999997f + 0.5f rounds up to 1). A float has 24 significant
+     * bits, so in double |v| + 0.5 never rounds across an integer: truncating it is roundf(|v|).
+     * (Inputs here are at most 127 in magnitude.)
      */
     static int roundHalfAwayFromZero(float v) {
-        float a = Math.abs(v);
-        float floor = (float) Math.floor(a);
-        float rounded = (a - floor >= 0.5f) ? floor + 1f : floor;
-        return (int) Math.copySign(rounded, v);
+        int q = (int) (Math.abs((double) v) + 0.5);
+        return v < 0 ? -q : q;
     }
 }
