@@ -1,5 +1,6 @@
 package io.jtune.serve;
 
+import io.jtune.JtuneException;
 import io.jtune.infer.ChatEngine;
 import io.jtune.infer.ChatMessage;
 import io.jtune.infer.ChatRequest;
@@ -31,6 +32,9 @@ final class FakeChatEngine implements ChatEngine {
     volatile CountDownLatch gate;
     /** Signals that a generation has started (for tests that hold the model busy). */
     volatile CountDownLatch started = new CountDownLatch(1);
+
+    /** A user message the fake refuses the way a real engine refuses a prompt longer than its context. */
+    static final String TOO_LONG = "please fail: too long";
 
     FakeChatEngine(long pauseMicros) {
         this.pauseMicros = pauseMicros;
@@ -76,6 +80,9 @@ final class FakeChatEngine implements ChatEngine {
         started.countDown();
         try {
             awaitGate();
+            if (request.messages().getLast().content().equals(TOO_LONG)) {
+                throw new JtuneException("the prompt has 5000 tokens but the model's context is 4096");
+            }
             List<String> tokens = tokens(request.messages().getLast().content());
             int limit = request.sampling().maxTokens() == null ? Integer.MAX_VALUE : request.sampling().maxTokens();
             StringBuilder text = new StringBuilder();
