@@ -3,7 +3,6 @@ package io.jtune.serve;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jtune.infer.ChatResult;
 import io.jtune.infer.FinishReason;
@@ -105,7 +104,7 @@ class ApiServerLimitsTest {
             // One place in the queue for two more requests: exactly one waits, the other is refused at once.
             CompletableFuture<HttpResponse<String>> second = http.sendAsync(request(chatBody("second", false)), HttpResponse.BodyHandlers.ofString());
             CompletableFuture<HttpResponse<String>> third = http.sendAsync(request(chatBody("third", false)), HttpResponse.BodyHandlers.ofString());
-            HttpResponse<String> refused = CompletableFuture.anyOf(second, third).thenApply(r -> (HttpResponse<String>) r).get(10, TimeUnit.SECONDS);
+            HttpResponse<String> refused = second.applyToEither(third, r -> r).get(10, TimeUnit.SECONDS);
             assertEquals(503, refused.statusCode(), refused.body());
             assertEquals("1", refused.headers().firstValue("Retry-After").orElseThrow());
             assertEquals("server_busy", JSON.readTree(refused.body()).at("/error/code").asText());
@@ -157,9 +156,5 @@ class ApiServerLimitsTest {
     HttpRequest request(String body) {
         return HttpRequest.newBuilder(URI.create(server.baseUrl() + "/chat/completions"))
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-    }
-
-    static JsonNode parse(String body) throws IOException {
-        return JSON.readTree(body);
     }
 }

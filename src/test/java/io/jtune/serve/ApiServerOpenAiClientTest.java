@@ -90,6 +90,7 @@ class ApiServerOpenAiClientTest {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // OpenAI marks seed deprecated, but clients still send it and jtune honours it
     void passesSamplingParametersToTheEngine() {
         ChatCompletion completion = client.chat().completions().create(ask("sampling please")
                 .temperature(0.7).topP(0.9).maxCompletionTokens(4).stop(ChatCompletionCreateParams.Stop.ofStrings(List.of("END", "###"))).seed(42)

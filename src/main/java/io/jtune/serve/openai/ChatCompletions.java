@@ -38,7 +38,7 @@ final class ChatCompletions {
                 BoundedBody.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong(), maxRequestBytes));
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = clock.millis() / 1000;
-        try (GenerationQueue.Turn turn = queue.awaitTurn()) {
+        try (var _ = queue.awaitTurn()) { // held until the reply is complete
             if (call.stream()) {
                 stream(ctx, call, id, created);
             } else {

@@ -18,7 +18,7 @@ class GenerationQueueTest {
         for (int i = 0; i < 6; i++) {
             int id = i;
             threads.add(Thread.ofVirtual().start(() -> {
-                try (GenerationQueue.Turn turn = queue.awaitTurn()) {
+                try (var _ = queue.awaitTurn()) {
                     order.add(id);
                 } catch (InterruptedException e) {
                     throw new IllegalStateException(e);
@@ -42,7 +42,7 @@ class GenerationQueueTest {
         GenerationQueue queue = new GenerationQueue(1);
         GenerationQueue.Turn held = queue.awaitTurn();
         Thread waiter = Thread.ofVirtual().start(() -> {
-            try (GenerationQueue.Turn turn = queue.awaitTurn()) {
+            try (var _ = queue.awaitTurn()) {
                 // got the model after the holder
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
@@ -56,7 +56,7 @@ class GenerationQueueTest {
         assertEquals("server_busy", busy.code());
         held.close();
         waiter.join(10_000);
-        try (GenerationQueue.Turn again = queue.awaitTurn()) {
+        try (var _ = queue.awaitTurn()) {
             assertEquals(0, queue.waiting()); // an idle model is taken at once
         }
     }
