@@ -38,17 +38,26 @@ final class ChatCompletions {
                 BoundedBody.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong(), maxRequestBytes));
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = clock.millis() / 1000;
+        long arrived = System.nanoTime();
         try (var _ = queue.awaitTurn()) { // held until the reply is complete
+            long turn = System.nanoTime();
+            ChatResult result;
             if (call.stream()) {
-                stream(ctx, call, id, created);
+                result = stream(ctx, call, id, created);
             } else {
-                ChatResult result = generate(call, new Cancellation(), TokenListener.IGNORE);
+                result = generate(call, new Cancellation(), TokenListener.IGNORE);
                 ctx.status(200).contentType("application/json").result(OpenAiJson.completion(id, created, call.model(), result));
+            }
+            if (result != null) {
+                long end = System.nanoTime();
+                LOG.info("{}: {} prompt + {} completion tokens, {}, {} ms (waited {} ms)", id, result.promptTokens(), result.completionTokens(),
+                        result.finishReason().wireName(), (end - turn) / 1_000_000, (turn - arrived) / 1_000_000);
             }
         }
     }
 
-    private void stream(Context ctx, ChatCompletionCall call, String id, long created) throws IOException {
+    /** Streams the reply; returns its result, or null when the client left or the engine refused. */
+    private ChatResult stream(Context ctx, ChatCompletionCall call, String id, long created) throws IOException {
         ctx.status(200);
         ctx.contentType("text/event-stream; charset=utf-8");
         ctx.header("Cache-Control", "no-cache");
@@ -57,7 +66,7 @@ final class ChatCompletions {
         SseStream sse = new SseStream(ctx.res().getOutputStream(), cancellation::cancel);
         sse.send(OpenAiJson.chunk(id, created, call.model(), "assistant", "", null));
         if (sse.clientGone()) {
-            return;
+            return null;
         }
         ChatResult result;
         try {
@@ -65,17 +74,18 @@ final class ChatCompletions {
         } catch (ApiError e) {
             // The status line is already sent: report the error in the stream, as OpenAI does, and end without [DONE].
             sse.send(OpenAiJson.error(e));
-            return;
+            return null;
         }
         if (result.finishReason() == FinishReason.CANCELLED || sse.clientGone()) {
-            LOG.info("{}: client disconnected, generation cancelled", id);
-            return;
+            LOG.info("{}: client disconnected after {} tokens, generation cancelled", id, result.completionTokens());
+            return null;
         }
         sse.send(OpenAiJson.chunk(id, created, call.model(), null, null, result.finishReason().wireName()));
         if (call.includeUsage()) {
             sse.send(OpenAiJson.usageChunk(id, created, call.model(), result));
         }
         sse.done();
+        return result;
     }
 
     /** Runs the engine; its user-facing errors (a prompt longer than the context...) become a 400, bugs a 500. */
