@@ -31,7 +31,7 @@ final class ComponentReader {
             case "NFKD" -> new Normalizer.Unicode(java.text.Normalizer.Form.NFKD);
             case "Lowercase" -> new Normalizer.Lowercase();
             case "Prepend" -> new Normalizer.Prepend(spot.get("prepend").text());
-            case "Replace" -> new Normalizer.Replace(pattern(spot.get("pattern")), spot.get("content").text());
+            case "Replace" -> new Normalizer.Replace(pattern(spot.get("pattern")), literal(spot.get("pattern")), spot.get("content").text());
             case "Strip" -> new Normalizer.Strip(spot.get("strip_left").bool(true), spot.get("strip_right").bool(true));
             case "Sequence" -> new Normalizer.Sequence(list(spot.get("normalizers"), ComponentReader::normalizer));
             default -> throw spot.get("type").unsupported("normalizer", type, NORMALIZERS);
@@ -89,6 +89,11 @@ final class ComponentReader {
         } catch (PatternSyntaxException e) {
             throw regex.error("this regex does not compile in Java: " + e.getDescription());
         }
+    }
+
+    /** The literal of a {"String": ...} pattern, or null for a regex. */
+    private static String literal(JsonSpot spot) {
+        return spot.get("String").isMissing() ? null : spot.get("String").text();
     }
 
     private static SplitBehavior behavior(JsonSpot spot) {

@@ -36,17 +36,25 @@ final class TokenizerFixtures {
         return dir;
     }
 
-    static HfTokenizer qwen3() {
-        return HfTokenizer.load(require(QWEN3));
+    // Loaded once per test JVM: Qwen's 11 MB tokenizer.json takes a second or two to read.
+    private static HfTokenizer qwen3, llama2, gpt2;
+
+    static synchronized HfTokenizer qwen3() {
+        if (qwen3 == null) qwen3 = HfTokenizer.load(require(QWEN3));
+        return qwen3;
     }
 
-    static HfTokenizer llama2() {
-        return HfTokenizer.load(require(LLAMA2));
+    static synchronized HfTokenizer llama2() {
+        if (llama2 == null) llama2 = HfTokenizer.load(require(LLAMA2));
+        return llama2;
     }
 
-    static HfTokenizer gpt2() {
-        Path dir = require(GPT2);
-        return HfTokenizer.loadGpt2(dir.resolve("encoder.json"), dir.resolve("vocab.bpe"));
+    static synchronized HfTokenizer gpt2() {
+        if (gpt2 == null) {
+            Path dir = require(GPT2);
+            gpt2 = HfTokenizer.loadGpt2(dir.resolve("encoder.json"), dir.resolve("vocab.bpe"));
+        }
+        return gpt2;
     }
 
     static List<Reference> references(String name) {
