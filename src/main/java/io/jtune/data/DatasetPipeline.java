@@ -130,7 +130,9 @@ public final class DatasetPipeline {
             List<AlignedExample> aligned = new ArrayList<>(rows.size());
             for (Row row : rows) {
                 try {
-                    aligned.add(converter.convert(row));
+                    AlignedExample ex = converter.convert(row);
+                    aligned.add(new AlignedExample(ex.prompt(), ex.response(), ex.system(), ex.tools(),
+                            name + "/" + row.origin()));
                 } catch (InvalidRecordException e) {
                     skips.skip(e.reason(), name + "/" + row.origin(), e.getMessage());
                 }
