@@ -139,6 +139,14 @@ class ProcessorsTest {
     }
 
     @Test
+    void equalLengthsArePackedLastFirstAsLlamaFactoryPopsThem() {
+        List<TokenizedExample> packs = run(opts("empty").cutoffLen(8).packing(true).build(),
+                chat("a", "1"), chat("b", "2"), chat("c", "3"));
+        assertEquals(1, packs.size());
+        assertArrayEquals(cat(ids("c3b2a1"), filled(2, LLAMA.eosTokenId().getAsInt())), packs.getFirst().inputIds());
+    }
+
+    @Test
     void plainPackingHasAllOnesMask() {
         List<TokenizedExample> packs = run(opts("empty").cutoffLen(16).packing(true).build(), chat("a", "b"), chat("ab", "cd"));
         assertEquals(1, packs.size());

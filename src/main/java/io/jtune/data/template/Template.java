@@ -118,8 +118,8 @@ public record Template(
     }
 
     /** Each message's slots: "turn 0: prefix + system + query, turn t: query" (LLaMA-Factory's _encode). */
-    public List<List<Slot>> render(List<Message> messages, String system, String toolsJson) {
-        String sys = (system == null || system.isEmpty()) ? defaultSystem : system;
+    public List<List<Slot>> render(List<Message> messages, String recordSystem, String toolsJson) {
+        String sys = (recordSystem == null || recordSystem.isEmpty()) ? defaultSystem : recordSystem;
         boolean hasTools = toolsJson != null && !toolsJson.isEmpty();
         List<List<Slot>> out = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
@@ -130,7 +130,7 @@ public record Template(
                 elements.addAll(prefix.apply());
                 if (!sys.isEmpty() || hasTools) {
                     String toolText = hasTools ? tools.apply(toolsJson) : "";
-                    List<Slot> sysSlots = system().apply(sys + toolText);
+                    List<Slot> sysSlots = system.apply(sys + toolText);
                     if (kind == Kind.LLAMA2) systemText = firstText(sysSlots);
                     else elements.addAll(sysSlots);
                 }

@@ -74,6 +74,37 @@ class RealTokenizerTemplateIdsTest {
     }
 
     @Test
+    void supervisedLabelsOnQwen3MaskThePromptsAndLearnTheAnswers() throws Exception {
+        JsonNode qwenCase;
+        try (InputStream in = getClass().getResourceAsStream("/data/template-ids.json")) {
+            qwenCase = new ObjectMapper().readTree(in).get("cases").get(0); // qwen multi-turn, default system
+        }
+        io.jtune.data.DataOptions options = io.jtune.data.DataOptions.builder(List.of("d"), Path.of("data"))
+                .template("qwen").build();
+        Template template = Templates.get("qwen");
+        io.jtune.data.AlignedExample ex = new io.jtune.data.AlignedExample(
+                List.of(Message.user("How are you"), Message.assistant("I am fine!"), Message.user("你好")),
+                List.of(Message.assistant("很高兴认识你！")), null, null, "t:1");
+        io.jtune.data.TokenizedExample out = io.jtune.data.process.DatasetProcessor
+                .forStage(options, template, ChatTokenizer.of(tokenizer("qwen3"), template))
+                .process(List.of(ex), new io.jtune.data.SkipReport()).getFirst();
+        List<Integer> ids = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        for (JsonNode pair : qwenCase.get("pairs")) {
+            for (JsonNode id : pair.get(0)) {
+                ids.add(id.asInt());
+                labels.add(-100);
+            }
+            for (JsonNode id : pair.get(1)) {
+                ids.add(id.asInt());
+                labels.add(id.asInt());
+            }
+        }
+        assertArrayEquals(ids.stream().mapToInt(Integer::intValue).toArray(), out.inputIds());
+        assertArrayEquals(labels.stream().mapToInt(Integer::intValue).toArray(), out.labels());
+    }
+
+    @Test
     void qwen3SpecialTokensAsLlamaFactorySettlesThem() {
         ChatTokenizer chat = ChatTokenizer.of(tokenizer("qwen3"), Templates.get("qwen3"));
         assertEquals(151645, chat.eosId()); // <|im_end|> (replace_eos)
