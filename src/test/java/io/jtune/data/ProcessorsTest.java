@@ -41,7 +41,7 @@ class ProcessorsTest {
     }
 
     static List<TokenizedExample> run(DataOptions o, Tokenizer tokenizer, SkipReport skips, AlignedExample... examples) {
-        Template t = Templates.get(o.template()).withThinking(o.enableThinking(), false);
+        Template t = DatasetPipeline.configuredTemplate(o);
         return DatasetProcessor.forStage(o, t, ChatTokenizer.of(tokenizer, t)).process(List.of(examples), skips);
     }
 
@@ -71,6 +71,21 @@ class ProcessorsTest {
         int[] p1 = ids("<s>[INST] a [/INST]"), r1 = ids("b</s>"), p2 = ids("<s>[INST] c [/INST]"), r2 = ids("d</s>");
         assertArrayEquals(cat(p1, r1, p2, r2), last.inputIds());
         assertArrayEquals(cat(ignore(p1.length + r1.length + p2.length), r2), last.labels());
+    }
+
+    @Test
+    void defaultSystemAndToolFormatOverrides() {
+        AlignedExample ex = new AlignedExample(List.of(Message.user("a")), List.of(Message.assistant("b")), null,
+                "[{\"name\": \"t\", \"description\": \"d\", \"parameters\": {\"type\": \"object\", "
+                        + "\"properties\": {}}}]", "t:1");
+        TokenizedExample out = run(opts("qwen").defaultSystem("Be nice.").toolFormat("default").build(), QWEN,
+                new SkipReport(), ex).getFirst();
+        String text = QWEN.decode(out.inputIds(), false);
+        assertEquals("<|im_start|>system\nBe nice.You have access to the following tools:\n> Tool Name: t\n"
+                + "Tool Description: d\nTool Args:\n\nUse the following format if using a tool:\n```\n"
+                + "Action: tool name (one of [t])\nAction Input: the input to the tool, in a JSON format representing "
+                + "the kwargs (e.g. ```{\"input\": \"hello world\", \"num_beams\": 5}```)\n```\n<|im_end|>\n"
+                + "<|im_start|>user\na<|im_end|>\n<|im_start|>assistant\nb<|im_end|>\n", text);
     }
 
     @Test
