@@ -89,6 +89,21 @@ public record Template(
         return new EncodedPair(prompt.toArray(), response);
     }
 
+    /**
+     * The prompt for generating the next answer: the conversation (ending with a user or observation
+     * turn) followed by an empty answer, encoded as one turn (what LLaMA-Factory's chat engine does).
+     */
+    public int[] encodeGenerationPrompt(ChatTokenizer tok, List<Message> messages, String system, String tools) {
+        List<Message> paired = new ArrayList<>(messages);
+        paired.add(Message.assistant(""));
+        return encodeOneturn(tok, paired, system, tools).prompt();
+    }
+
+    /** The calls in a generated answer, by this template's tool style; empty for a plain answer. */
+    public List<FunctionCall> extractTool(String content) {
+        return tools.style().extract(content);
+    }
+
     /** One (prompt, response) pair per turn (LLaMA-Factory's encode_multiturn). */
     public List<EncodedPair> encodeMultiturn(ChatTokenizer tok, List<Message> messages, String system, String tools,
                                              boolean discardingHistoryCot) {
