@@ -67,12 +67,12 @@ class DatasetInfoAndConvertersTest {
     }
 
     @Test
-    void imagesOpenaiFormattingAndOtherSplitsAreRefusedClearly() throws Exception {
+    void imagesUnknownFormattingAndOtherSplitsAreRefusedClearly() throws Exception {
         DatasetRegistry r = registry("{\"m\": {\"file_name\": \"m.json\", \"formatting\": \"sharegpt\", \"columns\": "
                 + "{\"messages\": \"messages\", \"images\": \"images\"}}, \"o\": {\"file_name\": \"o.json\", "
-                + "\"formatting\": \"openai\"}, \"t\": {\"file_name\": \"t.json\", \"split\": \"test\"}}");
+                + "\"formatting\": \"chatml\"}, \"t\": {\"file_name\": \"t.json\", \"split\": \"test\"}}");
         assertTrue(assertThrows(JtuneException.class, () -> r.get("m")).getMessage().contains("multimodal"));
-        assertTrue(assertThrows(JtuneException.class, () -> r.get("o")).getMessage().contains("sharegpt"));
+        assertTrue(assertThrows(JtuneException.class, () -> r.get("o")).getMessage().contains("alpaca, sharegpt, openai"));
         assertTrue(assertThrows(JtuneException.class, () -> r.get("t")).getMessage().contains("\"train\""));
     }
 
@@ -151,6 +151,30 @@ class DatasetInfoAndConvertersTest {
         InvalidRecordException e = invalid(SHAREGPT, "s", "{\"conversations\": [{\"from\": \"gpt\", \"value\": \"a\"}, "
                 + "{\"from\": \"human\", \"value\": \"b\"}]}");
         assertTrue(e.getMessage().contains("turn 1 has role \"gpt\", expected \"human\" or \"observation\""), e.getMessage());
+    }
+
+    static final String OPENAI = "{\"o\": {\"file_name\": \"o.json\", \"formatting\": \"openai\", \"columns\": "
+            + "{\"messages\": \"messages\", \"tools\": \"tools\"}, \"tags\": {\"role_tag\": \"role\", \"content_tag\": "
+            + "\"content\", \"user_tag\": \"user\", \"assistant_tag\": \"assistant\", \"observation_tag\": \"tool\", "
+            + "\"function_tag\": \"function_call\", \"system_tag\": \"system\"}}}";
+
+    @Test
+    void openaiFormattingAsLlamaFactory() throws Exception {
+        AlignedExample plain = convert(OPENAI, "o", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, "
+                + "{\"role\": \"assistant\", \"content\": \"hello\"}]}");
+        assertEquals("detailed thinking off", plain.system()); // LLaMA-Factory adds it when there are no tools
+        AlignedExample tools = convert(OPENAI, "o", "{\"messages\": [{\"role\": \"system\", \"content\": \"S\"}, "
+                + "{\"role\": \"user\", \"content\": \"weather?\"}, {\"role\": \"assistant\", \"content\": \"\", "
+                + "\"tool_calls\": [{\"type\": \"function\", \"function\": {\"name\": \"w\", \"arguments\": {\"c\": 1}}}]}, "
+                + "{\"role\": \"tool\", \"content\": \"a\"}, {\"role\": \"tool\", \"content\": \"b\"}, "
+                + "{\"role\": \"assistant\", \"content\": \"done\"}], \"tools\": [{\"name\": \"w\"}]}");
+        assertEquals("S\n", tools.system());
+        assertEquals("[{\"name\": \"w\"}]", tools.tools());
+        assertEquals(List.of(Message.user("weather?"), new Message(Role.FUNCTION, "[{\"name\": \"w\", \"arguments\": {\"c\": 1}}]"),
+                new Message(Role.OBSERVATION, "a\n</tool_response>\n<tool_response>\nb")), tools.prompt());
+        assertEquals(List.of(Message.assistant("done")), tools.response());
+        assertEquals("openai turns do not alternate user/assistant", invalid(OPENAI, "o",
+                "{\"messages\": [{\"role\": \"assistant\", \"content\": \"x\"}, {\"role\": \"user\", \"content\": \"y\"}]}").reason());
     }
 
     @Test
