@@ -120,7 +120,7 @@ public record Template(
         if (kind == Kind.REASONING) {
             int first = discardingHistoryCot ? msgs.size() - 2 : 0;
             int step = discardingHistoryCot ? msgs.size() : 2;
-            for (int i = first; i < msgs.size(); i += step) {
+            for (int i = first; i >= 0 && i + 1 < msgs.size(); i += step) {
                 if (hasThought(msgs.get(i + 1).content())) continue;
                 int[] thought = tok.encode(emptyThought());
                 if (!enableThinking) encoded.set(i, concat(encoded.get(i), thought));
