@@ -211,6 +211,20 @@ class DatasetPipelineTest {
     }
 
     @Test
+    void previewOfPreferencePairsAndPretraining() {
+        io.jtune.data.template.ChatTokenizer tok = io.jtune.data.template.ChatTokenizer.of(FakeTokenizer.qwenLike(),
+                io.jtune.data.template.Templates.get("empty"));
+        int q = 1000 + 'q', y = 1000 + 'y', n = 1000 + 'n';
+        TokenizedExample pair = TokenizedExample.of("chosen_input_ids", new int[] {q, y}, "chosen_labels", new int[] {-100, y},
+                "rejected_input_ids", new int[] {q, n}, "rejected_labels", new int[] {-100, n});
+        assertEquals("training example:\nchosen_input_ids:\n[" + q + ", " + y + "]\nchosen_inputs:\nqy\nchosen_label_ids:\n"
+                + "[-100, " + y + "]\nchosen_labels:\ny\nrejected_input_ids:\n[" + q + ", " + n + "]\nrejected_inputs:\nqn\n"
+                + "rejected_label_ids:\n[-100, " + n + "]\nrejected_labels:\nn\n", DataPreview.example("training example:", pair, tok));
+        assertEquals("eval example:\ninput_ids:\n[" + q + "]\ninputs:\nq\n",
+                DataPreview.example("eval example:", TokenizedExample.of("input_ids", new int[] {q}), tok));
+    }
+
+    @Test
     void collatorPadsToTheLongestAndSamplerShufflesWithASeed() {
         DataModule m = load(opts("alpaca_demo").template("empty").build());
         Collator collator = new Collator(m.tokenizer().padId());
