@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The GPT-2, Llama 3 and Qwen2/3 split patterns cut every corpus text into the same pieces in
- * java.util.regex (via HfRegex) as in JavaScript's Unicode regex engine
+ * java.util.regex (via HfRegex), and with the hand-written WordScanner, as in JavaScript's Unicode regex engine
  * (src/test/node/generate-split-reference.mjs). Needs no fixtures.
  */
 class SplitPatternParityTest {
@@ -30,13 +30,15 @@ class SplitPatternParityTest {
         }
         int checked = 0;
         for (Map.Entry<String, JsonNode> pattern : root.properties()) {
-            PreTokenizer split = new PreTokenizer.Split(HfRegex.compile(pattern.getValue().get("pattern").asText()),
-                    SplitBehavior.ISOLATED, false);
+            String source = pattern.getValue().get("pattern").asText();
+            PreTokenizer regex = new PreTokenizer.Split(HfRegex.compile(source), SplitBehavior.ISOLATED, false);
+            PreTokenizer scanner = PreTokenizer.Split.ofRegex(source, SplitBehavior.ISOLATED, false);
             for (JsonNode entry : pattern.getValue().get("splits")) {
                 String text = entry.get("text").asText();
                 List<String> expected = new ArrayList<>();
                 entry.get("pieces").forEach(p -> expected.add(p.asText()));
-                assertEquals(expected, split.split(List.of(text), true), pattern.getKey() + " on " + TokenizerParityTest.quoted(text));
+                assertEquals(expected, regex.split(List.of(text), true), pattern.getKey() + " regex on " + TokenizerParityTest.quoted(text));
+                assertEquals(expected, scanner.split(List.of(text), true), pattern.getKey() + " scanner on " + TokenizerParityTest.quoted(text));
                 checked++;
             }
         }
