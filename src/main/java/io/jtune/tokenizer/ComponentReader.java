@@ -52,7 +52,7 @@ final class ComponentReader {
         };
     }
 
-    static PostProcessor postProcessor(JsonSpot spot, Function<String, Integer> tokenToId) {
+    static PostProcessor postProcessor(JsonSpot spot) {
         if (spot.isMissing()) return null;
         String type = spot.get("type").text();
         return switch (type) {
@@ -60,7 +60,7 @@ final class ComponentReader {
             case "TemplateProcessing" -> template(spot);
             case "RobertaProcessing", "BertProcessing" -> new PostProcessor.Template(List.of(
                     specialPair(spot.get("cls")), PostProcessor.Piece.sequence(), specialPair(spot.get("sep"))));
-            case "Sequence" -> new PostProcessor.Sequence(list(spot.get("processors"), s -> postProcessor(s, tokenToId)));
+            case "Sequence" -> new PostProcessor.Sequence(list(spot.get("processors"), ComponentReader::postProcessor));
             default -> throw spot.get("type").unsupported("post_processor", type, POST_PROCESSORS);
         };
     }
@@ -121,8 +121,7 @@ final class ComponentReader {
 
     private static String replacement(JsonSpot spot) {
         // Files written by old versions of tokenizers call it str_rep.
-        String r = spot.get("replacement").textOr(spot.get("str_rep").textOr("\u2581"));
-        return r;
+        return spot.get("replacement").textOr(spot.get("str_rep").textOr("\u2581"));
     }
 
     private static PreTokenizer.PrependScheme prependScheme(JsonSpot spot) {

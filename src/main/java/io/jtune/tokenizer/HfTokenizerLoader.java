@@ -73,7 +73,7 @@ final class HfTokenizerLoader {
         Integer eos = specialTokenId("eos_token", config, specialMap, idOf);
         Integer pad = specialTokenId("pad_token", config, specialMap, idOf);
 
-        PostProcessor post = ComponentReader.postProcessor(root.get("post_processor"), idOf);
+        PostProcessor post = ComponentReader.postProcessor(root.get("post_processor"));
         // Like transformers' Llama/Gemma fast tokenizers: explicit add_bos_token / add_eos_token in the
         // config decide what encode(add_special_tokens=True) adds, whatever the post-processor says.
         JsonSpot addBos = config.get("add_bos_token"), addEos = config.get("add_eos_token");
