@@ -6,6 +6,7 @@ import io.jtune.tokenizer.text.Normalizer;
 import io.jtune.tokenizer.text.PostProcessor;
 import io.jtune.tokenizer.text.PreTokenizer;
 import io.jtune.tokenizer.text.SplitBehavior;
+import io.jtune.tokenizer.text.WordScanner;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -43,7 +44,7 @@ final class ComponentReader {
         String type = spot.get("type").text();
         return switch (type) {
             case "ByteLevel" -> new PreTokenizer.ByteLevel(spot.get("add_prefix_space").bool(true), spot.get("use_regex").bool(true));
-            case "Split" -> new PreTokenizer.Split(pattern(spot.get("pattern")), behavior(spot.get("behavior")), spot.get("invert").bool(false));
+            case "Split" -> split(spot);
             case "Metaspace" -> new PreTokenizer.Metaspace(replacement(spot), prependScheme(spot), spot.get("split").bool(true));
             case "Digits" -> new PreTokenizer.Digits(spot.get("individual_digits").bool(false));
             case "Sequence" -> new PreTokenizer.Sequence(list(spot.get("pretokenizers"), ComponentReader::preTokenizer));
@@ -51,7 +52,7 @@ final class ComponentReader {
         };
     }
 
-    static PostProcessor postProcessor(JsonSpot spot, Function<String, Integer> tokenToId) {
+    static PostProcessor postProcessor(JsonSpot spot) {
         if (spot.isMissing()) return null;
         String type = spot.get("type").text();
         return switch (type) {
@@ -59,7 +60,7 @@ final class ComponentReader {
             case "TemplateProcessing" -> template(spot);
             case "RobertaProcessing", "BertProcessing" -> new PostProcessor.Template(List.of(
                     specialPair(spot.get("cls")), PostProcessor.Piece.sequence(), specialPair(spot.get("sep"))));
-            case "Sequence" -> new PostProcessor.Sequence(list(spot.get("processors"), s -> postProcessor(s, tokenToId)));
+            case "Sequence" -> new PostProcessor.Sequence(list(spot.get("processors"), ComponentReader::postProcessor));
             default -> throw spot.get("type").unsupported("post_processor", type, POST_PROCESSORS);
         };
     }
@@ -77,6 +78,15 @@ final class ComponentReader {
             case "Sequence" -> new Decoder.Sequence(list(spot.get("decoders"), ComponentReader::decoder));
             default -> throw spot.get("type").unsupported("decoder", type, DECODERS);
         };
+    }
+
+    private static PreTokenizer split(JsonSpot spot) {
+        SplitBehavior behavior = behavior(spot.get("behavior"));
+        boolean invert = spot.get("invert").bool(false);
+        JsonSpot regex = spot.get("pattern").get("Regex");
+        // Known patterns (GPT-2, Llama 3, Qwen) get their fast scanner; invert needs the regex.
+        WordScanner scanner = regex.isMissing() || invert ? null : WordScanner.forPattern(regex.text());
+        return new PreTokenizer.Split(pattern(spot.get("pattern")), behavior, invert, scanner);
     }
 
     /** {"String": "..."} is a literal, {"Regex": "..."} an Oniguruma regex. */
@@ -111,8 +121,7 @@ final class ComponentReader {
 
     private static String replacement(JsonSpot spot) {
         // Files written by old versions of tokenizers call it str_rep.
-        String r = spot.get("replacement").textOr(spot.get("str_rep").textOr("\u2581"));
-        return r;
+        return spot.get("replacement").textOr(spot.get("str_rep").textOr("\u2581"));
     }
 
     private static PreTokenizer.PrependScheme prependScheme(JsonSpot spot) {

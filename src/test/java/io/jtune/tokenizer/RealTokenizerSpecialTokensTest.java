@@ -41,4 +41,19 @@ class RealTokenizerSpecialTokensTest {
         assertEquals("<0x0A>", llama2.idToToken(13));
         assertEquals("\n", llama2.decode(new int[] {13}, false));
     }
+
+    @Test
+    void llama3() {
+        HfTokenizer llama3 = TokenizerFixtures.llama3();
+        assertEquals(128256, llama3.vocabSize());
+        assertEquals(128000, llama3.bosTokenId().getAsInt());
+        assertEquals(128001, llama3.eosTokenId().getAsInt());
+        // This early Llama 3 tokenizer.json has a ByteLevel post-processor: no BOS is added, as in HF.
+        assertArrayEquals(new int[] {9906}, llama3.encode("Hello", true));
+        assertArrayEquals(new int[] {128000, 9906}, llama3.encode("<|begin_of_text|>Hello", true));
+        // clean_up_tokenization_spaces is true in its tokenizer_config.json.
+        int[] ids = llama3.encode("a , b .", false);
+        assertEquals("a, b.", llama3.decode(ids, false));
+        assertEquals("a , b .", llama3.decode(ids, false, false));
+    }
 }

@@ -135,6 +135,14 @@ class TokenizerFilesTest {
         assertArrayEquals(new int[] {3, 2, 3}, write(model.replace("IGNORE", "false"), null).encode("abc ab", false));
         assertArrayEquals(new int[] {4, 3}, write(model.replace("IGNORE", "true"), null).encode("abc ab", false));
         assertNull(write(model.replace("IGNORE", "true"), null).chatTemplate());
+
+        // end_of_word_suffix marks a word's last character, and merged tokens carry it along.
+        HfTokenizer suffixed = write("""
+                {"model": {"type": "BPE", "end_of_word_suffix": "</w>",
+                  "vocab": {"a": 0, "b": 1, "b</w>": 2, "ab</w>": 3, "a</w>": 4}, "merges": ["a b</w>"]}}
+                """, null);
+        assertArrayEquals(new int[] {3}, suffixed.encode("ab", false));
+        assertArrayEquals(new int[] {0, 4}, suffixed.encode("aa", false));
     }
 
     @Test

