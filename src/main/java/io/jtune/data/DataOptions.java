@@ -26,6 +26,9 @@ import java.util.List;
  * @param stage                pt | sft | rm | dpo | kto | ppo
  * @param preprocessingBatchSize LLaMA-Factory's map batch size: packing and KTO's KL pairing act within it
  * @param cacheDir             automatic preprocessing cache folder (null: no automatic cache)
+ * @param defaultSystem        replaces the template's default system message (null: keep it)
+ * @param toolFormat           replaces the template's tool style: default, qwen, llama3, mistral, glm4 (null: keep it)
+ * @param preserveThinking     reasoning templates: keep the thoughts of earlier turns
  */
 public record DataOptions(
         List<String> dataset,
@@ -46,7 +49,10 @@ public record DataOptions(
         long seed,
         String stage,
         int preprocessingBatchSize,
-        Path cacheDir) {
+        Path cacheDir,
+        String defaultSystem,
+        String toolFormat,
+        boolean preserveThinking) {
 
     public DataOptions {
         dataset = dataset == null ? List.of() : List.copyOf(dataset);
@@ -70,6 +76,7 @@ public record DataOptions(
         b.mixStrategy = mixStrategy; b.interleaveProbs = interleaveProbs; b.tokenizedPath = tokenizedPath;
         b.enableThinking = enableThinking; b.seed = seed; b.stage = stage;
         b.preprocessingBatchSize = preprocessingBatchSize; b.cacheDir = cacheDir;
+        b.defaultSystem = defaultSystem; b.toolFormat = toolFormat; b.preserveThinking = preserveThinking;
         return b;
     }
 
@@ -108,6 +115,9 @@ public record DataOptions(
         private String stage = "sft";
         private int preprocessingBatchSize = 1000;
         private Path cacheDir;
+        private String defaultSystem;
+        private String toolFormat;
+        private boolean preserveThinking;
 
         public Builder dataset(List<String> v) { dataset = v; return this; }
         public Builder evalDataset(List<String> v) { evalDataset = v; return this; }
@@ -128,11 +138,15 @@ public record DataOptions(
         public Builder stage(String v) { stage = v; return this; }
         public Builder preprocessingBatchSize(int v) { preprocessingBatchSize = v; return this; }
         public Builder cacheDir(Path v) { cacheDir = v; return this; }
+        public Builder defaultSystem(String v) { defaultSystem = v; return this; }
+        public Builder toolFormat(String v) { toolFormat = v; return this; }
+        public Builder preserveThinking(boolean v) { preserveThinking = v; return this; }
 
         public DataOptions build() {
             return new DataOptions(dataset, evalDataset, datasetDir, template, cutoffLen, maxSamples, valSize,
                     packing, neatPacking, trainOnPrompt, maskHistory, mixStrategy, interleaveProbs, tokenizedPath,
-                    enableThinking, seed, stage, preprocessingBatchSize, cacheDir);
+                    enableThinking, seed, stage, preprocessingBatchSize, cacheDir, defaultSystem, toolFormat,
+                    preserveThinking);
         }
     }
 }

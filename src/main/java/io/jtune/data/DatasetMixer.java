@@ -43,38 +43,53 @@ public final class DatasetMixer {
         for (List<T> d : datasets) {
             if (d.isEmpty()) throw new JtuneException("Cannot interleave an empty dataset; check the dataset files.");
         }
+        return probs.isEmpty() ? roundRobin(datasets, stop) : sampled(datasets, probs, seed, stop);
+    }
+
+    /** Without probabilities: whole rounds, one example of each dataset per round (as Hugging Face). */
+    private static <T> List<T> roundRobin(List<List<T>> datasets, Stop stop) {
+        int min = Integer.MAX_VALUE, max = 0;
+        for (List<T> d : datasets) {
+            min = Math.min(min, d.size());
+            max = Math.max(max, d.size());
+        }
+        List<T> out = new ArrayList<>();
+        int rounds = stop == Stop.FIRST_EXHAUSTED ? min : max;
+        for (int r = 0; r < rounds; r++) {
+            for (List<T> d : datasets) {
+                if (r < d.size()) out.add(d.get(r));
+                else if (stop == Stop.ALL_EXHAUSTED) out.add(d.get(r % d.size())); // start it again
+            }
+        }
+        return out;
+    }
+
+    /**
+     * With probabilities: a dataset is drawn for every example; under stops right after the first
+     * dataset runs out, over restarts datasets until all have run out, once drops datasets that ran out.
+     */
+    private static <T> List<T> sampled(List<List<T>> datasets, List<Double> probs, long seed, Stop stop) {
+        int n = datasets.size();
         int[] next = new int[n];
         boolean[] exhausted = new boolean[n];
         boolean[] removed = new boolean[n];
         int exhaustedCount = 0;
         Random random = new Random(seed);
         List<T> out = new ArrayList<>();
-        int turn = 0;
-        while (true) {
-            int pick = probs.isEmpty() ? nextInTurn(turn++, removed) : sample(random, probs, removed);
-            if (pick < 0) break; // ONCE: every dataset fully read
-            if (next[pick] == datasets.get(pick).size()) {
-                if (stop == Stop.FIRST_EXHAUSTED) break;
-                next[pick] = 0; // ALL_EXHAUSTED: start this dataset again
-            }
+        while (!(stop == Stop.FIRST_EXHAUSTED && exhaustedCount > 0) && exhaustedCount < n) {
+            int pick = sample(random, probs, removed);
+            if (pick < 0) break;
             out.add(datasets.get(pick).get(next[pick]++));
-            if (next[pick] == datasets.get(pick).size() && !exhausted[pick]) {
-                exhausted[pick] = true;
-                exhaustedCount++;
+            if (next[pick] == datasets.get(pick).size()) {
+                next[pick] = 0;
+                if (!exhausted[pick]) {
+                    exhausted[pick] = true;
+                    exhaustedCount++;
+                }
                 if (stop == Stop.ONCE) removed[pick] = true;
-                if (stop == Stop.ALL_EXHAUSTED && exhaustedCount == n) break;
             }
         }
         return out;
-    }
-
-    private static int nextInTurn(int turn, boolean[] removed) {
-        int n = removed.length;
-        for (int k = 0; k < n; k++) {
-            int i = (turn + k) % n;
-            if (!removed[i]) return i;
-        }
-        return -1;
     }
 
     private static int sample(Random random, List<Double> probs, boolean[] removed) {

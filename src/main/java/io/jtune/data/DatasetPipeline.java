@@ -12,6 +12,7 @@ import io.jtune.data.source.Row;
 import io.jtune.data.template.ChatTokenizer;
 import io.jtune.data.template.Template;
 import io.jtune.data.template.Templates;
+import io.jtune.data.template.ToolStyles;
 import io.jtune.tokenizer.Tokenizer;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -46,7 +47,7 @@ public final class DatasetPipeline {
     }
 
     public DataModule load() {
-        Template template = Templates.get(options.template()).withThinking(options.enableThinking(), false);
+        Template template = configuredTemplate(options);
         checkOptions(template);
         ChatTokenizer chat = ChatTokenizer.of(tokenizer, template);
 
@@ -94,6 +95,15 @@ public final class DatasetPipeline {
         return module;
     }
 
+    /** The named template with the options that adjust it (LLaMA-Factory's get_template_and_fix_tokenizer). */
+    public static Template configuredTemplate(DataOptions options) {
+        Template template = Templates.get(options.template())
+                .withThinking(options.enableThinking(), options.preserveThinking());
+        if (options.toolFormat() != null) template = template.withToolFormat(ToolStyles.byName(options.toolFormat()));
+        if (options.defaultSystem() != null) template = template.withDefaultSystem(options.defaultSystem());
+        return template;
+    }
+
     private void checkOptions(Template template) {
         if (options.trainOnPrompt() && template.efficientEos()) {
             throw new JtuneException("Template '" + template.name() + "' uses efficient EOS and does not support "
@@ -130,7 +140,9 @@ public final class DatasetPipeline {
             List<AlignedExample> aligned = new ArrayList<>(rows.size());
             for (Row row : rows) {
                 try {
-                    aligned.add(converter.convert(row));
+                    AlignedExample ex = converter.convert(row);
+                    aligned.add(new AlignedExample(ex.prompt(), ex.response(), ex.system(), ex.tools(),
+                            name + "/" + row.origin()));
                 } catch (InvalidRecordException e) {
                     skips.skip(e.reason(), name + "/" + row.origin(), e.getMessage());
                 }

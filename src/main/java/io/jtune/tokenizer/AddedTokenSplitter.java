@@ -22,11 +22,13 @@ final class AddedTokenSplitter {
     }
 
     private final Map<Character, List<AddedToken>> byFirstChar = new HashMap<>();
+    private final boolean[] isFirstChar = new boolean[65536];  // the fast "no token starts here" test
 
     AddedTokenSplitter(Collection<AddedToken> tokens) {
         for (AddedToken t : tokens) {
             if (t.content().isEmpty()) continue;
             byFirstChar.computeIfAbsent(t.content().charAt(0), c -> new ArrayList<>()).add(t);
+            isFirstChar[t.content().charAt(0)] = true;
         }
         Comparator<AddedToken> longestFirst = Comparator.comparingInt((AddedToken t) -> t.content().length()).reversed();
         byFirstChar.values().forEach(list -> list.sort(longestFirst));
@@ -45,7 +47,8 @@ final class AddedTokenSplitter {
         int textStart = 0;  // start of the pending plain-text segment
         int i = 0;
         while (i < text.length()) {
-            List<AddedToken> candidates = byFirstChar.get(text.charAt(i));
+            char c = text.charAt(i);
+            List<AddedToken> candidates = isFirstChar[c] ? byFirstChar.get(c) : null;
             AddedToken match = null;
             if (candidates != null) {
                 for (AddedToken t : candidates) {

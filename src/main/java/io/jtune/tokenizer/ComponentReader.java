@@ -6,6 +6,7 @@ import io.jtune.tokenizer.text.Normalizer;
 import io.jtune.tokenizer.text.PostProcessor;
 import io.jtune.tokenizer.text.PreTokenizer;
 import io.jtune.tokenizer.text.SplitBehavior;
+import io.jtune.tokenizer.text.WordScanner;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -31,7 +32,7 @@ final class ComponentReader {
             case "NFKD" -> new Normalizer.Unicode(java.text.Normalizer.Form.NFKD);
             case "Lowercase" -> new Normalizer.Lowercase();
             case "Prepend" -> new Normalizer.Prepend(spot.get("prepend").text());
-            case "Replace" -> new Normalizer.Replace(pattern(spot.get("pattern")), spot.get("content").text());
+            case "Replace" -> new Normalizer.Replace(pattern(spot.get("pattern")), literal(spot.get("pattern")), spot.get("content").text());
             case "Strip" -> new Normalizer.Strip(spot.get("strip_left").bool(true), spot.get("strip_right").bool(true));
             case "Sequence" -> new Normalizer.Sequence(list(spot.get("normalizers"), ComponentReader::normalizer));
             default -> throw spot.get("type").unsupported("normalizer", type, NORMALIZERS);
@@ -43,7 +44,7 @@ final class ComponentReader {
         String type = spot.get("type").text();
         return switch (type) {
             case "ByteLevel" -> new PreTokenizer.ByteLevel(spot.get("add_prefix_space").bool(true), spot.get("use_regex").bool(true));
-            case "Split" -> new PreTokenizer.Split(pattern(spot.get("pattern")), behavior(spot.get("behavior")), spot.get("invert").bool(false));
+            case "Split" -> split(spot);
             case "Metaspace" -> new PreTokenizer.Metaspace(replacement(spot), prependScheme(spot), spot.get("split").bool(true));
             case "Digits" -> new PreTokenizer.Digits(spot.get("individual_digits").bool(false));
             case "Sequence" -> new PreTokenizer.Sequence(list(spot.get("pretokenizers"), ComponentReader::preTokenizer));
@@ -51,7 +52,7 @@ final class ComponentReader {
         };
     }
 
-    static PostProcessor postProcessor(JsonSpot spot, Function<String, Integer> tokenToId) {
+    static PostProcessor postProcessor(JsonSpot spot) {
         if (spot.isMissing()) return null;
         String type = spot.get("type").text();
         return switch (type) {
@@ -59,7 +60,7 @@ final class ComponentReader {
             case "TemplateProcessing" -> template(spot);
             case "RobertaProcessing", "BertProcessing" -> new PostProcessor.Template(List.of(
                     specialPair(spot.get("cls")), PostProcessor.Piece.sequence(), specialPair(spot.get("sep"))));
-            case "Sequence" -> new PostProcessor.Sequence(list(spot.get("processors"), s -> postProcessor(s, tokenToId)));
+            case "Sequence" -> new PostProcessor.Sequence(list(spot.get("processors"), ComponentReader::postProcessor));
             default -> throw spot.get("type").unsupported("post_processor", type, POST_PROCESSORS);
         };
     }
@@ -79,6 +80,15 @@ final class ComponentReader {
         };
     }
 
+    private static PreTokenizer split(JsonSpot spot) {
+        SplitBehavior behavior = behavior(spot.get("behavior"));
+        boolean invert = spot.get("invert").bool(false);
+        JsonSpot regex = spot.get("pattern").get("Regex");
+        // Known patterns (GPT-2, Llama 3, Qwen) get their fast scanner; invert needs the regex.
+        WordScanner scanner = regex.isMissing() || invert ? null : WordScanner.forPattern(regex.text());
+        return new PreTokenizer.Split(pattern(spot.get("pattern")), behavior, invert, scanner);
+    }
+
     /** {"String": "..."} is a literal, {"Regex": "..."} an Oniguruma regex. */
     static Pattern pattern(JsonSpot spot) {
         if (!spot.get("String").isMissing()) return Pattern.compile(Pattern.quote(spot.get("String").text()));
@@ -89,6 +99,11 @@ final class ComponentReader {
         } catch (PatternSyntaxException e) {
             throw regex.error("this regex does not compile in Java: " + e.getDescription());
         }
+    }
+
+    /** The literal of a {"String": ...} pattern, or null for a regex. */
+    private static String literal(JsonSpot spot) {
+        return spot.get("String").isMissing() ? null : spot.get("String").text();
     }
 
     private static SplitBehavior behavior(JsonSpot spot) {
@@ -106,8 +121,7 @@ final class ComponentReader {
 
     private static String replacement(JsonSpot spot) {
         // Files written by old versions of tokenizers call it str_rep.
-        String r = spot.get("replacement").textOr(spot.get("str_rep").textOr("\u2581"));
-        return r;
+        return spot.get("replacement").textOr(spot.get("str_rep").textOr("\u2581"));
     }
 
     private static PreTokenizer.PrependScheme prependScheme(JsonSpot spot) {

@@ -114,8 +114,14 @@ public final class HfTokenizer implements Tokenizer {
         for (String word : preTokenizer.split(List.of(text), atTextStart)) model.tokenize(word, ids);
     }
 
+    /** Decodes as transformers does, with clean_up_tokenization_spaces when tokenizer_config.json asks for it. */
     @Override
     public String decode(int[] ids, boolean skipSpecialTokens) {
+        return decode(ids, skipSpecialTokens, cleanUpSpaces);
+    }
+
+    /** Decodes ids, choosing whether to apply transformers' clean_up_tokenization_spaces. */
+    public String decode(int[] ids, boolean skipSpecialTokens, boolean cleanUpTokenizationSpaces) {
         List<String> tokens = new ArrayList<>(ids.length);
         for (int id : ids) {
             AddedToken added = addedById.get(id);
@@ -127,7 +133,7 @@ public final class HfTokenizer implements Tokenizer {
             if (token != null) tokens.add(token);  // HF leaves out ids it does not know
         }
         String text = decoder == null ? String.join(" ", tokens) : String.join("", decoder.decode(tokens));
-        return cleanUpSpaces ? cleanUpTokenizationSpaces(text) : text;
+        return cleanUpTokenizationSpaces ? cleanUpTokenizationSpaces(text) : text;
     }
 
     /** transformers' clean_up_tokenization: removes the space before punctuation and English contractions. */

@@ -34,11 +34,12 @@ final class HfTokenizerLoader {
             throw new JtuneException(tokenizerFile + " not found: jtune reads Hugging Face's tokenizer.json "
                     + "(a model folder saved by transformers has one)");
         }
-        JsonSpot root = JsonSpot.root(tokenizerFile, readJson(tokenizerFile));
+        TokenizerJsonReader.Contents contents = TokenizerJsonReader.read(tokenizerFile);
+        JsonSpot root = JsonSpot.root(tokenizerFile, contents.root());
         JsonSpot config = optionalJson(dir.resolve("tokenizer_config.json"));
         JsonSpot specialMap = optionalJson(dir.resolve("special_tokens_map.json"));
 
-        BpeModel model = bpeModel(root.get("model"));
+        BpeModel model = bpeModel(root.get("model"), contents.vocab(), contents.merges());
         Map<String, AddedToken> added = new LinkedHashMap<>();
         JsonSpot addedList = root.get("added_tokens");
         if (!addedList.isMissing()) {
@@ -72,7 +73,7 @@ final class HfTokenizerLoader {
         Integer eos = specialTokenId("eos_token", config, specialMap, idOf);
         Integer pad = specialTokenId("pad_token", config, specialMap, idOf);
 
-        PostProcessor post = ComponentReader.postProcessor(root.get("post_processor"), idOf);
+        PostProcessor post = ComponentReader.postProcessor(root.get("post_processor"));
         // Like transformers' Llama/Gemma fast tokenizers: explicit add_bos_token / add_eos_token in the
         // config decide what encode(add_special_tokens=True) adds, whatever the post-processor says.
         JsonSpot addBos = config.get("add_bos_token"), addEos = config.get("add_eos_token");
@@ -130,36 +131,15 @@ final class HfTokenizerLoader {
                 new Decoder.ByteLevel(), added, endOfText, endOfText, null, null, false);
     }
 
-    private static BpeModel bpeModel(JsonSpot spot) {
+    private static BpeModel bpeModel(JsonSpot spot, Map<String, Integer> vocab, List<BpeModel.Merge> merges) {
         if (spot.isMissing()) throw spot.error("missing: the tokenizer has no model");
-        String type = spot.get("type").textOr(spot.get("merges").isMissing() ? "?" : "BPE");
+        String type = spot.get("type").textOr(merges == null ? "?" : "BPE");
         if (!type.equals("BPE")) throw spot.get("type").unsupported("model", type, "BPE");
         JsonSpot dropout = spot.get("dropout");
         if (!dropout.isMissing() && dropout.node().asDouble() > 0) throw dropout.error("BPE dropout is not supported (set it to null)");
-        JsonSpot vocabSpot = spot.get("vocab");
-        if (vocabSpot.isMissing() || !vocabSpot.node().isObject()) throw vocabSpot.error("expected an object of token -> id");
-        Map<String, Integer> vocab = new HashMap<>(vocabSpot.node().size() * 2);
-        vocabSpot.node().fields().forEachRemaining(e -> {
-            if (!e.getValue().canConvertToInt()) throw vocabSpot.get(e.getKey()).error("expected an integer id");
-            vocab.put(e.getKey(), e.getValue().asInt());
-        });
+        if (vocab == null) throw spot.get("vocab").error("expected an object of token -> id");
+        if (merges == null) throw spot.get("merges").error("expected a list of merges");
         JsonSpot mergesSpot = spot.get("merges");
-        int n = mergesSpot.size();
-        List<BpeModel.Merge> merges = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            JsonNode m = mergesSpot.node().get(i);
-            if (m.isTextual()) {
-                // "a b": tokens never contain a space in this form (newer files use pairs for that).
-                String s = m.asText();
-                int space = s.indexOf(' ', 1);
-                if (space < 0) throw mergesSpot.get(i).error("expected \"left right\"");
-                merges.add(new BpeModel.Merge(s.substring(0, space), s.substring(space + 1)));
-            } else if (m.isArray() && m.size() == 2 && m.get(0).isTextual() && m.get(1).isTextual()) {
-                merges.add(new BpeModel.Merge(m.get(0).asText(), m.get(1).asText()));
-            } else {
-                throw mergesSpot.get(i).error("expected \"left right\" or [\"left\", \"right\"]");
-            }
-        }
         BpeModel.Options options = new BpeModel.Options(
                 spot.get("unk_token").textOr(null),
                 spot.get("fuse_unk").bool(false),
@@ -168,7 +148,7 @@ final class HfTokenizerLoader {
                 spot.get("continuing_subword_prefix").textOr(""),
                 spot.get("end_of_word_suffix").textOr(""));
         return new BpeModel(vocab, merges, options, (rank, merge) -> {
-            throw mergesSpot.get(rank).error("merge '" + merge + "' uses a token that is not in the vocabulary");
+            throw new JsonSpot(mergesSpot.file(), mergesSpot.path() + "[" + rank + "]", null).error("merge '" + merge + "' uses a token that is not in the vocabulary");
         });
     }
 

@@ -15,18 +15,20 @@ import java.util.List;
  * the continuation they are. When that id is a byte-fallback token, the context reaches back to
  * the last ordinary token: ByteFallback decodes a run of byte tokens as a whole, and a run cut in
  * the middle of a character would turn into U+FFFD. Concatenating every returned piece and
- * {@link #finish()} gives the same text as decoding all ids at once.
+ * {@link #finish()} gives the same text as decoding all ids at once without
+ * clean_up_tokenization_spaces: that clean-up (" ." to ".") can change text already emitted, so
+ * a stream never applies it.
  */
 public final class StreamingDecoder {
     private static final String REPLACEMENT = "\uFFFD";
 
-    private final Tokenizer tokenizer;
+    private final HfTokenizer tokenizer;
     private final boolean skipSpecialTokens;
     private final List<Integer> window = new ArrayList<>();
     private String windowText = "";  // the decode of the window's ids before the pending ones
     private int pending;              // ids at the end of the window not yet turned into text
 
-    StreamingDecoder(Tokenizer tokenizer, boolean skipSpecialTokens) {
+    StreamingDecoder(HfTokenizer tokenizer, boolean skipSpecialTokens) {
         this.tokenizer = tokenizer;
         this.skipSpecialTokens = skipSpecialTokens;
     }
@@ -67,6 +69,6 @@ public final class StreamingDecoder {
     private String decodeWindow() {
         int[] ids = new int[window.size()];
         for (int i = 0; i < ids.length; i++) ids[i] = window.get(i);
-        return tokenizer.decode(ids, skipSpecialTokens);
+        return tokenizer.decode(ids, skipSpecialTokens, false);
     }
 }

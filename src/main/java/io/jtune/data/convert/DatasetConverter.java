@@ -19,8 +19,9 @@ public interface DatasetConverter {
         return switch (attr.formatting()) {
             case "alpaca" -> new AlpacaConverter(attr);
             case "sharegpt" -> new SharegptConverter(attr);
+            case "openai" -> new OpenAIConverter(attr);
             default -> throw new JtuneException("Dataset '" + attr.name() + "': unknown formatting '"
-                    + attr.formatting() + "'; allowed: alpaca, sharegpt.");
+                    + attr.formatting() + "'; allowed: alpaca, sharegpt, openai.");
         };
     }
 }

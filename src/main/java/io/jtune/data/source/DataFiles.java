@@ -121,7 +121,7 @@ public final class DataFiles {
                 addRecord(firstValue, file, line, rows, skips);
             }
         } catch (JsonProcessingException e) {
-            throw syntaxError(file, e);
+            throw syntaxError(file, e, 0);
         } catch (IOException e) {
             throw new JtuneException("Cannot read " + file + ": " + e.getMessage(), e);
         }
@@ -145,8 +145,7 @@ public final class DataFiles {
                 }
                 addRecord(value, file, i + 1, rows, skips);
             } catch (JsonProcessingException e) {
-                JtuneException err = syntaxError(file, e);
-                throw new JtuneException(err.getMessage().replaceFirst(" line \\d+,", " line " + (i + 1) + ","), e);
+                throw syntaxError(file, e, i); // the parser counts lines from 1 within this line
             } catch (IOException e) {
                 throw new JtuneException("Cannot read " + file + ": " + e.getMessage(), e);
             }
@@ -221,7 +220,8 @@ public final class DataFiles {
         }
     }
 
-    private static JtuneException syntaxError(Path file, JsonProcessingException e) {
+    /** The parser's error with file, line (shifted by {@code lineOffset}), column and the field being read. */
+    private static JtuneException syntaxError(Path file, JsonProcessingException e, int lineOffset) {
         JsonLocation loc = e.getLocation();
         String field = null;
         if (e.getProcessor() instanceof JsonParser p) {
@@ -229,7 +229,8 @@ public final class DataFiles {
                 field = c.getCurrentName();
             }
         }
-        return new JtuneException(file + ": invalid JSON at line " + (loc == null ? "?" : loc.getLineNr()) + ", column "
+        return new JtuneException(file + ": invalid JSON at line " + (loc == null ? "?" : loc.getLineNr() + lineOffset)
+                + ", column "
                 + (loc == null ? "?" : loc.getColumnNr()) + (field == null ? "" : ", in field \"" + field + "\"") + ": "
                 + e.getOriginalMessage().replace('\n', ' '));
     }

@@ -92,14 +92,9 @@ public final class DatasetRegistry {
                     + "dataset_dir).");
         }
         String formatting = text(entry, "formatting", name, "alpaca");
-        if (formatting.equals("openai")) {
-            throw new JtuneException(file + ": dataset '" + name + "' uses formatting \"openai\", which jtune does "
-                    + "not support yet. Use \"sharegpt\" with tags {\"role_tag\": \"role\", \"content_tag\": "
-                    + "\"content\", \"user_tag\": \"user\", \"assistant_tag\": \"assistant\"} (see docs/data.md).");
-        }
-        if (!formatting.equals("alpaca") && !formatting.equals("sharegpt")) {
+        if (!List.of("alpaca", "sharegpt", "openai").contains(formatting)) {
             throw new JtuneException(file + ": dataset '" + name + "' has formatting \"" + formatting
-                    + "\"; allowed: alpaca, sharegpt.");
+                    + "\"; allowed: alpaca, sharegpt, openai.");
         }
         String split = text(entry, "split", name, "train");
         if (!split.equals("train")) {

@@ -89,6 +89,21 @@ public record Template(
         return new EncodedPair(prompt.toArray(), response);
     }
 
+    /**
+     * The prompt for generating the next answer: the conversation (ending with a user or observation
+     * turn) followed by an empty answer, encoded as one turn (what LLaMA-Factory's chat engine does).
+     */
+    public int[] encodeGenerationPrompt(ChatTokenizer tok, List<Message> messages, String system, String tools) {
+        List<Message> paired = new ArrayList<>(messages);
+        paired.add(Message.assistant(""));
+        return encodeOneturn(tok, paired, system, tools).prompt();
+    }
+
+    /** The calls in a generated answer, by this template's tool style; empty for a plain answer. */
+    public List<FunctionCall> extractTool(String content) {
+        return tools.style().extract(content);
+    }
+
     /** One (prompt, response) pair per turn (LLaMA-Factory's encode_multiturn). */
     public List<EncodedPair> encodeMultiturn(ChatTokenizer tok, List<Message> messages, String system, String tools,
                                              boolean discardingHistoryCot) {
@@ -105,7 +120,7 @@ public record Template(
         if (kind == Kind.REASONING) {
             int first = discardingHistoryCot ? msgs.size() - 2 : 0;
             int step = discardingHistoryCot ? msgs.size() : 2;
-            for (int i = first; i < msgs.size(); i += step) {
+            for (int i = first; i >= 0 && i + 1 < msgs.size(); i += step) {
                 if (hasThought(msgs.get(i + 1).content())) continue;
                 int[] thought = tok.encode(emptyThought());
                 if (!enableThinking) encoded.set(i, concat(encoded.get(i), thought));
@@ -118,8 +133,8 @@ public record Template(
     }
 
     /** Each message's slots: "turn 0: prefix + system + query, turn t: query" (LLaMA-Factory's _encode). */
-    public List<List<Slot>> render(List<Message> messages, String system, String toolsJson) {
-        String sys = (system == null || system.isEmpty()) ? defaultSystem : system;
+    public List<List<Slot>> render(List<Message> messages, String recordSystem, String toolsJson) {
+        String sys = (recordSystem == null || recordSystem.isEmpty()) ? defaultSystem : recordSystem;
         boolean hasTools = toolsJson != null && !toolsJson.isEmpty();
         List<List<Slot>> out = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
@@ -130,7 +145,7 @@ public record Template(
                 elements.addAll(prefix.apply());
                 if (!sys.isEmpty() || hasTools) {
                     String toolText = hasTools ? tools.apply(toolsJson) : "";
-                    List<Slot> sysSlots = system().apply(sys + toolText);
+                    List<Slot> sysSlots = system.apply(sys + toolText);
                     if (kind == Kind.LLAMA2) systemText = firstText(sysSlots);
                     else elements.addAll(sysSlots);
                 }

@@ -17,6 +17,12 @@ public interface ToolStyle {
     /** The assistant text for one or more calls. */
     String functionText(List<FunctionCall> calls);
 
+    /**
+     * The calls in a generated answer (the inverse of {@link #functionText}), or an empty list when
+     * the answer is plain text or its call JSON is invalid (LLaMA-Factory's tool_extractor).
+     */
+    List<FunctionCall> extract(String content);
+
     /** The OpenAI-style wrapper {"type": "function", "function": tool} unless the tool already has it. */
     static JsonNode wrapAsFunction(JsonNode tool) {
         if (isFunctionTyped(tool)) return tool;

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The tool formats of LLaMA-Factory that jtune reproduces, by their tool_format names. */
 public final class ToolStyles {
@@ -91,6 +93,22 @@ public final class ToolStyles {
             for (FunctionCall c : calls) parts.add("Action: " + c.name() + "\nAction Input: " + c.arguments());
             return String.join("\n", parts);
         }
+
+        private static final Pattern ACTION = Pattern.compile(
+                "Action:\\s*([a-zA-Z0-9_]+)\\s*Action Input:\\s*(.+?)(?=\\s*Action:|\\s*$)", Pattern.DOTALL);
+
+        @Override
+        public List<FunctionCall> extract(String content) {
+            List<FunctionCall> calls = new ArrayList<>();
+            Matcher m = ACTION.matcher(content);
+            while (m.find()) {
+                String input = stripChars(stripChars(m.group(2).strip(), '"'), '`');
+                JsonNode args = tryParse(input);
+                if (args == null) return List.of();
+                calls.add(new FunctionCall(m.group(1).strip(), PyJson.dumps(args)));
+            }
+            return calls;
+        }
     }
 
     /** Qwen 2.5 / Qwen 3: tools as JSON lines inside &lt;tools&gt;, calls inside &lt;tool_call&gt;. */
@@ -118,6 +136,21 @@ public final class ToolStyles {
                 parts.add("<tool_call>\n" + PyJson.dumps(ToolStyle.callObject(c, "arguments")) + "\n</tool_call>");
             }
             return String.join("\n", parts);
+        }
+
+        private static final Pattern TOOL_CALL =
+                Pattern.compile("<tool_call>(.+?)</tool_call>(?=\\s*<tool_call>|\\s*$)", Pattern.DOTALL);
+
+        @Override
+        public List<FunctionCall> extract(String content) {
+            List<FunctionCall> calls = new ArrayList<>();
+            Matcher m = TOOL_CALL.matcher(content);
+            while (m.find()) {
+                JsonNode call = tryParse(m.group(1).strip());
+                if (call == null || !call.isObject() || !call.has("name") || !call.has("arguments")) return List.of();
+                calls.add(new FunctionCall(call.get("name").asText(), PyJson.dumps(call.get("arguments"))));
+            }
+            return calls;
         }
     }
 
@@ -148,6 +181,14 @@ public final class ToolStyles {
             }
             return calls.get(0).name() + "\n" + calls.get(0).arguments();
         }
+
+        @Override
+        public List<FunctionCall> extract(String content) {
+            int newline = content.indexOf('\n');
+            if (newline < 0) return List.of();
+            JsonNode args = tryParse(content.substring(newline + 1).strip());
+            return args == null ? List.of() : List.of(new FunctionCall(content.substring(0, newline), PyJson.dumps(args)));
+        }
     }
 
     /** Mistral v0.3: [AVAILABLE_TOOLS] with a JSON array; calls as a JSON array. */
@@ -169,6 +210,11 @@ public final class ToolStyles {
             ArrayNode array = JsonNodeFactory.instance.arrayNode();
             for (FunctionCall c : calls) array.add(ToolStyle.callObject(c, "arguments"));
             return PyJson.dumps(array);
+        }
+
+        @Override
+        public List<FunctionCall> extract(String content) {
+            return jsonCalls(content, "arguments");
         }
     }
 
@@ -202,6 +248,39 @@ public final class ToolStyles {
             for (FunctionCall c : calls) array.add(ToolStyle.callObject(c, "parameters"));
             return PyJson.dumps(array.size() == 1 ? array.get(0) : array);
         }
+
+        @Override
+        public List<FunctionCall> extract(String content) {
+            return jsonCalls(content, "parameters");
+        }
+    }
+
+    /** The whole answer as one call object or a list of them, each with "name" and {@code argumentsKey}. */
+    private static List<FunctionCall> jsonCalls(String content, String argumentsKey) {
+        JsonNode parsed = tryParse(content.strip());
+        if (parsed == null) return List.of();
+        List<FunctionCall> calls = new ArrayList<>();
+        for (JsonNode call : parsed.isArray() ? parsed : List.of(parsed)) {
+            if (!call.isObject() || !call.has("name") || !call.has(argumentsKey)) return List.of();
+            calls.add(new FunctionCall(call.get("name").asText(), PyJson.dumps(call.get(argumentsKey))));
+        }
+        return calls;
+    }
+
+    private static JsonNode tryParse(String json) {
+        try {
+            return PyJson.parse(json);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** Python's str.strip(chars) for a single character. */
+    private static String stripChars(String s, char c) {
+        int start = 0, end = s.length();
+        while (start < end && s.charAt(start) == c) start++;
+        while (end > start && s.charAt(end - 1) == c) end--;
+        return s.substring(start, end);
     }
 
     private static String requiredText(JsonNode tool, String key) {

@@ -43,6 +43,7 @@ public final class BpeModel {
     private final int[] byteIds;            // id of <0xNN> per byte, when byte fallback is on
     private final int[] singleCharIds;      // id of each BMP char as a one-char token, -1 when absent
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
+    private final boolean splitBeforeMetaspace;
 
     /**
      * @param vocab  token -> id
@@ -81,6 +82,7 @@ public final class BpeModel {
         } else {
             byteIds = null;
         }
+        splitBeforeMetaspace = noTokenHasMetaspaceInside(vocab.keySet());
         singleCharIds = new int[65536];
         Arrays.fill(singleCharIds, -1);
         vocab.forEach((token, id) -> {
@@ -104,9 +106,46 @@ public final class BpeModel {
         return options;
     }
 
+    /**
+     * Whether no token has "▁" right after another character (as in SentencePiece vocabularies,
+     * where "▁" only starts a token). Then no merge can join the characters on both sides of a
+     * "▁" that follows a non-"▁", so a word can be cut there without changing the result: the
+     * SentencePiece-style files have no pre-tokenizer and hand the model whole sentences, and
+     * cutting them into words makes the word cache work and keeps merging short.
+     */
+    private static boolean noTokenHasMetaspaceInside(Iterable<String> tokens) {
+        boolean anyMetaspace = false;
+        for (String token : tokens) {
+            int at = token.indexOf(METASPACE);
+            if (at < 0) continue;
+            anyMetaspace = true;
+            for (int i = Math.max(at, 1); i < token.length(); i++) {
+                if (token.charAt(i) == METASPACE && token.charAt(i - 1) != METASPACE) return false;
+            }
+        }
+        return anyMetaspace;
+    }
+
+    private static final char METASPACE = '\u2581';
+
     /** Appends the ids of one pre-tokenized word. */
     public void tokenize(String word, IntList out) {
         if (word.isEmpty()) return;
+        if (splitBeforeMetaspace && word.length() > 16) {
+            int start = 0;
+            for (int i = 1; i < word.length(); i++) {
+                if (word.charAt(i) == METASPACE && word.charAt(i - 1) != METASPACE) {
+                    tokenizeCached(word.substring(start, i), out);
+                    start = i;
+                }
+            }
+            tokenizeCached(start == 0 ? word : word.substring(start), out);
+            return;
+        }
+        tokenizeCached(word, out);
+    }
+
+    private void tokenizeCached(String word, IntList out) {
         int[] cached = cache.get(word);
         if (cached == null) {
             cached = tokenizeUncached(word);

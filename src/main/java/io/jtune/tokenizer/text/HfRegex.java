@@ -35,12 +35,8 @@ public final class HfRegex {
                 if (e == 's') {
                     out.append(classDepth > 0 ? "\\s" + EXTRA_SPACE : "[\\s" + EXTRA_SPACE + "]");
                 } else if (e == 'S') {
-                    if (classDepth > 0) {
-                        // A negated class nested in a class is still a set operand in Java.
-                        out.append("[^\\s").append(EXTRA_SPACE).append(']');
-                    } else {
-                        out.append("[^\\s").append(EXTRA_SPACE).append(']');
-                    }
+                    // Inside a class too: Java takes a nested class as a union operand.
+                    out.append("[^\\s").append(EXTRA_SPACE).append(']');
                 } else {
                     out.append('\\').append(e);
                 }

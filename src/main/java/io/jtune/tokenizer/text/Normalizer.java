@@ -30,9 +30,10 @@ public interface Normalizer {
         }
     }
 
-    /** Replaces every match of a literal or a regex. */
-    record Replace(Pattern pattern, String content) implements Normalizer {
+    /** Replaces every match of a regex, or of a literal string (then without the regex engine). */
+    record Replace(Pattern pattern, String literal, String content) implements Normalizer {
         public String normalize(String text) {
+            if (literal != null) return text.replace(literal, content);
             return pattern.matcher(text).replaceAll(Matcher.quoteReplacement(content));
         }
     }

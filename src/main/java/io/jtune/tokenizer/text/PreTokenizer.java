@@ -21,10 +21,33 @@ public interface PreTokenizer {
     /** GPT-2's split pattern, which ByteLevel uses when use_regex is true. */
     String GPT2_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
-    /** Cuts each piece at the matches of a regex (or of a literal, quoted into one). */
-    record Split(Pattern pattern, SplitBehavior behavior, boolean invert) implements PreTokenizer {
+    /**
+     * Cuts each piece at the matches of a regex (or of a literal, quoted into one). For the split
+     * patterns of GPT-2, Llama 3 and Qwen a {@link WordScanner} stands in for the regex.
+     */
+    record Split(Pattern pattern, SplitBehavior behavior, boolean invert, WordScanner scanner) implements PreTokenizer {
+        public Split(Pattern pattern, SplitBehavior behavior, boolean invert) {
+            this(pattern, behavior, invert, null);
+        }
+
+        /** A split by an HF regex, with a hand-written scanner when the pattern is a known one. */
+        public static Split ofRegex(String hfPattern, SplitBehavior behavior, boolean invert) {
+            return new Split(HfRegex.compile(hfPattern), behavior, invert, WordScanner.forPattern(hfPattern));
+        }
+
         public List<String> split(List<String> pieces, boolean atTextStart) {
             List<String> out = new ArrayList<>(pieces.size() * 4);
+            if (scanner != null && behavior == SplitBehavior.ISOLATED) {
+                // Every match is its own piece and matches cover the text: no gaps to track.
+                for (String piece : pieces) {
+                    for (int i = 0, n = piece.length(); i < n; ) {
+                        int end = scanner.matchEnd(piece, i);
+                        out.add(piece.substring(i, end));
+                        i = end;
+                    }
+                }
+                return out;
+            }
             List<String> parts = new ArrayList<>();
             List<Boolean> delimiter = new ArrayList<>();
             for (String piece : pieces) {
@@ -54,7 +77,7 @@ public interface PreTokenizer {
 
     /** Byte-level: optional prefix space, optional GPT-2 split, then bytes written as GPT-2's alphabet. */
     record ByteLevel(boolean addPrefixSpace, boolean useRegex) implements PreTokenizer {
-        private static final Split GPT2_SPLIT = new Split(HfRegex.compile(GPT2_PATTERN), SplitBehavior.ISOLATED, false);
+        private static final Split GPT2_SPLIT = Split.ofRegex(GPT2_PATTERN, SplitBehavior.ISOLATED, false);
 
         public List<String> split(List<String> pieces, boolean atTextStart) {
             if (addPrefixSpace) {

@@ -255,6 +255,35 @@ class TemplatesTest {
     }
 
     @Test
+    void toolCallsAreExtractedFromGeneratedAnswers() {
+        FunctionCall call = new FunctionCall("test_tool", "{\"foo\": \"bar\", \"size\": 10}");
+        FunctionCall other = new FunctionCall("another_tool", "{\"foo\": \"job\", \"size\": 2}");
+        assertEquals(List.of(call), ToolStyles.DEFAULT.extract("Action: test_tool\nAction Input: {\"foo\": \"bar\", \"size\": 10}"));
+        assertEquals(List.of(call, other), ToolStyles.DEFAULT.extract("Action: test_tool\nAction Input: {\"foo\": \"bar\", "
+                + "\"size\": 10}\nAction: another_tool\nAction Input: {\"foo\": \"job\", \"size\": 2}"));
+        assertEquals(List.of(call, other), Templates.get("qwen").extractTool("<tool_call>\n{\"name\": \"test_tool\", "
+                + "\"arguments\": {\"foo\": \"bar\", \"size\": 10}}\n</tool_call>\n<tool_call>\n{\"name\": "
+                + "\"another_tool\", \"arguments\": {\"foo\": \"job\", \"size\": 2}}\n</tool_call>"));
+        assertEquals(List.of(call), ToolStyles.GLM4.extract("test_tool\n{\"foo\": \"bar\", \"size\": 10}\n"));
+        assertEquals(List.of(call), ToolStyles.LLAMA3.extract("{\"name\": \"test_tool\", \"parameters\": {\"foo\": \"bar\", \"size\": 10}}"));
+        assertEquals(List.of(call), ToolStyles.MISTRAL.extract("[{\"name\": \"test_tool\", \"arguments\": {\"foo\": \"bar\", \"size\": 10}}]"));
+        assertTrue(Templates.get("qwen").extractTool("Just an answer.").isEmpty());
+        assertTrue(ToolStyles.DEFAULT.extract("Action: t\nAction Input: {broken").isEmpty());
+    }
+
+    @Test
+    void generationPromptEndsWhereTheAnswerStarts() {
+        Template qwen3 = Templates.get("qwen3");
+        ChatTokenizer tok = ChatTokenizer.of(FakeTokenizer.qwenLike(), qwen3);
+        List<Message> ask = List.of(Message.user("Hi"));
+        assertEquals("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n",
+                tok.decode(qwen3.encodeGenerationPrompt(tok, ask, null, null)));
+        Template noThinking = qwen3.withThinking(false, false);
+        assertEquals("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n",
+                tok.decode(noThinking.encodeGenerationPrompt(tok, ask, null, null)));
+    }
+
+    @Test
     void invalidToolsJsonIsARecordProblemNotACrash() {
         InvalidRecordException e = assertThrows(InvalidRecordException.class,
                 () -> encode("qwen", MESSAGES, null, "[{not json"));
