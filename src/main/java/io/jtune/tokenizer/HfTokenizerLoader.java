@@ -88,22 +88,31 @@ final class HfTokenizerLoader {
     }
 
     /**
-     * tokenizer.json's post-processor, unless the config sets add_bos_token / add_eos_token: then,
-     * like transformers' Llama/Gemma fast tokenizers, those decide what encode(add_special_tokens=True)
-     * adds: {@code [bos] $A [eos]}.
+     * tokenizer.json's post-processor, unless transformers rebuilds it: its Llama, CodeLlama and
+     * Gemma fast tokenizers (and any tokenizer whose config sets add_bos_token / add_eos_token)
+     * make encode(add_special_tokens=True) add {@code [bos] $A [eos]} as those flags say; for the
+     * Llama-like classes add_bos_token defaults to true and add_eos_token to false.
      */
     private static PostProcessor postProcessor(JsonSpot spot, JsonSpot config, Integer bos, Integer eos) {
         PostProcessor fromFile = ComponentReader.postProcessor(spot);
-        JsonSpot addBos = config.get("add_bos_token"), addEos = config.get("add_eos_token");
-        if (addBos.isMissing() && addEos.isMissing()) return fromFile;
-        if (addBos.bool(false) && bos == null) throw addBos.error("add_bos_token is true but the tokenizer has no bos_token");
-        if (addEos.bool(false) && eos == null) throw addEos.error("add_eos_token is true but the tokenizer has no eos_token");
+        JsonSpot addBosSpot = config.get("add_bos_token"), addEosSpot = config.get("add_eos_token");
+        String tokenizerClass = config.get("tokenizer_class").isMissing() || !config.get("tokenizer_class").node().isTextual()
+                ? "" : config.get("tokenizer_class").text().replaceFirst("Fast$", "");
+        boolean llamaLike = LLAMA_LIKE_CLASSES.contains(tokenizerClass);
+        if (addBosSpot.isMissing() && addEosSpot.isMissing() && !llamaLike) return fromFile;
+        boolean addBos = addBosSpot.bool(llamaLike), addEos = addEosSpot.bool(false);
+        if (addBos && bos == null) throw addBosSpot.error("add_bos_token is true (" + (addBosSpot.isMissing()
+                ? "the default for " + tokenizerClass : "set here") + ") but the tokenizer has no bos_token");
+        if (addEos && eos == null) throw addEosSpot.error("add_eos_token is true but the tokenizer has no eos_token");
         List<PostProcessor.Piece> pieces = new ArrayList<>();
-        if (addBos.bool(false)) pieces.add(new PostProcessor.Piece(new int[] {bos}));
+        if (addBos) pieces.add(new PostProcessor.Piece(new int[] {bos}));
         pieces.add(PostProcessor.Piece.sequence());
-        if (addEos.bool(false)) pieces.add(new PostProcessor.Piece(new int[] {eos}));
+        if (addEos) pieces.add(new PostProcessor.Piece(new int[] {eos}));
         return new PostProcessor.Template(pieces);
     }
+
+    /** transformers' tokenizer classes that rebuild the post-processor from add_bos_token / add_eos_token. */
+    private static final java.util.Set<String> LLAMA_LIKE_CLASSES = java.util.Set.of("LlamaTokenizer", "CodeLlamaTokenizer", "GemmaTokenizer");
 
     static HfTokenizer.Parts fromGpt2Files(Path encoderJson, Path vocabBpe) {
         JsonSpot encoder = JsonSpot.root(encoderJson, readJson(encoderJson));
