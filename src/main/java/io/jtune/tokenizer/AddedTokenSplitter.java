@@ -1,5 +1,6 @@
 package io.jtune.tokenizer;
 
+import io.jtune.tokenizer.text.WordScanner;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -68,8 +69,9 @@ final class AddedTokenSplitter {
                 continue;
             }
             int start = i;
-            if (match.lstrip()) while (start > textStart && Character.isWhitespace(text.charAt(start - 1))) start--;
-            if (match.rstrip()) while (end < text.length() && Character.isWhitespace(text.charAt(end))) end++;
+            // Rust's char::is_whitespace, i.e. Unicode White_Space (it includes U+00A0, unlike Java's).
+            if (match.lstrip()) while (start > textStart && WordScanner.isSpace(text.charAt(start - 1))) start--;
+            if (match.rstrip()) while (end < text.length() && WordScanner.isSpace(text.charAt(end))) end++;
             if (start > textStart) out.add(new Segment(text.substring(textStart, start), null, offset + textStart));
             out.add(new Segment(match.content(), match, offset + i));
             textStart = end;

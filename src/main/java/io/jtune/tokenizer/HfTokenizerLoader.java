@@ -17,6 +17,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Reads a tokenizer from Hugging Face's files: tokenizer.json (the pipeline), tokenizer_config.json
@@ -40,16 +41,35 @@ final class HfTokenizerLoader {
         JsonSpot specialMap = optionalJson(dir.resolve("special_tokens_map.json"));
 
         BpeModel model = bpeModel(root.get("model"), contents.vocab(), contents.merges());
+        Map<String, AddedToken> added = addedTokens(root.get("added_tokens"), config.get("added_tokens_decoder"));
+        Function<String, Integer> idOf = token -> {
+            AddedToken t = added.get(token);
+            return t != null ? Integer.valueOf(t.id()) : model.tokenToId(token);
+        };
+        Integer bos = specialTokenId("bos_token", config, specialMap, idOf);
+        Integer eos = specialTokenId("eos_token", config, specialMap, idOf);
+        Integer pad = specialTokenId("pad_token", config, specialMap, idOf);
+
+        return new HfTokenizer.Parts(
+                ComponentReader.normalizer(root.get("normalizer")),
+                ComponentReader.preTokenizer(root.get("pre_tokenizer")),
+                model,
+                postProcessor(root.get("post_processor"), config, bos, eos),
+                ComponentReader.decoder(root.get("decoder")),
+                added.values(), bos, eos, pad,
+                chatTemplate(dir, config),
+                config.get("clean_up_tokenization_spaces").bool(false));
+    }
+
+    /** tokenizer.json's added_tokens, plus those of the config's added_tokens_decoder it lacks (as transformers does). */
+    private static Map<String, AddedToken> addedTokens(JsonSpot addedList, JsonSpot decoderMap) {
         Map<String, AddedToken> added = new LinkedHashMap<>();
-        JsonSpot addedList = root.get("added_tokens");
         if (!addedList.isMissing()) {
             for (int i = 0; i < addedList.size(); i++) {
                 AddedToken t = addedToken(addedList.get(i), null);
                 added.put(t.content(), t);
             }
         }
-        // transformers also adds the tokens of the config's added_tokens_decoder that tokenizer.json lacks.
-        JsonSpot decoderMap = config.get("added_tokens_decoder");
         if (!decoderMap.isMissing()) {
             for (Iterator<String> it = decoderMap.node().fieldNames(); it.hasNext(); ) {
                 String idText = it.next();
@@ -64,42 +84,35 @@ final class HfTokenizerLoader {
                 added.putIfAbsent(t.content(), t);
             }
         }
-        java.util.function.Function<String, Integer> idOf = token -> {
-            AddedToken t = added.get(token);
-            return t != null ? Integer.valueOf(t.id()) : model.tokenToId(token);
-        };
-
-        Integer bos = specialTokenId("bos_token", config, specialMap, idOf);
-        Integer eos = specialTokenId("eos_token", config, specialMap, idOf);
-        Integer pad = specialTokenId("pad_token", config, specialMap, idOf);
-
-        PostProcessor post = ComponentReader.postProcessor(root.get("post_processor"));
-        // Like transformers' Llama/Gemma fast tokenizers: explicit add_bos_token / add_eos_token in the
-        // config decide what encode(add_special_tokens=True) adds, whatever the post-processor says.
-        JsonSpot addBos = config.get("add_bos_token"), addEos = config.get("add_eos_token");
-        if (!addBos.isMissing() || !addEos.isMissing()) {
-            post = bosEosTemplate(addBos.bool(false) ? bos : null, addEos.bool(false) ? eos : null, post, addBos, addEos);
-        }
-
-        return new HfTokenizer.Parts(
-                ComponentReader.normalizer(root.get("normalizer")),
-                ComponentReader.preTokenizer(root.get("pre_tokenizer")),
-                model, post,
-                ComponentReader.decoder(root.get("decoder")),
-                added.values(), bos, eos, pad,
-                chatTemplate(dir, config),
-                config.get("clean_up_tokenization_spaces").bool(false));
+        return added;
     }
 
-    private static PostProcessor bosEosTemplate(Integer bos, Integer eos, PostProcessor current, JsonSpot addBos, JsonSpot addEos) {
-        if (addBos.bool(false) && bos == null) throw addBos.error("add_bos_token is true but the tokenizer has no bos_token");
-        if (addEos.bool(false) && eos == null) throw addEos.error("add_eos_token is true but the tokenizer has no eos_token");
+    /**
+     * tokenizer.json's post-processor, unless transformers rebuilds it: its Llama, CodeLlama and
+     * Gemma fast tokenizers (and any tokenizer whose config sets add_bos_token / add_eos_token)
+     * make encode(add_special_tokens=True) add {@code [bos] $A [eos]} as those flags say; for the
+     * Llama-like classes add_bos_token defaults to true and add_eos_token to false.
+     */
+    private static PostProcessor postProcessor(JsonSpot spot, JsonSpot config, Integer bos, Integer eos) {
+        PostProcessor fromFile = ComponentReader.postProcessor(spot);
+        JsonSpot addBosSpot = config.get("add_bos_token"), addEosSpot = config.get("add_eos_token");
+        String tokenizerClass = config.get("tokenizer_class").isMissing() || !config.get("tokenizer_class").node().isTextual()
+                ? "" : config.get("tokenizer_class").text().replaceFirst("Fast$", "");
+        boolean llamaLike = LLAMA_LIKE_CLASSES.contains(tokenizerClass);
+        if (addBosSpot.isMissing() && addEosSpot.isMissing() && !llamaLike) return fromFile;
+        boolean addBos = addBosSpot.bool(llamaLike), addEos = addEosSpot.bool(false);
+        if (addBos && bos == null) throw addBosSpot.error("add_bos_token is true (" + (addBosSpot.isMissing()
+                ? "the default for " + tokenizerClass : "set here") + ") but the tokenizer has no bos_token");
+        if (addEos && eos == null) throw addEosSpot.error("add_eos_token is true but the tokenizer has no eos_token");
         List<PostProcessor.Piece> pieces = new ArrayList<>();
-        if (bos != null) pieces.add(new PostProcessor.Piece(new int[] {bos}));
+        if (addBos) pieces.add(new PostProcessor.Piece(new int[] {bos}));
         pieces.add(PostProcessor.Piece.sequence());
-        if (eos != null) pieces.add(new PostProcessor.Piece(new int[] {eos}));
+        if (addEos) pieces.add(new PostProcessor.Piece(new int[] {eos}));
         return new PostProcessor.Template(pieces);
     }
+
+    /** transformers' tokenizer classes that rebuild the post-processor from add_bos_token / add_eos_token. */
+    private static final java.util.Set<String> LLAMA_LIKE_CLASSES = java.util.Set.of("LlamaTokenizer", "CodeLlamaTokenizer", "GemmaTokenizer");
 
     static HfTokenizer.Parts fromGpt2Files(Path encoderJson, Path vocabBpe) {
         JsonSpot encoder = JsonSpot.root(encoderJson, readJson(encoderJson));
@@ -162,7 +175,7 @@ final class HfTokenizerLoader {
 
     /** bos_token etc. are a string or an AddedToken object ({"content": ...}); null means none. */
     private static Integer specialTokenId(String key, JsonSpot config, JsonSpot specialMap,
-                                          java.util.function.Function<String, Integer> idOf) {
+                                          Function<String, Integer> idOf) {
         JsonSpot spot = config.get(key);
         if (spot.node() == null) spot = specialMap.get(key);
         if (spot.isMissing()) return null;

@@ -44,6 +44,9 @@ class TokenizerComponentsTest {
         PreTokenizer.Split l3 = new PreTokenizer.Split(HfRegex.compile(llama3), SplitBehavior.ISOLATED, false);
         assertEquals(List.of("123", "456", "7", " x"), split(l3, "1234567 x"));
         assertEquals(List.of("[^\\s\\x{85}"), List.of(HfRegex.compile("[^\\s]").pattern().substring(0, 10)));
+        // Oniguruma's bare script names.
+        assertEquals(List.of("ab", "中文", "cd", "ひら"), split(new PreTokenizer.Split(HfRegex.compile("\\p{Han}+|\\p{Hiragana}+"), SplitBehavior.ISOLATED, false), "ab中文cdひら"));
+        assertEquals(List.of("a", "!?", "b"), split(new PreTokenizer.Split(HfRegex.compile("\\p{P}+"), SplitBehavior.ISOLATED, false), "a!?b"));
     }
 
     @Test
@@ -82,7 +85,8 @@ class TokenizerComponentsTest {
         assertEquals("▁a", new Normalizer.Prepend("▁").normalize("a"));
         assertEquals("a▁b", new Normalizer.Replace(null, " ", "▁").normalize("a b"));
         assertEquals("a_b_", new Normalizer.Replace(Pattern.compile("\\s+"), null, "_").normalize("a \t b\n"));
-        assertEquals("x ", new Normalizer.Strip(true, false).normalize("  x "));
+        assertEquals("x ", new Normalizer.Strip(true, false).normalize(" \u00a0x "));
+        assertEquals("\u3000x", new Normalizer.Strip(false, true).normalize("\u3000x\u2028"));
         assertEquals("▁a▁b", new Normalizer.Sequence(List.of(new Normalizer.Prepend("▁"), new Normalizer.Replace(null, " ", "▁"))).normalize("a b"));
     }
 

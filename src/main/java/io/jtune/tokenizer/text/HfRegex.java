@@ -12,6 +12,7 @@ import java.util.regex.PatternSyntaxException;
  * whitespace. Instead of {@code UNICODE_CHARACTER_CLASS} (which slows every class down) each
  * {@code \s} / {@code \S} is rewritten to name the extra characters explicitly.
  * {@code \p{L}}, {@code \p{N}}, {@code (?i:...)} and lookahead {@code (?!\S)} mean the same in both.
+ * Oniguruma also takes script names bare ({@code \p{Han}}); Java wants {@code \p{IsHan}}.
  */
 public final class HfRegex {
     /** Unicode White_Space beyond Java's ASCII {@code \s}. */
@@ -37,6 +38,17 @@ public final class HfRegex {
                 } else if (e == 'S') {
                     // Inside a class too: Java takes a nested class as a union operand.
                     out.append("[^\\s").append(EXTRA_SPACE).append(']');
+                } else if ((e == 'p' || e == 'P') && i + 1 < pattern.length() && pattern.charAt(i + 1) == '{') {
+                    int close = pattern.indexOf('}', i + 1);
+                    if (close < 0) {
+                        out.append('\\').append(e);
+                        continue;
+                    }
+                    String name = pattern.substring(i + 2, close);
+                    // One- and two-letter names are general categories, which Java takes as they are.
+                    boolean script = name.length() > 2 && !name.startsWith("Is") && !name.startsWith("In") && !name.contains("=");
+                    out.append('\\').append(e).append('{').append(script ? "Is" + name : name).append('}');
+                    i = close;
                 } else {
                     out.append('\\').append(e);
                 }

@@ -38,12 +38,12 @@ public interface Normalizer {
         }
     }
 
-    /** Strips whitespace on the left and/or right. */
+    /** Strips Unicode whitespace (Rust's char::is_whitespace) on the left and/or right. */
     record Strip(boolean left, boolean right) implements Normalizer {
         public String normalize(String text) {
             int start = 0, end = text.length();
-            if (left) while (start < end && Character.isWhitespace(text.codePointAt(start))) start += Character.charCount(text.codePointAt(start));
-            if (right) while (end > start && Character.isWhitespace(text.codePointBefore(end))) end -= Character.charCount(text.codePointBefore(end));
+            if (left) while (start < end && WordScanner.isSpace(text.charAt(start))) start++;
+            if (right) while (end > start && WordScanner.isSpace(text.charAt(end - 1))) end--;
             return text.substring(start, end);
         }
     }
