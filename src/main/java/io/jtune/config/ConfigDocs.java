@@ -89,30 +89,45 @@ public final class ConfigDocs {
     }
 
     /**
-     * A plain-text table of the given groups' keys for a command's usage footer: key, type, default
-     * and meaning; keys jtune does not support yet are left out unless {@code includeUnsupported}.
+     * A plain-text list of the given groups' keys for a command's usage footer: per key a line with
+     * name, type and default, then the meaning indented and wrapped to 78 columns (picocli's usage
+     * width is 80, so it never rewraps it). Keys jtune does not support yet are left out unless
+     * {@code includeUnsupported}.
      */
     public static String helpTable(boolean includeUnsupported, Group... groups) {
         StringBuilder sb = new StringBuilder();
         for (Group g : groups) {
-            List<ConfigKey> keys = new ArrayList<>();
-            for (ConfigKey k : ConfigKeys.of(g)) {
-                if (includeUnsupported || k.support() == Support.SUPPORTED) {
-                    keys.add(k);
-                }
-            }
             sb.append(g.title()).append(":\n");
-            for (ConfigKey k : keys) {
-                String head = String.format("  %-30s %-6s %-12s ", k.name(), k.type().label(), k.defaultText());
-                sb.append(head).append(k.help());
+            for (ConfigKey k : ConfigKeys.of(g)) {
+                if (!includeUnsupported && k.support() != Support.SUPPORTED) {
+                    continue;
+                }
+                sb.append("  ").append(k.name()).append(" (").append(k.type().label())
+                        .append(", default ").append(k.defaultText()).append(")");
                 if (k.support() != Support.SUPPORTED) {
                     sb.append(" [").append(k.support().label()).append("]");
                 }
                 sb.append('\n');
+                wrap(sb, k.help(), "      ", 78);
             }
             sb.append('\n');
         }
         return sb.toString();
+    }
+
+    private static void wrap(StringBuilder sb, String text, String indent, int width) {
+        StringBuilder line = new StringBuilder(indent);
+        for (String word : text.split(" ")) {
+            if (line.length() > indent.length() && line.length() + 1 + word.length() > width) {
+                sb.append(line).append('\n');
+                line = new StringBuilder(indent);
+            }
+            if (line.length() > indent.length()) {
+                line.append(' ');
+            }
+            line.append(word);
+        }
+        sb.append(line).append('\n');
     }
 
     /** A JSON description of every key, grouped, for building forms (the web UI). */
