@@ -74,6 +74,13 @@ public final class ConfigDocs {
             }
             md.append('\n');
         }
+        md.append("## environment variables\n\n")
+                .append("Variables LLaMA-Factory reads; jtune's config loader reads none of them, and this says what becomes of each.\n\n")
+                .append("| variable | LLaMA-Factory default | meaning | jtune |\n|---|---|---|---|\n");
+        for (EnvironmentVariables.EnvVar v : EnvironmentVariables.ALL) {
+            md.append("| `").append(v.name()).append("` | ").append(v.defaultValue().isEmpty() ? "unset" : "`" + v.defaultValue() + "`")
+                    .append(" | ").append(cell(v.meaning())).append(" | ").append(cell(v.jtune())).append(" |\n");
+        }
         return md.toString();
     }
 

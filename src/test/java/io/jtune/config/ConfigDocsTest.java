@@ -34,7 +34,8 @@ class ConfigDocsTest {
             assertTrue(md.contains("\n## " + g.id() + "\n"), g.id());
         }
         long rows = md.lines().filter(l -> l.startsWith("| `")).count();
-        assertEquals(ConfigKeys.all().size(), rows);
+        assertEquals(ConfigKeys.all().size() + EnvironmentVariables.ALL.size(), rows);
+        assertTrue(md.contains("| `ALLOW_EXTRA_ARGS` | unset |"), "environment variables are documented too");
         assertTrue(md.contains("| `lora_alpha` | int | `null` | LoRA scale numerator (scale = alpha / rank); default 2 x lora_rank. | yes | supported |"));
         assertTrue(md.contains("| `deepspeed` | str|dict |") || md.contains("| `deepspeed` | str\\|dict |"), "deepspeed row");
     }
