@@ -41,6 +41,8 @@ public final class ConfigLoader {
             text = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new JtuneException("config file not found: " + source);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new JtuneException("config file " + source + " is not UTF-8 text", e);
         } catch (IOException e) {
             throw new JtuneException("cannot read config file " + source + ": " + e.getMessage(), e);
         }

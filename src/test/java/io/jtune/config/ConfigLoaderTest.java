@@ -156,6 +156,10 @@ class ConfigLoaderTest {
         assertEquals("bad.yaml: line 2: key 'cutoff_len': null is not allowed; expected an integer >= 1",
                 failure(MINIMAL + "cutoff_len: null\n").getMessage());
         assertTrue(failure(MINIMAL + "lora_dropout: 1.0\n").getMessage().contains("lora_dropout"));
+        assertEquals("bad.yaml: line 2: key 'cutoff_len': 99999999999 is too large; expected an integer >= 1 of at most 2147483647",
+                failure(MINIMAL + "cutoff_len: 99999999999\n").getMessage());
+        assertEquals("bad.yaml: line 2: key 'learning_rate': expected a number >= 0, got 'NaN'",
+                failure(MINIMAL + "learning_rate: NaN\n").getMessage());
     }
 
     @Test
@@ -198,6 +202,14 @@ class ConfigLoaderTest {
         Path bad = write("b.json", "{\"model_name_or_path\": \"m\",\n \"lora_rank\": }");
         JtuneException e = assertThrows(JtuneException.class, () -> ConfigLoader.load(bad, List.of()));
         assertTrue(e.getMessage().startsWith(bad + ": line 2, column"), e.getMessage());
+    }
+
+    @Test
+    void aFileThatIsNotUtf8IsOneClearError() throws IOException {
+        Path p = dir.resolve("latin1.yaml");
+        Files.write(p, new byte[] {'a', ':', ' ', (byte) 0xe9, '\n'});
+        JtuneException e = assertThrows(JtuneException.class, () -> ConfigLoader.load(p, List.of()));
+        assertEquals("config file " + p + " is not UTF-8 text", e.getMessage());
     }
 
     @Test
