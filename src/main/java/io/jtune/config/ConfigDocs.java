@@ -60,6 +60,16 @@ public final class ConfigDocs {
                 `eval_steps` = `logging_steps`; `data_seed` = `seed`; `output_dir` is required when `do_train`;
                 warmup steps = `warmup_steps` if >= 1, else ceil(total steps x (`warmup_steps` < 1 ? `warmup_steps` : `warmup_ratio`)).
 
+                From Java, the same checks and typed groups:
+
+                ```java
+                JtuneConfig config = ConfigLoader.load(Path.of("qwen_lora_sft.yaml"), List.of("learning_rate=1e-4"));
+                config.warnings().forEach(System.err::println);      // ignored keys, with the reason
+                double lr = config.training().learningRate();        // TrainingArguments, FinetuningArguments, ...
+                int alpha = config.finetuning().loraAlpha();         // derived: 2 x lora_rank when unset
+                // or without a file: ConfigLoader.fromMap("my-app", Map.of("model_name_or_path", "models/qwen"), List.of())
+                ```
+
                 """);
         for (Group g : Group.values()) {
             List<ConfigKey> keys = ConfigKeys.of(g);

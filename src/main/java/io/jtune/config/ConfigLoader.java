@@ -55,7 +55,7 @@ public final class ConfigLoader {
     public static JtuneConfig fromMap(String sourceName, Map<String, ?> values, List<String> overrides) {
         ObjectNode root = JSON.valueToTree(values);
         List<RawEntry> entries = new ArrayList<>();
-        root.fields().forEachRemaining(e -> entries.add(new RawEntry(e.getKey(), e.getValue(), sourceName + ": key '" + e.getKey() + "'")));
+        root.fields().forEachRemaining(e -> entries.add(new RawEntry(e.getKey(), e.getValue(), sourceName)));
         return resolve(sourceName, entries, overrides);
     }
 

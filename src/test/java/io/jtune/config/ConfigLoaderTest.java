@@ -213,6 +213,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void configsCanBeBuiltFromJavaMapsWithTheSameChecks() {
+        JtuneConfig c = ConfigLoader.fromMap("app", java.util.Map.of("model_name_or_path", "m", "lora_rank", 16), List.of("stage=pt"));
+        assertEquals(32, c.finetuning().loraAlpha());
+        assertTrue(c.data().packing());
+        JtuneException e = assertThrows(JtuneException.class,
+                () -> ConfigLoader.fromMap("app", java.util.Map.of("model_name_or_path", "m", "lora_rnk", 16), List.of()));
+        assertEquals("app: unknown key 'lora_rnk'; did you mean lora_rank?", e.getMessage());
+    }
+
+    @Test
     void aMissingFileIsOneClearError() {
         JtuneException e = assertThrows(JtuneException.class, () -> ConfigLoader.load(dir.resolve("nope.yaml"), List.of()));
         assertEquals("config file not found: " + dir.resolve("nope.yaml"), e.getMessage());
