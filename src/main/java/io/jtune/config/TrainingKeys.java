@@ -19,7 +19,7 @@ final class TrainingKeys extends KeyTable {
         integer("per_device_eval_batch_size", 8, "Examples per evaluation batch.").atLeast(1);
         integer("gradient_accumulation_steps", 1, "Micro-batches per optimizer step; the loss is normalised over all their label tokens.").atLeast(1);
         real("learning_rate", 5e-5, "Peak learning rate.").atLeast(0);
-        real("num_train_epochs", 3.0, "Epochs to train (fractions allowed); max_steps > 0 overrides it.").above(0);
+        real("num_train_epochs", 3.0, "Epochs to train (fractions allowed); max_steps > 0 overrides it.").atLeast(0);
         integer("max_steps", -1, "Total optimizer steps; -1 = from num_train_epochs.").atLeast(-1);
         choice("lr_scheduler_type", "linear", "Learning-rate schedule after warmup (transformers' get_scheduler names).",
                 "linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup",

@@ -265,6 +265,9 @@ class ConfigLoaderTest {
         assertTrue(failure(MINIMAL + "train_on_prompt: true\nmask_history: true\n").getMessage().contains("key 'mask_history'"));
         assertTrue(failure(MINIMAL + "finetuning_type: full\nadapter_name_or_path: a\n").getMessage().contains("key 'adapter_name_or_path'"));
         assertTrue(failure(MINIMAL + "do_eval: true\n").getMessage().contains("evaluation needs eval_dataset or val_size > 0"));
+        assertTrue(failure(MINIMAL + "do_train: true\ndataset: a\noutput_dir: o\nnum_train_epochs: 0\n").getMessage()
+                .contains("key 'num_train_epochs': 0 epochs would train nothing"));
+        assertTrue(failure(MINIMAL + "max_steps: 0\n").getMessage().contains("key 'max_steps': 0 would train nothing"));
         assertEquals("bad.yaml: key 'model_name_or_path': is required: the path of a Hugging Face model directory",
                 failure("stage: sft\n").getMessage());
         assertTrue(failure(MINIMAL + "lr_scheduler_type: cosine_with_min_lr\n").getMessage()
