@@ -56,6 +56,7 @@ final class TrainingKeys extends KeyTable {
         map("gradient_checkpointing_kwargs", "Arguments of PyTorch's gradient checkpointing (use_reentrant).").ignored("PyTorch implementation details; jtune's recomputation gives the same gradients");
         bool("torch_compile", false, "Compile the model with torch.compile.").ignored(SPEED_ONLY);
         bool("use_liger_kernel", false, "Liger kernels.").ignored(SPEED_ONLY);
+        bool("use_cache", false, "Use the KV cache in training forward passes.").ignored("a KV cache does not change a training forward pass");
         real("neftune_noise_alpha", null, "NEFTune embedding noise.").unsupported("NEFTune is not implemented");
         real("label_smoothing_factor", 0.0, "Label smoothing of the loss.").unsupported("label smoothing is not implemented");
         bool("auto_find_batch_size", false, "Halve the batch size on out-of-memory.").unsupported("jtune estimates memory before training instead; set the batch size yourself");

@@ -193,6 +193,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void evaluationStrategyIsReadAsEvalStrategy() throws IOException {
+        JtuneConfig c = ConfigLoader.load(write("old.yaml", MINIMAL + "evaluation_strategy: steps\ndataset: a\nval_size: 0.1\n"), List.of());
+        assertEquals("steps", c.training().evalStrategy());
+        assertEquals(List.of("evaluation_strategy is the old name of eval_strategy; read as eval_strategy"), c.warnings());
+        assertTrue(failure(MINIMAL + "evaluation_strategy: steps\neval_strategy: 'no'\n").getMessage()
+                .contains("evaluation_strategy and eval_strategy are the same key"));
+    }
+
+    @Test
     void jsonConfigsLoadToo() throws IOException {
         Path p = write("c.json", "{\"model_name_or_path\": \"m\", \"lora_rank\": 4, \"lora_target\": [\"q_proj\", \"k_proj\"]}");
         JtuneConfig c = ConfigLoader.load(p, List.of());
