@@ -53,7 +53,8 @@ public final class ConfigDocs {
                   and the reason. Some keys are supported for some values only (e.g. `stage`: pt and sft).
 
                 A misspelt key is an error that suggests the closest known key. A value of the wrong type or out of
-                range is an error that names the key and what is allowed.
+                range is an error that names the key and what is allowed. transformers' old name `evaluation_strategy` is
+                read as `eval_strategy`, with a warning.
 
                 Derived defaults applied as in LLaMA-Factory and transformers: `lora_alpha` = 2 x `lora_rank`;
                 `packing` on for stage pt (and whenever `neat_packing`); `do_eval` when `eval_strategy` is not `no`;
