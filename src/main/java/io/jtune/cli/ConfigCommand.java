@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code jtune config ...}: check a config, list the keys, regenerate docs/config.md, describe the forms. */
-@Command(name = "config",
+@Command(name = "config", mixinStandardHelpOptions = true,
         description = "Check LLaMA-Factory style configs and list the keys jtune knows.",
         subcommands = {
             ConfigCommand.Check.class,
@@ -37,7 +37,7 @@ final class ConfigCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    @Command(name = "check", description = {
+    @Command(name = "check", mixinStandardHelpOptions = true, modelTransformer = ConfigKeysFooter.AllGroups.class, description = {
             "Validate a config (YAML or JSON) with key=value overrides, and print the resolved values and warnings.",
             "Keys that are set, derived or supported are printed as YAML; the comment says where each value came from."})
     static final class Check implements Callable<Integer> {

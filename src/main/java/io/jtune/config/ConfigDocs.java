@@ -53,12 +53,23 @@ public final class ConfigDocs {
                   and the reason. Some keys are supported for some values only (e.g. `stage`: pt and sft).
 
                 A misspelt key is an error that suggests the closest known key. A value of the wrong type or out of
-                range is an error that names the key and what is allowed.
+                range is an error that names the key and what is allowed. transformers' old name `evaluation_strategy` is
+                read as `eval_strategy`, with a warning.
 
                 Derived defaults applied as in LLaMA-Factory and transformers: `lora_alpha` = 2 x `lora_rank`;
                 `packing` on for stage pt (and whenever `neat_packing`); `do_eval` when `eval_strategy` is not `no`;
                 `eval_steps` = `logging_steps`; `data_seed` = `seed`; `output_dir` is required when `do_train`;
                 warmup steps = `warmup_steps` if >= 1, else ceil(total steps x (`warmup_steps` < 1 ? `warmup_steps` : `warmup_ratio`)).
+
+                From Java, the same checks and typed groups:
+
+                ```java
+                JtuneConfig config = ConfigLoader.load(Path.of("qwen_lora_sft.yaml"), List.of("learning_rate=1e-4"));
+                config.warnings().forEach(System.err::println);      // ignored keys, with the reason
+                double lr = config.training().learningRate();        // TrainingArguments, FinetuningArguments, ...
+                int alpha = config.finetuning().loraAlpha();         // derived: 2 x lora_rank when unset
+                // or without a file: ConfigLoader.fromMap("my-app", Map.of("model_name_or_path", "models/qwen"), List.of())
+                ```
 
                 """);
         for (Group g : Group.values()) {
@@ -73,6 +84,13 @@ public final class ConfigDocs {
                         .append(" | ").append(cell(k.supportText())).append(" |\n");
             }
             md.append('\n');
+        }
+        md.append("## environment variables\n\n")
+                .append("Variables LLaMA-Factory reads; jtune's config loader reads none of them, and this says what becomes of each.\n\n")
+                .append("| variable | LLaMA-Factory default | meaning | jtune |\n|---|---|---|---|\n");
+        for (EnvironmentVariables.EnvVar v : EnvironmentVariables.ALL) {
+            md.append("| `").append(v.name()).append("` | ").append(v.defaultValue().isEmpty() ? "unset" : "`" + v.defaultValue() + "`")
+                    .append(" | ").append(cell(v.meaning())).append(" | ").append(cell(v.jtune())).append(" |\n");
         }
         return md.toString();
     }
@@ -89,30 +107,45 @@ public final class ConfigDocs {
     }
 
     /**
-     * A plain-text table of the given groups' keys for a command's usage footer: key, type, default
-     * and meaning; keys jtune does not support yet are left out unless {@code includeUnsupported}.
+     * A plain-text list of the given groups' keys for a command's usage footer: per key a line with
+     * name, type and default, then the meaning indented and wrapped to 78 columns (picocli's usage
+     * width is 80, so it never rewraps it). Keys jtune does not support yet are left out unless
+     * {@code includeUnsupported}.
      */
     public static String helpTable(boolean includeUnsupported, Group... groups) {
         StringBuilder sb = new StringBuilder();
         for (Group g : groups) {
-            List<ConfigKey> keys = new ArrayList<>();
-            for (ConfigKey k : ConfigKeys.of(g)) {
-                if (includeUnsupported || k.support() == Support.SUPPORTED) {
-                    keys.add(k);
-                }
-            }
             sb.append(g.title()).append(":\n");
-            for (ConfigKey k : keys) {
-                String head = String.format("  %-30s %-6s %-12s ", k.name(), k.type().label(), k.defaultText());
-                sb.append(head).append(k.help());
+            for (ConfigKey k : ConfigKeys.of(g)) {
+                if (!includeUnsupported && k.support() != Support.SUPPORTED) {
+                    continue;
+                }
+                sb.append("  ").append(k.name()).append(" (").append(k.type().label())
+                        .append(", default ").append(k.defaultText()).append(")");
                 if (k.support() != Support.SUPPORTED) {
                     sb.append(" [").append(k.support().label()).append("]");
                 }
                 sb.append('\n');
+                wrap(sb, k.help(), "      ", 78);
             }
             sb.append('\n');
         }
         return sb.toString();
+    }
+
+    private static void wrap(StringBuilder sb, String text, String indent, int width) {
+        StringBuilder line = new StringBuilder(indent);
+        for (String word : text.split(" ")) {
+            if (line.length() > indent.length() && line.length() + 1 + word.length() > width) {
+                sb.append(line).append('\n');
+                line = new StringBuilder(indent);
+            }
+            if (line.length() > indent.length()) {
+                line.append(' ');
+            }
+            line.append(word);
+        }
+        sb.append(line).append('\n');
     }
 
     /** A JSON description of every key, grouped, for building forms (the web UI). */

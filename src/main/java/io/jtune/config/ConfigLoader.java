@@ -31,6 +31,12 @@ public final class ConfigLoader {
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
+    /**
+     * Old names still found in LLaMA-Factory configs: read as the new key, with a warning.
+     * evaluation_strategy was transformers' name for eval_strategy until 4.41.
+     */
+    private static final Map<String, String> RENAMED = Map.of("evaluation_strategy", "eval_strategy");
+
     private ConfigLoader() {}
 
     /** Loads {@code file} (YAML, or JSON when it ends in .json) and applies the overrides in order. */
@@ -41,6 +47,8 @@ public final class ConfigLoader {
             text = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new JtuneException("config file not found: " + source);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new JtuneException("config file " + source + " is not UTF-8 text", e);
         } catch (IOException e) {
             throw new JtuneException("cannot read config file " + source + ": " + e.getMessage(), e);
         }
@@ -53,7 +61,7 @@ public final class ConfigLoader {
     public static JtuneConfig fromMap(String sourceName, Map<String, ?> values, List<String> overrides) {
         ObjectNode root = JSON.valueToTree(values);
         List<RawEntry> entries = new ArrayList<>();
-        root.fields().forEachRemaining(e -> entries.add(new RawEntry(e.getKey(), e.getValue(), sourceName + ": key '" + e.getKey() + "'")));
+        root.fields().forEachRemaining(e -> entries.add(new RawEntry(e.getKey(), e.getValue(), sourceName)));
         return resolve(sourceName, entries, overrides);
     }
 
@@ -157,19 +165,26 @@ public final class ConfigLoader {
     }
 
     private static JtuneConfig resolve(String source, List<RawEntry> fileEntries, List<String> overrides) {
+        List<String> warnings = new ArrayList<>();
         Map<String, RawEntry> entries = new LinkedHashMap<>();
         for (RawEntry e : fileEntries) {
-            entries.put(e.key(), e);
+            RawEntry renamed = renamed(e, warnings);
+            if (entries.containsKey(renamed.key())) { // only possible when one of the two is an old name
+                String old = RENAMED.entrySet().stream().filter(r -> r.getValue().equals(renamed.key()))
+                        .map(Map.Entry::getKey).findFirst().orElseThrow();
+                throw new JtuneException(e.origin() + ": " + old + " and " + renamed.key() + " are the same key; keep only "
+                        + renamed.key());
+            }
+            entries.put(renamed.key(), renamed);
         }
         for (String o : Objects.requireNonNullElse(overrides, List.<String>of())) {
-            RawEntry e = parseOverride(source, o);
+            RawEntry e = renamed(parseOverride(source, o), warnings);
             entries.remove(e.key()); // an override moves to the end, where it was given
             entries.put(e.key(), e);
         }
 
         Map<String, Object> values = new LinkedHashMap<>();
         Map<String, String> origins = new LinkedHashMap<>();
-        List<String> warnings = new ArrayList<>();
         for (RawEntry e : entries.values()) {
             ConfigKey key = ConfigKeys.find(e.key()).orElseThrow(() -> unknownKey(e));
             values.put(key.name(), checked(key, e, warnings));
@@ -179,6 +194,15 @@ public final class ConfigLoader {
             values.putIfAbsent(key.name(), key.defaultValue());
         }
         return new JtuneConfig(source, values, origins, warnings);
+    }
+
+    private static RawEntry renamed(RawEntry e, List<String> warnings) {
+        String newName = RENAMED.get(e.key());
+        if (newName == null) {
+            return e;
+        }
+        warnings.add(e.key() + " is the old name of " + newName + "; read as " + newName);
+        return new RawEntry(newName, e.value(), e.origin());
     }
 
     private static JtuneException unknownKey(RawEntry e) {

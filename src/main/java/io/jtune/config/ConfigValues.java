@@ -86,8 +86,19 @@ final class ConfigValues {
     }
 
     private static Long integer(ConfigKey key, JsonNode node) {
+        Long v = integerOrNull(node);
+        if (v == null) {
+            throw new InvalidValue("expected " + expectation(key) + ", got " + describe(node));
+        }
+        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+            throw new InvalidValue(v + " is too large; expected " + expectation(key) + " of at most " + Integer.MAX_VALUE);
+        }
+        return v;
+    }
+
+    private static Long integerOrNull(JsonNode node) {
         if (node.isIntegralNumber()) {
-            return node.asLong();
+            return node.canConvertToLong() ? node.asLong() : Long.MAX_VALUE;
         }
         if (node.isNumber() && node.asDouble() == Math.rint(node.asDouble())) {
             return (long) node.asDouble();
@@ -96,14 +107,14 @@ final class ConfigValues {
             try {
                 return Long.parseLong(node.asText().trim());
             } catch (NumberFormatException e) {
-                // fall through to the error below
+                return null;
             }
         }
-        throw new InvalidValue("expected " + expectation(key) + ", got " + describe(node));
+        return null;
     }
 
     private static Double real(ConfigKey key, JsonNode node) {
-        if (node.isNumber()) {
+        if (node.isNumber() && Double.isFinite(node.asDouble())) {
             return node.asDouble();
         }
         if (node.isTextual()) {

@@ -63,8 +63,8 @@ final class CrossChecks {
         if (tr.maxSteps() == 0) {
             throw c.error("max_steps", "0 would train nothing; use a positive number, or -1 to train num_train_epochs");
         }
-        if (c.isSet("warmup_ratio") && c.isSet("warmup_steps") && tr.warmupSteps() > 0 && tr.warmupRatio() > 0) {
-            // transformers only logs this; jtune follows it (warmup_steps wins) and says so.
+        if (tr.doTrain() && tr.maxSteps() < 0 && tr.numTrainEpochs() == 0) {
+            throw c.error("num_train_epochs", "0 epochs would train nothing; use a positive number, or set max_steps");
         }
     }
 }

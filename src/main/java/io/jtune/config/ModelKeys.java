@@ -8,7 +8,8 @@ final class ModelKeys extends KeyTable {
         list("adapter_name_or_path", null, "Path(s) to PEFT LoRA adapters to load before training or inference; commas separate several.");
         str("adapter_folder", null, "A folder holding several adapters to load.").unsupported("loading adapters from a folder of adapters is not implemented; list them in adapter_name_or_path");
         str("cache_dir", null, "Where downloaded models are cached.").ignored("jtune reads the local model_name_or_path directly; nothing is downloaded during training");
-        bool("use_fast_tokenizer", true, "Use the fast (tokenizers library) tokenizer.").ignored("jtune has one tokenizer, which reads tokenizer.json and gives the fast tokenizer's ids");
+        bool("use_fast_tokenizer", true, "Use the fast (tokenizers library) tokenizer.")
+                .unsupported("jtune has one tokenizer, which reads tokenizer.json and gives the fast tokenizer's ids; a slow tokenizer can give other ids");
         bool("resize_vocab", false, "Resize the tokenizer vocabulary and the embedding layers.").unsupported("resizing the vocabulary and embeddings is not implemented");
         bool("split_special_tokens", false, "Split special tokens during tokenization.").unsupported("tokenizing special tokens as plain text is not implemented");
         list("add_tokens", null, "Non-special tokens to add to the tokenizer; commas separate several.").unsupported("adding tokens (and resizing the embeddings) is not implemented");

@@ -19,7 +19,7 @@ final class TrainingKeys extends KeyTable {
         integer("per_device_eval_batch_size", 8, "Examples per evaluation batch.").atLeast(1);
         integer("gradient_accumulation_steps", 1, "Micro-batches per optimizer step; the loss is normalised over all their label tokens.").atLeast(1);
         real("learning_rate", 5e-5, "Peak learning rate.").atLeast(0);
-        real("num_train_epochs", 3.0, "Epochs to train (fractions allowed); max_steps > 0 overrides it.").above(0);
+        real("num_train_epochs", 3.0, "Epochs to train (fractions allowed); max_steps > 0 overrides it.").atLeast(0);
         integer("max_steps", -1, "Total optimizer steps; -1 = from num_train_epochs.").atLeast(-1);
         choice("lr_scheduler_type", "linear", "Learning-rate schedule after warmup (transformers' get_scheduler names).",
                 "linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup",
@@ -56,6 +56,7 @@ final class TrainingKeys extends KeyTable {
         map("gradient_checkpointing_kwargs", "Arguments of PyTorch's gradient checkpointing (use_reentrant).").ignored("PyTorch implementation details; jtune's recomputation gives the same gradients");
         bool("torch_compile", false, "Compile the model with torch.compile.").ignored(SPEED_ONLY);
         bool("use_liger_kernel", false, "Liger kernels.").ignored(SPEED_ONLY);
+        bool("use_cache", false, "Use the KV cache in training forward passes.").ignored("a KV cache does not change a training forward pass");
         real("neftune_noise_alpha", null, "NEFTune embedding noise.").unsupported("NEFTune is not implemented");
         real("label_smoothing_factor", 0.0, "Label smoothing of the loss.").unsupported("label smoothing is not implemented");
         bool("auto_find_batch_size", false, "Halve the batch size on out-of-memory.").unsupported("jtune estimates memory before training instead; set the batch size yourself");

@@ -47,6 +47,16 @@ class ConfigCommandTest {
     }
 
     @Test
+    void checkHelpListsTheSupportedKeys() {
+        String help = run(0, "config", "check", "--help");
+        assertTrue(help.contains("Configuration keys, in the YAML/JSON file or as key=value"), help);
+        assertTrue(help.contains("  learning_rate (float, default 5.0e-05)\n      Peak learning rate.\n"), help);
+        assertTrue(help.lines().allMatch(l -> l.length() <= 80), "picocli never has to rewrap the footer");
+        assertTrue(help.contains("Warmup length as a fraction of the total steps"), help);
+        assertTrue(!help.contains("use_dora"), "unsupported keys stay out of --help");
+    }
+
+    @Test
     void keysAndFormsPrintTheDefinitions() {
         assertTrue(run(0, "config", "keys", "data").contains("cutoff_len"));
         assertTrue(run(0, "config", "forms").contains("\"format\" : \"jtune-config-forms/1\""));

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jtune.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ConfigDocsTest {
@@ -34,7 +35,8 @@ class ConfigDocsTest {
             assertTrue(md.contains("\n## " + g.id() + "\n"), g.id());
         }
         long rows = md.lines().filter(l -> l.startsWith("| `")).count();
-        assertEquals(ConfigKeys.all().size(), rows);
+        assertEquals(ConfigKeys.all().size() + EnvironmentVariables.ALL.size(), rows);
+        assertTrue(md.contains("| `ALLOW_EXTRA_ARGS` | unset |"), "environment variables are documented too");
         assertTrue(md.contains("| `lora_alpha` | int | `null` | LoRA scale numerator (scale = alpha / rank); default 2 x lora_rank. | yes | supported |"));
         assertTrue(md.contains("| `deepspeed` | str|dict |") || md.contains("| `deepspeed` | str\\|dict |"), "deepspeed row");
     }
@@ -42,7 +44,7 @@ class ConfigDocsTest {
     @Test
     void helpTableListsSupportedKeysOfTheGroupsAsked() {
         String help = ConfigDocs.helpTable(false, Group.FINETUNING);
-        assertTrue(help.contains("  lora_rank                      int    8            Rank of the LoRA matrices."), help);
+        assertTrue(help.contains("  lora_rank (int, default 8)\n      Rank of the LoRA matrices.\n"), help);
         assertFalse(help.contains("use_dora"), "unsupported keys are left out of --help");
         assertFalse(help.contains("learning_rate"), "other groups are left out");
         assertTrue(ConfigDocs.helpTable(true, Group.FINETUNING).contains("use_dora"));
@@ -65,5 +67,40 @@ class ConfigDocsTest {
         assertEquals("sft", stage.get("default").asText());
         assertEquals("[\"pt\",\"sft\"]", stage.get("supported_choices").toString());
         assertEquals("choice", stage.get("type").asText());
+    }
+
+    /** A key marked supported must reach the code: each one is a component of one of the argument records. */
+    @Test
+    void everySupportedKeyIsCarriedByAnArgumentRecord() {
+        java.util.Set<String> components = new java.util.HashSet<>();
+        for (Class<?> record : List.of(ModelArguments.class, DataArguments.class, FinetuningArguments.class,
+                TrainingArguments.class, GeneratingArguments.class, ExportArguments.class)) {
+            for (var c : record.getRecordComponents()) {
+                components.add(c.getName());
+            }
+        }
+        java.util.Map<String, String> renamed = java.util.Map.of("export_size", "exportSizeGb");
+        for (ConfigKey k : ConfigKeys.all()) {
+            // a choice with one supported value (logging_strategy: steps) has nothing left to carry
+            boolean fixed = !k.choices().isEmpty() && k.supportedChoices().size() == 1;
+            if (k.support() == Support.SUPPORTED && !fixed) {
+                String camel = renamed.getOrDefault(k.name(), camel(k.name()));
+                assertTrue(components.contains(camel), k.name() + " is marked supported but no argument record carries it");
+            }
+        }
+    }
+
+    private static String camel(String snake) {
+        StringBuilder sb = new StringBuilder();
+        boolean upper = false;
+        for (char ch : snake.toCharArray()) {
+            if (ch == '_') {
+                upper = true;
+            } else {
+                sb.append(upper ? Character.toUpperCase(ch) : ch);
+                upper = false;
+            }
+        }
+        return sb.toString();
     }
 }

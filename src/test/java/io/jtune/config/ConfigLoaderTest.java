@@ -156,6 +156,10 @@ class ConfigLoaderTest {
         assertEquals("bad.yaml: line 2: key 'cutoff_len': null is not allowed; expected an integer >= 1",
                 failure(MINIMAL + "cutoff_len: null\n").getMessage());
         assertTrue(failure(MINIMAL + "lora_dropout: 1.0\n").getMessage().contains("lora_dropout"));
+        assertEquals("bad.yaml: line 2: key 'cutoff_len': 99999999999 is too large; expected an integer >= 1 of at most 2147483647",
+                failure(MINIMAL + "cutoff_len: 99999999999\n").getMessage());
+        assertEquals("bad.yaml: line 2: key 'learning_rate': expected a number >= 0, got 'NaN'",
+                failure(MINIMAL + "learning_rate: NaN\n").getMessage());
     }
 
     @Test
@@ -189,6 +193,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void evaluationStrategyIsReadAsEvalStrategy() throws IOException {
+        JtuneConfig c = ConfigLoader.load(write("old.yaml", MINIMAL + "evaluation_strategy: steps\ndataset: a\nval_size: 0.1\n"), List.of());
+        assertEquals("steps", c.training().evalStrategy());
+        assertEquals(List.of("evaluation_strategy is the old name of eval_strategy; read as eval_strategy"), c.warnings());
+        assertTrue(failure(MINIMAL + "evaluation_strategy: steps\neval_strategy: 'no'\n").getMessage()
+                .contains("evaluation_strategy and eval_strategy are the same key"));
+    }
+
+    @Test
     void jsonConfigsLoadToo() throws IOException {
         Path p = write("c.json", "{\"model_name_or_path\": \"m\", \"lora_rank\": 4, \"lora_target\": [\"q_proj\", \"k_proj\"]}");
         JtuneConfig c = ConfigLoader.load(p, List.of());
@@ -198,6 +211,24 @@ class ConfigLoaderTest {
         Path bad = write("b.json", "{\"model_name_or_path\": \"m\",\n \"lora_rank\": }");
         JtuneException e = assertThrows(JtuneException.class, () -> ConfigLoader.load(bad, List.of()));
         assertTrue(e.getMessage().startsWith(bad + ": line 2, column"), e.getMessage());
+    }
+
+    @Test
+    void aFileThatIsNotUtf8IsOneClearError() throws IOException {
+        Path p = dir.resolve("latin1.yaml");
+        Files.write(p, new byte[] {'a', ':', ' ', (byte) 0xe9, '\n'});
+        JtuneException e = assertThrows(JtuneException.class, () -> ConfigLoader.load(p, List.of()));
+        assertEquals("config file " + p + " is not UTF-8 text", e.getMessage());
+    }
+
+    @Test
+    void configsCanBeBuiltFromJavaMapsWithTheSameChecks() {
+        JtuneConfig c = ConfigLoader.fromMap("app", java.util.Map.of("model_name_or_path", "m", "lora_rank", 16), List.of("stage=pt"));
+        assertEquals(32, c.finetuning().loraAlpha());
+        assertTrue(c.data().packing());
+        JtuneException e = assertThrows(JtuneException.class,
+                () -> ConfigLoader.fromMap("app", java.util.Map.of("model_name_or_path", "m", "lora_rnk", 16), List.of()));
+        assertEquals("app: unknown key 'lora_rnk'; did you mean lora_rank?", e.getMessage());
     }
 
     @Test
@@ -243,6 +274,9 @@ class ConfigLoaderTest {
         assertTrue(failure(MINIMAL + "train_on_prompt: true\nmask_history: true\n").getMessage().contains("key 'mask_history'"));
         assertTrue(failure(MINIMAL + "finetuning_type: full\nadapter_name_or_path: a\n").getMessage().contains("key 'adapter_name_or_path'"));
         assertTrue(failure(MINIMAL + "do_eval: true\n").getMessage().contains("evaluation needs eval_dataset or val_size > 0"));
+        assertTrue(failure(MINIMAL + "do_train: true\ndataset: a\noutput_dir: o\nnum_train_epochs: 0\n").getMessage()
+                .contains("key 'num_train_epochs': 0 epochs would train nothing"));
+        assertTrue(failure(MINIMAL + "max_steps: 0\n").getMessage().contains("key 'max_steps': 0 would train nothing"));
         assertEquals("bad.yaml: key 'model_name_or_path': is required: the path of a Hugging Face model directory",
                 failure("stage: sft\n").getMessage());
         assertTrue(failure(MINIMAL + "lr_scheduler_type: cosine_with_min_lr\n").getMessage()
