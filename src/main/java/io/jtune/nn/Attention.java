@@ -6,6 +6,10 @@ package io.jtune.nn;
  * row's logsumexp is kept. Backward recomputes the scores from q, k and that logsumexp, so no
  * [seq x seq] matrix ever exists.
  *
+ * <p>Scores for a tile of keys are computed "vertically" from a transposed copy of k (and, in
+ * backward, of v): scores[j] += q[x]·kᵀ[x][j] over x in order, a vector FMA across keys. This needs
+ * no horizontal reductions and sums every score in one fixed order.
+ *
  * <p>Layouts are token-major as the projections produce them: q is [B·T x heads·headDim], k and v
  * are [B·T x kvHeads·headDim]. Query head h reads key/value head h / (heads / kvHeads), as HF's
  * repeat_kv does. Query i may see key j when j ≤ i, when both carry the same segment id (packed
@@ -35,8 +39,40 @@ public final class Attention {
 
     private Attention() {}
 
+    /** Per calling thread, reused between calls: transposed k, transposed v, partial dk/dv sums. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
+
+    private static float[] scratch(int which, long size) {
+        if (size > Integer.MAX_VALUE) throw new IllegalStateException("attention scratch too large: " + size);
+        float[][] all = SCRATCH.get();
+        if (all[which].length < size) all[which] = new float[(int) size];
+        return all[which];
+    }
+
+    /** kᵀ per (batch row, kv head): [B·kvHeads][headDim][T], so keys are contiguous for each x. */
+    private static float[] transpose(float[] k, Shape s, int which) {
+        int t = s.seqLen(), d = s.headDim();
+        float[] kt = scratch(which, (long) s.batch() * s.kvHeads() * d * t);
+        Parallel.forEach(s.batch() * s.kvHeads(), bk -> {
+            int kvh = bk % s.kvHeads(), b = bk / s.kvHeads();
+            int base = bk * d * t;
+            for (int j = 0; j < t; j++) {
+                int ko = (b * t + j) * s.kvWidth() + kvh * d;
+                for (int x = 0; x < d; x++) kt[base + x * t + j] = k[ko + x];
+            }
+        });
+        return kt;
+    }
+
+    /** out[0..len) = Σ_x vec[vo + x] · mt[base + x·T + j0 + (0..len)]: one row against a tile of columns. */
+    private static void rowTimesTile(float[] vec, int vo, float[] mt, int base, int t, int j0, int len, int d, float[] out) {
+        java.util.Arrays.fill(out, 0, len, 0f);
+        for (int x = 0; x < d; x++) VectorMath.axpy(vec[vo + x], mt, base + x * t + j0, out, 0, len);
+    }
+
     /** out = softmax(q·kᵀ·scale + mask)·v per head; lse [B·heads·T] keeps each row's logsumexp. */
     public static void forward(float[] q, float[] k, float[] v, float[] out, float[] lse, Shape s) {
+        float[] kt = transpose(k, s, 0);
         int blocks = (s.seqLen() + QUERY_BLOCK - 1) / QUERY_BLOCK;
         int tasks = s.batch() * s.heads() * blocks;
         Parallel.forEach(tasks, task -> {
@@ -45,29 +81,27 @@ public final class Attention {
             float[] acc = new float[s.headDim()];
             int iEnd = Math.min(s.seqLen(), (blk + 1) * QUERY_BLOCK);
             for (int i = blk * QUERY_BLOCK; i < iEnd; i++) {
-                forwardRow(q, k, v, out, lse, s, b, h, i, scores, acc);
+                forwardRow(q, kt, v, out, lse, s, b, h, i, scores, acc);
             }
         });
     }
 
-    private static void forwardRow(float[] q, float[] k, float[] v, float[] out, float[] lse, Shape s,
+    private static void forwardRow(float[] q, float[] kt, float[] v, float[] out, float[] lse, Shape s,
                                    int b, int h, int i, float[] scores, float[] acc) {
-        int d = s.headDim(), kvh = h / s.group();
-        int qo = (b * s.seqLen() + i) * s.qWidth() + h * d;
+        int d = s.headDim(), t = s.seqLen(), kvh = h / s.group();
+        int qo = (b * t + i) * s.qWidth() + h * d;
+        int base = (b * s.kvHeads() + kvh) * d * t;
         float scale = s.scale();
         float max = Float.NEGATIVE_INFINITY, sum = 0;
         java.util.Arrays.fill(acc, 0f);
         for (int j0 = s.firstKey(i); j0 <= i; j0 += KEY_TILE) {
-            int j1 = Math.min(i, j0 + KEY_TILE - 1);
+            int len = Math.min(i, j0 + KEY_TILE - 1) - j0 + 1;
+            rowTimesTile(q, qo, kt, base, t, j0, len, d, scores);
             float tileMax = Float.NEGATIVE_INFINITY;
-            for (int j = j0; j <= j1; j++) {
-                float sc = Float.NEGATIVE_INFINITY;
-                if (s.sameSegment(b, i, j)) {
-                    int ko = (b * s.seqLen() + j) * s.kvWidth() + kvh * d;
-                    sc = VectorMath.dot(q, qo, k, ko, d) * scale;
-                    tileMax = Math.max(tileMax, sc);
-                }
-                scores[j - j0] = sc;
+            for (int jj = 0; jj < len; jj++) {
+                float sc = s.sameSegment(b, i, j0 + jj) ? scores[jj] * scale : Float.NEGATIVE_INFINITY;
+                scores[jj] = sc;
+                tileMax = Math.max(tileMax, sc);
             }
             if (tileMax == Float.NEGATIVE_INFINITY) continue;
             if (tileMax > max) {
@@ -77,21 +111,18 @@ public final class Attention {
                 VectorMath.scale(acc, 0, d, correction);
                 max = tileMax;
             }
-            for (int j = j0; j <= j1; j++) {
-                float sc = scores[j - j0];
+            for (int jj = 0; jj < len; jj++) {
+                float sc = scores[jj];
                 if (sc == Float.NEGATIVE_INFINITY) continue;
                 float p = Exp.exp(sc - max);
                 sum += p;
-                VectorMath.axpy(p, v, (b * s.seqLen() + j) * s.kvWidth() + kvh * d, acc, 0, d);
+                VectorMath.axpy(p, v, (b * t + j0 + jj) * s.kvWidth() + kvh * d, acc, 0, d);
             }
         }
         float inv = 1f / sum;
         for (int x = 0; x < d; x++) out[qo + x] = acc[x] * inv;
-        lse[(b * s.heads() + h) * s.seqLen() + i] = max + (float) StrictMath.log(sum);
+        lse[(b * s.heads() + h) * t + i] = max + (float) StrictMath.log(sum);
     }
-
-    /** Per calling thread, the partial dk/dv sums of the query blocks (reused between calls). */
-    private static final ThreadLocal<float[]> PARTIALS = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
      * Adds the gradients of q, k and v to dq, dk, dv, given dOut, the forward's out and lse.
@@ -105,38 +136,39 @@ public final class Attention {
     public static void backward(float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dOut,
                                 float[] dq, float[] dk, float[] dv, Shape s) {
         int t = s.seqLen(), d = s.headDim();
+        float[] kt = transpose(k, s, 0), vt = transpose(v, s, 1);
         int block = Math.max(QUERY_BLOCK, (t + 7) / 8);
         int blocks = (t + block - 1) / block;
         int slice = t * d;                                  // one (b, kvh, block)'s partial dk (or dv)
-        long needed = 2L * s.batch() * s.kvHeads() * blocks * slice;
-        if (needed > Integer.MAX_VALUE) throw new IllegalStateException("attention backward scratch too large");
-        float[] partial = PARTIALS.get();
-        if (partial.length < needed) {
-            partial = new float[(int) needed];
-            PARTIALS.set(partial);
-        }
-        float[] parts = partial;
+        float[] parts = scratch(2, 2L * s.batch() * s.kvHeads() * blocks * slice);
         int tasks = s.batch() * s.kvHeads() * blocks;
         Parallel.forEach(tasks, task -> {
             int qb = task % blocks, bk = task / blocks, kvh = bk % s.kvHeads(), b = bk / s.kvHeads();
             int pk = 2 * task * slice, pv = pk + slice;
+            int base = bk * d * t;
             int iStart = qb * block, iEnd = Math.min(t, iStart + block);
             java.util.Arrays.fill(parts, pk, pk + 2 * slice, 0f);
+            float[] scores = new float[KEY_TILE], dps = new float[KEY_TILE];
             float scale = s.scale();
             for (int h = kvh * s.group(); h < (kvh + 1) * s.group(); h++) {
                 for (int i = iStart; i < iEnd; i++) {
                     int qo = (b * t + i) * s.qWidth() + h * d;
                     float rowLse = lse[(b * s.heads() + h) * t + i];
                     float dDot = VectorMath.dot(dOut, qo, out, qo, d);
-                    for (int j = s.firstKey(i); j <= i; j++) {
-                        if (!s.sameSegment(b, i, j)) continue;
-                        int ko = (b * t + j) * s.kvWidth() + kvh * d;
-                        float p = Exp.exp(VectorMath.dot(q, qo, k, ko, d) * scale - rowLse);
-                        float dp = VectorMath.dot(dOut, qo, v, ko, d);
-                        float ds = p * (dp - dDot) * scale;
-                        VectorMath.axpy(ds, k, ko, dq, qo, d);
-                        VectorMath.axpy(ds, q, qo, parts, pk + j * d, d);
-                        VectorMath.axpy(p, dOut, qo, parts, pv + j * d, d);
+                    for (int j0 = s.firstKey(i); j0 <= i; j0 += KEY_TILE) {
+                        int len = Math.min(i, j0 + KEY_TILE - 1) - j0 + 1;
+                        rowTimesTile(q, qo, kt, base, t, j0, len, d, scores);
+                        rowTimesTile(dOut, qo, vt, base, t, j0, len, d, dps);
+                        for (int jj = 0; jj < len; jj++) {
+                            int j = j0 + jj;
+                            if (!s.sameSegment(b, i, j)) continue;
+                            int ko = (b * t + j) * s.kvWidth() + kvh * d;
+                            float p = Exp.exp(scores[jj] * scale - rowLse);
+                            float ds = p * (dps[jj] - dDot) * scale;
+                            VectorMath.axpy(ds, k, ko, dq, qo, d);
+                            VectorMath.axpy(ds, q, qo, parts, pk + j * d, d);
+                            VectorMath.axpy(p, dOut, qo, parts, pv + j * d, d);
+                        }
                     }
                 }
             }
