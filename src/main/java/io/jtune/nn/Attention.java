@@ -1,10 +1,18 @@
 package io.jtune.nn;
 
+import io.jtune.tensor.Gemm;
+import io.jtune.tensor.Matrix;
+
 /**
  * Causal multi-head attention with grouped key/value heads (GQA; MQA when there is one), computed
  * flash-attention style: keys are visited in tiles with an online softmax, and only each query
  * row's logsumexp is kept. Backward recomputes the scores from q, k and that logsumexp, so no
  * [seq x seq] matrix ever exists.
+ *
+ * <p>Each (query block x key block) step is three small matrix products done by {@link Gemm}
+ * (S = Q·Kᵀ, O += P·V; in backward also dP = dO·Vᵀ, dQ += dS·K, dK += dSᵀ·Q, dV += Pᵀ·dO) on
+ * per-head copies of q, k and v gathered into contiguous [T x headDim] panels, with the softmax
+ * and masking in between.
  *
  * <p>Layouts are token-major as the projections produce them: q is [B·T x heads·headDim], k and v
  * are [B·T x kvHeads·headDim]. Query head h reads key/value head h / (heads / kvHeads), as HF's
@@ -12,8 +20,7 @@ package io.jtune.nn;
  * examples never see each other) and, with a sliding window w, when i − j < w.
  */
 public final class Attention {
-    private static final int KEY_TILE = 64;
-    private static final int QUERY_BLOCK = 32;
+    private static final int BLOCK = 64;
 
     /** Shapes and masking rules of one attention call. */
     public record Shape(int batch, int seqLen, int heads, int kvHeads, int headDim,
@@ -35,68 +42,97 @@ public final class Attention {
 
     private Attention() {}
 
+    /** Per calling thread, reused between calls: the partial dk/dv sums of backward. */
+    private static final ThreadLocal<float[]> PARTIALS = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** Copies head {@code head} of a token-major [B·T x heads·d] array for batch row b into [rows x d]. */
+    private static void gather(float[] src, int width, Shape s, int b, int head, int row0, int rows, float[] dst) {
+        int d = s.headDim();
+        for (int r = 0; r < rows; r++) System.arraycopy(src, (b * s.seqLen() + row0 + r) * width + head * d, dst, r * d, d);
+    }
+
+    /**
+     * Turns a block of raw scores [m x kn] into probabilities exp(score·scale − lse) in place, zero
+     * where query i may not see key j (future, other segment, outside the window).
+     */
+    private static void maskedScores(float[] sc, int m, int kn, int i0, int j0, int b, Shape s, float scale) {
+        boolean allVisible = j0 + kn - 1 <= i0 && s.segmentIds() == null && j0 >= s.firstKey(i0 + m - 1);
+        if (allVisible) {                                  // a block wholly below the diagonal
+            VectorMath.scale(sc, 0, m * kn, scale);
+            return;
+        }
+        for (int r = 0; r < m; r++) {
+            int i = i0 + r, first = s.firstKey(i);
+            for (int c = 0; c < kn; c++) {
+                int j = j0 + c;
+                boolean visible = j <= i && j >= first && s.sameSegment(b, i, j);
+                sc[r * kn + c] = visible ? sc[r * kn + c] * scale : Float.NEGATIVE_INFINITY;
+            }
+        }
+    }
+
+    /** Key blocks a query block [i0, i0 + m) needs: from the first visible key up to its last row. */
+    private static int firstKeyBlock(Shape s, int i0) {
+        return s.firstKey(i0) / BLOCK * BLOCK;
+    }
+
     /** out = softmax(q·kᵀ·scale + mask)·v per head; lse [B·heads·T] keeps each row's logsumexp. */
     public static void forward(float[] q, float[] k, float[] v, float[] out, float[] lse, Shape s) {
-        int blocks = (s.seqLen() + QUERY_BLOCK - 1) / QUERY_BLOCK;
-        int tasks = s.batch() * s.heads() * blocks;
-        Parallel.forEach(tasks, task -> {
-            int blk = task % blocks, bh = task / blocks, h = bh % s.heads(), b = bh / s.heads();
-            float[] scores = new float[KEY_TILE];
-            float[] acc = new float[s.headDim()];
-            int iEnd = Math.min(s.seqLen(), (blk + 1) * QUERY_BLOCK);
-            for (int i = blk * QUERY_BLOCK; i < iEnd; i++) {
-                forwardRow(q, k, v, out, lse, s, b, h, i, scores, acc);
+        int t = s.seqLen(), d = s.headDim();
+        Parallel.forEach(s.batch() * s.heads(), task -> {
+            int h = task % s.heads(), b = task / s.heads(), kvh = h / s.group();
+            float[] qh = new float[BLOCK * d], kh = new float[t * d], vh = new float[t * d];
+            float[] sc = new float[BLOCK * BLOCK], acc = new float[BLOCK * d];
+            float[] rowMax = new float[BLOCK], rowSum = new float[BLOCK];
+            gather(k, s.kvWidth(), s, b, kvh, 0, t, kh);
+            gather(v, s.kvWidth(), s, b, kvh, 0, t, vh);
+            for (int i0 = 0; i0 < t; i0 += BLOCK) {
+                int m = Math.min(BLOCK, t - i0), last = i0 + m - 1;
+                gather(q, s.qWidth(), s, b, h, i0, m, qh);
+                java.util.Arrays.fill(rowMax, Float.NEGATIVE_INFINITY);
+                java.util.Arrays.fill(rowSum, 0f);
+                java.util.Arrays.fill(acc, 0f);
+                for (int j0 = firstKeyBlock(s, i0); j0 <= last; j0 += BLOCK) {
+                    int kn = Math.min(BLOCK, last - j0 + 1);
+                    Gemm.matmulTransB(qh, 0, Matrix.of(kh, j0 * d, kn, d), sc, 0, m, false);
+                    maskedScores(sc, m, kn, i0, j0, b, s, s.scale());
+                    for (int r = 0; r < m; r++) onlineSoftmaxRow(sc, r * kn, kn, rowMax, rowSum, r, acc, r * d, d);
+                    Gemm.matmul(sc, 0, Matrix.of(vh, j0 * d, kn, d), acc, 0, m, true);
+                }
+                for (int r = 0; r < m; r++) {
+                    int oo = (b * t + i0 + r) * s.qWidth() + h * d;
+                    float inv = 1f / rowSum[r];
+                    for (int x = 0; x < d; x++) out[oo + x] = acc[r * d + x] * inv;
+                    lse[(b * s.heads() + h) * t + i0 + r] = rowMax[r] + (float) StrictMath.log(rowSum[r]);
+                }
             }
         });
     }
 
-    private static void forwardRow(float[] q, float[] k, float[] v, float[] out, float[] lse, Shape s,
-                                   int b, int h, int i, float[] scores, float[] acc) {
-        int d = s.headDim(), kvh = h / s.group();
-        int qo = (b * s.seqLen() + i) * s.qWidth() + h * d;
-        float scale = s.scale();
-        float max = Float.NEGATIVE_INFINITY, sum = 0;
-        java.util.Arrays.fill(acc, 0f);
-        for (int j0 = s.firstKey(i); j0 <= i; j0 += KEY_TILE) {
-            int j1 = Math.min(i, j0 + KEY_TILE - 1);
-            float tileMax = Float.NEGATIVE_INFINITY;
-            for (int j = j0; j <= j1; j++) {
-                float sc = Float.NEGATIVE_INFINITY;
-                if (s.sameSegment(b, i, j)) {
-                    int ko = (b * s.seqLen() + j) * s.kvWidth() + kvh * d;
-                    sc = VectorMath.dot(q, qo, k, ko, d) * scale;
-                    tileMax = Math.max(tileMax, sc);
-                }
-                scores[j - j0] = sc;
-            }
-            if (tileMax == Float.NEGATIVE_INFINITY) continue;
-            if (tileMax > max) {
-                // Rescale what was summed so far to the new running maximum.
-                float correction = max == Float.NEGATIVE_INFINITY ? 0f : Exp.exp(max - tileMax);
-                sum *= correction;
-                VectorMath.scale(acc, 0, d, correction);
-                max = tileMax;
-            }
-            for (int j = j0; j <= j1; j++) {
-                float sc = scores[j - j0];
-                if (sc == Float.NEGATIVE_INFINITY) continue;
-                float p = Exp.exp(sc - max);
-                sum += p;
-                VectorMath.axpy(p, v, (b * s.seqLen() + j) * s.kvWidth() + kvh * d, acc, 0, d);
-            }
+    /**
+     * One row of a score block: raises the running maximum if needed (rescaling the row's sum and
+     * output accumulator), then replaces the scores by exp(score − max) and adds them to the sum.
+     */
+    private static void onlineSoftmaxRow(float[] sc, int o, int kn, float[] rowMax, float[] rowSum, int r,
+                                         float[] acc, int ao, int d) {
+        float tileMax = VectorMath.max(sc, o, kn);
+        if (tileMax == Float.NEGATIVE_INFINITY) {          // nothing visible in this block
+            java.util.Arrays.fill(sc, o, o + kn, 0f);
+            return;
         }
-        float inv = 1f / sum;
-        for (int x = 0; x < d; x++) out[qo + x] = acc[x] * inv;
-        lse[(b * s.heads() + h) * s.seqLen() + i] = max + (float) StrictMath.log(sum);
+        if (tileMax > rowMax[r]) {
+            float correction = rowMax[r] == Float.NEGATIVE_INFINITY ? 0f : Exp.exp(rowMax[r] - tileMax);
+            rowSum[r] *= correction;
+            VectorMath.scale(acc, ao, d, correction);
+            rowMax[r] = tileMax;
+        }
+        rowSum[r] += (float) VectorMath.expShiftSum(sc, o, kn, rowMax[r]);
     }
-
-    /** Per calling thread, the partial dk/dv sums of the query blocks (reused between calls). */
-    private static final ThreadLocal<float[]> PARTIALS = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
      * Adds the gradients of q, k and v to dq, dk, dv, given dOut, the forward's out and lse.
-     * With p = exp(score − lse), D_i = dOut_i·out_i and dS = p·(dOut_i·v_j − D_i):
-     * dq_i += scale·dS·k_j, dk_j += scale·dS·q_i, dv_j += p·dOut_i.
+     * With P = exp(S·scale − lse), D_i = dOut_i·out_i and dS = P ⊙ (dOut·Vᵀ − D)·scale:
+     * dQ += dS·K, dK += dSᵀ·Q, dV += Pᵀ·dOut.
      *
      * <p>Work splits into (batch row, key/value head, query block) tasks. Each owns its dq rows and
      * writes its contributions to dk/dv into a private partial buffer; a second pass sums the
@@ -105,53 +141,66 @@ public final class Attention {
     public static void backward(float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dOut,
                                 float[] dq, float[] dk, float[] dv, Shape s) {
         int t = s.seqLen(), d = s.headDim();
-        int block = Math.max(QUERY_BLOCK, (t + 7) / 8);
-        int blocks = (t + block - 1) / block;
+        int blocks = (t + BLOCK - 1) / BLOCK;
         int slice = t * d;                                  // one (b, kvh, block)'s partial dk (or dv)
         long needed = 2L * s.batch() * s.kvHeads() * blocks * slice;
         if (needed > Integer.MAX_VALUE) throw new IllegalStateException("attention backward scratch too large");
-        float[] partial = PARTIALS.get();
-        if (partial.length < needed) {
-            partial = new float[(int) needed];
-            PARTIALS.set(partial);
+        float[] parts = PARTIALS.get();
+        if (parts.length < needed) {
+            parts = new float[(int) needed];
+            PARTIALS.set(parts);
         }
-        float[] parts = partial;
-        int tasks = s.batch() * s.kvHeads() * blocks;
-        Parallel.forEach(tasks, task -> {
+        float[] partial = parts;
+        Parallel.forEach(s.batch() * s.kvHeads() * blocks, task -> {
             int qb = task % blocks, bk = task / blocks, kvh = bk % s.kvHeads(), b = bk / s.kvHeads();
             int pk = 2 * task * slice, pv = pk + slice;
-            int iStart = qb * block, iEnd = Math.min(t, iStart + block);
-            java.util.Arrays.fill(parts, pk, pk + 2 * slice, 0f);
-            float scale = s.scale();
+            int i0 = qb * BLOCK, m = Math.min(BLOCK, t - i0), last = i0 + m - 1;
+            java.util.Arrays.fill(partial, pk, pk + 2 * slice, 0f);
+            float[] kh = new float[(last + 1) * d], vh = new float[(last + 1) * d];
+            float[] qh = new float[m * d], doh = new float[m * d], dqh = new float[m * d];
+            float[] p = new float[BLOCK * BLOCK], dp = new float[BLOCK * BLOCK], rowDot = new float[m];
+            gather(k, s.kvWidth(), s, b, kvh, 0, last + 1, kh);
+            gather(v, s.kvWidth(), s, b, kvh, 0, last + 1, vh);
             for (int h = kvh * s.group(); h < (kvh + 1) * s.group(); h++) {
-                for (int i = iStart; i < iEnd; i++) {
-                    int qo = (b * t + i) * s.qWidth() + h * d;
-                    float rowLse = lse[(b * s.heads() + h) * t + i];
-                    float dDot = VectorMath.dot(dOut, qo, out, qo, d);
-                    for (int j = s.firstKey(i); j <= i; j++) {
-                        if (!s.sameSegment(b, i, j)) continue;
-                        int ko = (b * t + j) * s.kvWidth() + kvh * d;
-                        float p = Exp.exp(VectorMath.dot(q, qo, k, ko, d) * scale - rowLse);
-                        float dp = VectorMath.dot(dOut, qo, v, ko, d);
-                        float ds = p * (dp - dDot) * scale;
-                        VectorMath.axpy(ds, k, ko, dq, qo, d);
-                        VectorMath.axpy(ds, q, qo, parts, pk + j * d, d);
-                        VectorMath.axpy(p, dOut, qo, parts, pv + j * d, d);
-                    }
+                gather(q, s.qWidth(), s, b, h, i0, m, qh);
+                gather(dOut, s.qWidth(), s, b, h, i0, m, doh);
+                java.util.Arrays.fill(dqh, 0f);
+                for (int r = 0; r < m; r++) {
+                    int oo = (b * t + i0 + r) * s.qWidth() + h * d;
+                    rowDot[r] = VectorMath.dot(dOut, oo, out, oo, d);
                 }
+                for (int j0 = firstKeyBlock(s, i0); j0 <= last; j0 += BLOCK) {
+                    int kn = Math.min(BLOCK, last - j0 + 1);
+                    Matrix kBlock = Matrix.of(kh, j0 * d, kn, d), vBlock = Matrix.of(vh, j0 * d, kn, d);
+                    Gemm.matmulTransB(qh, 0, kBlock, p, 0, m, false);
+                    maskedScores(p, m, kn, i0, j0, b, s, s.scale());
+                    Gemm.matmulTransB(doh, 0, vBlock, dp, 0, m, false);
+                    for (int r = 0; r < m; r++) {
+                        float rowLse = lse[(b * s.heads() + h) * t + i0 + r];
+                        VectorMath.expShiftScale(p, r * kn, kn, rowLse, 1f);
+                        for (int c = 0; c < kn; c++) {
+                            int e = r * kn + c;
+                            dp[e] = p[e] * (dp[e] - rowDot[r]) * s.scale();
+                        }
+                    }
+                    Gemm.matmul(dp, 0, kBlock, dqh, 0, m, true);
+                    Gemm.matmulTransA(dp, 0, qh, 0, partial, pk + j0 * d, m, kn, d, true);
+                    Gemm.matmulTransA(p, 0, doh, 0, partial, pv + j0 * d, m, kn, d, true);
+                }
+                for (int r = 0; r < m; r++) VectorMath.add(dqh, r * d, dq, (b * t + i0 + r) * s.qWidth() + h * d, d);
             }
         });
-        // Sum the partials: key j receives contributions from query blocks qb >= j / block, in order.
+        // Sum the partials: key j receives contributions from query blocks qb >= j / BLOCK, in order.
         int keyChunk = 16;
         int keyChunks = (t + keyChunk - 1) / keyChunk;
         Parallel.forEach(s.batch() * s.kvHeads() * keyChunks, task -> {
             int kc = task % keyChunks, bk = task / keyChunks, kvh = bk % s.kvHeads(), b = bk / s.kvHeads();
             for (int j = kc * keyChunk; j < Math.min(t, (kc + 1) * keyChunk); j++) {
                 int ko = (b * t + j) * s.kvWidth() + kvh * d;
-                for (int qb = j / block; qb < blocks; qb++) {
+                for (int qb = j / BLOCK; qb < blocks; qb++) {
                     int pk = 2 * (bk * blocks + qb) * slice;
-                    VectorMath.add(parts, pk + j * d, dk, ko, d);
-                    VectorMath.add(parts, pk + slice + j * d, dv, ko, d);
+                    VectorMath.add(partial, pk + j * d, dk, ko, d);
+                    VectorMath.add(partial, pk + slice + j * d, dv, ko, d);
                 }
             }
         });

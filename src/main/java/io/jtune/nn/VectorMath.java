@@ -151,4 +151,24 @@ public final class VectorMath {
         for (; i < n; i++) x[xo + i] = Exp.exp(x[xo + i] - shift) * scale;
     }
 
+
+    /** x[xo+i] = exp(x[xo+i] − shift) in place; returns their sum (fixed order). */
+    public static double expShiftSum(float[] x, int xo, int n, float shift) {
+        int i = 0;
+        double s = 0;
+        if (n >= S.length()) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int ub = S.loopBound(n); i < ub; i += S.length()) {
+                FloatVector e = Exp.exp(FloatVector.fromArray(S, x, xo + i).sub(shift));
+                e.intoArray(x, xo + i);
+                acc = acc.add(e);
+            }
+            s = sumLanes(acc);
+        }
+        for (; i < n; i++) {
+            x[xo + i] = Exp.exp(x[xo + i] - shift);
+            s += x[xo + i];
+        }
+        return s;
+    }
 }
