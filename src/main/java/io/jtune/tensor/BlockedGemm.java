@@ -14,14 +14,16 @@ import static io.jtune.tensor.MicroKernel.NR;
  * <p>Threads split D's rows or columns into contiguous ranges, never the depth.
  */
 final class BlockedGemm {
-    /** Depth of one block: a left row panel (MR x KC) stays in L1, a right block (KC x NC) in L2. */
-    static final int KC = Integer.getInteger("jtune.gemm.kc", 512);
-    /** Width of a right block (a multiple of NR): KC x NC floats should fit half of L2. */
-    static final int NC = Integer.getInteger("jtune.gemm.nc", 256) / NR * NR;
+    /** Depth of one block: a right micro-panel (KC x NR floats) must stay in L1 while the left panels pass by. */
+    static final int KC = Integer.getInteger("jtune.gemm.kc", 256);
+    /** Rows of a left block (a multiple of MR): MC x KC floats stay in L2. */
+    static final int MC = Integer.getInteger("jtune.gemm.mc", 128) / MR * MR;
+    /** Columns of a right block (a multiple of NR): KC x NC floats, in L2 next to the left block. */
+    static final int NC = Integer.getInteger("jtune.gemm.nc", 1024) / NR * NR;
 
-    /** Packs rows [r0, r0+rows) x depth [p0, p0+kc) of A as {@code dst[rr*kc + pp]}; rows past {@code rows} up to MR are zero. */
+    /** Packs rows [r0, r0+rows) x depth [p0, p0+kc) of A as {@code dst[off + pp*MR + rr]}; rows past {@code rows} up to MR are zero. */
     interface LeftPanels {
-        void pack(int r0, int rows, int p0, int kc, float[] dst);
+        void pack(int r0, int rows, int p0, int kc, float[] dst, int off);
     }
 
     /** Packs depth [p0, p0+kc) x columns [s0, s0+cols) of B as {@code dst[off + pp*NR + ss]}; columns past {@code cols} up to NR are zero. */
@@ -35,7 +37,7 @@ final class BlockedGemm {
     private BlockedGemm() {}
 
     private static final class Scratch {
-        final float[] left = new float[MR * KC];
+        final float[] left = new float[MC * KC];
         final float[] right = new float[KC * NC];
         final float[] tile = new float[MR * NR];
     }
@@ -65,29 +67,39 @@ final class BlockedGemm {
         });
     }
 
-    /** One thread's share: D[r0..r1) x [s0..s1). */
+    /**
+     * One thread's share, D[r0..r1) x [s0..s1), in the GotoBLAS order: per depth block, a right
+     * block (KC x NC) is packed once, then left blocks (MC x KC) one after the other; the
+     * micro-kernel runs each right micro-panel (in L1) against every left micro-panel of the block.
+     */
     private static void block(LeftPanels a, RightPanels b, int r0, int r1, int s0, int s1, int depth,
                               float[] c, int cOff, int ldc, boolean transposedC, boolean accumulate) {
         Scratch scratch = SCRATCH.get();
         float[] left = scratch.left, right = scratch.right, tile = scratch.tile;
-        for (int pc = 0; pc < depth; pc += KC) {
-            int kc = Math.min(KC, depth - pc);
+        // Equal depth blocks (896 = 4 x 224, not 3 x 256 + 128): a short last block costs a full C load and store.
+        int blockDepth = (depth + (depth + KC - 1) / KC - 1) / ((depth + KC - 1) / KC);
+        for (int pc = 0; pc < depth; pc += blockDepth) {
+            int kc = Math.min(blockDepth, depth - pc);
             boolean load = pc > 0 || accumulate;
             for (int sc = s0; sc < s1; sc += NC) {
                 int nc = Math.min(NC, s1 - sc);
                 for (int j = 0; j < nc; j += NR) b.pack(pc, kc, sc + j, Math.min(NR, nc - j), right, j * kc);
-                for (int r = r0; r < r1; r += MR) {
-                    int mr = Math.min(MR, r1 - r);
-                    a.pack(r, mr, pc, kc, left);
+                for (int ic = r0; ic < r1; ic += MC) {
+                    int mc = Math.min(MC, r1 - ic);
+                    for (int i = 0; i < mc; i += MR) a.pack(ic + i, Math.min(MR, mc - i), pc, kc, left, i * kc);
                     for (int j = 0; j < nc; j += NR) {
                         int nr = Math.min(NR, nc - j);
                         int s = sc + j;
-                        if (!transposedC && mr == MR && nr == NR) {
-                            MicroKernel.tile(left, 0, kc, right, j * kc, c, cOff + r * ldc + s, ldc, load);
-                        } else {
-                            readTile(c, cOff, ldc, transposedC, r, mr, s, nr, load, tile);
-                            MicroKernel.tile(left, 0, kc, right, j * kc, tile, 0, NR, true);
-                            writeTile(c, cOff, ldc, transposedC, r, mr, s, nr, tile);
+                        for (int i = 0; i < mc; i += MR) {
+                            int mr = Math.min(MR, mc - i);
+                            int r = ic + i;
+                            if (!transposedC && mr == MR && nr == NR) {
+                                MicroKernel.tile(left, i * kc, kc, right, j * kc, c, cOff + r * ldc + s, ldc, load);
+                            } else {
+                                readTile(c, cOff, ldc, transposedC, r, mr, s, nr, load, tile);
+                                MicroKernel.tile(left, i * kc, kc, right, j * kc, tile, 0, NR, true);
+                                writeTile(c, cOff, ldc, transposedC, r, mr, s, nr, tile);
+                            }
                         }
                     }
                 }
