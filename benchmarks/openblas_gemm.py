@@ -47,7 +47,10 @@ def operands(case, rng, np):
     raise ValueError("unknown product " + case["product"])
 
 
-def median_seconds(fn, out, runs, warmup_seconds):
+def median_seconds(fn, out, runs, warmup_seconds, clock, threads):
+    """Like jtune: "wall" is real time; "cpu" is this process's CPU time over the thread count."""
+    now = time.perf_counter if clock == "wall" else time.process_time
+    scale = 1.0 if clock == "wall" else 1.0 / threads
     end = time.perf_counter() + warmup_seconds
     done = 0
     while done < 3 or time.perf_counter() < end:
@@ -55,9 +58,9 @@ def median_seconds(fn, out, runs, warmup_seconds):
         done += 1
     times = []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0 = now()
         fn(out)
-        times.append(time.perf_counter() - t0)
+        times.append((now() - t0) * scale)
     times.sort()
     mid = len(times) // 2
     return times[mid] if len(times) % 2 else (times[mid - 1] + times[mid]) / 2
@@ -67,6 +70,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--warmup", type=float, default=0.5)
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall")
     args = parser.parse_args()
     try:
         import numpy as np
@@ -74,11 +78,12 @@ def main():
         print(json.dumps({"error": "numpy is missing: apt-get install -y python3-numpy libopenblas0-pthread"}))
         return 0
     cases = json.load(sys.stdin)
+    threads = int(os.environ.get("OPENBLAS_NUM_THREADS", "0")) or os.cpu_count()
     rng = np.random.default_rng(42)
     results = {}
     for case in cases:
         fn, out = operands(case, rng, np)
-        seconds = median_seconds(fn, out, args.runs, args.warmup)
+        seconds = median_seconds(fn, out, args.runs, args.warmup, args.clock, threads)
         flops = 2.0 * case["tokens"] * case["in"] * case["out"]
         results[case["key"]] = {"seconds": seconds, "gflops": flops / seconds / 1e9}
     libs = blas_library()
@@ -87,7 +92,7 @@ def main():
                           + "); install it with: apt-get install -y libopenblas0-pthread"}))
         return 0
     print(json.dumps({"library": ", ".join(libs), "numpy": np.__version__,
-                      "threads": int(os.environ.get("OPENBLAS_NUM_THREADS", "0")), "results": results}))
+                      "threads": threads, "clock": args.clock, "results": results}))
     return 0
 
 
