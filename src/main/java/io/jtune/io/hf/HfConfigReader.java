@@ -1,0 +1,199 @@
+package io.jtune.io.hf;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jtune.model.ModelConfig;
+import io.jtune.model.ModelConfig.RopeConfig;
+import io.jtune.tensor.DType;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads a Hugging Face config.json into a {@link ModelConfig}, accepting the key names of every
+ * transformers version: rope_theta + rope_scaling (with "type" or "rope_type") as well as the newer
+ * rope_parameters, torch_dtype as well as dtype. Missing keys take the family's transformers
+ * default ({@link ModelFamily}). Anything jtune cannot run exactly as transformers would is an
+ * error, never a silent approximation.
+ */
+public final class HfConfigReader {
+    private static final List<String> ROPE_TYPES = List.of("default", "linear", "dynamic", "llama3");
+
+    private HfConfigReader() {}
+
+    public static ModelConfig read(Path configJson) {
+        return parse(JsonKeys.readObject(configJson), configJson);
+    }
+
+    /** Parses an already-read config.json; {@code file} names it in messages. */
+    public static ModelConfig parse(ObjectNode json, Path file) {
+        JsonKeys keys = new JsonKeys(file, json, "");
+        ModelFamily family = family(keys);
+        checkArchitectures(keys);
+
+        int hidden = keys.positive("hidden_size", ModelFamily.HIDDEN_SIZE);
+        int layers = keys.positive("num_hidden_layers", ModelFamily.LAYERS);
+        int heads = keys.positive("num_attention_heads", ModelFamily.HEADS);
+        int kvHeads = keys.positive("num_key_value_heads", family.numKeyValueHeads == null ? heads : family.numKeyValueHeads);
+        if (heads % kvHeads != 0) {
+            throw keys.error("num_key_value_heads", "(" + kvHeads + ") must divide num_attention_heads (" + heads + ")");
+        }
+        int headDim = keys.positive("head_dim", family.headDim != null ? family.headDim : defaultHeadDim(keys, hidden, heads));
+        int maxPos = keys.positive("max_position_embeddings", family.maxPositionEmbeddings);
+
+        String act = keys.string("hidden_act", "silu");
+        if (!act.equals("silu")) {
+            throw keys.error("hidden_act", "is \"" + act + "\"; jtune supports only \"silu\" (SwiGLU) for " + family.modelType);
+        }
+        double eps = keys.number("rms_norm_eps", ModelFamily.RMS_NORM_EPS);
+        if (!(eps > 0)) throw keys.error("rms_norm_eps", "must be positive, found " + eps);
+
+        // Which projections carry a bias differs by family (modeling_llama/mistral/qwen2/qwen3.py).
+        boolean attentionBias;
+        boolean outputBias;
+        switch (family) {
+            case LLAMA, QWEN3 -> { attentionBias = keys.bool("attention_bias", false); outputBias = attentionBias; }
+            case QWEN2 -> { attentionBias = true; outputBias = false; }
+            default -> { attentionBias = false; outputBias = false; }
+        }
+        boolean mlpBias = family == ModelFamily.LLAMA && keys.bool("mlp_bias", false);
+
+        List<Integer> defaultEos = family.eosTokenId == null ? List.of() : List.of(family.eosTokenId);
+        return new ModelConfig(
+                family.modelType,
+                keys.positive("vocab_size", family.vocabSize),
+                hidden,
+                keys.positive("intermediate_size", family.intermediateSize),
+                layers, heads, kvHeads, headDim, maxPos, eps,
+                rope(keys, maxPos),
+                keys.bool("tie_word_embeddings", false),
+                attentionBias, outputBias, mlpBias,
+                family == ModelFamily.QWEN3,
+                slidingWindow(keys, family, layers),
+                act,
+                keys.has("bos_token_id") ? keys.integerOrNull("bos_token_id") : family.bosTokenId,
+                keys.intOrList("eos_token_id", defaultEos),
+                keys.integerOrNull("pad_token_id"),
+                dtype(keys));
+    }
+
+    private static ModelFamily family(JsonKeys keys) {
+        String modelType = keys.string("model_type", null);
+        if (modelType == null) {
+            throw new HfModelException(keys.file(), "key \"model_type\" is missing (supported: " + String.join(", ", ModelFamily.modelTypes()) + ")");
+        }
+        ModelFamily family = ModelFamily.byModelType(modelType);
+        if (family == null) {
+            throw keys.error("model_type", "\"" + modelType + "\" is not supported (supported: " + String.join(", ", ModelFamily.modelTypes()) + ")");
+        }
+        return family;
+    }
+
+    private static void checkArchitectures(JsonKeys keys) {
+        List<String> archs = keys.strings("architectures");
+        if (archs == null) return;
+        for (String a : archs) {
+            if (!ModelFamily.isSupportedArchitecture(a)) {
+                throw keys.error("architectures", "names \"" + a + "\", which jtune does not support (supported: "
+                        + String.join(", ", ModelFamily.architectures()) + ")");
+            }
+        }
+    }
+
+    private static int defaultHeadDim(JsonKeys keys, int hidden, int heads) {
+        if (hidden % heads != 0) {
+            throw keys.error("hidden_size", "(" + hidden + ") is not a multiple of num_attention_heads (" + heads + ") and no head_dim is given");
+        }
+        return hidden / heads;
+    }
+
+    /**
+     * rope_parameters (transformers 5) when present, else rope_theta + rope_scaling; "type" is the
+     * old name of "rope_type".
+     */
+    private static RopeConfig rope(JsonKeys keys, int maxPos) {
+        JsonKeys params = keys.object("rope_parameters");
+        double theta;
+        JsonKeys scaling;
+        if (params != null) {
+            if (params.has("full_attention") || params.has("sliding_attention")) {
+                throw keys.error("rope_parameters", "per-layer-type RoPE parameters are not supported");
+            }
+            theta = params.number("rope_theta", keys.number("rope_theta", ModelFamily.ROPE_THETA));
+            scaling = params;
+        } else {
+            theta = keys.number("rope_theta", ModelFamily.ROPE_THETA);
+            scaling = keys.object("rope_scaling");
+        }
+        if (!(theta > 0)) throw keys.error(params != null ? "rope_parameters.rope_theta" : "rope_theta", "must be positive, found " + theta);
+        if (scaling == null) return RopeConfig.plain(theta);
+        String type = scaling.string("rope_type", scaling.string("type", "default"));
+        if (!ROPE_TYPES.contains(type)) {
+            throw scaling.error("rope_type", "\"" + type + "\" is not supported (supported: " + String.join(", ", ROPE_TYPES) + ")");
+        }
+        RopeConfig plain = RopeConfig.plain(theta);
+        if (type.equals("default")) return plain;
+        double factor = required(scaling, "factor", type);
+        if (!(factor >= 1)) throw scaling.error("factor", "must be >= 1 for rope_type " + type + ", found " + factor);
+        if (type.equals("llama3")) {
+            double low = required(scaling, "low_freq_factor", type);
+            double high = required(scaling, "high_freq_factor", type);
+            if (!(high > low)) throw scaling.error("high_freq_factor", "(" + high + ") must exceed low_freq_factor (" + low + ")");
+            int original = (int) required(scaling, "original_max_position_embeddings", type);
+            if (original <= 0) throw scaling.error("original_max_position_embeddings", "must be positive");
+            return new RopeConfig(theta, type, factor, low, high, original);
+        }
+        int original = scaling.positive("original_max_position_embeddings", maxPos);
+        return new RopeConfig(theta, type, factor, plain.lowFreqFactor(), plain.highFreqFactor(), original);
+    }
+
+    private static double required(JsonKeys scaling, String key, String type) {
+        if (!scaling.has(key)) throw scaling.error(key, "is required for rope_type " + type);
+        return scaling.number(key, 0);
+    }
+
+    /**
+     * mistral: sliding_window (default 4096, null = none). qwen2/qwen3: only with use_sliding_window,
+     * and then only layers from max_window_layers on slide (or as layer_types says); jtune supports
+     * all layers sliding or none.
+     */
+    private static Integer slidingWindow(JsonKeys keys, ModelFamily family, int layers) {
+        return switch (family) {
+            case LLAMA -> null;
+            case MISTRAL -> {
+                if (!keys.hasKey("sliding_window")) yield 4096; // transformers' default; an explicit null means none
+                Integer w = keys.integerOrNull("sliding_window");
+                if (w != null && w <= 0) throw keys.error("sliding_window", "must be positive, found " + w);
+                yield w;
+            }
+            case QWEN2, QWEN3 -> {
+                if (!keys.bool("use_sliding_window", false)) yield null;
+                if (keys.hasKey("sliding_window") && !keys.has("sliding_window")) yield null; // explicit null
+                int w = keys.integer("sliding_window", 4096);
+                if (w <= 0) throw keys.error("sliding_window", "must be positive, found " + w);
+                List<String> types = keys.strings("layer_types");
+                Set<Boolean> sliding = new HashSet<>();
+                if (types != null) {
+                    for (String t : types) sliding.add(t.equals("sliding_attention"));
+                } else {
+                    int firstSliding = keys.integer("max_window_layers", 28);
+                    for (int i = 0; i < layers; i++) sliding.add(i >= firstSliding);
+                }
+                if (sliding.size() > 1) {
+                    throw keys.error("use_sliding_window", "is true with some layers sliding and some not (max_window_layers / layer_types); "
+                            + "jtune supports sliding-window attention on all layers or none");
+                }
+                yield sliding.contains(true) ? w : null;
+            }
+        };
+    }
+
+    private static DType dtype(JsonKeys keys) {
+        String key = keys.has("dtype") ? "dtype" : "torch_dtype";
+        String name = keys.string(key, null);
+        if (name == null || name.equals("auto")) return null;
+        DType d = DType.fromTorchName(name);
+        if (d == null) throw keys.error(key, "\"" + name + "\" is not supported (supported: bfloat16, float16, float32)");
+        return d;
+    }
+}

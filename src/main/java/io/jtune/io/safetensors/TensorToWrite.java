@@ -1,0 +1,112 @@
+package io.jtune.io.safetensors;
+
+import io.jtune.tensor.DType;
+import io.jtune.tensor.Numbers;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * A tensor handed to {@link SafetensorsWriter}: name, dtype, shape and where its bytes come from,
+ * either a segment already in the target dtype or fp32 values converted while writing (so saving
+ * a model as bf16 never holds a second copy of it).
+ */
+public final class TensorToWrite {
+    private final String name;
+    private final DType dtype;
+    private final long[] shape;
+    private final MemorySegment bytes; // or
+    private final float[] floats;
+
+    private TensorToWrite(String name, DType dtype, long[] shape, MemorySegment bytes, float[] floats) {
+        this.name = name;
+        this.dtype = dtype;
+        this.shape = shape.clone();
+        this.bytes = bytes;
+        this.floats = floats;
+    }
+
+    /** Raw little-endian bytes already in {@code dtype}; their size must match the shape. */
+    public static TensorToWrite ofBytes(String name, DType dtype, long[] shape, MemorySegment bytes) {
+        long expected = byteCount(name, dtype, shape);
+        if (bytes.byteSize() != expected) {
+            throw new SafetensorsException(null, name, "dtype " + dtype + " x shape " + StoredTensor.shapeString(shape)
+                    + " needs " + expected + " bytes, the source has " + bytes.byteSize());
+        }
+        return new TensorToWrite(name, dtype, shape, bytes, null);
+    }
+
+    /**
+     * fp32 values written as {@code dtype} (F32, F64, BF16 or F16), rounded to nearest-even as torch
+     * rounds ({@link Numbers}).
+     */
+    public static TensorToWrite ofFloats(String name, DType dtype, long[] shape, float[] values) {
+        if (dtype != DType.F32 && dtype != DType.F64 && dtype != DType.BF16 && dtype != DType.F16) {
+            throw new SafetensorsException(null, name, "cannot convert fp32 values to " + dtype + " (allowed: F32, F64, BF16, F16)");
+        }
+        long elements = byteCount(name, dtype, shape) / dtype.byteSize();
+        if (values.length != elements) {
+            throw new SafetensorsException(null, name, "shape " + StoredTensor.shapeString(shape) + " has "
+                    + elements + " elements, the array has " + values.length);
+        }
+        return new TensorToWrite(name, dtype, shape, null, values);
+    }
+
+    /** A tensor read from another file, copied through unchanged. */
+    public static TensorToWrite of(StoredTensor t) {
+        return ofBytes(t.name(), t.dtype(), t.shape(), t.data());
+    }
+
+    public String name() { return name; }
+    public DType dtype() { return dtype; }
+    public long[] shape() { return shape.clone(); }
+
+    public long byteSize() {
+        return bytes != null ? bytes.byteSize() : (long) floats.length * dtype.byteSize();
+    }
+
+    private static long byteCount(String name, DType dtype, long[] shape) {
+        try {
+            long n = dtype.byteSize();
+            for (long d : shape) {
+                if (d < 0) throw new ArithmeticException();
+                n = Math.multiplyExact(n, d);
+            }
+            return n;
+        } catch (ArithmeticException e) {
+            throw new SafetensorsException(null, name, "invalid shape " + StoredTensor.shapeString(shape));
+        }
+    }
+
+    /** Streams the bytes through {@code buffer} (whose length must be a multiple of 8). */
+    void writeTo(OutputStream out, byte[] buffer) throws IOException {
+        if (bytes != null) {
+            for (long at = 0; at < bytes.byteSize(); at += buffer.length) {
+                int n = (int) Math.min(buffer.length, bytes.byteSize() - at);
+                MemorySegment.copy(bytes, ValueLayout.JAVA_BYTE, at, buffer, 0, n);
+                out.write(buffer, 0, n);
+            }
+            return;
+        }
+        ByteBuffer le = ByteBuffer.wrap(buffer).order(ByteOrder.LITTLE_ENDIAN);
+        int perChunk = buffer.length / dtype.byteSize();
+        for (int start = 0; start < floats.length; start += perChunk) {
+            int end = Math.min(floats.length, start + perChunk);
+            le.clear();
+            for (int i = start; i < end; i++) {
+                float f = floats[i];
+                switch (dtype) {
+                    case F32 -> le.putFloat(f);
+                    case F64 -> le.putDouble(f);
+                    case BF16 -> le.putShort(Numbers.floatToBf16(f));
+                    case F16 -> le.putShort(Numbers.floatToF16(f));
+                    default -> throw new IllegalStateException(dtype.name());
+                }
+            }
+            out.write(buffer, 0, le.position());
+        }
+    }
+}

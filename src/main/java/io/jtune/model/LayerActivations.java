@@ -1,0 +1,45 @@
+package io.jtune.model;
+
+/**
+ * What one decoder layer's forward keeps for its backward, for up to {@code n} tokens. With
+ * gradient checkpointing one instance is shared by all layers and refilled by recomputation.
+ * The MLP's activation silu(gate)·up is not kept: backward recomputes it from gate and up.
+ */
+final class LayerActivations {
+    final float[] ln1, rstd1;        // input_layernorm output and 1/rms per token
+    final float[] qRaw, kRaw;        // q/k projections before q_norm/k_norm (qwen3), else null
+    final float[] rstdQ, rstdK;      // per token and head, qwen3 only
+    final float[] q, k, v;           // after norm and RoPE: what attention saw
+    final float[] att, lse;          // attention output and per-row logsumexp
+    final float[] mid;               // residual stream after attention
+    final float[] ln2, rstd2;        // post_attention_layernorm
+    final float[] gate, up;          // MLP projections
+    final float[][] loraU = new float[7][];      // scale·x·Aᵀ per LoRA module slot
+    final float[][] loraInput = new float[7][];  // dropout(x) per slot, only with lora_dropout > 0
+
+    LayerActivations(Dims d, int n, Iterable<LinearModule> modules) {
+        ln1 = new float[n * d.hidden()];
+        rstd1 = new float[n];
+        qRaw = d.qkNorm() ? new float[n * d.qDim()] : null;
+        kRaw = d.qkNorm() ? new float[n * d.kvDim()] : null;
+        rstdQ = d.qkNorm() ? new float[n * d.heads()] : null;
+        rstdK = d.qkNorm() ? new float[n * d.kvHeads()] : null;
+        q = new float[n * d.qDim()];
+        k = new float[n * d.kvDim()];
+        v = new float[n * d.kvDim()];
+        att = new float[n * d.qDim()];
+        lse = new float[n * d.heads()];
+        mid = new float[n * d.hidden()];
+        ln2 = new float[n * d.hidden()];
+        rstd2 = new float[n];
+        gate = new float[n * d.intermediate()];
+        up = new float[n * d.intermediate()];
+        // Sized for every module that may run on this instance (all layers' when it is shared).
+        for (LinearModule m : modules) {
+            if (m.loraA != null && (loraU[m.slot] == null || loraU[m.slot].length < n * m.rank())) {
+                loraU[m.slot] = new float[n * m.rank()];
+            }
+            if (m.hasDropout() && loraInput[m.slot] == null) loraInput[m.slot] = new float[n * m.in()];
+        }
+    }
+}

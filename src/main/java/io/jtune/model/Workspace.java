@@ -1,0 +1,34 @@
+package io.jtune.model;
+
+/** Scratch buffers shared by all layers within a step: gradients flowing through a layer and temporaries. */
+final class Workspace {
+    final float[] projected;             // o_proj / down_proj output before the residual add [n x hidden]
+    final float[] act;                   // silu(gate)·up [n x intermediate]
+    final float[] dNorm;                 // gradient at a norm's output [n x hidden]
+    final float[] dq, dk, dv;            // gradients at attention's inputs
+    final float[] dqRaw, dkRaw;          // gradients before q_norm/k_norm (qwen3)
+    final float[] dAtt;                  // gradient at attention's output
+    final float[] dGate, dUp, dAct;      // MLP gradients
+    final float[] loraGrad;              // [n x max rank]
+    final float[] dropoutGrad;           // [n x widest LoRA input], only with lora_dropout > 0
+    final float[] cos, sin;              // RoPE tables for this batch's positions
+
+    Workspace(Dims d, int n, int maxRank, int maxDropoutInput) {
+        projected = new float[n * d.hidden()];
+        act = new float[n * d.intermediate()];
+        dNorm = new float[n * d.hidden()];
+        dq = new float[n * d.qDim()];
+        dk = new float[n * d.kvDim()];
+        dv = new float[n * d.kvDim()];
+        dqRaw = d.qkNorm() ? new float[n * d.qDim()] : null;
+        dkRaw = d.qkNorm() ? new float[n * d.kvDim()] : null;
+        dAtt = new float[n * d.qDim()];
+        dGate = new float[n * d.intermediate()];
+        dUp = new float[n * d.intermediate()];
+        dAct = new float[n * d.intermediate()];
+        loraGrad = new float[n * Math.max(1, maxRank)];
+        dropoutGrad = maxDropoutInput > 0 ? new float[n * maxDropoutInput] : null;
+        cos = new float[n * d.headDim() / 2];
+        sin = new float[n * d.headDim() / 2];
+    }
+}

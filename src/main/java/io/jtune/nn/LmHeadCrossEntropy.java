@@ -1,0 +1,94 @@
+package io.jtune.nn;
+
+import io.jtune.tensor.Gemm;
+import io.jtune.tensor.Matrix;
+
+/**
+ * The language-model head fused with the cross-entropy loss: logits = h·Wᵀ, loss = Σ (lse − logit of
+ * the target) over tokens whose target is not {@link #IGNORE_INDEX}, and, in the same pass, the
+ * gradients dh and dW.
+ *
+ * <p>The full [tokens x vocab] logits never exist: only tokens with a target are gathered (prompt
+ * tokens masked with -100 cost nothing), and they are processed in chunks of rows whose logits fit
+ * a fixed budget. Each chunk's logits are computed once, turned into the softmax gradient in place,
+ * and consumed by the two backward products before the next chunk. Chunking over rows rather than
+ * over the vocabulary computes every logit once instead of twice (a vocabulary split needs one
+ * pass for the logsumexp and another for the gradient).
+ */
+public final class LmHeadCrossEntropy {
+    public static final int IGNORE_INDEX = -100;
+    private static final long LOGITS_BUDGET_FLOATS = 16L << 20;
+
+    private final int vocab;
+    private final int hidden;
+    private final int chunkRows;
+    private final float[] logits;
+    private final float[] rowsIn;
+    private final float[] rowsGrad;
+    private final double[] rowLoss;
+
+    public LmHeadCrossEntropy(int vocab, int hidden) {
+        this(vocab, hidden, (int) Math.max(8, Math.min(256, LOGITS_BUDGET_FLOATS / vocab)));
+    }
+
+    /** With an explicit number of rows per chunk (tests use tiny chunks to cover the seams). */
+    LmHeadCrossEntropy(int vocab, int hidden, int chunkRows) {
+        this.vocab = vocab;
+        this.hidden = hidden;
+        this.chunkRows = chunkRows;
+        this.logits = new float[chunkRows * vocab];
+        this.rowsIn = new float[chunkRows * hidden];
+        this.rowsGrad = new float[chunkRows * hidden];
+        this.rowLoss = new double[chunkRows];
+    }
+
+    /**
+     * Returns the summed loss over the n rows of h whose target is not ignored. When dh is non-null
+     * adds the gradient of gradScale·loss to dh [n x hidden] and, when dw is non-null, to dw [vocab x hidden].
+     */
+    public double forwardBackward(float[] h, int[] targets, int n, Matrix w, float gradScale,
+                                  float[] dh, float[] dw, int dwOff) {
+        int[] rows = new int[n];
+        int count = 0;
+        for (int t = 0; t < n; t++) {
+            int target = targets[t];
+            if (target == IGNORE_INDEX) continue;
+            if (target < 0 || target >= vocab) {
+                throw new io.jtune.JtuneException("label " + target + " at position " + t
+                        + " is outside the vocabulary [0, " + vocab + ") and is not the ignore index -100");
+            }
+            rows[count++] = t;
+        }
+        double loss = 0;
+        for (int start = 0; start < count; start += chunkRows) {
+            int m = Math.min(chunkRows, count - start);
+            for (int r = 0; r < m; r++) System.arraycopy(h, rows[start + r] * hidden, rowsIn, r * hidden, hidden);
+            Gemm.matmulTransB(rowsIn, 0, w, logits, 0, m, false);
+            int first = start;
+            boolean grad = dh != null;
+            Parallel.forEach(m, r -> rowLoss[r] = softmaxRow(r, targets[rows[first + r]], gradScale, grad));
+            for (int r = 0; r < m; r++) loss += rowLoss[r];
+            if (!grad) continue;
+            Gemm.matmul(logits, 0, w, rowsGrad, 0, m, false);
+            for (int r = 0; r < m; r++) VectorMath.add(rowsGrad, r * hidden, dh, rows[start + r] * hidden, hidden);
+            if (dw != null) Gemm.matmulTransA(logits, 0, rowsIn, 0, dw, dwOff, m, vocab, hidden, true);
+        }
+        return loss;
+    }
+
+    /** The row's loss; when grad, overwrites its logits with gradScale·(softmax − onehot). */
+    private double softmaxRow(int r, int target, float gradScale, boolean grad) {
+        int o = r * vocab;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < vocab; j++) max = Math.max(max, logits[o + j]);
+        double sum = 0;
+        for (int j = 0; j < vocab; j++) sum += Math.exp(logits[o + j] - max);
+        double lse = max + Math.log(sum);
+        double loss = lse - logits[o + target];
+        if (grad) {
+            for (int j = 0; j < vocab; j++) logits[o + j] = (float) (Math.exp(logits[o + j] - lse) * gradScale);
+            logits[o + target] -= gradScale;
+        }
+        return loss;
+    }
+}

@@ -1,0 +1,98 @@
+package io.jtune.nn;
+
+import io.jtune.JtuneException;
+import io.jtune.model.ModelConfig.RopeConfig;
+
+/**
+ * Rotary position embedding in HF's rotate-half convention: each head vector is split into halves
+ * (x₁, x₂) and rotated pairwise, y₁ = x₁·cos − x₂·sin, y₂ = x₂·cos + x₁·sin, with angle
+ * position · inv_freq[i]. Rotations are orthogonal, so backward applies the inverse rotation.
+ * Positions come per token, so packed sequences can restart at 0.
+ */
+public final class Rope {
+    private Rope() {}
+
+    /**
+     * inv_freq[i] = 1 / theta^(2i/headDim), then the configured scaling: "linear" divides by the
+     * factor; "llama3" divides low frequencies by the factor and blends the middle band, as HF's
+     * _compute_llama3_parameters does. Computed in fp32 like torch.
+     */
+    public static float[] inverseFrequencies(RopeConfig rope, int headDim) {
+        int half = headDim / 2;
+        float[] inv = new float[half];
+        for (int i = 0; i < half; i++) {
+            float exponent = (float) (2 * i) / headDim;
+            inv[i] = (float) (1.0 / (float) Math.pow(rope.theta(), exponent));
+        }
+        String type = rope.type() == null ? "default" : rope.type();
+        switch (type) {
+            case "default" -> { }
+            case "linear" -> {
+                for (int i = 0; i < half; i++) inv[i] = inv[i] / (float) rope.factor();
+            }
+            case "llama3" -> applyLlama3Scaling(inv, rope);
+            default -> throw new JtuneException("rope_scaling type '" + type
+                    + "' is not supported yet; supported: default, linear, llama3");
+        }
+        return inv;
+    }
+
+    private static void applyLlama3Scaling(float[] inv, RopeConfig rope) {
+        float factor = (float) rope.factor();
+        float low = (float) rope.lowFreqFactor(), high = (float) rope.highFreqFactor();
+        float oldContext = rope.originalMaxPositionEmbeddings();
+        float lowFreqWavelen = oldContext / low;
+        float highFreqWavelen = oldContext / high;
+        for (int i = 0; i < inv.length; i++) {
+            float wavelen = (float) (2 * Math.PI) / inv[i];
+            float scaled = wavelen > lowFreqWavelen ? inv[i] / factor : inv[i];
+            boolean medium = !(wavelen < highFreqWavelen) && !(wavelen > lowFreqWavelen);
+            if (medium) {
+                float smooth = (oldContext / wavelen - low) / (high - low);
+                scaled = (1 - smooth) * scaled / factor + smooth * scaled;
+            }
+            inv[i] = scaled;
+        }
+    }
+
+    /** Fills cos/sin [n x headDim/2] for the given per-token positions. */
+    public static void table(float[] invFreq, int[] positions, int n, float[] cos, float[] sin) {
+        int half = invFreq.length;
+        for (int t = 0; t < n; t++) {
+            float p = positions[t];
+            for (int i = 0; i < half; i++) {
+                float angle = invFreq[i] * p;
+                cos[t * half + i] = (float) Math.cos(angle);
+                sin[t * half + i] = (float) Math.sin(angle);
+            }
+        }
+    }
+
+    /** Rotates x [n x heads·headDim] in place. */
+    public static void forward(float[] x, float[] cos, float[] sin, int n, int heads, int headDim) {
+        rotate(x, cos, sin, n, heads, headDim, 1f);
+    }
+
+    /** The inverse rotation applied to the gradient in place: dx = Rᵀ·dy. */
+    public static void backward(float[] dx, float[] cos, float[] sin, int n, int heads, int headDim) {
+        rotate(dx, cos, sin, n, heads, headDim, -1f);
+    }
+
+    private static void rotate(float[] x, float[] cos, float[] sin, int n, int heads, int headDim, float direction) {
+        int half = headDim / 2, width = heads * headDim;
+        int chunks = Parallel.chunks(n, 16);
+        Parallel.forEach(chunks, ch -> {
+            for (int t = n * ch / chunks, hi = n * (ch + 1) / chunks; t < hi; t++) {
+                for (int h = 0; h < heads; h++) {
+                    int o = t * width + h * headDim;
+                    for (int i = 0; i < half; i++) {
+                        float c = cos[t * half + i], s = direction * sin[t * half + i];
+                        float x1 = x[o + i], x2 = x[o + half + i];
+                        x[o + i] = x1 * c - x2 * s;
+                        x[o + half + i] = x2 * c + x1 * s;
+                    }
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,203 @@
+package io.jtune.io.hf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jtune.model.ModelConfig;
+import io.jtune.tensor.DType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HfConfigReaderTest {
+    private static final Path FILE = Path.of("m", "config.json");
+    @TempDir Path dir;
+
+    static ModelConfig parse(String json) throws Exception {
+        return HfConfigReader.parse((ObjectNode) new ObjectMapper().readTree(json), FILE);
+    }
+
+    static HfModelException fails(String json, String... fragments) {
+        HfModelException e = assertThrows(HfModelException.class, () -> parse(json));
+        assertEquals(FILE, e.file());
+        for (String f : fragments) assertTrue(e.getMessage().contains(f), "'" + f + "' not in: " + e.getMessage());
+        return e;
+    }
+
+    @Test
+    void llama3WithOldRopeKeys() throws Exception {
+        ModelConfig c = parse("""
+                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": 96, "hidden_size": 32,
+                 "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+                 "head_dim": 16, "hidden_act": "silu", "max_position_embeddings": 4096, "rms_norm_eps": 1e-05,
+                 "rope_theta": 500000.0, "bos_token_id": 128000, "eos_token_id": [128001, 128009], "torch_dtype": "bfloat16",
+                 "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                                  "original_max_position_embeddings": 8192},
+                 "attention_bias": true, "mlp_bias": true, "tie_word_embeddings": true}""");
+        assertEquals("llama", c.modelType());
+        assertEquals(16, c.headDim()); // given explicitly, differs from 32 / 4
+        assertEquals(64, c.qDim());
+        assertEquals(32, c.kvDim());
+        assertEquals(1e-5, c.rmsNormEps());
+        assertEquals(new ModelConfig.RopeConfig(500000.0, "llama3", 8.0, 1.0, 4.0, 8192), c.rope());
+        assertTrue(c.attentionBias());
+        assertTrue(c.outputProjectionBias()); // llama's attention_bias biases o_proj too
+        assertTrue(c.mlpBias());
+        assertTrue(c.tieWordEmbeddings());
+        assertFalse(c.qkNorm());
+        assertEquals(128000, c.bosTokenId());
+        assertEquals(List.of(128001, 128009), c.eosTokenIds());
+        assertNull(c.padTokenId());
+        assertNull(c.slidingWindow());
+        assertEquals(DType.BF16, c.dtype());
+    }
+
+    @Test
+    void llamaDefaultsAreTransformers() throws Exception {
+        ModelConfig c = parse("{\"model_type\": \"llama\"}");
+        assertEquals(32000, c.vocabSize());
+        assertEquals(4096, c.hiddenSize());
+        assertEquals(11008, c.intermediateSize());
+        assertEquals(32, c.numKeyValueHeads()); // = num_attention_heads
+        assertEquals(128, c.headDim());
+        assertEquals(2048, c.maxPositionEmbeddings());
+        assertEquals(1e-6, c.rmsNormEps());
+        assertEquals(ModelConfig.RopeConfig.plain(10000.0), c.rope());
+        assertFalse(c.tieWordEmbeddings());
+        assertEquals(1, c.bosTokenId());
+        assertEquals(List.of(2), c.eosTokenIds());
+        assertNull(c.dtype());
+    }
+
+    @Test
+    void newRopeParametersAndDtypeKeys() throws Exception {
+        ModelConfig c = parse("""
+                {"model_type": "llama", "dtype": "float32", "torch_dtype": "bfloat16", "max_position_embeddings": 1000,
+                 "rope_parameters": {"rope_type": "llama3", "rope_theta": 500000.0, "factor": 32.0, "low_freq_factor": 1.0,
+                                     "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}}""");
+        assertEquals(new ModelConfig.RopeConfig(500000.0, "llama3", 32.0, 1.0, 4.0, 8192), c.rope());
+        assertEquals(DType.F32, c.dtype()); // "dtype" (transformers 5) wins over the old torch_dtype
+        ModelConfig plain = parse("{\"model_type\": \"qwen3\", \"rope_parameters\": {\"rope_type\": \"default\", \"rope_theta\": 1000000.0}}");
+        assertEquals(ModelConfig.RopeConfig.plain(1e6), plain.rope());
+    }
+
+    @Test
+    void oldTypeKeyForLinearAndDynamicScaling() throws Exception {
+        ModelConfig linear = parse("{\"model_type\": \"llama\", \"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}}");
+        assertEquals("linear", linear.rope().type());
+        assertEquals(2.0, linear.rope().factor());
+        ModelConfig dynamic = parse("{\"model_type\": \"llama\", \"max_position_embeddings\": 4096, \"rope_scaling\": {\"type\": \"dynamic\", \"factor\": 4.0}}");
+        assertEquals("dynamic", dynamic.rope().type());
+        assertEquals(4096, dynamic.rope().originalMaxPositionEmbeddings());
+    }
+
+    @Test
+    void qwen2BiasesAndTiedEmbeddings() throws Exception {
+        ModelConfig c = parse("""
+                {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_size": 896, "num_attention_heads": 14,
+                 "num_key_value_heads": 2, "num_hidden_layers": 24, "intermediate_size": 4864, "vocab_size": 151936,
+                 "tie_word_embeddings": true, "use_sliding_window": false, "sliding_window": 32768, "max_window_layers": 21,
+                 "rope_theta": 1000000.0, "eos_token_id": 151645, "bos_token_id": 151643, "attention_bias": false}""");
+        assertTrue(c.attentionBias());          // q, k, v always biased in qwen2
+        assertFalse(c.outputProjectionBias());  // o never
+        assertFalse(c.mlpBias());
+        assertEquals(64, c.headDim());
+        assertTrue(c.tieWordEmbeddings());
+        assertNull(c.slidingWindow());          // use_sliding_window false
+        assertEquals(List.of(151645), c.eosTokenIds());
+        ModelConfig bare = parse("{\"model_type\": \"qwen2\"}");
+        assertNull(bare.bosTokenId());
+        assertEquals(List.of(), bare.eosTokenIds());
+        assertEquals(32, bare.numKeyValueHeads());
+        assertEquals(151936, bare.vocabSize());
+    }
+
+    @Test
+    void qwen3HeadDimAndQkNorm() throws Exception {
+        ModelConfig c = parse("""
+                {"model_type": "qwen3", "hidden_size": 1024, "num_attention_heads": 16, "num_key_value_heads": 8,
+                 "head_dim": 128, "attention_bias": false, "tie_word_embeddings": true}""");
+        assertEquals(128, c.headDim()); // not 1024 / 16 = 64
+        assertEquals(2048, c.qDim());
+        assertTrue(c.qkNorm());
+        assertFalse(c.attentionBias());
+        assertEquals(128, parse("{\"model_type\": \"qwen3\", \"hidden_size\": 1024, \"num_attention_heads\": 16, \"num_key_value_heads\": 16}").headDim());
+        ModelConfig biased = parse("{\"model_type\": \"qwen3\", \"attention_bias\": true}");
+        assertTrue(biased.attentionBias() && biased.outputProjectionBias());
+    }
+
+    @Test
+    void slidingWindows() throws Exception {
+        ModelConfig mistral = parse("{\"model_type\": \"mistral\"}");
+        assertEquals(4096, mistral.slidingWindow()); // MistralConfig's default
+        assertEquals(8, mistral.numKeyValueHeads());
+        assertEquals(14336, mistral.intermediateSize());
+        assertNull(parse("{\"model_type\": \"mistral\", \"sliding_window\": null}").slidingWindow());
+        assertFalse(parse("{\"model_type\": \"mistral\", \"attention_bias\": true}").attentionBias());
+        ModelConfig allSliding = parse("{\"model_type\": \"qwen2\", \"num_hidden_layers\": 4, \"use_sliding_window\": true, "
+                + "\"sliding_window\": 512, \"max_window_layers\": 0}");
+        assertEquals(512, allSliding.slidingWindow());
+        assertNull(parse("{\"model_type\": \"qwen2\", \"num_hidden_layers\": 4, \"use_sliding_window\": true, \"max_window_layers\": 4}").slidingWindow());
+        fails("{\"model_type\": \"qwen2\", \"num_hidden_layers\": 4, \"use_sliding_window\": true, \"max_window_layers\": 2}",
+                "use_sliding_window", "all layers or none");
+        fails("{\"model_type\": \"qwen3\", \"use_sliding_window\": true, \"layer_types\": [\"full_attention\", \"sliding_attention\"]}",
+                "all layers or none");
+    }
+
+    @Test
+    void unsupportedThingsListWhatIsSupported() {
+        fails("{\"model_type\": \"gemma\"}", "\"gemma\" is not supported", "llama, mistral, qwen2, qwen3");
+        fails("{}", "model_type", "missing");
+        fails("{\"model_type\": \"llama\", \"architectures\": [\"LlamaForSequenceClassification\"]}",
+                "LlamaForSequenceClassification", "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
+        fails("{\"model_type\": \"llama\", \"hidden_act\": \"gelu\"}", "hidden_act", "only \"silu\"");
+        fails("{\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4.0}}", "rope_scaling.rope_type", "yarn", "llama3");
+        fails("{\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}}", "low_freq_factor", "required");
+        fails("{\"model_type\": \"llama\", \"torch_dtype\": \"float8_e4m3fn\"}", "torch_dtype", "bfloat16, float16, float32");
+    }
+
+    @Test
+    void badValuesNameTheKey() {
+        fails("{\"model_type\": \"llama\", \"hidden_size\": \"4096\"}", "\"hidden_size\" must be an integer");
+        fails("{\"model_type\": \"llama\", \"num_hidden_layers\": 0}", "num_hidden_layers", "positive");
+        fails("{\"model_type\": \"llama\", \"num_attention_heads\": 6, \"num_key_value_heads\": 4, \"hidden_size\": 60}", "must divide");
+        fails("{\"model_type\": \"llama\", \"eos_token_id\": \"</s>\"}", "eos_token_id", "integer or a list");
+        fails("{\"model_type\": \"llama\", \"tie_word_embeddings\": 1}", "tie_word_embeddings", "true or false");
+    }
+
+    @Test
+    void readsFromAFile() throws Exception {
+        Path f = dir.resolve("config.json");
+        Files.writeString(f, "{\"model_type\": \"mistral\", \"hidden_size\": 64, \"num_attention_heads\": 4, \"num_key_value_heads\": 2}");
+        assertEquals(16, HfConfigReader.read(f).headDim());
+        Files.writeString(f, "{\"model_type\": ");
+        HfModelException e = assertThrows(HfModelException.class, () -> HfConfigReader.read(f));
+        assertTrue(e.getMessage().startsWith(f.toString()) && e.getMessage().contains("not valid JSON"), e.getMessage());
+    }
+
+    @Test
+    void generationConfig() throws Exception {
+        assertEquals(GenerationConfig.defaults(), GenerationConfig.read(dir.resolve("generation_config.json")));
+        Path f = dir.resolve("generation_config.json");
+        Files.writeString(f, """
+                {"bos_token_id": 151643, "pad_token_id": 151643, "do_sample": true, "eos_token_id": [151645, 151643],
+                 "repetition_penalty": 1.1, "temperature": 0.7, "top_p": 0.8, "top_k": 20, "transformers_version": "4.37.0"}""");
+        assertEquals(new GenerationConfig(List.of(151645, 151643), 151643, 151643, true, 0.7, 0.8, 20, 1.1, null),
+                GenerationConfig.read(f));
+        Files.writeString(f, "{\"eos_token_id\": 2, \"max_new_tokens\": 256, \"pad_token_id\": null}");
+        GenerationConfig g = GenerationConfig.read(f);
+        assertEquals(List.of(2), g.eosTokenIds());
+        assertEquals(256, g.maxNewTokens());
+        assertNull(g.padTokenId());
+        assertEquals(50, g.topK());
+        Files.writeString(f, "{\"top_p\": 1.5}");
+        assertTrue(assertThrows(HfModelException.class, () -> GenerationConfig.read(f)).getMessage().contains("\"top_p\""));
+    }
+}

@@ -1,0 +1,134 @@
+package io.jtune.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Finite-difference checks of the whole model's gradients, per trainable tensor, for every
+ * architecture and the three fine-tuning types.
+ */
+class ModelGradientTest {
+
+    /** Checks every trainable tensor of the model along random directions. */
+    private static void checkModel(CausalLM model, Batch batch) {
+        model.zeroGrad();
+        model.setStep(5);
+        model.forwardBackward(batch, 1f);
+        float[] grads = model.gradients().clone();
+        float[] values = model.parameterValues();
+        Random rnd = new Random(1);
+        float eps = 1e-3f;
+        for (TrainableParameter p : model.trainableParameters()) {
+            float[] saved = java.util.Arrays.copyOfRange(values, p.offset(), p.offset() + p.size());
+            double gradNorm = 0;
+            for (int i = 0; i < p.size(); i++) gradNorm += (double) grads[p.offset() + i] * grads[p.offset() + i];
+            assertTrue(gradNorm > 0, p.name() + " has no gradient");
+            float[] d = new float[p.size()];
+            double analytic = 0, dNorm = 0;
+            for (int i = 0; i < d.length; i++) {
+                d[i] = (float) rnd.nextGaussian();
+                analytic += (double) grads[p.offset() + i] * d[i];
+                dNorm += (double) d[i] * d[i];
+            }
+            double[] losses = new double[2];
+            for (int side = 0; side < 2; side++) {
+                float sign = side == 0 ? 1 : -1;
+                for (int i = 0; i < d.length; i++) values[p.offset() + i] = saved[i] + sign * eps * d[i];
+                model.setStep(5);
+                losses[side] = model.forwardBackward(batch, 0f).sum();
+            }
+            System.arraycopy(saved, 0, values, p.offset(), saved.length);
+            double numeric = (losses[0] - losses[1]) / (2 * eps);
+            assertEquals(analytic, numeric, 1e-2 * Math.sqrt(gradNorm * dNorm),
+                    p.name() + ": analytic " + analytic + " numeric " + numeric);
+        }
+    }
+
+    @Test
+    void fullLlamaWithLlama3Rope() {
+        checkModel(TinyModels.build("llama", FinetuneSpec.full(), false), TinyModels.batch(29));
+    }
+
+    @Test
+    void fullQwen2WithBiasAndTiedEmbeddings() {
+        CausalLM model = TinyModels.build("qwen2", FinetuneSpec.full(), false);
+        List<String> names = model.trainableParameters().stream().map(TrainableParameter::name).toList();
+        assertTrue(names.contains("model.layers.0.self_attn.q_proj.bias"));
+        assertTrue(!names.contains("lm_head.weight"), "a tied lm_head is the embedding");
+        checkModel(model, TinyModels.batch(29));
+    }
+
+    @Test
+    void freezeQwen3LastLayerWithExtraModules() {
+        var spec = FinetuneSpec.freeze(new FinetuneSpec.Freeze(1, List.of("all"), List.of("embed_tokens")));
+        CausalLM model = TinyModels.build("qwen3", spec, false);
+        for (TrainableParameter p : model.trainableParameters()) {
+            assertTrue(p.name().startsWith("model.layers.1.") || p.name().equals("model.embed_tokens.weight"), p.name());
+        }
+        checkModel(model, TinyModels.batch(29));
+    }
+
+    @Test
+    void loraMistralOnPackedSequencesWithSlidingWindow() {
+        CausalLM model = TinyModels.build("mistral", FinetuneSpec.lora(FinetuneSpec.Lora.defaults()), false);
+        TinyModels.randomizeLoraB(model);
+        checkModel(model, TinyModels.packedBatch(29));
+    }
+
+    @Test
+    void loraQwen3WithDropoutRsloraAndAdditionalTargets() {
+        var lora = new FinetuneSpec.Lora(4, 16.0, 0.2, List.of("q_proj", "v_proj", "down_proj"), true,
+                List.of("embed_tokens", "lm_head"));
+        CausalLM model = TinyModels.build("qwen3", FinetuneSpec.lora(lora), true);
+        TinyModels.randomizeLoraB(model);
+        List<String> names = model.trainableParameters().stream().map(TrainableParameter::name).toList();
+        assertTrue(names.contains("base_model.model.model.embed_tokens.weight"), names.toString());
+        assertTrue(names.contains("base_model.model.lm_head.weight"), names.toString());
+        assertTrue(names.contains("base_model.model.model.layers.1.mlp.down_proj.lora_A.weight"), names.toString());
+        assertTrue(!names.contains("base_model.model.model.layers.1.self_attn.k_proj.lora_A.weight"));
+        checkModel(model, TinyModels.batch(29));
+    }
+
+    @Test
+    void gradientCheckpointingGivesIdenticalGradients() {
+        for (String type : List.of("llama", "qwen3")) {
+            float[][] grads = new float[2][];
+            double[] losses = new double[2];
+            for (int i = 0; i < 2; i++) {
+                CausalLM model = TinyModels.build(type, FinetuneSpec.full(), i == 1);
+                model.zeroGrad();
+                losses[i] = model.forwardBackward(TinyModels.batch(29), 0.1f).sum();
+                grads[i] = model.gradients().clone();
+            }
+            assertEquals(losses[0], losses[1], 0.0, type);
+            assertArrayEquals(grads[0], grads[1], 0f, type);
+        }
+    }
+
+    @Test
+    void evaluateAndLogitsAgreeWithTraining() {
+        CausalLM model = TinyModels.build("llama", FinetuneSpec.full(), false);
+        Batch batch = TinyModels.batch(29);
+        StepLoss train = model.forwardBackward(batch, 1f);
+        StepLoss eval = model.evaluate(batch);
+        assertEquals(train.sum(), eval.sum(), 0.0);
+        assertEquals(4 + 6, eval.labelTokens());
+        // Recompute the loss from the full logits.
+        float[] logits = model.forwardLogits(batch);
+        int[] targets = batch.shiftedTargets();
+        double sum = 0;
+        for (int t = 0; t < batch.tokens(); t++) {
+            if (targets[t] < 0) continue;
+            double max = Double.NEGATIVE_INFINITY, s = 0;
+            for (int v = 0; v < 29; v++) max = Math.max(max, logits[t * 29 + v]);
+            for (int v = 0; v < 29; v++) s += Math.exp(logits[t * 29 + v] - max);
+            sum += max + Math.log(s) - logits[t * 29 + targets[t]];
+        }
+        assertEquals(sum, eval.sum(), 1e-5 * sum);
+    }
+}

@@ -1,0 +1,75 @@
+package io.jtune.model;
+
+import io.jtune.tensor.DType;
+import java.util.List;
+import java.util.Random;
+
+/** Tiny configurations of each architecture, small enough for finite differences. */
+final class TinyModels {
+    private TinyModels() {}
+
+    static ModelConfig config(String type) {
+        return switch (type) {
+            // llama with llama3 rope scaling, GQA, untied embeddings
+            case "llama" -> new ModelConfig("llama", 29, 16, 24, 2, 4, 2, 4, 128, 1e-5,
+                    new ModelConfig.RopeConfig(10000, "llama3", 8, 1, 4, 32), false, false, false, false, false,
+                    null, "silu", 1, List.of(2), null, DType.F32);
+            // mistral with a sliding window shorter than the sequence
+            case "mistral" -> new ModelConfig("mistral", 29, 16, 24, 2, 4, 2, 4, 128, 1e-5,
+                    ModelConfig.RopeConfig.plain(10000), false, false, false, false, false,
+                    3, "silu", 1, List.of(2), null, DType.F32);
+            // qwen2: q/k/v bias, tied embeddings
+            case "qwen2" -> new ModelConfig("qwen2", 29, 16, 24, 2, 4, 2, 4, 128, 1e-6,
+                    ModelConfig.RopeConfig.plain(1000000), true, true, false, false, false,
+                    null, "silu", null, List.of(2), null, DType.F32);
+            // qwen3: q_norm/k_norm, head_dim independent of hidden size, MQA
+            case "qwen3" -> new ModelConfig("qwen3", 29, 16, 24, 2, 4, 1, 8, 128, 1e-6,
+                    ModelConfig.RopeConfig.plain(1000000), true, false, false, false, true,
+                    null, "silu", null, List.of(2), null, DType.F32);
+            default -> throw new IllegalArgumentException(type);
+        };
+    }
+
+    static CausalLM build(String type, FinetuneSpec spec, boolean checkpointing) {
+        ModelConfig c = config(type);
+        return ModelBuilder.build(c, new RandomWeights(c, 7, DType.F32, 0.3), spec,
+                new CausalLM.Options(checkpointing, 11));
+    }
+
+    /** Two rows of 7 tokens; the first row's prompt is masked with -100. */
+    static Batch batch(int vocab) {
+        Random rnd = new Random(3);
+        int[][] ids = new int[2][7], labels = new int[2][7];
+        for (int r = 0; r < 2; r++) {
+            for (int t = 0; t < 7; t++) {
+                ids[r][t] = rnd.nextInt(vocab);
+                labels[r][t] = (r == 0 && t < 3) ? -100 : ids[r][t];
+            }
+        }
+        return Batch.of(ids, labels);
+    }
+
+    /** One packed row of 10 tokens holding three examples, positions restarting per example. */
+    static Batch packedBatch(int vocab) {
+        Random rnd = new Random(5);
+        int[] ids = new int[10], labels = new int[10];
+        for (int t = 0; t < 10; t++) {
+            ids[t] = rnd.nextInt(vocab);
+            labels[t] = ids[t];
+        }
+        labels[0] = labels[4] = labels[7] = -100;
+        int[] positions = {0, 1, 2, 3, 0, 1, 2, 0, 1, 2};
+        int[] segments = {1, 1, 1, 1, 2, 2, 2, 3, 3, 3};
+        return new Batch(1, 10, ids, labels, positions, segments);
+    }
+
+    /** Gives LoRA B random values so that A's gradient is not identically zero. */
+    static void randomizeLoraB(CausalLM model) {
+        Random rnd = new Random(9);
+        float[] v = model.parameterValues();
+        for (TrainableParameter p : model.trainableParameters()) {
+            if (!p.name().endsWith("lora_B.weight")) continue;
+            for (int i = 0; i < p.size(); i++) v[p.offset() + i] = (float) (rnd.nextGaussian() * 0.3);
+        }
+    }
+}

@@ -1,0 +1,285 @@
+package io.jtune.nn;
+
+import static io.jtune.nn.GradCheck.check;
+import static io.jtune.nn.GradCheck.project;
+import static io.jtune.nn.GradCheck.random;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.jtune.JtuneException;
+import io.jtune.tensor.Matrix;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Finite-difference checks of every op's hand-derived backward, plus forward checks against naive code. */
+class OpGradientTest {
+    private final Random rnd = new Random(42);
+
+    @Test
+    void rmsNorm() {
+        int rows = 6, dim = 12;
+        float[] x = random(rnd, rows * dim, 1f), w = random(rnd, dim, 1f), r = random(rnd, rows * dim, 1f);
+        float[] out = new float[rows * dim], rstd = new float[rows];
+        float eps = 1e-6f;
+        java.util.function.DoubleSupplier loss = () -> {
+            RmsNorm.forward(x, w, 0, out, rstd, rows, dim, eps);
+            return project(out, r, out.length);
+        };
+        loss.getAsDouble();
+        float[] dx = new float[x.length], dw = new float[dim];
+        RmsNorm.backward(r, x, w, 0, rstd, dx, dw, 0, rows, dim);
+        check("rmsnorm dx", x, dx, loss);
+        check("rmsnorm dw", w, dw, loss);
+        // Forward against the definition.
+        loss.getAsDouble();
+        double ms = 0;
+        for (int i = 0; i < dim; i++) ms += x[i] * x[i];
+        float expected = (float) (w[3] * x[3] / Math.sqrt(ms / dim + eps));
+        assertEquals(expected, out[3], 1e-5f);
+    }
+
+    @Test
+    void rope() {
+        int n = 5, heads = 3, d = 8;
+        float[] inv = Rope.inverseFrequencies(io.jtune.model.ModelConfig.RopeConfig.plain(10000), d);
+        int[] pos = {0, 1, 2, 0, 7};
+        float[] cos = new float[n * d / 2], sin = new float[n * d / 2];
+        Rope.table(inv, pos, n, cos, sin);
+        float[] x0 = random(rnd, n * heads * d, 1f), x = x0.clone(), r = random(rnd, x.length, 1f);
+        java.util.function.DoubleSupplier loss = () -> {
+            float[] y = x.clone();
+            Rope.forward(y, cos, sin, n, heads, d);
+            return project(y, r, y.length);
+        };
+        float[] dx = r.clone();
+        Rope.backward(dx, cos, sin, n, heads, d);
+        check("rope dx", x, dx, loss);
+        // Position 0 is the identity; position 7 rotates pair (0, d/2) by angle 7·1.
+        float[] y = x0.clone();
+        Rope.forward(y, cos, sin, n, heads, d);
+        assertEquals(x0[0], y[0], 0f);
+        int o = 4 * heads * d;
+        assertEquals(x0[o] * Math.cos(7) - x0[o + d / 2] * Math.sin(7), y[o], 1e-5);
+    }
+
+    @Test
+    void ropeScalingFollowsHfFormulas() {
+        var plain = io.jtune.model.ModelConfig.RopeConfig.plain(500000);
+        var linear = new io.jtune.model.ModelConfig.RopeConfig(500000, "linear", 4, 1, 4, 8192);
+        var llama3 = new io.jtune.model.ModelConfig.RopeConfig(500000, "llama3", 32, 1, 4, 8192);
+        float[] p = Rope.inverseFrequencies(plain, 64), l = Rope.inverseFrequencies(linear, 64),
+                l3 = Rope.inverseFrequencies(llama3, 64);
+        assertEquals(1f, p[0], 0f);
+        assertEquals(Math.pow(500000, -2.0 / 64), p[1], 1e-7);
+        for (int i = 0; i < 32; i++) assertEquals(p[i] / 4, l[i], 0f);
+        // High frequencies (short wavelengths) untouched, lowest divided by the factor.
+        assertEquals(p[0], l3[0], 0f);
+        assertEquals(p[31] / 32, l3[31], 0f);
+        for (int i = 0; i < 32; i++) {
+            double wavelen = 2 * Math.PI / p[i];
+            if (wavelen >= 8192 / 4.0 && wavelen <= 8192) {
+                double smooth = (8192 / wavelen - 1) / 3;
+                assertEquals((1 - smooth) * p[i] / 32 + smooth * p[i], l3[i], 1e-6 * p[i]);
+            }
+        }
+        assertThrows(JtuneException.class, () -> Rope.inverseFrequencies(
+                new io.jtune.model.ModelConfig.RopeConfig(10000, "yarn", 4, 1, 4, 8192), 64));
+    }
+
+    private void attentionCase(String name, int batch, int t, int heads, int kvHeads, int d, int[] seg, int window) {
+        var shape = new Attention.Shape(batch, t, heads, kvHeads, d, seg, window);
+        int n = batch * t;
+        float[] q = random(rnd, n * heads * d, 1f), k = random(rnd, n * kvHeads * d, 1f),
+                v = random(rnd, n * kvHeads * d, 1f), r = random(rnd, n * heads * d, 1f);
+        float[] out = new float[q.length], lse = new float[batch * heads * t];
+        java.util.function.DoubleSupplier loss = () -> {
+            Attention.forward(q, k, v, out, lse, shape);
+            return project(out, r, out.length);
+        };
+        loss.getAsDouble();
+        assertArrayEquals(naiveAttention(q, k, v, shape), out, 1e-5f, name + " forward");
+        float[] dq = new float[q.length], dk = new float[k.length], dv = new float[v.length];
+        Attention.backward(q, k, v, out, lse, r, dq, dk, dv, shape);
+        check(name + " dq", q, dq, loss);
+        check(name + " dk", k, dk, loss);
+        check(name + " dv", v, dv, loss);
+    }
+
+    /** Softmax attention with the full score matrix, straight from the definition. */
+    private static float[] naiveAttention(float[] q, float[] k, float[] v, Attention.Shape s) {
+        int d = s.headDim();
+        float[] out = new float[q.length];
+        for (int b = 0; b < s.batch(); b++) {
+            for (int h = 0; h < s.heads(); h++) {
+                int kvh = h / (s.heads() / s.kvHeads());
+                for (int i = 0; i < s.seqLen(); i++) {
+                    double[] w = new double[s.seqLen()];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j <= i; j++) {
+                        boolean visible = (s.slidingWindow() <= 0 || i - j < s.slidingWindow())
+                                && (s.segmentIds() == null
+                                || s.segmentIds()[b * s.seqLen() + i] == s.segmentIds()[b * s.seqLen() + j]);
+                        if (!visible) { w[j] = Double.NEGATIVE_INFINITY; continue; }
+                        double dot = 0;
+                        for (int x = 0; x < d; x++) {
+                            dot += q[(b * s.seqLen() + i) * s.heads() * d + h * d + x]
+                                    * k[(b * s.seqLen() + j) * s.kvHeads() * d + kvh * d + x];
+                        }
+                        w[j] = dot / Math.sqrt(d);
+                        max = Math.max(max, w[j]);
+                    }
+                    double sum = 0;
+                    for (int j = 0; j <= i; j++) { w[j] = Math.exp(w[j] - max); sum += w[j]; }
+                    for (int x = 0; x < d; x++) {
+                        double acc = 0;
+                        for (int j = 0; j <= i; j++) acc += w[j] / sum * v[(b * s.seqLen() + j) * s.kvHeads() * d + kvh * d + x];
+                        out[(b * s.seqLen() + i) * s.heads() * d + h * d + x] = (float) acc;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void attentionGqa() {
+        attentionCase("gqa", 2, 7, 4, 2, 8, null, 0);
+    }
+
+    @Test
+    void attentionMqaLongerThanOneKeyTile() {
+        attentionCase("mqa", 1, 70, 2, 1, 4, null, 0);
+    }
+
+    @Test
+    void attentionPackedSegmentsAndSlidingWindow() {
+        int[] seg = {1, 1, 1, 2, 2, 2, 2, 0, 0, 3, 3, 3, 3, 3, 3, 3};
+        attentionCase("segments", 2, 8, 2, 2, 4, seg, 0);
+        attentionCase("window", 1, 9, 2, 1, 4, null, 3);
+    }
+
+    @Test
+    void swiglu() {
+        int n = 40;
+        float[] g = random(rnd, n, 2f), u = random(rnd, n, 1f), r = random(rnd, n, 1f), out = new float[n];
+        java.util.function.DoubleSupplier loss = () -> {
+            SwiGlu.forward(g, u, out, n);
+            return project(out, r, n);
+        };
+        loss.getAsDouble();
+        assertEquals(g[5] / (1 + Math.exp(-g[5])) * u[5], out[5], 1e-6);
+        float[] dg = new float[n], du = new float[n];
+        SwiGlu.backward(r, g, u, dg, du, n);
+        check("swiglu dgate", g, dg, loss);
+        check("swiglu dup", u, du, loss);
+    }
+
+    @Test
+    void linearWithBias() {
+        int n = 5, in = 7, out = 6;
+        float[] x = random(rnd, n * in, 1f), w = random(rnd, out * in, 1f), b = random(rnd, out, 1f),
+                r = random(rnd, n * out, 1f), y = new float[n * out];
+        Matrix wm = Matrix.of(w, out, in);
+        java.util.function.DoubleSupplier loss = () -> {
+            Linear.forward(x, wm, b, 0, y, n);
+            return project(y, r, y.length);
+        };
+        loss.getAsDouble();
+        float[] dx = new float[x.length], dw = new float[w.length], db = new float[out];
+        Linear.backward(r, x, wm, dx, dw, 0, db, 0, n);
+        check("linear dx", x, dx, loss);
+        check("linear dw", w, dw, loss);
+        check("linear db", b, db, loss);
+    }
+
+    @Test
+    void loraWithAndWithoutDropout() {
+        int n = 5, in = 8, out = 6, rank = 3;
+        float scale = 2.5f;
+        float[] x = random(rnd, n * in, 1f), a = random(rnd, rank * in, 1f), b = random(rnd, out * rank, 1f),
+                r = random(rnd, n * out, 1f), u = new float[n * rank], y = new float[n * out];
+        float[] xd = new float[x.length];
+        Matrix am = Matrix.of(a, rank, in), bm = Matrix.of(b, out, rank);
+        for (float p : new float[] {0f, 0.3f}) {
+            long seed = 99;
+            java.util.function.DoubleSupplier loss = () -> {
+                java.util.Arrays.fill(y, 0f);
+                float[] input = x;
+                if (p > 0) { Dropout.forward(x, xd, x.length, p, seed); input = xd; }
+                Lora.forward(input, am, bm, scale, u, y, n);
+                return project(y, r, y.length);
+            };
+            loss.getAsDouble();
+            float[] da = new float[a.length], db = new float[b.length], du = new float[n * rank];
+            float[] dx = new float[x.length], dxd = new float[x.length];
+            Lora.backward(r, p > 0 ? xd : x, am, bm, scale, u, p > 0 ? dxd : dx, da, 0, db, 0, du, n);
+            if (p > 0) Dropout.backward(dxd, dx, x.length, p, seed);
+            check("lora dx p=" + p, x, dx, loss);
+            check("lora dA p=" + p, a, da, loss);
+            check("lora dB p=" + p, b, db, loss);
+        }
+    }
+
+    @Test
+    void dropoutKeepsAboutOneMinusP() {
+        int n = 20000;
+        float[] x = new float[n], out = new float[n];
+        java.util.Arrays.fill(x, 1f);
+        Dropout.forward(x, out, n, 0.25f, 7);
+        int kept = 0;
+        for (float f : out) if (f != 0) { kept++; assertEquals(1f / 0.75f, f, 1e-6f); }
+        assertEquals(0.75, kept / (double) n, 0.02);
+    }
+
+    @Test
+    void embeddingScattersIntoRepeatedRows() {
+        int vocab = 6, dim = 5, n = 7;
+        int[] ids = {1, 3, 1, 5, 0, 1, 3};
+        float[] table = random(rnd, vocab * dim, 1f), r = random(rnd, n * dim, 1f), out = new float[n * dim];
+        Matrix tm = Matrix.of(table, vocab, dim);
+        java.util.function.DoubleSupplier loss = () -> {
+            Embedding.forward(tm, ids, out, n);
+            return project(out, r, out.length);
+        };
+        loss.getAsDouble();
+        assertEquals(table[3 * dim + 2], out[dim + 2], 0f);
+        float[] dt = new float[table.length];
+        Embedding.backward(ids, r, dt, 0, n, dim);
+        check("embedding dtable", table, dt, loss);
+        assertThrows(JtuneException.class, () -> Embedding.forward(tm, new int[] {6}, out, 1));
+    }
+
+    @Test
+    void lmHeadCrossEntropyInChunks() {
+        int n = 9, hidden = 6, vocab = 11;
+        int[] targets = {3, -100, 0, 10, -100, 5, 5, 1, 2};
+        float[] h = random(rnd, n * hidden, 1f), w = random(rnd, vocab * hidden, 1f);
+        Matrix wm = Matrix.of(w, vocab, hidden);
+        LmHeadCrossEntropy ce = new LmHeadCrossEntropy(vocab, hidden, 2);
+        float gradScale = 0.5f;
+        java.util.function.DoubleSupplier loss = () -> gradScale * ce.forwardBackward(h, targets, n, wm, 0f, null, null, 0);
+        // Loss against the definition.
+        double expected = 0;
+        for (int t = 0; t < n; t++) {
+            if (targets[t] < 0) continue;
+            double[] z = new double[vocab];
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int v = 0; v < vocab; v++) {
+                for (int i = 0; i < hidden; i++) z[v] += h[t * hidden + i] * w[v * hidden + i];
+                max = Math.max(max, z[v]);
+            }
+            for (int v = 0; v < vocab; v++) sum += Math.exp(z[v] - max);
+            expected += max + Math.log(sum) - z[targets[t]];
+        }
+        assertEquals(expected, loss.getAsDouble() / gradScale, 1e-5 * expected);
+        float[] dh = new float[h.length], dw = new float[w.length];
+        double l = ce.forwardBackward(h, targets, n, wm, gradScale, dh, dw, 0);
+        assertEquals(expected, l, 1e-5 * expected);
+        for (int i = hidden; i < 2 * hidden; i++) assertEquals(0f, dh[i], 0f, "ignored row has no gradient");
+        check("ce dh", h, dh, loss);
+        check("ce dw", w, dw, loss);
+        assertThrows(JtuneException.class,
+                () -> ce.forwardBackward(h, new int[] {11, 0, 0, 0, 0, 0, 0, 0, 0}, n, wm, 1f, null, null, 0));
+    }
+}
