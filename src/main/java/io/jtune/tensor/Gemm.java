@@ -143,13 +143,13 @@ public final class Gemm {
                 if (w.isHeap()) {
                     Interleave.rows2L(w.heapArray(), w.heapOffset() + s0 * w.cols() + p0, w.cols(), kc, dst, o);
                 } else {
-                    float[] rows = ROWS.get();
+                    float[] rows = rowsScratch(cols * kc);
                     for (int ss = 0; ss < cols; ss++) Widen.row(w, s0 + ss, p0, kc, rows, ss * kc);
                     Interleave.rows2L(rows, 0, kc, kc, dst, o);
                 }
                 return;
             }
-            float[] row = ROWS.get();
+            float[] row = rowsScratch(kc);
             for (int ss = 0; ss < cols; ss++) {
                 Widen.row(w, s0 + ss, p0, kc, row, 0);
                 for (int pp = 0; pp < kc; pp++) dst[o + pp * MicroKernel.NR + ss] = row[pp];
@@ -160,8 +160,14 @@ public final class Gemm {
         };
     }
 
-    /** A right micro-panel's weight rows widened to fp32 (NR x KC), per thread. */
-    private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[MicroKernel.NR * BlockedGemm.KC]);
+    /** A right micro-panel's weight rows widened to fp32 (NR x depth), per thread. */
+    private static final ThreadLocal<float[][]> ROWS = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    private static float[] rowsScratch(int size) {
+        float[][] holder = ROWS.get();
+        if (holder[0].length < size) holder[0] = new float[size];
+        return holder[0];
+    }
 
     // ---- rows for the dot-product path ----
 
