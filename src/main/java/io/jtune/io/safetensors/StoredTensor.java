@@ -71,6 +71,23 @@ public final class StoredTensor {
         return Matrix.of(data, dtype, (int) rows, (int) cols);
     }
 
+    /**
+     * The values widened to fp32 in a new heap array (for weights that will be trained, which live
+     * in fp32); F32, BF16 and F16 only.
+     */
+    public float[] toFloatArray() {
+        if (!dtype.isComputable()) {
+            throw new SafetensorsException(file, name, "dtype " + dtype + " cannot be read as floats (allowed: F32, BF16, F16)");
+        }
+        if (elementCount() > Integer.MAX_VALUE - 8) {
+            throw new SafetensorsException(file, name, "has " + elementCount() + " elements, too many for one Java array");
+        }
+        float[] out = new float[(int) elementCount()];
+        Matrix flat = Matrix.of(data, dtype, 1, out.length);
+        flat.readRow(0, 0, out.length, out, 0);
+        return out;
+    }
+
     /** The shape as Python prints it, e.g. [4096, 11008]. */
     public static String shapeString(long[] shape) {
         StringBuilder sb = new StringBuilder("[");
