@@ -34,11 +34,15 @@ public final class HfConfigReader {
         int hidden = keys.positive("hidden_size", ModelFamily.HIDDEN_SIZE);
         int layers = keys.positive("num_hidden_layers", ModelFamily.LAYERS);
         int heads = keys.positive("num_attention_heads", ModelFamily.HEADS);
-        int kvHeads = keys.positive("num_key_value_heads", family.numKeyValueHeads == null ? heads : family.numKeyValueHeads);
+        // Absent: the family's default; an explicit null means "as many as the query heads" (transformers' rule).
+        int kvHeads = keys.positive("num_key_value_heads",
+                family.numKeyValueHeads == null || keys.hasKey("num_key_value_heads") ? heads : family.numKeyValueHeads);
         if (heads % kvHeads != 0) {
             throw keys.error("num_key_value_heads", "(" + kvHeads + ") must divide num_attention_heads (" + heads + ")");
         }
-        int headDim = keys.positive("head_dim", family.headDim != null ? family.headDim : defaultHeadDim(keys, hidden, heads));
+        int headDim = keys.has("head_dim") ? keys.positive("head_dim", 0)
+                : family.headDim != null && !keys.hasKey("head_dim") ? family.headDim
+                : defaultHeadDim(keys, hidden, heads);
         int maxPos = keys.positive("max_position_embeddings", family.maxPositionEmbeddings);
 
         String act = keys.string("hidden_act", "silu");
