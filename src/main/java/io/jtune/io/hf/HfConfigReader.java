@@ -62,7 +62,9 @@ public final class HfConfigReader {
         }
         boolean mlpBias = family == ModelFamily.LLAMA && keys.bool("mlp_bias", false);
 
-        List<Integer> defaultEos = family.eosTokenId == null ? List.of() : List.of(family.eosTokenId);
+        // A token id written as null is unset; only an absent key takes the family default.
+        List<Integer> defaultEos = family.eosTokenId == null || keys.hasKey("eos_token_id") ? List.of() : List.of(family.eosTokenId);
+        Integer bos = keys.hasKey("bos_token_id") ? keys.integerOrNull("bos_token_id") : family.bosTokenId;
         return new ModelConfig(
                 family.modelType,
                 keys.positive("vocab_size", family.vocabSize),
@@ -75,7 +77,7 @@ public final class HfConfigReader {
                 family == ModelFamily.QWEN3,
                 slidingWindow(keys, family, layers),
                 act,
-                keys.has("bos_token_id") ? keys.integerOrNull("bos_token_id") : family.bosTokenId,
+                bos,
                 keys.intOrList("eos_token_id", defaultEos),
                 keys.integerOrNull("pad_token_id"),
                 dtype(keys));

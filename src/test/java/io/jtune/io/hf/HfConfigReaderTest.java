@@ -74,6 +74,9 @@ class HfConfigReaderTest {
         assertEquals(1, c.bosTokenId());
         assertEquals(List.of(2), c.eosTokenIds());
         assertNull(c.dtype());
+        ModelConfig unset = parse("{\"model_type\": \"llama\", \"bos_token_id\": null, \"eos_token_id\": null}");
+        assertNull(unset.bosTokenId());
+        assertEquals(List.of(), unset.eosTokenIds());
     }
 
     @Test
