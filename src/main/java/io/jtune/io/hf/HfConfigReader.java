@@ -34,11 +34,15 @@ public final class HfConfigReader {
         int hidden = keys.positive("hidden_size", ModelFamily.HIDDEN_SIZE);
         int layers = keys.positive("num_hidden_layers", ModelFamily.LAYERS);
         int heads = keys.positive("num_attention_heads", ModelFamily.HEADS);
-        int kvHeads = keys.positive("num_key_value_heads", family.numKeyValueHeads == null ? heads : family.numKeyValueHeads);
+        // Absent: the family's default; an explicit null means "as many as the query heads" (transformers' rule).
+        int kvHeads = keys.positive("num_key_value_heads",
+                family.numKeyValueHeads == null || keys.hasKey("num_key_value_heads") ? heads : family.numKeyValueHeads);
         if (heads % kvHeads != 0) {
             throw keys.error("num_key_value_heads", "(" + kvHeads + ") must divide num_attention_heads (" + heads + ")");
         }
-        int headDim = keys.positive("head_dim", family.headDim != null ? family.headDim : defaultHeadDim(keys, hidden, heads));
+        int headDim = keys.has("head_dim") ? keys.positive("head_dim", 0)
+                : family.headDim != null && !keys.hasKey("head_dim") ? family.headDim
+                : defaultHeadDim(keys, hidden, heads);
         int maxPos = keys.positive("max_position_embeddings", family.maxPositionEmbeddings);
 
         String act = keys.string("hidden_act", "silu");
@@ -58,7 +62,9 @@ public final class HfConfigReader {
         }
         boolean mlpBias = family == ModelFamily.LLAMA && keys.bool("mlp_bias", false);
 
-        List<Integer> defaultEos = family.eosTokenId == null ? List.of() : List.of(family.eosTokenId);
+        // A token id written as null is unset; only an absent key takes the family default.
+        List<Integer> defaultEos = family.eosTokenId == null || keys.hasKey("eos_token_id") ? List.of() : List.of(family.eosTokenId);
+        Integer bos = keys.hasKey("bos_token_id") ? keys.integerOrNull("bos_token_id") : family.bosTokenId;
         return new ModelConfig(
                 family.modelType,
                 keys.positive("vocab_size", family.vocabSize),
@@ -71,7 +77,7 @@ public final class HfConfigReader {
                 family == ModelFamily.QWEN3,
                 slidingWindow(keys, family, layers),
                 act,
-                keys.has("bos_token_id") ? keys.integerOrNull("bos_token_id") : family.bosTokenId,
+                bos,
                 keys.intOrList("eos_token_id", defaultEos),
                 keys.integerOrNull("pad_token_id"),
                 dtype(keys));

@@ -5,6 +5,7 @@ import io.jtune.io.safetensors.SafetensorsCheckpoint;
 import io.jtune.io.safetensors.SafetensorsException;
 import io.jtune.io.safetensors.StoredTensor;
 import io.jtune.model.ModelConfig;
+import io.jtune.tensor.DType;
 import io.jtune.tensor.Matrix;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -12,9 +13,11 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A Hugging Face model directory opened for use: config.json parsed into a {@link ModelConfig},
@@ -91,9 +94,10 @@ public final class HfModelDirectory implements AutoCloseable {
                 out.put(e.name(), t);
             }
         }
+        Set<String> expectedNames = new HashSet<>();
+        for (HfTensorNames.Expected e : expected) expectedNames.add(e.name());
         for (StoredTensor t : checkpoint.tensors()) {
-            boolean isExpected = expected.stream().anyMatch(e -> e.name().equals(t.name()));
-            if (!isExpected && !HfTensorNames.isIgnorable(t.name(), config)) {
+            if (!expectedNames.contains(t.name()) && !HfTensorNames.isIgnorable(t.name(), config)) {
                 problems.add("unexpected tensor '" + t.name() + "' " + StoredTensor.shapeString(t.shape())
                         + " (not part of a " + config.modelType() + " model with this config.json)");
             }
@@ -169,7 +173,7 @@ public final class HfModelDirectory implements AutoCloseable {
                 }
             }
             case BF16, F16 -> {
-                int mask = t.dtype() == io.jtune.tensor.DType.BF16 ? 0x7f80 : 0x7c00;
+                int mask = t.dtype() == DType.BF16 ? 0x7f80 : 0x7c00;
                 short[] buf = new short[chunk];
                 ValueLayout.OfShort le = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
                 for (long i = 0; i < n; i += chunk) {

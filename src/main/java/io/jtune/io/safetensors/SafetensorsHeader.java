@@ -110,6 +110,7 @@ final class SafetensorsHeader {
     }
 
     private static Map<String, String> parseMetadata(JsonNode value, Path file) {
+        if (value.isNull()) return Map.of(); // the reference reader treats null as no metadata
         if (!value.isObject()) {
             throw new SafetensorsException(file, "__metadata__ must be a JSON object of strings");
         }

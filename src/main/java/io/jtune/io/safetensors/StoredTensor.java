@@ -2,7 +2,10 @@ package io.jtune.io.safetensors;
 
 import io.jtune.tensor.DType;
 import io.jtune.tensor.Matrix;
+import io.jtune.tensor.Numbers;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -11,6 +14,9 @@ import java.util.Arrays;
  * file's memory mapping (no copy); they stay valid until the file is closed.
  */
 public final class StoredTensor {
+    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
     private final Path file;
     private final String name;
     private final DType dtype;
@@ -69,6 +75,36 @@ public final class StoredTensor {
                     "shape " + shapeString(shape) + " has a dimension beyond " + Integer.MAX_VALUE);
         }
         return Matrix.of(data, dtype, (int) rows, (int) cols);
+    }
+
+    /**
+     * The values widened to fp32 in a new heap array (for weights that will be trained, which live
+     * in fp32); F32, BF16 and F16 only.
+     */
+    public float[] toFloatArray() {
+        if (!dtype.isComputable()) {
+            throw new SafetensorsException(file, name, "dtype " + dtype + " cannot be read as floats (allowed: F32, BF16, F16)");
+        }
+        if (elementCount() > Integer.MAX_VALUE - 8) {
+            throw new SafetensorsException(file, name, "has " + elementCount() + " elements, too many for one Java array");
+        }
+        float[] out = new float[(int) elementCount()];
+        if (dtype == DType.F32) {
+            MemorySegment.copy(data, FLOAT_LE, 0, out, 0, out.length);
+            return out;
+        }
+        // 16-bit floats: bulk-copy chunks of raw bits, then widen (much faster than element-wise reads).
+        short[] bits = new short[Math.min(out.length, 1 << 16)];
+        for (int start = 0; start < out.length; start += bits.length) {
+            int len = Math.min(bits.length, out.length - start);
+            MemorySegment.copy(data, SHORT_LE, (long) start * 2, bits, 0, len);
+            if (dtype == DType.BF16) {
+                for (int i = 0; i < len; i++) out[start + i] = Numbers.bf16ToFloat(bits[i]);
+            } else {
+                for (int i = 0; i < len; i++) out[start + i] = Numbers.f16ToFloat(bits[i]);
+            }
+        }
+        return out;
     }
 
     /** The shape as Python prints it, e.g. [4096, 11008]. */

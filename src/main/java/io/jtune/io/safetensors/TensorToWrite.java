@@ -96,17 +96,14 @@ public final class TensorToWrite {
         for (int start = 0; start < floats.length; start += perChunk) {
             int end = Math.min(floats.length, start + perChunk);
             le.clear();
-            for (int i = start; i < end; i++) {
-                float f = floats[i];
-                switch (dtype) {
-                    case F32 -> le.putFloat(f);
-                    case F64 -> le.putDouble(f);
-                    case BF16 -> le.putShort(Numbers.floatToBf16(f));
-                    case F16 -> le.putShort(Numbers.floatToF16(f));
-                    default -> throw new IllegalStateException(dtype.name());
-                }
+            switch (dtype) {
+                case F32 -> le.asFloatBuffer().put(floats, start, end - start);
+                case F64 -> { for (int i = start; i < end; i++) le.putDouble(floats[i]); }
+                case BF16 -> { for (int i = start; i < end; i++) le.putShort(Numbers.floatToBf16(floats[i])); }
+                case F16 -> { for (int i = start; i < end; i++) le.putShort(Numbers.floatToF16(floats[i])); }
+                default -> throw new IllegalStateException(dtype.name());
             }
-            out.write(buffer, 0, le.position());
+            out.write(buffer, 0, (end - start) * dtype.byteSize());
         }
     }
 }

@@ -74,6 +74,9 @@ class HfConfigReaderTest {
         assertEquals(1, c.bosTokenId());
         assertEquals(List.of(2), c.eosTokenIds());
         assertNull(c.dtype());
+        ModelConfig unset = parse("{\"model_type\": \"llama\", \"bos_token_id\": null, \"eos_token_id\": null}");
+        assertNull(unset.bosTokenId());
+        assertEquals(List.of(), unset.eosTokenIds());
     }
 
     @Test
@@ -139,6 +142,13 @@ class HfConfigReaderTest {
         assertEquals(4096, mistral.slidingWindow()); // MistralConfig's default
         assertEquals(8, mistral.numKeyValueHeads());
         assertEquals(14336, mistral.intermediateSize());
+        // An explicit null means as many kv heads as query heads; a null head_dim means hidden / heads.
+        ModelConfig nulls = parse("{\"model_type\": \"mistral\", \"num_key_value_heads\": null, \"head_dim\": null, "
+                + "\"hidden_size\": 64, \"num_attention_heads\": 4}");
+        assertEquals(4, nulls.numKeyValueHeads());
+        assertEquals(16, nulls.headDim());
+        // head_dim given: hidden_size need not be a multiple of the heads.
+        assertEquals(64, parse("{\"model_type\": \"llama\", \"hidden_size\": 100, \"num_attention_heads\": 3, \"head_dim\": 64}").headDim());
         assertNull(parse("{\"model_type\": \"mistral\", \"sliding_window\": null}").slidingWindow());
         assertFalse(parse("{\"model_type\": \"mistral\", \"attention_bias\": true}").attentionBias());
         ModelConfig allSliding = parse("{\"model_type\": \"qwen2\", \"num_hidden_layers\": 4, \"use_sliding_window\": true, "

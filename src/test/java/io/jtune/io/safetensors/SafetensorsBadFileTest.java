@@ -133,6 +133,11 @@ class SafetensorsBadFileTest {
     @Test
     void metadataMustBeStrings() throws Exception {
         fails("{\"__metadata__\":{\"format\":1}}", new byte[0], "__metadata__", "format");
+        fails("{\"__metadata__\":[]}", new byte[0], "__metadata__ must be a JSON object");
+        Path nullMetadata = RawSafetensors.write(dir.resolve("n.safetensors"), "{\"__metadata__\":null}", new byte[0]);
+        try (SafetensorsFile f = SafetensorsFile.open(nullMetadata)) {
+            assertTrue(f.metadata().isEmpty());
+        }
     }
 
     @Test

@@ -44,6 +44,8 @@ class SafetensorsReaderTest {
             assertEquals(1, b.rows());
             assertEquals(-2f, b.get(0, 1));
             assertEquals(0.5f, b.get(0, 2));
+            assertArrayEquals(new float[] {1, -2, 0.5f}, f.tensor("b").toFloatArray());
+            assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, f.tensor("w").toFloatArray());
             StoredTensor t = f.tensor("ids");
             assertEquals(DType.I64, t.dtype());
             assertArrayEquals(new long[] {1}, t.shape());

@@ -79,7 +79,7 @@ class SafetensorsWriterTest {
         for (int i = 0; i < 12; i++) {
             DType d = dtypes[i % dtypes.length];
             long[] shape = {3 + i, 5};
-            byte[] b = new byte[(int) (15 + 5 * i) * d.byteSize()];
+            byte[] b = new byte[(15 + 5 * i) * d.byteSize()];
             rnd.nextBytes(b);
             originals.add(b);
             tensors.add(TensorToWrite.ofBytes("model.layers." + i + ".w", d, shape, MemorySegment.ofArray(b)));
