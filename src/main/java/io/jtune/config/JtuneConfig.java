@@ -127,6 +127,15 @@ public final class JtuneConfig {
         return export;
     }
 
+    /**
+     * Whether training recomputes activations in backward. LLaMA-Factory enables gradient
+     * checkpointing for every trainable model unless disable_gradient_checkpointing is set, whatever
+     * gradient_checkpointing says (model_utils/checkpointing.py); jtune follows that.
+     */
+    public boolean recomputeActivations() {
+        return training.gradientCheckpointing() || !model.disableGradientCheckpointing();
+    }
+
     // Typed raw access for the argument records; jtune's own key names, so a miss is a bug.
 
     Object raw(String key) {

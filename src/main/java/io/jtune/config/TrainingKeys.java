@@ -52,7 +52,8 @@ final class TrainingKeys extends KeyTable {
         bool("bf16_full_eval", false, "Evaluate in pure bf16.").ignored("jtune evaluates with the same fp32 math it trains with");
         bool("fp16_full_eval", false, "Evaluate in pure fp16.").ignored("jtune evaluates with the same fp32 math it trains with");
         bool("tf32", null, "TF32 matmuls on Ampere GPUs.").ignored(GPU_ONLY);
-        bool("gradient_checkpointing", false, "Recompute activations in backward to save memory (same gradients).");
+        bool("gradient_checkpointing", false, "Recompute activations in backward to save memory (same gradients);"
+                + " LLaMA-Factory does it anyway unless disable_gradient_checkpointing.");
         map("gradient_checkpointing_kwargs", "Arguments of PyTorch's gradient checkpointing (use_reentrant).").ignored("PyTorch implementation details; jtune's recomputation gives the same gradients");
         bool("torch_compile", false, "Compile the model with torch.compile.").ignored(SPEED_ONLY);
         bool("use_liger_kernel", false, "Liger kernels.").ignored(SPEED_ONLY);

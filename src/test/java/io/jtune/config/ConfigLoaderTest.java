@@ -88,6 +88,8 @@ class ConfigLoaderTest {
         assertEquals(42, c.training().dataSeed());        // data_seed defaults to seed
         assertNull(c.training().resumeFromCheckpoint());
         assertTrue(c.isSet("bf16"));
+        assertTrue(c.recomputeActivations()); // LLaMA-Factory checkpoints unless disable_gradient_checkpointing
+        assertFalse(ConfigLoader.load(write("nogc.yaml", LORA_SFT), List.of("disable_gradient_checkpointing=true")).recomputeActivations());
         assertFalse(c.isSet("seed"));
     }
 
