@@ -160,6 +160,11 @@ public final class ConfigLoader {
             } catch (JsonProcessingException e) {
                 value = TextNode.valueOf(valueText); // not YAML: take it as the plain string it looks like
             }
+            // "default_system=Answer: briefly" reads as a YAML mapping; a text key takes the text as written.
+            KeyType type = ConfigKeys.find(key).map(ConfigKey::type).orElse(null);
+            if (value.isContainerNode() && (type == KeyType.STRING || type == KeyType.CHOICE)) {
+                value = TextNode.valueOf(valueText);
+            }
         }
         return new RawEntry(key, value, source + ": override '" + override + "'");
     }

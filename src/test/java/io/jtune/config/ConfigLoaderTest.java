@@ -210,6 +210,7 @@ class ConfigLoaderTest {
         assertEquals(32, c.finetuning().loraAlpha());
         assertEquals(0.25, ((Number) c.training().lrSchedulerKwargs().get("num_cycles")).doubleValue());
         assertTrue(c.origins().get("learning_rate").contains("override 'learning_rate=2e-5'"));
+        assertEquals("Answer: briefly", ConfigLoader.load(p, List.of("default_system=Answer: briefly")).data().defaultSystem());
 
         JtuneException e = assertThrows(JtuneException.class, () -> ConfigLoader.load(p, List.of("learning_rate")));
         assertTrue(e.getMessage().contains("must look like key=value"), e.getMessage());
