@@ -59,7 +59,9 @@ public final class ConfigDocs {
                 Derived defaults applied as in LLaMA-Factory and transformers: `lora_alpha` = 2 x `lora_rank`;
                 `packing` on for stage pt (and whenever `neat_packing`); `do_eval` when `eval_strategy` is not `no`;
                 `eval_steps` = `logging_steps`; `data_seed` = `seed`; `output_dir` is required when `do_train`;
-                warmup steps = `warmup_steps` if >= 1, else ceil(total steps x (`warmup_steps` < 1 ? `warmup_steps` : `warmup_ratio`)).
+                warmup steps = `warmup_steps` when >= 1, ceil(total steps x `warmup_steps`) when it is a fraction in (0, 1),
+                else ceil(total steps x `warmup_ratio`); activations are recomputed in backward (gradient checkpointing)
+                unless `disable_gradient_checkpointing`, as LLaMA-Factory does.
 
                 From Java, the same checks and typed groups:
 

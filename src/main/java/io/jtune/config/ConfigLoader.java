@@ -54,7 +54,7 @@ public final class ConfigLoader {
         }
         boolean json = source.toLowerCase(java.util.Locale.ROOT).endsWith(".json");
         List<RawEntry> entries = parse(source, text, json ? JSON : YAML);
-        return resolve(source, entries, overrides);
+        return resolve(source, file.toAbsolutePath().getParent(), entries, overrides);
     }
 
     /** Builds a config from values already in memory (the Java API), with the same checks as a file. */
@@ -62,7 +62,7 @@ public final class ConfigLoader {
         ObjectNode root = JSON.valueToTree(values);
         List<RawEntry> entries = new ArrayList<>();
         root.fields().forEachRemaining(e -> entries.add(new RawEntry(e.getKey(), e.getValue(), sourceName)));
-        return resolve(sourceName, entries, overrides);
+        return resolve(sourceName, null, entries, overrides);
     }
 
     /** One key as written, with where it was written (for messages). */
@@ -160,11 +160,16 @@ public final class ConfigLoader {
             } catch (JsonProcessingException e) {
                 value = TextNode.valueOf(valueText); // not YAML: take it as the plain string it looks like
             }
+            // "default_system=Answer: briefly" reads as a YAML mapping; a text key takes the text as written.
+            KeyType type = ConfigKeys.find(key).map(ConfigKey::type).orElse(null);
+            if (value.isContainerNode() && (type == KeyType.STRING || type == KeyType.CHOICE)) {
+                value = TextNode.valueOf(valueText);
+            }
         }
         return new RawEntry(key, value, source + ": override '" + override + "'");
     }
 
-    private static JtuneConfig resolve(String source, List<RawEntry> fileEntries, List<String> overrides) {
+    private static JtuneConfig resolve(String source, Path configDir, List<RawEntry> fileEntries, List<String> overrides) {
         List<String> warnings = new ArrayList<>();
         Map<String, RawEntry> entries = new LinkedHashMap<>();
         for (RawEntry e : fileEntries) {
@@ -193,7 +198,7 @@ public final class ConfigLoader {
         for (ConfigKey key : ConfigKeys.all()) {
             values.putIfAbsent(key.name(), key.defaultValue());
         }
-        return new JtuneConfig(source, values, origins, warnings);
+        return new JtuneConfig(source, configDir, values, origins, warnings);
     }
 
     private static RawEntry renamed(RawEntry e, List<String> warnings) {

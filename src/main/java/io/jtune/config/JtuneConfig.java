@@ -13,6 +13,7 @@ import java.util.Map;
  */
 public final class JtuneConfig {
     private final String source;
+    private final java.nio.file.Path configDir;
     private final Map<String, Object> values;
     private final Map<String, String> origins;
     private final List<String> warnings;
@@ -23,11 +24,13 @@ public final class JtuneConfig {
     private final GeneratingArguments generating;
     private final ExportArguments export;
 
-    JtuneConfig(String source, Map<String, Object> values, Map<String, String> origins, List<String> warnings) {
+    JtuneConfig(String source, java.nio.file.Path configDir, Map<String, Object> values, Map<String, String> origins,
+                List<String> warnings) {
         this.source = source;
+        this.configDir = configDir;
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
         this.origins = Collections.unmodifiableMap(new LinkedHashMap<>(origins));
-        this.warnings = List.copyOf(warnings);
+        this.warnings = List.copyOf(withDeepSpeedNote(warnings));
         this.model = ModelArguments.from(this);
         this.data = DataArguments.from(this);
         this.finetuning = FinetuningArguments.from(this);
@@ -35,6 +38,24 @@ public final class JtuneConfig {
         this.generating = GeneratingArguments.from(this);
         this.export = ExportArguments.from(this);
         CrossChecks.apply(this);
+    }
+
+    /** Checks a deepspeed setting (see {@link DeepSpeedCheck}) and adds what was checked to its warning. */
+    private List<String> withDeepSpeedNote(List<String> given) {
+        Object ds = values.get("deepspeed");
+        if (ds == null) {
+            return given;
+        }
+        DeepSpeedCheck.Finding f = DeepSpeedCheck.inspect(ds, configDir);
+        if (!f.problems().isEmpty()) {
+            throw error("deepspeed", "is not supported yet by jtune, and this DeepSpeed configuration would change training: "
+                    + String.join("; ", f.problems()));
+        }
+        List<String> out = new java.util.ArrayList<>();
+        for (String w : given) {
+            out.add(w.startsWith("deepspeed = ") ? w + " (" + f.note() + ")" : w);
+        }
+        return out;
     }
 
     /** The file (or name) the config came from, as messages print it. */
@@ -104,6 +125,15 @@ public final class JtuneConfig {
 
     public ExportArguments export() {
         return export;
+    }
+
+    /**
+     * Whether training recomputes activations in backward. LLaMA-Factory enables gradient
+     * checkpointing for every trainable model unless disable_gradient_checkpointing is set, whatever
+     * gradient_checkpointing says (model_utils/checkpointing.py); jtune follows that.
+     */
+    public boolean recomputeActivations() {
+        return training.gradientCheckpointing() || !model.disableGradientCheckpointing();
     }
 
     // Typed raw access for the argument records; jtune's own key names, so a miss is a bug.

@@ -52,7 +52,8 @@ final class TrainingKeys extends KeyTable {
         bool("bf16_full_eval", false, "Evaluate in pure bf16.").ignored("jtune evaluates with the same fp32 math it trains with");
         bool("fp16_full_eval", false, "Evaluate in pure fp16.").ignored("jtune evaluates with the same fp32 math it trains with");
         bool("tf32", null, "TF32 matmuls on Ampere GPUs.").ignored(GPU_ONLY);
-        bool("gradient_checkpointing", false, "Recompute activations in backward to save memory (same gradients).");
+        bool("gradient_checkpointing", false, "Recompute activations in backward to save memory (same gradients);"
+                + " LLaMA-Factory does it anyway unless disable_gradient_checkpointing.");
         map("gradient_checkpointing_kwargs", "Arguments of PyTorch's gradient checkpointing (use_reentrant).").ignored("PyTorch implementation details; jtune's recomputation gives the same gradients");
         bool("torch_compile", false, "Compile the model with torch.compile.").ignored(SPEED_ONLY);
         bool("use_liger_kernel", false, "Liger kernels.").ignored(SPEED_ONLY);
@@ -123,9 +124,13 @@ final class TrainingKeys extends KeyTable {
         bool("ddp_broadcast_buffers", null, "DDP broadcast_buffers.").ignored(SINGLE_PROCESS);
         str("ddp_backend", null, "Distributed backend.").ignored(SINGLE_PROCESS);
         bool("average_tokens_across_devices", true, "Average token counts across devices.").ignored(SINGLE_PROCESS);
-        any("deepspeed", "DeepSpeed configuration (a JSON file or a mapping).").unsupported("DeepSpeed (ZeRO) is a multi-GPU backend; jtune trains in one process");
-        any("fsdp", "PyTorch FSDP options.").unsupported("FSDP is a multi-GPU backend; jtune trains in one process");
-        any("fsdp_config", "PyTorch FSDP configuration.").ignored("only used with fsdp, which jtune refuses");
+        any("deepspeed", "DeepSpeed configuration (a JSON file or a mapping).")
+                .ignored("ZeRO only shards training state across GPUs (the update is the same) and jtune trains in one process;"
+                        + " the file is read, and one that sets the optimizer, schedule, precision, batch size or clipping itself"
+                        + " (not \"auto\") is an error");
+        any("fsdp", "PyTorch FSDP options.").ignored("FSDP only shards weights and training state across GPUs (the update is the same);"
+                + " jtune trains in one process");
+        any("fsdp_config", "PyTorch FSDP configuration.").ignored("FSDP's wrapping and sharding settings; jtune trains in one process");
         any("accelerator_config", "Accelerate configuration.").ignored(SINGLE_PROCESS);
 
         // Seq2SeqTrainingArguments

@@ -88,6 +88,8 @@ class ConfigLoaderTest {
         assertEquals(42, c.training().dataSeed());        // data_seed defaults to seed
         assertNull(c.training().resumeFromCheckpoint());
         assertTrue(c.isSet("bf16"));
+        assertTrue(c.recomputeActivations()); // LLaMA-Factory checkpoints unless disable_gradient_checkpointing
+        assertFalse(ConfigLoader.load(write("nogc.yaml", LORA_SFT), List.of("disable_gradient_checkpointing=true")).recomputeActivations());
         assertFalse(c.isSet("seed"));
     }
 
@@ -113,10 +115,33 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aDeepSpeedFileWithOnlyZeroSettingsIsIgnoredWithAWarning() throws IOException {
+        Files.createDirectories(dir.resolve("ds"));
+        write("ds/z3.json", """
+                {"train_batch_size": "auto", "train_micro_batch_size_per_gpu": "auto", "gradient_accumulation_steps": "auto",
+                 "gradient_clipping": "auto", "zero_allow_untested_optimizer": true,
+                 "fp16": {"enabled": "auto", "loss_scale": 0}, "bf16": {"enabled": "auto"},
+                 "zero_optimization": {"stage": 3, "overlap_comm": false, "sub_group_size": 1e9}}""");
+        JtuneConfig c = ConfigLoader.load(write("ok.yaml", MINIMAL + "deepspeed: ds/z3.json\n"), List.of());
+        assertEquals(1, c.warnings().size());
+        assertTrue(c.warnings().get(0).startsWith("deepspeed = ds/z3.json is ignored: ZeRO only shards training state"), c.warnings().get(0));
+        assertTrue(c.warnings().get(0).endsWith("(checked " + dir.resolve("ds/z3.json") + ": ZeRO settings only)"), c.warnings().get(0));
+
+        write("ds/opt.json", "{\"optimizer\": {\"type\": \"AdamW\"}, \"gradient_clipping\": 0.5, \"bf16\": {\"enabled\": true}}");
+        JtuneException e = failure(MINIMAL + "deepspeed: ds/opt.json\n");
+        assertEquals("bad.yaml: line 2: key 'deepspeed': is not supported yet by jtune, and this DeepSpeed configuration would change"
+                + " training: optimizer (jtune takes optimizer, schedule and precision from the config's keys only);"
+                + " gradient_clipping = 0.5 (use \"auto\"); bf16.enabled = true (use \"auto\"; set bf16 in the config instead)", e.getMessage());
+        c = ConfigLoader.load(write("missing.yaml", MINIMAL + "deepspeed: examples/deepspeed/ds_z3_config.json\n"), List.of());
+        assertTrue(c.warnings().get(0).endsWith("(the file examples/deepspeed/ds_z3_config.json was not found, so its settings"
+                + " could not be checked)"), c.warnings().get(0));
+    }
+
+    @Test
     void anUnsupportedKeyIsAnErrorNamingItAndWhy() throws IOException {
-        JtuneException e = failure(MINIMAL + "deepspeed: examples/deepspeed/ds_z3_config.json\n");
-        assertEquals("bad.yaml: line 2: deepspeed is not supported yet by jtune: DeepSpeed (ZeRO) is a multi-GPU backend;"
-                + " jtune trains in one process (remove the key or set it to its default)", e.getMessage());
+        JtuneException e = failure(MINIMAL + "use_dora: true\n");
+        assertEquals("bad.yaml: line 2: use_dora is not supported yet by jtune: DoRA is not implemented"
+                + " (remove the key or set it to its default)", e.getMessage());
         e = failure(MINIMAL + "quantization_bit: 4\n");
         assertTrue(e.getMessage().contains("quantization_bit is not supported yet by jtune: quantized base weights (QLoRA)"), e.getMessage());
     }
@@ -185,6 +210,7 @@ class ConfigLoaderTest {
         assertEquals(32, c.finetuning().loraAlpha());
         assertEquals(0.25, ((Number) c.training().lrSchedulerKwargs().get("num_cycles")).doubleValue());
         assertTrue(c.origins().get("learning_rate").contains("override 'learning_rate=2e-5'"));
+        assertEquals("Answer: briefly", ConfigLoader.load(p, List.of("default_system=Answer: briefly")).data().defaultSystem());
 
         JtuneException e = assertThrows(JtuneException.class, () -> ConfigLoader.load(p, List.of("learning_rate")));
         assertTrue(e.getMessage().contains("must look like key=value"), e.getMessage());
