@@ -191,9 +191,4 @@ public final class Trainer {
         if (settings.saveTotalLimit() != null) checkpoints.prune(settings.saveTotalLimit());
         listener.onCheckpoint(snapshot.globalStep, lastCheckpoint);
     }
-
-    /** The newest complete checkpoint in an output folder, for resume_from_checkpoint: true. */
-    public static Optional<Path> latestCheckpoint(Path outputDir) throws IOException {
-        return new CheckpointDirectory(outputDir).latest();
-    }
 }

@@ -24,6 +24,7 @@ public final class AtomicFiles {
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
         try {
+            makeReadableByOthers(tmp);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
                  OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 20)) {
                 body.accept(out);
@@ -44,6 +45,16 @@ public final class AtomicFiles {
 
     public static void writeBytes(Path target, byte[] bytes) throws IOException {
         write(target, out -> out.write(bytes));
+    }
+
+    /**
+     * Temporary files are created owner-only (0600); the finished file should have the permissions an
+     * ordinary file gets (0644), so other users and tools can read what jtune wrote.
+     */
+    private static void makeReadableByOthers(Path file) throws IOException {
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        }
     }
 
     /** Renames tmp over target atomically (falling back to a plain replace where the file system cannot). */

@@ -23,6 +23,7 @@ import io.jtune.model.ModelBuilder;
 import io.jtune.model.ModelConfig;
 import io.jtune.tokenizer.HfTokenizer;
 import io.jtune.train.LearningRateSchedule;
+import io.jtune.train.ResumeDecision;
 import io.jtune.train.TrainOutcome;
 import io.jtune.train.Trainer;
 import io.jtune.train.TrainerListener;
@@ -38,7 +39,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * {@code jtune train}: LLaMA-Factory's run_pt / run_sft on jtune's engine. Loads the model, the
@@ -78,7 +78,7 @@ public final class TrainWorkflow {
             throw new JtuneException("do_train and do_eval are both false: nothing to do (set do_train: true)");
         }
         Path outputDir = Path.of(args.outputDir());
-        Optional<Path> resume = resumePoint(args, outputDir);
+        Optional<Path> resume = ResumeDecision.resolve(outputDir, args.resumeFromCheckpoint(), args.doTrain(), args.overwriteOutputDir());
 
         Path modelDir = ModelLocator.fromEnvironment().locate(modelArgs.modelNameOrPath(), null, HubClient.DownloadProgress.SILENT);
         try (HfModelDirectory base = HfModelDirectory.open(modelDir)) {
@@ -113,7 +113,7 @@ public final class TrainWorkflow {
             List<Batch> evalBatches = DatasetBatches.inOrder(evalExamples, args.perDeviceEvalBatchSize(), padId, dataArgs.neatPacking());
             if (!args.doTrain()) {
                 Double evalLoss = evaluateOnly(model, evalBatches);
-                ResultFiles.writeEval(outputDir, evalLoss);
+                if (evalLoss != null) TrainingLogFiles.writeEvalOnly(outputDir, evalLoss);
                 return new Result(outputDir, null, evalLoss);
             }
             if (data.train().isEmpty()) throw new JtuneException("dataset: no training examples left after preprocessing");
@@ -143,8 +143,7 @@ public final class TrainWorkflow {
             TrainOutcome outcome = t.run();
             trainer = null;
             if (!outcome.interrupted()) {
-                saveFinal(outputDir, weights, base, modelDir);
-                ResultFiles.writeTrain(outputDir, outcome, plan, outcome.finalEvalLoss());
+                weights.saveFinal(outputDir, modelDir);
                 log.println("Saved to " + outputDir.toAbsolutePath());
             } else {
                 log.println("Training stopped at step " + outcome.globalStep() + "; resume with resume_from_checkpoint: "
@@ -188,32 +187,6 @@ public final class TrainWorkflow {
         String env = System.getenv("JTUNE_CACHE");
         Path root = env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "jtune");
         return root.resolve("datasets");
-    }
-
-    /** LLaMA-Factory's rules: an explicit resume_from_checkpoint, else the last checkpoint of a non-overwritten output_dir. */
-    private Optional<Path> resumePoint(TrainingArguments args, Path outputDir) throws IOException {
-        if (!args.doTrain()) return Optional.empty();
-        String asked = args.resumeFromCheckpoint();
-        if (asked != null && !asked.isBlank() && !asked.equalsIgnoreCase("false")) {
-            if (asked.equalsIgnoreCase("true")) {
-                Optional<Path> latest = Trainer.latestCheckpoint(outputDir);
-                if (latest.isEmpty()) throw new JtuneException("resume_from_checkpoint: true, but " + outputDir + " holds no checkpoint-N folder");
-                return latest;
-            }
-            Path p = Path.of(asked);
-            if (!Files.isDirectory(p)) throw new JtuneException("resume_from_checkpoint: " + p + " is not a folder");
-            return Optional.of(p);
-        }
-        if (args.overwriteOutputDir() || !Files.isDirectory(outputDir)) return Optional.empty();
-        Optional<Path> latest = Trainer.latestCheckpoint(outputDir);
-        if (latest.isPresent()) return latest;
-        try (Stream<Path> s = Files.list(outputDir)) {
-            if (s.anyMatch(p -> !p.getFileName().toString().startsWith("."))) {
-                throw new JtuneException("output_dir: " + outputDir + " already exists and is not empty; set overwrite_output_dir: true"
-                        + " to write into it anyway, or choose another output_dir");
-            }
-        }
-        return Optional.empty();
     }
 
     private static LoraAdapterConfig adapterConfig(ModelArguments m, FinetuningArguments ft) {
@@ -262,9 +235,5 @@ public final class TrainWorkflow {
             examples += b.batchSize();
         }
         return examples == 0 ? null : weighted / examples;
-    }
-
-    private static void saveFinal(Path outputDir, TrainedWeights weights, HfModelDirectory base, Path modelDir) throws IOException {
-        weights.saveFinal(outputDir, modelDir);
     }
 }

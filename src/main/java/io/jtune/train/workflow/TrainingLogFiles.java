@@ -1,13 +1,12 @@
 package io.jtune.train.workflow;
 
 import io.jtune.config.TrainingArguments;
-import io.jtune.train.LossPlot;
 import io.jtune.train.PyJson;
 import io.jtune.train.TensorBoardWriter;
 import io.jtune.train.TrainOutcome;
 import io.jtune.train.TrainerListener;
-import io.jtune.train.TrainerLogWriter;
 import io.jtune.train.TrainerState;
+import io.jtune.train.TrainingLogger;
 import io.jtune.train.TrainingPlan;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,19 +17,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The files a LLaMA-Factory run leaves in output_dir as training goes: trainer_log.jsonl,
- * trainer_state.json (also inside each checkpoint), TensorBoard events when report_to names
- * tensorboard, and the loss plots when plot_loss is set.
+ * Connects the training loop to {@link TrainingLogger}: every log line and evaluation goes to
+ * trainer_state.json's history, trainer_log.jsonl and TensorBoard; each checkpoint gets its
+ * trainer_state.json; the end writes the results files and the loss plots.
  */
 final class TrainingLogFiles implements TrainerListener {
     private final Path outputDir;
     private final TrainingArguments args;
     private final boolean plotLoss;
-    private TrainerLogWriter log;
-    private TensorBoardWriter tensorBoard;
-    private TrainerState state;
-    private int totalSteps;
-    private long startNanos;
+    private TrainingLogger logger;
+    private Double finalEvalLoss;
 
     TrainingLogFiles(Path outputDir, TrainingArguments args, boolean plotLoss) {
         this.outputDir = outputDir;
@@ -40,19 +36,15 @@ final class TrainingLogFiles implements TrainerListener {
 
     @Override
     public void onTrainBegin(TrainingPlan plan, int startStep) {
-        totalSteps = plan.totalSteps();
-        startNanos = System.nanoTime();
+        Path previous = outputDir.resolve("checkpoint-" + startStep);
+        TrainerState state = startStep > 0 && TrainerState.existsIn(previous)
+                ? TrainerState.read(previous.resolve(TrainerState.FILE_NAME))
+                : new TrainerState(plan.totalSteps(), (int) Math.ceil(args.numTrainEpochs()), plan.loggingEvery(),
+                        plan.evalEvery(), plan.saveEvery(), args.perDeviceTrainBatchSize());
+        Path tensorBoardRun = args.reportTo().contains("tensorboard")
+                ? TensorBoardWriter.defaultRunDir(outputDir, LocalDateTime.now()) : null;
         try {
-            Path previousState = outputDir.resolve("checkpoint-" + startStep);
-            state = startStep > 0 && TrainerState.existsIn(previousState)
-                    ? TrainerState.read(previousState.resolve(TrainerState.FILE_NAME))
-                    : new TrainerState(plan.totalSteps(), (int) Math.ceil(args.numTrainEpochs()), plan.loggingEvery(),
-                            plan.evalEvery(), plan.saveEvery(), args.perDeviceTrainBatchSize());
-            log = new TrainerLogWriter(outputDir, startStep == 0 && args.overwriteOutputDir());
-            if (args.reportTo().contains("tensorboard")) {
-                tensorBoard = new TensorBoardWriter(TensorBoardWriter.defaultRunDir(
-                        args.loggingDir() != null ? Path.of(args.loggingDir()).getParent() : outputDir, LocalDateTime.now()));
-            }
+            logger = new TrainingLogger(outputDir, state, startStep == 0 && args.overwriteOutputDir(), tensorBoardRun, System::nanoTime);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -60,7 +52,7 @@ final class TrainingLogFiles implements TrainerListener {
 
     @Override
     public void onStep(int step, double loss, double learningRate, double epoch, long tokensSeen) {
-        state.advance(step, epoch, tokensSeen, 0);
+        logger.state().advance(step, epoch, tokensSeen, 0);
     }
 
     @Override
@@ -70,45 +62,65 @@ final class TrainingLogFiles implements TrainerListener {
         entry.put("grad_norm", s.gradNorm());
         entry.put("learning_rate", s.learningRate());
         entry.put("epoch", PyJson.round(s.epoch(), 4));
-        write(entry, s.tokensSeen());
+        log(entry);
     }
 
     @Override
     public void onEvaluate(int step, double epoch, double evalLoss) {
+        finalEvalLoss = evalLoss;
         Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("eval_loss", evalLoss);
         entry.put("epoch", PyJson.round(epoch, 4));
-        write(entry, state.numInputTokensSeen());
+        log(entry);
     }
 
     @Override
     public void onCheckpoint(int step, Path checkpoint) {
         try {
-            state.write(checkpoint);
+            logger.state().write(checkpoint);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    /** HF's train metrics and, after a final evaluation, its eval metrics; then the plots. */
     @Override
-    public void onTrainEnd(TrainOutcome outcome) {
-        try {
-            state.write(outputDir);
-            if (plotLoss) LossPlot.plot(outputDir, state.logHistory(), List.of("loss", "eval_loss"));
-            log.close();
-            if (tensorBoard != null) tensorBoard.close();
+    public void onTrainEnd(TrainOutcome o) {
+        try (TrainingLogger l = logger) {
+            if (o.interrupted()) {
+                l.state().write(outputDir);
+                return;
+            }
+            Map<String, Object> train = new LinkedHashMap<>();
+            train.put("epoch", PyJson.round(o.epoch(), 4));
+            train.put("total_flos", 0);
+            train.put("train_loss", o.trainLoss());
+            train.putAll(io.jtune.train.MetricsFiles.speed("train", o.runtimeSeconds(), o.samplesSeen(), o.globalStep(), 0));
+            train.put("num_input_tokens_seen", o.tokensSeen());
+            l.finishTraining(train, plotLoss, List.of("loss", "eval_loss"));
+            if (o.finalEvalLoss() != null) {
+                Map<String, Object> eval = new LinkedHashMap<>();
+                eval.put("epoch", PyJson.round(o.epoch(), 4));
+                eval.put("eval_loss", o.finalEvalLoss());
+                l.finishEvaluation(eval);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private void write(Map<String, Object> entry, long tokensSeen) {
-        Map<String, Object> stored = state.log(entry);
+    private void log(Map<String, Object> entry) {
         try {
-            log.append(TrainerLogWriter.line(stored, state.globalStep(), totalSteps, (System.nanoTime() - startNanos) / 1e9, tokensSeen));
-            if (tensorBoard != null) tensorBoard.addLogs(entry, state.globalStep());
+            logger.log(entry);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** eval_results.json for an evaluation-only run (do_eval without do_train). */
+    static void writeEvalOnly(Path outputDir, double evalLoss) throws IOException {
+        Map<String, Object> eval = new LinkedHashMap<>();
+        eval.put("eval_loss", evalLoss);
+        io.jtune.train.MetricsFiles.save(outputDir, "eval", eval);
     }
 }

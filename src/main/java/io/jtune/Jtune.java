@@ -1,0 +1,36 @@
+package io.jtune;
+
+import io.jtune.config.ConfigLoader;
+import io.jtune.train.TrainerListener;
+import io.jtune.train.workflow.TrainWorkflow;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * jtune as a library: the workflow of {@code jtune train} for Java applications, configured with the
+ * same LLaMA-Factory keys (see docs/java-api.md for an example).
+ */
+public final class Jtune {
+    private Jtune() {}
+
+    /** Trains with a YAML or JSON config file plus key=value overrides, as {@code jtune train} does. */
+    public static TrainWorkflow.Result train(Path config, String... overrides) throws IOException {
+        return new TrainWorkflow(ConfigLoader.load(config, List.of(overrides)), System.out).run(List.of());
+    }
+
+    /** Trains with a config given as a map of LLaMA-Factory keys to values. */
+    public static TrainWorkflow.Result train(Map<String, ?> config) throws IOException {
+        return train(config, System.out, List.of());
+    }
+
+    /**
+     * Trains with a config map, logging to {@code log} and reporting progress to {@code listeners}
+     * (each optimizer step, log line, evaluation and checkpoint).
+     */
+    public static TrainWorkflow.Result train(Map<String, ?> config, PrintStream log, List<TrainerListener> listeners) throws IOException {
+        return new TrainWorkflow(ConfigLoader.fromMap("the config map", config, List.of()), log).run(listeners);
+    }
+}
