@@ -47,6 +47,7 @@ public final class CausalLM {
 
     private int capacity;                    // tokens the buffers below are planned for
     private float[][] layerInputs;           // [layers + 1][n x hidden]: residual stream between layers
+    private float[][] layerMids;             // with checkpointing: each layer's residual after attention
     private LayerActivations[] activations;  // one per layer, or one shared with checkpointing
     private Workspace workspace;
     private float[] finalHidden, finalRstd, dHidden, dResidual;
@@ -168,7 +169,7 @@ public final class CausalLM {
             for (int l = layers.length - 1; l >= lowestTrainedLayer; l--) {
                 LayerActivations a = activationsOf(l);
                 if (options.gradientCheckpointing()) {
-                    layers[l].forward(kernels, dims, shape, n, layerInputs[l], layerInputs[l + 1], a, workspace, seed);
+                    layers[l].recompute(kernels, dims, shape, n, layerInputs[l], a, workspace, seed);
                 }
                 boolean needInputGrad = l > lowestTrainedLayer || embed.trainable();
                 layers[l].backward(kernels, dims, shape, n, layerInputs[l], dResidual, needInputGrad, a, workspace, seed);
@@ -265,7 +266,9 @@ public final class CausalLM {
     }
 
     private LayerActivations activationsOf(int layer) {
-        return options.gradientCheckpointing() ? activations[0] : activations[layer];
+        if (!options.gradientCheckpointing()) return activations[layer];
+        activations[0].mid = layerMids[layer];
+        return activations[0];
     }
 
     /** Plans buffers for the batch (growing them if needed) and fills the RoPE tables. */
@@ -280,10 +283,12 @@ public final class CausalLM {
     private void allocate(int n) {
         // Drop the old plan first so that old and new never need to fit in memory together.
         layerInputs = null;
+        layerMids = null;
         activations = null;
         workspace = null;
         int hidden = dims.hidden();
         layerInputs = new float[layers.length + 1][n * hidden];
+        layerMids = options.gradientCheckpointing() ? new float[layers.length][n * hidden] : null;
         activations = new LayerActivations[options.gradientCheckpointing() ? 1 : layers.length];
         int maxRank = 0, maxDropoutInput = 0;
         for (DecoderLayer layer : layers) {
