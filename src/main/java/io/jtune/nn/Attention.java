@@ -45,6 +45,16 @@ public final class Attention {
     /** Per calling thread, reused between calls: the partial dk/dv sums of backward. */
     private static final ThreadLocal<float[]> PARTIALS = ThreadLocal.withInitial(() -> new float[0]);
 
+    /** Per worker thread, reused between tasks and steps: the panels and tiles a task works on. */
+    private static final ThreadLocal<float[][]> PANELS = ThreadLocal.withInitial(() -> new float[8][0]);
+
+    /** Scratch slot {@code slot} of this thread, at least {@code size} long (contents unspecified). */
+    private static float[] panel(int slot, int size) {
+        float[][] all = PANELS.get();
+        if (all[slot].length < size) all[slot] = new float[size];
+        return all[slot];
+    }
+
     /** Copies head {@code head} of a token-major [B·T x heads·d] array for batch row b into [rows x d]. */
     private static void gather(float[] src, int width, Shape s, int b, int head, int row0, int rows, float[] dst) {
         int d = s.headDim();
@@ -81,9 +91,9 @@ public final class Attention {
         int t = s.seqLen(), d = s.headDim();
         Parallel.forEach(s.batch() * s.heads(), task -> {
             int h = task % s.heads(), b = task / s.heads(), kvh = h / s.group();
-            float[] qh = new float[BLOCK * d], kh = new float[t * d], vh = new float[t * d];
-            float[] sc = new float[BLOCK * BLOCK], acc = new float[BLOCK * d];
-            float[] rowMax = new float[BLOCK], rowSum = new float[BLOCK];
+            float[] qh = panel(0, BLOCK * d), kh = panel(1, t * d), vh = panel(2, t * d);
+            float[] sc = panel(3, BLOCK * BLOCK), acc = panel(4, BLOCK * d);
+            float[] rowMax = panel(5, BLOCK), rowSum = panel(6, BLOCK);
             gather(k, s.kvWidth(), s, b, kvh, 0, t, kh);
             gather(v, s.kvWidth(), s, b, kvh, 0, t, vh);
             for (int i0 = 0; i0 < t; i0 += BLOCK) {
@@ -91,7 +101,7 @@ public final class Attention {
                 gather(q, s.qWidth(), s, b, h, i0, m, qh);
                 java.util.Arrays.fill(rowMax, Float.NEGATIVE_INFINITY);
                 java.util.Arrays.fill(rowSum, 0f);
-                java.util.Arrays.fill(acc, 0f);
+                java.util.Arrays.fill(acc, 0, m * d, 0f);
                 for (int j0 = firstKeyBlock(s, i0); j0 <= last; j0 += BLOCK) {
                     int kn = Math.min(BLOCK, last - j0 + 1);
                     Gemm.matmulTransB(qh, 0, Matrix.of(kh, j0 * d, kn, d), sc, 0, m, false);
@@ -156,15 +166,15 @@ public final class Attention {
             int pk = 2 * task * slice, pv = pk + slice;
             int i0 = qb * BLOCK, m = Math.min(BLOCK, t - i0), last = i0 + m - 1;
             java.util.Arrays.fill(partial, pk, pk + 2 * slice, 0f);
-            float[] kh = new float[(last + 1) * d], vh = new float[(last + 1) * d];
-            float[] qh = new float[m * d], doh = new float[m * d], dqh = new float[m * d];
-            float[] p = new float[BLOCK * BLOCK], dp = new float[BLOCK * BLOCK], rowDot = new float[m];
+            float[] kh = panel(0, (last + 1) * d), vh = panel(1, (last + 1) * d);
+            float[] qh = panel(2, m * d), doh = panel(3, m * d), dqh = panel(4, m * d);
+            float[] p = panel(5, BLOCK * BLOCK), dp = panel(6, BLOCK * BLOCK), rowDot = panel(7, m);
             gather(k, s.kvWidth(), s, b, kvh, 0, last + 1, kh);
             gather(v, s.kvWidth(), s, b, kvh, 0, last + 1, vh);
             for (int h = kvh * s.group(); h < (kvh + 1) * s.group(); h++) {
                 gather(q, s.qWidth(), s, b, h, i0, m, qh);
                 gather(dOut, s.qWidth(), s, b, h, i0, m, doh);
-                java.util.Arrays.fill(dqh, 0f);
+                java.util.Arrays.fill(dqh, 0, m * d, 0f);
                 for (int r = 0; r < m; r++) {
                     int oo = (b * t + i0 + r) * s.qWidth() + h * d;
                     rowDot[r] = VectorMath.dot(dOut, oo, out, oo, d);
