@@ -181,6 +181,20 @@ public final class CausalLM {
         return new StepLoss(loss, countLabels(targets));
     }
 
+    /**
+     * The loss forwardBackward would report, without the backward pass: training-mode forward
+     * (dropout on, same masks as the next forwardBackward step). Finite-difference tests use it.
+     */
+    StepLoss trainingLoss(Batch batch) {
+        requireLabels(batch);
+        int n = batch.tokens();
+        long seed = (options.seed() * 1_000_003L + steps++) & Long.MAX_VALUE;
+        forwardLayers(batch, prepare(batch), n, seed);
+        int[] targets = batch.shiftedTargets();
+        double loss = lossHead.forwardBackward(finalHidden, targets, n, lmHead.matrix, 0f, null, null, 0);
+        return new StepLoss(loss, countLabels(targets));
+    }
+
     /** The summed loss without gradients (evaluation). */
     public StepLoss evaluate(Batch batch) {
         requireLabels(batch);

@@ -40,7 +40,7 @@ class ModelGradientTest {
                 float sign = side == 0 ? 1 : -1;
                 for (int i = 0; i < d.length; i++) values[p.offset() + i] = saved[i] + sign * eps * d[i];
                 model.setStep(5);
-                losses[side] = model.forwardBackward(batch, 0f).sum();
+                losses[side] = model.trainingLoss(batch).sum();
             }
             System.arraycopy(saved, 0, values, p.offset(), saved.length);
             double numeric = (losses[0] - losses[1]) / (2 * eps);
