@@ -25,7 +25,9 @@ import java.util.List;
  */
 public final class CausalLM {
     /**
-     * @param gradientCheckpointing keep only each layer's input and recompute the rest in backward
+     * @param gradientCheckpointing keep only each layer's input and post-attention residual, and
+     *                              recompute the rest before the layer's backward (LLaMA-Factory
+     *                              turns this on unless disable_gradient_checkpointing)
      * @param seed                  seeds LoRA's initialisation and dropout masks
      */
     public record Options(boolean gradientCheckpointing, long seed) {
