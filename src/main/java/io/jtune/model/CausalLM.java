@@ -25,7 +25,9 @@ import java.util.List;
  */
 public final class CausalLM {
     /**
-     * @param gradientCheckpointing keep only each layer's input and recompute the rest in backward
+     * @param gradientCheckpointing keep only each layer's input and post-attention residual, and
+     *                              recompute the rest before the layer's backward (LLaMA-Factory
+     *                              turns this on unless disable_gradient_checkpointing)
      * @param seed                  seeds LoRA's initialisation and dropout masks
      */
     public record Options(boolean gradientCheckpointing, long seed) {
@@ -47,6 +49,7 @@ public final class CausalLM {
 
     private int capacity;                    // tokens the buffers below are planned for
     private float[][] layerInputs;           // [layers + 1][n x hidden]: residual stream between layers
+    private float[][] layerMids;             // with checkpointing: each layer's residual after attention
     private LayerActivations[] activations;  // one per layer, or one shared with checkpointing
     private Workspace workspace;
     private float[] finalHidden, finalRstd, dHidden, dResidual;
@@ -172,7 +175,7 @@ public final class CausalLM {
             for (int l = layers.length - 1; l >= lowestTrainedLayer; l--) {
                 LayerActivations a = activationsOf(l);
                 if (options.gradientCheckpointing()) {
-                    layers[l].forward(kernels, dims, shape, n, layerInputs[l], layerInputs[l + 1], a, workspace, seed);
+                    layers[l].recompute(kernels, dims, shape, n, layerInputs[l], a, workspace, seed);
                 }
                 boolean needInputGrad = l > lowestTrainedLayer || embed.trainable();
                 layers[l].backward(kernels, dims, shape, n, layerInputs[l], dResidual, needInputGrad, a, workspace, seed);
@@ -181,6 +184,20 @@ public final class CausalLM {
                 kernels.embeddingBackward(batch.inputIds(), dResidual, embed.grad, embed.gradOffset, n, dims.hidden());
             }
         }
+        return new StepLoss(loss, countLabels(targets));
+    }
+
+    /**
+     * The loss forwardBackward would report, without the backward pass: training-mode forward
+     * (dropout on, same masks as the next forwardBackward step). Finite-difference tests use it.
+     */
+    StepLoss trainingLoss(Batch batch) {
+        requireLabels(batch);
+        int n = batch.tokens();
+        long seed = (options.seed() * 1_000_003L + steps++) & Long.MAX_VALUE;
+        forwardLayers(batch, prepare(batch), n, seed);
+        int[] targets = batch.shiftedTargets();
+        double loss = lossHead.forwardBackward(finalHidden, targets, n, lmHead.matrix, 0f, null, null, 0);
         return new StepLoss(loss, countLabels(targets));
     }
 
@@ -269,7 +286,9 @@ public final class CausalLM {
     }
 
     private LayerActivations activationsOf(int layer) {
-        return options.gradientCheckpointing() ? activations[0] : activations[layer];
+        if (!options.gradientCheckpointing()) return activations[layer];
+        activations[0].mid = layerMids[layer];
+        return activations[0];
     }
 
     /** Plans buffers for the batch (growing them if needed) and fills the RoPE tables. */
@@ -284,10 +303,12 @@ public final class CausalLM {
     private void allocate(int n) {
         // Drop the old plan first so that old and new never need to fit in memory together.
         layerInputs = null;
+        layerMids = null;
         activations = null;
         workspace = null;
         int hidden = dims.hidden();
         layerInputs = new float[layers.length + 1][n * hidden];
+        layerMids = options.gradientCheckpointing() ? new float[layers.length][n * hidden] : null;
         activations = new LayerActivations[options.gradientCheckpointing() ? 1 : layers.length];
         int maxRank = 0, maxDropoutInput = 0;
         for (DecoderLayer layer : layers) {

@@ -46,6 +46,34 @@ final class DecoderLayer {
 
     void forward(Kernels k, Dims d, Attention.Shape shape, int n, float[] x, float[] out,
                  LayerActivations a, Workspace w, long stepSeed) {
+        attentionPart(k, d, shape, n, x, a, w, stepSeed);
+        modules[O].forward(k, a.att, w.projected, n, a, seed(stepSeed, O));
+        k.add(x, w.projected, a.mid, n * d.hidden());
+        mlpInputs(k, d, n, a, stepSeed);
+        k.swigluForward(a.gate, a.up, w.act, n * d.intermediate());
+        modules[DOWN].forward(k, w.act, w.projected, n, a, seed(stepSeed, DOWN));
+        k.add(a.mid, w.projected, out, n * d.hidden());
+    }
+
+    /**
+     * Gradient checkpointing: refills what backward reads, given the layer input x and the stored
+     * residual a.mid. o_proj's and down_proj's base GEMMs are not rerun: backward needs their
+     * inputs, not their outputs (only their LoRA adapters' small state is refilled).
+     */
+    void recompute(Kernels k, Dims d, Attention.Shape shape, int n, float[] x, LayerActivations a, Workspace w,
+                   long stepSeed) {
+        attentionPart(k, d, shape, n, x, a, w, stepSeed);
+        modules[O].recomputeAdapter(k, a.att, n, a, seed(stepSeed, O));
+        mlpInputs(k, d, n, a, stepSeed);
+        if (modules[DOWN].loraA != null) {
+            k.swigluForward(a.gate, a.up, w.act, n * d.intermediate());
+            modules[DOWN].recomputeAdapter(k, w.act, n, a, seed(stepSeed, DOWN));
+        }
+    }
+
+    /** input_layernorm, q/k/v projections, q_norm/k_norm, RoPE and attention into a.att. */
+    private void attentionPart(Kernels k, Dims d, Attention.Shape shape, int n, float[] x, LayerActivations a,
+                               Workspace w, long stepSeed) {
         k.rmsNormForward(x, inputNorm.data, inputNorm.offset, a.ln1, a.rstd1, n, d.hidden(), d.eps());
         if (d.qkNorm()) {
             modules[Q].forward(k, a.ln1, a.qRaw, n, a, seed(stepSeed, Q));
@@ -60,15 +88,13 @@ final class DecoderLayer {
         k.ropeForward(a.q, w.cos, w.sin, n, d.heads(), d.headDim());
         k.ropeForward(a.k, w.cos, w.sin, n, d.kvHeads(), d.headDim());
         k.attentionForward(a.q, a.k, a.v, a.att, a.lse, shape);
-        modules[O].forward(k, a.att, w.projected, n, a, seed(stepSeed, O));
-        k.add(x, w.projected, a.mid, n * d.hidden());
+    }
 
+    /** post_attention_layernorm and the gate/up projections, from a.mid. */
+    private void mlpInputs(Kernels k, Dims d, int n, LayerActivations a, long stepSeed) {
         k.rmsNormForward(a.mid, postNorm.data, postNorm.offset, a.ln2, a.rstd2, n, d.hidden(), d.eps());
         modules[GATE].forward(k, a.ln2, a.gate, n, a, seed(stepSeed, GATE));
         modules[UP].forward(k, a.ln2, a.up, n, a, seed(stepSeed, UP));
-        k.swigluForward(a.gate, a.up, w.act, n * d.intermediate());
-        modules[DOWN].forward(k, w.act, w.projected, n, a, seed(stepSeed, DOWN));
-        k.add(a.mid, w.projected, out, n * d.hidden());
     }
 
     /**

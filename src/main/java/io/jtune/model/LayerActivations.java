@@ -2,7 +2,8 @@ package io.jtune.model;
 
 /**
  * What one decoder layer's forward keeps for its backward, for up to {@code n} tokens. With
- * gradient checkpointing one instance is shared by all layers and refilled by recomputation.
+ * gradient checkpointing one instance is shared by all layers and refilled by recomputation;
+ * only each layer's input and residual {@code mid} are kept per layer.
  * The MLP's activation silu(gate)·up is not kept: backward recomputes it from gate and up.
  */
 final class LayerActivations {
@@ -11,7 +12,8 @@ final class LayerActivations {
     final float[] rstdQ, rstdK;      // per token and head, qwen3 only
     final float[] q, k, v;           // after norm and RoPE: what attention saw
     final float[] att, lse;          // attention output and per-row logsumexp
-    final float[] mid;               // residual stream after attention
+    float[] mid;                     // residual stream after attention; with checkpointing it points
+                                     // at the current layer's own array, which is kept like its input
     final float[] ln2, rstd2;        // post_attention_layernorm
     final float[] gate, up;          // MLP projections
     final float[][] loraU = new float[7][];      // scale·x·Aᵀ per LoRA module slot

@@ -49,6 +49,20 @@ final class LinearModule {
         k.loraForward(adapterInput, loraA.matrix, loraB.matrix, loraScale, acts.loraU[slot], y, n);
     }
 
+    /**
+     * Gradient checkpointing for a layer whose output backward does not need: refills only what the
+     * adapter's backward reads (the dropped-out input and u), skipping the base GEMM.
+     */
+    void recomputeAdapter(Kernels k, float[] x, int n, LayerActivations acts, long dropoutSeed) {
+        if (loraA == null) return;
+        float[] adapterInput = x;
+        if (hasDropout() && dropoutSeed >= 0) {
+            adapterInput = acts.loraInput[slot];
+            k.dropoutForward(x, adapterInput, n * in(), loraDropout, dropoutSeed);
+        }
+        k.loraProject(adapterInput, loraA.matrix, loraScale, acts.loraU[slot], n);
+    }
+
     /** Adds dx (when non-null) and the gradients of every trainable tensor of this module. */
     void backward(Kernels k, float[] dy, float[] x, float[] dx, int n, LayerActivations acts, Workspace ws,
                   long dropoutSeed) {

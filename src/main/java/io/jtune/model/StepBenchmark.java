@@ -13,13 +13,34 @@ import java.util.SplittableRandom;
  * runs warm-up steps, then times forward+backward+AdamW.
  */
 public final class StepBenchmark {
-    /** Seconds per step and the derived throughput; flops counts 6·params·tokens plus attention. */
+    /**
+     * Wall seconds per step and the derived throughput (model FLOPs: matmul weights used per token,
+     * ×4 with frozen base weights, ×6 when they train, plus attention), the process CPU seconds per
+     * step (meaningful on a shared machine) and the peak resident set size.
+     */
     public record Result(String model, int seqLen, double secondsPerStep, double tokensPerSecond, double modelGflops,
-                         long peakHeapBytes) {
+                         double cpuSecondsPerStep, long peakRssBytes) {
         public String row() {
-            return String.format(Locale.ROOT, "%-14s seq %5d  %8.3f s/step  %8.1f tok/s  %7.1f GFLOP/s", model, seqLen,
-                    secondsPerStep, tokensPerSecond, modelGflops);
+            return String.format(Locale.ROOT, "%-8s seq %5d  %8.3f s/step  %8.1f tok/s  %7.1f GFLOP/s  %8.2f cpu-s/step  peak RSS %6.0f MB",
+                    model, seqLen, secondsPerStep, tokensPerSecond, modelGflops, cpuSecondsPerStep, peakRssBytes / 1e6);
         }
+    }
+
+    /** Peak resident set size (VmHWM) of this process, or -1 where /proc is not available. */
+    static long peakRss() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static long processCpuNanos() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
     }
 
     private StepBenchmark() {}
@@ -65,12 +86,12 @@ public final class StepBenchmark {
                 ParamGroup.hfDefault(model.trainableParameters(), 0.0));
         Batch batch = randomBatch(config.vocabSize(), 1, seqLen, 3);
         for (int i = 0; i < warmup; i++) step(model, opt, batch);
-        long start = System.nanoTime();
+        long start = System.nanoTime(), cpuStart = processCpuNanos();
         for (int i = 0; i < steps; i++) step(model, opt, batch);
         double seconds = (System.nanoTime() - start) / 1e9 / steps;
+        double cpu = (processCpuNanos() - cpuStart) / 1e9 / steps;
         double flops = stepFlops(config, seqLen, seqLen, spec.type() == FinetuneSpec.Type.LORA);
-        Runtime rt = Runtime.getRuntime();
-        return new Result(label, seqLen, seconds, seqLen / seconds, flops / seconds / 1e9, rt.totalMemory() - rt.freeMemory());
+        return new Result(label, seqLen, seconds, seqLen / seconds, flops / seconds / 1e9, cpu, peakRss());
     }
 
     /** One optimizer step on one batch: zero, forward+backward (mean loss), clip at 1, AdamW. */

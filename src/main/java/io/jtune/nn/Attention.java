@@ -45,6 +45,16 @@ public final class Attention {
     /** Per calling thread, reused between calls: the partial dk/dv sums of backward. */
     private static final ThreadLocal<float[]> PARTIALS = ThreadLocal.withInitial(() -> new float[0]);
 
+    /** Per worker thread, reused between tasks and steps: the panels and tiles a task works on. */
+    private static final ThreadLocal<float[][]> PANELS = ThreadLocal.withInitial(() -> new float[8][0]);
+
+    /** Scratch slot {@code slot} of this thread, at least {@code size} long (contents unspecified). */
+    private static float[] panel(int slot, int size) {
+        float[][] all = PANELS.get();
+        if (all[slot].length < size) all[slot] = new float[size];
+        return all[slot];
+    }
+
     /** Copies head {@code head} of a token-major [B·T x heads·d] array for batch row b into [rows x d]. */
     private static void gather(float[] src, int width, Shape s, int b, int head, int row0, int rows, float[] dst) {
         int d = s.headDim();
@@ -79,11 +89,12 @@ public final class Attention {
     /** out = softmax(q·kᵀ·scale + mask)·v per head; lse [B·heads·T] keeps each row's logsumexp. */
     public static void forward(float[] q, float[] k, float[] v, float[] out, float[] lse, Shape s) {
         int t = s.seqLen(), d = s.headDim();
-        Parallel.forEach(s.batch() * s.heads(), task -> {
+        long work = (long) s.batch() * s.heads() * t * t * d;
+        Parallel.forEach(s.batch() * s.heads(), work, task -> {
             int h = task % s.heads(), b = task / s.heads(), kvh = h / s.group();
-            float[] qh = new float[BLOCK * d], kh = new float[t * d], vh = new float[t * d];
-            float[] sc = new float[BLOCK * BLOCK], acc = new float[BLOCK * d];
-            float[] rowMax = new float[BLOCK], rowSum = new float[BLOCK];
+            float[] qh = panel(0, BLOCK * d), kh = panel(1, t * d), vh = panel(2, t * d);
+            float[] sc = panel(3, BLOCK * BLOCK), acc = panel(4, BLOCK * d);
+            float[] rowMax = panel(5, BLOCK), rowSum = panel(6, BLOCK);
             gather(k, s.kvWidth(), s, b, kvh, 0, t, kh);
             gather(v, s.kvWidth(), s, b, kvh, 0, t, vh);
             for (int i0 = 0; i0 < t; i0 += BLOCK) {
@@ -91,7 +102,7 @@ public final class Attention {
                 gather(q, s.qWidth(), s, b, h, i0, m, qh);
                 java.util.Arrays.fill(rowMax, Float.NEGATIVE_INFINITY);
                 java.util.Arrays.fill(rowSum, 0f);
-                java.util.Arrays.fill(acc, 0f);
+                java.util.Arrays.fill(acc, 0, m * d, 0f);
                 for (int j0 = firstKeyBlock(s, i0); j0 <= last; j0 += BLOCK) {
                     int kn = Math.min(BLOCK, last - j0 + 1);
                     Gemm.matmulTransB(qh, 0, Matrix.of(kh, j0 * d, kn, d), sc, 0, m, false);
@@ -151,20 +162,21 @@ public final class Attention {
             PARTIALS.set(parts);
         }
         float[] partial = parts;
-        Parallel.forEach(s.batch() * s.kvHeads() * blocks, task -> {
+        long work = 2L * s.batch() * s.heads() * t * t * d;
+        Parallel.forEach(s.batch() * s.kvHeads() * blocks, work, task -> {
             int qb = task % blocks, bk = task / blocks, kvh = bk % s.kvHeads(), b = bk / s.kvHeads();
             int pk = 2 * task * slice, pv = pk + slice;
             int i0 = qb * BLOCK, m = Math.min(BLOCK, t - i0), last = i0 + m - 1;
             java.util.Arrays.fill(partial, pk, pk + 2 * slice, 0f);
-            float[] kh = new float[(last + 1) * d], vh = new float[(last + 1) * d];
-            float[] qh = new float[m * d], doh = new float[m * d], dqh = new float[m * d];
-            float[] p = new float[BLOCK * BLOCK], dp = new float[BLOCK * BLOCK], rowDot = new float[m];
+            float[] kh = panel(0, (last + 1) * d), vh = panel(1, (last + 1) * d);
+            float[] qh = panel(2, m * d), doh = panel(3, m * d), dqh = panel(4, m * d);
+            float[] p = panel(5, BLOCK * BLOCK), dp = panel(6, BLOCK * BLOCK), rowDot = panel(7, m);
             gather(k, s.kvWidth(), s, b, kvh, 0, last + 1, kh);
             gather(v, s.kvWidth(), s, b, kvh, 0, last + 1, vh);
             for (int h = kvh * s.group(); h < (kvh + 1) * s.group(); h++) {
                 gather(q, s.qWidth(), s, b, h, i0, m, qh);
                 gather(dOut, s.qWidth(), s, b, h, i0, m, doh);
-                java.util.Arrays.fill(dqh, 0f);
+                java.util.Arrays.fill(dqh, 0, m * d, 0f);
                 for (int r = 0; r < m; r++) {
                     int oo = (b * t + i0 + r) * s.qWidth() + h * d;
                     rowDot[r] = VectorMath.dot(dOut, oo, out, oo, d);
@@ -193,7 +205,7 @@ public final class Attention {
         // Sum the partials: key j receives contributions from query blocks qb >= j / BLOCK, in order.
         int keyChunk = 16;
         int keyChunks = (t + keyChunk - 1) / keyChunk;
-        Parallel.forEach(s.batch() * s.kvHeads() * keyChunks, task -> {
+        Parallel.forEach(s.batch() * s.kvHeads() * keyChunks, (long) s.batch() * s.kvHeads() * t * d * blocks, task -> {
             int kc = task % keyChunks, bk = task / keyChunks, kvh = bk % s.kvHeads(), b = bk / s.kvHeads();
             for (int j = kc * keyChunk; j < Math.min(t, (kc + 1) * keyChunk); j++) {
                 int ko = (b * t + j) * s.kvWidth() + kvh * d;

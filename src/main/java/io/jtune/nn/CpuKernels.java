@@ -46,6 +46,9 @@ final class CpuKernels implements Kernels {
     @Override public void loraForward(float[] x, Matrix a, Matrix b, float scale, float[] u, float[] y, int n) {
         Lora.forward(x, a, b, scale, u, y, n);
     }
+    @Override public void loraProject(float[] x, Matrix a, float scale, float[] u, int n) {
+        Lora.project(x, a, scale, u, n);
+    }
     @Override public void loraBackward(float[] dy, float[] x, Matrix a, Matrix b, float scale, float[] u, float[] dx,
                                        float[] da, int daOff, float[] db, int dbOff, float[] du, int n) {
         Lora.backward(dy, x, a, b, scale, u, dx, da, daOff, db, dbOff, du, n);

@@ -16,7 +16,7 @@ public final class Embedding {
                         + " is outside the vocabulary [0, " + vocab + ")");
             }
         }
-        int chunks = Parallel.chunks(n, 16);
+        int chunks = Parallel.rowChunks(n, dim);
         Parallel.forEach(chunks, c -> {
             for (int t = n * c / chunks, hi = n * (c + 1) / chunks; t < hi; t++) {
                 table.readRow(ids[t], 0, dim, out, t * dim);
@@ -29,7 +29,7 @@ public final class Embedding {
      * walks all tokens in order, which keeps the sums in a fixed order.
      */
     public static void backward(int[] ids, float[] dOut, float[] dTable, int tableOff, int n, int dim) {
-        int chunks = Parallel.chunks(dim, 64);
+        int chunks = Parallel.rowChunks(dim, n);
         Parallel.forEach(chunks, c -> {
             int lo = dim * c / chunks, hi = dim * (c + 1) / chunks;
             for (int t = 0; t < n; t++) {

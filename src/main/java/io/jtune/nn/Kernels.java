@@ -35,6 +35,7 @@ public interface Kernels {
                         float[] db, int dbOff, int n);
 
     void loraForward(float[] x, Matrix a, Matrix b, float scale, float[] u, float[] y, int n);
+    void loraProject(float[] x, Matrix a, float scale, float[] u, int n);
     void loraBackward(float[] dy, float[] x, Matrix a, Matrix b, float scale, float[] u, float[] dx,
                       float[] da, int daOff, float[] db, int dbOff, float[] du, int n);
 

@@ -13,9 +13,14 @@ public final class Lora {
 
     /** u = scale·x·Aᵀ; y += u·Bᵀ. */
     public static void forward(float[] x, Matrix a, Matrix b, float scale, float[] u, float[] y, int n) {
+        project(x, a, scale, u, n);
+        Gemm.matmulTransB(u, 0, b, y, 0, n, true);
+    }
+
+    /** Only u = scale·x·Aᵀ: what backward keeps (gradient checkpointing recomputes just this). */
+    public static void project(float[] x, Matrix a, float scale, float[] u, int n) {
         Gemm.matmulTransB(x, 0, a, u, 0, n, false);
         VectorMath.scale(u, 0, n * a.rows(), scale);
-        Gemm.matmulTransB(u, 0, b, y, 0, n, true);
     }
 
     /**

@@ -41,4 +41,25 @@ public final class Parallel {
     public static int chunks(int n, int minChunk) {
         return Math.max(1, Math.min(64, n / Math.max(1, minChunk)));
     }
+
+    /** Elements of work below which a task is not worth handing to another thread. */
+    public static final int MIN_TASK_WORK = 1 << 14;
+
+    /** Chunks for {@code rows} rows of {@code rowWork} elements each, every chunk worth a thread hand-off. */
+    public static int rowChunks(int rows, int rowWork) {
+        return chunks(rows, Math.max(1, MIN_TASK_WORK / Math.max(1, rowWork)));
+    }
+
+    /**
+     * Like {@link #forEach(int, IntConsumer)}, but runs on the calling thread when the total work
+     * (in elementary operations) is too small to repay waking other threads: decode steps and tiny
+     * models would otherwise spend their time in thread hand-offs. Results are the same either way.
+     */
+    public static void forEach(int tasks, long totalWork, IntConsumer body) {
+        if (totalWork < 4L * MIN_TASK_WORK) {
+            for (int i = 0; i < tasks; i++) body.accept(i);
+            return;
+        }
+        forEach(tasks, body);
+    }
 }

@@ -13,7 +13,7 @@ public final class RmsNorm {
     /** out[r] = w ⊙ x[r]·rstd[r] for each of {@code rows} rows of length {@code dim}. */
     public static void forward(float[] x, float[] w, int wOff, float[] out, float[] rstd,
                                int rows, int dim, float eps) {
-        int chunks = Parallel.chunks(rows, 8);
+        int chunks = Parallel.rowChunks(rows, dim);
         Parallel.forEach(chunks, c -> {
             int lo = rows * c / chunks, hi = rows * (c + 1) / chunks;
             for (int r = lo; r < hi; r++) {
@@ -38,7 +38,7 @@ public final class RmsNorm {
 
     private static void inputGradient(float[] dy, float[] x, float[] w, int wOff, float[] rstd,
                                       float[] dx, int rows, int dim) {
-        int chunks = Parallel.chunks(rows, 8);
+        int chunks = Parallel.rowChunks(rows, 3 * dim);
         Parallel.forEach(chunks, c -> {
             int lo = rows * c / chunks, hi = rows * (c + 1) / chunks;
             for (int r = lo; r < hi; r++) {
@@ -57,7 +57,7 @@ public final class RmsNorm {
 
     private static void weightGradient(float[] dy, float[] x, float[] rstd, float[] dw, int dwOff, int rows, int dim) {
         // Weight gradient: a sum over rows; split over columns so each task owns its outputs.
-        int colChunks = Parallel.chunks(dim, 64);
+        int colChunks = Parallel.rowChunks(dim, 2 * rows);
         Parallel.forEach(colChunks, c -> {
             int lo = dim * c / colChunks, hi = dim * (c + 1) / colChunks;
             for (int r = 0; r < rows; r++) {

@@ -80,7 +80,7 @@ public final class Rope {
 
     private static void rotate(float[] x, float[] cos, float[] sin, int n, int heads, int headDim, float direction) {
         int half = headDim / 2, width = heads * headDim;
-        int chunks = Parallel.chunks(n, 16);
+        int chunks = Parallel.rowChunks(n, width);
         Parallel.forEach(chunks, ch -> {
             for (int t = n * ch / chunks, hi = n * (ch + 1) / chunks; t < hi; t++) {
                 for (int h = 0; h < heads; h++) {
