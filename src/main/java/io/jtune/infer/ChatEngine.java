@@ -1,0 +1,36 @@
+package io.jtune.infer;
+
+/**
+ * What a loaded model (with its optional LoRA adapter and its chat template) offers to the
+ * programs that talk to it: the OpenAI-compatible server, the terminal chat and the web UI.
+ *
+ * <p>An engine generates for one request at a time: callers that share an engine (the server)
+ * queue their requests themselves, so an engine needs no locking of its own.
+ */
+public interface ChatEngine {
+
+    /** The model's name for logs and banners, e.g. the base model's folder name plus the adapter's. */
+    String modelName();
+
+    /**
+     * Generates the assistant's reply to {@code request}, blocking until it ends.
+     *
+     * <p>The contract every implementation keeps:
+     * <ul>
+     *   <li>{@code listener} receives the reply as it is produced, in order, already decoded. A piece
+     *       never ends inside a character: bytes of an unfinished UTF-8 sequence (a byte-level BPE token
+     *       can hold half a Chinese character) are held back until the character is complete.</li>
+     *   <li>Text that could still become one of {@link SamplingParams#stop()}'s strings is held back
+     *       until it cannot; a matched stop string and everything after it is never sent nor counted
+     *       in {@link ChatResult#text()}. The template's own stop words and the eos ids end the reply
+     *       the same way and are not sent either.</li>
+     *   <li>{@link ChatRequest#cancellation()} is checked between tokens; once set, generation ends
+     *       with {@link FinishReason#CANCELLED} without calling the listener again.</li>
+     *   <li>The concatenation of all pieces equals {@link ChatResult#text()}.</li>
+     * </ul>
+     *
+     * @throws io.jtune.JtuneException when the request cannot be served as asked (for example a prompt
+     *     longer than the model's context); its message is shown to the user or the API client.
+     */
+    ChatResult generate(ChatRequest request, TokenListener listener);
+}

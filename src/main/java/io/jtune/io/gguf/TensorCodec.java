@@ -1,0 +1,66 @@
+package io.jtune.io.gguf;
+
+import io.jtune.tensor.Numbers;
+
+/** Encodes fp32 rows into a GGUF tensor type and decodes them back (little-endian throughout). */
+final class TensorCodec {
+    private TensorCodec() {}
+
+    /** Encodes row[0 .. n) as {@code type} into out[0 .. type.rowBytes(n)). */
+    static void encodeRow(GgmlType type, float[] row, int n, byte[] out) {
+        switch (type) {
+            case F32 -> {
+                for (int i = 0; i < n; i++) putInt(out, 4 * i, Float.floatToRawIntBits(row[i]));
+            }
+            case F16 -> {
+                for (int i = 0; i < n; i++) putShort(out, 2 * i, Numbers.floatToF16(row[i]));
+            }
+            case BF16 -> {
+                for (int i = 0; i < n; i++) putShort(out, 2 * i, Numbers.floatToBf16(row[i]));
+            }
+            case Q8_0 -> {
+                for (int b = 0; b < n / Q8_0.BLOCK; b++) Q8_0.quantizeBlock(row, b * Q8_0.BLOCK, out, b * Q8_0.BLOCK_BYTES);
+            }
+        }
+    }
+
+    /** Decodes n values of {@code type} from in[off ..] into dst[dstOff ..]. */
+    static void decode(GgmlType type, byte[] in, int off, int n, float[] dst, int dstOff) {
+        switch (type) {
+            case F32 -> {
+                for (int i = 0; i < n; i++) dst[dstOff + i] = Float.intBitsToFloat(getInt(in, off + 4 * i));
+            }
+            case F16 -> {
+                for (int i = 0; i < n; i++) dst[dstOff + i] = Numbers.f16ToFloat(getShort(in, off + 2 * i));
+            }
+            case BF16 -> {
+                for (int i = 0; i < n; i++) dst[dstOff + i] = Numbers.bf16ToFloat(getShort(in, off + 2 * i));
+            }
+            case Q8_0 -> {
+                for (int b = 0; b < n / Q8_0.BLOCK; b++) {
+                    Q8_0.dequantizeBlock(in, off + b * Q8_0.BLOCK_BYTES, dst, dstOff + b * Q8_0.BLOCK);
+                }
+            }
+        }
+    }
+
+    private static void putShort(byte[] b, int i, short v) {
+        b[i] = (byte) v;
+        b[i + 1] = (byte) (v >>> 8);
+    }
+
+    private static void putInt(byte[] b, int i, int v) {
+        b[i] = (byte) v;
+        b[i + 1] = (byte) (v >>> 8);
+        b[i + 2] = (byte) (v >>> 16);
+        b[i + 3] = (byte) (v >>> 24);
+    }
+
+    private static short getShort(byte[] b, int i) {
+        return (short) ((b[i] & 0xff) | (b[i + 1] & 0xff) << 8);
+    }
+
+    private static int getInt(byte[] b, int i) {
+        return (b[i] & 0xff) | (b[i + 1] & 0xff) << 8 | (b[i + 2] & 0xff) << 16 | (b[i + 3] & 0xff) << 24;
+    }
+}

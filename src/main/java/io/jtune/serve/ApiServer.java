@@ -1,0 +1,110 @@
+package io.jtune.serve;
+
+import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
+import io.javalin.util.JavalinBindException;
+import io.jtune.JtuneException;
+import io.jtune.infer.ChatEngine;
+import io.jtune.serve.openai.OpenAiRoutes;
+import java.time.Duration;
+import java.util.Objects;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The OpenAI-compatible HTTP server of {@code jtune api}: Javalin (on Jetty) with the routes of
+ * {@link OpenAiRoutes}. Requests run on virtual threads, so the ones waiting for the model cost
+ * almost nothing; the model itself generates for one request at a time.
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+
+    /**
+     * How long a connection may stay silent. Long, because a non-streaming reply is silent until it is
+     * complete, and a request may first wait behind others in the queue.
+     */
+    static final Duration IDLE_TIMEOUT = Duration.ofMinutes(30);
+
+    private final Javalin app;
+    private final ApiSettings settings;
+
+    private ApiServer(Javalin app, ApiSettings settings) {
+        this.app = app;
+        this.settings = settings;
+    }
+
+    /**
+     * Starts serving {@code engine} and returns once the port is open.
+     *
+     * @throws JtuneException when the address cannot be bound (port in use, unknown host)
+     */
+    public static ApiServer start(ChatEngine engine, ApiSettings settings) {
+        Objects.requireNonNull(engine, "engine");
+        Objects.requireNonNull(settings, "settings");
+        OpenAiRoutes routes = new OpenAiRoutes(engine, settings);
+        Javalin app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.startup.showOldJavalinVersionWarning = false;
+            config.concurrency.useVirtualThreads = true;
+            // Compression would buffer the server-sent events; token streams are small anyway.
+            config.http.compressionStrategy = CompressionStrategy.NONE;
+            config.http.maxRequestSize = settings.maxRequestBytes();
+            config.jetty.addConnector((server, httpConfig) -> {
+                ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
+                connector.setHost(settings.host());
+                connector.setPort(settings.port());
+                connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+                return connector;
+            });
+            routes.install(config.routes);
+        });
+        try {
+            app.start();
+        } catch (JavalinBindException e) {
+            stopQuietly(app);
+            throw new JtuneException("cannot listen on " + settings.host() + ":" + settings.port() + ": " + e.getMessage()
+                    + " Set API_PORT (and API_HOST) to a free address.", e);
+        } catch (RuntimeException e) {
+            stopQuietly(app);
+            throw new JtuneException("cannot start the API server on " + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e);
+        }
+        ApiServer server = new ApiServer(app, settings);
+        LOG.info("Serving {} as '{}' on {}", engine.modelName(), settings.modelName(), server.baseUrl());
+        if (!settings.isLoopbackOnly() && settings.apiKey() == null) {
+            LOG.warn("API_HOST={} accepts connections from other machines and API_KEY is not set: anyone who can reach this port can use the model.",
+                    settings.host());
+        }
+        return server;
+    }
+
+    /** The port actually bound (useful with API_PORT=0). */
+    public int port() {
+        return app.port();
+    }
+
+    /** The base URL OpenAI clients take, e.g. http://127.0.0.1:8000/v1. */
+    public String baseUrl() {
+        String host = settings.host().contains(":") ? "[" + settings.host() + "]" : settings.host();
+        return "http://" + host + ":" + port() + "/v1";
+    }
+
+    /** Stops accepting requests and closes the port; a generation under way is not waited for. */
+    public void stop() {
+        app.stop();
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private static void stopQuietly(Javalin app) {
+        try {
+            app.stop();
+        } catch (RuntimeException ignored) {
+            // already failing to start: the bind error is the one to report
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package io.jtune.serve;
+
+import io.jtune.JtuneException;
+import java.util.Map;
+
+/**
+ * How {@code jtune api} serves: the environment variables LLaMA-Factory's API reads (API_HOST,
+ * API_PORT, API_KEY, API_MODEL_NAME) plus two limits of jtune's own.
+ *
+ * @param host address to listen on. Default 127.0.0.1, not LLaMA-Factory's 0.0.0.0: the server has no
+ *     key unless API_KEY is set, and a model open to the whole network lends out its CPU time and
+ *     whatever it was fine-tuned on; whoever wants that sets API_HOST=0.0.0.0 on purpose.
+ * @param port TCP port (default 8000); 0 picks a free one (tests)
+ * @param apiKey the Bearer token every request must carry, or null for none
+ * @param modelName the id /v1/models lists (default "gpt-3.5-turbo", as LLaMA-Factory, so clients
+ *     written for OpenAI run unchanged)
+ * @param maxRequestBytes larger request bodies get 413 (API_MAX_REQUEST_BYTES, default 1 MiB)
+ * @param maxQueue requests that may wait for the model while it generates; more get 503 (API_MAX_QUEUE, default 64)
+ */
+public record ApiSettings(String host, int port, String apiKey, String modelName, long maxRequestBytes, int maxQueue) {
+
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 8000;
+    public static final String DEFAULT_MODEL_NAME = "gpt-3.5-turbo";
+    public static final long DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
+    public static final int DEFAULT_MAX_QUEUE = 64;
+
+    public ApiSettings {
+        if (host == null || host.isBlank()) {
+            throw new JtuneException("API_HOST must not be empty: use an address such as 127.0.0.1 or 0.0.0.0");
+        }
+        if (port < 0 || port > 65535) {
+            throw new JtuneException("API_PORT=" + port + " is out of range: use 1-65535 (or 0 for any free port)");
+        }
+        if (apiKey != null && apiKey.isEmpty()) {
+            apiKey = null;
+        }
+        if (modelName == null || modelName.isBlank()) {
+            throw new JtuneException("API_MODEL_NAME must not be empty");
+        }
+        if (maxRequestBytes < 1) {
+            throw new JtuneException("API_MAX_REQUEST_BYTES=" + maxRequestBytes + " must be at least 1");
+        }
+        if (maxQueue < 0) {
+            throw new JtuneException("API_MAX_QUEUE=" + maxQueue + " must be 0 or more");
+        }
+    }
+
+    /** The defaults: loopback, port 8000, no key. */
+    public static ApiSettings defaults() {
+        return new ApiSettings(DEFAULT_HOST, DEFAULT_PORT, null, DEFAULT_MODEL_NAME, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_QUEUE);
+    }
+
+    /** Reads the settings from the process environment. */
+    public static ApiSettings fromEnvironment() {
+        return fromEnvironment(System.getenv());
+    }
+
+    /** Reads the settings from {@code env} (unset or empty variables take their defaults). */
+    public static ApiSettings fromEnvironment(Map<String, String> env) {
+        return new ApiSettings(
+                text(env, "API_HOST", DEFAULT_HOST),
+                (int) number(env, "API_PORT", DEFAULT_PORT, 0, 65535, "a port number: 1-65535 (or 0 for any free port)"),
+                text(env, "API_KEY", null),
+                text(env, "API_MODEL_NAME", DEFAULT_MODEL_NAME),
+                number(env, "API_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, 1, Long.MAX_VALUE, "a size in bytes (at least 1)"),
+                (int) number(env, "API_MAX_QUEUE", DEFAULT_MAX_QUEUE, 0, 100_000, "a number of requests: 0-100000"));
+    }
+
+    public ApiSettings withPort(int newPort) {
+        return new ApiSettings(host, newPort, apiKey, modelName, maxRequestBytes, maxQueue);
+    }
+
+    public ApiSettings withApiKey(String newKey) {
+        return new ApiSettings(host, port, newKey, modelName, maxRequestBytes, maxQueue);
+    }
+
+    public ApiSettings withLimits(long newMaxRequestBytes, int newMaxQueue) {
+        return new ApiSettings(host, port, apiKey, modelName, newMaxRequestBytes, newMaxQueue);
+    }
+
+    /** Whether the server listens only on this machine. */
+    public boolean isLoopbackOnly() {
+        return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");
+    }
+
+    /** The key as shown in logs: never the key itself. */
+    @Override
+    public String toString() {
+        return "ApiSettings[host=" + host + ", port=" + port + ", apiKey=" + (apiKey == null ? "none" : "set")
+                + ", modelName=" + modelName + ", maxRequestBytes=" + maxRequestBytes + ", maxQueue=" + maxQueue + "]";
+    }
+
+    private static String text(Map<String, String> env, String name, String fallback) {
+        String value = env.get(name);
+        return value == null || value.isBlank() ? fallback : value.strip();
+    }
+
+    private static long number(Map<String, String> env, String name, long fallback, long min, long max, String allowed) {
+        String value = text(env, name, null);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            long n = Long.parseLong(value);
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below with what is allowed
+        }
+        throw new JtuneException(name + "=" + value + " is not " + allowed);
+    }
+}

@@ -1,0 +1,71 @@
+package io.jtune.serve.openai;
+
+/**
+ * A request the server refuses, with the HTTP status and the fields of OpenAI's error body:
+ * {@code {"error": {"message", "type", "param", "code"}}}. Thrown anywhere while handling a request;
+ * the server turns it into the response.
+ */
+public final class ApiError extends RuntimeException {
+    private final int status;
+    private final String type;
+    private final String param;
+    private final String code;
+
+    public ApiError(int status, String message, String type, String param, String code) {
+        super(message, null, false, false); // a refusal, not a bug: no stack trace to fill in
+        this.status = status;
+        this.type = type;
+        this.param = param;
+        this.code = code;
+    }
+
+    /** 400: the request is malformed or asks for something the server does not do. */
+    public static ApiError invalid(String param, String message) {
+        return new ApiError(400, message, "invalid_request_error", param, null);
+    }
+
+    /** 400 for a parameter OpenAI defines but jtune does not implement. */
+    public static ApiError unsupported(String param, String message) {
+        return new ApiError(400, message, "invalid_request_error", param, "unsupported_parameter");
+    }
+
+    public static ApiError unauthorized() {
+        return new ApiError(401, "Invalid API key: send the key set in API_KEY as 'Authorization: Bearer <key>'.",
+                "invalid_request_error", null, "invalid_api_key");
+    }
+
+    public static ApiError notFound(String method, String path) {
+        return new ApiError(404, "Unknown endpoint " + method + " " + path
+                + ": jtune serves GET /v1/models and POST /v1/chat/completions.", "invalid_request_error", null, "unknown_url");
+    }
+
+    public static ApiError tooLarge(long limitBytes) {
+        return new ApiError(413, "Request body is larger than the limit of " + limitBytes
+                + " bytes (API_MAX_REQUEST_BYTES).", "invalid_request_error", null, "request_too_large");
+    }
+
+    public static ApiError busy(int queued) {
+        return new ApiError(503, "The server is busy: " + queued
+                + " requests are already waiting for the model (API_MAX_QUEUE). Retry later.", "server_error", null, "server_busy");
+    }
+
+    public static ApiError internal(String message) {
+        return new ApiError(500, message, "server_error", null, null);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String type() {
+        return type;
+    }
+
+    public String param() {
+        return param;
+    }
+
+    public String code() {
+        return code;
+    }
+}

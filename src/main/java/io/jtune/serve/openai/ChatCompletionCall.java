@@ -1,0 +1,22 @@
+package io.jtune.serve.openai;
+
+import io.jtune.infer.Cancellation;
+import io.jtune.infer.ChatMessage;
+import io.jtune.infer.ChatRequest;
+import io.jtune.infer.SamplingParams;
+import java.util.List;
+
+/**
+ * A validated POST /v1/chat/completions body: what to generate and how to answer.
+ *
+ * @param model the request's model field, echoed in the reply as LLaMA-Factory does
+ * @param includeUsage stream_options.include_usage: a last chunk with usage before [DONE]
+ * @param system the system (or developer) message, or null
+ */
+record ChatCompletionCall(
+        String model, boolean stream, boolean includeUsage, List<ChatMessage> messages, String system, SamplingParams sampling) {
+
+    ChatRequest toChatRequest(Cancellation cancellation) {
+        return new ChatRequest(messages, system, sampling, cancellation);
+    }
+}

@@ -1,0 +1,94 @@
+package io.jtune.serve.openai;
+
+import io.javalin.http.Context;
+import io.jtune.JtuneException;
+import io.jtune.infer.Cancellation;
+import io.jtune.infer.ChatEngine;
+import io.jtune.infer.ChatResult;
+import io.jtune.infer.FinishReason;
+import io.jtune.infer.TokenListener;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * POST /v1/chat/completions: reads and validates the body, waits for the model's turn, generates,
+ * and answers with one chat.completion or, with stream true, a stream of chat.completion.chunk events
+ * (a role delta, content deltas, a delta with the finish_reason, optionally usage, then [DONE]).
+ */
+final class ChatCompletions {
+    private static final Logger LOG = LoggerFactory.getLogger(ChatCompletions.class);
+
+    private final ChatEngine engine;
+    private final GenerationQueue queue;
+    private final long maxRequestBytes;
+    private final Clock clock;
+
+    ChatCompletions(ChatEngine engine, GenerationQueue queue, long maxRequestBytes, Clock clock) {
+        this.engine = engine;
+        this.queue = queue;
+        this.maxRequestBytes = maxRequestBytes;
+        this.clock = clock;
+    }
+
+    void handle(Context ctx) throws IOException, InterruptedException {
+        ChatCompletionCall call = ChatCompletionParser.parse(
+                BoundedBody.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong(), maxRequestBytes));
+        String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+        long created = clock.millis() / 1000;
+        try (GenerationQueue.Turn turn = queue.awaitTurn()) {
+            if (call.stream()) {
+                stream(ctx, call, id, created);
+            } else {
+                ChatResult result = generate(call, new Cancellation(), TokenListener.IGNORE);
+                ctx.status(200).contentType("application/json").result(OpenAiJson.completion(id, created, call.model(), result));
+            }
+        }
+    }
+
+    private void stream(Context ctx, ChatCompletionCall call, String id, long created) throws IOException {
+        ctx.status(200);
+        ctx.contentType("text/event-stream; charset=utf-8");
+        ctx.header("Cache-Control", "no-cache");
+        ctx.header("X-Accel-Buffering", "no"); // tells nginx-style proxies not to hold the stream back
+        Cancellation cancellation = new Cancellation();
+        SseStream sse = new SseStream(ctx.res().getOutputStream(), cancellation::cancel);
+        sse.send(OpenAiJson.chunk(id, created, call.model(), "assistant", "", null));
+        if (sse.clientGone()) {
+            return;
+        }
+        ChatResult result;
+        try {
+            result = generate(call, cancellation, piece -> sse.send(OpenAiJson.chunk(id, created, call.model(), null, piece, null)));
+        } catch (ApiError e) {
+            // The status line is already sent: report the error in the stream, as OpenAI does, and end without [DONE].
+            sse.send(OpenAiJson.error(e));
+            return;
+        }
+        if (result.finishReason() == FinishReason.CANCELLED || sse.clientGone()) {
+            LOG.info("{}: client disconnected, generation cancelled", id);
+            return;
+        }
+        sse.send(OpenAiJson.chunk(id, created, call.model(), null, null, result.finishReason().wireName()));
+        if (call.includeUsage()) {
+            sse.send(OpenAiJson.usageChunk(id, created, call.model(), result));
+        }
+        sse.done();
+    }
+
+    /** Runs the engine; its user-facing errors (a prompt longer than the context...) become a 400, bugs a 500. */
+    private ChatResult generate(ChatCompletionCall call, Cancellation cancellation, TokenListener listener) {
+        try {
+            return engine.generate(call.toChatRequest(cancellation), listener);
+        } catch (JtuneException e) {
+            throw ApiError.invalid("messages", e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw ApiError.invalid(null, e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("generation failed", e);
+            throw ApiError.internal("Generation failed: " + e);
+        }
+    }
+}

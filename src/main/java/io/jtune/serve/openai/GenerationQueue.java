@@ -1,0 +1,67 @@
+package io.jtune.serve.openai;
+
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Gives the model to one request at a time, in arrival order. A fair semaphore with one permit
+ * keeps a FIFO of waiting threads, so replies are never interleaved and nobody is overtaken;
+ * at most {@code capacity} requests may wait, later ones are refused at once (503) instead of
+ * piling up memory and time-outs.
+ */
+final class GenerationQueue {
+    private final Semaphore model = new Semaphore(1, true);
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final int capacity;
+
+    GenerationQueue(int capacity) {
+        if (capacity < 0) {
+            throw new IllegalArgumentException("queue capacity must be >= 0, got " + capacity);
+        }
+        this.capacity = capacity;
+    }
+
+    /** A held turn on the model; closing it (once, however often it is called) lets the next request in. */
+    final class Turn implements AutoCloseable {
+        private final AtomicBoolean open = new AtomicBoolean(true);
+
+        private Turn() {}
+
+        @Override
+        public void close() {
+            if (open.compareAndSet(true, false)) {
+                model.release();
+            }
+        }
+    }
+
+    /**
+     * Blocks until it is this request's turn.
+     *
+     * @throws ApiError 503 when {@code capacity} requests are already waiting
+     */
+    Turn awaitTurn() throws InterruptedException {
+        // The timed form honours fairness (the untimed tryAcquire() would barge past waiting requests):
+        // it succeeds only when the model is idle and nobody is queued.
+        if (model.tryAcquire(0, TimeUnit.SECONDS)) {
+            return new Turn();
+        }
+        if (waiting.incrementAndGet() > capacity) {
+            waiting.decrementAndGet();
+            throw ApiError.busy(capacity);
+        }
+        try {
+            model.acquire();
+        } finally {
+            waiting.decrementAndGet();
+        }
+        return new Turn();
+    }
+
+    /** Requests waiting for their turn now (not counting the one generating). */
+    int waiting() {
+        return waiting.get();
+    }
+}

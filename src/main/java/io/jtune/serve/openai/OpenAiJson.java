@@ -1,0 +1,109 @@
+package io.jtune.serve.openai;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jtune.infer.ChatResult;
+
+/**
+ * The response bodies of OpenAI's chat API, field for field: a model list, a chat.completion, a
+ * chat.completion.chunk and an error. Fields OpenAI always sends as null (logprobs, refusal) are
+ * sent too, since strict clients expect them present.
+ */
+final class OpenAiJson {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private OpenAiJson() {}
+
+    static byte[] modelList(String modelId, long created) {
+        ObjectNode root = JSON.createObjectNode().put("object", "list");
+        root.putArray("data").addObject()
+                .put("id", modelId)
+                .put("object", "model")
+                .put("created", created)
+                .put("owned_by", "owner");
+        return bytes(root);
+    }
+
+    static byte[] completion(String id, long created, String model, ChatResult result) {
+        ObjectNode root = header(id, "chat.completion", created, model);
+        ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
+        choice.putObject("message")
+                .put("role", "assistant")
+                .put("content", result.text())
+                .putNull("refusal");
+        choice.putNull("logprobs");
+        choice.put("finish_reason", result.finishReason().wireName());
+        putUsage(root, result);
+        return bytes(root);
+    }
+
+    /** A streamed chunk: {@code role} and {@code content} go into the delta when not null. */
+    static byte[] chunk(String id, long created, String model, String role, String content, String finishReason) {
+        ObjectNode root = header(id, "chat.completion.chunk", created, model);
+        ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
+        ObjectNode delta = choice.putObject("delta");
+        if (role != null) {
+            delta.put("role", role);
+        }
+        if (content != null) {
+            delta.put("content", content);
+        }
+        choice.putNull("logprobs");
+        if (finishReason == null) {
+            choice.putNull("finish_reason");
+        } else {
+            choice.put("finish_reason", finishReason);
+        }
+        return bytes(root);
+    }
+
+    /** The last chunk when stream_options.include_usage is set: no choices, only usage (OpenAI's shape). */
+    static byte[] usageChunk(String id, long created, String model, ChatResult result) {
+        ObjectNode root = header(id, "chat.completion.chunk", created, model);
+        root.putArray("choices");
+        putUsage(root, result);
+        return bytes(root);
+    }
+
+    static byte[] error(ApiError error) {
+        ObjectNode root = JSON.createObjectNode();
+        ObjectNode body = root.putObject("error")
+                .put("message", error.getMessage())
+                .put("type", error.type());
+        if (error.param() == null) {
+            body.putNull("param");
+        } else {
+            body.put("param", error.param());
+        }
+        if (error.code() == null) {
+            body.putNull("code");
+        } else {
+            body.put("code", error.code());
+        }
+        return bytes(root);
+    }
+
+    private static ObjectNode header(String id, String object, long created, String model) {
+        return JSON.createObjectNode()
+                .put("id", id)
+                .put("object", object)
+                .put("created", created)
+                .put("model", model);
+    }
+
+    private static void putUsage(ObjectNode root, ChatResult result) {
+        root.putObject("usage")
+                .put("prompt_tokens", result.promptTokens())
+                .put("completion_tokens", result.completionTokens())
+                .put("total_tokens", result.promptTokens() + result.completionTokens());
+    }
+
+    private static byte[] bytes(ObjectNode node) {
+        try {
+            return JSON.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a tree of plain values always serialises", e);
+        }
+    }
+}
