@@ -27,12 +27,12 @@ import java.util.Map;
  * BPE tokenizer (trained on a few sentences, with Qwen's special tokens), config.json,
  * generation_config.json and random qwen2 weights in safetensors.
  */
-final class TinyChatModels {
+public final class TinyChatModels {
     static final List<String> SPECIALS = List.of("<|endoftext|>", "<|im_start|>", "<|im_end|>");
 
     private TinyChatModels() {}
 
-    static Path write(Path dir) throws IOException {
+    public static Path write(Path dir) throws IOException {
         Path tokDir = dir.resolve("tok");
         Files.createDirectories(tokDir);
         BpeTrainer.Vocabulary vocab = BpeTrainer.train(List.of(
@@ -78,7 +78,7 @@ final class TinyChatModels {
     }
 
     /** A config for chat/api/predict on {@code modelDir}: qwen template, greedy, short replies. */
-    static JtuneConfig config(Path modelDir, String... overrides) {
+    public static JtuneConfig config(Path modelDir, String... overrides) {
         Map<String, Object> values = new LinkedHashMap<>();
         values.put("model_name_or_path", modelDir.toString());
         values.put("template", "qwen");
