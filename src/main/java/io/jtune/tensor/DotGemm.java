@@ -1,7 +1,6 @@
 package io.jtune.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -10,8 +9,9 @@ import jdk.incubator.vector.VectorSpecies;
  * 4 x 4 of them at a time. Nothing is packed or transposed, so a thin product costs about what
  * reading its operands costs, where the blocked kernel would waste most of its tile.
  *
- * <p>Each dot product keeps one partial sum per vector lane (lane l sums k = l, l+L, ...), and the
- * lanes are then added left to right: a fixed order, the same in every thread and every run.
+ * <p>Each dot product keeps one partial sum per vector lane (lane l sums k = l, l+L, ...); the
+ * lanes are then added left to right and the last k % L products after them: a fixed order, the
+ * same in every thread and every run.
  */
 final class DotGemm {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -48,7 +48,7 @@ final class DotGemm {
                               float[] c, int cOff, boolean accumulate) {
         float[] scratch = new float[4 * k];
         int[] offset = new int[1];
-        float[] lanes = new float[L];
+        float[] lanes = new float[16 * L];
         for (int j = j0; j < j1; j += 4) {
             int nj = Math.min(4, j1 - j);
             float[] yr = y.rows(j, nj, scratch, offset);
@@ -75,14 +75,15 @@ final class DotGemm {
         for (; p + L <= k; p += L) {
             acc = FloatVector.fromArray(F, x, xi + p).fma(FloatVector.fromArray(F, y, yi + p), acc);
         }
-        if (p < k) {
-            VectorMask<Float> tail = F.indexInRange(p, k);
-            acc = FloatVector.fromArray(F, x, xi + p, tail).fma(FloatVector.fromArray(F, y, yi + p, tail), acc);
-        }
-        return sum(acc, lanes);
+        acc.intoArray(lanes, 0);
+        return finish(lanes, 0, x, xi, y, yi, p, k);
     }
 
-    /** 16 dot products: X rows xi + {0,1,2,3}*ldx against Y rows yi + {0,1,2,3}*ldy. */
+    /**
+     * 16 dot products: X rows xi + {0,1,2,3}*ldx against Y rows yi + {0,1,2,3}*ldy. The partial
+     * sums leave the registers through {@code lanes} (a vector handed to a method that C2 does not
+     * inline would be boxed, a tenfold slowdown).
+     */
     private static void dot4x4(float[] x, int xi, int ldx, float[] y, int yi, int ldy, float[] c, int ci, int ldc,
                                boolean accumulate, float[] lanes) {
         int k = ldx;
@@ -104,41 +105,24 @@ final class DotGemm {
             xv = FloatVector.fromArray(F, x, xi + 3 * ldx + p);
             s30 = xv.fma(y0, s30); s31 = xv.fma(y1, s31); s32 = xv.fma(y2, s32); s33 = xv.fma(y3, s33);
         }
-        if (p < k) {
-            VectorMask<Float> t = F.indexInRange(p, k);
-            FloatVector y0 = FloatVector.fromArray(F, y, yi + p, t);
-            FloatVector y1 = FloatVector.fromArray(F, y, yi + ldy + p, t);
-            FloatVector y2 = FloatVector.fromArray(F, y, yi + 2 * ldy + p, t);
-            FloatVector y3 = FloatVector.fromArray(F, y, yi + 3 * ldy + p, t);
-            FloatVector xv = FloatVector.fromArray(F, x, xi + p, t);
-            s00 = xv.fma(y0, s00); s01 = xv.fma(y1, s01); s02 = xv.fma(y2, s02); s03 = xv.fma(y3, s03);
-            xv = FloatVector.fromArray(F, x, xi + ldx + p, t);
-            s10 = xv.fma(y0, s10); s11 = xv.fma(y1, s11); s12 = xv.fma(y2, s12); s13 = xv.fma(y3, s13);
-            xv = FloatVector.fromArray(F, x, xi + 2 * ldx + p, t);
-            s20 = xv.fma(y0, s20); s21 = xv.fma(y1, s21); s22 = xv.fma(y2, s22); s23 = xv.fma(y3, s23);
-            xv = FloatVector.fromArray(F, x, xi + 3 * ldx + p, t);
-            s30 = xv.fma(y0, s30); s31 = xv.fma(y1, s31); s32 = xv.fma(y2, s32); s33 = xv.fma(y3, s33);
+        s00.intoArray(lanes, 0); s01.intoArray(lanes, L); s02.intoArray(lanes, 2 * L); s03.intoArray(lanes, 3 * L);
+        s10.intoArray(lanes, 4 * L); s11.intoArray(lanes, 5 * L); s12.intoArray(lanes, 6 * L); s13.intoArray(lanes, 7 * L);
+        s20.intoArray(lanes, 8 * L); s21.intoArray(lanes, 9 * L); s22.intoArray(lanes, 10 * L); s23.intoArray(lanes, 11 * L);
+        s30.intoArray(lanes, 12 * L); s31.intoArray(lanes, 13 * L); s32.intoArray(lanes, 14 * L); s33.intoArray(lanes, 15 * L);
+        for (int ii = 0; ii < 4; ii++) {
+            for (int jj = 0; jj < 4; jj++) {
+                float s = finish(lanes, (ii * 4 + jj) * L, x, xi + ii * ldx, y, yi + jj * ldy, p, k);
+                int at = ci + ii * ldc + jj;
+                c[at] = accumulate ? c[at] + s : s;
+            }
         }
-        put(c, ci, s00, accumulate, lanes); put(c, ci + 1, s01, accumulate, lanes);
-        put(c, ci + 2, s02, accumulate, lanes); put(c, ci + 3, s03, accumulate, lanes);
-        put(c, ci + ldc, s10, accumulate, lanes); put(c, ci + ldc + 1, s11, accumulate, lanes);
-        put(c, ci + ldc + 2, s12, accumulate, lanes); put(c, ci + ldc + 3, s13, accumulate, lanes);
-        put(c, ci + 2 * ldc, s20, accumulate, lanes); put(c, ci + 2 * ldc + 1, s21, accumulate, lanes);
-        put(c, ci + 2 * ldc + 2, s22, accumulate, lanes); put(c, ci + 2 * ldc + 3, s23, accumulate, lanes);
-        put(c, ci + 3 * ldc, s30, accumulate, lanes); put(c, ci + 3 * ldc + 1, s31, accumulate, lanes);
-        put(c, ci + 3 * ldc + 2, s32, accumulate, lanes); put(c, ci + 3 * ldc + 3, s33, accumulate, lanes);
     }
 
-    private static void put(float[] c, int ci, FloatVector acc, boolean accumulate, float[] lanes) {
-        float s = sum(acc, lanes);
-        c[ci] = accumulate ? c[ci] + s : s;
-    }
-
-    /** Adds the lanes left to right (reduceLanes leaves its order unspecified; we need a fixed one). */
-    private static float sum(FloatVector acc, float[] lanes) {
-        acc.intoArray(lanes, 0);
+    /** The lanes added left to right, then the last k % L products in order: a fixed summation order. */
+    private static float finish(float[] lanes, int at, float[] x, int xi, float[] y, int yi, int p, int k) {
         float s = 0;
-        for (float v : lanes) s += v;
+        for (int l = 0; l < L; l++) s += lanes[at + l];
+        for (; p < k; p++) s += x[xi + p] * y[yi + p];
         return s;
     }
 }

@@ -4,6 +4,7 @@ import io.jtune.tensor.BlockedGemm.LeftPanels;
 import io.jtune.tensor.BlockedGemm.RightPanels;
 import io.jtune.tensor.BlockedGemm.Split;
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * The three matrix products a linear layer needs, forward and backward. All activations are fp32
@@ -16,8 +17,7 @@ import java.util.Arrays;
  * <p>Large products run on {@link BlockedGemm} (packed panels, a register-blocked Vector API
  * micro-kernel, {@link Parallel} threads); products with a thin side (LoRA factors, one token)
  * run on {@link DotGemm}. Which one runs depends on the shapes only, never on the thread count.
- * Each product is oriented so that the weight matrix is packed with row copies (widened from
- * bf16/f16 on the way), never transposed element by element.
+ * Frozen weights are widened from bf16/f16 to fp32 while they are packed.
  */
 public final class Gemm {
     /** A side this thin (or thinner) goes to the dot-product path. */
@@ -35,12 +35,7 @@ public final class Gemm {
         } else if (Math.min(m, n) <= THIN) {
             DotGemm.run(a, aOff, matrixRows(b), m, n, k, c, cOff, accumulate);
         } else {
-            // D = W·xᵀ (rows: W's rows, columns: x's rows), stored transposed into C = x·Wᵀ.
-            LeftPanels weightRows = (r0, rows, p0, kc, dst) -> {
-                for (int rr = 0; rr < rows; rr++) Widen.row(b, r0 + rr, p0, kc, dst, rr * kc);
-                Arrays.fill(dst, rows * kc, MicroKernel.MR * kc, 0f);
-            };
-            BlockedGemm.run(weightRows, transposedRows(a, aOff, k), n, m, k, c, cOff, n, true, accumulate, Split.ROWS);
+            BlockedGemm.run(interleavedRows(a, aOff, k), interleavedWeightRows(b), m, n, k, c, cOff, n, false, accumulate, Split.COLS);
         }
     }
 
@@ -61,8 +56,8 @@ public final class Gemm {
             }
             DotGemm.run(a, aOff, heapRows(bt, 0, n), m, k, n, c, cOff, accumulate);
         } else {
-            LeftPanels aRows = copiedRows(a, aOff, n);
-            RightPanels weightRows = (p0, kc, s0, cols, dst, off) -> {
+            LeftPanels aRows = interleavedRows(a, aOff, n);
+            RightPanels weightRows = b.isHeap() ? copiedColumns(b.heapArray(), b.heapOffset(), k) : (p0, kc, s0, cols, dst, off) -> {
                 for (int pp = 0; pp < kc; pp++) {
                     int o = off + pp * MicroKernel.NR;
                     Widen.row(b, p0 + pp, s0, cols, dst, o);
@@ -93,47 +88,85 @@ public final class Gemm {
 
     // ---- packing of fp32 operands: the four ways an operand can lie relative to the depth ----
 
-    /** Left rows whose depth runs along a row of {@code src} (row r at src[off + r*ld]): row copies. */
-    private static LeftPanels copiedRows(float[] src, int off, int ld) {
-        return (r0, rows, p0, kc, dst) -> {
-            for (int rr = 0; rr < rows; rr++) System.arraycopy(src, off + (r0 + rr) * ld + p0, dst, rr * kc, kc);
-            Arrays.fill(dst, rows * kc, MicroKernel.MR * kc, 0f);
+    /** Left rows whose depth runs along a row of {@code src} (element (r, p) at src[off + r*ld + p]): interleaved. */
+    private static LeftPanels interleavedRows(float[] src, int off, int ld) {
+        return (r0, rows, p0, kc, dst, o) -> {
+            if (rows == MicroKernel.MR && MicroKernel.MR * 2 == MicroKernel.L) {
+                Interleave.rowsHalfL(src, off + r0 * ld + p0, ld, kc, dst, o);
+                return;
+            }
+            for (int rr = 0; rr < rows; rr++) {
+                int si = off + (r0 + rr) * ld + p0;
+                for (int pp = 0; pp < kc; pp++) dst[o + pp * MicroKernel.MR + rr] = src[si + pp];
+            }
+            for (int rr = rows; rr < MicroKernel.MR; rr++) {
+                for (int pp = 0; pp < kc; pp++) dst[o + pp * MicroKernel.MR + rr] = 0f;
+            }
         };
     }
 
-    /** Left rows whose depth runs down a column of {@code src} (element (r, p) at src[off + p*ld + r]). */
+    /** Left rows whose depth runs down a column of {@code src} (element (r, p) at src[off + p*ld + r]): run copies. */
     private static LeftPanels transposedColumns(float[] src, int off, int ld) {
-        return (r0, rows, p0, kc, dst) -> {
+        return (r0, rows, p0, kc, dst, o) -> {
             for (int pp = 0; pp < kc; pp++) {
-                int si = off + (p0 + pp) * ld + r0;
-                for (int rr = 0; rr < rows; rr++) dst[rr * kc + pp] = src[si + rr];
+                int si = off + (p0 + pp) * ld + r0, d = o + pp * MicroKernel.MR;
+                for (int rr = 0; rr < rows; rr++) dst[d + rr] = src[si + rr];
+                for (int rr = rows; rr < MicroKernel.MR; rr++) dst[d + rr] = 0f;
             }
-            Arrays.fill(dst, rows * kc, MicroKernel.MR * kc, 0f);
         };
     }
 
     /** Right columns that run along a row of {@code src} (element (p, s) at src[off + p*ld + s]): row copies. */
     private static RightPanels copiedColumns(float[] src, int off, int ld) {
         return (p0, kc, s0, cols, dst, o) -> {
+            if (cols == MicroKernel.NR) {
+                // Two vector moves per depth step: System.arraycopy's call costs more than 32 floats.
+                for (int pp = 0; pp < kc; pp++) {
+                    int si = off + (p0 + pp) * ld + s0, d = o + pp * MicroKernel.NR;
+                    FloatVector.fromArray(MicroKernel.F, src, si).intoArray(dst, d);
+                    FloatVector.fromArray(MicroKernel.F, src, si + MicroKernel.L).intoArray(dst, d + MicroKernel.L);
+                }
+                return;
+            }
             for (int pp = 0; pp < kc; pp++) {
                 int d = o + pp * MicroKernel.NR;
                 System.arraycopy(src, off + (p0 + pp) * ld + s0, dst, d, cols);
-                if (cols < MicroKernel.NR) Arrays.fill(dst, d + cols, d + MicroKernel.NR, 0f);
+                Arrays.fill(dst, d + cols, d + MicroKernel.NR, 0f);
             }
         };
     }
 
-    /** Right columns that are rows of {@code src} (element (p, s) at src[off + s*ld + p]): a transpose. */
-    private static RightPanels transposedRows(float[] src, int off, int ld) {
+    /** Right columns that are the rows of weight matrix {@code w} (element (p, s) = w[s][p]): widened, interleaved. */
+    private static RightPanels interleavedWeightRows(Matrix w) {
         return (p0, kc, s0, cols, dst, o) -> {
+            if (cols == MicroKernel.NR) {
+                if (w.isHeap()) {
+                    Interleave.rows2L(w.heapArray(), w.heapOffset() + s0 * w.cols() + p0, w.cols(), kc, dst, o);
+                } else {
+                    float[] rows = rowsScratch(cols * kc);
+                    for (int ss = 0; ss < cols; ss++) Widen.row(w, s0 + ss, p0, kc, rows, ss * kc);
+                    Interleave.rows2L(rows, 0, kc, kc, dst, o);
+                }
+                return;
+            }
+            float[] row = rowsScratch(kc);
             for (int ss = 0; ss < cols; ss++) {
-                int si = off + (s0 + ss) * ld + p0;
-                for (int pp = 0; pp < kc; pp++) dst[o + pp * MicroKernel.NR + ss] = src[si + pp];
+                Widen.row(w, s0 + ss, p0, kc, row, 0);
+                for (int pp = 0; pp < kc; pp++) dst[o + pp * MicroKernel.NR + ss] = row[pp];
             }
             for (int ss = cols; ss < MicroKernel.NR; ss++) {
                 for (int pp = 0; pp < kc; pp++) dst[o + pp * MicroKernel.NR + ss] = 0f;
             }
         };
+    }
+
+    /** A right micro-panel's weight rows widened to fp32 (NR x depth), per thread. */
+    private static final ThreadLocal<float[][]> ROWS = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    private static float[] rowsScratch(int size) {
+        float[][] holder = ROWS.get();
+        if (holder[0].length < size) holder[0] = new float[size];
+        return holder[0];
     }
 
     // ---- rows for the dot-product path ----

@@ -36,13 +36,22 @@ final class Widen {
         }
         MemorySegment seg = m.segment();
         switch (m.dtype()) {
-            case F32 -> MemorySegment.copy(seg, FLOAT_LE, index * 4, dst, off, len);
+            case F32 -> f32(seg, index * 4, len, dst, off);
             case BF16 -> bf16(seg, index * 2, len, dst, off);
             case F16 -> {
                 for (int j = 0; j < len; j++) dst[off + j] = Float.float16ToFloat(seg.get(SHORT_LE, (index + j) * 2));
             }
             default -> throw new IllegalStateException("not a float matrix: " + m.dtype());
         }
+    }
+
+    private static void f32(MemorySegment seg, long byteOffset, int len, float[] dst, int off) {
+        int lanes = F.length();
+        int j = 0;
+        for (; j + lanes <= len; j += lanes) {
+            FloatVector.fromMemorySegment(F, seg, byteOffset + 4L * j, ByteOrder.LITTLE_ENDIAN).intoArray(dst, off + j);
+        }
+        for (; j < len; j++) dst[off + j] = seg.get(FLOAT_LE, byteOffset + 4L * j);
     }
 
     private static void bf16(MemorySegment seg, long byteOffset, int len, float[] dst, int off) {

@@ -1,0 +1,96 @@
+package io.jtune.bench;
+
+import io.jtune.JtuneException;
+import io.jtune.model.Batch;
+import io.jtune.model.CausalLM;
+import io.jtune.model.FinetuneSpec;
+import io.jtune.model.ModelBuilder;
+import io.jtune.model.ModelConfig;
+import io.jtune.model.RandomWeights;
+import io.jtune.model.StepLoss;
+import io.jtune.tensor.DType;
+import io.jtune.train.optim.AdamW;
+import io.jtune.train.optim.ParamGroup;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The step `jtune bench step` times: LoRA SFT (rank 8, alpha 16, every linear layer but lm_head,
+ * batch 1) on a published architecture with random weights, frozen weights in {@code dtype}, then
+ * an AdamW update of the adapters, the same step benchmarks/torch_lora_step.py runs in PyTorch.
+ */
+public final class LoraStepSetup implements TrainingStep.Factory {
+    public static final int RANK = 8;
+
+    private final String name;
+    private final ModelConfig config;
+    private final DType dtype;
+    private RandomWeights weights;   // built once, shared by every sequence length
+
+    public LoraStepSetup(String architecture, DType dtype) {
+        this.config = architecture(architecture);
+        this.dtype = dtype;
+        this.name = displayName(architecture) + " LoRA r" + RANK + " (" + dtype.torchName() + " frozen)";
+    }
+
+    /** The architectures the benchmark knows, by the names --model accepts. */
+    public static List<String> architectures() {
+        return List.of("qwen2.5-0.5b", "llama3.2-1b");
+    }
+
+    static ModelConfig architecture(String name) {
+        return switch (name) {
+            case "qwen2.5-0.5b" -> new ModelConfig("qwen2", 151936, 896, 4864, 24, 14, 2, 64, 32768, 1e-6,
+                    ModelConfig.RopeConfig.plain(1_000_000.0), true, true, false, false, false, null, "silu",
+                    null, List.of(151643), null, DType.BF16);
+            case "llama3.2-1b" -> new ModelConfig("llama", 128256, 2048, 8192, 16, 32, 8, 64, 131072, 1e-5,
+                    new ModelConfig.RopeConfig(500_000.0, "llama3", 32.0, 1.0, 4.0, 8192), true, false, false, false, false,
+                    null, "silu", 128000, List.of(128001), null, DType.BF16);
+            default -> throw new JtuneException("--model: '" + name + "' is not one of " + architectures());
+        };
+    }
+
+    private static String displayName(String architecture) {
+        return architecture.equals("qwen2.5-0.5b") ? "Qwen2.5-0.5B" : "Llama-3.2-1B";
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    @Override
+    public TrainingStep create(int seq) {
+        if (weights == null) weights = new RandomWeights(config, 1234, dtype);
+        var lora = new FinetuneSpec.Lora(RANK, 16.0, 0.0, List.of("all"), false, List.of());
+        CausalLM model = ModelBuilder.build(config, weights, FinetuneSpec.lora(lora), CausalLM.Options.defaults());
+        AdamW optimizer = AdamW.withDefaults(model.parameterValues(), model.gradients(),
+                ParamGroup.hfDefault(model.trainableParameters(), 0.0));
+        int[] ids = new SplittableRandom(7).ints(seq, 0, config.vocabSize()).toArray();
+        Batch batch = Batch.of(new int[][] {ids}, new int[][] {ids});
+        double flops = StepFlops.loraStep(config, seq, RANK);
+        return new TrainingStep() {
+            @Override
+            public double step() {
+                model.zeroGrad();
+                StepLoss loss = model.forwardBackward(batch, 1f / (seq - 1));
+                optimizer.step(1e-4);
+                return loss.mean();
+            }
+
+            @Override
+            public int tokensPerStep() {
+                return seq;
+            }
+
+            @Override
+            public double flopsPerStep() {
+                return flops;
+            }
+        };
+    }
+}

@@ -1,0 +1,188 @@
+package io.jtune.cli;
+
+import io.jtune.JtuneException;
+import io.jtune.bench.Clock;
+import io.jtune.bench.GemmBench;
+import io.jtune.bench.GemmCase;
+import io.jtune.bench.GemmComparison;
+import io.jtune.bench.LoraStepSetup;
+import io.jtune.bench.StepBench;
+import io.jtune.bench.TrainingStep;
+import io.jtune.tensor.DType;
+import java.util.ArrayList;
+import io.jtune.bench.PythonScripts;
+import io.jtune.bench.ResultsFile;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code jtune bench}: speed figures, printed as a table and written as JSON, side by side with OpenBLAS / PyTorch. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: GEMM throughput next to OpenBLAS; training steps next to PyTorch; generation (prefill/decode) speed.",
+        subcommands = {BenchCommand.Gemm.class, BenchCommand.Step.class, BenchCommand.Decode.class})
+final class BenchCommand implements Runnable {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Options every bench section shares. */
+    static final class Common {
+        @Option(names = "--threads", split = ",", paramLabel = "N[,N...]",
+                description = "Thread counts to measure (default: 1 and all cores).")
+        int[] threads;
+        @Option(names = "--runs", defaultValue = "7", description = "Timed runs per case; the median is reported (default: ${DEFAULT-VALUE}).")
+        int runs;
+        @Option(names = "--warmup", defaultValue = "0.5", description = "Seconds of untimed warm-up per case (default: ${DEFAULT-VALUE}).")
+        double warmup;
+        @Option(names = "--clock", defaultValue = "wall", description = "wall, or cpu (process CPU time / threads: for a machine shared with other work) (default: ${DEFAULT-VALUE}).")
+        String clock;
+        @Option(names = "--json", paramLabel = "PATH", description = "Where to write the results (default: bench-results/<section>-<timestamp>.json).")
+        Path json;
+        @Option(names = "--python", defaultValue = PythonScripts.DEFAULT_PYTHON,
+                description = "Python with numpy/torch for the comparison column (default: ${DEFAULT-VALUE}).")
+        String python;
+
+        int[] threadCounts() {
+            if (threads == null) {
+                int n = Runtime.getRuntime().availableProcessors();
+                return n == 1 ? new int[] {1} : new int[] {1, n};
+            }
+            for (int t : threads) if (t < 1) throw new JtuneException("--threads: thread counts must be >= 1, got " + t);
+            return threads;
+        }
+
+        Clock parsedClock() {
+            return switch (clock) {
+                case "wall" -> Clock.WALL;
+                case "cpu" -> Clock.CPU;
+                default -> throw new JtuneException("--clock: '" + clock + "' is not one of: wall, cpu");
+            };
+        }
+
+        void check() {
+            if (runs < 1) throw new JtuneException("--runs must be >= 1, got " + runs);
+            if (warmup < 0) throw new JtuneException("--warmup must be >= 0, got " + warmup);
+        }
+    }
+
+    @Command(name = "gemm", mixinStandardHelpOptions = true, description = "GEMM GFLOP/s on Qwen2.5-0.5B layer shapes (forward, dX, dW; fp32 and bf16 weights), next to OpenBLAS.")
+    static final class Gemm implements Runnable {
+        @Mixin Common common;
+        @Option(names = "--tokens", defaultValue = "512", description = "Rows of the activations (default: ${DEFAULT-VALUE}).")
+        int tokens;
+        @Option(names = "--only", paramLabel = "REGEX", description = "Only the cases whose 'layer product dtype' matches, e.g. 'mlp.* fwd'.")
+        String only;
+        @Option(names = "--no-openblas", description = "Leave out the OpenBLAS column.")
+        boolean noOpenBlas;
+
+        @Override
+        public void run() {
+            common.check();
+            if (tokens < 1) throw new JtuneException("--tokens must be >= 1, got " + tokens);
+            List<GemmCase> cases = GemmBench.transformerCases(tokens);
+            if (only != null) {
+                Pattern p;
+                try {
+                    p = Pattern.compile(only);
+                } catch (PatternSyntaxException e) {
+                    throw new JtuneException("--only: not a regular expression: " + e.getDescription());
+                }
+                cases = cases.stream().filter(c -> p.matcher(c.layer() + " " + c.product().shortName + " " + c.weightType()).find()).toList();
+                if (cases.isEmpty()) throw new JtuneException("--only '" + only + "' matches no case; cases look like 'mlp.gate/up fwd BF16'");
+            }
+            var settings = new GemmComparison.Settings(common.runs, common.warmup, common.parsedClock(), tokens,
+                    common.threadCounts(), !noOpenBlas, common.python);
+            GemmComparison result = new GemmComparison(settings).run(cases, System.err);
+            System.out.print(result.table());
+            Path path = ResultsFile.write(common.json != null ? common.json : ResultsFile.defaultPath("gemm"), result.json());
+            System.out.println("Results written to " + path);
+        }
+    }
+
+    @Command(name = "step", mixinStandardHelpOptions = true, description = "LoRA SFT training steps (rank 8, all linear layers, batch 1) on random-weight models: "
+            + "tokens/s, MFU, peak RSS, next to the same step in PyTorch eager.")
+    static final class Step implements Runnable {
+        @Mixin Common common;
+        @Option(names = "--seq", split = ",", defaultValue = "512,1024", paramLabel = "N[,N...]",
+                description = "Sequence lengths (default: ${DEFAULT-VALUE}).")
+        int[] seqs;
+        @Option(names = "--steps", defaultValue = "3", description = "Timed steps; the median is reported (default: ${DEFAULT-VALUE}).")
+        int steps;
+        @Option(names = "--warmup-steps", defaultValue = "1", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
+        int warmupSteps;
+        @Option(names = "--model", split = ",", defaultValue = "qwen2.5-0.5b", paramLabel = "ARCH[,ARCH...]",
+                description = "Architectures: qwen2.5-0.5b, llama3.2-1b (default: ${DEFAULT-VALUE}); PyTorch runs Qwen2.5-0.5B only.")
+        List<String> models;
+        @Option(names = "--weights", defaultValue = "bf16", description = "Frozen weight dtype: bf16 or fp32 (default: ${DEFAULT-VALUE}).")
+        String weights;
+        @Option(names = "--no-torch", description = "Leave out the PyTorch column.")
+        boolean noTorch;
+
+        @Override
+        public void run() {
+            common.check();
+            if (steps < 1 || warmupSteps < 0) throw new JtuneException("--steps must be >= 1 and --warmup-steps >= 0");
+            for (int s : seqs) if (s < 2) throw new JtuneException("--seq: lengths must be >= 2, got " + s);
+            DType dtype = switch (weights) {
+                case "bf16", "bfloat16" -> DType.BF16;
+                case "fp32", "float32" -> DType.F32;
+                default -> throw new JtuneException("--weights: '" + weights + "' is not one of: bf16, fp32");
+            };
+            int[] counts = common.threadCounts();
+            int threads = counts[counts.length - 1];
+            List<TrainingStep.Factory> setups = new ArrayList<>();
+            for (String m : models) setups.add(new LoraStepSetup(m, dtype));
+            // The GEMM peak the MFU divides by: the layer products at this thread count, measured now.
+            var gemmSettings = new GemmComparison.Settings(common.runs, common.warmup, common.parsedClock(), 512,
+                    new int[] {threads}, false, common.python);
+            List<GemmCase> peakCases = GemmBench.transformerCases(512).stream()
+                    .filter(c -> c.flops() > 1e9 && c.weightType() == DType.F32).toList();
+            GemmComparison gemm = new GemmComparison(gemmSettings).run(peakCases, System.err);
+            var settings = new StepBench.Settings(seqs, steps, warmupSteps, threads,
+                    !noTorch && models.contains("qwen2.5-0.5b"), common.python, 0);
+            StepBench bench = new StepBench(settings, gemm.peakGflops(threads)).run(setups, System.err);
+            System.out.print(bench.table());
+            Path path = ResultsFile.write(common.json != null ? common.json : ResultsFile.defaultPath("step"), bench.json(gemm.json()));
+            System.out.println("Results written to " + path);
+        }
+    }
+
+    @Command(name = "decode", mixinStandardHelpOptions = true, description = "Generation at batch 1 on Qwen2.5-0.5B (random bf16 weights): "
+            + "prompt-processing (prefill) and decode tokens/s through the KV cache.")
+    static final class Decode implements Runnable {
+        @Option(names = "--prompt", defaultValue = "128", description = "Prompt tokens to prefill (default: ${DEFAULT-VALUE}).")
+        int prompt;
+        @Option(names = "--tokens", defaultValue = "32", description = "Tokens to decode after the prompt (default: ${DEFAULT-VALUE}).")
+        int tokens;
+        @Option(names = "--runs", defaultValue = "3", description = "Timed runs; the median is reported (default: ${DEFAULT-VALUE}).")
+        int runs;
+        @Option(names = "--json", paramLabel = "PATH", description = "Where to write the results (default: bench-results/decode-<timestamp>.json).")
+        Path json;
+
+        @Override
+        public void run() {
+            if (prompt < 1 || tokens < 1 || runs < 1) throw new JtuneException("--prompt, --tokens and --runs must be >= 1");
+            var f = io.jtune.infer.DecodeBench.measure(io.jtune.infer.DecodeBench.qwen25HalfB(), prompt, tokens, runs);
+            System.out.println(f);
+            var root = ResultsFile.JSON.createObjectNode();
+            root.put("model", f.model());
+            root.put("threads", f.threads());
+            root.put("prompt_tokens", f.promptTokens());
+            root.put("decode_tokens", f.decodeTokens());
+            root.put("prefill_tokens_per_second", f.prefillTokensPerSecond());
+            root.put("decode_tokens_per_second", f.decodeTokensPerSecond());
+            var p = root.putArray("prefill_seconds");
+            for (double v : f.prefillSeconds()) p.add(v);
+            var d = root.putArray("decode_seconds");
+            for (double v : f.decodeSeconds()) d.add(v);
+            Path path = ResultsFile.write(json != null ? json : ResultsFile.defaultPath("decode"), root);
+            System.out.println("Results written to " + path);
+        }
+    }
+}
