@@ -59,7 +59,7 @@ public final class PredictWorkflow {
         List<String> o = new java.util.ArrayList<>(overrides);
         String out = Path.of(trained.training().outputDir()).toAbsolutePath().toString();
         o.add(trained.finetuning().isLora() ? "adapter_name_or_path=" + out : "model_name_or_path=" + out);
-        o.addAll(List.of("do_train=false", "do_eval=false", "eval_strategy=no"));
+        o.add("do_train=false");
         return io.jtune.config.ConfigLoader.load(configFile, o);
     }
 

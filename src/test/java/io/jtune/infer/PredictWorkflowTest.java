@@ -78,6 +78,24 @@ class PredictWorkflowTest {
     }
 
     @Test
+    void trainThenPredictUsesTheAdapterJustSaved() throws Exception {
+        Path modelDir = TinyChatModels.write(tmp);
+        Path data = writeDataset();
+        Path out = tmp.resolve("trained");
+        Path config = tmp.resolve("train_predict.yaml");
+        Files.writeString(config, String.join("\n", "model_name_or_path: " + modelDir, "template: qwen", "stage: sft",
+                "do_train: true", "finetuning_type: lora", "lora_rank: 2", "dataset: demo", "max_steps: 1",
+                "per_device_train_batch_size: 1", "save_strategy: 'no'", "report_to: none", "cutoff_len: 64",
+                "do_predict: true", "predict_with_generate: true", "eval_dataset: demo", "dataset_dir: " + data,
+                "output_dir: " + out, "do_sample: false", "max_new_tokens: 4", ""));
+        assertEquals(0, io.jtune.cli.Main.newCommandLine().execute("train", config.toString()));
+        assertTrue(Files.exists(out.resolve("adapter_model.safetensors")));
+        assertEquals(3, Files.readAllLines(out.resolve(PredictWorkflow.PREDICTIONS_FILE)).size());
+        JsonNode all = new ObjectMapper().readTree(out.resolve("all_results.json").toFile());
+        assertTrue(all.has("train_loss") && all.has("predict_rouge-l"), all.toString());
+    }
+
+    @Test
     void predictionWithoutGenerationIsRefusedClearly() throws Exception {
         Path modelDir = TinyChatModels.write(tmp);
         var cfg = ConfigLoader.fromMap("test", Map.of("model_name_or_path", modelDir.toString(), "template", "qwen",
