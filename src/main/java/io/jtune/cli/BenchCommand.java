@@ -21,8 +21,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jtune bench}: speed figures, printed as a table and written as JSON, side by side with OpenBLAS / PyTorch. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: GEMM throughput next to OpenBLAS; training steps next to PyTorch.",
-        subcommands = {BenchCommand.Gemm.class, BenchCommand.Step.class})
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: GEMM throughput next to OpenBLAS; training steps next to PyTorch; generation (prefill/decode) speed.",
+        subcommands = {BenchCommand.Gemm.class, BenchCommand.Step.class, BenchCommand.Decode.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -149,6 +149,39 @@ final class BenchCommand implements Runnable {
             StepBench bench = new StepBench(settings, gemm.peakGflops(threads)).run(setups, System.err);
             System.out.print(bench.table());
             Path path = ResultsFile.write(common.json != null ? common.json : ResultsFile.defaultPath("step"), bench.json(gemm.json()));
+            System.out.println("Results written to " + path);
+        }
+    }
+
+    @Command(name = "decode", mixinStandardHelpOptions = true, description = "Generation at batch 1 on Qwen2.5-0.5B (random bf16 weights): "
+            + "prompt-processing (prefill) and decode tokens/s through the KV cache.")
+    static final class Decode implements Runnable {
+        @Option(names = "--prompt", defaultValue = "128", description = "Prompt tokens to prefill (default: ${DEFAULT-VALUE}).")
+        int prompt;
+        @Option(names = "--tokens", defaultValue = "32", description = "Tokens to decode after the prompt (default: ${DEFAULT-VALUE}).")
+        int tokens;
+        @Option(names = "--runs", defaultValue = "3", description = "Timed runs; the median is reported (default: ${DEFAULT-VALUE}).")
+        int runs;
+        @Option(names = "--json", paramLabel = "PATH", description = "Where to write the results (default: bench-results/decode-<timestamp>.json).")
+        Path json;
+
+        @Override
+        public void run() {
+            if (prompt < 1 || tokens < 1 || runs < 1) throw new JtuneException("--prompt, --tokens and --runs must be >= 1");
+            var f = io.jtune.infer.DecodeBench.measure(io.jtune.infer.DecodeBench.qwen25HalfB(), prompt, tokens, runs);
+            System.out.println(f);
+            var root = ResultsFile.JSON.createObjectNode();
+            root.put("model", f.model());
+            root.put("threads", f.threads());
+            root.put("prompt_tokens", f.promptTokens());
+            root.put("decode_tokens", f.decodeTokens());
+            root.put("prefill_tokens_per_second", f.prefillTokensPerSecond());
+            root.put("decode_tokens_per_second", f.decodeTokensPerSecond());
+            var p = root.putArray("prefill_seconds");
+            for (double v : f.prefillSeconds()) p.add(v);
+            var d = root.putArray("decode_seconds");
+            for (double v : f.decodeSeconds()) d.add(v);
+            Path path = ResultsFile.write(json != null ? json : ResultsFile.defaultPath("decode"), root);
             System.out.println("Results written to " + path);
         }
     }

@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
             DownloadCommand.class,
             ConfigCommand.class,
             TrainCommand.class,
+            ChatCommand.class,
+            ApiCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
         })

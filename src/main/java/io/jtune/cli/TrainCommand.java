@@ -2,6 +2,7 @@ package io.jtune.cli;
 
 import io.jtune.config.ConfigLoader;
 import io.jtune.config.JtuneConfig;
+import io.jtune.infer.PredictWorkflow;
 import io.jtune.train.workflow.ConsoleProgress;
 import io.jtune.train.workflow.TrainWorkflow;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import picocli.CommandLine.Parameters;
 /** {@code jtune train CONFIG [key=value ...]}: LLaMA-Factory's {@code llamafactory-cli train}. */
 @Command(name = "train", description = {"Train with a LLaMA-Factory YAML or JSON config (stages pt and sft; lora, freeze, full).",
         "Overrides after the file: key=value, e.g. learning_rate=5e-5 max_steps=100.",
+        "do_predict with predict_with_generate writes generated_predictions.jsonl and predict_results.json (BLEU/ROUGE).",
         "Ctrl-C saves a checkpoint and exits; run again (or set resume_from_checkpoint) to continue.",
         "Every key: jtune config keys, or docs/config.md."})
 final class TrainCommand implements Callable<Integer> {
@@ -27,6 +29,11 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JtuneConfig cfg = ConfigLoader.load(config, overrides);
+        boolean predict = PredictWorkflow.requested(cfg);
+        if (predict && !cfg.training().doTrain() && !cfg.training().doEval()) {
+            new PredictWorkflow(cfg, System.out).run();
+            return 0;
+        }
         TrainWorkflow workflow = new TrainWorkflow(cfg, System.out);
         CountDownLatch finished = new CountDownLatch(1);
         // Ctrl-C / SIGTERM: let the current step finish and a checkpoint be written before the JVM exits.
@@ -41,7 +48,9 @@ final class TrainCommand implements Callable<Integer> {
         }, "jtune-stop");
         Runtime.getRuntime().addShutdownHook(onSignal);
         try {
-            workflow.run(List.of(ConsoleProgress.forStdout()));
+            TrainWorkflow.Result result = workflow.run(List.of(ConsoleProgress.forStdout()));
+            boolean interrupted = result.outcome() != null && result.outcome().interrupted();
+            if (predict && !interrupted) new PredictWorkflow(PredictWorkflow.afterTraining(config, overrides, cfg), System.out).run();
             return 0;
         } finally {
             finished.countDown();

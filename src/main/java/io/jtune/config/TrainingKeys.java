@@ -13,7 +13,7 @@ final class TrainingKeys extends KeyTable {
         bool("overwrite_output_dir", false, "Start afresh in an existing output_dir instead of resuming from its last checkpoint.");
         bool("do_train", false, "Run training.");
         bool("do_eval", false, "Run evaluation (eval_loss) on eval_dataset or the val_size split; implied by eval_strategy other than no.");
-        bool("do_predict", false, "Generate predictions for the eval set.").unsupported("prediction with generation (generated_predictions.jsonl) is not implemented yet");
+        bool("do_predict", false, "Generate predictions for the eval set (needs predict_with_generate).");
 
         integer("per_device_train_batch_size", 8, "Examples per training micro-batch.").atLeast(1);
         integer("per_device_eval_batch_size", 8, "Examples per evaluation batch.").atLeast(1);
@@ -134,11 +134,11 @@ final class TrainingKeys extends KeyTable {
         any("accelerator_config", "Accelerate configuration.").ignored(SINGLE_PROCESS);
 
         // Seq2SeqTrainingArguments
-        bool("predict_with_generate", false, "Generate in evaluation/prediction (for BLEU/ROUGE).").unsupported("prediction with generation is not implemented yet");
+        bool("predict_with_generate", false, "Generate in evaluation/prediction (for BLEU/ROUGE).");
         bool("sortish_sampler", false, "Sortish sampler.").unsupported("length-sorted sampling is not implemented");
-        integer("generation_max_length", null, "max_length of generation in prediction.").ignored("only used with predict_with_generate, which jtune refuses");
-        integer("generation_num_beams", null, "Beams of generation in prediction.").ignored("only used with predict_with_generate, which jtune refuses");
-        any("generation_config", "Generation configuration for prediction.").ignored("only used with predict_with_generate, which jtune refuses");
+        integer("generation_max_length", null, "max_length of generation in prediction.").ignored("jtune's prediction uses the generating keys (max_new_tokens, do_sample, ...)");
+        integer("generation_num_beams", null, "Beams of generation in prediction.").ignored("jtune's prediction uses the generating keys (max_new_tokens, do_sample, ...)");
+        any("generation_config", "Generation configuration for prediction.").ignored("jtune's prediction uses the generating keys (max_new_tokens, do_sample, ...)");
 
         // LLaMA-Factory's additions: ray, profiler, fp8
         integer("ray_num_workers", 1, "Ray workers.").ignored(SINGLE_PROCESS);
