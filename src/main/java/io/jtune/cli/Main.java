@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             DownloadCommand.class,
             ConfigCommand.class,
             TrainCommand.class,
+            ExportCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
