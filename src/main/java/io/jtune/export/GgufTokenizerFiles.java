@@ -43,6 +43,11 @@ public final class GgufTokenizerFiles {
      * @param chatTemplate the Jinja chat template to embed, or null
      */
     public static GgufTokenizer read(Path modelDir, int vocabSize, String chatTemplate) {
+        return read(modelDir, HfTokenizer.load(modelDir), vocabSize, chatTemplate);
+    }
+
+    /** As {@link #read(Path, int, String)} with the folder's tokenizer already loaded. */
+    public static GgufTokenizer read(Path modelDir, HfTokenizer tokenizer, int vocabSize, String chatTemplate) {
         Path file = modelDir.resolve("tokenizer.json");
         if (!Files.isRegularFile(file)) {
             throw new JtuneException(modelDir + ": GGUF export needs tokenizer.json (a tokenizer.model alone is not read by jtune)");
@@ -71,7 +76,6 @@ public final class GgufTokenizerFiles {
                     + " cannot be written to GGUF yet");
         }
 
-        HfTokenizer tokenizer = HfTokenizer.load(modelDir);
         Integer bos = id(tokenizer.bosTokenId());
         Integer eos = id(tokenizer.eosTokenId());
         Integer pad = id(tokenizer.padTokenId());

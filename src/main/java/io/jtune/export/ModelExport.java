@@ -23,6 +23,7 @@ import io.jtune.model.CausalLM;
 import io.jtune.model.FinetuneSpec;
 import io.jtune.model.ModelBuilder;
 import io.jtune.tensor.DType;
+import io.jtune.tokenizer.HfTokenizer;
 import io.jtune.train.checkpoint.FlatWeightsCheckpoint;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -197,8 +198,8 @@ public final class ModelExport {
         String name = exportDir.toAbsolutePath().normalize().getFileName().toString();
         Path target = exportDir.resolve(name + "-" + type.name() + ".gguf");
         try (HfModelDirectory exported = HfModelDirectory.open(exportDir)) {
-            String chatTemplate = io.jtune.tokenizer.HfTokenizer.load(exportDir).chatTemplate();
-            GgufTokenizer tokenizer = GgufTokenizerFiles.read(exportDir, exported.config().vocabSize(), chatTemplate);
+            HfTokenizer hf = HfTokenizer.load(exportDir);
+            GgufTokenizer tokenizer = GgufTokenizerFiles.read(exportDir, hf, exported.config().vocabSize(), hf.chatTemplate());
             log.printf("Writing %s (%s) ...%n", target, type.name());
             LlamaFamilyGguf.export(new HfDirectoryGgufSource(exported, name, tokenizer), type, target);
         }
