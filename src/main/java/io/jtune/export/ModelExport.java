@@ -72,6 +72,7 @@ public final class ModelExport {
 
         List<Path> written = new ArrayList<>();
         Path modelfile;
+        HfTokenizer tokenizer;
         try (HfModelDirectory base = HfModelDirectory.open(modelDir)) {
             CausalLM merged = adapterDir == null ? null : loadWithAdapter(base, adapterDir);
             DType dtype = base.config().dtype() != null ? base.config().dtype() : base.tensor("model.embed_tokens.weight").dtype();
@@ -80,15 +81,16 @@ public final class ModelExport {
 
             // Tokenizer first and config.json last, so a folder holding config.json is complete.
             TokenizerFilesExport.export(modelDir, exportDir, template, w -> log.println("warning: " + w));
+            tokenizer = HfTokenizer.load(exportDir);
             written.addAll(HfModelWriter.save(exportDir, base.rawConfig(), generationConfig(base), null,
                     MergedTensors.of(base, merged, dtype), dtype, export.exportShardBytes()));
-            modelfile = writeModelfile(exportDir, templateName, null);
+            modelfile = writeModelfile(exportDir, tokenizer, templateName, null);
         }
         Path gguf = null;
         if (ggufType != null) {
-            gguf = writeGguf(exportDir, ggufType);
+            gguf = writeGguf(exportDir, tokenizer, ggufType);
             written.add(gguf);
-            Path ggufModelfile = writeModelfile(exportDir, templateName, gguf.getFileName().toString());
+            Path ggufModelfile = writeModelfile(exportDir, tokenizer, templateName, gguf.getFileName().toString());
             if (ggufModelfile != null) modelfile = ggufModelfile;
         }
         if (modelfile != null) written.add(modelfile);
@@ -188,17 +190,16 @@ public final class ModelExport {
      * Writes export_dir/Modelfile for Ollama when a template is set, as LLaMA-Factory does; a
      * template jtune has no Ollama form for is a warning, not a failed export.
      */
-    private Path writeModelfile(Path exportDir, String templateName, String ggufFileName) throws IOException {
+    private Path writeModelfile(Path exportDir, HfTokenizer tokenizer, String templateName, String ggufFileName) throws IOException {
         if (templateName == null || templateName.isBlank()) return null;
-        return OllamaModelfiles.write(exportDir, templateName, ggufFileName, w -> log.println("warning: " + w));
+        return OllamaModelfiles.write(exportDir, tokenizer, templateName, ggufFileName, w -> log.println("warning: " + w));
     }
 
     /** Streams the exported safetensors into export_dir/NAME-TYPE.gguf. */
-    private Path writeGguf(Path exportDir, GgufFileType type) throws IOException {
+    private Path writeGguf(Path exportDir, HfTokenizer hf, GgufFileType type) throws IOException {
         String name = exportDir.toAbsolutePath().normalize().getFileName().toString();
         Path target = exportDir.resolve(name + "-" + type.name() + ".gguf");
         try (HfModelDirectory exported = HfModelDirectory.open(exportDir)) {
-            HfTokenizer hf = HfTokenizer.load(exportDir);
             GgufTokenizer tokenizer = GgufTokenizerFiles.read(exportDir, hf, exported.config().vocabSize(), hf.chatTemplate());
             log.printf("Writing %s (%s) ...%n", target, type.name());
             LlamaFamilyGguf.export(new HfDirectoryGgufSource(exported, name, tokenizer), type, target);

@@ -20,10 +20,12 @@ final class OllamaModelfiles {
     private OllamaModelfiles() {}
 
     /**
+     * @param tokenizer    the exported tokenizer (after the template's fixes)
      * @param ggufFileName the GGUF file in exportDir, or null for the safetensors folder itself
      * @return the Modelfile, or null when the template has no Ollama form yet (then {@code warn} says so)
      */
-    static Path write(Path exportDir, String templateName, String ggufFileName, Consumer<String> warn) throws IOException {
+    static Path write(Path exportDir, HfTokenizer tokenizer, String templateName, String ggufFileName, Consumer<String> warn)
+            throws IOException {
         OllamaModelfile.ChatFormat format;
         try {
             format = OllamaModelfile.format(templateName);
@@ -31,7 +33,6 @@ final class OllamaModelfiles {
             warn.accept(e.getMessage() + "; no Modelfile written");
             return null;
         }
-        HfTokenizer tokenizer = HfTokenizer.load(exportDir);
         String bos = tokenizer.bosTokenId().isPresent() ? tokenizer.idToToken(tokenizer.bosTokenId().getAsInt()) : null;
         String eos = tokenizer.eosTokenId().isPresent() ? tokenizer.idToToken(tokenizer.eosTokenId().getAsInt()) : null;
         Map<String, Integer> ids = new HashMap<>();
