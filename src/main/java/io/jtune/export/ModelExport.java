@@ -69,6 +69,10 @@ public final class ModelExport {
         Path modelDir = ModelLocator.fromEnvironment().locate(modelArgs.modelNameOrPath(), null, HubClient.DownloadProgress.SILENT);
         refuseQuantizedBase(modelDir, adapterDir != null);
         refuseOverwritingInputs(exportDir, modelDir, adapterDir);
+        boolean hasTokenizerJson = Files.isRegularFile(modelDir.resolve("tokenizer.json"));
+        if (ggufType != null && !hasTokenizerJson) {
+            throw new JtuneException("export_gguf: " + modelDir + " has no tokenizer.json, which the GGUF tokenizer keys are built from");
+        }
 
         List<Path> written = new ArrayList<>();
         Path modelfile;
@@ -81,7 +85,7 @@ public final class ModelExport {
 
             // Tokenizer first and config.json last, so a folder holding config.json is complete.
             TokenizerFilesExport.export(modelDir, exportDir, template, w -> log.println("warning: " + w));
-            tokenizer = HfTokenizer.load(exportDir);
+            tokenizer = hasTokenizerJson ? HfTokenizer.load(exportDir) : null;
             written.addAll(HfModelWriter.save(exportDir, base.rawConfig(), generationConfig(base), null,
                     MergedTensors.of(base, merged, dtype), dtype, export.exportShardBytes()));
             modelfile = writeModelfile(exportDir, tokenizer, templateName, null);
@@ -192,6 +196,10 @@ public final class ModelExport {
      */
     private Path writeModelfile(Path exportDir, HfTokenizer tokenizer, String templateName, String ggufFileName) throws IOException {
         if (templateName == null || templateName.isBlank()) return null;
+        if (tokenizer == null) {
+            log.println("warning: no Modelfile written: the model has no tokenizer.json to read the stop tokens from");
+            return null;
+        }
         return OllamaModelfiles.write(exportDir, tokenizer, templateName, ggufFileName, w -> log.println("warning: " + w));
     }
 

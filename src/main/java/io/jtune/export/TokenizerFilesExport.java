@@ -37,6 +37,11 @@ public final class TokenizerFilesExport {
      * @param warn     receives one line per thing left out
      */
     public static void export(Path baseDir, Path exportDir, Template template, Consumer<String> warn) throws IOException {
+        if (!Files.isRegularFile(baseDir.resolve("tokenizer.json"))) {
+            warn.accept(baseDir + " has no tokenizer.json: its tokenizer files are copied unchanged, without the template's fixes");
+            copyUnchanged(baseDir, exportDir);
+            return;
+        }
         HfTokenizer tokenizer = HfTokenizer.load(baseDir);
         ObjectNode config = readObject(baseDir.resolve(TOKENIZER_CONFIG));
         ObjectNode specialMap = Files.isRegularFile(baseDir.resolve(SPECIAL_TOKENS_MAP))
@@ -93,6 +98,17 @@ public final class TokenizerFilesExport {
                 // transformers prefers these files over tokenizer_config.json's chat_template: drop stale ones
                 Files.deleteIfExists(to);
             } else if (Files.isRegularFile(from) && !(Files.exists(to) && Files.isSameFile(from, to))) {
+                AtomicFiles.write(to, out -> Files.copy(from, out));
+            }
+        }
+    }
+
+    private static void copyUnchanged(Path baseDir, Path exportDir) throws IOException {
+        Files.createDirectories(exportDir);
+        for (String name : HfModelWriter.TOKENIZER_FILES) {
+            Path from = baseDir.resolve(name);
+            Path to = exportDir.resolve(name);
+            if (Files.isRegularFile(from) && !(Files.exists(to) && Files.isSameFile(from, to))) {
                 AtomicFiles.write(to, out -> Files.copy(from, out));
             }
         }
