@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             ChatCommand.class,
             ApiCommand.class,
             BenchCommand.class,
+            ExportCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -1,9 +1,15 @@
 package io.jtune.config;
 
-/** Export settings: where to write the merged model and the shard size (GB). */
-public record ExportArguments(String exportDir, int exportSizeGb) {
+/**
+ * Export settings.
+ *
+ * @param exportDir    where to write the merged model (null when unset)
+ * @param exportSizeGb shard size of the safetensors, in GB
+ * @param exportGguf   the GGUF type to write as well (f16, bf16, q8_0), or null for none
+ */
+public record ExportArguments(String exportDir, int exportSizeGb, String exportGguf) {
     static ExportArguments from(JtuneConfig c) {
-        return new ExportArguments(c.string("export_dir"), c.integer("export_size"));
+        return new ExportArguments(c.string("export_dir"), c.integer("export_size"), c.string("export_gguf"));
     }
 
     /** Shard size in bytes as transformers' save_pretrained reads "5GB" (10^9 bytes). */

@@ -9,7 +9,9 @@ final class ExportKeys extends KeyTable {
         str("export_dir", null, "Folder to write the exported (merged) model to.");
         integer("export_size", 5, "Shard size of the exported safetensors, in GB.").atLeast(1);
         choice("export_device", "cpu", "Device used for exporting.", "cpu", "auto").ignored("jtune exports on the CPU; auto only changes speed");
-        integer("export_quantization_bit", null, "Bits to quantize the exported model to (GPTQ).").unsupported("quantized export (GPTQ) is not implemented");
+        choice("export_gguf", null, "Also write a GGUF file (llama.cpp, Ollama) of the exported model to export_dir, "
+                + "with an Ollama Modelfile beside it: f16, bf16 or q8_0.", "f16", "bf16", "q8_0").jtuneOnly();
+        integer("export_quantization_bit", null, "Bits to quantize the exported model to (GPTQ).").unsupported("quantized export (GPTQ) is not implemented; merge adapters first, quantize after (use export_gguf: q8_0 for an 8-bit llama.cpp file)");
         str("export_quantization_dataset", null, "Calibration dataset for quantized export.").ignored(QUANT_ONLY);
         integer("export_quantization_nsamples", 128, "Calibration samples for quantized export.").ignored(QUANT_ONLY);
         integer("export_quantization_maxlen", 1024, "Calibration length for quantized export.").ignored(QUANT_ONLY);

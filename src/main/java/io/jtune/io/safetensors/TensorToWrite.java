@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.function.Supplier;
 
 /**
  * A tensor handed to {@link SafetensorsWriter}: name, dtype, shape and where its bytes come from,
@@ -19,14 +20,18 @@ public final class TensorToWrite {
     private final DType dtype;
     private final long[] shape;
     private final MemorySegment bytes; // or
-    private final float[] floats;
+    private final float[] floats;          // or
+    private final Supplier<float[]> lazy;  // fp32 values computed when written
+    private final long elements;
 
-    private TensorToWrite(String name, DType dtype, long[] shape, MemorySegment bytes, float[] floats) {
+    private TensorToWrite(String name, DType dtype, long[] shape, MemorySegment bytes, float[] floats, Supplier<float[]> lazy) {
         this.name = name;
         this.dtype = dtype;
         this.shape = shape.clone();
         this.bytes = bytes;
         this.floats = floats;
+        this.lazy = lazy;
+        this.elements = byteCount(name, dtype, shape) / dtype.byteSize();
     }
 
     /** Raw little-endian bytes already in {@code dtype}; their size must match the shape. */
@@ -36,7 +41,7 @@ public final class TensorToWrite {
             throw new SafetensorsException(null, name, "dtype " + dtype + " x shape " + StoredTensor.shapeString(shape)
                     + " needs " + expected + " bytes, the source has " + bytes.byteSize());
         }
-        return new TensorToWrite(name, dtype, shape, bytes, null);
+        return new TensorToWrite(name, dtype, shape, bytes, null, null);
     }
 
     /**
@@ -44,15 +49,32 @@ public final class TensorToWrite {
      * rounds ({@link Numbers}).
      */
     public static TensorToWrite ofFloats(String name, DType dtype, long[] shape, float[] values) {
+        requireFloatTarget(name, dtype);
+        TensorToWrite t = new TensorToWrite(name, dtype, shape, null, values, null);
+        t.checkLength(values);
+        return t;
+    }
+
+    /**
+     * Like {@link #ofFloats}, but the values are computed only when the tensor is written and dropped
+     * right after (e.g. a LoRA-merged weight), so a writer streaming many such tensors holds one at a time.
+     */
+    public static TensorToWrite ofLazyFloats(String name, DType dtype, long[] shape, Supplier<float[]> values) {
+        requireFloatTarget(name, dtype);
+        return new TensorToWrite(name, dtype, shape, null, null, values);
+    }
+
+    private static void requireFloatTarget(String name, DType dtype) {
         if (dtype != DType.F32 && dtype != DType.F64 && dtype != DType.BF16 && dtype != DType.F16) {
             throw new SafetensorsException(null, name, "cannot convert fp32 values to " + dtype + " (allowed: F32, F64, BF16, F16)");
         }
-        long elements = byteCount(name, dtype, shape) / dtype.byteSize();
+    }
+
+    private void checkLength(float[] values) {
         if (values.length != elements) {
             throw new SafetensorsException(null, name, "shape " + StoredTensor.shapeString(shape) + " has "
                     + elements + " elements, the array has " + values.length);
         }
-        return new TensorToWrite(name, dtype, shape, null, values);
     }
 
     /** A tensor read from another file, copied through unchanged. */
@@ -65,7 +87,7 @@ public final class TensorToWrite {
     public long[] shape() { return shape.clone(); }
 
     public long byteSize() {
-        return bytes != null ? bytes.byteSize() : (long) floats.length * dtype.byteSize();
+        return bytes != null ? bytes.byteSize() : elements * dtype.byteSize();
     }
 
     private static long byteCount(String name, DType dtype, long[] shape) {
@@ -90,6 +112,11 @@ public final class TensorToWrite {
                 out.write(buffer, 0, n);
             }
             return;
+        }
+        float[] floats = this.floats;
+        if (floats == null) {
+            floats = lazy.get();
+            checkLength(floats);
         }
         ByteBuffer le = ByteBuffer.wrap(buffer).order(ByteOrder.LITTLE_ENDIAN);
         int perChunk = buffer.length / dtype.byteSize();

@@ -1,0 +1,68 @@
+package io.jtune.export;
+
+import io.jtune.io.hf.HfModelDirectory;
+import io.jtune.io.hf.HfTensorNames;
+import io.jtune.io.safetensors.StoredTensor;
+import io.jtune.io.safetensors.TensorToWrite;
+import io.jtune.model.CausalLM;
+import io.jtune.model.TrainableParameter;
+import io.jtune.tensor.DType;
+import io.jtune.tensor.Matrix;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The tensors of an exported model, in one dtype: a tensor the adapter changes (a LoRA layer's
+ * weight, W + scale·B·A, or a fully trained modules_to_save tensor) is computed from the model
+ * when it is written and dropped right after; every other tensor is copied from the base's mapped
+ * file, as bytes when it already has the dtype. So the export holds at most one merged tensor in
+ * memory besides the base's mapping.
+ */
+final class MergedTensors {
+    private static final String PEFT_PREFIX = "base_model.model.";
+
+    private MergedTensors() {}
+
+    /** The HF names of the tensors the adapter changes. */
+    static Set<String> changedByAdapter(CausalLM model) {
+        Set<String> changed = new HashSet<>();
+        for (TrainableParameter p : model.trainableParameters()) {
+            String n = p.name().startsWith(PEFT_PREFIX) ? p.name().substring(PEFT_PREFIX.length()) : p.name();
+            int lora = n.indexOf(".lora_A.");
+            if (lora > 0) {
+                changed.add(n.substring(0, lora) + ".weight");
+            } else if (!n.contains(".lora_B.")) {
+                changed.add(n);
+            }
+        }
+        return changed;
+    }
+
+    /**
+     * @param merged the base with the adapter loaded, or null to copy the base as it is
+     * @param dtype  the dtype every tensor is written in
+     */
+    static List<TensorToWrite> of(HfModelDirectory base, CausalLM merged, DType dtype) {
+        Set<String> changed = merged == null ? Set.of() : changedByAdapter(merged);
+        List<TensorToWrite> out = new ArrayList<>();
+        for (HfTensorNames.Expected e : base.expectedTensors()) {
+            StoredTensor stored = base.tensor(e.name());
+            if (changed.contains(e.name())) {
+                out.add(TensorToWrite.ofLazyFloats(e.name(), dtype, e.shape(), () -> merged.mergedWeight(e.name())));
+            } else if (stored.dtype() == dtype) {
+                out.add(TensorToWrite.of(stored));
+            } else {
+                out.add(TensorToWrite.ofLazyFloats(e.name(), dtype, e.shape(), () -> widen(stored.matrix())));
+            }
+        }
+        return out;
+    }
+
+    private static float[] widen(Matrix m) {
+        float[] data = new float[m.rows() * m.cols()];
+        for (int r = 0; r < m.rows(); r++) m.readRow(r, 0, m.cols(), data, r * m.cols());
+        return data;
+    }
+}

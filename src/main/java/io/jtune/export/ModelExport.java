@@ -1,0 +1,217 @@
+package io.jtune.export;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jtune.JtuneException;
+import io.jtune.config.ExportArguments;
+import io.jtune.config.JtuneConfig;
+import io.jtune.config.ModelArguments;
+import io.jtune.data.template.Template;
+import io.jtune.data.template.Templates;
+import io.jtune.io.gguf.GgufFileType;
+import io.jtune.io.gguf.GgufTokenizer;
+import io.jtune.io.gguf.LlamaFamilyGguf;
+import io.jtune.io.hf.HfModelDirectory;
+import io.jtune.io.hf.HfModelWriter;
+import io.jtune.io.hf.HfWeightSource;
+import io.jtune.io.hub.HubClient;
+import io.jtune.io.hub.ModelLocator;
+import io.jtune.io.peft.AdapterWeights;
+import io.jtune.io.peft.LoraAdapterConfig;
+import io.jtune.model.CausalLM;
+import io.jtune.model.FinetuneSpec;
+import io.jtune.model.ModelBuilder;
+import io.jtune.tensor.DType;
+import io.jtune.tokenizer.HfTokenizer;
+import io.jtune.train.checkpoint.FlatWeightsCheckpoint;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code jtune export}: LLaMA-Factory's export_model. Merges a LoRA adapter into its base (or takes
+ * the base alone) and writes a Hugging Face model directory to export_dir: sharded safetensors in
+ * the base's dtype, config.json, generation_config.json, the tokenizer files with the template's
+ * fixes and chat template, and an Ollama Modelfile. With export_gguf it also writes a GGUF file of
+ * the exported weights, read back from the safetensors just written.
+ */
+public final class ModelExport {
+    private final JtuneConfig config;
+    private final PrintStream log;
+
+    public ModelExport(JtuneConfig config, PrintStream log) {
+        this.config = config;
+        this.log = log;
+    }
+
+    /** What an export wrote. */
+    public record Result(Path exportDir, List<Path> files, Path gguf, Path modelfile) {}
+
+    public Result run() throws IOException {
+        for (String w : config.warnings()) log.println("warning: " + w);
+        ExportArguments export = config.export();
+        ModelArguments modelArgs = config.model();
+        if (export.exportDir() == null || export.exportDir().isBlank()) {
+            throw new JtuneException(config.source() + ": export_dir is required: the folder to save the exported model to");
+        }
+        Path exportDir = Path.of(export.exportDir());
+        GgufFileType ggufType = export.exportGguf() == null ? null : GgufFileType.parse(export.exportGguf());
+        String templateName = config.data().template();
+        Template template = templateName == null || templateName.isBlank() ? null : Templates.get(templateName);
+        if (template != null && config.data().defaultSystem() != null) template = template.withDefaultSystem(config.data().defaultSystem());
+
+        Path adapterDir = adapterDir(modelArgs);
+        Path modelDir = ModelLocator.fromEnvironment().locate(modelArgs.modelNameOrPath(), null, HubClient.DownloadProgress.SILENT);
+        refuseQuantizedBase(modelDir, adapterDir != null);
+        refuseOverwritingInputs(exportDir, modelDir, adapterDir);
+        boolean hasTokenizerJson = Files.isRegularFile(modelDir.resolve("tokenizer.json"));
+        if (ggufType != null && !hasTokenizerJson) {
+            throw new JtuneException("export_gguf: " + modelDir + " has no tokenizer.json, which the GGUF tokenizer keys are built from");
+        }
+
+        List<Path> written = new ArrayList<>();
+        Path modelfile;
+        HfTokenizer tokenizer;
+        try (HfModelDirectory base = HfModelDirectory.open(modelDir)) {
+            CausalLM merged = adapterDir == null ? null : loadWithAdapter(base, adapterDir);
+            DType dtype = base.config().dtype() != null ? base.config().dtype() : base.tensor("model.embed_tokens.weight").dtype();
+            log.printf("Exporting %s%s to %s (%s, shards of at most %d GB)%n", modelDir,
+                    adapterDir == null ? "" : " merged with " + adapterDir, exportDir, dtype.torchName(), export.exportSizeGb());
+
+            // Tokenizer first and config.json last, so a folder holding config.json is complete.
+            TokenizerFilesExport.export(modelDir, exportDir, template, w -> log.println("warning: " + w));
+            tokenizer = hasTokenizerJson ? HfTokenizer.load(exportDir) : null;
+            written.addAll(HfModelWriter.save(exportDir, base.rawConfig(), generationConfig(base), null,
+                    MergedTensors.of(base, merged, dtype), dtype, export.exportShardBytes()));
+            modelfile = writeModelfile(exportDir, tokenizer, templateName, null);
+        }
+        Path gguf = null;
+        if (ggufType != null) {
+            gguf = writeGguf(exportDir, tokenizer, ggufType);
+            written.add(gguf);
+            Path ggufModelfile = writeModelfile(exportDir, tokenizer, templateName, gguf.getFileName().toString());
+            if (ggufModelfile != null) modelfile = ggufModelfile;
+        }
+        if (modelfile != null) written.add(modelfile);
+        log.println("Exported to " + exportDir.toAbsolutePath());
+        return new Result(exportDir, written, gguf, modelfile);
+    }
+
+    /** The one adapter folder, checked, or null. */
+    private Path adapterDir(ModelArguments m) {
+        if (m.adapterNameOrPath().isEmpty()) return null;
+        if (m.adapterNameOrPath().size() > 1) {
+            throw new JtuneException("adapter_name_or_path: merging several adapters (" + m.adapterNameOrPath() + ") is not supported yet; give one");
+        }
+        if (!config.finetuning().isLora()) {
+            throw new JtuneException("adapter_name_or_path needs finetuning_type: lora (it is " + config.finetuning().finetuningType() + ")");
+        }
+        Path dir = Path.of(m.adapterNameOrPath().get(0));
+        if (!Files.isDirectory(dir)) throw new JtuneException("adapter_name_or_path: " + dir + " is not a folder");
+        if (!Files.isRegularFile(dir.resolve(AdapterWeights.ADAPTER_FILE))) {
+            String found = Files.isRegularFile(dir.resolve("adapter_model.bin"))
+                    ? " (it has adapter_model.bin: jtune reads safetensors adapters only; re-save it with safe_serialization=True)" : "";
+            throw new JtuneException("adapter_name_or_path: " + dir + " has no " + AdapterWeights.ADAPTER_FILE + found);
+        }
+        return dir;
+    }
+
+    /** LLaMA-Factory's rule: adapters merge into full-precision weights only, and quantizing comes after merging. */
+    private static void refuseQuantizedBase(Path modelDir, boolean merging) {
+        Path configFile = modelDir.resolve(HfModelDirectory.CONFIG_FILE);
+        if (!Files.isRegularFile(configFile)) return; // HfModelDirectory.open reports it
+        JsonNode quantization;
+        try {
+            quantization = new ObjectMapper().readTree(configFile.toFile()).get("quantization_config");
+        } catch (IOException e) {
+            return; // HfModelDirectory.open reports the bad JSON with its position
+        }
+        if (quantization == null || quantization.isNull()) return;
+        String method = quantization.path("quant_method").asText("unknown");
+        if (merging) {
+            throw new JtuneException(configFile + ": the base model is quantized (quantization_config, quant_method " + method
+                    + "); cannot merge adapters into a quantized model: merge into the full-precision base, then quantize");
+        }
+        throw new JtuneException(configFile + ": quantized checkpoints (quant_method " + method + ") are not supported by jtune");
+    }
+
+    private static void refuseOverwritingInputs(Path exportDir, Path modelDir, Path adapterDir) throws IOException {
+        if (Files.exists(exportDir) && !Files.isDirectory(exportDir)) {
+            throw new JtuneException("export_dir: " + exportDir + " exists and is not a folder");
+        }
+        for (Path input : adapterDir == null ? List.of(modelDir) : List.of(modelDir, adapterDir)) {
+            if (Files.isDirectory(exportDir) && Files.isSameFile(exportDir, input)) {
+                throw new JtuneException("export_dir: " + exportDir + " is the folder being read (" + input + "); choose another export_dir");
+            }
+        }
+    }
+
+    /** The base with the adapter's LoRA weights (and modules_to_save tensors) loaded, as PEFT's LoraModel. */
+    private CausalLM loadWithAdapter(HfModelDirectory base, Path adapterDir) {
+        LoraAdapterConfig a = LoraAdapterConfig.read(adapterDir);
+        FinetuneSpec spec = FinetuneSpec.lora(new FinetuneSpec.Lora(a.r(), a.loraAlpha(), 0.0, a.targetModules(), a.useRslora(),
+                a.modulesToSave()));
+        CausalLM model;
+        try {
+            model = ModelBuilder.build(base.config(), new HfWeightSource(base), spec, new CausalLM.Options(false, 0));
+        } catch (JtuneException e) {
+            throw new JtuneException(adapterDir.resolve(LoraAdapterConfig.FILE) + " does not fit the base model " + base.directory()
+                    + ": " + e.getMessage());
+        }
+        new FlatWeightsCheckpoint(model, AdapterWeights.ADAPTER_FILE).load(adapterDir);
+        Set<String> changed = MergedTensors.changedByAdapter(model);
+        for (String name : changed) {
+            if (base.expectedTensors().stream().noneMatch(e -> e.name().equals(name))) {
+                throw new JtuneException(adapterDir + ": the adapter trains " + name + ", which this model ties to the embeddings;"
+                        + " merging it is not supported");
+            }
+        }
+        log.printf("Merging adapter %s (r=%d, alpha=%s, %d tensors changed)%n", adapterDir, a.r(), a.loraAlpha(), changed.size());
+        return model;
+    }
+
+    /** generation_config.json as LLaMA-Factory's patch_model leaves it: sampling switched on when its settings ask for it. */
+    private static ObjectNode generationConfig(HfModelDirectory base) {
+        ObjectNode gen = base.rawGenerationConfig();
+        if (gen == null) return null;
+        boolean sampling = gen.path("do_sample").asBoolean(false);
+        boolean asks = notOne(gen, "temperature") || notOne(gen, "top_p") || notOne(gen, "typical_p");
+        if (!sampling && asks) gen.put("do_sample", true);
+        return gen;
+    }
+
+    private static boolean notOne(ObjectNode n, String key) {
+        JsonNode v = n.get(key);
+        return v != null && v.isNumber() && v.asDouble() != 1.0;
+    }
+
+    /**
+     * Writes export_dir/Modelfile for Ollama when a template is set, as LLaMA-Factory does; a
+     * template jtune has no Ollama form for is a warning, not a failed export.
+     */
+    private Path writeModelfile(Path exportDir, HfTokenizer tokenizer, String templateName, String ggufFileName) throws IOException {
+        if (templateName == null || templateName.isBlank()) return null;
+        if (tokenizer == null) {
+            log.println("warning: no Modelfile written: the model has no tokenizer.json to read the stop tokens from");
+            return null;
+        }
+        return OllamaModelfiles.write(exportDir, tokenizer, templateName, ggufFileName, w -> log.println("warning: " + w));
+    }
+
+    /** Streams the exported safetensors into export_dir/NAME-TYPE.gguf. */
+    private Path writeGguf(Path exportDir, HfTokenizer hf, GgufFileType type) throws IOException {
+        String name = exportDir.toAbsolutePath().normalize().getFileName().toString();
+        Path target = exportDir.resolve(name + "-" + type.name() + ".gguf");
+        try (HfModelDirectory exported = HfModelDirectory.open(exportDir)) {
+            GgufTokenizer tokenizer = GgufTokenizerFiles.read(exportDir, hf, exported.config().vocabSize(), hf.chatTemplate());
+            log.printf("Writing %s (%s) ...%n", target, type.name());
+            LlamaFamilyGguf.export(new HfDirectoryGgufSource(exported, name, tokenizer), type, target);
+        }
+        return target;
+    }
+}
