@@ -31,7 +31,7 @@ public final class Quickstart {
     public record Plan(int vocabSize, TinyModelFactory.Size size, int corpusDocuments, int pretrainSteps, int sftEpochs,
                        int maxNewTokens) {
         public static Plan standard() {
-            return new Plan(2048, new TinyModelFactory.Size(192, 512, 4, 6, 2, 512), 4000, 150, 3, 60);
+            return new Plan(2048, new TinyModelFactory.Size(192, 512, 4, 6, 2, 512), 4000, 200, 5, 60);
         }
     }
 
@@ -154,7 +154,7 @@ public final class Quickstart {
         c.put("per_device_train_batch_size", 4);
         c.put("per_device_eval_batch_size", 8);
         c.put("gradient_accumulation_steps", 2);
-        c.put("learning_rate", 2e-3);
+        c.put("learning_rate", 3e-3);
         c.put("num_train_epochs", plan.sftEpochs());
         c.put("lr_scheduler_type", "cosine");
         c.put("warmup_ratio", 0.1);
@@ -174,10 +174,9 @@ public final class Quickstart {
         c.put("finetuning_type", "lora");
         c.put("do_sample", false);
         c.put("max_new_tokens", plan.maxNewTokens());
-        c.put("repetition_penalty", 1.1);
+        c.put("repetition_penalty", 1.2);
         List<String[]> rows = new ArrayList<>();
-        try (ChatModel model = ChatModel.load(ConfigLoader.fromMap("quickstart chat", c, List.of()));
-             LocalChatEngine engine = new LocalChatEngine(model)) {
+        try (LocalChatEngine engine = new LocalChatEngine(ChatModel.load(ConfigLoader.fromMap("quickstart chat", c, List.of())))) {
             for (String question : HELD_OUT) {
                 boolean chinese = question.chars().anyMatch(ch -> ch >= 0x4e00 && ch <= 0x9fff);
                 String prompt = (chinese ? INSTRUCTION_ZH : INSTRUCTION_EN) + "\n" + question;
