@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             DownloadCommand.class,
             ConfigCommand.class,
             TrainCommand.class,
+            QuickstartCommand.class,
             ChatCommand.class,
             ApiCommand.class,
             BenchCommand.class,

@@ -34,6 +34,25 @@ public final class CorpusGenerator {
         {"When something goes wrong, a calm and clear answer helps everyone."},
         {"$name", " kept the receipt for ", "$item", " in a drawer at home."},
         {"The price of ", "$item", " was ", "$number", " dollars, and shipping was free."},
+        // The vocabulary of online orders, so that fine-tuning on support answers meets known words.
+        {"$name", " returned ", "$item", " within thirty days and got a refund to the original payment method."},
+        {"A refund usually reaches the bank account within five business days after the return arrives at the warehouse."},
+        {"Standard delivery takes three to five business days, and express delivery takes one to two."},
+        {"The invoice for order ", "$order", " can be downloaded as a PDF from the Orders page."},
+        {"$name", " used the Forgot password link, and the reset email arrived a minute later."},
+        {"After five wrong passwords, the account was locked for thirty minutes."},
+        {"The carrier traced the parcel for order ", "$order", " and found it at a sorting centre."},
+        {"$item", " arrived damaged, so the shop sent a replacement free of charge."},
+        {"$name", " was charged twice for order ", "$order", ", and the duplicate payment was refunded."},
+        {"The company name and the VAT number appear on the invoice when they are saved on the account."},
+        {"A voucher for the next order was added to the account of ", "$name", "."},
+        {"The return label is prepaid, so returning ", "$item", " costs nothing."},
+        {"$name", " changed the email address on the account and confirmed it with a code."},
+        {"Order ", "$order", " had not shipped yet, so it could still be upgraded to express delivery."},
+        {"When the tracking shows a parcel as delivered, neighbours and the mailroom often have it."},
+        {"Store credit can be used for any item in the shop."},
+        {"$name", " asked whether ", "$item", " could be exchanged for another size."},
+        {"The price of ", "$item", " dropped the next day, and the shop refunded the difference."},
     };
     private static final String[] NAMES_ZH = {"小王", "小李", "张老师", "陈先生", "刘女士", "小美", "老周", "小林", "赵阿姨", "孙同学"};
     private static final String[] ITEMS_ZH = {"羊毛围巾", "陶瓷茶壶", "台灯", "跑鞋", "双肩包", "手机壳", "咖啡研磨机", "亚麻衬衫", "蓝牙音箱", "保温杯", "雨伞", "笔记本"};
@@ -52,6 +71,22 @@ public final class CorpusGenerator {
         {"$name", "把", "$item", "的收据放在家里的抽屉里。"},
         {"$item", "的价格是", "$number", "元，运费全免。"},
         {"遇到问题时，冷静清楚的回答能帮助每一个人。"},
+        {"$name", "在三十天内退回了", "$item", "，款项原路退回到支付方式。"},
+        {"仓库收到退货后，退款通常在五个工作日内到账。"},
+        {"标准配送需要三到五个工作日，加急配送需要一到两个工作日。"},
+        {"订单", "$order", "的发票可以在订单页面下载PDF。"},
+        {"$name", "点击忘记密码，一分钟后收到了重置邮件。"},
+        {"连续输错五次密码后，账户被锁定了三十分钟。"},
+        {"快递公司查到订单", "$order", "的包裹在分拣中心。"},
+        {"$item", "送到时已经损坏，商店免费补发了一个。"},
+        {"$name", "的订单", "$order", "被扣了两次款，重复的款项已经退回。"},
+        {"账户中保存了公司名称和税号，发票上就会显示。"},
+        {"一张优惠券已经添加到", "$name", "的账户中。"},
+        {"退货面单是预付费的，退回", "$item", "不需要运费。"},
+        {"$name", "修改了账户绑定的邮箱，并用验证码确认。"},
+        {"订单", "$order", "还没有发货，所以还可以升级为加急配送。"},
+        {"$item", "第二天降价了，商店退还了差价。"},
+        {"$name", "问", "$item", "能不能换一个尺码。"},
     };
 
     private final Random random;
@@ -92,6 +127,7 @@ public final class CorpusGenerator {
             case "$feeling" -> pick(FEELINGS_EN);
             case "$hour" -> Integer.toString(7 + random.nextInt(4));
             case "$number" -> Integer.toString(2 + random.nextInt(40));
+            case "$order" -> String.format("LP%06d", 100000 + random.nextInt(900000));
             default -> throw new IllegalStateException("unknown slot " + slot);
         };
     }

@@ -108,9 +108,9 @@ public final class SafetensorsFile implements AutoCloseable {
         return t;
     }
 
-    /** Unmaps the file. */
+    /** Unmaps the file; closing twice is harmless. */
     @Override
     public void close() {
-        if (arena != null) arena.close();
+        if (arena != null && arena.scope().isAlive()) arena.close();
     }
 }
