@@ -65,7 +65,7 @@ jtune_build_if_stale() {
     exit 1
   fi
   echo "jtune: building target/jtune.jar with $JTUNE_JAVA_HOME ..." >&2
-  (cd "$root" && JAVA_HOME="$JTUNE_JAVA_HOME" MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" mvn -B -q -Dstyle.color=never -DskipTests package) >&2 || {
+  (cd "$root" && JAVA_HOME="$JTUNE_JAVA_HOME" MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" mvn -B -q -Dstyle.color=never -Dmaven.test.skip=true package) >&2 || {
     echo "jtune: the build failed (see above)." >&2
     exit 1
   }

@@ -3,6 +3,7 @@ package io.jtune.quickstart;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jtune.config.ConfigLoader;
+import io.jtune.export.ModelExport;
 import io.jtune.infer.ChatModel;
 import io.jtune.infer.ChatRequest;
 import io.jtune.infer.LocalChatEngine;
@@ -194,8 +195,15 @@ public final class Quickstart {
         return rows;
     }
 
-    private void exportMerged(Path base, Path adapter, Path merged) {
-        out.println("(export of the merged model: see below)");
+    /** Merges the adapter into the base as a HF model directory (what `jtune export` does). */
+    private void exportMerged(Path base, Path adapter, Path merged) throws IOException {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("model_name_or_path", base.toString());
+        c.put("adapter_name_or_path", adapter.toString());
+        c.put("template", "chatml");
+        c.put("finetuning_type", "lora");
+        c.put("export_dir", merged.toString());
+        new ModelExport(ConfigLoader.fromMap("quickstart export", c, List.of()), out).run();
     }
 
     private void printSummary(Path base, Path adapter, Path merged, double seconds) {
