@@ -16,8 +16,13 @@ import java.util.function.ToIntFunction;
  * jtune on Qwen3's and the SentencePiece-style tokenizer. Lives in src/test because jtokkit is a
  * test dependency.
  *
- * <p>Run: {@code scripts/fetch-test-fixtures.sh && ./run-tests -Dtest=TokenizerBenchTest -Djtune.bench=true}
- * or call {@link #measure(Path, double)}.
+ * <p>Run (JDK 25; the first line builds the test classes and fetches the fixtures):
+ * <pre>
+ * ./run-tests -Dtest=WordScannerTest
+ * mvn -q dependency:build-classpath -Dmdep.outputFile=target/test-cp.txt -Dmdep.includeScope=test
+ * java -cp target/classes:target/test-classes:$(cat target/test-cp.txt) io.jtune.tokenizer.bench.TokenizerBench .fixtures 3
+ * </pre>
+ * (arguments: the fixtures folder, seconds per figure), or call {@link #measure(Path, double)}.
  */
 public final class TokenizerBench {
     private TokenizerBench() {}
