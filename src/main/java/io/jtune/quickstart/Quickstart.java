@@ -203,6 +203,7 @@ public final class Quickstart {
         c.put("template", "chatml");
         c.put("finetuning_type", "lora");
         c.put("export_dir", merged.toString());
+        c.put("export_gguf", "f16");
         new ModelExport(ConfigLoader.fromMap("quickstart export", c, List.of()), out).run();
     }
 
