@@ -113,6 +113,12 @@ class TrainCommandEndToEndTest {
         try (var runs = Files.list(out.resolve("runs"))) {
             assertEquals(1, runs.count(), "TensorBoard run folder");
         }
+
+        // The PEFT adapter loads back: evaluating with adapter_name_or_path reproduces the final eval_loss.
+        Path evalOut = tmp.resolve("eval");
+        assertEquals(0, train(yaml, "do_train=false", "do_eval=true", "adapter_name_or_path=" + out, "output_dir=" + evalOut));
+        double reloaded = JSON.readTree(evalOut.resolve("eval_results.json").toFile()).get("eval_loss").asDouble();
+        assertEquals(results.get("eval_loss").asDouble(), reloaded, 1e-6, "eval_loss with the reloaded adapter");
     }
 
     @Test
