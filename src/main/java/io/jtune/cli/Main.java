@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
             DownloadCommand.class,
             ConfigCommand.class,
             TrainCommand.class,
+            ChatCommand.class,
+            ApiCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -113,6 +113,14 @@ public final class CausalLM {
         return p.name.equals(hfName) || p.name.equals("base_model.model." + hfName);
     }
 
+    // Package-private views for InferenceSession, which runs the same weights with a KV cache.
+    Dims dims() { return dims; }
+    Kernels kernels() { return kernels; }
+    Param embedding() { return embed; }
+    Param finalNorm() { return finalNorm; }
+    Param lmHead() { return lmHead; }
+    DecoderLayer[] decoderLayers() { return layers; }
+    float[] inverseFrequencies() { return invFreq; }
 
     /** Sets the step counter that seeds dropout masks (tests replay a step; a resumed run restores it). */
     public void setStep(long step) { steps = step; }

@@ -1,0 +1,114 @@
+package io.jtune.infer;
+
+import io.jtune.JtuneException;
+import io.jtune.config.DataArguments;
+import io.jtune.config.JtuneConfig;
+import io.jtune.config.ModelArguments;
+import io.jtune.data.template.ChatTokenizer;
+import io.jtune.data.template.Template;
+import io.jtune.data.template.Templates;
+import io.jtune.io.hf.HfModelDirectory;
+import io.jtune.io.hf.HfWeightSource;
+import io.jtune.io.hub.HubClient;
+import io.jtune.io.hub.ModelLocator;
+import io.jtune.io.peft.AdapterWeights;
+import io.jtune.io.peft.LoraAdapterConfig;
+import io.jtune.model.CausalLM;
+import io.jtune.model.FinetuneSpec;
+import io.jtune.model.InferenceModels;
+import io.jtune.train.checkpoint.FlatWeightsCheckpoint;
+import io.jtune.tokenizer.HfTokenizer;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A model loaded for generation, as LLaMA-Factory's chat/api/predict load it from the config:
+ * model_name_or_path (weights memory-mapped in their dtype), an optional PEFT LoRA adapter
+ * (adapter_name_or_path, applied unmerged), the tokenizer, the template (template, default_system,
+ * enable_thinking), the stop ids and the generating keys. Keeps the model directory open (the
+ * weights are mapped from it) until {@link #close()}.
+ */
+public final class ChatModel implements AutoCloseable {
+    private final HfModelDirectory base;
+    private final CausalLM model;
+    private final HfTokenizer tokenizer;
+    private final ChatTokenizer chatTokenizer;
+    private final Template template;
+    private final Set<Integer> stopIds;
+    private final GenerationSettings defaults;
+    private final boolean skipSpecialTokens;
+    private final String name;
+
+    private ChatModel(HfModelDirectory base, CausalLM model, HfTokenizer tokenizer, Template template,
+                      GenerationSettings defaults, boolean skipSpecialTokens, String name) {
+        this.base = base;
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.template = template;
+        this.chatTokenizer = ChatTokenizer.of(tokenizer, template);
+        Set<Integer> stops = new LinkedHashSet<>(chatTokenizer.stopIds());
+        stops.addAll(base.generationConfig().eosTokenIds());
+        this.stopIds = Set.copyOf(stops);
+        this.defaults = defaults;
+        this.skipSpecialTokens = skipSpecialTokens;
+        this.name = name;
+    }
+
+    /** Loads what {@code config} names; a JtuneException says which key is wrong. */
+    public static ChatModel load(JtuneConfig config) {
+        ModelArguments m = config.model();
+        DataArguments d = config.data();
+        if (d.template() == null || d.template().isBlank()) {
+            throw new JtuneException("template: required to build chat prompts (e.g. qwen, llama3, chatml; see docs/templates.md)");
+        }
+        Template template = Templates.get(d.template()).withThinking(d.enableThinking(), false);
+        if (d.defaultSystem() != null) template = template.withDefaultSystem(d.defaultSystem());
+        if (m.adapterNameOrPath().size() > 1) {
+            throw new JtuneException("adapter_name_or_path: several adapters " + m.adapterNameOrPath()
+                    + " are not supported yet; merge all but the last with `jtune export` and give one");
+        }
+        Path modelDir = ModelLocator.fromEnvironment().locate(m.modelNameOrPath(), null, HubClient.DownloadProgress.SILENT);
+        HfModelDirectory base = HfModelDirectory.open(modelDir);
+        try {
+            HfTokenizer tokenizer = HfTokenizer.load(modelDir);
+            CausalLM model;
+            String name = modelDir.getFileName() == null ? modelDir.toString() : modelDir.getFileName().toString();
+            if (m.adapterNameOrPath().isEmpty()) {
+                model = InferenceModels.frozen(base.config(), new HfWeightSource(base));
+            } else {
+                Path adapterDir = Path.of(m.adapterNameOrPath().get(0));
+                LoraAdapterConfig a = LoraAdapterConfig.read(adapterDir);
+                model = InferenceModels.withLora(base.config(), new HfWeightSource(base), new FinetuneSpec.Lora(a.r(), a.loraAlpha(),
+                        0.0, a.targetModules(), a.useRslora(), a.modulesToSave()));
+                new FlatWeightsCheckpoint(model, AdapterWeights.ADAPTER_FILE).load(adapterDir);
+                name += "+" + (adapterDir.getFileName() == null ? adapterDir : adapterDir.getFileName());
+            }
+            return new ChatModel(base, model, tokenizer, template, GenerationSettings.from(config.generating()),
+                    config.generating().skipSpecialTokens(), name);
+        } catch (RuntimeException e) {
+            base.close();
+            throw e;
+        }
+    }
+
+    public CausalLM model() { return model; }
+    public HfTokenizer tokenizer() { return tokenizer; }
+    public ChatTokenizer chatTokenizer() { return chatTokenizer; }
+    public Template template() { return template; }
+    public GenerationSettings defaults() { return defaults; }
+    public boolean skipSpecialTokens() { return skipSpecialTokens; }
+    public String name() { return name; }
+
+    /** Token ids that end a reply: EOS, the template's stop words and generation_config.json's eos_token_id. */
+    public Set<Integer> stopIds() { return stopIds; }
+
+    /** The template's stop words as text, also matched in the decoded reply (a stop word may span tokens). */
+    public List<String> stopWords() { return template.stopWords(); }
+
+    @Override
+    public void close() {
+        base.close();
+    }
+}

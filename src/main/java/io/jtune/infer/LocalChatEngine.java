@@ -1,0 +1,86 @@
+package io.jtune.infer;
+
+import io.jtune.data.Message;
+import io.jtune.model.InferenceSession;
+import io.jtune.tokenizer.StreamingDecoder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@link ChatEngine} on jtune's own engine: builds the prompt as LLaMA-Factory's chat does
+ * (template.encode_oneturn over the history plus an empty assistant turn, with the request's system
+ * prompt or the template's default), generates with the KV cache, and streams the reply decoded
+ * incrementally (never half a UTF-8 character), holding back text that may still become a stop
+ * string.
+ *
+ * <p>One {@link InferenceSession} lives across requests: a chat's next turn starts with the
+ * previous prompt and reply, so only the new tokens are prefilled.
+ */
+public final class LocalChatEngine implements ChatEngine, AutoCloseable {
+    private final ChatModel model;
+    private final InferenceSession session;
+
+    public LocalChatEngine(ChatModel model) {
+        this.model = model;
+        this.session = new InferenceSession(model.model());
+    }
+
+    @Override
+    public String modelName() {
+        return model.name();
+    }
+
+    public ChatModel model() {
+        return model;
+    }
+
+    /** Turns the LoRA adapter on or off (off = the base model); see {@link InferenceSession#setAdapterEnabled}. */
+    public void setAdapterEnabled(boolean enabled) {
+        session.setAdapterEnabled(enabled);
+    }
+
+    /** The prompt ids LLaMA-Factory's chat would feed the model for this conversation. */
+    public int[] promptIds(List<ChatMessage> messages, String system) {
+        List<Message> paired = new ArrayList<>(messages.size() + 1);
+        for (ChatMessage m : messages) {
+            paired.add(m.role() == ChatMessage.Role.USER ? Message.user(m.content()) : Message.assistant(m.content()));
+        }
+        paired.add(Message.assistant(""));
+        return model.template().encodeOneturn(model.chatTokenizer(), paired, system, null).prompt();
+    }
+
+    @Override
+    public ChatResult generate(ChatRequest request, TokenListener listener) {
+        int[] prompt = promptIds(request.messages(), request.system());
+        if (request.cancellation().isCancelled()) return new ChatResult("", FinishReason.CANCELLED, prompt.length, 0);
+        GenerationSettings settings = model.defaults().with(request.sampling());
+        List<String> stops = new ArrayList<>(request.sampling().stop());
+        stops.addAll(model.stopWords());
+        StopStrings stopStrings = new StopStrings(stops);
+        StreamingDecoder decoder = model.tokenizer().streamingDecoder(model.skipSpecialTokens());
+        StringBuilder text = new StringBuilder();
+        Generator.Outcome outcome = Generator.generate(session, prompt, settings, model.stopIds(), token -> {
+            if (request.cancellation().isCancelled()) return FinishReason.CANCELLED;
+            String safe = stopStrings.accept(decoder.next(token));
+            emit(safe, text, listener);
+            if (stopStrings.matched()) return FinishReason.STOP;
+            return request.cancellation().isCancelled() ? FinishReason.CANCELLED : null;
+        });
+        if (outcome.reason() != FinishReason.CANCELLED && !stopStrings.matched()) {
+            emit(stopStrings.accept(decoder.finish()), text, listener);
+            if (!stopStrings.matched()) emit(stopStrings.flush(), text, listener);
+        }
+        return new ChatResult(text.toString(), outcome.reason(), outcome.promptTokens(), outcome.tokens().length);
+    }
+
+    private static void emit(String piece, StringBuilder text, TokenListener listener) {
+        if (piece.isEmpty()) return;
+        text.append(piece);
+        listener.onText(piece);
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

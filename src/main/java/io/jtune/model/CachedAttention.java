@@ -1,0 +1,55 @@
+package io.jtune.model;
+
+import io.jtune.nn.Parallel;
+import io.jtune.nn.VectorMath;
+
+/**
+ * Attention of a few new query rows against a key/value cache: the generation-time counterpart
+ * of {@link io.jtune.nn.Attention}, which attends within one batch. New row i sits at absolute
+ * position {@code past + i} and sees cached keys j ≤ past + i (and, with a sliding window w,
+ * j > past + i − w) — the same mask training applies, so incremental decoding reproduces the
+ * full-sequence forward.
+ *
+ * <p>No tiling or online softmax: one row's scores over the cache fit in a small array (a 32k
+ * context is 128 KiB), so a plain two-pass softmax is both simplest and exact. Query head h reads
+ * key/value head h / (heads / kvHeads) (GQA). One task per (row, head) writes only its own output
+ * slice, so the result does not depend on the thread count.
+ */
+final class CachedAttention {
+    private CachedAttention() {}
+
+    /**
+     * @param q      [n x heads·headDim] the new rows' queries (RoPE applied)
+     * @param kCache [≥ past+n x kvHeads·headDim] keys, the new rows' already written at past..past+n-1
+     * @param vCache same layout as kCache
+     * @param out    [n x heads·headDim]
+     */
+    static void forward(float[] q, float[] kCache, float[] vCache, float[] out, int n, int past,
+                        int heads, int kvHeads, int headDim, int slidingWindow) {
+        int group = heads / kvHeads, qWidth = heads * headDim, kvWidth = kvHeads * headDim;
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        Parallel.forEach(n * heads, task -> {
+            int i = task / heads, h = task % heads, kvh = h / group;
+            int pos = past + i;
+            int first = slidingWindow > 0 ? Math.max(0, pos - slidingWindow + 1) : 0;
+            int qo = i * qWidth + h * headDim;
+            float[] scores = new float[pos - first + 1];
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = first; j <= pos; j++) {
+                float s = VectorMath.dot(q, qo, kCache, j * kvWidth + kvh * headDim, headDim) * scale;
+                scores[j - first] = s;
+                if (s > max) max = s;
+            }
+            float sum = 0;
+            for (int j = 0; j < scores.length; j++) {
+                scores[j] = (float) Math.exp(scores[j] - max);
+                sum += scores[j];
+            }
+            java.util.Arrays.fill(out, qo, qo + headDim, 0f);
+            float inv = 1f / sum;
+            for (int j = first; j <= pos; j++) {
+                VectorMath.axpy(scores[j - first] * inv, vCache, j * kvWidth + kvh * headDim, out, qo, headDim);
+            }
+        });
+    }
+}
