@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             ChatCommand.class,
             ApiCommand.class,
+            WebUiCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
