@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the web UI's end-to-end test drives: Debian's chromium and its chromedriver
-# (apt packages chromium, chromium-driver). Idempotent and silent when both are there; the test
+# (apt packages chromium, chromium-driver) and a CJK font for the Chinese interface (fonts-wqy-microhei). Idempotent and silent when both are there; the test
 # (WebUiBrowserTest) runs it before starting the browser.
 set -euo pipefail
-if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
+if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && [ -d /usr/share/fonts/truetype/wqy ]; then
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -17,7 +17,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "install-webui-test-browser: apt-get install chromium chromium-driver" >&2
 export DEBIAN_FRONTEND=noninteractive
-if ! $SUDO apt-get install -y -q --no-install-recommends chromium chromium-driver >&2; then
+if ! $SUDO apt-get install -y -q --no-install-recommends chromium chromium-driver fonts-wqy-microhei >&2; then
   $SUDO apt-get update -q >&2
-  $SUDO apt-get install -y -q --no-install-recommends chromium chromium-driver >&2
+  $SUDO apt-get install -y -q --no-install-recommends chromium chromium-driver fonts-wqy-microhei >&2
 fi

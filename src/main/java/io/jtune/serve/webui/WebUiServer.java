@@ -1,7 +1,6 @@
 package io.jtune.serve.webui;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
@@ -148,9 +147,5 @@ public final class WebUiServer implements AutoCloseable {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new JtuneException("the request body is not valid JSON: " + e.getOriginalMessage());
         }
-    }
-
-    static ArrayNode array() {
-        return Json.MAPPER.createArrayNode();
     }
 }
