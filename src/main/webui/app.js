@@ -398,6 +398,7 @@ async function sendChat() {
         buffered = buffered.slice(nl + 1);
         if (line.text !== undefined) { reply += line.text; target.textContent = reply; }
         if (line.error) { showErrors(scope, "chat", {error: line.error}); }
+        if (line.done) { target.parentElement.dataset.tokens = line.completion_tokens; target.parentElement.dataset.finish = line.finish_reason; }
       }
     }
     target.parentElement.dataset.done = "true";
@@ -468,8 +469,21 @@ async function main() {
   const chat = await api("GET", "/api/chat");
   if (chat.ok) showChat(chat.data);
   const job = await api("GET", "/api/jobs/current");   // a reload shows the running job as it is
-  if (job.ok) { showJob(job.data); pollJob(); }
+  if (job.ok) {
+    if (job.data.values) await restoreForm(job.data.kind, job.data.values);
+    showJob(job.data);
+    pollJob();
+  }
   document.body.dataset.ready = "true";
+}
+
+/** Fills a form with the values of the last job it started (after a reload, the form is as it was). */
+async function restoreForm(formId, values) {
+  if (values.dataset_dir) {
+    setFormValues(formId, {dataset_dir: values.dataset_dir});
+    await loadDatasets(formId);
+  }
+  setFormValues(formId, values);
 }
 
 /** Choice options carry "(not supported yet)" in the current language. */

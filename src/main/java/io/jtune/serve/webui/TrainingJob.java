@@ -27,6 +27,7 @@ public final class TrainingJob implements TrainerListener {
     private final String kind;
     private final JtuneConfig config;
     private final String yaml;
+    private final java.util.Map<String, Object> formValues;
     private final TrainWorkflow workflow;
     private final LogTail log = new LogTail(300);
     private final LongSupplier nanoClock;
@@ -46,9 +47,14 @@ public final class TrainingJob implements TrainerListener {
     private TrainWorkflow.Result result;
     private Thread thread;
 
-    TrainingJob(String kind, JtuneConfig config, String yaml, LongSupplier nanoClock) {
+    /**
+     * @param kind       the form that started it (train, evaluate)
+     * @param formValues what the user set in that form, so a reloaded page can show the form as it was
+     */
+    TrainingJob(String kind, JtuneConfig config, java.util.Map<String, Object> formValues, String yaml, LongSupplier nanoClock) {
         this.kind = kind;
         this.config = config;
+        this.formValues = java.util.Map.copyOf(formValues);
         this.yaml = yaml;
         this.nanoClock = nanoClock;
         this.workflow = new TrainWorkflow(config, new PrintStream(log, true, StandardCharsets.UTF_8));
@@ -163,6 +169,7 @@ public final class TrainingJob implements TrainerListener {
         if (eta != null) n.put("eta_s", eta);
         n.put("output_dir", config.training().outputDir());
         n.put("yaml", yaml);
+        n.set("values", Json.MAPPER.valueToTree(formValues));
         points(n.putArray("loss"), losses);
         points(n.putArray("eval_loss"), evalLosses);
         ArrayNode lines = n.putArray("log");

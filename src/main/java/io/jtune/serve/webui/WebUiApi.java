@@ -173,10 +173,10 @@ final class WebUiApi implements AutoCloseable {
         synchronized (job) {
             TrainingJob current = job.get();
             if (current != null && current.isActive()) {
-                ctx.status(409).json(Map.of("error", "a " + "job is already running (one at a time); abort it or wait for it to end"));
+                ctx.status(409).json(Map.of("error", "a job is already running (one at a time); abort it or wait for it to end"));
                 return;
             }
-            TrainingJob next = new TrainingJob(form.id(), checked.config(), ConfigYaml.of(checked.allValues()), System::nanoTime);
+            TrainingJob next = new TrainingJob(form.id(), checked.config(), checked.userValues(), ConfigYaml.of(checked.allValues()), System::nanoTime);
             job.set(next);
             next.start();
             ctx.json(next.toJson());
@@ -206,12 +206,15 @@ final class WebUiApi implements AutoCloseable {
         }
         found.sort((a, b) -> Long.compare(modified(b), modified(a)));
         ArrayNode out = Json.MAPPER.createArrayNode();
-        found.stream().distinct().forEach(p -> out.add(paths.workDir().relativize(p).toString().isEmpty() ? "." : relative(p)));
+        found.stream().distinct().forEach(p -> out.add(relative(p)));
         ctx.json(Map.of("adapters", out));
     }
 
+    /** A folder as the forms take it: relative to the working directory when under it, else absolute. */
     private String relative(Path p) {
-        return p.startsWith(paths.workDir()) ? paths.workDir().relativize(p).toString() : p.toString();
+        if (!p.startsWith(paths.workDir())) return p.toString();
+        String r = paths.workDir().relativize(p).toString();
+        return r.isEmpty() ? "." : r;
     }
 
     private static long modified(Path p) {

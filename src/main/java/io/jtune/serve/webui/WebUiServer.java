@@ -27,6 +27,7 @@ public final class WebUiServer implements AutoCloseable {
     private static final String STATIC = "/io/jtune/serve/webui/static/";
     private static final Pattern STATIC_NAME = Pattern.compile("[a-z0-9_-]+\\.(js|css|html|svg)");
     static final String TOKEN_HEADER = "X-Jtune-Token";
+    private static final Pattern LOOPBACK_HOST = Pattern.compile("(localhost|127(\\.\\d{1,3}){3}|\\[::1])(:\\d+)?");
 
     private final Javalin app;
     private final WebUiSettings settings;
@@ -80,7 +81,8 @@ public final class WebUiServer implements AutoCloseable {
 
     /**
      * The token when one is set; and, against other web sites the browser has open, a POST whose
-     * Origin is not this server is refused (a page elsewhere cannot start a training here).
+     * Origin is not this server is refused (a page elsewhere cannot start a training here), as is,
+     * on a loopback-only server, a Host header that is not a loopback name.
      */
     private static void checkRequest(Context ctx, WebUiSettings settings) {
         if (settings.token() != null) {
@@ -89,8 +91,12 @@ public final class WebUiServer implements AutoCloseable {
                 throw new io.javalin.http.UnauthorizedResponse("missing or wrong token: open the page with ?token=<the --token value>");
             }
         }
-        String origin = ctx.header("Origin");
         String host = ctx.header("Host");
+        if (settings.isLoopbackOnly() && host != null && !LOOPBACK_HOST.matcher(host).matches()) {
+            // DNS rebinding: a web site whose name now points at 127.0.0.1 would send its own name here
+            throw new io.javalin.http.ForbiddenResponse("Host '" + host + "' is not this machine's loopback address");
+        }
+        String origin = ctx.header("Origin");
         if (origin != null && host != null && !ctx.method().name().equals("GET")
                 && !(origin.equals("http://" + host) || origin.equals("https://" + host))) {
             throw new io.javalin.http.ForbiddenResponse("requests from " + origin + " are not accepted");

@@ -18,7 +18,7 @@ class TrainingJobTest {
 
     private TrainingJob job() {
         return new TrainingJob("train", ConfigLoader.fromMap("test", Map.of("model_name_or_path", "m", "output_dir", "out"), List.of()),
-                "yaml: here\n", now::get);
+                Map.of("max_steps", 20), "yaml: here\n", now::get);
     }
 
     @Test
@@ -37,6 +37,7 @@ class TrainingJobTest {
         assertEquals(28.0, n.get("eta_s").asDouble(), 1e-9, "2 s a step, 14 steps left");
         assertEquals("[[5,2.5],[6,2.25]]", n.get("loss").toString());
         assertEquals("out", n.get("output_dir").asText());
+        assertEquals("{\"max_steps\":20}", n.get("values").toString(), "a reloaded page refills its form from these");
     }
 
     @Test
