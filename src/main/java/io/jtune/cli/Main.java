@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             ApiCommand.class,
             BenchCommand.class,
             ExportCommand.class,
+            WebUiCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

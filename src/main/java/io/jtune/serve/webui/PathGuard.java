@@ -1,0 +1,105 @@
+package io.jtune.serve.webui;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Confines the paths a browser may name to the working directory and the roots given with
+ * {@code --root}. A relative path is read against the working directory. Both the path as written
+ * (after removing "." and "..") and the real location of its deepest existing part (after following
+ * symbolic links) must lie under one root, so neither "../.." nor a link out of a root escapes.
+ */
+public final class PathGuard {
+    /** A Hugging Face hub id: owner/name, letters, digits, '-', '_', '.'. */
+    private static final Pattern HUB_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}");
+
+    private final Path workDir;
+    private final List<Path> roots;
+
+    /** @param workDir where relative paths start; always allowed. @param extraRoots more allowed folders. */
+    public PathGuard(Path workDir, List<Path> extraRoots) {
+        this.workDir = realOrNormal(workDir.toAbsolutePath().normalize());
+        List<Path> all = new ArrayList<>();
+        all.add(this.workDir);
+        for (Path r : extraRoots) all.add(realOrNormal(this.workDir.resolve(r).normalize()));
+        this.roots = List.copyOf(all);
+    }
+
+    public Path workDir() {
+        return workDir;
+    }
+
+    public List<Path> roots() {
+        return roots;
+    }
+
+    /**
+     * The absolute path {@code text} names, when it lies under a root.
+     *
+     * @throws IllegalArgumentException with a message for the user when it is empty, malformed or outside
+     */
+    public Path resolve(String text) {
+        if (text == null || text.isBlank()) throw new IllegalArgumentException("required");
+        if (text.indexOf('\0') >= 0) throw new IllegalArgumentException("a path cannot contain a NUL character");
+        Path p;
+        try {
+            p = workDir.resolve(text.trim()).normalize();
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException("not a valid path: " + e.getReason());
+        }
+        if (!under(p) || !under(realOfDeepestExisting(p))) {
+            throw new IllegalArgumentException("'" + text.trim() + "' is outside the folders this web UI may use ("
+                    + String.join(", ", roots.stream().map(Path::toString).toList()) + "); start `jtune webui` with --root to allow more");
+        }
+        return p;
+    }
+
+    /** Like {@link #resolve} but the path must be an existing folder. */
+    public Path existingDirectory(String text) {
+        Path p = resolve(text);
+        if (!Files.isDirectory(p)) throw new IllegalArgumentException("no such folder: " + text.trim());
+        return p;
+    }
+
+    /** Whether {@code text} looks like a hub id (owner/name) rather than a local path that exists. */
+    public boolean isHubId(String text) {
+        if (text == null || !HUB_ID.matcher(text.trim()).matches() || text.contains("..")) return false;
+        try {
+            return !Files.exists(workDir.resolve(text.trim()));
+        } catch (InvalidPathException e) {
+            return false;
+        }
+    }
+
+    private boolean under(Path p) {
+        for (Path root : roots) if (p.startsWith(root)) return true;
+        return false;
+    }
+
+    /** The real path of p's deepest existing ancestor (p itself when it exists), with the rest appended. */
+    private static Path realOfDeepestExisting(Path p) {
+        Path existing = p;
+        Path rest = null;
+        while (existing != null && !Files.exists(existing, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Path name = existing.getFileName();
+            rest = rest == null ? name : name.resolve(rest);
+            existing = existing.getParent();
+        }
+        if (existing == null) return p;
+        Path real = realOrNormal(existing);
+        return rest == null ? real : real.resolve(rest).normalize();
+    }
+
+    private static Path realOrNormal(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            return p;
+        }
+    }
+}

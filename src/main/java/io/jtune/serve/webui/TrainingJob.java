@@ -1,0 +1,193 @@
+package io.jtune.serve.webui;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jtune.JtuneException;
+import io.jtune.config.JtuneConfig;
+import io.jtune.train.TrainOutcome;
+import io.jtune.train.TrainerListener;
+import io.jtune.train.TrainingPlan;
+import io.jtune.train.workflow.TrainWorkflow;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * One run of {@code jtune train} (or an evaluation, which is the same workflow with do_train false)
+ * inside the web UI's process, on a thread of its own. Everything the page shows — state, step,
+ * ETA, losses, the log tail — is recorded here by listening to the trainer, so a reloaded page
+ * sees the job exactly as it is.
+ */
+public final class TrainingJob implements TrainerListener {
+    /** Where a job is in its life. */
+    public enum State { STARTING, RUNNING, STOPPING, FINISHED, ABORTED, FAILED }
+
+    private final String kind;
+    private final JtuneConfig config;
+    private final String yaml;
+    private final java.util.Map<String, Object> formValues;
+    private final TrainWorkflow workflow;
+    private final LogTail log = new LogTail(300);
+    private final LongSupplier nanoClock;
+    private final List<double[]> losses = new ArrayList<>();
+    private final List<double[]> evalLosses = new ArrayList<>();
+
+    private State state = State.STARTING;
+    private int step;
+    private int startStep;
+    private int totalSteps;
+    private double epoch;
+    private double learningRate;
+    private long beganNanos;
+    private long startedNanos;
+    private long endedNanos;
+    private String error;
+    private TrainWorkflow.Result result;
+    private Thread thread;
+
+    /**
+     * @param kind       the form that started it (train, evaluate)
+     * @param formValues what the user set in that form, so a reloaded page can show the form as it was
+     */
+    TrainingJob(String kind, JtuneConfig config, java.util.Map<String, Object> formValues, String yaml, LongSupplier nanoClock) {
+        this.kind = kind;
+        this.config = config;
+        this.formValues = java.util.Map.copyOf(formValues);
+        this.yaml = yaml;
+        this.nanoClock = nanoClock;
+        this.workflow = new TrainWorkflow(config, new PrintStream(log, true, StandardCharsets.UTF_8));
+    }
+
+    /** Starts the run on a new thread. */
+    synchronized void start() {
+        startedNanos = nanoClock.getAsLong();
+        thread = Thread.ofPlatform().name("jtune-webui-" + kind).daemon(true).start(this::run);
+    }
+
+    private void run() {
+        try {
+            TrainWorkflow.Result r = workflow.run(List.of(this));
+            synchronized (this) {
+                result = r;
+                state = r.outcome() != null && r.outcome().interrupted() ? State.ABORTED : State.FINISHED;
+            }
+        } catch (JtuneException e) {
+            fail(e.getMessage());
+        } catch (Exception | OutOfMemoryError e) {
+            fail(e.getClass().getSimpleName() + ": " + e.getMessage());
+        } finally {
+            synchronized (this) {
+                endedNanos = nanoClock.getAsLong();
+            }
+        }
+    }
+
+    private synchronized void fail(String message) {
+        error = message;
+        state = State.FAILED;
+        log.add("error: " + message);
+    }
+
+    /** Asks the trainer to stop after its current step and save a checkpoint. */
+    public synchronized void abort() {
+        if (state == State.STARTING || state == State.RUNNING) {
+            state = State.STOPPING;
+            workflow.requestStop();
+        }
+    }
+
+    public synchronized boolean isActive() {
+        return state == State.STARTING || state == State.RUNNING || state == State.STOPPING;
+    }
+
+    public synchronized State state() {
+        return state;
+    }
+
+    /** Waits for the job's thread to end (tests, shutdown). */
+    public void join(long millis) throws InterruptedException {
+        Thread t;
+        synchronized (this) {
+            t = thread;
+        }
+        if (t != null) t.join(millis);
+    }
+
+    @Override
+    public synchronized void onTrainBegin(TrainingPlan plan, int startStep) {
+        this.totalSteps = plan.totalSteps();
+        this.startStep = startStep;
+        this.step = startStep;
+        this.beganNanos = nanoClock.getAsLong();
+        if (state == State.STOPPING) {
+            workflow.requestStop(); // the abort came while the model was loading
+        } else {
+            state = State.RUNNING;
+        }
+    }
+
+    @Override
+    public synchronized void onStep(int step, double loss, double learningRate, double epoch, long tokensSeen) {
+        this.step = step;
+        this.epoch = epoch;
+        this.learningRate = learningRate;
+        losses.add(new double[] {step, loss});
+    }
+
+    @Override
+    public synchronized void onEvaluate(int step, double epoch, double evalLoss) {
+        evalLosses.add(new double[] {step, evalLoss});
+    }
+
+    @Override
+    public synchronized void onTrainEnd(TrainOutcome outcome) {
+        this.step = outcome.globalStep();
+    }
+
+    /** Seconds left, from the pace of the steps of this run; null before the first step. */
+    synchronized Double etaSeconds() {
+        int done = step - startStep;
+        if (done <= 0 || !isActive() || totalSteps <= step) return done > 0 && totalSteps <= step ? 0.0 : null;
+        double perStep = (nanoClock.getAsLong() - beganNanos) / 1e9 / done;
+        return perStep * (totalSteps - step);
+    }
+
+    /** Everything the page shows about this job. */
+    public synchronized ObjectNode toJson() {
+        ObjectNode n = Json.MAPPER.createObjectNode();
+        n.put("kind", kind);
+        n.put("state", state.name().toLowerCase(java.util.Locale.ROOT));
+        n.put("step", step);
+        n.put("total_steps", totalSteps);
+        n.put("epoch", epoch);
+        n.put("learning_rate", learningRate);
+        long end = endedNanos != 0 ? endedNanos : nanoClock.getAsLong();
+        n.put("elapsed_s", (end - startedNanos) / 1e9);
+        Double eta = etaSeconds();
+        if (eta != null) n.put("eta_s", eta);
+        n.put("output_dir", config.training().outputDir());
+        n.put("yaml", yaml);
+        n.set("values", Json.MAPPER.valueToTree(formValues));
+        points(n.putArray("loss"), losses);
+        points(n.putArray("eval_loss"), evalLosses);
+        ArrayNode lines = n.putArray("log");
+        log.lines().forEach(lines::add);
+        if (error != null) n.put("error", error);
+        if (result != null) {
+            ObjectNode r = n.putObject("result");
+            if (result.evalLoss() != null) r.put("eval_loss", result.evalLoss());
+            if (result.outcome() != null) {
+                r.put("train_loss", result.outcome().trainLoss());
+                r.put("global_step", result.outcome().globalStep());
+                r.put("train_runtime", result.outcome().runtimeSeconds());
+            }
+        }
+        return n;
+    }
+
+    private static void points(ArrayNode out, List<double[]> points) {
+        for (double[] p : points) out.addArray().add((int) p[0]).add(p[1]);
+    }
+}

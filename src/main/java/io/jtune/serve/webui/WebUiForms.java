@@ -1,0 +1,44 @@
+package io.jtune.serve.webui;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The forms of the web UI's tabs: which configuration keys each shows, in the order of
+ * LLaMA-Factory's own web UI (model, method, data, hyperparameters, output).
+ */
+public final class WebUiForms {
+    private WebUiForms() {}
+
+    public static final ConfigForm TRAIN = new ConfigForm("train", List.of(
+            "model_name_or_path", "template", "finetuning_type", "stage",
+            "dataset_dir", "dataset", "cutoff_len", "max_samples", "val_size",
+            "learning_rate", "num_train_epochs", "max_steps", "per_device_train_batch_size", "gradient_accumulation_steps",
+            "lr_scheduler_type", "warmup_steps", "max_grad_norm", "logging_steps", "save_steps", "seed",
+            "lora_rank", "lora_alpha", "lora_dropout", "lora_target", "freeze_trainable_layers",
+            "output_dir", "overwrite_output_dir", "resume_from_checkpoint", "plot_loss"),
+            Map.of("do_train", true));
+
+    /** Evaluation loss on a dataset (LLaMA-Factory's do_eval), with the model and an optional adapter. */
+    public static final ConfigForm EVALUATE = new ConfigForm("evaluate", List.of(
+            "model_name_or_path", "adapter_name_or_path", "template", "finetuning_type",
+            "dataset_dir", "eval_dataset", "cutoff_len", "max_samples", "per_device_eval_batch_size", "output_dir"),
+            Map.of("do_train", false, "do_eval", true, "stage", "sft", "overwrite_output_dir", true));
+
+    /** What the Chat tab loads: the model, an optional adapter, the template and the default sampling. */
+    public static final ConfigForm CHAT = new ConfigForm("chat", List.of(
+            "model_name_or_path", "adapter_name_or_path", "template", "default_system",
+            "do_sample", "temperature", "top_p", "top_k", "max_new_tokens", "repetition_penalty"),
+            Map.of());
+
+    public static final ConfigForm EXPORT = new ConfigForm("export", List.of(
+            "model_name_or_path", "adapter_name_or_path", "template", "export_dir", "export_size"),
+            Map.of());
+
+    public static final List<ConfigForm> ALL = List.of(TRAIN, EVALUATE, CHAT, EXPORT);
+
+    public static ConfigForm byId(String id) {
+        return ALL.stream().filter(f -> f.id().equals(id)).findFirst()
+                .orElseThrow(() -> FieldErrors.of("form", "unknown form '" + id + "'; forms: train, evaluate, chat, export"));
+    }
+}

@@ -1,0 +1,498 @@
+// The page's logic: builds the forms from the key definitions the server sends (/api/forms),
+// sends what the user typed to the server (which checks everything), shows each error next to
+// its field, polls the running job, and streams chat replies.
+"use strict";
+
+const token = new URLSearchParams(location.search).get("token") || sessionStorage.getItem("jtune.token");
+if (token) sessionStorage.setItem("jtune.token", token);
+
+let FORMS = null;          // the server's form descriptions
+let lastJob = null;        // the last job status, redrawn when the language changes
+let conversation = [];     // chat turns: {role, content}
+let chatState = null;
+
+const SECTIONS = {
+  model: ["model_name_or_path", "adapter_name_or_path", "template", "default_system"],
+  method: ["finetuning_type", "stage"],
+  data: ["dataset_dir", "dataset", "eval_dataset", "cutoff_len", "max_samples", "val_size"],
+  hyper: ["learning_rate", "num_train_epochs", "max_steps", "per_device_train_batch_size", "per_device_eval_batch_size",
+    "gradient_accumulation_steps", "lr_scheduler_type", "warmup_steps", "max_grad_norm", "logging_steps", "save_steps", "seed"],
+  adapter: ["lora_rank", "lora_alpha", "lora_dropout", "lora_target", "freeze_trainable_layers"],
+  generating: ["do_sample", "temperature", "top_p", "top_k", "max_new_tokens", "repetition_penalty"],
+  output: ["output_dir", "overwrite_output_dir", "resume_from_checkpoint", "plot_loss", "export_dir", "export_size"]
+};
+
+async function api(method, path, body) {
+  const headers = {"Content-Type": "application/json"};
+  if (token) headers["X-Jtune-Token"] = token;
+  const res = await fetch(path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
+  let data = null;
+  try { data = await res.json(); } catch (e) { data = {error: res.status + " " + res.statusText}; }
+  return {ok: res.ok, status: res.status, data};
+}
+
+const $ = sel => document.querySelector(sel);
+
+// ---------- forms built from the key registry ----------
+
+function defaultText(field) {
+  const d = field.default;
+  if (d === null || d === undefined) return "";
+  if (Array.isArray(d)) return d.join(",");
+  return String(d);
+}
+
+function makeInput(formId, f) {
+  const id = formId + "-" + f.name;
+  let input;
+  if (f.type === "bool") {
+    input = document.createElement("input");
+    input.type = "checkbox";
+    input.checked = f.default === true;
+  } else if (f.type === "choice") {
+    input = document.createElement("select");
+    for (const c of f.choices) {
+      const o = document.createElement("option");
+      o.value = c;
+      o.textContent = f.supported_choices.includes(c) ? c : c + " (" + t("notSupported") + ")";
+      o.disabled = !f.supported_choices.includes(c);
+      input.appendChild(o);
+    }
+    input.value = defaultText(f);
+  } else if (f.name === "dataset" || f.name === "eval_dataset") {
+    input = document.createElement("select");
+    input.multiple = true;
+  } else {
+    input = document.createElement("input");
+    input.type = "text";
+    input.value = defaultText(f);
+    if (f.type === "int" || f.type === "float") input.inputMode = "decimal";
+    if (f.name === "template") input.setAttribute("list", "templates");
+    if (f.name === "adapter_name_or_path") input.setAttribute("list", "adapters");
+  }
+  input.id = id;
+  input.name = f.name;
+  input.dataset.default = defaultText(f);
+  return input;
+}
+
+function buildForm(formId) {
+  const desc = FORMS.forms[formId];
+  const form = document.getElementById("form-" + formId);
+  form.innerHTML = "";
+  const byName = Object.fromEntries(desc.fields.map(f => [f.name, f]));
+  for (const [section, names] of Object.entries(SECTIONS)) {
+    const fields = names.filter(n => byName[n]);
+    if (fields.length === 0) continue;
+    const h = document.createElement("h2");
+    h.dataset.i18n = "section." + section;
+    form.appendChild(h);
+    for (const name of fields) {
+      const f = byName[name];
+      const div = document.createElement("div");
+      div.className = "field";
+      div.dataset.field = name;
+      const label = document.createElement("label");
+      label.htmlFor = formId + "-" + name;
+      label.title = f.help;
+      const text = document.createElement("span");
+      text.dataset.i18n = "f." + name;
+      const key = document.createElement("span");
+      key.className = "key";
+      key.textContent = name;
+      label.append(text, key);
+      const input = makeInput(formId, f);
+      input.title = f.help;
+      const err = document.createElement("div");
+      err.className = "err";
+      err.dataset.err = name;
+      div.append(label, input, err);
+      if (name === "dataset") {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.dataset.i18n = "train.previewBtn";
+        b.addEventListener("click", () => previewDataset(formId));
+        div.appendChild(b);
+      }
+      form.appendChild(div);
+    }
+  }
+  const dirInput = form.querySelector("[name=dataset_dir]");
+  if (dirInput) dirInput.addEventListener("change", () => loadDatasets(formId));
+}
+
+/** The values a form sends: only fields that differ from the key's default (and every dataset pick). */
+function formValues(formId) {
+  const values = {};
+  for (const input of document.getElementById("form-" + formId).querySelectorAll("input, select")) {
+    let v;
+    if (input.type === "checkbox") v = input.checked;
+    else if (input.multiple) v = Array.from(input.selectedOptions).map(o => o.value).join(",");
+    else v = input.value.trim();
+    if (input.type === "checkbox" ? String(v) === (input.dataset.default || "false") : v === input.dataset.default) continue;
+    if (v === "") continue;
+    values[input.name] = v;
+  }
+  return values;
+}
+
+function setFormValues(formId, values) {
+  const form = document.getElementById("form-" + formId);
+  for (const [k, v] of Object.entries(values)) {
+    const input = form.querySelector("[name='" + k + "']");
+    if (!input) continue;
+    if (input.type === "checkbox") input.checked = v === true || v === "true";
+    else if (input.multiple) {
+      const wanted = (Array.isArray(v) ? v : String(v).split(",")).map(s => s.trim());
+      for (const o of input.options) o.selected = wanted.includes(o.value);
+    } else input.value = Array.isArray(v) ? v.join(",") : (v === null ? "" : String(v));
+  }
+}
+
+function clearErrors(scope) {
+  scope.querySelectorAll(".err").forEach(e => { e.textContent = ""; });
+  scope.querySelectorAll(".field.invalid").forEach(e => e.classList.remove("invalid"));
+}
+
+/** Shows the server's answer to a bad request: each field's message next to it, the rest on top. */
+function showErrors(scope, formId, data) {
+  clearErrors(scope);
+  const errors = data.errors || {_form: data.error || "error"};
+  for (const [field, message] of Object.entries(errors)) {
+    const box = scope.querySelector("[data-err='" + field + "']") || scope.querySelector("[data-err='_form']");
+    box.textContent = box.dataset.err === field ? message : field + ": " + message;
+    const wrap = scope.querySelector(".field[data-field='" + field + "']");
+    if (wrap) wrap.classList.add("invalid");
+  }
+}
+
+async function loadDatasets(formId) {
+  const form = document.getElementById("form-" + formId);
+  const dir = form.querySelector("[name=dataset_dir]").value;
+  const r = await api("GET", "/api/datasets?dataset_dir=" + encodeURIComponent(dir));
+  for (const sel of form.querySelectorAll("select[multiple]")) {
+    const chosen = Array.from(sel.selectedOptions).map(o => o.value);
+    sel.innerHTML = "";
+    for (const n of (r.ok ? r.data.names : [])) {
+      const o = document.createElement("option");
+      o.value = n; o.textContent = n; o.selected = chosen.includes(n);
+      sel.appendChild(o);
+    }
+  }
+  const err = form.querySelector("[data-err=dataset_dir]");
+  err.textContent = r.ok ? "" : (r.data.errors ? r.data.errors.dataset_dir : r.data.error);
+}
+
+async function previewDataset(formId) {
+  const form = document.getElementById("form-" + formId);
+  const dir = form.querySelector("[name=dataset_dir]").value;
+  const sel = form.querySelector("[name=dataset]");
+  const name = sel.selectedOptions.length ? sel.selectedOptions[0].value : "";
+  const r = await api("GET", "/api/datasets/preview?dataset_dir=" + encodeURIComponent(dir) + "&name=" + encodeURIComponent(name));
+  if (!r.ok) { showErrors(document.getElementById("tab-" + formId), formId, r.data); return; }
+  $("#dataset-preview").hidden = false;
+  $("#dataset-preview-meta").textContent = t("train.records", r.data.total, r.data.formatting, r.data.records.length);
+  $("#dataset-preview-records").textContent = r.data.records.map(x => JSON.stringify(x, null, 1)).join("\n");
+}
+
+// ---------- train ----------
+
+function message(el, text, bad) {
+  el.textContent = text;
+  el.classList.toggle("bad", !!bad);
+}
+
+async function previewCommand() {
+  const scope = $("#tab-train");
+  const r = await api("POST", "/api/preview", {form: "train", values: formValues("train"), config_path: $("#config_path").value});
+  if (!r.ok) { showErrors(scope, "train", r.data); $("#command-preview").hidden = true; return; }
+  clearErrors(scope);
+  $("#command-preview").hidden = false;
+  $("#preview-command").textContent = r.data.command;
+  $("#preview-yaml").textContent = r.data.yaml + (r.data.warnings.length ? "\n# warning: " + r.data.warnings.join("\n# warning: ") : "");
+}
+
+async function saveConfig() {
+  const scope = $("#tab-train");
+  const r = await api("POST", "/api/config/save", {form: "train", values: formValues("train"), config_path: $("#config_path").value});
+  if (!r.ok) { showErrors(scope, "train", r.data); return; }
+  clearErrors(scope);
+  message($("#train-message"), t("train.saved", r.data.saved));
+}
+
+async function loadConfig() {
+  const scope = $("#tab-train");
+  const r = await api("POST", "/api/config/load", {form: "train", config_path: $("#config_path").value});
+  if (!r.ok) { showErrors(scope, "train", r.data); return; }
+  clearErrors(scope);
+  buildForm("train");
+  applyLanguage(currentLang);
+  if (r.data.values.dataset_dir) setFormValues("train", {dataset_dir: r.data.values.dataset_dir});
+  await loadDatasets("train");
+  setFormValues("train", r.data.values);
+  message($("#train-message"), t("train.loaded", $("#config_path").value)
+    + (r.data.not_in_form.length ? " — " + t("train.notInForm", r.data.not_in_form.join(", ")) : ""));
+}
+
+async function startJob(formId, messageEl) {
+  const scope = document.getElementById("tab-" + formId);
+  const r = await api("POST", "/api/jobs", {form: formId, values: formValues(formId)});
+  if (!r.ok) {
+    if (r.status === 409) { message(messageEl, t("error.busy") + ": " + r.data.error, true); return; }
+    showErrors(scope, formId, r.data);
+    return;
+  }
+  clearErrors(scope);
+  message(messageEl, formId === "train" ? t("train.started") : t("eval.running"));
+  showJob(r.data);
+  pollJob();
+}
+
+function formatSeconds(s) {
+  s = Math.max(0, Math.round(s));
+  const h = Math.floor(s / 3600), m = Math.floor(s % 3600 / 60), sec = s % 60;
+  return (h ? h + ":" + String(m).padStart(2, "0") : m) + ":" + String(sec).padStart(2, "0");
+}
+
+function showJob(job) {
+  lastJob = job;
+  const active = ["starting", "running", "stopping"].includes(job.state);
+  $("#job-state").textContent = t("state." + job.state);
+  $("#job-state").dataset.state = job.state;
+  $("#btn-abort").disabled = !(active && job.kind === "train");
+  $("#btn-start").disabled = active;
+  $("#btn-eval-start").disabled = active;
+  if (job.state === "none") return;
+  $("#job-steps").textContent = job.total_steps ? t("job.steps", job.step, job.total_steps) : "";
+  $("#job-eta").textContent = (job.eta_s !== undefined ? t("job.eta", formatSeconds(job.eta_s)) + " · " : "") + t("job.elapsed", formatSeconds(job.elapsed_s));
+  $("#job-progress").value = job.total_steps ? job.step / job.total_steps : 0;
+  const log = $("#job-log");
+  const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
+  log.textContent = job.log.join("\n");
+  if (atBottom) log.scrollTop = log.scrollHeight;
+  $("#loss-chart").dataset.points = String(job.loss.length);
+  drawChart($("#loss-chart"), [
+    {points: job.loss, color: "#2f6fe0", label: t("chart.loss")},
+    {points: job.eval_loss, color: "#e0782f", label: t("chart.eval"), dots: true}
+  ], {x: t("chart.step"), empty: t("chart.empty")});
+  if (job.kind === "evaluate") showEvaluation(job);
+  if (job.state === "failed") message($("#" + (job.kind === "train" ? "train" : "eval") + "-message"), job.error, true);
+}
+
+function showEvaluation(job) {
+  const table = $("#eval-metrics");
+  table.innerHTML = "";
+  if (job.state === "finished" && job.result) {
+    message($("#eval-message"), t("eval.done"));
+    for (const [k, v] of Object.entries(job.result)) {
+      const tr = table.insertRow();
+      tr.insertCell().textContent = k;
+      tr.insertCell().textContent = typeof v === "number" ? v.toFixed(4) : String(v);
+    }
+  }
+}
+
+let polling = false;
+async function pollJob() {
+  if (polling) return;
+  polling = true;
+  try {
+    for (;;) {
+      const r = await api("GET", "/api/jobs/current");
+      if (r.ok) showJob(r.data);
+      if (!r.ok || !["starting", "running", "stopping"].includes(r.data.state)) break;
+      await new Promise(res => setTimeout(res, 1000));
+    }
+  } finally {
+    polling = false;
+  }
+}
+
+async function abortJob() {
+  const r = await api("POST", "/api/jobs/abort", {});
+  if (r.ok) showJob(r.data); else message($("#train-message"), r.data.error, true);
+}
+
+// ---------- chat ----------
+
+async function refreshAdapters() {
+  const r = await api("GET", "/api/outputs");
+  const list = $("#adapters");
+  list.innerHTML = "";
+  if (r.ok) for (const a of r.data.adapters) { const o = document.createElement("option"); o.value = a; list.appendChild(o); }
+}
+
+function showChat(state) {
+  chatState = state;
+  $("#adapter-enabled").disabled = !state.has_adapter;
+  $("#adapter-enabled").checked = state.adapter_enabled;
+  $("#chat-status").dataset.loaded = String(state.loaded);
+  $("#chat-status").textContent = state.loaded
+    ? t("chat.loaded", state.model_name) + (state.has_adapter && !state.adapter_enabled ? " (" + t("chat.adapterOff") + ")" : "")
+    : t("chat.none");
+}
+
+async function loadChat() {
+  const scope = $("#tab-chat");
+  $("#chat-status").textContent = t("chat.loading");
+  const values = formValues("chat");
+  const r = await api("POST", "/api/chat/load", {values});
+  if (!r.ok) { showErrors(scope, "chat", r.data); showChat(chatState || {loaded: false}); return; }
+  clearErrors(scope);
+  showChat(r.data);
+}
+
+function addTurn(role, text) {
+  const div = document.createElement("div");
+  div.className = "turn " + role;
+  const who = document.createElement("span");
+  who.className = "who";
+  who.textContent = t("chat." + role);
+  const body = document.createElement("span");
+  body.className = "text";
+  body.textContent = text;
+  div.append(who, body);
+  $("#conversation").appendChild(div);
+  $("#conversation").scrollTop = $("#conversation").scrollHeight;
+  return body;
+}
+
+/** The sampling settings of the chat form, sent with each message. */
+function sampling() {
+  const out = {};
+  for (const name of ["temperature", "top_p", "top_k", "max_new_tokens", "repetition_penalty"]) {
+    const el = document.getElementById("chat-" + name);
+    if (el && el.value.trim() !== "") out[name] = el.value.trim();
+  }
+  const s = document.getElementById("chat-do_sample");
+  if (s) out.do_sample = s.checked;
+  return out;
+}
+
+async function sendChat() {
+  const scope = $("#tab-chat");
+  const text = $("#chat-message").value;
+  const messages = conversation.concat([{role: "user", content: text}]);
+  const headers = {"Content-Type": "application/json"};
+  if (token) headers["X-Jtune-Token"] = token;
+  $("#btn-chat-send").disabled = true;
+  try {
+    const res = await fetch("/api/chat/send", {method: "POST", headers,
+      body: JSON.stringify({messages, system: $("#chat-system").value, sampling: sampling()})});
+    if (!res.ok) { showErrors(scope, "chat", await res.json()); return; }
+    clearErrors(scope);
+    addTurn("user", text);
+    $("#chat-message").value = "";
+    const target = addTurn("assistant", "");
+    target.parentElement.dataset.done = "false";
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let buffered = "", reply = "";
+    for (;;) {
+      const {value, done} = await reader.read();
+      if (done) break;
+      buffered += decoder.decode(value, {stream: true});
+      let nl;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        const line = JSON.parse(buffered.slice(0, nl));
+        buffered = buffered.slice(nl + 1);
+        if (line.text !== undefined) { reply += line.text; target.textContent = reply; }
+        if (line.error) { showErrors(scope, "chat", {error: line.error}); }
+        if (line.done) { target.parentElement.dataset.tokens = line.completion_tokens; target.parentElement.dataset.finish = line.finish_reason; }
+      }
+    }
+    target.parentElement.dataset.done = "true";
+    conversation = messages.concat([{role: "assistant", content: reply}]);
+  } finally {
+    $("#btn-chat-send").disabled = false;
+  }
+}
+
+// ---------- start-up ----------
+
+function showUnavailable() {
+  for (const el of document.querySelectorAll("[data-unavailable]")) {
+    const why = FORMS.not_available[el.dataset.unavailable];
+    el.textContent = why ? t("notAvailable") + ": " + why : "";
+  }
+  if (FORMS.not_available.export) $("#btn-export").disabled = true;
+}
+
+async function main() {
+  const r = await api("GET", "/api/forms");
+  if (!r.ok) { document.body.textContent = r.data.error || "cannot reach the jtune server"; return; }
+  FORMS = r.data;
+  const templates = document.createElement("datalist");
+  templates.id = "templates";
+  for (const n of FORMS.templates) { const o = document.createElement("option"); o.value = n; templates.appendChild(o); }
+  const adapters = document.createElement("datalist");
+  adapters.id = "adapters";
+  document.body.append(templates, adapters);
+  for (const id of ["train", "chat", "evaluate", "export"]) buildForm(id);
+  $("#lang").value = currentLang;
+  applyLanguage(currentLang);
+  showUnavailable();
+  await Promise.all([loadDatasets("train"), loadDatasets("evaluate"), refreshAdapters()]);
+
+  document.querySelectorAll("#tabs button").forEach(b => b.addEventListener("click", () => {
+    document.querySelectorAll("#tabs button").forEach(x => x.classList.toggle("active", x === b));
+    document.querySelectorAll(".tab").forEach(x => x.classList.toggle("active", x.id === "tab-" + b.dataset.tab));
+    if (b.dataset.tab === "chat" || b.dataset.tab === "evaluate" || b.dataset.tab === "export") refreshAdapters();
+    if (b.dataset.tab === "train" && lastJob) showJob(lastJob);
+  }));
+  $("#lang").addEventListener("change", e => {
+    applyLanguage(e.target.value);
+    for (const id of ["train", "chat", "evaluate", "export"]) relabelChoices(id);
+    showUnavailable();
+    if (lastJob) showJob(lastJob);
+    if (chatState) showChat(chatState);
+  });
+  $("#btn-preview").addEventListener("click", previewCommand);
+  $("#btn-save").addEventListener("click", saveConfig);
+  $("#btn-load").addEventListener("click", loadConfig);
+  $("#btn-start").addEventListener("click", () => startJob("train", $("#train-message")));
+  $("#btn-abort").addEventListener("click", abortJob);
+  $("#btn-eval-start").addEventListener("click", () => startJob("evaluate", $("#eval-message")));
+  $("#btn-chat-load").addEventListener("click", loadChat);
+  $("#btn-chat-unload").addEventListener("click", async () => { const x = await api("POST", "/api/chat/unload", {}); if (x.ok) showChat(x.data); });
+  $("#adapter-enabled").addEventListener("change", async e => {
+    const x = await api("POST", "/api/chat/adapter", {enabled: e.target.checked});
+    if (x.ok) showChat(x.data); else showErrors($("#tab-chat"), "chat", x.data);
+  });
+  $("#btn-chat-send").addEventListener("click", sendChat);
+  $("#btn-chat-clear").addEventListener("click", () => { conversation = []; $("#conversation").innerHTML = ""; });
+  $("#btn-export").addEventListener("click", async () => {
+    const x = await api("POST", "/api/export", {values: formValues("export")});
+    message($("#export-message"), x.ok ? "ok" : (x.data.error || JSON.stringify(x.data.errors)), !x.ok);
+  });
+
+  const chat = await api("GET", "/api/chat");
+  if (chat.ok) showChat(chat.data);
+  const job = await api("GET", "/api/jobs/current");   // a reload shows the running job as it is
+  if (job.ok) {
+    if (job.data.values) await restoreForm(job.data.kind, job.data.values);
+    showJob(job.data);
+    pollJob();
+  }
+  document.body.dataset.ready = "true";
+}
+
+/** Fills a form with the values of the last job it started (after a reload, the form is as it was). */
+async function restoreForm(formId, values) {
+  if (values.dataset_dir) {
+    setFormValues(formId, {dataset_dir: values.dataset_dir});
+    await loadDatasets(formId);
+  }
+  setFormValues(formId, values);
+}
+
+/** Choice options carry "(not supported yet)" in the current language. */
+function relabelChoices(formId) {
+  const desc = FORMS.forms[formId];
+  for (const f of desc.fields.filter(x => x.type === "choice")) {
+    const sel = document.getElementById(formId + "-" + f.name);
+    for (const o of sel.options) o.textContent = f.supported_choices.includes(o.value) ? o.value : o.value + " (" + t("notSupported") + ")";
+  }
+}
+
+main();

@@ -1,0 +1,61 @@
+package io.jtune.serve.webui;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jtune.config.ConfigLoader;
+import io.jtune.train.TrainingPlan;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** What the page is told about a job, driven through the trainer's listener calls with a fake clock. */
+class TrainingJobTest {
+    private final AtomicLong now = new AtomicLong();
+
+    private TrainingJob job() {
+        return new TrainingJob("train", ConfigLoader.fromMap("test", Map.of("model_name_or_path", "m", "output_dir", "out"), List.of()),
+                Map.of("max_steps", 20), "yaml: here\n", now::get);
+    }
+
+    @Test
+    void progressLossesAndEtaFromThePaceOfThisRun() {
+        TrainingJob job = job();
+        job.onTrainBegin(TrainingPlan.of(10, 1, 3.0, 20, 1, 0, 0), 4); // resumed at step 4 of 20
+        assertEquals("running", job.toJson().get("state").asText());
+        assertFalse(job.toJson().has("eta_s"), "no ETA before the first step");
+        now.addAndGet(2_000_000_000L);
+        job.onStep(5, 2.5, 1e-3, 0.5, 100);
+        now.addAndGet(2_000_000_000L);
+        job.onStep(6, 2.25, 1e-3, 0.6, 200);
+        JsonNode n = job.toJson();
+        assertEquals(6, n.get("step").asInt());
+        assertEquals(20, n.get("total_steps").asInt());
+        assertEquals(28.0, n.get("eta_s").asDouble(), 1e-9, "2 s a step, 14 steps left");
+        assertEquals("[[5,2.5],[6,2.25]]", n.get("loss").toString());
+        assertEquals("out", n.get("output_dir").asText());
+        assertEquals("{\"max_steps\":20}", n.get("values").toString(), "a reloaded page refills its form from these");
+    }
+
+    @Test
+    void anAbortDuringLoadingStopsTheTrainerAsSoonAsItBegins() {
+        TrainingJob job = job();
+        job.abort();
+        assertEquals(TrainingJob.State.STOPPING, job.state());
+        job.onTrainBegin(TrainingPlan.of(10, 1, 3.0, 20, 1, 0, 0), 0);
+        assertEquals(TrainingJob.State.STOPPING, job.state(), "still stopping, not running");
+        assertTrue(job.isActive());
+    }
+
+    @Test
+    void theLogTailKeepsTheNewestLines() {
+        LogTail tail = new LogTail(2);
+        byte[] text = "one\ntwo\r\nthree\rfour".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (byte b : text) tail.write(b);
+        tail.write('\n');
+        assertEquals(List.of("three", "four"), tail.lines());
+    }
+}

@@ -1,0 +1,293 @@
+package io.jtune.serve.webui;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jtune.quickstart.CorpusGenerator;
+import io.jtune.quickstart.TinyModelFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web UI in a real browser (Debian's headless chromium driven through chromedriver): train a
+ * LoRA on the quickstart's tiny model from the Train tab, watch the loss curve grow, reload the
+ * page mid-run, abort (a checkpoint is saved), resume, then chat with the result with the adapter
+ * on and off, and evaluate it. Saves a screenshot of each tab into JTUNE_WEBUI_SCREENSHOTS
+ * (default target/webui-screenshots; docs/ holds the committed ones).
+ */
+@Timeout(value = 420, unit = TimeUnit.SECONDS)
+class WebUiBrowserTest {
+    static final Path DATA = Path.of("data").toAbsolutePath();
+    static final Duration WAIT = Duration.ofSeconds(120);
+
+    @TempDir static Path work;
+    static WebUiServer server;
+    static WebDriver browser;
+    static Path screenshots;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Process install = new ProcessBuilder("scripts/install-webui-test-browser.sh").inheritIO().start();
+        assertEquals(0, install.waitFor(), "scripts/install-webui-test-browser.sh installs chromium and chromium-driver");
+        mark("browser installed");
+        TinyModelFactory.create(work.resolve("models/tiny"), new CorpusGenerator(1).documents(300), 600,
+                new TinyModelFactory.Size(32, 64, 2, 4, 2, 256), 9);
+        mark("tiny model made");
+        server = WebUiServer.start(new WebUiSettings("127.0.0.1", 0, null, work, List.of(DATA)));
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary("/usr/bin/chromium");
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--window-size=1400,1000", "--user-data-dir=" + Files.createDirectories(work.resolve("chromium-profile")),
+                "--lang=en-US");
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile()).usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+        mark("browser started");
+        screenshots = Path.of(System.getenv().getOrDefault("JTUNE_WEBUI_SCREENSHOTS", "target/webui-screenshots"));
+        Files.createDirectories(screenshots);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) browser.quit();
+        if (server != null) server.close();
+    }
+
+    @Test
+    void trainAbortResumeThenChatWithAndWithoutTheAdapter() throws Exception {
+        mark("page open");
+        openPage();
+
+        // Bad values are refused by the server, each with its message next to its field.
+        fill("train", "learning_rate", "fast");
+        fill("train", "output_dir", "../outside");
+        click("#btn-preview");
+        waitFor(() -> !errorOf("learning_rate").isEmpty() && !errorOf("output_dir").isEmpty());
+        assertTrue(errorOf("learning_rate").contains("fast"), errorOf("learning_rate"));
+        assertTrue(errorOf("output_dir").contains("outside the folders"), errorOf("output_dir"));
+
+        fillTrainForm(400);
+        click("#btn-preview");
+        waitFor(() -> !text("#preview-yaml").isEmpty());
+        assertTrue(text("#preview-yaml").contains("max_steps: 400"), text("#preview-yaml"));
+        assertEquals("jtune train train_config.yaml", text("#preview-command"));
+        assertTrue(errorOf("learning_rate").isEmpty());
+        click("#btn-save");
+        waitFor(() -> text("#train-message").startsWith("Saved to"));
+        assertTrue(Files.readString(work.resolve("train_config.yaml")).contains("lora_rank: 4"));
+
+        mark("form checked");
+        click("#btn-start");
+        waitFor(() -> lossPoints() >= 1);
+        int before = lossPoints();
+        waitFor(() -> lossPoints() > before);
+        screenshot("webui-train.png");
+        mark("loss curve grew");
+
+        // A reload shows the running job as it is.
+        browser.navigate().refresh();
+        waitFor(() -> "true".equals(browser.findElement(By.tagName("body")).getAttribute("data-ready")));
+        waitFor(() -> "running".equals(jobState()) && lossPoints() > before);
+        assertTrue(text("#job-steps").matches("step \\d+ / 400"), text("#job-steps"));
+        assertTrue(field("train", "output_dir").getDomProperty("value").endsWith("saves/tiny-lora"), "the form shows the job's values again");
+
+        mark("reloaded");
+        click("#btn-abort");
+        waitFor(() -> "aborted".equals(jobState()));
+        Path out = work.resolve("saves/tiny-lora");
+        int abortedAt = step();
+        assertTrue(abortedAt < 400, "stopped early at " + abortedAt);
+        assertTrue(Files.isDirectory(out.resolve("checkpoint-" + abortedAt)), "abort saves checkpoint-" + abortedAt);
+
+        mark("aborted at " + abortedAt);
+        // Resume: the same output folder, a nearer end; the run continues from the checkpoint.
+        fill("train", "max_steps", String.valueOf(abortedAt + 2));
+        click("#btn-start");
+        waitFor(() -> "finished".equals(jobState()));
+        assertTrue(text("#job-log").contains("Resuming training from " + out.resolve("checkpoint-" + abortedAt)), text("#job-log"));
+        assertEquals(abortedAt + 2, step());
+        assertTrue(Files.isRegularFile(out.resolve("adapter_model.safetensors")));
+
+        mark("resumed and finished");
+        // Chat with the adapter on, then off: the base model answers differently.
+        click("[data-tab=chat]");
+        waitFor(() -> browser.findElements(By.cssSelector("#adapters option[value='saves/tiny-lora']")).size() == 1);
+        fillAll("chat", new String[][] {{"model_name_or_path", "models/tiny"}, {"adapter_name_or_path", "saves/tiny-lora"},
+                {"template", "chatml"}, {"max_new_tokens", "12"}});
+        setChecked("#chat-do_sample", false);
+        click("#btn-chat-load");
+        waitFor(() -> text("#chat-status").startsWith("Loaded tiny+tiny-lora"));
+        assertTrue(browser.findElement(By.cssSelector("#adapter-enabled")).isSelected());
+        mark("model loaded");
+        String withAdapter = ask("Where is my order?");
+        screenshot("webui-chat.png");
+        click("#btn-chat-clear");
+        click("#adapter-enabled");
+        waitFor(() -> text("#chat-status").contains("adapter off"));
+        String withoutAdapter = ask("Where is my order?");
+        assertTrue(browser.findElements(By.cssSelector(".turn.assistant[data-tokens]")).size() == 1, "the reply's end was streamed");
+        assertNotEquals(withAdapter, withoutAdapter, "the adapter changes the greedy reply");
+
+        mark("chatted");
+        // Evaluate the adapter on the dataset.
+        click("[data-tab=evaluate]");
+        fillAll("evaluate", new String[][] {{"model_name_or_path", "models/tiny"}, {"adapter_name_or_path", "saves/tiny-lora"},
+                {"template", "chatml"}, {"dataset_dir", DATA.toString()}, {"cutoff_len", "64"}, {"max_samples", "4"},
+                {"output_dir", "saves/tiny-eval"}});
+        waitFor(() -> new Select(field("evaluate", "eval_dataset")).getOptions().size() > 1);
+        new Select(field("evaluate", "eval_dataset")).selectByValue("support_shop");
+        click("#btn-eval-start");
+        waitFor(() -> text("#eval-metrics").contains("eval_loss"));
+        assertTrue(text("#tab-evaluate .unavailable").startsWith("Not available yet"), "prediction is marked as missing");
+        screenshot("webui-evaluate.png");
+
+        mark("evaluated");
+        click("[data-tab=export]");
+        assertTrue(text("#tab-export .unavailable").startsWith("Not available yet"));
+        assertFalse(browser.findElement(By.id("btn-export")).isEnabled());
+        screenshot("webui-export.png");
+
+        // Chinese interface.
+        click("[data-tab=train]");
+        new Select(browser.findElement(By.id("lang"))).selectByValue("zh");
+        assertEquals("训练", text("[data-tab=train]"));
+        assertEquals("学习率", text(".field[data-field=learning_rate] label span"));
+        screenshot("webui-train-zh.png");
+        new Select(browser.findElement(By.id("lang"))).selectByValue("en");
+    }
+
+    private void fillTrainForm(int maxSteps) {
+        fill("train", "dataset_dir", DATA.toString());
+        waitFor(() -> new Select(field("train", "dataset")).getOptions().size() > 1);
+        new Select(field("train", "dataset")).selectByValue("support_shop");
+        click(".field[data-field=dataset] button");
+        waitFor(() -> text("#dataset-preview-meta").contains("records"));
+        fillAll("train", new String[][] {{"model_name_or_path", "models/tiny"}, {"template", "chatml"}, {"cutoff_len", "48"},
+                {"max_samples", "16"}, {"learning_rate", "5e-3"}, {"max_steps", String.valueOf(maxSteps)},
+                {"per_device_train_batch_size", "2"}, {"logging_steps", "1"}, {"save_steps", "1000"}, {"lora_rank", "4"},
+                {"output_dir", "saves/tiny-lora"}});
+    }
+
+    private static void openPage() {
+        browser.get("http://127.0.0.1:" + server.port() + "/");
+        waitFor(() -> "true".equals(browser.findElement(By.tagName("body")).getAttribute("data-ready")));
+    }
+
+    private static WebElement field(String form, String name) {
+        return browser.findElement(By.id(form + "-" + name));
+    }
+
+    /** Types into one input (as a user does) and lets the page see the change. */
+    private static void fill(String form, String name, String value) {
+        WebElement input = field(form, name);
+        input.clear();
+        input.sendKeys(value);
+        ((JavascriptExecutor) browser).executeScript("arguments[0].dispatchEvent(new Event('change'))", input);
+    }
+
+    /** Sets many text inputs in one round trip to the browser (each sendKeys is one; the machine is shared). */
+    private static void fillAll(String form, String[][] values) {
+        ((JavascriptExecutor) browser).executeScript(
+                "for (const [k, v] of arguments[1]) { const el = document.getElementById(arguments[0] + '-' + k);"
+                        + " el.value = v; el.dispatchEvent(new Event('change')); }", form, java.util.Arrays.stream(values).map(List::of).toList());
+    }
+
+    private static void setChecked(String css, boolean checked) {
+        WebElement box = browser.findElement(By.cssSelector(css));
+        if (box.isSelected() != checked) box.click();
+    }
+
+    private static void click(String css) {
+        browser.findElement(By.cssSelector(css)).click();
+    }
+
+    private static String text(String css) {
+        return browser.findElement(By.cssSelector(css)).getText().trim();
+    }
+
+    private static String errorOf(String key) {
+        return text("#tab-train [data-err=" + key + "]");
+    }
+
+    private static int lossPoints() {
+        String n = browser.findElement(By.id("loss-chart")).getAttribute("data-points");
+        return n == null ? 0 : Integer.parseInt(n);
+    }
+
+    private static String jobState() {
+        return browser.findElement(By.id("job-state")).getAttribute("data-state");
+    }
+
+    /** The step the page shows ("step 7 / 400"). */
+    private static int step() {
+        return Integer.parseInt(text("#job-steps").replaceAll("^step (\\d+) / \\d+$", "$1"));
+    }
+
+    /** Sends a message in the Chat tab and returns the streamed reply once complete. */
+    private static String ask(String question) {
+        int before = browser.findElements(By.cssSelector(".turn.assistant")).size();
+        WebElement box = browser.findElement(By.id("chat-message"));
+        box.clear();
+        box.sendKeys(question);
+        click("#btn-chat-send");
+        waitFor(() -> {
+            List<WebElement> replies = browser.findElements(By.cssSelector(".turn.assistant"));
+            return replies.size() > before && "true".equals(replies.getLast().getAttribute("data-done"));
+        });
+        List<WebElement> replies = browser.findElements(By.cssSelector(".turn.assistant .text"));
+        String reply = replies.getLast().getAttribute("textContent");
+        mark("reply: '" + reply + "'");
+        return reply;
+    }
+
+    private static void screenshot(String name) throws IOException {
+        byte[] png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
+        io.jtune.util.AtomicFiles.writeBytes(screenshots.resolve(name), png);
+    }
+
+    /** Waits for the page to reach a state; on time-out the message holds what the page says (errors, job, chat). */
+    private static void waitFor(java.util.function.BooleanSupplier condition) {
+        try {
+            new WebDriverWait(browser, WAIT, Duration.ofMillis(200)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                    .until(d -> condition.getAsBoolean());
+        } catch (org.openqa.selenium.TimeoutException e) {
+            StringBuilder page = new StringBuilder("the page did not get there in " + WAIT.toSeconds() + " s; it shows:");
+            for (WebElement el : browser.findElements(By.cssSelector(".err, .message, #job-state, #job-steps"))) {
+                if (!el.getText().isBlank()) page.append("\n  ").append(el.getAttribute("data-err") == null ? el.getAttribute("id") : el.getAttribute("data-err"))
+                        .append(": ").append(el.getText());
+            }
+            page.append("\n  log: ").append(browser.findElement(By.id("job-log")).getAttribute("textContent"));
+            throw new AssertionError(page.toString(), e);
+        }
+    }
+
+    private static final long T0 = System.nanoTime();
+
+    /** Marks progress in the test's output (target/surefire-reports/...-output.txt), with seconds since start. */
+    private static void mark(String what) {
+        System.out.printf("%6.1f s  %s%n", (System.nanoTime() - T0) / 1e9, what);
+    }
+}

@@ -1,0 +1,123 @@
+package io.jtune.serve.webui;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The HTTP side without a browser or a model: token, origin and host checks, error shapes, static files. */
+class WebUiServerTest {
+    static final String TOKEN = "0123456789abcdef-token";
+    @TempDir static Path work;
+    static WebUiServer server;
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws IOException {
+        Files.createDirectories(work.resolve("data"));
+        Files.writeString(work.resolve("data/dataset_info.json"), "{\"d\": {\"file_name\": \"d.jsonl\"}}");
+        Files.writeString(work.resolve("data/d.jsonl"), "{\"instruction\": \"a\", \"output\": \"b\"}\n{\"instruction\": \"c\", \"output\": \"d\"}\n");
+        server = WebUiServer.start(new WebUiSettings("127.0.0.1", 0, TOKEN, work, List.of()));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    static HttpResponse<String> send(String method, String path, String body, String token, String origin) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) b.header(WebUiServer.TOKEN_HEADER, token);
+        if (origin != null) b.header("Origin", origin);
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void theApiNeedsTheTokenButThePageDoesNot() throws Exception {
+        assertEquals(401, send("GET", "/api/forms", null, null, null).statusCode());
+        assertEquals(401, send("GET", "/api/forms", null, "wrong-token-of-some-length", null).statusCode());
+        HttpResponse<String> forms = send("GET", "/api/forms", null, TOKEN, null);
+        assertEquals(200, forms.statusCode());
+        JsonNode json = Json.MAPPER.readTree(forms.body());
+        assertTrue(json.get("templates").toString().contains("chatml"));
+        assertEquals("model_name_or_path", json.get("forms").get("train").get("fields").get(0).get("name").asText());
+        HttpResponse<String> page = send("GET", "/", null, null, null);
+        assertEquals(200, page.statusCode());
+        assertTrue(page.body().contains("<title>jtune web UI</title>"));
+        assertEquals(200, send("GET", "/static/app.js", null, null, null).statusCode());
+        assertEquals(404, send("GET", "/static/..%2Fapp.js", null, null, null).statusCode());
+        assertEquals(404, send("GET", "/static/nope.js", null, null, null).statusCode());
+    }
+
+    @Test
+    void badFieldsComeBackOneMessageEach() throws Exception {
+        HttpResponse<String> r = send("POST", "/api/preview",
+                "{\"form\": \"train\", \"values\": {\"model_name_or_path\": \"/etc\", \"learning_rate\": \"-1\"}}", TOKEN, null);
+        assertEquals(400, r.statusCode());
+        JsonNode errors = Json.MAPPER.readTree(r.body()).get("errors");
+        assertEquals(2, errors.size(), r.body());
+        assertTrue(errors.get("model_name_or_path").asText().contains("outside the folders"), r.body());
+        assertTrue(errors.get("learning_rate").asText().contains("-1"), r.body());
+        HttpResponse<String> bad = send("POST", "/api/preview", "not json", TOKEN, null);
+        assertEquals(400, bad.statusCode());
+        assertTrue(Json.MAPPER.readTree(bad.body()).get("error").asText().startsWith("the request body is not valid JSON"));
+    }
+
+    @Test
+    void datasetsAndTheirPreviewComeFromDatasetInfo() throws Exception {
+        JsonNode names = Json.MAPPER.readTree(send("GET", "/api/datasets?dataset_dir=data", null, TOKEN, null).body());
+        assertEquals("[\"d\"]", names.get("names").toString());
+        JsonNode preview = Json.MAPPER.readTree(send("GET", "/api/datasets/preview?dataset_dir=data&name=d", null, TOKEN, null).body());
+        assertEquals(2, preview.get("total").asInt());
+        assertEquals("a", preview.get("records").get(0).get("instruction").asText());
+        HttpResponse<String> outside = send("GET", "/api/datasets?dataset_dir=/etc", null, TOKEN, null);
+        assertEquals(400, outside.statusCode());
+        assertTrue(outside.body().contains("\"dataset_dir\""), outside.body());
+    }
+
+    @Test
+    void otherSitesCannotPost() throws Exception {
+        HttpResponse<String> r = send("POST", "/api/jobs/abort", "{}", TOKEN, "http://evil.example");
+        assertEquals(403, r.statusCode());
+        assertEquals(400, send("POST", "/api/jobs/abort", "{}", TOKEN, "http://127.0.0.1:" + server.port()).statusCode(), "no job running");
+    }
+
+    @Test
+    void aRebindedHostNameIsRefused() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            OutputStream out = s.getOutputStream();
+            out.write(("GET /api/forms HTTP/1.1\r\nHost: evil.example:" + server.port() + "\r\n" + WebUiServer.TOKEN_HEADER + ": " + TOKEN
+                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            String status = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().findFirst().orElse("");
+            assertTrue(status.startsWith("HTTP/1.1 403"), status);
+        }
+    }
+
+    @Test
+    void featuresNotBuiltYetSaySo() throws Exception {
+        HttpResponse<String> r = send("POST", "/api/export", "{}", TOKEN, null);
+        assertEquals(501, r.statusCode());
+        assertTrue(r.body().contains("not available"), r.body());
+        HttpResponse<String> chat = send("POST", "/api/chat/send", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}", TOKEN, null);
+        assertTrue(chat.body().contains("no model is loaded"), chat.body());
+    }
+}
