@@ -6,10 +6,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jtune.JtuneException;
 import io.jtune.data.template.Template;
-import io.jtune.io.PythonJson;
 import io.jtune.io.hf.HfModelWriter;
 import io.jtune.tokenizer.HfTokenizer;
 import io.jtune.util.AtomicFiles;
+import io.jtune.util.PythonJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,9 +91,9 @@ public final class TokenizerFilesExport {
             Path to = exportDir.resolve(name);
             boolean separateTemplateFile = name.equals(CHAT_TEMPLATE_JINJA) || name.equals(CHAT_TEMPLATE_JSON);
             if (name.equals(TOKENIZER_CONFIG)) {
-                AtomicFiles.writeString(to, PythonJson.dumps(config, false));
+                AtomicFiles.writeString(to, PythonJson.dumps(config, PythonJson.Options.DEFAULT.withIndent(2)) + "\n");
             } else if (name.equals(SPECIAL_TOKENS_MAP) && specialMap != null) {
-                AtomicFiles.writeString(to, PythonJson.dumps(specialMap, false));
+                AtomicFiles.writeString(to, PythonJson.dumps(specialMap, PythonJson.Options.DEFAULT.withIndent(2)) + "\n");
             } else if (separateTemplateFile && replaceTemplate) {
                 // transformers prefers these files over tokenizer_config.json's chat_template: drop stale ones
                 Files.deleteIfExists(to);

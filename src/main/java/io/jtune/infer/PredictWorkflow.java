@@ -11,6 +11,7 @@ import io.jtune.model.InferenceSession;
 import io.jtune.tokenizer.HfTokenizer;
 import io.jtune.train.MetricsFiles;
 import io.jtune.util.AtomicFiles;
+import io.jtune.util.PythonJson;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -106,7 +107,7 @@ public final class PredictWorkflow {
                 line.put("prompt", tok.decode(ex.promptIds(), false));
                 line.put("predict", predict);
                 line.put("label", label);
-                lines.append(PythonJsonLine.of(line)).append('\n');
+                lines.append(PythonJson.dumps(line, PythonJson.Options.NON_ASCII_KEPT)).append('\n');
                 log.printf("\rpredict %d/%d", i + 1, aligned.size());
             }
             log.println();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jtune.JtuneException;
 import io.jtune.util.AtomicFiles;
+import io.jtune.util.PythonJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ public final class MetricsFiles {
 
     /** Writes {split}_results.json and merges the metrics into all_results.json, both atomically. */
     public static void save(Path outputDir, String split, Map<String, ?> metrics) throws IOException {
-        AtomicFiles.writeString(outputDir.resolve(split + "_results.json"), PyJson.dumps(metrics, 4, true));
+        AtomicFiles.writeString(outputDir.resolve(split + "_results.json"), PythonJson.dumps(metrics, PythonJson.Options.DEFAULT.withIndent(4).withSortedKeys()));
         Path all = outputDir.resolve("all_results.json");
         Map<String, Object> combined = new LinkedHashMap<>();
         if (Files.exists(all)) {
@@ -31,7 +32,7 @@ public final class MetricsFiles {
             }
         }
         combined.putAll(metrics);
-        AtomicFiles.writeString(all, PyJson.dumps(combined, 4, true));
+        AtomicFiles.writeString(all, PythonJson.dumps(combined, PythonJson.Options.DEFAULT.withIndent(4).withSortedKeys()));
     }
 
     /**
@@ -40,15 +41,15 @@ public final class MetricsFiles {
      */
     public static Map<String, Object> speed(String split, double runtimeSeconds, long samples, long steps, long tokens) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put(split + "_runtime", PyJson.round(runtimeSeconds, 4));
+        m.put(split + "_runtime", PythonJson.round(runtimeSeconds, 4));
         if (samples > 0) {
-            m.put(split + "_samples_per_second", PyJson.round(samples / runtimeSeconds, 3));
+            m.put(split + "_samples_per_second", PythonJson.round(samples / runtimeSeconds, 3));
         }
         if (steps > 0) {
-            m.put(split + "_steps_per_second", PyJson.round(steps / runtimeSeconds, 3));
+            m.put(split + "_steps_per_second", PythonJson.round(steps / runtimeSeconds, 3));
         }
         if (tokens > 0) {
-            m.put(split + "_tokens_per_second", PyJson.round(tokens / runtimeSeconds, 3));
+            m.put(split + "_tokens_per_second", PythonJson.round(tokens / runtimeSeconds, 3));
         }
         return m;
     }

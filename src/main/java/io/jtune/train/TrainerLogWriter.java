@@ -1,5 +1,6 @@
 package io.jtune.train;
 
+import io.jtune.util.PythonJson;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -43,7 +44,7 @@ public final class TrainerLogWriter implements Closeable {
 
     /** Appends one JSON line and flushes it to the OS. */
     public synchronized void append(Map<String, ?> line) throws IOException {
-        byte[] bytes = (PyJson.dumps(line) + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = (PythonJson.dumps(line) + "\n").getBytes(StandardCharsets.UTF_8);
         out.write(bytes); // one write: an APPEND channel writes it whole at the end
         out.flush();
     }
@@ -76,12 +77,12 @@ public final class TrainerLogWriter implements Closeable {
         logs.put("accuracy", lastLog.get("rewards/accuracies"));
         logs.put("lr", lastLog.get("learning_rate"));
         logs.put("epoch", lastLog.get("epoch"));
-        logs.put("percentage", totalSteps != 0 ? PyJson.round(100.0 * currentSteps / totalSteps, 2) : (Object) 100);
+        logs.put("percentage", totalSteps != 0 ? PythonJson.round(100.0 * currentSteps / totalSteps, 2) : (Object) 100);
         double perStep = currentSteps != 0 ? elapsedSeconds / currentSteps : 0;
         logs.put("elapsed_time", timedelta(elapsedSeconds));
         logs.put("remaining_time", timedelta((totalSteps - currentSteps) * perStep));
         if (tokensSeen > 0) {
-            logs.put("throughput", PyJson.round(tokensSeen / Math.max(elapsedSeconds, 1e-9), 2));
+            logs.put("throughput", PythonJson.round(tokensSeen / Math.max(elapsedSeconds, 1e-9), 2));
             logs.put("total_tokens", tokensSeen);
         }
         logs.values().removeIf(java.util.Objects::isNull);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jtune.JtuneException;
 import io.jtune.util.AtomicFiles;
+import io.jtune.util.PythonJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -118,7 +119,7 @@ public final class TrainerState {
 
     /** Writes dir/trainer_state.json atomically. */
     public void write(Path dir) throws IOException {
-        AtomicFiles.writeString(dir.resolve(FILE_NAME), PyJson.dumps(toMap(), 2, true) + "\n");
+        AtomicFiles.writeString(dir.resolve(FILE_NAME), PythonJson.dumps(toMap(), PythonJson.Options.DEFAULT.withIndent(2).withSortedKeys()) + "\n");
     }
 
     /** Reads a trainer_state.json written by jtune or by the HF Trainer (to resume or to plot). */

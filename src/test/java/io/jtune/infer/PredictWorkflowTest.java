@@ -112,14 +112,6 @@ class PredictWorkflowTest {
         assertArrayEquals(new int[] {75, 25}, PredictionExamples.inferSeqlen(300, 100, 100));
     }
 
-    @Test
-    void jsonLinesAreWhatPythonsJsonDumpsWrites() {
-        Map<String, String> m = new java.util.LinkedHashMap<>();
-        m.put("prompt", "a\"b\\c\nd\t\u0001é中");
-        m.put("predict", "");
-        assertEquals("{\"prompt\": \"a\\\"b\\\\c\\nd\\t\\u0001é中\", \"predict\": \"\"}", PythonJsonLine.of(m));
-    }
-
     private static List<String> iterable(JsonNode node) {
         List<String> names = new java.util.ArrayList<>();
         node.fieldNames().forEachRemaining(names::add);

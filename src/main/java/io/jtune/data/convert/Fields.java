@@ -3,7 +3,7 @@ package io.jtune.data.convert;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jtune.data.InvalidRecordException;
 import io.jtune.data.source.Row;
-import io.jtune.data.template.PyJson;
+import io.jtune.util.PythonJson;
 
 /** Typed access to a row's columns, with a skip reason when a value has the wrong type. */
 final class Fields {
@@ -25,7 +25,7 @@ final class Fields {
         JsonNode v = row.get(column);
         if (v == null) return null;
         if (v.isTextual()) return v.textValue();
-        if (v.isArray() || v.isObject()) return PyJson.dumps(v);
+        if (v.isArray() || v.isObject()) return PythonJson.dumps(v, PythonJson.Options.NON_ASCII_KEPT);
         throw new InvalidRecordException("field is not a string", "\"" + column + "\" is " + describe(v)
                 + ", expected the tools as a JSON string or list");
     }

@@ -9,7 +9,7 @@ import io.jtune.data.Message;
 import io.jtune.data.Role;
 import io.jtune.data.source.DatasetAttr;
 import io.jtune.data.source.Row;
-import io.jtune.data.template.PyJson;
+import io.jtune.util.PythonJson;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -64,7 +64,7 @@ final class OpenAIConverter implements DatasetConverter {
                     && !toolCalls.isEmpty()) {
                 ArrayNode functions = JsonNodeFactory.instance.arrayNode();
                 toolCalls.forEach(call -> functions.add(call.path("function")));
-                content = PyJson.dumps(functions);
+                content = PythonJson.dumps(functions, PythonJson.Options.NON_ASCII_KEPT);
                 role = t.function();
             } else {
                 content = text(turn, i);

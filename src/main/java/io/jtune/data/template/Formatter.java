@@ -1,7 +1,10 @@
 package io.jtune.data.template;
 
+import static io.jtune.util.PythonJson.Options.NON_ASCII_KEPT;
+
 import io.jtune.data.InvalidRecordException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jtune.util.PythonJson;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -77,7 +80,7 @@ public sealed interface Formatter {
         private static List<FunctionCall> parseCalls(String json) {
             JsonNode parsed;
             try {
-                parsed = PyJson.parse(json);
+                parsed = PythonJson.parse(json);
             } catch (IllegalArgumentException e) {
                 throw new InvalidRecordException("function call is not valid JSON", shorten(json));
             }
@@ -86,7 +89,7 @@ public sealed interface Formatter {
                 if (!call.path("name").isTextual() || !call.has("arguments")) {
                     throw new InvalidRecordException("function call needs \"name\" and \"arguments\"", shorten(json));
                 }
-                calls.add(new FunctionCall(call.get("name").textValue(), PyJson.dumps(call.get("arguments"))));
+                calls.add(new FunctionCall(call.get("name").textValue(), PythonJson.dumps(call.get("arguments"), NON_ASCII_KEPT)));
             }
             return calls;
         }
@@ -102,7 +105,7 @@ public sealed interface Formatter {
         public String apply(String toolsJson) {
             JsonNode tools;
             try {
-                tools = PyJson.parse(toolsJson);
+                tools = PythonJson.parse(toolsJson);
             } catch (IllegalArgumentException e) {
                 throw new InvalidRecordException("tools is not valid JSON", shorten(toolsJson));
             }

@@ -3,6 +3,7 @@ package io.jtune.data.template;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jtune.util.PythonJson;
 import java.util.List;
 
 /**
@@ -45,7 +46,7 @@ public interface ToolStyle {
     static ObjectNode callObject(FunctionCall call, String argumentsKey) {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         o.put("name", call.name());
-        o.set(argumentsKey, PyJson.parse(call.arguments()));
+        o.set(argumentsKey, PythonJson.parse(call.arguments()));
         return o;
     }
 }

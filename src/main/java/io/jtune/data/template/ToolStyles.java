@@ -1,9 +1,12 @@
 package io.jtune.data.template;
 
+import static io.jtune.util.PythonJson.Options.NON_ASCII_KEPT;
+
 import io.jtune.data.InvalidRecordException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.jtune.util.PythonJson;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
@@ -105,7 +108,7 @@ public final class ToolStyles {
                 String input = stripChars(stripChars(m.group(2).strip(), '"'), '`');
                 JsonNode args = tryParse(input);
                 if (args == null) return List.of();
-                calls.add(new FunctionCall(m.group(1).strip(), PyJson.dumps(args)));
+                calls.add(new FunctionCall(m.group(1).strip(), PythonJson.dumps(args, NON_ASCII_KEPT)));
             }
             return calls;
         }
@@ -121,7 +124,7 @@ public final class ToolStyles {
         @Override
         public String toolText(List<JsonNode> tools) {
             StringBuilder toolText = new StringBuilder();
-            for (JsonNode tool : tools) toolText.append('\n').append(PyJson.dumps(ToolStyle.wrapAsFunction(tool)));
+            for (JsonNode tool : tools) toolText.append('\n').append(PythonJson.dumps(ToolStyle.wrapAsFunction(tool), NON_ASCII_KEPT));
             return "\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
                     + "You are provided with function signatures within <tools></tools> XML tags:\n<tools>" + toolText
                     + "\n</tools>\n\nFor each function call, return a json object with function name and arguments "
@@ -133,7 +136,7 @@ public final class ToolStyles {
         public String functionText(List<FunctionCall> calls) {
             List<String> parts = new ArrayList<>();
             for (FunctionCall c : calls) {
-                parts.add("<tool_call>\n" + PyJson.dumps(ToolStyle.callObject(c, "arguments")) + "\n</tool_call>");
+                parts.add("<tool_call>\n" + PythonJson.dumps(ToolStyle.callObject(c, "arguments"), NON_ASCII_KEPT) + "\n</tool_call>");
             }
             return String.join("\n", parts);
         }
@@ -148,7 +151,7 @@ public final class ToolStyles {
             while (m.find()) {
                 JsonNode call = tryParse(m.group(1).strip());
                 if (call == null || !call.isObject() || !call.has("name") || !call.has("arguments")) return List.of();
-                calls.add(new FunctionCall(call.get("name").asText(), PyJson.dumps(call.get("arguments"))));
+                calls.add(new FunctionCall(call.get("name").asText(), PythonJson.dumps(call.get("arguments"), NON_ASCII_KEPT)));
             }
             return calls;
         }
@@ -167,7 +170,7 @@ public final class ToolStyles {
             for (JsonNode raw : tools) {
                 JsonNode tool = ToolStyle.unwrapFunction(raw);
                 toolText.append("\n\n## ").append(requiredText(tool, "name")).append("\n\n")
-                        .append(PyJson.dumps(tool, 4)).append("\n在调用上述函数时，请使用 Json 格式表示调用的参数。");
+                        .append(PythonJson.dumps(tool, NON_ASCII_KEPT.withIndent(4))).append("\n在调用上述函数时，请使用 Json 格式表示调用的参数。");
             }
             return "你是一个名为 ChatGLM 的人工智能助手。你是基于智谱 AI 公司训练的语言模型 GLM-4 模型开发的，"
                     + "你的任务是针对用户的问题和要求提供适当的答复和支持。\n\n# 可用工具" + toolText;
@@ -187,7 +190,7 @@ public final class ToolStyles {
             int newline = content.indexOf('\n');
             if (newline < 0) return List.of();
             JsonNode args = tryParse(content.substring(newline + 1).strip());
-            return args == null ? List.of() : List.of(new FunctionCall(content.substring(0, newline), PyJson.dumps(args)));
+            return args == null ? List.of() : List.of(new FunctionCall(content.substring(0, newline), PythonJson.dumps(args, NON_ASCII_KEPT)));
         }
     }
 
@@ -202,14 +205,14 @@ public final class ToolStyles {
         public String toolText(List<JsonNode> tools) {
             ArrayNode wrapped = JsonNodeFactory.instance.arrayNode();
             for (JsonNode tool : tools) wrapped.add(ToolStyle.wrapAsFunction(tool));
-            return "[AVAILABLE_TOOLS] " + PyJson.dumps(wrapped) + "[/AVAILABLE_TOOLS]";
+            return "[AVAILABLE_TOOLS] " + PythonJson.dumps(wrapped, NON_ASCII_KEPT) + "[/AVAILABLE_TOOLS]";
         }
 
         @Override
         public String functionText(List<FunctionCall> calls) {
             ArrayNode array = JsonNodeFactory.instance.arrayNode();
             for (FunctionCall c : calls) array.add(ToolStyle.callObject(c, "arguments"));
-            return PyJson.dumps(array);
+            return PythonJson.dumps(array, NON_ASCII_KEPT);
         }
 
         @Override
@@ -235,7 +238,7 @@ public final class ToolStyles {
         public String toolText(List<JsonNode> tools) {
             String date = LocalDate.now(clock).format(DateTimeFormatter.ofPattern("dd MMM yyyy", Locale.ENGLISH));
             StringBuilder toolText = new StringBuilder();
-            for (JsonNode tool : tools) toolText.append(PyJson.dumps(ToolStyle.wrapAsFunction(tool), 4)).append("\n\n");
+            for (JsonNode tool : tools) toolText.append(PythonJson.dumps(ToolStyle.wrapAsFunction(tool), NON_ASCII_KEPT.withIndent(4))).append("\n\n");
             return "Cutting Knowledge Date: December 2023\nToday Date: " + date + "\n\n"
                     + "You have access to the following functions. To call a function, please respond with JSON for a "
                     + "function call. Respond in the format {\"name\": function name, \"parameters\": dictionary of "
@@ -246,7 +249,7 @@ public final class ToolStyles {
         public String functionText(List<FunctionCall> calls) {
             ArrayNode array = JsonNodeFactory.instance.arrayNode();
             for (FunctionCall c : calls) array.add(ToolStyle.callObject(c, "parameters"));
-            return PyJson.dumps(array.size() == 1 ? array.get(0) : array);
+            return PythonJson.dumps(array.size() == 1 ? array.get(0) : array, NON_ASCII_KEPT);
         }
 
         @Override
@@ -262,14 +265,14 @@ public final class ToolStyles {
         List<FunctionCall> calls = new ArrayList<>();
         for (JsonNode call : parsed.isArray() ? parsed : List.of(parsed)) {
             if (!call.isObject() || !call.has("name") || !call.has(argumentsKey)) return List.of();
-            calls.add(new FunctionCall(call.get("name").asText(), PyJson.dumps(call.get(argumentsKey))));
+            calls.add(new FunctionCall(call.get("name").asText(), PythonJson.dumps(call.get(argumentsKey), NON_ASCII_KEPT)));
         }
         return calls;
     }
 
     private static JsonNode tryParse(String json) {
         try {
-            return PyJson.parse(json);
+            return PythonJson.parse(json);
         } catch (IllegalArgumentException e) {
             return null;
         }

@@ -1,13 +1,13 @@
 package io.jtune.io.hf;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jtune.io.PythonJson;
 import io.jtune.io.safetensors.SafetensorsWriter;
 import io.jtune.io.safetensors.StoredTensor;
 import io.jtune.io.safetensors.TensorToWrite;
 import io.jtune.model.ModelConfig;
 import io.jtune.tensor.DType;
 import io.jtune.util.AtomicFiles;
+import io.jtune.util.PythonJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,10 +71,10 @@ public final class HfModelWriter {
         }
         if (generationConfig != null) {
             Path gen = outDir.resolve(GenerationConfig.FILE_NAME);
-            AtomicFiles.writeString(gen, PythonJson.dumps(generationConfig, false));
+            AtomicFiles.writeString(gen, PythonJson.dumps(generationConfig, PythonJson.Options.DEFAULT.withIndent(2)) + "\n");
             written.add(gen);
         }
-        AtomicFiles.writeString(configFile, PythonJson.dumps(newConfig, false));
+        AtomicFiles.writeString(configFile, PythonJson.dumps(newConfig, PythonJson.Options.DEFAULT.withIndent(2)) + "\n");
         written.add(configFile);
         return written;
     }

@@ -2,9 +2,9 @@ package io.jtune.io.safetensors;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jtune.io.PythonJson;
 import io.jtune.tensor.DType;
 import io.jtune.util.AtomicFiles;
+import io.jtune.util.PythonJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -150,9 +150,9 @@ public final class SafetensorsWriter {
             boolean first = true;
             for (Map.Entry<String, String> e : new java.util.TreeMap<>(metadata).entrySet()) {
                 if (!first) json.append(',');
-                jsonString(e.getKey(), json);
+                PythonJson.appendString(json, e.getKey(), false); // serde_json escapes as Python does with ensure_ascii off
                 json.append(':');
-                jsonString(e.getValue(), json);
+                PythonJson.appendString(json, e.getValue(), false);
                 first = false;
             }
             json.append('}');
@@ -160,7 +160,7 @@ public final class SafetensorsWriter {
         long offset = 0;
         for (TensorToWrite t : ordered) {
             if (json.length() > 1) json.append(',');
-            jsonString(t.name(), json);
+            PythonJson.appendString(json, t.name(), false);
             json.append(":{\"dtype\":\"").append(t.dtype().name()).append("\",\"shape\":[");
             long[] shape = t.shape();
             for (int i = 0; i < shape.length; i++) json.append(i == 0 ? "" : ",").append(shape[i]);
@@ -176,35 +176,13 @@ public final class SafetensorsWriter {
         return out;
     }
 
-    /** JSON string escaping as serde_json does it (raw UTF-8, control characters as lowercase \\u00xx). */
-    private static void jsonString(String s, StringBuilder sb) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                default -> {
-                    if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
-                    else sb.append(c);
-                }
-            }
-        }
-        sb.append('"');
-    }
-
     /** The index as transformers writes it: json.dumps(index, indent=2, sort_keys=True) + "\n". */
     static String indexJson(long totalSize, Map<String, String> weightMap) {
         ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.putObject("metadata").put("total_size", totalSize);
         ObjectNode map = root.putObject("weight_map");
         weightMap.forEach(map::put);
-        return PythonJson.dumps(root, true);
+        return PythonJson.dumps(root, PythonJson.Options.DEFAULT.withIndent(2).withSortedKeys()) + "\n";
     }
 
     private static void deleteStaleCheckpointFiles(Path dir, List<Path> keep) throws IOException {

@@ -1,13 +1,13 @@
 package io.jtune.train.workflow;
 
 import io.jtune.config.TrainingArguments;
-import io.jtune.train.PyJson;
 import io.jtune.train.TensorBoardWriter;
 import io.jtune.train.TrainOutcome;
 import io.jtune.train.TrainerListener;
 import io.jtune.train.TrainerState;
 import io.jtune.train.TrainingLogger;
 import io.jtune.train.TrainingPlan;
+import io.jtune.util.PythonJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -58,10 +58,10 @@ final class TrainingLogFiles implements TrainerListener {
     @Override
     public void onLog(StepLog s) {
         Map<String, Object> entry = new LinkedHashMap<>();
-        entry.put("loss", PyJson.round(s.loss(), 4));
+        entry.put("loss", PythonJson.round(s.loss(), 4));
         entry.put("grad_norm", s.gradNorm());
         entry.put("learning_rate", s.learningRate());
-        entry.put("epoch", PyJson.round(s.epoch(), 4));
+        entry.put("epoch", PythonJson.round(s.epoch(), 4));
         log(entry);
     }
 
@@ -70,7 +70,7 @@ final class TrainingLogFiles implements TrainerListener {
         finalEvalLoss = evalLoss;
         Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("eval_loss", evalLoss);
-        entry.put("epoch", PyJson.round(epoch, 4));
+        entry.put("epoch", PythonJson.round(epoch, 4));
         log(entry);
     }
 
@@ -92,7 +92,7 @@ final class TrainingLogFiles implements TrainerListener {
                 return;
             }
             Map<String, Object> train = new LinkedHashMap<>();
-            train.put("epoch", PyJson.round(o.epoch(), 4));
+            train.put("epoch", PythonJson.round(o.epoch(), 4));
             train.put("total_flos", 0);
             train.put("train_loss", o.trainLoss());
             train.putAll(io.jtune.train.MetricsFiles.speed("train", o.runtimeSeconds(), o.samplesSeen(), o.globalStep(), 0));
@@ -100,7 +100,7 @@ final class TrainingLogFiles implements TrainerListener {
             l.finishTraining(train, plotLoss, List.of("loss", "eval_loss"));
             if (o.finalEvalLoss() != null) {
                 Map<String, Object> eval = new LinkedHashMap<>();
-                eval.put("epoch", PyJson.round(o.epoch(), 4));
+                eval.put("epoch", PythonJson.round(o.epoch(), 4));
                 eval.put("eval_loss", o.finalEvalLoss());
                 l.finishEvaluation(eval);
             }

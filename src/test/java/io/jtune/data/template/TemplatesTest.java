@@ -316,15 +316,4 @@ class TemplatesTest {
                 () -> ChatTokenizer.of(withoutImEnd, Templates.get("phi4")));
         assertTrue(e.getMessage().contains("'<|im_end|>'") && e.getMessage().contains("resize_vocab"), e.getMessage());
     }
-
-    @Test
-    void pythonJsonFormatting() {
-        assertEquals("{\"a\": [1, 2.5, \"é\\n\"], \"b\": {}}",
-                PyJson.dumps(PyJson.parse("{\"a\":[1,2.5,\"é\\n\"],\"b\":{}}")));
-        assertEquals("{\n    \"a\": [\n        1\n    ]\n}", PyJson.dumps(PyJson.parse("{\"a\":[1]}"), 4));
-        assertEquals("1e-05", PyJson.pythonFloatRepr(0.00001));
-        assertEquals("0.0001", PyJson.pythonFloatRepr(0.0001));
-        assertEquals("1e+16", PyJson.pythonFloatRepr(1e16));
-        assertEquals("123456789.0", PyJson.pythonFloatRepr(123456789.0));
-    }
 }
