@@ -49,7 +49,7 @@ public final class PredictWorkflow {
 
     /** Whether the config asks for prediction (do_predict: true). */
     public static boolean requested(JtuneConfig config) {
-        return Boolean.TRUE.equals(config.resolvedValues().get("do_predict"));
+        return config.training().doPredict();
     }
 
     /**
@@ -70,7 +70,7 @@ public final class PredictWorkflow {
     public Result run() throws IOException {
         TrainingArguments args = config.training();
         DataArguments data = config.data();
-        if (!Boolean.TRUE.equals(config.resolvedValues().get("predict_with_generate"))) {
+        if (!config.training().predictWithGenerate()) {
             throw new JtuneException("do_predict: jtune predicts by generating; set predict_with_generate: true "
                     + "(token accuracy from logits is not supported yet)");
         }

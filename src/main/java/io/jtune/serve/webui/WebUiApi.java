@@ -26,7 +26,7 @@ import java.util.stream.Stream;
 final class WebUiApi implements AutoCloseable {
     /** Features whose back end other parts of jtune do not offer yet; the page shows them as such. */
     static final Map<String, String> NOT_AVAILABLE = Map.of(
-            "predict", "Prediction (do_predict with BLEU/ROUGE over generated answers) is not available in jtune yet.",
+            "predict", "Prediction (do_predict with BLEU/ROUGE) runs from the command line: jtune train with do_predict: true (docs/inference.md); the web UI cannot start it yet.",
             "export", "Merge and export (jtune export: HF folder, GGUF, Modelfile) is not available in this build of jtune yet.");
 
     private final PathGuard paths;
