@@ -170,13 +170,20 @@ final class WebUiApi implements AutoCloseable {
         if (form == WebUiForms.EVALUATE && !checked.userValues().containsKey("eval_dataset")) {
             throw FieldErrors.of("eval_dataset", "required: the dataset to evaluate on");
         }
+        io.jtune.config.JtuneConfig config = checked.config();
+        if (form == WebUiForms.EVALUATE) {
+            // The data pipeline always loads `dataset`; with eval_dataset set, that one becomes the evaluation split.
+            Map<String, Object> all = new LinkedHashMap<>(checked.allValues());
+            all.put("dataset", checked.userValues().get("eval_dataset"));
+            config = io.jtune.config.ConfigLoader.fromMap("form", all, List.of());
+        }
         synchronized (job) {
             TrainingJob current = job.get();
             if (current != null && current.isActive()) {
                 ctx.status(409).json(Map.of("error", "a job is already running (one at a time); abort it or wait for it to end"));
                 return;
             }
-            TrainingJob next = new TrainingJob(form.id(), checked.config(), checked.userValues(), ConfigYaml.of(checked.allValues()), System::nanoTime);
+            TrainingJob next = new TrainingJob(form.id(), config, checked.userValues(), ConfigYaml.of(checked.allValues()), System::nanoTime);
             job.set(next);
             next.start();
             ctx.json(next.toJson());
