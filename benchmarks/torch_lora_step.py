@@ -36,6 +36,9 @@ ARGS = parse_args()
 # Debian's torch runs its matmuls on the system BLAS (OpenBLAS), whose threads are fixed when it loads.
 os.environ["OPENBLAS_NUM_THREADS"] = str(ARGS.threads)
 os.environ["OMP_NUM_THREADS"] = str(ARGS.threads)
+# Idle OpenMP threads sleep instead of spinning: spinning threads on a machine shared with other work
+# lose their time slices and made a step several times slower here; on an idle machine it costs little.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 try:
     import torch
     import torch.nn.functional as F

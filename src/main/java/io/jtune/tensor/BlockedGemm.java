@@ -31,6 +31,15 @@ final class BlockedGemm {
     /** Packs depth [p0, p0+kc) x columns [s0, s0+cols) of B as {@code dst[off + pp*NR + ss]}; columns past {@code cols} up to NR are zero. */
     interface RightPanels {
         void pack(int p0, int kc, int s0, int cols, float[] dst, int off);
+
+        /**
+         * Packs a whole right block, columns [s0, s0+cols) as consecutive NR-wide panels of kc depth
+         * ({@code dst[(ss/NR)*kc*NR + pp*NR + ss%NR]}). Sources whose rows are expensive to start
+         * reading (a bf16 segment) override it to read each row once for all panels.
+         */
+        default void packBlock(int p0, int kc, int s0, int cols, float[] dst) {
+            for (int j = 0; j < cols; j += NR) pack(p0, kc, s0 + j, Math.min(NR, cols - j), dst, j * kc);
+        }
     }
 
     /** Which dimension of D the threads divide. */
@@ -101,7 +110,7 @@ final class BlockedGemm {
             int kcStep = (dc + steps - 1) / steps;
             for (int sc = s0; sc < s1; sc += NC) {
                 int nc = Math.min(NC, s1 - sc);
-                for (int j = 0; j < nc; j += NR) b.pack(pd, dc, sc + j, Math.min(NR, nc - j), right, j * dc);
+                b.packBlock(pd, dc, sc, nc, right);
                 for (int ic = r0; ic < r1; ic += MC) {
                     int mc = Math.min(MC, r1 - ic);
                     for (int i = 0; i < mc; i += MR) a.pack(ic + i, Math.min(MR, mc - i), pd, dc, left, i * dc);

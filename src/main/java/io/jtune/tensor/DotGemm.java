@@ -10,8 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * reading its operands costs, where the blocked kernel would waste most of its tile.
  *
  * <p>Each dot product keeps one partial sum per vector lane (lane l sums k = l, l+L, ...); the
- * lanes are then added left to right and the last k % L products after them: a fixed order, the
- * same in every thread and every run.
+ * the last k % L products go into the first lanes, and the lanes are then added left to right: a
+ * fixed order, the same in every thread and every run.
  */
 final class DotGemm {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -118,11 +118,14 @@ final class DotGemm {
         }
     }
 
-    /** The lanes added left to right, then the last k % L products in order: a fixed summation order. */
+    /**
+     * Folds the last k % L products into their lanes (lane q gets element p+q, one fma, exactly as a
+     * masked vector step would), then adds the lanes left to right: a fixed summation order.
+     */
     private static float finish(float[] lanes, int at, float[] x, int xi, float[] y, int yi, int p, int k) {
+        for (int q = 0; p + q < k; q++) lanes[at + q] = Math.fma(x[xi + p + q], y[yi + p + q], lanes[at + q]);
         float s = 0;
         for (int l = 0; l < L; l++) s += lanes[at + l];
-        for (; p < k; p++) s += x[xi + p] * y[yi + p];
         return s;
     }
 }
