@@ -89,6 +89,30 @@ public final class CorpusGenerator {
         {"$name", "问", "$item", "能不能换一个尺码。"},
     };
 
+    /**
+     * Question and answer patterns for short chats in the chatml format, in a plain factual tone: the
+     * base model learns the conversation format here, and fine-tuning then teaches the house style.
+     */
+    private static final String[][][] DIALOGUES_EN = {
+        {{"Where is my order ", "$order", "?"}, {"Order ", "$order", " left the warehouse on ", "$day", " and is with the carrier."}},
+        {{"How long does delivery take?"}, {"Standard delivery takes three to five business days; express delivery takes one to two."}},
+        {{"How do I return ", "$item", "?"}, {"Open the Orders page, choose the order and select Return item. The return label is prepaid."}},
+        {{"When will I get my refund?"}, {"A refund reaches the original payment method within five business days after the return arrives."}},
+        {{"Where can I find the invoice for order ", "$order", "?"}, {"The invoice is on the Orders page as a PDF."}},
+        {{"How do I reset my password?"}, {"Use the Forgot password link on the login page; the email arrives within a few minutes."}},
+        {{"Do you sell ", "$item", "?"}, {"Yes, the shop sells ", "$item", " for ", "$number", " dollars."}},
+        {{"What is the weather like on ", "$day", "?"}, {"It will be ", "$weather", " on ", "$day", "."}},
+    };
+    private static final String[][][] DIALOGUES_ZH = {
+        {{"我的订单", "$order", "到哪里了？"}, {"订单", "$order", "已在", "$day", "从仓库发出，正在运输中。"}},
+        {{"配送需要多久？"}, {"标准配送需要三到五个工作日，加急配送需要一到两个工作日。"}},
+        {{"怎么退", "$item", "？"}, {"进入订单页面，选择订单并申请退货，退货面单是预付费的。"}},
+        {{"退款什么时候到账？"}, {"仓库收到退货后，款项会在五个工作日内原路退回。"}},
+        {{"订单", "$order", "的发票在哪里？"}, {"发票可以在订单页面下载PDF。"}},
+        {{"怎么重置密码？"}, {"在登录页点击忘记密码，几分钟内会收到邮件。"}},
+        {{"你们卖", "$item", "吗？"}, {"卖的，", "$item", "的价格是", "$number", "元。"}},
+    };
+
     private final Random random;
 
     public CorpusGenerator(long seed) {
@@ -109,6 +133,24 @@ public final class CorpusGenerator {
             docs.add(sb.toString());
         }
         return docs;
+    }
+
+    /** {@code count} one-turn chats in the chatml format (user question, plain answer), alternating languages. */
+    public List<String> dialogues(int count) {
+        List<String> out = new ArrayList<>(count);
+        for (int d = 0; d < count; d++) {
+            boolean chinese = d % 2 == 1;
+            String[][] pair = (chinese ? DIALOGUES_ZH : DIALOGUES_EN)[random.nextInt(chinese ? DIALOGUES_ZH.length : DIALOGUES_EN.length)];
+            String question = fillAll(pair[0], chinese), answer = fillAll(pair[1], chinese);
+            out.add("<|im_start|>user\n" + question + "<|im_end|>\n<|im_start|>assistant\n" + answer + "<|im_end|>\n");
+        }
+        return out;
+    }
+
+    private String fillAll(String[] parts, boolean chinese) {
+        StringBuilder sb = new StringBuilder();
+        for (String part : parts) sb.append(part.startsWith("$") ? fill(part, chinese) : part);
+        return sb.toString();
     }
 
     private String sentence(String[][] patterns, boolean chinese) {

@@ -97,7 +97,10 @@ public final class Quickstart {
 
     /** Tokenizer, random weights, then a short pretraining (stage pt, full) on generated text. */
     private void makeBaseModel(Path base) throws IOException {
-        List<String> corpus = new CorpusGenerator(20261121).documents(plan.corpusDocuments());
+        CorpusGenerator generator = new CorpusGenerator(20261121);
+        List<String> corpus = new ArrayList<>(generator.documents(plan.corpusDocuments()));
+        corpus.addAll(generator.dialogues(plan.corpusDocuments() / 2));
+        java.util.Collections.shuffle(corpus, new java.util.Random(7));
         List<String> tokenizerTexts = new ArrayList<>(corpus);
         tokenizerTexts.add(Files.readString(repoRoot.resolve("data/support_shop.json")));
         Path init = work.resolve("base-init");

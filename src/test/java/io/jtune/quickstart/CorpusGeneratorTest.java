@@ -22,4 +22,14 @@ class CorpusGeneratorTest {
         assertTrue(docs.get(1).chars().anyMatch(c -> c >= 0x4e00 && c <= 0x9fff), docs.get(1));
         for (String d : docs) assertFalse(d.contains("$"), d);
     }
+
+    @Test
+    void dialoguesUseTheChatmlFormatWithoutUnfilledSlots() {
+        List<String> chats = new CorpusGenerator(2).dialogues(6);
+        for (String c : chats) {
+            assertTrue(c.startsWith("<|im_start|>user\n") && c.contains("<|im_end|>\n<|im_start|>assistant\n") && c.endsWith("<|im_end|>\n"), c);
+            assertFalse(c.contains("$"), c);
+        }
+        assertTrue(chats.get(1).chars().anyMatch(ch -> ch >= 0x4e00 && ch <= 0x9fff), chats.get(1));
+    }
 }
