@@ -29,6 +29,7 @@ class JavaApiExampleTest {
         TrainWorkflow.Result result = Jtune.train(Map.of(
                         "model_name_or_path", model.toString(),
                         "stage", "sft",
+                        "do_train", true,
                         "finetuning_type", "lora",
                         "dataset", "support_shop",
                         "dataset_dir", "data",

@@ -185,8 +185,11 @@ public final class ConfigForm {
             ConfigLoader.fromMap(SOURCE, one, List.of());
             return null;
         } catch (JtuneException bad) {
-            String origin = SOURCE + ": key '" + key + "'";
-            return bad.getMessage().startsWith(origin) ? withoutOrigin(key, bad.getMessage()) : null;
+            // The parser names the key either as "key 'k'" (types, ranges) or as "k = value" (unsupported values).
+            String message = bad.getMessage();
+            if (message.startsWith(SOURCE + ": key '" + key + "'")) return withoutOrigin(key, message);
+            if (message.startsWith(SOURCE + ": " + key + " = ")) return message.substring(SOURCE.length() + 2);
+            return null;
         }
     }
 
