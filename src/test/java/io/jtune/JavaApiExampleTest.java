@@ -44,7 +44,7 @@ class JavaApiExampleTest {
         // ---
 
         assertEquals(3, result.outcome().globalStep());
-        assertEquals(3, losses.size());
+        assertEquals(1, losses.size(), "logged at the last step (logging_steps defaults to 5)");
         assertTrue(Files.exists(result.outputDir().resolve("adapter_model.safetensors")));
     }
 }
