@@ -53,6 +53,11 @@ public final class CorpusGenerator {
         {"Store credit can be used for any item in the shop."},
         {"$name", " asked whether ", "$item", " could be exchanged for another size."},
         {"The price of ", "$item", " dropped the next day, and the shop refunded the difference."},
+        {"$name", " said sorry for the noise and closed the window."},
+        {"Is there anything else in the parcel, ", "$name", " asked."},
+        {"$name", " can help you with the form at ", "$place", "."},
+        {"I'm happy that ", "$item", " arrived on time, ", "$name", " wrote."},
+        {"Please reply with the size you need, the note said."},
     };
     private static final String[] NAMES_ZH = {"小王", "小李", "张老师", "陈先生", "刘女士", "小美", "老周", "小林", "赵阿姨", "孙同学"};
     private static final String[] ITEMS_ZH = {"羊毛围巾", "陶瓷茶壶", "台灯", "跑鞋", "双肩包", "手机壳", "咖啡研磨机", "亚麻衬衫", "蓝牙音箱", "保温杯", "雨伞", "笔记本"};
@@ -87,6 +92,9 @@ public final class CorpusGenerator {
         {"订单", "$order", "还没有发货，所以还可以升级为加急配送。"},
         {"$item", "第二天降价了，商店退还了差价。"},
         {"$name", "问", "$item", "能不能换一个尺码。"},
+        {"$name", "为打扰大家说了声抱歉。"},
+        {"请问还有别的需要吗？", "$name", "问道。"},
+        {"$name", "可以帮您填写表格。"},
     };
 
     /**

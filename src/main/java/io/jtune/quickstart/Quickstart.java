@@ -100,6 +100,7 @@ public final class Quickstart {
         CorpusGenerator generator = new CorpusGenerator(20261121);
         List<String> corpus = new ArrayList<>(generator.documents(plan.corpusDocuments()));
         corpus.addAll(generator.dialogues(plan.corpusDocuments() / 2));
+        corpus.addAll(policyParagraphs(Files.readString(repoRoot.resolve("data/support_shop.json"))));
         java.util.Collections.shuffle(corpus, new java.util.Random(7));
         List<String> tokenizerTexts = new ArrayList<>(corpus);
         tokenizerTexts.add(Files.readString(repoRoot.resolve("data/support_shop.json")));
@@ -138,6 +139,28 @@ public final class Quickstart {
         c.put("disable_gradient_checkpointing", true);
         c.put("plot_loss", true);
         new TrainWorkflow(ConfigLoader.fromMap("quickstart pretraining", c, List.of()), out).run(List.of(ConsoleProgress.forStdout()));
+    }
+
+    /**
+     * The shop's policies as plain paragraphs: the sentences of the support answers without their
+     * opening apology and closing question, shuffled into paragraphs. The base model thereby knows the
+     * words and facts; the fine-tuning teaches it to answer a customer in the house style.
+     */
+    static List<String> policyParagraphs(String supportJson) throws IOException {
+        List<String> sentences = new ArrayList<>();
+        for (var row : new ObjectMapper().readTree(supportJson)) {
+            String[] parts = row.get("output").asText().split("(?<=[.!?。！？])\\s*");
+            for (int i = 1; i < parts.length - 1; i++) {
+                if (!parts[i].isBlank()) sentences.add(parts[i].strip());
+            }
+        }
+        java.util.Collections.shuffle(sentences, new java.util.Random(11));
+        List<String> paragraphs = new ArrayList<>();
+        for (int i = 0; i + 4 <= sentences.size(); i += 4) {
+            String sep = sentences.get(i).chars().anyMatch(ch -> ch >= 0x4e00) ? "" : " ";
+            paragraphs.add(String.join(sep, sentences.subList(i, i + 4)));
+        }
+        return paragraphs;
     }
 
     private Map<String, Object> sftConfig(Path base, Path output) {
