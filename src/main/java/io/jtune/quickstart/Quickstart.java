@@ -181,7 +181,7 @@ public final class Quickstart {
         c.put("per_device_train_batch_size", 4);
         c.put("per_device_eval_batch_size", 8);
         c.put("gradient_accumulation_steps", 2);
-        c.put("learning_rate", 3e-3);
+        c.put("learning_rate", 5e-3);
         c.put("num_train_epochs", plan.sftEpochs());
         c.put("lr_scheduler_type", "cosine");
         c.put("warmup_ratio", 0.1);
