@@ -32,7 +32,7 @@ public final class Quickstart {
     public record Plan(int vocabSize, TinyModelFactory.Size size, int corpusDocuments, int pretrainSteps, int sftEpochs,
                        int maxNewTokens) {
         public static Plan standard() {
-            return new Plan(2048, new TinyModelFactory.Size(192, 512, 4, 6, 2, 512), 4000, 200, 5, 60);
+            return new Plan(2048, new TinyModelFactory.Size(192, 512, 4, 6, 2, 512), 4000, 350, 8, 60);
         }
     }
 
