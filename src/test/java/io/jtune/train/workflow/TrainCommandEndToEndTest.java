@@ -126,7 +126,7 @@ class TrainCommandEndToEndTest {
         Path out = tmp.resolve("out");
         Path yaml = tmp.resolve("pt.yaml");
         Files.writeString(yaml, config(out, "pt", "full", ""));
-        assertEquals(0, train(yaml, "cutoff_len=32"));
+        assertEquals(0, train(yaml, "cutoff_len=32", "learning_rate=1.0e-2", "lr_scheduler_type=constant"));
         assertTrue(Files.exists(out.resolve("model.safetensors")) && Files.exists(out.resolve("config.json")));
         assertTrue(losses(out).getLast() < losses(out).getFirst(), "loss falls: " + losses(out));
     }
