@@ -243,7 +243,7 @@ public final class Quickstart {
         out.println("Next:");
         out.println("  ./jtune chat examples/inference/quickstart_lora_sft.yaml      talk to the fine-tuned model");
         out.println("  ./jtune api examples/inference/quickstart_lora_sft.yaml       serve it with an OpenAI-compatible API");
-        out.println("  ./jtune webui                                                  train, chat and export from the browser");
+        out.println("  ./jtune webui                                                  train, evaluate and chat from the browser");
         out.println("  ./jtune export examples/merge_lora/quickstart_lora_sft.yaml   merge and export (HF, GGUF, Ollama)");
         out.println("  ./jtune download Qwen/Qwen2.5-0.5B-Instruct, then ./jtune train examples/train_lora/qwen2.5-0.5b_lora_sft.yaml");
     }
