@@ -1,28 +1,21 @@
 package io.jtune.cli;
 
-import io.jtune.config.ConfigLoader;
 import io.jtune.config.JtuneConfig;
 import io.jtune.infer.ChatModel;
 import io.jtune.infer.LocalChatEngine;
 import io.jtune.serve.ApiServer;
 import io.jtune.serve.ApiSettings;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 /** {@code jtune api CONFIG [key=value ...]}: LLaMA-Factory's {@code llamafactory-cli api}, an OpenAI-compatible server. */
 @Command(name = "api", description = {"Serve a model with an OpenAI-compatible API (GET /v1/models, POST /v1/chat/completions).",
         "Environment: API_HOST (127.0.0.1), API_PORT (8000), API_KEY (Bearer token), API_MODEL_NAME (gpt-3.5-turbo),",
         "API_MAX_REQUEST_BYTES, API_MAX_QUEUE. Ctrl-C stops the server."})
 final class ApiCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "CONFIG", description = "YAML or JSON file with LLaMA-Factory keys")
-    Path config;
-
-    @Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "overrides, e.g. template=qwen")
-    List<String> overrides = List.of();
+    @Mixin ConfigFileArgs args;
 
     /** A running server and the engine behind it; closing stops the server, then frees the model. */
     record Running(ApiServer server, LocalChatEngine engine) implements AutoCloseable {
@@ -46,7 +39,7 @@ final class ApiCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JtuneConfig cfg = ConfigLoader.load(config, overrides);
+        JtuneConfig cfg = args.load();
         for (String w : cfg.warnings()) System.out.println("warning: " + w);
         Running running = start(cfg, ApiSettings.fromEnvironment());
         System.out.println("Serving " + running.engine().modelName() + " on " + running.server().baseUrl()

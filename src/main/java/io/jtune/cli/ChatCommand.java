@@ -1,6 +1,5 @@
 package io.jtune.cli;
 
-import io.jtune.config.ConfigLoader;
 import io.jtune.config.JtuneConfig;
 import io.jtune.infer.ChatModel;
 import io.jtune.infer.LocalChatEngine;
@@ -10,22 +9,16 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code jtune chat CONFIG [key=value ...]}: LLaMA-Factory's {@code llamafactory-cli chat}. */
 @Command(name = "chat", description = {"Chat with a model in the terminal (model_name_or_path, adapter_name_or_path, template,",
         "generation keys such as temperature, top_p, max_new_tokens). Type `clear` to forget the history, `exit` to quit."})
 final class ChatCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "CONFIG", description = "YAML or JSON file with LLaMA-Factory keys")
-    Path config;
-
-    @Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "overrides, e.g. temperature=0.7")
-    List<String> overrides = List.of();
+    @Mixin ConfigFileArgs args;
 
     @Option(names = "--system", paramLabel = "TEXT", description = "system prompt (default: default_system, else the template's)")
     String system;
@@ -44,7 +37,7 @@ final class ChatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JtuneConfig cfg = ConfigLoader.load(config, overrides);
+        JtuneConfig cfg = args.load();
         for (String w : cfg.warnings()) out.println("warning: " + w);
         try (LocalChatEngine engine = new LocalChatEngine(ChatModel.load(cfg))) {
             new TerminalChat(engine, system).run(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), out);

@@ -1,12 +1,9 @@
 package io.jtune.cli;
 
-import io.jtune.config.ConfigLoader;
 import io.jtune.export.ModelExport;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 /** {@code jtune export CONFIG [key=value ...]}: LLaMA-Factory's {@code llamafactory-cli export}. */
 @Command(name = "export", description = {"Merge a LoRA adapter into its base model and save a Hugging Face model folder",
@@ -15,15 +12,11 @@ import picocli.CommandLine.Parameters;
         "Keys: model_name_or_path, adapter_name_or_path, template, export_dir, export_size, export_gguf.",
         "Overrides after the file: key=value, e.g. export_dir=out/merged."})
 final class ExportCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "CONFIG", description = "YAML or JSON file with LLaMA-Factory keys")
-    Path config;
-
-    @Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "overrides")
-    List<String> overrides = List.of();
+    @Mixin ConfigFileArgs args;
 
     @Override
     public Integer call() throws Exception {
-        new ModelExport(ConfigLoader.load(config, overrides), System.out).run();
+        new ModelExport(args.load(), System.out).run();
         return 0;
     }
 }

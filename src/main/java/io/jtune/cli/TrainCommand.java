@@ -1,17 +1,15 @@
 package io.jtune.cli;
 
-import io.jtune.config.ConfigLoader;
 import io.jtune.config.JtuneConfig;
 import io.jtune.infer.PredictWorkflow;
 import io.jtune.train.workflow.ConsoleProgress;
 import io.jtune.train.workflow.TrainWorkflow;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 /** {@code jtune train CONFIG [key=value ...]}: LLaMA-Factory's {@code llamafactory-cli train}. */
 @Command(name = "train", description = {"Train with a LLaMA-Factory YAML or JSON config (stages pt and sft; lora, freeze, full).",
@@ -20,15 +18,11 @@ import picocli.CommandLine.Parameters;
         "Ctrl-C saves a checkpoint and exits; run again (or set resume_from_checkpoint) to continue.",
         "Every key: jtune config keys, or docs/config.md."})
 final class TrainCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "CONFIG", description = "YAML or JSON file with LLaMA-Factory keys")
-    Path config;
-
-    @Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "overrides")
-    List<String> overrides = List.of();
+    @Mixin ConfigFileArgs args;
 
     @Override
     public Integer call() throws Exception {
-        JtuneConfig cfg = ConfigLoader.load(config, overrides);
+        JtuneConfig cfg = args.load();
         boolean predict = PredictWorkflow.requested(cfg);
         if (predict && !cfg.training().doTrain() && !cfg.training().doEval()) {
             new PredictWorkflow(cfg, System.out).run();
@@ -50,7 +44,7 @@ final class TrainCommand implements Callable<Integer> {
         try {
             TrainWorkflow.Result result = workflow.run(List.of(ConsoleProgress.forStdout()));
             boolean interrupted = result.outcome() != null && result.outcome().interrupted();
-            if (predict && !interrupted) new PredictWorkflow(PredictWorkflow.afterTraining(config, overrides, cfg), System.out).run();
+            if (predict && !interrupted) new PredictWorkflow(PredictWorkflow.afterTraining(args.config, args.overrides, cfg), System.out).run();
             return 0;
         } finally {
             finished.countDown();
