@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.jtune.data.InvalidRecordException;
 import io.jtune.data.source.Row;
 import io.jtune.util.PythonJson;
+import java.util.List;
 
 /** Typed access to a row's columns, with a skip reason when a value has the wrong type. */
 final class Fields {
@@ -47,5 +48,17 @@ final class Fields {
         if (v.isArray()) return "a list";
         if (v.isObject()) return "an object";
         return v.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The turns of a conversation column (sharegpt and openai formats); a record without a list there is invalid. */
+    static List<JsonNode> messages(Row row, String column) {
+        JsonNode messages = row.get(column);
+        if (messages == null || !messages.isArray()) {
+            throw new InvalidRecordException("messages column missing or not a list",
+                    "column \"" + column + "\" is " + (messages == null ? "missing" : describe(messages)));
+        }
+        List<JsonNode> turns = new java.util.ArrayList<>();
+        messages.forEach(turns::add);
+        return turns;
     }
 }

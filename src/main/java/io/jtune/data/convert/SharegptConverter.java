@@ -30,13 +30,7 @@ final class SharegptConverter implements DatasetConverter {
 
     @Override
     public AlignedExample convert(Row row) {
-        JsonNode messages = row.get(c.messages());
-        if (messages == null || !messages.isArray()) {
-            throw new InvalidRecordException("messages column missing or not a list",
-                    "column \"" + c.messages() + "\" is " + (messages == null ? "missing" : Fields.describe(messages)));
-        }
-        List<JsonNode> turns = new ArrayList<>();
-        messages.forEach(turns::add);
+        List<JsonNode> turns = Fields.messages(row, c.messages());
         String system;
         if (t.system() != null && !turns.isEmpty() && t.system().equals(role(turns.getFirst(), 0))) {
             system = content(turns.getFirst(), 0);
