@@ -90,10 +90,10 @@ final class BlockedGemm {
     }
 
     /**
-     * One thread's share, D[r0..r1) x [s0..s1). Per depth block (up to DC), right blocks (DC x NC)
-     * and left blocks (MC x DC) are packed once each; then, for one right micro-panel at a time,
-     * the depth block is walked in KC steps and each step runs against every left micro-panel of the
-     * block. A KC x NR slice of the right panel stays in L1 while MC/MR kernel calls use it, and the
+     * One thread's share, D[r0..r1) x [s0..s1). Per depth block (up to DC), the thread's left rows
+     * and each right block (DC x NC) are packed once; then, per left block of MC rows and for one
+     * right micro-panel at a time, the depth block is walked in KC steps and each step runs against
+     * every left micro-panel of the block. A KC x NR slice of the right panel stays in L1 while MC/MR kernel calls use it, and the
      * MC x NR strip of C those calls update stays in L1/L2 from one depth step to the next, instead
      * of coming back from memory KC floats of depth at a time (that alone cost a quarter of the speed).
      */
@@ -103,17 +103,21 @@ final class BlockedGemm {
         // Equal depth blocks and steps (896 = 4 x 224, not 3 x 256 + 128): a short one costs a full C load and store.
         int blocks = (depth + DC - 1) / DC;
         int dcBlock = (depth + blocks - 1) / blocks;
-        float[] right = scratch.right(NC * dcBlock), left = scratch.left(MC * dcBlock), tile = scratch.tile;
+        int paddedRows = (r1 - r0 + MR - 1) / MR * MR;
+        float[] right = scratch.right(NC * dcBlock), left = scratch.left(paddedRows * dcBlock), tile = scratch.tile;
         for (int pd = 0; pd < depth; pd += dcBlock) {
             int dc = Math.min(dcBlock, depth - pd);
             int steps = (dc + KC - 1) / KC;
             int kcStep = (dc + steps - 1) / steps;
+            // All of this thread's rows are packed once per depth block, not once per right block:
+            // a wide product (lm_head: 75 right blocks a thread) repacked the same rows every time.
+            for (int i = r0; i < r1; i += MR) a.pack(i, Math.min(MR, r1 - i), pd, dc, left, (i - r0) * dc);
             for (int sc = s0; sc < s1; sc += NC) {
                 int nc = Math.min(NC, s1 - sc);
                 b.packBlock(pd, dc, sc, nc, right);
                 for (int ic = r0; ic < r1; ic += MC) {
                     int mc = Math.min(MC, r1 - ic);
-                    for (int i = 0; i < mc; i += MR) a.pack(ic + i, Math.min(MR, mc - i), pd, dc, left, i * dc);
+                    int blockOff = (ic - r0) * dc;
                     for (int j = 0; j < nc; j += NR) {
                         int nr = Math.min(NR, nc - j);
                         int s = sc + j;
@@ -124,7 +128,7 @@ final class BlockedGemm {
                             for (int i = 0; i < mc; i += MR) {
                                 int mr = Math.min(MR, mc - i);
                                 int r = ic + i;
-                                int aOff = i * dc + pc * MR;
+                                int aOff = blockOff + i * dc + pc * MR;
                                 if (!transposedC && mr == MR && nr == NR) {
                                     MicroKernel.tile(left, aOff, kc, right, bOff, c, cOff + r * ldc + s, ldc, load);
                                 } else {
