@@ -8,6 +8,8 @@ tied input/output embeddings. LoRA (rank 8, alpha 16, as PEFT: A Kaiming-uniform
 every linear layer but lm_head. Frozen weights are fp32, as HF uses them on the CPU.
 
 A step = forward + causal-LM loss + backward + AdamW update of the LoRA parameters, batch 1.
+With --gradient-checkpointing each decoder layer keeps only its input and recomputes its forward
+during backward, as HF does when LLaMA-Factory enables gradient checkpointing (its default).
 Prints one JSON object: seconds per step (median after warm-up), tokens/s, peak RSS, loss.
 Run it with Debian's python (python3-torch, libopenblas0-pthread):
     /usr/bin/python3 benchmarks/torch_lora_step.py --seq 512
@@ -29,6 +31,8 @@ def parse_args():
     parser.add_argument("--warmup", type=int, default=1, help="untimed steps first")
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for torch and OpenBLAS (default: all cores)")
     parser.add_argument("--layers", type=int, default=24, help="fewer layers for a quick check")
+    parser.add_argument("--gradient-checkpointing", action="store_true",
+                        help="recompute each decoder layer's activations in backward")
     return parser.parse_args()
 
 
@@ -42,6 +46,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 try:
     import torch
     import torch.nn.functional as F
+    import torch.utils.checkpoint
 except ImportError:
     print(json.dumps({"error": "PyTorch is missing for this python: apt-get install -y python3-torch libopenblas0-pthread"}))
     sys.exit(0)
@@ -116,9 +121,10 @@ class Block(torch.nn.Module):
 
 
 class Model(torch.nn.Module):
-    def __init__(self, c, rank, alpha):
+    def __init__(self, c, rank, alpha, checkpointing):
         super().__init__()
         self.c = c
+        self.checkpointing = checkpointing
         self.embed = torch.nn.Parameter(torch.randn(c["vocab"], c["hidden"]) * 0.02, requires_grad=False)
         self.blocks = torch.nn.ModuleList(Block(c, rank, alpha) for _ in range(c["layers"]))
         self.norm = RmsNorm(c["hidden"], c["rms_eps"])
@@ -133,7 +139,11 @@ class Model(torch.nn.Module):
         mask = torch.full((t, t), float("-inf")).triu(1)
         x = F.embedding(ids, self.embed)
         for block in self.blocks:
-            x = block(x, cos, sin, mask)
+            if self.checkpointing:
+                # Non-reentrant: the input needs no requires_grad (the embedding is frozen).
+                x = torch.utils.checkpoint.checkpoint(block, x, cos, sin, mask, use_reentrant=False)
+            else:
+                x = block(x, cos, sin, mask)
         logits = F.linear(self.norm(x), self.embed)  # tied embeddings: lm_head is the embedding matrix
         return F.cross_entropy(logits[:-1], ids[1:])
 
@@ -143,7 +153,7 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     config = dict(QWEN25_05B, layers=args.layers)
-    model = Model(config, rank=8, alpha=16)
+    model = Model(config, rank=8, alpha=16, checkpointing=args.gradient_checkpointing)
     lora = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(lora, lr=1e-4, weight_decay=0.0)
     ids = torch.randint(0, config["vocab"], (args.seq,))
@@ -165,7 +175,7 @@ def main():
     seconds = statistics.median(times)
     print(json.dumps({
         "model": "Qwen2.5-0.5B architecture, random weights, fp32" + ("" if args.layers == 24 else f", {args.layers} layers"),
-        "seq": args.seq, "batch": 1, "lora_rank": 8, "lora_alpha": 16,
+        "seq": args.seq, "batch": 1, "gradient_checkpointing": args.gradient_checkpointing, "lora_rank": 8, "lora_alpha": 16,
         "lora_params": sum(p.numel() for p in lora),
         "seconds_per_step": seconds, "step_times": times, "tokens_per_s": args.seq / seconds,
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,

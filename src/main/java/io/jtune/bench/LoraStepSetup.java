@@ -16,8 +16,9 @@ import java.util.SplittableRandom;
 
 /**
  * The step `jtune bench step` times: LoRA SFT (rank 8, alpha 16, every linear layer but lm_head,
- * batch 1) on a published architecture with random weights, frozen weights in {@code dtype}, then
- * an AdamW update of the adapters, the same step benchmarks/torch_lora_step.py runs in PyTorch.
+ * batch 1) on a published architecture with random weights, frozen weights in {@code dtype}, with or
+ * without gradient checkpointing, then an AdamW update of the adapters: the same step
+ * benchmarks/torch_lora_step.py runs in PyTorch.
  */
 public final class LoraStepSetup implements TrainingStep.Factory {
     public static final int RANK = 8;
@@ -25,12 +26,19 @@ public final class LoraStepSetup implements TrainingStep.Factory {
     private final String name;
     private final ModelConfig config;
     private final DType dtype;
+    private final boolean gradientCheckpointing;
     private RandomWeights weights;   // built once, shared by every sequence length
 
-    public LoraStepSetup(String architecture, DType dtype) {
-        this.config = architecture(architecture);
+    public LoraStepSetup(String architecture, DType dtype, boolean gradientCheckpointing) {
+        this(displayName(architecture), architecture(architecture), dtype, gradientCheckpointing);
+    }
+
+    /** Any architecture, by config (tests use tiny ones). */
+    LoraStepSetup(String displayName, ModelConfig config, DType dtype, boolean gradientCheckpointing) {
+        this.config = config;
         this.dtype = dtype;
-        this.name = displayName(architecture) + " LoRA r" + RANK + " (" + dtype.torchName() + " frozen)";
+        this.gradientCheckpointing = gradientCheckpointing;
+        this.name = displayName + " LoRA r" + RANK + " (" + dtype.torchName() + " frozen)";
     }
 
     /** The architectures the benchmark knows, by the names --model accepts. */
@@ -38,7 +46,7 @@ public final class LoraStepSetup implements TrainingStep.Factory {
         return List.of("qwen2.5-0.5b", "llama3.2-1b");
     }
 
-    static ModelConfig architecture(String name) {
+    public static ModelConfig architecture(String name) {
         return switch (name) {
             case "qwen2.5-0.5b" -> new ModelConfig("qwen2", 151936, 896, 4864, 24, 14, 2, 64, 32768, 1e-6,
                     ModelConfig.RopeConfig.plain(1_000_000.0), true, true, false, false, false, null, "silu",
@@ -63,11 +71,16 @@ public final class LoraStepSetup implements TrainingStep.Factory {
         return config;
     }
 
+    public boolean gradientCheckpointing() {
+        return gradientCheckpointing;
+    }
+
     @Override
     public TrainingStep create(int seq) {
         if (weights == null) weights = new RandomWeights(config, 1234, dtype);
         var lora = new FinetuneSpec.Lora(RANK, 16.0, 0.0, List.of("all"), false, List.of());
-        CausalLM model = ModelBuilder.build(config, weights, FinetuneSpec.lora(lora), CausalLM.Options.defaults());
+        var options = new CausalLM.Options(gradientCheckpointing, CausalLM.Options.defaults().seed());
+        CausalLM model = ModelBuilder.build(config, weights, FinetuneSpec.lora(lora), options);
         AdamW optimizer = AdamW.withDefaults(model.parameterValues(), model.gradients(),
                 ParamGroup.hfDefault(model.trainableParameters(), 0.0));
         int[] ids = new SplittableRandom(7).ints(seq, 0, config.vocabSize()).toArray();

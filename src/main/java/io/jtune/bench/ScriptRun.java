@@ -12,9 +12,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs one of the comparison scripts and reads the JSON object it prints last. Every way it can fail
- * (no python, no script, a crash, a timeout) becomes a one-line {@link #problem} instead of an
- * exception: a missing comparison column must never stop the benchmark.
+ * Runs a child process that measures something (one of the comparison scripts, or a jtune step in a
+ * JVM of its own) and reads the JSON object it prints last. Every way it can fail (no python, no
+ * script, a crash, a timeout) becomes a one-line {@link #problem} instead of an exception: a missing
+ * comparison column must never stop the benchmark.
  */
 public final class ScriptRun {
     public final JsonNode json;
@@ -35,6 +36,16 @@ public final class ScriptRun {
         if (path == null) return new ScriptRun(null, "benchmarks/" + script + " not found (run from jtune's directory)");
         List<String> command = new ArrayList<>(List.of(python, path.toString()));
         command.addAll(args);
+        return runCommand(command, script, "install Debian's python: apt-get install -y python3-numpy libopenblas0-pthread python3-torch",
+                env, stdin, timeoutSeconds);
+    }
+
+    /**
+     * Runs {@code command}, called {@code what} in problems; {@code startHint} says what to do when it
+     * cannot even be started. Its standard error goes to ours.
+     */
+    public static ScriptRun runCommand(List<String> command, String what, String startHint, Map<String, String> env,
+                                       String stdin, long timeoutSeconds) {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().putAll(env);
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
@@ -42,34 +53,33 @@ public final class ScriptRun {
         try {
             process = pb.start();
         } catch (IOException e) {
-            return new ScriptRun(null, python + " cannot be started (" + e.getMessage()
-                    + "); install Debian's python: apt-get install -y python3-numpy libopenblas0-pthread python3-torch");
+            return new ScriptRun(null, command.get(0) + " cannot be started (" + e.getMessage() + "); " + startHint);
         }
         try {
             try (OutputStream in = process.getOutputStream()) {
                 if (stdin != null) in.write(stdin.getBytes(StandardCharsets.UTF_8));
             }
-            // Read stdout on this thread; the scripts print little, and only at the end.
+            // Read stdout on this thread; the children print little, and only at the end.
             byte[] out = process.getInputStream().readAllBytes();
             if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                return new ScriptRun(null, script + " did not finish within " + timeoutSeconds + " s");
+                return new ScriptRun(null, what + " did not finish within " + timeoutSeconds + " s");
             }
             String text = new String(out, StandardCharsets.UTF_8).strip();
             String last = text.isEmpty() ? "" : text.substring(text.lastIndexOf('\n') + 1);
             if (process.exitValue() != 0 || !last.startsWith("{")) {
-                return new ScriptRun(null, script + " failed (exit " + process.exitValue() + ")" + (last.isEmpty() ? "" : ": " + last));
+                return new ScriptRun(null, what + " failed (exit " + process.exitValue() + ")" + (last.isEmpty() ? "" : ": " + last));
             }
             JsonNode json = new ObjectMapper().readTree(last);
             if (json.hasNonNull("error")) return new ScriptRun(null, json.get("error").asText());
             return new ScriptRun(json, null);
         } catch (IOException e) {
             process.destroyForcibly();
-            return new ScriptRun(null, script + " output could not be read: " + e.getMessage());
+            return new ScriptRun(null, what + " output could not be read: " + e.getMessage());
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
-            return new ScriptRun(null, script + " was interrupted");
+            return new ScriptRun(null, what + " was interrupted");
         }
     }
 }

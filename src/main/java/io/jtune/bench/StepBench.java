@@ -3,11 +3,8 @@ package io.jtune.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jtune.tensor.Parallel;
-import java.io.IOException;
+import io.jtune.tensor.DType;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,17 +12,29 @@ import java.util.Map;
 
 /**
  * Times whole training steps, jtune's next to PyTorch eager's (benchmarks/torch_lora_step.py) at the
- * same sequence lengths and thread count: seconds/step, tokens/s, MFU (model FLOPs per second over
- * the best GEMM GFLOP/s measured in the same run) and peak RSS.
+ * same sequence lengths, thread count and gradient-checkpointing setting: seconds/step, tokens/s, MFU
+ * (model FLOPs per second over the best GEMM GFLOP/s measured in the same run) and peak RSS. Each
+ * row runs in a process of its own on both sides ({@link StepWorker} for jtune), so each peak RSS
+ * belongs to that row alone.
  */
 public final class StepBench {
     public static final String TORCH_SCRIPT = "torch_lora_step.py";
+    /** The architecture the PyTorch script builds. */
+    static final String TORCH_MODEL = "qwen2.5-0.5b";
 
     public record Settings(int[] seqs, int steps, int warmupSteps, int threads, boolean torch, String python, int torchLayers) {}
 
+    /** A model setup to time: an architecture LoraStepSetup knows, the frozen weights' dtype, checkpointing on or off. */
+    public record Setup(String model, DType weights, boolean gradientCheckpointing) {
+        String name() {
+            return new LoraStepSetup(model, weights, gradientCheckpointing).name();
+        }
+    }
+
     /** One setup at one sequence length; torch figures null where the script did not run. */
-    public record Row(String setup, int seq, double secondsPerStep, double tokensPerSecond, double mfu, long peakRssBytes,
-                      double loss, Double torchSecondsPerStep, Double torchTokensPerSecond, Long torchPeakRssBytes) {
+    public record Row(String setup, boolean gradientCheckpointing, int seq, double secondsPerStep, double tokensPerSecond,
+                      double mfu, long peakRssBytes, double loss,
+                      Double torchSecondsPerStep, Double torchTokensPerSecond, Long torchPeakRssBytes) {
         public Double speedup() {
             return torchSecondsPerStep == null ? null : torchSecondsPerStep / secondsPerStep;
         }
@@ -35,6 +44,7 @@ public final class StepBench {
     private final double peakGflops;
     private final List<Row> rows = new ArrayList<>();
     private final List<String> torchProblems = new ArrayList<>();
+    private final List<String> jtuneProblems = new ArrayList<>();
 
     /** {@code peakGflops}: the GEMM peak of this run, with {@code settings.threads()} threads. */
     public StepBench(Settings settings, double peakGflops) {
@@ -46,70 +56,75 @@ public final class StepBench {
         return rows;
     }
 
-    public StepBench run(List<TrainingStep.Factory> setups, PrintStream progress) {
-        int saved = Parallel.threads();
-        Parallel.setThreads(settings.threads());
-        try {
-            for (int seq : settings.seqs()) {
-                JsonNode torch = settings.torch() ? torch(seq, progress) : null;
-                for (TrainingStep.Factory f : setups) rows.add(measure(f, seq, torch, progress));
+    public StepBench run(List<Setup> setups, PrintStream progress) {
+        for (int seq : settings.seqs()) {
+            for (boolean checkpointing : checkpointingSettings(setups)) {
+                JsonNode torch = settings.torch() ? torch(seq, checkpointing, progress) : null;
+                for (Setup setup : setups) {
+                    if (setup.gradientCheckpointing() != checkpointing) continue;
+                    Row row = measure(setup, seq, setup.model().equals(TORCH_MODEL) ? torch : null, progress);
+                    if (row != null) rows.add(row);
+                }
             }
-        } finally {
-            Parallel.setThreads(saved);
         }
         if (!settings.torch()) torchProblems.add("not run (--no-torch)");
         return this;
     }
 
-    private Row measure(TrainingStep.Factory factory, int seq, JsonNode torch, PrintStream progress) {
-        progress.printf("jtune step: %s, seq %d ...%n", factory.name(), seq);
-        resetPeakRss();
-        try (TrainingStep step = factory.create(seq)) {
-            for (int i = 0; i < settings.warmupSteps(); i++) step.step();
-            double[] times = new double[settings.steps()];
-            double loss = Double.NaN;
-            for (int i = 0; i < times.length; i++) {
-                long t0 = System.nanoTime();
-                loss = step.step();
-                times[i] = (System.nanoTime() - t0) / 1e9;
-            }
-            double seconds = Measure.median(times);
-            double mfu = step.flopsPerStep() / seconds / 1e9 / peakGflops;
-            return new Row(factory.name(), seq, seconds, step.tokensPerStep() / seconds, mfu, Machine.peakRssBytes(), loss,
-                    torch == null ? null : torch.path("seconds_per_step").asDouble(),
-                    torch == null ? null : torch.path("tokens_per_s").asDouble(),
-                    torch == null ? null : torch.path("peak_rss_bytes").asLong());
+    /** The checkpointing settings the setups use, off first. */
+    private static List<Boolean> checkpointingSettings(List<Setup> setups) {
+        List<Boolean> used = new ArrayList<>();
+        for (boolean b : new boolean[] {false, true}) {
+            if (setups.stream().anyMatch(s -> s.gradientCheckpointing() == b)) used.add(b);
         }
+        return used;
     }
 
-    /** PyTorch's step at this length, or null (and a recorded problem) when it cannot run. */
-    private JsonNode torch(int seq, PrintStream progress) {
-        progress.printf("PyTorch step (%s), seq %d ...%n", TORCH_SCRIPT, seq);
+    /** One row, timed by a {@link StepWorker} process; null (and a recorded problem) when it fails. */
+    private Row measure(Setup setup, int seq, JsonNode torch, PrintStream progress) {
+        progress.printf("jtune step: %s, %s, seq %d ...%n", setup.name(), checkpointingLabel(setup.gradientCheckpointing()), seq);
+        var request = new StepWorker.Request(setup.model(), setup.weights(), setup.gradientCheckpointing(), seq,
+                settings.steps(), settings.warmupSteps(), settings.threads());
+        ScriptRun run = ScriptRun.runCommand(StepWorker.command(request), "the jtune step process",
+                "the JVM running this benchmark could not start another", Map.of(), null, 7200);
+        if (!run.ok()) {
+            jtuneProblems.add(setup.name() + ", seq " + seq + ": " + run.problem);
+            return null;
+        }
+        JsonNode j = run.json;
+        double seconds = j.path("seconds_per_step").asDouble();
+        double mfu = j.path("flops_per_step").asDouble() / seconds / 1e9 / peakGflops;
+        return new Row(setup.name(), setup.gradientCheckpointing(), seq, seconds, j.path("tokens_per_s").asDouble(), mfu,
+                j.path("peak_rss_bytes").asLong(), j.path("loss").asDouble(),
+                torch == null ? null : torch.path("seconds_per_step").asDouble(),
+                torch == null ? null : torch.path("tokens_per_s").asDouble(),
+                torch == null ? null : torch.path("peak_rss_bytes").asLong());
+    }
+
+    private static String checkpointingLabel(boolean on) {
+        return on ? "gradient checkpointing" : "no checkpointing";
+    }
+
+    /** PyTorch's step at this length and setting, or null (and a recorded problem) when it cannot run. */
+    private JsonNode torch(int seq, boolean checkpointing, PrintStream progress) {
+        progress.printf("PyTorch step (%s), %s, seq %d ...%n", TORCH_SCRIPT, checkpointingLabel(checkpointing), seq);
         List<String> args = new ArrayList<>(List.of("--seq", Integer.toString(seq), "--steps", Integer.toString(settings.steps()),
                 "--warmup", Integer.toString(settings.warmupSteps()), "--threads", Integer.toString(settings.threads())));
         if (settings.torchLayers() > 0) args.addAll(List.of("--layers", Integer.toString(settings.torchLayers())));
+        if (checkpointing) args.add("--gradient-checkpointing");
         ScriptRun run = ScriptRun.run(settings.python(), TORCH_SCRIPT, args, Map.of(), null, 3600);
         if (!run.ok()) {
-            torchProblems.add("seq " + seq + ": " + run.problem);
+            torchProblems.add(checkpointingLabel(checkpointing) + ", seq " + seq + ": " + run.problem);
             return null;
         }
         return run.json;
     }
 
-    /** Linux resets VmHWM to the current RSS when "5" is written to clear_refs: each setup gets its own peak. */
-    private static void resetPeakRss() {
-        try {
-            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
-        } catch (IOException | RuntimeException ignored) {
-            // not Linux, or not allowed: the peak then covers the whole run so far
-        }
-    }
-
     public String table() {
-        TextTable t = new TextTable("setup", "seq", "s/step", "tokens/s", "MFU", "peak RSS", "torch s/step", "torch tokens/s",
-                "torch peak RSS", "speedup").numeric(1, 2, 3, 4, 5, 6, 7, 8, 9);
+        TextTable t = new TextTable("setup", "grad ckpt", "seq", "s/step", "tokens/s", "MFU", "peak RSS", "torch s/step",
+                "torch tokens/s", "torch peak RSS", "speedup").numeric(2, 3, 4, 5, 6, 7, 8, 9, 10);
         for (Row r : rows) {
-            t.add(r.setup(), Integer.toString(r.seq()), String.format("%.2f", r.secondsPerStep()), String.format("%.1f", r.tokensPerSecond()),
+            t.add(r.setup(), r.gradientCheckpointing() ? "on" : "off", Integer.toString(r.seq()), String.format("%.2f", r.secondsPerStep()), String.format("%.1f", r.tokensPerSecond()),
                     String.format("%.0f%%", 100 * r.mfu()), gib(r.peakRssBytes()),
                     r.torchSecondsPerStep() == null ? "-" : String.format("%.2f", r.torchSecondsPerStep()),
                     r.torchTokensPerSecond() == null ? "-" : String.format("%.1f", r.torchTokensPerSecond()),
@@ -120,6 +135,7 @@ public final class StepBench {
         sb.append(String.format("Training steps, batch 1, %d thread%s, median of %d steps after %d warm-up; MFU against the GEMM peak of this run, %.1f GFLOP/s%n",
                 settings.threads(), settings.threads() == 1 ? "" : "s", settings.steps(), settings.warmupSteps(), peakGflops));
         sb.append(t.render());
+        for (String p : jtuneProblems) sb.append("jtune row left out: ").append(p).append('\n');
         for (String p : torchProblems) sb.append("PyTorch column left out: ").append(p).append('\n');
         return sb.toString();
     }
@@ -140,10 +156,11 @@ public final class StepBench {
         for (int q : settings.seqs()) seqs.add(q);
         root.put("gemm_peak_gflops", peakGflops);
         if (!torchProblems.isEmpty()) root.put("torch_problem", String.join("; ", torchProblems));
+        if (!jtuneProblems.isEmpty()) root.put("jtune_problem", String.join("; ", jtuneProblems));
         ArrayNode results = root.putArray("results");
         for (Row r : rows) {
             ObjectNode o = results.addObject();
-            o.put("setup", r.setup()).put("seq", r.seq()).put("seconds_per_step", r.secondsPerStep())
+            o.put("setup", r.setup()).put("gradient_checkpointing", r.gradientCheckpointing()).put("seq", r.seq()).put("seconds_per_step", r.secondsPerStep())
                     .put("tokens_per_s", r.tokensPerSecond()).put("mfu", r.mfu()).put("peak_rss_bytes", r.peakRssBytes())
                     .put("loss", r.loss());
             if (r.torchSecondsPerStep() != null) {

@@ -7,7 +7,6 @@ import io.jtune.bench.GemmCase;
 import io.jtune.bench.GemmComparison;
 import io.jtune.bench.LoraStepSetup;
 import io.jtune.bench.StepBench;
-import io.jtune.bench.TrainingStep;
 import io.jtune.tensor.DType;
 import java.util.ArrayList;
 import io.jtune.bench.PythonScripts;
@@ -121,12 +120,22 @@ final class BenchCommand implements Runnable {
         List<String> models;
         @Option(names = "--weights", defaultValue = "bf16", description = "Frozen weight dtype: bf16 or fp32 (default: ${DEFAULT-VALUE}).")
         String weights;
+        @Option(names = "--gradient-checkpointing", split = ",", defaultValue = "off,on", paramLabel = "off|on[,...]",
+                description = "Time the step without and/or with gradient checkpointing (recomputing activations in backward, "
+                        + "as LLaMA-Factory trains unless disable_gradient_checkpointing); PyTorch does the same "
+                        + "(default: ${DEFAULT-VALUE}).")
+        List<String> checkpointing;
         @Option(names = "--no-torch", description = "Leave out the PyTorch column.")
         boolean noTorch;
 
         @Override
         public void run() {
             common.check();
+            for (String c : checkpointing) {
+                if (!c.equals("on") && !c.equals("off")) {
+                    throw new JtuneException("--gradient-checkpointing: '" + c + "' is not one of: off, on");
+                }
+            }
             if (steps < 1 || warmupSteps < 0) throw new JtuneException("--steps must be >= 1 and --warmup-steps >= 0");
             for (int s : seqs) if (s < 2) throw new JtuneException("--seq: lengths must be >= 2, got " + s);
             DType dtype = switch (weights) {
@@ -136,8 +145,11 @@ final class BenchCommand implements Runnable {
             };
             int[] counts = common.threadCounts();
             int threads = counts[counts.length - 1];
-            List<TrainingStep.Factory> setups = new ArrayList<>();
-            for (String m : models) setups.add(new LoraStepSetup(m, dtype));
+            List<StepBench.Setup> setups = new ArrayList<>();
+            for (String m : models) {
+                LoraStepSetup.architecture(m);   // an unknown name fails here, before anything runs
+                for (String c : checkpointing) setups.add(new StepBench.Setup(m, dtype, c.equals("on")));
+            }
             // The GEMM peak the MFU divides by: the layer products at this thread count, measured now.
             var gemmSettings = new GemmComparison.Settings(common.runs, common.warmup, common.parsedClock(), 512,
                     new int[] {threads}, false, common.python);

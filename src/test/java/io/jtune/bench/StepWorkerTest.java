@@ -1,0 +1,44 @@
+package io.jtune.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jtune.model.ModelConfig;
+import io.jtune.tensor.DType;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class StepWorkerTest {
+    /** A Qwen2-shaped model small enough for a test: vocab 64, hidden 32, 2 layers. */
+    private static final ModelConfig TINY = new ModelConfig("qwen2", 64, 32, 48, 2, 4, 2, 8, 128, 1e-6,
+            ModelConfig.RopeConfig.plain(10_000.0), true, true, false, false, false, null, "silu",
+            null, List.of(1), null, DType.BF16);
+
+    @Test
+    void measuresATinyStepWithItsFlopsAndLoss() {
+        var json = StepWorker.measure(new LoraStepSetup("tiny", TINY, DType.BF16, false), 16, 2, 1);
+        assertEquals(16, json.get("seq").asInt());
+        assertTrue(json.get("seconds_per_step").asDouble() > 0, json.toString());
+        assertEquals(16 / json.get("seconds_per_step").asDouble(), json.get("tokens_per_s").asDouble(), 1e-9);
+        assertEquals(StepFlops.loraStep(TINY, 16, LoraStepSetup.RANK), json.get("flops_per_step").asDouble());
+        assertEquals(2, json.get("step_times").size());
+        // Random tokens over a 64-token vocabulary: the loss starts near ln 64.
+        assertEquals(Math.log(64), json.get("loss").asDouble(), 0.5);
+    }
+
+    @Test
+    void gradientCheckpointingTimesTheSameStep() {
+        var off = StepWorker.measure(new LoraStepSetup("tiny", TINY, DType.BF16, false), 16, 2, 1);
+        var on = StepWorker.measure(new LoraStepSetup("tiny", TINY, DType.BF16, true), 16, 2, 1);
+        assertEquals(off.get("loss").asDouble(), on.get("loss").asDouble());
+    }
+
+    @Test
+    void theChildCommandCarriesTheRequest() {
+        var request = new StepWorker.Request("qwen2.5-0.5b", DType.BF16, true, 512, 3, 1, 2);
+        List<String> command = StepWorker.command(request);
+        int main = command.indexOf(StepWorker.class.getName());
+        assertTrue(main > 0 && command.get(main - 2).equals("-cp"), command.toString());
+        assertEquals(request, StepWorker.Request.parse(command.subList(main + 1, command.size()).toArray(String[]::new)));
+    }
+}
