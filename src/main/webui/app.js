@@ -53,6 +53,12 @@ function makeInput(formId, f) {
     input.checked = f.default === true;
   } else if (f.type === "choice") {
     input = document.createElement("select");
+    if (f.default === null) {   // optional (export_gguf): "none" must stay choosable
+      const none = document.createElement("option");
+      none.value = "";
+      none.textContent = "—";
+      input.appendChild(none);
+    }
     for (const c of f.choices) {
       const o = document.createElement("option");
       o.value = c;
@@ -285,7 +291,7 @@ function showJob(job) {
     {points: job.loss, color: "#2f6fe0", label: t("chart.loss")},
     {points: job.eval_loss, color: "#e0782f", label: t("chart.eval"), dots: true}
   ], {x: t("chart.step"), empty: t("chart.empty")});
-  if (job.kind === "evaluate") showMetrics(job, t("eval.done"));
+  if (job.kind === "evaluate") { showTaskBox("eval", job); showMetrics(job, t("eval.done")); }
   if (job.state === "failed") message($("#" + (job.kind === "train" ? "train" : "eval") + "-message"), job.error, true);
 }
 
@@ -303,9 +309,8 @@ function showMetrics(job, doneText) {
   }
 }
 
-/** A prediction or an export: its state and log in its own tab, then what it wrote. */
-function showTask(job) {
-  const box = job.kind === "export" ? "export" : "eval";
+/** A job's state, elapsed time and log in the box of its own tab (eval, export). */
+function showTaskBox(box, job) {
   $("#" + box + "-task").hidden = false;
   $("#" + box + "-state").textContent = t("state." + job.state);
   $("#" + box + "-state").dataset.state = job.state;
@@ -313,6 +318,12 @@ function showTask(job) {
   const log = $("#" + box + "-log");
   log.textContent = job.log.join("\n");
   log.scrollTop = log.scrollHeight;
+}
+
+/** A prediction or an export: its state and log in its own tab, then what it wrote. */
+function showTask(job) {
+  const box = job.kind === "export" ? "export" : "eval";
+  showTaskBox(box, job);
   if (job.state === "failed" || job.state === "aborted") message($("#" + box + "-message"), job.error, true);
   if (job.kind === "predict") {
     const {predictions, ...metrics} = job.result || {};

@@ -4,11 +4,13 @@ import io.jtune.config.JtuneConfig;
 import io.jtune.export.ModelExport;
 import io.jtune.infer.Cancellation;
 import io.jtune.infer.PredictWorkflow;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The Export tab and the Predict half of the Evaluate &amp; predict tab as jobs: each runs the same
@@ -34,13 +36,18 @@ final class WebUiTasks {
             ModelExport.Result r = new ModelExport(config, log).run();
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("export_dir", r.exportDir().toString());
-            List<String> files = new ArrayList<>();
-            r.files().forEach(f -> files.add(r.exportDir().relativize(f).toString()));
-            out.put("files", files);
+            out.put("files", filesIn(r.exportDir()));
             if (r.gguf() != null) out.put("gguf", r.gguf().getFileName().toString());
             if (r.modelfile() != null) out.put("modelfile", r.modelfile().getFileName().toString());
             return out;
         }, null, System::nanoTime);
+    }
+
+    /** The names of the files in a folder, sorted: what the page lists after an export (weights, config, tokenizer ...). */
+    private static List<String> filesIn(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).sorted().toList();
+        }
     }
 
     /** do_predict: generated_predictions.jsonl and predict_results.json in output_dir; Abort stops between examples. */
