@@ -95,7 +95,7 @@ final class TaskJob implements WebUiJob {
     public synchronized void abort() {
         if (!isActive()) return;
         if (stopper == null) {
-            throw new JtuneException("an " + kind + " cannot be stopped midway; it ends by itself (what it writes appears only once complete)");
+            throw new JtuneException("an " + kind + " job cannot be stopped midway; it ends by itself");
         }
         state = State.STOPPING;
         stopper.run();

@@ -167,7 +167,7 @@ final class WebUiApi implements AutoCloseable {
         synchronized (job) {
             WebUiJob current = job.get();
             if (current != null && current.isActive()) {
-                ctx.status(409).json(Map.of("error", "a " + current.kind() + " job is already running (one at a time); "
+                ctx.status(409).json(Map.of("error", "a job is already running (" + current.kind() + "); jobs run one at a time: "
                         + "abort it or wait for it to end"));
                 return;
             }

@@ -64,7 +64,7 @@ class WebUiExportPredictTest {
 
         // One job at a time: while the training runs, export and predict are refused and start nothing.
         JsonNode busy = post("/api/export", "{\"values\": {\"model_name_or_path\": \"tiny\", \"export_dir\": \"saves/base\"}}", 409);
-        assertEquals("a train job is already running (one at a time); abort it or wait for it to end", busy.get("error").asText());
+        assertEquals("a job is already running (train); jobs run one at a time: abort it or wait for it to end", busy.get("error").asText());
         post("/api/jobs", "{\"form\": \"predict\", \"values\": {\"model_name_or_path\": \"tiny\", \"template\": \"qwen\","
                 + " \"dataset_dir\": \"data\", \"eval_dataset\": \"demo\", \"output_dir\": \"saves/p\"}}", 409);
         post("/api/jobs/abort", "{}", 200);
