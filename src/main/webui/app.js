@@ -19,7 +19,9 @@ const SECTIONS = {
     "gradient_accumulation_steps", "lr_scheduler_type", "warmup_steps", "max_grad_norm", "logging_steps", "save_steps", "seed"],
   adapter: ["lora_rank", "lora_alpha", "lora_dropout", "lora_target", "freeze_trainable_layers"],
   generating: ["do_sample", "temperature", "top_p", "top_k", "max_new_tokens", "repetition_penalty"],
-  output: ["output_dir", "overwrite_output_dir", "resume_from_checkpoint", "plot_loss", "export_dir", "export_size"]
+  output: ["output_dir", "overwrite_output_dir", "resume_from_checkpoint", "plot_loss"],
+  export: ["export_dir", "export_size", "export_gguf", "export_quantization_bit", "export_device", "export_legacy_format",
+    "export_hub_model_id"]
 };
 
 async function api(method, path, body) {
@@ -51,6 +53,12 @@ function makeInput(formId, f) {
     input.checked = f.default === true;
   } else if (f.type === "choice") {
     input = document.createElement("select");
+    if (f.default === null) {   // optional (export_gguf): "none" must stay choosable
+      const none = document.createElement("option");
+      none.value = "";
+      none.textContent = "—";
+      input.appendChild(none);
+    }
     for (const c of f.choices) {
       const o = document.createElement("option");
       o.value = c;
@@ -234,16 +242,23 @@ async function loadConfig() {
     + (r.data.not_in_form.length ? " — " + t("train.notInForm", r.data.not_in_form.join(", ")) : ""));
 }
 
-async function startJob(formId, messageEl) {
+/** The tab (and form) a job kind belongs to: prediction is the Evaluate tab with Predict ticked. */
+function tabOf(kind) {
+  return kind === "predict" ? "evaluate" : kind;
+}
+
+/** Starts a job of one kind (train, evaluate, predict, export) from the values of its tab's form. */
+async function startJob(kind, messageEl) {
+  const formId = tabOf(kind);
   const scope = document.getElementById("tab-" + formId);
-  const r = await api("POST", "/api/jobs", {form: formId, values: formValues(formId)});
+  const r = await api("POST", "/api/jobs", {form: kind, values: formValues(formId)});
   if (!r.ok) {
     if (r.status === 409) { message(messageEl, t("error.busy") + ": " + r.data.error, true); return; }
     showErrors(scope, formId, r.data);
     return;
   }
   clearErrors(scope);
-  message(messageEl, formId === "train" ? t("train.started") : t("eval.running"));
+  message(messageEl, t("started." + kind));
   showJob(r.data);
   pollJob();
 }
@@ -257,11 +272,12 @@ function formatSeconds(s) {
 function showJob(job) {
   lastJob = job;
   const active = ["starting", "running", "stopping"].includes(job.state);
+  $("#btn-abort").disabled = !(active && job.kind === "train");
+  $("#btn-eval-abort").disabled = !(active && job.kind === "predict");
+  for (const b of ["#btn-start", "#btn-eval-start", "#btn-export"]) $(b).disabled = active;
+  if (job.kind === "predict" || job.kind === "export") { showTask(job); return; }
   $("#job-state").textContent = t("state." + job.state);
   $("#job-state").dataset.state = job.state;
-  $("#btn-abort").disabled = !(active && job.kind === "train");
-  $("#btn-start").disabled = active;
-  $("#btn-eval-start").disabled = active;
   if (job.state === "none") return;
   $("#job-steps").textContent = job.total_steps ? t("job.steps", job.step, job.total_steps) : "";
   $("#job-eta").textContent = (job.eta_s !== undefined ? t("job.eta", formatSeconds(job.eta_s)) + " · " : "") + t("job.elapsed", formatSeconds(job.elapsed_s));
@@ -275,19 +291,49 @@ function showJob(job) {
     {points: job.loss, color: "#2f6fe0", label: t("chart.loss")},
     {points: job.eval_loss, color: "#e0782f", label: t("chart.eval"), dots: true}
   ], {x: t("chart.step"), empty: t("chart.empty")});
-  if (job.kind === "evaluate") showEvaluation(job);
+  if (job.kind === "evaluate") { showTaskBox("eval", job); showMetrics(job, t("eval.done")); }
   if (job.state === "failed") message($("#" + (job.kind === "train" ? "train" : "eval") + "-message"), job.error, true);
 }
 
-function showEvaluation(job) {
+/** The metrics a finished evaluation or prediction wrote, as a table in the Evaluate tab. */
+function showMetrics(job, doneText) {
   const table = $("#eval-metrics");
   table.innerHTML = "";
   if (job.state === "finished" && job.result) {
-    message($("#eval-message"), t("eval.done"));
+    message($("#eval-message"), doneText);
     for (const [k, v] of Object.entries(job.result)) {
       const tr = table.insertRow();
       tr.insertCell().textContent = k;
       tr.insertCell().textContent = typeof v === "number" ? v.toFixed(4) : String(v);
+    }
+  }
+}
+
+/** A job's state, elapsed time and log in the box of its own tab (eval, export). */
+function showTaskBox(box, job) {
+  $("#" + box + "-task").hidden = false;
+  $("#" + box + "-state").textContent = t("state." + job.state);
+  $("#" + box + "-state").dataset.state = job.state;
+  $("#" + box + "-elapsed").textContent = t("job.elapsed", formatSeconds(job.elapsed_s));
+  const log = $("#" + box + "-log");
+  log.textContent = job.log.join("\n");
+  log.scrollTop = log.scrollHeight;
+}
+
+/** A prediction or an export: its state and log in its own tab, then what it wrote. */
+function showTask(job) {
+  const box = job.kind === "export" ? "export" : "eval";
+  showTaskBox(box, job);
+  if (job.state === "failed" || job.state === "aborted") message($("#" + box + "-message"), job.error, true);
+  if (job.kind === "predict") {
+    const {predictions, ...metrics} = job.result || {};
+    showMetrics({state: job.state, result: job.result ? metrics : null}, job.result ? t("predict.done", predictions) : "");
+  } else {
+    const list = $("#export-files");
+    list.innerHTML = "";
+    if (job.state === "finished" && job.result) {
+      message($("#export-message"), t("export.done", job.result.export_dir));
+      for (const f of job.result.files) { const li = document.createElement("li"); li.textContent = f; list.appendChild(li); }
     }
   }
 }
@@ -308,9 +354,9 @@ async function pollJob() {
   }
 }
 
-async function abortJob() {
+async function abortJob(messageEl) {
   const r = await api("POST", "/api/jobs/abort", {});
-  if (r.ok) showJob(r.data); else message($("#train-message"), r.data.error, true);
+  if (r.ok) showJob(r.data); else message(messageEl, r.data.error, true);
 }
 
 // ---------- chat ----------
@@ -410,14 +456,6 @@ async function sendChat() {
 
 // ---------- start-up ----------
 
-function showUnavailable() {
-  for (const el of document.querySelectorAll("[data-unavailable]")) {
-    const why = FORMS.not_available[el.dataset.unavailable];
-    el.textContent = why ? t("notAvailable") + ": " + why : "";
-  }
-  if (FORMS.not_available.export) $("#btn-export").disabled = true;
-}
-
 async function main() {
   const r = await api("GET", "/api/forms");
   if (!r.ok) { document.body.textContent = r.data.error || "cannot reach the jtune server"; return; }
@@ -431,7 +469,6 @@ async function main() {
   for (const id of ["train", "chat", "evaluate", "export"]) buildForm(id);
   $("#lang").value = currentLang;
   applyLanguage(currentLang);
-  showUnavailable();
   await Promise.all([loadDatasets("train"), loadDatasets("evaluate"), refreshAdapters()]);
 
   document.querySelectorAll("#tabs button").forEach(b => b.addEventListener("click", () => {
@@ -443,7 +480,6 @@ async function main() {
   $("#lang").addEventListener("change", e => {
     applyLanguage(e.target.value);
     for (const id of ["train", "chat", "evaluate", "export"]) relabelChoices(id);
-    showUnavailable();
     if (lastJob) showJob(lastJob);
     if (chatState) showChat(chatState);
   });
@@ -451,8 +487,9 @@ async function main() {
   $("#btn-save").addEventListener("click", saveConfig);
   $("#btn-load").addEventListener("click", loadConfig);
   $("#btn-start").addEventListener("click", () => startJob("train", $("#train-message")));
-  $("#btn-abort").addEventListener("click", abortJob);
-  $("#btn-eval-start").addEventListener("click", () => startJob("evaluate", $("#eval-message")));
+  $("#btn-abort").addEventListener("click", () => abortJob($("#train-message")));
+  $("#btn-eval-start").addEventListener("click", () => startJob($("#predict").checked ? "predict" : "evaluate", $("#eval-message")));
+  $("#btn-eval-abort").addEventListener("click", () => abortJob($("#eval-message")));
   $("#btn-chat-load").addEventListener("click", loadChat);
   $("#btn-chat-unload").addEventListener("click", async () => { const x = await api("POST", "/api/chat/unload", {}); if (x.ok) showChat(x.data); });
   $("#adapter-enabled").addEventListener("change", async e => {
@@ -461,16 +498,14 @@ async function main() {
   });
   $("#btn-chat-send").addEventListener("click", sendChat);
   $("#btn-chat-clear").addEventListener("click", () => { conversation = []; $("#conversation").innerHTML = ""; });
-  $("#btn-export").addEventListener("click", async () => {
-    const x = await api("POST", "/api/export", {values: formValues("export")});
-    message($("#export-message"), x.ok ? "ok" : (x.data.error || JSON.stringify(x.data.errors)), !x.ok);
-  });
+  $("#btn-export").addEventListener("click", () => startJob("export", $("#export-message")));
 
   const chat = await api("GET", "/api/chat");
   if (chat.ok) showChat(chat.data);
   const job = await api("GET", "/api/jobs/current");   // a reload shows the running job as it is
   if (job.ok) {
-    if (job.data.values) await restoreForm(job.data.kind, job.data.values);
+    if (job.data.values) await restoreForm(tabOf(job.data.kind), job.data.values);
+    if (job.data.kind === "predict") $("#predict").checked = true;
     showJob(job.data);
     pollJob();
   }

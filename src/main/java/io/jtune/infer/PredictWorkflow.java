@@ -41,10 +41,17 @@ public final class PredictWorkflow {
 
     private final JtuneConfig config;
     private final PrintStream log;
+    private final Cancellation cancellation;
 
     public PredictWorkflow(JtuneConfig config, PrintStream log) {
+        this(config, log, new Cancellation());
+    }
+
+    /** @param cancellation checked before each example (the web UI's Abort); a cancelled run writes nothing */
+    public PredictWorkflow(JtuneConfig config, PrintStream log, Cancellation cancellation) {
         this.config = config;
         this.log = log;
+        this.cancellation = cancellation;
     }
 
     /** Whether the config asks for prediction (do_predict: true). */
@@ -96,6 +103,11 @@ public final class PredictWorkflow {
             StringBuilder lines = new StringBuilder();
             long start = System.nanoTime();
             for (int i = 0; i < aligned.size(); i++) {
+                if (cancellation.isCancelled()) {
+                    log.println();
+                    throw new JtuneException("prediction stopped after " + i + " of " + aligned.size()
+                            + " example(s); nothing was written to " + outputDir);
+                }
                 PredictionExamples.Example ex = PredictionExamples.encode(aligned.get(i), model.template(), model.chatTokenizer(),
                         data.cutoffLen());
                 session.reset();

@@ -96,6 +96,22 @@ class PredictWorkflowTest {
     }
 
     @Test
+    void aCancelledPredictionStopsBeforeTheNextExampleAndWritesNothing() throws Exception {
+        Path modelDir = TinyChatModels.write(tmp);
+        Path data = writeDataset();
+        Path out = tmp.resolve("cancelled");
+        var cfg = ConfigLoader.fromMap("test", Map.of("model_name_or_path", modelDir.toString(), "template", "qwen",
+                "do_predict", true, "predict_with_generate", true, "eval_dataset", "demo", "dataset_dir", data.toString(),
+                "output_dir", out.toString()), List.of());
+        Cancellation cancellation = new Cancellation();
+        cancellation.cancel(); // the web UI's Abort, pressed while the model was loading
+        JtuneException e = assertThrows(JtuneException.class,
+                () -> new PredictWorkflow(cfg, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), cancellation).run());
+        assertEquals("prediction stopped after 0 of 3 example(s); nothing was written to " + out, e.getMessage());
+        assertTrue(!Files.exists(out.resolve(PredictWorkflow.PREDICTIONS_FILE)));
+    }
+
+    @Test
     void predictionWithoutGenerationIsRefusedClearly() throws Exception {
         Path modelDir = TinyChatModels.write(tmp);
         var cfg = ConfigLoader.fromMap("test", Map.of("model_name_or_path", modelDir.toString(), "template", "qwen",

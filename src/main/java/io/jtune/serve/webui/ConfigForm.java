@@ -185,10 +185,13 @@ public final class ConfigForm {
             ConfigLoader.fromMap(SOURCE, one, List.of());
             return null;
         } catch (JtuneException bad) {
-            // The parser names the key either as "key 'k'" (types, ranges) or as "k = value" (unsupported values).
+            // The parser names the key either as "key 'k'" (types, ranges), as "k = value" (unsupported
+            // values) or as "k is not supported" (unsupported keys such as export_legacy_format).
             String message = bad.getMessage();
             if (message.startsWith(SOURCE + ": key '" + key + "'")) return withoutOrigin(key, message);
-            if (message.startsWith(SOURCE + ": " + key + " = ")) return message.substring(SOURCE.length() + 2);
+            if (message.startsWith(SOURCE + ": " + key + " = ") || message.startsWith(SOURCE + ": " + key + " is not supported")) {
+                return message.substring(SOURCE.length() + 2);
+            }
             return null;
         }
     }

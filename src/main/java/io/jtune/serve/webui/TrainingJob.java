@@ -20,10 +20,7 @@ import java.util.function.LongSupplier;
  * ETA, losses, the log tail — is recorded here by listening to the trainer, so a reloaded page
  * sees the job exactly as it is.
  */
-public final class TrainingJob implements TrainerListener {
-    /** Where a job is in its life. */
-    public enum State { STARTING, RUNNING, STOPPING, FINISHED, ABORTED, FAILED }
-
+public final class TrainingJob implements TrainerListener, WebUiJob {
     private final String kind;
     private final JtuneConfig config;
     private final String yaml;
@@ -60,8 +57,8 @@ public final class TrainingJob implements TrainerListener {
         this.workflow = new TrainWorkflow(config, new PrintStream(log, true, StandardCharsets.UTF_8));
     }
 
-    /** Starts the run on a new thread. */
-    synchronized void start() {
+    @Override
+    public synchronized void start() {
         startedNanos = nanoClock.getAsLong();
         thread = Thread.ofPlatform().name("jtune-webui-" + kind).daemon(true).start(this::run);
     }
@@ -91,6 +88,7 @@ public final class TrainingJob implements TrainerListener {
     }
 
     /** Asks the trainer to stop after its current step and save a checkpoint. */
+    @Override
     public synchronized void abort() {
         if (state == State.STARTING || state == State.RUNNING) {
             state = State.STOPPING;
@@ -98,15 +96,17 @@ public final class TrainingJob implements TrainerListener {
         }
     }
 
-    public synchronized boolean isActive() {
-        return state == State.STARTING || state == State.RUNNING || state == State.STOPPING;
+    @Override
+    public String kind() {
+        return kind;
     }
 
+    @Override
     public synchronized State state() {
         return state;
     }
 
-    /** Waits for the job's thread to end (tests, shutdown). */
+    @Override
     public void join(long millis) throws InterruptedException {
         Thread t;
         synchronized (this) {
@@ -154,7 +154,7 @@ public final class TrainingJob implements TrainerListener {
         return perStep * (totalSteps - step);
     }
 
-    /** Everything the page shows about this job. */
+    @Override
     public synchronized ObjectNode toJson() {
         ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("kind", kind);

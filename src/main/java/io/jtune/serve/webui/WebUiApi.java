@@ -24,13 +24,8 @@ import java.util.stream.Stream;
 
 /** The JSON API behind the page's tabs; each handler checks what it is sent before acting on it. */
 final class WebUiApi implements AutoCloseable {
-    /** Features whose back end other parts of jtune do not offer yet; the page shows them as such. */
-    static final Map<String, String> NOT_AVAILABLE = Map.of(
-            "predict", "Prediction (do_predict with BLEU/ROUGE) runs from the command line: jtune train with do_predict: true (docs/inference.md); the web UI cannot start it yet.",
-            "export", "Merge and export (jtune export: HF folder, GGUF, Modelfile) is not available in this build of jtune yet.");
-
     private final PathGuard paths;
-    private final AtomicReference<TrainingJob> job = new AtomicReference<>();
+    private final AtomicReference<WebUiJob> job = new AtomicReference<>();
     private final ChatSession chat = new ChatSession();
 
     WebUiApi(PathGuard paths) {
@@ -44,7 +39,10 @@ final class WebUiApi implements AutoCloseable {
         routes.post("/api/preview", this::preview);
         routes.post("/api/config/save", this::saveConfig);
         routes.post("/api/config/load", this::loadConfig);
-        routes.post("/api/jobs", this::startJob);
+        routes.post("/api/jobs", ctx -> {
+            JsonNode body = WebUiServer.body(ctx);
+            startJob(ctx, form(body), body);
+        });
         routes.post("/api/jobs/abort", this::abortJob);
         routes.get("/api/jobs/current", this::currentJob);
         routes.get("/api/outputs", this::outputs);
@@ -56,8 +54,8 @@ final class WebUiApi implements AutoCloseable {
         });
         routes.post("/api/chat/adapter", this::switchAdapter);
         routes.post("/api/chat/send", this::sendChat);
-        routes.post("/api/export", ctx -> ctx.status(501).json(Map.of("error", NOT_AVAILABLE.get("export"))));
-        routes.post("/api/predict", ctx -> ctx.status(501).json(Map.of("error", NOT_AVAILABLE.get("predict"))));
+        routes.post("/api/export", ctx -> startJob(ctx, WebUiForms.EXPORT, WebUiServer.body(ctx)));
+        routes.post("/api/predict", ctx -> startJob(ctx, WebUiForms.PREDICT, WebUiServer.body(ctx)));
     }
 
     private void forms(Context ctx) {
@@ -68,7 +66,6 @@ final class WebUiApi implements AutoCloseable {
         out.put("work_dir", paths.workDir().toString());
         ArrayNode roots = out.putArray("roots");
         paths.roots().forEach(r -> roots.add(r.toString()));
-        out.set("not_available", Json.MAPPER.valueToTree(NOT_AVAILABLE));
         ctx.json(out);
     }
 
@@ -162,14 +159,32 @@ final class WebUiApi implements AutoCloseable {
         ctx.json(Map.of("values", values, "not_in_form", skipped));
     }
 
-    private void startJob(Context ctx) {
-        JsonNode body = WebUiServer.body(ctx);
-        ConfigForm form = form(body);
-        if (form != WebUiForms.TRAIN && form != WebUiForms.EVALUATE) throw new JtuneException("only train and evaluate run as jobs");
+    /** Checks the form, then runs its job unless another one is still running (one at a time). */
+    private void startJob(Context ctx, ConfigForm form, JsonNode body) {
+        if (form == WebUiForms.CHAT) throw new JtuneException("only train, evaluate, predict and export run as jobs");
         ConfigForm.Checked checked = form.check(values(body), paths);
-        if (form == WebUiForms.EVALUATE && !checked.userValues().containsKey("eval_dataset")) {
-            throw FieldErrors.of("eval_dataset", "required: the dataset to evaluate on");
+        WebUiJob next = newJob(form, checked);
+        synchronized (job) {
+            WebUiJob current = job.get();
+            if (current != null && current.isActive()) {
+                ctx.status(409).json(Map.of("error", "a job is already running (" + current.kind() + "); jobs run one at a time: "
+                        + "abort it or wait for it to end"));
+                return;
+            }
+            job.set(next);
+            next.start();
+            ctx.json(next.toJson());
         }
+    }
+
+    /** The job a checked form stands for; what can be checked before it runs is checked here, field by field. */
+    private WebUiJob newJob(ConfigForm form, ConfigForm.Checked checked) {
+        String yaml = ConfigYaml.of(checked.allValues());
+        if (form == WebUiForms.EXPORT) return WebUiTasks.export(checked, yaml);
+        if (form != WebUiForms.TRAIN && !checked.userValues().containsKey("eval_dataset")) {
+            throw FieldErrors.of("eval_dataset", "required: the dataset to " + (form == WebUiForms.PREDICT ? "predict" : "evaluate") + " on");
+        }
+        if (form == WebUiForms.PREDICT) return WebUiTasks.predict(checked, yaml);
         io.jtune.config.JtuneConfig config = checked.config();
         if (form == WebUiForms.EVALUATE) {
             // The data pipeline always loads `dataset`; with eval_dataset set, that one becomes the evaluation split.
@@ -177,28 +192,18 @@ final class WebUiApi implements AutoCloseable {
             all.put("dataset", checked.userValues().get("eval_dataset"));
             config = io.jtune.config.ConfigLoader.fromMap("form", all, List.of());
         }
-        synchronized (job) {
-            TrainingJob current = job.get();
-            if (current != null && current.isActive()) {
-                ctx.status(409).json(Map.of("error", "a job is already running (one at a time); abort it or wait for it to end"));
-                return;
-            }
-            TrainingJob next = new TrainingJob(form.id(), config, checked.userValues(), ConfigYaml.of(checked.allValues()), System::nanoTime);
-            job.set(next);
-            next.start();
-            ctx.json(next.toJson());
-        }
+        return new TrainingJob(form.id(), config, checked.userValues(), yaml, System::nanoTime);
     }
 
     private void abortJob(Context ctx) {
-        TrainingJob current = job.get();
+        WebUiJob current = job.get();
         if (current == null || !current.isActive()) throw new JtuneException("no job is running");
         current.abort();
         ctx.json(current.toJson());
     }
 
     private void currentJob(Context ctx) {
-        TrainingJob current = job.get();
+        WebUiJob current = job.get();
         ctx.json(current == null ? Map.of("state", "none") : current.toJson());
     }
 
@@ -278,15 +283,19 @@ final class WebUiApi implements AutoCloseable {
     }
 
     /** The current job, for tests and shutdown. */
-    TrainingJob job() {
+    WebUiJob job() {
         return job.get();
     }
 
     @Override
     public void close() {
-        TrainingJob current = job.get();
+        WebUiJob current = job.get();
         if (current != null && current.isActive()) {
-            current.abort();
+            try {
+                current.abort();
+            } catch (JtuneException cannotStop) {
+                // an export ends by itself: wait for it below
+            }
             try {
                 current.join(60_000);
             } catch (InterruptedException e) {

@@ -19,11 +19,25 @@ public final class WebUiForms {
             "output_dir", "overwrite_output_dir", "resume_from_checkpoint", "plot_loss"),
             Map.of("do_train", true));
 
-    /** Evaluation loss on a dataset (LLaMA-Factory's do_eval), with the model and an optional adapter. */
-    public static final ConfigForm EVALUATE = new ConfigForm("evaluate", List.of(
+    /**
+     * The Evaluate &amp; predict tab's fields, as LlamaBoard's: the model, the data, and the sampling
+     * settings that prediction generates with (evaluation ignores them).
+     */
+    private static final List<String> EVALUATE_KEYS = List.of(
             "model_name_or_path", "adapter_name_or_path", "template", "finetuning_type",
-            "dataset_dir", "eval_dataset", "cutoff_len", "max_samples", "per_device_eval_batch_size", "output_dir"),
+            "dataset_dir", "eval_dataset", "cutoff_len", "max_samples", "per_device_eval_batch_size",
+            "max_new_tokens", "top_p", "temperature", "output_dir");
+
+    /** Evaluation loss on a dataset (LLaMA-Factory's do_eval), with the model and an optional adapter. */
+    public static final ConfigForm EVALUATE = new ConfigForm("evaluate", EVALUATE_KEYS,
             Map.of("do_train", false, "do_eval", true, "stage", "sft", "overwrite_output_dir", true));
+
+    /**
+     * The same tab with Predict ticked: LLaMA-Factory's do_predict with predict_with_generate, which
+     * writes generated_predictions.jsonl and predict_results.json (BLEU-4, ROUGE) to output_dir.
+     */
+    public static final ConfigForm PREDICT = new ConfigForm("predict", EVALUATE_KEYS,
+            Map.of("do_train", false, "do_predict", true, "predict_with_generate", true, "stage", "sft"));
 
     /** What the Chat tab loads: the model, an optional adapter, the template and the default sampling. */
     public static final ConfigForm CHAT = new ConfigForm("chat", List.of(
@@ -31,14 +45,22 @@ public final class WebUiForms {
             "do_sample", "temperature", "top_p", "top_k", "max_new_tokens", "repetition_penalty"),
             Map.of());
 
+    /**
+     * LlamaBoard's Export tab, as {@code jtune export} reads it: a merged HF folder always, a GGUF
+     * file with export_gguf, an Ollama Modelfile when a template is set. Its quantization, legacy
+     * format and hub keys are here too, so that asking for them gets the honest "not supported" next
+     * to the field.
+     */
     public static final ConfigForm EXPORT = new ConfigForm("export", List.of(
-            "model_name_or_path", "adapter_name_or_path", "template", "export_dir", "export_size"),
+            "model_name_or_path", "adapter_name_or_path", "template", "finetuning_type",
+            "export_dir", "export_size", "export_gguf", "export_quantization_bit", "export_device", "export_legacy_format",
+            "export_hub_model_id"),
             Map.of());
 
-    public static final List<ConfigForm> ALL = List.of(TRAIN, EVALUATE, CHAT, EXPORT);
+    public static final List<ConfigForm> ALL = List.of(TRAIN, EVALUATE, PREDICT, CHAT, EXPORT);
 
     public static ConfigForm byId(String id) {
         return ALL.stream().filter(f -> f.id().equals(id)).findFirst()
-                .orElseThrow(() -> FieldErrors.of("form", "unknown form '" + id + "'; forms: train, evaluate, chat, export"));
+                .orElseThrow(() -> FieldErrors.of("form", "unknown form '" + id + "'; forms: train, evaluate, predict, chat, export"));
     }
 }

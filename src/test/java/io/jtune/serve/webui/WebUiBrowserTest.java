@@ -1,7 +1,6 @@
 package io.jtune.serve.webui;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,7 +33,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The web UI in a real browser (Debian's headless chromium driven through chromedriver): train a
  * LoRA on the quickstart's tiny model from the Train tab, watch the loss curve grow, reload the
  * page mid-run, abort (a checkpoint is saved), resume, then chat with the result with the adapter
- * on and off, and evaluate it. Saves a screenshot of each tab into JTUNE_WEBUI_SCREENSHOTS
+ * on and off, evaluate it, predict with it and export it merged. Saves a screenshot of each tab into JTUNE_WEBUI_SCREENSHOTS
  * (default target/webui-screenshots; docs/ holds the committed ones).
  */
 @Timeout(value = 420, unit = TimeUnit.SECONDS)
@@ -161,13 +160,32 @@ class WebUiBrowserTest {
         new Select(field("evaluate", "eval_dataset")).selectByValue("support_shop");
         click("#btn-eval-start");
         waitFor(() -> text("#eval-metrics").contains("eval_loss"));
-        assertTrue(text("#tab-evaluate .unavailable").startsWith("Not available yet"), "prediction is marked as missing");
-        screenshot("webui-evaluate.png");
 
         mark("evaluated");
+        // Predict: the same form with Predict ticked generates answers and scores them.
+        fillAll("evaluate", new String[][] {{"max_new_tokens", "8"}});
+        setChecked("#predict", true);
+        click("#btn-eval-start");
+        waitFor(() -> text("#eval-metrics").contains("predict_rouge-l")); // the evaluation's table had eval_loss only
+        assertEquals("finished", browser.findElement(By.id("eval-state")).getAttribute("data-state"));
+        assertEquals(4, Files.readAllLines(work.resolve("saves/tiny-eval/generated_predictions.jsonl")).size());
+        ((JavascriptExecutor) browser).executeScript("window.scrollTo(0, document.body.scrollHeight)");
+        screenshot("webui-evaluate.png");
+
+        mark("predicted");
+        // Export: an unsupported option is refused next to its field, then the merge is written.
         click("[data-tab=export]");
-        assertTrue(text("#tab-export .unavailable").startsWith("Not available yet"));
-        assertFalse(browser.findElement(By.id("btn-export")).isEnabled());
+        fillAll("export", new String[][] {{"model_name_or_path", "models/tiny"}, {"adapter_name_or_path", "saves/tiny-lora"},
+                {"template", "chatml"}, {"export_dir", "saves/tiny-merged"}});
+        setChecked("#export-export_legacy_format", true);
+        click("#btn-export");
+        waitFor(() -> text("#tab-export [data-err=export_legacy_format]").contains("safetensors only"));
+        setChecked("#export-export_legacy_format", false);
+        click("#btn-export");
+        waitFor(() -> "finished".equals(browser.findElement(By.id("export-state")).getAttribute("data-state")));
+        assertTrue(text("#export-files").contains("config.json"), text("#export-files"));
+        assertTrue(text("#export-message").startsWith("Exported to " + work.toRealPath().resolve("saves/tiny-merged")), text("#export-message"));
+        assertTrue(Files.isRegularFile(work.resolve("saves/tiny-merged/model.safetensors")));
         screenshot("webui-export.png");
 
         // Chinese interface.

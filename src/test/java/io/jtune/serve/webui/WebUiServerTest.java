@@ -33,6 +33,8 @@ class WebUiServerTest {
         Files.createDirectories(work.resolve("data"));
         Files.writeString(work.resolve("data/dataset_info.json"), "{\"d\": {\"file_name\": \"d.jsonl\"}}");
         Files.writeString(work.resolve("data/d.jsonl"), "{\"instruction\": \"a\", \"output\": \"b\"}\n{\"instruction\": \"c\", \"output\": \"d\"}\n");
+        Files.createDirectories(work.resolve("model"));
+        Files.writeString(work.resolve("model/config.json"), "{}");
         server = WebUiServer.start(new WebUiSettings("127.0.0.1", 0, TOKEN, work, List.of()));
     }
 
@@ -113,10 +115,36 @@ class WebUiServerTest {
     }
 
     @Test
-    void featuresNotBuiltYetSaySo() throws Exception {
-        HttpResponse<String> r = send("POST", "/api/export", "{}", TOKEN, null);
-        assertEquals(501, r.statusCode());
-        assertTrue(r.body().contains("not available"), r.body());
+    void exportAndPredictCheckTheirFieldsBeforeAnyJobStarts() throws Exception {
+        JsonNode unsupported = errors("/api/export", "{\"model_name_or_path\": \"/etc\", \"export_dir\": \"out\","
+                + " \"export_legacy_format\": true, \"export_quantization_bit\": 8}");
+        assertEquals(3, unsupported.size(), unsupported.toString());
+        assertTrue(unsupported.get("model_name_or_path").asText().contains("outside the folders"), unsupported.toString());
+        assertTrue(unsupported.get("export_legacy_format").asText().contains("safetensors only"), unsupported.toString());
+        assertTrue(unsupported.get("export_quantization_bit").asText().contains("not implemented"), unsupported.toString());
+        assertEquals("{\"export_dir\":\"required: the folder to write the exported model to\"}",
+                errors("/api/export", "{\"model_name_or_path\": \"model\"}").toString());
+        assertTrue(errors("/api/export", "{\"model_name_or_path\": \"model\", \"export_dir\": \"model\"}").get("export_dir").asText()
+                .contains("model folder being read"));
+        assertEquals("{\"eval_dataset\":\"required: the dataset to predict on\"}",
+                errors("/api/predict", "{\"model_name_or_path\": \"model\", \"output_dir\": \"p\"}").toString());
+        assertTrue(errors("/api/predict", "{\"model_name_or_path\": \"model\", \"dataset_dir\": \"data\", \"eval_dataset\": \"d\"}")
+                .get("output_dir").asText().startsWith("required"));
+        assertTrue(errors("/api/jobs", "{\"form\": \"export\", \"values\": {\"model_name_or_path\": \"model\"}}").has("export_dir"),
+                "the page starts every job through /api/jobs");
+        assertEquals(null, server.api().job(), "no job was started");
+    }
+
+    /** The per-field errors of a POST with {"values": ...} that must be refused. */
+    private static JsonNode errors(String path, String values) throws Exception {
+        String body = values.startsWith("{\"form\"") ? values : "{\"values\": " + values + "}";
+        HttpResponse<String> r = send("POST", path, body, TOKEN, null);
+        assertEquals(400, r.statusCode(), r.body());
+        return Json.MAPPER.readTree(r.body()).get("errors");
+    }
+
+    @Test
+    void chatWithoutAModelSaysSo() throws Exception {
         HttpResponse<String> chat = send("POST", "/api/chat/send", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}", TOKEN, null);
         assertTrue(chat.body().contains("no model is loaded"), chat.body());
     }
