@@ -19,8 +19,6 @@ import java.util.Map;
  */
 public final class StepBench {
     public static final String TORCH_SCRIPT = "torch_lora_step.py";
-    /** The architecture the PyTorch script builds. */
-    static final String TORCH_MODEL = "qwen2.5-0.5b";
 
     public record Settings(int[] seqs, int steps, int warmupSteps, int threads, boolean torch, String python, int torchLayers) {}
 
@@ -59,10 +57,10 @@ public final class StepBench {
     public StepBench run(List<Setup> setups, PrintStream progress) {
         for (int seq : settings.seqs()) {
             for (boolean checkpointing : checkpointingSettings(setups)) {
-                JsonNode torch = settings.torch() ? torch(seq, checkpointing, progress) : null;
                 for (Setup setup : setups) {
                     if (setup.gradientCheckpointing() != checkpointing) continue;
-                    Row row = measure(setup, seq, setup.model().equals(TORCH_MODEL) ? torch : null, progress);
+                    JsonNode torch = settings.torch() ? torch(setup.model(), seq, checkpointing, progress) : null;
+                    Row row = measure(setup, seq, torch, progress);
                     if (row != null) rows.add(row);
                 }
             }
@@ -105,16 +103,16 @@ public final class StepBench {
         return on ? "gradient checkpointing" : "no checkpointing";
     }
 
-    /** PyTorch's step at this length and setting, or null (and a recorded problem) when it cannot run. */
-    private JsonNode torch(int seq, boolean checkpointing, PrintStream progress) {
-        progress.printf("PyTorch step (%s), %s, seq %d ...%n", TORCH_SCRIPT, checkpointingLabel(checkpointing), seq);
-        List<String> args = new ArrayList<>(List.of("--seq", Integer.toString(seq), "--steps", Integer.toString(settings.steps()),
+    /** PyTorch's step for this model, length and setting, or null (and a recorded problem) when it cannot run. */
+    private JsonNode torch(String model, int seq, boolean checkpointing, PrintStream progress) {
+        progress.printf("PyTorch step (%s), %s, %s, seq %d ...%n", TORCH_SCRIPT, model, checkpointingLabel(checkpointing), seq);
+        List<String> args = new ArrayList<>(List.of("--model", model, "--seq", Integer.toString(seq), "--steps", Integer.toString(settings.steps()),
                 "--warmup", Integer.toString(settings.warmupSteps()), "--threads", Integer.toString(settings.threads())));
         if (settings.torchLayers() > 0) args.addAll(List.of("--layers", Integer.toString(settings.torchLayers())));
         if (checkpointing) args.add("--gradient-checkpointing");
         ScriptRun run = ScriptRun.run(settings.python(), TORCH_SCRIPT, args, Map.of(), null, 3600);
         if (!run.ok()) {
-            torchProblems.add(checkpointingLabel(checkpointing) + ", seq " + seq + ": " + run.problem);
+            torchProblems.add(model + ", " + checkpointingLabel(checkpointing) + ", seq " + seq + ": " + run.problem);
             return null;
         }
         return run.json;

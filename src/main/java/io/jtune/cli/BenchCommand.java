@@ -116,7 +116,7 @@ final class BenchCommand implements Runnable {
         @Option(names = "--warmup-steps", defaultValue = "1", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
         int warmupSteps;
         @Option(names = "--model", split = ",", defaultValue = "qwen2.5-0.5b", paramLabel = "ARCH[,ARCH...]",
-                description = "Architectures: qwen2.5-0.5b, llama3.2-1b (default: ${DEFAULT-VALUE}); PyTorch runs Qwen2.5-0.5B only.")
+                description = "Architectures: qwen2.5-0.5b, llama3.2-1b (default: ${DEFAULT-VALUE}).")
         List<String> models;
         @Option(names = "--weights", defaultValue = "bf16", description = "Frozen weight dtype: bf16 or fp32 (default: ${DEFAULT-VALUE}).")
         String weights;
@@ -157,7 +157,7 @@ final class BenchCommand implements Runnable {
                     .filter(c -> c.flops() > 1e9 && c.weightType() == DType.F32).toList();
             GemmComparison gemm = new GemmComparison(gemmSettings).run(peakCases, System.err);
             var settings = new StepBench.Settings(seqs, steps, warmupSteps, threads,
-                    !noTorch && models.contains("qwen2.5-0.5b"), common.python, 0);
+                    !noTorch, common.python, 0);
             StepBench bench = new StepBench(settings, gemm.peakGflops(threads)).run(setups, System.err);
             System.out.print(bench.table());
             Path path = ResultsFile.write(common.json != null ? common.json : ResultsFile.defaultPath("step"), bench.json(gemm.json()));
