@@ -182,7 +182,8 @@ public final class CausalLM {
                     dResidual, finalNorm.grad, finalNorm.gradOffset, n, dims.hidden());
             for (int l = layers.length - 1; l >= lowestTrainedLayer; l--) {
                 LayerActivations a = activationsOf(l);
-                if (options.gradientCheckpointing()) {
+                // The last layer's forward was the last to fill the shared activations: nothing to recompute.
+                if (options.gradientCheckpointing() && l < layers.length - 1) {
                     layers[l].recompute(kernels, dims, shape, n, layerInputs[l], a, workspace, seed);
                 }
                 boolean needInputGrad = l > lowestTrainedLayer || embed.trainable();
