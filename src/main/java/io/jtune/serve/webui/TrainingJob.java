@@ -2,14 +2,11 @@ package io.jtune.serve.webui;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jtune.JtuneException;
 import io.jtune.config.JtuneConfig;
 import io.jtune.train.TrainOutcome;
 import io.jtune.train.TrainerListener;
 import io.jtune.train.TrainingPlan;
 import io.jtune.train.workflow.TrainWorkflow;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -20,99 +17,52 @@ import java.util.function.LongSupplier;
  * ETA, losses, the log tail — is recorded here by listening to the trainer, so a reloaded page
  * sees the job exactly as it is.
  */
-public final class TrainingJob implements TrainerListener, WebUiJob {
-    private final String kind;
+public final class TrainingJob extends BackgroundJob implements TrainerListener {
     private final JtuneConfig config;
-    private final String yaml;
-    private final java.util.Map<String, Object> formValues;
     private final TrainWorkflow workflow;
-    private final LogTail log = new LogTail(300);
-    private final LongSupplier nanoClock;
     private final List<double[]> losses = new ArrayList<>();
     private final List<double[]> evalLosses = new ArrayList<>();
 
-    private State state = State.STARTING;
     private int step;
     private int startStep;
     private int totalSteps;
     private double epoch;
     private double learningRate;
     private long beganNanos;
-    private long startedNanos;
-    private long endedNanos;
-    private String error;
     private TrainWorkflow.Result result;
-    private Thread thread;
 
     /**
      * @param kind       the form that started it (train, evaluate)
      * @param formValues what the user set in that form, so a reloaded page can show the form as it was
      */
     TrainingJob(String kind, JtuneConfig config, java.util.Map<String, Object> formValues, String yaml, LongSupplier nanoClock) {
-        this.kind = kind;
+        super(kind, formValues, yaml, nanoClock);
         this.config = config;
-        this.formValues = java.util.Map.copyOf(formValues);
-        this.yaml = yaml;
-        this.nanoClock = nanoClock;
-        this.workflow = new TrainWorkflow(config, new PrintStream(log, true, StandardCharsets.UTF_8));
+        this.workflow = new TrainWorkflow(config, logStream());
+    }
+
+    /** Running only once the trainer has planned its steps (loading the model and data comes first). */
+    @Override
+    protected State stateWhenStarted() {
+        return State.STARTING;
     }
 
     @Override
-    public synchronized void start() {
-        startedNanos = nanoClock.getAsLong();
-        thread = Thread.ofPlatform().name("jtune-webui-" + kind).daemon(true).start(this::run);
-    }
-
-    private void run() {
-        try {
-            TrainWorkflow.Result r = workflow.run(List.of(this));
-            synchronized (this) {
-                result = r;
-                state = r.outcome() != null && r.outcome().interrupted() ? State.ABORTED : State.FINISHED;
-            }
-        } catch (JtuneException e) {
-            fail(e.getMessage());
-        } catch (Exception | OutOfMemoryError e) {
-            fail(e.getClass().getSimpleName() + ": " + e.getMessage());
-        } finally {
-            synchronized (this) {
-                endedNanos = nanoClock.getAsLong();
-            }
+    protected void work() throws Exception {
+        TrainWorkflow.Result r = workflow.run(List.of(this));
+        synchronized (this) {
+            result = r;
+            setState(r.outcome() != null && r.outcome().interrupted() ? State.ABORTED : State.FINISHED);
         }
-    }
-
-    private synchronized void fail(String message) {
-        error = message;
-        state = State.FAILED;
-        log.add("error: " + message);
     }
 
     /** Asks the trainer to stop after its current step and save a checkpoint. */
     @Override
     public synchronized void abort() {
-        if (state == State.STARTING || state == State.RUNNING) {
-            state = State.STOPPING;
+        if (state() == State.STARTING || state() == State.RUNNING) {
+            setState(State.STOPPING);
             workflow.requestStop();
         }
-    }
-
-    @Override
-    public String kind() {
-        return kind;
-    }
-
-    @Override
-    public synchronized State state() {
-        return state;
-    }
-
-    @Override
-    public void join(long millis) throws InterruptedException {
-        Thread t;
-        synchronized (this) {
-            t = thread;
-        }
-        if (t != null) t.join(millis);
     }
 
     @Override
@@ -120,11 +70,11 @@ public final class TrainingJob implements TrainerListener, WebUiJob {
         this.totalSteps = plan.totalSteps();
         this.startStep = startStep;
         this.step = startStep;
-        this.beganNanos = nanoClock.getAsLong();
-        if (state == State.STOPPING) {
+        this.beganNanos = now();
+        if (state() == State.STOPPING) {
             workflow.requestStop(); // the abort came while the model was loading
         } else {
-            state = State.RUNNING;
+            setState(State.RUNNING);
         }
     }
 
@@ -150,31 +100,21 @@ public final class TrainingJob implements TrainerListener, WebUiJob {
     synchronized Double etaSeconds() {
         int done = step - startStep;
         if (done <= 0 || !isActive() || totalSteps <= step) return done > 0 && totalSteps <= step ? 0.0 : null;
-        double perStep = (nanoClock.getAsLong() - beganNanos) / 1e9 / done;
+        double perStep = (now() - beganNanos) / 1e9 / done;
         return perStep * (totalSteps - step);
     }
 
     @Override
-    public synchronized ObjectNode toJson() {
-        ObjectNode n = Json.MAPPER.createObjectNode();
-        n.put("kind", kind);
-        n.put("state", state.name().toLowerCase(java.util.Locale.ROOT));
+    protected void describe(ObjectNode n) {
         n.put("step", step);
         n.put("total_steps", totalSteps);
         n.put("epoch", epoch);
         n.put("learning_rate", learningRate);
-        long end = endedNanos != 0 ? endedNanos : nanoClock.getAsLong();
-        n.put("elapsed_s", (end - startedNanos) / 1e9);
         Double eta = etaSeconds();
         if (eta != null) n.put("eta_s", eta);
         n.put("output_dir", config.training().outputDir());
-        n.put("yaml", yaml);
-        n.set("values", Json.MAPPER.valueToTree(formValues));
         points(n.putArray("loss"), losses);
         points(n.putArray("eval_loss"), evalLosses);
-        ArrayNode lines = n.putArray("log");
-        log.lines().forEach(lines::add);
-        if (error != null) n.put("error", error);
         if (result != null) {
             ObjectNode r = n.putObject("result");
             if (result.evalLoss() != null) r.put("eval_loss", result.evalLoss());
@@ -184,7 +124,6 @@ public final class TrainingJob implements TrainerListener, WebUiJob {
                 r.put("train_runtime", result.outcome().runtimeSeconds());
             }
         }
-        return n;
     }
 
     private static void points(ArrayNode out, List<double[]> points) {
