@@ -3,7 +3,6 @@ package io.jtune.cli;
 import io.jtune.config.ConfigDocs;
 import io.jtune.config.ConfigKey;
 import io.jtune.config.ConfigKeys;
-import io.jtune.config.ConfigLoader;
 import io.jtune.config.Group;
 import io.jtune.config.JtuneConfig;
 import io.jtune.config.Support;
@@ -43,18 +42,14 @@ final class ConfigCommand implements Runnable {
     static final class Check implements Callable<Integer> {
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "CONFIG", description = "A LLaMA-Factory style YAML or JSON file.")
-        Path config;
-
-        @Parameters(index = "1..*", paramLabel = "key=value", description = "Overrides, read as YAML scalars.")
-        List<String> overrides = new ArrayList<>();
+        @CommandLine.Mixin ConfigFileArgs configFile;
 
         @Option(names = "--all", description = "Print every key, including unsupported ones at their defaults.")
         boolean all;
 
         @Override
         public Integer call() {
-            JtuneConfig c = ConfigLoader.load(config, overrides);
+            JtuneConfig c = configFile.load();
             PrintWriter out = spec.commandLine().getOut();
             out.printf("# %s: valid (%d keys set, %d warnings)%n", c.source(), c.origins().size(), c.warnings().size());
             for (String w : c.warnings()) {
