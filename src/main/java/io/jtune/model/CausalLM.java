@@ -49,7 +49,8 @@ public final class CausalLM {
 
     private int capacity;                    // tokens the buffers below are planned for
     private float[][] layerInputs;           // [layers + 1][n x hidden]: residual stream between layers
-    private float[][] layerMids;             // with checkpointing: each layer's residual after attention
+    private float[][] layerMids;             // with checkpointing: each layer's residual after attention,
+    private float[][] layerAtts, layerLses;  // and its attention output and logsumexp
     private LayerActivations[] activations;  // one per layer, or one shared with checkpointing
     private Workspace workspace;
     private float[] finalHidden, finalRstd, dHidden, dResidual;
@@ -296,8 +297,11 @@ public final class CausalLM {
 
     private LayerActivations activationsOf(int layer) {
         if (!options.gradientCheckpointing()) return activations[layer];
-        activations[0].mid = layerMids[layer];
-        return activations[0];
+        LayerActivations shared = activations[0];
+        shared.mid = layerMids[layer];
+        shared.att = layerAtts[layer];
+        shared.lse = layerLses[layer];
+        return shared;
     }
 
     /** Plans buffers for the batch (growing them if needed) and fills the RoPE tables. */
@@ -313,11 +317,17 @@ public final class CausalLM {
         // Drop the old plan first so that old and new never need to fit in memory together.
         layerInputs = null;
         layerMids = null;
+        layerAtts = null;
+        layerLses = null;
         activations = null;
         workspace = null;
         int hidden = dims.hidden();
         layerInputs = new float[layers.length + 1][n * hidden];
-        layerMids = options.gradientCheckpointing() ? new float[layers.length][n * hidden] : null;
+        if (options.gradientCheckpointing()) {
+            layerMids = new float[layers.length][n * hidden];
+            layerAtts = new float[layers.length][n * dims.qDim()];
+            layerLses = new float[layers.length][n * dims.heads()];
+        }
         activations = new LayerActivations[options.gradientCheckpointing() ? 1 : layers.length];
         int maxRank = 0, maxDropoutInput = 0;
         for (DecoderLayer layer : layers) {
@@ -329,9 +339,9 @@ public final class CausalLM {
         if (options.gradientCheckpointing()) {
             List<LinearModule> all = new java.util.ArrayList<>();
             for (DecoderLayer layer : layers) all.addAll(List.of(layer.modules));
-            activations[0] = new LayerActivations(dims, n, all);
+            activations[0] = new LayerActivations(dims, n, all, false);
         } else {
-            for (int i = 0; i < layers.length; i++) activations[i] = new LayerActivations(dims, n, List.of(layers[i].modules));
+            for (int i = 0; i < layers.length; i++) activations[i] = new LayerActivations(dims, n, List.of(layers[i].modules), true);
         }
         workspace = new Workspace(dims, n, maxRank, maxDropoutInput);
         finalHidden = new float[n * hidden];

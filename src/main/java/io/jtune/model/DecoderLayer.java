@@ -46,7 +46,7 @@ final class DecoderLayer {
 
     void forward(Kernels k, Dims d, Attention.Shape shape, int n, float[] x, float[] out,
                  LayerActivations a, Workspace w, long stepSeed) {
-        attentionPart(k, d, shape, n, x, a, w, stepSeed);
+        attentionPart(k, d, shape, n, x, a, w, stepSeed, true);
         modules[O].forward(k, a.att, w.projected, n, a, seed(stepSeed, O));
         k.add(x, w.projected, a.mid, n * d.hidden());
         mlpInputs(k, d, n, a, stepSeed);
@@ -57,12 +57,13 @@ final class DecoderLayer {
 
     /**
      * Gradient checkpointing: refills what backward reads, given the layer input x and the stored
-     * residual a.mid. o_proj's and down_proj's base GEMMs are not rerun: backward needs their
-     * inputs, not their outputs (only their LoRA adapters' small state is refilled).
+     * residual a.mid, attention output a.att and logsumexp a.lse. Attention's forward is not rerun
+     * (only q, k and v, which its backward reads), nor are o_proj's and down_proj's base GEMMs:
+     * backward needs their inputs, not their outputs (only their LoRA adapters' small state is refilled).
      */
     void recompute(Kernels k, Dims d, Attention.Shape shape, int n, float[] x, LayerActivations a, Workspace w,
                    long stepSeed) {
-        attentionPart(k, d, shape, n, x, a, w, stepSeed);
+        attentionPart(k, d, shape, n, x, a, w, stepSeed, false);
         modules[O].recomputeAdapter(k, a.att, n, a, seed(stepSeed, O));
         mlpInputs(k, d, n, a, stepSeed);
         if (modules[DOWN].loraA != null) {
@@ -71,9 +72,9 @@ final class DecoderLayer {
         }
     }
 
-    /** input_layernorm, q/k/v projections, q_norm/k_norm, RoPE and attention into a.att. */
+    /** input_layernorm, q/k/v projections, q_norm/k_norm, RoPE and (when {@code attend}) attention into a.att. */
     private void attentionPart(Kernels k, Dims d, Attention.Shape shape, int n, float[] x, LayerActivations a,
-                               Workspace w, long stepSeed) {
+                               Workspace w, long stepSeed, boolean attend) {
         k.rmsNormForward(x, inputNorm.data, inputNorm.offset, a.ln1, a.rstd1, n, d.hidden(), d.eps());
         if (d.qkNorm()) {
             modules[Q].forward(k, a.ln1, a.qRaw, n, a, seed(stepSeed, Q));
@@ -87,7 +88,7 @@ final class DecoderLayer {
         modules[V].forward(k, a.ln1, a.v, n, a, seed(stepSeed, V));
         k.ropeForward(a.q, w.cos, w.sin, n, d.heads(), d.headDim());
         k.ropeForward(a.k, w.cos, w.sin, n, d.kvHeads(), d.headDim());
-        k.attentionForward(a.q, a.k, a.v, a.att, a.lse, shape);
+        if (attend) k.attentionForward(a.q, a.k, a.v, a.att, a.lse, shape);
     }
 
     /** post_attention_layernorm and the gate/up projections, from a.mid. */

@@ -3,7 +3,8 @@ package io.jtune.model;
 /**
  * What one decoder layer's forward keeps for its backward, for up to {@code n} tokens. With
  * gradient checkpointing one instance is shared by all layers and refilled by recomputation;
- * only each layer's input and residual {@code mid} are kept per layer.
+ * only each layer's input, residual {@code mid} and attention result ({@code att}, {@code lse})
+ * are kept per layer, and the model points those fields at the current layer's arrays.
  * The MLP's activation silu(gate)·up is not kept: backward recomputes it from gate and up.
  */
 final class LayerActivations {
@@ -11,15 +12,17 @@ final class LayerActivations {
     final float[] qRaw, kRaw;        // q/k projections before q_norm/k_norm (qwen3), else null
     final float[] rstdQ, rstdK;      // per token and head, qwen3 only
     final float[] q, k, v;           // after norm and RoPE: what attention saw
-    final float[] att, lse;          // attention output and per-row logsumexp
-    float[] mid;                     // residual stream after attention; with checkpointing it points
-                                     // at the current layer's own array, which is kept like its input
+    // With checkpointing these three point at the current layer's own arrays, kept like its input:
+    float[] att, lse;                // attention output and per-row logsumexp (recomputing them is
+                                     // attention's whole forward; keeping them costs 3.6 KB a token)
+    float[] mid;                     // residual stream after attention
     final float[] ln2, rstd2;        // post_attention_layernorm
     final float[] gate, up;          // MLP projections
     final float[][] loraU = new float[7][];      // scale·x·Aᵀ per LoRA module slot
     final float[][] loraInput = new float[7][];  // dropout(x) per slot, only with lora_dropout > 0
 
-    LayerActivations(Dims d, int n, Iterable<LinearModule> modules) {
+    /** {@code perLayerSlots}: allocate att, lse and mid here (false: the model points them at per-layer arrays). */
+    LayerActivations(Dims d, int n, Iterable<LinearModule> modules, boolean perLayerSlots) {
         ln1 = new float[n * d.hidden()];
         rstd1 = new float[n];
         qRaw = d.qkNorm() ? new float[n * d.qDim()] : null;
@@ -29,9 +32,11 @@ final class LayerActivations {
         q = new float[n * d.qDim()];
         k = new float[n * d.kvDim()];
         v = new float[n * d.kvDim()];
-        att = new float[n * d.qDim()];
-        lse = new float[n * d.heads()];
-        mid = new float[n * d.hidden()];
+        if (perLayerSlots) {
+            att = new float[n * d.qDim()];
+            lse = new float[n * d.heads()];
+            mid = new float[n * d.hidden()];
+        }
         ln2 = new float[n * d.hidden()];
         rstd2 = new float[n];
         gate = new float[n * d.intermediate()];
