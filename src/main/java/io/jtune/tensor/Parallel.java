@@ -33,8 +33,9 @@ public final class Parallel {
     /** Held by the one caller whose call the crew is serving. */
     private static final ReentrantLock CALLER = new ReentrantLock();
     private static final List<Thread> CREW = new ArrayList<>();     // guarded by CALLER
-    /** The call being served, or the last one; crew threads compare it with the last they saw. */
+    /** The call being served, null between calls. */
     private static volatile Call current;
+    private static long calls;                                      // numbers the calls; guarded by CALLER
 
     private Parallel() {}
 
@@ -62,7 +63,7 @@ public final class Parallel {
         }
         try {
             growCrew(Math.min(parts, threads) - 1);
-            Call call = new Call(body, parts);
+            Call call = new Call(++calls, body, parts);
             current = call;
             for (Thread t : CREW) LockSupport.unpark(t);
             call.work();
@@ -83,33 +84,39 @@ public final class Parallel {
         }
     }
 
-    /** A crew thread: serve each new call, spin a moment for the next, park when none comes. */
+    /**
+     * A crew thread: serve each new call, spin a moment for the next, park when none comes. It
+     * remembers the last call by number, not by reference: a reference would keep that call's
+     * body, and the arrays it captured, reachable after the caller is done with them.
+     */
     private static void crewLoop() {
-        Call seen = null;
+        long seen = 0;
         while (true) {
             long spinUntil = System.nanoTime() + SPIN_NANOS;
             Call call;
-            while ((call = current) == null || call == seen) {
+            while ((call = current) == null || call.id == seen) {
                 if (System.nanoTime() < spinUntil) {
                     Thread.onSpinWait();
                 } else {
                     LockSupport.park(Parallel.class);   // the caller unparks every crew thread on a new call
                 }
             }
-            seen = call;
+            seen = call.id;
             call.work();
         }
     }
 
     /** One parallel call: its pieces are handed out by a counter; the first failure is kept. */
     private static final class Call {
+        final long id;
         final IntConsumer body;
         final int parts;
         final AtomicInteger next = new AtomicInteger();
         final AtomicInteger done = new AtomicInteger();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
 
-        Call(IntConsumer body, int parts) {
+        Call(long id, IntConsumer body, int parts) {
+            this.id = id;
             this.body = body;
             this.parts = parts;
         }
