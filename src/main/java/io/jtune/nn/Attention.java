@@ -152,6 +152,7 @@ public final class Attention {
     public static void backward(float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dOut,
                                 float[] dq, float[] dk, float[] dv, Shape s) {
         int t = s.seqLen(), d = s.headDim();
+        float scale = s.scale();
         int blocks = (t + BLOCK - 1) / BLOCK;
         int slice = t * d;                                  // one (b, kvh, block)'s partial dk (or dv)
         long needed = 2L * s.batch() * s.kvHeads() * blocks * slice;
@@ -190,10 +191,7 @@ public final class Attention {
                     for (int r = 0; r < m; r++) {
                         float rowLse = lse[(b * s.heads() + h) * t + i0 + r];
                         VectorMath.expShiftScale(p, r * kn, kn, rowLse, 1f);
-                        for (int c = 0; c < kn; c++) {
-                            int e = r * kn + c;
-                            dp[e] = p[e] * (dp[e] - rowDot[r]) * s.scale();
-                        }
+                        VectorMath.softmaxGradient(p, dp, r * kn, kn, rowDot[r], scale);
                     }
                     Gemm.matmul(dp, 0, kBlock, dqh, 0, m, true);
                     Gemm.matmulTransA(dp, 0, qh, 0, partial, pk + j0 * d, m, kn, d, true);

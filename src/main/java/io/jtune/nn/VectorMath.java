@@ -68,6 +68,19 @@ public final class VectorMath {
         for (; i < n; i++) x[xo + i] *= alpha;
     }
 
+    /**
+     * Softmax backward for one row, in place: g[o+i] = (p[o+i] · (g[o+i] − rowDot)) · scale, where g
+     * holds dP on entry and dS on exit. Each element is computed exactly as the scalar expression.
+     */
+    public static void softmaxGradient(float[] p, float[] g, int o, int n, float rowDot, float scale) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += S.length()) {
+            FloatVector.fromArray(S, p, o + i).mul(FloatVector.fromArray(S, g, o + i).sub(rowDot)).mul(scale)
+                    .intoArray(g, o + i);
+        }
+        for (; i < n; i++) g[o + i] = p[o + i] * (g[o + i] - rowDot) * scale;
+    }
+
     /** y[yo+i] += x[xo+i]. */
     public static void add(float[] x, int xo, float[] y, int yo, int n) {
         int i = 0;
