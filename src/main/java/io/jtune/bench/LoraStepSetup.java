@@ -1,5 +1,6 @@
 package io.jtune.bench;
 
+import io.jtune.nn.RopeConfig;
 import io.jtune.JtuneException;
 import io.jtune.model.Batch;
 import io.jtune.model.CausalLM;
@@ -49,10 +50,10 @@ public final class LoraStepSetup implements TrainingStep.Factory {
     public static ModelConfig architecture(String name) {
         return switch (name) {
             case "qwen2.5-0.5b" -> new ModelConfig("qwen2", 151936, 896, 4864, 24, 14, 2, 64, 32768, 1e-6,
-                    ModelConfig.RopeConfig.plain(1_000_000.0), true, true, false, false, false, null, "silu",
+                    RopeConfig.plain(1_000_000.0), true, true, false, false, false, null, "silu",
                     null, List.of(151643), null, DType.BF16);
             case "llama3.2-1b" -> new ModelConfig("llama", 128256, 2048, 8192, 16, 32, 8, 64, 131072, 1e-5,
-                    new ModelConfig.RopeConfig(500_000.0, "llama3", 32.0, 1.0, 4.0, 8192), true, false, false, false, false,
+                    new RopeConfig(500_000.0, "llama3", 32.0, 1.0, 4.0, 8192), true, false, false, false, false,
                     null, "silu", 128000, List.of(128001), null, DType.BF16);
             default -> throw new JtuneException("--model: '" + name + "' is not one of " + architectures());
         };

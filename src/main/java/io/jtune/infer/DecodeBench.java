@@ -1,5 +1,6 @@
 package io.jtune.infer;
 
+import io.jtune.nn.RopeConfig;
 import io.jtune.model.CausalLM;
 import io.jtune.model.InferenceModels;
 import io.jtune.model.InferenceSession;
@@ -36,7 +37,7 @@ public final class DecodeBench {
     /** Qwen2.5-0.5B's config.json: hidden 896, 24 layers, 14 heads / 2 kv heads, vocab 151936, tied, q/k/v bias. */
     public static ModelConfig qwen25HalfB() {
         return new ModelConfig("qwen2", 151936, 896, 4864, 24, 14, 2, 64, 32768, 1e-6,
-                ModelConfig.RopeConfig.plain(1000000), true, true, false, false, false, null, "silu", 151643,
+                RopeConfig.plain(1000000), true, true, false, false, false, null, "silu", 151643,
                 List.of(151645), null, DType.BF16);
     }
 
@@ -52,7 +53,7 @@ public final class DecodeBench {
             decode[r] = t[1];
         }
         return new Figures(config.modelType() + " " + config.hiddenSize() + "x" + config.numHiddenLayers() + " bf16",
-                promptTokens, decodeTokens, io.jtune.nn.Parallel.threads(),
+                promptTokens, decodeTokens, io.jtune.nn.ParallelTasks.threads(),
                 promptTokens / median(prefill), decodeTokens / median(decode), prefill, decode);
     }
 

@@ -3,7 +3,7 @@ package io.jtune.model;
 import io.jtune.nn.Attention;
 import io.jtune.nn.Kernels;
 import io.jtune.nn.LmHeadCrossEntropy;
-import io.jtune.nn.Parallel;
+import io.jtune.nn.ParallelTasks;
 import io.jtune.nn.Rope;
 import io.jtune.nn.VectorMath;
 import io.jtune.tensor.Gemm;
@@ -253,8 +253,8 @@ public final class CausalLM {
     /** Multiplies every gradient by s (e.g. to normalise after accumulation). */
     public void scaleGradients(float s) {
         float[] g = store.grads();
-        int chunks = Parallel.chunks(g.length, 1 << 16);
-        Parallel.forEach(chunks, c -> {
+        int chunks = ParallelTasks.chunks(g.length, 1 << 16);
+        ParallelTasks.forEach(chunks, c -> {
             int lo = (int) ((long) g.length * c / chunks), hi = (int) ((long) g.length * (c + 1) / chunks);
             VectorMath.scale(g, lo, hi - lo, s);
         });
@@ -263,9 +263,9 @@ public final class CausalLM {
     /** The global L2 norm of all gradients, summed in a fixed order whatever the thread count. */
     public double gradientNorm() {
         float[] g = store.grads();
-        int chunks = Parallel.chunks(g.length, 1 << 16);
+        int chunks = ParallelTasks.chunks(g.length, 1 << 16);
         double[] partial = new double[chunks];
-        Parallel.forEach(chunks, c -> {
+        ParallelTasks.forEach(chunks, c -> {
             int lo = (int) ((long) g.length * c / chunks), hi = (int) ((long) g.length * (c + 1) / chunks);
             partial[c] = VectorMath.sumOfSquares(g, lo, hi - lo);
         });

@@ -152,7 +152,7 @@ public final class InferenceSession {
         k.ropeForward(s.k, s.cos, s.sin, n, d.kvHeads(), d.headDim());
         System.arraycopy(s.k, 0, keys[l], past * kvDim, n * kvDim);
         System.arraycopy(s.v, 0, values[l], past * kvDim, n * kvDim);
-        CachedAttention.forward(s.q, keys[l], values[l], s.att, n, past, d.heads(), d.kvHeads(), d.headDim(), d.slidingWindow());
+        io.jtune.nn.CachedAttention.forward(s.q, keys[l], values[l], s.att, n, past, d.heads(), d.kvHeads(), d.headDim(), d.slidingWindow());
         linear(layer.modules[DecoderLayer.O], s.att, s.projected, n, s);
         k.add(s.x, s.projected, s.x, n * d.hidden());
 

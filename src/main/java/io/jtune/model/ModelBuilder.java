@@ -2,7 +2,7 @@ package io.jtune.model;
 
 import io.jtune.JtuneException;
 import io.jtune.nn.Kernels;
-import io.jtune.nn.Parallel;
+import io.jtune.nn.ParallelTasks;
 import io.jtune.tensor.Matrix;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -161,9 +161,9 @@ public final class ModelBuilder {
 
     private void requireFinite(String name, Matrix m) {
         int rows = m.rows(), cols = m.cols();
-        int chunks = Parallel.chunks(rows, 64);
+        int chunks = ParallelTasks.chunks(rows, 64);
         long[] firstBad = new long[chunks];
-        Parallel.forEach(chunks, c -> {
+        ParallelTasks.forEach(chunks, c -> {
             float[] row = new float[cols];
             firstBad[c] = -1;
             for (int r = rows * c / chunks, hi = rows * (c + 1) / chunks; r < hi && firstBad[c] < 0; r++) {

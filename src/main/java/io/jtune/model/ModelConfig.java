@@ -1,5 +1,6 @@
 package io.jtune.model;
 
+import io.jtune.nn.RopeConfig;
 import io.jtune.tensor.DType;
 import java.util.List;
 
@@ -41,20 +42,6 @@ public record ModelConfig(
         List<Integer> eosTokenIds,
         Integer padTokenId,
         DType dtype) {
-
-    /** RoPE parameters: theta plus optional scaling (type "default", "linear", "dynamic", "llama3", ...). */
-    public record RopeConfig(
-            double theta,
-            String type,
-            double factor,
-            double lowFreqFactor,
-            double highFreqFactor,
-            int originalMaxPositionEmbeddings) {
-
-        public static RopeConfig plain(double theta) {
-            return new RopeConfig(theta, "default", 1.0, 1.0, 4.0, 8192);
-        }
-    }
 
     public int qDim() { return numAttentionHeads * headDim; }
     public int kvDim() { return numKeyValueHeads * headDim; }

@@ -90,7 +90,7 @@ public final class Attention {
     public static void forward(float[] q, float[] k, float[] v, float[] out, float[] lse, Shape s) {
         int t = s.seqLen(), d = s.headDim();
         long work = (long) s.batch() * s.heads() * t * t * d;
-        Parallel.forEach(s.batch() * s.heads(), work, task -> {
+        ParallelTasks.forEach(s.batch() * s.heads(), work, task -> {
             int h = task % s.heads(), b = task / s.heads(), kvh = h / s.group();
             float[] qh = panel(0, BLOCK * d), kh = panel(1, t * d), vh = panel(2, t * d);
             float[] sc = panel(3, BLOCK * BLOCK), acc = panel(4, BLOCK * d);
@@ -164,7 +164,7 @@ public final class Attention {
         }
         float[] partial = parts;
         long work = 2L * s.batch() * s.heads() * t * t * d;
-        Parallel.forEach(s.batch() * s.kvHeads() * blocks, work, task -> {
+        ParallelTasks.forEach(s.batch() * s.kvHeads() * blocks, work, task -> {
             int qb = task % blocks, bk = task / blocks, kvh = bk % s.kvHeads(), b = bk / s.kvHeads();
             int pk = 2 * task * slice, pv = pk + slice;
             int i0 = qb * BLOCK, m = Math.min(BLOCK, t - i0), last = i0 + m - 1;
@@ -203,7 +203,7 @@ public final class Attention {
         // Sum the partials: key j receives contributions from query blocks qb >= j / BLOCK, in order.
         int keyChunk = 16;
         int keyChunks = (t + keyChunk - 1) / keyChunk;
-        Parallel.forEach(s.batch() * s.kvHeads() * keyChunks, (long) s.batch() * s.kvHeads() * t * d * blocks, task -> {
+        ParallelTasks.forEach(s.batch() * s.kvHeads() * keyChunks, (long) s.batch() * s.kvHeads() * t * d * blocks, task -> {
             int kc = task % keyChunks, bk = task / keyChunks, kvh = bk % s.kvHeads(), b = bk / s.kvHeads();
             for (int j = kc * keyChunk; j < Math.min(t, (kc + 1) * keyChunk); j++) {
                 int ko = (b * t + j) * s.kvWidth() + kvh * d;

@@ -20,8 +20,8 @@ public final class Dropout {
     /** out[i] = keep ? x[i] / (1 − p) : 0. */
     public static void forward(float[] x, float[] out, int n, float p, long seed) {
         float s = 1f / (1f - p);
-        int chunks = Parallel.chunks(n, 1 << 14);
-        Parallel.forEach(chunks, c -> {
+        int chunks = ParallelTasks.chunks(n, 1 << 14);
+        ParallelTasks.forEach(chunks, c -> {
             for (int i = (int) ((long) n * c / chunks), hi = (int) ((long) n * (c + 1) / chunks); i < hi; i++) {
                 out[i] = keep(seed, i, p) ? x[i] * s : 0f;
             }
@@ -31,8 +31,8 @@ public final class Dropout {
     /** dx[i] += keep ? dOut[i] / (1 − p) : 0. */
     public static void backward(float[] dOut, float[] dx, int n, float p, long seed) {
         float s = 1f / (1f - p);
-        int chunks = Parallel.chunks(n, 1 << 14);
-        Parallel.forEach(chunks, c -> {
+        int chunks = ParallelTasks.chunks(n, 1 << 14);
+        ParallelTasks.forEach(chunks, c -> {
             for (int i = (int) ((long) n * c / chunks), hi = (int) ((long) n * (c + 1) / chunks); i < hi; i++) {
                 if (keep(seed, i, p)) dx[i] += dOut[i] * s;
             }

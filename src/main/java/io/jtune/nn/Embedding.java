@@ -16,8 +16,8 @@ public final class Embedding {
                         + " is outside the vocabulary [0, " + vocab + ")");
             }
         }
-        int chunks = Parallel.rowChunks(n, dim);
-        Parallel.forEach(chunks, c -> {
+        int chunks = ParallelTasks.rowChunks(n, dim);
+        ParallelTasks.forEach(chunks, c -> {
             for (int t = n * c / chunks, hi = n * (c + 1) / chunks; t < hi; t++) {
                 table.readRow(ids[t], 0, dim, out, t * dim);
             }
@@ -29,8 +29,8 @@ public final class Embedding {
      * walks all tokens in order, which keeps the sums in a fixed order.
      */
     public static void backward(int[] ids, float[] dOut, float[] dTable, int tableOff, int n, int dim) {
-        int chunks = Parallel.rowChunks(dim, n);
-        Parallel.forEach(chunks, c -> {
+        int chunks = ParallelTasks.rowChunks(dim, n);
+        ParallelTasks.forEach(chunks, c -> {
             int lo = dim * c / chunks, hi = dim * (c + 1) / chunks;
             for (int t = 0; t < n; t++) {
                 int src = t * dim, dst = tableOff + ids[t] * dim;

@@ -83,7 +83,7 @@ public final class LmHeadCrossEntropy {
             Gemm.matmulTransB(rowsIn, 0, w, logits, 0, m, false);
             int first = start;
             boolean grad = dh != null;
-            Parallel.forEach(m, 3L * m * vocab, r -> rowLoss[r] = softmaxRow(r, targets[rows[first + r]], gradScale, grad));
+            ParallelTasks.forEach(m, 3L * m * vocab, r -> rowLoss[r] = softmaxRow(r, targets[rows[first + r]], gradScale, grad));
             for (int r = 0; r < m; r++) loss += rowLoss[r];
             if (!grad) continue;
             Gemm.matmul(logits, 0, w, rowsGrad, 0, m, false);

@@ -13,8 +13,8 @@ public final class RmsNorm {
     /** out[r] = w ⊙ x[r]·rstd[r] for each of {@code rows} rows of length {@code dim}. */
     public static void forward(float[] x, float[] w, int wOff, float[] out, float[] rstd,
                                int rows, int dim, float eps) {
-        int chunks = Parallel.rowChunks(rows, dim);
-        Parallel.forEach(chunks, c -> {
+        int chunks = ParallelTasks.rowChunks(rows, dim);
+        ParallelTasks.forEach(chunks, c -> {
             int lo = rows * c / chunks, hi = rows * (c + 1) / chunks;
             for (int r = lo; r < hi; r++) {
                 int o = r * dim;
@@ -38,8 +38,8 @@ public final class RmsNorm {
 
     private static void inputGradient(float[] dy, float[] x, float[] w, int wOff, float[] rstd,
                                       float[] dx, int rows, int dim) {
-        int chunks = Parallel.rowChunks(rows, 3 * dim);
-        Parallel.forEach(chunks, c -> {
+        int chunks = ParallelTasks.rowChunks(rows, 3 * dim);
+        ParallelTasks.forEach(chunks, c -> {
             int lo = rows * c / chunks, hi = rows * (c + 1) / chunks;
             for (int r = lo; r < hi; r++) {
                 int o = r * dim;
@@ -57,8 +57,8 @@ public final class RmsNorm {
 
     private static void weightGradient(float[] dy, float[] x, float[] rstd, float[] dw, int dwOff, int rows, int dim) {
         // Weight gradient: a sum over rows; split over columns so each task owns its outputs.
-        int colChunks = Parallel.rowChunks(dim, 2 * rows);
-        Parallel.forEach(colChunks, c -> {
+        int colChunks = ParallelTasks.rowChunks(dim, 2 * rows);
+        ParallelTasks.forEach(colChunks, c -> {
             int lo = dim * c / colChunks, hi = dim * (c + 1) / colChunks;
             for (int r = 0; r < rows; r++) {
                 int o = r * dim;

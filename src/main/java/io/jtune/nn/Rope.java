@@ -1,7 +1,6 @@
 package io.jtune.nn;
 
 import io.jtune.JtuneException;
-import io.jtune.model.ModelConfig.RopeConfig;
 
 /**
  * Rotary position embedding in HF's rotate-half convention: each head vector is split into halves
@@ -80,8 +79,8 @@ public final class Rope {
 
     private static void rotate(float[] x, float[] cos, float[] sin, int n, int heads, int headDim, float direction) {
         int half = headDim / 2, width = heads * headDim;
-        int chunks = Parallel.rowChunks(n, width);
-        Parallel.forEach(chunks, ch -> {
+        int chunks = ParallelTasks.rowChunks(n, width);
+        ParallelTasks.forEach(chunks, ch -> {
             for (int t = n * ch / chunks, hi = n * (ch + 1) / chunks; t < hi; t++) {
                 for (int h = 0; h < heads; h++) {
                     int o = t * width + h * headDim;

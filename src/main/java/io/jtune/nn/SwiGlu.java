@@ -10,8 +10,8 @@ public final class SwiGlu {
     private SwiGlu() {}
 
     public static void forward(float[] gate, float[] up, float[] out, int n) {
-        int chunks = Parallel.chunks(n, 1 << 14);
-        Parallel.forEach(chunks, c -> {
+        int chunks = ParallelTasks.chunks(n, 1 << 14);
+        ParallelTasks.forEach(chunks, c -> {
             int lo = (int) ((long) n * c / chunks), hi = (int) ((long) n * (c + 1) / chunks);
             int i = lo;
             for (int ub = lo + S.loopBound(hi - lo); i < ub; i += S.length()) {
@@ -25,8 +25,8 @@ public final class SwiGlu {
 
     /** dUp += dh·silu(g); dGate += dh·up·σ(g)·(1 + g·(1 − σ(g))). */
     public static void backward(float[] dh, float[] gate, float[] up, float[] dGate, float[] dUp, int n) {
-        int chunks = Parallel.chunks(n, 1 << 14);
-        Parallel.forEach(chunks, c -> {
+        int chunks = ParallelTasks.chunks(n, 1 << 14);
+        ParallelTasks.forEach(chunks, c -> {
             int lo = (int) ((long) n * c / chunks), hi = (int) ((long) n * (c + 1) / chunks);
             int i = lo;
             for (int ub = lo + S.loopBound(hi - lo); i < ub; i += S.length()) {

@@ -92,8 +92,8 @@ public final class VectorMath {
 
     /** out[i] = a[i] + b[i] over n elements, in parallel chunks. */
     public static void sum(float[] a, float[] b, float[] out, int n) {
-        int chunks = Parallel.chunks(n, 1 << 15);
-        Parallel.forEach(chunks, c -> {
+        int chunks = ParallelTasks.chunks(n, 1 << 15);
+        ParallelTasks.forEach(chunks, c -> {
             int lo = (int) ((long) n * c / chunks), hi = (int) ((long) n * (c + 1) / chunks);
             int i = lo;
             for (int ub = lo + S.loopBound(hi - lo); i < ub; i += S.length()) {

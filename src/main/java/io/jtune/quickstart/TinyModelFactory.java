@@ -1,5 +1,6 @@
 package io.jtune.quickstart;
 
+import io.jtune.nn.RopeConfig;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jtune.io.hf.HfModelWriter;
@@ -43,7 +44,7 @@ public final class TinyModelFactory {
         int eos = vocab.tokens().size() + 2;   // <|im_end|>
         int pad = vocab.tokens().size();       // <|endoftext|>
         ModelConfig config = new ModelConfig("llama", vocabTotal, size.hidden(), size.intermediate(), size.layers(), size.heads(),
-                size.kvHeads(), size.hidden() / size.heads(), size.maxPositions(), 1e-5, ModelConfig.RopeConfig.plain(10000),
+                size.kvHeads(), size.hidden() / size.heads(), size.maxPositions(), 1e-5, RopeConfig.plain(10000),
                 true, false, false, false, false, null, "silu", null, List.of(eos), pad, DType.F32);
         RandomWeights weights = new RandomWeights(config, seed, DType.F32);
         List<TensorToWrite> tensors = new ArrayList<>();

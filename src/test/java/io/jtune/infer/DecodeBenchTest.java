@@ -1,5 +1,6 @@
 package io.jtune.infer;
 
+import io.jtune.nn.RopeConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class DecodeBenchTest {
     @Test
     void measuresPrefillAndDecodeOnASmallConfig() {
-        ModelConfig small = new ModelConfig("qwen2", 300, 32, 48, 2, 4, 2, 8, 256, 1e-6, ModelConfig.RopeConfig.plain(1e6),
+        ModelConfig small = new ModelConfig("qwen2", 300, 32, 48, 2, 4, 2, 8, 256, 1e-6, RopeConfig.plain(1e6),
                 true, true, false, false, false, null, "silu", null, List.of(1), null, DType.BF16);
         DecodeBench.Figures f = DecodeBench.measure(small, 16, 8, 3);
         assertEquals(3, f.prefillSeconds().length);

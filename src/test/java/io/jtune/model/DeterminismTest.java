@@ -3,7 +3,7 @@ package io.jtune.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.jtune.nn.Parallel;
+import io.jtune.nn.ParallelTasks;
 import io.jtune.train.optim.AdamW;
 import io.jtune.train.optim.ParamGroup;
 import java.util.List;
@@ -12,16 +12,16 @@ import org.junit.jupiter.api.Test;
 
 /** Same seed and inputs give bit-identical losses and parameters across runs and thread counts. */
 class DeterminismTest {
-    private final int defaultThreads = Parallel.threads();
+    private final int defaultThreads = ParallelTasks.threads();
 
     @AfterEach
     void restoreThreads() {
-        Parallel.setThreads(defaultThreads);
+        ParallelTasks.setThreads(defaultThreads);
     }
 
     /** Three AdamW steps of LoRA (with dropout) on qwen2; returns the losses and the final parameters. */
     private static Object[] train(int threads) {
-        Parallel.setThreads(threads);
+        ParallelTasks.setThreads(threads);
         var lora = new FinetuneSpec.Lora(4, null, 0.1, List.of("all"), false, List.of());
         ModelConfig c = TinyModels.config("qwen2");
         // Wider than the tiny default so that the parallel loops really split.

@@ -1,5 +1,6 @@
 package io.jtune.model;
 
+import io.jtune.nn.RopeConfig;
 import io.jtune.tensor.DType;
 import java.util.List;
 import java.util.Random;
@@ -12,19 +13,19 @@ final class TinyModels {
         return switch (type) {
             // llama with llama3 rope scaling, GQA, untied embeddings
             case "llama" -> new ModelConfig("llama", 29, 16, 24, 2, 4, 2, 4, 128, 1e-5,
-                    new ModelConfig.RopeConfig(10000, "llama3", 8, 1, 4, 32), false, false, false, false, false,
+                    new RopeConfig(10000, "llama3", 8, 1, 4, 32), false, false, false, false, false,
                     null, "silu", 1, List.of(2), null, DType.F32);
             // mistral with a sliding window shorter than the sequence
             case "mistral" -> new ModelConfig("mistral", 29, 16, 24, 2, 4, 2, 4, 128, 1e-5,
-                    ModelConfig.RopeConfig.plain(10000), false, false, false, false, false,
+                    RopeConfig.plain(10000), false, false, false, false, false,
                     3, "silu", 1, List.of(2), null, DType.F32);
             // qwen2: q/k/v bias, tied embeddings
             case "qwen2" -> new ModelConfig("qwen2", 29, 16, 24, 2, 4, 2, 4, 128, 1e-6,
-                    ModelConfig.RopeConfig.plain(1000000), true, true, false, false, false,
+                    RopeConfig.plain(1000000), true, true, false, false, false,
                     null, "silu", null, List.of(2), null, DType.F32);
             // qwen3: q_norm/k_norm, head_dim independent of hidden size, MQA
             case "qwen3" -> new ModelConfig("qwen3", 29, 16, 24, 2, 4, 1, 8, 128, 1e-6,
-                    ModelConfig.RopeConfig.plain(1000000), true, false, false, false, true,
+                    RopeConfig.plain(1000000), true, false, false, false, true,
                     null, "silu", null, List.of(2), null, DType.F32);
             default -> throw new IllegalArgumentException(type);
         };

@@ -42,7 +42,7 @@ class OpGradientTest {
     @Test
     void rope() {
         int n = 5, heads = 3, d = 8;
-        float[] inv = Rope.inverseFrequencies(io.jtune.model.ModelConfig.RopeConfig.plain(10000), d);
+        float[] inv = Rope.inverseFrequencies(RopeConfig.plain(10000), d);
         int[] pos = {0, 1, 2, 0, 7};
         float[] cos = new float[n * d / 2], sin = new float[n * d / 2];
         Rope.table(inv, pos, n, cos, sin);
@@ -65,9 +65,9 @@ class OpGradientTest {
 
     @Test
     void ropeScalingFollowsHfFormulas() {
-        var plain = io.jtune.model.ModelConfig.RopeConfig.plain(500000);
-        var linear = new io.jtune.model.ModelConfig.RopeConfig(500000, "linear", 4, 1, 4, 8192);
-        var llama3 = new io.jtune.model.ModelConfig.RopeConfig(500000, "llama3", 32, 1, 4, 8192);
+        var plain = RopeConfig.plain(500000);
+        var linear = new RopeConfig(500000, "linear", 4, 1, 4, 8192);
+        var llama3 = new RopeConfig(500000, "llama3", 32, 1, 4, 8192);
         float[] p = Rope.inverseFrequencies(plain, 64), l = Rope.inverseFrequencies(linear, 64),
                 l3 = Rope.inverseFrequencies(llama3, 64);
         assertEquals(1f, p[0], 0f);
@@ -84,7 +84,7 @@ class OpGradientTest {
             }
         }
         assertThrows(JtuneException.class, () -> Rope.inverseFrequencies(
-                new io.jtune.model.ModelConfig.RopeConfig(10000, "yarn", 4, 1, 4, 8192), 64));
+                new RopeConfig(10000, "yarn", 4, 1, 4, 8192), 64));
     }
 
     private void attentionCase(String name, int batch, int t, int heads, int kvHeads, int d, int[] seg, int window) {

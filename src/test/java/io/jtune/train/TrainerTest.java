@@ -1,5 +1,6 @@
 package io.jtune.train;
 
+import io.jtune.nn.RopeConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,7 +30,7 @@ class TrainerTest {
     @TempDir Path out;
 
     static final ModelConfig CONFIG = new ModelConfig("llama", 31, 16, 24, 2, 4, 2, 4, 128, 1e-5,
-            ModelConfig.RopeConfig.plain(10000), false, false, false, false, false,
+            RopeConfig.plain(10000), false, false, false, false, false,
             null, "silu", 1, List.of(2), null, DType.F32);
 
     /** 5 micro-batches of 2 rows, reshuffled per epoch from (seed, epoch) only. */

@@ -1,5 +1,6 @@
 package io.jtune.io.gguf;
 
+import io.jtune.nn.RopeConfig;
 import io.jtune.model.ModelConfig;
 
 /**
@@ -11,7 +12,7 @@ final class Llama3RopeFactors {
     private Llama3RopeFactors() {}
 
     static float[] compute(ModelConfig c) {
-        ModelConfig.RopeConfig rope = c.rope();
+        RopeConfig rope = c.rope();
         int dim = c.headDim();
         float factor = (float) rope.factor();
         float lowFreqFactor = (float) rope.lowFreqFactor();

@@ -1,5 +1,6 @@
 package io.jtune.io.gguf;
 
+import io.jtune.nn.RopeConfig;
 import io.jtune.JtuneException;
 import io.jtune.model.ModelConfig;
 import io.jtune.tensor.Matrix;
@@ -83,7 +84,7 @@ public final class LlamaFamilyGguf {
         }
     }
 
-    private static void addRopeScaling(GgufMetadata m, String arch, ModelConfig.RopeConfig rope) {
+    private static void addRopeScaling(GgufMetadata m, String arch, RopeConfig rope) {
         String t = rope.type() == null ? "default" : rope.type().toLowerCase(Locale.ROOT);
         switch (t) {
             case "default", "none" -> { }

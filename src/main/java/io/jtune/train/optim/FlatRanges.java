@@ -1,6 +1,6 @@
 package io.jtune.train.optim;
 
-import io.jtune.nn.Parallel;
+import io.jtune.nn.ParallelTasks;
 import java.util.List;
 
 /** Splits parameter groups into fixed chunks so fused updates run in parallel, deterministically. */
@@ -16,7 +16,7 @@ final class FlatRanges {
     static void forEach(List<ParamGroup> groups, RangeUpdate update) {
         for (ParamGroup g : groups) {
             int chunks = (g.length() + CHUNK - 1) / CHUNK;
-            Parallel.forEach(chunks, c -> {
+            ParallelTasks.forEach(chunks, c -> {
                 int from = g.offset() + c * CHUNK;
                 update.apply(from, Math.min(g.offset() + g.length(), from + CHUNK), g.weightDecay());
             });

@@ -1,5 +1,6 @@
 package io.jtune.io.gguf;
 
+import io.jtune.nn.RopeConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -161,7 +162,7 @@ class GgufExportTest {
 
     @Test
     void llama3RopeScalingBecomesARopeFreqsTensor() throws IOException {
-        ModelConfig.RopeConfig rope = new ModelConfig.RopeConfig(500000.0, "llama3", 32.0, 1.0, 4.0, 8192);
+        RopeConfig rope = new RopeConfig(500000.0, "llama3", 32.0, 1.0, 4.0, 8192);
         TinyCheckpoint model = TinyCheckpoint.of(TinyCheckpoint.config("llama", true, rope));
         try (GgufReader r = export(model, GgufFileType.F16)) {
             float[] f = r.readFloats("rope_freqs.weight");
@@ -182,7 +183,7 @@ class GgufExportTest {
 
     @Test
     void badInputsAreClearErrors() {
-        ModelConfig c = TinyCheckpoint.config("gemma", true, ModelConfig.RopeConfig.plain(1e4));
+        ModelConfig c = TinyCheckpoint.config("gemma", true, RopeConfig.plain(1e4));
         JtuneException e = assertThrows(JtuneException.class, () -> LlamaFamilyGguf.architecture(c.modelType()));
         assertTrue(e.getMessage().contains("'gemma'"), e.getMessage());
 

@@ -1,5 +1,6 @@
 package io.jtune.io.gguf;
 
+import io.jtune.nn.RopeConfig;
 import io.jtune.model.ModelConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -20,7 +21,7 @@ import java.util.Map;
 public final class LlamaCppCheckExport {
     public static void main(String[] args) throws IOException {
         Path out = Path.of(args.length > 0 ? args[0] : "target/llama-cpp-check");
-        ModelConfig.RopeConfig llama3 = new ModelConfig.RopeConfig(500000.0, "llama3", 32.0, 1.0, 4.0, 8192);
+        RopeConfig llama3 = new RopeConfig(500000.0, "llama3", 32.0, 1.0, 4.0, 8192);
         Map<String, TinyCheckpoint> models = new LinkedHashMap<>();
         models.put("llama", TinyCheckpoint.of("llama", false));
         models.put("qwen2", TinyCheckpoint.of("qwen2", true));

@@ -1,5 +1,6 @@
 package io.jtune.io.gguf;
 
+import io.jtune.nn.RopeConfig;
 import io.jtune.model.ModelConfig;
 import io.jtune.tensor.DType;
 import io.jtune.tensor.Matrix;
@@ -60,7 +61,7 @@ final class TinyCheckpoint implements GgufModelSource {
         tensors.put(name, Matrix.of(v, rows, cols));
     }
 
-    static ModelConfig config(String modelType, boolean tied, ModelConfig.RopeConfig rope) {
+    static ModelConfig config(String modelType, boolean tied, RopeConfig rope) {
         boolean qwen2 = modelType.equals("qwen2");
         boolean qwen3 = modelType.equals("qwen3");
         // headDim 16 = hidden/heads for llama/qwen2; qwen3 uses an explicit head_dim of 32
@@ -71,7 +72,7 @@ final class TinyCheckpoint implements GgufModelSource {
     }
 
     static TinyCheckpoint of(String modelType, boolean tied) {
-        return new TinyCheckpoint(config(modelType, tied, ModelConfig.RopeConfig.plain(10000.0)), 42);
+        return new TinyCheckpoint(config(modelType, tied, RopeConfig.plain(10000.0)), 42);
     }
 
     static TinyCheckpoint of(ModelConfig config) {

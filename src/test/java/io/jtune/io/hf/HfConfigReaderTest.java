@@ -1,5 +1,6 @@
 package io.jtune.io.hf;
 
+import io.jtune.nn.RopeConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -46,7 +47,7 @@ class HfConfigReaderTest {
         assertEquals(64, c.qDim());
         assertEquals(32, c.kvDim());
         assertEquals(1e-5, c.rmsNormEps());
-        assertEquals(new ModelConfig.RopeConfig(500000.0, "llama3", 8.0, 1.0, 4.0, 8192), c.rope());
+        assertEquals(new RopeConfig(500000.0, "llama3", 8.0, 1.0, 4.0, 8192), c.rope());
         assertTrue(c.attentionBias());
         assertTrue(c.outputProjectionBias()); // llama's attention_bias biases o_proj too
         assertTrue(c.mlpBias());
@@ -69,7 +70,7 @@ class HfConfigReaderTest {
         assertEquals(128, c.headDim());
         assertEquals(2048, c.maxPositionEmbeddings());
         assertEquals(1e-6, c.rmsNormEps());
-        assertEquals(ModelConfig.RopeConfig.plain(10000.0), c.rope());
+        assertEquals(RopeConfig.plain(10000.0), c.rope());
         assertFalse(c.tieWordEmbeddings());
         assertEquals(1, c.bosTokenId());
         assertEquals(List.of(2), c.eosTokenIds());
@@ -85,10 +86,10 @@ class HfConfigReaderTest {
                 {"model_type": "llama", "dtype": "float32", "torch_dtype": "bfloat16", "max_position_embeddings": 1000,
                  "rope_parameters": {"rope_type": "llama3", "rope_theta": 500000.0, "factor": 32.0, "low_freq_factor": 1.0,
                                      "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}}""");
-        assertEquals(new ModelConfig.RopeConfig(500000.0, "llama3", 32.0, 1.0, 4.0, 8192), c.rope());
+        assertEquals(new RopeConfig(500000.0, "llama3", 32.0, 1.0, 4.0, 8192), c.rope());
         assertEquals(DType.F32, c.dtype()); // "dtype" (transformers 5) wins over the old torch_dtype
         ModelConfig plain = parse("{\"model_type\": \"qwen3\", \"rope_parameters\": {\"rope_type\": \"default\", \"rope_theta\": 1000000.0}}");
-        assertEquals(ModelConfig.RopeConfig.plain(1e6), plain.rope());
+        assertEquals(RopeConfig.plain(1e6), plain.rope());
     }
 
     @Test

@@ -1,11 +1,8 @@
-package io.jtune.model;
-
-import io.jtune.nn.Parallel;
-import io.jtune.nn.VectorMath;
+package io.jtune.nn;
 
 /**
  * Attention of a few new query rows against a key/value cache: the generation-time counterpart
- * of {@link io.jtune.nn.Attention}, which attends within one batch. New row i sits at absolute
+ * of {@link Attention}, which attends within one batch. New row i sits at absolute
  * position {@code past + i} and sees cached keys j ≤ past + i (and, with a sliding window w,
  * j > past + i − w) — the same mask training applies, so incremental decoding reproduces the
  * full-sequence forward.
@@ -15,7 +12,7 @@ import io.jtune.nn.VectorMath;
  * key/value head h / (heads / kvHeads) (GQA). One task per (row, head) writes only its own output
  * slice, so the result does not depend on the thread count.
  */
-final class CachedAttention {
+public final class CachedAttention {
     private CachedAttention() {}
 
     /**
@@ -24,11 +21,11 @@ final class CachedAttention {
      * @param vCache same layout as kCache
      * @param out    [n x heads·headDim]
      */
-    static void forward(float[] q, float[] kCache, float[] vCache, float[] out, int n, int past,
+    public static void forward(float[] q, float[] kCache, float[] vCache, float[] out, int n, int past,
                         int heads, int kvHeads, int headDim, int slidingWindow) {
         int group = heads / kvHeads, qWidth = heads * headDim, kvWidth = kvHeads * headDim;
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        Parallel.forEach(n * heads, task -> {
+        ParallelTasks.forEach(n * heads, task -> {
             int i = task / heads, h = task % heads, kvh = h / group;
             int pos = past + i;
             int first = slidingWindow > 0 ? Math.max(0, pos - slidingWindow + 1) : 0;

@@ -12,8 +12,8 @@ import java.util.function.IntConsumer;
  * problem size only, never of the thread count, so results are bit-identical with 1 or N threads;
  * which thread runs a task (handed out from a shared counter, for balance) does not matter.
  */
-public final class Parallel {
-    private Parallel() {}
+public final class ParallelTasks {
+    private ParallelTasks() {}
 
     /** Sets the number of threads for the ops and the GEMM alike. */
     public static void setThreads(int threads) {
