@@ -6,7 +6,7 @@ import io.jtune.model.Batch;
 import io.jtune.model.CausalLM;
 import io.jtune.model.FinetuneSpec;
 import io.jtune.model.ModelBuilder;
-import io.jtune.model.ModelConfig;
+import io.jtune.model.arch.ModelConfig;
 import io.jtune.model.RandomWeights;
 import io.jtune.model.StepLoss;
 import io.jtune.tensor.DType;

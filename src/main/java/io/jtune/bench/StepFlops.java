@@ -1,6 +1,6 @@
 package io.jtune.bench;
 
-import io.jtune.model.ModelConfig;
+import io.jtune.model.arch.ModelConfig;
 
 /**
  * Model FLOPs of a LoRA training step on a Llama-family model, the numerator of MFU. Counted as the

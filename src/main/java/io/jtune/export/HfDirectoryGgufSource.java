@@ -4,7 +4,7 @@ import io.jtune.io.gguf.GgufModelSource;
 import io.jtune.io.gguf.GgufTokenizer;
 import io.jtune.io.hf.HfModelDirectory;
 import io.jtune.io.hf.HfTensorNames;
-import io.jtune.model.ModelConfig;
+import io.jtune.model.arch.ModelConfig;
 import io.jtune.tensor.Matrix;
 
 /**

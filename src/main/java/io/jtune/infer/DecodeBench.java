@@ -4,7 +4,7 @@ import io.jtune.nn.RopeConfig;
 import io.jtune.model.CausalLM;
 import io.jtune.model.InferenceModels;
 import io.jtune.model.InferenceSession;
-import io.jtune.model.ModelConfig;
+import io.jtune.model.arch.ModelConfig;
 import io.jtune.model.RandomWeights;
 import io.jtune.tensor.DType;
 import java.util.Arrays;

@@ -12,6 +12,9 @@ import io.jtune.JtuneException;
  *                    the same id (neat_packing); null when each row is one example
  */
 public record Batch(int batchSize, int seqLen, int[] inputIds, int[] labels, int[] positionIds, int[] segmentIds) {
+    /** The label of a position that predicts nothing (HF's ignore_index). */
+    public static final int IGNORE_INDEX = -100;
+
     public Batch {
         int n = batchSize * seqLen;
         if (batchSize < 1 || seqLen < 1) throw new JtuneException("a batch needs at least one token, got " + batchSize + " x " + seqLen);
@@ -52,7 +55,7 @@ public record Batch(int batchSize, int seqLen, int[] inputIds, int[] labels, int
         int[] targets = new int[tokens()];
         for (int r = 0; r < batchSize; r++) {
             for (int t = 0; t < seqLen; t++) {
-                targets[r * seqLen + t] = t + 1 < seqLen ? labels[r * seqLen + t + 1] : -100;
+                targets[r * seqLen + t] = t + 1 < seqLen ? labels[r * seqLen + t + 1] : IGNORE_INDEX;
             }
         }
         return targets;

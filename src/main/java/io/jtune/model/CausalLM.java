@@ -1,27 +1,40 @@
 package io.jtune.model;
 
+import io.jtune.JtuneException;
+import io.jtune.model.arch.ModelConfig;
+import io.jtune.model.arch.ModelFamily;
 import io.jtune.nn.Attention;
 import io.jtune.nn.Kernels;
-import io.jtune.nn.LmHeadCrossEntropy;
-import io.jtune.nn.ParallelTasks;
+import io.jtune.nn.LmHead;
 import io.jtune.nn.Rope;
 import io.jtune.nn.VectorMath;
 import io.jtune.tensor.Gemm;
+import io.jtune.tensor.Matrix;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
- * A decoder-only Llama-family language model (llama, mistral, qwen2, qwen3) that trains: forward,
- * hand-derived backward and the trainable parameters, built by {@link ModelBuilder}.
+ * A decoder-only language model of any declared family that trains: forward, hand-derived backward
+ * and the trainable parameters, built by {@link ModelBuilder}.
  *
- * <p>Typical step, as HF's Trainer does it over gradient-accumulation micro-batches:
+ * <p>A forward pass runs with the base weights or through a {@link LoraAdapter}; several adapters can
+ * sit over one base. What trains is either the model's own parameters (full and freeze tuning) or the
+ * adapter it was built with (LoRA): {@link #trainable()}.
+ *
+ * <p>Training objectives see the model through {@link #forward} — per-token log-probabilities of
+ * the labels and, on request, final hidden states — and hand the gradient with respect to those to
+ * {@link #backward}. An objective that weighs each token's log-probability by a weight known before
+ * the pass (cross-entropy) uses {@link #forwardBackward(Batch, LoraAdapter, float[])}, which runs the
+ * LM head's forward and backward in one pass. Typical cross-entropy step, as HF's Trainer does it:
  * <pre>
  *   model.zeroGrad();
  *   for (Batch b : microBatches) model.forwardBackward(b, 1f / labelTokensOfAllMicroBatches);
  *   model.clipGradientNorm(1.0);
  *   optimizer.step(lr);   // over model.parameterValues() / model.gradients()
  * </pre>
- * Activations are planned for the largest batch seen and reused; a step allocates nothing big.
+ * Activations are planned for the largest batch seen and reused; a step allocates nothing big, and
+ * the [tokens x vocab] logits are never kept.
  */
 public final class CausalLM {
     /**
@@ -37,56 +50,90 @@ public final class CausalLM {
     }
 
     private final ModelConfig config;
+    private final ModelFamily family;
     private final Dims dims;
     private final Kernels kernels;
     private final Options options;
-    private final Param embed, finalNorm, lmHead;
-    private final DecoderLayer[] layers;
-    private final ParameterStore store;
+    private final ModelWeights base;
+    private final Map<String, Param> baseParams;  // by HF name, for adapters and exports
+    private final ParameterSet store;             // the model's own trainable parameters (full, freeze)
+    private LoraAdapter trainingAdapter;          // LoRA: the adapter that trains and that passes use by default
     private final float[] invFreq;
-    private final LmHeadCrossEntropy lossHead;
-    private final int lowestTrainedLayer;    // backward stops here; layers.length when none train
+    private final LmHead lmHead;
 
     private int capacity;                    // tokens the buffers below are planned for
+    private ModelWeights plannedFor;         // the view whose LoRA ranks the buffers fit
     private float[][] layerInputs;           // [layers + 1][n x hidden]: residual stream between layers
     private float[][] layerMids;             // with checkpointing: each layer's residual after attention,
     private float[][] layerAtts, layerLses;  // and its attention output and logsumexp
     private LayerActivations[] activations;  // one per layer, or one shared with checkpointing
     private Workspace workspace;
     private float[] finalHidden, finalRstd, dHidden, dResidual;
+    private Attention.Shape shape;           // of the last pass
+    private ForwardOutput lastTrainingPass;  // what backward may follow
     private long steps;
 
-    CausalLM(ModelConfig config, Kernels kernels, Options options, Param embed, Param finalNorm, Param lmHead,
-             DecoderLayer[] layers, ParameterStore store) {
+    CausalLM(ModelConfig config, ModelFamily family, Kernels kernels, Options options, ModelWeights base,
+             Map<String, Param> baseParams, ParameterSet store) {
         this.config = config;
-        this.dims = Dims.of(config);
+        this.family = family;
+        this.dims = Dims.of(config, family);
         this.kernels = kernels;
         this.options = options;
-        this.embed = embed;
-        this.finalNorm = finalNorm;
-        this.lmHead = lmHead;
-        this.layers = layers;
+        this.base = base;
+        this.baseParams = Map.copyOf(baseParams);
         this.store = store;
         this.invFreq = Rope.inverseFrequencies(config.rope(), config.headDim());
-        this.lossHead = new LmHeadCrossEntropy(config.vocabSize(), config.hiddenSize());
-        int lowest = layers.length;
-        for (int l = layers.length - 1; l >= 0; l--) if (layers[l].hasTrainable()) lowest = l;
-        this.lowestTrainedLayer = embed.trainable() ? 0 : lowest;
+        this.lmHead = new LmHead(config.vocabSize(), config.hiddenSize());
     }
 
     public ModelConfig config() { return config; }
 
+    public ModelFamily family() { return family; }
+
+    public Options options() { return options; }
+
+    /** The adapter this model trains (and uses when a pass names none), or null without LoRA. */
+    public LoraAdapter adapter() { return trainingAdapter; }
+
+    void setTrainingAdapter(LoraAdapter adapter) { trainingAdapter = adapter; }
+
+    /** What trains: the LoRA adapter's parameters, or the model's own (full and freeze tuning). */
+    public ParameterSet trainable() {
+        return trainingAdapter != null ? trainingAdapter.parameters() : store;
+    }
+
+    // Package-private views for InferenceSession and LoraAdapter.
+    Dims dims() { return dims; }
+    Kernels kernels() { return kernels; }
+    float[] inverseFrequencies() { return invFreq; }
+    ModelWeights baseWeights() { return base; }
+    Param baseParam(String hfName) { return baseParams.get(hfName); }
+
+    /** The weights a pass with this adapter (null: the base) runs with. */
+    ModelWeights weights(LoraAdapter adapter) {
+        if (adapter == null) return base;
+        if (adapter.base() != this) throw new JtuneException("adapter '" + adapter.name() + "' was loaded over another model");
+        return adapter.weights();
+    }
+
     /**
-     * The current value of a checkpoint tensor by HF name, as fp32 [rows·cols], with its LoRA update
-     * merged in (W + scale·B·A) when the layer has an adapter: what a merged export writes. For a tied
-     * model "lm_head.weight" is not a tensor of its own; ask for "model.embed_tokens.weight".
+     * The current value of a checkpoint tensor by HF name, as fp32 [rows·cols], with the training
+     * adapter's LoRA update merged in (W + scale·B·A) where it adapts the tensor: what a merged export
+     * writes. For a tied model "lm_head.weight" is not a tensor of its own; ask for "model.embed_tokens.weight".
      */
     public float[] mergedWeight(String hfName) {
+        return mergedWeight(hfName, trainingAdapter);
+    }
+
+    /** {@link #mergedWeight(String)} with the given adapter merged (null: the base weights). */
+    public float[] mergedWeight(String hfName, LoraAdapter adapter) {
+        ModelWeights w = weights(adapter);
         Param p = null;
         LinearModule owner = null;
-        List<Param> candidates = new java.util.ArrayList<>(List.of(embed, finalNorm, lmHead));
-        for (DecoderLayer layer : layers) {
-            candidates.addAll(java.util.Arrays.asList(layer.inputNorm, layer.postNorm, layer.qNorm, layer.kNorm));
+        List<Param> candidates = new java.util.ArrayList<>(List.of(w.embed, w.finalNorm, w.lmHead));
+        for (DecoderLayer layer : w.layers) {
+            candidates.addAll(Arrays.asList(layer.inputNorm, layer.postNorm, layer.qNorm, layer.kNorm));
             for (LinearModule m : layer.modules) {
                 if (isNamed(m.weight, hfName)) owner = m;
                 candidates.add(m.weight);
@@ -94,72 +141,133 @@ public final class CausalLM {
             }
         }
         for (Param c : candidates) if (c != null && isNamed(c, hfName)) p = c;
-        if (p == null || (p == lmHead && lmHead == embed && !hfName.equals(embed.name))) {
-            throw new io.jtune.JtuneException("tensor " + hfName + " is not a weight of this " + config.modelType() + " model");
+        boolean tiedHead = config.tieWordEmbeddings() && hfName.equals("lm_head.weight");
+        if (p == null || tiedHead) {
+            throw new JtuneException("tensor " + hfName + " is not a weight of this " + config.modelType() + " model");
         }
         float[] out = new float[p.size()];
         for (int r = 0; r < p.matrix.rows(); r++) p.matrix.readRow(r, 0, p.matrix.cols(), out, r * p.matrix.cols());
-        if (owner != null && owner.loraA != null) {
+        if (owner != null && owner.lora != null) {
             // ΔW [out x in] = scale · B [out x r] · A [r x in]
-            int rank = owner.rank(), in = owner.in();
+            LoraPair lora = owner.lora;
+            int rank = lora.rank(), in = owner.in();
             for (int o = 0; o < owner.out(); o++) {
                 for (int k = 0; k < rank; k++) {
-                    float b = owner.loraB.data[owner.loraB.offset + o * rank + k] * owner.loraScale;
-                    VectorMath.axpy(b, owner.loraA.data, owner.loraA.offset + k * in, out, o * in, in);
+                    float b = lora.b.data[lora.b.offset + o * rank + k] * lora.scale;
+                    VectorMath.axpy(b, lora.a.data, lora.a.offset + k * in, out, o * in, in);
                 }
             }
         }
         return out;
     }
 
-    /** Whether p holds the checkpoint tensor hfName (trainable copies in LoRA mode carry PEFT's prefix). */
+    /** Whether p holds the checkpoint tensor hfName (an adapter's trained copies carry PEFT's prefix). */
     private static boolean isNamed(Param p, String hfName) {
         return p.name.equals(hfName) || p.name.equals("base_model.model." + hfName);
     }
 
-    // Package-private views for InferenceSession, which runs the same weights with a KV cache.
-    Dims dims() { return dims; }
-    Kernels kernels() { return kernels; }
-    Param embedding() { return embed; }
-    Param finalNorm() { return finalNorm; }
-    Param lmHead() { return lmHead; }
-    DecoderLayer[] decoderLayers() { return layers; }
-    float[] inverseFrequencies() { return invFreq; }
-
     /** Sets the step counter that seeds dropout masks (tests replay a step; a resumed run restores it). */
     public void setStep(long step) { steps = step; }
 
-    /** Forward-backward passes run so far: seeds the next dropout mask (saved in checkpoints). */
+    /** Training passes run so far: seeds the next dropout mask (saved in checkpoints). */
     public long stepCounter() { return steps; }
 
     /** The trainable tensors in the order of {@link #parameterValues()}, with their saved names. */
-    public List<TrainableParameter> trainableParameters() { return store.describe(); }
+    public List<TrainableParameter> trainableParameters() { return trainable().describe(); }
 
     /** All trainable values, fp32, one flat array (optimizers update it in place). */
-    public float[] parameterValues() { return store.values(); }
+    public float[] parameterValues() { return trainable().values(); }
 
     /** The gradients, same layout as {@link #parameterValues()}. */
-    public float[] gradients() { return store.grads(); }
+    public float[] gradients() { return trainable().gradients(); }
 
-    public long trainableParameterCount() { return store.values().length; }
+    public long trainableParameterCount() { return trainable().count(); }
+
+    /** Overwrites a trainable tensor by its saved name, widening to fp32 (see {@link ParameterSet#set}). */
+    public void setParameter(String name, Matrix value) { trainable().set(name, value); }
+
+    public void zeroGrad() { trainable().zeroGrad(); }
+
+    public void scaleGradients(float s) { trainable().scaleGradients(s); }
+
+    public double gradientNorm() { return trainable().gradientNorm(); }
+
+    public double clipGradientNorm(double maxNorm) { return trainable().clipGradientNorm(maxNorm); }
+
+    // ---- The objective-facing passes ----
 
     /**
-     * Overwrites a trainable tensor by its saved name (e.g. a PEFT adapter being resumed), widening
-     * to fp32. A name that is not trainable here, or a shape that differs, is an error.
+     * Runs the model on a batch with the given adapter (null: the base weights). A training pass
+     * (dropout on, activations kept for {@link #backward}) advances the step counter that seeds the
+     * dropout masks; an evaluation pass does neither.
+     *
+     * @param hiddenPositions flat token indices whose final hidden state the output should carry, or null
      */
-    public void setParameter(String name, io.jtune.tensor.Matrix value) {
-        for (Param p : store.params()) {
-            if (!p.name.equals(name)) continue;
-            if ((long) value.rows() * value.cols() != p.size() || (p.rows != 1 && value.rows() != p.rows)) {
-                throw new io.jtune.JtuneException("tensor " + name + " has shape [" + value.rows() + " x " + value.cols()
-                        + "] but the model's is [" + p.rows + " x " + p.cols + "]");
-            }
-            ParameterStore.copyFrom(value, p);
-            return;
-        }
-        throw new io.jtune.JtuneException("tensor " + name + " is not a trainable parameter of this model (names look like "
-                + (store.params().isEmpty() ? "none" : store.params().get(0).name) + ")");
+    public ForwardOutput forward(Batch batch, LoraAdapter adapter, boolean training, int[] hiddenPositions) {
+        requireLabels(batch);
+        ModelWeights w = weights(adapter);
+        long seed = training ? nextSeed() : -1;
+        int n = batch.tokens();
+        prepare(batch, w);
+        forwardLayers(batch, w, n, seed);
+        int[] targets = batch.shiftedTargets();
+        double[] logProbs = new double[n];
+        lmHead.run(finalHidden, targets, n, w.lmHead.matrix, logProbs, null, null, null, 0);
+        ForwardOutput out = new ForwardOutput(batch, targets, logProbs, hiddenPositions,
+                gatherHidden(hiddenPositions, n), w, seed);
+        lastTrainingPass = training ? out : null;
+        return out;
     }
+
+    /** A forward pass with the adapter this model trains. */
+    public ForwardOutput forward(Batch batch, boolean training) {
+        return forward(batch, trainingAdapter, training, null);
+    }
+
+    /**
+     * The backward pass of the last training {@link #forward}: ADDS to the trainable gradients the
+     * gradient of a loss whose gradient with respect to each token's log-probability is
+     * dLogProbs[t] (ignored where there is no label) and, when non-null, with respect to the hidden
+     * states the pass gathered is dHidden [positions x hidden]. The LM head's logits are recomputed
+     * chunk by chunk, as they were never kept.
+     */
+    public void backward(ForwardOutput out, float[] dLogProbs, float[] dHidden) {
+        if (out != lastTrainingPass) {
+            throw new IllegalStateException("backward must follow the training forward pass it differentiates, with no pass between");
+        }
+        lastTrainingPass = null;
+        int n = out.batch.tokens();
+        float[] weights = new float[n];
+        for (int t = 0; t < n; t++) weights[t] = -dLogProbs[t];   // ∂loss/∂logit = −∂loss/∂log p · (onehot − softmax)
+        Arrays.fill(this.dHidden, 0, n * dims.hidden(), 0f);
+        ModelWeights w = out.weights;
+        lmHead.run(finalHidden, out.targets, n, w.lmHead.matrix, null, weights, this.dHidden, w.lmHead.grad, w.lmHead.gradOffset);
+        if (dHidden != null) scatterHiddenGradient(out.hiddenPositions, dHidden);
+        backwardLayers(out.batch, w, n, out.seed);
+    }
+
+    /**
+     * Forward and backward in one pass for a loss Σ_t tokenWeights[t]·(−log p_t) whose weights do
+     * not depend on the pass (cross-entropy, weighted SFT): ADDS its gradient to the trainable
+     * gradients and returns the pass's output (its log-probabilities give the loss).
+     */
+    public ForwardOutput forwardBackward(Batch batch, LoraAdapter adapter, float[] tokenWeights) {
+        requireLabels(batch);
+        ModelWeights w = weights(adapter);
+        long seed = nextSeed();
+        int n = batch.tokens();
+        prepare(batch, w);
+        forwardLayers(batch, w, n, seed);
+        int[] targets = batch.shiftedTargets();
+        double[] logProbs = new double[n];
+        Arrays.fill(dHidden, 0, n * dims.hidden(), 0f);
+        lmHead.run(finalHidden, targets, n, w.lmHead.matrix, logProbs, tokenWeights, dHidden, w.lmHead.grad, w.lmHead.gradOffset);
+        backwardLayers(batch, w, n, seed);
+        lastTrainingPass = null;
+        return new ForwardOutput(batch, targets, logProbs, null, null, w, seed);
+    }
+
+    // ---- Cross-entropy conveniences (the uniform-weight case of the passes above) ----
 
     /**
      * Runs forward and backward on one batch and ADDS the gradients of gradScale·(summed loss) to
@@ -168,33 +276,9 @@ public final class CausalLM {
      * accumulated batch) to get HF Trainer's mean-over-tokens gradients.
      */
     public StepLoss forwardBackward(Batch batch, float gradScale) {
-        requireLabels(batch);
-        int n = batch.tokens();
-        Attention.Shape shape = prepare(batch);
-        long seed = (options.seed() * 1_000_003L + steps++) & Long.MAX_VALUE;
-        forwardLayers(batch, shape, n, seed);
-        int[] targets = batch.shiftedTargets();
-        Arrays.fill(dHidden, 0, n * dims.hidden(), 0f);
-        double loss = lossHead.forwardBackward(finalHidden, targets, n, lmHead.matrix, gradScale, dHidden,
-                lmHead.grad, lmHead.gradOffset);
-        if (lowestTrainedLayer < layers.length || finalNorm.trainable()) {
-            Arrays.fill(dResidual, 0, n * dims.hidden(), 0f);
-            kernels.rmsNormBackward(dHidden, layerInputs[layers.length], finalNorm.data, finalNorm.offset, finalRstd,
-                    dResidual, finalNorm.grad, finalNorm.gradOffset, n, dims.hidden());
-            for (int l = layers.length - 1; l >= lowestTrainedLayer; l--) {
-                LayerActivations a = activationsOf(l);
-                // The last layer's forward was the last to fill the shared activations: nothing to recompute.
-                if (options.gradientCheckpointing() && l < layers.length - 1) {
-                    layers[l].recompute(kernels, dims, shape, n, layerInputs[l], a, workspace, seed);
-                }
-                boolean needInputGrad = l > lowestTrainedLayer || embed.trainable();
-                layers[l].backward(kernels, dims, shape, n, layerInputs[l], dResidual, needInputGrad, a, workspace, seed);
-            }
-            if (embed.trainable()) {
-                kernels.embeddingBackward(batch.inputIds(), dResidual, embed.grad, embed.gradOffset, n, dims.hidden());
-            }
-        }
-        return new StepLoss(loss, countLabels(targets));
+        float[] weights = new float[batch.tokens()];
+        Arrays.fill(weights, gradScale);
+        return StepLoss.of(forwardBackward(batch, trainingAdapter, weights));
     }
 
     /**
@@ -202,31 +286,26 @@ public final class CausalLM {
      * (dropout on, same masks as the next forwardBackward step). Finite-difference tests use it.
      */
     StepLoss trainingLoss(Batch batch) {
-        requireLabels(batch);
-        int n = batch.tokens();
-        long seed = (options.seed() * 1_000_003L + steps++) & Long.MAX_VALUE;
-        forwardLayers(batch, prepare(batch), n, seed);
-        int[] targets = batch.shiftedTargets();
-        double loss = lossHead.forwardBackward(finalHidden, targets, n, lmHead.matrix, 0f, null, null, 0);
-        return new StepLoss(loss, countLabels(targets));
+        StepLoss loss = StepLoss.of(forward(batch, trainingAdapter, true, null));
+        lastTrainingPass = null;
+        return loss;
     }
 
     /** The summed loss without gradients (evaluation). */
     public StepLoss evaluate(Batch batch) {
-        requireLabels(batch);
-        int n = batch.tokens();
-        forwardLayers(batch, prepare(batch), n, -1);
-        int[] targets = batch.shiftedTargets();
-        double loss = lossHead.forwardBackward(finalHidden, targets, n, lmHead.matrix, 0f, null, null, 0);
-        return new StepLoss(loss, countLabels(targets));
+        return StepLoss.of(forward(batch, trainingAdapter, false, null));
     }
+
+    // ---- Logits for generation and evaluation ----
 
     /** The logits [tokens x vocab] of every position (for evaluation and generation). */
     public float[] forwardLogits(Batch batch) {
+        ModelWeights w = weights(trainingAdapter);
         int n = batch.tokens();
-        forwardLayers(batch, prepare(batch), n, -1);
+        prepare(batch, w);
+        forwardLayers(batch, w, n, -1);
         float[] logits = new float[n * dims.vocab()];
-        Gemm.matmulTransB(finalHidden, 0, lmHead.matrix, logits, 0, n, false);
+        Gemm.matmulTransB(finalHidden, 0, w.lmHead.matrix, logits, 0, n, false);
         return logits;
     }
 
@@ -235,64 +314,65 @@ public final class CausalLM {
      * at a fraction of {@link #forwardLogits}'s lm_head cost.
      */
     public float[] lastPositionLogits(Batch batch) {
+        ModelWeights w = weights(trainingAdapter);
         int n = batch.tokens(), hidden = dims.hidden();
-        forwardLayers(batch, prepare(batch), n, -1);
+        prepare(batch, w);
+        forwardLayers(batch, w, n, -1);
         float[] last = new float[batch.batchSize() * hidden];
         for (int b = 0; b < batch.batchSize(); b++) {
             System.arraycopy(finalHidden, ((b + 1) * batch.seqLen() - 1) * hidden, last, b * hidden, hidden);
         }
         float[] logits = new float[batch.batchSize() * dims.vocab()];
-        Gemm.matmulTransB(last, 0, lmHead.matrix, logits, 0, batch.batchSize(), false);
+        Gemm.matmulTransB(last, 0, w.lmHead.matrix, logits, 0, batch.batchSize(), false);
         return logits;
     }
 
-    public void zeroGrad() {
-        Arrays.fill(store.grads(), 0f);
-    }
+    // ---- Internals ----
 
-    /** Multiplies every gradient by s (e.g. to normalise after accumulation). */
-    public void scaleGradients(float s) {
-        float[] g = store.grads();
-        int chunks = ParallelTasks.chunks(g.length, 1 << 16);
-        ParallelTasks.forEach(chunks, c -> {
-            int lo = (int) ((long) g.length * c / chunks), hi = (int) ((long) g.length * (c + 1) / chunks);
-            VectorMath.scale(g, lo, hi - lo, s);
-        });
-    }
-
-    /** The global L2 norm of all gradients, summed in a fixed order whatever the thread count. */
-    public double gradientNorm() {
-        float[] g = store.grads();
-        int chunks = ParallelTasks.chunks(g.length, 1 << 16);
-        double[] partial = new double[chunks];
-        ParallelTasks.forEach(chunks, c -> {
-            int lo = (int) ((long) g.length * c / chunks), hi = (int) ((long) g.length * (c + 1) / chunks);
-            partial[c] = VectorMath.sumOfSquares(g, lo, hi - lo);
-        });
-        double sum = 0;
-        for (double p : partial) sum += p;
-        return Math.sqrt(sum);
-    }
-
-    /**
-     * Scales the gradients so their norm is at most maxNorm, as torch's clip_grad_norm_ does
-     * (coefficient maxNorm / (norm + 1e-6), capped at 1). Returns the norm before clipping.
-     */
-    public double clipGradientNorm(double maxNorm) {
-        double norm = gradientNorm();
-        double coefficient = maxNorm / (norm + 1e-6);
-        if (coefficient < 1) scaleGradients((float) coefficient);
-        return norm;
+    private long nextSeed() {
+        return (options.seed() * 1_000_003L + steps++) & Long.MAX_VALUE;
     }
 
     private static void requireLabels(Batch batch) {
         if (batch.labels() == null) throw new IllegalArgumentException("this batch has no labels");
     }
 
-    private static int countLabels(int[] targets) {
-        int count = 0;
-        for (int t : targets) if (t != LmHeadCrossEntropy.IGNORE_INDEX) count++;
-        return count;
+    private float[] gatherHidden(int[] positions, int n) {
+        if (positions == null) return null;
+        int hidden = dims.hidden();
+        float[] out = new float[positions.length * hidden];
+        for (int i = 0; i < positions.length; i++) {
+            if (positions[i] < 0 || positions[i] >= n) throw new IllegalArgumentException("hidden position " + positions[i] + " is outside the batch");
+            System.arraycopy(finalHidden, positions[i] * hidden, out, i * hidden, hidden);
+        }
+        return out;
+    }
+
+    private void scatterHiddenGradient(int[] positions, float[] dPositions) {
+        if (positions == null) throw new IllegalArgumentException("the forward pass gathered no hidden states to differentiate");
+        int hidden = dims.hidden();
+        for (int i = 0; i < positions.length; i++) VectorMath.add(dPositions, i * hidden, dHidden, positions[i] * hidden, hidden);
+    }
+
+    /** From dHidden (the gradient at the final norm's output) down through the trained layers. */
+    private void backwardLayers(Batch batch, ModelWeights w, int n, long seed) {
+        if (!w.trainsBelowHead()) return;
+        DecoderLayer[] layers = w.layers;
+        Arrays.fill(dResidual, 0, n * dims.hidden(), 0f);
+        dims.norm().backward(kernels, dHidden, layerInputs[layers.length], w.finalNorm.data, w.finalNorm.offset, finalRstd,
+                dResidual, w.finalNorm.grad, w.finalNorm.gradOffset, n, dims.hidden());
+        for (int l = layers.length - 1; l >= w.lowestTrainedLayer; l--) {
+            LayerActivations a = activationsOf(l);
+            // The last layer's forward was the last to fill the shared activations: nothing to recompute.
+            if (options.gradientCheckpointing() && l < layers.length - 1) {
+                layers[l].recompute(kernels, dims, n, layerInputs[l], a, workspace, seed);
+            }
+            boolean needInputGrad = l > w.lowestTrainedLayer || w.embed.trainable();
+            layers[l].backward(kernels, dims, shape, n, layerInputs[l], dResidual, needInputGrad, a, workspace, seed);
+        }
+        if (w.embed.trainable()) {
+            kernels.embeddingBackward(batch.inputIds(), dResidual, w.embed.grad, w.embed.gradOffset, n, dims.hidden());
+        }
     }
 
     private LayerActivations activationsOf(int layer) {
@@ -304,16 +384,19 @@ public final class CausalLM {
         return shared;
     }
 
-    /** Plans buffers for the batch (growing them if needed) and fills the RoPE tables. */
-    private Attention.Shape prepare(Batch batch) {
+    /** Plans buffers for the batch and view (growing them if needed) and fills the RoPE tables. */
+    private void prepare(Batch batch, ModelWeights w) {
         int n = batch.tokens();
-        if (n > capacity) allocate(n);
+        if (n > capacity || (w != plannedFor && (w.maxRank > 0 || (plannedFor != null && plannedFor.maxRank > 0)))) {
+            allocate(Math.max(n, capacity), w);
+        }
+        lastTrainingPass = null;
         Rope.table(invFreq, batch.positionIds(), n, workspace.cos, workspace.sin);
-        return new Attention.Shape(batch.batchSize(), batch.seqLen(), dims.heads(), dims.kvHeads(), dims.headDim(),
+        shape = new Attention.Shape(batch.batchSize(), batch.seqLen(), dims.heads(), dims.kvHeads(), dims.headDim(),
                 batch.segmentIds(), dims.slidingWindow());
     }
 
-    private void allocate(int n) {
+    private void allocate(int n, ModelWeights w) {
         // Drop the old plan first so that old and new never need to fit in memory together.
         layerInputs = null;
         layerMids = null;
@@ -321,6 +404,7 @@ public final class CausalLM {
         layerLses = null;
         activations = null;
         workspace = null;
+        DecoderLayer[] layers = w.layers;
         int hidden = dims.hidden();
         layerInputs = new float[layers.length + 1][n * hidden];
         if (options.gradientCheckpointing()) {
@@ -329,13 +413,6 @@ public final class CausalLM {
             layerLses = new float[layers.length][n * dims.heads()];
         }
         activations = new LayerActivations[options.gradientCheckpointing() ? 1 : layers.length];
-        int maxRank = 0, maxDropoutInput = 0;
-        for (DecoderLayer layer : layers) {
-            for (LinearModule m : layer.modules) {
-                maxRank = Math.max(maxRank, m.rank());
-                if (m.hasDropout()) maxDropoutInput = Math.max(maxDropoutInput, m.in());
-            }
-        }
         if (options.gradientCheckpointing()) {
             List<LinearModule> all = new java.util.ArrayList<>();
             for (DecoderLayer layer : layers) all.addAll(List.of(layer.modules));
@@ -343,20 +420,23 @@ public final class CausalLM {
         } else {
             for (int i = 0; i < layers.length; i++) activations[i] = new LayerActivations(dims, n, List.of(layers[i].modules), true);
         }
-        workspace = new Workspace(dims, n, maxRank, maxDropoutInput);
+        workspace = new Workspace(dims, n, w.maxRank, w.maxDropoutInput);
         finalHidden = new float[n * hidden];
         finalRstd = new float[n];
         dHidden = new float[n * hidden];
         dResidual = new float[n * hidden];
         capacity = n;
+        plannedFor = w;
     }
 
-    private void forwardLayers(Batch batch, Attention.Shape shape, int n, long seed) {
-        kernels.embeddingForward(embed.matrix, batch.inputIds(), layerInputs[0], n);
-        for (int l = 0; l < layers.length; l++) {
-            layers[l].forward(kernels, dims, shape, n, layerInputs[l], layerInputs[l + 1], activationsOf(l), workspace, seed);
+    private void forwardLayers(Batch batch, ModelWeights w, int n, long seed) {
+        kernels.embeddingForward(w.embed.matrix, batch.inputIds(), layerInputs[0], n);
+        Attention.Shape s = shape;
+        AttentionContext withinBatch = (layer, q, k, v, out, lse, rows) -> kernels.attentionForward(q, k, v, out, lse, s);
+        for (int l = 0; l < w.layers.length; l++) {
+            w.layers[l].forward(kernels, dims, withinBatch, n, layerInputs[l], layerInputs[l + 1], activationsOf(l), workspace, seed);
         }
-        kernels.rmsNormForward(layerInputs[layers.length], finalNorm.data, finalNorm.offset, finalHidden, finalRstd,
+        dims.norm().forward(kernels, layerInputs[w.layers.length], w.finalNorm.data, w.finalNorm.offset, finalHidden, finalRstd,
                 n, dims.hidden(), dims.eps());
     }
 }

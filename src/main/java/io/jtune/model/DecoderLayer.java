@@ -1,23 +1,27 @@
 package io.jtune.model;
 
-import io.jtune.nn.Attention;
 import io.jtune.nn.Kernels;
+import java.util.Arrays;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
- * One pre-norm decoder layer of the Llama family:
+ * One pre-norm decoder layer, the block every family of {@link io.jtune.model.arch.DecoderLayout} shares:
  * <pre>
  *   mid = x   + o_proj(attention(rope(norm_qk(q_proj(ln1(x)))), rope(norm_qk(k_proj(ln1(x)))), v_proj(ln1(x))))
- *   out = mid + down_proj(silu(gate_proj(ln2(mid))) · up_proj(ln2(mid)))
+ *   out = mid + down_proj(act(gate_proj(ln2(mid))) · up_proj(ln2(mid)))
  * </pre>
- * where norm_qk is qwen3's per-head q_norm/k_norm and the identity elsewhere. Backward walks the
- * same steps in reverse; the residual gradient flows through {@code dx} in place.
+ * where the norms and the gated activation are the family's, and norm_qk is the per-head q/k norm of
+ * families that have one (the identity elsewhere). Training, gradient checkpointing and KV-cached
+ * decoding all run this one forward; they differ only in their {@link AttentionContext}. Backward
+ * walks the same steps in reverse; the residual gradient flows through {@code dx} in place.
  */
 final class DecoderLayer {
-    static final int Q = 0, K = 1, V = 2, O = 3, GATE = 4, UP = 5, DOWN = 6;
+    static final int Q = 0, K = 1, V = 2, O = 3, GATE = 4, UP = 5, DOWN = 6, SLOTS = 7;
 
     final int index;
     final Param inputNorm, postNorm;
-    final Param qNorm, kNorm;         // qwen3 only
+    final Param qNorm, kNorm;         // null unless the family normalises q/k heads
     final LinearModule[] modules;     // indexed by the slots above
 
     DecoderLayer(int index, Param inputNorm, Param postNorm, Param qNorm, Param kNorm, LinearModule[] modules) {
@@ -27,6 +31,14 @@ final class DecoderLayer {
         this.qNorm = qNorm;
         this.kNorm = kNorm;
         this.modules = modules;
+    }
+
+    /** The same layer with some parameters replaced and modules rewired (an adapter's view). */
+    DecoderLayer with(UnaryOperator<Param> params, Function<LinearModule, LinearModule> module) {
+        LinearModule[] rewired = new LinearModule[modules.length];
+        for (int i = 0; i < modules.length; i++) rewired[i] = module.apply(modules[i]);
+        return new DecoderLayer(index, params.apply(inputNorm), params.apply(postNorm),
+                qNorm == null ? null : params.apply(qNorm), kNorm == null ? null : params.apply(kNorm), rewired);
     }
 
     boolean hasTrainable() {
@@ -44,13 +56,15 @@ final class DecoderLayer {
         return (stepSeed * 0x9E3779B97F4A7C15L + index * 31L + slot) >>> 1;
     }
 
-    void forward(Kernels k, Dims d, Attention.Shape shape, int n, float[] x, float[] out,
+    /** x → out over n tokens (out may be x itself: decoding updates the residual stream in place). */
+    void forward(Kernels k, Dims d, AttentionContext attention, int n, float[] x, float[] out,
                  LayerActivations a, Workspace w, long stepSeed) {
-        attentionPart(k, d, shape, n, x, a, w, stepSeed, true);
+        attentionInputs(k, d, n, x, a, w, stepSeed);
+        attention.attend(index, a.q, a.k, a.v, a.att, a.lse, n);
         modules[O].forward(k, a.att, w.projected, n, a, seed(stepSeed, O));
         k.add(x, w.projected, a.mid, n * d.hidden());
         mlpInputs(k, d, n, a, stepSeed);
-        k.swigluForward(a.gate, a.up, w.act, n * d.intermediate());
+        d.activation().forward(k, a.gate, a.up, w.act, n * d.intermediate());
         modules[DOWN].forward(k, w.act, w.projected, n, a, seed(stepSeed, DOWN));
         k.add(a.mid, w.projected, out, n * d.hidden());
     }
@@ -61,26 +75,24 @@ final class DecoderLayer {
      * (only q, k and v, which its backward reads), nor are o_proj's and down_proj's base GEMMs:
      * backward needs their inputs, not their outputs (only their LoRA adapters' small state is refilled).
      */
-    void recompute(Kernels k, Dims d, Attention.Shape shape, int n, float[] x, LayerActivations a, Workspace w,
-                   long stepSeed) {
-        attentionPart(k, d, shape, n, x, a, w, stepSeed, false);
+    void recompute(Kernels k, Dims d, int n, float[] x, LayerActivations a, Workspace w, long stepSeed) {
+        attentionInputs(k, d, n, x, a, w, stepSeed);
         modules[O].recomputeAdapter(k, a.att, n, a, seed(stepSeed, O));
         mlpInputs(k, d, n, a, stepSeed);
-        if (modules[DOWN].loraA != null) {
-            k.swigluForward(a.gate, a.up, w.act, n * d.intermediate());
+        if (modules[DOWN].lora != null) {
+            d.activation().forward(k, a.gate, a.up, w.act, n * d.intermediate());
             modules[DOWN].recomputeAdapter(k, w.act, n, a, seed(stepSeed, DOWN));
         }
     }
 
-    /** input_layernorm, q/k/v projections, q_norm/k_norm, RoPE and (when {@code attend}) attention into a.att. */
-    private void attentionPart(Kernels k, Dims d, Attention.Shape shape, int n, float[] x, LayerActivations a,
-                               Workspace w, long stepSeed, boolean attend) {
-        k.rmsNormForward(x, inputNorm.data, inputNorm.offset, a.ln1, a.rstd1, n, d.hidden(), d.eps());
+    /** input_layernorm, q/k/v projections, q_norm/k_norm and RoPE: what attention reads. */
+    private void attentionInputs(Kernels k, Dims d, int n, float[] x, LayerActivations a, Workspace w, long stepSeed) {
+        d.norm().forward(k, x, inputNorm.data, inputNorm.offset, a.ln1, a.rstd1, n, d.hidden(), d.eps());
         if (d.qkNorm()) {
             modules[Q].forward(k, a.ln1, a.qRaw, n, a, seed(stepSeed, Q));
             modules[K].forward(k, a.ln1, a.kRaw, n, a, seed(stepSeed, K));
-            k.rmsNormForward(a.qRaw, qNorm.data, qNorm.offset, a.q, a.rstdQ, n * d.heads(), d.headDim(), d.eps());
-            k.rmsNormForward(a.kRaw, kNorm.data, kNorm.offset, a.k, a.rstdK, n * d.kvHeads(), d.headDim(), d.eps());
+            d.norm().forward(k, a.qRaw, qNorm.data, qNorm.offset, a.q, a.rstdQ, n * d.heads(), d.headDim(), d.eps());
+            d.norm().forward(k, a.kRaw, kNorm.data, kNorm.offset, a.k, a.rstdK, n * d.kvHeads(), d.headDim(), d.eps());
         } else {
             modules[Q].forward(k, a.ln1, a.q, n, a, seed(stepSeed, Q));
             modules[K].forward(k, a.ln1, a.k, n, a, seed(stepSeed, K));
@@ -88,12 +100,11 @@ final class DecoderLayer {
         modules[V].forward(k, a.ln1, a.v, n, a, seed(stepSeed, V));
         k.ropeForward(a.q, w.cos, w.sin, n, d.heads(), d.headDim());
         k.ropeForward(a.k, w.cos, w.sin, n, d.kvHeads(), d.headDim());
-        if (attend) k.attentionForward(a.q, a.k, a.v, a.att, a.lse, shape);
     }
 
     /** post_attention_layernorm and the gate/up projections, from a.mid. */
     private void mlpInputs(Kernels k, Dims d, int n, LayerActivations a, long stepSeed) {
-        k.rmsNormForward(a.mid, postNorm.data, postNorm.offset, a.ln2, a.rstd2, n, d.hidden(), d.eps());
+        d.norm().forward(k, a.mid, postNorm.data, postNorm.offset, a.ln2, a.rstd2, n, d.hidden(), d.eps());
         modules[GATE].forward(k, a.ln2, a.gate, n, a, seed(stepSeed, GATE));
         modules[UP].forward(k, a.ln2, a.up, n, a, seed(stepSeed, UP));
     }
@@ -102,50 +113,50 @@ final class DecoderLayer {
      * On entry dx holds the gradient at this layer's output; on exit the gradient at its input
      * (when needInputGrad; otherwise its content is unspecified). Parameter gradients are added.
      */
-    void backward(Kernels k, Dims d, Attention.Shape shape, int n, float[] x, float[] dx, boolean needInputGrad,
+    void backward(Kernels k, Dims d, io.jtune.nn.Attention.Shape shape, int n, float[] x, float[] dx, boolean needInputGrad,
                   LayerActivations a, Workspace w, long stepSeed) {
         int hid = n * d.hidden(), inter = n * d.intermediate();
         // MLP: dx is also the gradient at mid through the residual, and collects the norm's part.
-        k.swigluForward(a.gate, a.up, w.act, inter);
-        java.util.Arrays.fill(w.dAct, 0, inter, 0f);
+        d.activation().forward(k, a.gate, a.up, w.act, inter);
+        Arrays.fill(w.dAct, 0, inter, 0f);
         modules[DOWN].backward(k, dx, w.act, w.dAct, n, a, w, seed(stepSeed, DOWN));
-        java.util.Arrays.fill(w.dGate, 0, inter, 0f);
-        java.util.Arrays.fill(w.dUp, 0, inter, 0f);
-        k.swigluBackward(w.dAct, a.gate, a.up, w.dGate, w.dUp, inter);
-        java.util.Arrays.fill(w.dNorm, 0, hid, 0f);
+        Arrays.fill(w.dGate, 0, inter, 0f);
+        Arrays.fill(w.dUp, 0, inter, 0f);
+        d.activation().backward(k, w.dAct, a.gate, a.up, w.dGate, w.dUp, inter);
+        Arrays.fill(w.dNorm, 0, hid, 0f);
         modules[GATE].backward(k, w.dGate, a.ln2, w.dNorm, n, a, w, seed(stepSeed, GATE));
         modules[UP].backward(k, w.dUp, a.ln2, w.dNorm, n, a, w, seed(stepSeed, UP));
-        k.rmsNormBackward(w.dNorm, a.mid, postNorm.data, postNorm.offset, a.rstd2, dx,
+        d.norm().backward(k, w.dNorm, a.mid, postNorm.data, postNorm.offset, a.rstd2, dx,
                 postNorm.grad, postNorm.gradOffset, n, d.hidden());
 
         // Attention: dx now is the gradient at mid, i.e. at this layer's input through the residual.
-        java.util.Arrays.fill(w.dAtt, 0, n * d.qDim(), 0f);
+        Arrays.fill(w.dAtt, 0, n * d.qDim(), 0f);
         modules[O].backward(k, dx, a.att, w.dAtt, n, a, w, seed(stepSeed, O));
-        java.util.Arrays.fill(w.dq, 0, n * d.qDim(), 0f);
-        java.util.Arrays.fill(w.dk, 0, n * d.kvDim(), 0f);
-        java.util.Arrays.fill(w.dv, 0, n * d.kvDim(), 0f);
+        Arrays.fill(w.dq, 0, n * d.qDim(), 0f);
+        Arrays.fill(w.dk, 0, n * d.kvDim(), 0f);
+        Arrays.fill(w.dv, 0, n * d.kvDim(), 0f);
         k.attentionBackward(a.q, a.k, a.v, a.att, a.lse, w.dAtt, w.dq, w.dk, w.dv, shape);
         k.ropeBackward(w.dq, w.cos, w.sin, n, d.heads(), d.headDim());
         k.ropeBackward(w.dk, w.cos, w.sin, n, d.kvHeads(), d.headDim());
         float[] dq = w.dq, dk = w.dk;
         if (d.qkNorm()) {
-            java.util.Arrays.fill(w.dqRaw, 0, n * d.qDim(), 0f);
-            java.util.Arrays.fill(w.dkRaw, 0, n * d.kvDim(), 0f);
-            k.rmsNormBackward(w.dq, a.qRaw, qNorm.data, qNorm.offset, a.rstdQ, w.dqRaw,
+            Arrays.fill(w.dqRaw, 0, n * d.qDim(), 0f);
+            Arrays.fill(w.dkRaw, 0, n * d.kvDim(), 0f);
+            d.norm().backward(k, w.dq, a.qRaw, qNorm.data, qNorm.offset, a.rstdQ, w.dqRaw,
                     qNorm.grad, qNorm.gradOffset, n * d.heads(), d.headDim());
-            k.rmsNormBackward(w.dk, a.kRaw, kNorm.data, kNorm.offset, a.rstdK, w.dkRaw,
+            d.norm().backward(k, w.dk, a.kRaw, kNorm.data, kNorm.offset, a.rstdK, w.dkRaw,
                     kNorm.grad, kNorm.gradOffset, n * d.kvHeads(), d.headDim());
             dq = w.dqRaw;
             dk = w.dkRaw;
         }
         boolean needNormGrad = needInputGrad || inputNorm.trainable();
         float[] dLn1 = needNormGrad ? w.dNorm : null;
-        if (needNormGrad) java.util.Arrays.fill(w.dNorm, 0, hid, 0f);
+        if (needNormGrad) Arrays.fill(w.dNorm, 0, hid, 0f);
         modules[Q].backward(k, dq, a.ln1, dLn1, n, a, w, seed(stepSeed, Q));
         modules[K].backward(k, dk, a.ln1, dLn1, n, a, w, seed(stepSeed, K));
         modules[V].backward(k, w.dv, a.ln1, dLn1, n, a, w, seed(stepSeed, V));
         if (needNormGrad) {
-            k.rmsNormBackward(w.dNorm, x, inputNorm.data, inputNorm.offset, a.rstd1, needInputGrad ? dx : null,
+            d.norm().backward(k, w.dNorm, x, inputNorm.data, inputNorm.offset, a.rstd1, needInputGrad ? dx : null,
                     inputNorm.grad, inputNorm.gradOffset, n, d.hidden());
         }
     }

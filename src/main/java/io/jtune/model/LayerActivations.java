@@ -10,7 +10,7 @@ package io.jtune.model;
 final class LayerActivations {
     final float[] ln1, rstd1;        // input_layernorm output and 1/rms per token
     final float[] qRaw, kRaw;        // q/k projections before q_norm/k_norm (qwen3), else null
-    final float[] rstdQ, rstdK;      // per token and head, qwen3 only
+    final float[] rstdQ, rstdK;      // per token and head, q/k norm families only
     final float[] q, k, v;           // after norm and RoPE: what attention saw
     // With checkpointing these three point at the current layer's own arrays, kept like its input:
     float[] att, lse;                // attention output and per-row logsumexp (recomputing them is
@@ -18,8 +18,8 @@ final class LayerActivations {
     float[] mid;                     // residual stream after attention
     final float[] ln2, rstd2;        // post_attention_layernorm
     final float[] gate, up;          // MLP projections
-    final float[][] loraU = new float[7][];      // scale·x·Aᵀ per LoRA module slot
-    final float[][] loraInput = new float[7][];  // dropout(x) per slot, only with lora_dropout > 0
+    final float[][] loraU = new float[DecoderLayer.SLOTS][];      // scale·x·Aᵀ per LoRA module slot
+    final float[][] loraInput = new float[DecoderLayer.SLOTS][];  // dropout(x) per slot, only with lora_dropout > 0
 
     /** {@code perLayerSlots}: allocate att, lse and mid here (false: the model points them at per-layer arrays). */
     LayerActivations(Dims d, int n, Iterable<LinearModule> modules, boolean perLayerSlots) {
@@ -43,7 +43,7 @@ final class LayerActivations {
         up = new float[n * d.intermediate()];
         // Sized for every module that may run on this instance (all layers' when it is shared).
         for (LinearModule m : modules) {
-            if (m.loraA != null && (loraU[m.slot] == null || loraU[m.slot].length < n * m.rank())) {
+            if (m.lora != null && (loraU[m.slot] == null || loraU[m.slot].length < n * m.rank())) {
                 loraU[m.slot] = new float[n * m.rank()];
             }
             if (m.hasDropout() && loraInput[m.slot] == null) loraInput[m.slot] = new float[n * m.in()];

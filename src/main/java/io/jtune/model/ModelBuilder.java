@@ -1,127 +1,132 @@
 package io.jtune.model;
 
 import io.jtune.JtuneException;
+import io.jtune.model.arch.Families;
+import io.jtune.model.arch.ModelConfig;
+import io.jtune.model.arch.ModelFamily;
+import io.jtune.model.arch.ModelTensor;
+import io.jtune.model.arch.ModuleSpec;
+import io.jtune.model.arch.Role;
 import io.jtune.nn.Kernels;
 import io.jtune.nn.ParallelTasks;
 import io.jtune.tensor.Matrix;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
-import java.util.TreeSet;
 
 /**
- * Builds a {@link CausalLM} from a config, a weight source and a fine-tuning spec: checks every
- * tensor against the shapes the config implies (and for NaN/Inf), decides what trains, keeps frozen
- * weights in the checkpoint's dtype, copies trainable ones into one fp32 store and initialises
- * LoRA adapters as PEFT does (A Kaiming-uniform with a = √5, i.e. U(±1/√in); B zero).
+ * Builds a {@link CausalLM} from a family's declaration, a config, a weight source and a fine-tuning
+ * spec: checks every tensor against the shapes the config implies (and for NaN/Inf), decides what
+ * trains, keeps frozen weights in the checkpoint's dtype and copies trainable ones into one fp32
+ * {@link ParameterSet}. With LoRA the base is frozen and a {@link LoraAdapter} is attached over it.
  */
 public final class ModelBuilder {
-    static final Set<String> SUPPORTED = Set.of("llama", "mistral", "qwen2", "qwen3");
-
-    /** One tensor the architecture expects. */
-    private record Expected(String name, String module, int rows, int cols, boolean vector) {}
-
+    private final ModelFamily family;
     private final ModelConfig config;
     private final WeightSource weights;
     private final CausalLM.Options options;
-    private final ParameterStore store = new ParameterStore();
+    private final ParameterSet store = new ParameterSet();
     private final List<Runnable> afterAllocation = new ArrayList<>();
-    private TrainableSelection selection;
+    private final Map<String, Param> params = new LinkedHashMap<>();
 
-    private ModelBuilder(ModelConfig config, WeightSource weights, CausalLM.Options options) {
+    private ModelBuilder(ModelFamily family, ModelConfig config, WeightSource weights, CausalLM.Options options) {
+        this.family = family;
         this.config = config;
         this.weights = weights;
         this.options = options;
     }
 
+    /** The model of config.json's family (an unsupported model_type is an error). */
     public static CausalLM build(ModelConfig config, WeightSource weights, FinetuneSpec spec, CausalLM.Options options) {
-        return new ModelBuilder(config, weights, options).build(spec);
+        return build(Families.of(config), config, weights, spec, options);
     }
 
-    private CausalLM build(FinetuneSpec spec) {
-        validate(config);
+    /** The model of an explicitly given family, e.g. one declared outside {@link Families}. */
+    public static CausalLM build(ModelFamily family, ModelConfig config, WeightSource weights, FinetuneSpec spec,
+                                 CausalLM.Options options) {
+        family.validate(config);
         boolean lora = spec.type() == FinetuneSpec.Type.LORA;
         // PEFT wraps lm_head separately even when tied, so in LoRA mode it is its own (frozen) module.
-        boolean sharedHead = config.tieWordEmbeddings() && !lora;
-        List<Expected> expected = expectedTensors(!config.tieWordEmbeddings() || lora);
-        List<String> paramNames = new ArrayList<>(), modules = new ArrayList<>();
-        for (Expected e : expected) {
-            if (sharedHead && e.name.equals("lm_head.weight")) continue;
-            paramNames.add(e.name);
-            if (!modules.contains(e.module)) modules.add(e.module);
-        }
-        selection = TrainableSelection.resolve(spec, config.numHiddenLayers(), paramNames, modules);
-        checkNoExtraTensors(expected);
+        List<ModelTensor> tensors = family.tensors(config, !config.tieWordEmbeddings() || lora);
+        TrainableSelection selection = select(family, config, tensors, spec);
+        ModelBuilder builder = new ModelBuilder(family, config, weights, options);
+        CausalLM model = builder.assemble(tensors, lora ? null : selection);
+        if (lora) model.setTrainingAdapter(LoraAdapter.attach(model, "default", spec.lora(), options.seed()));
+        return model;
+    }
 
-        Param embed = param(find(expected, "model.embed_tokens.weight"));
+    /** The base model with nothing trainable: every weight frozen in the checkpoint's dtype (generation, serving). */
+    public static CausalLM frozen(ModelConfig config, WeightSource weights) {
+        ModelFamily family = Families.of(config);
+        family.validate(config);
+        List<ModelTensor> tensors = family.tensors(config, true);
+        return new ModelBuilder(family, config, weights, new CausalLM.Options(false, 0)).assemble(tensors, null);
+    }
+
+    /** Resolves which tensors train and which modules get LoRA, with LLaMA-Factory's semantics. */
+    static TrainableSelection select(ModelFamily family, ModelConfig config, List<ModelTensor> tensors, FinetuneSpec spec) {
+        List<String> paramNames = new ArrayList<>(), modules = new ArrayList<>();
+        boolean sharedHead = config.tieWordEmbeddings() && spec.type() != FinetuneSpec.Type.LORA;
+        for (ModelTensor t : tensors) {
+            if (sharedHead && t.role() == Role.LM_HEAD) continue;
+            paramNames.add(t.name());
+            if (!modules.contains(t.module())) modules.add(t.module());
+        }
+        return TrainableSelection.resolve(spec, config.numHiddenLayers(), paramNames, modules, family.linearModuleNames());
+    }
+
+    /** Loads every tensor (trainable ones into the store when {@code selection} is given) and wires the model. */
+    private CausalLM assemble(List<ModelTensor> tensors, TrainableSelection selection) {
+        checkNoExtraTensors(tensors);
+        boolean hasLmHead = false;
+        for (ModelTensor t : tensors) {
+            hasLmHead |= t.role() == Role.LM_HEAD;
+            params.put(t.name(), param(t, selection != null && selection.trains(t.name())));
+        }
+        Param embed = one(Role.EMBEDDING, -1, false);
         DecoderLayer[] layers = new DecoderLayer[config.numHiddenLayers()];
-        for (int l = 0; l < layers.length; l++) layers[l] = layer(l, expected, spec);
-        Param finalNorm = param(find(expected, "model.norm.weight"));
-        Param lmHead = sharedHead ? embed : param(find(expected, "lm_head.weight"));
+        for (int l = 0; l < layers.length; l++) layers[l] = layer(l);
+        Param finalNorm = one(Role.FINAL_NORM, -1, false);
+        Param lmHead = hasLmHead ? one(Role.LM_HEAD, -1, false) : embed;
         store.allocate();
         afterAllocation.forEach(Runnable::run);
-        return new CausalLM(config, Kernels.CPU, options, embed, finalNorm, lmHead, layers, store);
+        return new CausalLM(config, family, Kernels.CPU, options, new ModelWeights(embed, finalNorm, lmHead, layers),
+                params, store);
     }
 
-    static void validate(ModelConfig c) {
-        if (!SUPPORTED.contains(c.modelType())) {
-            throw new JtuneException("model_type '" + c.modelType() + "' is not supported; supported: "
-                    + String.join(", ", new TreeSet<>(SUPPORTED)));
+    private Param one(Role role, int layer, boolean bias) {
+        for (ModelTensor t : family.tensors(config, true)) {
+            if (t.role() == role && t.layer() == layer && t.bias() == bias) return params.get(t.name());
         }
-        if (c.hiddenAct() != null && !c.hiddenAct().equals("silu")) {
-            throw new JtuneException("hidden_act '" + c.hiddenAct() + "' is not supported; supported: silu");
-        }
-        if (c.numAttentionHeads() < 1 || c.numKeyValueHeads() < 1 || c.numAttentionHeads() % c.numKeyValueHeads() != 0) {
-            throw new JtuneException("num_attention_heads (" + c.numAttentionHeads()
-                    + ") must be a positive multiple of num_key_value_heads (" + c.numKeyValueHeads() + ")");
-        }
-        if (c.headDim() < 2 || c.headDim() % 2 != 0) throw new JtuneException("head_dim must be even, was " + c.headDim());
-        if (c.hiddenSize() < 1 || c.intermediateSize() < 1 || c.vocabSize() < 1 || c.numHiddenLayers() < 1) {
-            throw new JtuneException("hidden_size, intermediate_size, vocab_size and num_hidden_layers must be positive");
-        }
+        return null;
     }
 
-    /** Every tensor of the architecture in torch's named_parameters order, with its shape. */
-    private List<Expected> expectedTensors(boolean withLmHead) {
-        int h = config.hiddenSize(), i = config.intermediateSize(), q = config.qDim(), kv = config.kvDim();
-        List<Expected> out = new ArrayList<>();
-        out.add(new Expected("model.embed_tokens.weight", "model.embed_tokens", config.vocabSize(), h, false));
-        for (int l = 0; l < config.numHiddenLayers(); l++) {
-            String p = "model.layers." + l + ".";
-            linear(out, p + "self_attn.q_proj", q, h, config.attentionBias());
-            linear(out, p + "self_attn.k_proj", kv, h, config.attentionBias());
-            linear(out, p + "self_attn.v_proj", kv, h, config.attentionBias());
-            linear(out, p + "self_attn.o_proj", h, q, config.outputProjectionBias());
-            if (config.qkNorm()) {
-                out.add(new Expected(p + "self_attn.q_norm.weight", p + "self_attn.q_norm", 1, config.headDim(), true));
-                out.add(new Expected(p + "self_attn.k_norm.weight", p + "self_attn.k_norm", 1, config.headDim(), true));
-            }
-            linear(out, p + "mlp.gate_proj", i, h, config.mlpBias());
-            linear(out, p + "mlp.up_proj", i, h, config.mlpBias());
-            linear(out, p + "mlp.down_proj", h, i, config.mlpBias());
-            out.add(new Expected(p + "input_layernorm.weight", p + "input_layernorm", 1, h, true));
-            out.add(new Expected(p + "post_attention_layernorm.weight", p + "post_attention_layernorm", 1, h, true));
+    private DecoderLayer layer(int l) {
+        Role[] slots = {Role.Q_PROJ, Role.K_PROJ, Role.V_PROJ, Role.O_PROJ, Role.GATE_PROJ, Role.UP_PROJ, Role.DOWN_PROJ};
+        LinearModule[] modules = new LinearModule[slots.length];
+        String prefix = "model.layers." + l + ".";
+        for (int slot = 0; slot < slots.length; slot++) {
+            ModuleSpec spec = family.layerModule(slots[slot]);
+            if (spec == null) throw new JtuneException("the " + family.modelType() + " family declares no " + slots[slot] + " module");
+            String path = prefix + spec.hfPath();
+            modules[slot] = new LinearModule(path, slot, params.get(path + ".weight"), params.get(path + ".bias"), null);
         }
-        out.add(new Expected("model.norm.weight", "model.norm", 1, h, true));
-        if (withLmHead) out.add(new Expected("lm_head.weight", "lm_head", config.vocabSize(), h, false));
-        return out;
+        return new DecoderLayer(l, layerParam(Role.ATTENTION_NORM, prefix), layerParam(Role.MLP_NORM, prefix),
+                layerParam(Role.Q_NORM, prefix), layerParam(Role.K_NORM, prefix), modules);
     }
 
-    private static void linear(List<Expected> out, String module, int rows, int cols, boolean bias) {
-        out.add(new Expected(module + ".weight", module, rows, cols, false));
-        if (bias) out.add(new Expected(module + ".bias", module, 1, rows, true));
+    private Param layerParam(Role role, String prefix) {
+        ModuleSpec spec = family.layerModule(role);
+        return spec == null ? null : params.get(prefix + spec.hfPath() + ".weight");
     }
 
-    private static Expected find(List<Expected> expected, String name) {
-        for (Expected e : expected) if (e.name.equals(name)) return e;
-        throw new IllegalStateException(name);
-    }
-
-    private void checkNoExtraTensors(List<Expected> expected) {
+    private void checkNoExtraTensors(List<ModelTensor> tensors) {
         Set<String> known = new HashSet<>();
-        for (Expected e : expected) known.add(e.name);
+        for (ModelTensor t : tensors) known.add(t.name());
         List<String> extra = new ArrayList<>();
         for (String name : weights.names()) {
             boolean ignorable = name.endsWith("rotary_emb.inv_freq")
@@ -135,31 +140,34 @@ public final class ModelBuilder {
         }
     }
 
-    /** The checkpoint tensor for e, checked for presence, shape and finiteness. */
-    private Matrix source(Expected e) {
-        // A tied lm_head reads the embedding (only reached in LoRA mode, where lm_head is its own module).
-        String name = e.name.equals("lm_head.weight") && config.tieWordEmbeddings() ? "model.embed_tokens.weight" : e.name;
+    /** The checkpoint tensor for t, checked for presence, shape and finiteness. */
+    private Matrix source(ModelTensor t) {
+        // A tied lm_head reads the embedding (only reached when lm_head is its own module).
+        String name = t.role() == Role.LM_HEAD && config.tieWordEmbeddings() ? "model.embed_tokens.weight" : t.name();
         Matrix m = weights.tensor(name);
         if (m == null) {
-            throw new JtuneException(weights.describe() + " is missing tensor " + name + " (expected shape "
-                    + shape(e) + ")");
+            throw new JtuneException(weights.describe() + " is missing tensor " + name + " (expected shape " + shape(t) + ")");
         }
-        boolean fits = e.vector
-                ? (long) m.rows() * m.cols() == e.cols && (m.rows() == 1 || m.cols() == 1)
-                : m.rows() == e.rows && m.cols() == e.cols;
+        boolean fits = t.vector()
+                ? (long) m.rows() * m.cols() == t.cols() && (m.rows() == 1 || m.cols() == 1)
+                : m.rows() == t.rows() && m.cols() == t.cols();
         if (!fits) {
             throw new JtuneException("tensor " + name + " in " + weights.describe() + " has shape [" + m.rows() + " x "
-                    + m.cols() + "] but config.json implies " + shape(e));
+                    + m.cols() + "] but config.json implies " + shape(t));
         }
         requireFinite(name, m);
         return m;
     }
 
-    private static String shape(Expected e) {
-        return e.vector ? "[" + e.cols + "]" : "[" + e.rows + " x " + e.cols + "]";
+    private static String shape(ModelTensor t) {
+        return t.vector() ? "[" + t.cols() + "]" : "[" + t.rows() + " x " + t.cols() + "]";
     }
 
+    private final Map<String, Matrix> checked = new HashMap<>();
+
+    /** Checks a checkpoint matrix once, however many modules read it (a tied lm_head reads the embedding). */
     private void requireFinite(String name, Matrix m) {
+        if (checked.put(name, m) != null) return;
         int rows = m.rows(), cols = m.cols();
         int chunks = ParallelTasks.chunks(rows, 64);
         long[] firstBad = new long[chunks];
@@ -185,52 +193,11 @@ public final class ModelBuilder {
     }
 
     /** A trainable fp32 copy or a frozen view of the checkpoint tensor. */
-    private Param param(Expected e) {
-        Matrix src = source(e);
-        if (!selection.trains(e.name)) {
-            return e.vector ? Param.frozenVector(e.name, src) : Param.frozenMatrix(e.name, src);
-        }
-        Param p = store.register(selection.savedName(e.name), e.rows, e.cols);
-        afterAllocation.add(() -> ParameterStore.copyFrom(src, p));
+    private Param param(ModelTensor t, boolean trains) {
+        Matrix src = source(t);
+        if (!trains) return t.vector() ? Param.frozenVector(t.name(), src) : Param.frozenMatrix(t.name(), src);
+        Param p = store.register(t.name(), t.rows(), t.cols());
+        afterAllocation.add(() -> ParameterSet.copyFrom(src, p));
         return p;
-    }
-
-    private DecoderLayer layer(int l, List<Expected> expected, FinetuneSpec spec) {
-        String p = "model.layers." + l + ".";
-        String[] paths = {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
-                "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"};
-        LinearModule[] modules = new LinearModule[paths.length];
-        Param qNorm = null, kNorm = null;
-        for (int slot = 0; slot < paths.length; slot++) {
-            modules[slot] = linearModule(p + paths[slot], slot, expected, spec);
-            if (slot == DecoderLayer.O && config.qkNorm()) {
-                qNorm = param(find(expected, p + "self_attn.q_norm.weight"));
-                kNorm = param(find(expected, p + "self_attn.k_norm.weight"));
-            }
-        }
-        Param inputNorm = param(find(expected, p + "input_layernorm.weight"));
-        Param postNorm = param(find(expected, p + "post_attention_layernorm.weight"));
-        return new DecoderLayer(l, inputNorm, postNorm, qNorm, kNorm, modules);
-    }
-
-    private LinearModule linearModule(String path, int slot, List<Expected> expected, FinetuneSpec spec) {
-        Param weight = param(find(expected, path + ".weight"));
-        Param bias = null;
-        for (Expected e : expected) if (e.name.equals(path + ".bias")) bias = param(e);
-        if (!selection.hasLora(path)) return new LinearModule(path, slot, weight, bias, null, null, 0f, 0f);
-        FinetuneSpec.Lora lora = spec.lora();
-        int r = lora.rank();
-        String prefix = "base_model.model." + path;
-        Param a = store.register(prefix + ".lora_A.weight", r, weight.cols);
-        Param b = store.register(prefix + ".lora_B.weight", weight.rows, r);
-        afterAllocation.add(() -> initLoraA(a));  // B stays zero: the adapter starts as a no-op
-        return new LinearModule(path, slot, weight, bias, a, b, lora.scale(), (float) lora.dropout());
-    }
-
-    /** kaiming_uniform_(a=√5) on [r x in]: bound = √(6 / ((1 + 5)·in)) = 1/√in. */
-    private void initLoraA(Param a) {
-        SplittableRandom rnd = new SplittableRandom(options.seed() * 0x9E3779B97F4A7C15L + a.name.hashCode());
-        double bound = 1.0 / Math.sqrt(a.cols);
-        for (int i = 0; i < a.size(); i++) a.data[a.offset + i] = (float) ((rnd.nextDouble() * 2 - 1) * bound);
     }
 }

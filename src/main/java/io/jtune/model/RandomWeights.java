@@ -1,5 +1,6 @@
 package io.jtune.model;
 
+import io.jtune.model.arch.ModelConfig;
 import io.jtune.tensor.DType;
 import io.jtune.tensor.Matrix;
 import io.jtune.tensor.Numbers;

@@ -6,4 +6,16 @@ public record StepLoss(double sum, int labelTokens) {
     public double mean() {
         return labelTokens == 0 ? Double.NaN : sum / labelTokens;
     }
+
+    /** Σ −log p over a pass's label tokens, in token order. */
+    static StepLoss of(ForwardOutput out) {
+        double sum = 0;
+        int count = 0;
+        for (int t = 0; t < out.logProbs.length; t++) {
+            if (!out.hasLabel(t)) continue;
+            sum += -out.logProbs[t];
+            count++;
+        }
+        return new StepLoss(sum, count);
+    }
 }

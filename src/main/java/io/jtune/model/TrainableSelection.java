@@ -24,16 +24,16 @@ import java.util.regex.Pattern;
  * </ul>
  */
 final class TrainableSelection {
-    static final List<String> LINEAR_MODULES =
-            List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
     private static final Pattern LAYER_INDEX = Pattern.compile("\\.\\d+\\.");
 
     private final FinetuneSpec spec;
+    private final List<String> linearModules;   // the family's layer linear modules, e.g. q_proj
     private final Set<String> fullyTrained = new HashSet<>();
     private final Set<String> loraModules = new HashSet<>();
 
-    private TrainableSelection(FinetuneSpec spec) {
+    private TrainableSelection(FinetuneSpec spec, List<String> linearModules) {
         this.spec = spec;
+        this.linearModules = List.copyOf(linearModules);
     }
 
     boolean trains(String hfName) {
@@ -57,9 +57,11 @@ final class TrainableSelection {
      * @param paramNames the model's parameter names as torch's named_parameters lists them
      *                   (a tied lm_head is not listed separately)
      * @param modulePaths every module path holding parameters ("model.layers.0.self_attn.q_proj", "model.norm")
+     * @param linearModules the short names of the layers' linear modules, what lora_target may name
      */
-    static TrainableSelection resolve(FinetuneSpec spec, int numLayers, List<String> paramNames, List<String> modulePaths) {
-        TrainableSelection s = new TrainableSelection(spec);
+    static TrainableSelection resolve(FinetuneSpec spec, int numLayers, List<String> paramNames, List<String> modulePaths,
+                                      List<String> linearModules) {
+        TrainableSelection s = new TrainableSelection(spec, linearModules);
         switch (spec.type()) {
             case FULL -> s.fullyTrained.addAll(paramNames);
             case FREEZE -> s.resolveFreeze(spec.freeze(), numLayers, paramNames);
@@ -125,7 +127,7 @@ final class TrainableSelection {
         List<String> targets = lora.targets().isEmpty() ? List.of("all") : lora.targets();
         Set<String> linear = new LinkedHashSet<>();
         for (String path : modulePaths) {
-            if (LINEAR_MODULES.contains(path.substring(path.lastIndexOf('.') + 1))) linear.add(path);
+            if (linearModules.contains(path.substring(path.lastIndexOf('.') + 1))) linear.add(path);
         }
         for (String target : targets) {
             if (target.equals("all")) {
@@ -141,7 +143,7 @@ final class TrainableSelection {
             }
             if (!found) {
                 throw new JtuneException("lora_target: module '" + target + "' is not a linear layer of this model; "
-                        + "choose from all, " + String.join(", ", LINEAR_MODULES));
+                        + "choose from all, " + String.join(", ", linearModules));
             }
         }
         for (String target : lora.additionalTargets()) {

@@ -1,6 +1,9 @@
 package io.jtune.model;
 
-/** Scratch buffers shared by all layers within a step: gradients flowing through a layer and temporaries. */
+/**
+ * Scratch buffers shared by all layers within a step: gradients flowing through a layer and
+ * temporaries. A forward-only workspace (decoding) has no gradient buffers.
+ */
 final class Workspace {
     final float[] projected;             // o_proj / down_proj output before the residual add [n x hidden]
     final float[] act;                   // silu(gate)·up [n x intermediate]
@@ -14,8 +17,18 @@ final class Workspace {
     final float[] cos, sin;              // RoPE tables for this batch's positions
 
     Workspace(Dims d, int n, int maxRank, int maxDropoutInput) {
+        this(d, n, maxRank, maxDropoutInput, true);
+    }
+
+    Workspace(Dims d, int n, int maxRank, int maxDropoutInput, boolean withGradients) {
         projected = new float[n * d.hidden()];
         act = new float[n * d.intermediate()];
+        cos = new float[n * d.headDim() / 2];
+        sin = new float[n * d.headDim() / 2];
+        if (!withGradients) {
+            dNorm = dq = dk = dv = dqRaw = dkRaw = dAtt = dGate = dUp = dAct = loraGrad = dropoutGrad = null;
+            return;
+        }
         dNorm = new float[n * d.hidden()];
         dq = new float[n * d.qDim()];
         dk = new float[n * d.kvDim()];
@@ -28,7 +41,5 @@ final class Workspace {
         dAct = new float[n * d.intermediate()];
         loraGrad = new float[n * Math.max(1, maxRank)];
         dropoutGrad = maxDropoutInput > 0 ? new float[n * maxDropoutInput] : null;
-        cos = new float[n * d.headDim() / 2];
-        sin = new float[n * d.headDim() / 2];
     }
 }

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jtune.io.hf.HfModelWriter;
 import io.jtune.io.hf.HfTensorNames;
 import io.jtune.io.safetensors.TensorToWrite;
-import io.jtune.model.ModelConfig;
+import io.jtune.model.arch.ModelConfig;
 import io.jtune.model.RandomWeights;
 import io.jtune.tensor.DType;
 import io.jtune.tensor.Matrix;

@@ -4,7 +4,7 @@ import io.jtune.nn.RopeConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jtune.model.ModelConfig;
+import io.jtune.model.arch.ModelConfig;
 import io.jtune.tensor.DType;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.jtune.model;
 
+import io.jtune.model.arch.ModelConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

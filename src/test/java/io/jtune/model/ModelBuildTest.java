@@ -1,5 +1,6 @@
 package io.jtune.model;
 
+import io.jtune.model.arch.ModelConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

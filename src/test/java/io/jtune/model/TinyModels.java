@@ -1,5 +1,6 @@
 package io.jtune.model;
 
+import io.jtune.model.arch.ModelConfig;
 import io.jtune.nn.RopeConfig;
 import io.jtune.tensor.DType;
 import java.util.List;

@@ -256,7 +256,7 @@ class OpGradientTest {
         int[] targets = {3, -100, 0, 10, -100, 5, 5, 1, 2};
         float[] h = random(rnd, n * hidden, 1f), w = random(rnd, vocab * hidden, 1f);
         Matrix wm = Matrix.of(w, vocab, hidden);
-        LmHeadCrossEntropy ce = new LmHeadCrossEntropy(vocab, hidden, 2);
+        LmHead ce = new LmHead(vocab, hidden, 2);
         float gradScale = 0.5f;
         java.util.function.DoubleSupplier loss = () -> gradScale * ce.forwardBackward(h, targets, n, wm, 0f, null, null, 0);
         // Loss against the definition.

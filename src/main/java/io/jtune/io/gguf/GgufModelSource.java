@@ -1,6 +1,6 @@
 package io.jtune.io.gguf;
 
-import io.jtune.model.ModelConfig;
+import io.jtune.model.arch.ModelConfig;
 import io.jtune.tensor.Matrix;
 
 /**

@@ -1,7 +1,7 @@
 package io.jtune.io.gguf;
 
 import io.jtune.nn.RopeConfig;
-import io.jtune.model.ModelConfig;
+import io.jtune.model.arch.ModelConfig;
 
 /**
  * The rope_freqs tensor llama.cpp's converter generates for rope_scaling type "llama3": one factor

@@ -2,7 +2,7 @@ package io.jtune.io.gguf;
 
 import io.jtune.nn.RopeConfig;
 import io.jtune.JtuneException;
-import io.jtune.model.ModelConfig;
+import io.jtune.model.arch.ModelConfig;
 import io.jtune.tensor.Matrix;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package io.jtune.io.hf;
 
 import io.jtune.nn.RopeConfig;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jtune.model.ModelConfig;
+import io.jtune.model.arch.ModelConfig;
 import io.jtune.nn.RopeConfig;
 import io.jtune.tensor.DType;
 import java.nio.file.Path;

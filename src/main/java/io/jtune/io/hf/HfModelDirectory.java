@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jtune.io.safetensors.SafetensorsCheckpoint;
 import io.jtune.io.safetensors.SafetensorsException;
 import io.jtune.io.safetensors.StoredTensor;
-import io.jtune.model.ModelConfig;
+import io.jtune.model.arch.ModelConfig;
 import io.jtune.tensor.DType;
 import io.jtune.tensor.Matrix;
 import java.lang.foreign.MemorySegment;

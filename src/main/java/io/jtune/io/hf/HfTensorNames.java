@@ -1,6 +1,6 @@
 package io.jtune.io.hf;
 
-import io.jtune.model.ModelConfig;
+import io.jtune.model.arch.ModelConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;

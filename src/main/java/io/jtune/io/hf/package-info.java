@@ -2,7 +2,7 @@
  * Hugging Face model directories.
  *
  * <ul>
- *   <li>{@link io.jtune.io.hf.HfModelDirectory#open}: config.json -> {@link io.jtune.model.ModelConfig}
+ *   <li>{@link io.jtune.io.hf.HfModelDirectory#open}: config.json -> {@link io.jtune.model.arch.ModelConfig}
  *       ({@link io.jtune.io.hf.HfConfigReader}), generation_config.json -> {@link io.jtune.io.hf.GenerationConfig},
  *       and the weights checked against {@link io.jtune.io.hf.HfTensorNames#expected}; weights by HF name as
  *       zero-copy matrices.</li>

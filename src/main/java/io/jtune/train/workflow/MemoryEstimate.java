@@ -3,7 +3,7 @@ package io.jtune.train.workflow;
 import io.jtune.JtuneException;
 import io.jtune.config.TrainingArguments;
 import io.jtune.model.FinetuneSpec;
-import io.jtune.model.ModelConfig;
+import io.jtune.model.arch.ModelConfig;
 
 /**
  * Estimates the Java heap a training run needs before any weight is loaded, and stops with advice

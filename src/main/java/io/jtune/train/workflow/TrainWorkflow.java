@@ -20,7 +20,7 @@ import io.jtune.model.Batch;
 import io.jtune.model.CausalLM;
 import io.jtune.model.FinetuneSpec;
 import io.jtune.model.ModelBuilder;
-import io.jtune.model.ModelConfig;
+import io.jtune.model.arch.ModelConfig;
 import io.jtune.tokenizer.HfTokenizer;
 import io.jtune.train.LearningRateSchedule;
 import io.jtune.train.ResumeDecision;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jtune.JtuneException;
-import io.jtune.model.ModelConfig;
+import io.jtune.model.arch.ModelConfig;
 import io.jtune.tensor.Numbers;
 import java.io.IOException;
 import java.nio.file.Files;

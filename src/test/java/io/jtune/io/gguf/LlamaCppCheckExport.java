@@ -1,7 +1,7 @@
 package io.jtune.io.gguf;
 
 import io.jtune.nn.RopeConfig;
-import io.jtune.model.ModelConfig;
+import io.jtune.model.arch.ModelConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,7 +1,7 @@
 package io.jtune.io.gguf;
 
 import io.jtune.nn.RopeConfig;
-import io.jtune.model.ModelConfig;
+import io.jtune.model.arch.ModelConfig;
 import io.jtune.tensor.DType;
 import io.jtune.tensor.Matrix;
 import java.util.ArrayList;

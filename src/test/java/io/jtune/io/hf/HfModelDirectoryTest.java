@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jtune.io.safetensors.SafetensorsWriter;
 import io.jtune.io.safetensors.StoredTensor;
 import io.jtune.io.safetensors.TensorToWrite;
-import io.jtune.model.ModelConfig;
+import io.jtune.model.arch.ModelConfig;
 import io.jtune.tensor.DType;
 import io.jtune.tensor.Matrix;
 import java.lang.foreign.MemorySegment;

@@ -4,9 +4,12 @@ import io.jtune.tensor.Gemm;
 import io.jtune.tensor.Matrix;
 
 /**
- * The language-model head fused with the cross-entropy loss: logits = h·Wᵀ, loss = Σ (lse − logit of
- * the target) over tokens whose target is not {@link #IGNORE_INDEX}, and, in the same pass, the
- * gradients dh and dW.
+ * The language-model head fused with what training needs of it: logits = h·Wᵀ, the log-probability of
+ * each token's target, log p = logit of the target − lse, over tokens whose target is not
+ * {@link #IGNORE_INDEX}, and, in the same pass, the gradients dh and dW of any weighted sum
+ * Σ weight·(−log p). Cross-entropy is the case of one weight for every token; an objective whose
+ * weights depend on the log-probabilities themselves (DPO, a policy gradient) runs a forward pass
+ * first and a backward pass with its weights after.
  *
  * <p>The full [tokens x vocab] logits never exist: only tokens with a target are gathered (prompt
  * tokens masked with -100 cost nothing), and they are processed in chunks of rows whose logits fit
@@ -21,7 +24,7 @@ import io.jtune.tensor.Matrix;
  * Qwen2.5-0.5B's head, 512 rows, 2 threads: 1.59 CPU-s a step in chunks of 110 rows, 1.35 in
  * chunks of 256, 1.24 in one chunk of 512.
  */
-public final class LmHeadCrossEntropy {
+public final class LmHead {
     public static final int IGNORE_INDEX = -100;
     private static final long LOGITS_BUDGET_FLOATS = 64L << 20;
 
@@ -33,12 +36,12 @@ public final class LmHeadCrossEntropy {
     private float[] rowsGrad = new float[0];
     private double[] rowLoss = new double[0];
 
-    public LmHeadCrossEntropy(int vocab, int hidden) {
+    public LmHead(int vocab, int hidden) {
         this(vocab, hidden, (int) Math.max(8, Math.min(4096, LOGITS_BUDGET_FLOATS / vocab)));
     }
 
     /** With an explicit most rows per chunk (tests use tiny chunks to cover the seams). */
-    LmHeadCrossEntropy(int vocab, int hidden, int maxChunkRows) {
+    LmHead(int vocab, int hidden, int maxChunkRows) {
         this.vocab = vocab;
         this.hidden = hidden;
         this.maxChunkRows = maxChunkRows;
@@ -59,11 +62,27 @@ public final class LmHeadCrossEntropy {
     }
 
     /**
-     * Returns the summed loss over the n rows of h whose target is not ignored. When dh is non-null
-     * adds the gradient of gradScale·loss to dh [n x hidden] and, when dw is non-null, to dw [vocab x hidden].
+     * Cross-entropy: returns the summed loss Σ −log p over the n rows of h whose target is not
+     * ignored. When dh is non-null adds the gradient of gradScale·loss to dh [n x hidden] and, when
+     * dw is non-null, to dw [vocab x hidden].
      */
     public double forwardBackward(float[] h, int[] targets, int n, Matrix w, float gradScale,
                                   float[] dh, float[] dw, int dwOff) {
+        float[] weights = null;
+        if (dh != null) {
+            weights = new float[n];
+            java.util.Arrays.fill(weights, gradScale);
+        }
+        return run(h, targets, n, w, null, weights, dh, dw, dwOff);
+    }
+
+    /**
+     * Writes log p(target) of every row with a target into logProbs (when non-null; other entries are
+     * left alone) and returns Σ −log p. When weights is non-null adds the gradient of
+     * Σ weights[t]·(−log p_t) to dh [n x hidden] and, when dw is non-null, to dw [vocab x hidden].
+     */
+    public double run(float[] h, int[] targets, int n, Matrix w, double[] logProbs, float[] weights,
+                      float[] dh, float[] dw, int dwOff) {
         int[] rows = new int[n];
         int count = 0;
         for (int t = 0; t < n; t++) {
@@ -77,14 +96,20 @@ public final class LmHeadCrossEntropy {
         }
         double loss = 0;
         int chunkRows = chunkRows(count);
+        boolean grad = weights != null;
         for (int start = 0; start < count; start += chunkRows) {
             int m = Math.min(chunkRows, count - start);
             for (int r = 0; r < m; r++) System.arraycopy(h, rows[start + r] * hidden, rowsIn, r * hidden, hidden);
             Gemm.matmulTransB(rowsIn, 0, w, logits, 0, m, false);
             int first = start;
-            boolean grad = dh != null;
-            ParallelTasks.forEach(m, 3L * m * vocab, r -> rowLoss[r] = softmaxRow(r, targets[rows[first + r]], gradScale, grad));
-            for (int r = 0; r < m; r++) loss += rowLoss[r];
+            ParallelTasks.forEach(m, 3L * m * vocab, r -> {
+                int t = rows[first + r];
+                rowLoss[r] = softmaxRow(r, targets[t], grad ? weights[t] : 0f, grad);
+            });
+            for (int r = 0; r < m; r++) {
+                loss += rowLoss[r];
+                if (logProbs != null) logProbs[rows[start + r]] = -rowLoss[r];
+            }
             if (!grad) continue;
             Gemm.matmul(logits, 0, w, rowsGrad, 0, m, false);
             for (int r = 0; r < m; r++) VectorMath.add(rowsGrad, r * hidden, dh, rows[start + r] * hidden, hidden);
@@ -93,15 +118,15 @@ public final class LmHeadCrossEntropy {
         return loss;
     }
 
-    /** The row's loss; when grad, overwrites its logits with gradScale·(softmax − onehot). */
-    private double softmaxRow(int r, int target, float gradScale, boolean grad) {
+    /** The row's −log p(target); when grad, overwrites its logits with weight·(softmax − onehot). */
+    private double softmaxRow(int r, int target, float weight, boolean grad) {
         int o = r * vocab;
         float max = VectorMath.max(logits, o, vocab);
         double lse = max + StrictMath.log(VectorMath.expSum(logits, o, vocab, max));
         double loss = lse - logits[o + target];
         if (grad) {
-            VectorMath.expShiftScale(logits, o, vocab, (float) lse, gradScale);
-            logits[o + target] -= gradScale;
+            VectorMath.expShiftScale(logits, o, vocab, (float) lse, weight);
+            logits[o + target] -= weight;
         }
         return loss;
     }

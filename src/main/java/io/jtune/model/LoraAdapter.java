@@ -1,0 +1,102 @@
+package io.jtune.model;
+
+import io.jtune.model.arch.ModelTensor;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+
+/**
+ * A LoRA adapter over a base model, as PEFT defines one: low-rank factors A [r x in] and B [out x r]
+ * for the linear modules lora_target names, with their scale and dropout, plus full trained copies of
+ * the modules additional_target names (PEFT's modules_to_save). Its weights live in a
+ * {@link ParameterSet} of its own, separate from the base: several adapters can sit over one base
+ * model, which is loaded and checked once, and each forward pass or decode session picks one or none.
+ * Training updates the adapter it was given.
+ */
+public final class LoraAdapter {
+    private final String name;
+    private final FinetuneSpec.Lora config;
+    private final CausalLM base;
+    private final ParameterSet parameters;
+    private final ModelWeights weights;
+
+    private LoraAdapter(String name, FinetuneSpec.Lora config, CausalLM base, ParameterSet parameters, ModelWeights weights) {
+        this.name = name;
+        this.config = config;
+        this.base = base;
+        this.parameters = parameters;
+        this.weights = weights;
+    }
+
+    /**
+     * A new adapter over {@code base}, initialised as PEFT does: A Kaiming-uniform with a = √5, i.e.
+     * U(±1/√in), B zero (the adapter starts as a no-op), trained copies equal to the base. Load
+     * trained values into {@link #parameters()} afterwards. The base must have nothing of its own
+     * training (LoRA trains the adapter only).
+     *
+     * @param seed seeds A's initialisation (with each tensor's name)
+     */
+    public static LoraAdapter attach(CausalLM base, String name, FinetuneSpec.Lora lora, long seed) {
+        List<ModelTensor> tensors = base.family().tensors(base.config(), true);
+        TrainableSelection selection = ModelBuilder.select(base.family(), base.config(), tensors, FinetuneSpec.lora(lora));
+        ParameterSet set = new ParameterSet();
+        Map<Param, Param> replacements = new IdentityHashMap<>();
+        Map<String, LoraPair> pairs = new LinkedHashMap<>();
+        List<Runnable> afterAllocation = new ArrayList<>();
+        // Registration follows the module order, so the flat layout (and the saved file) matches PEFT's named_parameters.
+        for (int i = 0; i < tensors.size(); i++) {
+            ModelTensor t = tensors.get(i);
+            if (selection.trains(t.name())) {
+                Param original = base.baseParam(t.name());
+                Param copy = set.register(selection.savedName(t.name()), t.rows(), t.cols());
+                afterAllocation.add(() -> ParameterSet.copyFrom(original.matrix, copy));
+                replacements.put(original, copy);
+            }
+            boolean lastOfModule = i + 1 == tensors.size() || !tensors.get(i + 1).module().equals(t.module());
+            if (lastOfModule && selection.hasLora(t.module())) {
+                String prefix = "base_model.model." + t.module();
+                Param weight = base.baseParam(t.module() + ".weight");
+                Param a = set.register(prefix + ".lora_A.weight", lora.rank(), weight.cols);
+                Param b = set.register(prefix + ".lora_B.weight", weight.rows, lora.rank());
+                afterAllocation.add(() -> initA(a, seed));
+                pairs.put(t.module(), new LoraPair(a, b, lora.scale(), (float) lora.dropout()));
+            }
+        }
+        set.allocate();
+        afterAllocation.forEach(Runnable::run);
+        return new LoraAdapter(name, lora, base, set, base.baseWeights().with(replacements, pairs));
+    }
+
+    /** kaiming_uniform_(a=√5) on [r x in]: bound = √(6 / ((1 + 5)·in)) = 1/√in. */
+    private static void initA(Param a, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + a.name.hashCode());
+        double bound = 1.0 / Math.sqrt(a.cols);
+        for (int i = 0; i < a.size(); i++) a.data[a.offset + i] = (float) ((rnd.nextDouble() * 2 - 1) * bound);
+    }
+
+    public String name() { return name; }
+
+    /** Rank, alpha, dropout, targets and modules_to_save, as adapter_config.json gives them. */
+    public FinetuneSpec.Lora config() { return config; }
+
+    /** The model this adapter sits over. */
+    public CausalLM base() { return base; }
+
+    /** The adapter's tensors (PEFT's names) in one flat fp32 set: what an optimizer updates and a file stores. */
+    public ParameterSet parameters() { return parameters; }
+
+    /** PEFT's target_modules: the short names of the modules that carry LoRA factors, sorted. */
+    public List<String> targetModules() {
+        TreeSet<String> modules = new TreeSet<>();
+        for (DecoderLayer layer : weights.layers) {
+            for (LinearModule m : layer.modules) if (m.lora != null) modules.add(m.path.substring(m.path.lastIndexOf('.') + 1));
+        }
+        return List.copyOf(modules);
+    }
+
+    ModelWeights weights() { return weights; }
+}

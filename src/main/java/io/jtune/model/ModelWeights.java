@@ -1,0 +1,55 @@
+package io.jtune.model;
+
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * The weights one forward pass runs with: the base model's, or the base model's seen through an
+ * adapter — its LoRA factors on the modules it adapts, and its own trained copies of the modules it
+ * trains fully (PEFT's modules_to_save) in place of the base's. Building a view copies no weight.
+ */
+final class ModelWeights {
+    final Param embed, finalNorm, lmHead;
+    final DecoderLayer[] layers;
+    final int lowestTrainedLayer;     // backward stops here; layers.length when no layer trains
+    final int maxRank;                // widest LoRA factor (0 without an adapter)
+    final int maxDropoutInput;        // widest input of a module with LoRA dropout (0: none)
+
+    ModelWeights(Param embed, Param finalNorm, Param lmHead, DecoderLayer[] layers) {
+        this.embed = embed;
+        this.finalNorm = finalNorm;
+        this.lmHead = lmHead;
+        this.layers = layers;
+        int lowest = layers.length, rank = 0, dropoutInput = 0;
+        for (int l = layers.length - 1; l >= 0; l--) {
+            if (layers[l].hasTrainable()) lowest = l;
+            for (LinearModule m : layers[l].modules) {
+                rank = Math.max(rank, m.rank());
+                if (m.hasDropout()) dropoutInput = Math.max(dropoutInput, m.in());
+            }
+        }
+        this.lowestTrainedLayer = embed.trainable() ? 0 : lowest;
+        this.maxRank = rank;
+        this.maxDropoutInput = dropoutInput;
+    }
+
+    /** Whether backward has anything to do below the LM head. */
+    boolean trainsBelowHead() {
+        return lowestTrainedLayer < layers.length || finalNorm.trainable();
+    }
+
+    /**
+     * This view with parameters replaced (by identity: base parameter → the adapter's copy) and LoRA
+     * factors added (by module path).
+     */
+    ModelWeights with(Map<Param, Param> replacements, Map<String, LoraPair> lora) {
+        Map<Param, Param> replace = new IdentityHashMap<>(replacements);
+        DecoderLayer[] bound = new DecoderLayer[layers.length];
+        for (int l = 0; l < layers.length; l++) {
+            bound[l] = layers[l].with(p -> replace.getOrDefault(p, p), m -> m.with(replace.getOrDefault(m.weight, m.weight),
+                    m.bias == null ? null : replace.getOrDefault(m.bias, m.bias), lora.get(m.path)));
+        }
+        return new ModelWeights(replace.getOrDefault(embed, embed), replace.getOrDefault(finalNorm, finalNorm),
+                replace.getOrDefault(lmHead, lmHead), bound);
+    }
+}

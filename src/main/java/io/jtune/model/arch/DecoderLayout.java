@@ -1,0 +1,48 @@
+package io.jtune.model.arch;
+
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * The module list Llama-style checkpoints share (LlamaForCausalLM and the families derived from it):
+ * model.embed_tokens; per layer self_attn.{q,k,v,o}_proj, optional self_attn.{q,k}_norm, mlp.{gate,up,down}_proj,
+ * input_layernorm and post_attention_layernorm; model.norm and lm_head. Families differ in which
+ * projections carry biases (config flags) and whether q/k norms exist.
+ */
+public final class DecoderLayout {
+    private DecoderLayout() {}
+
+    public static List<ModuleSpec> stem() {
+        return List.of(ModuleSpec.embedding("model.embed_tokens", "token_embd"));
+    }
+
+    /**
+     * Biases follow the config's attention_bias / o_proj / mlp_bias flags (the config reader sets
+     * them per family: qwen2 always biases q/k/v, for instance).
+     *
+     * @param qkNorm whether the family normalises each q and k head (qwen3)
+     */
+    public static List<ModuleSpec> layer(boolean qkNorm) {
+        Predicate<ModelConfig> qkvBias = ModelConfig::attentionBias;
+        Predicate<ModelConfig> oBias = ModelConfig::outputProjectionBias;
+        Predicate<ModelConfig> mlpBias = ModelConfig::mlpBias;
+        return List.of(
+                ModuleSpec.linear(Role.Q_PROJ, "self_attn.q_proj", "attn_q", ModelConfig::qDim, ModelConfig::hiddenSize, qkvBias),
+                ModuleSpec.linear(Role.K_PROJ, "self_attn.k_proj", "attn_k", ModelConfig::kvDim, ModelConfig::hiddenSize, qkvBias),
+                ModuleSpec.linear(Role.V_PROJ, "self_attn.v_proj", "attn_v", ModelConfig::kvDim, ModelConfig::hiddenSize, qkvBias),
+                ModuleSpec.linear(Role.O_PROJ, "self_attn.o_proj", "attn_output", ModelConfig::hiddenSize, ModelConfig::qDim, oBias),
+                ModuleSpec.norm(Role.Q_NORM, "self_attn.q_norm", "attn_q_norm", ModelConfig::headDim).onlyIf(c -> qkNorm),
+                ModuleSpec.norm(Role.K_NORM, "self_attn.k_norm", "attn_k_norm", ModelConfig::headDim).onlyIf(c -> qkNorm),
+                ModuleSpec.linear(Role.GATE_PROJ, "mlp.gate_proj", "ffn_gate", ModelConfig::intermediateSize, ModelConfig::hiddenSize, mlpBias),
+                ModuleSpec.linear(Role.UP_PROJ, "mlp.up_proj", "ffn_up", ModelConfig::intermediateSize, ModelConfig::hiddenSize, mlpBias),
+                ModuleSpec.linear(Role.DOWN_PROJ, "mlp.down_proj", "ffn_down", ModelConfig::hiddenSize, ModelConfig::intermediateSize, mlpBias),
+                ModuleSpec.norm(Role.ATTENTION_NORM, "input_layernorm", "attn_norm", ModelConfig::hiddenSize),
+                ModuleSpec.norm(Role.MLP_NORM, "post_attention_layernorm", "ffn_norm", ModelConfig::hiddenSize));
+    }
+
+    public static List<ModuleSpec> head() {
+        return List.of(
+                ModuleSpec.norm(Role.FINAL_NORM, "model.norm", "output_norm", ModelConfig::hiddenSize),
+                ModuleSpec.linear(Role.LM_HEAD, "lm_head", "output", ModelConfig::vocabSize, ModelConfig::hiddenSize, c -> false));
+    }
+}

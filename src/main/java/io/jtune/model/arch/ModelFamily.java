@@ -1,0 +1,124 @@
+package io.jtune.model.arch;
+
+import io.jtune.JtuneException;
+import io.jtune.nn.GatedActivation;
+import io.jtune.nn.Normalization;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything jtune knows about one model family, in one place: its config.json and GGUF names, the
+ * ops of its decoder block, and its modules in the order transformers registers them. The model
+ * builder, the HF and GGUF tensor names, random initialisation, the memory estimate and the FLOP
+ * count are all derived from this declaration, so a new family is a new declaration (and, where its
+ * math is new, ops in nn/ with their backward).
+ *
+ * <p>The decoder block is pre-norm: {@code x + attention(norm(x))}, then {@code x + mlp(norm(x))},
+ * with rotary positions on q and k, optional per-head q/k norms, and a gated MLP.
+ *
+ * @param modelType        config.json's model_type
+ * @param hfArchitecture   config.json's architectures[0] (the transformers class)
+ * @param ggufArchitecture llama.cpp's general.architecture
+ * @param norm             the normalisation of every norm module
+ * @param activation       the gated MLP's activation (config.json's hidden_act must name it)
+ * @param stem             modules before the layers (the embedding)
+ * @param layer            the modules of one decoder layer, in registration order
+ * @param head             modules after the layers (final norm, lm_head)
+ * @param defaults         transformers' defaults for keys config.json leaves out
+ */
+public record ModelFamily(String modelType, String hfArchitecture, String ggufArchitecture, Normalization norm,
+                          GatedActivation activation, List<ModuleSpec> stem, List<ModuleSpec> layer,
+                          List<ModuleSpec> head, HfDefaults defaults) {
+
+    public ModelFamily {
+        stem = List.copyOf(stem);
+        layer = List.copyOf(layer);
+        head = List.copyOf(head);
+    }
+
+    /**
+     * The config class defaults that differ between families (transformers' LlamaConfig,
+     * MistralConfig, ...); null means "derived" (kv heads = heads, head_dim = hidden / heads) or absent.
+     */
+    public record HfDefaults(int vocabSize, int intermediateSize, Integer numKeyValueHeads, int maxPositionEmbeddings,
+                             Integer bosTokenId, Integer eosTokenId, Integer headDim) {}
+
+    /** The same family with another name and activation (e.g. a variant declared in a test). */
+    public ModelFamily withActivation(String newModelType, GatedActivation newActivation) {
+        return new ModelFamily(newModelType, hfArchitecture, ggufArchitecture, norm, newActivation, stem, layer, head, defaults);
+    }
+
+    /**
+     * Every tensor of a model of this config, in torch's named_parameters order. {@code withLmHead}
+     * false leaves out lm_head (a tied head is the embedding).
+     */
+    public List<ModelTensor> tensors(ModelConfig c, boolean withLmHead) {
+        List<ModelTensor> out = new ArrayList<>();
+        for (ModuleSpec m : stem) add(out, m, c, -1, m.hfPath(), m.ggufName());
+        for (int l = 0; l < c.numHiddenLayers(); l++) {
+            for (ModuleSpec m : layer) add(out, m, c, l, "model.layers." + l + "." + m.hfPath(), "blk." + l + "." + m.ggufName());
+        }
+        for (ModuleSpec m : head) {
+            if (m.role() == Role.LM_HEAD && !withLmHead) continue;
+            add(out, m, c, -1, m.hfPath(), m.ggufName());
+        }
+        return out;
+    }
+
+    /** The tensors a checkpoint of this config holds (lm_head only when untied). */
+    public List<ModelTensor> checkpointTensors(ModelConfig c) {
+        return tensors(c, !c.tieWordEmbeddings());
+    }
+
+    private static void add(List<ModelTensor> out, ModuleSpec m, ModelConfig c, int layer, String path, String gguf) {
+        if (!m.present().test(c)) return;
+        int rows = m.out().applyAsInt(c);
+        switch (m.kind()) {
+            case NORM -> out.add(new ModelTensor(path + ".weight", path, gguf + ".weight", m, layer, 1, rows, true, false));
+            case EMBEDDING, LINEAR -> {
+                out.add(new ModelTensor(path + ".weight", path, gguf + ".weight", m, layer, rows, m.in().applyAsInt(c), false, false));
+                if (m.kind() == ModuleSpec.Kind.LINEAR && m.hasBias().test(c)) {
+                    out.add(new ModelTensor(path + ".bias", path, gguf + ".bias", m, layer, 1, rows, true, true));
+                }
+            }
+        }
+    }
+
+    /** The layer module of a role, or null when the family has none. */
+    public ModuleSpec layerModule(Role role) {
+        for (ModuleSpec m : layer) if (m.role() == role) return m;
+        return null;
+    }
+
+    /** Whether a model of this config has a layer module of this role. */
+    public boolean has(Role role, ModelConfig c) {
+        ModuleSpec m = layerModule(role);
+        return m != null && m.present().test(c);
+    }
+
+    /** The short names of the layers' linear modules ("q_proj", ...): what lora_target may name. */
+    public List<String> linearModuleNames() {
+        List<String> names = new ArrayList<>();
+        for (ModuleSpec m : layer) if (m.kind() == ModuleSpec.Kind.LINEAR) names.add(m.shortName());
+        return names;
+    }
+
+    /** Rejects a config this family's engine cannot run exactly as transformers would. */
+    public void validate(ModelConfig c) {
+        if (!modelType.equals(c.modelType())) {
+            throw new JtuneException("model_type '" + c.modelType() + "' does not match the " + modelType + " family");
+        }
+        if (c.hiddenAct() != null && !c.hiddenAct().equals(activation.hfName())) {
+            throw new JtuneException("hidden_act '" + c.hiddenAct() + "' is not supported for " + modelType
+                    + "; supported: " + activation.hfName());
+        }
+        if (c.numAttentionHeads() < 1 || c.numKeyValueHeads() < 1 || c.numAttentionHeads() % c.numKeyValueHeads() != 0) {
+            throw new JtuneException("num_attention_heads (" + c.numAttentionHeads()
+                    + ") must be a positive multiple of num_key_value_heads (" + c.numKeyValueHeads() + ")");
+        }
+        if (c.headDim() < 2 || c.headDim() % 2 != 0) throw new JtuneException("head_dim must be even, was " + c.headDim());
+        if (c.hiddenSize() < 1 || c.intermediateSize() < 1 || c.vocabSize() < 1 || c.numHiddenLayers() < 1) {
+            throw new JtuneException("hidden_size, intermediate_size, vocab_size and num_hidden_layers must be positive");
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package io.jtune.model.arch;
+
+/** What a module does in the model: the engine wires a module into the block by its role. */
+public enum Role {
+    EMBEDDING,
+    ATTENTION_NORM, Q_PROJ, K_PROJ, V_PROJ, O_PROJ, Q_NORM, K_NORM,
+    MLP_NORM, GATE_PROJ, UP_PROJ, DOWN_PROJ,
+    FINAL_NORM, LM_HEAD;
+
+    /** The projections that are linear layers inside a decoder layer (what LoRA adapts). */
+    public boolean isLayerLinear() {
+        return switch (this) {
+            case Q_PROJ, K_PROJ, V_PROJ, O_PROJ, GATE_PROJ, UP_PROJ, DOWN_PROJ -> true;
+            default -> false;
+        };
+    }
+}

@@ -1,0 +1,30 @@
+package io.jtune.nn;
+
+/**
+ * The activation of a gated MLP, h = act(gate) ⊙ up, with its backward side by side. A model family
+ * names one (config.json's hidden_act); a new one is a class implementing this, nothing else.
+ * Built-in activations run through {@link Kernels} so that a backend can replace them.
+ */
+public interface GatedActivation {
+    /** SwiGLU: silu(gate) ⊙ up, hidden_act "silu" (Llama, Mistral, Qwen). */
+    GatedActivation SILU = new GatedActivation() {
+        @Override public String hfName() { return "silu"; }
+
+        @Override public void forward(Kernels k, float[] gate, float[] up, float[] out, int n) {
+            k.swigluForward(gate, up, out, n);
+        }
+
+        @Override public void backward(Kernels k, float[] dOut, float[] gate, float[] up, float[] dGate, float[] dUp, int n) {
+            k.swigluBackward(dOut, gate, up, dGate, dUp, n);
+        }
+    };
+
+    /** config.json's hidden_act for this activation. */
+    String hfName();
+
+    /** out = act(gate) ⊙ up over n elements (out may alias neither input). */
+    void forward(Kernels k, float[] gate, float[] up, float[] out, int n);
+
+    /** Adds the gradients at gate and up, given dOut, the gradient at the output. */
+    void backward(Kernels k, float[] dOut, float[] gate, float[] up, float[] dGate, float[] dUp, int n);
+}
