@@ -14,13 +14,4 @@ public interface TrainBatches {
     /** Micro-batch {@code index} of epoch {@code epoch}, padded and ready for the model. */
     Batch batch(int epoch, int index);
 
-    /** Label tokens of a batch after HF's shift (position t predicts labels[t+1]; -100 ignored). */
-    static int labelTokens(Batch b) {
-        int count = 0;
-        int[] labels = b.labels();
-        for (int r = 0; r < b.batchSize(); r++) {
-            for (int t = 1; t < b.seqLen(); t++) if (labels[r * b.seqLen() + t] != -100) count++;
-        }
-        return count;
-    }
 }

@@ -3,19 +3,24 @@ package io.jtune.train;
 import io.jtune.JtuneException;
 import io.jtune.model.Batch;
 import io.jtune.model.CausalLM;
-import io.jtune.model.StepLoss;
+import io.jtune.model.ParameterSet;
 import io.jtune.train.checkpoint.CheckpointDirectory;
 import io.jtune.train.checkpoint.OptimizerCheckpoint;
+import io.jtune.train.objective.Loss;
+import io.jtune.train.objective.Metric;
+import io.jtune.train.objective.Objective;
+import io.jtune.train.objective.ObjectiveRunner;
 import io.jtune.train.optim.Optimizer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 
 /**
  * The training loop, with the HF Trainer's semantics: micro-batches accumulated into optimizer
- * steps, the loss of a step normalised by the label tokens of the whole accumulated window,
+ * steps, the loss of a step normalised by its objective's units (label tokens for cross-entropy)
+ * over the whole accumulated window, the objective's metrics averaged the same way,
  * gradient clipping, a learning-rate schedule, logging, evaluation and checkpoints at fixed
  * intervals, and a resume that continues bit for bit.
  */
@@ -39,6 +44,8 @@ public final class Trainer {
 
     private final Settings settings;
     private final CausalLM model;
+    private final ParameterSet trainable;
+    private final ObjectiveRunner objective;
     private final Optimizer optimizer;
     private final LearningRateSchedule schedule;
     private final TrainBatches train;
@@ -48,12 +55,19 @@ public final class Trainer {
     private final TrainerListener listener;
     private volatile boolean stopRequested;
     private TrainerProgress progress = new TrainerProgress();
+    private MetricSums metricsSinceLog = new MetricSums();
     private Path lastCheckpoint;
 
-    public Trainer(Settings settings, CausalLM model, Optimizer optimizer, LearningRateSchedule schedule,
+    /**
+     * @param objective what the model is trained on (stage pt and sft: {@link io.jtune.train.objective.TokenCrossEntropy});
+     *                  it trains the model's trainable parameters (its LoRA adapter, or its own)
+     */
+    public Trainer(Settings settings, CausalLM model, Objective objective, Optimizer optimizer, LearningRateSchedule schedule,
                    TrainBatches train, List<Batch> eval, CheckpointWeights weights, Path outputDir, TrainerListener listener) {
         this.settings = settings;
         this.model = model;
+        this.trainable = model.trainable();
+        this.objective = new ObjectiveRunner(model, objective);
         this.optimizer = optimizer;
         this.schedule = schedule;
         this.train = train;
@@ -114,23 +128,25 @@ public final class Trainer {
         int from = progress.nextBatch;
         int to = Math.min(plan.batchesPerEpoch(), from + plan.accumulation());
         List<Batch> window = new ArrayList<>(to - from);
-        int labelTokens = 0;
+        double units = 0;
         for (int i = from; i < to; i++) {
             Batch b = train.batch(progress.epoch, i);
             window.add(b);
-            labelTokens += TrainBatches.labelTokens(b);
+            units += objective.objective().normaliser(b);
         }
-        model.zeroGrad();
+        trainable.zeroGrad();
         double lossSum = 0;
-        float gradScale = labelTokens > 0 ? 1f / labelTokens : 0f;
+        float gradScale = units > 0 ? 1f / (float) units : 0f;
+        MetricSums metrics = new MetricSums();
         for (Batch b : window) {
-            StepLoss l = model.forwardBackward(b, gradScale);
+            Loss l = objective.train(b, gradScale);
             lossSum += l.sum();
+            metrics.add(l.metrics());
             progress.tokensSeen += b.tokens();
             progress.samplesSeen += b.batchSize();
         }
-        double loss = labelTokens > 0 ? lossSum / labelTokens : 0;
-        double gradNorm = settings.maxGradNorm() > 0 ? model.clipGradientNorm(settings.maxGradNorm()) : model.gradientNorm();
+        double loss = units > 0 ? lossSum / units : 0;
+        double gradNorm = settings.maxGradNorm() > 0 ? trainable.clipGradientNorm(settings.maxGradNorm()) : trainable.gradientNorm();
         if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
             throw new JtuneException("training diverged at step " + (progress.globalStep + 1) + " (epoch "
                     + String.format("%.2f", progress.epochProgress(plan.batchesPerEpoch())) + "): the "
@@ -138,7 +154,7 @@ public final class Trainer {
                     + ". " + (lastCheckpoint != null ? "The last good checkpoint is " + lastCheckpoint + "." : "No checkpoint was saved yet.")
                     + " Lower learning_rate, set max_grad_norm, or check the data.");
         }
-        if (labelTokens > 0) optimizer.step(schedule.learningRate(progress.globalStep));
+        if (units > 0) optimizer.step(schedule.learningRate(progress.globalStep));
         progress.globalStep++;
         progress.modelStepCounter = model.stepCounter();
         boolean epochEnds = to == plan.batchesPerEpoch();
@@ -151,33 +167,41 @@ public final class Trainer {
         progress.lossTotal += loss;
         progress.lossSinceLog += loss;
         progress.stepsSinceLog++;
+        metricsSinceLog.addStep(metrics);
         int step = progress.globalStep;
         double epoch = progress.epochProgress(plan.batchesPerEpoch());
         double nextLr = schedule.learningRate(step);
         listener.onStep(step, loss, nextLr, epoch, progress.tokensSeen);
         if (TrainingPlan.due(step, plan.loggingEvery()) || (settings.logFirstStep() && step == 1) || step == plan.totalSteps()) {
             listener.onLog(new TrainerListener.StepLog(step, plan.totalSteps(), progress.lossSinceLog / progress.stepsSinceLog,
-                    gradNorm, nextLr, epoch, progress.tokensSeen, (System.nanoTime() - started) / 1e9));
+                    gradNorm, nextLr, epoch, progress.tokensSeen, (System.nanoTime() - started) / 1e9, metricsSinceLog.values()));
             progress.lossSinceLog = 0;
             progress.stepsSinceLog = 0;
+            metricsSinceLog = new MetricSums();
         }
         return epochEnds;
     }
 
-    /** HF's eval_loss: the mean of the batches' mean losses, weighted by their number of examples. */
+    /**
+     * HF's eval_loss: the mean of the batches' mean losses, weighted by their number of examples; the
+     * objective's metrics come along as "eval_" + name, averaged over all evaluation batches.
+     */
     private Double evaluate() {
         if (eval.isEmpty()) return null;
         double weighted = 0;
         long examples = 0;
+        MetricSums metrics = new MetricSums();
         for (Batch b : eval) {
-            StepLoss l = model.evaluate(b);
-            if (l.labelTokens() == 0) continue;
-            weighted += l.mean() * b.batchSize();
+            double units = objective.objective().normaliser(b);
+            Loss l = objective.evaluate(b);
+            metrics.add(l.metrics());
+            if (units == 0) continue;
+            weighted += l.sum() / units * b.batchSize();
             examples += b.batchSize();
         }
         if (examples == 0) return null;
         double loss = weighted / examples;
-        listener.onEvaluate(progress.globalStep, progress.epochProgress(settings.plan().batchesPerEpoch()), loss);
+        listener.onEvaluate(progress.globalStep, progress.epochProgress(settings.plan().batchesPerEpoch()), loss, metrics.values());
         return loss;
     }
 
@@ -190,5 +214,34 @@ public final class Trainer {
         });
         if (settings.saveTotalLimit() != null) checkpoints.prune(settings.saveTotalLimit());
         listener.onCheckpoint(snapshot.globalStep, lastCheckpoint);
+    }
+
+    /**
+     * An objective's metrics combined: within a step by their sums and counts (micro-batches), across
+     * the steps of a logging interval as the mean of the steps' values, as the loss is.
+     */
+    private static final class MetricSums {
+        private final Map<String, Metric> sums = new java.util.TreeMap<>();
+        private final Map<String, double[]> stepMeans = new java.util.TreeMap<>();   // name -> {sum of step values, steps}
+
+        void add(Map<String, Metric> metrics) {
+            metrics.forEach((name, m) -> sums.merge(name, m, Metric::plus));
+        }
+
+        void addStep(MetricSums step) {
+            step.sums.forEach((name, m) -> {
+                double[] acc = stepMeans.computeIfAbsent(name, k -> new double[2]);
+                acc[0] += m.value();
+                acc[1]++;
+            });
+        }
+
+        /** Step means when steps were added, else the pooled values of what was added. */
+        Map<String, Double> values() {
+            Map<String, Double> out = new java.util.TreeMap<>();
+            if (!stepMeans.isEmpty()) stepMeans.forEach((name, acc) -> out.put(name, acc[0] / acc[1]));
+            else sums.forEach((name, m) -> out.put(name, m.value()));
+            return out;
+        }
     }
 }

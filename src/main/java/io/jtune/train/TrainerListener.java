@@ -1,6 +1,7 @@
 package io.jtune.train;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 /** What the loop reports as it goes: log files, progress bars and the web UI listen here. */
 public interface TrainerListener {
@@ -13,13 +14,23 @@ public interface TrainerListener {
     /** Every logging_steps: the loss averaged since the last log, HF's fields. */
     default void onLog(StepLog log) {}
 
-    default void onEvaluate(int step, double epoch, double evalLoss) {}
+    /** After an evaluation: eval_loss and the objective's metrics (named without the "eval_" prefix). */
+    default void onEvaluate(int step, double epoch, double evalLoss, Map<String, Double> metrics) {}
 
     default void onCheckpoint(int step, Path checkpoint) {}
 
     default void onTrainEnd(TrainOutcome outcome) {}
 
-    /** One line of the training log. */
+    /**
+     * One line of the training log.
+     *
+     * @param metrics the objective's own metrics averaged since the last log, by name (e.g. "rewards/chosen");
+     *                empty for cross-entropy
+     */
     record StepLog(int step, int totalSteps, double loss, double gradNorm, double learningRate, double epoch,
-                   long tokensSeen, double elapsedSeconds) {}
+                   long tokensSeen, double elapsedSeconds, Map<String, Double> metrics) {
+        public StepLog {
+            metrics = Map.copyOf(metrics);
+        }
+    }
 }

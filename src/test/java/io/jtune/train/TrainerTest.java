@@ -71,7 +71,7 @@ class TrainerTest {
             }
         };
         Trainer trainer = new Trainer(new Trainer.Settings(plan, 1.0, false, false, false, false, null, 42),
-                model, adamw, schedule, new SyntheticBatches(), List.of(), new FlatWeightsCheckpoint(model, "adapter_model.safetensors"),
+                model, new io.jtune.train.objective.TokenCrossEntropy(), adamw, schedule, new SyntheticBatches(), List.of(), new FlatWeightsCheckpoint(model, "adapter_model.safetensors"),
                 outputDir, listener);
         self[0] = trainer;
         return new Run(trainer, model, losses);
@@ -111,7 +111,7 @@ class TrainerTest {
     void aNonFiniteLossStopsWithTheStepAndTheLastCheckpoint() {
         Run run = newRun(out, -1);
         Trainer trainer = new Trainer(new Trainer.Settings(TrainingPlan.of(5, 2, 3, 0, 1, 0, 2), 1.0, false, false, false, false, null, 42),
-                run.model(), new AdamW(run.model().parameterValues(), run.model().gradients(),
+                run.model(), new io.jtune.train.objective.TokenCrossEntropy(), new AdamW(run.model().parameterValues(), run.model().gradients(),
                         ParamGroup.hfDefault(run.model().trainableParameters(), 0), 0.9, 0.999, 1e-8),
                 LearningRateSchedule.create("constant", 1e-3, 0, 9, Map.of()), new SyntheticBatches(), List.of(),
                 new FlatWeightsCheckpoint(run.model(), "adapter_model.safetensors"), out, new TrainerListener() {

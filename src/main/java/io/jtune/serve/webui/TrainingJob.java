@@ -87,7 +87,7 @@ public final class TrainingJob extends BackgroundJob implements TrainerListener 
     }
 
     @Override
-    public synchronized void onEvaluate(int step, double epoch, double evalLoss) {
+    public synchronized void onEvaluate(int step, double epoch, double evalLoss, java.util.Map<String, Double> metrics) {
         evalLosses.add(new double[] {step, evalLoss});
     }
 

@@ -133,7 +133,7 @@ public final class TrainWorkflow {
             Trainer.Settings settings = new Trainer.Settings(plan, args.maxGradNorm(), args.loggingFirstStep(),
                     "epoch".equals(args.evalStrategy()) && !evalBatches.isEmpty(), args.doEval() && !evalBatches.isEmpty(),
                     "epoch".equals(args.saveStrategy()), args.saveTotalLimit(), args.seed());
-            Trainer t = new Trainer(settings, model, optimizer, schedule, train, evalBatches, weights, outputDir,
+            Trainer t = new Trainer(settings, model, new io.jtune.train.objective.TokenCrossEntropy(), optimizer, schedule, train, evalBatches, weights, outputDir,
                     TrainerListeners.all(listeners));
             if (resume.isPresent()) {
                 log.println("Resuming training from " + resume.get());

@@ -21,7 +21,9 @@ final class TrainerListeners implements TrainerListener {
     @Override public void onTrainBegin(TrainingPlan plan, int startStep) { listeners.forEach(l -> l.onTrainBegin(plan, startStep)); }
     @Override public void onStep(int step, double loss, double lr, double epoch, long tokens) { listeners.forEach(l -> l.onStep(step, loss, lr, epoch, tokens)); }
     @Override public void onLog(StepLog log) { listeners.forEach(l -> l.onLog(log)); }
-    @Override public void onEvaluate(int step, double epoch, double evalLoss) { listeners.forEach(l -> l.onEvaluate(step, epoch, evalLoss)); }
+    @Override public void onEvaluate(int step, double epoch, double evalLoss, java.util.Map<String, Double> metrics) {
+        listeners.forEach(l -> l.onEvaluate(step, epoch, evalLoss, metrics));
+    }
     @Override public void onCheckpoint(int step, Path checkpoint) { listeners.forEach(l -> l.onCheckpoint(step, checkpoint)); }
     @Override public void onTrainEnd(TrainOutcome outcome) { listeners.forEach(l -> l.onTrainEnd(outcome)); }
 }

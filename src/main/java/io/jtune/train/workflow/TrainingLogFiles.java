@@ -61,15 +61,17 @@ final class TrainingLogFiles implements TrainerListener {
         entry.put("loss", PythonJson.round(s.loss(), 4));
         entry.put("grad_norm", s.gradNorm());
         entry.put("learning_rate", s.learningRate());
+        s.metrics().forEach(entry::put);   // the objective's own, before epoch as HF's Trainer.log orders them
         entry.put("epoch", PythonJson.round(s.epoch(), 4));
         log(entry);
     }
 
     @Override
-    public void onEvaluate(int step, double epoch, double evalLoss) {
+    public void onEvaluate(int step, double epoch, double evalLoss, Map<String, Double> metrics) {
         finalEvalLoss = evalLoss;
         Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("eval_loss", evalLoss);
+        metrics.forEach((name, value) -> entry.put("eval_" + name, value));
         entry.put("epoch", PythonJson.round(epoch, 4));
         log(entry);
     }
