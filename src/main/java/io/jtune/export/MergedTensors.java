@@ -4,7 +4,7 @@ import io.jtune.io.hf.HfModelDirectory;
 import io.jtune.io.hf.HfTensorNames;
 import io.jtune.io.safetensors.StoredTensor;
 import io.jtune.io.safetensors.TensorToWrite;
-import io.jtune.model.CausalLM;
+import io.jtune.model.LoraAdapter;
 import io.jtune.model.TrainableParameter;
 import io.jtune.tensor.DType;
 import io.jtune.tensor.Matrix;
@@ -26,9 +26,9 @@ final class MergedTensors {
     private MergedTensors() {}
 
     /** The HF names of the tensors the adapter changes. */
-    static Set<String> changedByAdapter(CausalLM model) {
+    static Set<String> changedByAdapter(LoraAdapter adapter) {
         Set<String> changed = new HashSet<>();
-        for (TrainableParameter p : model.trainableParameters()) {
+        for (TrainableParameter p : adapter.parameters().describe()) {
             String n = p.name().startsWith(PEFT_PREFIX) ? p.name().substring(PEFT_PREFIX.length()) : p.name();
             int lora = n.indexOf(".lora_A.");
             if (lora > 0) {
@@ -41,16 +41,16 @@ final class MergedTensors {
     }
 
     /**
-     * @param merged the base with the adapter loaded, or null to copy the base as it is
+     * @param merged the adapter to merge into the base, or null to copy the base as it is
      * @param dtype  the dtype every tensor is written in
      */
-    static List<TensorToWrite> of(HfModelDirectory base, CausalLM merged, DType dtype) {
+    static List<TensorToWrite> of(HfModelDirectory base, LoraAdapter merged, DType dtype) {
         Set<String> changed = merged == null ? Set.of() : changedByAdapter(merged);
         List<TensorToWrite> out = new ArrayList<>();
         for (HfTensorNames.Expected e : base.expectedTensors()) {
             StoredTensor stored = base.tensor(e.name());
             if (changed.contains(e.name())) {
-                out.add(TensorToWrite.ofLazyFloats(e.name(), dtype, e.shape(), () -> merged.mergedWeight(e.name())));
+                out.add(TensorToWrite.ofLazyFloats(e.name(), dtype, e.shape(), () -> merged.base().mergedWeight(e.name(), merged)));
             } else if (stored.dtype() == dtype) {
                 out.add(TensorToWrite.of(stored));
             } else {

@@ -19,12 +19,12 @@ import io.jtune.io.hub.HubClient;
 import io.jtune.io.hub.ModelLocator;
 import io.jtune.io.peft.AdapterWeights;
 import io.jtune.io.peft.LoraAdapterConfig;
+import io.jtune.io.peft.PeftAdapters;
 import io.jtune.model.CausalLM;
-import io.jtune.model.FinetuneSpec;
-import io.jtune.model.ModelBuilder;
+import io.jtune.model.InferenceModels;
+import io.jtune.model.LoraAdapter;
 import io.jtune.tensor.DType;
 import io.jtune.tokenizer.HfTokenizer;
-import io.jtune.train.checkpoint.FlatWeightsCheckpoint;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -78,7 +78,7 @@ public final class ModelExport {
         Path modelfile;
         HfTokenizer tokenizer;
         try (HfModelDirectory base = HfModelDirectory.open(modelDir)) {
-            CausalLM merged = adapterDir == null ? null : loadWithAdapter(base, adapterDir);
+            LoraAdapter merged = adapterDir == null ? null : loadWithAdapter(base, adapterDir);
             DType dtype = base.config().dtype() != null ? base.config().dtype() : base.tensor("model.embed_tokens.weight").dtype();
             log.printf("Exporting %s%s to %s (%s, shards of at most %d GB)%n", modelDir,
                     adapterDir == null ? "" : " merged with " + adapterDir, exportDir, dtype.torchName(), export.exportSizeGb());
@@ -151,20 +151,19 @@ public final class ModelExport {
         }
     }
 
-    /** The base with the adapter's LoRA weights (and modules_to_save tensors) loaded, as PEFT's LoraModel. */
-    private CausalLM loadWithAdapter(HfModelDirectory base, Path adapterDir) {
+    /** The adapter's LoRA weights (and modules_to_save tensors) loaded over the frozen base, as PEFT's LoraModel. */
+    private LoraAdapter loadWithAdapter(HfModelDirectory base, Path adapterDir) {
         LoraAdapterConfig a = LoraAdapterConfig.read(adapterDir);
-        FinetuneSpec spec = FinetuneSpec.lora(new FinetuneSpec.Lora(a.r(), a.loraAlpha(), 0.0, a.targetModules(), a.useRslora(),
-                a.modulesToSave()));
-        CausalLM model;
+        CausalLM model = InferenceModels.frozen(base.config(), new HfWeightSource(base));
+        LoraAdapter adapter;
         try {
-            model = ModelBuilder.build(base.config(), new HfWeightSource(base), spec, new CausalLM.Options(false, 0));
+            adapter = LoraAdapter.attach(model, "export", PeftAdapters.spec(a), 0);
         } catch (JtuneException e) {
             throw new JtuneException(adapterDir.resolve(LoraAdapterConfig.FILE) + " does not fit the base model " + base.directory()
                     + ": " + e.getMessage());
         }
-        new FlatWeightsCheckpoint(model, AdapterWeights.ADAPTER_FILE).load(adapterDir);
-        Set<String> changed = MergedTensors.changedByAdapter(model);
+        PeftAdapters.readWeights(adapter.parameters(), adapterDir.resolve(AdapterWeights.ADAPTER_FILE));
+        Set<String> changed = MergedTensors.changedByAdapter(adapter);
         for (String name : changed) {
             if (base.expectedTensors().stream().noneMatch(e -> e.name().equals(name))) {
                 throw new JtuneException(adapterDir + ": the adapter trains " + name + ", which this model ties to the embeddings;"
@@ -172,7 +171,7 @@ public final class ModelExport {
             }
         }
         log.printf("Merging adapter %s (r=%d, alpha=%s, %d tensors changed)%n", adapterDir, a.r(), a.loraAlpha(), changed.size());
-        return model;
+        return adapter;
     }
 
     /** generation_config.json as LLaMA-Factory's patch_model leaves it: sampling switched on when its settings ask for it. */

@@ -11,12 +11,10 @@ import io.jtune.io.hf.HfModelDirectory;
 import io.jtune.io.hf.HfWeightSource;
 import io.jtune.io.hub.HubClient;
 import io.jtune.io.hub.ModelLocator;
-import io.jtune.io.peft.AdapterWeights;
-import io.jtune.io.peft.LoraAdapterConfig;
+import io.jtune.io.peft.PeftAdapters;
 import io.jtune.model.CausalLM;
-import io.jtune.model.FinetuneSpec;
 import io.jtune.model.InferenceModels;
-import io.jtune.train.checkpoint.FlatWeightsCheckpoint;
+import io.jtune.model.LoraAdapter;
 import io.jtune.tokenizer.HfTokenizer;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -33,6 +31,7 @@ import java.util.Set;
 public final class ChatModel implements AutoCloseable {
     private final HfModelDirectory base;
     private final CausalLM model;
+    private final LoraAdapter adapter;      // null: the base model
     private final HfTokenizer tokenizer;
     private final ChatTokenizer chatTokenizer;
     private final Template template;
@@ -41,10 +40,11 @@ public final class ChatModel implements AutoCloseable {
     private final boolean skipSpecialTokens;
     private final String name;
 
-    private ChatModel(HfModelDirectory base, CausalLM model, HfTokenizer tokenizer, Template template,
+    private ChatModel(HfModelDirectory base, CausalLM model, LoraAdapter adapter, HfTokenizer tokenizer, Template template,
                       GenerationSettings defaults, boolean skipSpecialTokens, String name) {
         this.base = base;
         this.model = model;
+        this.adapter = adapter;
         this.tokenizer = tokenizer;
         this.template = template;
         this.chatTokenizer = ChatTokenizer.of(tokenizer, template);
@@ -73,19 +73,16 @@ public final class ChatModel implements AutoCloseable {
         HfModelDirectory base = HfModelDirectory.open(modelDir);
         try {
             HfTokenizer tokenizer = HfTokenizer.load(modelDir);
-            CausalLM model;
             String name = modelDir.getFileName() == null ? modelDir.toString() : modelDir.getFileName().toString();
-            if (m.adapterNameOrPath().isEmpty()) {
-                model = InferenceModels.frozen(base.config(), new HfWeightSource(base));
-            } else {
+            CausalLM model = InferenceModels.frozen(base.config(), new HfWeightSource(base));
+            LoraAdapter adapter = null;
+            if (!m.adapterNameOrPath().isEmpty()) {
                 Path adapterDir = Path.of(m.adapterNameOrPath().get(0));
-                LoraAdapterConfig a = LoraAdapterConfig.read(adapterDir);
-                model = InferenceModels.withLora(base.config(), new HfWeightSource(base), new FinetuneSpec.Lora(a.r(), a.loraAlpha(),
-                        0.0, a.targetModules(), a.useRslora(), a.modulesToSave()));
-                new FlatWeightsCheckpoint(model, AdapterWeights.ADAPTER_FILE).load(adapterDir);
-                name += "+" + (adapterDir.getFileName() == null ? adapterDir : adapterDir.getFileName());
+                String adapterName = adapterDir.getFileName() == null ? adapterDir.toString() : adapterDir.getFileName().toString();
+                adapter = PeftAdapters.load(model, adapterName, adapterDir);
+                name += "+" + adapterName;
             }
-            return new ChatModel(base, model, tokenizer, template, GenerationSettings.from(config.generating()),
+            return new ChatModel(base, model, adapter, tokenizer, template, GenerationSettings.from(config.generating()),
                     config.generating().skipSpecialTokens(), name);
         } catch (RuntimeException e) {
             base.close();
@@ -94,6 +91,9 @@ public final class ChatModel implements AutoCloseable {
     }
 
     public CausalLM model() { return model; }
+
+    /** The LoRA adapter replies are generated with, or null for the base model. */
+    public LoraAdapter adapter() { return adapter; }
     public HfTokenizer tokenizer() { return tokenizer; }
     public ChatTokenizer chatTokenizer() { return chatTokenizer; }
     public Template template() { return template; }

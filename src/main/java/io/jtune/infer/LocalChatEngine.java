@@ -22,7 +22,7 @@ public final class LocalChatEngine implements ChatEngine, AutoCloseable {
 
     public LocalChatEngine(ChatModel model) {
         this.model = model;
-        this.session = new InferenceSession(model.model());
+        this.session = new InferenceSession(model.model(), model.adapter());
     }
 
     @Override

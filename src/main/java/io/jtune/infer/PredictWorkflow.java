@@ -97,7 +97,7 @@ public final class PredictWorkflow {
             log.printf("Predicting %d example(s) of %s with %s%n", aligned.size(), String.join(",", names), model.name());
 
             HfTokenizer tok = model.tokenizer();
-            InferenceSession session = new InferenceSession(model.model());
+            InferenceSession session = new InferenceSession(model.model(), model.adapter());
             GenerationSettings settings = model.defaults().withSeed((long) args.seed());
             SimilarityMetrics similarity = new SimilarityMetrics();
             StringBuilder lines = new StringBuilder();

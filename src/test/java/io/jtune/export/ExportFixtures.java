@@ -15,7 +15,6 @@ import io.jtune.quickstart.CorpusGenerator;
 import io.jtune.quickstart.TinyModelFactory;
 import io.jtune.tensor.DType;
 import io.jtune.tensor.Matrix;
-import io.jtune.train.checkpoint.FlatWeightsCheckpoint;
 import io.jtune.train.workflow.TrainedWeights;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -61,7 +60,7 @@ final class ExportFixtures {
     /** Saves the model's trainable tensors as a PEFT adapter folder (adapter_config.json + adapter_model.safetensors). */
     static void saveAdapter(CausalLM model, FinetuneSpec.Lora lora, Path dir, Path base) throws IOException {
         java.nio.file.Files.createDirectories(dir);
-        AdapterWeights.write(dir.resolve(AdapterWeights.ADAPTER_FILE), FlatWeightsCheckpoint.slots(model), model.parameterValues());
+        io.jtune.io.peft.PeftAdapters.writeWeights(model.trainable(), dir.resolve(AdapterWeights.ADAPTER_FILE));
         new LoraAdapterConfig(lora.rank(), lora.effectiveAlpha(), lora.dropout(), TrainedWeights.loraTargetModules(model),
                 lora.useRslora(), lora.additionalTargets(), base.toString()).write(dir);
     }
