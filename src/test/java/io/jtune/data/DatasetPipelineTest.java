@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -238,7 +239,7 @@ class DatasetPipelineTest {
         assertEquals(0, batch.segmentIds()[0][batch.seqLen() - 1]);
         assertEquals(1, batch.segmentIds()[0][0]);
         assertEquals(shortRow.length - 1, batch.positionIds()[0][shortRow.length - 1]);
-        assertEquals(9, batch.supervisedTokens()); // "hi" and "2 (two)"
+        assertEquals(9, Arrays.stream(batch.labels()).flatMapToInt(Arrays::stream).filter(v -> v != -100).count()); // "hi", "2 (two)"
 
         List<Integer> data = new ArrayList<>(IntStream.range(0, 10).boxed().toList());
         BatchSampler<Integer> sampler = new BatchSampler<>(data, 4, 42, true);

@@ -15,11 +15,4 @@ public record Batch(int[][] inputIds, int[][] labels, int[][] positionIds, int[]
     public int seqLen() {
         return inputIds.length == 0 ? 0 : inputIds[0].length;
     }
-
-    /** Tokens that carry a loss (label != -100). */
-    public long supervisedTokens() {
-        long n = 0;
-        for (int[] row : labels) for (int v : row) if (v != io.jtune.data.TokenizedExample.IGNORE_INDEX) n++;
-        return n;
-    }
 }
