@@ -12,6 +12,9 @@ import java.util.function.IntToDoubleFunction;
  * {@code lr(s)}, so the very first update uses λ(0) (0 during warmup). After that step the Trainer
  * advances the scheduler and logs {@code learning_rate} = {@code lr(global_step)}, i.e. the rate the
  * <em>next</em> step will use.
+ *
+ * <p>Which schedules exist and which lr_scheduler_kwargs each takes is {@link LrSchedulerRules}, in
+ * config, so that loading a config refuses a bad one without reaching up into train.
  */
 public final class LearningRateSchedule {
     private final String type;
