@@ -2,6 +2,7 @@ package io.jtune.cli;
 
 import io.jtune.JtuneException;
 import io.jtune.bench.Clock;
+import io.jtune.bench.DecodeBench;
 import io.jtune.bench.GemmBench;
 import io.jtune.bench.GemmCase;
 import io.jtune.bench.GemmComparison;
@@ -182,7 +183,7 @@ final class BenchCommand implements Runnable {
         @Override
         public void run() {
             if (prompt < 1 || tokens < 1 || runs < 1) throw new JtuneException("--prompt, --tokens and --runs must be >= 1");
-            var f = io.jtune.infer.DecodeBench.measure(io.jtune.infer.DecodeBench.qwen25HalfB(), prompt, tokens, runs);
+            var f = DecodeBench.measure(DecodeBench.qwen25HalfB(), prompt, tokens, runs);
             System.out.println(f);
             var root = ResultsFile.JSON.createObjectNode();
             root.put("benchmark", "decode");

@@ -1,7 +1,6 @@
 package io.jtune.config;
 
 import io.jtune.JtuneException;
-import io.jtune.train.LearningRateSchedule;
 import java.util.List;
 import java.util.Map;
 
@@ -69,8 +68,8 @@ public record TrainingArguments(
         String scheduler = c.string("lr_scheduler_type");
         Map<String, Object> kwargs = c.map("lr_scheduler_kwargs");
         try {
-            // Build the schedule once with stand-in step counts: it checks the kwargs as transformers would.
-            LearningRateSchedule.create(scheduler, Math.max(c.real("learning_rate"), Double.MIN_NORMAL), 0, 100, kwargs);
+            // Checked here, not when training starts, so that a bad schedule fails before the model loads.
+            LrSchedulerRules.check(scheduler, c.real("learning_rate"), kwargs);
         } catch (JtuneException e) {
             throw c.error(c.isSet("lr_scheduler_kwargs") ? "lr_scheduler_kwargs" : "lr_scheduler_type", e.getMessage());
         }
@@ -127,54 +126,5 @@ public record TrainingArguments(
             return List.of("tensorboard");
         }
         return given.stream().filter("tensorboard"::equals).distinct().toList();
-    }
-
-    public boolean reportsToTensorboard() {
-        return reportTo.contains("tensorboard");
-    }
-
-    /** Examples per optimizer step (one process). */
-    public int effectiveBatchSize() {
-        return perDeviceTrainBatchSize * gradientAccumulationSteps;
-    }
-
-    /** Total optimizer steps: max_steps when > 0, else ceil(epochs x updates per epoch) as the HF Trainer computes it. */
-    public int totalSteps(int updateStepsPerEpoch) {
-        if (maxSteps > 0) {
-            return maxSteps;
-        }
-        return (int) Math.ceil(numTrainEpochs * updateStepsPerEpoch);
-    }
-
-    /** Warmup steps for a run of {@code totalSteps} (HF: warmup_steps if set, else ceil(ratio x total)). */
-    public int warmupStepsFor(int totalSteps) {
-        return LearningRateSchedule.warmupSteps(warmupSteps, warmupRatio, totalSteps);
-    }
-
-    /** The learning-rate schedule for a run of {@code totalSteps} optimizer steps. */
-    public LearningRateSchedule schedule(int totalSteps) {
-        return LearningRateSchedule.create(lrSchedulerType, learningRate, warmupStepsFor(totalSteps), totalSteps, lrSchedulerKwargs);
-    }
-
-    /** logging_steps as a step count (a value < 1 is a fraction of the total, rounded up as transformers does). */
-    public int loggingInterval(int totalSteps) {
-        return interval(loggingSteps, totalSteps);
-    }
-
-    public int evalInterval(int totalSteps) {
-        return interval(evalSteps, totalSteps);
-    }
-
-    public int saveInterval(int totalSteps) {
-        return interval(saveSteps, totalSteps);
-    }
-
-    private static int interval(double steps, int totalSteps) {
-        return steps < 1 ? Math.max(1, (int) Math.ceil(totalSteps * steps)) : (int) steps;
-    }
-
-    /** Whether checkpoints are saved at all (save_strategy no turns them off). */
-    public boolean savesCheckpoints() {
-        return "steps".equals(saveStrategy);
     }
 }

@@ -66,9 +66,4 @@ public record GenerationSettings(boolean doSample, double temperature, double to
         return new GenerationSettings(doSample, temperature, topP, topK, repetitionPenalty, presencePenalty, frequencyPenalty,
                 maxNewTokens, newSeed);
     }
-
-    public GenerationSettings withMaxNewTokens(int n) {
-        return new GenerationSettings(doSample, temperature, topP, topK, repetitionPenalty, presencePenalty, frequencyPenalty,
-                n, seed);
-    }
 }

@@ -41,12 +41,11 @@ public final class LocalChatEngine implements ChatEngine, AutoCloseable {
 
     /** The prompt ids LLaMA-Factory's chat would feed the model for this conversation. */
     public int[] promptIds(List<ChatMessage> messages, String system) {
-        List<Message> paired = new ArrayList<>(messages.size() + 1);
+        List<Message> conversation = new ArrayList<>(messages.size());
         for (ChatMessage m : messages) {
-            paired.add(m.role() == ChatMessage.Role.USER ? Message.user(m.content()) : Message.assistant(m.content()));
+            conversation.add(m.role() == ChatMessage.Role.USER ? Message.user(m.content()) : Message.assistant(m.content()));
         }
-        paired.add(Message.assistant(""));
-        return model.template().encodeOneturn(model.chatTokenizer(), paired, system, null).prompt();
+        return model.template().encodeGenerationPrompt(model.chatTokenizer(), conversation, system, null);
     }
 
     @Override

@@ -9,7 +9,7 @@ import io.jtune.data.SkipReport;
 import io.jtune.infer.metrics.SimilarityMetrics;
 import io.jtune.model.InferenceSession;
 import io.jtune.tokenizer.HfTokenizer;
-import io.jtune.train.MetricsFiles;
+import io.jtune.io.hf.MetricsFiles;
 import io.jtune.util.AtomicFiles;
 import io.jtune.util.PythonJson;
 import java.io.IOException;

@@ -59,7 +59,8 @@ public final class Sampler {
         }
     }
 
-    static int argmax(float[] logits) {
+    /** The greedy choice: the first index of the largest logit. */
+    public static int argmax(float[] logits) {
         int best = 0;
         for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
         return best;

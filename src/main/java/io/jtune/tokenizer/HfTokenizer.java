@@ -1,11 +1,11 @@
 package io.jtune.tokenizer;
 
 import io.jtune.tokenizer.model.BpeModel;
-import io.jtune.tokenizer.model.IntList;
 import io.jtune.tokenizer.text.Decoder;
 import io.jtune.tokenizer.text.Normalizer;
 import io.jtune.tokenizer.text.PostProcessor;
 import io.jtune.tokenizer.text.PreTokenizer;
+import io.jtune.util.IntList;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;

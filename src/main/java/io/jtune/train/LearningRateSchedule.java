@@ -1,8 +1,7 @@
 package io.jtune.train;
 
-import io.jtune.JtuneException;
+import io.jtune.config.LrSchedulerRules;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.IntToDoubleFunction;
 
 /**
@@ -13,6 +12,9 @@ import java.util.function.IntToDoubleFunction;
  * {@code lr(s)}, so the very first update uses λ(0) (0 during warmup). After that step the Trainer
  * advances the scheduler and logs {@code learning_rate} = {@code lr(global_step)}, i.e. the rate the
  * <em>next</em> step will use.
+ *
+ * <p>Which schedules exist and which lr_scheduler_kwargs each takes is {@link LrSchedulerRules}, in
+ * config, so that loading a config refuses a bad one without reaching up into train.
  */
 public final class LearningRateSchedule {
     private final String type;
@@ -41,19 +43,6 @@ public final class LearningRateSchedule {
         return (int) Math.ceil(totalSteps * ratio);
     }
 
-    /** The lr_scheduler_kwargs each schedule takes (an unknown one is a TypeError in transformers). */
-    public static Set<String> acceptedKwargs(String type) {
-        return switch (type) {
-            case "linear", "constant", "constant_with_warmup" -> Set.of();
-            case "cosine", "cosine_with_restarts" -> Set.of("num_cycles");
-            case "polynomial" -> Set.of("lr_end", "power");
-            case "inverse_sqrt" -> Set.of("timescale");
-            case "cosine_with_min_lr" -> Set.of("num_cycles", "min_lr", "min_lr_rate");
-            default -> throw new JtuneException("lr_scheduler_type " + type + " is not supported yet by jtune; supported: "
-                    + "linear, cosine, cosine_with_restarts, polynomial, constant, constant_with_warmup, inverse_sqrt, cosine_with_min_lr");
-        };
-    }
-
     /**
      * Builds a schedule.
      *
@@ -64,13 +53,7 @@ public final class LearningRateSchedule {
      * @param kwargs      lr_scheduler_kwargs (numbers may be Long or Double)
      */
     public static LearningRateSchedule create(String type, double peakLr, int warmupSteps, int totalSteps, Map<String, ?> kwargs) {
-        Set<String> accepted = acceptedKwargs(type);
-        for (String k : kwargs.keySet()) {
-            if (!accepted.contains(k)) {
-                throw new JtuneException("lr_scheduler_kwargs: '" + k + "' is not an argument of the " + type + " schedule; "
-                        + (accepted.isEmpty() ? "it takes none" : "it takes " + String.join(", ", accepted)));
-            }
-        }
+        LrSchedulerRules.check(type, peakLr, kwargs);
         IntToDoubleFunction lambda = switch (type) {
             // transformers' get_scheduler returns the constant schedule before looking at warmup: no warmup.
             case "constant" -> step -> 1.0;
@@ -80,9 +63,10 @@ public final class LearningRateSchedule {
             case "cosine" -> cosine(warmupSteps, totalSteps, number(kwargs, "num_cycles", 0.5), 0.0);
             case "cosine_with_min_lr" -> cosine(warmupSteps, totalSteps, number(kwargs, "num_cycles", 0.5), minLrRate(kwargs, peakLr));
             case "cosine_with_restarts" -> restarts(warmupSteps, totalSteps, number(kwargs, "num_cycles", 1.0));
-            case "polynomial" -> polynomial(warmupSteps, totalSteps, peakLr, number(kwargs, "lr_end", 1e-7), number(kwargs, "power", 1.0));
+            case "polynomial" -> polynomial(warmupSteps, totalSteps, peakLr,
+                    number(kwargs, "lr_end", LrSchedulerRules.POLYNOMIAL_DEFAULT_LR_END), number(kwargs, "power", 1.0));
             case "inverse_sqrt" -> inverseSqrt(warmupSteps, kwargs.get("timescale"));
-            default -> throw new IllegalStateException(type); // acceptedKwargs refused it already
+            default -> throw new IllegalStateException(type); // LrSchedulerRules refused it already
         };
         return new LearningRateSchedule(type, peakLr, warmupSteps, totalSteps, lambda);
     }
@@ -138,9 +122,6 @@ public final class LearningRateSchedule {
     }
 
     private static IntToDoubleFunction polynomial(int warmup, int total, double lrInit, double lrEnd, double power) {
-        if (!(lrInit > lrEnd)) {
-            throw new JtuneException("lr_scheduler_kwargs: lr_end (" + lrEnd + ") must be smaller than learning_rate (" + lrInit + ")");
-        }
         return step -> {
             if (step < warmup) {
                 return warmup(step, warmup);
@@ -160,29 +141,12 @@ public final class LearningRateSchedule {
         return step -> step < warmup ? warmup(step, warmup) : 1.0 / Math.sqrt((step + shift) / timescale);
     }
 
+    /** cosine_with_min_lr's floor as a fraction of the peak; LrSchedulerRules made sure exactly one of the two is set. */
     private static double minLrRate(Map<String, ?> kwargs, double peakLr) {
-        boolean hasMinLr = kwargs.get("min_lr") != null;
-        boolean hasRate = kwargs.get("min_lr_rate") != null;
-        if (hasMinLr && hasRate) {
-            throw new JtuneException("lr_scheduler_kwargs: set only one of min_lr and min_lr_rate for cosine_with_min_lr");
-        }
-        if (hasMinLr) {
-            return number(kwargs, "min_lr", 0) / peakLr;
-        }
-        if (hasRate) {
-            return number(kwargs, "min_lr_rate", 0);
-        }
-        throw new JtuneException("lr_scheduler_kwargs: cosine_with_min_lr needs min_lr or min_lr_rate, e.g. lr_scheduler_kwargs: {min_lr_rate: 0.1}");
+        return kwargs.get("min_lr") != null ? number(kwargs, "min_lr", 0) / peakLr : number(kwargs, "min_lr_rate", 0);
     }
 
     private static double number(Map<String, ?> kwargs, String key, double fallback) {
-        Object v = kwargs.get(key);
-        if (v == null) {
-            return fallback;
-        }
-        if (v instanceof Number n) {
-            return n.doubleValue();
-        }
-        throw new JtuneException("lr_scheduler_kwargs: " + key + " must be a number, got '" + v + "'");
+        return LrSchedulerRules.number(kwargs, key, fallback);
     }
 }

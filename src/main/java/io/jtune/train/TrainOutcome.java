@@ -11,8 +11,4 @@ public record TrainOutcome(int globalStep, double epoch, double trainLoss, doubl
     public double samplesPerSecond() {
         return runtimeSeconds > 0 ? samplesSeen / runtimeSeconds : 0;
     }
-
-    public double stepsPerSecond(int stepsThisRun) {
-        return runtimeSeconds > 0 ? stepsThisRun / runtimeSeconds : 0;
-    }
 }

@@ -1,5 +1,6 @@
 package io.jtune.train;
 
+import io.jtune.io.hf.MetricsFiles;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;

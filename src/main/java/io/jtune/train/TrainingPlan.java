@@ -26,15 +26,6 @@ public record TrainingPlan(int batchesPerEpoch, int accumulation, int updatesPer
         return (int) steps;
     }
 
-    /** The micro-batch range [from, to) of epoch-relative optimizer step {@code update}. */
-    public int windowStart(int update) {
-        return update * accumulation;
-    }
-
-    public int windowEnd(int update) {
-        return Math.min(batchesPerEpoch, (update + 1) * accumulation);
-    }
-
     public static boolean due(int step, int every) {
         return every > 0 && step % every == 0;
     }

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jtune.JtuneException;
-import io.jtune.data.batch.Batch;
+import io.jtune.data.batch.PaddedBatch;
 import io.jtune.data.batch.BatchSampler;
 import io.jtune.data.batch.Collator;
 import io.jtune.data.cache.TokenizedStore;
@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -228,7 +229,7 @@ class DatasetPipelineTest {
     void collatorPadsToTheLongestAndSamplerShufflesWithASeed() {
         DataModule m = load(opts("alpaca_demo").template("empty").build());
         Collator collator = new Collator(m.tokenizer().padId());
-        Batch batch = collator.collate(m.train());
+        PaddedBatch batch = collator.collate(m.train());
         int[] shortRow = m.train().get(0).inputIds(); // "Say hi" + "hi"
         int[] longRow = m.train().get(1).inputIds();  // "Add\n1+1" + "2 (two)"
         assertEquals(longRow.length, batch.seqLen());
@@ -238,7 +239,7 @@ class DatasetPipelineTest {
         assertEquals(0, batch.segmentIds()[0][batch.seqLen() - 1]);
         assertEquals(1, batch.segmentIds()[0][0]);
         assertEquals(shortRow.length - 1, batch.positionIds()[0][shortRow.length - 1]);
-        assertEquals(9, batch.supervisedTokens()); // "hi" and "2 (two)"
+        assertEquals(9, Arrays.stream(batch.labels()).flatMapToInt(Arrays::stream).filter(v -> v != -100).count()); // "hi", "2 (two)"
 
         List<Integer> data = new ArrayList<>(IntStream.range(0, 10).boxed().toList());
         BatchSampler<Integer> sampler = new BatchSampler<>(data, 4, 42, true);
@@ -251,7 +252,7 @@ class DatasetPipelineTest {
     @Test
     void pretrainingLabelsAreTheInputsWithPadMasked() {
         int pad = 5;
-        Batch b = new Collator(pad).collate(List.of(TokenizedExample.of("input_ids", new int[] {1, 2, pad}),
+        PaddedBatch b = new Collator(pad).collate(List.of(TokenizedExample.of("input_ids", new int[] {1, 2, pad}),
                 TokenizedExample.of("input_ids", new int[] {3})));
         assertArrayEquals(new int[] {1, 2, -100}, b.labels()[0]);
         assertArrayEquals(new int[] {3, pad, pad}, b.inputIds()[1]);
@@ -262,7 +263,7 @@ class DatasetPipelineTest {
     void preferenceBatchesPutChosenFirst() {
         TokenizedExample pair = TokenizedExample.of("chosen_input_ids", new int[] {1, 2}, "chosen_labels", new int[] {-100, 2},
                 "rejected_input_ids", new int[] {1, 3, 4}, "rejected_labels", new int[] {-100, 3, 4});
-        Batch b = new Collator(0).collatePairs(List.of(pair));
+        PaddedBatch b = new Collator(0).collatePairs(List.of(pair));
         assertEquals(2, b.size());
         assertArrayEquals(new int[] {1, 2, 0}, b.inputIds()[0]);
         assertArrayEquals(new int[] {-100, 3, 4}, b.labels()[1]);

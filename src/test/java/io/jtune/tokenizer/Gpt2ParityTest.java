@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
-import io.jtune.tokenizer.model.IntList;
+import io.jtune.util.IntList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

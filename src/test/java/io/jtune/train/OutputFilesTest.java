@@ -1,7 +1,6 @@
 package io.jtune.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,7 +16,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** trainer_log.jsonl, *_results.json, trainer_state.json and the loss plots. */
+/** trainer_log.jsonl, trainer_state.json and the loss plots. */
 class OutputFilesTest {
     @TempDir Path dir;
 
@@ -56,28 +55,6 @@ class OutputFilesTest {
         assertEquals("0:01:05", TrainerLogWriter.timedelta(65));
         assertEquals("1 day, 2:03:04", TrainerLogWriter.timedelta(86400 + 7384));
         assertEquals("3 days, 0:00:00", TrainerLogWriter.timedelta(3 * 86400));
-    }
-
-    @Test
-    void resultsFilesAreHfSaveMetrics() throws IOException {
-        Map<String, Object> train = map("epoch", 3.0, "total_flos", 1.5e12, "train_loss", 1.25);
-        train.putAll(MetricsFiles.speed("train", 12.345678, 24, 6, 0));
-        MetricsFiles.save(dir, "train", train);
-        assertEquals("""
-                {
-                    "epoch": 3.0,
-                    "total_flos": 1500000000000.0,
-                    "train_loss": 1.25,
-                    "train_runtime": 12.3457,
-                    "train_samples_per_second": 1.944,
-                    "train_steps_per_second": 0.486
-                }""", Files.readString(dir.resolve("train_results.json")));
-        MetricsFiles.save(dir, "eval", map("epoch", 3.0, "eval_loss", 1.5, "eval_runtime", 0.5));
-        String all = Files.readString(dir.resolve("all_results.json"));
-        assertTrue(all.contains("\"eval_loss\": 1.5,") && all.contains("\"train_loss\": 1.25,"), all);
-        assertFalse(Files.readString(dir.resolve("eval_results.json")).contains("train_loss"));
-        Files.writeString(dir.resolve("all_results.json"), "[1, 2]");
-        assertThrows(JtuneException.class, () -> MetricsFiles.save(dir, "eval", map("eval_loss", 1.0)));
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.jtune.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jtune.io.hf.MetricsFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -20,7 +20,7 @@ public final class Collator {
     }
 
     /** Supervised, pretraining and KTO examples ({@code input_ids}, {@code labels}...). */
-    public Batch collate(List<TokenizedExample> examples) {
+    public PaddedBatch collate(List<TokenizedExample> examples) {
         return collate(examples, "");
     }
 
@@ -28,7 +28,7 @@ public final class Collator {
      * The sequences named {@code prefix + "input_ids"} and {@code prefix + "labels"}; e.g. "kl_" for
      * KTO's KL pairs.
      */
-    public Batch collate(List<TokenizedExample> examples, String prefix) {
+    public PaddedBatch collate(List<TokenizedExample> examples, String prefix) {
         int n = examples.size();
         int maxLen = 0;
         for (TokenizedExample ex : examples) maxLen = Math.max(maxLen, ex.get(prefix + TokenizedExample.INPUT_IDS).length);
@@ -51,11 +51,11 @@ public final class Collator {
                 segments[b][t] = seg != null ? seg[t] : 1;
             }
         }
-        return new Batch(ids, labels, positions, segments);
+        return new PaddedBatch(ids, labels, positions, segments);
     }
 
     /** Preference pairs: one batch of 2n rows, the chosen answers first, then the rejected ones (as LLaMA-Factory). */
-    public Batch collatePairs(List<TokenizedExample> examples) {
+    public PaddedBatch collatePairs(List<TokenizedExample> examples) {
         List<TokenizedExample> rows = new ArrayList<>();
         for (String side : List.of("chosen_", "rejected_")) {
             for (TokenizedExample ex : examples) {

@@ -2,6 +2,7 @@ package io.jtune.data.template;
 
 import io.jtune.JtuneException;
 import io.jtune.tokenizer.Tokenizer;
+import io.jtune.util.IntList;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

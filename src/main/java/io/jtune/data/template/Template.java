@@ -2,6 +2,7 @@ package io.jtune.data.template;
 
 import io.jtune.data.InvalidRecordException;
 import io.jtune.data.Message;
+import io.jtune.util.IntList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;

@@ -43,11 +43,6 @@ public final class CjkSegmenter {
         return tokens;
     }
 
-    public static boolean isHan(int cp) {
-        return (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0xf900 && cp <= 0xfaff)
-                || (cp >= 0x20000 && cp <= 0x3134f);
-    }
-
     /** The symbols jieba's word pattern [a-zA-Z0-9+#&._%-] admits besides letters and digits. */
     private static boolean isJoiner(int c) {
         return c == '+' || c == '#' || c == '&' || c == '.' || c == '_' || c == '%' || c == '-';

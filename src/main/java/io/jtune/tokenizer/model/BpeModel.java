@@ -1,5 +1,6 @@
 package io.jtune.tokenizer.model;
 
+import io.jtune.util.IntList;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;

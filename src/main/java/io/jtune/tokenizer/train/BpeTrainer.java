@@ -1,6 +1,6 @@
 package io.jtune.tokenizer.train;
 
-import java.nio.charset.StandardCharsets;
+import io.jtune.tokenizer.text.ByteLevelAlphabet;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -68,7 +68,7 @@ public final class BpeTrainer {
         for (String text : texts) {
             Matcher m = SPLIT.matcher(text);
             while (m.find()) {
-                counts.merge(ByteLevelAlphabet.encode(m.group().getBytes(StandardCharsets.UTF_8)), 1L, Long::sum);
+                counts.merge(ByteLevelAlphabet.encode(m.group()), 1L, Long::sum);
             }
         }
         counts.forEach((word, freq) -> {

@@ -53,7 +53,7 @@ public final class DatasetBatches implements TrainBatches {
      * Flattens a padded batch. Segment ids go to the engine only with neat packing: without it each row
      * is one example padded on the right, and causal attention never reaches the padding anyway.
      */
-    static Batch toEngine(io.jtune.data.batch.Batch b, boolean neatPacking) {
+    static Batch toEngine(io.jtune.data.batch.PaddedBatch b, boolean neatPacking) {
         int rows = b.size(), len = b.seqLen();
         int[] ids = new int[rows * len], labels = new int[rows * len], pos = new int[rows * len];
         int[] seg = neatPacking ? new int[rows * len] : null;

@@ -97,7 +97,7 @@ final class TrainingLogFiles implements TrainerListener {
             train.put("epoch", PythonJson.round(o.epoch(), 4));
             train.put("total_flos", 0);
             train.put("train_loss", o.trainLoss());
-            train.putAll(io.jtune.train.MetricsFiles.speed("train", o.runtimeSeconds(), o.samplesSeen(), o.globalStep(), 0));
+            train.putAll(io.jtune.io.hf.MetricsFiles.speed("train", o.runtimeSeconds(), o.samplesSeen(), o.globalStep(), 0));
             train.put("num_input_tokens_seen", o.tokensSeen());
             l.finishTraining(train, plotLoss, List.of("loss", "eval_loss"));
             if (o.finalEvalLoss() != null) {
@@ -123,6 +123,6 @@ final class TrainingLogFiles implements TrainerListener {
     static void writeEvalOnly(Path outputDir, double evalLoss) throws IOException {
         Map<String, Object> eval = new LinkedHashMap<>();
         eval.put("eval_loss", evalLoss);
-        io.jtune.train.MetricsFiles.save(outputDir, "eval", eval);
+        io.jtune.io.hf.MetricsFiles.save(outputDir, "eval", eval);
     }
 }

@@ -1,11 +1,12 @@
-package io.jtune.infer;
+package io.jtune.bench;
 
-import io.jtune.nn.RopeConfig;
+import io.jtune.infer.Sampler;
 import io.jtune.model.CausalLM;
 import io.jtune.model.InferenceModels;
 import io.jtune.model.InferenceSession;
 import io.jtune.model.arch.ModelConfig;
 import io.jtune.model.RandomWeights;
+import io.jtune.nn.RopeConfig;
 import io.jtune.tensor.DType;
 import java.util.Arrays;
 import java.util.List;
@@ -17,7 +18,7 @@ import java.util.SplittableRandom;
  * their dtype and size matter; their values do not). Greedy decoding through the KV cache, as chat
  * and the API run it. Each figure is the median of the timed runs after one untimed warm-up run.
  *
- * <p>{@code java ... io.jtune.infer.DecodeBench [promptTokens] [decodeTokens] [runs]}
+ * <p>{@code java ... io.jtune.bench.DecodeBench [promptTokens] [decodeTokens] [runs]}
  */
 public final class DecodeBench {
 

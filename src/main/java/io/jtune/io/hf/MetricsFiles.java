@@ -1,4 +1,4 @@
-package io.jtune.train;
+package io.jtune.io.hf;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,6 +15,7 @@ import java.util.Map;
  * train_results.json, eval_results.json and all_results.json as the HF Trainer's save_metrics writes
  * them ({split}_results.json with the split's metrics; all_results.json merging every split; indent 4,
  * sorted keys), and the speed metrics HF computes (train_runtime, train_samples_per_second, ...).
+ * Training, evaluation and prediction all write them, so the format lives here below all three.
  */
 public final class MetricsFiles {
     private MetricsFiles() {}

@@ -1,4 +1,4 @@
-package io.jtune.infer;
+package io.jtune.bench;
 
 import io.jtune.nn.RopeConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;

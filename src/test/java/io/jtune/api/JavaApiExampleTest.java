@@ -1,4 +1,4 @@
-package io.jtune;
+package io.jtune.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package io.jtune;
+package io.jtune.api;
 
 import io.jtune.config.ConfigLoader;
 import io.jtune.train.TrainerListener;
@@ -11,7 +11,9 @@ import java.util.Map;
 
 /**
  * jtune as a library: the workflow of {@code jtune train} for Java applications, configured with the
- * same LLaMA-Factory keys (see docs/java-api.md for an example).
+ * same LLaMA-Factory keys (see docs/java-api.md for an example). It has a package of its own
+ * because it sits on top of everything, while the root package holds what everything sits on
+ * ({@code JtuneException}, {@code JtuneVersion}).
  */
 public final class Jtune {
     private Jtune() {}

@@ -6,20 +6,16 @@ package io.jtune.data.batch;
  * example) and segment ids: 0 on padding, otherwise the 1-based index of the packed example a token
  * belongs to (always 1 without neat packing). Attention is allowed from token i to token j only
  * when j &lt;= i and both have the same non-zero segment id.
+ *
+ * <p>One array per example, as the data path builds it; training flattens it into the engine's
+ * {@code model.Batch} (train.workflow.DatasetBatches).
  */
-public record Batch(int[][] inputIds, int[][] labels, int[][] positionIds, int[][] segmentIds) {
+public record PaddedBatch(int[][] inputIds, int[][] labels, int[][] positionIds, int[][] segmentIds) {
     public int size() {
         return inputIds.length;
     }
 
     public int seqLen() {
         return inputIds.length == 0 ? 0 : inputIds[0].length;
-    }
-
-    /** Tokens that carry a loss (label != -100). */
-    public long supervisedTokens() {
-        long n = 0;
-        for (int[] row : labels) for (int v : row) if (v != io.jtune.data.TokenizedExample.IGNORE_INDEX) n++;
-        return n;
     }
 }

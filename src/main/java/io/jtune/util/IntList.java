@@ -1,11 +1,15 @@
-package io.jtune.tokenizer.model;
+package io.jtune.util;
 
 import java.util.Arrays;
 
-/** A growable list of primitive ints: encoding appends thousands of ids without boxing them. */
+/** A growable list of primitive ints: tokenizing and templating append thousands of ids without boxing them. */
 public final class IntList {
     private int[] values;
     private int size;
+
+    public IntList() {
+        this(16);
+    }
 
     public IntList(int capacity) {
         values = new int[Math.max(4, capacity)];
