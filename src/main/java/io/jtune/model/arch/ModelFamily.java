@@ -25,10 +25,11 @@ import java.util.List;
  * @param layer            the modules of one decoder layer, in registration order
  * @param head             modules after the layers (final norm, lm_head)
  * @param defaults         transformers' defaults for keys config.json leaves out
+ * @param hfKeys           how transformers reads this family's biases and sliding window from config.json
  */
 public record ModelFamily(String modelType, String hfArchitecture, String ggufArchitecture, Normalization norm,
                           GatedActivation activation, List<ModuleSpec> stem, List<ModuleSpec> layer,
-                          List<ModuleSpec> head, HfDefaults defaults) {
+                          List<ModuleSpec> head, HfDefaults defaults, HfConfigKeys hfKeys) {
 
     public ModelFamily {
         stem = List.copyOf(stem);
@@ -45,7 +46,8 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
 
     /** The same family with another name and activation (e.g. a variant declared in a test). */
     public ModelFamily withActivation(String newModelType, GatedActivation newActivation) {
-        return new ModelFamily(newModelType, hfArchitecture, ggufArchitecture, norm, newActivation, stem, layer, head, defaults);
+        return new ModelFamily(newModelType, hfArchitecture, ggufArchitecture, norm, newActivation, stem, layer, head, defaults,
+                hfKeys);
     }
 
     /**
