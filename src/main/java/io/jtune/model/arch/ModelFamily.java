@@ -55,11 +55,29 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
      * false leaves out lm_head (a tied head is the embedding).
      */
     public List<ModelTensor> tensors(ModelConfig c, boolean withLmHead) {
+        List<ModelTensor> out = new ArrayList<>(stemTensors(c));
+        for (int l = 0; l < c.numHiddenLayers(); l++) out.addAll(layerTensors(c, l));
+        out.addAll(headTensors(c, withLmHead));
+        return out;
+    }
+
+    /** The tensors before the layers (the embedding). */
+    public List<ModelTensor> stemTensors(ModelConfig c) {
         List<ModelTensor> out = new ArrayList<>();
         for (ModuleSpec m : stem) add(out, m, c, -1, m.hfPath(), m.ggufName());
-        for (int l = 0; l < c.numHiddenLayers(); l++) {
-            for (ModuleSpec m : layer) add(out, m, c, l, "model.layers." + l + "." + m.hfPath(), "blk." + l + "." + m.ggufName());
-        }
+        return out;
+    }
+
+    /** The tensors of decoder layer {@code l}, in registration order. */
+    public List<ModelTensor> layerTensors(ModelConfig c, int l) {
+        List<ModelTensor> out = new ArrayList<>();
+        for (ModuleSpec m : layer) add(out, m, c, l, "model.layers." + l + "." + m.hfPath(), "blk." + l + "." + m.ggufName());
+        return out;
+    }
+
+    /** The tensors after the layers (final norm, and lm_head when {@code withLmHead}). */
+    public List<ModelTensor> headTensors(ModelConfig c, boolean withLmHead) {
+        List<ModelTensor> out = new ArrayList<>();
         for (ModuleSpec m : head) {
             if (m.role() == Role.LM_HEAD && !withLmHead) continue;
             add(out, m, c, -1, m.hfPath(), m.ggufName());
