@@ -85,6 +85,14 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
         return out;
     }
 
+    /**
+     * The weights of one decoder layer's linear modules (every layer has the same), each [out x in]:
+     * what LoRA adapts and what most of a step's FLOPs multiply with.
+     */
+    public List<ModelTensor> layerLinearWeights(ModelConfig c) {
+        return layerTensors(c, 0).stream().filter(t -> t.role().isLayerLinear() && !t.bias()).toList();
+    }
+
     /** The tensors a checkpoint of this config holds (lm_head only when untied). */
     public List<ModelTensor> checkpointTensors(ModelConfig c) {
         return tensors(c, !c.tieWordEmbeddings());
