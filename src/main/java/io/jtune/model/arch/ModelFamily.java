@@ -46,8 +46,8 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
 
     /** The same family with another name and activation (e.g. a variant declared in a test). */
     public ModelFamily withActivation(String newModelType, GatedActivation newActivation) {
-        return new ModelFamily(newModelType, hfArchitecture, ggufArchitecture, norm, newActivation, stem, layer, head, defaults,
-                hfKeys);
+        return new ModelFamily(newModelType, hfArchitecture, ggufArchitecture, norm, newActivation, stem, layer, head,
+                defaults, hfKeys);
     }
 
     /**
