@@ -49,12 +49,20 @@ public final class LoraStepSetup implements TrainingStep.Factory {
 
     public static ModelConfig architecture(String name) {
         return switch (name) {
-            case "qwen2.5-0.5b" -> new ModelConfig("qwen2", 151936, 896, 4864, 24, 14, 2, 64, 32768, 1e-6,
-                    RopeConfig.plain(1_000_000.0), true, true, false, false, false, null, "silu",
-                    null, List.of(151643), null, DType.BF16);
-            case "llama3.2-1b" -> new ModelConfig("llama", 128256, 2048, 8192, 16, 32, 8, 64, 131072, 1e-5,
-                    new RopeConfig(500_000.0, "llama3", 32.0, 1.0, 4.0, 8192), true, false, false, false, false,
-                    null, "silu", 128000, List.of(128001), null, DType.BF16);
+            case "qwen2.5-0.5b" -> ModelConfig.builder().modelType("qwen2")
+                    .vocabSize(151936).hiddenSize(896).intermediateSize(4864).numHiddenLayers(24)
+                    .numAttentionHeads(14).numKeyValueHeads(2).maxPositionEmbeddings(32768)
+                    .rope(RopeConfig.plain(1_000_000.0))
+                    .tieWordEmbeddings(true).attentionBias(true)
+                    .eosTokenIds(List.of(151643)).dtype(DType.BF16)
+                    .build();
+            case "llama3.2-1b" -> ModelConfig.builder().modelType("llama")
+                    .vocabSize(128256).hiddenSize(2048).intermediateSize(8192).numHiddenLayers(16)
+                    .numAttentionHeads(32).numKeyValueHeads(8).maxPositionEmbeddings(131072)
+                    .rmsNormEps(1e-5).rope(new RopeConfig(500_000.0, "llama3", 32.0, 1.0, 4.0, 8192))
+                    .tieWordEmbeddings(true)
+                    .bosTokenId(128000).eosTokenIds(List.of(128001)).dtype(DType.BF16)
+                    .build();
             default -> throw new JtuneException("--model: '" + name + "' is not one of " + architectures());
         };
     }

@@ -1,10 +1,14 @@
 package io.jtune.bench;
 
+import io.jtune.model.arch.Families;
 import io.jtune.model.arch.ModelConfig;
+import io.jtune.model.arch.ModelFamily;
+import io.jtune.model.arch.ModelTensor;
+import io.jtune.model.arch.Role;
 
 /**
- * Model FLOPs of a LoRA training step on a Llama-family model, the numerator of MFU. Counted as the
- * matrix products the math needs (2 FLOPs a multiply-add), whatever the implementation recomputes:
+ * Model FLOPs of a LoRA training step, the numerator of MFU, over the linear modules the model's
+ * family declares. Counted as the matrix products the math needs (2 FLOPs a multiply-add), whatever the implementation recomputes:
  * <ul>
  *   <li>frozen linear layers and lm_head: forward x·Wᵀ and the input gradient dY·W (no dW): 2 x 2·T·P;
  *   <li>attention: QKᵀ and PV forward (2 x 2·T²·d per layer, the full square as is customary), twice that backward;
@@ -16,18 +20,19 @@ public final class StepFlops {
     private StepFlops() {}
 
     public static double loraStep(ModelConfig c, int tokens, int rank) {
+        ModelFamily family = Families.of(c);
         double t = tokens;
-        long h = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), inter = c.intermediateSize();
-        // (in, out) of the seven adapted projections of a layer: q, k, v, o, gate, up, down.
-        long[][] linears = {{h, q}, {h, kv}, {h, kv}, {q, h}, {h, inter}, {h, inter}, {inter, h}};
+        // Every layer's linear modules (q, k, v, o, gate, up, down in the Llama layout) are adapted.
         double perLayerLinear = 0, perLayerLora = 0;
-        for (long[] l : linears) {
-            perLayerLinear += (double) l[0] * l[1];
-            perLayerLora += (double) rank * (l[0] + l[1]);
+        for (ModelTensor w : family.layerLinearWeights(c)) {
+            perLayerLinear += (double) w.cols() * w.rows();
+            perLayerLora += (double) rank * (w.cols() + w.rows());
         }
+        double lmHead = 0;
+        for (ModelTensor w : family.headTensors(c, true)) if (w.role() == Role.LM_HEAD) lmHead = (double) w.rows() * w.cols();
         double layers = c.numHiddenLayers();
-        double frozen = 2 * 2 * t * (layers * perLayerLinear + (double) c.vocabSize() * h);
-        double attention = 3 * 2 * 2 * t * t * q * layers;
+        double frozen = 2 * 2 * t * (layers * perLayerLinear + lmHead);
+        double attention = 3 * 2 * 2 * t * t * c.qDim() * layers;
         double lora = 3 * 2 * t * layers * perLayerLora;
         return frozen + attention + lora;
     }

@@ -3,8 +3,8 @@ package io.jtune.export;
 import io.jtune.io.gguf.GgufModelSource;
 import io.jtune.io.gguf.GgufTokenizer;
 import io.jtune.io.hf.HfModelDirectory;
-import io.jtune.io.hf.HfTensorNames;
 import io.jtune.model.arch.ModelConfig;
+import io.jtune.model.arch.ModelTensor;
 import io.jtune.tensor.Matrix;
 
 /**
@@ -35,7 +35,7 @@ final class HfDirectoryGgufSource implements GgufModelSource {
     /** Only the tensors the architecture has: a tied lm_head.weight (or a missing bias) is null. */
     @Override
     public Matrix tensor(String hfName) {
-        for (HfTensorNames.Expected e : dir.expectedTensors()) {
+        for (ModelTensor e : dir.expectedTensors()) {
             if (e.name().equals(hfName)) return dir.matrix(hfName);
         }
         return null;

@@ -1,11 +1,11 @@
 package io.jtune.export;
 
 import io.jtune.io.hf.HfModelDirectory;
-import io.jtune.io.hf.HfTensorNames;
 import io.jtune.io.safetensors.StoredTensor;
 import io.jtune.io.safetensors.TensorToWrite;
 import io.jtune.model.LoraAdapter;
 import io.jtune.model.TrainableParameter;
+import io.jtune.model.arch.ModelTensor;
 import io.jtune.tensor.DType;
 import io.jtune.tensor.Matrix;
 import java.util.ArrayList;
@@ -47,7 +47,7 @@ final class MergedTensors {
     static List<TensorToWrite> of(HfModelDirectory base, LoraAdapter merged, DType dtype) {
         Set<String> changed = merged == null ? Set.of() : changedByAdapter(merged);
         List<TensorToWrite> out = new ArrayList<>();
-        for (HfTensorNames.Expected e : base.expectedTensors()) {
+        for (ModelTensor e : base.expectedTensors()) {
             StoredTensor stored = base.tensor(e.name());
             if (changed.contains(e.name())) {
                 out.add(TensorToWrite.ofLazyFloats(e.name(), dtype, e.shape(), () -> merged.base().mergedWeight(e.name(), merged)));

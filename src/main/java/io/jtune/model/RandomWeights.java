@@ -1,6 +1,10 @@
 package io.jtune.model;
 
+import io.jtune.model.arch.Families;
 import io.jtune.model.arch.ModelConfig;
+import io.jtune.model.arch.ModelFamily;
+import io.jtune.model.arch.ModelTensor;
+import io.jtune.model.arch.ModuleSpec;
 import io.jtune.tensor.DType;
 import io.jtune.tensor.Matrix;
 import io.jtune.tensor.Numbers;
@@ -8,17 +12,33 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * A seeded random checkpoint for any {@link ModelConfig}: normal(0, 0.02) matrices, norm weights near 1,
- * small biases; stored fp32 on the heap or bf16 off-heap like a mapped checkpoint. For tests and
- * benchmarks (build a model from a config alone and run a step).
+ * A seeded random checkpoint for any {@link ModelConfig}: every tensor its family declares, with
+ * normal(0, 0.02) matrices, norm weights near 1 and small biases; stored fp32 on the heap or bf16
+ * off-heap like a mapped checkpoint. For tests and benchmarks (build a model from a config alone and
+ * run a step).
  */
 public final class RandomWeights implements WeightSource {
+    /**
+     * The order a layer's tensors are drawn in: q/k/v/o weights, then their biases; q/k norms;
+     * gate/up/down weights, then their biases; the layer norms. It is the order this class has
+     * always used, so a seed keeps giving the same model (golden tests depend on it).
+     */
+    private static final Comparator<ModelTensor> DRAW_ORDER = Comparator.comparingInt((ModelTensor t) -> switch (t.role()) {
+        case Q_PROJ, K_PROJ, V_PROJ, O_PROJ -> 0;
+        case Q_NORM, K_NORM -> 1;
+        case GATE_PROJ, UP_PROJ, DOWN_PROJ -> 2;
+        default -> 3;
+    }).thenComparing(ModelTensor::bias);
+
     private final Map<String, Matrix> tensors = new LinkedHashMap<>();
 
     public RandomWeights(ModelConfig c, long seed, DType dtype) {
@@ -27,38 +47,22 @@ public final class RandomWeights implements WeightSource {
 
     /** With matrices drawn from normal(0, std) (tests use larger values so every path carries signal). */
     public RandomWeights(ModelConfig c, long seed, DType dtype, double std) {
+        this(Families.of(c), c, seed, dtype, std);
+    }
+
+    /** The tensors of an explicitly given family, e.g. one declared outside {@link Families}. */
+    public RandomWeights(ModelFamily family, ModelConfig c, long seed, DType dtype, double std) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        int h = c.hiddenSize(), i = c.intermediateSize(), q = c.qDim(), kv = c.kvDim();
-        put("model.embed_tokens.weight", c.vocabSize(), h, std, 0, rnd, dtype);
+        List<ModelTensor> drawOrder = new ArrayList<>(family.stemTensors(c));
         for (int l = 0; l < c.numHiddenLayers(); l++) {
-            String p = "model.layers." + l + ".";
-            put(p + "self_attn.q_proj.weight", q, h, std, 0, rnd, dtype);
-            put(p + "self_attn.k_proj.weight", kv, h, std, 0, rnd, dtype);
-            put(p + "self_attn.v_proj.weight", kv, h, std, 0, rnd, dtype);
-            put(p + "self_attn.o_proj.weight", h, q, std, 0, rnd, dtype);
-            if (c.attentionBias()) {
-                put(p + "self_attn.q_proj.bias", 1, q, std, 0, rnd, dtype);
-                put(p + "self_attn.k_proj.bias", 1, kv, std, 0, rnd, dtype);
-                put(p + "self_attn.v_proj.bias", 1, kv, std, 0, rnd, dtype);
-            }
-            if (c.outputProjectionBias()) put(p + "self_attn.o_proj.bias", 1, h, std, 0, rnd, dtype);
-            if (c.qkNorm()) {
-                put(p + "self_attn.q_norm.weight", 1, c.headDim(), 0.1, 1, rnd, dtype);
-                put(p + "self_attn.k_norm.weight", 1, c.headDim(), 0.1, 1, rnd, dtype);
-            }
-            put(p + "mlp.gate_proj.weight", i, h, std, 0, rnd, dtype);
-            put(p + "mlp.up_proj.weight", i, h, std, 0, rnd, dtype);
-            put(p + "mlp.down_proj.weight", h, i, std, 0, rnd, dtype);
-            if (c.mlpBias()) {
-                put(p + "mlp.gate_proj.bias", 1, i, std, 0, rnd, dtype);
-                put(p + "mlp.up_proj.bias", 1, i, std, 0, rnd, dtype);
-                put(p + "mlp.down_proj.bias", 1, h, std, 0, rnd, dtype);
-            }
-            put(p + "input_layernorm.weight", 1, h, 0.1, 1, rnd, dtype);
-            put(p + "post_attention_layernorm.weight", 1, h, 0.1, 1, rnd, dtype);
+            drawOrder.addAll(family.layerTensors(c, l).stream().sorted(DRAW_ORDER).toList());
         }
-        put("model.norm.weight", 1, h, 0.1, 1, rnd, dtype);
-        if (!c.tieWordEmbeddings()) put("lm_head.weight", c.vocabSize(), h, std, 0, rnd, dtype);
+        drawOrder.addAll(family.headTensors(c, !c.tieWordEmbeddings()));
+        for (ModelTensor t : drawOrder) {
+            boolean norm = t.spec().kind() == ModuleSpec.Kind.NORM;
+            // norm weights ~ 1 + normal(0, 0.1); matrices and biases ~ normal(0, std)
+            put(t.name(), t.rows(), t.cols(), norm ? 0.1 : std, norm ? 1 : 0, rnd, dtype);
+        }
     }
 
     private void put(String name, int rows, int cols, double std, double mean, SplittableRandom rnd, DType dtype) {

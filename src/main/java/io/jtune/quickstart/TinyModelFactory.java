@@ -1,13 +1,14 @@
 package io.jtune.quickstart;
 
-import io.jtune.nn.RopeConfig;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jtune.io.hf.HfModelWriter;
-import io.jtune.io.hf.HfTensorNames;
 import io.jtune.io.safetensors.TensorToWrite;
-import io.jtune.model.arch.ModelConfig;
 import io.jtune.model.RandomWeights;
+import io.jtune.model.arch.Llama;
+import io.jtune.model.arch.ModelConfig;
+import io.jtune.model.arch.ModelTensor;
+import io.jtune.nn.RopeConfig;
 import io.jtune.tensor.DType;
 import io.jtune.tensor.Matrix;
 import io.jtune.tokenizer.train.BpeTrainer;
@@ -43,12 +44,25 @@ public final class TinyModelFactory {
         int vocabTotal = vocab.tokens().size() + SPECIAL_TOKENS.size();
         int eos = vocab.tokens().size() + 2;   // <|im_end|>
         int pad = vocab.tokens().size();       // <|endoftext|>
-        ModelConfig config = new ModelConfig("llama", vocabTotal, size.hidden(), size.intermediate(), size.layers(), size.heads(),
-                size.kvHeads(), size.hidden() / size.heads(), size.maxPositions(), 1e-5, RopeConfig.plain(10000),
-                true, false, false, false, false, null, "silu", null, List.of(eos), pad, DType.F32);
+        ModelConfig config = ModelConfig.builder()
+                .modelType(Llama.FAMILY.modelType())
+                .vocabSize(vocabTotal)
+                .hiddenSize(size.hidden())
+                .intermediateSize(size.intermediate())
+                .numHiddenLayers(size.layers())
+                .numAttentionHeads(size.heads())
+                .numKeyValueHeads(size.kvHeads())
+                .maxPositionEmbeddings(size.maxPositions())
+                .rmsNormEps(1e-5)
+                .rope(RopeConfig.plain(10000))
+                .tieWordEmbeddings(true)
+                .eosTokenIds(List.of(eos))
+                .padTokenId(pad)
+                .dtype(DType.F32)
+                .build();
         RandomWeights weights = new RandomWeights(config, seed, DType.F32);
         List<TensorToWrite> tensors = new ArrayList<>();
-        for (HfTensorNames.Expected e : HfTensorNames.expected(config)) {
+        for (ModelTensor e : Llama.FAMILY.checkpointTensors(config)) {
             Matrix m = weights.tensor(e.name());
             float[] data = new float[m.rows() * m.cols()];
             for (int r = 0; r < m.rows(); r++) m.readRow(r, 0, m.cols(), data, r * m.cols());
@@ -60,19 +74,19 @@ public final class TinyModelFactory {
 
     private static ObjectNode configJson(ModelConfig c) {
         ObjectNode n = new ObjectMapper().createObjectNode();
-        n.putArray("architectures").add("LlamaForCausalLM");
+        n.putArray("architectures").add(Llama.FAMILY.hfArchitecture());
         n.put("attention_bias", false);
         n.put("attention_dropout", 0.0);
         n.putNull("bos_token_id");
         n.put("eos_token_id", c.eosTokenIds().get(0));
         n.put("head_dim", c.headDim());
-        n.put("hidden_act", "silu");
+        n.put("hidden_act", c.hiddenAct());
         n.put("hidden_size", c.hiddenSize());
         n.put("initializer_range", 0.02);
         n.put("intermediate_size", c.intermediateSize());
         n.put("max_position_embeddings", c.maxPositionEmbeddings());
         n.put("mlp_bias", false);
-        n.put("model_type", "llama");
+        n.put("model_type", c.modelType());
         n.put("num_attention_heads", c.numAttentionHeads());
         n.put("num_hidden_layers", c.numHiddenLayers());
         n.put("num_key_value_heads", c.numKeyValueHeads());

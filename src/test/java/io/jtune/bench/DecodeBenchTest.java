@@ -12,8 +12,13 @@ import org.junit.jupiter.api.Test;
 class DecodeBenchTest {
     @Test
     void measuresPrefillAndDecodeOnASmallConfig() {
-        ModelConfig small = new ModelConfig("qwen2", 300, 32, 48, 2, 4, 2, 8, 256, 1e-6, RopeConfig.plain(1e6),
-                true, true, false, false, false, null, "silu", null, List.of(1), null, DType.BF16);
+        ModelConfig small = ModelConfig.builder().modelType("qwen2")
+                .vocabSize(300).hiddenSize(32).intermediateSize(48).numHiddenLayers(2)
+                .numAttentionHeads(4).numKeyValueHeads(2).maxPositionEmbeddings(256)
+                .rope(RopeConfig.plain(1e6))
+                .tieWordEmbeddings(true).attentionBias(true)
+                .eosTokenIds(List.of(1)).dtype(DType.BF16)
+                .build();
         DecodeBench.Figures f = DecodeBench.measure(small, 16, 8, 3);
         assertEquals(3, f.prefillSeconds().length);
         assertTrue(f.prefillTokensPerSecond() > 0 && f.decodeTokensPerSecond() > 0, f.toString());

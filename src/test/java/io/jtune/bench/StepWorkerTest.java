@@ -1,6 +1,5 @@
 package io.jtune.bench;
 
-import io.jtune.nn.RopeConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,9 +10,12 @@ import org.junit.jupiter.api.Test;
 
 class StepWorkerTest {
     /** A Qwen2-shaped model small enough for a test: vocab 64, hidden 32, 2 layers. */
-    private static final ModelConfig TINY = new ModelConfig("qwen2", 64, 32, 48, 2, 4, 2, 8, 128, 1e-6,
-            RopeConfig.plain(10_000.0), true, true, false, false, false, null, "silu",
-            null, List.of(1), null, DType.BF16);
+    private static final ModelConfig TINY = ModelConfig.builder().modelType("qwen2")
+            .vocabSize(64).hiddenSize(32).intermediateSize(48).numHiddenLayers(2)
+            .numAttentionHeads(4).numKeyValueHeads(2).maxPositionEmbeddings(128)
+            .tieWordEmbeddings(true).attentionBias(true)
+            .eosTokenIds(List.of(1)).dtype(DType.BF16)
+            .build();
 
     @Test
     void measuresATinyStepWithItsFlopsAndLoss() {

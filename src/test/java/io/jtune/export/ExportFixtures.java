@@ -2,7 +2,6 @@ package io.jtune.export;
 
 import io.jtune.io.hf.HfModelDirectory;
 import io.jtune.io.hf.HfModelWriter;
-import io.jtune.io.hf.HfTensorNames;
 import io.jtune.io.hf.HfWeightSource;
 import io.jtune.io.peft.AdapterWeights;
 import io.jtune.io.peft.LoraAdapterConfig;
@@ -11,6 +10,7 @@ import io.jtune.model.Batch;
 import io.jtune.model.CausalLM;
 import io.jtune.model.FinetuneSpec;
 import io.jtune.model.ModelBuilder;
+import io.jtune.model.arch.ModelTensor;
 import io.jtune.quickstart.CorpusGenerator;
 import io.jtune.quickstart.TinyModelFactory;
 import io.jtune.tensor.DType;
@@ -36,7 +36,7 @@ final class ExportFixtures {
     static void bf16Copy(Path fp32Dir, Path dir) throws IOException {
         try (HfModelDirectory src = HfModelDirectory.open(fp32Dir)) {
             List<TensorToWrite> tensors = new ArrayList<>();
-            for (HfTensorNames.Expected e : src.expectedTensors()) {
+            for (ModelTensor e : src.expectedTensors()) {
                 Matrix m = src.matrix(e.name());
                 float[] data = new float[m.rows() * m.cols()];
                 for (int r = 0; r < m.rows(); r++) m.readRow(r, 0, m.cols(), data, r * m.cols());

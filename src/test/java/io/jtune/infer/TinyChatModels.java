@@ -6,9 +6,10 @@ import io.jtune.config.ConfigLoader;
 import io.jtune.config.JtuneConfig;
 import io.jtune.io.hf.HfConfigReader;
 import io.jtune.io.hf.HfModelWriter;
-import io.jtune.io.hf.HfTensorNames;
 import io.jtune.io.safetensors.TensorToWrite;
+import io.jtune.model.arch.Families;
 import io.jtune.model.arch.ModelConfig;
+import io.jtune.model.arch.ModelTensor;
 import io.jtune.model.RandomWeights;
 import io.jtune.tensor.DType;
 import io.jtune.tensor.Matrix;
@@ -66,7 +67,7 @@ public final class TinyChatModels {
         ModelConfig c = HfConfigReader.parse(config, dir.resolve("config.json"));
         RandomWeights weights = new RandomWeights(c, 5, DType.F32, 0.5);
         List<TensorToWrite> tensors = new ArrayList<>();
-        for (HfTensorNames.Expected e : HfTensorNames.expected(c)) {
+        for (ModelTensor e : Families.of(c).checkpointTensors(c)) {
             Matrix m = weights.tensor(e.name());
             float[] v = new float[m.rows() * m.cols()];
             for (int r = 0; r < m.rows(); r++) m.readRow(r, 0, m.cols(), v, r * m.cols());

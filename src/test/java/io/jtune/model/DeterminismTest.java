@@ -26,8 +26,13 @@ class DeterminismTest {
         var lora = new FinetuneSpec.Lora(4, null, 0.1, List.of("all"), false, List.of());
         ModelConfig c = TinyModels.config("qwen2");
         // Wider than the tiny default so that the parallel loops really split.
-        ModelConfig wide = new ModelConfig(c.modelType(), 300, 64, 96, 2, 4, 2, 16, 128, c.rmsNormEps(), c.rope(),
-                c.tieWordEmbeddings(), true, false, false, false, null, "silu", null, List.of(2), null, c.dtype());
+        ModelConfig wide = ModelConfig.builder().modelType(c.modelType())
+                .vocabSize(300).hiddenSize(64).intermediateSize(96).numHiddenLayers(2)
+                .numAttentionHeads(4).numKeyValueHeads(2).maxPositionEmbeddings(128)
+                .rmsNormEps(c.rmsNormEps()).rope(c.rope())
+                .tieWordEmbeddings(c.tieWordEmbeddings()).attentionBias(true)
+                .eosTokenIds(List.of(2)).dtype(c.dtype())
+                .build();
         CausalLM model = ModelBuilder.build(wide, new RandomWeights(wide, 1, io.jtune.tensor.DType.BF16),
                 FinetuneSpec.lora(lora), new CausalLM.Options(false, 5));
         AdamW opt = AdamW.withDefaults(model.parameterValues(), model.gradients(),

@@ -102,9 +102,14 @@ class ModelBuildTest {
     @Test
     void unsupportedArchitectureIsAnError() {
         ModelConfig c = TinyModels.config("llama");
-        ModelConfig gpt2 = new ModelConfig("gpt2", c.vocabSize(), c.hiddenSize(), c.intermediateSize(), c.numHiddenLayers(),
-                c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), c.maxPositionEmbeddings(), c.rmsNormEps(), c.rope(),
-                false, false, false, false, false, null, "silu", null, List.of(), null, DType.F32);
+        ModelConfig gpt2 = ModelConfig.builder().modelType("gpt2")
+                .vocabSize(c.vocabSize()).hiddenSize(c.hiddenSize()).intermediateSize(c.intermediateSize())
+                .numHiddenLayers(c.numHiddenLayers())
+                .numAttentionHeads(c.numAttentionHeads()).numKeyValueHeads(c.numKeyValueHeads()).headDim(c.headDim())
+                .maxPositionEmbeddings(c.maxPositionEmbeddings())
+                .rmsNormEps(c.rmsNormEps()).rope(c.rope())
+                .dtype(DType.F32)
+                .build();
         String msg = assertThrows(JtuneException.class, () -> ModelBuilder.build(gpt2, new RandomWeights(c, 1, DType.F32),
                 FinetuneSpec.full(), CausalLM.Options.defaults())).getMessage();
         assertTrue(msg.contains("gpt2") && msg.contains("qwen3"), msg);

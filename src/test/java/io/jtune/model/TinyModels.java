@@ -13,21 +13,35 @@ final class TinyModels {
     static ModelConfig config(String type) {
         return switch (type) {
             // llama with llama3 rope scaling, GQA, untied embeddings
-            case "llama" -> new ModelConfig("llama", 29, 16, 24, 2, 4, 2, 4, 128, 1e-5,
-                    new RopeConfig(10000, "llama3", 8, 1, 4, 32), false, false, false, false, false,
-                    null, "silu", 1, List.of(2), null, DType.F32);
+            case "llama" -> ModelConfig.builder().modelType("llama")
+                    .vocabSize(29).hiddenSize(16).intermediateSize(24).numHiddenLayers(2)
+                    .numAttentionHeads(4).numKeyValueHeads(2).maxPositionEmbeddings(128)
+                    .rmsNormEps(1e-5).rope(new RopeConfig(10000, "llama3", 8, 1, 4, 32))
+                    .bosTokenId(1).eosTokenIds(List.of(2)).dtype(DType.F32)
+                    .build();
             // mistral with a sliding window shorter than the sequence
-            case "mistral" -> new ModelConfig("mistral", 29, 16, 24, 2, 4, 2, 4, 128, 1e-5,
-                    RopeConfig.plain(10000), false, false, false, false, false,
-                    3, "silu", 1, List.of(2), null, DType.F32);
+            case "mistral" -> ModelConfig.builder().modelType("mistral")
+                    .vocabSize(29).hiddenSize(16).intermediateSize(24).numHiddenLayers(2)
+                    .numAttentionHeads(4).numKeyValueHeads(2).maxPositionEmbeddings(128)
+                    .rmsNormEps(1e-5).slidingWindow(3)
+                    .bosTokenId(1).eosTokenIds(List.of(2)).dtype(DType.F32)
+                    .build();
             // qwen2: q/k/v bias, tied embeddings
-            case "qwen2" -> new ModelConfig("qwen2", 29, 16, 24, 2, 4, 2, 4, 128, 1e-6,
-                    RopeConfig.plain(1000000), true, true, false, false, false,
-                    null, "silu", null, List.of(2), null, DType.F32);
+            case "qwen2" -> ModelConfig.builder().modelType("qwen2")
+                    .vocabSize(29).hiddenSize(16).intermediateSize(24).numHiddenLayers(2)
+                    .numAttentionHeads(4).numKeyValueHeads(2).maxPositionEmbeddings(128)
+                    .rope(RopeConfig.plain(1000000))
+                    .tieWordEmbeddings(true).attentionBias(true)
+                    .eosTokenIds(List.of(2)).dtype(DType.F32)
+                    .build();
             // qwen3: q_norm/k_norm, head_dim independent of hidden size, MQA
-            case "qwen3" -> new ModelConfig("qwen3", 29, 16, 24, 2, 4, 1, 8, 128, 1e-6,
-                    RopeConfig.plain(1000000), true, false, false, false, true,
-                    null, "silu", null, List.of(2), null, DType.F32);
+            case "qwen3" -> ModelConfig.builder().modelType("qwen3")
+                    .vocabSize(29).hiddenSize(16).intermediateSize(24).numHiddenLayers(2)
+                    .numAttentionHeads(4).numKeyValueHeads(1).headDim(8).maxPositionEmbeddings(128)
+                    .rope(RopeConfig.plain(1000000))
+                    .tieWordEmbeddings(true).qkNorm(true)
+                    .eosTokenIds(List.of(2)).dtype(DType.F32)
+                    .build();
             default -> throw new IllegalArgumentException(type);
         };
     }

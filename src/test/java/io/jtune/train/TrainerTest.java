@@ -1,6 +1,5 @@
 package io.jtune.train;
 
-import io.jtune.nn.RopeConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,9 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainerTest {
     @TempDir Path out;
 
-    static final ModelConfig CONFIG = new ModelConfig("llama", 31, 16, 24, 2, 4, 2, 4, 128, 1e-5,
-            RopeConfig.plain(10000), false, false, false, false, false,
-            null, "silu", 1, List.of(2), null, DType.F32);
+    static final ModelConfig CONFIG = ModelConfig.builder().modelType("llama")
+            .vocabSize(31).hiddenSize(16).intermediateSize(24).numHiddenLayers(2)
+            .numAttentionHeads(4).numKeyValueHeads(2).maxPositionEmbeddings(128)
+            .rmsNormEps(1e-5)
+            .bosTokenId(1).eosTokenIds(List.of(2)).dtype(DType.F32)
+            .build();
 
     /** 5 micro-batches of 2 rows, reshuffled per epoch from (seed, epoch) only. */
     static final class SyntheticBatches implements TrainBatches {

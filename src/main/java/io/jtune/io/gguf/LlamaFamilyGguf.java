@@ -1,20 +1,26 @@
 package io.jtune.io.gguf;
 
-import io.jtune.nn.RopeConfig;
 import io.jtune.JtuneException;
+import io.jtune.model.arch.Families;
 import io.jtune.model.arch.ModelConfig;
+import io.jtune.model.arch.ModelFamily;
+import io.jtune.model.arch.ModelTensor;
+import io.jtune.model.arch.Role;
+import io.jtune.nn.RopeConfig;
 import io.jtune.tensor.Matrix;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * Maps a Llama-family Hugging Face checkpoint (llama, mistral, qwen2, qwen3) to a GGUF file the way
+ * Maps a Hugging Face checkpoint of a family jtune runs ({@link Families}) to a GGUF file the way
  * llama.cpp's convert_hf_to_gguf.py does (LlamaModel, Qwen2Model, Qwen3Model): architecture and
- * hyper-parameter keys, tensor names, the q/k row permutation for Llama-style checkpoints, F32
- * norms/biases, the llama3 rope_freqs tensor, and the tokenizer keys.
+ * hyper-parameter keys, the q/k row permutation for Llama-style checkpoints, F32 norms/biases, the
+ * llama3 rope_freqs tensor, and the tokenizer keys. The architecture name and the tensors with their
+ * GGUF names come from the family's declaration.
  */
 public final class LlamaFamilyGguf {
     /** general.quantization_version, GGML_QUANT_VERSION in gguf-py. */
@@ -33,16 +39,17 @@ public final class LlamaFamilyGguf {
 
     public static Plan plan(GgufModelSource source, GgufFileType type) {
         ModelConfig c = source.config();
-        String arch = architecture(c.modelType());
+        ModelFamily family = family(c.modelType());
+        String arch = family.ggufArchitecture();
         GgufMetadata m = new GgufMetadata();
         m.putString("general.architecture", arch);
         m.putString("general.type", "model");
         m.putString("general.name", source.name());
-        addHyperParameters(m, arch, c, type);
+        addHyperParameters(m, family, c, type);
         m.putUint32("general.quantization_version", QUANTIZATION_VERSION);
         addTokenizer(m, source.tokenizer());
 
-        List<GgufTensor> tensors = new TensorMapping(source, c, type, arch.equals("llama")).tensors();
+        List<GgufTensor> tensors = new TensorMapping(source, family, c, type, arch.equals("llama")).tensors();
         int vocabRows = (int) tensors.stream().filter(t -> t.name().equals("token_embd.weight")).findFirst().orElseThrow().shape()[0];
         if (source.tokenizer().tokens().size() != vocabRows) {
             throw new JtuneException("the tokenizer has " + source.tokenizer().tokens().size() + " tokens but the embedding has "
@@ -53,15 +60,21 @@ public final class LlamaFamilyGguf {
 
     /** general.architecture for an HF model_type. */
     public static String architecture(String modelType) {
-        return switch (modelType == null ? "" : modelType.toLowerCase(Locale.ROOT)) {
-            case "llama", "mistral" -> "llama";
-            case "qwen2" -> "qwen2";
-            case "qwen3" -> "qwen3";
-            default -> throw new JtuneException("GGUF export supports model_type llama, mistral, qwen2 and qwen3, not '" + modelType + "'");
-        };
+        return family(modelType).ggufArchitecture();
     }
 
-    private static void addHyperParameters(GgufMetadata m, String arch, ModelConfig c, GgufFileType type) {
+    private static ModelFamily family(String modelType) {
+        ModelFamily family = Families.find(modelType == null ? null : modelType.toLowerCase(Locale.ROOT));
+        if (family == null) {
+            List<String> types = Families.modelTypes();
+            String supported = String.join(", ", types.subList(0, types.size() - 1)) + " and " + types.getLast();
+            throw new JtuneException("GGUF export supports model_type " + supported + ", not '" + modelType + "'");
+        }
+        return family;
+    }
+
+    private static void addHyperParameters(GgufMetadata m, ModelFamily family, ModelConfig c, GgufFileType type) {
+        String arch = family.ggufArchitecture();
         m.putUint32(arch + ".block_count", c.numHiddenLayers());
         m.putUint32(arch + ".context_length", c.maxPositionEmbeddings());
         m.putUint32(arch + ".embedding_length", c.hiddenSize());
@@ -71,9 +84,10 @@ public final class LlamaFamilyGguf {
         addRopeScaling(m, arch, c.rope());
         m.putFloat32(arch + ".rope.freq_base", c.rope().theta());
         m.putFloat32(arch + ".attention.layer_norm_rms_epsilon", c.rmsNormEps());
-        // The converter writes these when config.json has head_dim; Qwen3 always has it, and an
-        // explicit head_dim that differs from hidden/heads must reach llama.cpp.
-        if (arch.equals("qwen3") || c.headDim() != c.hiddenSize() / c.numAttentionHeads()) {
+        // The converter writes these when config.json has head_dim: always for a family whose config
+        // class has a head_dim default of its own (Qwen3), and an explicit head_dim that differs from
+        // hidden/heads must reach llama.cpp.
+        if (family.defaults().headDim() != null || c.headDim() != c.hiddenSize() / c.numAttentionHeads()) {
             m.putUint32(arch + ".attention.key_length", c.headDim());
             m.putUint32(arch + ".attention.value_length", c.headDim());
         }
@@ -120,16 +134,21 @@ public final class LlamaFamilyGguf {
         if (t.chatTemplate() != null && !t.chatTemplate().isEmpty()) m.putString("tokenizer.chat_template", t.chatTemplate());
     }
 
-    /** The tensor list: HF names to GGUF names, shapes checked, types chosen, q/k permuted for llama. */
+    /**
+     * The tensor list: the family's tensors under their GGUF names, shapes checked, types chosen, q/k
+     * permuted for llama.
+     */
     private static final class TensorMapping {
         private final GgufModelSource source;
+        private final ModelFamily family;
         private final ModelConfig c;
         private final GgufFileType type;
         private final boolean permuteQK;
         private final List<GgufTensor> out = new ArrayList<>();
 
-        TensorMapping(GgufModelSource source, ModelConfig c, GgufFileType type, boolean permuteQK) {
+        TensorMapping(GgufModelSource source, ModelFamily family, ModelConfig c, GgufFileType type, boolean permuteQK) {
             this.source = source;
+            this.family = family;
             this.c = c;
             this.type = type;
             this.permuteQK = permuteQK;
@@ -139,41 +158,51 @@ public final class LlamaFamilyGguf {
             if ("llama3".equalsIgnoreCase(c.rope().type())) {
                 out.add(GgufTensor.vector("rope_freqs.weight", GgmlType.F32, TensorRows.vector(Llama3RopeFactors.compute(c))));
             }
-            matrix("model.embed_tokens.weight", "token_embd.weight", c.vocabSize(), c.hiddenSize(), 0);
-            for (int l = 0; l < c.numHiddenLayers(); l++) layer(l);
-            vector("model.norm.weight", "output_norm.weight", c.hiddenSize(), true, 0);
+            family.stemTensors(c).forEach(this::add);
+            for (int l = 0; l < c.numHiddenLayers(); l++) {
+                family.layerTensors(c, l).stream().sorted(FILE_ORDER).forEach(this::add);
+            }
             // with tied embeddings llama.cpp reuses token_embd for the output, so output.weight is left out
-            if (!c.tieWordEmbeddings()) matrix("lm_head.weight", "output.weight", c.vocabSize(), c.hiddenSize(), 0);
+            family.headTensors(c, !c.tieWordEmbeddings()).forEach(this::add);
             return out;
         }
 
-        private void layer(int l) {
-            String hf = "model.layers." + l + ".";
-            String gg = "blk." + l + ".";
-            vector(hf + "input_layernorm.weight", gg + "attn_norm.weight", c.hiddenSize(), true, 0);
-            matrix(hf + "self_attn.q_proj.weight", gg + "attn_q.weight", c.qDim(), c.hiddenSize(), permuteQK ? c.numAttentionHeads() : 0);
-            matrix(hf + "self_attn.k_proj.weight", gg + "attn_k.weight", c.kvDim(), c.hiddenSize(), permuteQK ? c.numKeyValueHeads() : 0);
-            matrix(hf + "self_attn.v_proj.weight", gg + "attn_v.weight", c.kvDim(), c.hiddenSize(), 0);
-            if (c.attentionBias()) {
-                vector(hf + "self_attn.q_proj.bias", gg + "attn_q.bias", c.qDim(), true, permuteQK ? c.numAttentionHeads() : 0);
-                vector(hf + "self_attn.k_proj.bias", gg + "attn_k.bias", c.kvDim(), true, permuteQK ? c.numKeyValueHeads() : 0);
-                vector(hf + "self_attn.v_proj.bias", gg + "attn_v.bias", c.kvDim(), true, 0);
+        /**
+         * The order jtune writes a layer's tensors in: attention norm; q, k, v weights, then their
+         * biases; q/k norms; o_proj; MLP norm; gate, up, down weights, then their biases. llama.cpp
+         * finds tensors by name, so any order loads; this one keeps exports byte-identical.
+         */
+        private static final Comparator<ModelTensor> FILE_ORDER =
+                Comparator.comparingInt((ModelTensor t) -> rankInLayer(t.role())).thenComparing(ModelTensor::bias);
+
+        private static int rankInLayer(Role role) {
+            return switch (role) {
+                case ATTENTION_NORM -> 0;
+                case Q_PROJ, K_PROJ, V_PROJ -> 1;
+                case Q_NORM, K_NORM -> 2;
+                case O_PROJ -> 3;
+                case MLP_NORM -> 4;
+                case GATE_PROJ, UP_PROJ, DOWN_PROJ -> 5;
+                default -> throw new IllegalArgumentException(role + " is not a layer module");
+            };
+        }
+
+        private void add(ModelTensor t) {
+            int heads = permuteQK ? permutedHeads(t.role()) : 0;
+            if (t.vector()) {
+                vector(t.name(), t.gguf(), t.cols(), heads);
+            } else {
+                matrix(t.name(), t.gguf(), t.rows(), t.cols(), heads);
             }
-            if (c.qkNorm()) {
-                vector(hf + "self_attn.q_norm.weight", gg + "attn_q_norm.weight", c.headDim(), true, 0);
-                vector(hf + "self_attn.k_norm.weight", gg + "attn_k_norm.weight", c.headDim(), true, 0);
-            }
-            matrix(hf + "self_attn.o_proj.weight", gg + "attn_output.weight", c.hiddenSize(), c.qDim(), 0);
-            if (c.outputProjectionBias()) vector(hf + "self_attn.o_proj.bias", gg + "attn_output.bias", c.hiddenSize(), true, 0);
-            vector(hf + "post_attention_layernorm.weight", gg + "ffn_norm.weight", c.hiddenSize(), true, 0);
-            matrix(hf + "mlp.gate_proj.weight", gg + "ffn_gate.weight", c.intermediateSize(), c.hiddenSize(), 0);
-            matrix(hf + "mlp.up_proj.weight", gg + "ffn_up.weight", c.intermediateSize(), c.hiddenSize(), 0);
-            matrix(hf + "mlp.down_proj.weight", gg + "ffn_down.weight", c.hiddenSize(), c.intermediateSize(), 0);
-            if (c.mlpBias()) {
-                vector(hf + "mlp.gate_proj.bias", gg + "ffn_gate.bias", c.intermediateSize(), true, 0);
-                vector(hf + "mlp.up_proj.bias", gg + "ffn_up.bias", c.intermediateSize(), true, 0);
-                vector(hf + "mlp.down_proj.bias", gg + "ffn_down.bias", c.hiddenSize(), true, 0);
-            }
+        }
+
+        /** llama.cpp's Llama layout interleaves q and k rows per head (weights and biases alike). */
+        private int permutedHeads(Role role) {
+            return switch (role) {
+                case Q_PROJ -> c.numAttentionHeads();
+                case K_PROJ -> c.numKeyValueHeads();
+                default -> 0;
+            };
         }
 
         /** A 2-D weight; {@code heads} > 0 applies the Llama q/k permutation with that many heads. */
@@ -192,9 +221,8 @@ public final class LlamaFamilyGguf {
         }
 
         /** A 1-D tensor, always F32 as in the converter; {@code heads} > 0 permutes it like q/k rows. */
-        private void vector(String hfName, String ggufName, int length, boolean required, int heads) {
-            Matrix v = required ? require(hfName) : source.tensor(hfName);
-            if (v == null) return;
+        private void vector(String hfName, String ggufName, int length, int heads) {
+            Matrix v = require(hfName);
             if ((long) v.rows() * v.cols() != length || (v.rows() != 1 && v.cols() != 1)) {
                 throw new JtuneException("tensor " + hfName + " has shape [" + v.rows() + ", " + v.cols() + "], expected a vector of "
                         + length + " from config.json");

@@ -1,8 +1,11 @@
 package io.jtune.io.hf;
 
-import io.jtune.nn.RopeConfig;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jtune.model.arch.Families;
+import io.jtune.model.arch.HfConfigKeys;
 import io.jtune.model.arch.ModelConfig;
+import io.jtune.model.arch.ModelFamily;
+import io.jtune.model.arch.Role;
 import io.jtune.nn.RopeConfig;
 import io.jtune.tensor.DType;
 import java.nio.file.Path;
@@ -13,11 +16,19 @@ import java.util.Set;
 /**
  * Reads a Hugging Face config.json into a {@link ModelConfig}, accepting the key names of every
  * transformers version: rope_theta + rope_scaling (with "type" or "rope_type") as well as the newer
- * rope_parameters, torch_dtype as well as dtype. Missing keys take the family's transformers
- * default ({@link ModelFamily}). Anything jtune cannot run exactly as transformers would is an
- * error, never a silent approximation.
+ * rope_parameters, torch_dtype as well as dtype. The family comes from model_type ({@link Families});
+ * missing keys take its transformers defaults ({@link ModelFamily.HfDefaults}), and its biases and
+ * sliding window are read as its modeling code reads them ({@link HfConfigKeys}). Anything jtune
+ * cannot run exactly as transformers would is an error, never a silent approximation.
  */
 public final class HfConfigReader {
+    // The defaults every supported family's config class shares.
+    private static final int HIDDEN_SIZE = 4096;
+    private static final int LAYERS = 32;
+    private static final int HEADS = 32;
+    private static final double RMS_NORM_EPS = 1e-6;
+    private static final double ROPE_THETA = 10000.0;
+
     private static final List<String> ROPE_TYPES = List.of("default", "linear", "dynamic", "llama3");
 
     private HfConfigReader() {}
@@ -30,68 +41,77 @@ public final class HfConfigReader {
     public static ModelConfig parse(ObjectNode json, Path file) {
         JsonKeys keys = new JsonKeys(file, json, "");
         ModelFamily family = family(keys);
+        ModelFamily.HfDefaults defaults = family.defaults();
         checkArchitectures(keys);
 
-        int hidden = keys.positive("hidden_size", ModelFamily.HIDDEN_SIZE);
-        int layers = keys.positive("num_hidden_layers", ModelFamily.LAYERS);
-        int heads = keys.positive("num_attention_heads", ModelFamily.HEADS);
+        int hidden = keys.positive("hidden_size", HIDDEN_SIZE);
+        int layers = keys.positive("num_hidden_layers", LAYERS);
+        int heads = keys.positive("num_attention_heads", HEADS);
         // Absent: the family's default; an explicit null means "as many as the query heads" (transformers' rule).
         int kvHeads = keys.positive("num_key_value_heads",
-                family.numKeyValueHeads == null || keys.hasKey("num_key_value_heads") ? heads : family.numKeyValueHeads);
+                defaults.numKeyValueHeads() == null || keys.hasKey("num_key_value_heads") ? heads : defaults.numKeyValueHeads());
         if (heads % kvHeads != 0) {
             throw keys.error("num_key_value_heads", "(" + kvHeads + ") must divide num_attention_heads (" + heads + ")");
         }
         int headDim = keys.has("head_dim") ? keys.positive("head_dim", 0)
-                : family.headDim != null && !keys.hasKey("head_dim") ? family.headDim
+                : defaults.headDim() != null && !keys.hasKey("head_dim") ? defaults.headDim()
                 : defaultHeadDim(keys, hidden, heads);
-        int maxPos = keys.positive("max_position_embeddings", family.maxPositionEmbeddings);
+        int maxPos = keys.positive("max_position_embeddings", defaults.maxPositionEmbeddings());
 
         String act = keys.string("hidden_act", "silu");
         if (!act.equals("silu")) {
-            throw keys.error("hidden_act", "is \"" + act + "\"; jtune supports only \"silu\" (SwiGLU) for " + family.modelType);
+            throw keys.error("hidden_act", "is \"" + act + "\"; jtune supports only \"silu\" (SwiGLU) for " + family.modelType());
         }
-        double eps = keys.number("rms_norm_eps", ModelFamily.RMS_NORM_EPS);
+        double eps = keys.number("rms_norm_eps", RMS_NORM_EPS);
         if (!(eps > 0)) throw keys.error("rms_norm_eps", "must be positive, found " + eps);
-
-        // Which projections carry a bias differs by family (modeling_llama/mistral/qwen2/qwen3.py).
-        boolean attentionBias;
-        boolean outputBias;
-        switch (family) {
-            case LLAMA, QWEN3 -> { attentionBias = keys.bool("attention_bias", false); outputBias = attentionBias; }
-            case QWEN2 -> { attentionBias = true; outputBias = false; }
-            default -> { attentionBias = false; outputBias = false; }
-        }
-        boolean mlpBias = family == ModelFamily.LLAMA && keys.bool("mlp_bias", false);
+        ModelConfig.Builder config = ModelConfig.builder().modelType(family.modelType());
+        setBiases(config, keys, family.hfKeys());
 
         // A token id written as null is unset; only an absent key takes the family default.
-        List<Integer> defaultEos = family.eosTokenId == null || keys.hasKey("eos_token_id") ? List.of() : List.of(family.eosTokenId);
-        Integer bos = keys.hasKey("bos_token_id") ? keys.integerOrNull("bos_token_id") : family.bosTokenId;
-        return new ModelConfig(
-                family.modelType,
-                keys.positive("vocab_size", family.vocabSize),
-                hidden,
-                keys.positive("intermediate_size", family.intermediateSize),
-                layers, heads, kvHeads, headDim, maxPos, eps,
-                rope(keys, maxPos),
-                keys.bool("tie_word_embeddings", false),
-                attentionBias, outputBias, mlpBias,
-                family == ModelFamily.QWEN3,
-                slidingWindow(keys, family, layers),
-                act,
-                bos,
-                keys.intOrList("eos_token_id", defaultEos),
-                keys.integerOrNull("pad_token_id"),
-                dtype(keys));
+        List<Integer> defaultEos = defaults.eosTokenId() == null || keys.hasKey("eos_token_id") ? List.of() : List.of(defaults.eosTokenId());
+        Integer bos = keys.hasKey("bos_token_id") ? keys.integerOrNull("bos_token_id") : defaults.bosTokenId();
+        config.vocabSize(keys.positive("vocab_size", defaults.vocabSize()))
+                .hiddenSize(hidden)
+                .intermediateSize(keys.positive("intermediate_size", defaults.intermediateSize()))
+                .numHiddenLayers(layers)
+                .numAttentionHeads(heads)
+                .numKeyValueHeads(kvHeads)
+                .headDim(headDim)
+                .maxPositionEmbeddings(maxPos)
+                .rmsNormEps(eps)
+                .rope(rope(keys, maxPos))
+                .tieWordEmbeddings(keys.bool("tie_word_embeddings", false))
+                .slidingWindow(slidingWindow(keys, family.hfKeys().slidingWindow(), layers))
+                .hiddenAct(act)
+                .bosTokenId(bos)
+                .eosTokenIds(keys.intOrList("eos_token_id", defaultEos))
+                .padTokenId(keys.integerOrNull("pad_token_id"))
+                .dtype(dtype(keys));
+        // q/k norms are the family's (its declaration has the modules), not a config.json key.
+        return config.qkNorm(family.has(Role.Q_NORM, config.build())).build();
+    }
+
+    /** Which projections carry a bias, the way the family's modeling code decides it. */
+    private static void setBiases(ModelConfig.Builder config, JsonKeys keys, HfConfigKeys rules) {
+        switch (rules.attentionBias()) {
+            case NONE -> config.attentionBias(false).outputProjectionBias(false);
+            case ALWAYS_QKV -> config.attentionBias(true).outputProjectionBias(false);
+            case FROM_ATTENTION_BIAS_KEY -> {
+                boolean bias = keys.bool("attention_bias", false);
+                config.attentionBias(bias).outputProjectionBias(bias);
+            }
+        }
+        config.mlpBias(rules.readsMlpBias() && keys.bool("mlp_bias", false));
     }
 
     private static ModelFamily family(JsonKeys keys) {
         String modelType = keys.string("model_type", null);
         if (modelType == null) {
-            throw new HfModelException(keys.file(), "key \"model_type\" is missing (supported: " + String.join(", ", ModelFamily.modelTypes()) + ")");
+            throw new HfModelException(keys.file(), "key \"model_type\" is missing (supported: " + String.join(", ", Families.modelTypes()) + ")");
         }
-        ModelFamily family = ModelFamily.byModelType(modelType);
+        ModelFamily family = Families.find(modelType);
         if (family == null) {
-            throw keys.error("model_type", "\"" + modelType + "\" is not supported (supported: " + String.join(", ", ModelFamily.modelTypes()) + ")");
+            throw keys.error("model_type", "\"" + modelType + "\" is not supported (supported: " + String.join(", ", Families.modelTypes()) + ")");
         }
         return family;
     }
@@ -100,9 +120,9 @@ public final class HfConfigReader {
         List<String> archs = keys.strings("architectures");
         if (archs == null) return;
         for (String a : archs) {
-            if (!ModelFamily.isSupportedArchitecture(a)) {
+            if (!Families.architectures().contains(a)) {
                 throw keys.error("architectures", "names \"" + a + "\", which jtune does not support (supported: "
-                        + String.join(", ", ModelFamily.architectures()) + ")");
+                        + String.join(", ", Families.architectures()) + ")");
             }
         }
     }
@@ -126,10 +146,10 @@ public final class HfConfigReader {
             if (params.has("full_attention") || params.has("sliding_attention")) {
                 throw keys.error("rope_parameters", "per-layer-type RoPE parameters are not supported");
             }
-            theta = params.number("rope_theta", keys.number("rope_theta", ModelFamily.ROPE_THETA));
+            theta = params.number("rope_theta", keys.number("rope_theta", ROPE_THETA));
             scaling = params;
         } else {
-            theta = keys.number("rope_theta", ModelFamily.ROPE_THETA);
+            theta = keys.number("rope_theta", ROPE_THETA);
             scaling = keys.object("rope_scaling");
         }
         if (!(theta > 0)) throw keys.error(params != null ? "rope_parameters.rope_theta" : "rope_theta", "must be positive, found " + theta);
@@ -160,20 +180,19 @@ public final class HfConfigReader {
     }
 
     /**
-     * mistral: sliding_window (default 4096, null = none). qwen2/qwen3: only with use_sliding_window,
-     * and then only layers from max_window_layers on slide (or as layer_types says); jtune supports
-     * all layers sliding or none.
+     * The window every layer slides over, or null for fully causal attention; jtune supports all
+     * layers sliding or none.
      */
-    private static Integer slidingWindow(JsonKeys keys, ModelFamily family, int layers) {
-        return switch (family) {
-            case LLAMA -> null;
-            case MISTRAL -> {
+    private static Integer slidingWindow(JsonKeys keys, HfConfigKeys.SlidingWindow rule, int layers) {
+        return switch (rule) {
+            case NONE -> null;
+            case SLIDING_WINDOW_KEY -> {
                 if (!keys.hasKey("sliding_window")) yield 4096; // transformers' default; an explicit null means none
                 Integer w = keys.integerOrNull("sliding_window");
                 if (w != null && w <= 0) throw keys.error("sliding_window", "must be positive, found " + w);
                 yield w;
             }
-            case QWEN2, QWEN3 -> {
+            case USE_SLIDING_WINDOW_KEY -> {
                 if (!keys.bool("use_sliding_window", false)) yield null;
                 if (keys.hasKey("sliding_window") && !keys.has("sliding_window")) yield null; // explicit null
                 int w = keys.integer("sliding_window", 4096);

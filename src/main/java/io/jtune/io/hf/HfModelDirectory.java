@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jtune.io.safetensors.SafetensorsCheckpoint;
 import io.jtune.io.safetensors.SafetensorsException;
 import io.jtune.io.safetensors.StoredTensor;
+import io.jtune.model.arch.Families;
 import io.jtune.model.arch.ModelConfig;
+import io.jtune.model.arch.ModelTensor;
 import io.jtune.tensor.DType;
 import io.jtune.tensor.Matrix;
 import java.lang.foreign.MemorySegment;
@@ -18,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * A Hugging Face model directory opened for use: config.json parsed into a {@link ModelConfig},
@@ -28,18 +31,21 @@ import java.util.Set;
 public final class HfModelDirectory implements AutoCloseable {
     public static final String CONFIG_FILE = "config.json";
 
+    /** The RoPE inverse frequencies older transformers versions saved as a buffer of every layer. */
+    private static final Pattern ROPE_BUFFER = Pattern.compile("model\\.layers\\.\\d+\\.self_attn\\.rotary_emb\\.inv_freq");
+
     private final Path dir;
     private final ObjectNode rawConfig;
     private final ModelConfig config;
     private final ObjectNode rawGenerationConfig; // null when the file is absent
     private final GenerationConfig generationConfig;
     private final SafetensorsCheckpoint checkpoint;
-    private final List<HfTensorNames.Expected> expected;
+    private final List<ModelTensor> expected;
     private final Map<String, StoredTensor> tensors; // expected name -> tensor, in state-dict order
 
     private HfModelDirectory(Path dir, ObjectNode rawConfig, ModelConfig config, ObjectNode rawGenerationConfig,
                              GenerationConfig generationConfig, SafetensorsCheckpoint checkpoint,
-                             List<HfTensorNames.Expected> expected, Map<String, StoredTensor> tensors) {
+                             List<ModelTensor> expected, Map<String, StoredTensor> tensors) {
         this.dir = dir;
         this.rawConfig = rawConfig;
         this.config = config;
@@ -66,7 +72,7 @@ public final class HfModelDirectory implements AutoCloseable {
         GenerationConfig gen = rawGen == null ? GenerationConfig.defaults() : GenerationConfig.parse(rawGen, genFile);
         SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(dir);
         try {
-            List<HfTensorNames.Expected> expected = HfTensorNames.expected(config);
+            List<ModelTensor> expected = Families.of(config).checkpointTensors(config);
             Map<String, StoredTensor> tensors = matchTensors(dir, config, expected, checkpoint);
             return new HfModelDirectory(dir, rawConfig, config, rawGen, gen, checkpoint, List.copyOf(expected), tensors);
         } catch (RuntimeException e) {
@@ -76,11 +82,11 @@ public final class HfModelDirectory implements AutoCloseable {
     }
 
     /** Pairs every expected tensor with the checkpoint's; reports up to five problems in one error. */
-    private static Map<String, StoredTensor> matchTensors(Path dir, ModelConfig config, List<HfTensorNames.Expected> expected,
+    private static Map<String, StoredTensor> matchTensors(Path dir, ModelConfig config, List<ModelTensor> expected,
                                                          SafetensorsCheckpoint checkpoint) {
         List<String> problems = new ArrayList<>();
         Map<String, StoredTensor> out = new LinkedHashMap<>();
-        for (HfTensorNames.Expected e : expected) {
+        for (ModelTensor e : expected) {
             StoredTensor t = checkpoint.find(e.name());
             String want = StoredTensor.shapeString(e.shape());
             if (t == null) {
@@ -95,9 +101,9 @@ public final class HfModelDirectory implements AutoCloseable {
             }
         }
         Set<String> expectedNames = new HashSet<>();
-        for (HfTensorNames.Expected e : expected) expectedNames.add(e.name());
+        for (ModelTensor e : expected) expectedNames.add(e.name());
         for (StoredTensor t : checkpoint.tensors()) {
-            if (!expectedNames.contains(t.name()) && !HfTensorNames.isIgnorable(t.name(), config)) {
+            if (!expectedNames.contains(t.name()) && !isIgnorable(t.name(), config)) {
                 problems.add("unexpected tensor '" + t.name() + "' " + StoredTensor.shapeString(t.shape())
                         + " (not part of a " + config.modelType() + " model with this config.json)");
             }
@@ -108,6 +114,15 @@ public final class HfModelDirectory implements AutoCloseable {
             throw new HfModelException(dir, "the weights do not match config.json: " + shown + more);
         }
         return out;
+    }
+
+    /**
+     * True for a tensor that may sit in a checkpoint without being expected because transformers
+     * ignores it on load: a saved RoPE buffer, and lm_head.weight when embeddings are tied
+     * (transformers overwrites it with the embedding).
+     */
+    private static boolean isIgnorable(String name, ModelConfig config) {
+        return ROPE_BUFFER.matcher(name).matches() || (config.tieWordEmbeddings() && name.equals("lm_head.weight"));
     }
 
     public Path directory() { return dir; }
@@ -121,7 +136,7 @@ public final class HfModelDirectory implements AutoCloseable {
     public ObjectNode rawGenerationConfig() { return rawGenerationConfig == null ? null : rawGenerationConfig.deepCopy(); }
 
     /** The tensors the config implies, in state-dict order. */
-    public List<HfTensorNames.Expected> expectedTensors() { return expected; }
+    public List<ModelTensor> expectedTensors() { return expected; }
 
     /** The underlying weights (all tensors, including ignorable extras). */
     public SafetensorsCheckpoint checkpoint() { return checkpoint; }
@@ -131,9 +146,14 @@ public final class HfModelDirectory implements AutoCloseable {
         StoredTensor t = tensors.get(hfName);
         if (t == null) {
             throw new HfModelException(dir, "tensor '" + hfName + "' is not a weight of this " + config.modelType()
-                    + " model (names look like " + HfTensorNames.layer(0, "self_attn.q_proj.weight") + ")");
+                    + " model (names look like " + firstLayerTensor() + ")");
         }
         return t;
+    }
+
+    /** The first tensor of layer 0 (its q_proj weight in the Llama layout): an example of the names. */
+    private String firstLayerTensor() {
+        return expected.stream().filter(e -> e.layer() == 0).findFirst().orElse(expected.get(0)).name();
     }
 
     /** A weight as a zero-copy matrix: 2-D as [out, in], 1-D (norms, biases) as [1, n]. */

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jtune.io.safetensors.SafetensorsWriter;
 import io.jtune.io.safetensors.StoredTensor;
 import io.jtune.io.safetensors.TensorToWrite;
+import io.jtune.model.arch.Families;
 import io.jtune.model.arch.ModelConfig;
+import io.jtune.model.arch.ModelTensor;
 import io.jtune.tensor.DType;
 import io.jtune.util.AtomicFiles;
 import io.jtune.util.PythonJson;
@@ -43,7 +45,8 @@ public final class HfModelWriter {
      * @param config            config.json as read; only its dtype key ("dtype" or "torch_dtype", whichever it has) changes
      * @param generationConfig  written as generation_config.json when not null
      * @param tokenizerDir      where to copy tokenizer files from, or null
-     * @param tensors           exactly the tensors {@link HfTensorNames#expected} lists for the config, in any order
+     * @param tensors           exactly the tensors the config's family declares for a checkpoint
+     *                          ({@link io.jtune.model.arch.ModelFamily#checkpointTensors}), in any order
      * @param dtype             the dtype recorded in config.json (the weights' dtype)
      * @return the files written
      */
@@ -86,7 +89,7 @@ public final class HfModelWriter {
             if (byName.put(t.name(), t) != null) throw new HfModelException(outDir, "tensor '" + t.name() + "' given twice");
         }
         List<TensorToWrite> ordered = new ArrayList<>();
-        for (HfTensorNames.Expected e : HfTensorNames.expected(config)) {
+        for (ModelTensor e : Families.of(config).checkpointTensors(config)) {
             TensorToWrite t = byName.remove(e.name());
             if (t == null) {
                 throw new HfModelException(outDir, "cannot save: tensor '" + e.name() + "' " + StoredTensor.shapeString(e.shape()) + " is missing");

@@ -18,7 +18,7 @@ public final class DecoderLayout {
 
     /**
      * Biases follow the config's attention_bias / o_proj / mlp_bias flags (the config reader sets
-     * them per family: qwen2 always biases q/k/v, for instance).
+     * them by the family's {@link HfConfigKeys}: qwen2 always biases q/k/v, for instance).
      *
      * @param qkNorm whether the family normalises each q and k head (qwen3)
      */

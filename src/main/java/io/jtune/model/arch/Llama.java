@@ -1,5 +1,7 @@
 package io.jtune.model.arch;
 
+import io.jtune.model.arch.HfConfigKeys.AttentionBias;
+import io.jtune.model.arch.HfConfigKeys.SlidingWindow;
 import io.jtune.nn.GatedActivation;
 import io.jtune.nn.Normalization;
 
@@ -14,5 +16,6 @@ public final class Llama {
             Normalization.RMS, GatedActivation.SILU,
             DecoderLayout.stem(), DecoderLayout.layer(false), DecoderLayout.head(),
             //                        vocab   inter  kvHeads maxPos  bos  eos  headDim
-            new ModelFamily.HfDefaults(32000, 11008, null, 2048, 1, 2, null));
+            new ModelFamily.HfDefaults(32000, 11008, null, 2048, 1, 2, null),
+            new HfConfigKeys(AttentionBias.FROM_ATTENTION_BIAS_KEY, /* reads mlp_bias */ true, SlidingWindow.NONE));
 }

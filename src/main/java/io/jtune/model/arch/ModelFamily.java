@@ -25,10 +25,11 @@ import java.util.List;
  * @param layer            the modules of one decoder layer, in registration order
  * @param head             modules after the layers (final norm, lm_head)
  * @param defaults         transformers' defaults for keys config.json leaves out
+ * @param hfKeys           how transformers reads this family's biases and sliding window from config.json
  */
 public record ModelFamily(String modelType, String hfArchitecture, String ggufArchitecture, Normalization norm,
                           GatedActivation activation, List<ModuleSpec> stem, List<ModuleSpec> layer,
-                          List<ModuleSpec> head, HfDefaults defaults) {
+                          List<ModuleSpec> head, HfDefaults defaults, HfConfigKeys hfKeys) {
 
     public ModelFamily {
         stem = List.copyOf(stem);
@@ -45,7 +46,8 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
 
     /** The same family with another name and activation (e.g. a variant declared in a test). */
     public ModelFamily withActivation(String newModelType, GatedActivation newActivation) {
-        return new ModelFamily(newModelType, hfArchitecture, ggufArchitecture, norm, newActivation, stem, layer, head, defaults);
+        return new ModelFamily(newModelType, hfArchitecture, ggufArchitecture, norm, newActivation, stem, layer, head,
+                defaults, hfKeys);
     }
 
     /**
@@ -53,16 +55,42 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
      * false leaves out lm_head (a tied head is the embedding).
      */
     public List<ModelTensor> tensors(ModelConfig c, boolean withLmHead) {
+        List<ModelTensor> out = new ArrayList<>(stemTensors(c));
+        for (int l = 0; l < c.numHiddenLayers(); l++) out.addAll(layerTensors(c, l));
+        out.addAll(headTensors(c, withLmHead));
+        return out;
+    }
+
+    /** The tensors before the layers (the embedding). */
+    public List<ModelTensor> stemTensors(ModelConfig c) {
         List<ModelTensor> out = new ArrayList<>();
         for (ModuleSpec m : stem) add(out, m, c, -1, m.hfPath(), m.ggufName());
-        for (int l = 0; l < c.numHiddenLayers(); l++) {
-            for (ModuleSpec m : layer) add(out, m, c, l, "model.layers." + l + "." + m.hfPath(), "blk." + l + "." + m.ggufName());
-        }
+        return out;
+    }
+
+    /** The tensors of decoder layer {@code l}, in registration order. */
+    public List<ModelTensor> layerTensors(ModelConfig c, int l) {
+        List<ModelTensor> out = new ArrayList<>();
+        for (ModuleSpec m : layer) add(out, m, c, l, "model.layers." + l + "." + m.hfPath(), "blk." + l + "." + m.ggufName());
+        return out;
+    }
+
+    /** The tensors after the layers (final norm, and lm_head when {@code withLmHead}). */
+    public List<ModelTensor> headTensors(ModelConfig c, boolean withLmHead) {
+        List<ModelTensor> out = new ArrayList<>();
         for (ModuleSpec m : head) {
             if (m.role() == Role.LM_HEAD && !withLmHead) continue;
             add(out, m, c, -1, m.hfPath(), m.ggufName());
         }
         return out;
+    }
+
+    /**
+     * The weights of one decoder layer's linear modules (every layer has the same), each [out x in]:
+     * what LoRA adapts and what most of a step's FLOPs multiply with.
+     */
+    public List<ModelTensor> layerLinearWeights(ModelConfig c) {
+        return layerTensors(c, 0).stream().filter(t -> t.role().isLayerLinear() && !t.bias()).toList();
     }
 
     /** The tensors a checkpoint of this config holds (lm_head only when untied). */

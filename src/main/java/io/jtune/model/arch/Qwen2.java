@@ -1,10 +1,12 @@
 package io.jtune.model.arch;
 
+import io.jtune.model.arch.HfConfigKeys.AttentionBias;
+import io.jtune.model.arch.HfConfigKeys.SlidingWindow;
 import io.jtune.nn.GatedActivation;
 import io.jtune.nn.Normalization;
 
 /**
- * Qwen2 and Qwen2.5 (Qwen2ForCausalLM): Llama's block with a bias on q/k/v (the config reader sets it).
+ * Qwen2 and Qwen2.5 (Qwen2ForCausalLM): Llama's block with a bias on q/k/v whatever config.json says.
  */
 public final class Qwen2 {
     private Qwen2() {}
@@ -13,5 +15,6 @@ public final class Qwen2 {
             Normalization.RMS, GatedActivation.SILU,
             DecoderLayout.stem(), DecoderLayout.layer(false), DecoderLayout.head(),
             //                        vocab   inter  kvHeads maxPos  bos  eos  headDim
-            new ModelFamily.HfDefaults(151936, 22016, 32, 32768, null, null, null));
+            new ModelFamily.HfDefaults(151936, 22016, 32, 32768, null, null, null),
+            new HfConfigKeys(AttentionBias.ALWAYS_QKV, /* reads mlp_bias */ false, SlidingWindow.USE_SLIDING_WINDOW_KEY));
 }

@@ -1,5 +1,7 @@
 package io.jtune.model.arch;
 
+import io.jtune.model.arch.HfConfigKeys.AttentionBias;
+import io.jtune.model.arch.HfConfigKeys.SlidingWindow;
 import io.jtune.nn.GatedActivation;
 import io.jtune.nn.Normalization;
 
@@ -14,5 +16,6 @@ public final class Qwen3 {
             Normalization.RMS, GatedActivation.SILU,
             DecoderLayout.stem(), DecoderLayout.layer(true), DecoderLayout.head(),
             //                        vocab   inter  kvHeads maxPos  bos  eos  headDim
-            new ModelFamily.HfDefaults(151936, 22016, 32, 32768, null, null, 128));
+            new ModelFamily.HfDefaults(151936, 22016, 32, 32768, null, null, 128),
+            new HfConfigKeys(AttentionBias.FROM_ATTENTION_BIAS_KEY, /* reads mlp_bias */ false, SlidingWindow.USE_SLIDING_WINDOW_KEY));
 }

@@ -3,7 +3,11 @@ package io.jtune.train.workflow;
 import io.jtune.JtuneException;
 import io.jtune.config.TrainingArguments;
 import io.jtune.model.FinetuneSpec;
+import io.jtune.model.arch.Families;
 import io.jtune.model.arch.ModelConfig;
+import io.jtune.model.arch.ModelFamily;
+import io.jtune.model.arch.ModelTensor;
+import java.util.List;
 
 /**
  * Estimates the Java heap a training run needs before any weight is loaded, and stops with advice
@@ -14,19 +18,28 @@ import io.jtune.model.arch.ModelConfig;
 final class MemoryEstimate {
     private MemoryEstimate() {}
 
+    /**
+     * The parameters that train, counted from the tensors the family declares: every tensor of the
+     * checkpoint (full), those of the trainable layers (freeze), or the LoRA factors of every linear
+     * module of every layer, r x (in + out) each (lora).
+     */
     static long trainableParameters(ModelConfig c, FinetuneSpec spec) {
-        long h = c.hiddenSize(), i = c.intermediateSize(), q = c.qDim(), kv = c.kvDim(), layers = c.numHiddenLayers();
-        long perLayerLinear = h * q + 2 * h * kv + q * h + 3 * h * i;
-        long embed = (long) c.vocabSize() * h;
+        ModelFamily family = Families.of(c);
         return switch (spec.type()) {
-            case FULL -> layers * (perLayerLinear + 2 * h) + embed * (c.tieWordEmbeddings() ? 1 : 2) + h;
-            case FREEZE -> (long) Math.abs(spec.freeze().trainableLayers()) * (perLayerLinear + 2 * h);
+            case FULL -> elements(family.checkpointTensors(c));
+            case FREEZE -> Math.abs(spec.freeze().trainableLayers()) * elements(family.layerTensors(c, 0));
             case LORA -> {
-                long r = spec.lora().rank();
-                long perLayer = r * ((h + q) + 2 * (h + kv) + (q + h) + 2 * (h + i) + (i + h));
-                yield layers * perLayer;
+                long perLayer = 0;
+                for (ModelTensor w : family.layerLinearWeights(c)) perLayer += (long) spec.lora().rank() * (w.rows() + w.cols());
+                yield c.numHiddenLayers() * perLayer;
             }
         };
+    }
+
+    private static long elements(List<ModelTensor> tensors) {
+        long n = 0;
+        for (ModelTensor t : tensors) n += t.elements();
+        return n;
     }
 
     static long activationBytes(ModelConfig c, int batchTokens, boolean checkpointing) {

@@ -2,13 +2,13 @@ package io.jtune.train.workflow;
 
 import io.jtune.io.hf.HfModelDirectory;
 import io.jtune.io.hf.HfModelWriter;
-import io.jtune.io.hf.HfTensorNames;
 import io.jtune.io.peft.AdapterWeights;
 import io.jtune.io.peft.LoraAdapterConfig;
 import io.jtune.io.safetensors.SafetensorsCheckpoint;
 import io.jtune.io.safetensors.TensorToWrite;
 import io.jtune.model.CausalLM;
 import io.jtune.model.TrainableParameter;
+import io.jtune.model.arch.ModelTensor;
 import io.jtune.tensor.DType;
 import io.jtune.train.Trainer;
 import io.jtune.train.checkpoint.FlatWeightsCheckpoint;
@@ -90,7 +90,7 @@ public final class TrainedWeights implements Trainer.CheckpointWeights {
         for (TrainableParameter p : model.trainableParameters()) trainable.put(p.name(), p);
         float[] values = model.parameterValues();
         List<TensorToWrite> tensors = new ArrayList<>();
-        for (HfTensorNames.Expected e : base.expectedTensors()) {
+        for (ModelTensor e : base.expectedTensors()) {
             TrainableParameter p = trainable.get(e.name());
             if (p != null) {
                 float[] data = Arrays.copyOfRange(values, p.offset(), p.offset() + p.size());

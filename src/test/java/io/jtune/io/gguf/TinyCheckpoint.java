@@ -67,8 +67,13 @@ final class TinyCheckpoint implements GgufModelSource {
         // headDim 16 = hidden/heads for llama/qwen2; qwen3 uses an explicit head_dim of 32
         int heads = 4;
         int headDim = qwen3 ? 32 : 16;
-        return new ModelConfig(modelType, 40, 64, 96, 2, heads, 2, headDim, 2048, 1e-6, rope,
-                tied, qwen2, false, false, qwen3, null, "silu", null, List.of(39), null, DType.F32);
+        return ModelConfig.builder().modelType(modelType)
+                .vocabSize(40).hiddenSize(64).intermediateSize(96).numHiddenLayers(2)
+                .numAttentionHeads(heads).numKeyValueHeads(2).headDim(headDim).maxPositionEmbeddings(2048)
+                .rope(rope)
+                .tieWordEmbeddings(tied).attentionBias(qwen2).qkNorm(qwen3)
+                .eosTokenIds(List.of(39)).dtype(DType.F32)
+                .build();
     }
 
     static TinyCheckpoint of(String modelType, boolean tied) {

@@ -10,7 +10,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jtune.io.safetensors.SafetensorsWriter;
 import io.jtune.io.safetensors.StoredTensor;
 import io.jtune.io.safetensors.TensorToWrite;
+import io.jtune.model.arch.Families;
 import io.jtune.model.arch.ModelConfig;
+import io.jtune.model.arch.ModelTensor;
 import io.jtune.tensor.DType;
 import io.jtune.tensor.Matrix;
 import java.lang.foreign.MemorySegment;
@@ -40,11 +42,16 @@ class HfModelDirectoryTest {
         return HfConfigReader.parse((ObjectNode) new ObjectMapper().readTree(json), Path.of("config.json"));
     }
 
+    /** The tensors a checkpoint of c holds, as its family declares them. */
+    static List<ModelTensor> expected(ModelConfig c) {
+        return Families.of(c).checkpointTensors(c);
+    }
+
     /** Tensor i holds values i*1000 + 0, 1, 2, ... so every element is recognisable. */
     static List<TensorToWrite> weights(ModelConfig c, DType dtype) {
         List<TensorToWrite> out = new ArrayList<>();
         int i = 0;
-        for (HfTensorNames.Expected e : HfTensorNames.expected(c)) {
+        for (ModelTensor e : expected(c)) {
             long n = 1;
             for (long d : e.shape()) n *= d;
             float[] v = new float[(int) n];
@@ -63,7 +70,7 @@ class HfModelDirectoryTest {
 
     @Test
     void expectedNamesPerFamily() throws Exception {
-        List<String> qwen2 = HfTensorNames.expected(config(QWEN2)).stream().map(HfTensorNames.Expected::name).toList();
+        List<String> qwen2 = expected(config(QWEN2)).stream().map(ModelTensor::name).toList();
         assertEquals("model.embed_tokens.weight", qwen2.getFirst());
         assertEquals(List.of("model.layers.0.self_attn.q_proj.weight", "model.layers.0.self_attn.q_proj.bias",
                 "model.layers.0.self_attn.k_proj.weight", "model.layers.0.self_attn.k_proj.bias",
@@ -74,16 +81,16 @@ class HfModelDirectoryTest {
         assertEquals("model.norm.weight", qwen2.getLast()); // tied: no lm_head
         assertEquals(1 + 2 * 12 + 1, qwen2.size());
 
-        List<HfTensorNames.Expected> qwen3 = HfTensorNames.expected(config(QWEN3));
+        List<ModelTensor> qwen3 = expected(config(QWEN3));
         assertEquals("lm_head.weight", qwen3.getLast().name());
-        HfTensorNames.Expected q = qwen3.get(1);
+        ModelTensor q = qwen3.get(1);
         assertEquals("model.layers.0.self_attn.q_proj.weight", q.name());
         assertArrayEquals(new long[] {12, 8}, q.shape()); // 2 heads x head_dim 6
         assertEquals("model.layers.0.self_attn.q_norm.weight", qwen3.get(5).name());
         assertArrayEquals(new long[] {6}, qwen3.get(5).shape());
         assertArrayEquals(new long[] {8, 12}, qwen3.get(4).shape()); // o_proj [hidden, q]
 
-        List<String> llama = HfTensorNames.expected(config(LLAMA_BIASED)).stream().map(HfTensorNames.Expected::name).toList();
+        List<String> llama = expected(config(LLAMA_BIASED)).stream().map(ModelTensor::name).toList();
         assertTrue(llama.contains("model.layers.0.self_attn.o_proj.bias"));
         assertTrue(llama.contains("model.layers.0.mlp.down_proj.bias"));
     }

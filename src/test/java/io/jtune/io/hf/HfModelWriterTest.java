@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jtune.io.safetensors.SafetensorsWriter;
 import io.jtune.io.safetensors.StoredTensor;
 import io.jtune.io.safetensors.TensorToWrite;
+import io.jtune.model.arch.ModelTensor;
 import io.jtune.tensor.DType;
 import io.jtune.tensor.Numbers;
 import java.lang.foreign.ValueLayout;
@@ -97,7 +98,7 @@ class HfModelWriterTest {
         Path out = tmp.resolve("out");
         try (HfModelDirectory src = HfModelDirectory.open(source())) {
             List<TensorToWrite> bf16 = new ArrayList<>();
-            for (HfTensorNames.Expected e : src.expectedTensors()) {
+            for (ModelTensor e : src.expectedTensors()) {
                 StoredTensor t = src.tensor(e.name());
                 float[] v = new float[(int) t.elementCount()];
                 var m = t.matrix();
@@ -120,7 +121,7 @@ class HfModelWriterTest {
             assertEquals(List.of(2, 3), m.generationConfig().eosTokenIds());
             StoredTensor down = m.tensor("model.layers.1.mlp.down_proj.weight");
             assertEquals(DType.BF16, down.dtype());
-            int index = m.expectedTensors().stream().map(HfTensorNames.Expected::name).toList().indexOf(down.name());
+            int index = m.expectedTensors().stream().map(ModelTensor::name).toList().indexOf(down.name());
             float original = index * 1000 + 77; // value of element 77 (row 6, col 5 of [8, 12])
             assertEquals(Numbers.bf16ToFloat(Numbers.floatToBf16(original)), down.matrix().get(6, 5));
         }
@@ -134,7 +135,7 @@ class HfModelWriterTest {
             HfModelWriter.save(out, src, same, DType.F32);
             try (HfModelDirectory copy = HfModelDirectory.open(out)) {
                 assertEquals(List.of(out.resolve("model.safetensors")), copy.checkpoint().files());
-                for (HfTensorNames.Expected e : src.expectedTensors()) {
+                for (ModelTensor e : src.expectedTensors()) {
                     assertArrayEquals(src.tensor(e.name()).data().toArray(ValueLayout.JAVA_BYTE),
                             copy.tensor(e.name()).data().toArray(ValueLayout.JAVA_BYTE), e.name());
                 }

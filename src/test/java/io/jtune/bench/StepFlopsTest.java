@@ -1,0 +1,43 @@
+package io.jtune.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.jtune.model.arch.ModelConfig;
+import org.junit.jupiter.api.Test;
+
+/** The FLOP count derived from the family's declaration equals the hand-written formula it replaced. */
+class StepFlopsTest {
+    /** The seven projections of a Llama-layout layer written out by hand, as StepFlops once did. */
+    private static double handWritten(ModelConfig c, int tokens, int rank) {
+        double t = tokens;
+        long h = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), inter = c.intermediateSize();
+        long[][] linears = {{h, q}, {h, kv}, {h, kv}, {q, h}, {h, inter}, {h, inter}, {inter, h}};
+        double perLayerLinear = 0, perLayerLora = 0;
+        for (long[] l : linears) {
+            perLayerLinear += (double) l[0] * l[1];
+            perLayerLora += (double) rank * (l[0] + l[1]);
+        }
+        double layers = c.numHiddenLayers();
+        return 2 * 2 * t * (layers * perLayerLinear + (double) c.vocabSize() * h)
+                + 3 * 2 * 2 * t * t * q * layers
+                + 3 * 2 * t * layers * perLayerLora;
+    }
+
+    @Test
+    void sameAsTheHandWrittenFormulaForEveryBenchmarkModel() {
+        for (String name : LoraStepSetup.architectures()) {
+            ModelConfig c = LoraStepSetup.architecture(name);
+            for (int tokens : new int[] {1, 512, 4096}) {
+                assertEquals(handWritten(c, tokens, 8), StepFlops.loraStep(c, tokens, 8), name + " at " + tokens);
+            }
+        }
+    }
+
+    @Test
+    void qkNormsAndBiasesAddNoMatrixFlops() {
+        ModelConfig qwen3 = ModelConfig.builder().modelType("qwen3").vocabSize(40).hiddenSize(64).intermediateSize(96)
+                .numHiddenLayers(2).numAttentionHeads(4).numKeyValueHeads(2).headDim(32).qkNorm(true).attentionBias(true)
+                .outputProjectionBias(true).build();
+        assertEquals(handWritten(qwen3, 128, 4), StepFlops.loraStep(qwen3, 128, 4));
+    }
+}

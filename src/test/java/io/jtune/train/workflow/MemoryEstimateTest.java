@@ -1,0 +1,57 @@
+package io.jtune.train.workflow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.jtune.bench.LoraStepSetup;
+import io.jtune.model.FinetuneSpec;
+import io.jtune.model.arch.ModelConfig;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The trainable-parameter count derived from the family's tensors, against the hand-written formula it replaced. */
+class MemoryEstimateTest {
+    private static final List<FinetuneSpec> SPECS = List.of(
+            FinetuneSpec.full(),
+            FinetuneSpec.freeze(FinetuneSpec.Freeze.defaults()),
+            FinetuneSpec.freeze(new FinetuneSpec.Freeze(-3, List.of("all"), List.of())),
+            FinetuneSpec.lora(FinetuneSpec.Lora.defaults()),
+            FinetuneSpec.lora(new FinetuneSpec.Lora(16, null, 0.0, List.of("all"), false, List.of())));
+
+    /** The Llama layout's weights written out by hand (no biases, no q/k norms), as MemoryEstimate once did. */
+    private static long handWritten(ModelConfig c, FinetuneSpec spec) {
+        long h = c.hiddenSize(), i = c.intermediateSize(), q = c.qDim(), kv = c.kvDim(), layers = c.numHiddenLayers();
+        long perLayerLinear = h * q + 2 * h * kv + q * h + 3 * h * i;
+        long embed = (long) c.vocabSize() * h;
+        return switch (spec.type()) {
+            case FULL -> layers * (perLayerLinear + 2 * h) + embed * (c.tieWordEmbeddings() ? 1 : 2) + h;
+            case FREEZE -> (long) Math.abs(spec.freeze().trainableLayers()) * (perLayerLinear + 2 * h);
+            case LORA -> layers * spec.lora().rank() * ((h + q) + 2 * (h + kv) + (q + h) + 2 * (h + i) + (i + h));
+        };
+    }
+
+    @Test
+    void llamaWithoutBiasesCountsAsBefore() {
+        ModelConfig llama = LoraStepSetup.architecture("llama3.2-1b");
+        for (FinetuneSpec spec : SPECS) {
+            assertEquals(handWritten(llama, spec), MemoryEstimate.trainableParameters(llama, spec), spec.type().toString());
+        }
+        assertEquals(1_235_814_400L, MemoryEstimate.trainableParameters(llama, FinetuneSpec.full())); // Llama-3.2-1B's count
+        ModelConfig untied = llama.toBuilder().tieWordEmbeddings(false).build();
+        assertEquals(handWritten(untied, FinetuneSpec.full()), MemoryEstimate.trainableParameters(untied, FinetuneSpec.full()));
+    }
+
+    /** The q/k/v biases train too; the hand-written formula left them out. LoRA sizes are unchanged. */
+    @Test
+    void qwenCountsItsQkvBiases() {
+        ModelConfig qwen = LoraStepSetup.architecture("qwen2.5-0.5b");
+        long biasesPerLayer = qwen.qDim() + 2L * qwen.kvDim();
+        assertEquals(handWritten(qwen, SPECS.get(0)) + 24 * biasesPerLayer, MemoryEstimate.trainableParameters(qwen, SPECS.get(0)));
+        assertEquals(handWritten(qwen, SPECS.get(1)) + 2 * biasesPerLayer, MemoryEstimate.trainableParameters(qwen, SPECS.get(1)));
+        assertEquals(handWritten(qwen, SPECS.get(2)) + 3 * biasesPerLayer, MemoryEstimate.trainableParameters(qwen, SPECS.get(2)));
+        for (FinetuneSpec lora : SPECS.subList(3, 5)) {
+            assertEquals(handWritten(qwen, lora), MemoryEstimate.trainableParameters(qwen, lora));
+        }
+        // what transformers counts for Qwen2.5-0.5B (num_parameters()); the hand-written formula gave 494,005,120
+        assertEquals(494_032_768L, MemoryEstimate.trainableParameters(qwen, FinetuneSpec.full()));
+    }
+}
