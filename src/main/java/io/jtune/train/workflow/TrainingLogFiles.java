@@ -25,13 +25,16 @@ final class TrainingLogFiles implements TrainerListener {
     private final Path outputDir;
     private final TrainingArguments args;
     private final boolean plotLoss;
+    private final List<String> plotKeys;
     private TrainingLogger logger;
     private Double finalEvalLoss;
 
-    TrainingLogFiles(Path outputDir, TrainingArguments args, boolean plotLoss) {
+    /** @param plotKeys the log_history keys to plot when plotLoss is set (the stage's) */
+    TrainingLogFiles(Path outputDir, TrainingArguments args, boolean plotLoss, List<String> plotKeys) {
         this.outputDir = outputDir;
         this.args = args;
         this.plotLoss = plotLoss;
+        this.plotKeys = List.copyOf(plotKeys);
     }
 
     @Override
@@ -99,7 +102,7 @@ final class TrainingLogFiles implements TrainerListener {
             train.put("train_loss", o.trainLoss());
             train.putAll(io.jtune.train.MetricsFiles.speed("train", o.runtimeSeconds(), o.samplesSeen(), o.globalStep(), 0));
             train.put("num_input_tokens_seen", o.tokensSeen());
-            l.finishTraining(train, plotLoss, List.of("loss", "eval_loss"));
+            l.finishTraining(train, plotLoss, plotKeys);
             if (o.finalEvalLoss() != null) {
                 Map<String, Object> eval = new LinkedHashMap<>();
                 eval.put("epoch", PythonJson.round(o.epoch(), 4));
@@ -117,12 +120,5 @@ final class TrainingLogFiles implements TrainerListener {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** eval_results.json for an evaluation-only run (do_eval without do_train). */
-    static void writeEvalOnly(Path outputDir, double evalLoss) throws IOException {
-        Map<String, Object> eval = new LinkedHashMap<>();
-        eval.put("eval_loss", evalLoss);
-        io.jtune.train.MetricsFiles.save(outputDir, "eval", eval);
     }
 }
