@@ -12,14 +12,18 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * Connects the training loop to {@link TrainingLogger}: every log line and evaluation goes to
+ * Connects the training loop to {@link TrainingLogger}: every log line and evaluation, with the
+ * objective's metrics under their own names (eval_ + name for an evaluation), goes to
  * trainer_state.json's history, trainer_log.jsonl and TensorBoard; each checkpoint gets its
- * trainer_state.json; the end writes the results files and the loss plots.
+ * trainer_state.json; the end writes the results files (the final evaluation's metrics included)
+ * and plots the stage's keys.
  */
 final class TrainingLogFiles implements TrainerListener {
     private final Path outputDir;
@@ -27,7 +31,7 @@ final class TrainingLogFiles implements TrainerListener {
     private final boolean plotLoss;
     private final List<String> plotKeys;
     private TrainingLogger logger;
-    private Double finalEvalLoss;
+    private Map<String, Double> lastEvalMetrics = Map.of();
 
     /** @param plotKeys the log_history keys to plot when plotLoss is set (the stage's) */
     TrainingLogFiles(Path outputDir, TrainingArguments args, boolean plotLoss, List<String> plotKeys) {
@@ -64,19 +68,18 @@ final class TrainingLogFiles implements TrainerListener {
         entry.put("loss", PythonJson.round(s.loss(), 4));
         entry.put("grad_norm", s.gradNorm());
         entry.put("learning_rate", s.learningRate());
-        s.metrics().forEach(entry::put);   // the objective's own, before epoch as HF's Trainer.log orders them
+        Map<String, Double> metrics = new TreeMap<>(s.metrics());   // by name: the same order in every file, every run
+        entry.putAll(metrics);   // the objective's own, before epoch as HF's Trainer.log orders them
         entry.put("epoch", PythonJson.round(s.epoch(), 4));
-        log(entry);
+        log(entry, metrics.keySet());
     }
 
     @Override
     public void onEvaluate(int step, double epoch, double evalLoss, Map<String, Double> metrics) {
-        finalEvalLoss = evalLoss;
-        Map<String, Object> entry = new LinkedHashMap<>();
-        entry.put("eval_loss", evalLoss);
-        metrics.forEach((name, value) -> entry.put("eval_" + name, value));
+        lastEvalMetrics = new TreeMap<>(metrics);
+        Map<String, Object> entry = EvalMetrics.of(evalLoss, lastEvalMetrics);
         entry.put("epoch", PythonJson.round(epoch, 4));
-        log(entry);
+        log(entry, EvalMetrics.metricKeys(lastEvalMetrics));
     }
 
     @Override
@@ -104,19 +107,20 @@ final class TrainingLogFiles implements TrainerListener {
             train.put("num_input_tokens_seen", o.tokensSeen());
             l.finishTraining(train, plotLoss, plotKeys);
             if (o.finalEvalLoss() != null) {
+                // the final evaluation was the last one the trainer reported: its metrics are lastEvalMetrics
                 Map<String, Object> eval = new LinkedHashMap<>();
                 eval.put("epoch", PythonJson.round(o.epoch(), 4));
-                eval.put("eval_loss", o.finalEvalLoss());
-                l.finishEvaluation(eval);
+                eval.putAll(EvalMetrics.of(o.finalEvalLoss(), lastEvalMetrics));
+                l.finishEvaluation(eval, EvalMetrics.metricKeys(lastEvalMetrics));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private void log(Map<String, Object> entry) {
+    private void log(Map<String, Object> entry, Collection<String> metricKeys) {
         try {
-            logger.log(entry);
+            logger.log(entry, metricKeys);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
