@@ -114,11 +114,12 @@ public final class Trainer {
         }
         boolean interrupted = stopRequested && progress.globalStep < plan.totalSteps();
         if (interrupted && !savedAtLastStep) saveCheckpoint();
-        Double finalEval = !interrupted && settings.evalAtEnd() ? evaluate() : null;
+        Evaluation finalEval = !interrupted && settings.evalAtEnd() ? evaluate() : null;
         double runtime = (System.nanoTime() - started) / 1e9;
         double trainLoss = progress.globalStep > 0 ? progress.lossTotal / progress.globalStep : Double.NaN;
         TrainOutcome outcome = new TrainOutcome(progress.globalStep, progress.epochProgress(plan.batchesPerEpoch()), trainLoss,
-                runtime, progress.samplesSeen, progress.tokensSeen, interrupted, finalEval);
+                runtime, progress.samplesSeen, progress.tokensSeen, interrupted, finalEval == null ? null : finalEval.loss(),
+                finalEval == null ? Map.of() : finalEval.metrics());
         listener.onTrainEnd(outcome);
         return outcome;
     }
@@ -183,12 +184,12 @@ public final class Trainer {
     }
 
     /** Evaluates (see {@link Evaluation}) and tells the listeners; null when there is nothing to evaluate. */
-    private Double evaluate() {
+    private Evaluation evaluate() {
         if (eval.isEmpty()) return null;
         Evaluation result = Evaluation.run(objective, eval);
         if (result == null) return null;
         listener.onEvaluate(progress.globalStep, progress.epochProgress(settings.plan().batchesPerEpoch()), result.loss(), result.metrics());
-        return result.loss();
+        return result;
     }
 
     private void saveCheckpoint() throws IOException {

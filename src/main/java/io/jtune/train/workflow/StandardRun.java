@@ -45,7 +45,8 @@ final class StandardRun {
             List<Batch> evalBatches = DatasetBatches.inOrder(evalExamples, args.perDeviceEvalBatchSize(), padId, config.data().neatPacking());
             if (!args.doTrain()) {
                 Evaluation evaluation = EvaluationOnly.run(model.model(), stage.objective(), evalBatches, outputDir);
-                return new TrainWorkflow.Result(outputDir, null, evaluation == null ? null : evaluation.loss());
+                return evaluation == null ? new TrainWorkflow.Result(outputDir, null, null)
+                        : new TrainWorkflow.Result(outputDir, null, evaluation.loss(), evaluation.metrics());
             }
             if (data.train().isEmpty()) throw new JtuneException("dataset: no training examples left after preprocessing");
             TrainOutcome outcome = new TrainingLoop(context, stage.plotKeys())
@@ -57,7 +58,7 @@ final class StandardRun {
                 log.println("Training stopped at step " + outcome.globalStep() + "; resume with resume_from_checkpoint: "
                         + outputDir.resolve("checkpoint-" + outcome.globalStep()));
             }
-            return new TrainWorkflow.Result(outputDir, outcome, outcome.finalEvalLoss());
+            return new TrainWorkflow.Result(outputDir, outcome, outcome.finalEvalLoss(), outcome.finalEvalMetrics());
         }
     }
 }

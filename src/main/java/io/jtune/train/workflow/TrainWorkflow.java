@@ -8,7 +8,10 @@ import io.jtune.train.TrainerListener;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * {@code jtune train}, and what the quickstart, the web UI and the Java API call to train: checks the
@@ -31,8 +34,23 @@ public final class TrainWorkflow {
         stop.requestStop();
     }
 
-    /** What a run leaves behind, for callers (the CLI, the quickstart, the web UI, Java users). */
-    public record Result(Path outputDir, TrainOutcome outcome, Double evalLoss) {}
+    /**
+     * What a run leaves behind, for callers (the CLI, the quickstart, the web UI, Java users).
+     *
+     * @param outcome     how training ended; null for an evaluation-only run
+     * @param evalLoss    the last evaluation's eval_loss (after training, or the evaluation-only run's); null if none
+     * @param evalMetrics that evaluation's objective metrics, named without the "eval_" prefix; empty if none
+     */
+    public record Result(Path outputDir, TrainOutcome outcome, Double evalLoss, Map<String, Double> evalMetrics) {
+        public Result {
+            evalMetrics = Collections.unmodifiableSortedMap(new TreeMap<>(evalMetrics));
+        }
+
+        /** A result without objective metrics (cross-entropy has none). */
+        public Result(Path outputDir, TrainOutcome outcome, Double evalLoss) {
+            this(outputDir, outcome, evalLoss, Map.of());
+        }
+    }
 
     public Result run(List<TrainerListener> extraListeners) throws IOException {
         for (String w : config.warnings()) log.println("warning: " + w);

@@ -31,7 +31,6 @@ final class TrainingLogFiles implements TrainerListener {
     private final boolean plotLoss;
     private final List<String> plotKeys;
     private TrainingLogger logger;
-    private Map<String, Double> lastEvalMetrics = Map.of();
 
     /** @param plotKeys the log_history keys to plot when plotLoss is set (the stage's) */
     TrainingLogFiles(Path outputDir, TrainingArguments args, boolean plotLoss, List<String> plotKeys) {
@@ -76,10 +75,10 @@ final class TrainingLogFiles implements TrainerListener {
 
     @Override
     public void onEvaluate(int step, double epoch, double evalLoss, Map<String, Double> metrics) {
-        lastEvalMetrics = new TreeMap<>(metrics);
-        Map<String, Object> entry = EvalMetrics.of(evalLoss, lastEvalMetrics);
+        Map<String, Double> sorted = new TreeMap<>(metrics);
+        Map<String, Object> entry = EvalMetrics.of(evalLoss, sorted);
         entry.put("epoch", PythonJson.round(epoch, 4));
-        log(entry, EvalMetrics.metricKeys(lastEvalMetrics));
+        log(entry, EvalMetrics.metricKeys(sorted));
     }
 
     @Override
@@ -107,11 +106,10 @@ final class TrainingLogFiles implements TrainerListener {
             train.put("num_input_tokens_seen", o.tokensSeen());
             l.finishTraining(train, plotLoss, plotKeys);
             if (o.finalEvalLoss() != null) {
-                // the final evaluation was the last one the trainer reported: its metrics are lastEvalMetrics
                 Map<String, Object> eval = new LinkedHashMap<>();
                 eval.put("epoch", PythonJson.round(o.epoch(), 4));
-                eval.putAll(EvalMetrics.of(o.finalEvalLoss(), lastEvalMetrics));
-                l.finishEvaluation(eval, EvalMetrics.metricKeys(lastEvalMetrics));
+                eval.putAll(EvalMetrics.of(o.finalEvalLoss(), o.finalEvalMetrics()));
+                l.finishEvaluation(eval, EvalMetrics.metricKeys(o.finalEvalMetrics()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -18,6 +18,7 @@ import io.jtune.tensor.DType;
 import io.jtune.train.LearningRateSchedule;
 import io.jtune.train.TensorBoardEvents;
 import io.jtune.train.TrainBatches;
+import io.jtune.train.TrainOutcome;
 import io.jtune.train.Trainer;
 import io.jtune.train.TrainingPlan;
 import io.jtune.train.checkpoint.FlatWeightsCheckpoint;
@@ -118,13 +119,14 @@ class ObjectiveMetricsFlowTest {
                 new AdamW(model.parameterValues(), model.gradients(), ParamGroup.hfDefault(model.trainableParameters(), 0.0), 0.9, 0.999, 1e-8),
                 LearningRateSchedule.create("constant", 1e-3, 0, plan.totalSteps(), Map.of()), new FourBatches(), eval,
                 new FlatWeightsCheckpoint(model, "adapter_model.safetensors"), out, TrainerListeners.all(List.of(files)));
-        trainer.run();
+        TrainOutcome outcome = trainer.run();
 
         // what each step saw: micro-batches (0, 1) then (2, 3), in both epochs
         double firstHalf = labelFraction(List.of(batch(0), batch(1))), secondHalf = labelFraction(List.of(batch(2), batch(3)));
         List<Double> expectedTrain = List.of(firstHalf, secondHalf, firstHalf, secondHalf);
         double expectedEval = labelFraction(eval);
         assertTrue(firstHalf != secondHalf, "the two windows differ, so a mix-up would show");
+        assertEquals(Map.of(METRIC, expectedEval), outcome.finalEvalMetrics(), "the outcome carries the final evaluation's metrics");
 
         // trainer_log.jsonl: each training line carries the metric, each evaluation line eval_ + its name
         List<Double> trainLogged = new ArrayList<>(), evalLogged = new ArrayList<>();
