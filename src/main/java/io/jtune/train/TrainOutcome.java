@@ -1,6 +1,8 @@
 package io.jtune.train;
 
+import java.util.Collections;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * How a run ended, with HF Trainer's result figures.
@@ -12,6 +14,10 @@ import java.util.Map;
  */
 public record TrainOutcome(int globalStep, double epoch, double trainLoss, double runtimeSeconds, long samplesSeen,
                            long tokensSeen, boolean interrupted, Double finalEvalLoss, Map<String, Double> finalEvalMetrics) {
+    public TrainOutcome {
+        finalEvalMetrics = Collections.unmodifiableSortedMap(new TreeMap<>(finalEvalMetrics)); // by name, as the files list them
+    }
+
     public double samplesPerSecond() {
         return runtimeSeconds > 0 ? samplesSeen / runtimeSeconds : 0;
     }

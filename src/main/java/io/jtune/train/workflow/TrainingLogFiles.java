@@ -67,8 +67,9 @@ final class TrainingLogFiles implements TrainerListener {
         entry.put("loss", PythonJson.round(s.loss(), 4));
         entry.put("grad_norm", s.gradNorm());
         entry.put("learning_rate", s.learningRate());
-        Map<String, Double> metrics = new TreeMap<>(s.metrics());   // by name: the same order in every file, every run
-        entry.putAll(metrics);   // the objective's own, before epoch as HF's Trainer.log orders them
+        // the objective's own, before epoch as HF's Trainer.log orders them, by name so that every run lists them alike
+        Map<String, Double> metrics = new TreeMap<>(s.metrics());
+        entry.putAll(metrics);
         entry.put("epoch", PythonJson.round(s.epoch(), 4));
         log(entry, metrics.keySet());
     }
