@@ -282,6 +282,7 @@ function showJob(job) {
   $("#job-steps").textContent = job.total_steps ? t("job.steps", job.step, job.total_steps) : "";
   $("#job-eta").textContent = (job.eta_s !== undefined ? t("job.eta", formatSeconds(job.eta_s)) + " · " : "") + t("job.elapsed", formatSeconds(job.elapsed_s));
   $("#job-progress").value = job.total_steps ? job.step / job.total_steps : 0;
+  $("#job-metrics").textContent = latestValues(job);
   const log = $("#job-log");
   const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
   log.textContent = job.log.join("\n");
@@ -293,6 +294,15 @@ function showJob(job) {
   ], {x: t("chart.step"), empty: t("chart.empty")});
   if (job.kind === "evaluate") { showTaskBox("eval", job); showMetrics(job, t("eval.done")); }
   if (job.state === "failed") message($("#" + (job.kind === "train" ? "train" : "eval") + "-message"), job.error, true);
+}
+
+/** The newest loss and eval loss, then the objective's own metrics (e.g. rewards/accuracies), as one line. */
+function latestValues(job) {
+  const values = [];
+  if (job.loss.length) values.push([t("chart.loss"), job.loss[job.loss.length - 1][1]]);
+  if (job.eval_loss.length) values.push([t("chart.eval"), job.eval_loss[job.eval_loss.length - 1][1]]);
+  for (const [name, v] of Object.entries(job.metrics || {})) values.push([name, v]);
+  return values.map(([name, v]) => name + " " + (typeof v === "number" ? v.toFixed(4) : String(v))).join(" · ");
 }
 
 /** The metrics a finished evaluation or prediction wrote, as a table in the Evaluate tab. */

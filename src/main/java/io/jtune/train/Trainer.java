@@ -114,11 +114,12 @@ public final class Trainer {
         }
         boolean interrupted = stopRequested && progress.globalStep < plan.totalSteps();
         if (interrupted && !savedAtLastStep) saveCheckpoint();
-        Double finalEval = !interrupted && settings.evalAtEnd() ? evaluate() : null;
+        Evaluation finalEval = !interrupted && settings.evalAtEnd() ? evaluate() : null;
         double runtime = (System.nanoTime() - started) / 1e9;
         double trainLoss = progress.globalStep > 0 ? progress.lossTotal / progress.globalStep : Double.NaN;
         TrainOutcome outcome = new TrainOutcome(progress.globalStep, progress.epochProgress(plan.batchesPerEpoch()), trainLoss,
-                runtime, progress.samplesSeen, progress.tokensSeen, interrupted, finalEval);
+                runtime, progress.samplesSeen, progress.tokensSeen, interrupted, finalEval == null ? null : finalEval.loss(),
+                finalEval == null ? Map.of() : finalEval.metrics());
         listener.onTrainEnd(outcome);
         return outcome;
     }
@@ -182,27 +183,13 @@ public final class Trainer {
         return epochEnds;
     }
 
-    /**
-     * HF's eval_loss: the mean of the batches' mean losses, weighted by their number of examples; the
-     * objective's metrics come along as "eval_" + name, averaged over all evaluation batches.
-     */
-    private Double evaluate() {
+    /** Evaluates (see {@link Evaluation}) and tells the listeners; null when there is nothing to evaluate. */
+    private Evaluation evaluate() {
         if (eval.isEmpty()) return null;
-        double weighted = 0;
-        long examples = 0;
-        MetricSums metrics = new MetricSums();
-        for (Batch b : eval) {
-            double units = objective.objective().normaliser(b);
-            Loss l = objective.evaluate(b);
-            metrics.add(l.metrics());
-            if (units == 0) continue;
-            weighted += l.sum() / units * b.batchSize();
-            examples += b.batchSize();
-        }
-        if (examples == 0) return null;
-        double loss = weighted / examples;
-        listener.onEvaluate(progress.globalStep, progress.epochProgress(settings.plan().batchesPerEpoch()), loss, metrics.values());
-        return loss;
+        Evaluation result = Evaluation.run(objective, eval);
+        if (result == null) return null;
+        listener.onEvaluate(progress.globalStep, progress.epochProgress(settings.plan().batchesPerEpoch()), result.loss(), result.metrics());
+        return result;
     }
 
     private void saveCheckpoint() throws IOException {
@@ -236,11 +223,10 @@ public final class Trainer {
             });
         }
 
-        /** Step means when steps were added, else the pooled values of what was added. */
+        /** The mean of each metric over the steps added. */
         Map<String, Double> values() {
             Map<String, Double> out = new java.util.TreeMap<>();
-            if (!stepMeans.isEmpty()) stepMeans.forEach((name, acc) -> out.put(name, acc[0] / acc[1]));
-            else sums.forEach((name, m) -> out.put(name, m.value()));
+            stepMeans.forEach((name, acc) -> out.put(name, acc[0] / acc[1]));
             return out;
         }
     }

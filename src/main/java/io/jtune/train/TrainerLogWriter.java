@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -67,6 +69,19 @@ public final class TrainerLogWriter implements Closeable {
      */
     public static Map<String, Object> line(Map<String, ?> lastLog, int currentSteps, int totalSteps, double elapsedSeconds,
                                            long tokensSeen) {
+        return line(lastLog, List.of(), currentSteps, totalSteps, elapsedSeconds, tokensSeen);
+    }
+
+    /**
+     * As {@link #line(Map, int, int, double, long)}, and the objective's metrics after epoch under the
+     * names they have in lastLog. LogCallback keeps only the few fields its web UI draws; jtune's lines
+     * also carry the metrics of objectives beyond cross-entropy, so that a script reading this file
+     * sees what the console and TensorBoard show.
+     *
+     * @param metricKeys the keys of lastLog that are the objective's metrics ("rewards/chosen", "eval_rewards/chosen")
+     */
+    public static Map<String, Object> line(Map<String, ?> lastLog, Collection<String> metricKeys, int currentSteps, int totalSteps,
+                                           double elapsedSeconds, long tokensSeen) {
         Map<String, Object> logs = new LinkedHashMap<>();
         logs.put("current_steps", currentSteps);
         logs.put("total_steps", totalSteps);
@@ -77,6 +92,7 @@ public final class TrainerLogWriter implements Closeable {
         logs.put("accuracy", lastLog.get("rewards/accuracies"));
         logs.put("lr", lastLog.get("learning_rate"));
         logs.put("epoch", lastLog.get("epoch"));
+        for (String key : metricKeys) logs.put(key, lastLog.get(key));
         logs.put("percentage", totalSteps != 0 ? PythonJson.round(100.0 * currentSteps / totalSteps, 2) : (Object) 100);
         double perStep = currentSteps != 0 ? elapsedSeconds / currentSteps : 0;
         logs.put("elapsed_time", timedelta(elapsedSeconds));

@@ -4,6 +4,7 @@ import io.jtune.io.hf.MetricsFiles;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -52,8 +53,19 @@ public final class TrainingLogger implements Closeable {
      * learning_rate, epoch; evaluation: eval_loss, eval_runtime, ..., epoch; the final train metrics).
      */
     public void log(Map<String, ?> logs) throws IOException {
+        log(logs, List.of());
+    }
+
+    /**
+     * As {@link #log(Map)}, for a dict that carries an objective's metrics: trainer_log.jsonl's line
+     * keeps them too (log_history and TensorBoard keep every key anyway).
+     *
+     * @param metricKeys the keys of logs that are the objective's metrics, as named in logs
+     */
+    public void log(Map<String, ?> logs, Collection<String> metricKeys) throws IOException {
         Map<String, Object> entry = state.log(logs);
-        jsonl.append(TrainerLogWriter.line(entry, state.globalStep(), state.maxSteps(), elapsedSeconds(), state.numInputTokensSeen()));
+        jsonl.append(TrainerLogWriter.line(entry, metricKeys, state.globalStep(), state.maxSteps(), elapsedSeconds(),
+                state.numInputTokensSeen()));
         if (tensorboard != null) {
             tensorboard.addLogs(logs, state.globalStep());
         }
@@ -77,7 +89,12 @@ public final class TrainingLogger implements Closeable {
 
     /** Final evaluation: eval_results.json and all_results.json (the metrics are logged too, as HF's evaluate() does). */
     public void finishEvaluation(Map<String, ?> evalMetrics) throws IOException {
-        log(evalMetrics);
+        finishEvaluation(evalMetrics, List.of());
+    }
+
+    /** As {@link #finishEvaluation(Map)}, with the keys that are the objective's metrics (see {@link #log(Map, Collection)}). */
+    public void finishEvaluation(Map<String, ?> evalMetrics, Collection<String> metricKeys) throws IOException {
+        log(evalMetrics, metricKeys);
         MetricsFiles.save(outputDir, "eval", evalMetrics);
     }
 

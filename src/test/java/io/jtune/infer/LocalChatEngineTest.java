@@ -150,16 +150,16 @@ class LocalChatEngineTest {
             new LoraAdapterConfig(4, 8.0, 0.0, List.of("q_proj", "v_proj"), false, List.of(), modelDir.toString()).write(adapterDir);
 
             try (ChatModel withAdapter = ChatModel.load(TinyChatModels.config(modelDir, "adapter_name_or_path=" + adapterDir))) {
-                assertArrayEquals(v, withAdapter.model().parameterValues());
+                assertArrayEquals(v, withAdapter.adapter().parameters().values());
                 assertTrue(withAdapter.name().endsWith("+adapter"), withAdapter.name());
                 int[] prompt = engine.promptIds(List.of(ChatMessage.user("hello")), null);
-                InferenceSession on = new InferenceSession(withAdapter.model());
-                InferenceSession off = new InferenceSession(withAdapter.model());
+                InferenceSession on = new InferenceSession(withAdapter.model(), withAdapter.adapter());
+                InferenceSession off = new InferenceSession(withAdapter.model(), withAdapter.adapter());
                 off.setAdapterEnabled(false);
                 float[] onLogits = on.append(prompt), offLogits = off.append(prompt);
                 assertArrayEquals(new InferenceSession(base.model()).append(prompt), offLogits, 1e-5f);
                 assertNotEquals(Arrays.toString(onLogits), Arrays.toString(offLogits));
-                for (TrainableParameter p : withAdapter.model().trainableParameters()) assertTrue(p.name().contains("lora_"), p.name());
+                for (TrainableParameter p : withAdapter.adapter().parameters().describe()) assertTrue(p.name().contains("lora_"), p.name());
             }
         }
     }

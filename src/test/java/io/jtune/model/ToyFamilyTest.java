@@ -56,7 +56,7 @@ class ToyFamilyTest {
 
     static CausalLM build(FinetuneSpec spec) {
         ModelConfig c = config();
-        return ModelBuilder.build(TOY, c, new RandomWeights(c, 7, DType.F32, 0.3), spec, new CausalLM.Options(false, 11));
+        return ModelBuilder.build(TOY, c, new RandomWeights(TOY, c, 7, DType.F32, 0.3), spec, new CausalLM.Options(false, 11));
     }
 
     @Test
@@ -95,7 +95,7 @@ class ToyFamilyTest {
     void theDeclaredActivationIsTheOneThatRuns() {
         ModelConfig toy = config();
         ModelConfig llama = toy.toBuilder().modelType("llama").hiddenAct("silu").build();
-        RandomWeights weights = new RandomWeights(toy, 7, DType.F32, 0.3);
+        RandomWeights weights = new RandomWeights(TOY, toy, 7, DType.F32, 0.3);
         CausalLM a = ModelBuilder.build(TOY, toy, weights, FinetuneSpec.full(), CausalLM.Options.defaults());
         CausalLM b = ModelBuilder.build(llama, weights, FinetuneSpec.full(), CausalLM.Options.defaults());
         Batch batch = TinyModels.batch(29);

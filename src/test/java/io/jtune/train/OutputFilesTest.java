@@ -50,6 +50,15 @@ class OutputFilesTest {
     }
 
     @Test
+    void anObjectivesMetricsFollowEpochInTheLogLine() {
+        Map<String, Object> line = TrainerLogWriter.line(map("loss", 1.0, "learning_rate", 1e-4, "rewards/chosen", 0.5, "epoch", 0.5),
+                List.of("rewards/chosen"), 1, 2, 1, 0);
+        assertEquals(List.of("current_steps", "total_steps", "loss", "lr", "epoch", "rewards/chosen", "percentage", "elapsed_time",
+                "remaining_time"), List.copyOf(line.keySet()));
+        assertEquals(0.5, line.get("rewards/chosen"));
+    }
+
+    @Test
     void timedeltaPrintsLikePython() {
         assertEquals("0:00:00", TrainerLogWriter.timedelta(0.9));
         assertEquals("0:01:05", TrainerLogWriter.timedelta(65));

@@ -9,19 +9,23 @@ import io.jtune.train.TrainingPlan;
 import io.jtune.train.workflow.TrainWorkflow;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.LongSupplier;
 
 /**
  * One run of {@code jtune train} (or an evaluation, which is the same workflow with do_train false)
  * inside the web UI's process, on a thread of its own. Everything the page shows — state, step,
- * ETA, losses, the log tail — is recorded here by listening to the trainer, so a reloaded page
- * sees the job exactly as it is.
+ * ETA, losses, the objective's latest metrics, the log tail — is recorded here by listening to the
+ * trainer, so a reloaded page sees the job exactly as it is.
  */
 public final class TrainingJob extends BackgroundJob implements TrainerListener {
     private final JtuneConfig config;
     private final TrainWorkflow workflow;
     private final List<double[]> losses = new ArrayList<>();
     private final List<double[]> evalLosses = new ArrayList<>();
+    /** The latest value of each objective metric: as logged in training, and as eval_ + name from evaluations. */
+    private final Map<String, Double> metrics = new TreeMap<>();
 
     private int step;
     private int startStep;
@@ -35,7 +39,7 @@ public final class TrainingJob extends BackgroundJob implements TrainerListener 
      * @param kind       the form that started it (train, evaluate)
      * @param formValues what the user set in that form, so a reloaded page can show the form as it was
      */
-    TrainingJob(String kind, JtuneConfig config, java.util.Map<String, Object> formValues, String yaml, LongSupplier nanoClock) {
+    TrainingJob(String kind, JtuneConfig config, Map<String, Object> formValues, String yaml, LongSupplier nanoClock) {
         super(kind, formValues, yaml, nanoClock);
         this.config = config;
         this.workflow = new TrainWorkflow(config, logStream());
@@ -87,8 +91,14 @@ public final class TrainingJob extends BackgroundJob implements TrainerListener 
     }
 
     @Override
-    public synchronized void onEvaluate(int step, double epoch, double evalLoss, java.util.Map<String, Double> metrics) {
+    public synchronized void onLog(StepLog log) {
+        metrics.putAll(log.metrics());
+    }
+
+    @Override
+    public synchronized void onEvaluate(int step, double epoch, double evalLoss, Map<String, Double> evalMetrics) {
         evalLosses.add(new double[] {step, evalLoss});
+        evalMetrics.forEach((name, value) -> metrics.put("eval_" + name, value));
     }
 
     @Override
@@ -115,9 +125,12 @@ public final class TrainingJob extends BackgroundJob implements TrainerListener 
         n.put("output_dir", config.training().outputDir());
         points(n.putArray("loss"), losses);
         points(n.putArray("eval_loss"), evalLosses);
+        ObjectNode latest = n.putObject("metrics");
+        metrics.forEach(latest::put);
         if (result != null) {
             ObjectNode r = n.putObject("result");
             if (result.evalLoss() != null) r.put("eval_loss", result.evalLoss());
+            result.evalMetrics().forEach((name, value) -> r.put("eval_" + name, value));
             if (result.outcome() != null) {
                 r.put("train_loss", result.outcome().trainLoss());
                 r.put("global_step", result.outcome().globalStep());

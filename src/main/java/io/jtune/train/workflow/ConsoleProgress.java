@@ -57,7 +57,8 @@ public final class ConsoleProgress implements TrainerListener {
     public void onLog(StepLog log) {
         if (bar == null) {
             StringBuilder extra = new StringBuilder();
-            log.metrics().forEach((name, value) -> extra.append(String.format(", '%s': %.4f", name, value)));
+            // by name: the metrics map has no order of its own, and a log should read the same every run
+            new java.util.TreeMap<>(log.metrics()).forEach((name, value) -> extra.append(String.format(", '%s': %.4f", name, value)));
             out.printf("{'loss': %.4f, 'grad_norm': %.4f, 'learning_rate': %.3e%s, 'epoch': %.2f}  step %d/%d, %s tok/s%n",
                     log.loss(), log.gradNorm(), log.learningRate(), extra, log.epoch(), log.step(), log.totalSteps(), tokensPerSecond(log.tokensSeen()));
         }
@@ -66,7 +67,7 @@ public final class ConsoleProgress implements TrainerListener {
     @Override
     public void onEvaluate(int step, double epoch, double evalLoss, java.util.Map<String, Double> metrics) {
         StringBuilder extra = new StringBuilder();
-        metrics.forEach((name, value) -> extra.append(String.format(", 'eval_%s': %.4f", name, value)));
+        new java.util.TreeMap<>(metrics).forEach((name, value) -> extra.append(String.format(", 'eval_%s': %.4f", name, value)));
         String line = String.format("{'eval_loss': %.4f%s, 'epoch': %.2f}  step %d", evalLoss, extra, epoch, step);
         if (bar != null) bar.setExtraMessage(" " + line); else out.println(line);
     }

@@ -12,26 +12,32 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * Connects the training loop to {@link TrainingLogger}: every log line and evaluation goes to
+ * Connects the training loop to {@link TrainingLogger}: every log line and evaluation, with the
+ * objective's metrics under their own names (eval_ + name for an evaluation), goes to
  * trainer_state.json's history, trainer_log.jsonl and TensorBoard; each checkpoint gets its
- * trainer_state.json; the end writes the results files and the loss plots.
+ * trainer_state.json; the end writes the results files (the final evaluation's metrics included)
+ * and plots the stage's keys.
  */
 final class TrainingLogFiles implements TrainerListener {
     private final Path outputDir;
     private final TrainingArguments args;
     private final boolean plotLoss;
+    private final List<String> plotKeys;
     private TrainingLogger logger;
-    private Double finalEvalLoss;
 
-    TrainingLogFiles(Path outputDir, TrainingArguments args, boolean plotLoss) {
+    /** @param plotKeys the log_history keys to plot when plotLoss is set (the stage's) */
+    TrainingLogFiles(Path outputDir, TrainingArguments args, boolean plotLoss, List<String> plotKeys) {
         this.outputDir = outputDir;
         this.args = args;
         this.plotLoss = plotLoss;
+        this.plotKeys = List.copyOf(plotKeys);
     }
 
     @Override
@@ -61,19 +67,19 @@ final class TrainingLogFiles implements TrainerListener {
         entry.put("loss", PythonJson.round(s.loss(), 4));
         entry.put("grad_norm", s.gradNorm());
         entry.put("learning_rate", s.learningRate());
-        s.metrics().forEach(entry::put);   // the objective's own, before epoch as HF's Trainer.log orders them
+        // the objective's own, before epoch as HF's Trainer.log orders them, by name so that every run lists them alike
+        Map<String, Double> metrics = new TreeMap<>(s.metrics());
+        entry.putAll(metrics);
         entry.put("epoch", PythonJson.round(s.epoch(), 4));
-        log(entry);
+        log(entry, metrics.keySet());
     }
 
     @Override
     public void onEvaluate(int step, double epoch, double evalLoss, Map<String, Double> metrics) {
-        finalEvalLoss = evalLoss;
-        Map<String, Object> entry = new LinkedHashMap<>();
-        entry.put("eval_loss", evalLoss);
-        metrics.forEach((name, value) -> entry.put("eval_" + name, value));
+        Map<String, Double> sorted = new TreeMap<>(metrics);
+        Map<String, Object> entry = EvalMetrics.of(evalLoss, sorted);
         entry.put("epoch", PythonJson.round(epoch, 4));
-        log(entry);
+        log(entry, EvalMetrics.metricKeys(sorted));
     }
 
     @Override
@@ -99,30 +105,23 @@ final class TrainingLogFiles implements TrainerListener {
             train.put("train_loss", o.trainLoss());
             train.putAll(io.jtune.io.hf.MetricsFiles.speed("train", o.runtimeSeconds(), o.samplesSeen(), o.globalStep(), 0));
             train.put("num_input_tokens_seen", o.tokensSeen());
-            l.finishTraining(train, plotLoss, List.of("loss", "eval_loss"));
+            l.finishTraining(train, plotLoss, plotKeys);
             if (o.finalEvalLoss() != null) {
                 Map<String, Object> eval = new LinkedHashMap<>();
                 eval.put("epoch", PythonJson.round(o.epoch(), 4));
-                eval.put("eval_loss", o.finalEvalLoss());
-                l.finishEvaluation(eval);
+                eval.putAll(EvalMetrics.of(o.finalEvalLoss(), o.finalEvalMetrics()));
+                l.finishEvaluation(eval, EvalMetrics.metricKeys(o.finalEvalMetrics()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private void log(Map<String, Object> entry) {
+    private void log(Map<String, Object> entry, Collection<String> metricKeys) {
         try {
-            logger.log(entry);
+            logger.log(entry, metricKeys);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** eval_results.json for an evaluation-only run (do_eval without do_train). */
-    static void writeEvalOnly(Path outputDir, double evalLoss) throws IOException {
-        Map<String, Object> eval = new LinkedHashMap<>();
-        eval.put("eval_loss", evalLoss);
-        io.jtune.io.hf.MetricsFiles.save(outputDir, "eval", eval);
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jtune.config.ConfigLoader;
+import io.jtune.train.TrainerListener;
 import io.jtune.train.TrainingPlan;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,17 @@ class TrainingJobTest {
         assertEquals("[[5,2.5],[6,2.25]]", n.get("loss").toString());
         assertEquals("out", n.get("output_dir").asText());
         assertEquals("{\"max_steps\":20}", n.get("values").toString(), "a reloaded page refills its form from these");
+    }
+
+    @Test
+    void theObjectivesLatestMetricsAreShownBesideTheLoss() {
+        TrainingJob job = job();
+        job.onTrainBegin(TrainingPlan.of(10, 1, 3.0, 20, 1, 0, 0), 0);
+        assertEquals("{}", job.toJson().get("metrics").toString(), "cross-entropy has none");
+        job.onLog(new TrainerListener.StepLog(1, 20, 0.69, 1.0, 1e-3, 0.1, 100, 1.0, Map.of("rewards/accuracies", 0.5)));
+        job.onLog(new TrainerListener.StepLog(2, 20, 0.60, 1.0, 1e-3, 0.2, 200, 2.0, Map.of("rewards/accuracies", 0.75)));
+        job.onEvaluate(2, 0.2, 0.65, Map.of("rewards/accuracies", 0.625));
+        assertEquals("{\"eval_rewards/accuracies\":0.625,\"rewards/accuracies\":0.75}", job.toJson().get("metrics").toString());
     }
 
     @Test

@@ -111,6 +111,7 @@ class WebUiBrowserTest {
         waitFor(() -> "true".equals(browser.findElement(By.tagName("body")).getAttribute("data-ready")));
         waitFor(() -> "running".equals(jobState()) && lossPoints() > before);
         assertTrue(text("#job-steps").matches("step \\d+ / 400"), text("#job-steps"));
+        assertTrue(text("#job-metrics").matches("loss \\d+\\.\\d{4}"), "the newest loss beside the progress: " + text("#job-metrics"));
         assertTrue(field("train", "output_dir").getDomProperty("value").endsWith("saves/tiny-lora"), "the form shows the job's values again");
 
         mark("reloaded");

@@ -1,0 +1,26 @@
+package io.jtune.train.workflow;
+
+import io.jtune.JtuneException;
+import io.jtune.config.TrainingArguments;
+import io.jtune.model.CausalLM;
+import io.jtune.train.optim.AdamW;
+import io.jtune.train.optim.Optimizer;
+import io.jtune.train.optim.ParamGroup;
+import io.jtune.train.optim.Sgd;
+import java.util.List;
+
+/** The optimizer the optim key names, over the model's trainable parameters with HF's weight-decay groups. */
+final class Optimizers {
+    private Optimizers() {}
+
+    static Optimizer create(TrainingArguments args, CausalLM model) {
+        List<ParamGroup> groups = ParamGroup.hfDefault(model.trainableParameters(), args.weightDecay());
+        return switch (args.optim()) {
+            // jtune has one AdamW; the names LLaMA-Factory configs use for it all select it
+            case "adamw_torch", "adamw_torch_fused", "adamw_hf" -> new AdamW(model.parameterValues(), model.gradients(), groups,
+                    args.adamBeta1(), args.adamBeta2(), args.adamEpsilon());
+            case "sgd" -> new Sgd(model.parameterValues(), model.gradients(), groups, 0.0);
+            default -> throw new JtuneException("optim: '" + args.optim() + "' is not supported yet by jtune; supported: adamw_torch, sgd");
+        };
+    }
+}

@@ -1,0 +1,41 @@
+package io.jtune.train.workflow;
+
+import io.jtune.JtuneException;
+import io.jtune.config.JtuneConfig;
+import io.jtune.train.objective.Objective;
+import io.jtune.train.objective.TokenCrossEntropy;
+
+/**
+ * Stage sft (LLaMA-Factory's run_sft): next-token prediction on conversations rendered with a chat
+ * template, the loss on the responses only (unless train_on_prompt).
+ */
+final class SupervisedWorkflow implements StageWorkflow {
+    @Override
+    public String stage() {
+        return "sft";
+    }
+
+    @Override
+    public String dataStage() {
+        return "sft";
+    }
+
+    @Override
+    public Objective objective() {
+        return new TokenCrossEntropy();
+    }
+
+    /** The conversations are rendered with the template the model will chat with: there is no sensible default. */
+    @Override
+    public void checkConfig(JtuneConfig config) {
+        String template = config.data().template();
+        if (template == null || template.isBlank()) {
+            throw new JtuneException("template: required for stage sft (e.g. qwen, llama3, chatml; see docs/templates.md)");
+        }
+    }
+
+    @Override
+    public boolean predicts() {
+        return true;
+    }
+}

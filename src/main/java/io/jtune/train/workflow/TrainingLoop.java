@@ -1,0 +1,74 @@
+package io.jtune.train.workflow;
+
+import io.jtune.config.DataArguments;
+import io.jtune.config.JtuneConfig;
+import io.jtune.config.TrainingArguments;
+import io.jtune.data.TokenizedExample;
+import io.jtune.model.Batch;
+import io.jtune.train.LearningRateSchedule;
+import io.jtune.train.TrainOutcome;
+import io.jtune.train.Trainer;
+import io.jtune.train.TrainerListener;
+import io.jtune.train.TrainingPlan;
+import io.jtune.train.objective.Objective;
+import io.jtune.train.optim.Optimizer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Training as the HF Trainer sets it up from the training keys: the step plan (epochs or max_steps,
+ * accumulation, logging, evaluation and save intervals), the learning-rate schedule, the optimizer,
+ * the listeners (the log files first, then the caller's), and a resume from a checkpoint.
+ */
+final class TrainingLoop {
+    private final WorkflowContext context;
+    private final List<String> plotKeys;
+
+    /** @param plotKeys the log_history keys plot_loss draws at the end (the stage's) */
+    TrainingLoop(WorkflowContext context, List<String> plotKeys) {
+        this.context = context;
+        this.plotKeys = List.copyOf(plotKeys);
+    }
+
+    /**
+     * Trains {@code model} on {@code objective} until the plan's last step or a stop request.
+     *
+     * @param padId  the tokenizer's padding id, for batching the training examples
+     * @param resume the checkpoint to continue from, if any
+     */
+    TrainOutcome run(TrainableModel model, Objective objective, List<TokenizedExample> trainExamples, int padId,
+                     List<Batch> evalBatches, Optional<Path> resume) throws IOException {
+        JtuneConfig config = context.config();
+        TrainingArguments args = config.training();
+        DataArguments dataArgs = config.data();
+        Path outputDir = Path.of(args.outputDir());
+        DatasetBatches train = new DatasetBatches(trainExamples, args.perDeviceTrainBatchSize(), args.dataSeed(),
+                !config.finetuning().disableShuffling(), padId, dataArgs.neatPacking());
+        boolean evalSteps = "steps".equals(args.evalStrategy()) && !evalBatches.isEmpty();
+        boolean saveSteps = "steps".equals(args.saveStrategy());
+        TrainingPlan plan = TrainingPlan.of(train.batchesPerEpoch(), args.gradientAccumulationSteps(), args.numTrainEpochs(),
+                args.maxSteps(), args.loggingSteps(), evalSteps ? args.evalSteps() : 0, saveSteps ? args.saveSteps() : 0);
+        int warmup = LearningRateSchedule.warmupSteps(args.warmupSteps(), args.warmupRatio(), plan.totalSteps());
+        LearningRateSchedule schedule = LearningRateSchedule.create(args.lrSchedulerType(), args.learningRate(), warmup,
+                plan.totalSteps(), args.lrSchedulerKwargs());
+        Optimizer optimizer = Optimizers.create(args, model.model());
+
+        List<TrainerListener> listeners = new ArrayList<>();
+        // the log files hear each event first: its files are written before the caller's listeners react
+        listeners.add(new TrainingLogFiles(outputDir, args, config.finetuning().plotLoss(), plotKeys));
+        listeners.addAll(context.listeners());
+        Trainer.Settings settings = new Trainer.Settings(plan, args.maxGradNorm(), args.loggingFirstStep(),
+                "epoch".equals(args.evalStrategy()) && !evalBatches.isEmpty(), args.doEval() && !evalBatches.isEmpty(),
+                "epoch".equals(args.saveStrategy()), args.saveTotalLimit(), args.seed());
+        Trainer trainer = new Trainer(settings, model.model(), objective, optimizer, schedule, train,
+                evalBatches, model.weights(), outputDir, TrainerListeners.all(listeners));
+        if (resume.isPresent()) {
+            context.log().println("Resuming training from " + resume.get());
+            trainer.resumeFrom(resume.get());
+        }
+        return context.stop().run(trainer);
+    }
+}

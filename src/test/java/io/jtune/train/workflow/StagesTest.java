@@ -1,0 +1,66 @@
+package io.jtune.train.workflow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jtune.JtuneException;
+import io.jtune.config.ConfigLoader;
+import io.jtune.config.JtuneConfig;
+import io.jtune.train.objective.TokenCrossEntropy;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The stage key picks a workflow; what each stage declares; what is refused before anything loads. */
+class StagesTest {
+    @Test
+    void eachSupportedStageHasItsWorkflow() {
+        assertEquals(List.of("pt", "sft"), List.copyOf(Stages.names()));
+        StageWorkflow pt = Stages.forName("pt"), sft = Stages.forName("sft");
+        assertInstanceOf(PretrainWorkflow.class, pt);
+        assertInstanceOf(SupervisedWorkflow.class, sft);
+        assertEquals("pt", pt.dataStage());
+        assertEquals("sft", sft.dataStage());
+        assertInstanceOf(TokenCrossEntropy.class, sft.objective());
+        assertEquals(List.of("loss", "eval_loss"), pt.plotKeys());
+        assertFalse(pt.predicts());
+        assertTrue(sft.predicts());
+    }
+
+    @Test
+    void anUnsupportedStageNamesTheSupportedOnes() {
+        JtuneException e = assertThrows(JtuneException.class, () -> Stages.forName("dpo"));
+        assertEquals("stage: 'dpo' is not supported yet by jtune; supported: pt, sft", e.getMessage());
+    }
+
+    /** A model path that does not exist: these errors must come before the model is looked for. */
+    private static JtuneConfig config(Object... keyValues) {
+        Map<String, Object> m = new LinkedHashMap<>(Map.of("model_name_or_path", "/nonexistent/model", "output_dir", "/nonexistent/out",
+                "dataset", "support_shop", "do_train", true));
+        for (int i = 0; i < keyValues.length; i += 2) m.put((String) keyValues[i], keyValues[i + 1]);
+        return ConfigLoader.fromMap("test", m, List.of());
+    }
+
+    private static String failure(JtuneConfig config) {
+        TrainWorkflow workflow = new TrainWorkflow(config, new PrintStream(new ByteArrayOutputStream()));
+        return assertThrows(JtuneException.class, () -> workflow.run(List.of())).getMessage();
+    }
+
+    @Test
+    void sftNeedsATemplate() {
+        assertEquals("template: required for stage sft (e.g. qwen, llama3, chatml; see docs/templates.md)",
+                failure(config("stage", "sft")));
+    }
+
+    @Test
+    void onlySftPredicts() {
+        assertEquals("do_predict: stage pt does not predict; generating predictions needs stage sft",
+                failure(config("stage", "pt", "do_predict", true, "predict_with_generate", true)));
+    }
+}
