@@ -4,7 +4,7 @@ import io.jtune.model.arch.Families;
 import io.jtune.model.arch.ModelConfig;
 import io.jtune.model.arch.ModelFamily;
 import io.jtune.model.arch.ModelTensor;
-import io.jtune.model.arch.Role;
+import io.jtune.model.arch.ModuleRole;
 
 /**
  * Model FLOPs of a LoRA training step, the numerator of MFU, over the linear modules the model's
@@ -29,7 +29,7 @@ public final class StepFlops {
             perLayerLora += (double) rank * (w.cols() + w.rows());
         }
         double lmHead = 0;
-        for (ModelTensor w : family.headTensors(c, true)) if (w.role() == Role.LM_HEAD) lmHead = (double) w.rows() * w.cols();
+        for (ModelTensor w : family.headTensors(c, true)) if (w.role() == ModuleRole.LM_HEAD) lmHead = (double) w.rows() * w.cols();
         double layers = c.numHiddenLayers();
         double frozen = 2 * 2 * t * (layers * perLayerLinear + lmHead);
         double attention = 3 * 2 * 2 * t * t * c.qDim() * layers;

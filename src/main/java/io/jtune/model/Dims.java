@@ -2,7 +2,7 @@ package io.jtune.model;
 
 import io.jtune.model.arch.ModelConfig;
 import io.jtune.model.arch.ModelFamily;
-import io.jtune.model.arch.Role;
+import io.jtune.model.arch.ModuleRole;
 import io.jtune.nn.GatedActivation;
 import io.jtune.nn.Normalization;
 
@@ -11,7 +11,7 @@ record Dims(int hidden, int intermediate, int heads, int kvHeads, int headDim, i
             boolean qkNorm, int slidingWindow, Normalization norm, GatedActivation activation) {
     static Dims of(ModelConfig c, ModelFamily family) {
         return new Dims(c.hiddenSize(), c.intermediateSize(), c.numAttentionHeads(), c.numKeyValueHeads(),
-                c.headDim(), c.vocabSize(), (float) c.rmsNormEps(), family.has(Role.Q_NORM, c),
+                c.headDim(), c.vocabSize(), (float) c.rmsNormEps(), family.has(ModuleRole.Q_NORM, c),
                 c.slidingWindow() == null ? 0 : c.slidingWindow(), family.norm(), family.activation());
     }
 

@@ -6,7 +6,7 @@ import io.jtune.model.arch.ModelConfig;
 import io.jtune.model.arch.ModelFamily;
 import io.jtune.model.arch.ModelTensor;
 import io.jtune.model.arch.ModuleSpec;
-import io.jtune.model.arch.Role;
+import io.jtune.model.arch.ModuleRole;
 import io.jtune.nn.Kernels;
 import io.jtune.nn.ParallelTasks;
 import io.jtune.tensor.Matrix;
@@ -72,7 +72,7 @@ public final class ModelBuilder {
         List<String> paramNames = new ArrayList<>(), modules = new ArrayList<>();
         boolean sharedHead = config.tieWordEmbeddings() && spec.type() != FinetuneSpec.Type.LORA;
         for (ModelTensor t : tensors) {
-            if (sharedHead && t.role() == Role.LM_HEAD) continue;
+            if (sharedHead && t.role() == ModuleRole.LM_HEAD) continue;
             paramNames.add(t.name());
             if (!modules.contains(t.module())) modules.add(t.module());
         }
@@ -84,21 +84,21 @@ public final class ModelBuilder {
         checkNoExtraTensors(tensors);
         boolean hasLmHead = false;
         for (ModelTensor t : tensors) {
-            hasLmHead |= t.role() == Role.LM_HEAD;
+            hasLmHead |= t.role() == ModuleRole.LM_HEAD;
             params.put(t.name(), param(t, selection != null && selection.trains(t.name())));
         }
-        Param embed = one(Role.EMBEDDING, -1, false);
+        Param embed = one(ModuleRole.EMBEDDING, -1, false);
         DecoderLayer[] layers = new DecoderLayer[config.numHiddenLayers()];
         for (int l = 0; l < layers.length; l++) layers[l] = layer(l);
-        Param finalNorm = one(Role.FINAL_NORM, -1, false);
-        Param lmHead = hasLmHead ? one(Role.LM_HEAD, -1, false) : embed;
+        Param finalNorm = one(ModuleRole.FINAL_NORM, -1, false);
+        Param lmHead = hasLmHead ? one(ModuleRole.LM_HEAD, -1, false) : embed;
         store.allocate();
         afterAllocation.forEach(Runnable::run);
         return new CausalLM(config, family, Kernels.CPU, options, new ModelWeights(embed, finalNorm, lmHead, layers),
                 params, store);
     }
 
-    private Param one(Role role, int layer, boolean bias) {
+    private Param one(ModuleRole role, int layer, boolean bias) {
         for (ModelTensor t : family.tensors(config, true)) {
             if (t.role() == role && t.layer() == layer && t.bias() == bias) return params.get(t.name());
         }
@@ -106,7 +106,8 @@ public final class ModelBuilder {
     }
 
     private DecoderLayer layer(int l) {
-        Role[] slots = {Role.Q_PROJ, Role.K_PROJ, Role.V_PROJ, Role.O_PROJ, Role.GATE_PROJ, Role.UP_PROJ, Role.DOWN_PROJ};
+        ModuleRole[] slots = {ModuleRole.Q_PROJ, ModuleRole.K_PROJ, ModuleRole.V_PROJ, ModuleRole.O_PROJ,
+                ModuleRole.GATE_PROJ, ModuleRole.UP_PROJ, ModuleRole.DOWN_PROJ};
         LinearModule[] modules = new LinearModule[slots.length];
         String prefix = "model.layers." + l + ".";
         for (int slot = 0; slot < slots.length; slot++) {
@@ -115,11 +116,11 @@ public final class ModelBuilder {
             String path = prefix + spec.hfPath();
             modules[slot] = new LinearModule(path, slot, params.get(path + ".weight"), params.get(path + ".bias"), null);
         }
-        return new DecoderLayer(l, layerParam(Role.ATTENTION_NORM, prefix), layerParam(Role.MLP_NORM, prefix),
-                layerParam(Role.Q_NORM, prefix), layerParam(Role.K_NORM, prefix), modules);
+        return new DecoderLayer(l, layerParam(ModuleRole.ATTENTION_NORM, prefix), layerParam(ModuleRole.MLP_NORM, prefix),
+                layerParam(ModuleRole.Q_NORM, prefix), layerParam(ModuleRole.K_NORM, prefix), modules);
     }
 
-    private Param layerParam(Role role, String prefix) {
+    private Param layerParam(ModuleRole role, String prefix) {
         ModuleSpec spec = family.layerModule(role);
         return spec == null ? null : params.get(prefix + spec.hfPath() + ".weight");
     }
@@ -143,7 +144,7 @@ public final class ModelBuilder {
     /** The checkpoint tensor for t, checked for presence, shape and finiteness. */
     private Matrix source(ModelTensor t) {
         // A tied lm_head reads the embedding (only reached when lm_head is its own module).
-        String name = t.role() == Role.LM_HEAD && config.tieWordEmbeddings() ? "model.embed_tokens.weight" : t.name();
+        String name = t.role() == ModuleRole.LM_HEAD && config.tieWordEmbeddings() ? "model.embed_tokens.weight" : t.name();
         Matrix m = weights.tensor(name);
         if (m == null) {
             throw new JtuneException(weights.describe() + " is missing tensor " + name + " (expected shape " + shape(t) + ")");

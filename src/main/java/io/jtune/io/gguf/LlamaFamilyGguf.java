@@ -5,7 +5,7 @@ import io.jtune.model.arch.Families;
 import io.jtune.model.arch.ModelConfig;
 import io.jtune.model.arch.ModelFamily;
 import io.jtune.model.arch.ModelTensor;
-import io.jtune.model.arch.Role;
+import io.jtune.model.arch.ModuleRole;
 import io.jtune.nn.RopeConfig;
 import io.jtune.tensor.Matrix;
 import java.io.IOException;
@@ -175,7 +175,7 @@ public final class LlamaFamilyGguf {
         private static final Comparator<ModelTensor> FILE_ORDER =
                 Comparator.comparingInt((ModelTensor t) -> rankInLayer(t.role())).thenComparing(ModelTensor::bias);
 
-        private static int rankInLayer(Role role) {
+        private static int rankInLayer(ModuleRole role) {
             return switch (role) {
                 case ATTENTION_NORM -> 0;
                 case Q_PROJ, K_PROJ, V_PROJ -> 1;
@@ -197,7 +197,7 @@ public final class LlamaFamilyGguf {
         }
 
         /** llama.cpp's Llama layout interleaves q and k rows per head (weights and biases alike). */
-        private int permutedHeads(Role role) {
+        private int permutedHeads(ModuleRole role) {
             return switch (role) {
                 case Q_PROJ -> c.numAttentionHeads();
                 case K_PROJ -> c.numKeyValueHeads();

@@ -5,7 +5,7 @@ import io.jtune.model.arch.Families;
 import io.jtune.model.arch.HfConfigKeys;
 import io.jtune.model.arch.ModelConfig;
 import io.jtune.model.arch.ModelFamily;
-import io.jtune.model.arch.Role;
+import io.jtune.model.arch.ModuleRole;
 import io.jtune.nn.RopeConfig;
 import io.jtune.tensor.DType;
 import java.nio.file.Path;
@@ -88,7 +88,7 @@ public final class HfConfigReader {
                 .padTokenId(keys.integerOrNull("pad_token_id"))
                 .dtype(dtype(keys));
         // q/k norms are the family's (its declaration has the modules), not a config.json key.
-        return config.qkNorm(family.has(Role.Q_NORM, config.build())).build();
+        return config.qkNorm(family.has(ModuleRole.Q_NORM, config.build())).build();
     }
 
     /** Which projections carry a bias, the way the family's modeling code decides it. */

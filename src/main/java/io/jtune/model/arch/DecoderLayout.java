@@ -27,22 +27,22 @@ public final class DecoderLayout {
         Predicate<ModelConfig> oBias = ModelConfig::outputProjectionBias;
         Predicate<ModelConfig> mlpBias = ModelConfig::mlpBias;
         return List.of(
-                ModuleSpec.linear(Role.Q_PROJ, "self_attn.q_proj", "attn_q", ModelConfig::qDim, ModelConfig::hiddenSize, qkvBias),
-                ModuleSpec.linear(Role.K_PROJ, "self_attn.k_proj", "attn_k", ModelConfig::kvDim, ModelConfig::hiddenSize, qkvBias),
-                ModuleSpec.linear(Role.V_PROJ, "self_attn.v_proj", "attn_v", ModelConfig::kvDim, ModelConfig::hiddenSize, qkvBias),
-                ModuleSpec.linear(Role.O_PROJ, "self_attn.o_proj", "attn_output", ModelConfig::hiddenSize, ModelConfig::qDim, oBias),
-                ModuleSpec.norm(Role.Q_NORM, "self_attn.q_norm", "attn_q_norm", ModelConfig::headDim).onlyIf(c -> qkNorm),
-                ModuleSpec.norm(Role.K_NORM, "self_attn.k_norm", "attn_k_norm", ModelConfig::headDim).onlyIf(c -> qkNorm),
-                ModuleSpec.linear(Role.GATE_PROJ, "mlp.gate_proj", "ffn_gate", ModelConfig::intermediateSize, ModelConfig::hiddenSize, mlpBias),
-                ModuleSpec.linear(Role.UP_PROJ, "mlp.up_proj", "ffn_up", ModelConfig::intermediateSize, ModelConfig::hiddenSize, mlpBias),
-                ModuleSpec.linear(Role.DOWN_PROJ, "mlp.down_proj", "ffn_down", ModelConfig::hiddenSize, ModelConfig::intermediateSize, mlpBias),
-                ModuleSpec.norm(Role.ATTENTION_NORM, "input_layernorm", "attn_norm", ModelConfig::hiddenSize),
-                ModuleSpec.norm(Role.MLP_NORM, "post_attention_layernorm", "ffn_norm", ModelConfig::hiddenSize));
+                ModuleSpec.linear(ModuleRole.Q_PROJ, "self_attn.q_proj", "attn_q", ModelConfig::qDim, ModelConfig::hiddenSize, qkvBias),
+                ModuleSpec.linear(ModuleRole.K_PROJ, "self_attn.k_proj", "attn_k", ModelConfig::kvDim, ModelConfig::hiddenSize, qkvBias),
+                ModuleSpec.linear(ModuleRole.V_PROJ, "self_attn.v_proj", "attn_v", ModelConfig::kvDim, ModelConfig::hiddenSize, qkvBias),
+                ModuleSpec.linear(ModuleRole.O_PROJ, "self_attn.o_proj", "attn_output", ModelConfig::hiddenSize, ModelConfig::qDim, oBias),
+                ModuleSpec.norm(ModuleRole.Q_NORM, "self_attn.q_norm", "attn_q_norm", ModelConfig::headDim).onlyIf(c -> qkNorm),
+                ModuleSpec.norm(ModuleRole.K_NORM, "self_attn.k_norm", "attn_k_norm", ModelConfig::headDim).onlyIf(c -> qkNorm),
+                ModuleSpec.linear(ModuleRole.GATE_PROJ, "mlp.gate_proj", "ffn_gate", ModelConfig::intermediateSize, ModelConfig::hiddenSize, mlpBias),
+                ModuleSpec.linear(ModuleRole.UP_PROJ, "mlp.up_proj", "ffn_up", ModelConfig::intermediateSize, ModelConfig::hiddenSize, mlpBias),
+                ModuleSpec.linear(ModuleRole.DOWN_PROJ, "mlp.down_proj", "ffn_down", ModelConfig::hiddenSize, ModelConfig::intermediateSize, mlpBias),
+                ModuleSpec.norm(ModuleRole.ATTENTION_NORM, "input_layernorm", "attn_norm", ModelConfig::hiddenSize),
+                ModuleSpec.norm(ModuleRole.MLP_NORM, "post_attention_layernorm", "ffn_norm", ModelConfig::hiddenSize));
     }
 
     public static List<ModuleSpec> head() {
         return List.of(
-                ModuleSpec.norm(Role.FINAL_NORM, "model.norm", "output_norm", ModelConfig::hiddenSize),
-                ModuleSpec.linear(Role.LM_HEAD, "lm_head", "output", ModelConfig::vocabSize, ModelConfig::hiddenSize, c -> false));
+                ModuleSpec.norm(ModuleRole.FINAL_NORM, "model.norm", "output_norm", ModelConfig::hiddenSize),
+                ModuleSpec.linear(ModuleRole.LM_HEAD, "lm_head", "output", ModelConfig::vocabSize, ModelConfig::hiddenSize, c -> false));
     }
 }

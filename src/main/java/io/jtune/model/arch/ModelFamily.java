@@ -79,7 +79,7 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
     public List<ModelTensor> headTensors(ModelConfig c, boolean withLmHead) {
         List<ModelTensor> out = new ArrayList<>();
         for (ModuleSpec m : head) {
-            if (m.role() == Role.LM_HEAD && !withLmHead) continue;
+            if (m.role() == ModuleRole.LM_HEAD && !withLmHead) continue;
             add(out, m, c, -1, m.hfPath(), m.ggufName());
         }
         return out;
@@ -113,13 +113,13 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
     }
 
     /** The layer module of a role, or null when the family has none. */
-    public ModuleSpec layerModule(Role role) {
+    public ModuleSpec layerModule(ModuleRole role) {
         for (ModuleSpec m : layer) if (m.role() == role) return m;
         return null;
     }
 
     /** Whether a model of this config has a layer module of this role. */
-    public boolean has(Role role, ModelConfig c) {
+    public boolean has(ModuleRole role, ModelConfig c) {
         ModuleSpec m = layerModule(role);
         return m != null && m.present().test(c);
     }

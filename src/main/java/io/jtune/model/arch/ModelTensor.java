@@ -14,7 +14,7 @@ package io.jtune.model.arch;
  */
 public record ModelTensor(String name, String module, String gguf, ModuleSpec spec, int layer, int rows, int cols,
                           boolean vector, boolean bias) {
-    public Role role() { return spec.role(); }
+    public ModuleRole role() { return spec.role(); }
 
     public long elements() { return (long) rows * cols; }
 

@@ -15,22 +15,22 @@ import java.util.function.ToIntFunction;
  * @param hasBias   whether the config gives this linear layer a bias
  * @param present   whether a model of this config has the module at all
  */
-public record ModuleSpec(Role role, Kind kind, String hfPath, String ggufName, ToIntFunction<ModelConfig> out,
+public record ModuleSpec(ModuleRole role, Kind kind, String hfPath, String ggufName, ToIntFunction<ModelConfig> out,
                          ToIntFunction<ModelConfig> in, Predicate<ModelConfig> hasBias, Predicate<ModelConfig> present) {
 
     public enum Kind { LINEAR, EMBEDDING, NORM }
 
-    public static ModuleSpec linear(Role role, String hfPath, String ggufName, ToIntFunction<ModelConfig> out,
+    public static ModuleSpec linear(ModuleRole role, String hfPath, String ggufName, ToIntFunction<ModelConfig> out,
                                     ToIntFunction<ModelConfig> in, Predicate<ModelConfig> hasBias) {
         return new ModuleSpec(role, Kind.LINEAR, hfPath, ggufName, out, in, hasBias, c -> true);
     }
 
-    public static ModuleSpec norm(Role role, String hfPath, String ggufName, ToIntFunction<ModelConfig> width) {
+    public static ModuleSpec norm(ModuleRole role, String hfPath, String ggufName, ToIntFunction<ModelConfig> width) {
         return new ModuleSpec(role, Kind.NORM, hfPath, ggufName, width, c -> 1, c -> false, c -> true);
     }
 
     public static ModuleSpec embedding(String hfPath, String ggufName) {
-        return new ModuleSpec(Role.EMBEDDING, Kind.EMBEDDING, hfPath, ggufName, ModelConfig::vocabSize,
+        return new ModuleSpec(ModuleRole.EMBEDDING, Kind.EMBEDDING, hfPath, ggufName, ModelConfig::vocabSize,
                 ModelConfig::hiddenSize, c -> false, c -> true);
     }
 

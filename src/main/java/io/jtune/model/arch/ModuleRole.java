@@ -1,7 +1,7 @@
 package io.jtune.model.arch;
 
 /** What a module does in the model: the engine wires a module into the block by its role. */
-public enum Role {
+public enum ModuleRole {
     EMBEDDING,
     ATTENTION_NORM, Q_PROJ, K_PROJ, V_PROJ, O_PROJ, Q_NORM, K_NORM,
     MLP_NORM, GATE_PROJ, UP_PROJ, DOWN_PROJ,
