@@ -4,6 +4,7 @@ import io.jtune.nn.RopeConfig;
 import io.jtune.JtuneException;
 import io.jtune.model.ModelConfig;
 import io.jtune.tensor.Matrix;
+import io.jtune.tensor.Q8_0;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
