@@ -8,9 +8,9 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * The three matrix products a linear layer needs, forward and backward. All activations are fp32
- * row-major arrays; B may be any {@link Matrix} (frozen bf16/f16/f32 weights, or fp32 trainable
- * ones) and is read only through {@link Matrix#readRow}, which widens it to fp32 (an fp32 heap
- * matrix's array is read in place instead).
+ * row-major arrays; B may be any {@link Matrix} (frozen bf16/f16/f32 or Q8_0 weights, or fp32
+ * trainable ones) and is read only through {@link Matrix#readRow}, which widens it to fp32 (an fp32
+ * heap matrix's array is read in place instead).
  *
  * <p>Contract shared by every implementation: each output element is summed over k in the same
  * order whatever the thread count (work is split over output rows/columns, never over k), so

@@ -5,15 +5,15 @@ import java.util.Objects;
 
 /**
  * A 2-D row-major matrix [rows x cols] that a GEMM can read, in one of a few storage types:
- * fp32 on the heap (trainable parameters, gradients, activations) or a dense segment in the
+ * fp32 on the heap (trainable parameters, gradients, activations), a dense segment in the
  * checkpoint's dtype (frozen weights, usually memory-mapped straight from safetensors: F32, BF16 or
- * F16).
+ * F16), or GGUF's block-quantized Q8_0.
  *
  * <p>Each type knows one thing the kernels need of it: how to widen a run of a row to fp32
  * ({@link #readRow}). {@link Gemm} reads B only through that, so a new storage type is a new
- * subclass here and nothing else.
+ * subclass in this package, named in the permits clause, and nothing else.
  */
-public abstract sealed class Matrix permits HeapMatrix, SegmentMatrix {
+public abstract sealed class Matrix permits HeapMatrix, SegmentMatrix, Q8_0Matrix {
     private final int rows;
     private final int cols;
 

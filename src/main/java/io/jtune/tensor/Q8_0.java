@@ -5,13 +5,19 @@ package io.jtune.tensor;
  * signed bytes q, with x ≈ d·q. Quantization follows ggml's reference quantize_row_q8_0_ref (and
  * gguf-py's numpy twin) bit for bit: d = amax / 127 in fp32, id = 1/d (0 when d is 0),
  * q = roundf(x·id) with halves rounded away from zero, and d stored rounded to fp16; the
- * quants use the fp32 d, not the rounded one. Dequantization is fp16(d)·q in fp32.
+ * quants use the fp32 d, not the rounded one. Dequantization is fp16(d)·q in fp32, the value
+ * {@link Q8_0Matrix} widens to.
  */
 public final class Q8_0 {
     public static final int BLOCK = 32;
     public static final int BLOCK_BYTES = 34;
 
     private Q8_0() {}
+
+    /** Bytes that n values (a multiple of {@link #BLOCK}) take. */
+    public static long bytes(long n) {
+        return n / BLOCK * BLOCK_BYTES;
+    }
 
     /** Quantizes x[xOff .. xOff+n) (n a multiple of 32) into out[outOff .. outOff + bytes(n)). */
     public static void quantizeRow(float[] x, int xOff, int n, byte[] out, int outOff) {

@@ -1,6 +1,8 @@
 package io.jtune.tensor;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -12,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every storage type's {@link Matrix#readRow} against a scalar reference written from the format
- * alone: runs of every length from every start column (vector bodies and scalar tails), at an
- * offset into dst, touching nothing outside the run.
+ * alone: runs of every length from every start column (vector bodies, scalar tails, and for Q8_0
+ * starts and ends inside a block), at an offset into dst, touching nothing outside the run.
  */
 class MatrixReadRowTest {
     private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -59,6 +61,48 @@ class MatrixReadRowTest {
             assertReadsAsReference(Matrix.of(seg, DType.F16, ROWS, COLS), COLS,
                     (r, c) -> Float.float16ToFloat(seg.get(SHORT_LE, 2L * (r * COLS + c))));
         }
+    }
+
+    /** Q8_0 as quantized (off the heap), and the same bytes viewed in a heap segment. */
+    @Test
+    void q8_0() {
+        int cols = 4 * Q8_0.BLOCK;
+        float[] data = random(ROWS * cols, new Random(5));
+        data[7] = 0f; // a block may hold any mix; make one all-zero block (scale 0) too
+        for (int j = 0; j < Q8_0.BLOCK; j++) data[cols + Q8_0.BLOCK + j] = 0f;
+        Q8_0Matrix q = Q8_0Matrix.quantize(data, ROWS, cols);
+        byte[] bytes = q.blocks().toArray(ValueLayout.JAVA_BYTE);
+        assertEquals(ROWS * cols / Q8_0.BLOCK * Q8_0.BLOCK_BYTES, bytes.length);
+        Reference reference = (r, c) -> {
+            int block = (r * cols + c) / Q8_0.BLOCK * Q8_0.BLOCK_BYTES;
+            float d = Float.float16ToFloat((short) ((bytes[block] & 0xff) | (bytes[block + 1] & 0xff) << 8));
+            return d * bytes[block + 2 + c % Q8_0.BLOCK];
+        };
+        assertReadsAsReference(q, cols, reference);
+        assertReadsAsReference(Q8_0Matrix.view(MemorySegment.ofArray(bytes), ROWS, cols), cols, reference);
+    }
+
+    /** Quantizing any storage type gives the bytes of quantizing its fp32 rows. */
+    @Test
+    void q8_0QuantizesFromAnyMatrix() {
+        int cols = 2 * Q8_0.BLOCK;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = randomShorts(arena, ROWS * cols, new Random(6));
+            Matrix bf16 = Matrix.of(seg, DType.BF16, ROWS, cols);
+            float[] widened = new float[ROWS * cols];
+            for (int r = 0; r < ROWS; r++) bf16.readRow(r, 0, cols, widened, r * cols);
+            byte[] expected = new byte[ROWS * 2 * Q8_0.BLOCK_BYTES];
+            Q8_0.quantizeRow(widened, 0, ROWS * cols, expected, 0);
+            byte[] actual = Q8_0Matrix.quantize(bf16).blocks().toArray(ValueLayout.JAVA_BYTE);
+            assertArrayEquals(expected, actual);
+        }
+    }
+
+    @Test
+    void q8_0RefusesPartialBlocksAndWrongSizes() {
+        assertThrows(IllegalArgumentException.class, () -> Q8_0Matrix.quantize(new float[2 * 40], 2, 40));
+        assertThrows(IllegalArgumentException.class,
+                () -> Q8_0Matrix.view(MemorySegment.ofArray(new byte[Q8_0.BLOCK_BYTES]), 2, Q8_0.BLOCK));
     }
 
     private static void assertReadsAsReference(Matrix m, int cols, Reference reference) {
