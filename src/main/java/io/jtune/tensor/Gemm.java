@@ -8,7 +8,9 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * The three matrix products a linear layer needs, forward and backward. All activations are fp32
- * row-major arrays; B may be any {@link Matrix} (frozen bf16/f16/f32 weights or fp32 trainable ones).
+ * row-major arrays; B may be any {@link Matrix} (frozen bf16/f16/f32 or Q8_0 weights, or fp32
+ * trainable ones) and is read only through {@link Matrix#readRow}, which widens it to fp32 (an fp32
+ * heap matrix's array is read in place instead).
  *
  * <p>Contract shared by every implementation: each output element is summed over k in the same
  * order whatever the thread count (work is split over output rows/columns, never over k), so
@@ -17,7 +19,7 @@ import jdk.incubator.vector.FloatVector;
  * <p>Large products run on {@link BlockedGemm} (packed panels, a register-blocked Vector API
  * micro-kernel, {@link Parallel} threads); products with a thin side (LoRA factors, one token)
  * run on {@link DotGemm}. Which one runs depends on the shapes only, never on the thread count.
- * Frozen weights are widened from bf16/f16 to fp32 while they are packed.
+ * Frozen weights are widened to fp32 while they are packed.
  */
 public final class Gemm {
     /** A side this thin (or thinner) goes to the dot-product path. */
@@ -51,13 +53,13 @@ public final class Gemm {
             float[] bt = new float[k * n];
             float[] row = new float[k];
             for (int p = 0; p < n; p++) {
-                Widen.row(b, p, 0, k, row, 0);
+                b.readRow(p, 0, k, row, 0);
                 for (int j = 0; j < k; j++) bt[j * n + p] = row[j];
             }
             DotGemm.run(a, aOff, heapRows(bt, 0, n), m, k, n, c, cOff, accumulate);
         } else {
             LeftPanels aRows = interleavedRows(a, aOff, n);
-            RightPanels weightRows = b.isHeap() ? copiedColumns(b.heapArray(), b.heapOffset(), k) : widenedColumns(b);
+            RightPanels weightRows = b instanceof HeapMatrix h ? copiedColumns(h.array(), h.offset(), k) : widenedColumns(b);
             BlockedGemm.run(aRows, weightRows, m, k, n, c, cOff, k, false, accumulate, Split.COLS);
         }
     }
@@ -131,7 +133,7 @@ public final class Gemm {
     }
 
     /**
-     * Right columns that run along the rows of a weight segment (element (p, s) = w[p][s]), widened
+     * Right columns that run along the rows of a stored weight (element (p, s) = w[p][s]), widened
      * to fp32. A block is packed a row at a time: one widening call per row for every panel, where
      * one call per 32 floats spent more on starting the call than on converting.
      */
@@ -141,7 +143,7 @@ public final class Gemm {
             public void pack(int p0, int kc, int s0, int cols, float[] dst, int off) {
                 for (int pp = 0; pp < kc; pp++) {
                     int o = off + pp * MicroKernel.NR;
-                    Widen.row(w, p0 + pp, s0, cols, dst, o);
+                    w.readRow(p0 + pp, s0, cols, dst, o);
                     if (cols < MicroKernel.NR) Arrays.fill(dst, o + cols, o + MicroKernel.NR, 0f);
                 }
             }
@@ -152,7 +154,7 @@ public final class Gemm {
                 float[] row = rowsScratch(full);
                 int nr = MicroKernel.NR, l = MicroKernel.L;
                 for (int pp = 0; pp < kc; pp++) {
-                    Widen.row(w, p0 + pp, s0, full, row, 0);
+                    w.readRow(p0 + pp, s0, full, row, 0);
                     for (int j = 0; j < full; j += nr) {
                         int d = j * kc + pp * nr;
                         FloatVector.fromArray(MicroKernel.F, row, j).intoArray(dst, d);
@@ -166,20 +168,21 @@ public final class Gemm {
 
     /** Right columns that are the rows of weight matrix {@code w} (element (p, s) = w[s][p]): widened, interleaved. */
     private static RightPanels interleavedWeightRows(Matrix w) {
+        HeapMatrix heap = w instanceof HeapMatrix h ? h : null;
         return (p0, kc, s0, cols, dst, o) -> {
             if (cols == MicroKernel.NR) {
-                if (w.isHeap()) {
-                    Interleave.rows2L(w.heapArray(), w.heapOffset() + s0 * w.cols() + p0, w.cols(), kc, dst, o);
+                if (heap != null) {
+                    Interleave.rows2L(heap.array(), heap.offset() + s0 * w.cols() + p0, w.cols(), kc, dst, o);
                 } else {
                     float[] rows = rowsScratch(cols * kc);
-                    for (int ss = 0; ss < cols; ss++) Widen.row(w, s0 + ss, p0, kc, rows, ss * kc);
+                    for (int ss = 0; ss < cols; ss++) w.readRow(s0 + ss, p0, kc, rows, ss * kc);
                     Interleave.rows2L(rows, 0, kc, kc, dst, o);
                 }
                 return;
             }
             float[] row = rowsScratch(kc);
             for (int ss = 0; ss < cols; ss++) {
-                Widen.row(w, s0 + ss, p0, kc, row, 0);
+                w.readRow(s0 + ss, p0, kc, row, 0);
                 for (int pp = 0; pp < kc; pp++) dst[o + pp * MicroKernel.NR + ss] = row[pp];
             }
             for (int ss = cols; ss < MicroKernel.NR; ss++) {
@@ -207,10 +210,10 @@ public final class Gemm {
     }
 
     private static DotGemm.Rows matrixRows(Matrix b) {
-        if (b.isHeap()) return heapRows(b.heapArray(), b.heapOffset(), b.cols());
+        if (b instanceof HeapMatrix h) return heapRows(h.array(), h.offset(), b.cols());
         int k = b.cols();
         return (j0, count, scratch, offset) -> {
-            for (int jj = 0; jj < count; jj++) Widen.row(b, j0 + jj, 0, k, scratch, jj * k);
+            for (int jj = 0; jj < count; jj++) b.readRow(j0 + jj, 0, k, scratch, jj * k);
             offset[0] = 0;
             return scratch;
         };

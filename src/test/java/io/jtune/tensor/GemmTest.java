@@ -179,7 +179,7 @@ class GemmTest {
             Matrix w = matrix(arena, DType.BF16, 3, 45, rnd);
             float[] row = new float[45];
             for (int r = 0; r < 3; r++) {
-                Widen.row(w, r, 0, 45, row, 0);
+                w.readRow(r, 0, 45, row, 0);
                 for (int c = 0; c < 45; c++) assertEquals(w.get(r, c), row[c]);
             }
         }

@@ -120,6 +120,12 @@ public final class GgufReader implements AutoCloseable {
         return t;
     }
 
+    /** The stored bytes of a tensor, as they are in the file (a Q8_0 tensor's blocks, for instance). */
+    public byte[] rawBytes(String name) {
+        TensorInfo t = tensor(name);
+        return file.asSlice(dataStart + t.offset(), t.byteSize()).toArray(ValueLayout.JAVA_BYTE);
+    }
+
     /** The tensor's values in row-major order, widened (or dequantized) to fp32. */
     public float[] readFloats(String name) {
         TensorInfo t = tensor(name);

@@ -8,6 +8,7 @@ import io.jtune.model.arch.ModelTensor;
 import io.jtune.model.arch.ModuleRole;
 import io.jtune.nn.RopeConfig;
 import io.jtune.tensor.Matrix;
+import io.jtune.tensor.Q8_0;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,6 +1,7 @@
 package io.jtune.io.gguf;
 
 import io.jtune.tensor.Numbers;
+import io.jtune.tensor.Q8_0;
 
 /** Encodes fp32 rows into a GGUF tensor type and decodes them back (little-endian throughout). */
 final class TensorCodec {
@@ -18,9 +19,7 @@ final class TensorCodec {
             case BF16 -> {
                 for (int i = 0; i < n; i++) putShort(out, 2 * i, Numbers.floatToBf16(row[i]));
             }
-            case Q8_0 -> {
-                for (int b = 0; b < n / Q8_0.BLOCK; b++) Q8_0.quantizeBlock(row, b * Q8_0.BLOCK, out, b * Q8_0.BLOCK_BYTES);
-            }
+            case Q8_0 -> Q8_0.quantizeRow(row, 0, n, out, 0);
         }
     }
 
@@ -36,11 +35,7 @@ final class TensorCodec {
             case BF16 -> {
                 for (int i = 0; i < n; i++) dst[dstOff + i] = Numbers.bf16ToFloat(getShort(in, off + 2 * i));
             }
-            case Q8_0 -> {
-                for (int b = 0; b < n / Q8_0.BLOCK; b++) {
-                    Q8_0.dequantizeBlock(in, off + b * Q8_0.BLOCK_BYTES, dst, dstOff + b * Q8_0.BLOCK);
-                }
-            }
+            case Q8_0 -> Q8_0.dequantizeRow(in, off, n, dst, dstOff);
         }
     }
 

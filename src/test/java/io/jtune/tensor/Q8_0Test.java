@@ -1,10 +1,9 @@
-package io.jtune.io.gguf;
+package io.jtune.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jtune.tensor.Numbers;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 

@@ -1,0 +1,99 @@
+package io.jtune.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A dense matrix in a segment, little-endian, in the checkpoint's dtype: frozen weights as
+ * safetensors stores them, usually memory-mapped. One subclass per dtype, each with its own
+ * widening loop, so that reading a row never asks which dtype it is.
+ */
+abstract sealed class SegmentMatrix extends Matrix {
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    final MemorySegment segment;
+
+    private SegmentMatrix(MemorySegment segment, int rows, int cols) {
+        super(rows, cols);
+        this.segment = segment;
+    }
+
+    static SegmentMatrix view(MemorySegment segment, DType dtype, int rows, int cols) {
+        if (!dtype.isComputable()) throw new IllegalArgumentException("not a float dtype: " + dtype);
+        long bytes = (long) rows * cols * dtype.byteSize();
+        if (segment.byteSize() != bytes) {
+            throw new IllegalArgumentException("segment has " + segment.byteSize() + " bytes, expected " + bytes);
+        }
+        return switch (dtype) {
+            case F32 -> new F32(segment, rows, cols);
+            case BF16 -> new Bf16(segment, rows, cols);
+            case F16 -> new F16(segment, rows, cols);
+            default -> throw new IllegalStateException();
+        };
+    }
+
+    /** Index of element (r, c) in the segment, counted in elements. */
+    final long index(int r, int c) {
+        return (long) r * cols() + c;
+    }
+
+    /** fp32: a vector copy. */
+    static final class F32 extends SegmentMatrix {
+        F32(MemorySegment segment, int rows, int cols) { super(segment, rows, cols); }
+
+        @Override
+        public void readRow(int r, int c0, int len, float[] dst, int dstOff) {
+            long at = 4 * index(r, c0);
+            int lanes = F.length();
+            int j = 0;
+            for (; j + lanes <= len; j += lanes) {
+                FloatVector.fromMemorySegment(F, segment, at + 4L * j, ByteOrder.LITTLE_ENDIAN).intoArray(dst, dstOff + j);
+            }
+            for (; j < len; j++) dst[dstOff + j] = segment.get(FLOAT_LE, at + 4L * j);
+        }
+    }
+
+    /** bf16 is the top half of an fp32, so widening it is a 16-bit shift, done a whole vector at a time. */
+    static final class Bf16 extends SegmentMatrix {
+        private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+        private static final VectorSpecies<Short> S =
+                VectorSpecies.of(short.class, VectorShape.forBitSize(F.length() * Short.SIZE));
+
+        Bf16(MemorySegment segment, int rows, int cols) { super(segment, rows, cols); }
+
+        @Override
+        public void readRow(int r, int c0, int len, float[] dst, int dstOff) {
+            long at = 2 * index(r, c0);
+            int lanes = F.length();
+            int j = 0;
+            for (; j + lanes <= len; j += lanes) {
+                ShortVector.fromMemorySegment(S, segment, at + 2L * j, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.S2I, I, 0)
+                        .lanewise(VectorOperators.LSHL, 16)
+                        .reinterpretAsFloats()
+                        .intoArray(dst, dstOff + j);
+            }
+            for (; j < len; j++) dst[dstOff + j] = Numbers.bf16ToFloat(segment.get(SHORT_LE, at + 2L * j));
+        }
+    }
+
+    /** f16: element by element (the JDK's conversion; rare in checkpoints, so not vectorized). */
+    static final class F16 extends SegmentMatrix {
+        F16(MemorySegment segment, int rows, int cols) { super(segment, rows, cols); }
+
+        @Override
+        public void readRow(int r, int c0, int len, float[] dst, int dstOff) {
+            long at = 2 * index(r, c0);
+            for (int j = 0; j < len; j++) dst[dstOff + j] = Numbers.f16ToFloat(segment.get(SHORT_LE, at + 2L * j));
+        }
+    }
+}
