@@ -147,17 +147,7 @@ public final class CausalLM {
         }
         float[] out = new float[p.size()];
         for (int r = 0; r < p.matrix.rows(); r++) p.matrix.readRow(r, 0, p.matrix.cols(), out, r * p.matrix.cols());
-        if (owner != null && owner.lora != null) {
-            // ΔW [out x in] = scale · B [out x r] · A [r x in]
-            LoraPair lora = owner.lora;
-            int rank = lora.rank(), in = owner.in();
-            for (int o = 0; o < owner.out(); o++) {
-                for (int k = 0; k < rank; k++) {
-                    float b = lora.b.data[lora.b.offset + o * rank + k] * lora.scale;
-                    VectorMath.axpy(b, lora.a.data, lora.a.offset + k * in, out, o * in, in);
-                }
-            }
-        }
+        if (owner != null && owner.adapter != null) owner.adapter.addTo(out, owner.out(), owner.in());
         return out;
     }
 
@@ -387,7 +377,7 @@ public final class CausalLM {
     /** Plans buffers for the batch and view (growing them if needed) and fills the RoPE tables. */
     private void prepare(Batch batch, ModelWeights w) {
         int n = batch.tokens();
-        if (n > capacity || (w != plannedFor && (w.maxRank > 0 || (plannedFor != null && plannedFor.maxRank > 0)))) {
+        if (n > capacity || (w != plannedFor && (w.maxKept > 0 || (plannedFor != null && plannedFor.maxKept > 0)))) {
             allocate(Math.max(n, capacity), w);
         }
         lastTrainingPass = null;
@@ -420,7 +410,7 @@ public final class CausalLM {
         } else {
             for (int i = 0; i < layers.length; i++) activations[i] = new LayerActivations(dims, n, List.of(layers[i].modules), true);
         }
-        workspace = new Workspace(dims, n, w.maxRank, w.maxDropoutInput);
+        workspace = new Workspace(dims, n, w.maxKept, w.maxDropoutInput);
         finalHidden = new float[n * hidden];
         finalRstd = new float[n];
         dHidden = new float[n * hidden];

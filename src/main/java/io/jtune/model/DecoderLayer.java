@@ -79,7 +79,7 @@ final class DecoderLayer {
         attentionInputs(k, d, n, x, a, w, stepSeed);
         modules[O].recomputeAdapter(k, a.att, n, a, seed(stepSeed, O));
         mlpInputs(k, d, n, a, stepSeed);
-        if (modules[DOWN].lora != null) {
+        if (modules[DOWN].adapter != null) {
             d.activation().forward(k, a.gate, a.up, w.act, n * d.intermediate());
             modules[DOWN].recomputeAdapter(k, w.act, n, a, seed(stepSeed, DOWN));
         }

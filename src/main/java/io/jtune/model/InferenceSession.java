@@ -196,7 +196,7 @@ public final class InferenceSession {
             List<LinearModule> modules = new java.util.ArrayList<>();
             for (DecoderLayer layer : w.layers) modules.addAll(List.of(layer.modules));
             activations = new LayerActivations(d, n, modules, true);
-            workspace = new Workspace(d, n, w.maxRank, 0, false);
+            workspace = new Workspace(d, n, w.maxKept, 0, false);
         }
     }
 }

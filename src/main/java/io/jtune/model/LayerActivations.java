@@ -18,8 +18,8 @@ final class LayerActivations {
     float[] mid;                     // residual stream after attention
     final float[] ln2, rstd2;        // post_attention_layernorm
     final float[] gate, up;          // MLP projections
-    final float[][] loraU = new float[DecoderLayer.SLOTS][];      // scale·x·Aᵀ per LoRA module slot
-    final float[][] loraInput = new float[DecoderLayer.SLOTS][];  // dropout(x) per slot, only with lora_dropout > 0
+    final float[][] adapterKept = new float[DecoderLayer.SLOTS][];   // what each slot's adapter keeps (LoRA: scale·x·Aᵀ)
+    final float[][] adapterInput = new float[DecoderLayer.SLOTS][];  // dropout(x) per slot, only with adapter dropout
 
     /** {@code perLayerSlots}: allocate att, lse and mid here (false: the model points them at per-layer arrays). */
     LayerActivations(Dims d, int n, Iterable<LinearModule> modules, boolean perLayerSlots) {
@@ -43,10 +43,10 @@ final class LayerActivations {
         up = new float[n * d.intermediate()];
         // Sized for every module that may run on this instance (all layers' when it is shared).
         for (LinearModule m : modules) {
-            if (m.lora != null && (loraU[m.slot] == null || loraU[m.slot].length < n * m.rank())) {
-                loraU[m.slot] = new float[n * m.rank()];
+            if (m.adapter != null && (adapterKept[m.slot] == null || adapterKept[m.slot].length < n * m.keptWidth())) {
+                adapterKept[m.slot] = new float[n * m.keptWidth()];
             }
-            if (m.hasDropout() && loraInput[m.slot] == null) loraInput[m.slot] = new float[n * m.in()];
+            if (m.hasDropout() && adapterInput[m.slot] == null) adapterInput[m.slot] = new float[n * m.in()];
         }
     }
 }

@@ -4,60 +4,60 @@ import io.jtune.nn.Kernels;
 
 /**
  * A linear layer as a forward pass sees it: the base weight (frozen or trainable), an optional bias
- * and, when an adapter is applied, its LoRA factors (with optional dropout on the adapter's input,
- * as PEFT applies it). The base model's modules have no LoRA; an adapter's view of the model has
- * copies that carry its factors.
+ * and, when an adapter is applied, the adapter's part for this module (LoRA's factors), with optional
+ * dropout on the adapter's input, as PEFT applies it. The base model's modules have no adapter; an
+ * adapter's view of the model has copies that carry its parts.
  */
 final class LinearModule {
-    final String path;          // "model.layers.3.mlp.down_proj"
-    final int slot;             // index into the layer's per-module activation arrays
+    final String path;            // "model.layers.3.mlp.down_proj"
+    final int slot;               // index into the layer's per-module activation arrays
     final Param weight;
-    final Param bias;           // null when the architecture has none
-    final LoraPair lora;        // null without an adapter on this module
+    final Param bias;             // null when the architecture has none
+    final ModuleAdapter adapter;  // null without an adapter on this module
 
-    LinearModule(String path, int slot, Param weight, Param bias, LoraPair lora) {
+    LinearModule(String path, int slot, Param weight, Param bias, ModuleAdapter adapter) {
         this.path = path;
         this.slot = slot;
         this.weight = weight;
         this.bias = bias;
-        this.lora = lora;
+        this.adapter = adapter;
     }
 
-    /** The same module with other weights (an adapter's trained copies) and LoRA factors. */
-    LinearModule with(Param newWeight, Param newBias, LoraPair newLora) {
-        return new LinearModule(path, slot, newWeight, newBias, newLora);
+    /** The same module with other weights (an adapter's trained copies) and adapter part. */
+    LinearModule with(Param newWeight, Param newBias, ModuleAdapter newAdapter) {
+        return new LinearModule(path, slot, newWeight, newBias, newAdapter);
     }
 
     int in() { return weight.cols; }
     int out() { return weight.rows; }
-    int rank() { return lora == null ? 0 : lora.rank(); }
-    boolean hasDropout() { return lora != null && lora.dropout > 0; }
+    int keptWidth() { return adapter == null ? 0 : adapter.keptWidth(); }
+    boolean hasDropout() { return adapter != null && adapter.dropout() > 0; }
 
     boolean hasTrainable() {
-        return weight.trainable() || (bias != null && bias.trainable()) || lora != null;
+        return weight.trainable() || (bias != null && bias.trainable()) || adapter != null;
     }
 
-    /** y = x·Wᵀ + b (+ LoRA); dropoutSeed &lt; 0 means inference (no dropout). */
+    /** y = x·Wᵀ + b (+ the adapter's part); dropoutSeed &lt; 0 means inference (no dropout). */
     void forward(Kernels k, float[] x, float[] y, int n, LayerActivations acts, long dropoutSeed) {
         k.linearForward(x, weight.matrix, bias == null ? null : bias.data, bias == null ? 0 : bias.offset, y, n);
-        if (lora == null) return;
-        k.loraForward(adapterInput(k, x, n, acts, dropoutSeed), lora.a.matrix, lora.b.matrix, lora.scale, acts.loraU[slot], y, n);
+        if (adapter == null) return;
+        adapter.forward(k, adapterInput(k, x, n, acts, dropoutSeed), y, n, acts.adapterKept[slot]);
     }
 
     /**
      * Gradient checkpointing for a layer whose output backward does not need: refills only what the
-     * adapter's backward reads (the dropped-out input and u), skipping the base GEMM.
+     * adapter's backward reads (the dropped-out input and its kept state), skipping the base GEMM.
      */
     void recomputeAdapter(Kernels k, float[] x, int n, LayerActivations acts, long dropoutSeed) {
-        if (lora == null) return;
-        k.loraProject(adapterInput(k, x, n, acts, dropoutSeed), lora.a.matrix, lora.scale, acts.loraU[slot], n);
+        if (adapter == null) return;
+        adapter.recompute(k, adapterInput(k, x, n, acts, dropoutSeed), n, acts.adapterKept[slot]);
     }
 
-    /** x, or dropout(x) kept in the activations when training with lora_dropout. */
+    /** x, or dropout(x) kept in the activations when training with adapter dropout. */
     private float[] adapterInput(Kernels k, float[] x, int n, LayerActivations acts, long dropoutSeed) {
         if (!hasDropout() || dropoutSeed < 0) return x;
-        float[] dropped = acts.loraInput[slot];
-        k.dropoutForward(x, dropped, n * in(), lora.dropout, dropoutSeed);
+        float[] dropped = acts.adapterInput[slot];
+        k.dropoutForward(x, dropped, n * in(), adapter.dropout(), dropoutSeed);
         return dropped;
     }
 
@@ -66,15 +66,14 @@ final class LinearModule {
                   long dropoutSeed) {
         k.linearBackward(dy, x, weight.matrix, dx, weight.grad, weight.gradOffset,
                 bias == null ? null : bias.grad, bias == null ? 0 : bias.gradOffset, n);
-        if (lora == null) return;
-        float[] adapterInput = hasDropout() ? acts.loraInput[slot] : x;
+        if (adapter == null) return;
+        float[] adapterInput = hasDropout() ? acts.adapterInput[slot] : x;
         float[] adapterDx = dx;
         if (dx != null && hasDropout()) {
             adapterDx = ws.dropoutGrad;
             java.util.Arrays.fill(adapterDx, 0, n * in(), 0f);
         }
-        k.loraBackward(dy, adapterInput, lora.a.matrix, lora.b.matrix, lora.scale, acts.loraU[slot], adapterDx,
-                lora.a.grad, lora.a.gradOffset, lora.b.grad, lora.b.gradOffset, ws.loraGrad, n);
-        if (dx != null && hasDropout()) k.dropoutBackward(adapterDx, dx, n * in(), lora.dropout, dropoutSeed);
+        adapter.backward(k, dy, adapterInput, adapterDx, n, acts.adapterKept[slot], ws.adapterScratch);
+        if (dx != null && hasDropout()) k.dropoutBackward(adapterDx, dx, n * in(), adapter.dropout(), dropoutSeed);
     }
 }

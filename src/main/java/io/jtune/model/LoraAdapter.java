@@ -45,7 +45,7 @@ public final class LoraAdapter {
         TrainableSelection selection = ModelBuilder.select(base.family(), base.config(), tensors, FinetuneSpec.lora(lora));
         ParameterSet set = new ParameterSet();
         Map<Param, Param> replacements = new IdentityHashMap<>();
-        Map<String, LoraPair> pairs = new LinkedHashMap<>();
+        Map<String, LoraFactors> pairs = new LinkedHashMap<>();
         List<Runnable> afterAllocation = new ArrayList<>();
         // Registration follows the module order, so the flat layout (and the saved file) matches PEFT's named_parameters.
         for (int i = 0; i < tensors.size(); i++) {
@@ -63,7 +63,7 @@ public final class LoraAdapter {
                 Param a = set.register(prefix + ".lora_A.weight", lora.rank(), weight.cols);
                 Param b = set.register(prefix + ".lora_B.weight", weight.rows, lora.rank());
                 afterAllocation.add(() -> initA(a, seed));
-                pairs.put(t.module(), new LoraPair(a, b, lora.scale(), (float) lora.dropout()));
+                pairs.put(t.module(), new LoraFactors(a, b, lora.scale(), (float) lora.dropout()));
             }
         }
         set.allocate();
@@ -93,7 +93,7 @@ public final class LoraAdapter {
     public List<String> targetModules() {
         TreeSet<String> modules = new TreeSet<>();
         for (DecoderLayer layer : weights.layers) {
-            for (LinearModule m : layer.modules) if (m.lora != null) modules.add(m.path.substring(m.path.lastIndexOf('.') + 1));
+            for (LinearModule m : layer.modules) if (m.adapter != null) modules.add(m.path.substring(m.path.lastIndexOf('.') + 1));
         }
         return List.copyOf(modules);
     }

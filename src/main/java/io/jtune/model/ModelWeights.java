@@ -12,7 +12,7 @@ final class ModelWeights {
     final Param embed, finalNorm, lmHead;
     final DecoderLayer[] layers;
     final int lowestTrainedLayer;     // backward stops here; layers.length when no layer trains
-    final int maxRank;                // widest LoRA factor (0 without an adapter)
+    final int maxKept;                // widest state an adapter part keeps per token (LoRA: its rank; 0 without)
     final int maxDropoutInput;        // widest input of a module with LoRA dropout (0: none)
 
     ModelWeights(Param embed, Param finalNorm, Param lmHead, DecoderLayer[] layers) {
@@ -24,12 +24,12 @@ final class ModelWeights {
         for (int l = layers.length - 1; l >= 0; l--) {
             if (layers[l].hasTrainable()) lowest = l;
             for (LinearModule m : layers[l].modules) {
-                rank = Math.max(rank, m.rank());
+                rank = Math.max(rank, m.keptWidth());
                 if (m.hasDropout()) dropoutInput = Math.max(dropoutInput, m.in());
             }
         }
         this.lowestTrainedLayer = embed.trainable() ? 0 : lowest;
-        this.maxRank = rank;
+        this.maxKept = rank;
         this.maxDropoutInput = dropoutInput;
     }
 
@@ -39,15 +39,15 @@ final class ModelWeights {
     }
 
     /**
-     * This view with parameters replaced (by identity: base parameter → the adapter's copy) and LoRA
-     * factors added (by module path).
+     * This view with parameters replaced (by identity: base parameter → the adapter's copy) and the
+     * adapter's parts added to linear modules (by module path).
      */
-    ModelWeights with(Map<Param, Param> replacements, Map<String, LoraPair> lora) {
+    ModelWeights with(Map<Param, Param> replacements, Map<String, ? extends ModuleAdapter> parts) {
         Map<Param, Param> replace = new IdentityHashMap<>(replacements);
         DecoderLayer[] bound = new DecoderLayer[layers.length];
         for (int l = 0; l < layers.length; l++) {
             bound[l] = layers[l].with(p -> replace.getOrDefault(p, p), m -> m.with(replace.getOrDefault(m.weight, m.weight),
-                    m.bias == null ? null : replace.getOrDefault(m.bias, m.bias), lora.get(m.path)));
+                    m.bias == null ? null : replace.getOrDefault(m.bias, m.bias), parts.get(m.path)));
         }
         return new ModelWeights(replace.getOrDefault(embed, embed), replace.getOrDefault(finalNorm, finalNorm),
                 replace.getOrDefault(lmHead, lmHead), bound);

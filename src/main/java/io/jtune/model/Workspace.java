@@ -12,21 +12,21 @@ final class Workspace {
     final float[] dqRaw, dkRaw;          // gradients before q_norm/k_norm (qwen3)
     final float[] dAtt;                  // gradient at attention's output
     final float[] dGate, dUp, dAct;      // MLP gradients
-    final float[] loraGrad;              // [n x max rank]
-    final float[] dropoutGrad;           // [n x widest LoRA input], only with lora_dropout > 0
+    final float[] adapterScratch;        // [n x widest adapter state] (LoRA: the gradient at u)
+    final float[] dropoutGrad;           // [n x widest adapted input], only with adapter dropout
     final float[] cos, sin;              // RoPE tables for this batch's positions
 
-    Workspace(Dims d, int n, int maxRank, int maxDropoutInput) {
-        this(d, n, maxRank, maxDropoutInput, true);
+    Workspace(Dims d, int n, int maxKept, int maxDropoutInput) {
+        this(d, n, maxKept, maxDropoutInput, true);
     }
 
-    Workspace(Dims d, int n, int maxRank, int maxDropoutInput, boolean withGradients) {
+    Workspace(Dims d, int n, int maxKept, int maxDropoutInput, boolean withGradients) {
         projected = new float[n * d.hidden()];
         act = new float[n * d.intermediate()];
         cos = new float[n * d.headDim() / 2];
         sin = new float[n * d.headDim() / 2];
         if (!withGradients) {
-            dNorm = dq = dk = dv = dqRaw = dkRaw = dAtt = dGate = dUp = dAct = loraGrad = dropoutGrad = null;
+            dNorm = dq = dk = dv = dqRaw = dkRaw = dAtt = dGate = dUp = dAct = adapterScratch = dropoutGrad = null;
             return;
         }
         dNorm = new float[n * d.hidden()];
@@ -39,7 +39,7 @@ final class Workspace {
         dGate = new float[n * d.intermediate()];
         dUp = new float[n * d.intermediate()];
         dAct = new float[n * d.intermediate()];
-        loraGrad = new float[n * Math.max(1, maxRank)];
+        adapterScratch = new float[n * Math.max(1, maxKept)];
         dropoutGrad = maxDropoutInput > 0 ? new float[n * maxDropoutInput] : null;
     }
 }
