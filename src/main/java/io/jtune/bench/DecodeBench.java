@@ -37,9 +37,10 @@ public final class DecodeBench {
 
     /** Qwen2.5-0.5B's config.json: hidden 896, 24 layers, 14 heads / 2 kv heads, vocab 151936, tied, q/k/v bias. */
     public static ModelConfig qwen25HalfB() {
-        return new ModelConfig("qwen2", 151936, 896, 4864, 24, 14, 2, 64, 32768, 1e-6,
-                RopeConfig.plain(1000000), true, true, false, false, false, null, "silu", 151643,
-                List.of(151645), null, DType.BF16);
+        return ModelConfig.builder().modelType("qwen2").vocabSize(151936).hiddenSize(896).intermediateSize(4864)
+                .numHiddenLayers(24).numAttentionHeads(14).numKeyValueHeads(2).headDim(64).maxPositionEmbeddings(32768)
+                .rmsNormEps(1e-6).rope(RopeConfig.plain(1000000)).tieWordEmbeddings(true).attentionBias(true)
+                .hiddenAct("silu").bosTokenId(151643).eosTokenIds(List.of(151645)).dtype(DType.BF16).build();
     }
 
     public static Figures measure(ModelConfig config, int promptTokens, int decodeTokens, int runs) {
