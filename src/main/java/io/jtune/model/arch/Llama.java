@@ -13,7 +13,7 @@ public final class Llama {
     private Llama() {}
 
     public static final ModelFamily FAMILY = new ModelFamily("llama", "LlamaForCausalLM", "llama",
-            Normalization.RMS, GatedActivation.SILU,
+            Normalization.RMS, GatedActivation.SILU, PositionEncoding.ROTARY,
             DecoderLayout.stem(), DecoderLayout.layer(false), DecoderLayout.head(),
             //                        vocab   inter  kvHeads maxPos  bos  eos  headDim
             new ModelFamily.HfDefaults(32000, 11008, null, 2048, 1, 2, null),

@@ -13,7 +13,7 @@ public final class Mistral {
     private Mistral() {}
 
     public static final ModelFamily FAMILY = new ModelFamily("mistral", "MistralForCausalLM", "llama",
-            Normalization.RMS, GatedActivation.SILU,
+            Normalization.RMS, GatedActivation.SILU, PositionEncoding.ROTARY,
             DecoderLayout.stem(), DecoderLayout.layer(false), DecoderLayout.head(),
             //                        vocab   inter  kvHeads maxPos  bos  eos  headDim
             new ModelFamily.HfDefaults(32000, 14336, 8, 4096 * 32, 1, 2, null),

@@ -14,13 +14,14 @@ import java.util.List;
  * math is new, ops in nn/ with their backward).
  *
  * <p>The decoder block is pre-norm: {@code x + attention(norm(x))}, then {@code x + mlp(norm(x))},
- * with rotary positions on q and k, optional per-head q/k norms, and a gated MLP.
+ * with positions on q and k as {@link #positions} says, optional per-head q/k norms, and a gated MLP.
  *
  * @param modelType        config.json's model_type
  * @param hfArchitecture   config.json's architectures[0] (the transformers class)
  * @param ggufArchitecture llama.cpp's general.architecture
  * @param norm             the normalisation of every norm module
  * @param activation       the gated MLP's activation (config.json's hidden_act must name it)
+ * @param positions        how attention sees token positions
  * @param stem             modules before the layers (the embedding)
  * @param layer            the modules of one decoder layer, in registration order
  * @param head             modules after the layers (final norm, lm_head)
@@ -28,8 +29,8 @@ import java.util.List;
  * @param hfKeys           how transformers reads this family's biases and sliding window from config.json
  */
 public record ModelFamily(String modelType, String hfArchitecture, String ggufArchitecture, Normalization norm,
-                          GatedActivation activation, List<ModuleSpec> stem, List<ModuleSpec> layer,
-                          List<ModuleSpec> head, HfDefaults defaults, HfConfigKeys hfKeys) {
+                          GatedActivation activation, PositionEncoding positions, List<ModuleSpec> stem,
+                          List<ModuleSpec> layer, List<ModuleSpec> head, HfDefaults defaults, HfConfigKeys hfKeys) {
 
     public ModelFamily {
         stem = List.copyOf(stem);
@@ -46,8 +47,8 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
 
     /** The same family with another name and activation (e.g. a variant declared in a test). */
     public ModelFamily withActivation(String newModelType, GatedActivation newActivation) {
-        return new ModelFamily(newModelType, hfArchitecture, ggufArchitecture, norm, newActivation, stem, layer, head,
-                defaults, hfKeys);
+        return new ModelFamily(newModelType, hfArchitecture, ggufArchitecture, norm, newActivation, positions, stem, layer,
+                head, defaults, hfKeys);
     }
 
     /**

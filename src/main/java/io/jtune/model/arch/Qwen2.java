@@ -12,7 +12,7 @@ public final class Qwen2 {
     private Qwen2() {}
 
     public static final ModelFamily FAMILY = new ModelFamily("qwen2", "Qwen2ForCausalLM", "qwen2",
-            Normalization.RMS, GatedActivation.SILU,
+            Normalization.RMS, GatedActivation.SILU, PositionEncoding.ROTARY,
             DecoderLayout.stem(), DecoderLayout.layer(false), DecoderLayout.head(),
             //                        vocab   inter  kvHeads maxPos  bos  eos  headDim
             new ModelFamily.HfDefaults(151936, 22016, 32, 32768, null, null, null),

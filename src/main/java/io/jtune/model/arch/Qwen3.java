@@ -13,7 +13,7 @@ public final class Qwen3 {
     private Qwen3() {}
 
     public static final ModelFamily FAMILY = new ModelFamily("qwen3", "Qwen3ForCausalLM", "qwen3",
-            Normalization.RMS, GatedActivation.SILU,
+            Normalization.RMS, GatedActivation.SILU, PositionEncoding.ROTARY,
             DecoderLayout.stem(), DecoderLayout.layer(true), DecoderLayout.head(),
             //                        vocab   inter  kvHeads maxPos  bos  eos  headDim
             new ModelFamily.HfDefaults(151936, 22016, 32, 32768, null, null, 128),
