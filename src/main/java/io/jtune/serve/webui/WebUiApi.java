@@ -82,7 +82,8 @@ final class WebUiApi implements AutoCloseable {
     private void datasets(Context ctx) {
         Path dir = datasetDir(ctx);
         try {
-            ctx.json(Map.of("names", DatasetPreview.names(dir)));
+            ctx.json(Map.of("names", ScopedValue.where(io.jtune.data.source.DataFiles.FILE_CHECK, paths.dataFileCheck())
+                    .call(() -> DatasetPreview.names(dir))));
         } catch (JtuneException e) {
             throw FieldErrors.of("dataset_dir", e.getMessage());
         }
@@ -91,7 +92,9 @@ final class WebUiApi implements AutoCloseable {
     private void datasetPreview(Context ctx) {
         String name = ctx.queryParam("name");
         if (name == null || name.isBlank()) throw FieldErrors.of("dataset", "required");
-        ctx.json(DatasetPreview.preview(datasetDir(ctx), name, paths));
+        Path dir = datasetDir(ctx);
+        ctx.json(ScopedValue.where(io.jtune.data.source.DataFiles.FILE_CHECK, paths.dataFileCheck())
+                .call(() -> DatasetPreview.preview(dir, name, paths)));
     }
 
     /** The values of a request's "values" object, as plain Java values. */
@@ -164,6 +167,7 @@ final class WebUiApi implements AutoCloseable {
         if (form == WebUiForms.CHAT) throw new JtuneException("only train, evaluate, predict and export run as jobs");
         ConfigForm.Checked checked = form.check(values(body), paths);
         WebUiJob next = newJob(form, checked);
+        if (next instanceof BackgroundJob b) b.confineDataFiles(paths.dataFileCheck());
         synchronized (job) {
             WebUiJob current = job.get();
             if (current != null && current.isActive()) {
