@@ -140,7 +140,20 @@ final class WebUiApi implements AutoCloseable {
         JsonNode body = WebUiServer.body(ctx);
         Path file = configFile(body.path("config_path").asText(""));
         ConfigForm.Checked checked = form(body).check(values(body), paths);
-        AtomicFiles.writeString(file, ConfigYaml.of(checked.allValues()));
+        // Never replace a file (a tracked YAML, someone else's config) unless the page says so explicitly;
+        // without that, the file is created only if no file (or link) of that name exists, in one step.
+        String yaml = ConfigYaml.of(checked.allValues());
+        if (body.path("overwrite").asBoolean(false)) {
+            AtomicFiles.writeString(file, yaml);
+        } else {
+            try {
+                Files.createDirectories(file.getParent());
+                Files.writeString(file, yaml, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                throw FieldErrors.of("config_path", body.path("config_path").asText().trim()
+                        + " exists: tick \"overwrite\" to replace it, or choose another name");
+            }
+        }
         ctx.json(Map.of("saved", file.toString()));
     }
 
