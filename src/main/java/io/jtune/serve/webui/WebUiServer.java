@@ -106,7 +106,7 @@ public final class WebUiServer implements AutoCloseable {
      */
     private static void rememberToken(Context ctx, String token) {
         String given = ctx.queryParam("token");
-        if (given != null && matches(given, token)) {
+        if (given != null && matches(given, token) && token.matches("[A-Za-z0-9._~+/=-]+")) { // a cookie value needs no quoting
             ctx.header("Set-Cookie", cookieName(ctx) + "=" + token + "; Path=/; HttpOnly; SameSite=Strict");
         }
     }
