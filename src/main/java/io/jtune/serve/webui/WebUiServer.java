@@ -166,7 +166,7 @@ public final class WebUiServer implements AutoCloseable {
     /** The address to open in a browser, with the token. */
     public String url() {
         String host = settings.host().contains(":") ? "[" + settings.host() + "]" : settings.host();
-        return "http://" + host + ":" + port() + "/?token=" + token;
+        return "http://" + host + ":" + port() + "/?token=" + java.net.URLEncoder.encode(token, StandardCharsets.UTF_8);
     }
 
     /** The token every API call needs: the one given, or the one made for this start. */
