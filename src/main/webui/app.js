@@ -222,9 +222,12 @@ async function previewCommand() {
 
 async function saveConfig() {
   const scope = $("#tab-train");
-  const r = await api("POST", "/api/config/save", {form: "train", values: formValues("train"), config_path: $("#config_path").value});
+  // The server never replaces an existing file unless "overwrite" is ticked.
+  const r = await api("POST", "/api/config/save", {form: "train", values: formValues("train"), config_path: $("#config_path").value,
+    overwrite: $("#config_overwrite").checked});
   if (!r.ok) { showErrors(scope, "train", r.data); return; }
   clearErrors(scope);
+  $("#config_overwrite").checked = false; // one overwrite per tick
   message($("#train-message"), t("train.saved", r.data.saved));
 }
 
@@ -468,6 +471,7 @@ async function sendChat() {
 
 async function main() {
   const r = await api("GET", "/api/forms");
+  if (r.status === 401) { document.body.textContent = t("token.missing"); return; }
   if (!r.ok) { document.body.textContent = r.data.error || "cannot reach the jtune server"; return; }
   FORMS = r.data;
   const templates = document.createElement("datalist");

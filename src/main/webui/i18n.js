@@ -4,11 +4,12 @@
 const I18N = {
   en: {
     "lang": "Language",
+    "token.missing": "This page needs its token: open the address `jtune webui` printed (it ends in ?token=…).",
     "tab.train": "Train", "tab.chat": "Chat", "tab.evaluate": "Evaluate & predict", "tab.export": "Export",
     "section.model": "Model", "section.method": "Method", "section.data": "Data", "section.hyper": "Hyperparameters",
     "section.adapter": "LoRA / freeze", "section.output": "Output", "section.generating": "Sampling",
     "train.previewData": "Dataset preview", "train.configPath": "Config file", "train.preview": "Preview command",
-    "train.save": "Save", "train.load": "Load", "train.start": "Start", "train.abort": "Abort", "train.command": "Command",
+    "train.save": "Save", "train.overwrite": "overwrite", "train.load": "Load", "train.start": "Start", "train.abort": "Abort", "train.command": "Command",
     "train.saved": "Saved to {0}", "train.loaded": "Loaded {0}", "train.notInForm": "Keys kept out of the form: {0}",
     "train.records": "{0} records, format {1}; first {2}:", "train.previewBtn": "Preview",
     "job.state": "State", "job.log": "Log", "job.steps": "step {0} / {1}", "job.eta": "ETA {0}", "job.elapsed": "elapsed {0}",
@@ -41,11 +42,12 @@ const I18N = {
   },
   zh: {
     "lang": "语言",
+    "token.missing": "此页面需要令牌：请打开 `jtune webui` 打印的地址（以 ?token=… 结尾）。",
     "tab.train": "训练", "tab.chat": "对话", "tab.evaluate": "评估与预测", "tab.export": "导出",
     "section.model": "模型", "section.method": "方法", "section.data": "数据", "section.hyper": "超参数",
     "section.adapter": "LoRA / 冻结", "section.output": "输出", "section.generating": "采样",
     "train.previewData": "数据集预览", "train.configPath": "配置文件", "train.preview": "预览命令",
-    "train.save": "保存", "train.load": "载入", "train.start": "开始", "train.abort": "中断", "train.command": "命令",
+    "train.save": "保存", "train.overwrite": "覆盖", "train.load": "载入", "train.start": "开始", "train.abort": "中断", "train.command": "命令",
     "train.saved": "已保存到 {0}", "train.loaded": "已载入 {0}", "train.notInForm": "未放入表单的参数：{0}",
     "train.records": "共 {0} 条，格式 {1}；前 {2} 条：", "train.previewBtn": "预览",
     "job.state": "状态", "job.log": "日志", "job.steps": "第 {0} / {1} 步", "job.eta": "剩余 {0}", "job.elapsed": "已用 {0}",

@@ -23,7 +23,8 @@ final class WebUiCommand implements Callable<Integer> {
     int port = WebUiSettings.DEFAULT_PORT;
 
     @Option(names = "--token", paramLabel = "TOKEN", description = "Secret every request must carry (open the page with ?token=TOKEN); "
-            + "required with a non-loopback --host. Environment: JTUNE_WEBUI_TOKEN.")
+            + "required with a non-loopback --host. Without it a random one is made each start and printed in the URL. "
+            + "Environment: JTUNE_WEBUI_TOKEN.")
     String token = System.getenv("JTUNE_WEBUI_TOKEN");
 
     @Option(names = "--root", paramLabel = "DIR", description = "A further folder the forms may use (models, datasets, outputs); repeatable.")

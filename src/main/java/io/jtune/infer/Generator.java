@@ -34,7 +34,7 @@ public final class Generator {
                                    TokenSink sink) {
         if (prompt.length == 0) throw new JtuneException("the prompt is empty: there is nothing to continue");
         if (prompt.length >= session.maxLength()) {
-            throw new JtuneException("the prompt has " + prompt.length + " tokens; the model's context is " + session.maxLength()
+            throw new PromptTooLongException("the prompt has " + prompt.length + " tokens; the model's context is " + session.maxLength()
                     + " tokens (max_position_embeddings), which leaves no room for a reply. Shorten the conversation.");
         }
         int reused = reusePrefix(session, prompt);

@@ -22,10 +22,11 @@ public final class ApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
 
     /**
-     * How long a connection may stay silent. Long, because a non-streaming reply is silent until it is
-     * complete, and a request may first wait behind others in the queue.
+     * How long a connection may stay silent while nothing is being handled on it: an idle keep-alive
+     * connection, or a client that stops sending its request. A request the server is working on (waiting
+     * in the queue, or generating a non-streaming reply) is not cut by it.
      */
-    static final Duration IDLE_TIMEOUT = Duration.ofMinutes(30);
+    static final Duration IDLE_TIMEOUT = Duration.ofMinutes(2);
 
     private final Javalin app;
     private final ApiSettings settings;
@@ -41,6 +42,11 @@ public final class ApiServer implements AutoCloseable {
      * @throws JtuneException when the address cannot be bound (port in use, unknown host)
      */
     public static ApiServer start(ChatEngine engine, ApiSettings settings) {
+        return start(engine, settings, IDLE_TIMEOUT);
+    }
+
+    /** {@link #start(ChatEngine, ApiSettings)} with another idle timeout (tests). */
+    static ApiServer start(ChatEngine engine, ApiSettings settings, Duration idleTimeout) {
         Objects.requireNonNull(engine, "engine");
         Objects.requireNonNull(settings, "settings");
         OpenAiRoutes routes = new OpenAiRoutes(engine, settings);
@@ -51,11 +57,12 @@ public final class ApiServer implements AutoCloseable {
             // Compression would buffer the server-sent events; token streams are small anyway.
             config.http.compressionStrategy = CompressionStrategy.NONE;
             config.http.maxRequestSize = settings.maxRequestBytes();
+            config.http.prefer405over404 = true; // a known path with the wrong method: 405, not 404
             config.jetty.addConnector((server, httpConfig) -> {
                 ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
                 connector.setHost(settings.host());
                 connector.setPort(settings.port());
-                connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+                connector.setIdleTimeout(idleTimeout.toMillis());
                 return connector;
             });
             routes.install(config.routes);

@@ -155,6 +155,6 @@ class ApiServerLimitsTest {
 
     HttpRequest request(String body) {
         return HttpRequest.newBuilder(URI.create(server.baseUrl() + "/chat/completions"))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
     }
 }

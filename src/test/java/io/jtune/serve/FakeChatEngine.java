@@ -81,7 +81,7 @@ final class FakeChatEngine implements ChatEngine {
         try {
             awaitGate();
             if (request.messages().getLast().content().equals(TOO_LONG)) {
-                throw new JtuneException("the prompt has 5000 tokens but the model's context is 4096");
+                throw new io.jtune.infer.PromptTooLongException("the prompt has 5000 tokens but the model's context is 4096");
             }
             List<String> tokens = tokens(request.messages().getLast().content());
             int limit = request.sampling().maxTokens() == null ? Integer.MAX_VALUE : request.sampling().maxTokens();

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -37,10 +38,23 @@ public final class DataFiles {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * A check run on every dataset file (and dataset_info.json) before it is opened, where a caller
+     * binds one: the web UI binds one that refuses files outside its allowed folders. Unbound, all
+     * files may be read (the command line reads what its config names).
+     */
+    public static final ScopedValue<Consumer<Path>> FILE_CHECK = ScopedValue.newInstance();
+
     private DataFiles() {}
+
+    /** Runs the bound {@link #FILE_CHECK} on {@code file}, if any; it throws to refuse the file. */
+    static void checkAllowed(Path file) {
+        if (FILE_CHECK.isBound()) FILE_CHECK.get().accept(file);
+    }
 
     /** The files of a dataset: the file itself, or the files of a folder (sorted, same type). */
     public static List<Path> list(Path path) {
+        checkAllowed(path);
         if (Files.isRegularFile(path)) return List.of(path);
         if (!Files.isDirectory(path)) {
             throw new JtuneException("Data file " + path + " not found (file_name in dataset_info.json is relative "
@@ -53,6 +67,7 @@ public final class DataFiles {
             throw new JtuneException("Cannot list " + path + ": " + e.getMessage(), e);
         }
         if (files.isEmpty()) throw new JtuneException("Data folder " + path + " has no files.");
+        files.forEach(DataFiles::checkAllowed);
         String type = extension(files.getFirst());
         for (Path f : files) {
             if (!extension(f).equals(type)) {

@@ -36,6 +36,7 @@ public final class DatasetRegistry {
     /** Reads {@code datasetDir/dataset_info.json}. */
     public static DatasetRegistry load(Path datasetDir) {
         Path file = datasetDir.resolve(FILE_NAME);
+        DataFiles.checkAllowed(file);
         try {
             JsonNode info = new ObjectMapper().readTree(Files.readString(file));
             if (info == null || !info.isObject()) {

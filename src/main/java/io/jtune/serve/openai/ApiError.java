@@ -36,7 +36,35 @@ public final class ApiError extends RuntimeException {
 
     public static ApiError notFound(String method, String path) {
         return new ApiError(404, "Unknown endpoint " + method + " " + path
-                + ": jtune serves GET /v1/models and POST /v1/chat/completions.", "invalid_request_error", null, "unknown_url");
+                + ": jtune serves GET /v1/models, GET /v1/models/{id} and POST /v1/chat/completions.", "invalid_request_error", null, "unknown_url");
+    }
+
+    /** 405: a known endpoint asked with a method it does not answer. */
+    public static ApiError methodNotAllowed(String method, String path, String allowed) {
+        return new ApiError(405, "Method " + method + " is not allowed on " + path + ": use " + allowed + ".",
+                "invalid_request_error", null, "method_not_allowed");
+    }
+
+    /** 404 for GET /v1/models/{id} with an id this server does not serve (OpenAI's model_not_found). */
+    public static ApiError modelNotFound(String id, String served) {
+        return new ApiError(404, "The model '" + id + "' does not exist: this server serves '" + served + "'.",
+                "invalid_request_error", "model", "model_not_found");
+    }
+
+    /** 415: a JSON endpoint sent a body that does not say it is JSON. */
+    public static ApiError unsupportedMediaType(String contentType) {
+        return new ApiError(415, "Unsupported Content-Type " + (contentType == null ? "(none)" : "'" + contentType + "'")
+                + ": send the request body as 'Content-Type: application/json'.", "invalid_request_error", null, "unsupported_media_type");
+    }
+
+    /** 403: without API_KEY, a request from another web site or through a host name that is not this machine's. */
+    public static ApiError forbidden(String message) {
+        return new ApiError(403, message, "invalid_request_error", null, "forbidden");
+    }
+
+    /** 400 for a prompt that leaves the model no room to reply (OpenAI's context_length_exceeded). */
+    public static ApiError contextLengthExceeded(String message) {
+        return new ApiError(400, message, "invalid_request_error", "messages", "context_length_exceeded");
     }
 
     public static ApiError tooLarge(long limitBytes) {

@@ -34,6 +34,7 @@ final class ChatCompletions {
     }
 
     void handle(Context ctx) throws IOException, InterruptedException {
+        requireJson(ctx);
         ChatCompletionCall call = ChatCompletionParser.parse(
                 BoundedBody.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong(), maxRequestBytes));
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
@@ -56,6 +57,18 @@ final class ChatCompletions {
         }
     }
 
+    /**
+     * Only JSON bodies: a browser can send text/plain (or a form) to any site without asking first,
+     * application/json it cannot, so this refusal keeps other web pages from driving the model.
+     */
+    static void requireJson(Context ctx) {
+        String type = ctx.header("Content-Type");
+        String mime = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(java.util.Locale.ROOT);
+        if (!mime.equals("application/json")) {
+            throw ApiError.unsupportedMediaType(type);
+        }
+    }
+
     /** Streams the reply; returns its result, or null when the client left or the engine refused. */
     private ChatResult stream(Context ctx, ChatCompletionCall call, String id, long created) throws IOException {
         ctx.status(200);
@@ -64,13 +77,14 @@ final class ChatCompletions {
         ctx.header("X-Accel-Buffering", "no"); // tells nginx-style proxies not to hold the stream back
         Cancellation cancellation = new Cancellation();
         SseStream sse = new SseStream(ctx.res().getOutputStream(), cancellation::cancel);
-        sse.send(OpenAiJson.chunk(id, created, call.model(), "assistant", "", null));
+        boolean usage = call.includeUsage(); // then every chunk before the usage chunk carries "usage": null, as OpenAI's
+        sse.send(OpenAiJson.chunk(id, created, call.model(), "assistant", "", null, usage));
         if (sse.clientGone()) {
             return null;
         }
         ChatResult result;
         try {
-            result = generate(call, cancellation, piece -> sse.send(OpenAiJson.chunk(id, created, call.model(), null, piece, null)));
+            result = generate(call, cancellation, piece -> sse.send(OpenAiJson.chunk(id, created, call.model(), null, piece, null, usage)));
         } catch (ApiError e) {
             // The status line is already sent: report the error in the stream, as OpenAI does, and end without [DONE].
             sse.send(OpenAiJson.error(e));
@@ -80,7 +94,7 @@ final class ChatCompletions {
             LOG.info("{}: client disconnected after {} tokens, generation cancelled", id, result.completionTokens());
             return null;
         }
-        sse.send(OpenAiJson.chunk(id, created, call.model(), null, null, result.finishReason().wireName()));
+        sse.send(OpenAiJson.chunk(id, created, call.model(), null, null, result.finishReason().wireName(), usage));
         if (call.includeUsage()) {
             sse.send(OpenAiJson.usageChunk(id, created, call.model(), result));
         }
@@ -92,6 +106,8 @@ final class ChatCompletions {
     private ChatResult generate(ChatCompletionCall call, Cancellation cancellation, TokenListener listener) {
         try {
             return engine.generate(call.toChatRequest(cancellation), listener);
+        } catch (io.jtune.infer.PromptTooLongException e) {
+            throw ApiError.contextLengthExceeded(e.getMessage());
         } catch (JtuneException e) {
             throw ApiError.invalid("messages", e.getMessage());
         } catch (IllegalArgumentException e) {

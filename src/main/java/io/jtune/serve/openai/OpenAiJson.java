@@ -17,12 +17,20 @@ final class OpenAiJson {
 
     static byte[] modelList(String modelId, long created) {
         ObjectNode root = JSON.createObjectNode().put("object", "list");
-        root.putArray("data").addObject()
-                .put("id", modelId)
+        modelNode(root.putArray("data").addObject(), modelId, created);
+        return bytes(root);
+    }
+
+    /** One model object, as GET /v1/models/{id} answers and /v1/models lists. */
+    static byte[] model(String modelId, long created) {
+        return bytes(modelNode(JSON.createObjectNode(), modelId, created));
+    }
+
+    private static ObjectNode modelNode(ObjectNode node, String modelId, long created) {
+        return node.put("id", modelId)
                 .put("object", "model")
                 .put("created", created)
                 .put("owned_by", "owner");
-        return bytes(root);
     }
 
     static byte[] completion(String id, long created, String model, ChatResult result) {
@@ -38,8 +46,12 @@ final class OpenAiJson {
         return bytes(root);
     }
 
-    /** A streamed chunk: {@code role} and {@code content} go into the delta when not null. */
-    static byte[] chunk(String id, long created, String model, String role, String content, String finishReason) {
+    /**
+     * A streamed chunk: {@code role} and {@code content} go into the delta when not null; with
+     * {@code nullUsage} (stream_options.include_usage) it carries "usage": null, as OpenAI's chunks
+     * before the final usage chunk do.
+     */
+    static byte[] chunk(String id, long created, String model, String role, String content, String finishReason, boolean nullUsage) {
         ObjectNode root = header(id, "chat.completion.chunk", created, model);
         ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
         ObjectNode delta = choice.putObject("delta");
@@ -54,6 +66,9 @@ final class OpenAiJson {
             choice.putNull("finish_reason");
         } else {
             choice.put("finish_reason", finishReason);
+        }
+        if (nullUsage) {
+            root.putNull("usage");
         }
         return bytes(root);
     }

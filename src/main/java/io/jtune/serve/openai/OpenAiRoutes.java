@@ -7,6 +7,8 @@ import io.jtune.serve.ApiSettings;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.util.Map;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,25 +33,60 @@ public final class OpenAiRoutes {
         this.chatCompletions = new ChatCompletions(engine, new GenerationQueue(settings.maxQueue()), settings.maxRequestBytes(), clock);
     }
 
+    /** The endpoints and the one method each answers; another method on one of them gets 405. */
+    private static final Map<Pattern, String> ENDPOINTS = Map.of(
+            Pattern.compile("/v1/models/?"), "GET",
+            Pattern.compile("/v1/models/[^/]+/?"), "GET",
+            Pattern.compile("/v1/chat/completions/?"), "POST");
+    /** Set on a request once its error body is written, so that the 404 handler leaves an endpoint's own 404 alone. */
+    private static final String ANSWERED = "jtune.error-answered";
+    private static final Pattern LOOPBACK_HOST = Pattern.compile("(localhost|127(\\.\\d{1,3}){3}|\\[::1\\])(:\\d+)?",
+            Pattern.CASE_INSENSITIVE);
+
     public void install(RoutesConfig routes) {
         routes.before("/v1/*", this::checkApiKey);
         routes.get("/v1/models", this::listModels);
+        routes.get("/v1/models/{id}", this::getModel);
         routes.post("/v1/chat/completions", chatCompletions::handle);
+        routes.error(405, ctx -> respond(ctx, ApiError.methodNotAllowed(ctx.method().name(), ctx.path(), allowedMethod(ctx.path()))));
         routes.exception(ApiError.class, (error, ctx) -> respond(ctx, error));
         routes.exception(Exception.class, (e, ctx) -> {
             LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
             respond(ctx, ApiError.internal("Internal error: " + e));
         });
-        routes.error(404, ctx -> respond(ctx, ApiError.notFound(ctx.method().name(), ctx.path())));
+        routes.error(404, ctx -> {
+            if (ctx.attribute(ANSWERED) == null) { // not a 404 of our own (an unknown model id)
+                respond(ctx, ApiError.notFound(ctx.method().name(), ctx.path()));
+            }
+        });
+    }
+
+    private static String allowedMethod(String path) {
+        return ENDPOINTS.entrySet().stream().filter(e -> e.getKey().matcher(path).matches()).map(Map.Entry::getValue)
+                .findFirst().orElse("GET or POST");
+    }
+
+    private void getModel(Context ctx) {
+        String id = ctx.pathParam("id");
+        if (!id.equals(settings.modelName())) {
+            throw ApiError.modelNotFound(id, settings.modelName());
+        }
+        ctx.contentType("application/json").result(OpenAiJson.model(settings.modelName(), clock.millis() / 1000));
     }
 
     private void listModels(Context ctx) {
         ctx.contentType("application/json").result(OpenAiJson.modelList(settings.modelName(), clock.millis() / 1000));
     }
 
-    /** Without API_KEY every request passes, as in LLaMA-Factory; with it, 'Authorization: Bearer KEY' is required. */
+    /**
+     * With API_KEY, 'Authorization: Bearer KEY' is required. Without it, every client of this machine
+     * passes, as in LLaMA-Factory, but web pages do not: a request a browser sends on behalf of another
+     * site (an Origin that is not this server) is refused, and so is, on a loopback-only server, a Host
+     * header that is not a loopback name (a site whose name was re-pointed at 127.0.0.1: DNS rebinding).
+     */
     private void checkApiKey(Context ctx) {
         if (settings.apiKey() == null) {
+            checkSameSite(ctx);
             return;
         }
         String header = ctx.header("Authorization");
@@ -64,6 +101,19 @@ public final class OpenAiRoutes {
         }
     }
 
+    private void checkSameSite(Context ctx) {
+        String host = ctx.header("Host");
+        if (settings.isLoopbackOnly() && host != null && !LOOPBACK_HOST.matcher(host).matches()) {
+            throw ApiError.forbidden("Host '" + host + "' is not this machine's loopback address: connect to 127.0.0.1 or localhost"
+                    + " (or set API_KEY to serve other names).");
+        }
+        String origin = ctx.header("Origin");
+        if (origin != null && !(host != null && (origin.equalsIgnoreCase("http://" + host) || origin.equalsIgnoreCase("https://" + host)))) {
+            throw ApiError.forbidden("Requests from the web page " + origin + " are not accepted without API_KEY: set API_KEY and"
+                    + " send it as 'Authorization: Bearer <key>' to call this server from a browser.");
+        }
+    }
+
     private static void respond(Context ctx, ApiError error) {
         if (ctx.res().isCommitted()) {
             return; // a stream already under way reports its own errors
@@ -74,9 +124,13 @@ public final class OpenAiRoutes {
         if (error.status() == 503) {
             ctx.header("Retry-After", "1");
         }
+        if (error.status() == 405) {
+            ctx.header("Allow", allowedMethod(ctx.path()));
+        }
         if (error.status() == 401) {
             ctx.header("WWW-Authenticate", "Bearer");
         }
+        ctx.attribute(ANSWERED, true);
         ctx.status(error.status()).contentType("application/json").result(OpenAiJson.error(error));
     }
 }

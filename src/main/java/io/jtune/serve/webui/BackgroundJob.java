@@ -26,6 +26,7 @@ abstract class BackgroundJob implements WebUiJob {
     private long endedNanos;
     private String error;
     private Thread thread;
+    private java.util.function.Consumer<java.nio.file.Path> dataFileCheck;
 
     /**
      * @param kind       the form that started it (train, evaluate, predict, export)
@@ -67,6 +68,11 @@ abstract class BackgroundJob implements WebUiJob {
         state = next;
     }
 
+    /** Makes the job refuse, as it opens them, dataset files {@code check} refuses (call before {@link #start}). */
+    final synchronized void confineDataFiles(java.util.function.Consumer<java.nio.file.Path> check) {
+        this.dataFileCheck = check;
+    }
+
     @Override
     public final synchronized void start() {
         startedNanos = now();
@@ -75,8 +81,19 @@ abstract class BackgroundJob implements WebUiJob {
     }
 
     private void run() {
+        java.util.function.Consumer<java.nio.file.Path> check;
+        synchronized (this) {
+            check = dataFileCheck;
+        }
         try {
-            work();
+            if (check == null) {
+                work();
+            } else {
+                ScopedValue.where(io.jtune.data.source.DataFiles.FILE_CHECK, check).call(() -> {
+                    work();
+                    return null;
+                });
+            }
         } catch (JtuneException e) {
             end(e.getMessage());
         } catch (Exception | OutOfMemoryError e) {

@@ -112,7 +112,7 @@ public final class ConfigForm {
             }
             values.put(key, PATH_KEYS.contains(key) ? checkedPath(key, value.toString(), paths, errors) : value);
         }
-        checkDatasets(values, errors);
+        checkDatasets(values, errors, paths);
         errors.throwIfAny();
         Map<String, Object> all = new LinkedHashMap<>(values);
         all.putAll(fixed);
@@ -147,29 +147,65 @@ public final class ConfigForm {
         }
     }
 
-    /** Every name in dataset / eval_dataset must be an entry of dataset_info.json in dataset_dir. */
-    private static void checkDatasets(Map<String, Object> values, FieldErrors.Collector errors) {
+    /**
+     * Every name in dataset / eval_dataset must be an entry of dataset_info.json in dataset_dir, and
+     * every file it reads (dataset_info.json too) must lie under the roots after following links: a
+     * file_name with "../" or an absolute path, or a link in a dataset folder to a file elsewhere, is
+     * refused here, before a job opens it (and {@link PathGuard#dataFileCheck} refuses it again as
+     * the job opens it).
+     */
+    private static void checkDatasets(Map<String, Object> values, FieldErrors.Collector errors, PathGuard paths) {
         if (!values.containsKey("dataset") && !values.containsKey("eval_dataset")) return;
         Object dir = values.getOrDefault("dataset_dir", ConfigKeys.get("dataset_dir").defaultValue());
         if (errors.has("dataset_dir")) return;
-        List<String> known;
+        Path datasetDir;
+        DatasetRegistry registry;
         try {
-            known = DatasetRegistry.load(Path.of(dir.toString())).names();
-        } catch (JtuneException e) {
+            datasetDir = paths.existingDirectory(dir.toString());
+            paths.confine(datasetDir.resolve(DatasetRegistry.FILE_NAME), DatasetRegistry.FILE_NAME + " of " + dir);
+            registry = DatasetRegistry.load(datasetDir);
+        } catch (IllegalArgumentException | JtuneException e) {
             errors.add("dataset_dir", e.getMessage());
             return;
         }
+        List<String> known = registry.names();
         for (String key : List.of("dataset", "eval_dataset")) {
             Object v = values.get(key);
             if (v == null) continue;
             List<String> names = v instanceof List<?> l ? l.stream().map(String::valueOf).toList()
                     : List.of(v.toString().split(","));
             for (String n : names) {
-                if (!known.contains(n.trim())) {
-                    errors.add(key, "'" + n.trim() + "' is not in " + DatasetRegistry.FILE_NAME + " of " + dir + " (known: "
+                String name = n.trim();
+                if (!known.contains(name)) {
+                    errors.add(key, "'" + name + "' is not in " + DatasetRegistry.FILE_NAME + " of " + dir + " (known: "
                             + String.join(", ", known) + ")");
+                    continue;
+                }
+                String problem = confinementProblem(registry, datasetDir, name, paths);
+                if (problem != null) errors.add(key, problem);
+            }
+        }
+    }
+
+    /** Why dataset {@code name}'s files may not be read (outside the roots), or null when all lie inside. */
+    static String confinementProblem(DatasetRegistry registry, Path datasetDir, String name, PathGuard paths) {
+        try {
+            String fileName = registry.get(name).fileName();
+            Path location = datasetDir.resolve(fileName).normalize();
+            paths.confine(location, "file_name \"" + fileName + "\" of dataset '" + name + "'");
+            if (!Files.exists(location)) return null; // the job says "not found" with the file's name
+            if (Files.isDirectory(location)) {
+                try (java.util.stream.Stream<Path> s = Files.list(location)) {
+                    for (Path f : s.sorted().toList()) {
+                        paths.confine(f, "'" + datasetDir.relativize(f) + "' of dataset '" + name + "'");
+                    }
                 }
             }
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        } catch (JtuneException | java.io.IOException | java.io.UncheckedIOException e) {
+            return "dataset '" + name + "': " + e.getMessage();
         }
     }
 

@@ -28,12 +28,9 @@ final class DatasetPreview {
             throw FieldErrors.of("dataset", "'" + name + "' is not in " + registry.file() + " (known: " + String.join(", ", registry.names()) + ")");
         }
         DatasetAttr attr = registry.get(name);
-        Path location;
-        try {
-            location = paths.resolve(datasetDir.resolve(attr.fileName()).toString());
-        } catch (IllegalArgumentException e) {
-            throw FieldErrors.of("dataset", "file_name of '" + name + "': " + e.getMessage());
-        }
+        String problem = ConfigForm.confinementProblem(registry, datasetDir, name, paths);
+        if (problem != null) throw FieldErrors.of("dataset", problem);
+        Path location = datasetDir.resolve(attr.fileName()).normalize();
         ObjectNode out = Json.MAPPER.createObjectNode();
         out.put("name", name);
         out.put("formatting", attr.formatting());

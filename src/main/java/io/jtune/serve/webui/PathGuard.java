@@ -46,6 +46,9 @@ public final class PathGuard {
     public Path resolve(String text) {
         if (text == null || text.isBlank()) throw new IllegalArgumentException("required");
         if (text.indexOf('\0') >= 0) throw new IllegalArgumentException("a path cannot contain a NUL character");
+        if (text.codePoints().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("a path cannot contain control characters (line breaks, tabs, escapes)");
+        }
         Path p;
         try {
             p = workDir.resolve(text.trim()).normalize();
@@ -57,6 +60,32 @@ public final class PathGuard {
                     + String.join(", ", roots.stream().map(Path::toString).toList()) + "); start `jtune webui` with --root to allow more");
         }
         return p;
+    }
+
+    /**
+     * Checks a path the server itself composed (a dataset's file_name joined to dataset_dir, a file
+     * of a dataset folder): as written and after following links, it must lie under a root.
+     *
+     * @param what how the message names it, e.g. "file_name of dataset 'x'"
+     * @throws IllegalArgumentException saying which roots it leaves
+     */
+    public void confine(Path p, String what) {
+        Path abs = workDir.resolve(p).normalize();
+        if (!under(abs) || !under(realOfDeepestExisting(abs))) {
+            throw new IllegalArgumentException(what + " leads outside the folders this web UI may use ("
+                    + String.join(", ", roots.stream().map(Path::toString).toList()) + "); it is not read");
+        }
+    }
+
+    /** A {@link io.jtune.data.source.DataFiles#FILE_CHECK} that refuses dataset files outside the roots. */
+    public java.util.function.Consumer<Path> dataFileCheck() {
+        return file -> {
+            try {
+                confine(file, String.valueOf(file));
+            } catch (IllegalArgumentException e) {
+                throw new io.jtune.JtuneException("refused: " + e.getMessage());
+            }
+        };
     }
 
     /** Like {@link #resolve} but the path must be an existing folder. */

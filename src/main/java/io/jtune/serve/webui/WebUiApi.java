@@ -82,7 +82,8 @@ final class WebUiApi implements AutoCloseable {
     private void datasets(Context ctx) {
         Path dir = datasetDir(ctx);
         try {
-            ctx.json(Map.of("names", DatasetPreview.names(dir)));
+            ctx.json(Map.of("names", ScopedValue.where(io.jtune.data.source.DataFiles.FILE_CHECK, paths.dataFileCheck())
+                    .call(() -> DatasetPreview.names(dir))));
         } catch (JtuneException e) {
             throw FieldErrors.of("dataset_dir", e.getMessage());
         }
@@ -91,7 +92,9 @@ final class WebUiApi implements AutoCloseable {
     private void datasetPreview(Context ctx) {
         String name = ctx.queryParam("name");
         if (name == null || name.isBlank()) throw FieldErrors.of("dataset", "required");
-        ctx.json(DatasetPreview.preview(datasetDir(ctx), name, paths));
+        Path dir = datasetDir(ctx);
+        ctx.json(ScopedValue.where(io.jtune.data.source.DataFiles.FILE_CHECK, paths.dataFileCheck())
+                .call(() -> DatasetPreview.preview(dir, name, paths)));
     }
 
     /** The values of a request's "values" object, as plain Java values. */
@@ -137,7 +140,20 @@ final class WebUiApi implements AutoCloseable {
         JsonNode body = WebUiServer.body(ctx);
         Path file = configFile(body.path("config_path").asText(""));
         ConfigForm.Checked checked = form(body).check(values(body), paths);
-        AtomicFiles.writeString(file, ConfigYaml.of(checked.allValues()));
+        // Never replace a file (a tracked YAML, someone else's config) unless the page says so explicitly;
+        // without that, the file is created only if no file (or link) of that name exists, in one step.
+        String yaml = ConfigYaml.of(checked.allValues());
+        if (body.path("overwrite").asBoolean(false)) {
+            AtomicFiles.writeString(file, yaml);
+        } else {
+            try {
+                Files.createDirectories(file.getParent());
+                Files.writeString(file, yaml, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                throw FieldErrors.of("config_path", body.path("config_path").asText().trim()
+                        + " exists: tick \"overwrite\" to replace it, or choose another name");
+            }
+        }
         ctx.json(Map.of("saved", file.toString()));
     }
 
@@ -164,6 +180,7 @@ final class WebUiApi implements AutoCloseable {
         if (form == WebUiForms.CHAT) throw new JtuneException("only train, evaluate, predict and export run as jobs");
         ConfigForm.Checked checked = form.check(values(body), paths);
         WebUiJob next = newJob(form, checked);
+        if (next instanceof BackgroundJob b) b.confineDataFiles(paths.dataFileCheck());
         synchronized (job) {
             WebUiJob current = job.get();
             if (current != null && current.isActive()) {

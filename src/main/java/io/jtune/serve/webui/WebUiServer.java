@@ -32,15 +32,21 @@ public final class WebUiServer implements AutoCloseable {
     private final Javalin app;
     private final WebUiSettings settings;
     private final WebUiApi api;
+    private final String token;
 
-    private WebUiServer(Javalin app, WebUiSettings settings, WebUiApi api) {
+    private WebUiServer(Javalin app, WebUiSettings settings, WebUiApi api, String token) {
         this.app = app;
         this.settings = settings;
         this.api = api;
+        this.token = token;
     }
 
-    /** Starts serving; returns once the port is open. */
+    /**
+     * Starts serving; returns once the port is open. Without a token in the settings (--token,
+     * JTUNE_WEBUI_TOKEN) a random one is made for this start: {@link #url} carries it, as Jupyter's does.
+     */
     public static WebUiServer start(WebUiSettings settings) {
+        String token = settings.token() != null ? settings.token() : randomToken();
         PathGuard paths = new PathGuard(settings.workDir(), settings.roots());
         WebUiApi api = new WebUiApi(paths);
         Javalin app = Javalin.create(config -> {
@@ -51,8 +57,11 @@ public final class WebUiServer implements AutoCloseable {
             config.http.maxRequestSize = 4L << 20;
             config.jetty.host = settings.host();
             config.jetty.port = settings.port();
-            config.routes.before("/api/*", ctx -> checkRequest(ctx, settings));
-            config.routes.get("/", ctx -> serveStatic(ctx, "index.html"));
+            config.routes.before("/api/*", ctx -> checkRequest(ctx, settings, token));
+            config.routes.get("/", ctx -> {
+                rememberToken(ctx, token);
+                serveStatic(ctx, "index.html");
+            });
             config.routes.get("/static/{name}", ctx -> serveStatic(ctx, ctx.pathParam("name")));
             api.install(config.routes);
             config.routes.exception(FieldErrors.class, (e, ctx) -> {
@@ -76,20 +85,46 @@ public final class WebUiServer implements AutoCloseable {
         if (!settings.isLoopbackOnly()) {
             LOG.warn("jtune webui listens on {} and accepts connections from other machines; every API call needs the token.", settings.host());
         }
-        return new WebUiServer(app, settings, api);
+        return new WebUiServer(app, settings, api, token);
+    }
+
+    /** 32 random bytes as 64 hex digits. */
+    private static String randomToken() {
+        byte[] bytes = new byte[32];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.HexFormat.of().formatHex(bytes);
+    }
+
+    /** The cookie that carries the token after the first visit; named by port, since a cookie is shared by all ports of a host. */
+    private static String cookieName(Context ctx) {
+        return "jtune_token_" + ctx.req().getLocalPort();
     }
 
     /**
-     * The token when one is set; and, against other web sites the browser has open, a POST whose
-     * Origin is not this server is refused (a page elsewhere cannot start a training here), as is,
-     * on a loopback-only server, a Host header that is not a loopback name.
+     * A visit to the page with the right ?token= leaves the token in a cookie (HttpOnly, SameSite=Strict),
+     * so the page keeps working after a reload without the query; other sites' requests never carry it.
      */
-    private static void checkRequest(Context ctx, WebUiSettings settings) {
-        if (settings.token() != null) {
-            String given = ctx.header(TOKEN_HEADER);
-            if (given == null || !MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), settings.token().getBytes(StandardCharsets.UTF_8))) {
-                throw new io.javalin.http.UnauthorizedResponse("missing or wrong token: open the page with ?token=<the --token value>");
-            }
+    private static void rememberToken(Context ctx, String token) {
+        String given = ctx.queryParam("token");
+        if (given != null && matches(given, token) && token.matches("[A-Za-z0-9._~+/=-]+")) { // a cookie value needs no quoting
+            ctx.header("Set-Cookie", cookieName(ctx) + "=" + token + "; Path=/; HttpOnly; SameSite=Strict");
+        }
+    }
+
+    private static boolean matches(String given, String token) {
+        return given != null && MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The token, always (as the X-Jtune-Token header or the cookie the page's first visit set): other
+     * users of this machine cannot drive the web UI. And, against other web sites the browser has open,
+     * a POST whose Origin is not this server is refused (a page elsewhere cannot start a training here),
+     * as is, on a loopback-only server, a Host header that is not a loopback name.
+     */
+    private static void checkRequest(Context ctx, WebUiSettings settings, String token) {
+        if (!matches(ctx.header(TOKEN_HEADER), token) && !matches(ctx.cookie(cookieName(ctx)), token)) {
+            throw new io.javalin.http.UnauthorizedResponse("missing or wrong token: open the URL `jtune webui` printed"
+                    + " (it ends in ?token=...), or the page with ?token=<the --token value>");
         }
         String host = ctx.header("Host");
         if (settings.isLoopbackOnly() && host != null && !LOOPBACK_HOST.matcher(host).matches()) {
@@ -128,10 +163,15 @@ public final class WebUiServer implements AutoCloseable {
         return app.port();
     }
 
-    /** The address to open in a browser. */
+    /** The address to open in a browser, with the token. */
     public String url() {
         String host = settings.host().contains(":") ? "[" + settings.host() + "]" : settings.host();
-        return "http://" + host + ":" + port() + "/" + (settings.token() != null ? "?token=" + settings.token() : "");
+        return "http://" + host + ":" + port() + "/?token=" + java.net.URLEncoder.encode(token, StandardCharsets.UTF_8);
+    }
+
+    /** The token every API call needs: the one given, or the one made for this start. */
+    public String token() {
+        return token;
     }
 
     /** The web UI's state (the current job, the chat model), for tests. */

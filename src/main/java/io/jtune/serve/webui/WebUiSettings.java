@@ -11,7 +11,7 @@ import java.util.List;
  *
  * @param host    address to bind; loopback (127.0.0.1) unless the user asks for more
  * @param port    TCP port (7860 like LLaMA-Factory's Gradio UI; 0 picks a free one)
- * @param token   required on every API call when set; mandatory beyond loopback
+ * @param token   required on every API call; when null (loopback only) the server makes a random one per start
  * @param workDir the working directory: relative paths start here, and it is always allowed
  * @param roots   further folders whose paths the forms may name
  */

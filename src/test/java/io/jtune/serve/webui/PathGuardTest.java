@@ -36,6 +36,16 @@ class PathGuardTest {
     }
 
     @Test
+    void controlCharactersAreRefused() throws IOException {
+        PathGuard guard = new PathGuard(Files.createDirectories(tmp.resolve("work")), List.of());
+        for (String bad : List.of("out\nput", "a\rb", "tab\tbed", "esc\u001b[31m", "del\u007f", "c1\u0085x")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> guard.resolve(bad), bad);
+            assertTrue(e.getMessage().contains("control characters"), e.getMessage());
+        }
+        guard.resolve("saves/ünïcode 名字");
+    }
+
+    @Test
     void extraRootsAreAllowed() throws IOException {
         Path work = Files.createDirectories(tmp.resolve("work"));
         Path models = Files.createDirectories(tmp.resolve("models"));

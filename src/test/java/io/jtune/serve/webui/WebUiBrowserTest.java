@@ -97,6 +97,23 @@ class WebUiBrowserTest {
         click("#btn-save");
         waitFor(() -> text("#train-message").startsWith("Saved to"));
         assertTrue(Files.readString(work.resolve("train_config.yaml")).contains("lora_rank: 4"));
+        // Saving again does not replace the file unless "overwrite" is ticked.
+        fillAll("train", new String[][] {{"lora_rank", "16"}});
+        click("#btn-save");
+        waitFor(() -> !errorOf("config_path").isEmpty());
+        assertTrue(errorOf("config_path").contains("exists"), errorOf("config_path"));
+        assertTrue(Files.readString(work.resolve("train_config.yaml")).contains("lora_rank: 4"), "not replaced");
+        setChecked("#config_overwrite", true);
+        click("#btn-save");
+        waitFor(() -> {
+            try {
+                return Files.readString(work.resolve("train_config.yaml")).contains("lora_rank: 16"); // replaced once asked to
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        waitFor(() -> errorOf("config_path").isEmpty());
+        fillAll("train", new String[][] {{"lora_rank", "4"}});
 
         mark("form checked");
         click("#btn-start");
@@ -211,7 +228,7 @@ class WebUiBrowserTest {
     }
 
     private static void openPage() {
-        browser.get("http://127.0.0.1:" + server.port() + "/");
+        browser.get(server.url()); // with the token made for this start, as `jtune webui` prints it
         waitFor(() -> "true".equals(browser.findElement(By.tagName("body")).getAttribute("data-ready")));
     }
 

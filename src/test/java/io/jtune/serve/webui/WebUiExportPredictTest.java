@@ -143,6 +143,7 @@ class WebUiExportPredictTest {
     }
 
     private static HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path));
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .header(WebUiServer.TOKEN_HEADER, server.token()); // the token made for this start
     }
 }
