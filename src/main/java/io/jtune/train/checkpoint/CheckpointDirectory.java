@@ -42,7 +42,17 @@ public final class CheckpointDirectory {
         Path partial = outputDir.resolve(PARTIAL_PREFIX + step + "-" + ProcessHandle.current().pid());
         deleteTree(partial);
         Files.createDirectories(partial);
-        contents.writeTo(partial);
+        try {
+            contents.writeTo(partial);
+        } catch (IOException | RuntimeException e) {
+            // a full disk, say: drop the half-written folder; the previous checkpoint stays as it was
+            try {
+                deleteTree(partial);
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
         AtomicFiles.syncDirectory(partial);
         haltIfAskedTo(step);
         Path target = outputDir.resolve("checkpoint-" + step);
