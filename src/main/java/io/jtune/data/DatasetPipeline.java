@@ -54,12 +54,12 @@ public final class DatasetPipeline {
         if (options.tokenizedPath() != null && TokenizedStore.exists(options.tokenizedPath())) {
             log.println("Loading the tokenized dataset from " + options.tokenizedPath()
                     + " (the other data arguments are ignored, as in LLaMA-Factory).");
-            return fromStore(TokenizedStore.load(options.tokenizedPath()), template, chat, options.tokenizedPath().toString());
+            return fromStore(TokenizedStore.load(options.tokenizedPath(), tokenizer.vocabSize()), template, chat, options.tokenizedPath().toString());
         }
         Path cacheDir = options.cacheDir() == null ? null : options.cacheDir().resolve(cacheKey(template));
         if (cacheDir != null && TokenizedStore.exists(cacheDir)) {
             log.println("Preprocessing unchanged: reusing the cached tokenized dataset " + cacheDir + ".");
-            DataModule cached = fromStore(TokenizedStore.load(cacheDir), template, chat, cacheDir.toString());
+            DataModule cached = fromStore(TokenizedStore.load(cacheDir, tokenizer.vocabSize()), template, chat, cacheDir.toString());
             if (options.tokenizedPath() != null) TokenizedStore.save(options.tokenizedPath(), cached.stage(), splits(cached));
             return cached;
         }
