@@ -133,8 +133,12 @@ public final class DatasetPipeline {
                         + " a preference dataset (\"ranking\": " + attr.ranking() + "), which does not fit stage '"
                         + options.stage() + "': rm and dpo need ranking datasets, other stages need non-ranking ones.");
             }
+            Integer numSamples = attr.numSamples();
+            // max_samples keeps the first rows of the sample: drawing more would only be thrown away
+            if (numSamples != null && options.maxSamples() != null) numSamples = Math.min(numSamples, options.maxSamples());
+            if (numSamples != null) checkFits(name, attr.numSamples(), numSamples, Runtime.getRuntime().maxMemory());
             List<Row> rows = DataFiles.read(options.datasetDir().resolve(attr.fileName()), skips);
-            if (attr.numSamples() != null) rows = sample(rows, attr.numSamples());
+            if (numSamples != null) rows = sample(rows, numSamples);
             if (options.maxSamples() != null) rows = rows.subList(0, Math.min(options.maxSamples(), rows.size()));
             DatasetConverter converter = DatasetConverter.forAttr(attr);
             List<AlignedExample> aligned = new ArrayList<>(rows.size());
@@ -150,6 +154,24 @@ public final class DatasetPipeline {
             datasets.add(aligned);
         }
         return DatasetMixer.merge(datasets, options.mixStrategy(), options.interleaveProbs(), options.seed());
+    }
+
+    /** The least memory one example takes once converted and tokenized (its objects, arrays and map, even when empty). */
+    static final long MIN_BYTES_PER_EXAMPLE = 256;
+
+    /** Refuses, before reading anything, a num_samples whose examples cannot fit in the Java heap even at their smallest. */
+    void checkFits(String name, int numSamples, int kept, long heapBytes) {
+        long needed = kept * MIN_BYTES_PER_EXAMPLE;
+        if (needed > heapBytes) {
+            throw new JtuneException(options.datasetDir().resolve(DatasetRegistry.FILE_NAME) + ": dataset '" + name
+                    + "': num_samples " + numSamples + " cannot fit in memory: " + kept + " examples need at least "
+                    + gib(needed) + " GiB, and the Java heap has " + gib(heapBytes) + " GiB. Lower num_samples (or set"
+                    + " max_samples), or give Java more memory (JTUNE_JAVA_OPTS=-Xmx...).");
+        }
+    }
+
+    private static String gib(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f", bytes / (double) (1L << 30));
     }
 
     /** num_samples: a seeded shuffle of all rows, repeated rows drawn at random when more are asked for. */
