@@ -292,6 +292,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anOverflowingIntegerIsReportedAsWritten() throws IOException {
+        assertEquals("bad.yaml: line 2: key 'cutoff_len': 99999999999999999999 is too large; expected an integer >= 1 of at most 2147483647",
+                failure(MINIMAL + "cutoff_len: 99999999999999999999\n").getMessage());
+        assertEquals("bad.yaml: line 2: key 'cutoff_len': 1.0E30 is too large; expected an integer >= 1 of at most 2147483647",
+                failure(MINIMAL + "cutoff_len: 1.0e+30\n").getMessage());
+        JtuneException e = failure(MINIMAL, "max_steps=-99999999999999999999");
+        assertTrue(e.getMessage().contains("-99999999999999999999 is too small"), e.getMessage());
+    }
+
+    @Test
+    void noAsAnOverrideOrUnquotedIsTheChoiceNo() throws IOException {
+        Path p = write("c.yaml", MINIMAL + "eval_strategy: no\n");
+        JtuneConfig c = ConfigLoader.load(p, List.of("save_strategy=no"));
+        assertEquals("no", c.training().saveStrategy());
+        assertEquals("no", c.training().evalStrategy());
+        assertEquals("no", ConfigLoader.load(p, List.of("save_strategy=false", "eval_strategy=off")).training().saveStrategy());
+        JtuneException e = failure(MINIMAL, "save_strategy=yes");
+        assertTrue(e.getMessage().contains("boolean true") && e.getMessage().contains("quoted"), e.getMessage());
+    }
+
+    @Test
     void jsonConfigsLoadToo() throws IOException {
         Path p = write("c.json", "{\"model_name_or_path\": \"m\", \"lora_rank\": 4, \"lora_target\": [\"q_proj\", \"k_proj\"]}");
         JtuneConfig c = ConfigLoader.load(p, List.of());
