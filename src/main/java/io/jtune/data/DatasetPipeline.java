@@ -15,6 +15,7 @@ import io.jtune.data.template.Templates;
 import io.jtune.data.template.ToolStyles;
 import io.jtune.tokenizer.Tokenizer;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -137,7 +138,14 @@ public final class DatasetPipeline {
             // max_samples keeps the first rows of the sample: drawing more would only be thrown away
             if (numSamples != null && options.maxSamples() != null) numSamples = Math.min(numSamples, options.maxSamples());
             if (numSamples != null) checkFits(name, attr.numSamples(), numSamples, Runtime.getRuntime().maxMemory());
-            List<Row> rows = DataFiles.read(options.datasetDir().resolve(attr.fileName()), skips);
+            Path path = options.datasetDir().resolve(attr.fileName());
+            int skippedBefore = skips.total();
+            List<Row> rows = DataFiles.read(path, skips);
+            if (rows.isEmpty() && skips.total() == skippedBefore) {
+                boolean emptyFile = Files.isRegularFile(path) && sizeOf(path) == 0;
+                throw new JtuneException(path + ": dataset '" + name + "' has no records" + (emptyFile ? " (the file is empty)" : "")
+                        + "; see docs/data.md for the dataset formats.");
+            }
             if (numSamples != null) rows = sample(rows, numSamples);
             if (options.maxSamples() != null) rows = rows.subList(0, Math.min(options.maxSamples(), rows.size()));
             DatasetConverter converter = DatasetConverter.forAttr(attr);
@@ -154,6 +162,14 @@ public final class DatasetPipeline {
             datasets.add(aligned);
         }
         return DatasetMixer.merge(datasets, options.mixStrategy(), options.interleaveProbs(), options.seed());
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (java.io.IOException e) {
+            return -1;
+        }
     }
 
     /** The least memory one example takes once converted and tokenized (its objects, arrays and map, even when empty). */
