@@ -48,6 +48,14 @@ class DataFileMessagesTest {
     }
 
     @Test
+    void aDatasetInfoThatIsNotUtf8IsNamed() throws Exception {
+        Files.write(dir.resolve("dataset_info.json"), "{\"caf\u00e9\": {\"file_name\": \"a.json\"}}".getBytes(StandardCharsets.ISO_8859_1));
+        JtuneException e = assertThrows(JtuneException.class, () -> io.jtune.data.source.DatasetRegistry.load(dir));
+        assertTrue(e.getMessage().startsWith(dir.resolve("dataset_info.json") + ": not UTF-8 text (the first invalid bytes are at line 1"),
+                e.getMessage());
+    }
+
+    @Test
     void anEmptyDatasetFileIsNamedWithoutAnEmptyListOfReasons() throws Exception {
         Files.writeString(dir.resolve("dataset_info.json"), "{\"empty\": {\"file_name\": \"empty.json\"}}");
         Files.write(dir.resolve("empty.json"), new byte[0]);

@@ -58,7 +58,8 @@ public final class TokenizedStore {
                 out.flush();
             });
         } catch (IOException e) {
-            throw new JtuneException("Cannot write the tokenized dataset to " + file + ": " + e.getMessage(), e);
+            throw new JtuneException("Cannot write the tokenized dataset to " + file + ": " + io.jtune.util.IoErrors.reason(
+                    e instanceof io.jtune.util.IoErrors.WriteFailed && e.getCause() instanceof IOException c ? c : e), e);
         }
     }
 

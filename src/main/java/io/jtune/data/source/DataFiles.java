@@ -50,7 +50,7 @@ public final class DataFiles {
         try (Stream<Path> s = Files.list(path)) {
             files = s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
         } catch (IOException e) {
-            throw new JtuneException("Cannot list " + path + ": " + e.getMessage(), e);
+            throw new JtuneException("Cannot list " + path + ": " + io.jtune.util.IoErrors.reason(e), e);
         }
         if (files.isEmpty()) throw new JtuneException("Data folder " + path + " has no files.");
         String type = extension(files.getFirst());
@@ -148,7 +148,7 @@ public final class DataFiles {
             } catch (JsonProcessingException e) {
                 throw syntaxError(file, e, i); // the parser counts lines from 1 within this line
             } catch (IOException e) {
-                throw new JtuneException("Cannot read " + file + ": " + e.getMessage(), e);
+                throw cannotRead(file, e);
             }
         }
     }
