@@ -313,6 +313,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void temperatureZeroIsGreedyAsInTheApi() throws IOException {
+        JtuneConfig c = ConfigLoader.load(write("g.yaml", MINIMAL + "temperature: 0\n"), List.of());
+        assertEquals(0.0, c.generating().temperature());
+        assertFalse(io.jtune.infer.GenerationSettings.from(c.generating()).samples(), "greedy");
+        assertTrue(failure(MINIMAL + "temperature: -0.1\n").getMessage().contains("out of range"));
+    }
+
+    @Test
     void jsonConfigsLoadToo() throws IOException {
         Path p = write("c.json", "{\"model_name_or_path\": \"m\", \"lora_rank\": 4, \"lora_target\": [\"q_proj\", \"k_proj\"]}");
         JtuneConfig c = ConfigLoader.load(p, List.of());
