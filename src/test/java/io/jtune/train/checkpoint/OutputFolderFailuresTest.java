@@ -102,6 +102,17 @@ class OutputFolderFailuresTest {
         }
     }
 
+    /** Even root cannot make folders in sysfs: an unwritable place wherever the tests run as root (Linux). */
+    @Test
+    void anOutputDirOnAFileSystemThatRefusesWritesIsRefused(@TempDir Path tmp) throws IOException {
+        Path sys = Path.of("/sys");
+        Path out = sys.resolve("jtune-test-output-" + ProcessHandle.current().pid());
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(sys) && !Files.exists(out), "a Linux /sys");
+        Run r = train(config(tmp, out));
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(out), "this /sys took a folder");
+        assertOneErrorLine(r, "output_dir", out.toString(), "not writable");
+    }
+
     @Test
     void aFailedAtomicWriteNamesTheFileAndLeavesTheOldOneAndNoTemporaryFile(@TempDir Path tmp) throws IOException {
         Path target = tmp.resolve("state.json");
