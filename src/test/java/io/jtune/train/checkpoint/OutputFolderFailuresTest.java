@@ -128,6 +128,19 @@ class OutputFolderFailuresTest {
         }
     }
 
+    /** A real full disk: trainer_log.jsonl is a link to /dev/full, where every write fails with ENOSPC (Linux). */
+    @Test
+    void aFullDiskUnderTheTrainingLogIsOneLineNamingIt(@TempDir Path tmp) throws IOException {
+        Path full = Path.of("/dev/full");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(full) && Files.isWritable(full), "/dev/full");
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        Path log = Files.createSymbolicLink(out.resolve("trainer_log.jsonl"), full);
+        Path yaml = config(tmp, out);
+        Files.writeString(yaml, Files.readString(yaml).replace("overwrite_output_dir: true", "overwrite_output_dir: false"));
+        Run r = train(yaml);
+        assertOneErrorLine(r, "cannot write " + log + ": No space left on device");
+    }
+
     /** A disk that fills up while checkpoint-4's optimizer state is written (the second such write). */
     @Test
     void aFullDiskWhileSavingACheckpointIsOneLineAndKeepsTheLastCheckpoint(@TempDir Path tmp) throws Exception {
