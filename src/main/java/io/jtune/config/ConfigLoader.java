@@ -149,7 +149,7 @@ public final class ConfigLoader {
             return "unreadable";
         }
         List<String> parts = new ArrayList<>();
-        for (String line : message.split("\n")) {
+        for (String line : io.jtune.data.source.DataFiles.withoutJacksonNames(message).split("\n")) {
             String t = line.trim();
             if (t.isEmpty() || line.startsWith(" ") || t.startsWith("in 'reader'") || t.equals("^")) {
                 continue;

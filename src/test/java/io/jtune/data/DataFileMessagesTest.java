@@ -48,6 +48,16 @@ class DataFileMessagesTest {
     }
 
     @Test
+    void jacksonLimitsAreGivenWithoutJacksonMethodNames() throws Exception {
+        Path f = dir.resolve("deep.json");
+        Files.writeString(f, "[{\"instruction\": " + "[".repeat(1200) + "]".repeat(1200) + "}]");
+        String m = refused(f).getMessage();
+        assertTrue(m.startsWith(f + ": invalid JSON") && m.contains("exceeds the maximum allowed (1000)"), m);
+        assertFalse(m.contains("?"), m);
+        assertFalse(m.contains("StreamReadConstraints") || m.contains("`"), m);
+    }
+
+    @Test
     void aDatasetInfoThatIsNotUtf8IsNamed() throws Exception {
         Files.write(dir.resolve("dataset_info.json"), "{\"caf\u00e9\": {\"file_name\": \"a.json\"}}".getBytes(StandardCharsets.ISO_8859_1));
         JtuneException e = assertThrows(JtuneException.class, () -> io.jtune.data.source.DatasetRegistry.load(dir));

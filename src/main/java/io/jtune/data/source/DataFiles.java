@@ -271,10 +271,16 @@ public final class DataFiles {
                 field = c.getCurrentName();
             }
         }
-        return new JtuneException(file + ": invalid JSON at line " + (loc == null ? "?" : loc.getLineNr() + lineOffset)
-                + ", column "
-                + (loc == null ? "?" : loc.getColumnNr()) + (field == null ? "" : ", in field \"" + field + "\"") + ": "
-                + e.getOriginalMessage().replace('\n', ' '));
+        boolean located = loc != null && loc.getLineNr() > 0;
+        return new JtuneException(file + ": invalid JSON" + (located ? " at line " + (loc.getLineNr() + lineOffset)
+                + ", column " + loc.getColumnNr() : "") + (field == null ? "" : ", in field \"" + field + "\"") + ": "
+                + withoutJacksonNames(e.getOriginalMessage()).replace('\n', ' '));
+    }
+
+    /** Jackson's limits name the Java method that sets them; the user needs the limit, not the method. */
+    public static String withoutJacksonNames(String message) {
+        if (message == null) return "unreadable";
+        return message.replaceAll(",? ?(from|use) `[A-Za-z]+(\\.[A-Za-z]+)+(\\(\\))?`( to [^)]*)?", "");
     }
 
     private static JtuneException trailing(Path file, JsonParser p) {
