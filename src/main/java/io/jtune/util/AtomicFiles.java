@@ -28,6 +28,7 @@ public final class AtomicFiles {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = null;
         try {
+            requireFolders(dir);
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
             makeReadableByOthers(tmp);
@@ -46,6 +47,14 @@ public final class AtomicFiles {
         } catch (RuntimeException e) {
             deleteQuietly(tmp);
             throw e;
+        }
+    }
+
+    /** A file where a folder of the path should be: say so, rather than "already exists". */
+    private static void requireFolders(Path dir) throws IOException {
+        for (Path p = dir; p != null; p = p.getParent()) {
+            if (Files.isDirectory(p)) return;
+            if (Files.exists(p)) throw new IOException(p + " is a file, not a folder");
         }
     }
 

@@ -128,6 +128,14 @@ class OutputFolderFailuresTest {
         }
     }
 
+    @Test
+    void anAtomicWriteUnderAFileSaysTheFileIsNotAFolder(@TempDir Path tmp) throws IOException {
+        Path file = Files.writeString(tmp.resolve("out"), "x");
+        Path target = file.resolve("sub/results.json");
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> AtomicFiles.writeString(target, "{}"));
+        assertEquals("cannot write " + target + ": " + file + " is a file, not a folder", IoErrors.describe(e));
+    }
+
     /** A real full disk: trainer_log.jsonl is a link to /dev/full, where every write fails with ENOSPC (Linux). */
     @Test
     void aFullDiskUnderTheTrainingLogIsOneLineNamingIt(@TempDir Path tmp) throws IOException {
