@@ -24,12 +24,30 @@ public final class OutputDirCheck {
             }
             if (Files.isDirectory(p)) break;
         }
+        Path dir = outputDir.toAbsolutePath();
+        Path firstMissing = null;
+        for (Path p = dir; p != null && !Files.exists(p); p = p.getParent()) firstMissing = p;
         try {
-            Files.createDirectories(outputDir);
-            Path probe = Files.createTempFile(outputDir, ".jtune-write-test-", ".tmp");
+            Files.createDirectories(dir);
+            Path probe = Files.createTempFile(dir, ".jtune-write-test-", ".tmp");
             Files.delete(probe);
         } catch (IOException e) {
             throw new JtuneException("output_dir " + outputDir + " is not writable: " + IoErrors.describe(e), e);
+        } finally {
+            removeCreated(dir, firstMissing);
+        }
+    }
+
+    /** The folders made for the probe go again: a run that fails before it writes leaves no empty output_dir. */
+    private static void removeCreated(Path dir, Path firstMissing) {
+        if (firstMissing == null) return;
+        for (Path p = dir; p != null; p = p.getParent()) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                return;
+            }
+            if (p.equals(firstMissing)) return;
         }
     }
 }

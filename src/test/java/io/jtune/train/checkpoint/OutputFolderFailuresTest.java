@@ -129,6 +129,18 @@ class OutputFolderFailuresTest {
     }
 
     @Test
+    void theCheckLeavesNoFoldersBehind(@TempDir Path tmp) throws IOException {
+        Path out = tmp.resolve("a/b/out");
+        OutputDirCheck.requireWritable(out);
+        assertFalse(Files.exists(tmp.resolve("a")), "the probe's folders are removed");
+        Files.createDirectories(out);
+        OutputDirCheck.requireWritable(out);
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(0, files.count(), "an existing output_dir stays, empty");
+        }
+    }
+
+    @Test
     void anAtomicWriteUnderAFileSaysTheFileIsNotAFolder(@TempDir Path tmp) throws IOException {
         Path file = Files.writeString(tmp.resolve("out"), "x");
         Path target = file.resolve("sub/results.json");
