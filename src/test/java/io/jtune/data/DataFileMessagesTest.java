@@ -78,6 +78,13 @@ class DataFileMessagesTest {
     }
 
     @Test
+    void nothingLeftWithNothingSkippedGivesNoEmptyListOfReasons() {
+        String m = new SkipReport().nothingLeft("eval_dataset empty").getMessage();
+        assertEquals("No example in eval_dataset empty: its files hold no records (is a file empty?). See docs/data.md for the"
+                + " dataset formats.", m);
+    }
+
+    @Test
     void aTruncatedParquetFileSaysSo() throws Exception {
         MessageType schema = Types.buildMessage()
                 .optional(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("instruction")
