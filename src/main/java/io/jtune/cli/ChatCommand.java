@@ -15,8 +15,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jtune chat CONFIG [key=value ...]}: LLaMA-Factory's {@code llamafactory-cli chat}. */
-@Command(name = "chat", description = {"Chat with a model in the terminal (model_name_or_path, adapter_name_or_path, template,",
-        "generation keys such as temperature, top_p, max_new_tokens). Type `clear` to forget the history, `exit` to quit."})
+@Command(name = "chat", description = {"Chat with a model in the terminal.",
+        "Keys: model_name_or_path, adapter_name_or_path, template, and generation keys such as temperature, top_p, max_new_tokens.",
+        "Type `clear` to forget the history, `exit` to quit."})
 final class ChatCommand implements Callable<Integer> {
     @Mixin ConfigFileArgs args;
 

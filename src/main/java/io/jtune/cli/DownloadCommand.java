@@ -34,7 +34,7 @@ final class DownloadCommand implements Callable<Integer> {
             System.out.println(dir);
             return 0;
         } catch (IOException e) {
-            throw new JtuneException("download of " + repoId + " failed: " + e.getMessage(), e);
+            throw new JtuneException("download of " + repoId + " failed: " + io.jtune.util.IoErrors.describe(e), e);
         }
     }
 

@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code jtune export CONFIG [key=value ...]}: LLaMA-Factory's {@code llamafactory-cli export}. */
-@Command(name = "export", description = {"Merge a LoRA adapter into its base model and save a Hugging Face model folder",
-        "(sharded safetensors, config, tokenizer with chat template, Ollama Modelfile) to export_dir;",
+@Command(name = "export", description = {"Merge a LoRA adapter into its base model and save it as a Hugging Face model folder.",
+        "The folder, export_dir, holds sharded safetensors, the config, the tokenizer with its chat template and an Ollama Modelfile.",
         "export_gguf: f16 | bf16 | q8_0 also writes a GGUF file for llama.cpp / Ollama.",
         "Keys: model_name_or_path, adapter_name_or_path, template, export_dir, export_size, export_gguf.",
         "Overrides after the file: key=value, e.g. export_dir=out/merged."})

@@ -41,7 +41,23 @@ public final class Main implements Runnable {
     public static CommandLine newCommandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(new UserErrorHandler());
+        addHelpOptions(cl);
         return cl;
+    }
+
+    /**
+     * Every command and subcommand answers -h/--help (and -V/--version) before its parameters are
+     * checked, so `jtune train --help` prints the usage instead of "Missing required parameter".
+     */
+    private static void addHelpOptions(CommandLine cl) {
+        for (CommandLine sub : new java.util.LinkedHashSet<>(cl.getSubcommands().values())) {
+            CommandLine.Model.CommandSpec spec = sub.getCommandSpec();
+            if (!spec.optionsMap().containsKey("--help")) {
+                spec.mixinStandardHelpOptions(true);
+                spec.versionProvider(new Version());
+            }
+            addHelpOptions(sub);
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

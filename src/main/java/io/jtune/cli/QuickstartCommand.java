@@ -8,8 +8,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code jtune quickstart}: a complete offline fine-tuning on a model it makes itself. */
-@Command(name = "quickstart", description = {"Offline quickstart: make a small base model, fine-tune it with LoRA on the bundled",
-        "support-assistant dataset, compare before/after, export the merged model. Needs no download."})
+@Command(name = "quickstart", description = {
+        "Offline quickstart: make a small base model and fine-tune it with LoRA on the bundled support-assistant dataset.",
+        "It compares the answers before and after, and exports the merged model. Needs no download."})
 final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--dir", defaultValue = "saves/quickstart", description = "Where the models go (default: ${DEFAULT-VALUE})")
     Path dir;

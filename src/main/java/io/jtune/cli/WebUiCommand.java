@@ -12,8 +12,8 @@ import picocli.CommandLine.Option;
 
 /** {@code jtune webui}: LLaMA-Factory's {@code llamafactory-cli webui}, in the browser, without Python. */
 @Command(name = "webui", description = {"Configure, run and watch training, chat, evaluate and export from the browser.",
-        "Serves on http://127.0.0.1:7860 by default. The forms may name files under the working directory",
-        "and the --root folders only. Ctrl-C stops the server (a running training saves a checkpoint first)."})
+        "Serves on http://127.0.0.1:7860 by default. The forms may name files under the working directory and the --root folders only.",
+        "Ctrl-C stops the server (a running training saves a checkpoint first)."})
 final class WebUiCommand implements Callable<Integer> {
     @Option(names = "--host", paramLabel = "HOST", description = "Address to listen on (default: ${DEFAULT-VALUE}); "
             + "anything but loopback needs --token.")

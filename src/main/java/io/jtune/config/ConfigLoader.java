@@ -37,6 +37,9 @@ public final class ConfigLoader {
      */
     private static final Map<String, String> RENAMED = Map.of("evaluation_strategy", "eval_strategy");
 
+    /** Far above any real config (LLaMA-Factory's are a few KiB), far below what takes long to parse. */
+    static final long MAX_CONFIG_BYTES = 1 << 20;
+
     private ConfigLoader() {}
 
     /** Loads {@code file} (YAML, or JSON when it ends in .json) and applies the overrides in order. */
@@ -44,6 +47,11 @@ public final class ConfigLoader {
         String source = file.toString();
         String text;
         try {
+            long size = Files.size(file);
+            if (size > MAX_CONFIG_BYTES) {
+                throw new JtuneException("config file " + source + " is " + size + " bytes; a config is at most "
+                        + MAX_CONFIG_BYTES / 1024 + " KiB (is this the right file?)");
+            }
             text = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new JtuneException("config file not found: " + source);
@@ -70,10 +78,21 @@ public final class ConfigLoader {
 
     private static List<RawEntry> parse(String source, String text, ObjectMapper mapper) {
         JsonNode root;
+        Map<String, Integer> yamlLines = null;
         try {
-            root = mapper.readTree(text);
+            if (mapper == YAML) {
+                YamlTree.Result r = YamlTree.read((YAMLFactory) YAML.getFactory(), text);
+                root = r.root();
+                yamlLines = r.keyLines();
+            } else {
+                root = mapper.readTree(text);
+            }
         } catch (JsonProcessingException e) {
             throw new JtuneException(source + ": " + where(e.getLocation()) + "syntax error: " + firstLine(e.getOriginalMessage()), e);
+        } catch (YamlTree.Invalid e) {
+            throw new JtuneException(source + ": " + where(e.location) + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new JtuneException(source + ": cannot read: " + e.getMessage(), e);
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
             return List.of(); // an empty file: every key at its default
@@ -82,7 +101,7 @@ public final class ConfigLoader {
             throw new JtuneException(source + ": the config must be a mapping of keys to values (key: value), not "
                     + ConfigValues.describe(root));
         }
-        Map<String, Integer> lines = topLevelKeyLines(text, mapper);
+        Map<String, Integer> lines = yamlLines != null ? yamlLines : topLevelKeyLines(text, mapper);
         List<RawEntry> entries = new ArrayList<>();
         root.fields().forEachRemaining(e -> {
             Integer line = lines.get(e.getKey());
@@ -130,7 +149,7 @@ public final class ConfigLoader {
             return "unreadable";
         }
         List<String> parts = new ArrayList<>();
-        for (String line : message.split("\n")) {
+        for (String line : io.jtune.data.source.DataFiles.withoutJacksonNames(message).split("\n")) {
             String t = line.trim();
             if (t.isEmpty() || line.startsWith(" ") || t.startsWith("in 'reader'") || t.equals("^")) {
                 continue;

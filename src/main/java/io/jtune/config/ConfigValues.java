@@ -91,26 +91,29 @@ final class ConfigValues {
             throw new InvalidValue("expected " + expectation(key) + ", got " + describe(node));
         }
         if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
-            throw new InvalidValue(v + " is too large; expected " + expectation(key) + " of at most " + Integer.MAX_VALUE);
+            // the value as written: a number beyond a long is not reported as Long.MAX_VALUE
+            String written = node.isNumber() ? node.numberValue().toString() : node.asText().trim();
+            boolean small = v < Integer.MIN_VALUE;
+            throw new InvalidValue(written + " is too " + (small ? "small" : "large") + "; expected " + expectation(key)
+                    + " of at " + (small ? "least " + Integer.MIN_VALUE : "most " + Integer.MAX_VALUE));
         }
         return v;
     }
 
+    /** The integer written, clamped to a long's range (the caller refuses what is beyond an int). */
     private static Long integerOrNull(JsonNode node) {
+        java.math.BigDecimal exact = null;
         if (node.isIntegralNumber()) {
-            return node.canConvertToLong() ? node.asLong() : Long.MAX_VALUE;
+            exact = new java.math.BigDecimal(node.bigIntegerValue());
+        } else if (node.isNumber() && Double.isFinite(node.asDouble()) && node.asDouble() == Math.rint(node.asDouble())) {
+            exact = node.decimalValue();
+        } else if (node.isTextual()) {
+            String t = node.asText().trim();
+            if (!t.matches("[-+]?\\d+")) return null;
+            exact = new java.math.BigDecimal(t);
         }
-        if (node.isNumber() && node.asDouble() == Math.rint(node.asDouble())) {
-            return (long) node.asDouble();
-        }
-        if (node.isTextual()) {
-            try {
-                return Long.parseLong(node.asText().trim());
-            } catch (NumberFormatException e) {
-                return null;
-            }
-        }
-        return null;
+        if (exact == null) return null;
+        return exact.max(java.math.BigDecimal.valueOf(Long.MIN_VALUE)).min(java.math.BigDecimal.valueOf(Long.MAX_VALUE)).longValue();
     }
 
     private static Double real(ConfigKey key, JsonNode node) {
@@ -153,6 +156,14 @@ final class ConfigValues {
         // transformers takes include_num_input_tokens_seen as a bool too: true = all, false = no.
         if (node.isBoolean() && key.choices().contains("all") && key.choices().contains("no")) {
             return node.asBoolean() ? "all" : "no";
+        }
+        // YAML 1.1 reads an unquoted no (off, false) as a boolean: where "no" is a choice, that is what was meant
+        if (node.isBoolean() && !node.asBoolean() && key.choices().contains("no")) {
+            return "no";
+        }
+        if (node.isBoolean()) {
+            throw new InvalidValue("got the boolean " + node.asBoolean() + " (YAML reads unquoted yes/no/on/off/true/false as"
+                    + " booleans); expected " + expectation(key) + ", quoted if it looks like a boolean");
         }
         if (!node.isValueNode()) {
             throw new InvalidValue("expected " + expectation(key) + ", got " + describe(node));

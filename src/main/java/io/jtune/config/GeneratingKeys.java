@@ -5,7 +5,7 @@ final class GeneratingKeys extends KeyTable {
     GeneratingKeys() {
         super(Group.GENERATING);
         bool("do_sample", true, "Sample (temperature, top_p, top_k); false = greedy decoding.");
-        real("temperature", 0.95, "Sampling temperature.").above(0);
+        real("temperature", 0.95, "Sampling temperature; 0 = greedy decoding (as do_sample: false).").atLeast(0);
         real("top_p", 0.7, "Nucleus sampling: keep the smallest set of tokens whose probabilities add up to top_p.").above(0).atMost(1);
         integer("top_k", 50, "Keep only the k most probable tokens (0 = no limit).").atLeast(0);
         integer("num_beams", 1, "Beams for beam search; 1 = no beam search.").atLeast(1).unsupported("beam search is not implemented");

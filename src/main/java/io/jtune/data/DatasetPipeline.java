@@ -15,6 +15,7 @@ import io.jtune.data.template.Templates;
 import io.jtune.data.template.ToolStyles;
 import io.jtune.tokenizer.Tokenizer;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -54,12 +55,12 @@ public final class DatasetPipeline {
         if (options.tokenizedPath() != null && TokenizedStore.exists(options.tokenizedPath())) {
             log.println("Loading the tokenized dataset from " + options.tokenizedPath()
                     + " (the other data arguments are ignored, as in LLaMA-Factory).");
-            return fromStore(TokenizedStore.load(options.tokenizedPath()), template, chat, options.tokenizedPath().toString());
+            return fromStore(TokenizedStore.load(options.tokenizedPath(), tokenizer.vocabSize()), template, chat, options.tokenizedPath().toString());
         }
         Path cacheDir = options.cacheDir() == null ? null : options.cacheDir().resolve(cacheKey(template));
         if (cacheDir != null && TokenizedStore.exists(cacheDir)) {
             log.println("Preprocessing unchanged: reusing the cached tokenized dataset " + cacheDir + ".");
-            DataModule cached = fromStore(TokenizedStore.load(cacheDir), template, chat, cacheDir.toString());
+            DataModule cached = fromStore(TokenizedStore.load(cacheDir, tokenizer.vocabSize()), template, chat, cacheDir.toString());
             if (options.tokenizedPath() != null) TokenizedStore.save(options.tokenizedPath(), cached.stage(), splits(cached));
             return cached;
         }
@@ -133,8 +134,19 @@ public final class DatasetPipeline {
                         + " a preference dataset (\"ranking\": " + attr.ranking() + "), which does not fit stage '"
                         + options.stage() + "': rm and dpo need ranking datasets, other stages need non-ranking ones.");
             }
-            List<Row> rows = DataFiles.read(options.datasetDir().resolve(attr.fileName()), skips);
-            if (attr.numSamples() != null) rows = sample(rows, attr.numSamples());
+            Integer numSamples = attr.numSamples();
+            // max_samples keeps the first rows of the sample: drawing more would only be thrown away
+            if (numSamples != null && options.maxSamples() != null) numSamples = Math.min(numSamples, options.maxSamples());
+            if (numSamples != null) checkFits(name, attr.numSamples(), numSamples, Runtime.getRuntime().maxMemory());
+            Path path = options.datasetDir().resolve(attr.fileName());
+            int skippedBefore = skips.total();
+            List<Row> rows = DataFiles.read(path, skips);
+            if (rows.isEmpty() && skips.total() == skippedBefore) {
+                boolean emptyFile = Files.isRegularFile(path) && sizeOf(path) == 0;
+                throw new JtuneException(path + ": dataset '" + name + "' has no records" + (emptyFile ? " (the file is empty)" : "")
+                        + "; see docs/data.md for the dataset formats.");
+            }
+            if (numSamples != null) rows = sample(rows, numSamples);
             if (options.maxSamples() != null) rows = rows.subList(0, Math.min(options.maxSamples(), rows.size()));
             DatasetConverter converter = DatasetConverter.forAttr(attr);
             List<AlignedExample> aligned = new ArrayList<>(rows.size());
@@ -150,6 +162,32 @@ public final class DatasetPipeline {
             datasets.add(aligned);
         }
         return DatasetMixer.merge(datasets, options.mixStrategy(), options.interleaveProbs(), options.seed());
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
+    /** The least memory one example takes once converted and tokenized (its objects, arrays and map, even when empty). */
+    static final long MIN_BYTES_PER_EXAMPLE = 256;
+
+    /** Refuses, before reading anything, a num_samples whose examples cannot fit in the Java heap even at their smallest. */
+    void checkFits(String name, int numSamples, int kept, long heapBytes) {
+        long needed = kept * MIN_BYTES_PER_EXAMPLE;
+        if (needed > heapBytes) {
+            throw new JtuneException(options.datasetDir().resolve(DatasetRegistry.FILE_NAME) + ": dataset '" + name
+                    + "': num_samples " + numSamples + " cannot fit in memory: " + kept + " examples need at least "
+                    + gib(needed) + " GiB, and the Java heap has " + gib(heapBytes) + " GiB. Lower num_samples (or set"
+                    + " max_samples), or give Java more memory (JTUNE_JAVA_OPTS=-Xmx...).");
+        }
+    }
+
+    private static String gib(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f", bytes / (double) (1L << 30));
     }
 
     /** num_samples: a seeded shuffle of all rows, repeated rows drawn at random when more are asked for. */

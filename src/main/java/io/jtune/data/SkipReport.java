@@ -50,6 +50,10 @@ public final class SkipReport {
 
     /** The error for "nothing left": why every record was dropped, and where the formats are described. */
     public JtuneException nothingLeft(String what) {
+        if (isEmpty()) {
+            return new JtuneException("No example in " + what + ": its files hold no records (is a file empty?)."
+                    + " See docs/data.md for the dataset formats.");
+        }
         return new JtuneException("No valid example left in " + what + ". Every record was dropped:"
                 + System.lineSeparator() + summary()
                 + "See docs/data.md for the dataset formats.");

@@ -33,6 +33,7 @@ public final class ResumeDecision {
      * @return the checkpoint folder to resume from, or empty to start afresh
      */
     public static Optional<Path> resolve(Path outputDir, String resumeFromCheckpoint, boolean doTrain, boolean overwriteOutputDir) {
+        io.jtune.train.checkpoint.OutputDirCheck.requireWritable(outputDir);
         if (resumeFromCheckpoint != null) {
             Path explicit = Path.of(resumeFromCheckpoint);
             if (!Files.isDirectory(explicit)) {

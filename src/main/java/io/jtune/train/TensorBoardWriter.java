@@ -96,8 +96,12 @@ public final class TensorBoardWriter implements Closeable {
         record.put(data);
         record.putInt(maskedCrc32c(data, 0, data.length));
         record.flip();
-        while (record.hasRemaining()) {
-            channel.write(record);
+        try {
+            while (record.hasRemaining()) {
+                channel.write(record);
+            }
+        } catch (IOException e) {
+            throw new io.jtune.util.IoErrors.WriteFailed(file.toString(), e); // a full disk: name the file
         }
     }
 

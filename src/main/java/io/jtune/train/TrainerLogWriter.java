@@ -29,6 +29,7 @@ public final class TrainerLogWriter implements Closeable {
 
     private final FileChannel channel;
     private final OutputStream out;
+    private final Path file;
 
     /**
      * Opens output_dir/trainer_log.jsonl for appending. With {@code startAfresh} (overwrite_output_dir,
@@ -36,7 +37,7 @@ public final class TrainerLogWriter implements Closeable {
      */
     public TrainerLogWriter(Path outputDir, boolean startAfresh) throws IOException {
         Files.createDirectories(outputDir);
-        Path file = outputDir.resolve(FILE_NAME);
+        this.file = outputDir.resolve(FILE_NAME);
         if (startAfresh) {
             Files.deleteIfExists(file);
         }
@@ -47,8 +48,12 @@ public final class TrainerLogWriter implements Closeable {
     /** Appends one JSON line and flushes it to the OS. */
     public synchronized void append(Map<String, ?> line) throws IOException {
         byte[] bytes = (PythonJson.dumps(line) + "\n").getBytes(StandardCharsets.UTF_8);
-        out.write(bytes); // one write: an APPEND channel writes it whole at the end
-        out.flush();
+        try {
+            out.write(bytes); // one write: an APPEND channel writes it whole at the end
+            out.flush();
+        } catch (IOException e) {
+            throw new io.jtune.util.IoErrors.WriteFailed(file.toString(), e); // a full disk: name the file
+        }
     }
 
     @Override

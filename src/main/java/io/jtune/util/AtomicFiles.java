@@ -19,24 +19,84 @@ public final class AtomicFiles {
     private AtomicFiles() {}
 
     /** Writes what {@code body} produces to {@code target} atomically. */
+    /**
+     * Writes what {@code body} produces to {@code target} atomically. A failure (a full disk, a folder
+     * that cannot be written) leaves the old target as it was, removes the temporary file and is
+     * reported as {@link IoErrors.WriteFailed}, whose message names the target.
+     */
     public static void write(Path target, IoConsumer<OutputStream> body) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        Path tmp = null;
         try {
+            requireFolders(dir);
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
             makeReadableByOthers(tmp);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-                 OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 20)) {
+                 OutputStream out = new java.io.BufferedOutputStream(
+                         injectedFault(target, java.nio.channels.Channels.newOutputStream(ch)), 1 << 20)) {
                 body.accept(out);
                 out.flush();
                 ch.force(true);
             }
             moveIntoPlace(tmp, target);
             syncDirectory(dir);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new IoErrors.WriteFailed(target.toString(), e);
+        } catch (RuntimeException e) {
+            deleteQuietly(tmp);
             throw e;
         }
+    }
+
+    /** A file where a folder of the path should be: say so, rather than "already exists". */
+    private static void requireFolders(Path dir) throws IOException {
+        for (Path p = dir; p != null; p = p.getParent()) {
+            if (Files.isDirectory(p)) return;
+            if (Files.exists(p)) throw new IOException(p + " is a file, not a folder");
+        }
+    }
+
+    private static void deleteQuietly(Path tmp) {
+        if (tmp == null) return;
+        try {
+            Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+            // the temporary file stays behind; its name starts with a dot and ends in .tmp
+        }
+    }
+
+    /**
+     * Fault injection for the tests of full disks: with -Djtune.test.failWrite=NAME#K the K-th write
+     * (counted from 1) of a file named NAME fails as a full disk does, after some bytes.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> WRITES =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static OutputStream injectedFault(Path target, OutputStream out) {
+        String spec = System.getProperty("jtune.test.failWrite");
+        if (spec == null) return out;
+        int hash = spec.lastIndexOf('#');
+        String name = hash < 0 ? spec : spec.substring(0, hash);
+        int nth = hash < 0 ? 1 : Integer.parseInt(spec.substring(hash + 1));
+        if (!target.getFileName().toString().equals(name)) return out;
+        if (WRITES.computeIfAbsent(name, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet() != nth) return out;
+        return new java.io.FilterOutputStream(out) {
+            private long written;
+
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (written + len > 64) throw new IOException("No space left on device");
+                written += len;
+                out.write(b, off, len);
+            }
+        };
     }
 
     public static void writeString(Path target, String text) throws IOException {

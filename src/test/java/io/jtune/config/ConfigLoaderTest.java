@@ -227,6 +227,100 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void yamlAliasesAreTheAnchorsValueAndMergeKeysMergeAsInPyYaml() throws Exception {
+        JtuneConfig c = ConfigLoader.load(write("a.yaml", MINIMAL + """
+                output_dir: &o saves/run1
+                logging_dir: *o
+                lora_target: &t [q_proj, v_proj]
+                additional_target: *t
+                lora_rank: &r 4
+                lora_alpha: *r
+                """), List.of());
+        assertEquals("saves/run1", c.training().loggingDir());
+        assertEquals(List.of("q_proj", "v_proj"), c.finetuning().loraTarget());
+        assertEquals("saves/run1", c.training().outputDir());
+        assertEquals(4, c.finetuning().loraAlpha());
+
+        // a merge key inside a nested mapping: written keys win over merged ones
+        var tree = YamlTree.read(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory(), """
+                base: &b {a: 1, b: 2}
+                derived:
+                  <<: *b
+                  b: 3
+                """);
+        assertEquals("{\"a\":1,\"b\":3}", tree.root().get("derived").toString());
+        assertEquals(java.util.Map.of("base", 1, "derived", 2), tree.keyLines());
+    }
+
+    @Test
+    void aliasExpansionIsBounded() throws IOException {
+        StringBuilder y = new StringBuilder(MINIMAL + "lora_target: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for (int i = 1; i <= 9; i++) {
+            y.append("l").append(i).append(": &a").append(i).append(" [");
+            for (int k = 0; k < 10; k++) y.append(k == 0 ? "" : ", ").append("*a").append(i - 1);
+            y.append("]\n");
+        }
+        long start = System.nanoTime();
+        JtuneException e = failure(y.toString());
+        assertTrue(System.nanoTime() - start < 2_000_000_000L, "refused fast");
+        assertTrue(e.getMessage().startsWith("bad.yaml: line ") && e.getMessage().contains("once aliases are expanded"),
+                e.getMessage());
+        assertTrue(failure(MINIMAL + "output_dir: *nowhere\n").getMessage().contains("undefined alias *nowhere"));
+    }
+
+    @Test
+    void aSecondYamlDocumentIsAnErrorAsInPyYaml() throws IOException {
+        JtuneException e = failure(MINIMAL + "lora_rank: 8\n---\nlora_rank: 16\n");
+        assertTrue(e.getMessage().startsWith("bad.yaml: line 3, column 1: expected a single document"), e.getMessage());
+        // one document with explicit markers is fine
+        assertEquals(8, ConfigLoader.load(write("one.yaml", "---\n" + MINIMAL + "lora_rank: 8\n...\n"), List.of())
+                .finetuning().loraRank());
+    }
+
+    @Test
+    void anOversizedConfigIsRefusedBeforeParsing() throws IOException {
+        Path big = dir.resolve("big.yaml");
+        try (var out = Files.newBufferedWriter(big)) {
+            out.write(MINIMAL);
+            String line = "# " + "x".repeat(1000) + "\n";
+            for (int i = 0; i < 16 * 1024; i++) out.write(line);
+        }
+        long start = System.nanoTime();
+        JtuneException e = assertThrows(JtuneException.class, () -> ConfigLoader.load(big, List.of()));
+        assertTrue(System.nanoTime() - start < 1_000_000_000L, "refused fast");
+        assertTrue(e.getMessage().contains(big.toString()) && e.getMessage().contains("at most 1024 KiB"), e.getMessage());
+    }
+
+    @Test
+    void anOverflowingIntegerIsReportedAsWritten() throws IOException {
+        assertEquals("bad.yaml: line 2: key 'cutoff_len': 99999999999999999999 is too large; expected an integer >= 1 of at most 2147483647",
+                failure(MINIMAL + "cutoff_len: 99999999999999999999\n").getMessage());
+        assertEquals("bad.yaml: line 2: key 'cutoff_len': 1.0E30 is too large; expected an integer >= 1 of at most 2147483647",
+                failure(MINIMAL + "cutoff_len: 1.0e+30\n").getMessage());
+        JtuneException e = failure(MINIMAL, "max_steps=-99999999999999999999");
+        assertTrue(e.getMessage().contains("-99999999999999999999 is too small"), e.getMessage());
+    }
+
+    @Test
+    void noAsAnOverrideOrUnquotedIsTheChoiceNo() throws IOException {
+        Path p = write("c.yaml", MINIMAL + "eval_strategy: no\n");
+        JtuneConfig c = ConfigLoader.load(p, List.of("save_strategy=no"));
+        assertEquals("no", c.training().saveStrategy());
+        assertEquals("no", c.training().evalStrategy());
+        assertEquals("no", ConfigLoader.load(p, List.of("save_strategy=false", "eval_strategy=off")).training().saveStrategy());
+        JtuneException e = failure(MINIMAL, "save_strategy=yes");
+        assertTrue(e.getMessage().contains("boolean true") && e.getMessage().contains("quoted"), e.getMessage());
+    }
+
+    @Test
+    void temperatureZeroIsGreedyAsInTheApi() throws IOException {
+        JtuneConfig c = ConfigLoader.load(write("g.yaml", MINIMAL + "temperature: 0\n"), List.of());
+        assertEquals(0.0, c.generating().temperature());
+        assertFalse(io.jtune.infer.GenerationSettings.from(c.generating()).samples(), "greedy");
+        assertTrue(failure(MINIMAL + "temperature: -0.1\n").getMessage().contains("out of range"));
+    }
+
+    @Test
     void jsonConfigsLoadToo() throws IOException {
         Path p = write("c.json", "{\"model_name_or_path\": \"m\", \"lora_rank\": 4, \"lora_target\": [\"q_proj\", \"k_proj\"]}");
         JtuneConfig c = ConfigLoader.load(p, List.of());

@@ -165,6 +165,19 @@ class DatasetPipelineTest {
     }
 
     @Test
+    void aNumSamplesThatCannotFitIsRefusedUpFrontByName() throws Exception {
+        Files.writeString(dir.resolve("dataset_info.json"), "{\"huge\": {\"file_name\": \"letters.jsonl\", \"num_samples\": 2000000000}}");
+        long start = System.nanoTime();
+        JtuneException e = assertThrows(JtuneException.class, () -> load(opts("huge").build()));
+        assertTrue(System.nanoTime() - start < 5_000_000_000L, "refused up front");
+        assertTrue(e.getMessage().contains(dir.resolve("dataset_info.json").toString())
+                && e.getMessage().contains("'huge'") && e.getMessage().contains("num_samples 2000000000")
+                && e.getMessage().contains("cannot fit"), e.getMessage());
+        // with max_samples only that many are drawn (the same first rows as before)
+        assertEquals(4, load(opts("huge").maxSamples(4).build()).train().size());
+    }
+
+    @Test
     void pretrainingTextFile() {
         DataModule m = load(opts("wiki").template("empty").stage("pt").cutoffLen(11).build());
         // "The quick brown fox.<eos>Jumps over the lazy dog.<eos>" = 46 tokens, blocks of 10

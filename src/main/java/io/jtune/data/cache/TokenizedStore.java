@@ -58,44 +58,135 @@ public final class TokenizedStore {
                 out.flush();
             });
         } catch (IOException e) {
-            throw new JtuneException("Cannot write the tokenized dataset to " + file + ": " + e.getMessage(), e);
+            throw new JtuneException("Cannot write the tokenized dataset to " + file + ": " + io.jtune.util.IoErrors.reason(
+                    e instanceof io.jtune.util.IoErrors.WriteFailed && e.getCause() instanceof IOException c ? c : e), e);
         }
     }
 
+    /** Loads without checking token ids (a store written by this jtune for a known tokenizer). */
     public static Stored load(Path dir) {
+        return load(dir, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Loads the store in {@code dir}, checking every stored length against what is left of the file
+     * (a corrupt or foreign file is refused before anything is allocated for it) and every token id
+     * ({@code *input_ids}) and label ({@code *labels}, or -100) against {@code vocabSize}.
+     */
+    public static Stored load(Path dir, int vocabSize) {
         Path file = dir.resolve(FILE_NAME);
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 20))) {
-            if (in.readInt() != MAGIC) throw new JtuneException(file + " is not a jtune tokenized dataset.");
+        try (Reader in = new Reader(file)) {
+            if (in.size < 12 || in.readInt() != MAGIC) throw new JtuneException(file + " is not a jtune tokenized dataset; delete it to tokenize again.");
             int version = in.readInt();
             if (version != VERSION) {
                 throw new JtuneException(file + " has format version " + version + "; this jtune reads version "
                         + VERSION + ". Delete it to tokenize again.");
             }
             String stage = in.readUTF();
-            int splitCount = in.readInt();
+            int splitCount = in.count("split count", 2 + 4);
             Map<String, List<TokenizedExample>> splits = new LinkedHashMap<>();
             for (int s = 0; s < splitCount; s++) {
                 String name = in.readUTF();
-                int n = in.readInt();
+                int n = in.count("example count of split '" + name + "'", 4);
                 List<TokenizedExample> examples = new ArrayList<>(n);
                 for (int e = 0; e < n; e++) {
-                    int fields = in.readInt();
+                    int fields = in.count("field count of example " + e + " of split '" + name + "'", 2 + 4);
                     Map<String, int[]> m = new LinkedHashMap<>();
                     for (int f = 0; f < fields; f++) {
                         String key = in.readUTF();
-                        int[] values = new int[in.readInt()];
+                        int[] values = new int[in.count("length of " + key + " in example " + e + " of split '" + name + "'", 4)];
                         for (int i = 0; i < values.length; i++) values[i] = in.readInt();
+                        checkIds(file, name, e, key, values, vocabSize);
                         m.put(key, values);
                     }
                     examples.add(new TokenizedExample(m));
                 }
                 splits.put(name, examples);
             }
+            if (in.position() != in.size) {
+                throw new JtuneException(file + " is corrupt: " + (in.size - in.position()) + " byte(s) after the last split;"
+                        + " delete it to tokenize again.");
+            }
             return new Stored(stage, splits);
         } catch (EOFException e) {
             throw new JtuneException(file + " is truncated; delete it to tokenize again.", e);
+        } catch (java.io.UTFDataFormatException e) {
+            throw new JtuneException(file + " is corrupt (a name is not valid text); delete it to tokenize again.", e);
         } catch (IOException e) {
             throw new JtuneException("Cannot read the tokenized dataset " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkIds(Path file, String split, int example, String key, int[] values, int vocabSize) {
+        boolean ids = key.endsWith("input_ids");
+        boolean labels = key.endsWith("labels");
+        if (!ids && !labels) return;
+        for (int v : values) {
+            if ((v < 0 || v >= vocabSize) && !(labels && v == TokenizedExample.IGNORE_INDEX)) {
+                throw new JtuneException(file + ": " + key + " of example " + example + " of split '" + split + "' holds token id "
+                        + v + ", outside the tokenizer's vocabulary [0, " + vocabSize + "); the file was made with another"
+                        + " tokenizer or is corrupt: delete it to tokenize again.");
+            }
+        }
+    }
+
+    /** A data stream that knows how many bytes it has read and how many the file has. */
+    private static final class Reader extends DataInputStream {
+        final long size;
+        private final Path file;
+
+        Reader(Path file) throws IOException {
+            this(file, new Counting(new BufferedInputStream(Files.newInputStream(file), 1 << 20)));
+        }
+
+        private Reader(Path file, Counting in) throws IOException {
+            super(in);
+            this.file = file;
+            this.size = Files.size(file);
+        }
+
+        long position() {
+            return ((Counting) in).count;
+        }
+
+        /** A stored count of items of at least {@code minBytes} each: refused when the rest of the file cannot hold them. */
+        int count(String what, int minBytes) throws IOException {
+            int n = readInt();
+            long left = size - position();
+            if (n < 0 || (long) n * minBytes > left) {
+                throw new JtuneException(file + " is corrupt: its " + what + " is " + n + ", but only " + left
+                        + " byte(s) follow; delete it to tokenize again.");
+            }
+            return n;
+        }
+    }
+
+    private static final class Counting extends java.io.FilterInputStream {
+        long count;
+
+        Counting(java.io.InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) count++;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) count += n;
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long k = super.skip(n);
+            count += k;
+            return k;
         }
     }
 }

@@ -64,7 +64,7 @@ public final class DataFiles {
         try (Stream<Path> s = Files.list(path)) {
             files = s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
         } catch (IOException e) {
-            throw new JtuneException("Cannot list " + path + ": " + e.getMessage(), e);
+            throw new JtuneException("Cannot list " + path + ": " + io.jtune.util.IoErrors.reason(e), e);
         }
         if (files.isEmpty()) throw new JtuneException("Data folder " + path + " has no files.");
         files.forEach(DataFiles::checkAllowed);
@@ -136,9 +136,10 @@ public final class DataFiles {
                 addRecord(firstValue, file, line, rows, skips);
             }
         } catch (JsonProcessingException e) {
+            if (e.getCause() instanceof java.nio.charset.CharacterCodingException) throw notUtf8(file, e);
             throw syntaxError(file, e, 0);
         } catch (IOException e) {
-            throw new JtuneException("Cannot read " + file + ": " + e.getMessage(), e);
+            throw cannotRead(file, e);
         }
     }
 
@@ -147,7 +148,7 @@ public final class DataFiles {
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new JtuneException("Cannot read " + file + ": " + e.getMessage(), e);
+            throw cannotRead(file, e);
         }
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
@@ -162,7 +163,7 @@ public final class DataFiles {
             } catch (JsonProcessingException e) {
                 throw syntaxError(file, e, i); // the parser counts lines from 1 within this line
             } catch (IOException e) {
-                throw new JtuneException("Cannot read " + file + ": " + e.getMessage(), e);
+                throw cannotRead(file, e);
             }
         }
     }
@@ -181,9 +182,13 @@ public final class DataFiles {
                 rows.add(new Row(o, file.getFileName() + ":" + line));
             }
         } catch (JsonProcessingException e) {
+            if (e.getCause() instanceof java.nio.charset.CharacterCodingException) throw notUtf8(file, e);
             throw new JtuneException(file + ": invalid CSV at line " + e.getLocation().getLineNr() + ": "
                     + e.getOriginalMessage());
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw notUtf8(file, e);
         } catch (IOException | RuntimeException e) {
+            if (e.getCause() instanceof java.nio.charset.CharacterCodingException) throw notUtf8(file, e);
             throw new JtuneException(file + ": invalid CSV: " + e.getMessage(), e);
         }
     }
@@ -194,7 +199,7 @@ public final class DataFiles {
         try {
             content = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new JtuneException("Cannot read " + file + ": " + e.getMessage(), e);
+            throw cannotRead(file, e);
         }
         String[] lines = content.split("\r?\n", -1);
         int n = content.endsWith("\n") ? lines.length - 1 : lines.length;
@@ -202,6 +207,43 @@ public final class DataFiles {
             ObjectNode o = JsonNodeFactory.instance.objectNode();
             o.put("text", lines[i]);
             rows.add(new Row(o, file.getFileName() + ":" + (i + 1)));
+        }
+    }
+
+    private static JtuneException cannotRead(Path file, IOException e) {
+        if (e instanceof java.nio.charset.CharacterCodingException) return notUtf8(file, e);
+        return new JtuneException("Cannot read " + file + ": " + io.jtune.util.IoErrors.reason(e), e);
+    }
+
+    /** Names the line and byte of the first bytes that are not UTF-8, so the user can find them. */
+    static JtuneException notUtf8(Path file, Exception cause) {
+        String where = "";
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            int bad = firstInvalidUtf8(bytes);
+            if (bad >= 0) {
+                int line = 1;
+                for (int i = 0; i < bad; i++) if (bytes[i] == '\n') line++;
+                where = " (the first invalid bytes are at line " + line + ", byte offset " + bad + ")";
+            }
+        } catch (IOException | OutOfMemoryError ignored) {
+            // without the position: the message still names the file
+        }
+        return new JtuneException(file + ": not UTF-8 text" + where + "; jtune reads data files as UTF-8: convert it"
+                + " (e.g. iconv -f latin1 -t utf-8)", cause);
+    }
+
+    private static int firstInvalidUtf8(byte[] bytes) {
+        java.nio.charset.CharsetDecoder d = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(8192);
+        while (true) {
+            java.nio.charset.CoderResult r = d.decode(in, out, true);
+            if (r.isError()) return in.position();
+            if (r.isUnderflow()) return -1;
+            out.clear();
         }
     }
 
@@ -244,10 +286,16 @@ public final class DataFiles {
                 field = c.getCurrentName();
             }
         }
-        return new JtuneException(file + ": invalid JSON at line " + (loc == null ? "?" : loc.getLineNr() + lineOffset)
-                + ", column "
-                + (loc == null ? "?" : loc.getColumnNr()) + (field == null ? "" : ", in field \"" + field + "\"") + ": "
-                + e.getOriginalMessage().replace('\n', ' '));
+        boolean located = loc != null && loc.getLineNr() > 0;
+        return new JtuneException(file + ": invalid JSON" + (located ? " at line " + (loc.getLineNr() + lineOffset)
+                + ", column " + loc.getColumnNr() : "") + (field == null ? "" : ", in field \"" + field + "\"") + ": "
+                + withoutJacksonNames(e.getOriginalMessage()).replace('\n', ' '));
+    }
+
+    /** Jackson's limits name the Java method that sets them; the user needs the limit, not the method. */
+    public static String withoutJacksonNames(String message) {
+        if (message == null) return "unreadable";
+        return message.replaceAll(",? ?(from|use) `[A-Za-z]+(\\.[A-Za-z]+)+(\\(\\))?`( to [^)]*)?", "");
     }
 
     private static JtuneException trailing(Path file, JsonParser p) {

@@ -49,8 +49,10 @@ public final class DatasetRegistry {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new JtuneException(file + ": invalid JSON at line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw DataFiles.notUtf8(file, e);
         } catch (IOException e) {
-            throw new JtuneException("Cannot read " + file + ": " + e.getMessage(), e);
+            throw new JtuneException("Cannot read " + file + ": " + io.jtune.util.IoErrors.reason(e), e);
         }
     }
 

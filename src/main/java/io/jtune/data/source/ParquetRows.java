@@ -21,13 +21,16 @@ import org.apache.parquet.schema.Type;
 final class ParquetRows {
     private ParquetRows() {}
 
+    private static final byte[] MAGIC = "PAR1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
     static void read(Path file, List<Row> rows) {
+        checkEnds(file);
         MessageType schema;
         try {
             ParquetMetadata meta = ParquetReader.readMetadata(file.toFile());
             schema = meta.getFileMetaData().getSchema();
         } catch (IOException | RuntimeException e) {
-            throw new JtuneException(file + ": not a readable parquet file: " + e.getMessage(), e);
+            throw new JtuneException(file + ": not a readable parquet file: " + clean(e), e);
         }
         for (Type field : schema.getFields()) {
             if (!field.isPrimitive() || field.isRepetition(Type.Repetition.REPEATED)) {
@@ -66,7 +69,35 @@ final class ParquetRows {
             int[] n = {0};
             s.forEach(o -> rows.add(new Row(o, file.getFileName() + ":row " + (++n[0]))));
         } catch (IOException | RuntimeException e) {
-            throw new JtuneException(file + ": cannot read parquet rows: " + e.getMessage(), e);
+            throw new JtuneException(file + ": cannot read parquet rows (is the file damaged?): " + clean(e), e);
         }
+    }
+
+    /** A parquet file starts and ends with PAR1; a copy cut short lacks the end (and its footer). */
+    private static void checkEnds(Path file) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            long size = ch.size();
+            java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(4);
+            java.nio.ByteBuffer tail = java.nio.ByteBuffer.allocate(4);
+            if (size >= 4) ch.read(head, 0);
+            if (size >= 8) ch.read(tail, size - 4);
+            boolean startsRight = size >= 4 && java.util.Arrays.equals(head.array(), MAGIC);
+            if (!startsRight) {
+                throw new JtuneException(file + ": not a parquet file (" + (size == 0 ? "it is empty" : "it does not start with PAR1")
+                        + ")");
+            }
+            if (size < 12 || !java.util.Arrays.equals(tail.array(), MAGIC)) {
+                throw new JtuneException(file + ": the parquet file is truncated (" + size + " bytes, without the footer that"
+                        + " ends every parquet file); copy or download it again");
+            }
+        } catch (IOException e) {
+            throw new JtuneException("Cannot read " + file + ": " + io.jtune.util.IoErrors.reason(e), e);
+        }
+    }
+
+    /** The library's message without the names of its internal objects (ParquetReader$2@1a2b3c). */
+    private static String clean(Exception e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return m.replaceAll("[\\w.]+\\$\\d+@[0-9a-f]+ ?", "").trim();
     }
 }

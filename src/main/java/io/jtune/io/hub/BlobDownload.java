@@ -48,7 +48,7 @@ final class BlobDownload {
                 last = e; // an interrupted transfer: resume from what arrived
             }
         }
-        throw new JtuneException(what + ": the download failed " + MAX_ATTEMPTS + " times (last error: " + last.getMessage()
+        throw new JtuneException(what + ": the download failed " + MAX_ATTEMPTS + " times (last error: " + HubHttp.describe(last)
                 + "). Run the same command again to resume.", last);
     }
 

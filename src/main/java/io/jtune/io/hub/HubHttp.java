@@ -54,6 +54,8 @@ final class HubHttp {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while fetching " + what, e);
+            } catch (IOException e) {
+                throw new IOException(networkError(e, current), e);
             }
             int status = resp.statusCode();
             if (status >= 300 && status < 400) {
@@ -69,6 +71,34 @@ final class HubHttp {
             throw statusError(status, what, detail);
         }
         throw new JtuneException(what + ": more than " + MAX_REDIRECTS + " redirects from " + uri);
+    }
+
+    /**
+     * What went wrong on the way to {@code uri}, in words: Java's HTTP client throws a ConnectException
+     * without a message when nothing listens, and its timeouts name no host.
+     */
+    static String networkError(IOException e, URI uri) {
+        String host = uri.getHost() + (uri.getPort() != -1 ? ":" + uri.getPort() : "");
+        String hint = "; check the network (or set HF_ENDPOINT to a reachable mirror; HF_HUB_OFFLINE=1 uses only models"
+                + " already downloaded)";
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.net.UnknownHostException || c instanceof java.nio.channels.UnresolvedAddressException) {
+                return "cannot resolve the host " + uri.getHost() + hint;
+            }
+        }
+        if (e instanceof java.net.http.HttpConnectTimeoutException || e instanceof java.net.http.HttpTimeoutException) {
+            return "no answer from " + host + " in time" + hint;
+        }
+        if (e instanceof java.net.ConnectException) return "cannot connect to " + host + " (connection refused)" + hint;
+        return "the connection to " + host + " failed (" + describe(e) + ")" + hint;
+    }
+
+    /** An exception's message, or its kind where it has none. */
+    static String describe(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c.getMessage() != null && !c.getMessage().isBlank()) return c.getMessage();
+        }
+        return e.getClass().getSimpleName();
     }
 
     private JtuneException statusError(int status, String what, String detail) {

@@ -40,7 +40,7 @@ public final class ModelLocator {
             }
             return hub.download(nameOrPath, rev, null, progress);
         } catch (IOException e) {
-            throw new JtuneException("model_name_or_path: could not download " + nameOrPath + ": " + e.getMessage(), e);
+            throw new JtuneException("model_name_or_path: could not download " + nameOrPath + ": " + HubHttp.describe(e), e);
         }
     }
 

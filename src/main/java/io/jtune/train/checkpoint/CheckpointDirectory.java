@@ -1,6 +1,7 @@
 package io.jtune.train.checkpoint;
 
 import io.jtune.util.AtomicFiles;
+import io.jtune.util.IoErrors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -42,7 +43,18 @@ public final class CheckpointDirectory {
         Path partial = outputDir.resolve(PARTIAL_PREFIX + step + "-" + ProcessHandle.current().pid());
         deleteTree(partial);
         Files.createDirectories(partial);
-        contents.writeTo(partial);
+        try {
+            contents.writeTo(partial);
+        } catch (IOException | RuntimeException e) {
+            // a full disk, say: drop the half-written folder; the previous checkpoint stays as it was
+            try {
+                deleteTree(partial);
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            if (e instanceof IOException io) throw saveFailed(step, partial, io);
+            throw e;
+        }
         AtomicFiles.syncDirectory(partial);
         haltIfAskedTo(step);
         Path target = outputDir.resolve("checkpoint-" + step);
@@ -57,6 +69,20 @@ public final class CheckpointDirectory {
         }
         AtomicFiles.syncDirectory(outputDir);
         return target;
+    }
+
+    /** Names the checkpoint and the file in it that could not be written, not the hidden partial folder. */
+    private IOException saveFailed(long step, Path partial, IOException e) {
+        String what = e instanceof IoErrors.WriteFailed w && w.getFile() != null && e.getCause() instanceof IOException cause
+                ? Path.of(w.getFile()).getFileName() + ": " + IoErrors.reason(cause)
+                : IoErrors.describe(e).replace(partial.toString(), "checkpoint-" + step);
+        String kept;
+        try {
+            kept = latest().map(p -> "; " + p.getFileName() + " is kept as it was").orElse("");
+        } catch (IOException | RuntimeException ignored) {
+            kept = "";
+        }
+        return new IOException("cannot save " + outputDir.resolve("checkpoint-" + step) + ": " + what + kept, e);
     }
 
     /**
