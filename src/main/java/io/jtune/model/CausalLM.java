@@ -257,6 +257,24 @@ public final class CausalLM {
         return new ForwardOutput(batch, targets, logProbs, null, null, w, seed);
     }
 
+    /**
+     * The mean of the LM head's rows in the view of {@code adapter} (null: the base): the mean logit
+     * at a position is its final hidden state dotted with this, so an objective can report mean
+     * logits (DPO's logits/chosen) from hidden states without the logits ever being kept.
+     */
+    public double[] lmHeadRowMean(LoraAdapter adapter) {
+        Matrix head = weights(adapter).lmHead.matrix;
+        int rows = head.rows(), cols = head.cols();
+        double[] mean = new double[cols];
+        float[] row = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            head.readRow(r, 0, cols, row, 0);
+            for (int c = 0; c < cols; c++) mean[c] += row[c];
+        }
+        for (int c = 0; c < cols; c++) mean[c] /= rows;
+        return mean;
+    }
+
     // ---- Cross-entropy conveniences (the uniform-weight case of the passes above) ----
 
     /**

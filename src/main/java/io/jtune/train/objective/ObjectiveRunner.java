@@ -32,6 +32,7 @@ public final class ObjectiveRunner {
 
     /** A training pass that ADDS gradScale·∂loss/∂θ to the trainable gradients; returns the loss. */
     public Loss train(Batch batch, float gradScale) {
+        objective.prepare(batch);
         float[] fixed = objective.fixedTokenWeights(batch);
         if (fixed != null && objective.hiddenPositions(batch) == null) {
             float[] scaled = new float[fixed.length];
@@ -46,6 +47,7 @@ public final class ObjectiveRunner {
 
     /** An evaluation pass (no dropout, no gradients). */
     public Loss evaluate(Batch batch) {
+        objective.prepare(batch);
         return objective.loss(model.forward(batch, adapter, false, objective.hiddenPositions(batch)));
     }
 
