@@ -16,13 +16,24 @@ public final class DatasetBatches implements TrainBatches {
     private final BatchSampler<TokenizedExample> sampler;
     private final Collator collator;
     private final boolean neatPacking;
+    private final boolean pairs;
     private int cachedEpoch = -1;
     private List<List<TokenizedExample>> cachedBatches;
 
     public DatasetBatches(List<TokenizedExample> examples, int batchSize, long seed, boolean shuffle, int padId, boolean neatPacking) {
+        this(examples, batchSize, seed, shuffle, padId, neatPacking, false);
+    }
+
+    /**
+     * @param pairs whether the examples are preference pairs: a batch of n pairs then has 2n rows, the
+     *              chosen answers first and the rejected ones after them ({@link Collator#collatePairs})
+     */
+    public DatasetBatches(List<TokenizedExample> examples, int batchSize, long seed, boolean shuffle, int padId, boolean neatPacking,
+                          boolean pairs) {
         this.sampler = new BatchSampler<>(examples, batchSize, seed, shuffle);
         this.collator = new Collator(padId);
         this.neatPacking = neatPacking;
+        this.pairs = pairs;
     }
 
     @Override
@@ -36,15 +47,24 @@ public final class DatasetBatches implements TrainBatches {
             cachedBatches = sampler.epoch(epoch);
             cachedEpoch = epoch;
         }
-        return toEngine(collator.collate(cachedBatches.get(index)), neatPacking);
+        return toEngine(collate(collator, cachedBatches.get(index), pairs), neatPacking);
+    }
+
+    private static io.jtune.data.batch.PaddedBatch collate(Collator collator, List<TokenizedExample> examples, boolean pairs) {
+        return pairs ? collator.collatePairs(examples) : collator.collate(examples);
     }
 
     /** Every example in order, in batches of {@code batchSize} (evaluation). */
     public static List<Batch> inOrder(List<TokenizedExample> examples, int batchSize, int padId, boolean neatPacking) {
+        return inOrder(examples, batchSize, padId, neatPacking, false);
+    }
+
+    /** Every example in order, in batches of {@code batchSize} examples (pairs: 2 rows each). */
+    public static List<Batch> inOrder(List<TokenizedExample> examples, int batchSize, int padId, boolean neatPacking, boolean pairs) {
         Collator collator = new Collator(padId);
         List<Batch> out = new ArrayList<>();
         for (int i = 0; i < examples.size(); i += batchSize) {
-            out.add(toEngine(collator.collate(examples.subList(i, Math.min(examples.size(), i + batchSize))), neatPacking));
+            out.add(toEngine(collate(collator, examples.subList(i, Math.min(examples.size(), i + batchSize)), pairs), neatPacking));
         }
         return out;
     }

@@ -13,7 +13,8 @@ import java.util.Set;
 final class Stages {
     private static final Map<String, StageWorkflow> BY_NAME = byName(List.of(
             new PretrainWorkflow(),
-            new SupervisedWorkflow()));
+            new SupervisedWorkflow(),
+            new DpoWorkflow()));
 
     private Stages() {}
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class StagesTest {
     @Test
     void eachSupportedStageHasItsWorkflow() {
-        assertEquals(List.of("pt", "sft"), List.copyOf(Stages.names()));
+        assertEquals(List.of("pt", "sft", "dpo"), List.copyOf(Stages.names()));
         StageWorkflow pt = Stages.forName("pt"), sft = Stages.forName("sft");
         assertInstanceOf(PretrainWorkflow.class, pt);
         assertInstanceOf(SupervisedWorkflow.class, sft);
@@ -31,12 +31,19 @@ class StagesTest {
         assertEquals(List.of("loss", "eval_loss"), pt.plotKeys());
         assertFalse(pt.predicts());
         assertTrue(sft.predicts());
+        StageWorkflow dpo = Stages.forName("dpo");
+        assertInstanceOf(DpoWorkflow.class, dpo);
+        assertEquals("dpo", dpo.dataStage());
+        assertTrue(dpo.pairwise());
+        assertFalse(sft.pairwise());
+        assertEquals(List.of("loss", "eval_loss", "rewards/accuracies"), dpo.plotKeys());
+        assertFalse(dpo.predicts());
     }
 
     @Test
     void anUnsupportedStageNamesTheSupportedOnes() {
-        JtuneException e = assertThrows(JtuneException.class, () -> Stages.forName("dpo"));
-        assertEquals("stage: 'dpo' is not supported yet by jtune; supported: pt, sft", e.getMessage());
+        JtuneException e = assertThrows(JtuneException.class, () -> Stages.forName("kto"));
+        assertEquals("stage: 'kto' is not supported yet by jtune; supported: pt, sft, dpo", e.getMessage());
     }
 
     /** A model path that does not exist: these errors must come before the model is looked for. */
