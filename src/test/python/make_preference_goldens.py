@@ -8,14 +8,15 @@ Run from the repository root with Debian's python3 (python3-torch):
 
 It reads the tiny checkpoints and LoRA adapters make_goldens.py wrote (goldens/llama, goldens/qwen2),
 so both sides start from the same bytes, and computes in float64 with autograd, for every pref_loss
-of stage dpo (sigmoid with label smoothing, pref_ftx and ld_alpha; hinge; ipo; orpo; simpo):
+of stage dpo (sigmoid with label smoothing, pref_ftx and ld_alpha; hinge; ipo; orpo; simpo) and for
+stage kto (three tagged examples and their KL rows, LoRA):
   - the loss (mean over the pairs), the metrics (each the mean over the pairs, logits/* the mean
     over the label positions and the vocabulary),
   - the gradient of the loss with respect to the LoRA tensors (the policy is base + adapter; the
     reference is the base alone), and for one case of full tuning with respect to every weight (the
     reference is then the starting weights, frozen).
 The formulas are written out from the definitions in TRL's DPOTrainer and LLaMA-Factory's
-CustomDPOTrainer (see the Java PreferenceObjective's documentation); no code is shared with jtune.
+CustomDPOTrainer, TRL's KTOTrainer (see the Java PreferenceObjective's and KtoObjective's documentation); no code is shared with jtune.
 
 Output: cases.json (inputs, settings, losses, metrics) and <family>.safetensors (F32 gradients,
 named "<case>.<tensor name>").
@@ -173,6 +174,59 @@ CASES = [
 FAMILIES = [("llama", 4101), ("qwen2", 4105)]
 
 
+def kto_inputs(vocab, seed):
+    """Three examples (tags 1, 0, 1), then their KL rows (each prompt with the previous example's answer)."""
+    g = torch.Generator().manual_seed(seed)
+    prompts = [torch.randint(3, vocab, (n,), generator=g) for n in (3, 4, 2)]
+    answers = [torch.randint(3, vocab, (n,), generator=g) for n in (5, 3, 6)]
+    rows = [(prompts[i], answers[i]) for i in range(3)] + [(prompts[i], answers[(i - 1) % 3]) for i in range(3)]
+    seq = max(len(p) + len(a) for p, a in rows)
+    ids, labels = [], []
+    for p, a in rows:
+        pad = seq - len(p) - len(a)
+        ids.append(torch.cat([p, a, torch.zeros(pad, dtype=torch.long)]))
+        labels.append(torch.cat([torch.full((len(p),), IGNORE), a, torch.full((pad,), IGNORE)]))
+    return dict(input_ids=torch.stack(ids), labels=torch.stack(labels).long(),
+                position_ids=torch.arange(seq).repeat(6, 1), segment_ids=torch.ones(6, seq, dtype=torch.long),
+                tags=[1, 0, 1])
+
+
+def kto_loss(case, policy_logits, reference_logits, labels, tags):
+    beta = case["pref_beta"]
+    logps, _ = scored(policy_logits, labels, False)
+    with torch.no_grad():
+        ref, _ = scored(reference_logits, labels, False)
+    n = len(tags)
+    kl = (logps[n:] - ref[n:]).mean().clamp(min=0).detach()
+    chosen = torch.tensor([t == 1 for t in tags])
+    x = logps[:n] - ref[:n]
+    chosen_losses = 1 - torch.sigmoid(beta * (x[chosen] - kl))
+    rejected_losses = 1 - torch.sigmoid(beta * (kl - x[~chosen]))
+    losses = torch.cat([case["kto_chosen_weight"] * chosen_losses, case["kto_rejected_weight"] * rejected_losses])
+    metrics = {"rewards/chosen": (beta * x[chosen]).mean(), "rewards/rejected": (beta * x[~chosen]).mean(),
+               "logps/chosen": logps[:n][chosen].mean(), "logps/rejected": logps[:n][~chosen].mean(), "kl": kl}
+    return losses.mean(), {k: float(v) for k, v in metrics.items()}
+
+
+KTO_CASE = dict(name="kto", pref_beta=0.3, kto_chosen_weight=1.0, kto_rejected_weight=1.5)
+
+
+def kto_family(family, cfg, params, adapter_file, scale, seed):
+    """The kto case on one family with LoRA: loss, metrics and LoRA gradients."""
+    inputs = kto_inputs(cfg["vocab_size"], seed)
+    args = (inputs["input_ids"], inputs["position_ids"], inputs["segment_ids"])
+    reference_logits = mg.Reference(cfg, params).logits(*args).detach()
+    adapter = mg.widened(adapter_file, True)
+    names = sorted(adapter)
+    logits = mg.Reference(cfg, params, adapter, scale).logits(*args)
+    loss, metrics = kto_loss(KTO_CASE, logits, reference_logits, inputs["labels"], inputs["tags"])
+    grads = torch.autograd.grad(loss, [adapter[n] for n in names])
+    tensors = {"kto." + name: grad.float() for name, grad in zip(names, grads)}
+    print(f"{family} kto: loss {float(loss):.6f} {metrics}")
+    return tensors, {"input_ids": inputs["input_ids"].tolist(), "labels": inputs["labels"].tolist(),
+                     "tags": inputs["tags"], "case": dict(KTO_CASE, loss=float(loss), metrics=metrics)}
+
+
 def main():
     torch.set_num_threads(1)
     summary = {"description": "dpo pref_loss goldens on goldens/<family> with its lora/ adapter "
@@ -213,12 +267,15 @@ def main():
             tensors[case["name"] + "." + name] = grad.float()
         results.append(dict(case, tuning="full", loss=float(loss), metrics=metrics))
         print(f"{family} {case['name']}: loss {float(loss):.6f}")
+        kto_tensors, kto = kto_family(family, cfg, params, adapter_file, scale, seed + 100)
+        tensors.update(kto_tensors)
         mg.write_safetensors(os.path.join(OUT, family + ".safetensors"), tensors)
         summary["families"].append({
             "family": family,
             "input_ids": inputs["input_ids"].tolist(),
             "labels": inputs["labels"].tolist(),
             "cases": results,
+            "kto": kto,
         })
     mg.write_json(os.path.join(OUT, "cases.json"), summary)
     return 0

@@ -32,7 +32,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every pref_loss of stage dpo against an independent float64 PyTorch reference
  * (src/test/python/make_preference_goldens.py, output in src/test/resources/goldens/preference): on
  * the llama and qwen2 golden checkpoints, with their LoRA adapter as the policy and the base as the
- * reference, and once with full tuning against a frozen copy of the starting weights. The loss and
+ * reference, and once with full tuning against a frozen copy of the starting weights; and stage kto's
+ * objective with LoRA. The loss and
  * every metric within 1e-5 relative; the gradients within 1e-4 (norm of the difference over the norm).
  */
 class PreferenceGoldenTest {
@@ -133,6 +134,56 @@ class PreferenceGoldenTest {
                 }
                 double err = Math.sqrt(diff / norm);
                 assertTrue(err <= 1e-4, name + " grad " + p.name() + ": relative error " + err);
+            }
+        }
+    }
+
+    static Stream<String> families() {
+        return Stream.of("llama", "qwen2");
+    }
+
+    /** Stage kto on each family with LoRA: three tagged examples (one kl clamped at 0, one not) and their KL rows. */
+    @ParameterizedTest(name = "{0}/kto")
+    @MethodSource("families")
+    void ktoLossMetricsAndGradientsMatchTheReference(String family) throws IOException {
+        JsonNode golden = null;
+        for (JsonNode f : JSON.readTree(GOLDENS.resolve("preference/cases.json").toFile()).get("families")) {
+            if (f.get("family").asText().equals(family)) golden = f.get("kto");
+        }
+        JsonNode c = golden.get("case");
+        Path dir = GOLDENS.resolve(family);
+        try (HfModelDirectory hf = HfModelDirectory.open(dir);
+             SafetensorsFile adapter = SafetensorsFile.open(dir.resolve("lora/adapter_model.safetensors"));
+             SafetensorsFile expected = SafetensorsFile.open(GOLDENS.resolve("preference/" + family + ".safetensors"))) {
+            CausalLM model = ModelBuilder.build(hf.config(), weightsOf(hf),
+                    FinetuneSpec.lora(new FinetuneSpec.Lora(4, 8.0, 0.0, List.of("all"), false, List.of())), CausalLM.Options.defaults());
+            for (TrainableParameter p : model.trainableParameters()) model.setParameter(p.name(), adapter.find(p.name()).matrix());
+            KtoObjective objective = new KtoObjective(c.get("pref_beta").asDouble(), c.get("kto_chosen_weight").asDouble(),
+                    c.get("kto_rejected_weight").asDouble(), b -> model.forward(b, null, false, null).sequenceLogProbs());
+            Batch plain = batch(golden);
+            int[] tags = new int[plain.batchSize()];
+            java.util.Arrays.fill(tags, -1);
+            for (int i = 0; i < golden.get("tags").size(); i++) tags[i] = golden.get("tags").get(i).asInt();
+            Batch batch = new Batch(plain.batchSize(), plain.seqLen(), plain.inputIds(), plain.labels(), plain.positionIds(), null, tags);
+            double examples = objective.normaliser(batch);
+            assertEquals(3, examples);
+            model.zeroGrad();
+            Loss loss = new ObjectiveRunner(model, objective).train(batch, (float) (1 / examples));
+            assertRelative(c.get("loss").asDouble(), loss.sum() / examples, "kto loss");
+            JsonNode metrics = c.get("metrics");
+            assertEquals(metrics.size(), loss.metrics().size(), "metric names " + loss.metrics().keySet());
+            for (Iterator<Map.Entry<String, JsonNode>> it = metrics.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> m = it.next();
+                assertRelative(m.getValue().asDouble(), loss.metrics().get(m.getKey()).value(), "kto " + m.getKey());
+            }
+            for (TrainableParameter p : model.trainableParameters()) {
+                float[] want = read(expected, "kto." + p.name());
+                double diff = 0, norm = 0;
+                for (int i = 0; i < want.length; i++) {
+                    diff += Math.pow((double) model.gradients()[p.offset() + i] - want[i], 2);
+                    norm += Math.pow(want[i], 2);
+                }
+                assertTrue(Math.sqrt(diff / norm) <= 1e-4, "kto grad " + p.name() + ": relative error " + Math.sqrt(diff / norm));
             }
         }
     }
