@@ -25,7 +25,9 @@ public record FinetuningArguments(
         double prefFtx,
         double dpoLabelSmoothing,
         double simpoGamma,
-        Double ldAlpha) {
+        Double ldAlpha,
+        double ktoChosenWeight,
+        double ktoRejectedWeight) {
 
     /**
      * The preference keys of stage dpo: LLaMA-Factory's RLHFArguments.
@@ -62,7 +64,7 @@ public record FinetuningArguments(
                 c.bool("disable_shuffling"),
                 c.bool("include_effective_tokens_per_second"),
                 c.real("pref_beta"), c.string("pref_loss"), c.real("pref_ftx"), c.real("dpo_label_smoothing"),
-                c.real("simpo_gamma"), c.nullableReal("ld_alpha"));
+                c.real("simpo_gamma"), c.nullableReal("ld_alpha"), c.real("kto_chosen_weight"), c.real("kto_rejected_weight"));
     }
 
     private static List<String> orEmpty(List<String> l) {

@@ -2,14 +2,14 @@ package io.jtune.config;
 
 /** LLaMA-Factory's FinetuningArguments (hparams/finetuning_args.py): stage, method and their settings. */
 final class FinetuningKeys extends KeyTable {
-    private static final String RLHF_ONLY = "only used by the rm, ppo and kto stages, which jtune refuses (stage)";
+    private static final String RLHF_ONLY = "only used by the ppo stage, which jtune refuses (stage)";
     private static final String OFT_ONLY = "only used by finetuning_type oft, which jtune refuses";
 
     FinetuningKeys() {
         super(Group.FINETUNING);
         choice("stage", "sft", "Training stage: pt (pre-training), sft (supervised fine-tuning), rm, ppo, dpo, kto.",
                 "pt", "sft", "rm", "ppo", "dpo", "kto")
-                .unsupportedValues("only the pt, sft and dpo stages are implemented", "rm", "ppo", "kto");
+                .unsupportedValues("only the pt, sft, dpo and kto stages are implemented", "rm", "ppo");
         choice("finetuning_type", "lora", "What is trained: lora (low-rank adapters), freeze (the last layers), full (everything).",
                 "lora", "oft", "freeze", "full")
                 .unsupportedValues("OFT adapters are not implemented", "oft");
@@ -71,8 +71,8 @@ final class FinetuningKeys extends KeyTable {
                 "sigmoid", "hinge", "ipo", "kto_pair", "orpo", "simpo")
                 .unsupportedValues("kto_pair is not implemented (use stage kto)", "kto_pair");
         real("dpo_label_smoothing", 0.0, "Robust (conservative) DPO label smoothing of the sigmoid loss, in [0, 0.5].").atLeast(0).atMost(0.5);
-        real("kto_chosen_weight", 1.0, "KTO weight of desirable examples.").ignored(RLHF_ONLY);
-        real("kto_rejected_weight", 1.0, "KTO weight of undesirable examples.").ignored(RLHF_ONLY);
+        real("kto_chosen_weight", 1.0, "KTO weight of desirable examples.").atLeast(0);
+        real("kto_rejected_weight", 1.0, "KTO weight of undesirable examples.").atLeast(0);
         real("simpo_gamma", 0.5, "SimPO target reward margin.");
         integer("ppo_buffer_size", 1, "PPO mini-batches per optimisation step.").ignored(RLHF_ONLY);
         integer("ppo_epochs", 4, "PPO epochs per optimisation step.").ignored(RLHF_ONLY);

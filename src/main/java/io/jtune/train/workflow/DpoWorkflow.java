@@ -3,13 +3,12 @@ package io.jtune.train.workflow;
 import io.jtune.JtuneException;
 import io.jtune.config.FinetuningArguments;
 import io.jtune.config.JtuneConfig;
-import io.jtune.io.hf.HfWeightSource;
 import io.jtune.model.Batch;
 import io.jtune.model.CausalLM;
-import io.jtune.model.ModelBuilder;
 import io.jtune.train.objective.Objective;
 import io.jtune.train.objective.PreferenceObjective;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Stage dpo (LLaMA-Factory's run_dpo): preference pairs, a {@link PreferenceObjective} of the
@@ -29,8 +28,8 @@ final class DpoWorkflow implements StageWorkflow {
     }
 
     @Override
-    public boolean pairwise() {
-        return true;
+    public DatasetBatches.Layout batchLayout() {
+        return DatasetBatches.Layout.PAIRS;
     }
 
     /** The pairs are rendered with the model's chat template, as for sft. */
@@ -50,17 +49,11 @@ final class DpoWorkflow implements StageWorkflow {
         PreferenceObjective.Settings settings = new PreferenceObjective.Settings(PreferenceObjective.LossType.of(p.loss()),
                 p.beta(), p.labelSmoothing(), p.ftx(), p.simpoGamma(), p.ldAlpha());
         CausalLM policy = models.model().model();
-        CausalLM reference = null;
-        if (settings.loss().usesReference() && !ft.isLora()) {
-            reference = ModelBuilder.frozen(models.base().config(), new HfWeightSource(models.base().files()));
-        }
-        CausalLM referenceModel = reference;
+        Function<Batch, double[]> reference = settings.loss().usesReference() ? ReferenceModel.logProbs(models) : null;
         return new PreferenceObjective(settings, new PreferenceObjective.Passes() {
             @Override
             public double[] referenceLogProbs(Batch batch) {
-                // LoRA: the policy's own base with no adapter; otherwise the frozen starting weights
-                return referenceModel == null ? policy.forward(batch, null, false, null).sequenceLogProbs()
-                        : referenceModel.forward(batch, null, false, null).sequenceLogProbs();
+                return reference.apply(batch);
             }
 
             @Override

@@ -38,11 +38,11 @@ interface StageWorkflow {
     }
 
     /**
-     * Whether the stage's examples are preference pairs (chosen_* and rejected_* sequences), batched
-     * as the chosen rows followed by the rejected rows of the same pairs.
+     * How the stage's examples become batch rows: one row each (the default), preference pairs
+     * (chosen rows, then the rejected rows of the same pairs) or KTO examples with their KL rows.
      */
-    default boolean pairwise() {
-        return false;
+    default DatasetBatches.Layout batchLayout() {
+        return DatasetBatches.Layout.SINGLE;
     }
 
     /** Rejects a config this stage cannot run, before anything is loaded (e.g. sft without a template). */

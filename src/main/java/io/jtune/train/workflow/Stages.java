@@ -14,7 +14,8 @@ final class Stages {
     private static final Map<String, StageWorkflow> BY_NAME = byName(List.of(
             new PretrainWorkflow(),
             new SupervisedWorkflow(),
-            new DpoWorkflow()));
+            new DpoWorkflow(),
+            new KtoWorkflow()));
 
     private Stages() {}
 

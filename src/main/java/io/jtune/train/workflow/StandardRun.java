@@ -44,7 +44,7 @@ final class StandardRun {
             int padId = data.tokenizer().padId();
             List<TokenizedExample> evalExamples = data.eval().getOrDefault("validation", List.of());
             List<Batch> evalBatches = DatasetBatches.inOrder(evalExamples, args.perDeviceEvalBatchSize(), padId, config.data().neatPacking(),
-                    stage.pairwise());
+                    stage.batchLayout());
             Objective objective = stage.objective(new StageModels(config, base, model));
             if (!args.doTrain()) {
                 Evaluation evaluation = EvaluationOnly.run(model.model(), objective, evalBatches, outputDir);
@@ -52,7 +52,7 @@ final class StandardRun {
                         : new TrainWorkflow.Result(outputDir, null, evaluation.loss(), evaluation.metrics());
             }
             if (data.train().isEmpty()) throw new JtuneException("dataset: no training examples left after preprocessing");
-            TrainOutcome outcome = new TrainingLoop(context, stage.plotKeys(), stage.pairwise())
+            TrainOutcome outcome = new TrainingLoop(context, stage.plotKeys(), stage.batchLayout())
                     .run(model, objective, data.train(), padId, evalBatches, resume);
             if (!outcome.interrupted()) {
                 model.weights().saveFinal(outputDir, base.dir());

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** `jtune train` with stage dpo on a tiny model: its metrics in every output, LoRA and full tuning, orpo, evaluation only. */
+/** `jtune train` with stages dpo and kto on a tiny model: their metrics in every output, LoRA and full tuning, orpo, evaluation only. */
 @Timeout(300)
 class PreferenceEndToEndTest {
     @TempDir static Path shared;
@@ -131,5 +131,24 @@ class PreferenceEndToEndTest {
         JsonNode first = logLines(tmp.resolve("out")).getFirst();
         for (String m : List.of("sft_loss", "odds_ratio_loss", "rewards/chosen")) assertTrue(first.has(m), m + " missing from " + first);
         assertTrue(first.get("rewards/chosen").asDouble() < 0, "orpo's reward is beta x the mean log-prob: " + first);
+    }
+
+    @Test
+    void ktoTrainsOnTaggedAnswersWithTheKlTermAndPlotsTheChosenRewards(@TempDir Path tmp) throws IOException {
+        Path yaml = config(tmp, "lora", "kto_rejected_weight: 1.5");
+        Files.writeString(yaml, Files.readString(yaml).replace("stage: dpo", "stage: kto").replace("dpo_en_demo", "kto_en_demo"));
+        assertEquals(0, TrainCommandEndToEndTest.train(yaml, "num_train_epochs=1"));
+        Path out = tmp.resolve("out");
+        assertTrue(Files.exists(out.resolve("adapter_model.safetensors")));
+        List<JsonNode> lines = logLines(out);
+        JsonNode first = lines.getFirst();
+        assertTrue(first.has("kl") && first.has("loss"), first.toString());
+        assertEquals(0.0, first.get("kl").asDouble(), 0.0, "the first step's policy is the reference: " + first);
+        boolean anyChosen = lines.stream().anyMatch(n -> n.has("rewards/chosen"));
+        boolean anyRejected = lines.stream().anyMatch(n -> n.has("rewards/rejected") && n.has("logps/rejected"));
+        assertTrue(anyChosen && anyRejected, "rewards of both kinds are logged");
+        JsonNode results = JSON.readTree(out.resolve("all_results.json").toFile());
+        assertTrue(results.has("eval_kl") && results.has("eval_loss"), results.toString());
+        assertTrue(Files.exists(out.resolve("training_rewards_chosen.png")), "plot of rewards/chosen");
     }
 }

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class StagesTest {
     @Test
     void eachSupportedStageHasItsWorkflow() {
-        assertEquals(List.of("pt", "sft", "dpo"), List.copyOf(Stages.names()));
+        assertEquals(List.of("pt", "sft", "dpo", "kto"), List.copyOf(Stages.names()));
         StageWorkflow pt = Stages.forName("pt"), sft = Stages.forName("sft");
         assertInstanceOf(PretrainWorkflow.class, pt);
         assertInstanceOf(SupervisedWorkflow.class, sft);
@@ -34,16 +34,20 @@ class StagesTest {
         StageWorkflow dpo = Stages.forName("dpo");
         assertInstanceOf(DpoWorkflow.class, dpo);
         assertEquals("dpo", dpo.dataStage());
-        assertTrue(dpo.pairwise());
-        assertFalse(sft.pairwise());
+        assertEquals(DatasetBatches.Layout.PAIRS, dpo.batchLayout());
+        assertEquals(DatasetBatches.Layout.SINGLE, sft.batchLayout());
         assertEquals(List.of("loss", "eval_loss", "rewards/accuracies"), dpo.plotKeys());
         assertFalse(dpo.predicts());
+        StageWorkflow kto = Stages.forName("kto");
+        assertInstanceOf(KtoWorkflow.class, kto);
+        assertEquals(DatasetBatches.Layout.KTO, kto.batchLayout());
+        assertEquals(List.of("loss", "eval_loss", "rewards/chosen"), kto.plotKeys());
     }
 
     @Test
     void anUnsupportedStageNamesTheSupportedOnes() {
-        JtuneException e = assertThrows(JtuneException.class, () -> Stages.forName("kto"));
-        assertEquals("stage: 'kto' is not supported yet by jtune; supported: pt, sft, dpo", e.getMessage());
+        JtuneException e = assertThrows(JtuneException.class, () -> Stages.forName("rm"));
+        assertEquals("stage: 'rm' is not supported yet by jtune; supported: pt, sft, dpo, kto", e.getMessage());
     }
 
     /** A model path that does not exist: these errors must come before the model is looked for. */
