@@ -127,7 +127,10 @@ class PreferenceEndToEndTest {
     @Test
     void orpoNeedsNoReferenceAndLogsItsTerms(@TempDir Path tmp) throws IOException {
         Path yaml = config(tmp, "lora", "pref_loss: orpo");
+        // with the Chinese pairs too: 20 pairs, 16 for training
+        Files.writeString(yaml, Files.readString(yaml).replace("dataset: dpo_en_demo", "dataset: dpo_en_demo,dpo_zh_demo"));
         assertEquals(0, TrainCommandEndToEndTest.train(yaml, "num_train_epochs=1"));
+        assertEquals(8, logLines(tmp.resolve("out")).stream().filter(n -> n.has("loss")).count(), "16 training pairs, 2 a step");
         JsonNode first = logLines(tmp.resolve("out")).getFirst();
         for (String m : List.of("sft_loss", "odds_ratio_loss", "rewards/chosen")) assertTrue(first.has(m), m + " missing from " + first);
         assertTrue(first.get("rewards/chosen").asDouble() < 0, "orpo's reward is beta x the mean log-prob: " + first);
@@ -136,7 +139,7 @@ class PreferenceEndToEndTest {
     @Test
     void ktoTrainsOnTaggedAnswersWithTheKlTermAndPlotsTheChosenRewards(@TempDir Path tmp) throws IOException {
         Path yaml = config(tmp, "lora", "kto_rejected_weight: 1.5");
-        Files.writeString(yaml, Files.readString(yaml).replace("stage: dpo", "stage: kto").replace("dpo_en_demo", "kto_en_demo"));
+        Files.writeString(yaml, Files.readString(yaml).replace("stage: dpo", "stage: kto").replace("dpo_en_demo", "kto_en_demo,kto_zh_demo"));
         assertEquals(0, TrainCommandEndToEndTest.train(yaml, "num_train_epochs=1"));
         Path out = tmp.resolve("out");
         assertTrue(Files.exists(out.resolve("adapter_model.safetensors")));
