@@ -45,12 +45,18 @@ public final class KtoObjective implements Objective {
     /** The examples: half the rows. */
     @Override
     public double normaliser(Batch batch) {
-        return examples(batch);
+        return tagged(batch);
+    }
+
+    /** The tagged examples; the KL rows are not examples of the dataset. */
+    @Override
+    public int examples(Batch batch) {
+        return tagged(batch);
     }
 
     @Override
     public void prepare(Batch batch) {
-        examples(batch);
+        tagged(batch);
         referenceLogProbs = reference.apply(batch);
         preparedFor = batch;
     }
@@ -59,7 +65,7 @@ public final class KtoObjective implements Objective {
     public Loss loss(ForwardOutput out) {
         Batch batch = out.batch();
         if (batch != preparedFor) throw new IllegalStateException("prepare(batch) must precede the pass whose loss is asked");
-        int n = examples(batch), len = batch.seqLen();
+        int n = tagged(batch), len = batch.seqLen();
         double[] policy = out.sequenceLogProbs();
         double[] ref = referenceLogProbs;
         double klSum = 0;
@@ -97,7 +103,7 @@ public final class KtoObjective implements Objective {
         metrics.merge(name, Metric.of(value, 1), Metric::plus);
     }
 
-    private static int examples(Batch batch) {
+    private static int tagged(Batch batch) {
         if (batch.rowTags() == null || batch.batchSize() % 2 != 0) {
             throw new IllegalArgumentException("a KTO batch has n tagged example rows and n KL rows; got " + batch.batchSize()
                     + " rows" + (batch.rowTags() == null ? " without tags" : ""));

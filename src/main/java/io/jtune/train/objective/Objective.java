@@ -19,6 +19,14 @@ public interface Objective {
     double normaliser(Batch batch);
 
     /**
+     * How many dataset examples the batch holds, for the samples the trainer counts (train_samples_per_second):
+     * one per row by default; a preference pair (dpo) or a KTO example with its KL row spans two rows.
+     */
+    default int examples(Batch batch) {
+        return batch.batchSize();
+    }
+
+    /**
      * Called by the runner before the model's pass over {@code batch}: an objective that needs another
      * pass over the same batch (DPO's reference model, which may be the same model with its adapter
      * off) runs it here, where it cannot disturb the activations the training pass keeps for its

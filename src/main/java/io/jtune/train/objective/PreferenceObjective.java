@@ -100,6 +100,12 @@ public final class PreferenceObjective implements Objective {
         return pairs(batch);
     }
 
+    /** Pairs: one example each. */
+    @Override
+    public int examples(Batch batch) {
+        return pairs(batch);
+    }
+
     /** Every label position: the logits metrics read the final hidden state there. */
     @Override
     public int[] hiddenPositions(Batch batch) {

@@ -101,6 +101,8 @@ class PreferenceEndToEndTest {
         for (String f : List.of("training_loss.png", "training_rewards_accuracies.png", "checkpoint-4/adapter_model.safetensors")) {
             assertTrue(Files.exists(out.resolve(f)), f + " missing");
         }
+        assertEquals(8, JSON.readTree(out.resolve("checkpoint-4/jtune_progress.json").toFile()).get("samples_seen").asInt(),
+                "4 steps of 2 pairs: a pair is one sample, as in LLaMA-Factory");
 
         // Evaluation only with the trained adapter: the reference is still the base, so the rewards agree with the run's last evaluation
         Path evalOut = tmp.resolve("eval");
