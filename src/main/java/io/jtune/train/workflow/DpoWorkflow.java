@@ -50,6 +50,9 @@ final class DpoWorkflow implements StageWorkflow {
                 p.beta(), p.labelSmoothing(), p.ftx(), p.simpoGamma(), p.ldAlpha());
         CausalLM policy = models.model().model();
         Function<Batch, double[]> reference = settings.loss().usesReference() ? ReferenceModel.logProbs(models) : null;
+        // with LoRA the LM head stays frozen unless additional_target trains it: its row mean is then computed once
+        boolean headTrains = !ft.isLora() || policy.trainableParameters().stream().anyMatch(t -> t.name().contains("lm_head"));
+        double[][] fixedHead = headTrains ? null : new double[1][];
         return new PreferenceObjective(settings, new PreferenceObjective.Passes() {
             @Override
             public double[] referenceLogProbs(Batch batch) {
@@ -58,7 +61,9 @@ final class DpoWorkflow implements StageWorkflow {
 
             @Override
             public double[] lmHeadRowMean() {
-                return policy.lmHeadRowMean(policy.adapter());
+                if (fixedHead == null) return policy.lmHeadRowMean(policy.adapter());
+                if (fixedHead[0] == null) fixedHead[0] = policy.lmHeadRowMean(policy.adapter());
+                return fixedHead[0];
             }
         });
     }
