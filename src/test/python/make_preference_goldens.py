@@ -9,7 +9,8 @@ Run from the repository root with Debian's python3 (python3-torch):
 It reads the tiny checkpoints and LoRA adapters make_goldens.py wrote (goldens/llama, goldens/qwen2),
 so both sides start from the same bytes, and computes in float64 with autograd, for every pref_loss
 of stage dpo (sigmoid with label smoothing, pref_ftx and ld_alpha; hinge; ipo; orpo; simpo) and for
-stage kto (three tagged examples and their KL rows, LoRA):
+stage kto (three tagged examples and their KL rows, LoRA) and stage rm (a value head on the last
+answer token, LoRA; the head's starting values are stored as rm_init.*):
   - the loss (mean over the pairs), the metrics (each the mean over the pairs, logits/* the mean
     over the label positions and the vocabulary),
   - the gradient of the loss with respect to the LoRA tensors (the policy is base + adapter; the
@@ -208,6 +209,55 @@ def kto_loss(case, policy_logits, reference_logits, labels, tags):
     return losses.mean(), {k: float(v) for k, v in metrics.items()}
 
 
+class HiddenReference(mg.Reference):
+    """The reference model's final hidden states (after the last norm): what a value head reads."""
+
+    def hidden(self, input_ids, position_ids, segment_ids):
+        cfg = self.cfg
+        eps = cfg["rms_norm_eps"]
+        seq = input_ids.shape[1]
+        h = self.p["model.embed_tokens.weight"][input_ids]
+        angles = position_ids.to(torch.float64)[:, :, None] * mg.rope_inv_freq(cfg)[None, None, :]
+        emb = torch.cat((angles, angles), dim=-1)[:, None, :, :]
+        cos, sin = emb.cos(), emb.sin()
+        causal = torch.ones(seq, seq, dtype=torch.bool).tril()
+        allowed = causal[None, :, :] & (segment_ids[:, :, None] == segment_ids[:, None, :])
+        for layer in range(cfg["num_hidden_layers"]):
+            prefix = f"model.layers.{layer}"
+            h = h + self.attention(mg.rms_norm(h, self.p[prefix + ".input_layernorm.weight"], eps), layer, cos, sin, allowed)
+            h = h + self.mlp(mg.rms_norm(h, self.p[prefix + ".post_attention_layernorm.weight"], eps), layer)
+        return mg.rms_norm(h, self.p["model.norm.weight"], eps)
+
+
+def rm_family(family, cfg, params, adapter_file, scale, seed):
+    """Stage rm with LoRA: a value head on the last label token of each row; -logσ(s_c - s_r) averaged over pairs."""
+    inputs = pair_inputs(cfg["vocab_size"], seed)
+    g = torch.Generator().manual_seed(seed + 1)
+    hidden = cfg["hidden_size"]
+    head_w = ((torch.rand(1, hidden, generator=g, dtype=torch.float64) * 2 - 1) / math.sqrt(hidden)).float()
+    head_b = ((torch.rand(1, generator=g, dtype=torch.float64) * 2 - 1) / math.sqrt(hidden)).float()
+    adapter = mg.widened(adapter_file, True)
+    w = head_w.to(torch.float64).clone().requires_grad_(True)
+    b = head_b.to(torch.float64).clone().requires_grad_(True)
+    h = HiddenReference(cfg, params, adapter, scale).hidden(inputs["input_ids"], inputs["position_ids"], inputs["segment_ids"])
+    labels = inputs["labels"]
+    last = torch.tensor([int((row != IGNORE).nonzero().max()) for row in labels])
+    scores = (h[torch.arange(len(last)), last] @ w.T)[:, 0] + b[0]
+    n = len(last) // 2
+    loss = -F.logsigmoid(scores[:n] - scores[n:]).mean()
+    accuracy = float((scores[:n] > scores[n:]).double().mean())
+    names = sorted(adapter)
+    grads = torch.autograd.grad(loss, [adapter[k] for k in names] + [w, b])
+    tensors = {"rm." + k: gr.float() for k, gr in zip(names, grads)}
+    tensors["rm.v_head.summary.weight"] = grads[-2].float()
+    tensors["rm.v_head.summary.bias"] = grads[-1].float()
+    tensors["rm_init.v_head.summary.weight"] = head_w
+    tensors["rm_init.v_head.summary.bias"] = head_b
+    print(f"{family} rm: loss {float(loss):.6f} accuracy {accuracy}")
+    return tensors, {"input_ids": inputs["input_ids"].tolist(), "labels": labels.tolist(),
+                     "loss": float(loss), "metrics": {"accuracy": accuracy}}
+
+
 KTO_CASE = dict(name="kto", pref_beta=0.3, kto_chosen_weight=1.0, kto_rejected_weight=1.5)
 
 
@@ -269,6 +319,8 @@ def main():
         print(f"{family} {case['name']}: loss {float(loss):.6f}")
         kto_tensors, kto = kto_family(family, cfg, params, adapter_file, scale, seed + 100)
         tensors.update(kto_tensors)
+        rm_tensors, rm = rm_family(family, cfg, params, adapter_file, scale, seed + 200)
+        tensors.update(rm_tensors)
         mg.write_safetensors(os.path.join(OUT, family + ".safetensors"), tensors)
         summary["families"].append({
             "family": family,
@@ -276,6 +328,7 @@ def main():
             "labels": inputs["labels"].tolist(),
             "cases": results,
             "kto": kto,
+            "rm": rm,
         })
     mg.write_json(os.path.join(OUT, "cases.json"), summary)
     return 0

@@ -58,6 +58,7 @@ public final class CausalLM {
     private final Map<String, Param> baseParams;  // by HF name, for adapters and exports
     private final ParameterSet store;             // the model's own trainable parameters (full, freeze)
     private LoraAdapter trainingAdapter;          // LoRA: the adapter that trains and that passes use by default
+    private ValueHead valueHead;                  // stage rm: trains with the trainable set; null otherwise
     private final float[] invFreq;
     private final LmHead lmHead;
 
@@ -97,6 +98,11 @@ public final class CausalLM {
     public LoraAdapter adapter() { return trainingAdapter; }
 
     void setTrainingAdapter(LoraAdapter adapter) { trainingAdapter = adapter; }
+
+    /** The value head that trains with {@link #trainable()} (stage rm), or null. */
+    public ValueHead valueHead() { return valueHead; }
+
+    void setValueHead(ValueHead head) { valueHead = head; }
 
     /** What trains: the LoRA adapter's parameters, or the model's own (full and freeze tuning). */
     public ParameterSet trainable() {

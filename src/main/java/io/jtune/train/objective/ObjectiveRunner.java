@@ -42,6 +42,7 @@ public final class ObjectiveRunner {
         ForwardOutput out = model.forward(batch, adapter, true, objective.hiddenPositions(batch));
         Loss loss = objective.loss(out);
         model.backward(out, scale(loss.dLogProbs(), gradScale), scale(loss.dHidden(), gradScale));
+        if (loss.ownGradients() != null) loss.ownGradients().add(gradScale);
         return loss;
     }
 

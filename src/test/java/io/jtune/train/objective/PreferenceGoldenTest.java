@@ -188,6 +188,49 @@ class PreferenceGoldenTest {
         }
     }
 
+    /** Stage rm on each family with LoRA: the value head's scores, loss, accuracy and gradients (LoRA and head). */
+    @ParameterizedTest(name = "{0}/rm")
+    @MethodSource("families")
+    void rewardModelLossAndGradientsMatchTheReference(String family) throws IOException {
+        JsonNode golden = null;
+        for (JsonNode f : JSON.readTree(GOLDENS.resolve("preference/cases.json").toFile()).get("families")) {
+            if (f.get("family").asText().equals(family)) golden = f.get("rm");
+        }
+        Path dir = GOLDENS.resolve(family);
+        try (HfModelDirectory hf = HfModelDirectory.open(dir);
+             SafetensorsFile adapter = SafetensorsFile.open(dir.resolve("lora/adapter_model.safetensors"));
+             SafetensorsFile expected = SafetensorsFile.open(GOLDENS.resolve("preference/" + family + ".safetensors"))) {
+            FinetuneSpec spec = FinetuneSpec.lora(new FinetuneSpec.Lora(4, 8.0, 0.0, List.of("all"), false, List.of())).withValueHead();
+            CausalLM model = ModelBuilder.build(hf.config(), weightsOf(hf), spec, CausalLM.Options.defaults());
+            for (TrainableParameter p : model.trainableParameters()) {
+                boolean head = p.name().startsWith("v_head.");
+                model.setParameter(p.name(), (head ? expected.find("rm_init." + p.name()) : adapter.find(p.name())).matrix());
+            }
+            RewardObjective objective = new RewardObjective(model.valueHead());
+            Batch batch = batch(golden);
+            double pairs = objective.normaliser(batch);
+            model.zeroGrad();
+            Loss loss = new ObjectiveRunner(model, objective).train(batch, (float) (1 / pairs));
+            assertRelative(golden.get("loss").asDouble(), loss.sum() / pairs, "rm loss");
+            assertEquals(golden.get("metrics").get("accuracy").asDouble(), loss.metrics().get("accuracy").value(), 0.0, "rm accuracy");
+            assertEquals(1, loss.metrics().size());
+            for (TrainableParameter p : model.trainableParameters()) {
+                float[] want = read(expected, "rm." + p.name());
+                double diff = 0, norm = 0;
+                for (int i = 0; i < want.length; i++) {
+                    diff += Math.pow((double) model.gradients()[p.offset() + i] - want[i], 2);
+                    norm += Math.pow(want[i], 2);
+                }
+                if (p.name().equals("v_head.summary.bias")) {
+                    // the bias cancels in s_chosen − s_rejected: its gradient is 0 up to rounding on both sides
+                    assertEquals(0, Math.sqrt(diff) + Math.sqrt(norm), 1e-6, "rm grad of the bias");
+                } else {
+                    assertTrue(Math.sqrt(diff / norm) <= 1e-4, "rm grad " + p.name() + ": relative error " + Math.sqrt(diff / norm));
+                }
+            }
+        }
+    }
+
     private static void assertRelative(double expected, double actual, String what) {
         assertEquals(expected, actual, 1e-5 * Math.abs(expected) + 1e-12, what);
     }
