@@ -9,7 +9,7 @@ final class FinetuningKeys extends KeyTable {
         super(Group.FINETUNING);
         choice("stage", "sft", "Training stage: pt (pre-training), sft (supervised fine-tuning), rm, ppo, dpo, kto.",
                 "pt", "sft", "rm", "ppo", "dpo", "kto")
-                .unsupportedValues("only the pt, sft, dpo and kto stages are implemented", "rm", "ppo");
+                .unsupportedValues("ppo is not implemented", "ppo");
         choice("finetuning_type", "lora", "What is trained: lora (low-rank adapters), freeze (the last layers), full (everything).",
                 "lora", "oft", "freeze", "full")
                 .unsupportedValues("OFT adapters are not implemented", "oft");

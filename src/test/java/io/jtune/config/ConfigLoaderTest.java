@@ -153,8 +153,8 @@ class ConfigLoaderTest {
 
     @Test
     void anUnsupportedChoiceNamesTheSupportedOnes() throws IOException {
-        JtuneException e = failure(MINIMAL + "stage: rm\n");
-        assertEquals("bad.yaml: line 2: stage = rm is not supported yet by jtune: only the pt, sft, dpo and kto stages are implemented; supported: pt, sft, dpo, kto",
+        JtuneException e = failure(MINIMAL + "stage: ppo\n");
+        assertEquals("bad.yaml: line 2: stage = ppo is not supported yet by jtune: ppo is not implemented; supported: pt, sft, rm, dpo, kto",
                 e.getMessage());
         e = failure(MINIMAL + "optim: adafactor\n");
         assertTrue(e.getMessage().contains("supported: adamw_torch, adamw_torch_fused, sgd"), e.getMessage());

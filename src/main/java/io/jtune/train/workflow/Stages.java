@@ -14,6 +14,7 @@ final class Stages {
     private static final Map<String, StageWorkflow> BY_NAME = byName(List.of(
             new PretrainWorkflow(),
             new SupervisedWorkflow(),
+            new RewardWorkflow(),
             new DpoWorkflow(),
             new KtoWorkflow()));
 

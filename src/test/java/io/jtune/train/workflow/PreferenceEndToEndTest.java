@@ -156,4 +156,44 @@ class PreferenceEndToEndTest {
         assertTrue(results.has("eval_kl") && results.has("eval_loss"), results.toString());
         assertTrue(Files.exists(out.resolve("training_rewards_chosen.png")), "plot of rewards/chosen");
     }
+
+    @Test
+    void rewardModelSavesAndRestoresItsValueHead(@TempDir Path tmp) throws IOException {
+        Path yaml = config(tmp, "lora", "lora_rank: 4");
+        Files.writeString(yaml, Files.readString(yaml).replace("stage: dpo", "stage: rm"));
+        assertEquals(0, TrainCommandEndToEndTest.train(yaml));
+        Path out = tmp.resolve("out");
+        for (Path dir : List.of(out, out.resolve("checkpoint-4"))) {
+            try (SafetensorsFile head = SafetensorsFile.open(dir.resolve("value_head.safetensors"));
+                 SafetensorsFile adapter = SafetensorsFile.open(dir.resolve("adapter_model.safetensors"))) {
+                assertEquals(java.util.Set.of("v_head.summary.weight", "v_head.summary.bias"), head.names());
+                assertTrue(head.tensor("v_head.summary.weight").hasShape(1, 32));
+                assertTrue(head.tensor("v_head.summary.bias").hasShape(1));
+                assertTrue(adapter.names().stream().noneMatch(n -> n.startsWith("v_head")), "the adapter file is PEFT's alone");
+            }
+        }
+        JsonNode results = JSON.readTree(out.resolve("all_results.json").toFile());
+        assertTrue(results.has("eval_accuracy") && results.has("eval_loss"), results.toString());
+        assertTrue(Files.exists(out.resolve("training_eval_accuracy.png")), "plot of eval_accuracy");
+
+        // evaluation only from the saved folder: the head is restored with the adapter, so the scores are the run's
+        Path evalOut = tmp.resolve("eval");
+        assertEquals(0, TrainCommandEndToEndTest.train(yaml, "do_train=false", "do_eval=true", "adapter_name_or_path=" + out,
+                "output_dir=" + evalOut));
+        JsonNode eval = JSON.readTree(evalOut.resolve("eval_results.json").toFile());
+        assertEquals(results.get("eval_loss").asDouble(), eval.get("eval_loss").asDouble(), 1e-6, "eval_loss with the restored head");
+        assertEquals(results.get("eval_accuracy").asDouble(), eval.get("eval_accuracy").asDouble(), 0.0);
+    }
+
+    @Test
+    void fullTuningRewardModelWritesTheModelAndItsHead(@TempDir Path tmp) throws IOException {
+        Path yaml = config(tmp, "full", "");
+        Files.writeString(yaml, Files.readString(yaml).replace("stage: dpo", "stage: rm"));
+        assertEquals(0, TrainCommandEndToEndTest.train(yaml, "learning_rate=1.0e-3", "num_train_epochs=1"));
+        Path out = tmp.resolve("out");
+        assertTrue(Files.exists(out.resolve("model.safetensors")) && Files.exists(out.resolve("value_head.safetensors")));
+        try (SafetensorsFile model = SafetensorsFile.open(out.resolve("model.safetensors"))) {
+            assertTrue(model.names().stream().noneMatch(n -> n.startsWith("v_head")), "the model folder holds the model's tensors only");
+        }
+    }
 }

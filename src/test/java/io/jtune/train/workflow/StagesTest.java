@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class StagesTest {
     @Test
     void eachSupportedStageHasItsWorkflow() {
-        assertEquals(List.of("pt", "sft", "dpo", "kto"), List.copyOf(Stages.names()));
+        assertEquals(List.of("pt", "sft", "rm", "dpo", "kto"), List.copyOf(Stages.names()));
         StageWorkflow pt = Stages.forName("pt"), sft = Stages.forName("sft");
         assertInstanceOf(PretrainWorkflow.class, pt);
         assertInstanceOf(SupervisedWorkflow.class, sft);
@@ -42,12 +42,16 @@ class StagesTest {
         assertInstanceOf(KtoWorkflow.class, kto);
         assertEquals(DatasetBatches.Layout.KTO, kto.batchLayout());
         assertEquals(List.of("loss", "eval_loss", "rewards/chosen"), kto.plotKeys());
+        StageWorkflow rm = Stages.forName("rm");
+        assertInstanceOf(RewardWorkflow.class, rm);
+        assertEquals(DatasetBatches.Layout.PAIRS, rm.batchLayout());
+        assertEquals(List.of("loss", "eval_loss", "eval_accuracy"), rm.plotKeys());
     }
 
     @Test
     void anUnsupportedStageNamesTheSupportedOnes() {
-        JtuneException e = assertThrows(JtuneException.class, () -> Stages.forName("rm"));
-        assertEquals("stage: 'rm' is not supported yet by jtune; supported: pt, sft, dpo, kto", e.getMessage());
+        JtuneException e = assertThrows(JtuneException.class, () -> Stages.forName("ppo"));
+        assertEquals("stage: 'ppo' is not supported yet by jtune; supported: pt, sft, rm, dpo, kto", e.getMessage());
     }
 
     /** A model path that does not exist: these errors must come before the model is looked for. */
