@@ -19,7 +19,27 @@ public record FinetuningArguments(
         List<String> freezeExtraModules,
         boolean plotLoss,
         boolean disableShuffling,
-        boolean includeEffectiveTokensPerSecond) {
+        boolean includeEffectiveTokensPerSecond,
+        double prefBeta,
+        String prefLoss,
+        double prefFtx,
+        double dpoLabelSmoothing,
+        double simpoGamma,
+        Double ldAlpha,
+        double ktoChosenWeight,
+        double ktoRejectedWeight) {
+
+    /**
+     * The preference keys of stage dpo: LLaMA-Factory's RLHFArguments.
+     *
+     * @param ldAlpha LD-DPO's alpha, null when unset
+     */
+    public record Preference(double beta, String loss, double ftx, double labelSmoothing, double simpoGamma, Double ldAlpha) {}
+
+    /** The preference keys together. */
+    public Preference preference() {
+        return new Preference(prefBeta, prefLoss, prefFtx, dpoLabelSmoothing, simpoGamma, ldAlpha);
+    }
 
     static FinetuningArguments from(JtuneConfig c) {
         int rank = c.integer("lora_rank");
@@ -42,7 +62,9 @@ public record FinetuningArguments(
                 orEmpty(c.list("freeze_extra_modules")),
                 c.bool("plot_loss"),
                 c.bool("disable_shuffling"),
-                c.bool("include_effective_tokens_per_second"));
+                c.bool("include_effective_tokens_per_second"),
+                c.real("pref_beta"), c.string("pref_loss"), c.real("pref_ftx"), c.real("dpo_label_smoothing"),
+                c.real("simpo_gamma"), c.nullableReal("ld_alpha"), c.real("kto_chosen_weight"), c.real("kto_rejected_weight"));
     }
 
     private static List<String> orEmpty(List<String> l) {

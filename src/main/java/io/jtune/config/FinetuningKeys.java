@@ -2,14 +2,14 @@ package io.jtune.config;
 
 /** LLaMA-Factory's FinetuningArguments (hparams/finetuning_args.py): stage, method and their settings. */
 final class FinetuningKeys extends KeyTable {
-    private static final String RLHF_ONLY = "only used by the rm, ppo, dpo and kto stages, which jtune refuses (stage)";
+    private static final String RLHF_ONLY = "only used by the ppo stage, which jtune refuses (stage)";
     private static final String OFT_ONLY = "only used by finetuning_type oft, which jtune refuses";
 
     FinetuningKeys() {
         super(Group.FINETUNING);
         choice("stage", "sft", "Training stage: pt (pre-training), sft (supervised fine-tuning), rm, ppo, dpo, kto.",
                 "pt", "sft", "rm", "ppo", "dpo", "kto")
-                .unsupportedValues("only the pt and sft stages are implemented", "rm", "ppo", "dpo", "kto");
+                .unsupportedValues("ppo is not implemented", "ppo");
         choice("finetuning_type", "lora", "What is trained: lora (low-rank adapters), freeze (the last layers), full (everything).",
                 "lora", "oft", "freeze", "full")
                 .unsupportedValues("OFT adapters are not implemented", "oft");
@@ -64,27 +64,30 @@ final class FinetuningKeys extends KeyTable {
         list("oft_target", "all", "Modules that get OFT.").ignored(OFT_ONLY);
 
         // RLHF (RLHFArguments)
-        real("pref_beta", 0.1, "Beta of the preference loss.").ignored(RLHF_ONLY);
-        real("pref_ftx", 0.0, "SFT loss weight in DPO.").ignored(RLHF_ONLY);
-        real("pref_bco_weight", 0.0, "BCO loss weight in DPO.").ignored(RLHF_ONLY);
-        choice("pref_loss", "sigmoid", "DPO loss type.", "sigmoid", "hinge", "ipo", "kto_pair", "orpo", "simpo").ignored(RLHF_ONLY);
-        real("dpo_label_smoothing", 0.0, "Robust DPO label smoothing.").ignored(RLHF_ONLY);
-        real("kto_chosen_weight", 1.0, "KTO weight of desirable examples.").ignored(RLHF_ONLY);
-        real("kto_rejected_weight", 1.0, "KTO weight of undesirable examples.").ignored(RLHF_ONLY);
-        real("simpo_gamma", 0.5, "SimPO target reward margin.").ignored(RLHF_ONLY);
+        real("pref_beta", 0.1, "Beta of the preference loss (dpo; the reward scale of its metrics).").above(0);
+        real("pref_ftx", 0.0, "SFT loss weight in DPO: adds pref_ftx x (-mean log-prob of the chosen answer).").atLeast(0);
+        real("pref_bco_weight", 0.0, "BCO loss weight in DPO.").unsupported("the BCO loss is not implemented");
+        choice("pref_loss", "sigmoid", "DPO loss type: sigmoid (DPO), hinge, ipo, orpo or simpo (the last two without a reference model).",
+                "sigmoid", "hinge", "ipo", "kto_pair", "orpo", "simpo")
+                .unsupportedValues("kto_pair is not implemented (use stage kto)", "kto_pair");
+        real("dpo_label_smoothing", 0.0, "Robust (conservative) DPO label smoothing of the sigmoid loss, in [0, 0.5].").atLeast(0).atMost(0.5);
+        real("kto_chosen_weight", 1.0, "KTO weight of desirable examples.").atLeast(0);
+        real("kto_rejected_weight", 1.0, "KTO weight of undesirable examples.").atLeast(0);
+        real("simpo_gamma", 0.5, "SimPO target reward margin.");
         integer("ppo_buffer_size", 1, "PPO mini-batches per optimisation step.").ignored(RLHF_ONLY);
         integer("ppo_epochs", 4, "PPO epochs per optimisation step.").ignored(RLHF_ONLY);
         bool("ppo_score_norm", false, "PPO score normalisation.").ignored(RLHF_ONLY);
         real("ppo_target", 6.0, "PPO target KL.").ignored(RLHF_ONLY);
         bool("ppo_whiten_rewards", false, "PPO reward whitening.").ignored(RLHF_ONLY);
-        str("ref_model", null, "Reference model for PPO or DPO.").ignored(RLHF_ONLY);
-        str("ref_model_adapters", null, "Adapters of the reference model.").ignored(RLHF_ONLY);
-        integer("ref_model_quantization_bit", null, "Quantization bits of the reference model.").ignored(RLHF_ONLY);
+        str("ref_model", null, "Reference model for PPO or DPO.")
+                .unsupported("a separate reference model is not implemented yet; dpo's reference is the base without the adapter (lora) or the starting weights (freeze, full)");
+        str("ref_model_adapters", null, "Adapters of the reference model.").ignored("only used with ref_model, which jtune refuses");
+        integer("ref_model_quantization_bit", null, "Quantization bits of the reference model.").ignored("only used with ref_model, which jtune refuses");
         str("reward_model", null, "Reward model for PPO.").ignored(RLHF_ONLY);
         str("reward_model_adapters", null, "Adapters of the reward model.").ignored(RLHF_ONLY);
         integer("reward_model_quantization_bit", null, "Quantization bits of the reward model.").ignored(RLHF_ONLY);
         choice("reward_model_type", "lora", "Reward model type in PPO.", "lora", "full", "api").ignored(RLHF_ONLY);
-        real("ld_alpha", null, "LD-DPO alpha.").ignored(RLHF_ONLY);
+        real("ld_alpha", null, "LD-DPO alpha: the weight of the policy's answer tokens past the shorter answer of a pair.").atLeast(0).atMost(1);
 
         // GaLore, APOLLO, BAdam: alternative optimizers
         bool("use_galore", false, "Use the GaLore optimizer.").unsupported("GaLore is not implemented (optim: adamw_torch or sgd)");

@@ -10,8 +10,10 @@ import io.jtune.JtuneException;
  * @param positionIds per-token RoPE positions (packed sequences restart at 0)
  * @param segmentIds  per-token example ids for packed rows: a token attends only to earlier tokens with
  *                    the same id (neat_packing); null when each row is one example
+ * @param rowTags     one int per row that a row-level objective reads (KTO: 1 desirable, 0 undesirable),
+ *                    or null; the model itself never reads them
  */
-public record Batch(int batchSize, int seqLen, int[] inputIds, int[] labels, int[] positionIds, int[] segmentIds) {
+public record Batch(int batchSize, int seqLen, int[] inputIds, int[] labels, int[] positionIds, int[] segmentIds, int[] rowTags) {
     /** The label of a position that predicts nothing (HF's ignore_index). */
     public static final int IGNORE_INDEX = -100;
 
@@ -22,6 +24,14 @@ public record Batch(int batchSize, int seqLen, int[] inputIds, int[] labels, int
         if (labels != null) check("labels", labels, n);
         check("position_ids", positionIds, n);
         if (segmentIds != null) check("segment ids", segmentIds, n);
+        if (rowTags != null && rowTags.length != batchSize) {
+            throw new JtuneException("row tags must hold one value per row (" + batchSize + "), has " + rowTags.length);
+        }
+    }
+
+    /** A batch without row tags. */
+    public Batch(int batchSize, int seqLen, int[] inputIds, int[] labels, int[] positionIds, int[] segmentIds) {
+        this(batchSize, seqLen, inputIds, labels, positionIds, segmentIds, null);
     }
 
     private static void check(String what, int[] a, int n) {

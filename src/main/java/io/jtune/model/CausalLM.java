@@ -58,6 +58,7 @@ public final class CausalLM {
     private final Map<String, Param> baseParams;  // by HF name, for adapters and exports
     private final ParameterSet store;             // the model's own trainable parameters (full, freeze)
     private LoraAdapter trainingAdapter;          // LoRA: the adapter that trains and that passes use by default
+    private ValueHead valueHead;                  // stage rm: trains with the trainable set; null otherwise
     private final float[] invFreq;
     private final LmHead lmHead;
 
@@ -97,6 +98,11 @@ public final class CausalLM {
     public LoraAdapter adapter() { return trainingAdapter; }
 
     void setTrainingAdapter(LoraAdapter adapter) { trainingAdapter = adapter; }
+
+    /** The value head that trains with {@link #trainable()} (stage rm), or null. */
+    public ValueHead valueHead() { return valueHead; }
+
+    void setValueHead(ValueHead head) { valueHead = head; }
 
     /** What trains: the LoRA adapter's parameters, or the model's own (full and freeze tuning). */
     public ParameterSet trainable() {
@@ -255,6 +261,24 @@ public final class CausalLM {
         backwardLayers(batch, w, n, seed);
         lastTrainingPass = null;
         return new ForwardOutput(batch, targets, logProbs, null, null, w, seed);
+    }
+
+    /**
+     * The mean of the LM head's rows in the view of {@code adapter} (null: the base): the mean logit
+     * at a position is its final hidden state dotted with this, so an objective can report mean
+     * logits (DPO's logits/chosen) from hidden states without the logits ever being kept.
+     */
+    public double[] lmHeadRowMean(LoraAdapter adapter) {
+        Matrix head = weights(adapter).lmHead.matrix;
+        int rows = head.rows(), cols = head.cols();
+        double[] mean = new double[cols];
+        float[] row = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            head.readRow(r, 0, cols, row, 0);
+            for (int c = 0; c < cols; c++) mean[c] += row[c];
+        }
+        for (int c = 0; c < cols; c++) mean[c] /= rows;
+        return mean;
     }
 
     // ---- Cross-entropy conveniences (the uniform-weight case of the passes above) ----

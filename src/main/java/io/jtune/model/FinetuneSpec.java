@@ -8,8 +8,18 @@ import java.util.List;
  * @param type   full, freeze or lora
  * @param lora   the LoRA settings (used when type is LORA)
  * @param freeze the freeze settings (used when type is FREEZE)
+ * @param valueHead whether a value head (stage rm's {@link ValueHead}) trains beside what the type trains
  */
-public record FinetuneSpec(Type type, Lora lora, Freeze freeze) {
+public record FinetuneSpec(Type type, Lora lora, Freeze freeze, boolean valueHead) {
+
+    public FinetuneSpec(Type type, Lora lora, Freeze freeze) {
+        this(type, lora, freeze, false);
+    }
+
+    /** The same, with a value head that trains fully beside it (stage rm). */
+    public FinetuneSpec withValueHead() {
+        return new FinetuneSpec(type, lora, freeze, true);
+    }
 
     public enum Type { FULL, FREEZE, LORA }
 

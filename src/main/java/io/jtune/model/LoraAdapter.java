@@ -41,6 +41,11 @@ public final class LoraAdapter {
      * @param seed seeds A's initialisation (with each tensor's name)
      */
     public static LoraAdapter attach(CausalLM base, String name, FinetuneSpec.Lora lora, long seed) {
+        return attach(base, name, lora, seed, false);
+    }
+
+    /** As {@link #attach(CausalLM, String, FinetuneSpec.Lora, long)}, with a {@link ValueHead} in the adapter's set when asked (stage rm). */
+    static LoraAdapter attach(CausalLM base, String name, FinetuneSpec.Lora lora, long seed, boolean valueHead) {
         List<ModelTensor> tensors = base.family().tensors(base.config(), true);
         TrainableSelection selection = ModelBuilder.select(base.family(), base.config(), tensors, FinetuneSpec.lora(lora));
         ParameterSet set = new ParameterSet();
@@ -66,8 +71,13 @@ public final class LoraAdapter {
                 pairs.put(t.module(), new LoraFactors(a, b, lora.scale(), (float) lora.dropout()));
             }
         }
+        ValueHead head = valueHead ? ValueHead.register(set, base.config().hiddenSize()) : null;
         set.allocate();
         afterAllocation.forEach(Runnable::run);
+        if (head != null) {
+            head.initialise(seed);
+            base.setValueHead(head);
+        }
         return new LoraAdapter(name, lora, base, set, base.baseWeights().with(replacements, pairs));
     }
 

@@ -54,8 +54,8 @@ public final class ModelBuilder {
         List<ModelTensor> tensors = family.tensors(config, !config.tieWordEmbeddings() || lora);
         TrainableSelection selection = select(family, config, tensors, spec);
         ModelBuilder builder = new ModelBuilder(family, config, weights, options);
-        CausalLM model = builder.assemble(tensors, lora ? null : selection);
-        if (lora) model.setTrainingAdapter(LoraAdapter.attach(model, "default", spec.lora(), options.seed()));
+        CausalLM model = builder.assemble(tensors, lora ? null : selection, !lora && spec.valueHead());
+        if (lora) model.setTrainingAdapter(LoraAdapter.attach(model, "default", spec.lora(), options.seed(), spec.valueHead()));
         return model;
     }
 
@@ -64,7 +64,7 @@ public final class ModelBuilder {
         ModelFamily family = Families.of(config);
         family.validate(config);
         List<ModelTensor> tensors = family.tensors(config, true);
-        return new ModelBuilder(family, config, weights, new CausalLM.Options(false, 0)).assemble(tensors, null);
+        return new ModelBuilder(family, config, weights, new CausalLM.Options(false, 0)).assemble(tensors, null, false);
     }
 
     /** Resolves which tensors train and which modules get LoRA, with LLaMA-Factory's semantics. */
@@ -80,7 +80,7 @@ public final class ModelBuilder {
     }
 
     /** Loads every tensor (trainable ones into the store when {@code selection} is given) and wires the model. */
-    private CausalLM assemble(List<ModelTensor> tensors, TrainableSelection selection) {
+    private CausalLM assemble(List<ModelTensor> tensors, TrainableSelection selection, boolean valueHead) {
         checkNoExtraTensors(tensors);
         boolean hasLmHead = false;
         for (ModelTensor t : tensors) {
@@ -92,10 +92,14 @@ public final class ModelBuilder {
         for (int l = 0; l < layers.length; l++) layers[l] = layer(l);
         Param finalNorm = one(ModuleRole.FINAL_NORM, -1, false);
         Param lmHead = hasLmHead ? one(ModuleRole.LM_HEAD, -1, false) : embed;
+        ValueHead head = valueHead ? ValueHead.register(store, config.hiddenSize()) : null;
         store.allocate();
         afterAllocation.forEach(Runnable::run);
-        return new CausalLM(config, family, Kernels.CPU, options, new ModelWeights(embed, finalNorm, lmHead, layers),
+        if (head != null) head.initialise(options.seed());
+        CausalLM model = new CausalLM(config, family, Kernels.CPU, options, new ModelWeights(embed, finalNorm, lmHead, layers),
                 params, store);
+        model.setValueHead(head);
+        return model;
     }
 
     private Param one(ModuleRole role, int layer, boolean bias) {

@@ -144,7 +144,7 @@ public final class Trainer {
             lossSum += l.sum();
             metrics.add(l.metrics());
             progress.tokensSeen += b.tokens();
-            progress.samplesSeen += b.batchSize();
+            progress.samplesSeen += objective.objective().examples(b);
         }
         double loss = units > 0 ? lossSum / units : 0;
         double gradNorm = settings.maxGradNorm() > 0 ? trainable.clipGradientNorm(settings.maxGradNorm()) : trainable.gradientNorm();

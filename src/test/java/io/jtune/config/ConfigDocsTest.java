@@ -65,7 +65,7 @@ class ConfigDocsTest {
             }
         }
         assertEquals("sft", stage.get("default").asText());
-        assertEquals("[\"pt\",\"sft\"]", stage.get("supported_choices").toString());
+        assertEquals("[\"pt\",\"sft\",\"rm\",\"dpo\",\"kto\"]", stage.get("supported_choices").toString());
         assertEquals("choice", stage.get("type").asText());
     }
 

@@ -153,8 +153,8 @@ class ConfigLoaderTest {
 
     @Test
     void anUnsupportedChoiceNamesTheSupportedOnes() throws IOException {
-        JtuneException e = failure(MINIMAL + "stage: dpo\n");
-        assertEquals("bad.yaml: line 2: stage = dpo is not supported yet by jtune: only the pt and sft stages are implemented; supported: pt, sft",
+        JtuneException e = failure(MINIMAL + "stage: ppo\n");
+        assertEquals("bad.yaml: line 2: stage = ppo is not supported yet by jtune: ppo is not implemented; supported: pt, sft, rm, dpo, kto",
                 e.getMessage());
         e = failure(MINIMAL + "optim: adafactor\n");
         assertTrue(e.getMessage().contains("supported: adamw_torch, adamw_torch_fused, sgd"), e.getMessage());

@@ -199,6 +199,20 @@ class ProcessorsTest {
     }
 
     @Test
+    void pairsWithAnEmptyOrRepeatedAnswerAreSkippedWithReasons() {
+        SkipReport skips = new SkipReport();
+        AlignedExample same = new AlignedExample(List.of(Message.user("q")),
+                List.of(Message.assistant("same"), Message.assistant("same")), null, null, "p:1");
+        AlignedExample emptyRejected = new AlignedExample(List.of(Message.user("q")),
+                List.of(Message.assistant("good"), Message.assistant(" ")), null, null, "p:2");
+        AlignedExample fine = new AlignedExample(List.of(Message.user("q")),
+                List.of(Message.assistant("good"), Message.assistant("bad")), null, null, "p:3");
+        assertEquals(1, run(opts("llama2").stage("dpo").build(), LLAMA, skips, same, emptyRejected, fine).size());
+        assertEquals(1, skips.count("chosen equals rejected"));
+        assertEquals(1, skips.count("empty answer in a preference pair"));
+    }
+
+    @Test
     void ktoTagsAndKlPairsFromThePreviousRecord() {
         AlignedExample good = new AlignedExample(List.of(Message.user("q1")),
                 List.of(Message.assistant("yes"), Message.assistant("")), null, null, "k:1");

@@ -65,4 +65,19 @@ public final class Collator {
         }
         return collate(rows);
     }
+
+    /**
+     * KTO examples: one batch of 2n rows, the n examples first, then their n KL sequences (the same
+     * prompts with mismatched answers, {@code kl_input_ids} / {@code kl_labels}), padded together.
+     */
+    public PaddedBatch collateWithKl(List<TokenizedExample> examples) {
+        List<TokenizedExample> rows = new ArrayList<>();
+        for (String prefix : List.of("", "kl_")) {
+            for (TokenizedExample ex : examples) {
+                rows.add(TokenizedExample.of(TokenizedExample.INPUT_IDS, ex.get(prefix + "input_ids"),
+                        TokenizedExample.LABELS, ex.get(prefix + "labels")));
+            }
+        }
+        return collate(rows);
+    }
 }

@@ -16,7 +16,8 @@ import java.util.List;
 
 /**
  * Preference pairs for rm and dpo (LLaMA-Factory's PairwiseDatasetProcessor): one prompt, a chosen
- * and a rejected answer, cut together so both answers keep the same length budget.
+ * and a rejected answer, cut together so both answers keep the same length budget. A pair with an
+ * empty answer, or whose answers are equal, is skipped and counted (LLaMA-Factory keeps them).
  */
 final class PairwiseProcessor implements DatasetProcessor {
     private final DataOptions options;
@@ -36,6 +37,16 @@ final class PairwiseProcessor implements DatasetProcessor {
             if (ex.prompt().size() % 2 != 1 || ex.response().size() < 2) {
                 skips.skip("not a preference pair", ex.origin(), ex.prompt().size() + " prompt turns, "
                         + ex.response().size() + " answers (need an odd number and chosen + rejected)");
+                continue;
+            }
+            String chosen = ex.response().get(0).content(), rejected = ex.response().get(1).content();
+            if (chosen.isBlank() || rejected.isBlank()) {
+                skips.skip("empty answer in a preference pair", ex.origin(), "the " + (chosen.isBlank() ? "chosen" : "rejected")
+                        + " answer is empty");
+                continue;
+            }
+            if (chosen.equals(rejected)) {
+                skips.skip("chosen equals rejected", ex.origin(), "both answers are \"" + abbreviate(chosen) + "\"; the pair teaches nothing");
                 continue;
             }
             try {
@@ -63,6 +74,10 @@ final class PairwiseProcessor implements DatasetProcessor {
                 "chosen_labels", SupervisedProcessor.concat(List.of(ignore, chosenIds)),
                 "rejected_input_ids", SupervisedProcessor.concat(List.of(prompt, rejectedIds)),
                 "rejected_labels", SupervisedProcessor.concat(List.of(ignore, rejectedIds)));
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 40 ? text : text.substring(0, 40) + "...";
     }
 
     private int[] withEos(int[] ids) {

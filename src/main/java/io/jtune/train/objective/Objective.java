@@ -18,6 +18,22 @@ public interface Objective {
     /** How many units this batch's summed loss covers (label tokens for cross-entropy, pairs for DPO). */
     double normaliser(Batch batch);
 
+    /**
+     * How many dataset examples the batch holds, for the samples the trainer counts (train_samples_per_second):
+     * one per row by default; a preference pair (dpo) or a KTO example with its KL row spans two rows.
+     */
+    default int examples(Batch batch) {
+        return batch.batchSize();
+    }
+
+    /**
+     * Called by the runner before the model's pass over {@code batch}: an objective that needs another
+     * pass over the same batch (DPO's reference model, which may be the same model with its adapter
+     * off) runs it here, where it cannot disturb the activations the training pass keeps for its
+     * backward. The default does nothing.
+     */
+    default void prepare(Batch batch) {}
+
     /** Flat token positions whose final hidden state {@link #loss} needs, or null (the default: none). */
     default int[] hiddenPositions(Batch batch) {
         return null;

@@ -32,6 +32,7 @@ public final class ObjectiveRunner {
 
     /** A training pass that ADDS gradScale·∂loss/∂θ to the trainable gradients; returns the loss. */
     public Loss train(Batch batch, float gradScale) {
+        objective.prepare(batch);
         float[] fixed = objective.fixedTokenWeights(batch);
         if (fixed != null && objective.hiddenPositions(batch) == null) {
             float[] scaled = new float[fixed.length];
@@ -41,11 +42,13 @@ public final class ObjectiveRunner {
         ForwardOutput out = model.forward(batch, adapter, true, objective.hiddenPositions(batch));
         Loss loss = objective.loss(out);
         model.backward(out, scale(loss.dLogProbs(), gradScale), scale(loss.dHidden(), gradScale));
+        if (loss.ownGradients() != null) loss.ownGradients().add(gradScale);
         return loss;
     }
 
     /** An evaluation pass (no dropout, no gradients). */
     public Loss evaluate(Batch batch) {
+        objective.prepare(batch);
         return objective.loss(model.forward(batch, adapter, false, objective.hiddenPositions(batch)));
     }
 

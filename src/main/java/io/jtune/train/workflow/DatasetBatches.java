@@ -16,13 +16,30 @@ public final class DatasetBatches implements TrainBatches {
     private final BatchSampler<TokenizedExample> sampler;
     private final Collator collator;
     private final boolean neatPacking;
+    private final Layout layout;
     private int cachedEpoch = -1;
     private List<List<TokenizedExample>> cachedBatches;
 
     public DatasetBatches(List<TokenizedExample> examples, int batchSize, long seed, boolean shuffle, int padId, boolean neatPacking) {
+        this(examples, batchSize, seed, shuffle, padId, neatPacking, Layout.SINGLE);
+    }
+
+    /** How a stage's examples become the rows of an engine batch. */
+    public enum Layout {
+        /** One row per example (pt, sft). */
+        SINGLE,
+        /** Preference pairs: n pairs are 2n rows, the chosen answers first ({@link Collator#collatePairs}). */
+        PAIRS,
+        /** KTO: n examples, then their n KL sequences, with each example's kto_tag as its row tag ({@link Collator#collateWithKl}). */
+        KTO
+    }
+
+    public DatasetBatches(List<TokenizedExample> examples, int batchSize, long seed, boolean shuffle, int padId, boolean neatPacking,
+                          Layout layout) {
         this.sampler = new BatchSampler<>(examples, batchSize, seed, shuffle);
         this.collator = new Collator(padId);
         this.neatPacking = neatPacking;
+        this.layout = layout;
     }
 
     @Override
@@ -36,15 +53,34 @@ public final class DatasetBatches implements TrainBatches {
             cachedBatches = sampler.epoch(epoch);
             cachedEpoch = epoch;
         }
-        return toEngine(collator.collate(cachedBatches.get(index)), neatPacking);
+        return batchOf(collator, cachedBatches.get(index), layout, neatPacking);
+    }
+
+    private static Batch batchOf(Collator collator, List<TokenizedExample> examples, Layout layout, boolean neatPacking) {
+        return switch (layout) {
+            case SINGLE -> toEngine(collator.collate(examples), neatPacking);
+            case PAIRS -> toEngine(collator.collatePairs(examples), neatPacking);
+            case KTO -> {
+                Batch b = toEngine(collator.collateWithKl(examples), neatPacking);
+                int[] tags = new int[b.batchSize()];
+                java.util.Arrays.fill(tags, -1);   // the KL rows are no examples
+                for (int i = 0; i < examples.size(); i++) tags[i] = examples.get(i).get("kto_tags")[0];
+                yield new Batch(b.batchSize(), b.seqLen(), b.inputIds(), b.labels(), b.positionIds(), b.segmentIds(), tags);
+            }
+        };
     }
 
     /** Every example in order, in batches of {@code batchSize} (evaluation). */
     public static List<Batch> inOrder(List<TokenizedExample> examples, int batchSize, int padId, boolean neatPacking) {
+        return inOrder(examples, batchSize, padId, neatPacking, Layout.SINGLE);
+    }
+
+    /** Every example in order, in batches of {@code batchSize} examples (pairs and KTO examples: 2 rows each). */
+    public static List<Batch> inOrder(List<TokenizedExample> examples, int batchSize, int padId, boolean neatPacking, Layout layout) {
         Collator collator = new Collator(padId);
         List<Batch> out = new ArrayList<>();
         for (int i = 0; i < examples.size(); i += batchSize) {
-            out.add(toEngine(collator.collate(examples.subList(i, Math.min(examples.size(), i + batchSize))), neatPacking));
+            out.add(batchOf(collator, examples.subList(i, Math.min(examples.size(), i + batchSize)), layout, neatPacking));
         }
         return out;
     }

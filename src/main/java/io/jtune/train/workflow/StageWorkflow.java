@@ -23,8 +23,27 @@ interface StageWorkflow {
     /** The data path's processor for this stage (pt: packed text; sft: prompt and response, prompt masked). */
     String dataStage();
 
-    /** What the model is trained and evaluated on; its metrics are logged under their own names. */
-    Objective objective();
+    /**
+     * What the model is trained and evaluated on, for a stage whose objective needs nothing but the
+     * trained model's own pass (pt, sft); its metrics are logged under their own names. A stage whose
+     * objective needs more (dpo's reference model) overrides {@link #objective(StageModels)} instead.
+     */
+    default Objective objective() {
+        throw new IllegalStateException("stage " + stage() + "'s objective is built from its models: objective(StageModels)");
+    }
+
+    /** The objective for the models of a run (by default {@link #objective()}). */
+    default Objective objective(StageModels models) {
+        return objective();
+    }
+
+    /**
+     * How the stage's examples become batch rows: one row each (the default), preference pairs
+     * (chosen rows, then the rejected rows of the same pairs) or KTO examples with their KL rows.
+     */
+    default DatasetBatches.Layout batchLayout() {
+        return DatasetBatches.Layout.SINGLE;
+    }
 
     /** Rejects a config this stage cannot run, before anything is loaded (e.g. sft without a template). */
     default void checkConfig(JtuneConfig config) {}

@@ -13,7 +13,10 @@ import java.util.Set;
 final class Stages {
     private static final Map<String, StageWorkflow> BY_NAME = byName(List.of(
             new PretrainWorkflow(),
-            new SupervisedWorkflow()));
+            new SupervisedWorkflow(),
+            new RewardWorkflow(),
+            new DpoWorkflow(),
+            new KtoWorkflow()));
 
     private Stages() {}
 

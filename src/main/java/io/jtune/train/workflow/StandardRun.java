@@ -9,6 +9,7 @@ import io.jtune.model.Batch;
 import io.jtune.train.Evaluation;
 import io.jtune.train.ResumeDecision;
 import io.jtune.train.TrainOutcome;
+import io.jtune.train.objective.Objective;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -16,7 +17,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The run of a stage that trains one model on one objective (pt, sft): open the base model, load the
+ * The run of a stage that trains one model on one objective (pt, sft, dpo): open the base model, load the
  * stage's data, build the model for the fine-tuning type, then evaluate only (do_train false) or
  * train, evaluate and save what was trained in output_dir.
  */
@@ -42,15 +43,17 @@ final class StandardRun {
             TrainableModel model = TrainableModel.build(config, base, log);
             int padId = data.tokenizer().padId();
             List<TokenizedExample> evalExamples = data.eval().getOrDefault("validation", List.of());
-            List<Batch> evalBatches = DatasetBatches.inOrder(evalExamples, args.perDeviceEvalBatchSize(), padId, config.data().neatPacking());
+            List<Batch> evalBatches = DatasetBatches.inOrder(evalExamples, args.perDeviceEvalBatchSize(), padId, config.data().neatPacking(),
+                    stage.batchLayout());
+            Objective objective = stage.objective(new StageModels(config, base, model));
             if (!args.doTrain()) {
-                Evaluation evaluation = EvaluationOnly.run(model.model(), stage.objective(), evalBatches, outputDir);
+                Evaluation evaluation = EvaluationOnly.run(model.model(), objective, evalBatches, outputDir);
                 return evaluation == null ? new TrainWorkflow.Result(outputDir, null, null)
                         : new TrainWorkflow.Result(outputDir, null, evaluation.loss(), evaluation.metrics());
             }
             if (data.train().isEmpty()) throw new JtuneException("dataset: no training examples left after preprocessing");
-            TrainOutcome outcome = new TrainingLoop(context, stage.plotKeys())
-                    .run(model, stage.objective(), data.train(), padId, evalBatches, resume);
+            TrainOutcome outcome = new TrainingLoop(context, stage.plotKeys(), stage.batchLayout())
+                    .run(model, objective, data.train(), padId, evalBatches, resume);
             if (!outcome.interrupted()) {
                 model.weights().saveFinal(outputDir, base.dir());
                 log.println("Saved to " + outputDir.toAbsolutePath());

@@ -27,6 +27,7 @@ record TrainableModel(CausalLM model, TrainedWeights weights) {
         TrainingArguments args = config.training();
         LoraAdapterConfig adapter = adapterConfig(modelArgs, ft);
         FinetuneSpec spec = finetuneSpec(ft, adapter);
+        if ("rm".equals(ft.stage())) spec = spec.withValueHead();   // the reward model's head trains beside the type's parameters
         boolean checkpointing = args.gradientCheckpointing() || !modelArgs.disableGradientCheckpointing();
         MemoryEstimate.check(base.config(), spec, args, config.data().cutoffLen(), checkpointing);
         CausalLM model = ModelBuilder.build(base.config(), new HfWeightSource(base.files()), spec,

@@ -8,6 +8,7 @@ import io.jtune.io.safetensors.SafetensorsCheckpoint;
 import io.jtune.io.safetensors.TensorToWrite;
 import io.jtune.model.CausalLM;
 import io.jtune.model.TrainableParameter;
+import io.jtune.model.ValueHead;
 import io.jtune.model.arch.ModelTensor;
 import io.jtune.tensor.DType;
 import io.jtune.train.Trainer;
@@ -48,36 +49,77 @@ public final class TrainedWeights implements Trainer.CheckpointWeights {
         return List.copyOf(modules);
     }
 
-    /** Checkpoint contents: the adapter (fp32) or the model with its trainable tensors in fp32. */
+    /** Checkpoint contents: the adapter (fp32) or the model with its trainable tensors in fp32; the value head beside them. */
     @Override
     public void save(Path dir) throws IOException {
         if (adapterConfig != null) {
             saveAdapter(dir);
         } else {
             saveModel(dir, null);
+            saveValueHead(dir);
         }
     }
 
+    /**
+     * Loads an adapter or checkpoint folder; a value head (stage rm) is restored from its
+     * value_head.safetensors when the folder has one, and otherwise keeps its initialisation (training
+     * a reward model from an sft adapter).
+     */
     @Override
     public void load(Path dir) {
         if (adapterConfig != null) {
-            new FlatWeightsCheckpoint(model, AdapterWeights.ADAPTER_FILE).load(dir);
+            if (model.valueHead() == null) {
+                new FlatWeightsCheckpoint(model, AdapterWeights.ADAPTER_FILE).load(dir);
+            } else {
+                AdapterWeights.read(dir.resolve(AdapterWeights.ADAPTER_FILE), slots(false), model.parameterValues());
+                loadValueHead(dir);
+            }
             return;
         }
         try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
             Map<String, io.jtune.io.safetensors.StoredTensor> wanted = new HashMap<>();
-            for (TrainableParameter p : model.trainableParameters()) wanted.put(p.name(), ckpt.tensor(p.name()));
+            List<TrainableParameter> own = model.trainableParameters().stream().filter(p -> !isValueHead(p)).toList();
+            for (TrainableParameter p : own) wanted.put(p.name(), ckpt.tensor(p.name()));
             float[] values = model.parameterValues();
-            for (TrainableParameter p : model.trainableParameters()) {
+            for (TrainableParameter p : own) {
                 var m = wanted.get(p.name()).matrix();
                 for (int r = 0; r < m.rows(); r++) m.readRow(r, 0, m.cols(), values, p.offset() + r * m.cols());
             }
         }
+        loadValueHead(dir);
     }
 
     public void saveAdapter(Path dir) throws IOException {
-        new FlatWeightsCheckpoint(model, AdapterWeights.ADAPTER_FILE).save(dir);
+        if (model.valueHead() == null) {
+            new FlatWeightsCheckpoint(model, AdapterWeights.ADAPTER_FILE).save(dir);
+        } else {
+            AdapterWeights.write(dir.resolve(AdapterWeights.ADAPTER_FILE), slots(false), model.parameterValues());
+            saveValueHead(dir);
+        }
         adapterConfig.write(dir);
+    }
+
+    /** LLaMA-Factory's name for the value head's file beside the adapter or model. */
+    public static final String VALUE_HEAD_FILE = "value_head.safetensors";
+
+    private static boolean isValueHead(TrainableParameter p) {
+        return p.name().equals(ValueHead.WEIGHT) || p.name().equals(ValueHead.BIAS);
+    }
+
+    /** The trainable tensors as file slots: the value head's, or all the others. */
+    private List<AdapterWeights.Slot> slots(boolean valueHead) {
+        return model.trainableParameters().stream().filter(p -> isValueHead(p) == valueHead)
+                .map(p -> new AdapterWeights.Slot(p.name(), p.rows(), p.cols(), p.offset(), p.isVector())).toList();
+    }
+
+    private void saveValueHead(Path dir) throws IOException {
+        if (model.valueHead() != null) AdapterWeights.write(dir.resolve(VALUE_HEAD_FILE), slots(true), model.parameterValues());
+    }
+
+    private void loadValueHead(Path dir) {
+        if (model.valueHead() != null && java.nio.file.Files.isRegularFile(dir.resolve(VALUE_HEAD_FILE))) {
+            AdapterWeights.read(dir.resolve(VALUE_HEAD_FILE), slots(true), model.parameterValues());
+        }
     }
 
     /**
@@ -124,6 +166,7 @@ public final class TrainedWeights implements Trainer.CheckpointWeights {
         } else {
             DType dtype = base.config().dtype() != null ? base.config().dtype() : DType.F32;
             saveModel(dir, dtype);
+            saveValueHead(dir);
         }
     }
 }

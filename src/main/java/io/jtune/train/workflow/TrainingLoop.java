@@ -26,11 +26,18 @@ import java.util.Optional;
 final class TrainingLoop {
     private final WorkflowContext context;
     private final List<String> plotKeys;
+    private final DatasetBatches.Layout layout;
 
     /** @param plotKeys the log_history keys plot_loss draws at the end (the stage's) */
     TrainingLoop(WorkflowContext context, List<String> plotKeys) {
+        this(context, plotKeys, DatasetBatches.Layout.SINGLE);
+    }
+
+    /** @param layout how the training examples become batch rows (see {@link DatasetBatches.Layout}) */
+    TrainingLoop(WorkflowContext context, List<String> plotKeys, DatasetBatches.Layout layout) {
         this.context = context;
         this.plotKeys = List.copyOf(plotKeys);
+        this.layout = layout;
     }
 
     /**
@@ -46,7 +53,7 @@ final class TrainingLoop {
         DataArguments dataArgs = config.data();
         Path outputDir = Path.of(args.outputDir());
         DatasetBatches train = new DatasetBatches(trainExamples, args.perDeviceTrainBatchSize(), args.dataSeed(),
-                !config.finetuning().disableShuffling(), padId, dataArgs.neatPacking());
+                !config.finetuning().disableShuffling(), padId, dataArgs.neatPacking(), layout);
         boolean evalSteps = "steps".equals(args.evalStrategy()) && !evalBatches.isEmpty();
         boolean saveSteps = "steps".equals(args.saveStrategy());
         TrainingPlan plan = TrainingPlan.of(train.batchesPerEpoch(), args.gradientAccumulationSteps(), args.numTrainEpochs(),

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class StagesTest {
     @Test
     void eachSupportedStageHasItsWorkflow() {
-        assertEquals(List.of("pt", "sft"), List.copyOf(Stages.names()));
+        assertEquals(List.of("pt", "sft", "rm", "dpo", "kto"), List.copyOf(Stages.names()));
         StageWorkflow pt = Stages.forName("pt"), sft = Stages.forName("sft");
         assertInstanceOf(PretrainWorkflow.class, pt);
         assertInstanceOf(SupervisedWorkflow.class, sft);
@@ -31,12 +31,27 @@ class StagesTest {
         assertEquals(List.of("loss", "eval_loss"), pt.plotKeys());
         assertFalse(pt.predicts());
         assertTrue(sft.predicts());
+        StageWorkflow dpo = Stages.forName("dpo");
+        assertInstanceOf(DpoWorkflow.class, dpo);
+        assertEquals("dpo", dpo.dataStage());
+        assertEquals(DatasetBatches.Layout.PAIRS, dpo.batchLayout());
+        assertEquals(DatasetBatches.Layout.SINGLE, sft.batchLayout());
+        assertEquals(List.of("loss", "eval_loss", "rewards/accuracies"), dpo.plotKeys());
+        assertFalse(dpo.predicts());
+        StageWorkflow kto = Stages.forName("kto");
+        assertInstanceOf(KtoWorkflow.class, kto);
+        assertEquals(DatasetBatches.Layout.KTO, kto.batchLayout());
+        assertEquals(List.of("loss", "eval_loss", "rewards/chosen"), kto.plotKeys());
+        StageWorkflow rm = Stages.forName("rm");
+        assertInstanceOf(RewardWorkflow.class, rm);
+        assertEquals(DatasetBatches.Layout.PAIRS, rm.batchLayout());
+        assertEquals(List.of("loss", "eval_loss", "eval_accuracy"), rm.plotKeys());
     }
 
     @Test
     void anUnsupportedStageNamesTheSupportedOnes() {
-        JtuneException e = assertThrows(JtuneException.class, () -> Stages.forName("dpo"));
-        assertEquals("stage: 'dpo' is not supported yet by jtune; supported: pt, sft", e.getMessage());
+        JtuneException e = assertThrows(JtuneException.class, () -> Stages.forName("ppo"));
+        assertEquals("stage: 'ppo' is not supported yet by jtune; supported: pt, sft, rm, dpo, kto", e.getMessage());
     }
 
     /** A model path that does not exist: these errors must come before the model is looked for. */

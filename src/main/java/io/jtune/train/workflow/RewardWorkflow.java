@@ -1,0 +1,48 @@
+package io.jtune.train.workflow;
+
+import io.jtune.JtuneException;
+import io.jtune.config.JtuneConfig;
+import io.jtune.train.objective.Objective;
+import io.jtune.train.objective.RewardObjective;
+import java.util.List;
+
+/**
+ * Stage rm (LLaMA-Factory's run_rm): a reward model trained on preference pairs — the model (with
+ * LoRA, freeze or full tuning) and a value head that trains fully beside it, saved as
+ * value_head.safetensors next to the adapter or model ({@link TrainedWeights}).
+ */
+final class RewardWorkflow implements StageWorkflow {
+    @Override
+    public String stage() {
+        return "rm";
+    }
+
+    @Override
+    public String dataStage() {
+        return "rm";
+    }
+
+    @Override
+    public DatasetBatches.Layout batchLayout() {
+        return DatasetBatches.Layout.PAIRS;
+    }
+
+    @Override
+    public void checkConfig(JtuneConfig config) {
+        String template = config.data().template();
+        if (template == null || template.isBlank()) {
+            throw new JtuneException("template: required for stage rm (e.g. qwen, llama3, chatml; see docs/templates.md)");
+        }
+    }
+
+    @Override
+    public Objective objective(StageModels models) {
+        return new RewardObjective(models.model().model().valueHead());
+    }
+
+    /** As LLaMA-Factory's run_rm plots them. */
+    @Override
+    public List<String> plotKeys() {
+        return List.of("loss", "eval_loss", "eval_accuracy");
+    }
+}
