@@ -401,7 +401,8 @@ public final class CausalLM {
     /** Plans buffers for the batch and view (growing them if needed) and fills the RoPE tables. */
     private void prepare(Batch batch, ModelWeights w) {
         int n = batch.tokens();
-        if (n > capacity || (w != plannedFor && (w.maxKept > 0 || (plannedFor != null && plannedFor.maxKept > 0)))) {
+        // A view without adapter parts (the base: a DPO reference pass) fits any plan; another adapter needs its own.
+        if (n > capacity || (w != plannedFor && w.maxKept > 0)) {
             allocate(Math.max(n, capacity), w);
         }
         lastTrainingPass = null;

@@ -1,0 +1,11 @@
+package io.jtune.model.arch;
+
+/**
+ * How a family's attention knows where each token is. Every family jtune runs today rotates q and k
+ * (RoPE, with config.json's rope_theta and rope_scaling); learned absolute positions (GPT-2) and
+ * ALiBi (BLOOM) would be further constants with their ops in nn/.
+ */
+public enum PositionEncoding {
+    /** Rotary embeddings on q and k, HF's rotate-half convention ({@link io.jtune.nn.Rope}). */
+    ROTARY
+}
