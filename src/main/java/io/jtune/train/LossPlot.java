@@ -45,7 +45,11 @@ public final class LossPlot {
         return smoothed;
     }
 
-    /** Plots each key found in log_history into outputDir/training_{key}.png ("/" in a key becomes "_"). */
+    /**
+     * Plots each key found in log_history into outputDir/training_{key}.png ("/" in a key becomes "_").
+     * A key logged once (a single final evaluation) is not plotted: one point draws no line, only an
+     * empty chart; it is reported with the keys that had nothing to plot.
+     */
     public static Result plot(Path outputDir, List<? extends Map<String, ?>> logHistory, List<String> keys) throws IOException {
         System.setProperty("java.awt.headless", "true"); // a training server has no display
         List<Path> written = new ArrayList<>();
@@ -59,7 +63,7 @@ public final class LossPlot {
                     values.add(v.doubleValue());
                 }
             }
-            if (values.isEmpty()) {
+            if (values.size() < 2) {
                 missing.add(key);
                 continue;
             }

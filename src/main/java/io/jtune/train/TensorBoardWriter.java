@@ -61,6 +61,15 @@ public final class TensorBoardWriter implements Closeable {
     }
 
     /**
+     * A text summary, as torch's SummaryWriter.add_text writes it (HF's TensorBoardCallback adds the
+     * training arguments as "args" and the model's config as "model_config"): tag + "/text_summary",
+     * the "text" plugin, a one-element string tensor.
+     */
+    public synchronized void addText(String tag, String text) throws IOException {
+        writeRecord(textEvent(now(), tag, text));
+    }
+
+    /**
      * Every number in a Trainer log dict, with the HF TensorBoardCallback's tags: eval_x becomes
      * eval/x, test_x becomes test/x, anything else train/x (loss, learning_rate, grad_norm, epoch).
      */
@@ -129,6 +138,37 @@ public final class TensorBoardWriter implements Closeable {
         Proto event = new Proto();
         event.fixed64(1, Double.doubleToLongBits(wallTime));
         event.varint(2, step);
+        event.bytes(5, summary.toByteArray());
+        return event.toByteArray();
+    }
+
+    /**
+     * {@code Value { string tag = 1; TensorProto tensor = 8; SummaryMetadata metadata = 9; }} with
+     * {@code SummaryMetadata { PluginData plugin_data = 1; }}, {@code PluginData { string plugin_name = 1; bytes content = 2; }}
+     * and {@code TensorProto { DataType dtype = 1 (DT_STRING = 7); TensorShapeProto tensor_shape = 2; repeated bytes string_val = 8; }}.
+     */
+    static byte[] textEvent(double wallTime, String tag, String text) {
+        Proto pluginData = new Proto();
+        pluginData.bytes(1, "text".getBytes(StandardCharsets.UTF_8));
+        pluginData.bytes(2, new byte[0]); // TextPluginData(version=0), serialized: empty
+        Proto metadata = new Proto();
+        metadata.bytes(1, pluginData.toByteArray());
+        Proto dim = new Proto();
+        dim.varint(1, 1);
+        Proto shape = new Proto();
+        shape.bytes(2, dim.toByteArray());
+        Proto tensor = new Proto();
+        tensor.varint(1, 7);
+        tensor.bytes(2, shape.toByteArray());
+        tensor.bytes(8, text.getBytes(StandardCharsets.UTF_8));
+        Proto v = new Proto();
+        v.bytes(1, (tag + "/text_summary").getBytes(StandardCharsets.UTF_8));
+        v.bytes(8, tensor.toByteArray());
+        v.bytes(9, metadata.toByteArray());
+        Proto summary = new Proto();
+        summary.bytes(1, v.toByteArray());
+        Proto event = new Proto();
+        event.fixed64(1, Double.doubleToLongBits(wallTime));
         event.bytes(5, summary.toByteArray());
         return event.toByteArray();
     }

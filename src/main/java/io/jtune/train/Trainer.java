@@ -102,11 +102,16 @@ public final class Trainer {
         listener.onTrainBegin(plan, startStep);
         long started = System.nanoTime();
         boolean savedAtLastStep = false;
+        Evaluation evaluatedNow = null;
+        int evaluatedAt = -1;
         while (progress.globalStep < plan.totalSteps() && !stopRequested) {
             boolean epochEnds = step(plan, started);
             savedAtLastStep = false;
             int step = progress.globalStep;
-            if (TrainingPlan.due(step, plan.evalEvery()) || (epochEnds && settings.evalAtEpochEnd())) evaluate();
+            if (TrainingPlan.due(step, plan.evalEvery()) || (epochEnds && settings.evalAtEpochEnd())) {
+                evaluatedNow = evaluate();
+                evaluatedAt = step;
+            }
             if (TrainingPlan.due(step, plan.saveEvery()) || (epochEnds && settings.saveAtEpochEnd())) {
                 saveCheckpoint();
                 savedAtLastStep = true;
@@ -114,7 +119,9 @@ public final class Trainer {
         }
         boolean interrupted = stopRequested && progress.globalStep < plan.totalSteps();
         if (interrupted && !savedAtLastStep) saveCheckpoint();
-        Evaluation finalEval = !interrupted && settings.evalAtEnd() ? evaluate() : null;
+        // the weights the last step evaluated are the final ones: that evaluation is the final one (evaluated and logged once)
+        Evaluation finalEval = interrupted || !settings.evalAtEnd() ? null
+                : evaluatedAt == progress.globalStep && evaluatedNow != null ? evaluatedNow : evaluate();
         double runtime = (System.nanoTime() - started) / 1e9;
         double trainLoss = progress.globalStep > 0 ? progress.lossTotal / progress.globalStep : Double.NaN;
         TrainOutcome outcome = new TrainOutcome(progress.globalStep, progress.epochProgress(plan.batchesPerEpoch()), trainLoss,
@@ -186,9 +193,13 @@ public final class Trainer {
     /** Evaluates (see {@link Evaluation}) and tells the listeners; null when there is nothing to evaluate. */
     private Evaluation evaluate() {
         if (eval.isEmpty()) return null;
+        long began = System.nanoTime();
         Evaluation result = Evaluation.run(objective, eval);
         if (result == null) return null;
-        listener.onEvaluate(progress.globalStep, progress.epochProgress(settings.plan().batchesPerEpoch()), result.loss(), result.metrics());
+        long samples = 0;
+        for (Batch b : eval) samples += b.batchSize();
+        listener.onEvaluate(progress.globalStep, progress.epochProgress(settings.plan().batchesPerEpoch()), result.loss(), result.metrics(),
+                new TrainerListener.EvalSpeed((System.nanoTime() - began) / 1e9, samples, eval.size()));
         return result;
     }
 

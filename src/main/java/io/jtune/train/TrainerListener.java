@@ -17,6 +17,18 @@ public interface TrainerListener {
     /** After an evaluation: eval_loss and the objective's metrics (named without the "eval_" prefix). */
     default void onEvaluate(int step, double epoch, double evalLoss, Map<String, Double> metrics) {}
 
+    /**
+     * As {@link #onEvaluate(int, double, double, Map)}, with how long the evaluation took over how many
+     * examples and batches (HF's eval_runtime, eval_samples_per_second, eval_steps_per_second). The
+     * loop calls this one; by default it forwards to the other.
+     */
+    default void onEvaluate(int step, double epoch, double evalLoss, Map<String, Double> metrics, EvalSpeed speed) {
+        onEvaluate(step, epoch, evalLoss, metrics);
+    }
+
+    /** An evaluation's duration, examples and batches. */
+    record EvalSpeed(double runtimeSeconds, long samples, long steps) {}
+
     default void onCheckpoint(int step, Path checkpoint) {}
 
     default void onTrainEnd(TrainOutcome outcome) {}

@@ -71,6 +71,13 @@ public final class TrainingLogger implements Closeable {
         }
     }
 
+    /** A TensorBoard text summary (nothing when not reporting to TensorBoard). */
+    public void addText(String tag, String text) throws IOException {
+        if (tensorboard != null) {
+            tensorboard.addText(tag, text);
+        }
+    }
+
     /**
      * The end of training as LLaMA-Factory's workflow does it: log the train metrics, write
      * train_results.json / all_results.json and trainer_state.json, and plot the given keys when asked.
@@ -84,10 +91,24 @@ public final class TrainingLogger implements Closeable {
         if (!plotLoss) {
             return List.of();
         }
+        return plot(plotKeys);
+    }
+
+    /**
+     * Plots the given keys of log_history (training_{key}.png); a key with a single point is not
+     * drawn (one point makes no curve).
+     *
+     * @return the keys that had nothing to plot
+     */
+    public List<String> plot(List<String> plotKeys) throws IOException {
         return LossPlot.plot(outputDir, state.logHistory(), plotKeys).missingKeys();
     }
 
-    /** Final evaluation: eval_results.json and all_results.json (the metrics are logged too, as HF's evaluate() does). */
+    /**
+     * Final evaluation, as HF's evaluate() and LLaMA-Factory's workflow do it: the metrics are logged
+     * once (log_history, trainer_log.jsonl, TensorBoard), then eval_results.json and all_results.json
+     * are written, and trainer_state.json again so that it holds the evaluation.
+     */
     public void finishEvaluation(Map<String, ?> evalMetrics) throws IOException {
         finishEvaluation(evalMetrics, List.of());
     }
@@ -96,6 +117,7 @@ public final class TrainingLogger implements Closeable {
     public void finishEvaluation(Map<String, ?> evalMetrics, Collection<String> metricKeys) throws IOException {
         log(evalMetrics, metricKeys);
         MetricsFiles.save(outputDir, "eval", evalMetrics);
+        state.write(outputDir);
     }
 
     @Override

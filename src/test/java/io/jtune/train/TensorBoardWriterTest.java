@@ -37,12 +37,28 @@ class TensorBoardWriterTest {
         List<Event> events = TensorBoardEvents.read(file);
         assertEquals(4, events.size());
         assertEquals("brain.Event:2", events.get(0).fileVersion());
-        assertEquals(new Event(events.get(1).wallTime(), 7, null, Map.of("train/loss", 2.5f)), events.get(1));
+        assertEquals(new Event(events.get(1).wallTime(), 7, null, Map.of("train/loss", 2.5f), Map.of()), events.get(1));
         assertEquals(Map.of("train/learning_rate", 5e-5f), events.get(2).scalars());
         assertEquals(7, events.get(2).step());
         assertEquals(Map.of("eval/loss", 2.25f), events.get(3).scalars());
         assertEquals(10, events.get(3).step());
         assertTrue(Math.abs(events.get(1).wallTime() - System.currentTimeMillis() / 1000.0) < 60);
+    }
+
+    @Test
+    void textSummariesAreTorchsAddTextWithTheTextPlugin() throws IOException {
+        Path file;
+        try (TensorBoardWriter tb = new TensorBoardWriter(dir.resolve("runs").resolve("t"))) {
+            file = tb.file();
+            tb.addText("args", "{\n  \"learning_rate\": 0.0001\n}\n");
+            tb.addText("model_config", "{\"model_type\": \"llama\"} 中文");
+        }
+        List<Event> events = TensorBoardEvents.read(file);
+        assertEquals(3, events.size());
+        assertEquals(Map.of("args/text_summary", "{\n  \"learning_rate\": 0.0001\n}\n"), events.get(1).texts());
+        assertEquals(Map.of("model_config/text_summary", "{\"model_type\": \"llama\"} 中文"), events.get(2).texts());
+        assertEquals(Map.of(), events.get(1).scalars());
+        assertEquals(0, events.get(1).step());
     }
 
     @Test

@@ -49,6 +49,30 @@ public final class TrainedWeights implements Trainer.CheckpointWeights {
         return List.copyOf(modules);
     }
 
+    /**
+     * The parameter count HF's floating_point_ops multiplies by: every parameter of the model, the
+     * adapter's included, except the embeddings (a tied lm_head is the embedding, so it is left out too).
+     */
+    public long flopsParameters() {
+        long n = 0;
+        java.util.Set<String> baseNames = new java.util.HashSet<>();
+        for (ModelTensor e : base.expectedTensors()) {
+            baseNames.add(e.name());
+            if (e.role() != io.jtune.model.arch.ModuleRole.EMBEDDING) n += e.vector() ? e.cols() : (long) e.rows() * e.cols();
+        }
+        for (TrainableParameter p : model.trainableParameters()) {
+            if (!baseNames.contains(p.name())) n += p.size(); // the adapter's own tensors
+        }
+        return n;
+    }
+
+    /** The base's config.json as HF's PretrainedConfig.to_json_string writes it (indent 2, sorted keys). */
+    public String modelConfigJson() {
+        Map<String, Object> m = new com.fasterxml.jackson.databind.ObjectMapper().convertValue(base.rawConfig(),
+                new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {});
+        return io.jtune.util.PythonJson.dumps(m, io.jtune.util.PythonJson.Options.DEFAULT.withIndent(2).withSortedKeys()) + "\n";
+    }
+
     /** Checkpoint contents: the adapter (fp32) or the model with its trainable tensors in fp32; the value head beside them. */
     @Override
     public void save(Path dir) throws IOException {

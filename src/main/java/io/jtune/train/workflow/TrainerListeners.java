@@ -24,6 +24,9 @@ final class TrainerListeners implements TrainerListener {
     @Override public void onEvaluate(int step, double epoch, double evalLoss, java.util.Map<String, Double> metrics) {
         listeners.forEach(l -> l.onEvaluate(step, epoch, evalLoss, metrics));
     }
+    @Override public void onEvaluate(int step, double epoch, double evalLoss, java.util.Map<String, Double> metrics, EvalSpeed speed) {
+        listeners.forEach(l -> l.onEvaluate(step, epoch, evalLoss, metrics, speed));
+    }
     @Override public void onCheckpoint(int step, Path checkpoint) { listeners.forEach(l -> l.onCheckpoint(step, checkpoint)); }
     @Override public void onTrainEnd(TrainOutcome outcome) { listeners.forEach(l -> l.onTrainEnd(outcome)); }
 }

@@ -30,6 +30,12 @@ final class TrainingLogFiles implements TrainerListener {
     private final TrainingArguments args;
     private final boolean plotLoss;
     private final List<String> plotKeys;
+    private String argsJson;        // TensorBoard's "args" text, null when not described
+    private String modelConfigJson; // TensorBoard's "model_config" text
+    private long flopsParameters;   // HF's num_parameters(exclude_embeddings=True), 0 when not known
+    private int totalSteps;
+    private Map<String, Object> evalAtLastStep; // logged at the end: after the train metrics when it is the final evaluation
+    private List<String> evalAtLastStepKeys = List.of();
     private TrainingLogger logger;
 
     /** @param plotKeys the log_history keys to plot when plotLoss is set (the stage's) */
@@ -40,9 +46,36 @@ final class TrainingLogFiles implements TrainerListener {
         this.plotKeys = List.copyOf(plotKeys);
     }
 
+    /**
+     * What HF's TensorBoardCallback writes as text at the start (the training arguments and the
+     * model's config.json) and the parameter count total_flos is counted with (6 x parameters x tokens).
+     */
+    TrainingLogFiles describing(String argsJson, String modelConfigJson, long flopsParameters) {
+        this.argsJson = argsJson;
+        this.modelConfigJson = modelConfigJson;
+        this.flopsParameters = flopsParameters;
+        return this;
+    }
+
+    /** The Trainer's arguments (the training group's keys, with derived defaults) as TrainingArguments.to_json_string writes them. */
+    static String trainingArgsJson(io.jtune.config.JtuneConfig config) {
+        Map<String, Object> resolved = config.resolvedValues();
+        Map<String, Object> training = new LinkedHashMap<>();
+        for (io.jtune.config.ConfigKey key : io.jtune.config.ConfigKeys.of(io.jtune.config.Group.TRAINING)) {
+            if (resolved.containsKey(key.name())) training.put(key.name(), resolved.get(key.name()));
+        }
+        return PythonJson.dumps(training, PythonJson.Options.DEFAULT.withIndent(2)) + "\n";
+    }
+
+    /** HF's floating_point_ops summed over the run: 6 x (parameters less embeddings) x input tokens (padding included). */
+    private double totalFlos(long tokensSeen) {
+        return 6.0 * flopsParameters * tokensSeen;
+    }
+
     @Override
     public void onTrainBegin(TrainingPlan plan, int startStep) {
         Path previous = outputDir.resolve("checkpoint-" + startStep);
+        totalSteps = plan.totalSteps();
         TrainerState state = startStep > 0 && TrainerState.existsIn(previous)
                 ? TrainerState.read(previous.resolve(TrainerState.FILE_NAME))
                 : new TrainerState(plan.totalSteps(), (int) Math.ceil(args.numTrainEpochs()), plan.loggingEvery(),
@@ -51,6 +84,8 @@ final class TrainingLogFiles implements TrainerListener {
                 ? TensorBoardWriter.defaultRunDir(outputDir, LocalDateTime.now()) : null;
         try {
             logger = new TrainingLogger(outputDir, state, startStep == 0 && args.overwriteOutputDir(), tensorBoardRun, System::nanoTime);
+            if (argsJson != null) logger.addText("args", argsJson);
+            if (modelConfigJson != null) logger.addText("model_config", modelConfigJson);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -58,7 +93,7 @@ final class TrainingLogFiles implements TrainerListener {
 
     @Override
     public void onStep(int step, double loss, double learningRate, double epoch, long tokensSeen) {
-        logger.state().advance(step, epoch, tokensSeen, 0);
+        logger.state().advance(step, epoch, tokensSeen, totalFlos(tokensSeen));
     }
 
     @Override
@@ -76,10 +111,28 @@ final class TrainingLogFiles implements TrainerListener {
 
     @Override
     public void onEvaluate(int step, double epoch, double evalLoss, Map<String, Double> metrics) {
+        onEvaluate(step, epoch, evalLoss, metrics, null);
+    }
+
+    /**
+     * HF's evaluation log: eval_loss, eval_ + each metric, eval_runtime, eval_samples_per_second,
+     * eval_steps_per_second, epoch. An evaluation after the last step waits for the end of the run:
+     * when it is the final evaluation, LLaMA-Factory logs it once, after the train metrics.
+     */
+    @Override
+    public void onEvaluate(int step, double epoch, double evalLoss, Map<String, Double> metrics, EvalSpeed speed) {
         Map<String, Double> sorted = new TreeMap<>(metrics);
         Map<String, Object> entry = EvalMetrics.of(evalLoss, sorted);
+        if (speed != null) {
+            entry.putAll(io.jtune.io.hf.MetricsFiles.speed("eval", speed.runtimeSeconds(), speed.samples(), speed.steps(), 0));
+        }
         entry.put("epoch", PythonJson.round(epoch, 4));
-        log(entry, EvalMetrics.metricKeys(sorted));
+        if (step == totalSteps) {
+            evalAtLastStep = entry;
+            evalAtLastStepKeys = EvalMetrics.metricKeys(sorted);
+        } else {
+            log(entry, EvalMetrics.metricKeys(sorted));
+        }
     }
 
     @Override
@@ -96,22 +149,31 @@ final class TrainingLogFiles implements TrainerListener {
     public void onTrainEnd(TrainOutcome o) {
         try (TrainingLogger l = logger) {
             if (o.interrupted()) {
+                if (evalAtLastStep != null) l.log(evalAtLastStep, evalAtLastStepKeys);
                 l.state().write(outputDir);
                 return;
             }
             Map<String, Object> train = new LinkedHashMap<>();
             train.put("epoch", PythonJson.round(o.epoch(), 4));
-            train.put("total_flos", 0);
+            train.put("total_flos", totalFlos(o.tokensSeen()));
             train.put("train_loss", o.trainLoss());
             train.putAll(io.jtune.io.hf.MetricsFiles.speed("train", o.runtimeSeconds(), o.samplesSeen(), o.globalStep(), 0));
             train.put("num_input_tokens_seen", o.tokensSeen());
-            l.finishTraining(train, plotLoss, plotKeys);
-            if (o.finalEvalLoss() != null) {
-                Map<String, Object> eval = new LinkedHashMap<>();
-                eval.put("epoch", PythonJson.round(o.epoch(), 4));
-                eval.putAll(EvalMetrics.of(o.finalEvalLoss(), o.finalEvalMetrics()));
-                l.finishEvaluation(eval, EvalMetrics.metricKeys(o.finalEvalMetrics()));
+            if (o.finalEvalLoss() == null) {
+                if (evalAtLastStep != null) l.log(evalAtLastStep, evalAtLastStepKeys); // an evaluation during training
+                l.finishTraining(train, plotLoss, plotKeys);
+                return;
             }
+            l.finishTraining(train, false, plotKeys);
+            Map<String, Object> eval = evalAtLastStep;
+            List<String> keys = evalAtLastStepKeys;
+            if (eval == null) { // not heard through onEvaluate: from the outcome
+                eval = new LinkedHashMap<>(EvalMetrics.of(o.finalEvalLoss(), o.finalEvalMetrics()));
+                eval.put("epoch", PythonJson.round(o.epoch(), 4));
+                keys = EvalMetrics.metricKeys(o.finalEvalMetrics());
+            }
+            l.finishEvaluation(eval, keys);
+            if (plotLoss) l.plot(plotKeys);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -65,7 +65,8 @@ final class TrainingLoop {
 
         List<TrainerListener> listeners = new ArrayList<>();
         // the log files hear each event first: its files are written before the caller's listeners react
-        listeners.add(new TrainingLogFiles(outputDir, args, config.finetuning().plotLoss(), plotKeys));
+        listeners.add(new TrainingLogFiles(outputDir, args, config.finetuning().plotLoss(), plotKeys)
+                .describing(TrainingLogFiles.trainingArgsJson(config), model.weights().modelConfigJson(), model.weights().flopsParameters()));
         listeners.addAll(context.listeners());
         Trainer.Settings settings = new Trainer.Settings(plan, args.maxGradNorm(), args.loggingFirstStep(),
                 "epoch".equals(args.evalStrategy()) && !evalBatches.isEmpty(), args.doEval() && !evalBatches.isEmpty(),
