@@ -55,7 +55,7 @@ final class StandardRun {
             TrainOutcome outcome = new TrainingLoop(context, stage.plotKeys(), stage.batchLayout())
                     .run(model, objective, data.train(), padId, evalBatches, resume);
             if (!outcome.interrupted()) {
-                model.weights().saveFinal(outputDir, base.dir());
+                model.weights().saveFinal(outputDir, base.dir(), ModelCard.of(config, outcome));
                 log.println("Saved to " + outputDir.toAbsolutePath());
             } else {
                 log.println("Training stopped at step " + outcome.globalStep() + "; resume with resume_from_checkpoint: "

@@ -78,10 +78,12 @@ public final class TrainedWeights implements Trainer.CheckpointWeights {
     public void save(Path dir) throws IOException {
         if (adapterConfig != null) {
             saveAdapter(dir);
+            copyTokenizerFiles(dir, base.directory()); // as the HF Trainer saves the tokenizer in each checkpoint
         } else {
             saveModel(dir, null);
             saveValueHead(dir);
         }
+        SpecialTokensMap.writeIfMissing(dir, base.directory());
     }
 
     /**
@@ -179,18 +181,33 @@ public final class TrainedWeights implements Trainer.CheckpointWeights {
      * or the whole model in the base's dtype.
      */
     public void saveFinal(Path dir, Path tokenizerDir) throws IOException {
+        saveFinal(dir, tokenizerDir, null);
+    }
+
+    /**
+     * As {@link #saveFinal(Path, Path)}, with special_tokens_map.json where the tokenizer files lack one
+     * (transformers' save_pretrained always writes it) and the model card README.md when given.
+     */
+    public void saveFinal(Path dir, Path tokenizerDir, ModelCard card) throws IOException {
         if (adapterConfig != null) {
             saveAdapter(dir);
-            for (String name : HfModelWriter.TOKENIZER_FILES) {
-                Path from = tokenizerDir.resolve(name);
-                if (java.nio.file.Files.isRegularFile(from)) {
-                    io.jtune.util.AtomicFiles.write(dir.resolve(name), out -> java.nio.file.Files.copy(from, out));
-                }
-            }
+            copyTokenizerFiles(dir, tokenizerDir);
         } else {
             DType dtype = base.config().dtype() != null ? base.config().dtype() : DType.F32;
             saveModel(dir, dtype);
             saveValueHead(dir);
+        }
+        SpecialTokensMap.writeIfMissing(dir, tokenizerDir);
+        if (card != null) card.write(dir);
+    }
+
+    private static void copyTokenizerFiles(Path dir, Path tokenizerDir) throws IOException {
+        for (String name : HfModelWriter.TOKENIZER_FILES) {
+            Path from = tokenizerDir.resolve(name);
+            Path to = dir.resolve(name);
+            if (java.nio.file.Files.isRegularFile(from) && !(java.nio.file.Files.exists(to) && java.nio.file.Files.isSameFile(from, to))) {
+                io.jtune.util.AtomicFiles.write(to, out -> java.nio.file.Files.copy(from, out));
+            }
         }
     }
 }

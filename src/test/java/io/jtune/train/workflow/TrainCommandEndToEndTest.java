@@ -105,11 +105,19 @@ class TrainCommandEndToEndTest {
         assertEquals(6, losses(out).size());
         for (String f : List.of("trainer_state.json", "train_results.json", "eval_results.json", "all_results.json",
                 "training_loss.png", "training_eval_loss.png", "tokenizer.json", "checkpoint-3/adapter_model.safetensors",
-                "checkpoint-6/optimizer.safetensors", "checkpoint-3/trainer_state.json")) {
+                "checkpoint-6/optimizer.safetensors", "checkpoint-3/trainer_state.json",
+                "special_tokens_map.json", "README.md", "checkpoint-3/tokenizer.json", "checkpoint-3/tokenizer_config.json",
+                "checkpoint-3/special_tokens_map.json")) {
             assertTrue(Files.exists(out.resolve(f)), f + " missing");
         }
         JsonNode results = JSON.readTree(out.resolve("all_results.json").toFile());
         assertTrue(results.has("train_loss") && results.has("eval_loss") && results.has("train_runtime"), results.toString());
+        assertTrue(results.get("total_flos").asDouble() > 0, "total_flos is counted: " + results);
+        assertTrue(results.has("eval_runtime") && results.has("eval_samples_per_second") && results.has("eval_steps_per_second"), results.toString());
+        assertEquals("<|im_end|>", JSON.readTree(out.resolve("special_tokens_map.json").toFile()).get("eos_token").get("content").asText());
+        String card = Files.readString(out.resolve("README.md"));
+        assertTrue(card.startsWith("---\nlibrary_name: peft\nbase_model: "), card);
+        assertTrue(card.contains("support_shop"), card);
         try (var runs = Files.list(out.resolve("runs"))) {
             assertEquals(1, runs.count(), "TensorBoard run folder");
         }
@@ -128,6 +136,8 @@ class TrainCommandEndToEndTest {
         Files.writeString(yaml, config(out, "pt", "full", ""));
         assertEquals(0, train(yaml, "cutoff_len=32", "learning_rate=1.0e-2", "lr_scheduler_type=constant"));
         assertTrue(Files.exists(out.resolve("model.safetensors")) && Files.exists(out.resolve("config.json")));
+        assertTrue(Files.readString(out.resolve("README.md")).startsWith("---\nlibrary_name: transformers\n"));
+        assertTrue(Files.exists(out.resolve("special_tokens_map.json")));
         assertTrue(losses(out).getLast() < losses(out).getFirst(), "loss falls: " + losses(out));
     }
 
