@@ -12,6 +12,7 @@ import io.jtune.data.template.Templates;
 import io.jtune.io.gguf.GgufFileType;
 import io.jtune.io.gguf.GgufTokenizer;
 import io.jtune.io.gguf.LlamaFamilyGguf;
+import io.jtune.io.gguf.OllamaModelfile;
 import io.jtune.io.hf.HfModelDirectory;
 import io.jtune.io.hf.HfModelWriter;
 import io.jtune.io.hf.HfWeightSource;
@@ -77,6 +78,7 @@ public final class ModelExport {
         List<Path> written = new ArrayList<>();
         Path modelfile;
         HfTokenizer tokenizer;
+        int context;
         try (HfModelDirectory base = HfModelDirectory.open(modelDir)) {
             LoraAdapter merged = adapterDir == null ? null : loadWithAdapter(base, adapterDir);
             DType dtype = base.config().dtype() != null ? base.config().dtype() : base.tensor("model.embed_tokens.weight").dtype();
@@ -88,13 +90,14 @@ public final class ModelExport {
             tokenizer = hasTokenizerJson ? HfTokenizer.load(exportDir) : null;
             written.addAll(HfModelWriter.save(exportDir, base.rawConfig(), generationConfig(base), null,
                     MergedTensors.of(base, merged, dtype), dtype, export.exportShardBytes()));
-            modelfile = writeModelfile(exportDir, tokenizer, templateName, null);
+            context = base.config().maxPositionEmbeddings();
+            modelfile = writeModelfile(exportDir, tokenizer, templateName, null, context);
         }
         Path gguf = null;
         if (ggufType != null) {
             gguf = writeGguf(exportDir, tokenizer, ggufType);
             written.add(gguf);
-            Path ggufModelfile = writeModelfile(exportDir, tokenizer, templateName, gguf.getFileName().toString());
+            Path ggufModelfile = writeModelfile(exportDir, tokenizer, templateName, gguf.getFileName().toString(), context);
             if (ggufModelfile != null) modelfile = ggufModelfile;
         }
         if (modelfile != null) written.add(modelfile);
@@ -193,13 +196,15 @@ public final class ModelExport {
      * Writes export_dir/Modelfile for Ollama when a template is set, as LLaMA-Factory does; a
      * template jtune has no Ollama form for is a warning, not a failed export.
      */
-    private Path writeModelfile(Path exportDir, HfTokenizer tokenizer, String templateName, String ggufFileName) throws IOException {
+    private Path writeModelfile(Path exportDir, HfTokenizer tokenizer, String templateName, String ggufFileName, int context)
+            throws IOException {
         if (templateName == null || templateName.isBlank()) return null;
         if (tokenizer == null) {
             log.println("warning: no Modelfile written: the model has no tokenizer.json to read the stop tokens from");
             return null;
         }
-        return OllamaModelfiles.write(exportDir, tokenizer, templateName, ggufFileName, w -> log.println("warning: " + w));
+        return OllamaModelfiles.write(exportDir, tokenizer, templateName, ggufFileName,
+                context > 0 ? context : OllamaModelfile.DEFAULT_NUM_CTX, w -> log.println("warning: " + w));
     }
 
     /** Streams the exported safetensors into export_dir/NAME-TYPE.gguf. */
@@ -210,7 +215,26 @@ public final class ModelExport {
             GgufTokenizer tokenizer = GgufTokenizerFiles.read(exportDir, hf, exported.config().vocabSize(), hf.chatTemplate());
             log.printf("Writing %s (%s) ...%n", target, type.name());
             LlamaFamilyGguf.export(new HfDirectoryGgufSource(exported, name, tokenizer), type, target);
+        } catch (IOException | RuntimeException | Error e) {
+            removeGgufLeftovers(target);
+            throw e;
         }
         return target;
+    }
+
+    /**
+     * After a failed GGUF step: its temporary file (AtomicFiles' ".NAME.gguf.*.tmp", also left by a
+     * killed earlier try) and a GGUF of that name from an earlier export, which no longer matches the
+     * weights just exported beside it. The Modelfile already written names the safetensors folder.
+     */
+    static void removeGgufLeftovers(Path target) {
+        String prefix = "." + target.getFileName() + ".";
+        try (var files = Files.newDirectoryStream(target.toAbsolutePath().getParent(),
+                f -> f.getFileName().toString().startsWith(prefix) && f.getFileName().toString().endsWith(".tmp"))) {
+            for (Path f : files) Files.deleteIfExists(f);
+            Files.deleteIfExists(target);
+        } catch (IOException cleanup) {
+            // the step's own error is the one to report; a leftover is named in no message
+        }
     }
 }

@@ -22,9 +22,11 @@ final class OllamaModelfiles {
     /**
      * @param tokenizer    the exported tokenizer (after the template's fixes)
      * @param ggufFileName the GGUF file in exportDir, or null for the safetensors folder itself
+     * @param numCtx       the model's context length (max_position_embeddings), Ollama's num_ctx
      * @return the Modelfile, or null when the template has no Ollama form yet (then {@code warn} says so)
      */
-    static Path write(Path exportDir, HfTokenizer tokenizer, String templateName, String ggufFileName, Consumer<String> warn)
+    static Path write(Path exportDir, HfTokenizer tokenizer, String templateName, String ggufFileName, int numCtx,
+                      Consumer<String> warn)
             throws IOException {
         OllamaModelfile.ChatFormat format;
         try {
@@ -41,10 +43,10 @@ final class OllamaModelfiles {
         OllamaModelfile.SpecialTokens special = new OllamaModelfile.SpecialTokens(bos, eos, ids);
         String text;
         if (ggufFileName != null) {
-            text = OllamaModelfile.render(ggufFileName, format, special);
+            text = OllamaModelfile.render(ggufFileName, format, special, numCtx);
         } else {
             // render() names a file "./NAME"; Ollama imports a safetensors folder with "FROM ."
-            text = OllamaModelfile.render("", format, special).replaceFirst("(?m)^FROM \\./$", "FROM .");
+            text = OllamaModelfile.render("", format, special, numCtx).replaceFirst("(?m)^FROM \\./$", "FROM .");
         }
         Path file = exportDir.resolve(FILE);
         AtomicFiles.writeString(file, text);

@@ -108,6 +108,11 @@ class GgufExportCommandTest {
         String modelfile = Files.readString(r.modelfile());
         assertEquals(out.resolve("Modelfile"), r.modelfile());
         assertTrue(modelfile.contains("\nFROM ./merged-gguf-F16.gguf\n"), modelfile);
+        try (HfModelDirectory merged = HfModelDirectory.open(out)) {
+            int context = merged.config().maxPositionEmbeddings();
+            assertTrue(context != 4096, "the fixture's context differs from LLaMA-Factory's fixed 4096");
+            assertTrue(modelfile.endsWith("PARAMETER num_ctx " + context + "\n"), "num_ctx follows max_position_embeddings: " + modelfile);
+        }
         assertTrue(modelfile.contains("TEMPLATE \"\"\"{{ if .System }}<|im_start|>system\n{{ .System }}<|im_end|>\n{{ end }}"), modelfile);
     }
 
@@ -128,6 +133,52 @@ class GgufExportCommandTest {
                 }
             }
         }
+    }
+
+    /** A copy of the fp32 model whose tokenizer.json is changed by {@code edit}. */
+    static Path withTokenizer(String name, java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> edit) throws IOException {
+        Path dir = Files.createDirectories(shared.resolve(name));
+        try (var files = Files.list(fp32)) {
+            for (Path f : files.toList()) Files.copy(f, dir.resolve(f.getFileName()));
+        }
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var root = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(dir.resolve("tokenizer.json").toFile());
+        edit.accept(root);
+        Files.writeString(dir.resolve("tokenizer.json"), json.writeValueAsString(root));
+        return dir;
+    }
+
+    @Test
+    void aByteLevelTokenizerWithNoMergesExportsAnEmptyMergesList() throws IOException {
+        Path model = withTokenizer("no-merges", root -> ((com.fasterxml.jackson.databind.node.ObjectNode) root.get("model")).putArray("merges"));
+        Path out = shared.resolve("no-merges-gguf");
+        ModelExport.Result r = ModelExportTest.export(shared, ModelExportTest.yaml(model, null, out).replace("finetuning_type: lora\n", ""),
+                "export_gguf=f16");
+        try (GgufReader gguf = GgufReader.open(r.gguf())) {
+            assertEquals("gpt2", gguf.metadata().getString("tokenizer.ggml.model"));
+            assertEquals(List.of(), gguf.metadata().getStringList("tokenizer.ggml.merges"), "the key llama.cpp requires, empty");
+        }
+    }
+
+    @Test
+    void aFailedGgufStepLeavesNoGgufBehind() throws IOException {
+        // an added token beyond the model's vocabulary: the GGUF tokenizer cannot be built, after the safetensors export
+        Path model = withTokenizer("bad-added", root -> {
+            var token = ((com.fasterxml.jackson.databind.node.ArrayNode) root.get("added_tokens")).addObject();
+            token.put("id", 100000).put("content", "<|extra|>").put("single_word", false).put("lstrip", false)
+                    .put("rstrip", false).put("normalized", false).put("special", true);
+        });
+        Path out = Files.createDirectories(shared.resolve("failed-gguf"));
+        Path stale = Files.writeString(out.resolve("failed-gguf-F16.gguf"), "an earlier export's GGUF");
+        Path partial = Files.writeString(out.resolve(".failed-gguf-F16.gguf.123.tmp"), "a killed try's temporary file");
+        String yaml = ModelExportTest.yaml(model, null, out).replace("finetuning_type: lora\n", "");
+        org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> ModelExportTest.export(shared, yaml, "export_gguf=f16"));
+        assertTrue(Files.notExists(stale), "a GGUF of other weights no longer sits beside the new export");
+        assertTrue(Files.notExists(partial), "the temporary file is removed");
+        try (var files = Files.list(out)) {
+            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().contains(".gguf")).toList());
+        }
+        assertTrue(Files.readString(out.resolve("Modelfile")).contains("\nFROM .\n"), "the Modelfile names the safetensors folder");
     }
 
     @Test

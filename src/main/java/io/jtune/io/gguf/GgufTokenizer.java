@@ -62,7 +62,8 @@ public record GgufTokenizer(
         if (scores != null && scores.length != tokens.size()) {
             throw new JtuneException("the tokenizer has " + tokens.size() + " tokens but " + scores.length + " scores");
         }
-        if ("gpt2".equals(model) && (merges == null || merges.isEmpty())) throw new JtuneException("a byte-level BPE tokenizer (gpt2) needs its merges");
+        // an empty list is a valid byte-level BPE (a vocabulary of bytes and added tokens): llama.cpp needs the key, not entries
+        if ("gpt2".equals(model) && merges == null) throw new JtuneException("a byte-level BPE tokenizer (gpt2) needs its merges (an empty list when it has none)");
         if ("llama".equals(model) && scores == null) throw new JtuneException("a SentencePiece-style tokenizer (llama) needs scores");
         checkId("bos", bosTokenId, tokens.size());
         checkId("eos", eosTokenId, tokens.size());

@@ -104,7 +104,7 @@ public final class GgufWriter {
         out.u32(v.type().id());
         if (v.type() == GgufValueType.ARRAY) {
             List<?> list = v.list();
-            if (list.isEmpty()) throw new JtuneException("metadata key '" + key + "': GGUF arrays may not be empty");
+            // an empty array is valid GGUF (its element type, then length 0): a byte-level BPE with no merges has one
             out.u32(v.elementType().id());
             out.u64(list.size());
             for (Object item : list) writeScalar(out, key, v.elementType(), item);
