@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 
 /** The JSON API behind the page's tabs; each handler checks what it is sent before acting on it. */
 final class WebUiApi implements AutoCloseable {
@@ -229,9 +228,20 @@ final class WebUiApi implements AutoCloseable {
         List<Path> found = new ArrayList<>();
         for (Path root : paths.roots()) {
             if (!Files.isDirectory(root)) continue;
-            try (Stream<Path> s = Files.find(root, 4, (p, a) -> a.isRegularFile() && p.getFileName().toString().equals("adapter_config.json"))) {
-                s.map(Path::getParent).forEach(found::add);
-            }
+            // a file that vanishes or cannot be read while the folders are walked (a browser profile, a
+            // checkpoint being pruned) is skipped, not a failed listing
+            Files.walkFileTree(root, java.util.Set.of(), 4, new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult visitFile(Path p, java.nio.file.attribute.BasicFileAttributes a) {
+                    if (a.isRegularFile() && p.getFileName().toString().equals("adapter_config.json")) found.add(p.getParent());
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFileFailed(Path p, IOException e) {
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+            });
         }
         found.sort((a, b) -> Long.compare(modified(b), modified(a)));
         ArrayNode out = Json.MAPPER.createArrayNode();
