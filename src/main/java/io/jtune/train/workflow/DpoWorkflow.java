@@ -1,6 +1,5 @@
 package io.jtune.train.workflow;
 
-import io.jtune.JtuneException;
 import io.jtune.config.FinetuningArguments;
 import io.jtune.config.JtuneConfig;
 import io.jtune.model.Batch;
@@ -35,10 +34,7 @@ final class DpoWorkflow implements StageWorkflow {
     /** The pairs are rendered with the model's chat template, as for sft. */
     @Override
     public void checkConfig(JtuneConfig config) {
-        String template = config.data().template();
-        if (template == null || template.isBlank()) {
-            throw new JtuneException("template: required for stage dpo (e.g. qwen, llama3, chatml; see docs/templates.md)");
-        }
+        requireTemplate(config);
         PreferenceObjective.LossType.of(config.finetuning().preference().loss());
     }
 

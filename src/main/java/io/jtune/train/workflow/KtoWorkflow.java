@@ -30,10 +30,7 @@ final class KtoWorkflow implements StageWorkflow {
 
     @Override
     public void checkConfig(JtuneConfig config) {
-        String template = config.data().template();
-        if (template == null || template.isBlank()) {
-            throw new JtuneException("template: required for stage kto (e.g. qwen, llama3, chatml; see docs/templates.md)");
-        }
+        requireTemplate(config);
         if (config.finetuning().prefFtx() > 1e-6) {
             throw new JtuneException("pref_ftx: not supported yet with stage kto (it is supported with stage dpo)");
         }

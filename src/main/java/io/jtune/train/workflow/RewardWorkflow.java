@@ -1,6 +1,5 @@
 package io.jtune.train.workflow;
 
-import io.jtune.JtuneException;
 import io.jtune.config.JtuneConfig;
 import io.jtune.train.objective.Objective;
 import io.jtune.train.objective.RewardObjective;
@@ -29,10 +28,7 @@ final class RewardWorkflow implements StageWorkflow {
 
     @Override
     public void checkConfig(JtuneConfig config) {
-        String template = config.data().template();
-        if (template == null || template.isBlank()) {
-            throw new JtuneException("template: required for stage rm (e.g. qwen, llama3, chatml; see docs/templates.md)");
-        }
+        requireTemplate(config);
     }
 
     @Override

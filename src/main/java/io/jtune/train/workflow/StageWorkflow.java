@@ -1,5 +1,6 @@
 package io.jtune.train.workflow;
 
+import io.jtune.JtuneException;
 import io.jtune.config.JtuneConfig;
 import io.jtune.train.objective.Objective;
 import java.io.IOException;
@@ -47,6 +48,14 @@ interface StageWorkflow {
 
     /** Rejects a config this stage cannot run, before anything is loaded (e.g. sft without a template). */
     default void checkConfig(JtuneConfig config) {}
+
+    /** For stages whose examples are rendered with the model's chat template: there is no sensible default. */
+    default void requireTemplate(JtuneConfig config) {
+        String template = config.data().template();
+        if (template == null || template.isBlank()) {
+            throw new JtuneException("template: required for stage " + stage() + " (e.g. qwen, llama3, chatml; see docs/templates.md)");
+        }
+    }
 
     /** Whether do_predict (generating replies to the evaluation prompts) applies to this stage. */
     default boolean predicts() {

@@ -1,6 +1,5 @@
 package io.jtune.train.workflow;
 
-import io.jtune.JtuneException;
 import io.jtune.config.JtuneConfig;
 import io.jtune.train.objective.Objective;
 import io.jtune.train.objective.TokenCrossEntropy;
@@ -28,10 +27,7 @@ final class SupervisedWorkflow implements StageWorkflow {
     /** The conversations are rendered with the template the model will chat with: there is no sensible default. */
     @Override
     public void checkConfig(JtuneConfig config) {
-        String template = config.data().template();
-        if (template == null || template.isBlank()) {
-            throw new JtuneException("template: required for stage sft (e.g. qwen, llama3, chatml; see docs/templates.md)");
-        }
+        requireTemplate(config);
     }
 
     @Override
