@@ -11,13 +11,18 @@ let lastJob = null;        // the last job status, redrawn when the language cha
 let conversation = [];     // chat turns: {role, content}
 let chatState = null;
 
+/** The keys chosen once in the top bar for every tab (LlamaBoard's model row), not in the tabs' forms. */
+const SHARED = ["model_name_or_path", "adapter_name_or_path", "template"];
+
 const SECTIONS = {
-  model: ["model_name_or_path", "adapter_name_or_path", "template", "default_system"],
+  model: ["default_system"],
   method: ["finetuning_type", "stage"],
   data: ["dataset_dir", "dataset", "eval_dataset", "cutoff_len", "max_samples", "val_size"],
   hyper: ["learning_rate", "num_train_epochs", "max_steps", "per_device_train_batch_size", "per_device_eval_batch_size",
     "gradient_accumulation_steps", "lr_scheduler_type", "warmup_steps", "max_grad_norm", "logging_steps", "save_steps", "seed"],
   adapter: ["lora_rank", "lora_alpha", "lora_dropout", "lora_target", "freeze_trainable_layers"],
+  rlhf: ["pref_beta", "pref_ftx", "pref_loss", "dpo_label_smoothing", "simpo_gamma", "ld_alpha",
+    "kto_chosen_weight", "kto_rejected_weight"],
   generating: ["do_sample", "temperature", "top_p", "top_k", "max_new_tokens", "repetition_penalty"],
   output: ["output_dir", "overwrite_output_dir", "resume_from_checkpoint", "plot_loss"],
   export: ["export_dir", "export_size", "export_gguf", "export_quantization_bit", "export_device", "export_legacy_format",
@@ -34,6 +39,22 @@ async function api(method, path, body) {
 }
 
 const $ = sel => document.querySelector(sel);
+
+/**
+ * Which Train-form keys a stage reads (the rest of the preference box is hidden, and not sent):
+ * dpo reads beta, the SFT weight, the loss type and LD-DPO's alpha, plus label smoothing for the
+ * sigmoid loss and gamma for SimPO; kto reads beta and its two weights; pt, sft and rm none of them.
+ */
+const STAGE_KEYS = {
+  pref_beta: (stage) => stage === "dpo" || stage === "kto",
+  pref_ftx: (stage) => stage === "dpo",
+  pref_loss: (stage) => stage === "dpo",
+  dpo_label_smoothing: (stage, loss) => stage === "dpo" && loss === "sigmoid",
+  simpo_gamma: (stage, loss) => stage === "dpo" && loss === "simpo",
+  ld_alpha: (stage) => stage === "dpo",
+  kto_chosen_weight: (stage) => stage === "kto",
+  kto_rejected_weight: (stage) => stage === "kto"
+};
 
 // ---------- forms built from the key registry ----------
 
@@ -84,37 +105,46 @@ function makeInput(formId, f) {
   return input;
 }
 
+/** One labelled input of a form: the label (translated), the key's name under it, the input, its error box. */
+function makeField(formId, f) {
+  const div = document.createElement("div");
+  div.className = "field";
+  div.dataset.field = f.name;
+  const label = document.createElement("label");
+  label.htmlFor = formId + "-" + f.name;
+  label.title = f.help;
+  const text = document.createElement("span");
+  text.className = "text";
+  text.dataset.i18n = "f." + f.name;
+  const key = document.createElement("span");
+  key.className = "key";
+  key.textContent = f.name;
+  label.append(text, key);
+  const input = makeInput(formId, f);
+  input.title = f.help;
+  const err = document.createElement("div");
+  err.className = "err";
+  err.dataset.err = f.name;
+  div.append(label, input, err);
+  return div;
+}
+
+/** A tab's form, by section; the shared keys are in the top bar instead. */
 function buildForm(formId) {
   const desc = FORMS.forms[formId];
   const form = document.getElementById("form-" + formId);
   form.innerHTML = "";
   const byName = Object.fromEntries(desc.fields.map(f => [f.name, f]));
   for (const [section, names] of Object.entries(SECTIONS)) {
-    const fields = names.filter(n => byName[n]);
+    const fields = names.filter(n => byName[n] && !SHARED.includes(n));
     if (fields.length === 0) continue;
     const h = document.createElement("h2");
     h.dataset.i18n = "section." + section;
+    h.dataset.section = section;
     form.appendChild(h);
     for (const name of fields) {
-      const f = byName[name];
-      const div = document.createElement("div");
-      div.className = "field";
-      div.dataset.field = name;
-      const label = document.createElement("label");
-      label.htmlFor = formId + "-" + name;
-      label.title = f.help;
-      const text = document.createElement("span");
-      text.dataset.i18n = "f." + name;
-      const key = document.createElement("span");
-      key.className = "key";
-      key.textContent = name;
-      label.append(text, key);
-      const input = makeInput(formId, f);
-      input.title = f.help;
-      const err = document.createElement("div");
-      err.className = "err";
-      err.dataset.err = name;
-      div.append(label, input, err);
+      const div = makeField(formId, byName[name]);
+      div.dataset.section = section;
       if (name === "dataset") {
         const b = document.createElement("button");
         b.type = "button";
@@ -127,12 +157,45 @@ function buildForm(formId) {
   }
   const dirInput = form.querySelector("[name=dataset_dir]");
   if (dirInput) dirInput.addEventListener("change", () => loadDatasets(formId));
+  for (const name of ["stage", "pref_loss"]) {
+    const input = form.querySelector("[name=" + name + "]");
+    if (input) input.addEventListener("change", () => showStageFields(formId));
+  }
+  showStageFields(formId);
 }
 
-/** The values a form sends: only fields that differ from the key's default (and every dataset pick). */
+/** The top bar: model, adapter and template, described by the Chat form (which has all three). */
+function buildTopBar() {
+  const form = $("#form-top");
+  form.innerHTML = "";
+  for (const f of FORMS.forms.chat.fields.filter(x => SHARED.includes(x.name))) form.appendChild(makeField("top", f));
+  $("#top-adapter_name_or_path").addEventListener("focus", refreshAdapters);
+}
+
+/** Shows the preference keys the chosen stage (and loss type) reads, hides the others and their empty section. */
+function showStageFields(formId) {
+  const form = document.getElementById("form-" + formId);
+  const stage = form.querySelector("[name=stage]"), loss = form.querySelector("[name=pref_loss]");
+  for (const [name, reads] of Object.entries(STAGE_KEYS)) {
+    const div = form.querySelector(".field[data-field=" + name + "]");
+    if (div) div.hidden = !(stage && reads(stage.value, loss ? loss.value : "sigmoid"));
+  }
+  for (const h of form.querySelectorAll("h2[data-section]")) {
+    h.hidden = !form.querySelector(".field[data-section=" + h.dataset.section + "]:not([hidden])");
+  }
+}
+
+/**
+ * The values a form sends: only fields that differ from the key's default (and every dataset pick),
+ * with the top bar's model, adapter and template where the form has them; hidden fields are not sent.
+ */
 function formValues(formId) {
   const values = {};
-  for (const input of document.getElementById("form-" + formId).querySelectorAll("input, select")) {
+  const names = FORMS.forms[formId].fields.map(f => f.name);
+  const inputs = Array.from(document.getElementById("form-" + formId).querySelectorAll("input, select"))
+    .concat(Array.from($("#form-top").querySelectorAll("input, select")).filter(i => names.includes(i.name)));
+  for (const input of inputs) {
+    if (input.closest(".field").hidden) continue;
     let v;
     if (input.type === "checkbox") v = input.checked;
     else if (input.multiple) v = Array.from(input.selectedOptions).map(o => o.value).join(",");
@@ -147,7 +210,7 @@ function formValues(formId) {
 function setFormValues(formId, values) {
   const form = document.getElementById("form-" + formId);
   for (const [k, v] of Object.entries(values)) {
-    const input = form.querySelector("[name='" + k + "']");
+    const input = form.querySelector("[name='" + k + "']") || $("#form-top").querySelector("[name='" + k + "']");
     if (!input) continue;
     if (input.type === "checkbox") input.checked = v === true || v === "true";
     else if (input.multiple) {
@@ -155,11 +218,14 @@ function setFormValues(formId, values) {
       for (const o of input.options) o.selected = wanted.includes(o.value);
     } else input.value = Array.isArray(v) ? v.join(",") : (v === null ? "" : String(v));
   }
+  showStageFields(formId);
 }
 
 function clearErrors(scope) {
-  scope.querySelectorAll(".err").forEach(e => { e.textContent = ""; });
-  scope.querySelectorAll(".field.invalid").forEach(e => e.classList.remove("invalid"));
+  for (const s of [scope, $("#topbar")]) {
+    s.querySelectorAll(".err").forEach(e => { e.textContent = ""; });
+    s.querySelectorAll(".field.invalid").forEach(e => e.classList.remove("invalid"));
+  }
 }
 
 /** Shows the server's answer to a bad request: each field's message next to it, the rest on top. */
@@ -167,9 +233,11 @@ function showErrors(scope, formId, data) {
   clearErrors(scope);
   const errors = data.errors || {_form: data.error || "error"};
   for (const [field, message] of Object.entries(errors)) {
-    const box = scope.querySelector("[data-err='" + field + "']") || scope.querySelector("[data-err='_form']");
+    // a field of the tab, else of the top bar (model, adapter, template), else the tab's general box
+    const box = scope.querySelector("[data-err='" + field + "']") || $("#topbar").querySelector("[data-err='" + field + "']")
+      || scope.querySelector("[data-err='_form']");
     box.textContent = box.dataset.err === field ? message : field + ": " + message;
-    const wrap = scope.querySelector(".field[data-field='" + field + "']");
+    const wrap = scope.querySelector(".field[data-field='" + field + "']") || $("#topbar").querySelector(".field[data-field='" + field + "']");
     if (wrap) wrap.classList.add("invalid");
   }
 }
@@ -201,34 +269,94 @@ async function previewDataset(formId) {
   $("#dataset-preview").hidden = false;
   $("#dataset-preview-meta").textContent = t("train.records", r.data.total, r.data.formatting, r.data.records.length);
   $("#dataset-preview-records").textContent = r.data.records.map(x => JSON.stringify(x, null, 1)).join("\n");
+  const box = $("#dataset-preview-examples");
+  box.innerHTML = "";
+  box.dataset.kind = r.data.kind;
+  for (const e of r.data.examples) box.appendChild(exampleView(e, r.data.kind));
+}
+
+/** A labelled block of text: a turn of the prompt or an answer. */
+function textBlock(className, labelKey, text) {
+  const div = document.createElement("div");
+  div.className = className;
+  const who = document.createElement("span");
+  who.className = "who";
+  who.dataset.i18n = labelKey;
+  who.textContent = t(labelKey);
+  const body = document.createElement("span");
+  body.className = "text";
+  body.textContent = text;
+  div.append(who, body);
+  return div;
+}
+
+/**
+ * One record as training reads it: its system prompt and turns, then the answer — for a
+ * preference pair the chosen and rejected answers side by side, for KTO the answer with its tag.
+ */
+function exampleView(e, kind) {
+  const card = document.createElement("div");
+  card.className = "example " + kind;
+  if (e.error) {
+    const err = document.createElement("div");
+    err.className = "skipped";
+    err.textContent = t("preview.skipped", e.error);
+    card.appendChild(err);
+    return card;
+  }
+  if (e.system) card.appendChild(textBlock("turn system", "role.system", e.system));
+  for (const m of e.prompt) card.appendChild(textBlock("turn " + m.role, "role." + m.role, m.content));
+  if (kind === "pairwise") {
+    const pair = document.createElement("div");
+    pair.className = "pair";
+    pair.append(textBlock("answer chosen", "preview.chosen", e.chosen), textBlock("answer rejected", "preview.rejected", e.rejected));
+    card.appendChild(pair);
+  } else if (kind === "kto") {
+    card.appendChild(textBlock("answer " + (e.desirable ? "desirable" : "undesirable"),
+      e.desirable ? "preview.desirable" : "preview.undesirable", e.response));
+  } else {
+    card.appendChild(textBlock("answer", "role.assistant", e.response));
+  }
+  return card;
 }
 
 // ---------- train ----------
 
-function message(el, text, bad) {
+/** A one-line message under a tab's buttons; key names what it says (so a later update knows what it replaces). */
+function message(el, text, bad, key) {
   el.textContent = text;
   el.classList.toggle("bad", !!bad);
+  el.dataset.key = key || "";
 }
 
-async function previewCommand() {
-  const scope = $("#tab-train");
-  const r = await api("POST", "/api/preview", {form: "train", values: formValues("train"), config_path: $("#config_path").value});
-  if (!r.ok) { showErrors(scope, "train", r.data); $("#command-preview").hidden = true; return; }
+/** The elements of a tab's config file row and command preview (the Train and Export tabs have one). */
+const CONFIG_UI = {
+  train: {path: "#config_path", overwrite: "#config_overwrite", box: "#command-preview", command: "#preview-command",
+    yaml: "#preview-yaml", message: "#train-message"},
+  export: {path: "#export-config_path", overwrite: "#export-config_overwrite", box: "#export-command-preview",
+    command: "#export-preview-command", yaml: "#export-preview-yaml", message: "#export-message"}
+};
+
+/** Shows the YAML a tab's values make and the command that runs it (jtune train, jtune export). */
+async function previewCommand(formId) {
+  const ui = CONFIG_UI[formId], scope = document.getElementById("tab-" + formId);
+  const r = await api("POST", "/api/preview", {form: formId, values: formValues(formId), config_path: $(ui.path).value});
+  if (!r.ok) { showErrors(scope, formId, r.data); $(ui.box).hidden = true; return; }
   clearErrors(scope);
-  $("#command-preview").hidden = false;
-  $("#preview-command").textContent = r.data.command;
-  $("#preview-yaml").textContent = r.data.yaml + (r.data.warnings.length ? "\n# warning: " + r.data.warnings.join("\n# warning: ") : "");
+  $(ui.box).hidden = false;
+  $(ui.command).textContent = r.data.command;
+  $(ui.yaml).textContent = r.data.yaml + (r.data.warnings.length ? "\n# warning: " + r.data.warnings.join("\n# warning: ") : "");
 }
 
-async function saveConfig() {
-  const scope = $("#tab-train");
+async function saveConfig(formId) {
+  const ui = CONFIG_UI[formId], scope = document.getElementById("tab-" + formId);
   // The server never replaces an existing file unless "overwrite" is ticked.
-  const r = await api("POST", "/api/config/save", {form: "train", values: formValues("train"), config_path: $("#config_path").value,
-    overwrite: $("#config_overwrite").checked});
-  if (!r.ok) { showErrors(scope, "train", r.data); return; }
+  const r = await api("POST", "/api/config/save", {form: formId, values: formValues(formId), config_path: $(ui.path).value,
+    overwrite: $(ui.overwrite).checked});
+  if (!r.ok) { showErrors(scope, formId, r.data); return; }
   clearErrors(scope);
-  $("#config_overwrite").checked = false; // one overwrite per tick
-  message($("#train-message"), t("train.saved", r.data.saved));
+  $(ui.overwrite).checked = false; // one overwrite per tick
+  message($(ui.message), t("train.saved", r.data.saved));
 }
 
 async function loadConfig() {
@@ -240,6 +368,8 @@ async function loadConfig() {
   applyLanguage(currentLang);
   if (r.data.values.dataset_dir) setFormValues("train", {dataset_dir: r.data.values.dataset_dir});
   await loadDatasets("train");
+  // the config names the run's model, adapter and template: the top bar shows those (a key it lacks, empty)
+  setFormValues("train", Object.fromEntries(SHARED.map(k => [k, r.data.values[k] === undefined ? "" : r.data.values[k]])));
   setFormValues("train", r.data.values);
   message($("#train-message"), t("train.loaded", $("#config_path").value)
     + (r.data.not_in_form.length ? " — " + t("train.notInForm", r.data.not_in_form.join(", ")) : ""));
@@ -261,7 +391,7 @@ async function startJob(kind, messageEl) {
     return;
   }
   clearErrors(scope);
-  message(messageEl, t("started." + kind));
+  message(messageEl, t("started." + kind), false, "started." + kind);
   showJob(r.data);
   pollJob();
 }
@@ -273,6 +403,7 @@ function formatSeconds(s) {
 }
 
 function showJob(job) {
+  const previous = lastJob;
   lastJob = job;
   const active = ["starting", "running", "stopping"].includes(job.state);
   $("#btn-abort").disabled = !(active && job.kind === "train");
@@ -292,11 +423,31 @@ function showJob(job) {
   if (atBottom) log.scrollTop = log.scrollHeight;
   $("#loss-chart").dataset.points = String(job.loss.length);
   drawChart($("#loss-chart"), [
-    {points: job.loss, color: "#2f6fe0", label: t("chart.loss")},
+    ...smoothedSeries(job.loss, "#2f6fe0", t("chart.loss"), t("chart.loss") + " (" + t("chart.smoothed") + ")"),
     {points: job.eval_loss, color: "#e0782f", label: t("chart.eval"), dots: true}
   ], {x: t("chart.step"), empty: t("chart.empty")});
+  showStageMetric(job.metric_curve);
   if (job.kind === "evaluate") { showTaskBox("eval", job); showMetrics(job, t("eval.done")); }
   if (job.state === "failed") message($("#" + (job.kind === "train" ? "train" : "eval") + "-message"), job.error, true);
+  // "Training started" gives way to how it ended, once the page sees it end
+  const ended = job.state === "finished" || job.state === "aborted";
+  const wasActive = previous && ["starting", "running", "stopping"].includes(previous.state);
+  if (job.kind === "train" && ended && (wasActive || $("#train-message").dataset.key === "started.train")) {
+    message($("#train-message"), t("ended.train." + job.state, job.output_dir), false, "ended.train." + job.state);
+  }
+}
+
+/** The stage's own metric (dpo: rewards/accuracies, rm: accuracy, kto: rewards/chosen) in a chart under the loss. */
+function showStageMetric(curve) {
+  const canvas = $("#metric-chart");
+  canvas.hidden = !curve;
+  if (!curve) return;
+  canvas.dataset.metric = curve.name;
+  canvas.dataset.points = String(curve.train.length);
+  drawChart(canvas, [
+    ...smoothedSeries(curve.train, "#2e9e6a", curve.name, curve.name + " (" + t("chart.smoothed") + ")"),
+    {points: curve.eval, color: "#8a4fd0", label: "eval_" + curve.name, dots: true}
+  ], {x: t("chart.step"), empty: t("chart.emptyMetric")});
 }
 
 /** The newest loss and eval loss, then the objective's own metrics (e.g. rewards/accuracies), as one line. */
@@ -470,6 +621,8 @@ async function sendChat() {
 // ---------- start-up ----------
 
 async function main() {
+  await loadLanguages();
+  fillLanguageSwitch($("#lang"));
   const r = await api("GET", "/api/forms");
   if (r.status === 401) { document.body.textContent = t("token.missing"); return; }
   if (!r.ok) { document.body.textContent = r.data.error || "cannot reach the jtune server"; return; }
@@ -480,6 +633,7 @@ async function main() {
   const adapters = document.createElement("datalist");
   adapters.id = "adapters";
   document.body.append(templates, adapters);
+  buildTopBar();
   for (const id of ["train", "chat", "evaluate", "export"]) buildForm(id);
   $("#lang").value = currentLang;
   applyLanguage(currentLang);
@@ -497,8 +651,10 @@ async function main() {
     if (lastJob) showJob(lastJob);
     if (chatState) showChat(chatState);
   });
-  $("#btn-preview").addEventListener("click", previewCommand);
-  $("#btn-save").addEventListener("click", saveConfig);
+  $("#btn-preview").addEventListener("click", () => previewCommand("train"));
+  $("#btn-save").addEventListener("click", () => saveConfig("train"));
+  $("#btn-export-preview").addEventListener("click", () => previewCommand("export"));
+  $("#btn-export-save").addEventListener("click", () => saveConfig("export"));
   $("#btn-load").addEventListener("click", loadConfig);
   $("#btn-start").addEventListener("click", () => startJob("train", $("#train-message")));
   $("#btn-abort").addEventListener("click", () => abortJob($("#train-message")));

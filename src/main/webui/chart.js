@@ -1,6 +1,33 @@
-// A small line chart on a <canvas> for the live loss curve: training loss as a line, evaluation
-// loss as dots, linear axes with rounded ticks. No library: the page loads nothing from elsewhere.
+// A small line chart on a <canvas> for the live curves: the logged values as a faint line, their
+// smoothed line over it (as LlamaBoard and plot_loss draw them), evaluations as dots, linear axes
+// with rounded ticks. No library: the page loads nothing from elsewhere.
 "use strict";
+
+/**
+ * LLaMA-Factory's smooth() (extras/ploting.py), the same as jtune's LossPlot.smooth: a
+ * TensorBoard-style exponential moving average starting at the first value, whose weight
+ * 1.8 * (sigmoid(0.05 n) - 0.5) grows with the number of points n, so a short curve is barely smoothed.
+ */
+function smooth(values) {
+  if (values.length === 0) return [];
+  const weight = 1.8 * (1 / (1 + Math.exp(-0.05 * values.length)) - 0.5);
+  const out = [];
+  let last = values[0];
+  for (const v of values) {
+    last = last * weight + (1 - weight) * v;
+    out.push(last);
+  }
+  return out;
+}
+
+/** A logged curve as two series: its raw points, faint, and their smoothed line. */
+function smoothedSeries(points, color, label, smoothedLabel) {
+  const ys = smooth(points.map(p => p[1]));
+  return [
+    {points, color, label, faint: true},
+    {points: points.map((p, i) => [p[0], ys[i]]), color, label: smoothedLabel}
+  ];
+}
 
 /** Tick values covering [lo, hi] at a 1-2-5 step, about `count` of them. */
 function niceTicks(lo, hi, count) {
@@ -18,6 +45,7 @@ function niceTicks(lo, hi, count) {
  * the element's displayed size (and the screen's pixel ratio) so the lines stay sharp.
  */
 function drawChart(canvas, series, labels) {
+  canvas.drawnSeries = series; // what was drawn, for tests
   const ratio = window.devicePixelRatio || 1;
   const width = canvas.clientWidth || canvas.width, height = canvas.clientHeight || canvas.height;
   canvas.width = Math.round(width * ratio);
@@ -59,7 +87,8 @@ function drawChart(canvas, series, labels) {
 
   let legendX = pad.left + 8;
   for (const s of series) {
-    g.strokeStyle = s.color; g.fillStyle = s.color; g.lineWidth = 2;
+    g.strokeStyle = s.color; g.fillStyle = s.color; g.lineWidth = s.faint ? 1.5 : 2;
+    g.globalAlpha = s.faint ? 0.3 : 1;
     if (s.dots) {
       for (const [x, y] of s.points) { g.beginPath(); g.arc(X(x), Y(y), 3.5, 0, 2 * Math.PI); g.fill(); }
     } else if (s.points.length > 0) {
@@ -69,8 +98,10 @@ function drawChart(canvas, series, labels) {
     }
     if (s.points.length > 0) {
       g.fillRect(legendX, 8, 12, 3); g.fillStyle = "#1d2330"; g.textAlign = "left";
+      g.globalAlpha = 1;
       g.fillText(s.label, legendX + 16, 13);
       legendX += 26 + g.measureText(s.label).width + 12;
     }
   }
+  g.globalAlpha = 1;
 }

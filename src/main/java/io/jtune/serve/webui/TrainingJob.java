@@ -20,12 +20,22 @@ import java.util.function.LongSupplier;
  * trainer, so a reloaded page sees the job exactly as it is.
  */
 public final class TrainingJob extends BackgroundJob implements TrainerListener {
+    /**
+     * The metric a stage's live chart draws beside the loss, as plot_loss draws it for that stage:
+     * the share of pairs ranked right for dpo and rm, the chosen reward for kto. pt and sft have none.
+     */
+    static final Map<String, String> STAGE_METRIC = Map.of("dpo", "rewards/accuracies", "rm", "accuracy", "kto", "rewards/chosen");
+
     private final JtuneConfig config;
     private final TrainWorkflow workflow;
     private final List<double[]> losses = new ArrayList<>();
     private final List<double[]> evalLosses = new ArrayList<>();
     /** The latest value of each objective metric: as logged in training, and as eval_ + name from evaluations. */
     private final Map<String, Double> metrics = new TreeMap<>();
+    /** The stage's charted metric (null for pt, sft) and its values by step: logged in training, and from evaluations. */
+    private final String stageMetric;
+    private final List<double[]> stageMetricPoints = new ArrayList<>();
+    private final List<double[]> evalStageMetricPoints = new ArrayList<>();
 
     private int step;
     private int startStep;
@@ -43,6 +53,7 @@ public final class TrainingJob extends BackgroundJob implements TrainerListener 
         super(kind, formValues, yaml, nanoClock);
         this.config = config;
         this.workflow = new TrainWorkflow(config, logStream());
+        this.stageMetric = STAGE_METRIC.get(config.finetuning().stage());
     }
 
     /** Running only once the trainer has planned its steps (loading the model and data comes first). */
@@ -93,12 +104,16 @@ public final class TrainingJob extends BackgroundJob implements TrainerListener 
     @Override
     public synchronized void onLog(StepLog log) {
         metrics.putAll(log.metrics());
+        Double value = stageMetric == null ? null : log.metrics().get(stageMetric);
+        if (value != null) stageMetricPoints.add(new double[] {log.step(), value});
     }
 
     @Override
     public synchronized void onEvaluate(int step, double epoch, double evalLoss, Map<String, Double> evalMetrics) {
         evalLosses.add(new double[] {step, evalLoss});
         evalMetrics.forEach((name, value) -> metrics.put("eval_" + name, value));
+        Double value = stageMetric == null ? null : evalMetrics.get(stageMetric);
+        if (value != null) evalStageMetricPoints.add(new double[] {step, value});
     }
 
     @Override
@@ -125,6 +140,12 @@ public final class TrainingJob extends BackgroundJob implements TrainerListener 
         n.put("output_dir", config.training().outputDir());
         points(n.putArray("loss"), losses);
         points(n.putArray("eval_loss"), evalLosses);
+        if (stageMetric != null) {
+            ObjectNode curve = n.putObject("metric_curve");
+            curve.put("name", stageMetric);
+            points(curve.putArray("train"), stageMetricPoints);
+            points(curve.putArray("eval"), evalStageMetricPoints);
+        }
         ObjectNode latest = n.putObject("metrics");
         metrics.forEach(latest::put);
         if (result != null) {

@@ -114,9 +114,9 @@ final class WebUiApi implements AutoCloseable {
         ConfigForm form = form(body);
         ConfigForm.Checked checked = form.check(values(body), paths);
         String configPath = body.path("config_path").asText("");
-        Path file = configFile(configPath.isBlank() ? "train_config.yaml" : configPath);
+        Path file = configFile(configPath.isBlank() ? form.id() + "_config.yaml" : configPath);
         ctx.json(Map.of("yaml", ConfigYaml.of(checked.allValues()),
-                "command", "jtune train " + ConfigYaml.shellQuote(paths.workDir().relativize(file).toString()),
+                "command", WebUiForms.command(form) + " " + ConfigYaml.shellQuote(paths.workDir().relativize(file).toString()),
                 "warnings", checked.config().warnings()));
     }
 

@@ -11,12 +11,15 @@ public final class WebUiForms {
     private WebUiForms() {}
 
     public static final ConfigForm TRAIN = new ConfigForm("train", List.of(
-            "model_name_or_path", "template", "finetuning_type", "stage",
+            "model_name_or_path", "adapter_name_or_path", "template", "finetuning_type", "stage",
             "dataset_dir", "dataset", "cutoff_len", "max_samples", "val_size",
             "learning_rate", "num_train_epochs", "max_steps", "per_device_train_batch_size", "gradient_accumulation_steps",
             "lr_scheduler_type", "warmup_steps", "max_grad_norm", "logging_steps", "save_steps", "seed",
             "lora_rank", "lora_alpha", "lora_dropout", "lora_target", "freeze_trainable_layers",
-            "output_dir", "overwrite_output_dir", "resume_from_checkpoint", "plot_loss"),
+            "output_dir", "overwrite_output_dir", "resume_from_checkpoint", "plot_loss",
+            // the preference stages' keys (LlamaBoard's RLHF box); the page shows each with the stages that read it
+            "pref_beta", "pref_ftx", "pref_loss", "dpo_label_smoothing", "simpo_gamma", "ld_alpha",
+            "kto_chosen_weight", "kto_rejected_weight"),
             Map.of("do_train", true));
 
     /**
@@ -58,6 +61,17 @@ public final class WebUiForms {
             Map.of());
 
     public static final List<ConfigForm> ALL = List.of(TRAIN, EVALUATE, PREDICT, CHAT, EXPORT);
+
+    /**
+     * The command that runs a form's YAML, as the preview shows it: {@code jtune export} for the
+     * Export tab, {@code jtune chat} for the Chat tab's settings, {@code jtune train} for the rest
+     * (evaluation and prediction are {@code jtune train} with do_eval / do_predict).
+     */
+    public static String command(ConfigForm form) {
+        if (form == EXPORT) return "jtune export";
+        if (form == CHAT) return "jtune chat";
+        return "jtune train";
+    }
 
     public static ConfigForm byId(String id) {
         return ALL.stream().filter(f -> f.id().equals(id)).findFirst()

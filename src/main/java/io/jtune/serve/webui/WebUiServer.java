@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class WebUiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WebUiServer.class);
     private static final String STATIC = "/io/jtune/serve/webui/static/";
-    private static final Pattern STATIC_NAME = Pattern.compile("[a-z0-9_-]+\\.(js|css|html|svg)");
+    private static final Pattern STATIC_NAME = Pattern.compile("[a-z0-9_-]+\\.(js|css|html|svg|json)");
     static final String TOKEN_HEADER = "X-Jtune-Token";
     private static final Pattern LOOPBACK_HOST = Pattern.compile("(localhost|127(\\.\\d{1,3}){3}|\\[::1])(:\\d+)?");
 
@@ -152,6 +152,7 @@ public final class WebUiServer implements AutoCloseable {
                 case "js" -> "text/javascript; charset=utf-8";
                 case "css" -> "text/css; charset=utf-8";
                 case "svg" -> "image/svg+xml";
+                case "json" -> "application/json; charset=utf-8";
                 default -> "text/html; charset=utf-8";
             };
             ctx.contentType(type).header("Cache-Control", "no-cache").result(in.readAllBytes());

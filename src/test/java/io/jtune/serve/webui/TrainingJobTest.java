@@ -18,8 +18,33 @@ class TrainingJobTest {
     private final AtomicLong now = new AtomicLong();
 
     private TrainingJob job() {
-        return new TrainingJob("train", ConfigLoader.fromMap("test", Map.of("model_name_or_path", "m", "output_dir", "out"), List.of()),
-                Map.of("max_steps", 20), "yaml: here\n", now::get);
+        return job("sft");
+    }
+
+    private TrainingJob job(String stage) {
+        return new TrainingJob("train", ConfigLoader.fromMap("test", Map.of("model_name_or_path", "m", "output_dir", "out", "stage", stage),
+                List.of()), Map.of("max_steps", 20), "yaml: here\n", now::get);
+    }
+
+    private static TrainerListener.StepLog log(int step, String metric, double value) {
+        return new TrainerListener.StepLog(step, 20, 0.69, 1.0, 1e-3, 0.1, 100, 1.0, Map.of(metric, value, "logps/chosen", -9.0));
+    }
+
+    @Test
+    void eachPreferenceStageChartsItsOwnMetricBesideTheLoss() {
+        for (String[] stage : new String[][] {{"dpo", "rewards/accuracies"}, {"rm", "accuracy"}, {"kto", "rewards/chosen"}}) {
+            TrainingJob job = job(stage[0]);
+            job.onTrainBegin(TrainingPlan.of(10, 1, 3.0, 20, 1, 0, 0), 0);
+            job.onLog(log(1, stage[1], 0.5));
+            job.onLog(log(2, stage[1], 0.75));
+            job.onEvaluate(2, 0.2, 0.65, Map.of(stage[1], 0.625));
+            JsonNode curve = job.toJson().get("metric_curve");
+            assertEquals(stage[1], curve.get("name").asText(), stage[0]);
+            assertEquals("[[1,0.5],[2,0.75]]", curve.get("train").toString(), stage[0]);
+            assertEquals("[[2,0.625]]", curve.get("eval").toString(), stage[0]);
+        }
+        assertFalse(job("sft").toJson().has("metric_curve"), "sft has the loss curve only");
+        assertFalse(job("pt").toJson().has("metric_curve"));
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -95,6 +96,10 @@ class WebUiBrowserTest {
         assertTrue(errorOf("output_dir").contains("outside the folders"), errorOf("output_dir"));
 
         fillTrainForm(LONG_RUN);
+        assertEquals(0L, js("return document.querySelectorAll('#tab-train form.cfg [name=model_name_or_path],"
+                + " #tab-chat [name=template], #tab-evaluate [name=adapter_name_or_path], #tab-export [name=model_name_or_path]').length"),
+                "model, adapter and template are chosen once, in the top bar");
+        assertEquals(List.of(), js(HINT_OVERLAPS), "the key names under the labels stay inside their fields");
         click("#btn-preview");
         waitFor(() -> !text("#preview-yaml").isEmpty());
         assertTrue(text("#preview-yaml").contains("max_steps: " + LONG_RUN), text("#preview-yaml"));
@@ -125,7 +130,8 @@ class WebUiBrowserTest {
         click("#btn-start");
         waitFor(() -> lossPoints() >= 1);
         int before = lossPoints();
-        waitFor(() -> lossPoints() > before);
+        waitFor(() -> lossPoints() > before + 2);
+        assertSmoothedLossCurve();
         screenshot("webui-train.png");
         mark("loss curve grew");
 
@@ -144,12 +150,15 @@ class WebUiBrowserTest {
         int abortedAt = step();
         assertTrue(abortedAt < LONG_RUN, "stopped early at " + abortedAt);
         assertTrue(Files.isDirectory(out.resolve("checkpoint-" + abortedAt)), "abort saves checkpoint-" + abortedAt);
+        waitFor(() -> text("#train-message").startsWith("Training aborted"));
+        assertTrue(text("#train-message").contains("saves/tiny-lora"), text("#train-message"));
 
         mark("aborted at " + abortedAt);
         // Resume: the same output folder, a nearer end; the run continues from the checkpoint.
         fill("train", "max_steps", String.valueOf(abortedAt + 2));
         click("#btn-start");
         waitFor(() -> "finished".equals(jobState()));
+        waitFor(() -> text("#train-message").startsWith("Training finished"));
         assertTrue(text("#job-log").contains("Resuming training from " + out.resolve("checkpoint-" + abortedAt)), text("#job-log"));
         assertEquals(abortedAt + 2, step());
         assertTrue(Files.isRegularFile(out.resolve("adapter_model.safetensors")));
@@ -158,8 +167,9 @@ class WebUiBrowserTest {
         // Chat with the adapter on, then off: the base model answers differently.
         click("[data-tab=chat]");
         waitFor(() -> browser.findElements(By.cssSelector("#adapters option[value='saves/tiny-lora']")).size() == 1);
-        fillAll("chat", new String[][] {{"model_name_or_path", "models/tiny"}, {"adapter_name_or_path", "saves/tiny-lora"},
-                {"template", "chatml"}, {"max_new_tokens", "12"}});
+        // the model and template of the Train tab's top bar are still chosen; the adapter is picked there too
+        fillAll("top", new String[][] {{"adapter_name_or_path", "saves/tiny-lora"}});
+        fillAll("chat", new String[][] {{"max_new_tokens", "12"}});
         setChecked("#chat-do_sample", false);
         click("#btn-chat-load");
         waitFor(() -> text("#chat-status").startsWith("Loaded tiny+tiny-lora"));
@@ -177,8 +187,7 @@ class WebUiBrowserTest {
         mark("chatted");
         // Evaluate the adapter on the dataset.
         click("[data-tab=evaluate]");
-        fillAll("evaluate", new String[][] {{"model_name_or_path", "models/tiny"}, {"adapter_name_or_path", "saves/tiny-lora"},
-                {"template", "chatml"}, {"dataset_dir", DATA.toString()}, {"cutoff_len", "64"}, {"max_samples", "4"},
+        fillAll("evaluate", new String[][] {{"dataset_dir", DATA.toString()}, {"cutoff_len", "64"}, {"max_samples", "4"},
                 {"output_dir", "saves/tiny-eval"}});
         waitFor(() -> new Select(field("evaluate", "eval_dataset")).getOptions().size() > 1);
         new Select(field("evaluate", "eval_dataset")).selectByValue("support_shop");
@@ -199,8 +208,11 @@ class WebUiBrowserTest {
         mark("predicted");
         // Export: an unsupported option is refused next to its field, then the merge is written.
         click("[data-tab=export]");
-        fillAll("export", new String[][] {{"model_name_or_path", "models/tiny"}, {"adapter_name_or_path", "saves/tiny-lora"},
-                {"template", "chatml"}, {"export_dir", "saves/tiny-merged"}});
+        fillAll("export", new String[][] {{"export_dir", "saves/tiny-merged"}});
+        click("#btn-export-preview");
+        waitFor(() -> !text("#export-preview-command").isEmpty());
+        assertEquals("jtune export export_config.yaml", text("#export-preview-command"), "the Export tab previews jtune export");
+        assertTrue(text("#export-preview-yaml").contains("adapter_name_or_path:"), text("#export-preview-yaml"));
         setChecked("#export-export_legacy_format", true);
         click("#btn-export");
         waitFor(() -> text("#tab-export [data-err=export_legacy_format]").contains("safetensors only"));
@@ -212,13 +224,104 @@ class WebUiBrowserTest {
         assertTrue(Files.isRegularFile(work.resolve("saves/tiny-merged/model.safetensors")));
         screenshot("webui-export.png");
 
-        // Chinese interface.
+        mark("exported");
+        preferenceStages();
+
+        // The five interface languages; the favicon.
+        assertEquals("/static/favicon.svg", js("return new URL(document.querySelector('link[rel=icon]').href).pathname"));
         click("[data-tab=train]");
-        new Select(browser.findElement(By.id("lang"))).selectByValue("zh");
-        assertEquals("训练", text("[data-tab=train]"));
-        assertEquals("学习率", text(".field[data-field=learning_rate] label span"));
+        Select lang = new Select(browser.findElement(By.id("lang")));
+        assertEquals(List.of("English", "中文", "Русский", "日本語", "한국어"), lang.getOptions().stream().map(WebElement::getText).toList());
+        for (String[] l : new String[][] {{"ru", "Обучение", "Скорость обучения"}, {"ja", "学習", "学習率"}, {"ko", "학습", "학습률"},
+                {"zh", "训练", "学习率"}}) {
+            lang.selectByValue(l[0]);
+            assertEquals(l[1], text("[data-tab=train]"), l[0]);
+            assertEquals(l[2], text(".field[data-field=learning_rate] label .text"), l[0]);
+        }
         screenshot("webui-train-zh.png");
-        new Select(browser.findElement(By.id("lang"))).selectByValue("en");
+        lang.selectByValue("en");
+    }
+
+    /**
+     * The Train tab's preference stages: each stage shows the keys it reads, pairs and KTO records
+     * preview readably, and a DPO run charts rewards/accuracies live beside the loss.
+     */
+    private void preferenceStages() throws IOException {
+        click("[data-tab=train]");
+        fillAll("top", new String[][] {{"adapter_name_or_path", ""}});
+        new Select(field("train", "stage")).selectByValue("kto");
+        assertTrue(field("train", "kto_chosen_weight").isDisplayed() && field("train", "pref_beta").isDisplayed());
+        assertTrue(!field("train", "pref_loss").isDisplayed(), "kto has no pref_loss");
+        new Select(field("train", "dataset")).deselectAll();
+        new Select(field("train", "dataset")).selectByValue("kto_en_demo");
+        click(".field[data-field=dataset] button");
+        waitFor(() -> browser.findElements(By.cssSelector("#dataset-preview-examples .answer.undesirable")).size() > 0);
+        assertTrue(browser.findElements(By.cssSelector("#dataset-preview-examples .answer.desirable")).size() > 0);
+
+        new Select(field("train", "stage")).selectByValue("dpo");
+        assertTrue(!field("train", "kto_chosen_weight").isDisplayed() && field("train", "pref_loss").isDisplayed());
+        assertTrue(field("train", "dpo_label_smoothing").isDisplayed() && !field("train", "simpo_gamma").isDisplayed(), "sigmoid loss");
+        new Select(field("train", "pref_loss")).selectByValue("simpo");
+        assertTrue(!field("train", "dpo_label_smoothing").isDisplayed() && field("train", "simpo_gamma").isDisplayed(), "simpo loss");
+        new Select(field("train", "pref_loss")).selectByValue("sigmoid");
+        new Select(field("train", "dataset")).deselectAll();
+        new Select(field("train", "dataset")).selectByValue("dpo_en_demo");
+        click(".field[data-field=dataset] button");
+        waitFor(() -> browser.findElements(By.cssSelector("#dataset-preview-examples .pair .answer.rejected")).size() > 0);
+        assertTrue(text("#dataset-preview-examples .pair .answer.chosen").startsWith("chosen"), text("#dataset-preview-examples .pair"));
+        assertEquals(List.of(), js(HINT_OVERLAPS), "nor with the preference keys shown");
+        fillAll("train", new String[][] {{"max_steps", "4"}, {"output_dir", "saves/tiny-dpo"}, {"pref_beta", "0.2"}});
+        click("#btn-start");
+        waitFor(() -> "finished".equals(jobState()));
+        WebElement chart = browser.findElement(By.id("metric-chart"));
+        assertEquals("rewards/accuracies", chart.getAttribute("data-metric"));
+        assertEquals("4", chart.getAttribute("data-points"), "one point per logged step");
+        assertTrue(chart.isDisplayed());
+        assertTrue(Files.readString(work.resolve("saves/tiny-dpo/trainer_log.jsonl")).contains("\"accuracy\""));
+        ((JavascriptExecutor) browser).executeScript("window.scrollTo(0, 0)");
+        screenshot("webui-train-dpo.png");
+        mark("dpo trained");
+    }
+
+    /**
+     * The faint raw loss and its smoothed line, by LLaMA-Factory's smooth() (the same as LossPlot.smooth,
+     * which the training's own plot uses).
+     */
+    @SuppressWarnings("unchecked")
+    private static void assertSmoothedLossCurve() {
+        List<Map<String, Object>> series = (List<Map<String, Object>>) js("return document.getElementById('loss-chart').drawnSeries"
+                + ".map(s => ({label: s.label, faint: !!s.faint, ys: s.points.map(p => p[1])}))");
+        assertEquals(List.of("loss", "loss (smoothed)", "eval loss"), series.stream().map(s -> s.get("label")).toList());
+        List<Double> raw = ((List<Number>) series.get(0).get("ys")).stream().map(Number::doubleValue).toList();
+        List<Double> smoothed = ((List<Number>) series.get(1).get("ys")).stream().map(Number::doubleValue).toList();
+        assertEquals(true, series.get(0).get("faint"), "the raw points are drawn faint");
+        assertEquals(false, series.get(1).get("faint"));
+        List<Double> expected = io.jtune.train.LossPlot.smooth(raw);
+        assertEquals(expected.size(), smoothed.size());
+        for (int i = 0; i < expected.size(); i++) assertEquals(expected.get(i), smoothed.get(i), 1e-12, "point " + i);
+        assertNotEquals(raw, smoothed);
+    }
+
+    /**
+     * What of each visible field's label (its text and the key's name under it) lies outside the field
+     * or over another field's label; an empty list when none does.
+     */
+    private static final String HINT_OVERLAPS = """
+            const problems = [];
+            const fields = Array.from(document.querySelectorAll('.tab.active .field, #topbar .field')).filter(f => f.offsetParent);
+            const boxes = fields.map(f => ({name: f.dataset.field, field: f.getBoundingClientRect(),
+              parts: Array.from(f.querySelectorAll('label .text, label .key')).map(e => e.getBoundingClientRect())}));
+            for (const b of boxes) for (const p of b.parts) {
+              if (p.right > b.field.right + 0.5 || p.left < b.field.left - 0.5) problems.push(b.name + ' sticks out of its field');
+              for (const o of boxes) if (o !== b) for (const q of o.parts) {
+                if (p.left < q.right - 0.5 && q.left < p.right - 0.5 && p.top < q.bottom - 0.5 && q.top < p.bottom - 0.5)
+                  problems.push(b.name + ' overlaps ' + o.name);
+              }
+            }
+            return problems;""";
+
+    private static Object js(String script) {
+        return ((JavascriptExecutor) browser).executeScript(script);
     }
 
     private void fillTrainForm(int maxSteps) {
@@ -227,7 +330,8 @@ class WebUiBrowserTest {
         new Select(field("train", "dataset")).selectByValue("support_shop");
         click(".field[data-field=dataset] button");
         waitFor(() -> text("#dataset-preview-meta").contains("records"));
-        fillAll("train", new String[][] {{"model_name_or_path", "models/tiny"}, {"template", "chatml"}, {"cutoff_len", "48"},
+        fillAll("top", new String[][] {{"model_name_or_path", "models/tiny"}, {"template", "chatml"}});
+        fillAll("train", new String[][] {{"cutoff_len", "48"},
                 {"max_samples", "16"}, {"learning_rate", "5e-3"}, {"max_steps", String.valueOf(maxSteps)},
                 {"per_device_train_batch_size", "2"}, {"logging_steps", "1"}, {"save_steps", "1000"}, {"lora_rank", "4"},
                 {"output_dir", "saves/tiny-lora"}});

@@ -31,8 +31,16 @@ class WebUiServerTest {
     @BeforeAll
     static void start() throws IOException {
         Files.createDirectories(work.resolve("data"));
-        Files.writeString(work.resolve("data/dataset_info.json"), "{\"d\": {\"file_name\": \"d.jsonl\"}}");
+        Files.writeString(work.resolve("data/dataset_info.json"), "{\"d\": {\"file_name\": \"d.jsonl\"},"
+                + " \"pairs\": {\"file_name\": \"pairs.jsonl\", \"ranking\": true, \"columns\": {\"prompt\": \"instruction\", \"chosen\": \"chosen\", \"rejected\": \"rejected\"}},"
+                + " \"thumbs\": {\"file_name\": \"thumbs.jsonl\", \"formatting\": \"sharegpt\", \"columns\": {\"messages\": \"messages\", \"kto_tag\": \"label\"},"
+                + " \"tags\": {\"role_tag\": \"role\", \"content_tag\": \"content\", \"user_tag\": \"user\", \"assistant_tag\": \"assistant\"}}}");
         Files.writeString(work.resolve("data/d.jsonl"), "{\"instruction\": \"a\", \"output\": \"b\"}\n{\"instruction\": \"c\", \"output\": \"d\"}\n");
+        Files.writeString(work.resolve("data/pairs.jsonl"), "{\"instruction\": \"Capital of France?\", \"chosen\": \"Paris.\", \"rejected\": \"Rome.\"}\n"
+                + "{\"instruction\": \"no answers\"}\n");
+        Files.writeString(work.resolve("data/thumbs.jsonl"),
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"2+2?\"}, {\"role\": \"assistant\", \"content\": \"4\"}], \"label\": true}\n"
+                + "{\"messages\": [{\"role\": \"user\", \"content\": \"2+3?\"}, {\"role\": \"assistant\", \"content\": \"6\"}], \"label\": false}\n");
         Files.createDirectories(work.resolve("model"));
         Files.writeString(work.resolve("model/config.json"), "{}");
         server = WebUiServer.start(new WebUiSettings("127.0.0.1", 0, TOKEN, work, List.of()));
@@ -64,6 +72,7 @@ class WebUiServerTest {
         assertEquals(200, page.statusCode());
         assertTrue(page.body().contains("<title>jtune web UI</title>"));
         assertEquals(200, send("GET", "/static/app.js", null, null, null).statusCode());
+        assertEquals(200, send("GET", "/static/i18n.json", null, null, null).statusCode(), "the page's texts need no token either");
         assertEquals(404, send("GET", "/static/..%2Fapp.js", null, null, null).statusCode());
         assertEquals(404, send("GET", "/static/nope.js", null, null, null).statusCode());
     }
@@ -85,13 +94,56 @@ class WebUiServerTest {
     @Test
     void datasetsAndTheirPreviewComeFromDatasetInfo() throws Exception {
         JsonNode names = Json.MAPPER.readTree(send("GET", "/api/datasets?dataset_dir=data", null, TOKEN, null).body());
-        assertEquals("[\"d\"]", names.get("names").toString());
+        assertEquals("[\"d\",\"pairs\",\"thumbs\"]", names.get("names").toString());
         JsonNode preview = Json.MAPPER.readTree(send("GET", "/api/datasets/preview?dataset_dir=data&name=d", null, TOKEN, null).body());
         assertEquals(2, preview.get("total").asInt());
         assertEquals("a", preview.get("records").get(0).get("instruction").asText());
         HttpResponse<String> outside = send("GET", "/api/datasets?dataset_dir=/etc", null, TOKEN, null);
         assertEquals(400, outside.statusCode());
         assertTrue(outside.body().contains("\"dataset_dir\""), outside.body());
+    }
+
+    @Test
+    void thePreviewShowsPairsWithTheirChosenAndRejectedAnswersAndKtoRecordsWithTheirTag() throws Exception {
+        JsonNode pairs = Json.MAPPER.readTree(send("GET", "/api/datasets/preview?dataset_dir=data&name=pairs", null, TOKEN, null).body());
+        assertEquals("pairwise", pairs.get("kind").asText());
+        assertEquals("{\"prompt\":[{\"role\":\"user\",\"content\":\"Capital of France?\"}],\"chosen\":\"Paris.\",\"rejected\":\"Rome.\"}",
+                pairs.get("examples").get(0).toString());
+        assertTrue(pairs.get("examples").get(1).get("error").asText().contains("chosen"), "a record training skips says why: " + pairs);
+        JsonNode thumbs = Json.MAPPER.readTree(send("GET", "/api/datasets/preview?dataset_dir=data&name=thumbs", null, TOKEN, null).body());
+        assertEquals("kto", thumbs.get("kind").asText());
+        assertEquals("{\"prompt\":[{\"role\":\"user\",\"content\":\"2+2?\"}],\"response\":\"4\",\"desirable\":true}",
+                thumbs.get("examples").get(0).toString());
+        assertEquals("{\"prompt\":[{\"role\":\"user\",\"content\":\"2+3?\"}],\"response\":\"6\",\"desirable\":false}",
+                thumbs.get("examples").get(1).toString());
+        JsonNode plain = Json.MAPPER.readTree(send("GET", "/api/datasets/preview?dataset_dir=data&name=d", null, TOKEN, null).body());
+        assertEquals("supervised", plain.get("kind").asText());
+        assertEquals("b", plain.get("examples").get(0).get("response").asText());
+    }
+
+    @Test
+    void eachTabsPreviewShowsTheCommandThatRunsIt() throws Exception {
+        JsonNode train = Json.MAPPER.readTree(send("POST", "/api/preview", "{\"form\": \"train\", \"values\": {\"model_name_or_path\": \"model\","
+                + " \"template\": \"chatml\", \"dataset_dir\": \"data\", \"dataset\": \"d\", \"output_dir\": \"out\"}}", TOKEN, null).body());
+        assertEquals("jtune train train_config.yaml", train.path("command").asText(), train.toString());
+        JsonNode export = Json.MAPPER.readTree(send("POST", "/api/preview",
+                "{\"form\": \"export\", \"values\": {\"model_name_or_path\": \"model\", \"export_dir\": \"merged\"}}", TOKEN, null).body());
+        assertEquals("jtune export export_config.yaml", export.get("command").asText(), export.toString());
+        assertTrue(export.get("yaml").asText().contains("export_dir: "), export.toString());
+        assertTrue(!export.get("yaml").asText().contains("do_train"), "an export config has no training keys: " + export);
+        JsonNode named = Json.MAPPER.readTree(send("POST", "/api/preview", "{\"form\": \"export\", \"config_path\": \"configs/merge.yaml\","
+                + " \"values\": {\"model_name_or_path\": \"model\"}}", TOKEN, null).body());
+        assertEquals("jtune export configs/merge.yaml", named.get("command").asText());
+    }
+
+    @Test
+    void thePageHasAFavicon() throws Exception {
+        HttpResponse<String> page = send("GET", "/", null, null, null);
+        assertTrue(page.body().contains("<link rel=\"icon\" type=\"image/svg+xml\" href=\"/static/favicon.svg\">"), page.body());
+        HttpResponse<String> icon = send("GET", "/static/favicon.svg", null, null, null);
+        assertEquals(200, icon.statusCode());
+        assertEquals("image/svg+xml", icon.headers().firstValue("Content-Type").orElse(""));
+        assertTrue(icon.body().startsWith("<svg"), icon.body());
     }
 
     @Test
