@@ -92,6 +92,7 @@ public final class ConfigForm {
     public Checked check(Map<String, ?> submitted, PathGuard paths) {
         FieldErrors.Collector errors = new FieldErrors.Collector();
         Map<String, Object> values = new LinkedHashMap<>();
+        Map<String, Object> asTyped = new LinkedHashMap<>();
         for (Map.Entry<String, ?> e : submitted.entrySet()) {
             String key = e.getKey();
             Object value = e.getValue();
@@ -111,6 +112,7 @@ public final class ConfigForm {
                 continue;
             }
             values.put(key, PATH_KEYS.contains(key) ? checkedPath(key, value.toString(), paths, errors) : value);
+            asTyped.put(key, value);
         }
         checkDatasets(values, errors, paths);
         errors.throwIfAny();
@@ -123,11 +125,15 @@ public final class ConfigForm {
             String field = keys.stream().filter(k -> bad.getMessage().contains(k)).findFirst().orElse("_form");
             throw FieldErrors.of(field, withoutOrigin(field, bad.getMessage()));
         }
-        return new Checked(values, all, config);
+        return new Checked(values, all, config, asTyped);
     }
 
-    /** A checked form: what the user set, that plus the fixed keys, and the parsed config. */
-    public record Checked(Map<String, Object> userValues, Map<String, Object> allValues, JtuneConfig config) {}
+    /**
+     * A checked form: what the user set (paths made absolute), that plus the fixed keys, the parsed
+     * config, and the values as the user typed them (trimmed), which a reloaded page shows again.
+     */
+    public record Checked(Map<String, Object> userValues, Map<String, Object> allValues, JtuneConfig config,
+                          Map<String, Object> typedValues) {}
 
     private static Object checkedPath(String key, String text, PathGuard paths, FieldErrors.Collector errors) {
         if (key.equals("model_name_or_path") && paths.isHubId(text)) return text;

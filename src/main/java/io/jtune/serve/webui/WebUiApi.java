@@ -208,7 +208,7 @@ final class WebUiApi implements AutoCloseable {
             all.put("dataset", checked.userValues().get("eval_dataset"));
             config = io.jtune.config.ConfigLoader.fromMap("form", all, List.of());
         }
-        return new TrainingJob(form.id(), config, checked.userValues(), yaml, System::nanoTime);
+        return new TrainingJob(form.id(), config, checked.typedValues(), yaml, System::nanoTime);
     }
 
     private void abortJob(Context ctx) {

@@ -32,7 +32,7 @@ final class WebUiTasks {
         for (String adapter : config.model().adapterNameOrPath()) {
             if (target.equals(Path.of(adapter))) throw FieldErrors.of("export_dir", "is the adapter folder being read; choose another folder");
         }
-        return new TaskJob("export", checked.userValues(), yaml, log -> {
+        return new TaskJob("export", checked.typedValues(), yaml, log -> {
             ModelExport.Result r = new ModelExport(config, log).run();
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("export_dir", r.exportDir().toString());
@@ -57,7 +57,7 @@ final class WebUiTasks {
             throw FieldErrors.of("output_dir", "required: generated_predictions.jsonl and predict_results.json go there");
         }
         Cancellation cancellation = new Cancellation();
-        return new TaskJob("predict", checked.userValues(), yaml, log -> {
+        return new TaskJob("predict", checked.typedValues(), yaml, log -> {
             PredictWorkflow.Result r = new PredictWorkflow(config, log, cancellation).run();
             Map<String, Object> out = new LinkedHashMap<>(r.metrics());
             out.put("predictions", r.outputDir().resolve(PredictWorkflow.PREDICTIONS_FILE).toString());

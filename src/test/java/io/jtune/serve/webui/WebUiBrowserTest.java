@@ -132,6 +132,7 @@ class WebUiBrowserTest {
         int before = lossPoints();
         waitFor(() -> lossPoints() > before + 2);
         assertSmoothedLossCurve();
+        ((JavascriptExecutor) browser).executeScript("window.scrollTo(0, 0)");
         screenshot("webui-train.png");
         mark("loss curve grew");
 
@@ -141,7 +142,8 @@ class WebUiBrowserTest {
         waitFor(() -> "running".equals(jobState()) && lossPoints() > before);
         assertTrue(text("#job-steps").matches("step \\d+ / " + LONG_RUN), text("#job-steps"));
         assertTrue(text("#job-metrics").matches("loss \\d+\\.\\d{4}"), "the newest loss beside the progress: " + text("#job-metrics"));
-        assertTrue(field("train", "output_dir").getDomProperty("value").endsWith("saves/tiny-lora"), "the form shows the job's values again");
+        assertEquals("saves/tiny-lora", field("train", "output_dir").getDomProperty("value"), "the form shows the job's values again, as typed");
+        assertEquals("models/tiny", field("top", "model_name_or_path").getDomProperty("value"), "and so does the top bar");
 
         mark("reloaded");
         click("#btn-abort");
@@ -272,13 +274,16 @@ class WebUiBrowserTest {
         assertEquals(List.of(), js(HINT_OVERLAPS), "nor with the preference keys shown");
         fillAll("train", new String[][] {{"max_steps", "4"}, {"output_dir", "saves/tiny-dpo"}, {"pref_beta", "0.2"}});
         click("#btn-start");
-        waitFor(() -> "finished".equals(jobState()));
+        // the state of the run before stays "finished" until the page hears of this one: wait for this one's curve
+        waitFor(() -> "rewards/accuracies".equals(browser.findElement(By.id("metric-chart")).getAttribute("data-metric"))
+                && "finished".equals(jobState()));
         WebElement chart = browser.findElement(By.id("metric-chart"));
         assertEquals("rewards/accuracies", chart.getAttribute("data-metric"));
         assertEquals("4", chart.getAttribute("data-points"), "one point per logged step");
         assertTrue(chart.isDisplayed());
         assertTrue(Files.readString(work.resolve("saves/tiny-dpo/trainer_log.jsonl")).contains("\"accuracy\""));
-        ((JavascriptExecutor) browser).executeScript("window.scrollTo(0, 0)");
+        // the preference keys, the pairs of the preview, and the job's loss and rewards/accuracies curves
+        ((JavascriptExecutor) browser).executeScript("document.querySelector('h2[data-section=rlhf]').scrollIntoView()");
         screenshot("webui-train-dpo.png");
         mark("dpo trained");
     }
