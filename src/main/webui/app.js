@@ -183,6 +183,12 @@ function showStageFields(formId) {
   for (const h of form.querySelectorAll("h2[data-section]")) {
     h.hidden = !form.querySelector(".field[data-section=" + h.dataset.section + "]:not([hidden])");
   }
+  // rm and dpo train on ranking datasets (pairs), the other stages on the others; the Evaluate tab evaluates as sft
+  const pairwise = !!stage && (stage.value === "rm" || stage.value === "dpo");
+  for (const o of form.querySelectorAll("select[multiple] option")) {
+    o.hidden = (o.dataset.ranking === "true") !== pairwise;
+    if (o.hidden) o.selected = false;
+  }
 }
 
 /**
@@ -252,9 +258,11 @@ async function loadDatasets(formId) {
     for (const n of (r.ok ? r.data.names : [])) {
       const o = document.createElement("option");
       o.value = n; o.textContent = n; o.selected = chosen.includes(n);
+      o.dataset.ranking = String(r.data.ranking.includes(n));
       sel.appendChild(o);
     }
   }
+  showStageFields(formId);
   const err = form.querySelector("[data-err=dataset_dir]");
   err.textContent = r.ok ? "" : (r.data.errors ? r.data.errors.dataset_dir : r.data.error);
 }

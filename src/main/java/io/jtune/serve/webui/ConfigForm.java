@@ -8,6 +8,7 @@ import io.jtune.config.ConfigKey;
 import io.jtune.config.ConfigKeys;
 import io.jtune.config.ConfigLoader;
 import io.jtune.config.JtuneConfig;
+import io.jtune.data.source.DatasetAttr;
 import io.jtune.data.source.DatasetRegistry;
 import io.jtune.data.template.Templates;
 import java.nio.file.Files;
@@ -114,7 +115,7 @@ public final class ConfigForm {
             values.put(key, PATH_KEYS.contains(key) ? checkedPath(key, value.toString(), paths, errors) : value);
             asTyped.put(key, value);
         }
-        checkDatasets(values, errors, paths);
+        checkDatasets(values, stageOf(values), errors, paths);
         errors.throwIfAny();
         Map<String, Object> all = new LinkedHashMap<>(values);
         all.putAll(fixed);
@@ -160,7 +161,21 @@ public final class ConfigForm {
      * refused here, before a job opens it (and {@link PathGuard#dataFileCheck} refuses it again as
      * the job opens it).
      */
-    private static void checkDatasets(Map<String, Object> values, FieldErrors.Collector errors, PathGuard paths) {
+    /** The stage the form's values train or evaluate with: the one set, else the form's fixed one, else the key's default. */
+    private String stageOf(Map<String, Object> values) {
+        Object stage = values.getOrDefault("stage", fixed.getOrDefault("stage", ConfigKeys.get("stage").defaultValue()));
+        return String.valueOf(stage);
+    }
+
+    /**
+     * Whether a dataset fits a stage: rm and dpo train on ranking datasets (chosen / rejected pairs),
+     * every other stage on non-ranking ones (the rule DatasetPipeline applies when a job reads them).
+     */
+    static boolean fitsStage(DatasetAttr attr, String stage) {
+        return attr.ranking() == (stage.equals("rm") || stage.equals("dpo"));
+    }
+
+    private static void checkDatasets(Map<String, Object> values, String stage, FieldErrors.Collector errors, PathGuard paths) {
         if (!values.containsKey("dataset") && !values.containsKey("eval_dataset")) return;
         Object dir = values.getOrDefault("dataset_dir", ConfigKeys.get("dataset_dir").defaultValue());
         if (errors.has("dataset_dir")) return;
@@ -188,7 +203,13 @@ public final class ConfigForm {
                     continue;
                 }
                 String problem = confinementProblem(registry, datasetDir, name, paths);
-                if (problem != null) errors.add(key, problem);
+                if (problem != null) {
+                    errors.add(key, problem);
+                } else if (!fitsStage(registry.get(name), stage)) {
+                    errors.add(key, "'" + name + "' " + (registry.get(name).ranking() ? "is" : "is not") + " a preference dataset"
+                            + " (\"ranking\": " + registry.get(name).ranking() + "), which does not fit stage " + stage
+                            + ": rm and dpo need ranking datasets, the other stages non-ranking ones");
+                }
             }
         }
     }

@@ -24,9 +24,20 @@ final class DatasetPreview {
 
     private DatasetPreview() {}
 
-    /** The dataset names of dataset_info.json in {@code datasetDir}, in file order. */
-    static List<String> names(Path datasetDir) {
-        return DatasetRegistry.load(datasetDir).names();
+    /**
+     * The dataset names of dataset_info.json in {@code datasetDir}, in file order, and those of them
+     * that are ranking datasets (the page offers those for rm and dpo, the others for the other stages).
+     */
+    static ObjectNode names(Path datasetDir) {
+        DatasetRegistry registry = DatasetRegistry.load(datasetDir);
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        ArrayNode names = out.putArray("names");
+        ArrayNode ranking = out.putArray("ranking");
+        for (String name : registry.names()) {
+            names.add(name);
+            if (registry.get(name).ranking()) ranking.add(name);
+        }
+        return out;
     }
 
     /** Up to {@link #RECORDS} records of {@code name}, with its format and how many records its files hold. */

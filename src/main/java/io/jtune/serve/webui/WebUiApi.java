@@ -81,8 +81,8 @@ final class WebUiApi implements AutoCloseable {
     private void datasets(Context ctx) {
         Path dir = datasetDir(ctx);
         try {
-            ctx.json(Map.of("names", ScopedValue.where(io.jtune.data.source.DataFiles.FILE_CHECK, paths.dataFileCheck())
-                    .call(() -> DatasetPreview.names(dir))));
+            ctx.json(ScopedValue.where(io.jtune.data.source.DataFiles.FILE_CHECK, paths.dataFileCheck())
+                    .call(() -> DatasetPreview.names(dir)));
         } catch (JtuneException e) {
             throw FieldErrors.of("dataset_dir", e.getMessage());
         }

@@ -251,6 +251,8 @@ class WebUiBrowserTest {
     private void preferenceStages() throws IOException {
         click("[data-tab=train]");
         fillAll("top", new String[][] {{"adapter_name_or_path", ""}});
+        assertEquals(true, js("return document.querySelector('#train-dataset option[value=dpo_en_demo]').hidden"),
+                "sft is not offered the ranking datasets");
         new Select(field("train", "stage")).selectByValue("kto");
         assertTrue(field("train", "kto_chosen_weight").isDisplayed() && field("train", "pref_beta").isDisplayed());
         assertTrue(!field("train", "pref_loss").isDisplayed(), "kto has no pref_loss");
@@ -266,6 +268,8 @@ class WebUiBrowserTest {
         new Select(field("train", "pref_loss")).selectByValue("simpo");
         assertTrue(!field("train", "dpo_label_smoothing").isDisplayed() && field("train", "simpo_gamma").isDisplayed(), "simpo loss");
         new Select(field("train", "pref_loss")).selectByValue("sigmoid");
+        assertEquals(List.of(true, false), js("return ['kto_en_demo', 'dpo_en_demo'].map(n => document.querySelector("
+                + "'#train-dataset option[value=' + n + ']').hidden)"), "dpo is offered the ranking datasets only");
         new Select(field("train", "dataset")).deselectAll();
         new Select(field("train", "dataset")).selectByValue("dpo_en_demo");
         click(".field[data-field=dataset] button");

@@ -95,6 +95,7 @@ class WebUiServerTest {
     void datasetsAndTheirPreviewComeFromDatasetInfo() throws Exception {
         JsonNode names = Json.MAPPER.readTree(send("GET", "/api/datasets?dataset_dir=data", null, TOKEN, null).body());
         assertEquals("[\"d\",\"pairs\",\"thumbs\"]", names.get("names").toString());
+        assertEquals("[\"pairs\"]", names.get("ranking").toString(), "the page offers these for rm and dpo, the others for the other stages");
         JsonNode preview = Json.MAPPER.readTree(send("GET", "/api/datasets/preview?dataset_dir=data&name=d", null, TOKEN, null).body());
         assertEquals(2, preview.get("total").asInt());
         assertEquals("a", preview.get("records").get(0).get("instruction").asText());
@@ -119,6 +120,22 @@ class WebUiServerTest {
         JsonNode plain = Json.MAPPER.readTree(send("GET", "/api/datasets/preview?dataset_dir=data&name=d", null, TOKEN, null).body());
         assertEquals("supervised", plain.get("kind").asText());
         assertEquals("b", plain.get("examples").get(0).get("response").asText());
+    }
+
+    @Test
+    void aDatasetMustFitTheStage() throws Exception {
+        String values = "{\"model_name_or_path\": \"model\", \"template\": \"chatml\", \"dataset_dir\": \"data\", \"output_dir\": \"out\", ";
+        JsonNode sftOnPairs = errors("/api/preview", "{\"form\": \"train\", \"values\": " + values + "\"dataset\": \"pairs\"}}");
+        assertEquals("{\"dataset\":\"'pairs' is a preference dataset (\\\"ranking\\\": true), which does not fit stage sft:"
+                + " rm and dpo need ranking datasets, the other stages non-ranking ones\"}", sftOnPairs.toString());
+        JsonNode dpoOnPlain = errors("/api/preview", "{\"form\": \"train\", \"values\": " + values + "\"stage\": \"dpo\", \"dataset\": \"d,pairs\"}}");
+        assertTrue(dpoOnPlain.get("dataset").asText().startsWith("'d' is not a preference dataset"), dpoOnPlain.toString());
+        assertEquals(200, send("POST", "/api/preview", "{\"form\": \"train\", \"values\": " + values + "\"stage\": \"dpo\", \"dataset\": \"pairs\"}}",
+                TOKEN, null).statusCode());
+        assertEquals(200, send("POST", "/api/preview", "{\"form\": \"train\", \"values\": " + values + "\"stage\": \"kto\", \"dataset\": \"thumbs\"}}",
+                TOKEN, null).statusCode());
+        assertTrue(errors("/api/predict", values.replace("\"output_dir\"", "\"eval_dataset\": \"pairs\", \"output_dir\"") + "\"max_new_tokens\": \"4\"}")
+                .get("eval_dataset").asText().contains("does not fit stage sft"), "evaluation and prediction run as sft");
     }
 
     @Test
