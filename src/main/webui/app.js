@@ -330,11 +330,28 @@ function exampleView(e, kind) {
 
 // ---------- train ----------
 
-/** A one-line message under a tab's buttons; key names what it says (so a later update knows what it replaces). */
-function message(el, text, bad, key) {
+/** A one-line message under a tab's buttons: a server's text as it is (an error, mostly). */
+function message(el, text, bad) {
   el.textContent = text;
   el.classList.toggle("bad", !!bad);
-  el.dataset.key = key || "";
+  el.dataset.key = "";
+}
+
+/**
+ * A message of the page's own, by its text key: it is said again in the new language when the
+ * language changes, and a later update knows what it replaces ("Training started" gives way to the end).
+ */
+function say(el, key, ...args) {
+  message(el, t(key, ...args));
+  el.dataset.key = key;
+  el.dataset.args = JSON.stringify(args);
+}
+
+/** Says every message of the page's own again, in the current language. */
+function retranslateMessages() {
+  for (const el of document.querySelectorAll(".message[data-key]")) {
+    if (el.dataset.key) el.textContent = t(el.dataset.key, ...JSON.parse(el.dataset.args || "[]"));
+  }
 }
 
 /** The elements of a tab's config file row and command preview (the Train and Export tabs have one). */
@@ -364,7 +381,7 @@ async function saveConfig(formId) {
   if (!r.ok) { showErrors(scope, formId, r.data); return; }
   clearErrors(scope);
   $(ui.overwrite).checked = false; // one overwrite per tick
-  message($(ui.message), t("train.saved", r.data.saved));
+  say($(ui.message), "train.saved", r.data.saved);
 }
 
 async function loadConfig() {
@@ -399,7 +416,7 @@ async function startJob(kind, messageEl) {
     return;
   }
   clearErrors(scope);
-  message(messageEl, t("started." + kind), false, "started." + kind);
+  say(messageEl, "started." + kind);
   showJob(r.data);
   pollJob();
 }
@@ -441,7 +458,7 @@ function showJob(job) {
   const ended = job.state === "finished" || job.state === "aborted";
   const wasActive = previous && ["starting", "running", "stopping"].includes(previous.state);
   if (job.kind === "train" && ended && (wasActive || $("#train-message").dataset.key === "started.train")) {
-    message($("#train-message"), t("ended.train." + job.state, job.output_dir), false, "ended.train." + job.state);
+    say($("#train-message"), "ended.train." + job.state, job.output_dir);
   }
 }
 
@@ -655,6 +672,7 @@ async function main() {
   }));
   $("#lang").addEventListener("change", e => {
     applyLanguage(e.target.value);
+    retranslateMessages();
     for (const id of ["train", "chat", "evaluate", "export"]) relabelChoices(id);
     if (lastJob) showJob(lastJob);
     if (chatState) showChat(chatState);

@@ -239,6 +239,7 @@ class WebUiBrowserTest {
             lang.selectByValue(l[0]);
             assertEquals(l[1], text("[data-tab=train]"), l[0]);
             assertEquals(l[2], text(".field[data-field=learning_rate] label .text"), l[0]);
+            if (l[0].equals("ru")) assertTrue(text("#train-message").startsWith("Обучение завершено"), "said again: " + text("#train-message"));
         }
         screenshot("webui-train-zh.png");
         lang.selectByValue("en");

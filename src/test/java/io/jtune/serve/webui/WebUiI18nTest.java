@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The page's languages (LLaMA-Factory's set): every text key is translated in every language, no
- * text is empty, placeholders match, and every key the page asks for (in its HTML, its script, the
- * forms' fields and sections, job states, roles) has a text.
+ * text is empty, placeholders match, every key the page asks for (in its HTML, its script, the
+ * forms' fields and sections, job states, roles) has a text, and every text is used.
  */
 class WebUiI18nTest {
     private static final List<String> LANGUAGES = List.of("en", "zh", "ru", "ja", "ko");
@@ -87,7 +87,7 @@ class WebUiI18nTest {
     }
 
     @Test
-    void everyKeyThePageAsksForHasAText() throws IOException {
+    void everyKeyThePageAsksForHasATextAndEveryTextIsUsed() throws IOException {
         Set<String> english = keys(i18n().get("texts").get("en"));
         Set<String> used = new TreeSet<>();
         String html = resource("index.html"), script = resource("app.js");
@@ -95,6 +95,7 @@ class WebUiI18nTest {
         // every whole string literal of the script that looks like a text key ("train.saved", "preview.chosen")
         addAll(used, Pattern.compile("\"((?:tab|section|train|preview|role|job|state|chart|chat|eval|predict|export|started|ended|error|top|token)"
                 + "\\.[A-Za-z.]+)\"(?!\\s*\\+)"), script);
+        addAll(used, Pattern.compile("\\bt\\(\"([^\"]+)\"[,)]"), script);
         // keys the script builds: a label per form field, a heading per section, job states and kinds, roles
         for (ConfigForm form : WebUiForms.ALL) form.keys().forEach(k -> used.add("f." + k));
         Matcher sections = Pattern.compile("const SECTIONS = \\{(.*?)\\n};", Pattern.DOTALL).matcher(script);
@@ -108,6 +109,9 @@ class WebUiI18nTest {
         Set<String> missing = new TreeSet<>(used);
         missing.removeAll(english);
         assertEquals(Set.of(), missing, "keys the page uses without a text");
+        Set<String> unused = new TreeSet<>(english);
+        unused.removeAll(used);
+        assertEquals(Set.of(), unused, "texts nothing on the page uses");
         assertTrue(used.contains("f.pref_beta") && used.contains("section.rlhf") && used.contains("train.preview"), used.toString());
     }
 
