@@ -1,17 +1,20 @@
 package io.jtune.infer;
 
-import io.jtune.data.Message;
+import io.jtune.JtuneException;
+import io.jtune.data.template.ToolStyle;
 import io.jtune.model.InferenceSession;
 import io.jtune.tokenizer.StreamingDecoder;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The {@link ChatEngine} on jtune's own engine: builds the prompt as LLaMA-Factory's chat does
- * (template.encode_oneturn over the history plus an empty assistant turn, with the request's system
- * prompt or the template's default), generates with the KV cache, and streams the reply decoded
- * incrementally (never half a UTF-8 character), holding back text that may still become a stop
- * string.
+ * The {@link ChatEngine} on jtune's own engine: builds the prompt with the model's
+ * {@link PromptFormat} (as LLaMA-Factory's chat does with a named template: encode_oneturn over the
+ * history plus an empty assistant turn; or the model's own chat template), generates with the KV
+ * cache, and streams the reply decoded incrementally (never half a UTF-8 character), holding back
+ * text that may still become a stop string. With tools in the request, the text from the start of
+ * a tool call on is held back too, and the calls are parsed from the reply by the format's tool
+ * style into {@link ChatResult#toolCalls()}.
  *
  * <p>One {@link InferenceSession} lives across requests: a chat's next turn starts with the
  * previous prompt and reply, so only the new tokens are prefilled.
@@ -41,17 +44,23 @@ public final class LocalChatEngine implements ChatEngine, AutoCloseable {
 
     /** The prompt ids LLaMA-Factory's chat would feed the model for this conversation. */
     public int[] promptIds(List<ChatMessage> messages, String system) {
-        List<Message> conversation = new ArrayList<>(messages.size());
-        for (ChatMessage m : messages) {
-            conversation.add(m.role() == ChatMessage.Role.USER ? Message.user(m.content()) : Message.assistant(m.content()));
-        }
-        return model.template().encodeGenerationPrompt(model.chatTokenizer(), conversation, system, null);
+        return model.format().prompt(new ChatRequest(messages, system, SamplingParams.DEFAULTS, new Cancellation()));
     }
 
     @Override
     public ChatResult generate(ChatRequest request, TokenListener listener) {
-        int[] prompt = promptIds(request.messages(), request.system());
+        ToolStyle tools = null;
+        if (request.hasTools()) {
+            tools = model.format().toolStyle();
+            if (tools == null) throw new JtuneException("tools: " + model.format().whyNoTools());
+        }
+        int[] prompt = model.format().prompt(request);
         if (request.cancellation().isCancelled()) return new ChatResult("", FinishReason.CANCELLED, prompt.length, 0);
+        ToolCallText toolText = tools == null ? null : new ToolCallText(tools);
+        TokenListener out = toolText == null ? listener : piece -> {
+            String safe = toolText.accept(piece);
+            if (!safe.isEmpty()) listener.onText(safe);
+        };
         GenerationSettings settings = model.defaults().with(request.sampling());
         List<String> stops = new ArrayList<>(request.sampling().stop());
         stops.addAll(model.stopWords());
@@ -61,13 +70,19 @@ public final class LocalChatEngine implements ChatEngine, AutoCloseable {
         Generator.Outcome outcome = Generator.generate(session, prompt, settings, model.stopIds(), token -> {
             if (request.cancellation().isCancelled()) return FinishReason.CANCELLED;
             String safe = stopStrings.accept(decoder.next(token));
-            emit(safe, text, listener);
+            emit(safe, text, out);
             if (stopStrings.matched()) return FinishReason.STOP;
             return request.cancellation().isCancelled() ? FinishReason.CANCELLED : null;
         });
         if (outcome.reason() != FinishReason.CANCELLED && !stopStrings.matched()) {
-            emit(stopStrings.accept(decoder.finish()), text, listener);
-            if (!stopStrings.matched()) emit(stopStrings.flush(), text, listener);
+            emit(stopStrings.accept(decoder.finish()), text, out);
+            if (!stopStrings.matched()) emit(stopStrings.flush(), text, out);
+        }
+        if (toolText != null && outcome.reason() != FinishReason.CANCELLED) {
+            ToolCallText.Reply reply = toolText.finish(listener);
+            if (!reply.calls().isEmpty()) {
+                return new ChatResult(reply.content(), reply.calls(), FinishReason.TOOL_CALLS, outcome.promptTokens(), outcome.tokens().length);
+            }
         }
         return new ChatResult(text.toString(), outcome.reason(), outcome.promptTokens(), outcome.tokens().length);
     }
