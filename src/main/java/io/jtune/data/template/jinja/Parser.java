@@ -476,7 +476,12 @@ final class Parser {
             Token t = peek();
             if (t.isOperator("|")) {
                 next();
+                Token nameToken = peek();
                 String name = dottedName("a filter name");
+                if (!Filters.NAMES.contains(name)) {
+                    throw error(nameToken, "the filter '" + name + "' is not supported by jtune's Jinja subset (supported: "
+                            + String.join(", ", new java.util.TreeSet<>(Filters.NAMES)) + ")");
+                }
                 Arguments args = accept("(") ? arguments() : new Arguments(List.of(), List.of());
                 value = new Node.Filter(value, name, args.positional, args.keywords, t.position());
             } else if (t.isName("is")) {
@@ -488,6 +493,10 @@ final class Parser {
                 }
                 Token nameToken = next();
                 if (nameToken.kind() != Kind.NAME) throw error(nameToken, "expected a test name after 'is', got " + nameToken.describe());
+                if (!Tests.NAMES.contains(nameToken.text())) {
+                    throw error(nameToken, "the test '" + nameToken.text() + "' is not supported by jtune's Jinja subset (supported: "
+                            + String.join(", ", new java.util.TreeSet<>(Tests.NAMES)) + ")");
+                }
                 List<Expr> args = List.of();
                 if (accept("(")) {
                     Arguments a = arguments();

@@ -75,7 +75,7 @@ class JinjaTemplateTest {
     @Test
     void unsupportedConstructsAreNamedWithTheirPosition() {
         JinjaException filter = assertThrows(JinjaException.class, () -> render("line one\n{{ 'x' | wordwrap }}"));
-        assertTrue(filter.getMessage().contains("line 2, column 8"), filter.getMessage());
+        assertTrue(filter.getMessage().contains("line 2, column 10"), filter.getMessage());
         assertTrue(filter.getMessage().contains("filter 'wordwrap' is not supported"), filter.getMessage());
 
         JinjaException statement = assertThrows(JinjaException.class, () -> JinjaTemplate.compile("tpl", "ab\n  {% include 'x.jinja' %}"));
