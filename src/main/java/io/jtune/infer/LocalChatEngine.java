@@ -1,6 +1,5 @@
 package io.jtune.infer;
 
-import io.jtune.JtuneException;
 import io.jtune.data.template.ToolStyle;
 import io.jtune.model.InferenceSession;
 import io.jtune.tokenizer.StreamingDecoder;
@@ -52,45 +51,22 @@ public final class LocalChatEngine implements ChatEngine, AutoCloseable {
         ToolStyle tools = null;
         if (request.hasTools()) {
             tools = model.format().toolStyle();
-            if (tools == null) throw new JtuneException("tools: " + model.format().whyNoTools());
+            if (tools == null) throw new ToolsUnavailableException(model.format().whyNoTools());
         }
         int[] prompt = model.format().prompt(request);
         if (request.cancellation().isCancelled()) return new ChatResult("", FinishReason.CANCELLED, prompt.length, 0);
-        ToolCallText toolText = tools == null ? null : new ToolCallText(tools);
-        TokenListener out = toolText == null ? listener : piece -> {
-            String safe = toolText.accept(piece);
-            if (!safe.isEmpty()) listener.onText(safe);
-        };
         GenerationSettings settings = model.defaults().with(request.sampling());
         List<String> stops = new ArrayList<>(request.sampling().stop());
         stops.addAll(model.stopWords());
-        StopStrings stopStrings = new StopStrings(stops);
+        ReplyText reply = new ReplyText(stops, tools, listener);
         StreamingDecoder decoder = model.tokenizer().streamingDecoder(model.skipSpecialTokens());
-        StringBuilder text = new StringBuilder();
         Generator.Outcome outcome = Generator.generate(session, prompt, settings, model.stopIds(), token -> {
             if (request.cancellation().isCancelled()) return FinishReason.CANCELLED;
-            String safe = stopStrings.accept(decoder.next(token));
-            emit(safe, text, out);
-            if (stopStrings.matched()) return FinishReason.STOP;
+            if (reply.accept(decoder.next(token))) return FinishReason.STOP;
             return request.cancellation().isCancelled() ? FinishReason.CANCELLED : null;
         });
-        if (outcome.reason() != FinishReason.CANCELLED && !stopStrings.matched()) {
-            emit(stopStrings.accept(decoder.finish()), text, out);
-            if (!stopStrings.matched()) emit(stopStrings.flush(), text, out);
-        }
-        if (toolText != null && outcome.reason() != FinishReason.CANCELLED) {
-            ToolCallText.Reply reply = toolText.finish(listener);
-            if (!reply.calls().isEmpty()) {
-                return new ChatResult(reply.content(), reply.calls(), FinishReason.TOOL_CALLS, outcome.promptTokens(), outcome.tokens().length);
-            }
-        }
-        return new ChatResult(text.toString(), outcome.reason(), outcome.promptTokens(), outcome.tokens().length);
-    }
-
-    private static void emit(String piece, StringBuilder text, TokenListener listener) {
-        if (piece.isEmpty()) return;
-        text.append(piece);
-        listener.onText(piece);
+        String tail = outcome.reason() == FinishReason.CANCELLED ? "" : decoder.finish();
+        return reply.finish(tail, outcome.reason(), outcome.promptTokens(), outcome.tokens().length);
     }
 
     @Override
