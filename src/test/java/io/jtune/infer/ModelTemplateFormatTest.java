@@ -138,6 +138,26 @@ class ModelTemplateFormatTest {
     }
 
     @Test
+    void generatingWithToolsNeedsATemplateThatRendersThem() throws IOException {
+        String tools = "[{\"type\": \"function\", \"function\": {\"name\": \"add\"}}]";
+        ChatRequest request = new ChatRequest(List.of(ChatMessage.user("hi")), null, tools, SamplingParams.DEFAULTS, new Cancellation());
+        try (LocalChatEngine engine = new LocalChatEngine(load())) {
+            List<String> pieces = new ArrayList<>();
+            ChatResult r = engine.generate(request, pieces::add);
+            assertEquals(String.join("", pieces), r.text());
+            assertTrue(r.promptTokens() > engine.promptIds(List.of(ChatMessage.user("hi")), null).length, "the tools are in the prompt");
+        }
+        Path dir = TinyChatModels.write(tmp.resolve("no-tools"));
+        setChatTemplate(dir, "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}");
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("model_name_or_path", dir.toString());
+        try (LocalChatEngine engine = new LocalChatEngine(ChatModel.load(ConfigLoader.fromMap("test", values, List.of())))) {
+            ToolsUnavailableException e = assertThrows(ToolsUnavailableException.class, () -> engine.generate(request, piece -> { }));
+            assertEquals("tools: the model's chat template does not render tools.", e.getMessage());
+        }
+    }
+
+    @Test
     void withoutAChatTemplateTheTemplateKeyIsRequired() throws IOException {
         Path dir = TinyChatModels.write(tmp.resolve("plain"));
         setChatTemplate(dir, null);
