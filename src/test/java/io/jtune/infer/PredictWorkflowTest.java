@@ -82,6 +82,25 @@ class PredictWorkflowTest {
     }
 
     @Test
+    void withoutATemplatePredictionRendersTheModelsChatTemplate() throws Exception {
+        Path modelDir = TinyChatModels.write(tmp);
+        ModelTemplateFormatTest.setChatTemplate(modelDir, ModelTemplateFormatTest.CHAT_TEMPLATE);
+        Path data = writeDataset();
+        Path out = tmp.resolve("own-template");
+        Path config = tmp.resolve("predict-own.yaml");
+        Files.writeString(config, String.join("\n", "model_name_or_path: " + modelDir, "stage: sft",
+                "do_predict: true", "predict_with_generate: true", "eval_dataset: demo", "dataset_dir: " + data,
+                "output_dir: " + out, "do_sample: false", "max_new_tokens: 4", ""));
+        assertEquals(0, io.jtune.cli.Main.newCommandLine().execute("train", config.toString()));
+        List<String> lines = Files.readAllLines(out.resolve(PredictWorkflow.PREDICTIONS_FILE));
+        assertEquals(3, lines.size());
+        JsonNode first = new ObjectMapper().readTree(lines.getFirst());
+        assertEquals("<|im_start|>user\nhello<|im_end|>\n<|im_start|>assistant\n", first.get("prompt").asText());
+        // The label is what the template writes after the generation prompt for the reference answer.
+        assertEquals("hello world\n", first.get("label").asText());
+    }
+
+    @Test
     void trainThenPredictUsesTheAdapterJustSaved() throws Exception {
         Path modelDir = TinyChatModels.write(tmp);
         Path data = writeDataset();
