@@ -30,12 +30,7 @@ final class Parser {
 
     static List<Stmt> parse(Source source) {
         Parser parser = new Parser(source, Lexer.tokenize(source));
-        List<Stmt> body = parser.statements(Set.of());
-        if (parser.peek().kind() != Kind.END) {
-            Token t = parser.peek();
-            throw JinjaException.at(source, t.position(), "unexpected '" + parser.tagName(t) + "' tag with no open block");
-        }
-        return body;
+        return parser.statements(Set.of()); // with no enders it stops only at the end of the template
     }
 
     // ---------------------------------------------------------------- statements
@@ -92,6 +87,9 @@ final class Parser {
                 if (UNSUPPORTED_TAGS.contains(name.text())) {
                     throw error(name, "the '{% " + name.text() + " %}' statement is not supported by jtune's Jinja subset "
                             + "(see docs/templates.md)");
+                }
+                if (Set.of("elif", "else", "endif", "endfor", "endset", "endmacro", "endgeneration").contains(name.text())) {
+                    throw error(name, "'{% " + name.text() + " %}' without an open block it belongs to");
                 }
                 throw error(name, "unknown statement '{% " + name.text() + " %}'");
             }
@@ -567,11 +565,6 @@ final class Parser {
         Token t = next();
         if (t.kind() != Kind.NAME) throw error(t, "expected " + what + ", got " + t.describe());
         return t.text();
-    }
-
-    private String tagName(Token blockBegin) {
-        Token name = tokens.get(Math.min(at + 1, tokens.size() - 1));
-        return name.kind() == Kind.NAME ? "{% " + name.text() + " %}" : blockBegin.describe();
     }
 
     private JinjaException error(Token t, String what) {

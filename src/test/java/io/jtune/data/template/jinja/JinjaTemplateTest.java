@@ -95,6 +95,8 @@ class JinjaTemplateTest {
         assertTrue(unclosed.getMessage().contains("line 1, column 1") && unclosed.getMessage().contains("endif"), unclosed.getMessage());
         JinjaException tag = assertThrows(JinjaException.class, () -> JinjaTemplate.compile("tpl", "{{ x "));
         assertTrue(tag.getMessage().contains("never closed"), tag.getMessage());
+        JinjaException stray = assertThrows(JinjaException.class, () -> JinjaTemplate.compile("tpl", "a{% endif %}"));
+        assertEquals("tpl line 1, column 5: '{% endif %}' without an open block it belongs to", stray.getMessage());
         JinjaException token = assertThrows(JinjaException.class, () -> JinjaTemplate.compile("tpl", "{{ x y }}"));
         assertTrue(token.getMessage().contains("expected '}}', got 'y'"), token.getMessage());
     }
