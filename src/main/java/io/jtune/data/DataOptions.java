@@ -10,7 +10,8 @@ import java.util.List;
  * @param dataset              names from dataset_info.json ({@code dataset: a,b})
  * @param evalDataset          names used for evaluation instead of a val_size split (may be empty)
  * @param datasetDir           the folder holding dataset_info.json and the data files
- * @param template             template name (null: "empty")
+ * @param template             template name (null: parsed from the tokenizer's chat template as LLaMA-Factory does,
+ *                             or "empty" when there is none, for pretraining only)
  * @param cutoffLen            maximum tokens per example (LLaMA-Factory default 2048)
  * @param maxSamples           keep at most this many records per dataset (null: all)
  * @param valSize              fraction in (0,1) or a count >= 1 held out for evaluation; 0 = none

@@ -10,9 +10,12 @@ import io.jtune.data.source.DatasetAttr;
 import io.jtune.data.source.DatasetRegistry;
 import io.jtune.data.source.Row;
 import io.jtune.data.template.ChatTokenizer;
+import io.jtune.data.template.ModelChatTemplate;
+import io.jtune.data.template.ParsedTemplate;
 import io.jtune.data.template.Template;
 import io.jtune.data.template.Templates;
 import io.jtune.data.template.ToolStyles;
+import io.jtune.data.template.jinja.JinjaException;
 import io.jtune.tokenizer.Tokenizer;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -48,7 +51,10 @@ public final class DatasetPipeline {
     }
 
     public DataModule load() {
-        Template template = configuredTemplate(options);
+        Template template = configuredTemplate(options, tokenizer);
+        if (options.template() == null && !template.name().equals("empty")) {
+            log.println("template was not set: using the model's chat template, parsed as LLaMA-Factory parses it.");
+        }
         checkOptions(template);
         ChatTokenizer chat = ChatTokenizer.of(tokenizer, template);
 
@@ -98,8 +104,35 @@ public final class DatasetPipeline {
 
     /** The named template with the options that adjust it (LLaMA-Factory's get_template_and_fix_tokenizer). */
     public static Template configuredTemplate(DataOptions options) {
-        Template template = Templates.get(options.template())
-                .withThinking(options.enableThinking(), options.preserveThinking());
+        return adjusted(Templates.get(options.template()), options);
+    }
+
+    /**
+     * The template of a run, as LLaMA-Factory's get_template_and_fix_tokenizer picks it: the named one;
+     * without a name, the one parsed from the tokenizer's chat template (parse_template); without
+     * either, "empty", which only pretraining may use (LLaMA-Factory would silently train chat data
+     * without any template; jtune asks for one).
+     */
+    public static Template configuredTemplate(DataOptions options, Tokenizer tokenizer) {
+        if (options.template() != null) return configuredTemplate(options);
+        boolean pretraining = "pt".equals(options.stage());
+        try {
+            var own = ModelChatTemplate.of(tokenizer, "the tokenizer's chat template");
+            if (own.isPresent()) return adjusted(ParsedTemplate.parse(own.get(), tokenizer), options);
+        } catch (JinjaException e) {
+            // Pretraining text never goes through a template (only its EOS does), so a chat template
+            // jtune cannot render does not stop it; chat data needs one.
+            if (!pretraining) throw e;
+        }
+        if (!pretraining) {
+            throw new JtuneException("template: required for stage " + options.stage() + ", since the model has no chat "
+                    + "template to parse (e.g. qwen, llama3, chatml; see docs/templates.md)");
+        }
+        return adjusted(Templates.get("empty"), options);
+    }
+
+    private static Template adjusted(Template named, DataOptions options) {
+        Template template = named.withThinking(options.enableThinking(), options.preserveThinking());
         if (options.toolFormat() != null) template = template.withToolFormat(ToolStyles.byName(options.toolFormat()));
         if (options.defaultSystem() != null) template = template.withDefaultSystem(options.defaultSystem());
         return template;

@@ -27,6 +27,9 @@ public interface ChatEngine {
      *   <li>{@link ChatRequest#cancellation()} is checked between tokens; once set, generation ends
      *       with {@link FinishReason#CANCELLED} without calling the listener again.</li>
      *   <li>The concatenation of all pieces equals {@link ChatResult#text()}.</li>
+     *   <li>With {@link ChatRequest#tools()}, a tool call in the reply is not sent as text: it comes back in
+     *       {@link ChatResult#toolCalls()} with {@link FinishReason#TOOL_CALLS}; an engine that cannot offer
+     *       the tools throws {@link ToolsUnavailableException}. {@link ReplyText} implements both rules.</li>
      * </ul>
      *
      * @throws io.jtune.JtuneException when the request cannot be served as asked (for example a prompt

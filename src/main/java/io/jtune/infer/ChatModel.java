@@ -5,8 +5,10 @@ import io.jtune.config.DataArguments;
 import io.jtune.config.JtuneConfig;
 import io.jtune.config.ModelArguments;
 import io.jtune.data.template.ChatTokenizer;
+import io.jtune.data.template.ModelChatTemplate;
 import io.jtune.data.template.Template;
 import io.jtune.data.template.Templates;
+import io.jtune.data.template.ToolStyles;
 import io.jtune.io.hf.HfModelDirectory;
 import io.jtune.io.hf.HfWeightSource;
 import io.jtune.io.hub.HubClient;
@@ -19,36 +21,36 @@ import io.jtune.tokenizer.HfTokenizer;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * A model loaded for generation, as LLaMA-Factory's chat/api/predict load it from the config:
  * model_name_or_path (weights memory-mapped in their dtype), an optional PEFT LoRA adapter
- * (adapter_name_or_path, applied unmerged), the tokenizer, the template (template, default_system,
- * enable_thinking), the stop ids and the generating keys. Keeps the model directory open (the
- * weights are mapped from it) until {@link #close()}.
+ * (adapter_name_or_path, applied unmerged), the tokenizer, the prompt format (the template the
+ * config names, with default_system, enable_thinking and tool_format; without one, the model's own
+ * Jinja chat template, as vLLM uses it), the stop ids and the generating keys. Keeps the model
+ * directory open (the weights are mapped from it) until {@link #close()}.
  */
 public final class ChatModel implements AutoCloseable {
     private final HfModelDirectory base;
     private final CausalLM model;
     private final LoraAdapter adapter;      // null: the base model
     private final HfTokenizer tokenizer;
-    private final ChatTokenizer chatTokenizer;
-    private final Template template;
+    private final PromptFormat format;
     private final Set<Integer> stopIds;
     private final GenerationSettings defaults;
     private final boolean skipSpecialTokens;
     private final String name;
 
-    private ChatModel(HfModelDirectory base, CausalLM model, LoraAdapter adapter, HfTokenizer tokenizer, Template template,
+    private ChatModel(HfModelDirectory base, CausalLM model, LoraAdapter adapter, HfTokenizer tokenizer, PromptFormat format,
                       GenerationSettings defaults, boolean skipSpecialTokens, String name) {
         this.base = base;
         this.model = model;
         this.adapter = adapter;
         this.tokenizer = tokenizer;
-        this.template = template;
-        this.chatTokenizer = ChatTokenizer.of(tokenizer, template);
-        Set<Integer> stops = new LinkedHashSet<>(chatTokenizer.stopIds());
+        this.format = format;
+        Set<Integer> stops = new LinkedHashSet<>(format.stopIds());
         stops.addAll(base.generationConfig().eosTokenIds());
         this.stopIds = Set.copyOf(stops);
         this.defaults = defaults;
@@ -60,11 +62,6 @@ public final class ChatModel implements AutoCloseable {
     public static ChatModel load(JtuneConfig config) {
         ModelArguments m = config.model();
         DataArguments d = config.data();
-        if (d.template() == null || d.template().isBlank()) {
-            throw new JtuneException("template: required to build chat prompts (e.g. qwen, llama3, chatml; see docs/templates.md)");
-        }
-        Template template = Templates.get(d.template()).withThinking(d.enableThinking(), false);
-        if (d.defaultSystem() != null) template = template.withDefaultSystem(d.defaultSystem());
         if (m.adapterNameOrPath().size() > 1) {
             throw new JtuneException("adapter_name_or_path: several adapters " + m.adapterNameOrPath()
                     + " are not supported yet; merge all but the last with `jtune export` and give one");
@@ -82,7 +79,8 @@ public final class ChatModel implements AutoCloseable {
                 adapter = PeftAdapters.load(model, adapterName, adapterDir);
                 name += "+" + adapterName;
             }
-            return new ChatModel(base, model, adapter, tokenizer, template, GenerationSettings.from(config.generating()),
+            PromptFormat format = promptFormat(d, tokenizer, modelDir);
+            return new ChatModel(base, model, adapter, tokenizer, format, GenerationSettings.from(config.generating()),
                     config.generating().skipSpecialTokens(), name);
         } catch (RuntimeException e) {
             base.close();
@@ -90,22 +88,41 @@ public final class ChatModel implements AutoCloseable {
         }
     }
 
+    /**
+     * The template the config names, or else the model's own chat template (LLaMA-Factory parses the
+     * latter into a template of its own; vLLM renders it, as jtune does).
+     */
+    static PromptFormat promptFormat(DataArguments d, HfTokenizer tokenizer, Path modelDir) {
+        if (d.template() != null && !d.template().isBlank()) {
+            Template template = Templates.get(d.template()).withThinking(d.enableThinking(), false);
+            if (d.defaultSystem() != null) template = template.withDefaultSystem(d.defaultSystem());
+            if (d.toolFormat() != null) template = template.withToolFormat(ToolStyles.byName(d.toolFormat()));
+            return new NamedTemplateFormat(template, ChatTokenizer.of(tokenizer, template));
+        }
+        ModelChatTemplate chatTemplate = ModelChatTemplate.of(tokenizer, "the chat template of " + modelDir)
+                .orElseThrow(() -> new JtuneException("template: required to build chat prompts, since " + modelDir
+                        + " has no chat_template (in tokenizer_config.json or chat_template.jinja); name one, e.g. qwen, "
+                        + "llama3, chatml (see docs/templates.md)"));
+        return new ModelTemplateFormat(chatTemplate, tokenizer, Map.of("enable_thinking", d.enableThinking()), d.defaultSystem(),
+                d.toolFormat() == null ? null : ToolStyles.byName(d.toolFormat()));
+    }
+
     public CausalLM model() { return model; }
 
     /** The LoRA adapter replies are generated with, or null for the base model. */
     public LoraAdapter adapter() { return adapter; }
     public HfTokenizer tokenizer() { return tokenizer; }
-    public ChatTokenizer chatTokenizer() { return chatTokenizer; }
-    public Template template() { return template; }
+    /** How conversations become prompts: the named template or the model's own chat template. */
+    public PromptFormat format() { return format; }
     public GenerationSettings defaults() { return defaults; }
     public boolean skipSpecialTokens() { return skipSpecialTokens; }
     public String name() { return name; }
 
-    /** Token ids that end a reply: EOS, the template's stop words and generation_config.json's eos_token_id. */
+    /** Token ids that end a reply: EOS, the format's stop words and generation_config.json's eos_token_id. */
     public Set<Integer> stopIds() { return stopIds; }
 
     /** The template's stop words as text, also matched in the decoded reply (a stop word may span tokens). */
-    public List<String> stopWords() { return template.stopWords(); }
+    public List<String> stopWords() { return format.stopWords(); }
 
     @Override
     public void close() {

@@ -108,8 +108,12 @@ public final class PredictWorkflow {
                     throw new JtuneException("prediction stopped after " + i + " of " + aligned.size()
                             + " example(s); nothing was written to " + outputDir);
                 }
-                PredictionExamples.Example ex = PredictionExamples.encode(aligned.get(i), model.template(), model.chatTokenizer(),
-                        data.cutoffLen());
+                PredictionExamples.Example ex = switch (model.format()) {
+                    case NamedTemplateFormat named -> PredictionExamples.encode(aligned.get(i), named.template(), named.chatTokenizer(),
+                            data.cutoffLen());
+                    case ModelTemplateFormat own -> PredictionExamples.encode(aligned.get(i), own, tok, data.cutoffLen());
+                    default -> throw new IllegalStateException("unknown prompt format " + model.format().describe());
+                };
                 session.reset();
                 Generator.Outcome out = Generator.generate(session, ex.promptIds(), settings, model.stopIds(), null);
                 String predict = tok.decode(out.tokens(), model.skipSpecialTokens());

@@ -73,6 +73,61 @@ public final class PredictionExamples {
         return new Example(Arrays.copyOf(input, lengths[0]), Arrays.copyOf(labels, lengths[1]));
     }
 
+    /**
+     * An example for the model's own chat template: the prompt is the conversation rendered with the
+     * generation prompt; the label is what the template writes for the reference response after it
+     * (the response and the template's end of turn), or the response alone when the template renders
+     * history differently from the prompt. Both cut to cutoff_len as LLaMA-Factory's infer_seqlen.
+     */
+    public static Example encode(AlignedExample e, ModelTemplateFormat format, io.jtune.tokenizer.Tokenizer tok, int cutoffLen) {
+        List<ChatMessage> turns = new ArrayList<>();
+        for (Message m : e.prompt()) turns.add(toChatMessage(m));
+        String tools = e.tools() == null || e.tools().isEmpty() ? null : e.tools();
+        String system = e.system() == null || e.system().isEmpty() ? null : e.system();
+        String promptText = format.render(turns, system, tools, true);
+        String response = e.response().size() == 1 ? e.response().getFirst().content() : "";
+        String labelText = response;
+        if (!response.isEmpty()) {
+            List<ChatMessage> full = new ArrayList<>(turns);
+            full.add(toChatMessage(e.response().getFirst()));
+            String fullText = format.render(full, system, tools, false);
+            if (fullText.startsWith(promptText)) labelText = fullText.substring(promptText.length());
+        }
+        int[] input = tok.encode(promptText, false);
+        int[] labels = labelText.isEmpty() ? new int[0] : tok.encode(labelText, false);
+        int[] lengths = inferSeqlen(input.length, labels.length, cutoffLen);
+        return new Example(Arrays.copyOf(input, lengths[0]), Arrays.copyOf(labels, lengths[1]));
+    }
+
+    /** A dataset turn as a chat turn: observation is a tool result, function an assistant turn that calls tools. */
+    static ChatMessage toChatMessage(Message m) {
+        return switch (m.role()) {
+            case USER -> ChatMessage.user(m.content());
+            case ASSISTANT -> ChatMessage.assistant(m.content());
+            case OBSERVATION -> ChatMessage.toolResult(null, m.content());
+            case FUNCTION -> ChatMessage.toolCalls(null, functionCalls(m.content()));
+            case SYSTEM -> throw new InvalidRecordException("system turn inside the conversation", "only the first turn may be a system turn");
+        };
+    }
+
+    private static List<ToolCall> functionCalls(String content) {
+        com.fasterxml.jackson.databind.JsonNode parsed;
+        try {
+            parsed = io.jtune.util.PythonJson.parse(content);
+        } catch (IllegalArgumentException ex) {
+            throw new InvalidRecordException("function call is not valid JSON", content.length() > 120 ? content.substring(0, 117) + "..." : content);
+        }
+        List<ToolCall> calls = new ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode c : parsed.isArray() ? parsed : List.of(parsed)) {
+            if (!c.path("name").isTextual() || !c.has("arguments")) {
+                throw new InvalidRecordException("function call needs \"name\" and \"arguments\"", c.toString());
+            }
+            calls.add(new ToolCall(null, c.get("name").asText(),
+                    io.jtune.util.PythonJson.dumps(c.get("arguments"), io.jtune.util.PythonJson.Options.NON_ASCII_KEPT)));
+        }
+        return calls;
+    }
+
     /** LLaMA-Factory's infer_seqlen: how many source and target tokens fit in cutoff_len. */
     static int[] inferSeqlen(int sourceLen, int targetLen, int cutoffLen) {
         int maxTargetLen;

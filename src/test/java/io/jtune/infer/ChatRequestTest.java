@@ -20,14 +20,33 @@ class ChatRequestTest {
 
     @Test
     void refusesOtherShapes() {
-        assertEquals("a conversation has an odd number of turns (u/a/u/a/u...), got 0",
+        assertEquals("a conversation ends with a user turn or tool results (u/a/u/a/u...), got no turns",
                 assertThrows(IllegalArgumentException.class, () -> request(List.of())).getMessage());
-        assertEquals("a conversation has an odd number of turns (u/a/u/a/u...), got 2",
+        assertEquals("a conversation ends with a user turn or tool results (u/a/u/a/u...), got an assistant turn last",
                 assertThrows(IllegalArgumentException.class, () -> request(List.of(ChatMessage.user("a"), ChatMessage.assistant("b")))).getMessage());
-        assertEquals("turn 1 must be assistant, got user", assertThrows(IllegalArgumentException.class,
-                () -> request(List.of(ChatMessage.user("a"), ChatMessage.user("b"), ChatMessage.user("c")))).getMessage());
-        assertEquals("turn 0 must be user, got assistant",
-                assertThrows(IllegalArgumentException.class, () -> request(List.of(ChatMessage.assistant("a")))).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> request(List.of(ChatMessage.user("a"), ChatMessage.user("b"), ChatMessage.user("c")))).getMessage()
+                .startsWith("turn 1 must be a 'assistant' message, got 'user'"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> request(List.of(ChatMessage.assistant("a")))).getMessage()
+                .startsWith("turn 0 must be a 'user' message, got 'assistant'"));
+    }
+
+    @Test
+    void toolResultsFollowTheCallingTurn() {
+        ChatMessage calls = ChatMessage.toolCalls(null, List.of(new ToolCall("call_1", "f", "{}"), new ToolCall("call_2", "g", "{}")));
+        ChatRequest r = request(List.of(ChatMessage.user("a"), calls, ChatMessage.toolResult("call_1", "1"), ChatMessage.toolResult("call_2", "2")));
+        assertEquals(4, r.messages().size());
+        request(List.of(ChatMessage.user("a"), calls, ChatMessage.toolResult("call_1", "1"), ChatMessage.assistant("done"), ChatMessage.user("b")));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> request(List.of(ChatMessage.user("a"), ChatMessage.toolResult(null, "1")))).getMessage()
+                .startsWith("turn 1 must be a 'assistant' message, got 'tool'"));
+        assertEquals("turn 2 must be a 'tool' message with the result of the tool calls before it, got 'user'.",
+                assertThrows(IllegalArgumentException.class, () -> request(List.of(ChatMessage.user("a"), calls, ChatMessage.user("b")))).getMessage());
+        assertEquals("turn 3 must be a 'tool' or 'assistant' message after a tool result, got 'user'.",
+                assertThrows(IllegalArgumentException.class,
+                        () -> request(List.of(ChatMessage.user("a"), calls, ChatMessage.toolResult(null, "1"), ChatMessage.user("b")))).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new ChatMessage(ChatMessage.Role.USER, "x", List.of(new ToolCall(null, "f", "{}")), null));
+        assertThrows(NullPointerException.class, () -> ChatMessage.assistant(null));
     }
 
     @Test

@@ -82,6 +82,25 @@ class PredictWorkflowTest {
     }
 
     @Test
+    void withoutATemplatePredictionRendersTheModelsChatTemplate() throws Exception {
+        Path modelDir = TinyChatModels.write(tmp);
+        ModelTemplateFormatTest.setChatTemplate(modelDir, ModelTemplateFormatTest.CHAT_TEMPLATE);
+        Path data = writeDataset();
+        Path out = tmp.resolve("own-template");
+        Path config = tmp.resolve("predict-own.yaml");
+        Files.writeString(config, String.join("\n", "model_name_or_path: " + modelDir, "stage: sft",
+                "do_predict: true", "predict_with_generate: true", "eval_dataset: demo", "dataset_dir: " + data,
+                "output_dir: " + out, "do_sample: false", "max_new_tokens: 4", ""));
+        assertEquals(0, io.jtune.cli.Main.newCommandLine().execute("train", config.toString()));
+        List<String> lines = Files.readAllLines(out.resolve(PredictWorkflow.PREDICTIONS_FILE));
+        assertEquals(3, lines.size());
+        JsonNode first = new ObjectMapper().readTree(lines.getFirst());
+        assertEquals("<|im_start|>user\nhello<|im_end|>\n<|im_start|>assistant\n", first.get("prompt").asText());
+        // The label is what the template writes after the generation prompt for the reference answer.
+        assertEquals("hello world\n", first.get("label").asText());
+    }
+
+    @Test
     void trainThenPredictUsesTheAdapterJustSaved() throws Exception {
         Path modelDir = TinyChatModels.write(tmp);
         Path data = writeDataset();
@@ -97,6 +116,33 @@ class PredictWorkflowTest {
         assertEquals(3, Files.readAllLines(out.resolve(PredictWorkflow.PREDICTIONS_FILE)).size());
         JsonNode all = new ObjectMapper().readTree(out.resolve("all_results.json").toFile());
         assertTrue(all.has("train_loss") && all.has("predict_rouge-l"), all.toString());
+    }
+
+    /** As LLaMA-Factory: without template, training parses the model's chat template and prediction renders it. */
+    @Test
+    void trainAndPredictWithoutATemplateUseTheModelsChatTemplate() throws Exception {
+        Path modelDir = TinyChatModels.write(tmp);
+        ModelTemplateFormatTest.setChatTemplate(modelDir, ModelTemplateFormatTest.CHAT_TEMPLATE);
+        Path data = writeDataset();
+        Path out = tmp.resolve("trained-own");
+        Path config = tmp.resolve("train_predict_own.yaml");
+        Files.writeString(config, String.join("\n", "model_name_or_path: " + modelDir, "stage: sft",
+                "do_train: true", "finetuning_type: lora", "lora_rank: 2", "dataset: demo", "max_steps: 1",
+                "per_device_train_batch_size: 1", "save_strategy: 'no'", "report_to: none", "cutoff_len: 64", "overwrite_cache: true",
+                "do_predict: true", "predict_with_generate: true", "eval_dataset: demo", "dataset_dir: " + data,
+                "output_dir: " + out, "do_sample: false", "max_new_tokens: 4", ""));
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stdout = System.out;
+        System.setOut(new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            assertEquals(0, io.jtune.cli.Main.newCommandLine().execute("train", config.toString()));
+        } finally {
+            System.setOut(stdout);
+        }
+        String printed = log.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(printed.contains("using the model's chat template, parsed as LLaMA-Factory parses it"), printed);
+        assertTrue(printed.contains("<|im_start|>user\nhello<|im_end|>\n<|im_start|>assistant\n"), printed);
+        assertEquals(3, Files.readAllLines(out.resolve(PredictWorkflow.PREDICTIONS_FILE)).size());
     }
 
     @Test

@@ -24,6 +24,14 @@ public interface ToolStyle {
      */
     List<FunctionCall> extract(String content);
 
+    /**
+     * The text a call starts with in a generated answer (Qwen's "&lt;tool_call&gt;"), so that a server
+     * can stream the text before it; null when the whole answer is the call (a JSON object or list).
+     */
+    default String callOpener() {
+        return null;
+    }
+
     /** The OpenAI-style wrapper {"type": "function", "function": tool} unless the tool already has it. */
     static JsonNode wrapAsFunction(JsonNode tool) {
         if (isFunctionTyped(tool)) return tool;

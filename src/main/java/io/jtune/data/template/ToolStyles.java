@@ -122,6 +122,11 @@ public final class ToolStyles {
         }
 
         @Override
+        public String callOpener() {
+            return "<tool_call>";
+        }
+
+        @Override
         public String toolText(List<JsonNode> tools) {
             StringBuilder toolText = new StringBuilder();
             for (JsonNode tool : tools) toolText.append('\n').append(PythonJson.dumps(ToolStyle.wrapAsFunction(tool), NON_ASCII_KEPT));

@@ -12,11 +12,13 @@ import java.util.List;
  * @param model the request's model field, echoed in the reply as LLaMA-Factory does
  * @param includeUsage stream_options.include_usage: a last chunk with usage before [DONE]
  * @param system the system (or developer) message, or null
+ * @param tools the tools offered to the model as a JSON array, or null
  */
 record ChatCompletionCall(
-        String model, boolean stream, boolean includeUsage, List<ChatMessage> messages, String system, SamplingParams sampling) {
+        String model, boolean stream, boolean includeUsage, List<ChatMessage> messages, String system, String tools,
+        SamplingParams sampling) {
 
     ChatRequest toChatRequest(Cancellation cancellation) {
-        return new ChatRequest(messages, system, sampling, cancellation);
+        return new ChatRequest(messages, system, tools, sampling, cancellation);
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jtune.infer.ChatMessage;
+import io.jtune.infer.ConversationOrder;
 import io.jtune.infer.SamplingParams;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -14,10 +15,12 @@ import java.util.Map;
  * Turns a chat completion request body into a {@link ChatCompletionCall}, or refuses it with a 400
  * that names the offending parameter, as OpenAI does.
  *
- * <p>The conversation rules are LLaMA-Factory's (api/chat.py): an optional system message first,
- * then user and assistant turns alternating, ending with a user turn. Parameters jtune cannot honour
- * (n > 1, tools, logprobs, logit_bias, JSON mode, images) are refused rather than silently ignored;
- * parameters that do not change the reply (user, store, metadata, ...) are ignored.
+ * <p>The conversation rules are LLaMA-Factory's (api/chat.py) with OpenAI's tool turns
+ * ({@link ConversationOrder}): an optional system message first, then user and assistant turns
+ * alternating, an assistant turn that calls tools followed by the tools' results, ending with a user
+ * turn or tool results. Tools are read by {@link ToolRequests}. Parameters jtune cannot honour
+ * (n > 1, legacy functions, logprobs, logit_bias, JSON mode, images) are refused rather than silently
+ * ignored; parameters that do not change the reply (user, store, metadata, ...) are ignored.
  */
 final class ChatCompletionParser {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -65,37 +68,38 @@ final class ChatCompletionParser {
         }
         List<ChatMessage> turns = new ArrayList<>();
         for (int i = first; i < messages.size(); i++) {
-            turns.add(turn(messages.get(i), i, (i - first) % 2 == 0 ? ChatMessage.Role.USER : ChatMessage.Role.ASSISTANT));
+            turns.add(turn(messages.get(i), i));
+            String problem = ConversationOrder.problemAt(turns, turns.size() - 1);
+            if (problem != null) throw ApiError.invalid("messages[" + i + "].role", "messages[" + i + "] " + problem);
         }
-        if (turns.size() % 2 == 0) {
+        if (!ConversationOrder.endsForAnAnswer(turns)) {
             throw ApiError.invalid("messages", "The conversation must alternate user and assistant messages and end with a user message"
-                    + " (u/a/u/a/u...), after an optional system message first; got " + turns.size() + " messages after the system message.");
+                    + " or tool results (u/a/u/a/u...), after an optional system message first; got " + turns.size()
+                    + " messages after the system message, the last from the assistant.");
         }
-        return new ChatCompletionCall(model, stream, includeUsage, List.copyOf(turns), system, sampling(root));
+        return new ChatCompletionCall(model, stream, includeUsage, List.copyOf(turns), system, ToolRequests.tools(root), sampling(root));
     }
 
-    private static ChatMessage turn(JsonNode message, int index, ChatMessage.Role expected) {
+    private static ChatMessage turn(JsonNode message, int index) {
         String role = role(message, index);
         String param = "messages[" + index + "].role";
         switch (role) {
             case "system", "developer" -> throw ApiError.invalid(param,
                     "A " + role + " message is only allowed as the first message (messages[" + index + "]).");
-            case "tool", "function" -> throw ApiError.unsupported(param,
-                    "Role '" + role + "' is not supported: jtune's API does not do tool or function calls yet.");
-            case "user", "assistant" -> {
-                if (!role.equals(expected.wireName())) {
-                    throw ApiError.invalid(param, "messages[" + index + "] must be a '" + expected.wireName() + "' message, got '" + role
-                            + "': messages alternate user and assistant (u/a/u/a/u...) after an optional system message.");
-                }
-            }
+            case "function" -> throw ApiError.unsupported(param,
+                    "Role 'function' (OpenAI's deprecated function calling) is not supported: use tools and 'tool' messages.");
+            case "user", "assistant", "tool" -> { }
             default -> throw ApiError.invalid(param,
-                    "Invalid role '" + role + "' in messages[" + index + "]: use system, user or assistant.");
+                    "Invalid role '" + role + "' in messages[" + index + "]: use system, user, assistant or tool.");
         }
-        JsonNode toolCalls = present(message, "tool_calls");
-        if (toolCalls != null && !(toolCalls.isArray() && toolCalls.isEmpty())) {
-            throw ApiError.unsupported("messages[" + index + "].tool_calls", "Tool calls are not supported yet.");
+        if (role.equals("tool")) return ChatMessage.toolResult(ToolRequests.toolCallId(message, index), content(message, index));
+        if (role.equals("assistant")) {
+            var calls = ToolRequests.calls(message, index);
+            if (!calls.isEmpty()) return ChatMessage.toolCalls(present(message, "content") == null ? null : content(message, index), calls);
+        } else if (present(message, "tool_calls") != null) {
+            throw ApiError.invalid("messages[" + index + "].tool_calls", "Only an assistant message has tool_calls.");
         }
-        return new ChatMessage(expected, content(message, index));
+        return new ChatMessage(ToolRequests.role(role), content(message, index));
     }
 
     private static String role(JsonNode message, int index) {
@@ -156,11 +160,9 @@ final class ChatCompletionParser {
                         : ApiError.unsupported("n", "n=" + count + " is not supported: jtune generates one choice per request.");
             }
         }
-        for (String name : List.of("tools", "functions")) {
-            JsonNode list = present(root, name);
-            if (list != null && !(list.isArray() && list.isEmpty())) {
-                throw ApiError.unsupported(name, "'" + name + "' is not supported yet: jtune's API does not do tool or function calls.");
-            }
+        JsonNode functions = present(root, "functions");
+        if (functions != null && !(functions.isArray() && functions.isEmpty())) {
+            throw ApiError.unsupported("functions", "'functions' (OpenAI's deprecated function calling) is not supported: use 'tools'.");
         }
         JsonNode logprobs = present(root, "logprobs");
         if (logprobs != null && (!logprobs.isBoolean() || logprobs.asBoolean())) {

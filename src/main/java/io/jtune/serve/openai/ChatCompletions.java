@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * POST /v1/chat/completions: reads and validates the body, waits for the model's turn, generates,
  * and answers with one chat.completion or, with stream true, a stream of chat.completion.chunk events
- * (a role delta, content deltas, a delta with the finish_reason, optionally usage, then [DONE]).
+ * (a role delta, content deltas, one delta per tool call, a delta with the finish_reason, optionally
+ * usage, then [DONE]).
  */
 final class ChatCompletions {
     private static final Logger LOG = LoggerFactory.getLogger(ChatCompletions.class);
@@ -94,6 +95,9 @@ final class ChatCompletions {
             LOG.info("{}: client disconnected after {} tokens, generation cancelled", id, result.completionTokens());
             return null;
         }
+        for (int i = 0; i < result.toolCalls().size(); i++) {
+            sse.send(OpenAiJson.toolCallChunk(id, created, call.model(), i, result.toolCalls().get(i), usage));
+        }
         sse.send(OpenAiJson.chunk(id, created, call.model(), null, null, result.finishReason().wireName(), usage));
         if (call.includeUsage()) {
             sse.send(OpenAiJson.usageChunk(id, created, call.model(), result));
@@ -108,6 +112,8 @@ final class ChatCompletions {
             return engine.generate(call.toChatRequest(cancellation), listener);
         } catch (io.jtune.infer.PromptTooLongException e) {
             throw ApiError.contextLengthExceeded(e.getMessage());
+        } catch (io.jtune.infer.ToolsUnavailableException e) {
+            throw ApiError.invalid("tools", e.getMessage());
         } catch (JtuneException e) {
             throw ApiError.invalid("messages", e.getMessage());
         } catch (IllegalArgumentException e) {

@@ -36,10 +36,16 @@ final class OpenAiJson {
     static byte[] completion(String id, long created, String model, ChatResult result) {
         ObjectNode root = header(id, "chat.completion", created, model);
         ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
-        choice.putObject("message")
-                .put("role", "assistant")
-                .put("content", result.text())
-                .putNull("refusal");
+        ObjectNode message = choice.putObject("message").put("role", "assistant");
+        if (!result.toolCalls().isEmpty() && result.text().isEmpty()) {
+            message.putNull("content"); // OpenAI's shape for a reply that only calls tools
+        } else {
+            message.put("content", result.text());
+        }
+        message.putNull("refusal");
+        if (!result.toolCalls().isEmpty()) {
+            ToolCallsJson.put(message, result.toolCalls());
+        }
         choice.putNull("logprobs");
         choice.put("finish_reason", result.finishReason().wireName());
         putUsage(root, result);
@@ -67,6 +73,19 @@ final class OpenAiJson {
         } else {
             choice.put("finish_reason", finishReason);
         }
+        if (nullUsage) {
+            root.putNull("usage");
+        }
+        return bytes(root);
+    }
+
+    /** A streamed chunk whose delta carries tool call {@code index}, whole (name and all the arguments). */
+    static byte[] toolCallChunk(String id, long created, String model, int index, io.jtune.infer.ToolCall call, boolean nullUsage) {
+        ObjectNode root = header(id, "chat.completion.chunk", created, model);
+        ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
+        ToolCallsJson.putDelta(choice.putObject("delta"), index, call);
+        choice.putNull("logprobs");
+        choice.putNull("finish_reason");
         if (nullUsage) {
             root.putNull("usage");
         }

@@ -267,7 +267,6 @@ final class WebUiApi implements AutoCloseable {
     private void loadChat(Context ctx) {
         JsonNode body = WebUiServer.body(ctx);
         ConfigForm.Checked checked = WebUiForms.CHAT.check(values(body), paths);
-        if (!checked.userValues().containsKey("template")) throw FieldErrors.of("template", "required to build chat prompts");
         chat.load(checked.config());
         ctx.json(chat.toJson());
     }

@@ -31,10 +31,8 @@ final class DpoWorkflow implements StageWorkflow {
         return DatasetBatches.Layout.PAIRS;
     }
 
-    /** The pairs are rendered with the model's chat template, as for sft. */
     @Override
     public void checkConfig(JtuneConfig config) {
-        requireTemplate(config);
         PreferenceObjective.LossType.of(config.finetuning().preference().loss());
     }
 

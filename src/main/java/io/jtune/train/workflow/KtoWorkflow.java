@@ -30,7 +30,6 @@ final class KtoWorkflow implements StageWorkflow {
 
     @Override
     public void checkConfig(JtuneConfig config) {
-        requireTemplate(config);
         if (config.finetuning().prefFtx() > 1e-6) {
             throw new JtuneException("pref_ftx: not supported yet with stage kto (it is supported with stage dpo)");
         }

@@ -1,6 +1,5 @@
 package io.jtune.train.workflow;
 
-import io.jtune.config.JtuneConfig;
 import io.jtune.train.objective.Objective;
 import io.jtune.train.objective.RewardObjective;
 import java.util.List;
@@ -24,11 +23,6 @@ final class RewardWorkflow implements StageWorkflow {
     @Override
     public DatasetBatches.Layout batchLayout() {
         return DatasetBatches.Layout.PAIRS;
-    }
-
-    @Override
-    public void checkConfig(JtuneConfig config) {
-        requireTemplate(config);
     }
 
     @Override

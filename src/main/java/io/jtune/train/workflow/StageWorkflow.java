@@ -1,6 +1,5 @@
 package io.jtune.train.workflow;
 
-import io.jtune.JtuneException;
 import io.jtune.config.JtuneConfig;
 import io.jtune.train.objective.Objective;
 import java.io.IOException;
@@ -46,16 +45,12 @@ interface StageWorkflow {
         return DatasetBatches.Layout.SINGLE;
     }
 
-    /** Rejects a config this stage cannot run, before anything is loaded (e.g. sft without a template). */
+    /**
+     * Rejects a config this stage cannot run, before anything is loaded. (A stage's chat data needs a
+     * template: a named one, or the model's own chat template parsed as LLaMA-Factory parses it; the
+     * data path checks that once the tokenizer is loaded.)
+     */
     default void checkConfig(JtuneConfig config) {}
-
-    /** For stages whose examples are rendered with the model's chat template: there is no sensible default. */
-    default void requireTemplate(JtuneConfig config) {
-        String template = config.data().template();
-        if (template == null || template.isBlank()) {
-            throw new JtuneException("template: required for stage " + stage() + " (e.g. qwen, llama3, chatml; see docs/templates.md)");
-        }
-    }
 
     /** Whether do_predict (generating replies to the evaluation prompts) applies to this stage. */
     default boolean predicts() {

@@ -1,6 +1,5 @@
 package io.jtune.train.workflow;
 
-import io.jtune.config.JtuneConfig;
 import io.jtune.train.objective.Objective;
 import io.jtune.train.objective.TokenCrossEntropy;
 
@@ -22,12 +21,6 @@ final class SupervisedWorkflow implements StageWorkflow {
     @Override
     public Objective objective() {
         return new TokenCrossEntropy();
-    }
-
-    /** The conversations are rendered with the template the model will chat with: there is no sensible default. */
-    @Override
-    public void checkConfig(JtuneConfig config) {
-        requireTemplate(config);
     }
 
     @Override

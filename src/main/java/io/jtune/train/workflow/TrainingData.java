@@ -26,7 +26,7 @@ final class TrainingData {
         if (d.dataset().isEmpty() && t.doTrain()) throw new JtuneException("dataset: required for training (names from dataset_info.json)");
         DataOptions options = DataOptions.builder(d.dataset(), Path.of(d.datasetDir()))
                 .evalDataset(d.evalDataset())
-                .template(d.template() == null ? "empty" : d.template())
+                .template(d.template() == null || d.template().isBlank() ? null : d.template())
                 .cutoffLen(d.cutoffLen())
                 .maxSamples(d.maxSamples())
                 .valSize(d.valSize())

@@ -12,10 +12,12 @@ import io.jtune.config.JtuneConfig;
 import io.jtune.train.objective.TokenCrossEntropy;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The stage key picks a workflow; what each stage declares; what is refused before anything loads. */
 class StagesTest {
@@ -67,10 +69,13 @@ class StagesTest {
         return assertThrows(JtuneException.class, () -> workflow.run(List.of())).getMessage();
     }
 
+    /** Without template, LLaMA-Factory parses the model's chat template; a model without one needs a template named. */
     @Test
-    void sftNeedsATemplate() {
-        assertEquals("template: required for stage sft (e.g. qwen, llama3, chatml; see docs/templates.md)",
-                failure(config("stage", "sft")));
+    void sftWithoutATemplateNeedsTheModelsChatTemplate(@TempDir Path tmp) throws Exception {
+        Path model = io.jtune.infer.TinyChatModels.write(tmp); // its tokenizer has no chat template
+        assertEquals("template: required for stage sft, since the model has no chat template to parse (e.g. qwen, llama3, "
+                        + "chatml; see docs/templates.md)",
+                failure(config("stage", "sft", "model_name_or_path", model.toString(), "output_dir", tmp.resolve("out").toString())));
     }
 
     @Test
