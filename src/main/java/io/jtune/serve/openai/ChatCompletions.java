@@ -22,12 +22,14 @@ final class ChatCompletions {
     private static final Logger LOG = LoggerFactory.getLogger(ChatCompletions.class);
 
     private final ChatEngine engine;
+    private final ServedModels models;
     private final GenerationQueue queue;
     private final long maxRequestBytes;
     private final Clock clock;
 
-    ChatCompletions(ChatEngine engine, GenerationQueue queue, long maxRequestBytes, Clock clock) {
+    ChatCompletions(ChatEngine engine, ServedModels models, GenerationQueue queue, long maxRequestBytes, Clock clock) {
         this.engine = engine;
+        this.models = models;
         this.queue = queue;
         this.maxRequestBytes = maxRequestBytes;
         this.clock = clock;
@@ -37,6 +39,7 @@ final class ChatCompletions {
         requireJson(ctx);
         ChatCompletionCall call = ChatCompletionParser.parse(
                 BoundedBody.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong(), maxRequestBytes));
+        String adapter = models.adapterFor(call.model()); // before queueing: an unknown model is refused at once
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = clock.millis() / 1000;
         long arrived = System.nanoTime();
@@ -44,9 +47,9 @@ final class ChatCompletions {
             long turn = System.nanoTime();
             ChatResult result;
             if (call.stream()) {
-                result = stream(ctx, call, id, created);
+                result = stream(ctx, call, adapter, id, created);
             } else {
-                result = generate(call, new Cancellation(), TokenListener.IGNORE);
+                result = generate(call, adapter, new Cancellation(), TokenListener.IGNORE);
                 ctx.status(200).contentType("application/json").result(OpenAiJson.completion(id, created, call.model(), result));
             }
             if (result != null) {
@@ -70,7 +73,7 @@ final class ChatCompletions {
     }
 
     /** Streams the reply; returns its result, or null when the client left or the engine refused. */
-    private ChatResult stream(Context ctx, ChatCompletionCall call, String id, long created) throws IOException {
+    private ChatResult stream(Context ctx, ChatCompletionCall call, String adapter, String id, long created) throws IOException {
         ctx.status(200);
         ctx.contentType("text/event-stream; charset=utf-8");
         ctx.header("Cache-Control", "no-cache");
@@ -84,7 +87,7 @@ final class ChatCompletions {
         }
         ChatResult result;
         try {
-            result = generate(call, cancellation, piece -> sse.send(OpenAiJson.chunk(id, created, call.model(), null, piece, null, usage)));
+            result = generate(call, adapter, cancellation, piece -> sse.send(OpenAiJson.chunk(id, created, call.model(), null, piece, null, usage)));
         } catch (ApiError e) {
             // The status line is already sent: report the error in the stream, as OpenAI does, and end without [DONE].
             sse.send(OpenAiJson.error(e));
@@ -103,9 +106,11 @@ final class ChatCompletions {
     }
 
     /** Runs the engine; its user-facing errors (a prompt longer than the context...) become a 400, bugs a 500. */
-    private ChatResult generate(ChatCompletionCall call, Cancellation cancellation, TokenListener listener) {
+    private ChatResult generate(ChatCompletionCall call, String adapter, Cancellation cancellation, TokenListener listener) {
         try {
-            return engine.generate(call.toChatRequest(cancellation), listener);
+            return engine.generate(adapter, call.toChatRequest(cancellation), listener);
+        } catch (io.jtune.infer.UnknownModelException e) { // unloaded while this request waited
+            throw ApiError.modelNotFound(e.model(), models.ids());
         } catch (io.jtune.infer.PromptTooLongException e) {
             throw ApiError.contextLengthExceeded(e.getMessage());
         } catch (JtuneException e) {
