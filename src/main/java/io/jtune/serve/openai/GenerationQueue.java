@@ -11,12 +11,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * at most {@code capacity} requests may wait, later ones are refused at once (503) instead of
  * piling up memory and time-outs.
  */
-final class GenerationQueue {
+public final class GenerationQueue {
     private final Semaphore model = new Semaphore(1, true);
     private final AtomicInteger waiting = new AtomicInteger();
     private final int capacity;
 
-    GenerationQueue(int capacity) {
+    public GenerationQueue(int capacity) {
         if (capacity < 0) {
             throw new IllegalArgumentException("queue capacity must be >= 0, got " + capacity);
         }
@@ -61,7 +61,17 @@ final class GenerationQueue {
     }
 
     /** Requests waiting for their turn now (not counting the one generating). */
-    int waiting() {
+    public int waiting() {
         return waiting.get();
+    }
+
+    /** Requests holding a turn now (generating). */
+    public int running() {
+        return 1 - model.availablePermits();
+    }
+
+    /** Whether a new request would be taken (run or queued) rather than refused with 503. */
+    public boolean accepting() {
+        return waiting.get() < capacity || model.availablePermits() > 0;
     }
 }

@@ -4,6 +4,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.jtune.infer.ChatEngine;
 import io.jtune.serve.ApiSettings;
+import io.jtune.serve.ops.ServerMetrics;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -25,16 +26,16 @@ public final class OpenAiRoutes {
     private final ModelsEndpoint models;
     private final LoraAdapterEndpoints adapters;
 
-    public OpenAiRoutes(ChatEngine engine, ApiSettings settings) {
-        this(engine, settings, Clock.systemUTC());
+    public OpenAiRoutes(ChatEngine engine, ApiSettings settings, GenerationQueue queue, ServerMetrics metrics) {
+        this(engine, settings, queue, metrics, Clock.systemUTC());
     }
 
-    OpenAiRoutes(ChatEngine engine, ApiSettings settings, Clock clock) {
+    OpenAiRoutes(ChatEngine engine, ApiSettings settings, GenerationQueue queue, ServerMetrics metrics, Clock clock) {
         this.settings = settings;
         ServedModels served = new ServedModels(settings.modelName(), engine);
         this.models = new ModelsEndpoint(served, clock);
         this.adapters = new LoraAdapterEndpoints(engine, settings, settings.modelName());
-        this.chatCompletions = new ChatCompletions(engine, served, new GenerationQueue(settings.maxQueue()), settings.maxRequestBytes(), clock);
+        this.chatCompletions = new ChatCompletions(engine, served, queue, metrics, settings, clock);
     }
 
     /** The endpoints and the one method each answers; another method on one of them gets 405. */
