@@ -4,7 +4,9 @@ package io.jtune.infer;
  * What a loaded model (with its optional LoRA adapter and its chat template) offers to the
  * programs that talk to it: the OpenAI-compatible server, the terminal chat and the web UI.
  *
- * <p>An engine may serve several LoRA adapters over its base model by name ({@link #adapterNames()});
+ * <p>{@link #generate} may be called from several threads at once, up to {@link #maxConcurrency()}
+ * generations (an engine that batches decodes them together); callers queue the rest.
+ * An engine may serve several LoRA adapters over its base model by name ({@link #adapterNames()});
  * a request picks one, or the base model (with the configured adapter_name_or_path, if any) by null.
  */
 public interface ChatEngine {
@@ -43,6 +45,16 @@ public interface ChatEngine {
     default ChatResult generate(String adapter, ChatRequest request, TokenListener listener) {
         if (adapter == null) return generate(request, listener);
         throw new UnknownModelException(adapter, "no adapter named '" + adapter + "' is served");
+    }
+
+    /** How many generations this engine runs at once (decoded together); callers queue the rest. */
+    default int maxConcurrency() {
+        return 1;
+    }
+
+    /** Generations running now (the batch being decoded). */
+    default int runningGenerations() {
+        return 0;
     }
 
     /** The adapters served by name (lora_modules and those loaded at run time), in loading order. */

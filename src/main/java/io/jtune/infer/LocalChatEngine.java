@@ -1,14 +1,11 @@
 package io.jtune.infer;
 
 import io.jtune.data.Message;
-import io.jtune.model.InferenceSession;
 import io.jtune.model.LoraAdapter;
 import io.jtune.tokenizer.StreamingDecoder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@link ChatEngine} on jtune's own engine: builds the prompt as LLaMA-Factory's chat does
@@ -17,18 +14,30 @@ import java.util.concurrent.ConcurrentHashMap;
  * incrementally (never half a UTF-8 character), holding back text that may still become a stop
  * string.
  *
- * <p>One {@link InferenceSession} per served model (the base, each adapter) lives across requests:
- * a chat's next turn starts with the previous prompt and reply, so only the new tokens are prefilled.
- * Generations are serialised (callers share one engine: the server queues its requests).
+ * <p>Requests from any number of threads are decoded together by one {@link ContinuousBatcher}
+ * (continuous batching over the base model, each request with its own adapter or none); each caller
+ * reads its own tokens, decodes and checks them on its own thread. A chat's next turn reuses the
+ * cache of the previous one (its prompt starts with the previous prompt and reply), so only the new
+ * tokens are prefilled.
  */
 public final class LocalChatEngine implements ChatEngine, AutoCloseable {
+    /** Sequences decoded together by default (the API sets API_MAX_BATCH). */
+    public static final int DEFAULT_MAX_BATCH = 8;
+    /** Prompt tokens prefilled per step beside the running sequences' tokens: bounds how long a new prompt delays them. */
+    public static final int PREFILL_TOKENS_PER_STEP = 128;
+
     private final ChatModel model;
-    private final InferenceSession session;                 // the base model (with adapter_name_or_path)
-    private final Map<LoraAdapter, InferenceSession> adapterSessions = new ConcurrentHashMap<>();
+    private final ContinuousBatcher batcher;
+    private volatile boolean adapterEnabled = true;
 
     public LocalChatEngine(ChatModel model) {
+        this(model, DEFAULT_MAX_BATCH);
+    }
+
+    /** An engine decoding up to {@code maxBatch} requests together. */
+    public LocalChatEngine(ChatModel model, int maxBatch) {
         this.model = model;
-        this.session = new InferenceSession(model.model(), model.adapter());
+        this.batcher = new ContinuousBatcher(model.model(), maxBatch, PREFILL_TOKENS_PER_STEP);
     }
 
     @Override
@@ -40,9 +49,9 @@ public final class LocalChatEngine implements ChatEngine, AutoCloseable {
         return model;
     }
 
-    /** Turns the LoRA adapter on or off (off = the base model); see {@link InferenceSession#setAdapterEnabled}. */
+    /** Turns the configured LoRA adapter (adapter_name_or_path) on or off for requests of the base model (off = the bare base). */
     public void setAdapterEnabled(boolean enabled) {
-        session.setAdapterEnabled(enabled);
+        adapterEnabled = enabled;
     }
 
     /** The prompt ids LLaMA-Factory's chat would feed the model for this conversation. */
@@ -66,10 +75,17 @@ public final class LocalChatEngine implements ChatEngine, AutoCloseable {
 
     @Override
     public boolean unloadAdapter(String name) {
-        LoraAdapter adapter = model.servedAdapters().get(name);
-        boolean removed = model.servedAdapters().unload(name);
-        if (adapter != null) adapterSessions.remove(adapter);
-        return removed;
+        return model.servedAdapters().unload(name); // generations under way keep the adapter they started with
+    }
+
+    @Override
+    public int maxConcurrency() {
+        return batcher.maxBatch();
+    }
+
+    @Override
+    public int runningGenerations() {
+        return batcher.running();
     }
 
     @Override
@@ -78,8 +94,8 @@ public final class LocalChatEngine implements ChatEngine, AutoCloseable {
     }
 
     @Override
-    public synchronized ChatResult generate(String adapterName, ChatRequest request, TokenListener listener) {
-        InferenceSession target = sessionFor(adapterName);
+    public ChatResult generate(String adapterName, ChatRequest request, TokenListener listener) {
+        LoraAdapter adapter = adapterFor(adapterName);
         int[] prompt = promptIds(request.messages(), request.system());
         if (request.cancellation().isCancelled()) return new ChatResult("", FinishReason.CANCELLED, prompt.length, 0);
         GenerationSettings settings = model.defaults().with(request.sampling());
@@ -88,29 +104,46 @@ public final class LocalChatEngine implements ChatEngine, AutoCloseable {
         StopStrings stopStrings = new StopStrings(stops);
         StreamingDecoder decoder = model.tokenizer().streamingDecoder(model.skipSpecialTokens());
         StringBuilder text = new StringBuilder();
-        Generator.Outcome outcome = Generator.generate(target, prompt, settings, model.stopIds(), token -> {
-            if (request.cancellation().isCancelled()) return FinishReason.CANCELLED;
-            String safe = stopStrings.accept(decoder.next(token));
-            emit(safe, text, listener);
-            if (stopStrings.matched()) return FinishReason.STOP;
-            return request.cancellation().isCancelled() ? FinishReason.CANCELLED : null;
-        });
-        if (outcome.reason() != FinishReason.CANCELLED && !stopStrings.matched()) {
+        BatchedGeneration generation = batcher.submit(prompt, adapter, settings, model.stopIds());
+        FinishReason reason = null;
+        int tokens = 0;
+        try {
+            for (int token; reason == null && (token = generation.next()) >= 0; ) {
+                tokens++;
+                if (request.cancellation().isCancelled()) {
+                    reason = FinishReason.CANCELLED;
+                    break;
+                }
+                emit(stopStrings.accept(decoder.next(token)), text, listener);
+                if (stopStrings.matched()) reason = FinishReason.STOP;
+                else if (request.cancellation().isCancelled()) reason = FinishReason.CANCELLED;
+            }
+            if (reason == null) {
+                reason = generation.end().reason();
+                tokens = generation.end().tokens().length; // with the stop id that ended it, as usage counts it
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            reason = FinishReason.CANCELLED;
+        } finally {
+            generation.stop(); // leaves the batch at the next step (a no-op once it has ended)
+        }
+        if (reason != FinishReason.CANCELLED && !stopStrings.matched()) {
             emit(stopStrings.accept(decoder.finish()), text, listener);
             if (!stopStrings.matched()) emit(stopStrings.flush(), text, listener);
         }
-        return new ChatResult(text.toString(), outcome.reason(), outcome.promptTokens(), outcome.tokens().length);
+        return new ChatResult(text.toString(), reason, prompt.length, tokens);
     }
 
-    /** The session of the base model (null) or of the served adapter of that name. */
-    private InferenceSession sessionFor(String adapterName) {
-        if (adapterName == null) return session;
+    /** The adapter of the base model's requests (adapter_name_or_path, unless switched off) or of the served adapter of that name. */
+    private LoraAdapter adapterFor(String adapterName) {
+        if (adapterName == null) return adapterEnabled ? model.adapter() : null;
         LoraAdapter adapter = model.servedAdapters().get(adapterName);
         if (adapter == null) {
             throw new UnknownModelException(adapterName, "The model '" + adapterName + "' does not exist: no adapter of that name is served"
                     + " (served: " + adapterNames() + ")");
         }
-        return adapterSessions.computeIfAbsent(adapter, a -> new InferenceSession(model.model(), a));
+        return adapter;
     }
 
     private static void emit(String piece, StringBuilder text, TokenListener listener) {
@@ -121,6 +154,7 @@ public final class LocalChatEngine implements ChatEngine, AutoCloseable {
 
     @Override
     public void close() {
+        batcher.close();
         model.close();
     }
 }

@@ -64,8 +64,8 @@ public final class ApiServer implements AutoCloseable {
     static ApiServer start(ChatEngine engine, ApiSettings settings, Duration idleTimeout, Consumer<String> accessLines) {
         Objects.requireNonNull(engine, "engine");
         Objects.requireNonNull(settings, "settings");
-        GenerationQueue queue = new GenerationQueue(settings.maxQueue());
-        ServerMetrics metrics = new ServerMetrics(queue::waiting, queue::running);
+        GenerationQueue queue = new GenerationQueue(engine.maxConcurrency(), settings.maxQueue());
+        ServerMetrics metrics = new ServerMetrics(queue::waiting, engine::runningGenerations);
         AtomicBoolean serving = new AtomicBoolean(true); // the model is loaded before the server starts
         OpenAiRoutes routes = new OpenAiRoutes(engine, settings, queue, metrics);
         HealthEndpoint health = new HealthEndpoint(serving::get, queue::accepting);
