@@ -110,6 +110,7 @@ public final class LocalChatEngine implements ChatEngine, AutoCloseable {
         try {
             for (int token; reason == null && (token = generation.next()) >= 0; ) {
                 tokens++;
+                listener.onToken();
                 if (request.cancellation().isCancelled()) {
                     reason = FinishReason.CANCELLED;
                     break;

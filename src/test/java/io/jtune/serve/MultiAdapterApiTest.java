@@ -197,6 +197,29 @@ class MultiAdapterApiTest {
         }
     }
 
+    @Test
+    void metricsTimeEveryTokenOfTheRealEngine() throws Exception {
+        PrometheusText before = scrape();
+        var reply = client.chat().completions().create(ChatCompletionCreateParams.builder().model("aftersales").addUserMessage("timing").build());
+        long completion = reply.usage().orElseThrow().completionTokens();
+        PrometheusText after = scrape();
+        String ttft = "jtune_time_to_first_token_seconds_count", itl = "jtune_inter_token_latency_seconds_count";
+        assertEquals(1, after.value(ttft, "model", "aftersales") - before.value(ttft, "model", "aftersales"));
+        double intervals = after.value(itl, "model", "aftersales") - before.value(itl, "model", "aftersales");
+        // one interval per generated token after the first; an ending stop id is generated but never shown
+        assertTrue(intervals == completion - 1 || intervals == completion - 2, intervals + " intervals for " + completion + " tokens");
+        assertEquals(completion, after.value("jtune_completion_tokens_total", "model", "aftersales")
+                - before.value("jtune_completion_tokens_total", "model", "aftersales"));
+        assertEquals(0, after.value("jtune_batch_size"));
+    }
+
+    static PrometheusText scrape() throws Exception {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            return PrometheusText.parse(http.send(HttpRequest.newBuilder(URI.create(server.baseUrl().replace("/v1", "") + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+        }
+    }
+
     static String json(Path p) {
         return "\"" + p.toString().replace("\\", "\\\\") + "\"";
     }

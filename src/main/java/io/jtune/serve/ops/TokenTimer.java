@@ -3,10 +3,10 @@ package io.jtune.serve.ops;
 import io.jtune.infer.TokenListener;
 
 /**
- * Times the text of one reply as the engine hands it over: the first piece gives the time to first
- * token (from the request's arrival, so waiting in the queue counts, as the user sees it), each later
- * piece the latency since the one before. A piece is one token, or several when text was held back
- * (an unfinished character, a possible stop string).
+ * Times one reply's tokens as the engine hands them over: the first gives the time to first token
+ * (from the request's arrival, so waiting in the queue counts, as the user sees it), each later one
+ * the latency since the one before. Engines that report tokens ({@link TokenListener#onToken}) are
+ * timed per token; others per piece of text (one token, or several when text was held back).
  */
 public final class TokenTimer implements TokenListener {
     private final ServerMetrics metrics;
@@ -14,6 +14,7 @@ public final class TokenTimer implements TokenListener {
     private final long arrivedNanos;
     private final TokenListener next;
     private long lastNanos = -1;
+    private boolean perToken;
 
     public TokenTimer(ServerMetrics metrics, RequestRecord record, long arrivedNanos, TokenListener next) {
         this.metrics = metrics;
@@ -23,7 +24,19 @@ public final class TokenTimer implements TokenListener {
     }
 
     @Override
+    public void onToken() {
+        perToken = true;
+        tick();
+        next.onToken();
+    }
+
+    @Override
     public void onText(String piece) {
+        if (!perToken) tick();
+        next.onText(piece);
+    }
+
+    private void tick() {
         long now = System.nanoTime();
         if (lastNanos < 0) {
             metrics.firstToken(record.model, (now - arrivedNanos) / 1e9);
@@ -32,6 +45,5 @@ public final class TokenTimer implements TokenListener {
             metrics.interToken(record.model, (now - lastNanos) / 1e9);
         }
         lastNanos = now;
-        next.onText(piece);
     }
 }
