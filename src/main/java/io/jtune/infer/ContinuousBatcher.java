@@ -4,6 +4,7 @@ import io.jtune.JtuneException;
 import io.jtune.model.BatchDecoder;
 import io.jtune.model.CausalLM;
 import io.jtune.model.LoraAdapter;
+import io.jtune.nn.ParallelTasks;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -223,17 +224,24 @@ public final class ContinuousBatcher implements AutoCloseable {
         float[] logits = decoder.step(segments);
         steps.incrementAndGet();
         int vocab = decoder.vocabSize();
-        int row = 0;
+        List<Running> sampling = new ArrayList<>();
         for (int i = 0; i < segments.size(); i++) {
             Running r = owners.get(i);
             if (r.prefilling()) {
                 r.prefilled += segments.get(i).tokens().length;
                 if (r.prefilling()) continue; // more prompt to go: no logits wanted
             }
-            float[] rowLogits = Arrays.copyOfRange(logits, row * vocab, (row + 1) * vocab);
-            row++;
-            accept(r, r.sampler.next(rowLogits, r.context, r.length, r.gen.prompt.length));
+            sampling.add(r);
         }
+        // Sampling (top-k/top-p sort the vocabulary) runs for all sequences in parallel; each has its own
+        // sampler and random stream, so the tokens do not depend on the thread count.
+        int[] tokens = new int[sampling.size()];
+        ParallelTasks.forEach(sampling.size(), i -> {
+            Running r = sampling.get(i);
+            float[] rowLogits = Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab);
+            tokens[i] = r.sampler.next(rowLogits, r.context, r.length, r.gen.prompt.length);
+        });
+        for (int i = 0; i < tokens.length; i++) accept(sampling.get(i), tokens[i]);
     }
 
     /** A sampled token: a stop id or the budget ends the generation; any other token goes to the reader. */

@@ -89,6 +89,17 @@ class ContinuousBatcherTest {
     }
 
     @Test
+    void sampledGenerationsAreReproducibleInABatch() throws Exception {
+        GenerationSettings settings = model.defaults().with(new SamplingParams(true, 0.9, 0.9, 20, 12, List.of(), 7L, 0.3, 0.2, 1.1));
+        List<String> messages = List.of("hello world", "你好", "1 + 1 = 2");
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model.model(), 3, 128)) {
+            List<BatchedGeneration> running = new ArrayList<>();
+            for (String m : messages) running.add(batcher.submit(prompt(m), b, settings, model.stopIds()));
+            for (int i = 0; i < messages.size(); i++) assertArrayEquals(alone(prompt(messages.get(i)), b, settings), drain(running.get(i)));
+        }
+    }
+
+    @Test
     void aStoppedGenerationLeavesAndTheOthersGoOn() throws Exception {
         GenerationSettings settings = model.defaults();
         int[] expected = alone(prompt("hello world"), a, settings);
