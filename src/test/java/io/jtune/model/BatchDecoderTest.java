@@ -3,6 +3,7 @@ package io.jtune.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jtune.model.arch.ModelConfig;
 import io.jtune.tensor.DType;
@@ -110,6 +111,24 @@ class BatchDecoderTest {
             out.get(owners.get(i)).add(Arrays.copyOfRange(logits, row * vocab, (row + 1) * vocab));
             row++;
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void anAdapterReadsTheBasesWeightsAndOwnsOnlyItsFactors() {
+        ModelConfig c = TinyModels.config("qwen2");
+        CausalLM base = InferenceModels.frozen(c, new RandomWeights(c, 7, DType.F32, 0.3));
+        LoraAdapter a = adapter(base, "a", 1, List.of());
+        for (int l = 0; l < c.numHiddenLayers(); l++) {
+            for (int slot = 0; slot < DecoderLayer.SLOTS; slot++) {
+                LinearModule mine = a.weights().layers[l].modules[slot], theirs = base.baseWeights().layers[l].modules[slot];
+                assertTrue(mine.weight == theirs.weight && mine.weight.matrix == theirs.weight.matrix, "layer " + l + " slot " + slot);
+                assertTrue(mine.adapter != null, "lora_target all adapts every linear module");
+            }
+        }
+        assertTrue(a.weights().embed == base.baseWeights().embed && a.weights().lmHead == base.baseWeights().lmHead);
+        long factors = 0;
+        for (DecoderLayer layer : a.weights().layers) for (LinearModule m : layer.modules) factors += (long) a.config().rank() * (m.in() + m.out());
+        assertEquals(factors, a.parameters().values().length, "the adapter's own memory is its LoRA factors");
     }
 
     @ParameterizedTest
