@@ -102,7 +102,8 @@ public final class ApiServer implements AutoCloseable {
             throw new JtuneException("cannot start the API server on " + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e);
         }
         ApiServer server = new ApiServer(app, settings, serving);
-        LOG.info("Serving {} as '{}' on {}", engine.modelName(), settings.modelName(), server.baseUrl());
+        LOG.info("Serving {} as '{}'{} on {}, {} requests decoded together", engine.modelName(), settings.modelName(),
+                engine.adapterNames().isEmpty() ? "" : " with adapters " + engine.adapterNames(), server.baseUrl(), engine.maxConcurrency());
         if (!settings.isLoopbackOnly() && settings.apiKey() == null) {
             LOG.warn("API_HOST={} accepts connections from other machines and API_KEY is not set: anyone who can reach this port can use the model.",
                     settings.host());

@@ -44,7 +44,9 @@ public final class OpenAiRoutes {
             Pattern.compile("/v1/models/[^/]+/?"), "GET",
             Pattern.compile("/v1/chat/completions/?"), "POST",
             Pattern.compile("/v1/load_lora_adapter/?"), "POST",
-            Pattern.compile("/v1/unload_lora_adapter/?"), "POST");
+            Pattern.compile("/v1/unload_lora_adapter/?"), "POST",
+            Pattern.compile("/health/?"), "GET",
+            Pattern.compile("/metrics/?"), "GET");
     /** Set on a request once its error body is written, so that the 404 handler leaves an endpoint's own 404 alone. */
     private static final String ANSWERED = "jtune.error-answered";
     private static final Pattern LOOPBACK_HOST = Pattern.compile("(localhost|127(\\.\\d{1,3}){3}|\\[::1\\])(:\\d+)?",
