@@ -207,8 +207,8 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "serve", mixinStandardHelpOptions = true, description = {
-            "Serving with continuous batching (the engine of jtune api) on the Qwen2.5-0.5B shape, random bf16 weights:",
-            "total generated tokens/s with 1, 4, 8 and 16 concurrent streams, time to first token and inter-token latency p50/p95."})
+            "Serving with continuous batching (the engine of jtune api) on the Qwen2.5-0.5B shape with random bf16 weights.",
+            "Prints total generated tokens/s with 1, 4, 8 and 16 concurrent streams, time to first token and inter-token latency p50/p95."})
     static final class Serve implements Runnable {
         @Option(names = "--streams", split = ",", defaultValue = "1,4,8,16", paramLabel = "N[,N...]",
                 description = "Concurrent streams to measure (default: ${DEFAULT-VALUE}).")
