@@ -11,8 +11,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code jtune api CONFIG [key=value ...]}: LLaMA-Factory's {@code llamafactory-cli api}, an OpenAI-compatible server. */
-@Command(name = "api", description = {"Serve a model with an OpenAI-compatible API (GET /v1/models, POST /v1/chat/completions).",
-        "Environment: API_HOST (127.0.0.1), API_PORT (8000), API_KEY (Bearer token), API_MODEL_NAME (gpt-3.5-turbo), API_MAX_REQUEST_BYTES, API_MAX_QUEUE.",
+@Command(name = "api", description = {"Serve a model and its LoRA adapters with an OpenAI-compatible API (GET /v1/models, POST /v1/chat/completions), GET /health and GET /metrics.",
+        "Environment: API_HOST (127.0.0.1), API_PORT (8000), API_KEY (Bearer token), API_MODEL_NAME (gpt-3.5-turbo), API_MAX_REQUEST_BYTES, API_MAX_QUEUE, API_MAX_BATCH (8), API_LOG_PROMPTS.",
         "Ctrl-C stops the server."})
 final class ApiCommand implements Callable<Integer> {
     @Mixin ConfigFileArgs args;
@@ -28,7 +28,7 @@ final class ApiCommand implements Callable<Integer> {
 
     /** Loads the model the config names and starts serving it. */
     static Running start(JtuneConfig cfg, ApiSettings settings) {
-        LocalChatEngine engine = new LocalChatEngine(ChatModel.load(cfg));
+        LocalChatEngine engine = new LocalChatEngine(ChatModel.load(cfg), settings.maxBatch());
         try {
             return new Running(ApiServer.start(engine, settings), engine);
         } catch (RuntimeException e) {

@@ -10,6 +10,7 @@ import io.jtune.bench.LoraStepSetup;
 import io.jtune.bench.Machine;
 import io.jtune.bench.PythonScripts;
 import io.jtune.bench.ResultsFile;
+import io.jtune.bench.ServeBench;
 import io.jtune.bench.StepBench;
 import io.jtune.tensor.DType;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Option;
 
 /** {@code jtune bench}: speed figures, printed as a table and written as JSON, side by side with OpenBLAS / PyTorch. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: GEMM throughput next to OpenBLAS; training steps next to PyTorch; generation (prefill/decode) speed.",
-        subcommands = {BenchCommand.Gemm.class, BenchCommand.Step.class, BenchCommand.Decode.class})
+        subcommands = {BenchCommand.Gemm.class, BenchCommand.Step.class, BenchCommand.Decode.class, BenchCommand.Serve.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -201,6 +202,63 @@ final class BenchCommand implements Runnable {
             var d = root.putArray("decode_seconds");
             for (double v : f.decodeSeconds()) d.add(v);
             Path path = ResultsFile.write(json != null ? json : ResultsFile.defaultPath("decode"), root);
+            System.out.println("Results written to " + path);
+        }
+    }
+
+    @Command(name = "serve", mixinStandardHelpOptions = true, description = {
+            "Serving with continuous batching (the engine of jtune api) on the Qwen2.5-0.5B shape with random bf16 weights.",
+            "Prints total generated tokens/s with 1, 4, 8 and 16 concurrent streams, time to first token and inter-token latency p50/p95."})
+    static final class Serve implements Runnable {
+        @Option(names = "--streams", split = ",", defaultValue = "1,4,8,16", paramLabel = "N[,N...]",
+                description = "Concurrent streams to measure (default: ${DEFAULT-VALUE}).")
+        int[] streams;
+        @Option(names = "--prompt", defaultValue = "128", description = "Prompt tokens per request (default: ${DEFAULT-VALUE}).")
+        int prompt;
+        @Option(names = "--tokens", defaultValue = "64", description = "Tokens generated per request (default: ${DEFAULT-VALUE}).")
+        int tokens;
+        @Option(names = "--requests", defaultValue = "2", description = "Requests each stream sends one after another (default: ${DEFAULT-VALUE}).")
+        int requests;
+        @Option(names = "--shape", defaultValue = "qwen2.5-0.5b", description = "qwen2.5-0.5b, or tiny (2 layers, hidden 64: checks the benchmark in seconds) (default: ${DEFAULT-VALUE}).")
+        String shape;
+        @Option(names = "--json", paramLabel = "PATH", description = "Where to write the results (default: bench-results/serve-<timestamp>.json).")
+        Path json;
+
+        @Override
+        public void run() {
+            if (prompt < 1 || tokens < 1 || requests < 1) throw new JtuneException("--prompt, --tokens and --requests must be >= 1");
+            for (int s : streams) if (s < 1) throw new JtuneException("--streams: stream counts must be >= 1, got " + s);
+            var config = switch (shape) {
+                case "qwen2.5-0.5b" -> DecodeBench.qwen25HalfB();
+                case "tiny" -> ServeBench.tiny();
+                default -> throw new JtuneException("--shape: '" + shape + "' is not one of: qwen2.5-0.5b, tiny");
+            };
+            List<ServeBench.Row> rows;
+            try {
+                rows = ServeBench.measure(config, streams, prompt, tokens, requests);
+            } catch (Exception e) {
+                throw new JtuneException("bench serve failed: " + e, e);
+            }
+            System.out.printf("jtune bench serve: %s (%s), prompt %d, %d new tokens, %d request(s) per stream, %d kernel threads%n",
+                    shape, config.modelType() + " " + config.hiddenSize() + "x" + config.numHiddenLayers() + " bf16", prompt, tokens, requests,
+                    io.jtune.nn.ParallelTasks.threads());
+            System.out.print(ServeBench.table(rows));
+            var root = ResultsFile.JSON.createObjectNode();
+            root.put("benchmark", "serve");
+            root.put("timestamp", OffsetDateTime.now().toString());
+            var machine = root.putObject("machine");
+            Machine.describe().forEach(machine::put);
+            root.put("shape", shape);
+            root.put("prompt_tokens", prompt);
+            root.put("new_tokens", tokens);
+            root.put("requests_per_stream", requests);
+            var out = root.putArray("rows");
+            for (ServeBench.Row r : rows) {
+                out.addObject().put("streams", r.streams()).put("requests", r.requests()).put("tokens", r.tokens()).put("seconds", r.seconds())
+                        .put("tokens_per_second", r.tokensPerSecond()).put("ttft_p50_s", r.ttftP50()).put("ttft_p95_s", r.ttftP95())
+                        .put("itl_p50_s", r.itlP50()).put("itl_p95_s", r.itlP95()).put("steps", r.steps());
+            }
+            Path path = ResultsFile.write(json != null ? json : ResultsFile.defaultPath("serve"), root);
             System.out.println("Results written to " + path);
         }
     }

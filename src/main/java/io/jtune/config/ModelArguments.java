@@ -1,12 +1,16 @@
 package io.jtune.config;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The model group as jtune uses it.
  *
  * @param modelNameOrPath              the Hugging Face model directory (required)
  * @param adapterNameOrPath            PEFT adapters to load first (empty = none)
+ * @param loraModules                  adapters served by name over the base (lora_modules, NAME=PATH), in the order given
  * @param disableGradientCheckpointing LLaMA-Factory turns gradient checkpointing on when training unless this is set
  * @param inferBackend                 always "huggingface" (jtune's engine) once checked
  * @param inferDtype                   always "auto" once checked
@@ -14,6 +18,7 @@ import java.util.List;
 public record ModelArguments(
         String modelNameOrPath,
         List<String> adapterNameOrPath,
+        Map<String, String> loraModules,
         boolean disableGradientCheckpointing,
         String inferBackend,
         String inferDtype) {
@@ -24,7 +29,38 @@ public record ModelArguments(
             throw c.error("model_name_or_path", "is required: the path of a Hugging Face model directory");
         }
         List<String> adapters = c.list("adapter_name_or_path");
-        return new ModelArguments(model, adapters == null ? List.of() : adapters,
+        return new ModelArguments(model, adapters == null ? List.of() : adapters, loraModules(c),
                 c.bool("disable_gradient_checkpointing"), c.string("infer_backend"), c.string("infer_dtype"));
+    }
+
+    /** An adapter's name as a request's model field and a URL path segment carry it. */
+    private static final Pattern ADAPTER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]*");
+
+    /** Whether {@code name} can name a served adapter: letters, digits, '.', '_', ':', '-', starting with a letter or digit. */
+    public static boolean isAdapterName(String name) {
+        return name != null && ADAPTER_NAME.matcher(name).matches();
+    }
+
+    private static Map<String, String> loraModules(JtuneConfig c) {
+        List<String> entries = c.list("lora_modules");
+        Map<String, String> modules = new LinkedHashMap<>();
+        if (entries == null) return modules;
+        for (String entry : entries) {
+            int eq = entry.indexOf('=');
+            String name = eq < 0 ? "" : entry.substring(0, eq).strip();
+            String path = eq < 0 ? "" : entry.substring(eq + 1).strip();
+            if (name.isEmpty() || path.isEmpty()) {
+                throw c.error("lora_modules", "'" + entry + "' is not NAME=PATH: give each adapter as its name, '=' and its folder,"
+                        + " e.g. lora_modules=presales=saves/presales,aftersales=saves/aftersales");
+            }
+            if (!isAdapterName(name)) {
+                throw c.error("lora_modules", "adapter name '" + name + "' may hold only letters, digits, '.', '_', ':' and '-',"
+                        + " starting with a letter or digit");
+            }
+            if (modules.put(name, path) != null) {
+                throw c.error("lora_modules", "the name '" + name + "' is given twice: each adapter needs its own name");
+            }
+        }
+        return java.util.Collections.unmodifiableMap(modules);
     }
 }

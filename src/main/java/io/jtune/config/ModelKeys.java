@@ -6,6 +6,8 @@ final class ModelKeys extends KeyTable {
         super(Group.MODEL);
         str("model_name_or_path", null, "Path to the Hugging Face model directory (config.json, safetensors, tokenizer files) to fine-tune or run.");
         list("adapter_name_or_path", null, "Path(s) to PEFT LoRA adapters to load before training or inference; commas separate several.");
+        list("lora_modules", null, "Adapters served side by side over one base by jtune api, as NAME=PATH (vLLM's --lora-modules); commas "
+                + "separate several. A request's model field picks one by NAME, or the base model by its own id.").jtuneOnly();
         str("adapter_folder", null, "A folder holding several adapters to load.").unsupported("loading adapters from a folder of adapters is not implemented; list them in adapter_name_or_path");
         str("cache_dir", null, "Where downloaded models are cached.").ignored("jtune reads the local model_name_or_path directly; nothing is downloaded during training");
         bool("use_fast_tokenizer", true, "Use the fast (tokenizers library) tokenizer.")

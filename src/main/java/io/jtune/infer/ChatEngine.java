@@ -4,8 +4,10 @@ package io.jtune.infer;
  * What a loaded model (with its optional LoRA adapter and its chat template) offers to the
  * programs that talk to it: the OpenAI-compatible server, the terminal chat and the web UI.
  *
- * <p>An engine generates for one request at a time: callers that share an engine (the server)
- * queue their requests themselves, so an engine needs no locking of its own.
+ * <p>{@link #generate} may be called from several threads at once, up to {@link #maxConcurrency()}
+ * generations (an engine that batches decodes them together); callers queue the rest.
+ * An engine may serve several LoRA adapters over its base model by name ({@link #adapterNames()});
+ * a request picks one, or the base model (with the configured adapter_name_or_path, if any) by null.
  */
 public interface ChatEngine {
 
@@ -36,4 +38,45 @@ public interface ChatEngine {
      *     longer than the model's context); its message is shown to the user or the API client.
      */
     ChatResult generate(ChatRequest request, TokenListener listener);
+
+    /**
+     * {@link #generate(ChatRequest, TokenListener)} with the served adapter {@code adapter}, or the
+     * base model when it is null.
+     *
+     * @throws UnknownModelException when no adapter of that name is served
+     */
+    default ChatResult generate(String adapter, ChatRequest request, TokenListener listener) {
+        if (adapter == null) return generate(request, listener);
+        throw new UnknownModelException(adapter, "no adapter named '" + adapter + "' is served");
+    }
+
+    /** How many generations this engine runs at once (decoded together); callers queue the rest. */
+    default int maxConcurrency() {
+        return 1;
+    }
+
+    /** Generations running now (the batch being decoded). */
+    default int runningGenerations() {
+        return 0;
+    }
+
+    /** The adapters served by name (lora_modules and those loaded at run time), in loading order. */
+    default java.util.List<String> adapterNames() {
+        return java.util.List.of();
+    }
+
+    /**
+     * Loads the PEFT adapter in {@code dir} and serves it as {@code name}; a bad adapter leaves the
+     * served set unchanged.
+     *
+     * @throws io.jtune.JtuneException saying what is wrong with the adapter or the name
+     */
+    default void loadAdapter(String name, java.nio.file.Path dir) {
+        throw new io.jtune.JtuneException("this engine cannot load adapters");
+    }
+
+    /** Stops serving the adapter {@code name}; false when none has that name. */
+    default boolean unloadAdapter(String name) {
+        return false;
+    }
 }

@@ -36,6 +36,7 @@ public final class ChatModel implements AutoCloseable {
     private final HfModelDirectory base;
     private final CausalLM model;
     private final LoraAdapter adapter;      // null: the base model
+    private final ServedAdapters served;    // lora_modules and adapters loaded at run time
     private final HfTokenizer tokenizer;
     private final PromptFormat format;
     private final Set<Integer> stopIds;
@@ -48,6 +49,7 @@ public final class ChatModel implements AutoCloseable {
         this.base = base;
         this.model = model;
         this.adapter = adapter;
+        this.served = new ServedAdapters(model);
         this.tokenizer = tokenizer;
         this.format = format;
         Set<Integer> stops = new LinkedHashSet<>(format.stopIds());
@@ -66,6 +68,10 @@ public final class ChatModel implements AutoCloseable {
             throw new JtuneException("adapter_name_or_path: several adapters " + m.adapterNameOrPath()
                     + " are not supported yet; merge all but the last with `jtune export` and give one");
         }
+        if (!m.adapterNameOrPath().isEmpty() && !m.loraModules().isEmpty()) {
+            throw new JtuneException("adapter_name_or_path and lora_modules: jtune serves lora_modules over the bare base model; merge "
+                    + m.adapterNameOrPath() + " into the base with `jtune export` and serve that, or list it in lora_modules as well");
+        }
         Path modelDir = ModelLocator.fromEnvironment().locate(m.modelNameOrPath(), null, HubClient.DownloadProgress.SILENT);
         HfModelDirectory base = HfModelDirectory.open(modelDir);
         try {
@@ -80,8 +86,16 @@ public final class ChatModel implements AutoCloseable {
                 name += "+" + adapterName;
             }
             PromptFormat format = promptFormat(d, tokenizer, modelDir);
-            return new ChatModel(base, model, adapter, tokenizer, format, GenerationSettings.from(config.generating()),
+            ChatModel chat = new ChatModel(base, model, adapter, tokenizer, format, GenerationSettings.from(config.generating()),
                     config.generating().skipSpecialTokens(), name);
+            m.loraModules().forEach((adapterName, path) -> {
+                try {
+                    chat.served.load(adapterName, Path.of(path));
+                } catch (JtuneException e) {
+                    throw new JtuneException("lora_modules: " + e.getMessage(), e);
+                }
+            });
+            return chat;
         } catch (RuntimeException e) {
             base.close();
             throw e;
@@ -111,6 +125,9 @@ public final class ChatModel implements AutoCloseable {
 
     /** The LoRA adapter replies are generated with, or null for the base model. */
     public LoraAdapter adapter() { return adapter; }
+    /** The adapters served by name over the base (lora_modules, and those loaded at run time). */
+    public ServedAdapters servedAdapters() { return served; }
+
     public HfTokenizer tokenizer() { return tokenizer; }
     /** How conversations become prompts: the named template or the model's own chat template. */
     public PromptFormat format() { return format; }

@@ -7,7 +7,6 @@ import io.jtune.config.TrainingArguments;
 import io.jtune.data.AlignedExample;
 import io.jtune.data.SkipReport;
 import io.jtune.infer.metrics.SimilarityMetrics;
-import io.jtune.model.InferenceSession;
 import io.jtune.tokenizer.HfTokenizer;
 import io.jtune.io.hf.MetricsFiles;
 import io.jtune.util.AtomicFiles;
@@ -71,6 +70,25 @@ public final class PredictWorkflow {
         return io.jtune.config.ConfigLoader.load(configFile, o);
     }
 
+    /** The tokens of generation {@code index}, waiting for them; a cancellation stops every generation and writes nothing. */
+    private int[] awaitTokens(BatchedGeneration generation, List<BatchedGeneration> all, int index, int total, Path outputDir) {
+        try {
+            while (generation.next() >= 0) {
+                if (cancellation.isCancelled()) {
+                    all.forEach(BatchedGeneration::stop);
+                    log.println();
+                    throw new JtuneException("prediction stopped after " + index + " of " + total
+                            + " example(s); nothing was written to " + outputDir);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            all.forEach(BatchedGeneration::stop);
+            throw new JtuneException("prediction interrupted after " + index + " of " + total + " example(s); nothing was written to " + outputDir);
+        }
+        return generation.end().tokens();
+    }
+
     /** What prediction produced: the metrics written to predict_results.json. */
     public record Result(Path outputDir, Map<String, Object> metrics) {}
 
@@ -97,34 +115,38 @@ public final class PredictWorkflow {
             log.printf("Predicting %d example(s) of %s with %s%n", aligned.size(), String.join(",", names), model.name());
 
             HfTokenizer tok = model.tokenizer();
-            InferenceSession session = new InferenceSession(model.model(), model.adapter());
             GenerationSettings settings = model.defaults().withSeed((long) args.seed());
             SimilarityMetrics similarity = new SimilarityMetrics();
             StringBuilder lines = new StringBuilder();
             long start = System.nanoTime();
-            for (int i = 0; i < aligned.size(); i++) {
-                if (cancellation.isCancelled()) {
-                    log.println();
-                    throw new JtuneException("prediction stopped after " + i + " of " + aligned.size()
-                            + " example(s); nothing was written to " + outputDir);
+            // Every example goes to the continuous batcher at once; per_device_eval_batch_size of them decode together.
+            List<PredictionExamples.Example> examples = new java.util.ArrayList<>(aligned.size());
+            List<BatchedGeneration> generations = new java.util.ArrayList<>(aligned.size());
+            try (ContinuousBatcher batcher = new ContinuousBatcher(model.model(), Math.max(1, args.perDeviceEvalBatchSize()),
+                    LocalChatEngine.PREFILL_TOKENS_PER_STEP)) {
+                for (AlignedExample example : aligned) {
+                    PredictionExamples.Example ex = switch (model.format()) {
+                        case NamedTemplateFormat named -> PredictionExamples.encode(example, named.template(), named.chatTokenizer(),
+                                data.cutoffLen());
+                        case ModelTemplateFormat own -> PredictionExamples.encode(example, own, tok, data.cutoffLen());
+                        default -> throw new IllegalStateException("unknown prompt format " + model.format().describe());
+                    };
+                    examples.add(ex);
+                    generations.add(batcher.submit(ex.promptIds(), model.adapter(), settings, model.stopIds()));
                 }
-                PredictionExamples.Example ex = switch (model.format()) {
-                    case NamedTemplateFormat named -> PredictionExamples.encode(aligned.get(i), named.template(), named.chatTokenizer(),
-                            data.cutoffLen());
-                    case ModelTemplateFormat own -> PredictionExamples.encode(aligned.get(i), own, tok, data.cutoffLen());
-                    default -> throw new IllegalStateException("unknown prompt format " + model.format().describe());
-                };
-                session.reset();
-                Generator.Outcome out = Generator.generate(session, ex.promptIds(), settings, model.stopIds(), null);
-                String predict = tok.decode(out.tokens(), model.skipSpecialTokens());
-                String label = tok.decode(ex.labelIds(), model.skipSpecialTokens());
-                similarity.add(predict, label);
-                Map<String, String> line = new LinkedHashMap<>();
-                line.put("prompt", tok.decode(ex.promptIds(), false));
-                line.put("predict", predict);
-                line.put("label", label);
-                lines.append(PythonJson.dumps(line, PythonJson.Options.NON_ASCII_KEPT)).append('\n');
-                log.printf("\rpredict %d/%d", i + 1, aligned.size());
+                for (int i = 0; i < aligned.size(); i++) {
+                    int[] tokens = awaitTokens(generations.get(i), generations, i, aligned.size(), outputDir);
+                    PredictionExamples.Example ex = examples.get(i);
+                    String predict = tok.decode(tokens, model.skipSpecialTokens());
+                    String label = tok.decode(ex.labelIds(), model.skipSpecialTokens());
+                    similarity.add(predict, label);
+                    Map<String, String> line = new LinkedHashMap<>();
+                    line.put("prompt", tok.decode(ex.promptIds(), false));
+                    line.put("predict", predict);
+                    line.put("label", label);
+                    lines.append(PythonJson.dumps(line, PythonJson.Options.NON_ASCII_KEPT)).append('\n');
+                    log.printf("\rpredict %d/%d", i + 1, aligned.size());
+                }
             }
             log.println();
             double seconds = (System.nanoTime() - start) / 1e9;

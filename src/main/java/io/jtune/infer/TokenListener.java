@@ -11,6 +11,13 @@ public interface TokenListener {
      */
     void onText(String piece);
 
+    /**
+     * Called once per generated token, as it arrives and before its text (if any is ready) goes to
+     * {@link #onText}: for timing (time to first token, inter-token latency). Engines that cannot
+     * tell tokens apart may never call it.
+     */
+    default void onToken() {}
+
     /** A listener for callers that only want the final {@link ChatResult}. */
     TokenListener IGNORE = piece -> {};
 }

@@ -23,30 +23,49 @@ public final class CachedAttention {
      */
     public static void forward(float[] q, float[] kCache, float[] vCache, float[] out, int n, int past,
                         int heads, int kvHeads, int headDim, int slidingWindow) {
-        int group = heads / kvHeads, qWidth = heads * headDim, kvWidth = kvHeads * headDim;
-        float scale = (float) (1.0 / Math.sqrt(headDim));
         ParallelTasks.forEach(n * heads, task -> {
-            int i = task / heads, h = task % heads, kvh = h / group;
-            int pos = past + i;
-            int first = slidingWindow > 0 ? Math.max(0, pos - slidingWindow + 1) : 0;
-            int qo = i * qWidth + h * headDim;
-            float[] scores = new float[pos - first + 1];
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = first; j <= pos; j++) {
-                float s = VectorMath.dot(q, qo, kCache, j * kvWidth + kvh * headDim, headDim) * scale;
-                scores[j - first] = s;
-                if (s > max) max = s;
-            }
-            float sum = 0;
-            for (int j = 0; j < scores.length; j++) {
-                scores[j] = (float) Math.exp(scores[j] - max);
-                sum += scores[j];
-            }
-            java.util.Arrays.fill(out, qo, qo + headDim, 0f);
-            float inv = 1f / sum;
-            for (int j = first; j <= pos; j++) {
-                VectorMath.axpy(scores[j - first] * inv, vCache, j * kvWidth + kvh * headDim, out, qo, headDim);
-            }
+            int i = task / heads, h = task % heads;
+            attendRow(q, kCache, vCache, out, i, h, past + i, heads, kvHeads, headDim, slidingWindow);
         });
+    }
+
+    /**
+     * Several sequences at once (batched decoding): row i attends its own cache, {@code kCaches[i]} and
+     * {@code vCaches[i]}, at its own position {@code positions[i]}, with the same arithmetic as
+     * {@link #forward}, so a sequence's result does not depend on the others in the batch. The rows'
+     * new keys and values are already written into their caches.
+     */
+    public static void forwardRows(float[] q, float[][] kCaches, float[][] vCaches, float[] out, int n, int[] positions,
+                                   int heads, int kvHeads, int headDim, int slidingWindow) {
+        ParallelTasks.forEach(n * heads, task -> {
+            int i = task / heads, h = task % heads;
+            attendRow(q, kCaches[i], vCaches[i], out, i, h, positions[i], heads, kvHeads, headDim, slidingWindow);
+        });
+    }
+
+    /** Query row i, head h, at absolute position pos: softmax over the visible cached keys, times the values. */
+    private static void attendRow(float[] q, float[] kCache, float[] vCache, float[] out, int i, int h, int pos,
+                                  int heads, int kvHeads, int headDim, int slidingWindow) {
+        int group = heads / kvHeads, qWidth = heads * headDim, kvWidth = kvHeads * headDim, kvh = h / group;
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        int first = slidingWindow > 0 ? Math.max(0, pos - slidingWindow + 1) : 0;
+        int qo = i * qWidth + h * headDim;
+        float[] scores = new float[pos - first + 1];
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = first; j <= pos; j++) {
+            float s = VectorMath.dot(q, qo, kCache, j * kvWidth + kvh * headDim, headDim) * scale;
+            scores[j - first] = s;
+            if (s > max) max = s;
+        }
+        float sum = 0;
+        for (int j = 0; j < scores.length; j++) {
+            scores[j] = (float) Math.exp(scores[j] - max);
+            sum += scores[j];
+        }
+        java.util.Arrays.fill(out, qo, qo + headDim, 0f);
+        float inv = 1f / sum;
+        for (int j = first; j <= pos; j++) {
+            VectorMath.axpy(scores[j - first] * inv, vCache, j * kvWidth + kvh * headDim, out, qo, headDim);
+        }
     }
 }

@@ -5,7 +5,14 @@ import io.javalin.compression.CompressionStrategy;
 import io.javalin.util.JavalinBindException;
 import io.jtune.JtuneException;
 import io.jtune.infer.ChatEngine;
+import io.jtune.serve.openai.GenerationQueue;
 import io.jtune.serve.openai.OpenAiRoutes;
+import io.jtune.serve.ops.AccessLog;
+import io.jtune.serve.ops.HealthEndpoint;
+import io.jtune.serve.ops.MetricsEndpoint;
+import io.jtune.serve.ops.ServerMetrics;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.time.Duration;
 import java.util.Objects;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -15,8 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The OpenAI-compatible HTTP server of {@code jtune api}: Javalin (on Jetty) with the routes of
- * {@link OpenAiRoutes}. Requests run on virtual threads, so the ones waiting for the model cost
- * almost nothing; the model itself generates for one request at a time.
+ * {@link OpenAiRoutes}, plus the operations endpoints GET /health and GET /metrics and a structured
+ * access log line per request. Requests run on virtual threads, so the ones waiting for the model cost
+ * almost nothing.
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
@@ -30,10 +38,12 @@ public final class ApiServer implements AutoCloseable {
 
     private final Javalin app;
     private final ApiSettings settings;
+    private final AtomicBoolean serving;
 
-    private ApiServer(Javalin app, ApiSettings settings) {
+    private ApiServer(Javalin app, ApiSettings settings, AtomicBoolean serving) {
         this.app = app;
         this.settings = settings;
+        this.serving = serving;
     }
 
     /**
@@ -47,9 +57,20 @@ public final class ApiServer implements AutoCloseable {
 
     /** {@link #start(ChatEngine, ApiSettings)} with another idle timeout (tests). */
     static ApiServer start(ChatEngine engine, ApiSettings settings, Duration idleTimeout) {
+        return start(engine, settings, idleTimeout, null);
+    }
+
+    /** With the access log's lines sent to {@code accessLines} instead of the logger (tests); null: the logger. */
+    static ApiServer start(ChatEngine engine, ApiSettings settings, Duration idleTimeout, Consumer<String> accessLines) {
         Objects.requireNonNull(engine, "engine");
         Objects.requireNonNull(settings, "settings");
-        OpenAiRoutes routes = new OpenAiRoutes(engine, settings);
+        GenerationQueue queue = new GenerationQueue(engine.maxConcurrency(), settings.maxQueue());
+        ServerMetrics metrics = new ServerMetrics(queue::waiting, engine::runningGenerations);
+        AtomicBoolean serving = new AtomicBoolean(true); // the model is loaded before the server starts
+        OpenAiRoutes routes = new OpenAiRoutes(engine, settings, queue, metrics);
+        HealthEndpoint health = new HealthEndpoint(serving::get, queue::accepting);
+        MetricsEndpoint metricsEndpoint = new MetricsEndpoint(metrics);
+        AccessLog accessLog = accessLines == null ? new AccessLog(metrics) : new AccessLog(metrics, accessLines);
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
@@ -65,6 +86,9 @@ public final class ApiServer implements AutoCloseable {
                 connector.setIdleTimeout(idleTimeout.toMillis());
                 return connector;
             });
+            config.requestLogger.http(accessLog::log);
+            config.routes.get("/health", health::handle);
+            config.routes.get("/metrics", metricsEndpoint::handle);
             routes.install(config.routes);
         });
         try {
@@ -77,8 +101,9 @@ public final class ApiServer implements AutoCloseable {
             stopQuietly(app);
             throw new JtuneException("cannot start the API server on " + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e);
         }
-        ApiServer server = new ApiServer(app, settings);
-        LOG.info("Serving {} as '{}' on {}", engine.modelName(), settings.modelName(), server.baseUrl());
+        ApiServer server = new ApiServer(app, settings, serving);
+        LOG.info("Serving {} as '{}'{} on {}, {} requests decoded together", engine.modelName(), settings.modelName(),
+                engine.adapterNames().isEmpty() ? "" : " with adapters " + engine.adapterNames(), server.baseUrl(), engine.maxConcurrency());
         if (!settings.isLoopbackOnly() && settings.apiKey() == null) {
             LOG.warn("API_HOST={} accepts connections from other machines and API_KEY is not set: anyone who can reach this port can use the model.",
                     settings.host());
@@ -99,6 +124,7 @@ public final class ApiServer implements AutoCloseable {
 
     /** Stops accepting requests and closes the port; a generation under way is not waited for. */
     public void stop() {
+        serving.set(false); // /health answers 503 from now on, so a balancer stops sending requests
         app.stop();
     }
 

@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * How {@code jtune api} serves: the environment variables LLaMA-Factory's API reads (API_HOST,
- * API_PORT, API_KEY, API_MODEL_NAME) plus two limits of jtune's own.
+ * API_PORT, API_KEY, API_MODEL_NAME) plus jtune's own limits (request size, queue, batch) and the access
+ * log's prompt switch.
  *
  * @param host address to listen on. Default 127.0.0.1, not LLaMA-Factory's 0.0.0.0: the server has no
  *     key unless API_KEY is set, and a model open to the whole network lends out its CPU time and
@@ -16,14 +17,19 @@ import java.util.Map;
  *     written for OpenAI run unchanged)
  * @param maxRequestBytes larger request bodies get 413 (API_MAX_REQUEST_BYTES, default 1 MiB)
  * @param maxQueue requests that may wait for the model while it generates; more get 503 (API_MAX_QUEUE, default 64)
+ * @param logPrompts whether the access log line of a chat completion carries its messages (API_LOG_PROMPTS, default
+ *     false: prompts are users' data, and logs travel further than the server)
+ * @param maxBatch requests decoded together (continuous batching; API_MAX_BATCH, default 8); more wait in the queue
  */
-public record ApiSettings(String host, int port, String apiKey, String modelName, long maxRequestBytes, int maxQueue) {
+public record ApiSettings(String host, int port, String apiKey, String modelName, long maxRequestBytes, int maxQueue, boolean logPrompts,
+                          int maxBatch) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8000;
     public static final String DEFAULT_MODEL_NAME = "gpt-3.5-turbo";
     public static final long DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
     public static final int DEFAULT_MAX_QUEUE = 64;
+    public static final int DEFAULT_MAX_BATCH = 8;
 
     public ApiSettings {
         if (host == null || host.isBlank()) {
@@ -44,11 +50,14 @@ public record ApiSettings(String host, int port, String apiKey, String modelName
         if (maxQueue < 0) {
             throw new JtuneException("API_MAX_QUEUE=" + maxQueue + " must be 0 or more");
         }
+        if (maxBatch < 1) {
+            throw new JtuneException("API_MAX_BATCH=" + maxBatch + " must be 1 or more");
+        }
     }
 
     /** The defaults: loopback, port 8000, no key. */
     public static ApiSettings defaults() {
-        return new ApiSettings(DEFAULT_HOST, DEFAULT_PORT, null, DEFAULT_MODEL_NAME, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_QUEUE);
+        return new ApiSettings(DEFAULT_HOST, DEFAULT_PORT, null, DEFAULT_MODEL_NAME, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_QUEUE, false, DEFAULT_MAX_BATCH);
     }
 
     /** Reads the settings from the process environment. */
@@ -64,19 +73,25 @@ public record ApiSettings(String host, int port, String apiKey, String modelName
                 text(env, "API_KEY", null),
                 text(env, "API_MODEL_NAME", DEFAULT_MODEL_NAME),
                 number(env, "API_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, 1, Long.MAX_VALUE, "a size in bytes (at least 1)"),
-                (int) number(env, "API_MAX_QUEUE", DEFAULT_MAX_QUEUE, 0, 100_000, "a number of requests: 0-100000"));
+                (int) number(env, "API_MAX_QUEUE", DEFAULT_MAX_QUEUE, 0, 100_000, "a number of requests: 0-100000"),
+                flag(env, "API_LOG_PROMPTS"),
+                (int) number(env, "API_MAX_BATCH", DEFAULT_MAX_BATCH, 1, 1024, "a number of sequences: 1-1024"));
     }
 
     public ApiSettings withPort(int newPort) {
-        return new ApiSettings(host, newPort, apiKey, modelName, maxRequestBytes, maxQueue);
+        return new ApiSettings(host, newPort, apiKey, modelName, maxRequestBytes, maxQueue, logPrompts, maxBatch);
     }
 
     public ApiSettings withApiKey(String newKey) {
-        return new ApiSettings(host, port, newKey, modelName, maxRequestBytes, maxQueue);
+        return new ApiSettings(host, port, newKey, modelName, maxRequestBytes, maxQueue, logPrompts, maxBatch);
     }
 
     public ApiSettings withLimits(long newMaxRequestBytes, int newMaxQueue) {
-        return new ApiSettings(host, port, apiKey, modelName, newMaxRequestBytes, newMaxQueue);
+        return new ApiSettings(host, port, apiKey, modelName, newMaxRequestBytes, newMaxQueue, logPrompts, maxBatch);
+    }
+
+    public ApiSettings withLogPrompts(boolean newLogPrompts) {
+        return new ApiSettings(host, port, apiKey, modelName, maxRequestBytes, maxQueue, newLogPrompts, maxBatch);
     }
 
     /** Whether the server listens only on this machine. */
@@ -88,12 +103,22 @@ public record ApiSettings(String host, int port, String apiKey, String modelName
     @Override
     public String toString() {
         return "ApiSettings[host=" + host + ", port=" + port + ", apiKey=" + (apiKey == null ? "none" : "set")
-                + ", modelName=" + modelName + ", maxRequestBytes=" + maxRequestBytes + ", maxQueue=" + maxQueue + "]";
+                + ", modelName=" + modelName + ", maxRequestBytes=" + maxRequestBytes + ", maxQueue=" + maxQueue + ", logPrompts=" + logPrompts + ", maxBatch=" + maxBatch + "]";
     }
 
     private static String text(Map<String, String> env, String name, String fallback) {
         String value = env.get(name);
         return value == null || value.isBlank() ? fallback : value.strip();
+    }
+
+    private static boolean flag(Map<String, String> env, String name) {
+        String value = text(env, name, null);
+        if (value == null) return false;
+        return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+            case "1", "true", "yes", "on" -> true;
+            case "0", "false", "no", "off" -> false;
+            default -> throw new JtuneException(name + "=" + value + " is not a switch: use true or false (1/0, yes/no, on/off)");
+        };
     }
 
     private static long number(Map<String, String> env, String name, long fallback, long min, long max, String allowed) {

@@ -34,6 +34,11 @@ public final class TinyChatModels {
     private TinyChatModels() {}
 
     public static Path write(Path dir) throws IOException {
+        return write(dir, 32);
+    }
+
+    /** The same model with another hidden size (a base whose shapes another model's adapter does not fit). */
+    public static Path write(Path dir, int hiddenSize) throws IOException {
         Path tokDir = dir.resolve("tok");
         Files.createDirectories(tokDir);
         BpeTrainer.Vocabulary vocab = BpeTrainer.train(List.of(
@@ -49,7 +54,7 @@ public final class TinyChatModels {
         config.putArray("architectures").add("Qwen2ForCausalLM");
         config.put("model_type", "qwen2");
         config.put("vocab_size", vocabSize);
-        config.put("hidden_size", 32);
+        config.put("hidden_size", hiddenSize);
         config.put("intermediate_size", 48);
         config.put("num_hidden_layers", 2);
         config.put("num_attention_heads", 4);

@@ -72,6 +72,20 @@ final class FakeChatEngine implements ChatEngine {
         return words;
     }
 
+    /** Adapter names it pretends to serve; each answers as the base does. */
+    final List<String> adapters = new CopyOnWriteArrayList<>();
+
+    @Override
+    public List<String> adapterNames() {
+        return List.copyOf(adapters);
+    }
+
+    @Override
+    public ChatResult generate(String adapter, ChatRequest request, TokenListener listener) {
+        if (adapter != null && !adapters.contains(adapter)) throw new io.jtune.infer.UnknownModelException(adapter, "no adapter " + adapter);
+        return generate(request, listener);
+    }
+
     @Override
     public ChatResult generate(ChatRequest request, TokenListener listener) {
         int now = running.incrementAndGet();

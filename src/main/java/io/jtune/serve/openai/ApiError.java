@@ -36,7 +36,8 @@ public final class ApiError extends RuntimeException {
 
     public static ApiError notFound(String method, String path) {
         return new ApiError(404, "Unknown endpoint " + method + " " + path
-                + ": jtune serves GET /v1/models, GET /v1/models/{id} and POST /v1/chat/completions.", "invalid_request_error", null, "unknown_url");
+                + ": jtune serves GET /v1/models, GET /v1/models/{id}, POST /v1/chat/completions,"
+                + " POST /v1/load_lora_adapter, POST /v1/unload_lora_adapter, GET /health and GET /metrics.", "invalid_request_error", null, "unknown_url");
     }
 
     /** 405: a known endpoint asked with a method it does not answer. */
@@ -45,9 +46,10 @@ public final class ApiError extends RuntimeException {
                 "invalid_request_error", null, "method_not_allowed");
     }
 
-    /** 404 for GET /v1/models/{id} with an id this server does not serve (OpenAI's model_not_found). */
-    public static ApiError modelNotFound(String id, String served) {
-        return new ApiError(404, "The model '" + id + "' does not exist: this server serves '" + served + "'.",
+    /** 404 for a model id (GET /v1/models/{id}, a request's model field) this server does not serve (OpenAI's model_not_found). */
+    public static ApiError modelNotFound(String id, java.util.List<String> served) {
+        return new ApiError(404, "The model '" + id + "' does not exist: this server serves "
+                + String.join(", ", served.stream().map(s -> "'" + s + "'").toList()) + ".",
                 "invalid_request_error", "model", "model_not_found");
     }
 

@@ -18,6 +18,14 @@ record ChatCompletionCall(
         String model, boolean stream, boolean includeUsage, List<ChatMessage> messages, String system, String tools,
         SamplingParams sampling) {
 
+    /** Role and content of each message, the system message first: what the access log shows when API_LOG_PROMPTS is on. */
+    List<String[]> loggedMessages() {
+        List<String[]> logged = new java.util.ArrayList<>();
+        if (system != null) logged.add(new String[] {"system", system});
+        for (ChatMessage m : messages) logged.add(new String[] {m.role().wireName(), m.content()});
+        return logged;
+    }
+
     ChatRequest toChatRequest(Cancellation cancellation) {
         return new ChatRequest(messages, system, tools, sampling, cancellation);
     }

@@ -7,6 +7,10 @@ import io.jtune.infer.ChatEngine;
 import io.jtune.infer.ChatResult;
 import io.jtune.infer.FinishReason;
 import io.jtune.infer.TokenListener;
+import io.jtune.serve.ApiSettings;
+import io.jtune.serve.ops.RequestRecord;
+import io.jtune.serve.ops.ServerMetrics;
+import io.jtune.serve.ops.TokenTimer;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.UUID;
@@ -23,37 +27,50 @@ final class ChatCompletions {
     private static final Logger LOG = LoggerFactory.getLogger(ChatCompletions.class);
 
     private final ChatEngine engine;
+    private final ServedModels models;
     private final GenerationQueue queue;
+    private final ServerMetrics metrics;
     private final long maxRequestBytes;
+    private final boolean logPrompts;
     private final Clock clock;
 
-    ChatCompletions(ChatEngine engine, GenerationQueue queue, long maxRequestBytes, Clock clock) {
+    ChatCompletions(ChatEngine engine, ServedModels models, GenerationQueue queue, ServerMetrics metrics, ApiSettings settings, Clock clock) {
         this.engine = engine;
+        this.models = models;
         this.queue = queue;
-        this.maxRequestBytes = maxRequestBytes;
+        this.metrics = metrics;
+        this.maxRequestBytes = settings.maxRequestBytes();
+        this.logPrompts = settings.logPrompts();
         this.clock = clock;
     }
 
     void handle(Context ctx) throws IOException, InterruptedException {
+        long arrived = System.nanoTime();
+        RequestRecord record = RequestRecord.of(ctx);
         requireJson(ctx);
         ChatCompletionCall call = ChatCompletionParser.parse(
                 BoundedBody.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong(), maxRequestBytes));
+        record.stream = call.stream();
+        if (logPrompts) record.messages = call.loggedMessages();
+        String adapter = models.adapterFor(call.model()); // before queueing: an unknown model is refused at once
+        record.model = adapter == null ? models.baseId() : adapter;
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+        record.requestId = id;
         long created = clock.millis() / 1000;
-        long arrived = System.nanoTime();
         try (var _ = queue.awaitTurn()) { // held until the reply is complete
-            long turn = System.nanoTime();
             ChatResult result;
+            TokenTimer timer = new TokenTimer(metrics, record, arrived, TokenListener.IGNORE);
             if (call.stream()) {
-                result = stream(ctx, call, id, created);
+                result = stream(ctx, call, adapter, id, created, record, arrived);
             } else {
-                result = generate(call, new Cancellation(), TokenListener.IGNORE);
+                result = generate(call, adapter, new Cancellation(), timer);
                 ctx.status(200).contentType("application/json").result(OpenAiJson.completion(id, created, call.model(), result));
             }
             if (result != null) {
-                long end = System.nanoTime();
-                LOG.info("{}: {} prompt + {} completion tokens, {}, {} ms (waited {} ms)", id, result.promptTokens(), result.completionTokens(),
-                        result.finishReason().wireName(), (end - turn) / 1_000_000, (turn - arrived) / 1_000_000);
+                record.promptTokens = result.promptTokens();
+                record.completionTokens = result.completionTokens();
+                record.finishReason = result.finishReason().wireName();
+                metrics.tokens(record.model, result.promptTokens(), result.completionTokens());
             }
         }
     }
@@ -71,7 +88,8 @@ final class ChatCompletions {
     }
 
     /** Streams the reply; returns its result, or null when the client left or the engine refused. */
-    private ChatResult stream(Context ctx, ChatCompletionCall call, String id, long created) throws IOException {
+    private ChatResult stream(Context ctx, ChatCompletionCall call, String adapter, String id, long created, RequestRecord record, long arrived)
+            throws IOException {
         ctx.status(200);
         ctx.contentType("text/event-stream; charset=utf-8");
         ctx.header("Cache-Control", "no-cache");
@@ -85,7 +103,8 @@ final class ChatCompletions {
         }
         ChatResult result;
         try {
-            result = generate(call, cancellation, piece -> sse.send(OpenAiJson.chunk(id, created, call.model(), null, piece, null, usage)));
+            result = generate(call, adapter, cancellation, new TokenTimer(metrics, record, arrived,
+                    piece -> sse.send(OpenAiJson.chunk(id, created, call.model(), null, piece, null, usage))));
         } catch (ApiError e) {
             // The status line is already sent: report the error in the stream, as OpenAI does, and end without [DONE].
             sse.send(OpenAiJson.error(e));
@@ -93,6 +112,10 @@ final class ChatCompletions {
         }
         if (result.finishReason() == FinishReason.CANCELLED || sse.clientGone()) {
             LOG.info("{}: client disconnected after {} tokens, generation cancelled", id, result.completionTokens());
+            record.finishReason = "cancelled";
+            record.promptTokens = result.promptTokens();
+            record.completionTokens = result.completionTokens();
+            metrics.tokens(record.model, result.promptTokens(), result.completionTokens());
             return null;
         }
         for (int i = 0; i < result.toolCalls().size(); i++) {
@@ -107,9 +130,11 @@ final class ChatCompletions {
     }
 
     /** Runs the engine; its user-facing errors (a prompt longer than the context...) become a 400, bugs a 500. */
-    private ChatResult generate(ChatCompletionCall call, Cancellation cancellation, TokenListener listener) {
+    private ChatResult generate(ChatCompletionCall call, String adapter, Cancellation cancellation, TokenListener listener) {
         try {
-            return engine.generate(call.toChatRequest(cancellation), listener);
+            return engine.generate(adapter, call.toChatRequest(cancellation), listener);
+        } catch (io.jtune.infer.UnknownModelException e) { // unloaded while this request waited
+            throw ApiError.modelNotFound(e.model(), models.ids());
         } catch (io.jtune.infer.PromptTooLongException e) {
             throw ApiError.contextLengthExceeded(e.getMessage());
         } catch (io.jtune.infer.ToolsUnavailableException e) {

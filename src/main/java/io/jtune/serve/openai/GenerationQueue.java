@@ -6,20 +6,31 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Gives the model to one request at a time, in arrival order. A fair semaphore with one permit
- * keeps a FIFO of waiting threads, so replies are never interleaved and nobody is overtaken;
- * at most {@code capacity} requests may wait, later ones are refused at once (503) instead of
- * piling up memory and time-outs.
+ * Admits requests to the model, {@code concurrency} at a time (the engine's batch: they are decoded
+ * together), in arrival order. A fair semaphore keeps a FIFO of waiting threads, so nobody is
+ * overtaken; at most {@code capacity} requests may wait, later ones are refused at once (503)
+ * instead of piling up memory and time-outs.
  */
-final class GenerationQueue {
-    private final Semaphore model = new Semaphore(1, true);
+public final class GenerationQueue {
+    private final Semaphore model;
     private final AtomicInteger waiting = new AtomicInteger();
+    private final int concurrency;
     private final int capacity;
 
-    GenerationQueue(int capacity) {
+    /** One request at a time. */
+    public GenerationQueue(int capacity) {
+        this(1, capacity);
+    }
+
+    public GenerationQueue(int concurrency, int capacity) {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency must be >= 1, got " + concurrency);
+        }
         if (capacity < 0) {
             throw new IllegalArgumentException("queue capacity must be >= 0, got " + capacity);
         }
+        this.model = new Semaphore(concurrency, true);
+        this.concurrency = concurrency;
         this.capacity = capacity;
     }
 
@@ -44,7 +55,7 @@ final class GenerationQueue {
      */
     Turn awaitTurn() throws InterruptedException {
         // The timed form honours fairness (the untimed tryAcquire() would barge past waiting requests):
-        // it succeeds only when the model is idle and nobody is queued.
+        // it succeeds only when a place is free and nobody is queued.
         if (model.tryAcquire(0, TimeUnit.SECONDS)) {
             return new Turn();
         }
@@ -61,7 +72,17 @@ final class GenerationQueue {
     }
 
     /** Requests waiting for their turn now (not counting the one generating). */
-    int waiting() {
+    public int waiting() {
         return waiting.get();
+    }
+
+    /** Requests holding a turn now (generating). */
+    public int running() {
+        return concurrency - model.availablePermits();
+    }
+
+    /** Whether a new request would be taken (run or queued) rather than refused with 503. */
+    public boolean accepting() {
+        return waiting.get() < capacity || model.availablePermits() > 0;
     }
 }

@@ -15,22 +15,33 @@ final class OpenAiJson {
 
     private OpenAiJson() {}
 
-    static byte[] modelList(String modelId, long created) {
+    /** The model list: the base model (no parent) and each adapter (its parent: the base). */
+    static byte[] modelList(String baseId, java.util.List<String> ids, long created) {
         ObjectNode root = JSON.createObjectNode().put("object", "list");
-        modelNode(root.putArray("data").addObject(), modelId, created);
+        var data = root.putArray("data");
+        for (String id : ids) {
+            modelNode(data.addObject(), id, id.equals(baseId) ? null : baseId, created);
+        }
         return bytes(root);
     }
 
-    /** One model object, as GET /v1/models/{id} answers and /v1/models lists. */
-    static byte[] model(String modelId, long created) {
-        return bytes(modelNode(JSON.createObjectNode(), modelId, created));
+    /** One model object, as GET /v1/models/{id} answers and /v1/models lists; parent null for the base model. */
+    static byte[] model(String modelId, String parent, long created) {
+        return bytes(modelNode(JSON.createObjectNode(), modelId, parent, created));
     }
 
-    private static ObjectNode modelNode(ObjectNode node, String modelId, long created) {
-        return node.put("id", modelId)
+    /** OpenAI's model fields, plus vLLM's "parent" (the base an adapter sits over, null for the base itself). */
+    private static ObjectNode modelNode(ObjectNode node, String modelId, String parent, long created) {
+        node.put("id", modelId)
                 .put("object", "model")
                 .put("created", created)
                 .put("owned_by", "owner");
+        if (parent == null) {
+            node.putNull("parent");
+        } else {
+            node.put("parent", parent);
+        }
+        return node;
     }
 
     static byte[] completion(String id, long created, String model, ChatResult result) {

@@ -4,6 +4,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.jtune.infer.ChatEngine;
 import io.jtune.serve.ApiSettings;
+import io.jtune.serve.ops.ServerMetrics;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -14,30 +15,38 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The OpenAI-compatible endpoints on a Javalin router: GET /v1/models, POST /v1/chat/completions,
- * the Bearer-key check in front of them, and OpenAI-shaped bodies for every error.
+ * vLLM's POST /v1/load_lora_adapter and /v1/unload_lora_adapter, the Bearer-key check in front of
+ * them, and OpenAI-shaped bodies for every error.
  */
 public final class OpenAiRoutes {
     private static final Logger LOG = LoggerFactory.getLogger(OpenAiRoutes.class);
 
     private final ApiSettings settings;
     private final ChatCompletions chatCompletions;
-    private final Clock clock;
+    private final ModelsEndpoint models;
+    private final LoraAdapterEndpoints adapters;
 
-    public OpenAiRoutes(ChatEngine engine, ApiSettings settings) {
-        this(engine, settings, Clock.systemUTC());
+    public OpenAiRoutes(ChatEngine engine, ApiSettings settings, GenerationQueue queue, ServerMetrics metrics) {
+        this(engine, settings, queue, metrics, Clock.systemUTC());
     }
 
-    OpenAiRoutes(ChatEngine engine, ApiSettings settings, Clock clock) {
+    OpenAiRoutes(ChatEngine engine, ApiSettings settings, GenerationQueue queue, ServerMetrics metrics, Clock clock) {
         this.settings = settings;
-        this.clock = clock;
-        this.chatCompletions = new ChatCompletions(engine, new GenerationQueue(settings.maxQueue()), settings.maxRequestBytes(), clock);
+        ServedModels served = new ServedModels(settings.modelName(), engine);
+        this.models = new ModelsEndpoint(served, clock);
+        this.adapters = new LoraAdapterEndpoints(engine, settings, settings.modelName());
+        this.chatCompletions = new ChatCompletions(engine, served, queue, metrics, settings, clock);
     }
 
     /** The endpoints and the one method each answers; another method on one of them gets 405. */
     private static final Map<Pattern, String> ENDPOINTS = Map.of(
             Pattern.compile("/v1/models/?"), "GET",
             Pattern.compile("/v1/models/[^/]+/?"), "GET",
-            Pattern.compile("/v1/chat/completions/?"), "POST");
+            Pattern.compile("/v1/chat/completions/?"), "POST",
+            Pattern.compile("/v1/load_lora_adapter/?"), "POST",
+            Pattern.compile("/v1/unload_lora_adapter/?"), "POST",
+            Pattern.compile("/health/?"), "GET",
+            Pattern.compile("/metrics/?"), "GET");
     /** Set on a request once its error body is written, so that the 404 handler leaves an endpoint's own 404 alone. */
     private static final String ANSWERED = "jtune.error-answered";
     private static final Pattern LOOPBACK_HOST = Pattern.compile("(localhost|127(\\.\\d{1,3}){3}|\\[::1\\])(:\\d+)?",
@@ -45,9 +54,11 @@ public final class OpenAiRoutes {
 
     public void install(RoutesConfig routes) {
         routes.before("/v1/*", this::checkApiKey);
-        routes.get("/v1/models", this::listModels);
-        routes.get("/v1/models/{id}", this::getModel);
+        routes.get("/v1/models", models::list);
+        routes.get("/v1/models/{id}", models::get);
         routes.post("/v1/chat/completions", chatCompletions::handle);
+        routes.post("/v1/load_lora_adapter", adapters::load);
+        routes.post("/v1/unload_lora_adapter", adapters::unload);
         routes.error(405, ctx -> respond(ctx, ApiError.methodNotAllowed(ctx.method().name(), ctx.path(), allowedMethod(ctx.path()))));
         routes.exception(ApiError.class, (error, ctx) -> respond(ctx, error));
         routes.exception(Exception.class, (e, ctx) -> {
@@ -64,18 +75,6 @@ public final class OpenAiRoutes {
     private static String allowedMethod(String path) {
         return ENDPOINTS.entrySet().stream().filter(e -> e.getKey().matcher(path).matches()).map(Map.Entry::getValue)
                 .findFirst().orElse("GET or POST");
-    }
-
-    private void getModel(Context ctx) {
-        String id = ctx.pathParam("id");
-        if (!id.equals(settings.modelName())) {
-            throw ApiError.modelNotFound(id, settings.modelName());
-        }
-        ctx.contentType("application/json").result(OpenAiJson.model(settings.modelName(), clock.millis() / 1000));
-    }
-
-    private void listModels(Context ctx) {
-        ctx.contentType("application/json").result(OpenAiJson.modelList(settings.modelName(), clock.millis() / 1000));
     }
 
     /**
