@@ -34,8 +34,7 @@ record TrainableModel(CausalLM model, TrainedWeights weights) {
                 new CausalLM.Options(checkpointing, args.seed()));
         // PEFT's adapter_config.json names the modules that actually carry an adapter, whatever lora_target said
         TrainedWeights weights = new TrainedWeights(model, base.files(), adapter == null ? null
-                : new LoraAdapterConfig(adapter.r(), adapter.loraAlpha(), adapter.loraDropout(),
-                TrainedWeights.loraTargetModules(model), adapter.useRslora(), adapter.modulesToSave(), modelArgs.modelNameOrPath()));
+                : adapter.withTargets(TrainedWeights.loraTargetModules(model), modelArgs.modelNameOrPath()));
         if (!modelArgs.adapterNameOrPath().isEmpty()) {
             Path adapterDir = Path.of(modelArgs.adapterNameOrPath().get(0));
             weights.load(adapterDir);
@@ -55,15 +54,20 @@ record TrainableModel(CausalLM model, TrainedWeights weights) {
             return LoraAdapterConfig.read(Path.of(m.adapterNameOrPath().get(0)));
         }
         if (!ft.isLora()) return null;
+        FinetuneSpec.Pissa pissa = ft.pissaInit() ? new FinetuneSpec.Pissa(ft.pissaIter()) : null;
         return new LoraAdapterConfig(ft.loraRank(), ft.loraAlpha(), ft.loraDropout(), ft.loraTarget(), ft.useRslora(),
-                ft.additionalTarget(), null);
+                ft.additionalTarget(), null).withMethod(ft.useDora(), pissa == null ? "true" : pissa.initLoraWeights());
     }
 
-    /** The engine's fine-tuning spec; a loaded adapter brings its own rank, alpha and targets, as PEFT does. */
+    /**
+     * The engine's fine-tuning spec; a loaded adapter brings its own rank, alpha, targets, DoRA and
+     * PiSSA settings, as PEFT does (a PiSSA adapter re-derives its residual base when loaded).
+     */
     private static FinetuneSpec finetuneSpec(FinetuningArguments ft, LoraAdapterConfig adapter) {
         return switch (ft.finetuningType()) {
             case "lora" -> FinetuneSpec.lora(new FinetuneSpec.Lora(adapter.r(), adapter.loraAlpha(), adapter.loraDropout(),
-                    adapter.targetModules(), adapter.useRslora(), adapter.modulesToSave()));
+                    adapter.targetModules(), adapter.useRslora(), adapter.modulesToSave(), adapter.useDora(),
+                    FinetuneSpec.Pissa.fromInitLoraWeights(adapter.initLoraWeights())));
             case "freeze" -> FinetuneSpec.freeze(new FinetuneSpec.Freeze(ft.freezeTrainableLayers(),
                     ft.freezeTrainableModules(), ft.freezeExtraModules()));
             case "full" -> FinetuneSpec.full();
