@@ -48,7 +48,7 @@ final class FinetuningKeys extends KeyTable {
         real("lora_dropout", 0.0, "Dropout on the LoRA input.").atLeast(0).atMost(1);
         integer("lora_rank", 8, "Rank of the LoRA matrices.").atLeast(1);
         list("lora_target", "all", "Modules that get LoRA (e.g. q_proj,v_proj); all = every linear layer except lm_head.");
-        real("loraplus_lr_ratio", null, "LoRA+: the B matrices (and 1-D parameters) train at learning_rate x this ratio.").above(0);
+        real("loraplus_lr_ratio", null, "LoRA+: the B matrices (and 1-D parameters such as DoRA's magnitude) train at this multiple of the learning rate.").above(0);
         real("loraplus_lr_embedding", 1e-6, "LoRA+: learning rate of LoRA embedding factors (lora_embedding_B).").above(0);
         bool("use_rslora", false, "Rank-stabilised LoRA (scale = alpha / sqrt(rank)).");
         bool("use_dora", false, "Weight-decomposed LoRA (DoRA): a trained magnitude per output row over the LoRA update.");
