@@ -149,6 +149,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void adapterMethodKeysLoadWithLlamaFactorysChecks() throws IOException {
+        JtuneConfig c = ConfigLoader.load(write("ok.yaml", MINIMAL + "use_dora: true\npissa_init: true\npissa_iter: -1\n"
+                + "loraplus_lr_ratio: 16\n"), List.of());
+        assertTrue(c.finetuning().useDora() && c.finetuning().pissaInit());
+        assertEquals(-1, c.finetuning().pissaIter());
+        assertEquals(16.0, c.finetuning().loraplusLrRatio());
+        assertEquals(1e-6, c.finetuning().loraplusLrEmbedding());
+        assertTrue(failure(MINIMAL + "finetuning_type: full\nloraplus_lr_ratio: 16\n").getMessage()
+                .contains("'loraplus_lr_ratio': is only valid for LoRA training"));
+        assertTrue(failure(MINIMAL + "stage: kto\npissa_convert: true\n").getMessage().contains("'pissa_convert': cannot be used with stage kto"));
+        assertTrue(failure(MINIMAL + "stage: dpo\npissa_convert: true\n").getMessage().contains("and a reference model"));
+        assertTrue(failure(MINIMAL + "use_dora: true\npissa_convert: true\n").getMessage().contains("cannot convert a DoRA adapter"));
+        assertTrue(failure(MINIMAL + "finetuning_type: freeze\nuse_dora: true\n").getMessage().contains("'use_dora': is only valid with finetuning_type lora"));
+        assertTrue(failure(MINIMAL + "pissa_iter: -2\n").getMessage().contains("pissa_iter"));
+    }
+
+    @Test
     void anUnsupportedKeyAtItsDefaultIsFine() throws IOException {
         JtuneConfig c = ConfigLoader.load(write("ok.yaml", MINIMAL + "use_galore: false\nquantization_bit: null\ndeepspeed: null\n"), List.of());
         assertTrue(c.warnings().isEmpty(), c.warnings().toString());
