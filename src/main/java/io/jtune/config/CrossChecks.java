@@ -35,6 +35,10 @@ final class CrossChecks {
             String key = ft.useDora() ? "use_dora" : "pissa_init";
             throw c.error(key, "is only valid with finetuning_type lora (it is " + ft.finetuningType() + ")");
         }
+        if (ft.pissaInit() && c.nullableInteger("quantization_bit") != null) {
+            throw c.error("pissa_init", "cannot initialize a PiSSA adapter on a quantized model (quantization_bit); as in LLaMA-Factory,"
+                    + " initialise PiSSA on the full-precision model");
+        }
         if (ft.pissaConvert() && ft.useDora()) {
             throw c.error("pissa_convert", "cannot convert a DoRA adapter (PEFT's conversion covers lora_A and lora_B only); turn off use_dora or pissa_convert");
         }
