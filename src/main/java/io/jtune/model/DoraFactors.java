@@ -47,7 +47,7 @@ final class DoraFactors implements ModuleAdapter {
     @Override public float dropout() { return dropout; }
 
     /** ‖W₀ + s·B·A‖ per output row, for the current A and B. */
-    float[] norms() {
+    float[] norms(Kernels k) {
         Norms m = memo;
         if (m != null && Arrays.equals(m.a, 0, m.a.length, a.data, a.offset, a.offset + a.size())
                 && Arrays.equals(m.b, 0, m.b.length, b.data, b.offset, b.offset + b.size())) {
@@ -56,7 +56,7 @@ final class DoraFactors implements ModuleAdapter {
         float[] aCopy = Arrays.copyOfRange(a.data, a.offset, a.offset + a.size());
         float[] bCopy = Arrays.copyOfRange(b.data, b.offset, b.offset + b.size());
         float[] norms = new float[out()];
-        Dora.rowNorms(w0, Matrix.of(aCopy, a.rows, a.cols), Matrix.of(bCopy, b.rows, b.cols), scale, norms);
+        k.doraRowNorms(w0, Matrix.of(aCopy, a.rows, a.cols), Matrix.of(bCopy, b.rows, b.cols), scale, norms);
         memo = new Norms(aCopy, bCopy, norms);
         return norms;
     }
@@ -69,22 +69,22 @@ final class DoraFactors implements ModuleAdapter {
     }
 
     /** Sets m to the current row norms: PEFT's initial magnitude (W₀'s own row norms while B is zero). */
-    void initialiseMagnitude() {
-        System.arraycopy(norms(), 0, magnitude.data, magnitude.offset, out());
+    void initialiseMagnitude(Kernels k) {
+        System.arraycopy(norms(k), 0, magnitude.data, magnitude.offset, out());
     }
 
     @Override public void forward(Kernels k, float[] x, boolean dropped, float[] y, int n, float[] kept) {
-        Dora.forward(x, dropped, w0, bias == null ? null : bias.data, bias == null ? 0 : bias.offset, a.matrix, b.matrix,
-                scale, gains(norms()), kept, kept, n * a.rows, y, n);
+        k.doraForward(x, dropped, w0, bias == null ? null : bias.data, bias == null ? 0 : bias.offset, a.matrix, b.matrix,
+                scale, gains(norms(k)), kept, kept, n * a.rows, y, n);
     }
 
     @Override public void recompute(Kernels k, float[] x, int n, float[] kept) {
-        Dora.recompute(x, w0, a.matrix, b.matrix, scale, kept, kept, n * a.rows, n);
+        k.doraRecompute(x, w0, a.matrix, b.matrix, scale, kept, kept, n * a.rows, n);
     }
 
     @Override public void backward(Kernels k, float[] dy, float[] x, float[] dx, int n, float[] kept, float[] scratch) {
-        float[] norms = norms();
-        Dora.backward(dy, x, dx, w0, a.matrix, b.matrix, scale, gains(norms), norms, kept, kept, n * a.rows,
+        float[] norms = norms(k);
+        k.doraBackward(dy, x, dx, w0, a.matrix, b.matrix, scale, gains(norms), norms, kept, kept, n * a.rows,
                 a.grad, a.gradOffset, b.grad, b.gradOffset, magnitude.grad, magnitude.gradOffset, scratch, n);
     }
 

@@ -82,7 +82,7 @@ public final class LoraAdapter {
                     parts.put(t.module(), dora);
                     // PEFT sets the magnitude after A and B are initialised: ‖W₀ + s·B·A‖ per row.
                     if (lora.pissa() == null) afterAllocation.add(() -> initA(a, seed));
-                    afterAllocation.add(dora::initialiseMagnitude);
+                    afterAllocation.add(() -> dora.initialiseMagnitude(base.kernels()));
                 } else {
                     if (lora.pissa() == null) afterAllocation.add(() -> initA(a, seed));
                     parts.put(t.module(), new LoraFactors(a, b, lora.scale(), (float) lora.dropout()));

@@ -80,7 +80,7 @@ class AdapterMethodsGoldenTest {
             for (DecoderLayer layer : model.adapter().weights().layers) {
                 for (LinearModule m : layer.modules) {
                     DoraFactors dora = (DoraFactors) m.adapter;
-                    dora.initialiseMagnitude();   // PEFT's initial magnitude for these A and B
+                    dora.initialiseMagnitude(io.jtune.nn.Kernels.CPU);   // PEFT's initial magnitude for these A and B
                     assertClose("initial magnitude " + dora.magnitude.name, dora.magnitude.data, dora.magnitude.offset,
                             read(expected, "init_magnitude." + dora.magnitude.name));
                 }
