@@ -8,6 +8,7 @@ import io.jtune.tensor.Numbers;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
+import org.apache.commons.math3.linear.EigenDecomposition;
 import org.apache.commons.math3.linear.RealMatrix;
 import org.apache.commons.math3.linear.SingularValueDecomposition;
 
@@ -18,7 +19,7 @@ import org.apache.commons.math3.linear.SingularValueDecomposition;
  *   A = diag(√(S/s))·Vᵀ   [r x in]        B = U·diag(√(S/s))   [out x r]        so s·B·A = U·S·Vᵀ
  *   residual = W − s·B·A, stored in the base weight's dtype, frozen in W's place
  * </pre>
- * The SVD is exact (PEFT's "pissa", LLaMA-Factory's pissa_iter -1) or torch.svd_lowrank's randomized
+ * The SVD is exact (PEFT's "pissa", LLaMA-Factory's pissa_iter -1; see {@link #exact}) or torch.svd_lowrank's randomized
  * one (Halko et al. 2009, algorithm 5; "pissa_niter_K") with q = r and K subspace iterations. The
  * random start is seeded from the seed and the module's name, so the same seed gives the same
  * factors and residual: loading a trained PiSSA adapter re-derives the residual it was trained on.
@@ -48,15 +49,48 @@ final class PissaInit {
     /** Left vectors u [out][r], values s [r] (descending), right vectors v [in][r]. */
     private record Svd(double[][] u, double[] s, double[][] v) {}
 
+    /**
+     * The top r singular triplets of W, exactly (up to rounding): the eigen-decomposition (Apache
+     * Commons Math, double) of the smaller Gram matrix, WᵀW [in x in] or W·Wᵀ [out x out], formed by
+     * the fp32 GEMM (PEFT also runs its SVD in fp32), whose eigenvalues are σ² and eigenvectors one
+     * side's singular vectors; the other side is W·v / σ (or Wᵀ·u / σ). A dense SVD of W itself
+     * (Commons Math's) is several times slower and gives the same top triplets; the Gram matrix's
+     * squared condition number only blurs the singular values far below the top r, which PiSSA drops.
+     */
     private static Svd exact(Matrix w, int rank) {
-        double[][] rows = new double[w.rows()][w.cols()];
-        float[] row = new float[w.cols()];
-        for (int o = 0; o < w.rows(); o++) {
-            w.readRow(o, 0, w.cols(), row, 0);
-            for (int c = 0; c < row.length; c++) rows[o][c] = row[c];
+        int out = w.rows(), in = w.cols();
+        boolean rightSide = out >= in;           // eigenvectors of WᵀW are V; of W·Wᵀ, U
+        int dim = rightSide ? in : out;
+        float[] dense = new float[out * in];
+        for (int o = 0; o < out; o++) w.readRow(o, 0, in, dense, o * in);
+        float[] gram = new float[dim * dim];
+        if (rightSide) {
+            Gemm.matmulTransA(dense, 0, dense, 0, gram, 0, out, in, in, false);          // WᵀW
+        } else {
+            Gemm.matmulTransB(dense, 0, Matrix.of(dense, out, in), gram, 0, out, false);  // W·Wᵀ
         }
-        SingularValueDecomposition svd = new SingularValueDecomposition(new Array2DRowRealMatrix(rows, false));
-        return new Svd(svd.getU().getData(), svd.getSingularValues(), svd.getV().getData());
+        EigenDecomposition eigen = new EigenDecomposition(new Array2DRowRealMatrix(toDouble(gram, dim, dim), false));
+        double[] values = eigen.getRealEigenvalues();
+        Integer[] order = new Integer[dim];
+        for (int i = 0; i < dim; i++) order[i] = i;
+        java.util.Arrays.sort(order, (x, y) -> Double.compare(values[y], values[x]));
+        double[] s = new double[rank];
+        double[][] known = new double[dim][rank], other = new double[rightSide ? out : in][rank];
+        for (int i = 0; i < rank; i++) {
+            s[i] = Math.sqrt(Math.max(0, values[order[i]]));
+            double[] vector = eigen.getEigenvector(order[i]).toArray();
+            for (int c = 0; c < dim; c++) known[c][i] = vector[c];
+            // the other side: W·v / σ (v on the input side) or Wᵀ·u / σ
+            for (int o = 0; o < out; o++) {
+                for (int c = 0; c < in; c++) {
+                    double x = dense[o * in + c];
+                    if (rightSide) other[o][i] += x * vector[c];
+                    else other[c][i] += x * vector[o];
+                }
+            }
+            for (double[] row : other) row[i] = s[i] > 0 ? row[i] / s[i] : 0;
+        }
+        return rightSide ? new Svd(other, s, known) : new Svd(known, s, other);
     }
 
     /**
