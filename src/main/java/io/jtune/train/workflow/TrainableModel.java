@@ -40,8 +40,20 @@ record TrainableModel(CausalLM model, TrainedWeights weights) {
             weights.load(adapterDir);
             log.println("Loaded adapter " + adapterDir);
         }
-        log.printf("Trainable parameters: %,d (%s)%n", model.trainableParameterCount(), ft.finetuningType());
+        log.printf("Trainable parameters: %,d (%s)%n", model.trainableParameterCount(), method(spec));
         return new TrainableModel(model, weights);
+    }
+
+    /** The fine-tuning method as the log names it: "lora", "lora: DoRA, PiSSA (fast SVD, 16 iterations)", "full", ... */
+    private static String method(FinetuneSpec spec) {
+        if (spec.type() != FinetuneSpec.Type.LORA) return spec.type().name().toLowerCase(java.util.Locale.ROOT);
+        java.util.List<String> variants = new java.util.ArrayList<>();
+        if (spec.lora().useDora()) variants.add("DoRA");
+        if (spec.lora().pissa() != null) {
+            variants.add(spec.lora().pissa().exact() ? "PiSSA (exact SVD)"
+                    : "PiSSA (fast SVD, " + spec.lora().pissa().iterations() + " iterations)");
+        }
+        return variants.isEmpty() ? "lora" : "lora: " + String.join(", ", variants);
     }
 
     /** The LoRA adapter to train: the one given in adapter_name_or_path, else a new one from the lora keys; null unless LoRA. */

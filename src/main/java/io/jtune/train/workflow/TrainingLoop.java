@@ -62,6 +62,9 @@ final class TrainingLoop {
         LearningRateSchedule schedule = LearningRateSchedule.create(args.lrSchedulerType(), args.learningRate(), warmup,
                 plan.totalSteps(), args.lrSchedulerKwargs());
         Optimizer optimizer = Optimizers.create(args, config.finetuning(), model.model());
+        if (config.finetuning().loraplusLrRatio() != null) {
+            context.log().printf("Using LoRA+ optimizer with loraplus lr ratio %.2f.%n", config.finetuning().loraplusLrRatio());
+        }
 
         List<TrainerListener> listeners = new ArrayList<>();
         // the log files hear each event first: its files are written before the caller's listeners react

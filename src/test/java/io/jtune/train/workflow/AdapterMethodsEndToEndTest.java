@@ -67,7 +67,8 @@ class AdapterMethodsEndToEndTest {
     void doraWithLoraPlusWritesPeftsDoraAdapter(@TempDir Path tmp) throws IOException {
         Path out = tmp.resolve("out"), yaml = tmp.resolve("dora.yaml");
         Files.writeString(yaml, config(out, "use_dora: true\nloraplus_lr_ratio: 16\nlora_dropout: 0.1"));
-        train(yaml);
+        String log = train(yaml);
+        assertTrue(log.contains("(lora: DoRA)") && log.contains("Using LoRA+ optimizer with loraplus lr ratio 16.00."), log);
         JsonNode adapter = JSON.readTree(out.resolve("adapter_config.json").toFile());
         assertTrue(adapter.get("use_dora").asBoolean(), adapter.toString());
         try (SafetensorsFile st = SafetensorsFile.open(out.resolve("adapter_model.safetensors"))) {
@@ -82,6 +83,7 @@ class AdapterMethodsEndToEndTest {
         Path out = tmp.resolve("out"), yaml = tmp.resolve("pissa.yaml");
         Files.writeString(yaml, config(out, "pissa_init: true\npissa_iter: 4\npissa_convert: true"));
         String log = train(yaml);
+        assertTrue(log.contains("(lora: PiSSA (fast SVD, 4 iterations))"), log);
         assertTrue(log.contains("Converted PiSSA adapter will be saved at: " + out.resolve("pissa_converted")), log);
         assertEquals("pissa_niter_4", JSON.readTree(out.resolve("adapter_config.json").toFile()).get("init_lora_weights").asText());
         for (String dir : new String[] {"pissa_init", "pissa_backup"}) {
