@@ -75,18 +75,10 @@ public final class LoraAdapter {
                 // PiSSA puts the residual in the weight's place, in this adapter's view only: the base stays as loaded.
                 Param frozen = lora.pissa() == null ? weight : pissaInit(base, t.module(), weight, a, b, lora, afterAllocation);
                 if (frozen != weight) replacements.put(weight, frozen);
-                if (lora.useDora()) {
-                    Param magnitude = set.register(prefix + ".lora_magnitude_vector", 1, weight.rows);
-                    DoraFactors dora = new DoraFactors(a, b, magnitude, lora.scale(), (float) lora.dropout(), frozen.matrix,
-                            base.baseParam(t.module() + ".bias"));
-                    parts.put(t.module(), dora);
-                    // PEFT sets the magnitude after A and B are initialised: ‖W₀ + s·B·A‖ per row.
-                    if (lora.pissa() == null) afterAllocation.add(() -> initA(a, seed));
-                    afterAllocation.add(() -> dora.initialiseMagnitude(base.kernels()));
-                } else {
-                    if (lora.pissa() == null) afterAllocation.add(() -> initA(a, seed));
-                    parts.put(t.module(), new LoraFactors(a, b, lora.scale(), (float) lora.dropout()));
-                }
+                if (lora.pissa() == null) afterAllocation.add(() -> initA(a, seed));
+                parts.put(t.module(), lora.useDora()
+                        ? dora(base, set, prefix, a, b, frozen, base.baseParam(t.module() + ".bias"), lora, afterAllocation)
+                        : new LoraFactors(a, b, lora.scale(), (float) lora.dropout()));
             }
         }
         ValueHead head = valueHead ? ValueHead.register(set, base.config().hiddenSize()) : null;
@@ -115,6 +107,18 @@ public final class LoraAdapter {
             System.arraycopy(init.b(), 0, b.data, b.offset, b.size());
         });
         return Param.frozenMatrix(weight.name, init.residual());
+    }
+
+    /**
+     * DoRA for one module: its magnitude, registered after A and B (PEFT's order) and set, once A and
+     * B are initialised, to ‖W₀ + s·B·A‖ per row, as PEFT's dora_init does.
+     */
+    private static DoraFactors dora(CausalLM base, ParameterSet set, String prefix, Param a, Param b, Param frozen, Param bias,
+                                    FinetuneSpec.Lora lora, List<Runnable> afterAllocation) {
+        Param magnitude = set.register(prefix + ".lora_magnitude_vector", 1, frozen.rows);
+        DoraFactors dora = new DoraFactors(a, b, magnitude, lora.scale(), (float) lora.dropout(), frozen.matrix, bias);
+        afterAllocation.add(() -> dora.initialiseMagnitude(base.kernels()));
+        return dora;
     }
 
     /** Seeds PiSSA's fast SVD (with each module's name). */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jtune.JtuneException;
+import io.jtune.model.FinetuneSpec;
 import io.jtune.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -79,7 +80,7 @@ public record LoraAdapterConfig(int r, double loraAlpha, double loraDropout, Lis
     private static String initLoraWeights(Path file, JsonNode node) {
         if (node.isMissingNode() || node.isNull() || node.isBoolean()) return node.isBoolean() && !node.asBoolean() ? "false" : "true";
         String value = node.asText();
-        if (value.startsWith("pissa") && io.jtune.model.FinetuneSpec.Pissa.fromInitLoraWeights(value) == null) {
+        if (value.startsWith("pissa") && FinetuneSpec.Pissa.fromInitLoraWeights(value) == null) {
             throw new JtuneException(file + ": init_lora_weights '" + value + "' is not 'pissa' or 'pissa_niter_K'");
         }
         if (value.startsWith("corda") || value.startsWith("olora") || value.startsWith("eva") || value.equals("loftq")) {
