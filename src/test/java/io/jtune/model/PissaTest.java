@@ -147,6 +147,20 @@ class PissaTest {
         }
     }
 
+    /** PEFT allows both: PiSSA's factors over the residual, then DoRA's magnitude at ‖W_res + s·B·A‖ = ‖W‖; the start is the base. */
+    @Test
+    void pissaWithDoraStartsAsTheBase() throws IOException {
+        try (HfModelDirectory hf = HfModelDirectory.open(QWEN2)) {
+            var lora = new FinetuneSpec.Lora(4, 8.0, 0.0, List.of("all"), false, List.of()).withPissa(new FinetuneSpec.Pissa(-1)).withDora(true);
+            CausalLM model = ModelBuilder.build(hf.config(), weightsOf(hf), FinetuneSpec.lora(lora), CausalLM.Options.defaults());
+            CausalLM base = ModelBuilder.frozen(hf.config(), weightsOf(hf));
+            Batch batch = inputs(QWEN2);
+            assertClose("PiSSA + DoRA at the start", model.forward(batch, false).tokenLogProbs(),
+                    base.forward(batch, null, false, null).tokenLogProbs(), 1e-5);
+            assertEquals(2 * 7 * 3, model.trainableParameters().size());
+        }
+    }
+
     @Test
     void rsloraConversionKeepsTheScale() {
         LoraAdapterConfig c = new LoraAdapterConfig(8, 16, 0, List.of("q_proj"), true, List.of(), "m").withMethod(false, "pissa_niter_4");
