@@ -26,6 +26,8 @@ Files (see src/test/resources/goldens/README.md):
                                          loraplus.<name> (one LoRA+ AdamW step, see LORAPLUS)
   adapters/pissa/expected.safetensors    a.<name>, b.<name>, residual.<hf weight>, logits, loss,
                                          loss_sum, num_label_tokens, grad.<name> at the PiSSA start
+  adapters/pissa/conversion.safetensors  initial.<name>, trained.<name> and converted.<name>: PEFT's
+                                         conversion to a rank-2r LoRA, [A; A0] and [B | -B0]
 """
 
 import math
@@ -162,7 +164,23 @@ def pissa_case(cfg, params, inputs):
     for name, value in adapter.items():
         kind = "a." if ".lora_A." in name else "b."
         expected[kind + name] = value.float()
-    return expected
+    return expected, adapter
+
+
+def pissa_conversion(initial):
+    """PEFT's subtract_mutated_init: a trained PiSSA adapter (initial + a random step) as a rank-2r LoRA."""
+    g = torch.Generator().manual_seed(4003)
+    out = {}
+    for name in sorted(initial):
+        start = initial[name].float()
+        trained = start + 0.05 * torch.randn(start.shape, generator=g, dtype=torch.float64).float()
+        out["initial." + name] = start
+        out["trained." + name] = trained
+        if ".lora_A." in name:
+            out["converted." + name] = torch.cat([trained, start], dim=0)
+        else:
+            out["converted." + name] = torch.cat([trained, -start], dim=1)
+    return out
 
 
 def main():
@@ -177,9 +195,10 @@ def main():
     mg.write_safetensors(os.path.join(OUT, "dora", "expected.safetensors"), expected)
     print(f"dora: loss {expected['loss'].item():.6f}")
 
-    expected = pissa_case(cfg, params, inputs)
+    expected, initial = pissa_case(cfg, params, inputs)
     mg.write_json(os.path.join(OUT, "pissa", "adapter_config.json"), adapter_config(False, "pissa"))
     mg.write_safetensors(os.path.join(OUT, "pissa", "expected.safetensors"), expected)
+    mg.write_safetensors(os.path.join(OUT, "pissa", "conversion.safetensors"), pissa_conversion(initial))
     print(f"pissa: loss {expected['loss'].item():.6f}")
     return 0
 

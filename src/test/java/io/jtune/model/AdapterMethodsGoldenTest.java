@@ -224,6 +224,34 @@ class AdapterMethodsGoldenTest {
     }
 
     @Test
+    void pissaConversionWritesPeftsTensors(@TempDir Path tmp) throws IOException {
+        try (HfModelDirectory hf = HfModelDirectory.open(QWEN2);
+             SafetensorsFile golden = SafetensorsFile.open(PISSA.resolve("conversion.safetensors"))) {
+            CausalLM model = build(hf, LORA, false);
+            List<TrainableParameter> params = model.trainableParameters();
+            float[] initial = new float[model.parameterValues().length], trained = initial.clone();
+            for (TrainableParameter p : params) {
+                System.arraycopy(read(golden, "initial." + p.name()), 0, initial, p.offset(), p.size());
+                System.arraycopy(read(golden, "trained." + p.name()), 0, trained, p.offset(), p.size());
+            }
+            LoraAdapterConfig config = LoraAdapterConfig.read(PISSA);
+            io.jtune.io.peft.PissaConversion.write(tmp, params, trained, initial, config);
+            try (SafetensorsFile converted = SafetensorsFile.open(tmp.resolve("adapter_model.safetensors"))) {
+                assertEquals(params.size(), converted.names().size());
+                for (TrainableParameter p : params) {
+                    StoredTensor want = golden.find("converted." + p.name());
+                    assertArrayEquals(want.shape(), converted.find(p.name()).shape(), p.name());
+                    assertArrayEquals(read(golden, "converted." + p.name()), read(converted, p.name()), 0f, p.name());
+                }
+            }
+            LoraAdapterConfig written = LoraAdapterConfig.read(tmp);
+            assertEquals(2 * config.r(), written.r());
+            assertEquals(2 * config.loraAlpha(), written.loraAlpha());
+            assertEquals("true", written.initLoraWeights());
+        }
+    }
+
+    @Test
     void goldenPissaConfigNamesPeftsInitialisation() throws IOException {
         LoraAdapterConfig config = LoraAdapterConfig.read(PISSA);
         assertEquals("pissa", config.initLoraWeights());
