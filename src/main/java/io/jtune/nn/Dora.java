@@ -99,11 +99,12 @@ public final class Dora {
         int out = w0.rows(), rank = a.rows();
         int chunks = ParallelTasks.chunks(out, 64);
         ParallelTasks.forEach(chunks, c -> {
-            for (int o = (int) ((long) out * c / chunks), hi = (int) ((long) out * (c + 1) / chunks); o < hi; o++) {
-                double sum = 0;
-                for (int t = 0; t < n; t++) sum += (double) dy[t * out + o] * d[dOff + t * out + o];
-                dm[dmOff + o] += (float) (sum / norms[o]);
+            int lo = (int) ((long) out * c / chunks), hi = (int) ((long) out * (c + 1) / chunks);
+            double[] sums = new double[hi - lo];   // per row, over tokens in order: row-contiguous reads
+            for (int t = 0; t < n; t++) {
+                for (int o = lo; o < hi; o++) sums[o - lo] += (double) dy[t * out + o] * d[dOff + t * out + o];
             }
+            for (int o = lo; o < hi; o++) dm[dmOff + o] += (float) (sums[o - lo] / norms[o]);
         });
         float[] scaledDy = scratch;
         for (int t = 0; t < n; t++) {
