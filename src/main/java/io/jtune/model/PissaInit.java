@@ -19,10 +19,11 @@ import org.apache.commons.math3.linear.SingularValueDecomposition;
  *   A = diag(√(S/s))·Vᵀ   [r x in]        B = U·diag(√(S/s))   [out x r]        so s·B·A = U·S·Vᵀ
  *   residual = W − s·B·A, stored in the base weight's dtype, frozen in W's place
  * </pre>
- * The SVD is exact (PEFT's "pissa", LLaMA-Factory's pissa_iter -1; see {@link #exact}) or torch.svd_lowrank's randomized
- * one (Halko et al. 2009, algorithm 5; "pissa_niter_K") with q = r and K subspace iterations. The
- * random start is seeded from the seed and the module's name, so the same seed gives the same
- * factors and residual: loading a trained PiSSA adapter re-derives the residual it was trained on.
+ * The SVD is exact (PEFT's "pissa", LLaMA-Factory's pissa_iter -1; see {@link #exact}) or
+ * torch.svd_lowrank's randomized one (Halko et al. 2009, algorithm 5; "pissa_niter_K") with q = r
+ * and K subspace iterations. The random start is seeded from the seed and the module's name, so the
+ * same seed gives the same factors and residual: loading a trained PiSSA adapter re-derives the
+ * residual it was trained on.
  * A singular vector's sign is not defined by the decomposition; s·B·A and the residual are.
  */
 final class PissaInit {
@@ -36,7 +37,8 @@ final class PissaInit {
         if (rank > Math.min(out, in)) {
             throw new JtuneException("pissa_init: lora_rank " + rank + " exceeds the rank of " + module + " [" + out + " x " + in + "]");
         }
-        Svd svd = pissa.exact() ? exact(w, rank) : randomized(w, rank, pissa.iterations(), new SplittableRandom(seed * 0x9E3779B97F4A7C15L + module.hashCode()));
+        Svd svd = pissa.exact() ? exact(w, rank)
+                : randomized(w, rank, pissa.iterations(), new SplittableRandom(seed * 0x9E3779B97F4A7C15L + module.hashCode()));
         float[] a = new float[rank * in], b = new float[out * rank];
         for (int i = 0; i < rank; i++) {
             double root = Math.sqrt(svd.s[i] / scale);
