@@ -19,6 +19,29 @@ final class CrossChecks {
         if (ft.useRslora() && !ft.isLora()) {
             throw c.error("use_rslora", "is only valid with finetuning_type lora (it is " + ft.finetuningType() + ")");
         }
+        // LLaMA-Factory's FinetuningArguments checks, with its wording
+        if (ft.loraplusLrRatio() != null && !ft.isLora()) {
+            throw c.error("loraplus_lr_ratio", "is only valid for LoRA training (finetuning_type is " + ft.finetuningType() + ")");
+        }
+        if (ft.pissaConvert() && !ft.isLora()) {
+            throw c.error("pissa_convert", "is only valid for LoRA training (finetuning_type is " + ft.finetuningType() + ")");
+        }
+        if (ft.pissaConvert() && (stage.equals("rm") || stage.equals("kto") || stage.equals("ppo")
+                || (stage.equals("dpo") && !ft.prefLoss().equals("orpo") && !ft.prefLoss().equals("simpo")))) {
+            throw c.error("pissa_convert", "cannot be used with stage " + stage
+                    + (stage.equals("dpo") ? " and a reference model (pref_loss " + ft.prefLoss() + ")" : ""));
+        }
+        if ((ft.useDora() || ft.pissaInit()) && !ft.isLora()) {
+            String key = ft.useDora() ? "use_dora" : "pissa_init";
+            throw c.error(key, "is only valid with finetuning_type lora (it is " + ft.finetuningType() + ")");
+        }
+        if (ft.pissaInit() && c.nullableInteger("quantization_bit") != null) {
+            throw c.error("pissa_init", "cannot initialize a PiSSA adapter on a quantized model (quantization_bit); as in LLaMA-Factory,"
+                    + " initialise PiSSA on the full-precision model");
+        }
+        if (ft.pissaConvert() && ft.useDora()) {
+            throw c.error("pissa_convert", "cannot convert a DoRA adapter (PEFT's conversion covers lora_A and lora_B only); turn off use_dora or pissa_convert");
+        }
         if (data.hasValSplit() && data.dataset().isEmpty()) {
             throw c.error("val_size", "needs a dataset to split the validation set from; set dataset");
         }

@@ -27,7 +27,13 @@ public record FinetuningArguments(
         double simpoGamma,
         Double ldAlpha,
         double ktoChosenWeight,
-        double ktoRejectedWeight) {
+        double ktoRejectedWeight,
+        boolean useDora,
+        boolean pissaInit,
+        int pissaIter,
+        boolean pissaConvert,
+        Double loraplusLrRatio,
+        double loraplusLrEmbedding) {
 
     /**
      * The preference keys of stage dpo: LLaMA-Factory's RLHFArguments.
@@ -64,7 +70,9 @@ public record FinetuningArguments(
                 c.bool("disable_shuffling"),
                 c.bool("include_effective_tokens_per_second"),
                 c.real("pref_beta"), c.string("pref_loss"), c.real("pref_ftx"), c.real("dpo_label_smoothing"),
-                c.real("simpo_gamma"), c.nullableReal("ld_alpha"), c.real("kto_chosen_weight"), c.real("kto_rejected_weight"));
+                c.real("simpo_gamma"), c.nullableReal("ld_alpha"), c.real("kto_chosen_weight"), c.real("kto_rejected_weight"),
+                c.bool("use_dora"), c.bool("pissa_init"), c.integer("pissa_iter"), c.bool("pissa_convert"),
+                c.nullableReal("loraplus_lr_ratio"), c.real("loraplus_lr_embedding"));
     }
 
     private static List<String> orEmpty(List<String> l) {

@@ -48,13 +48,13 @@ final class FinetuningKeys extends KeyTable {
         real("lora_dropout", 0.0, "Dropout on the LoRA input.").atLeast(0).atMost(1);
         integer("lora_rank", 8, "Rank of the LoRA matrices.").atLeast(1);
         list("lora_target", "all", "Modules that get LoRA (e.g. q_proj,v_proj); all = every linear layer except lm_head.");
-        real("loraplus_lr_ratio", null, "LoRA+ learning-rate ratio of B over A.").unsupported("LoRA+ is not implemented");
-        real("loraplus_lr_embedding", 1e-6, "LoRA+ learning rate of embedding layers.").ignored("only used with loraplus_lr_ratio, which jtune refuses");
+        real("loraplus_lr_ratio", null, "LoRA+: the B matrices (and 1-D parameters such as DoRA's magnitude) train at this multiple of the learning rate.").above(0);
+        real("loraplus_lr_embedding", 1e-6, "LoRA+: learning rate of LoRA embedding factors (lora_embedding_B).").above(0);
         bool("use_rslora", false, "Rank-stabilised LoRA (scale = alpha / sqrt(rank)).");
-        bool("use_dora", false, "Weight-decomposed LoRA (DoRA).").unsupported("DoRA is not implemented");
-        bool("pissa_init", false, "Initialise LoRA with PiSSA.").unsupported("PiSSA initialisation is not implemented");
-        integer("pissa_iter", 16, "PiSSA fast-SVD iterations.").ignored("only used with pissa_init, which jtune refuses");
-        bool("pissa_convert", false, "Convert a PiSSA adapter to a plain LoRA adapter.").unsupported("PiSSA initialisation is not implemented");
+        bool("use_dora", false, "Weight-decomposed LoRA (DoRA): a trained magnitude per output row over the LoRA update.");
+        bool("pissa_init", false, "Initialise LoRA with PiSSA: A and B from the top singular vectors, the residual frozen as the base.");
+        integer("pissa_iter", 16, "PiSSA fast-SVD iterations; -1 = exact SVD.").atLeast(-1);
+        bool("pissa_convert", false, "After training, also write the adapter as a plain LoRA over the original base (output_dir/pissa_converted).");
         bool("create_new_adapter", false, "Create a new adapter on top of the loaded one(s) instead of training them.").unsupported("stacking a new adapter on loaded ones is not implemented");
 
         // OFT (OFTArguments)

@@ -15,7 +15,8 @@ import java.util.Set;
 
 /**
  * The tensors of an exported model, in one dtype: a tensor the adapter changes (a LoRA layer's
- * weight, W + scale·B·A, or a fully trained modules_to_save tensor) is computed from the model
+ * weight, W + scale·B·A, rescaled per row with DoRA, over the residual with PiSSA, or a fully trained
+ * modules_to_save tensor) is computed from the model
  * when it is written and dropped right after; every other tensor is copied from the base's mapped
  * file, as bytes when it already has the dtype. So the export holds at most one merged tensor in
  * memory besides the base's mapping.
@@ -33,7 +34,7 @@ final class MergedTensors {
             int lora = n.indexOf(".lora_A.");
             if (lora > 0) {
                 changed.add(n.substring(0, lora) + ".weight");
-            } else if (!n.contains(".lora_B.")) {
+            } else if (!n.contains(".lora_B.") && !n.endsWith(".lora_magnitude_vector")) {   // DoRA's magnitude merges with A and B
                 changed.add(n);
             }
         }

@@ -125,7 +125,7 @@ public final class CausalLM {
 
     /**
      * The current value of a checkpoint tensor by HF name, as fp32 [rows·cols], with the training
-     * adapter's LoRA update merged in (W + scale·B·A) where it adapts the tensor: what a merged export
+     * adapter merged in (LoRA: W + scale·B·A; DoRA: that rescaled per row; PiSSA: over its residual) where it adapts the tensor: what a merged export
      * writes. For a tied model "lm_head.weight" is not a tensor of its own; ask for "model.embed_tokens.weight".
      */
     public float[] mergedWeight(String hfName) {
@@ -153,7 +153,7 @@ public final class CausalLM {
         }
         float[] out = new float[p.size()];
         for (int r = 0; r < p.matrix.rows(); r++) p.matrix.readRow(r, 0, p.matrix.cols(), out, r * p.matrix.cols());
-        if (owner != null && owner.adapter != null) owner.adapter.addTo(out, owner.out(), owner.in());
+        if (owner != null && owner.adapter != null) owner.adapter.mergeInto(out, owner.out(), owner.in());
         return out;
     }
 

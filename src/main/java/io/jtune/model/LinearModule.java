@@ -41,7 +41,8 @@ final class LinearModule {
     void forward(Kernels k, float[] x, float[] y, int n, LayerActivations acts, long dropoutSeed) {
         k.linearForward(x, weight.matrix, bias == null ? null : bias.data, bias == null ? 0 : bias.offset, y, n);
         if (adapter == null) return;
-        adapter.forward(k, adapterInput(k, x, n, acts, dropoutSeed), y, n, acts.adapterKept[slot]);
+        float[] input = adapterInput(k, x, n, acts, dropoutSeed);
+        adapter.forward(k, input, input != x, y, n, acts.adapterKept[slot]);
     }
 
     /**

@@ -25,7 +25,7 @@ final class LoraFactors implements ModuleAdapter {
 
     @Override public float dropout() { return dropout; }
 
-    @Override public void forward(Kernels k, float[] x, float[] y, int n, float[] kept) {
+    @Override public void forward(Kernels k, float[] x, boolean dropped, float[] y, int n, float[] kept) {
         k.loraForward(x, a.matrix, b.matrix, scale, kept, y, n);
     }
 
@@ -38,7 +38,7 @@ final class LoraFactors implements ModuleAdapter {
     }
 
     /** ΔW [out x in] = scale · B [out x r] · A [r x in]. */
-    @Override public void addTo(float[] weight, int out, int in) {
+    @Override public void mergeInto(float[] weight, int out, int in) {
         int rank = a.rows;
         for (int o = 0; o < out; o++) {
             for (int r = 0; r < rank; r++) {

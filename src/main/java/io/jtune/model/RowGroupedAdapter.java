@@ -32,12 +32,12 @@ final class RowGroupedAdapter implements ModuleAdapter {
     @Override public float dropout() { return 0; }
 
     @Override
-    public void forward(Kernels k, float[] x, float[] y, int n, float[] kept) {
+    public void forward(Kernels k, float[] x, boolean dropped, float[] y, int n, float[] kept) {
         for (Run r : runs) {
             if (r.part() == null) continue;
             float[] xs = Arrays.copyOfRange(x, r.start() * in, (r.start() + r.rows()) * in);
             float[] ys = Arrays.copyOfRange(y, r.start() * out, (r.start() + r.rows()) * out);
-            r.part().forward(k, xs, ys, r.rows(), new float[r.rows() * r.part().keptWidth()]);
+            r.part().forward(k, xs, dropped, ys, r.rows(), new float[r.rows() * r.part().keptWidth()]);
             System.arraycopy(ys, 0, y, r.start() * out, ys.length);
         }
     }
@@ -53,7 +53,7 @@ final class RowGroupedAdapter implements ModuleAdapter {
     }
 
     @Override
-    public void addTo(float[] weight, int outRows, int inCols) {
+    public void mergeInto(float[] weight, int out, int in) {
         throw new UnsupportedOperationException("a batch of several adapters has no single merged weight");
     }
 }

@@ -12,8 +12,8 @@ public record TrainableParameter(String name, int rows, int cols, int offset) {
         return rows * cols;
     }
 
-    /** 1-D in the checkpoint (a norm weight or a bias). */
+    /** 1-D in the checkpoint (a norm weight, a bias or DoRA's magnitude). */
     public boolean isVector() {
-        return name.endsWith(".bias") || name.contains("norm");
+        return name.endsWith(".bias") || name.contains("norm") || name.endsWith(".lora_magnitude_vector");
     }
 }

@@ -53,6 +53,21 @@ final class CpuKernels implements Kernels {
                                        float[] da, int daOff, float[] db, int dbOff, float[] du, int n) {
         Lora.backward(dy, x, a, b, scale, u, dx, da, daOff, db, dbOff, du, n);
     }
+    @Override public void doraRowNorms(Matrix w0, Matrix a, Matrix b, float scale, float[] norms) {
+        Dora.rowNorms(w0, a, b, scale, norms);
+    }
+    @Override public void doraForward(float[] x, boolean dropped, Matrix w0, float[] bias, int biasOff, Matrix a, Matrix b,
+                                      float scale, float[] g, float[] u, float[] d, int dOff, float[] y, int n) {
+        Dora.forward(x, dropped, w0, bias, biasOff, a, b, scale, g, u, d, dOff, y, n);
+    }
+    @Override public void doraRecompute(float[] x, Matrix w0, Matrix a, Matrix b, float scale, float[] u, float[] d, int dOff, int n) {
+        Dora.recompute(x, w0, a, b, scale, u, d, dOff, n);
+    }
+    @Override public void doraBackward(float[] dy, float[] x, float[] dx, Matrix w0, Matrix a, Matrix b, float scale, float[] g,
+                                       float[] norms, float[] u, float[] d, int dOff, float[] da, int daOff, float[] db, int dbOff,
+                                       float[] dm, int dmOff, float[] scratch, int n) {
+        Dora.backward(dy, x, dx, w0, a, b, scale, g, norms, u, d, dOff, da, daOff, db, dbOff, dm, dmOff, scratch, n);
+    }
     @Override public void dropoutForward(float[] x, float[] out, int n, float p, long seed) {
         Dropout.forward(x, out, n, p, seed);
     }

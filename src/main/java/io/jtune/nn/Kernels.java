@@ -39,6 +39,15 @@ public interface Kernels {
     void loraBackward(float[] dy, float[] x, Matrix a, Matrix b, float scale, float[] u, float[] dx,
                       float[] da, int daOff, float[] db, int dbOff, float[] du, int n);
 
+    /** DoRA (see {@link Dora}): the row norms of W₀ + s·B·A, and the layer's forward, recompute and backward. */
+    void doraRowNorms(Matrix w0, Matrix a, Matrix b, float scale, float[] norms);
+    void doraForward(float[] x, boolean dropped, Matrix w0, float[] bias, int biasOff, Matrix a, Matrix b, float scale,
+                     float[] g, float[] u, float[] d, int dOff, float[] y, int n);
+    void doraRecompute(float[] x, Matrix w0, Matrix a, Matrix b, float scale, float[] u, float[] d, int dOff, int n);
+    void doraBackward(float[] dy, float[] x, float[] dx, Matrix w0, Matrix a, Matrix b, float scale, float[] g, float[] norms,
+                      float[] u, float[] d, int dOff, float[] da, int daOff, float[] db, int dbOff, float[] dm, int dmOff,
+                      float[] scratch, int n);
+
     void dropoutForward(float[] x, float[] out, int n, float p, long seed);
     void dropoutBackward(float[] dOut, float[] dx, int n, float p, long seed);
 

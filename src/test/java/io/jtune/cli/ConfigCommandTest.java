@@ -53,7 +53,7 @@ class ConfigCommandTest {
         assertTrue(help.contains("  learning_rate (float, default 5.0e-05)\n      Peak learning rate.\n"), help);
         assertTrue(help.lines().allMatch(l -> l.length() <= 80), "picocli never has to rewrap the footer");
         assertTrue(help.contains("Warmup length as a fraction of the total steps"), help);
-        assertTrue(!help.contains("use_dora"), "unsupported keys stay out of --help");
+        assertTrue(!help.contains("use_galore"), "unsupported keys stay out of --help");
     }
 
     @Test

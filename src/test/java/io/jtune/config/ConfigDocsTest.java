@@ -45,9 +45,9 @@ class ConfigDocsTest {
     void helpTableListsSupportedKeysOfTheGroupsAsked() {
         String help = ConfigDocs.helpTable(false, Group.FINETUNING);
         assertTrue(help.contains("  lora_rank (int, default 8)\n      Rank of the LoRA matrices.\n"), help);
-        assertFalse(help.contains("use_dora"), "unsupported keys are left out of --help");
+        assertFalse(help.contains("use_galore"), "unsupported keys are left out of --help");
         assertFalse(help.contains("learning_rate"), "other groups are left out");
-        assertTrue(ConfigDocs.helpTable(true, Group.FINETUNING).contains("use_dora"));
+        assertTrue(ConfigDocs.helpTable(true, Group.FINETUNING).contains("use_galore"));
     }
 
     @Test

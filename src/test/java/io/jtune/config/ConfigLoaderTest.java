@@ -138,16 +138,36 @@ class ConfigLoaderTest {
 
     @Test
     void anUnsupportedKeyIsAnErrorNamingItAndWhy() throws IOException {
-        JtuneException e = failure(MINIMAL + "use_dora: true\n");
-        assertEquals("bad.yaml: line 2: use_dora is not supported yet by jtune: DoRA is not implemented"
+        JtuneException e = failure(MINIMAL + "use_galore: true\n");
+        assertEquals("bad.yaml: line 2: use_galore is not supported yet by jtune: GaLore is not implemented (optim: adamw_torch or sgd)"
                 + " (remove the key or set it to its default)", e.getMessage());
+        assertTrue(failure(MINIMAL + "use_apollo: true\n").getMessage().contains("use_apollo is not supported yet by jtune: APOLLO is not implemented"));
+        assertTrue(failure(MINIMAL + "use_badam: true\n").getMessage().contains("use_badam is not supported yet by jtune: BAdam is not implemented"));
+        assertTrue(failure(MINIMAL + "finetuning_type: oft\n").getMessage().contains("OFT adapters are not implemented"));
         e = failure(MINIMAL + "quantization_bit: 4\n");
         assertTrue(e.getMessage().contains("quantization_bit is not supported yet by jtune: quantized base weights (QLoRA)"), e.getMessage());
     }
 
     @Test
+    void adapterMethodKeysLoadWithLlamaFactorysChecks() throws IOException {
+        JtuneConfig c = ConfigLoader.load(write("ok.yaml", MINIMAL + "use_dora: true\npissa_init: true\npissa_iter: -1\n"
+                + "loraplus_lr_ratio: 16\n"), List.of());
+        assertTrue(c.finetuning().useDora() && c.finetuning().pissaInit());
+        assertEquals(-1, c.finetuning().pissaIter());
+        assertEquals(16.0, c.finetuning().loraplusLrRatio());
+        assertEquals(1e-6, c.finetuning().loraplusLrEmbedding());
+        assertTrue(failure(MINIMAL + "finetuning_type: full\nloraplus_lr_ratio: 16\n").getMessage()
+                .contains("'loraplus_lr_ratio': is only valid for LoRA training"));
+        assertTrue(failure(MINIMAL + "stage: kto\npissa_convert: true\n").getMessage().contains("'pissa_convert': cannot be used with stage kto"));
+        assertTrue(failure(MINIMAL + "stage: dpo\npissa_convert: true\n").getMessage().contains("and a reference model"));
+        assertTrue(failure(MINIMAL + "use_dora: true\npissa_convert: true\n").getMessage().contains("cannot convert a DoRA adapter"));
+        assertTrue(failure(MINIMAL + "finetuning_type: freeze\nuse_dora: true\n").getMessage().contains("'use_dora': is only valid with finetuning_type lora"));
+        assertTrue(failure(MINIMAL + "pissa_iter: -2\n").getMessage().contains("pissa_iter"));
+    }
+
+    @Test
     void anUnsupportedKeyAtItsDefaultIsFine() throws IOException {
-        JtuneConfig c = ConfigLoader.load(write("ok.yaml", MINIMAL + "use_dora: false\nquantization_bit: null\ndeepspeed: null\n"), List.of());
+        JtuneConfig c = ConfigLoader.load(write("ok.yaml", MINIMAL + "use_galore: false\nquantization_bit: null\ndeepspeed: null\n"), List.of());
         assertTrue(c.warnings().isEmpty(), c.warnings().toString());
     }
 

@@ -63,11 +63,15 @@ class ModelExportTest {
 
     /** Logits of base + adapter (unmerged, LoRA applied in the forward pass) and of the merged folder. */
     static float[][] logits(Path base, Path adapter, Path merged) {
+        return logits(base, adapter, merged, ExportFixtures.LORA);
+    }
+
+    static float[][] logits(Path base, Path adapter, Path merged, FinetuneSpec.Lora spec) {
         Batch batch;
         float[] withAdapter, plainBase;
         try (HfModelDirectory dir = HfModelDirectory.open(base)) {
             batch = ExportFixtures.batch(dir.config().vocabSize());
-            CausalLM lora = ModelBuilder.build(dir.config(), new HfWeightSource(dir), FinetuneSpec.lora(ExportFixtures.LORA),
+            CausalLM lora = ModelBuilder.build(dir.config(), new HfWeightSource(dir), FinetuneSpec.lora(spec),
                     new CausalLM.Options(false, 1));
             new io.jtune.train.checkpoint.FlatWeightsCheckpoint(lora, io.jtune.io.peft.AdapterWeights.ADAPTER_FILE).load(adapter);
             withAdapter = lora.forwardLogits(batch);
@@ -99,6 +103,28 @@ class ModelExportTest {
         try (HfModelDirectory merged = HfModelDirectory.open(out)) {
             assertEquals(DType.F32, merged.tensor("model.layers.0.self_attn.q_proj.weight").dtype());
             assertEquals(DType.F32, merged.config().dtype());
+        }
+    }
+
+    /** DoRA merges as PEFT does (rows rescaled to the magnitude); PiSSA's merge is over the residual it re-derives. */
+    @Test
+    void doraAndPissaAdaptersMergeIntoTheModelTheyMake() throws IOException {
+        var dora = ExportFixtures.LORA.withDora(true);
+        var pissa = ExportFixtures.LORA.withPissa(new FinetuneSpec.Pissa(4));
+        for (FinetuneSpec.Lora spec : List.of(dora, pissa)) {
+            String method = spec.useDora() ? "dora" : "pissa";
+            Path adapter = shared.resolve("adapter-" + method), out = shared.resolve("merged-" + method);
+            try (HfModelDirectory base = HfModelDirectory.open(fp32)) {
+                CausalLM model = ExportFixtures.loraModel(base, spec, 3);
+                ExportFixtures.saveAdapter(model, ExportFixtures.LORA, adapter, fp32);
+                var config = io.jtune.io.peft.LoraAdapterConfig.read(adapter)
+                        .withMethod(spec.useDora(), spec.pissa() == null ? "true" : spec.pissa().initLoraWeights());
+                config.write(adapter);
+            }
+            export(shared, yaml(fp32, adapter, out));
+            float[][] l = logits(fp32, adapter, out, spec);
+            assertTrue(maxAbsDiff(l[0], l[2]) > 0.05, method + " changes the logits");
+            assertTrue(maxAbsDiff(l[0], l[1]) < 1e-5, method + " merge error " + maxAbsDiff(l[0], l[1]));
         }
     }
 

@@ -84,6 +84,22 @@ class InferenceSessionTest {
         assertTrue(maxAbsDiff(withAdapter, without) > 1e-2, "the adapter changes the logits");
     }
 
+    /** DoRA and PiSSA adapters decode like their full forward (DoRA's row norms memoised, PiSSA's residual in the view). */
+    @ParameterizedTest
+    @ValueSource(strings = {"dora", "pissa"})
+    void doraAndPissaAdaptersDecodeLikeTheFullForward(String method) {
+        ModelConfig c = TinyModels.config("qwen2");
+        RandomWeights weights = new RandomWeights(c, 7, DType.BF16, 0.3);
+        var lora = new FinetuneSpec.Lora(4, 16.0, 0.0, List.of("all"), false, List.of());
+        lora = method.equals("dora") ? lora.withDora(true) : lora.withPissa(new FinetuneSpec.Pissa(8));
+        CausalLM model = InferenceModels.withLora(c, weights, lora);
+        TinyModels.randomizeLoraB(model);
+        int[] ids = tokens(c.vocabSize());
+        float[] full = fullLogits(model, ids);
+        assertTrue(maxAbsDiff(full, incrementalLogits(new InferenceSession(model), ids)) < 2e-5, method);
+        assertTrue(maxAbsDiff(full, fullLogits(InferenceModels.frozen(c, weights), ids)) > 1e-2, "the adapter changes the logits");
+    }
+
     @Test
     void bf16WeightsDecodeLikeTheFullForward() {
         ModelConfig c = TinyModels.config("qwen2");

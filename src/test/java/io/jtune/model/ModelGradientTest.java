@@ -16,6 +16,11 @@ class ModelGradientTest {
 
     /** Checks every trainable tensor of the model along random directions. */
     private static void checkModel(CausalLM model, Batch batch) {
+        checkModel(model, batch, name -> true);
+    }
+
+    /** Checks the trainable tensors whose name passes {@code checked}. */
+    private static void checkModel(CausalLM model, Batch batch, java.util.function.Predicate<String> checked) {
         model.zeroGrad();
         model.setStep(5);
         model.forwardBackward(batch, 1f);
@@ -24,6 +29,7 @@ class ModelGradientTest {
         Random rnd = new Random(1);
         float eps = 1e-3f;
         for (TrainableParameter p : model.trainableParameters()) {
+            if (!checked.test(p.name())) continue;
             float[] saved = java.util.Arrays.copyOfRange(values, p.offset(), p.offset() + p.size());
             double gradNorm = 0;
             for (int i = 0; i < p.size(); i++) gradNorm += (double) grads[p.offset() + i] * grads[p.offset() + i];
@@ -92,6 +98,42 @@ class ModelGradientTest {
         assertTrue(names.contains("base_model.model.model.layers.1.mlp.down_proj.lora_A.weight"), names.toString());
         assertTrue(!names.contains("base_model.model.model.layers.1.self_attn.k_proj.lora_A.weight"));
         checkModel(model, TinyModels.batch(29));
+    }
+
+    /**
+     * DoRA with lora_dropout, where PEFT runs the base weight on the dropped-out input a second time.
+     * The row norm is a constant in backward (PEFT detaches it), so A's and B's gradients are not the
+     * loss's true derivative (the golden test checks them against PEFT); the magnitude's and the
+     * embedding's (which reaches every module through the input gradient, dropout included) are,
+     * since the norm depends on neither.
+     */
+    @Test
+    void doraWithDropoutMagnitudeAndInputGradients() {
+        for (boolean checkpointing : List.of(false, true)) {
+            var lora = new FinetuneSpec.Lora(4, 8.0, 0.25, List.of("all"), false, List.of("embed_tokens")).withDora(true);
+            CausalLM model = TinyModels.build("qwen2", FinetuneSpec.lora(lora), checkpointing);
+            TinyModels.randomizeLoraB(model);
+            Random rnd = new Random(3);
+            for (TrainableParameter p : model.trainableParameters()) {
+                if (!p.name().endsWith("lora_magnitude_vector")) continue;
+                for (int i = 0; i < p.size(); i++) model.parameterValues()[p.offset() + i] *= (float) (1 + 0.3 * rnd.nextGaussian());
+            }
+            checkModel(model, TinyModels.batch(29), name -> name.endsWith("lora_magnitude_vector") || name.contains("embed_tokens"));
+        }
+    }
+
+    @Test
+    void doraGradientCheckpointingGivesIdenticalGradients() {
+        var lora = FinetuneSpec.lora(new FinetuneSpec.Lora(4, null, 0.3, List.of("all"), false, List.of()).withDora(true));
+        float[][] grads = new float[2][];
+        for (int i = 0; i < 2; i++) {
+            CausalLM model = TinyModels.build("llama", lora, i == 1);
+            TinyModels.randomizeLoraB(model);
+            model.zeroGrad();
+            model.forwardBackward(TinyModels.batch(29), 0.1f);
+            grads[i] = model.gradients().clone();
+        }
+        assertArrayEquals(grads[0], grads[1], 0f);
     }
 
     @Test

@@ -221,6 +221,50 @@ class OpGradientTest {
         }
     }
 
+    /**
+     * DoRA's backward is the derivative of its forward with the row norms held constant (PEFT
+     * detaches them): with the norms computed once and fixed, the finite differences of the layer's
+     * output (base linear + DoRA) give dx, dA, dB and the magnitude's gradient, with and without dropout.
+     */
+    @Test
+    void doraWithConstantNormsWithAndWithoutDropout() {
+        int n = 4, in = 7, out = 6, rank = 2;
+        float scale = 2f;
+        float[] x = random(rnd, n * in, 1f), w = random(rnd, out * in, 0.5f), bias = random(rnd, out, 1f),
+                a = random(rnd, rank * in, 0.5f), b = random(rnd, out * rank, 0.5f), m = random(rnd, out, 1f),
+                r = random(rnd, n * out, 1f);
+        Matrix w0 = Matrix.of(w, out, in), am = Matrix.of(a, rank, in), bm = Matrix.of(b, out, rank);
+        float[] norms = new float[out];
+        Dora.rowNorms(w0, am, bm, scale, norms);
+        float[] kept = new float[n * (rank + out)], y = new float[n * out], xd = new float[x.length];
+        for (float p : new float[] {0f, 0.3f}) {
+            long seed = 7;
+            java.util.function.Supplier<float[]> gains = () -> {
+                float[] g = new float[out];
+                for (int o = 0; o < out; o++) g[o] = m[o] / norms[o];
+                return g;
+            };
+            java.util.function.DoubleSupplier loss = () -> {
+                Linear.forward(x, w0, bias, 0, y, n);
+                float[] input = x;
+                if (p > 0) { Dropout.forward(x, xd, x.length, p, seed); input = xd; }
+                Dora.forward(input, p > 0, w0, bias, 0, am, bm, scale, gains.get(), kept, kept, n * rank, y, n);
+                return project(y, r, y.length);
+            };
+            loss.getAsDouble();
+            float[] da = new float[a.length], db = new float[b.length], dm = new float[out], dx = new float[x.length],
+                    dxd = new float[x.length], scratch = new float[n * out];
+            Linear.backward(r, x, w0, dx, null, 0, null, 0, n);
+            Dora.backward(r, p > 0 ? xd : x, p > 0 ? dxd : dx, w0, am, bm, scale, gains.get(), norms, kept, kept, n * rank,
+                    da, 0, db, 0, dm, 0, scratch, n);
+            if (p > 0) Dropout.backward(dxd, dx, x.length, p, seed);
+            check("dora dx p=" + p, x, dx, loss);
+            check("dora dA p=" + p, a, da, loss);
+            check("dora dB p=" + p, b, db, loss);
+            check("dora dm p=" + p, m, dm, loss);
+        }
+    }
+
     @Test
     void dropoutKeepsAboutOneMinusP() {
         int n = 20000;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jtune.JtuneException;
+import io.jtune.model.FinetuneSpec;
 import io.jtune.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,11 +18,31 @@ import java.util.Map;
  * PEFT's adapter_config.json for a LoRA adapter: the fields jtune reads and writes, with PEFT's
  * names. Written with PEFT's full field set so that {@code PeftModel.from_pretrained} accepts it.
  *
- * @param modulesToSave modules trained fully beside LoRA (LLaMA-Factory's additional_target), or empty
+ * @param modulesToSave   modules trained fully beside LoRA (LLaMA-Factory's additional_target), or empty
+ * @param useDora         use_dora: the adapter has a lora_magnitude_vector per module
+ * @param initLoraWeights PEFT's init_lora_weights: "true", or "pissa" / "pissa_niter_K" for a PiSSA
+ *                        adapter, whose base PEFT (and jtune) replaces by the residual when loading it
  */
 public record LoraAdapterConfig(int r, double loraAlpha, double loraDropout, List<String> targetModules,
-                                boolean useRslora, List<String> modulesToSave, String baseModelNameOrPath) {
+                                boolean useRslora, List<String> modulesToSave, String baseModelNameOrPath,
+                                boolean useDora, String initLoraWeights) {
     public static final String FILE = "adapter_config.json";
+
+    /** A plain LoRA adapter's config (no DoRA, PEFT's default initialisation). */
+    public LoraAdapterConfig(int r, double loraAlpha, double loraDropout, List<String> targetModules,
+                             boolean useRslora, List<String> modulesToSave, String baseModelNameOrPath) {
+        this(r, loraAlpha, loraDropout, targetModules, useRslora, modulesToSave, baseModelNameOrPath, false, "true");
+    }
+
+    /** The same config with use_dora and init_lora_weights as given. */
+    public LoraAdapterConfig withMethod(boolean dora, String init) {
+        return new LoraAdapterConfig(r, loraAlpha, loraDropout, targetModules, useRslora, modulesToSave, baseModelNameOrPath, dora, init);
+    }
+
+    /** The same config with other target modules (the ones that actually carry an adapter) and base model path. */
+    public LoraAdapterConfig withTargets(List<String> targets, String baseModel) {
+        return new LoraAdapterConfig(r, loraAlpha, loraDropout, targets, useRslora, modulesToSave, baseModel, useDora, initLoraWeights);
+    }
 
     public static LoraAdapterConfig read(Path adapterDir) {
         Path file = adapterDir.resolve(FILE);
@@ -38,7 +59,6 @@ public record LoraAdapterConfig(int r, double loraAlpha, double loraDropout, Lis
         if (!type.equals("LORA")) {
             throw new JtuneException(file + ": peft_type is '" + type + "'; jtune loads LORA adapters only");
         }
-        if (root.path("use_dora").asBoolean(false)) throw new JtuneException(file + ": use_dora is not supported by jtune yet");
         if (root.path("fan_in_fan_out").asBoolean(false)) throw new JtuneException(file + ": fan_in_fan_out adapters are not supported");
         if (root.path("rank_pattern").size() > 0 || root.path("alpha_pattern").size() > 0) {
             throw new JtuneException(file + ": rank_pattern / alpha_pattern are not supported by jtune yet");
@@ -51,7 +71,23 @@ public record LoraAdapterConfig(int r, double loraAlpha, double loraDropout, Lis
                 stringList(file, root.path("target_modules"), "target_modules"),
                 root.path("use_rslora").asBoolean(false),
                 stringList(file, root.path("modules_to_save"), "modules_to_save"),
-                root.path("base_model_name_or_path").asText(null));
+                root.path("base_model_name_or_path").asText(null),
+                root.path("use_dora").asBoolean(false),
+                initLoraWeights(file, root.path("init_lora_weights")));
+    }
+
+    /** init_lora_weights as text: true/false, "pissa", "pissa_niter_K"; other schemes only shape a new adapter, which jtune loads trained. */
+    private static String initLoraWeights(Path file, JsonNode node) {
+        if (node.isMissingNode() || node.isNull() || node.isBoolean()) return node.isBoolean() && !node.asBoolean() ? "false" : "true";
+        String value = node.asText();
+        if (value.startsWith("pissa") && FinetuneSpec.Pissa.fromInitLoraWeights(value) == null) {
+            throw new JtuneException(file + ": init_lora_weights '" + value + "' is not 'pissa' or 'pissa_niter_K'");
+        }
+        if (value.startsWith("corda") || value.startsWith("olora") || value.startsWith("eva") || value.equals("loftq")) {
+            // these, like PiSSA, change the base weights when an adapter is created or loaded
+            throw new JtuneException(file + ": init_lora_weights '" + value + "' is not supported by jtune (true and PiSSA are)");
+        }
+        return value;
     }
 
     public void write(Path adapterDir) throws IOException {
@@ -62,7 +98,8 @@ public record LoraAdapterConfig(int r, double loraAlpha, double loraDropout, Lis
         m.put("bias", "none");
         m.put("fan_in_fan_out", false);
         m.put("inference_mode", true);
-        m.put("init_lora_weights", true);
+        m.put("init_lora_weights", initLoraWeights.equals("true") ? (Object) true
+                : initLoraWeights.equals("false") ? (Object) false : initLoraWeights);
         m.put("layers_pattern", null);
         m.put("layers_to_transform", null);
         m.put("lora_alpha", loraAlpha == Math.rint(loraAlpha) ? (Object) (long) loraAlpha : (Object) loraAlpha);
@@ -74,7 +111,7 @@ public record LoraAdapterConfig(int r, double loraAlpha, double loraDropout, Lis
         m.put("revision", null);
         m.put("target_modules", targetModules);
         m.put("task_type", "CAUSAL_LM");
-        m.put("use_dora", false);
+        m.put("use_dora", useDora);
         m.put("use_rslora", useRslora);
         AtomicFiles.writeString(adapterDir.resolve(FILE),
                 new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m) + "\n");

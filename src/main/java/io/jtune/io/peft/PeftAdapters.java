@@ -33,9 +33,15 @@ public final class PeftAdapters {
         return adapter;
     }
 
-    /** The engine's LoRA settings for an adapter_config.json (dropout off: it only matters in training). */
+    /**
+     * The engine's LoRA settings for an adapter_config.json (dropout off: it only matters in training).
+     * A PiSSA adapter (init_lora_weights pissa...) is attached with its PiSSA initialisation, as PEFT
+     * does when it loads one: that turns the base weights into the residual the adapter was trained
+     * over, before the trained A and B are read over the initial ones.
+     */
     public static FinetuneSpec.Lora spec(LoraAdapterConfig c) {
-        return new FinetuneSpec.Lora(c.r(), c.loraAlpha(), 0.0, c.targetModules(), c.useRslora(), c.modulesToSave());
+        return new FinetuneSpec.Lora(c.r(), c.loraAlpha(), 0.0, c.targetModules(), c.useRslora(), c.modulesToSave(),
+                c.useDora(), FinetuneSpec.Pissa.fromInitLoraWeights(c.initLoraWeights()));
     }
 
     /** Writes every tensor of the set, fp32, under its name (PEFT's adapter file, or a checkpoint's trainable tensors). */

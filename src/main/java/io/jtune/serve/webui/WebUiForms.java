@@ -16,6 +16,7 @@ public final class WebUiForms {
             "learning_rate", "num_train_epochs", "max_steps", "per_device_train_batch_size", "gradient_accumulation_steps",
             "lr_scheduler_type", "warmup_steps", "max_grad_norm", "logging_steps", "save_steps", "seed",
             "lora_rank", "lora_alpha", "lora_dropout", "lora_target", "freeze_trainable_layers",
+            "use_rslora", "use_dora", "pissa_init", "pissa_iter", "pissa_convert", "loraplus_lr_ratio",
             "output_dir", "overwrite_output_dir", "resume_from_checkpoint", "plot_loss",
             // the preference stages' keys (LlamaBoard's RLHF box); the page shows each with the stages that read it
             "pref_beta", "pref_ftx", "pref_loss", "dpo_label_smoothing", "simpo_gamma", "ld_alpha",

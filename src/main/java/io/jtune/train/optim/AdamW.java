@@ -36,10 +36,12 @@ public final class AdamW implements Optimizer {
         step++;
         // Scalars rounded to fp32 from double, as torch passes Python floats to fp32 kernels.
         float c1 = (float) (1 - beta1), b2 = (float) beta2, c2 = (float) (1 - beta2), e = (float) eps;
-        float stepSize = (float) (lr / (1 - StrictMath.pow(beta1, step)));
+        double correction1 = 1 - StrictMath.pow(beta1, step);
         float correction2Sqrt = (float) Math.sqrt(1 - StrictMath.pow(beta2, step));
-        FlatRanges.forEach(groups, (from, to, wd) -> {
-            float decay = (float) (1 - lr * wd);
+        FlatRanges.forEach(groups, (from, to, group) -> {
+            double groupLr = lr * group.lrScale();   // each group's own lr (LoRA+), scheduled in proportion
+            float stepSize = (float) (groupLr / correction1);
+            float decay = (float) (1 - groupLr * group.weightDecay());
             for (int i = from; i < to; i++) {
                 float g = grads[i];
                 float p = params[i] * decay;

@@ -6,7 +6,7 @@ import java.util.List;
 /** Splits parameter groups into fixed chunks so fused updates run in parallel, deterministically. */
 final class FlatRanges {
     interface RangeUpdate {
-        void apply(int from, int to, double weightDecay);
+        void apply(int from, int to, ParamGroup group);
     }
 
     private static final int CHUNK = 1 << 15;
@@ -18,7 +18,7 @@ final class FlatRanges {
             int chunks = (g.length() + CHUNK - 1) / CHUNK;
             ParallelTasks.forEach(chunks, c -> {
                 int from = g.offset() + c * CHUNK;
-                update.apply(from, Math.min(g.offset() + g.length(), from + CHUNK), g.weightDecay());
+                update.apply(from, Math.min(g.offset() + g.length(), from + CHUNK), g);
             });
         }
     }

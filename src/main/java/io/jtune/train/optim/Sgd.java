@@ -25,9 +25,9 @@ public final class Sgd implements Optimizer {
     public void step(double lr) {
         boolean first = step == 0;
         step++;
-        float mu = (float) momentum, rate = (float) lr;
-        FlatRanges.forEach(groups, (from, to, wd) -> {
-            float decay = (float) wd;
+        float mu = (float) momentum;
+        FlatRanges.forEach(groups, (from, to, group) -> {
+            float decay = (float) group.weightDecay(), rate = (float) (lr * group.lrScale());
             for (int i = from; i < to; i++) {
                 float g = grads[i] + decay * params[i];
                 if (momentumBuffer != null) {

@@ -51,10 +51,34 @@ final class MemoryEstimate {
         return (long) batchTokens * (perTokenLayer * layersKept + residuals);
     }
 
+    /**
+     * What the adapter methods add: DoRA keeps each adapted module's output-sized direction per token
+     * (and trains a magnitude per output row); PiSSA holds the residual of every adapted weight on the
+     * heap, in the checkpoint's dtype. Counted as if every linear module were adapted.
+     */
+    static long adapterMethodBytes(ModelConfig c, FinetuneSpec spec, int batchTokens, boolean checkpointing) {
+        if (spec.type() != FinetuneSpec.Type.LORA) return 0;
+        long bytes = 0, outputs = 0, weights = 0;
+        for (ModelTensor w : Families.of(c).layerLinearWeights(c)) {
+            outputs += w.rows();
+            weights += w.elements();
+        }
+        if (spec.lora().useDora()) {
+            long layersKept = checkpointing ? 1 : c.numHiddenLayers();
+            bytes += 4L * batchTokens * outputs * layersKept + 16L * outputs * c.numHiddenLayers();
+        }
+        if (spec.lora().pissa() != null) {
+            int width = c.dtype() == io.jtune.tensor.DType.BF16 || c.dtype() == io.jtune.tensor.DType.F16 ? 2 : 4;
+            bytes += width * weights * c.numHiddenLayers();
+        }
+        return bytes;
+    }
+
     static void check(ModelConfig c, FinetuneSpec spec, TrainingArguments args, int cutoffLen, boolean checkpointing) {
         long trainable = trainableParameters(c, spec);
         int tokens = args.perDeviceTrainBatchSize() * cutoffLen;
-        long need = 16 * trainable + activationBytes(c, tokens, checkpointing) + 64L * 1024 * 1024;
+        long need = 16 * trainable + activationBytes(c, tokens, checkpointing) + adapterMethodBytes(c, spec, tokens, checkpointing)
+                + 64L * 1024 * 1024;
         long have = Runtime.getRuntime().maxMemory();
         if (need > have) {
             throw new JtuneException(String.format("this run needs about %.1f GiB of Java heap, the JVM may use %.1f GiB."

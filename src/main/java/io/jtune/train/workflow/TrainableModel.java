@@ -34,15 +34,26 @@ record TrainableModel(CausalLM model, TrainedWeights weights) {
                 new CausalLM.Options(checkpointing, args.seed()));
         // PEFT's adapter_config.json names the modules that actually carry an adapter, whatever lora_target said
         TrainedWeights weights = new TrainedWeights(model, base.files(), adapter == null ? null
-                : new LoraAdapterConfig(adapter.r(), adapter.loraAlpha(), adapter.loraDropout(),
-                TrainedWeights.loraTargetModules(model), adapter.useRslora(), adapter.modulesToSave(), modelArgs.modelNameOrPath()));
+                : adapter.withTargets(TrainedWeights.loraTargetModules(model), modelArgs.modelNameOrPath()));
         if (!modelArgs.adapterNameOrPath().isEmpty()) {
             Path adapterDir = Path.of(modelArgs.adapterNameOrPath().get(0));
             weights.load(adapterDir);
             log.println("Loaded adapter " + adapterDir);
         }
-        log.printf("Trainable parameters: %,d (%s)%n", model.trainableParameterCount(), ft.finetuningType());
+        log.printf("Trainable parameters: %,d (%s)%n", model.trainableParameterCount(), method(spec));
         return new TrainableModel(model, weights);
+    }
+
+    /** The fine-tuning method as the log names it: "lora", "lora: DoRA, PiSSA (fast SVD, 16 iterations)", "full", ... */
+    private static String method(FinetuneSpec spec) {
+        if (spec.type() != FinetuneSpec.Type.LORA) return spec.type().name().toLowerCase(java.util.Locale.ROOT);
+        java.util.List<String> variants = new java.util.ArrayList<>();
+        if (spec.lora().useDora()) variants.add("DoRA");
+        if (spec.lora().pissa() != null) {
+            variants.add(spec.lora().pissa().exact() ? "PiSSA (exact SVD)"
+                    : "PiSSA (fast SVD, " + spec.lora().pissa().iterations() + " iterations)");
+        }
+        return variants.isEmpty() ? "lora" : "lora: " + String.join(", ", variants);
     }
 
     /** The LoRA adapter to train: the one given in adapter_name_or_path, else a new one from the lora keys; null unless LoRA. */
@@ -55,15 +66,20 @@ record TrainableModel(CausalLM model, TrainedWeights weights) {
             return LoraAdapterConfig.read(Path.of(m.adapterNameOrPath().get(0)));
         }
         if (!ft.isLora()) return null;
+        FinetuneSpec.Pissa pissa = ft.pissaInit() ? new FinetuneSpec.Pissa(ft.pissaIter()) : null;
         return new LoraAdapterConfig(ft.loraRank(), ft.loraAlpha(), ft.loraDropout(), ft.loraTarget(), ft.useRslora(),
-                ft.additionalTarget(), null);
+                ft.additionalTarget(), null).withMethod(ft.useDora(), pissa == null ? "true" : pissa.initLoraWeights());
     }
 
-    /** The engine's fine-tuning spec; a loaded adapter brings its own rank, alpha and targets, as PEFT does. */
+    /**
+     * The engine's fine-tuning spec; a loaded adapter brings its own rank, alpha, targets, DoRA and
+     * PiSSA settings, as PEFT does (a PiSSA adapter re-derives its residual base when loaded).
+     */
     private static FinetuneSpec finetuneSpec(FinetuningArguments ft, LoraAdapterConfig adapter) {
         return switch (ft.finetuningType()) {
             case "lora" -> FinetuneSpec.lora(new FinetuneSpec.Lora(adapter.r(), adapter.loraAlpha(), adapter.loraDropout(),
-                    adapter.targetModules(), adapter.useRslora(), adapter.modulesToSave()));
+                    adapter.targetModules(), adapter.useRslora(), adapter.modulesToSave(), adapter.useDora(),
+                    FinetuneSpec.Pissa.fromInitLoraWeights(adapter.initLoraWeights())));
             case "freeze" -> FinetuneSpec.freeze(new FinetuneSpec.Freeze(ft.freezeTrainableLayers(),
                     ft.freezeTrainableModules(), ft.freezeExtraModules()));
             case "full" -> FinetuneSpec.full();

@@ -116,13 +116,24 @@ public final class TrainedWeights implements Trainer.CheckpointWeights {
     }
 
     public void saveAdapter(Path dir) throws IOException {
+        saveAdapter(dir, adapterConfig);
+    }
+
+    /** The adapter's config (null unless LoRA). */
+    public LoraAdapterConfig adapterConfig() { return adapterConfig; }
+
+    /** The model whose trainable tensors this writes. */
+    public CausalLM model() { return model; }
+
+    /** Saves the adapter with another adapter_config.json (LLaMA-Factory's PiSSA folders say init_lora_weights: true). */
+    public void saveAdapter(Path dir, LoraAdapterConfig config) throws IOException {
         if (model.valueHead() == null) {
             new FlatWeightsCheckpoint(model, AdapterWeights.ADAPTER_FILE).save(dir);
         } else {
             AdapterWeights.write(dir.resolve(AdapterWeights.ADAPTER_FILE), slots(false), model.parameterValues());
             saveValueHead(dir);
         }
-        adapterConfig.write(dir);
+        config.write(dir);
     }
 
     /** LLaMA-Factory's name for the value head's file beside the adapter or model. */

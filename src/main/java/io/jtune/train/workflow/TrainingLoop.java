@@ -61,7 +61,10 @@ final class TrainingLoop {
         int warmup = LearningRateSchedule.warmupSteps(args.warmupSteps(), args.warmupRatio(), plan.totalSteps());
         LearningRateSchedule schedule = LearningRateSchedule.create(args.lrSchedulerType(), args.learningRate(), warmup,
                 plan.totalSteps(), args.lrSchedulerKwargs());
-        Optimizer optimizer = Optimizers.create(args, model.model());
+        Optimizer optimizer = Optimizers.create(args, config.finetuning(), model.model());
+        if (config.finetuning().loraplusLrRatio() != null) {
+            context.log().printf("Using LoRA+ optimizer with loraplus lr ratio %.2f.%n", config.finetuning().loraplusLrRatio());
+        }
 
         List<TrainerListener> listeners = new ArrayList<>();
         // the log files hear each event first: its files are written before the caller's listeners react
@@ -73,10 +76,15 @@ final class TrainingLoop {
                 "epoch".equals(args.saveStrategy()), args.saveTotalLimit(), args.seed());
         Trainer trainer = new Trainer(settings, model.model(), objective, optimizer, schedule, train,
                 evalBatches, model.weights(), outputDir, TrainerListeners.all(listeners));
+        boolean pissaConvert = config.finetuning().pissaConvert() && model.weights().adapterConfig() != null;
+        // before a resume loads the checkpoint: PiSSA's deterministic start is the run's initial adapter
+        if (pissaConvert) PissaOutputs.saveInitial(model.weights(), outputDir, context.log());
         if (resume.isPresent()) {
             context.log().println("Resuming training from " + resume.get());
             trainer.resumeFrom(resume.get());
         }
-        return context.stop().run(trainer);
+        TrainOutcome outcome = context.stop().run(trainer);
+        if (pissaConvert) PissaOutputs.saveConverted(model.weights(), outputDir, context.log());
+        return outcome;
     }
 }

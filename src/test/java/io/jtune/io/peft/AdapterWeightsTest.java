@@ -65,6 +65,22 @@ class AdapterWeightsTest {
     }
 
     @Test
+    void doraAndPissaConfigsRoundTripAndOtherBaseChangingInitsAreRefused() throws Exception {
+        var cfg = new LoraAdapterConfig(8, 16, 0, List.of("q_proj"), false, List.of(), "m").withMethod(true, "pissa_niter_16");
+        cfg.write(dir);
+        String json = Files.readString(dir.resolve("adapter_config.json"));
+        assertTrue(json.contains("\"use_dora\" : true") && json.contains("\"init_lora_weights\" : \"pissa_niter_16\""), json);
+        assertEquals(cfg, LoraAdapterConfig.read(dir));
+        for (String init : List.of("olora", "corda", "loftq", "pissa_niter_x")) {
+            Files.writeString(dir.resolve("adapter_config.json"), "{\"peft_type\":\"LORA\",\"r\":8,\"init_lora_weights\":\"" + init + "\"}");
+            JtuneException e = assertThrows(JtuneException.class, () -> LoraAdapterConfig.read(dir));
+            assertTrue(e.getMessage().contains("init_lora_weights '" + init + "'"), e.getMessage());
+        }
+        Files.writeString(dir.resolve("adapter_config.json"), "{\"peft_type\":\"LORA\",\"r\":8,\"init_lora_weights\":\"gaussian\"}");
+        assertEquals("gaussian", LoraAdapterConfig.read(dir).initLoraWeights(), "a trained adapter's own init scheme does not matter");
+    }
+
+    @Test
     void nonLoraAdaptersAreRefused() throws Exception {
         Files.writeString(dir.resolve("adapter_config.json"), "{\"peft_type\":\"IA3\",\"r\":8}");
         JtuneException e = assertThrows(JtuneException.class, () -> LoraAdapterConfig.read(dir));

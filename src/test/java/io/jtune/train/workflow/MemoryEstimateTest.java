@@ -54,4 +54,19 @@ class MemoryEstimateTest {
         // what transformers counts for Qwen2.5-0.5B (num_parameters()); the hand-written formula gave 494,005,120
         assertEquals(494_032_768L, MemoryEstimate.trainableParameters(qwen, FinetuneSpec.full()));
     }
+
+    /** DoRA keeps each module's output per token (and trains a magnitude); PiSSA holds the residuals in the checkpoint's dtype. */
+    @Test
+    void doraAndPissaAddTheirMemory() {
+        ModelConfig qwen = LoraStepSetup.architecture("qwen2.5-0.5b").toBuilder().dtype(io.jtune.tensor.DType.BF16).build();
+        long h = qwen.hiddenSize(), i = qwen.intermediateSize(), q = qwen.qDim(), kv = qwen.kvDim(), layers = qwen.numHiddenLayers();
+        FinetuneSpec.Lora lora = FinetuneSpec.Lora.defaults();
+        assertEquals(0, MemoryEstimate.adapterMethodBytes(qwen, FinetuneSpec.lora(lora), 256, true));
+        long outputs = q + 2 * kv + h + 2 * i + h;
+        assertEquals(4L * 256 * outputs + 16L * outputs * layers,
+                MemoryEstimate.adapterMethodBytes(qwen, FinetuneSpec.lora(lora.withDora(true)), 256, true));
+        long weights = h * q + 2 * h * kv + q * h + 3 * h * i;
+        assertEquals(2 * weights * layers,
+                MemoryEstimate.adapterMethodBytes(qwen, FinetuneSpec.lora(lora.withPissa(new FinetuneSpec.Pissa(16))), 256, true));
+    }
 }
