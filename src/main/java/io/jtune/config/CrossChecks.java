@@ -19,6 +19,11 @@ final class CrossChecks {
         if (ft.useRslora() && !ft.isLora()) {
             throw c.error("use_rslora", "is only valid with finetuning_type lora (it is " + ft.finetuningType() + ")");
         }
+        if (c.model().quantized() && tr.doTrain() && !ft.isLora()) {
+            // LLaMA-Factory: "Quantization is only compatible with the LoRA method."
+            throw c.error("quantization_bit", "quantization is only compatible with finetuning_type lora (it is " + ft.finetuningType()
+                    + "): the quantized weights are frozen");
+        }
         if (data.hasValSplit() && data.dataset().isEmpty()) {
             throw c.error("val_size", "needs a dataset to split the validation set from; set dataset");
         }

@@ -3,6 +3,7 @@ package io.jtune.train.workflow;
 import io.jtune.JtuneException;
 import io.jtune.config.TrainingArguments;
 import io.jtune.model.FinetuneSpec;
+import io.jtune.model.WeightQuantization;
 import io.jtune.model.arch.Families;
 import io.jtune.model.arch.ModelConfig;
 import io.jtune.model.arch.ModelFamily;
@@ -13,7 +14,8 @@ import java.util.List;
  * Estimates the Java heap a training run needs before any weight is loaded, and stops with advice
  * when it exceeds what the JVM may use. Frozen weights are memory-mapped (outside the heap); the
  * heap holds the trainable parameters with their gradients and AdamW moments (16 bytes each), the
- * activations kept for backward, and the logits of one vocabulary chunk.
+ * activations kept for backward, the logits of one vocabulary chunk, and quantized base weights
+ * (quantization_bit, or a bitsandbytes 4-bit checkpoint) at their quantized size.
  */
 final class MemoryEstimate {
     private MemoryEstimate() {}
@@ -51,10 +53,17 @@ final class MemoryEstimate {
         return (long) batchTokens * (perTokenLayer * layersKept + residuals);
     }
 
-    static void check(ModelConfig c, FinetuneSpec spec, TrainingArguments args, int cutoffLen, boolean checkpointing) {
+    /** Heap bytes of the decoder linear weights when they are quantized (0 when they stay mapped). */
+    static long quantizedWeightBytes(ModelConfig c, WeightQuantization quantization) {
+        return quantization == null ? 0 : quantization.layerWeightBytes(Families.of(c), c);
+    }
+
+    static void check(ModelConfig c, FinetuneSpec spec, TrainingArguments args, int cutoffLen, boolean checkpointing,
+                      WeightQuantization quantization) {
         long trainable = trainableParameters(c, spec);
         int tokens = args.perDeviceTrainBatchSize() * cutoffLen;
-        long need = 16 * trainable + activationBytes(c, tokens, checkpointing) + 64L * 1024 * 1024;
+        long need = 16 * trainable + activationBytes(c, tokens, checkpointing) + quantizedWeightBytes(c, quantization)
+                + 64L * 1024 * 1024;
         long have = Runtime.getRuntime().maxMemory();
         if (need > have) {
             throw new JtuneException(String.format("this run needs about %.1f GiB of Java heap, the JVM may use %.1f GiB."
