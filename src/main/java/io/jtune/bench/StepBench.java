@@ -3,7 +3,6 @@ package io.jtune.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jtune.tensor.DType;
 import java.io.PrintStream;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -22,8 +21,8 @@ public final class StepBench {
 
     public record Settings(int[] seqs, int steps, int warmupSteps, int threads, boolean torch, String python, int torchLayers) {}
 
-    /** A model setup to time: an architecture LoraStepSetup knows, the frozen weights' dtype, checkpointing on or off. */
-    public record Setup(String model, DType weights, boolean gradientCheckpointing) {
+    /** A model setup to time: an architecture LoraStepSetup knows, the frozen weights' storage, checkpointing on or off. */
+    public record Setup(String model, FrozenWeights weights, boolean gradientCheckpointing) {
         String name() {
             return new LoraStepSetup(model, weights, gradientCheckpointing).name();
         }
@@ -43,6 +42,7 @@ public final class StepBench {
     private final List<Row> rows = new ArrayList<>();
     private final List<String> torchProblems = new ArrayList<>();
     private final List<String> jtuneProblems = new ArrayList<>();
+    private final Map<String, java.util.Optional<JsonNode>> torchRuns = new java.util.HashMap<>();
 
     /** {@code peakGflops}: the GEMM peak of this run, with {@code settings.threads()} threads. */
     public StepBench(Settings settings, double peakGflops) {
@@ -59,7 +59,11 @@ public final class StepBench {
             for (boolean checkpointing : checkpointingSettings(setups)) {
                 for (Setup setup : setups) {
                     if (setup.gradientCheckpointing() != checkpointing) continue;
-                    JsonNode torch = settings.torch() ? torch(setup.model(), seq, checkpointing, progress) : null;
+                    // PyTorch's step has fp32 frozen weights whatever jtune's storage: run once per model and length
+                    String key = setup.model() + "/" + seq + "/" + checkpointing;
+                    JsonNode torch = !settings.torch() ? null
+                            : torchRuns.computeIfAbsent(key, k -> java.util.Optional.ofNullable(torch(setup.model(), seq, checkpointing, progress)))
+                                    .orElse(null);
                     Row row = measure(setup, seq, torch, progress);
                     if (row != null) rows.add(row);
                 }

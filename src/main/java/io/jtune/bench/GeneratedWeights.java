@@ -1,0 +1,64 @@
+package io.jtune.bench;
+
+import io.jtune.model.WeightSource;
+import io.jtune.model.arch.Families;
+import io.jtune.model.arch.ModelConfig;
+import io.jtune.model.arch.ModelFamily;
+import io.jtune.model.arch.ModelTensor;
+import io.jtune.model.arch.ModuleSpec;
+import io.jtune.tensor.DType;
+import io.jtune.tensor.Matrix;
+import io.jtune.tensor.Numbers;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Random bf16 weights made when asked for, one tensor at a time, each from its own seed (the seed
+ * and the tensor's name): nothing is held here, so with {@link io.jtune.model.QuantizedWeights} on
+ * top the model's linear weights go straight from generated rows into their quantized format and a
+ * 7B-shaped checkpoint never exists in bf16. Matrices are normal(0, 0.02), norm weights 1 +
+ * normal(0, 0.1), biases normal(0, 0.02), as {@link io.jtune.model.RandomWeights} draws them.
+ */
+final class GeneratedWeights implements WeightSource {
+    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private final long seed;
+    private final Map<String, ModelTensor> tensors = new LinkedHashMap<>();
+
+    GeneratedWeights(ModelConfig config, long seed) {
+        this.seed = seed;
+        ModelFamily family = Families.of(config);
+        for (ModelTensor t : family.checkpointTensors(config)) tensors.put(t.name(), t);
+    }
+
+    @Override
+    public Matrix tensor(String name) {
+        ModelTensor t = tensors.get(name);
+        if (t == null) return null;
+        boolean norm = t.spec().kind() == ModuleSpec.Kind.NORM;
+        SplittableRandom rnd = new SplittableRandom(seed * 31 + name.hashCode());
+        int rows = t.vector() ? 1 : t.rows();
+        int cols = t.cols();
+        long n = (long) rows * cols;
+        // a heap segment the Vector API can read is backed by a byte[]
+        MemorySegment bits = MemorySegment.ofArray(new byte[Math.toIntExact(2 * n)]);
+        for (long i = 0; i < n; i++) {
+            bits.set(SHORT_LE, 2 * i, Numbers.floatToBf16((float) ((norm ? 1 : 0) + (norm ? 0.1 : 0.02) * rnd.nextGaussian())));
+        }
+        return Matrix.of(bits, DType.BF16, rows, cols);
+    }
+
+    @Override
+    public Set<String> names() {
+        return tensors.keySet();
+    }
+
+    @Override
+    public String describe() {
+        return "generated random weights";
+    }
+}
