@@ -141,8 +141,8 @@ class ConfigLoaderTest {
         JtuneException e = failure(MINIMAL + "use_dora: true\n");
         assertEquals("bad.yaml: line 2: use_dora is not supported yet by jtune: DoRA is not implemented"
                 + " (remove the key or set it to its default)", e.getMessage());
-        e = failure(MINIMAL + "quantization_bit: 4\n");
-        assertTrue(e.getMessage().contains("quantization_bit is not supported yet by jtune: quantized base weights (QLoRA)"), e.getMessage());
+        e = failure(MINIMAL + "quantization_method: gptq\n");
+        assertTrue(e.getMessage().contains("quantization_method = gptq is not supported yet by jtune"), e.getMessage());
     }
 
     @Test
