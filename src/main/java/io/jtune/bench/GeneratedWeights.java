@@ -6,6 +6,7 @@ import io.jtune.model.arch.ModelConfig;
 import io.jtune.model.arch.ModelFamily;
 import io.jtune.model.arch.ModelTensor;
 import io.jtune.model.arch.ModuleSpec;
+import io.jtune.nn.ParallelTasks;
 import io.jtune.tensor.DType;
 import io.jtune.tensor.Matrix;
 import io.jtune.tensor.Numbers;
@@ -26,6 +27,7 @@ import java.util.SplittableRandom;
  */
 final class GeneratedWeights implements WeightSource {
     private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int CHUNK = 1 << 16;
     private final long seed;
     private final Map<String, ModelTensor> tensors = new LinkedHashMap<>();
 
@@ -40,15 +42,20 @@ final class GeneratedWeights implements WeightSource {
         ModelTensor t = tensors.get(name);
         if (t == null) return null;
         boolean norm = t.spec().kind() == ModuleSpec.Kind.NORM;
-        SplittableRandom rnd = new SplittableRandom(seed * 31 + name.hashCode());
+        long tensorSeed = seed * 31 + name.hashCode();
         int rows = t.vector() ? 1 : t.rows();
         int cols = t.cols();
         long n = (long) rows * cols;
         // a heap segment the Vector API can read is backed by a byte[]
         MemorySegment bits = MemorySegment.ofArray(new byte[Math.toIntExact(2 * n)]);
-        for (long i = 0; i < n; i++) {
-            bits.set(SHORT_LE, 2 * i, Numbers.floatToBf16((float) ((norm ? 1 : 0) + (norm ? 0.1 : 0.02) * rnd.nextGaussian())));
-        }
+        // chunks with seeds of their own, drawn in parallel (a 7B model has 6.7e9 values to draw)
+        int chunks = (int) ((n + CHUNK - 1) / CHUNK);
+        ParallelTasks.forEach(chunks, c -> {
+            SplittableRandom rnd = new SplittableRandom(tensorSeed * 1_000_003L + c);
+            for (long i = (long) c * CHUNK, end = Math.min(n, i + CHUNK); i < end; i++) {
+                bits.set(SHORT_LE, 2 * i, Numbers.floatToBf16((float) ((norm ? 1 : 0) + (norm ? 0.1 : 0.02) * rnd.nextGaussian())));
+            }
+        });
         return Matrix.of(bits, DType.BF16, rows, cols);
     }
 
