@@ -92,11 +92,13 @@ public final class Bnb4BitMatrix extends Matrix {
         int blocks = (int) ((n + BLOCK - 1) / BLOCK);
         byte[] packed = new byte[Math.toIntExact((n + 1) / 2 + PAD)];
         float[] absmax = new float[blocks];
-        int chunk = 1024;   // blocks per task: whole bytes, a fixed split (the result does not depend on it anyway)
+        // Tasks of 1024 blocks (whole bytes each, so no two tasks write one byte); the codes do not
+        // depend on the split.
+        int chunk = 1024;
         int tasks = (blocks + chunk - 1) / chunk;
-        Parallel.run(Math.min(tasks, Parallel.usableThreads()), part -> {
+        int parts = Math.max(1, Math.min(tasks, Parallel.usableThreads()));
+        Parallel.run(parts, part -> {
             float[] x = new float[BLOCK];
-            int parts = Math.min(tasks, Parallel.usableThreads());
             for (int t = part; t < tasks; t += parts) {
                 for (int b = t * chunk, end = Math.min(blocks, (t + 1) * chunk); b < end; b++) {
                     long e0 = (long) b * BLOCK;
