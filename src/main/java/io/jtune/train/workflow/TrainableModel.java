@@ -33,7 +33,7 @@ record TrainableModel(CausalLM model, TrainedWeights weights) {
         FinetuneSpec spec = finetuneSpec(ft, adapter);
         if ("rm".equals(ft.stage())) spec = spec.withValueHead();   // the reward model's head trains beside the type's parameters
         boolean checkpointing = args.gradientCheckpointing() || !modelArgs.disableGradientCheckpointing();
-        WeightQuantization quantization = quantization(modelArgs, base, log);
+        WeightQuantization quantization = quantization(modelArgs, ft, base, log);
         MemoryEstimate.check(base.config(), spec, args, config.data().cutoffLen(), checkpointing,
                 base.files().prequantized() ? WeightQuantization.fourBit(Bnb4BitType.NF4, true) : quantization);
         WeightSource source = QuantizedWeights.over(new HfWeightSource(base.files()), base.config(), quantization);
@@ -52,9 +52,14 @@ record TrainableModel(CausalLM model, TrainedWeights weights) {
     }
 
     /** quantization_bit as the engine's storage of the base (null: none); a pre-quantized checkpoint stays as stored. */
-    static WeightQuantization quantization(ModelArguments m, BaseModel base, PrintStream log) {
+    static WeightQuantization quantization(ModelArguments m, FinetuningArguments ft, BaseModel base, PrintStream log) {
         WeightQuantization q = WeightQuantization.of(m.quantizationBit(), m.quantizationType(), m.doubleQuantization());
         if (base.files().prequantized()) {
+            if (!ft.isLora()) {
+                // LLaMA-Factory: "Quantized models can only be used for the LoRA tuning."
+                throw new JtuneException(base.files().directory() + " is quantized by bitsandbytes (4-bit); a quantized model"
+                        + " can only be trained with finetuning_type lora (it is " + ft.finetuningType() + ")");
+            }
             if (q != null) log.println("warning: quantization_bit does not apply to " + base.files().directory()
                     + ", which is already quantized by bitsandbytes (4-bit); its weights are used as stored");
             log.println("Loading the bitsandbytes 4-bit checkpoint's weights as stored");
