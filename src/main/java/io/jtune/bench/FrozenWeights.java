@@ -1,7 +1,6 @@
 package io.jtune.bench;
 
 import io.jtune.JtuneException;
-import io.jtune.model.QuantizedWeights;
 import io.jtune.model.RandomWeights;
 import io.jtune.model.WeightQuantization;
 import io.jtune.model.WeightSource;
@@ -53,7 +52,7 @@ public record FrozenWeights(String label, DType dtype, WeightQuantization quanti
     /** A seeded random model in this storage. */
     public WeightSource randomWeights(ModelConfig config, long seed) {
         if (quantization == null) return new RandomWeights(config, seed, dtype);
-        return QuantizedWeights.over(new GeneratedWeights(config, seed), config, quantization);
+        return new GeneratedWeights(config, seed, quantization);
     }
 
     /** How a setup's name shows it: "bf16 frozen", "nf4 frozen (4-bit nf4 with double quantization)". */
