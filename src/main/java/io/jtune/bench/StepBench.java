@@ -43,6 +43,7 @@ public final class StepBench {
     private final List<String> torchProblems = new ArrayList<>();
     private final List<String> jtuneProblems = new ArrayList<>();
     private final Map<String, java.util.Optional<JsonNode>> torchRuns = new java.util.HashMap<>();
+    private final List<Setup> rowSetups = new ArrayList<>();   // the setup of each row
 
     /** {@code peakGflops}: the GEMM peak of this run, with {@code settings.threads()} threads. */
     public StepBench(Settings settings, double peakGflops) {
@@ -65,7 +66,10 @@ public final class StepBench {
                             : torchRuns.computeIfAbsent(key, k -> java.util.Optional.ofNullable(torch(setup.model(), seq, checkpointing, progress)))
                                     .orElse(null);
                     Row row = measure(setup, seq, torch, progress);
-                    if (row != null) rows.add(row);
+                    if (row != null) {
+                        rows.add(row);
+                        rowSetups.add(setup);
+                    }
                 }
             }
         }
@@ -137,9 +141,29 @@ public final class StepBench {
         sb.append(String.format("Training steps, batch 1, %d thread%s, median of %d steps after %d warm-up; MFU against the GEMM peak of this run, %.1f GFLOP/s%n",
                 settings.threads(), settings.threads() == 1 ? "" : "s", settings.steps(), settings.warmupSteps(), peakGflops));
         sb.append(t.render());
+        for (String line : quantizedRatios()) sb.append(line).append('\n');
         for (String p : jtuneProblems) sb.append("jtune row left out: ").append(p).append('\n');
         for (String p : torchProblems) sb.append("PyTorch column left out: ").append(p).append('\n');
         return sb.toString();
+    }
+
+    /** Each quantized row's step time over the unquantized row of the same model, length and checkpointing. */
+    private List<String> quantizedRatios() {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            Setup q = rowSetups.get(i);
+            if (!q.weights().quantized()) continue;
+            for (int j = 0; j < rows.size(); j++) {
+                Setup b = rowSetups.get(j);
+                if (b.weights().quantized() || !b.model().equals(q.model()) || rows.get(j).seq() != rows.get(i).seq()
+                        || b.gradientCheckpointing() != q.gradientCheckpointing()) continue;
+                lines.add(String.format("%s step time / %s: %.2fx (%s, seq %d, gradient checkpointing %s)", q.weights().label(),
+                        b.weights().label(), rows.get(i).secondsPerStep() / rows.get(j).secondsPerStep(), q.model(),
+                        rows.get(i).seq(), q.gradientCheckpointing() ? "on" : "off"));
+                break;
+            }
+        }
+        return lines;
     }
 
     private static String gib(long bytes) {
