@@ -14,8 +14,8 @@ import java.util.SplittableRandom;
 
 /**
  * Generation speed at batch 1: prompt processing (prefill) tokens/s and decode tokens/s, on the
- * Qwen2.5-0.5B architecture with random bf16 weights (weights are what decode reads every token, so
- * their dtype and size matter; their values do not). Greedy decoding through the KV cache, as chat
+ * Qwen2.5-0.5B architecture with random weights, bf16 or quantized (weights are what decode reads
+ * every token, so their storage and size matter; their values do not). Greedy decoding through the KV cache, as chat
  * and the API run it. Each figure is the median of the timed runs after one untimed warm-up run.
  *
  * <p>{@code java ... io.jtune.bench.DecodeBench [promptTokens] [decodeTokens] [runs]}
@@ -23,13 +23,13 @@ import java.util.SplittableRandom;
 public final class DecodeBench {
 
     /** Medians over the runs; the raw run times are kept for the record. */
-    public record Figures(String model, int promptTokens, int decodeTokens, int threads,
+    public record Figures(String model, String weights, int promptTokens, int decodeTokens, int threads,
                           double prefillTokensPerSecond, double decodeTokensPerSecond,
                           double[] prefillSeconds, double[] decodeSeconds) {
         @Override
         public String toString() {
-            return String.format("%s, batch 1, %d threads: prefill %d tokens %.1f tok/s; decode %d tokens %.2f tok/s (median of %d runs)",
-                    model, threads, promptTokens, prefillTokensPerSecond, decodeTokens, decodeTokensPerSecond, prefillSeconds.length);
+            return String.format("%s %s, batch 1, %d threads: prefill %d tokens %.1f tok/s; decode %d tokens %.2f tok/s (median of %d runs)",
+                    model, weights, threads, promptTokens, prefillTokensPerSecond, decodeTokens, decodeTokensPerSecond, prefillSeconds.length);
         }
     }
 
@@ -44,7 +44,12 @@ public final class DecodeBench {
     }
 
     public static Figures measure(ModelConfig config, int promptTokens, int decodeTokens, int runs) {
-        CausalLM model = InferenceModels.frozen(config, new RandomWeights(config, 1, DType.BF16, 0.02));
+        return measure(config, promptTokens, decodeTokens, runs, FrozenWeights.parse("bf16"));
+    }
+
+    /** With the frozen weights stored as {@code frozen} (bf16 as published, or quantized as quantization_bit does). */
+    public static Figures measure(ModelConfig config, int promptTokens, int decodeTokens, int runs, FrozenWeights frozen) {
+        CausalLM model = InferenceModels.frozen(config, frozen.randomWeights(config, 1));
         InferenceSession session = new InferenceSession(model);
         int[] prompt = new SplittableRandom(2).ints(promptTokens, 0, config.vocabSize()).toArray();
         run(session, prompt, Math.min(decodeTokens, 8));  // warm-up: JIT, buffers, page-in of the weights
@@ -54,7 +59,7 @@ public final class DecodeBench {
             prefill[r] = t[0];
             decode[r] = t[1];
         }
-        return new Figures(config.modelType() + " " + config.hiddenSize() + "x" + config.numHiddenLayers() + " bf16",
+        return new Figures(config.modelType() + " " + config.hiddenSize() + "x" + config.numHiddenLayers(), frozen.label(),
                 promptTokens, decodeTokens, io.jtune.nn.ParallelTasks.threads(),
                 promptTokens / median(prefill), decodeTokens / median(decode), prefill, decode);
     }

@@ -7,7 +7,7 @@ import io.jtune.model.CausalLM;
 import io.jtune.model.FinetuneSpec;
 import io.jtune.model.ModelBuilder;
 import io.jtune.model.arch.ModelConfig;
-import io.jtune.model.RandomWeights;
+import io.jtune.model.WeightSource;
 import io.jtune.model.StepLoss;
 import io.jtune.tensor.DType;
 import io.jtune.train.optim.AdamW;
@@ -17,7 +17,8 @@ import java.util.SplittableRandom;
 
 /**
  * The step `jtune bench step` times: LoRA SFT (rank 8, alpha 16, every linear layer but lm_head,
- * batch 1) on a published architecture with random weights, frozen weights in {@code dtype}, with or
+ * batch 1) on a published architecture with random weights, frozen weights stored as {@code frozen}
+ * (a dtype, or quantized as quantization_bit does: QLoRA), with or
  * without gradient checkpointing, then an AdamW update of the adapters: the same step
  * benchmarks/torch_lora_step.py runs in PyTorch.
  */
@@ -26,25 +27,25 @@ public final class LoraStepSetup implements TrainingStep.Factory {
 
     private final String name;
     private final ModelConfig config;
-    private final DType dtype;
+    private final FrozenWeights frozen;
     private final boolean gradientCheckpointing;
-    private RandomWeights weights;   // built once, shared by every sequence length
+    private WeightSource weights;   // built once, shared by every sequence length
 
-    public LoraStepSetup(String architecture, DType dtype, boolean gradientCheckpointing) {
-        this(displayName(architecture), architecture(architecture), dtype, gradientCheckpointing);
+    public LoraStepSetup(String architecture, FrozenWeights frozen, boolean gradientCheckpointing) {
+        this(displayName(architecture), architecture(architecture), frozen, gradientCheckpointing);
     }
 
     /** Any architecture, by config (tests use tiny ones). */
-    LoraStepSetup(String displayName, ModelConfig config, DType dtype, boolean gradientCheckpointing) {
+    LoraStepSetup(String displayName, ModelConfig config, FrozenWeights frozen, boolean gradientCheckpointing) {
         this.config = config;
-        this.dtype = dtype;
+        this.frozen = frozen;
         this.gradientCheckpointing = gradientCheckpointing;
-        this.name = displayName + " LoRA r" + RANK + " (" + dtype.torchName() + " frozen)";
+        this.name = displayName + " LoRA r" + RANK + " (" + frozen.describe() + ")";
     }
 
     /** The architectures the benchmark knows, by the names --model accepts. */
     public static List<String> architectures() {
-        return List.of("qwen2.5-0.5b", "llama3.2-1b");
+        return List.of("qwen2.5-0.5b", "llama3.2-1b", "llama2-7b");
     }
 
     public static ModelConfig architecture(String name) {
@@ -63,12 +64,23 @@ public final class LoraStepSetup implements TrainingStep.Factory {
                     .tieWordEmbeddings(true)
                     .bosTokenId(128000).eosTokenIds(List.of(128001)).dtype(DType.BF16)
                     .build();
+            case "llama2-7b" -> ModelConfig.builder().modelType("llama")
+                    .vocabSize(32000).hiddenSize(4096).intermediateSize(11008).numHiddenLayers(32)
+                    .numAttentionHeads(32).numKeyValueHeads(32).maxPositionEmbeddings(4096)
+                    .rmsNormEps(1e-5).rope(RopeConfig.plain(10_000.0))
+                    .tieWordEmbeddings(false)
+                    .bosTokenId(1).eosTokenIds(List.of(2)).dtype(DType.BF16)
+                    .build();
             default -> throw new JtuneException("--model: '" + name + "' is not one of " + architectures());
         };
     }
 
     private static String displayName(String architecture) {
-        return architecture.equals("qwen2.5-0.5b") ? "Qwen2.5-0.5B" : "Llama-3.2-1B";
+        return switch (architecture) {
+            case "qwen2.5-0.5b" -> "Qwen2.5-0.5B";
+            case "llama2-7b" -> "Llama-2-7B";
+            default -> "Llama-3.2-1B";
+        };
     }
 
     @Override
@@ -86,7 +98,7 @@ public final class LoraStepSetup implements TrainingStep.Factory {
 
     @Override
     public TrainingStep create(int seq) {
-        if (weights == null) weights = new RandomWeights(config, 1234, dtype);
+        if (weights == null) weights = frozen.randomWeights(config, 1234);
         var lora = new FinetuneSpec.Lora(RANK, 16.0, 0.0, List.of("all"), false, List.of());
         var options = new CausalLM.Options(gradientCheckpointing, CausalLM.Options.defaults().seed());
         CausalLM model = ModelBuilder.build(config, weights, FinetuneSpec.lora(lora), options);

@@ -3,7 +3,6 @@ package io.jtune.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jtune.tensor.DType;
 import java.io.PrintStream;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -22,8 +21,8 @@ public final class StepBench {
 
     public record Settings(int[] seqs, int steps, int warmupSteps, int threads, boolean torch, String python, int torchLayers) {}
 
-    /** A model setup to time: an architecture LoraStepSetup knows, the frozen weights' dtype, checkpointing on or off. */
-    public record Setup(String model, DType weights, boolean gradientCheckpointing) {
+    /** A model setup to time: an architecture LoraStepSetup knows, the frozen weights' storage, checkpointing on or off. */
+    public record Setup(String model, FrozenWeights weights, boolean gradientCheckpointing) {
         String name() {
             return new LoraStepSetup(model, weights, gradientCheckpointing).name();
         }
@@ -43,6 +42,8 @@ public final class StepBench {
     private final List<Row> rows = new ArrayList<>();
     private final List<String> torchProblems = new ArrayList<>();
     private final List<String> jtuneProblems = new ArrayList<>();
+    private final Map<String, java.util.Optional<JsonNode>> torchRuns = new java.util.HashMap<>();
+    private final List<Setup> rowSetups = new ArrayList<>();   // the setup of each row
 
     /** {@code peakGflops}: the GEMM peak of this run, with {@code settings.threads()} threads. */
     public StepBench(Settings settings, double peakGflops) {
@@ -59,9 +60,16 @@ public final class StepBench {
             for (boolean checkpointing : checkpointingSettings(setups)) {
                 for (Setup setup : setups) {
                     if (setup.gradientCheckpointing() != checkpointing) continue;
-                    JsonNode torch = settings.torch() ? torch(setup.model(), seq, checkpointing, progress) : null;
+                    // PyTorch's step has fp32 frozen weights whatever jtune's storage: run once per model and length
+                    String key = setup.model() + "/" + seq + "/" + checkpointing;
+                    JsonNode torch = !settings.torch() ? null
+                            : torchRuns.computeIfAbsent(key, k -> java.util.Optional.ofNullable(torch(setup.model(), seq, checkpointing, progress)))
+                                    .orElse(null);
                     Row row = measure(setup, seq, torch, progress);
-                    if (row != null) rows.add(row);
+                    if (row != null) {
+                        rows.add(row);
+                        rowSetups.add(setup);
+                    }
                 }
             }
         }
@@ -133,9 +141,29 @@ public final class StepBench {
         sb.append(String.format("Training steps, batch 1, %d thread%s, median of %d steps after %d warm-up; MFU against the GEMM peak of this run, %.1f GFLOP/s%n",
                 settings.threads(), settings.threads() == 1 ? "" : "s", settings.steps(), settings.warmupSteps(), peakGflops));
         sb.append(t.render());
+        for (String line : quantizedRatios()) sb.append(line).append('\n');
         for (String p : jtuneProblems) sb.append("jtune row left out: ").append(p).append('\n');
         for (String p : torchProblems) sb.append("PyTorch column left out: ").append(p).append('\n');
         return sb.toString();
+    }
+
+    /** Each quantized row's step time over the unquantized row of the same model, length and checkpointing. */
+    private List<String> quantizedRatios() {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            Setup q = rowSetups.get(i);
+            if (!q.weights().quantized()) continue;
+            for (int j = 0; j < rows.size(); j++) {
+                Setup b = rowSetups.get(j);
+                if (b.weights().quantized() || !b.model().equals(q.model()) || rows.get(j).seq() != rows.get(i).seq()
+                        || b.gradientCheckpointing() != q.gradientCheckpointing()) continue;
+                lines.add(String.format("%s step time / %s: %.2fx (%s, seq %d, gradient checkpointing %s)", q.weights().label(),
+                        b.weights().label(), rows.get(i).secondsPerStep() / rows.get(j).secondsPerStep(), q.model(),
+                        rows.get(i).seq(), q.gradientCheckpointing() ? "on" : "off"));
+                break;
+            }
+        }
+        return lines;
     }
 
     private static String gib(long bytes) {

@@ -1,7 +1,6 @@
 package io.jtune.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jtune.tensor.DType;
 import io.jtune.tensor.Parallel;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -17,15 +16,18 @@ import java.util.Map;
  *
  * <p>Prints one JSON object on standard output (progress and errors go to standard error):
  * seconds per step, tokens/s, model FLOPs per step, peak RSS and the last loss, or {"error": ...}.
+ * It can be run alone, e.g. under /usr/bin/time -v for the peak RSS of one setup:
+ * {@code java ... io.jtune.bench.StepWorker --model llama2-7b --weights nf4 --gradient-checkpointing on
+ * --seq 256 --steps 2 --warmup-steps 1 --threads 2}.
  */
 public final class StepWorker {
     private StepWorker() {}
 
     /** What a worker is asked to time. */
-    public record Request(String model, DType weights, boolean gradientCheckpointing, int seq, int steps, int warmupSteps,
+    public record Request(String model, FrozenWeights weights, boolean gradientCheckpointing, int seq, int steps, int warmupSteps,
                           int threads) {
         List<String> arguments() {
-            return List.of("--model", model, "--weights", weights.name(), "--gradient-checkpointing",
+            return List.of("--model", model, "--weights", weights.label(), "--gradient-checkpointing",
                     gradientCheckpointing ? "on" : "off", "--seq", Integer.toString(seq), "--steps", Integer.toString(steps),
                     "--warmup-steps", Integer.toString(warmupSteps), "--threads", Integer.toString(threads));
         }
@@ -33,7 +35,7 @@ public final class StepWorker {
         static Request parse(String[] args) {
             Map<String, String> named = new LinkedHashMap<>();
             for (int i = 0; i + 1 < args.length; i += 2) named.put(args[i], args[i + 1]);
-            return new Request(required(named, "--model"), DType.valueOf(required(named, "--weights")),
+            return new Request(required(named, "--model"), FrozenWeights.parse(required(named, "--weights")),
                     required(named, "--gradient-checkpointing").equals("on"), Integer.parseInt(required(named, "--seq")),
                     Integer.parseInt(required(named, "--steps")), Integer.parseInt(required(named, "--warmup-steps")),
                     Integer.parseInt(required(named, "--threads")));

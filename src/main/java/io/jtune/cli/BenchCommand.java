@@ -3,6 +3,7 @@ package io.jtune.cli;
 import io.jtune.JtuneException;
 import io.jtune.bench.Clock;
 import io.jtune.bench.DecodeBench;
+import io.jtune.bench.FrozenWeights;
 import io.jtune.bench.GemmBench;
 import io.jtune.bench.GemmCase;
 import io.jtune.bench.GemmComparison;
@@ -120,10 +121,13 @@ final class BenchCommand implements Runnable {
         @Option(names = "--warmup-steps", defaultValue = "1", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
         int warmupSteps;
         @Option(names = "--model", split = ",", defaultValue = "qwen2.5-0.5b", paramLabel = "ARCH[,ARCH...]",
-                description = "Architectures: qwen2.5-0.5b, llama3.2-1b (default: ${DEFAULT-VALUE}).")
+                description = "Architectures: qwen2.5-0.5b, llama3.2-1b, llama2-7b (default: ${DEFAULT-VALUE}).")
         List<String> models;
-        @Option(names = "--weights", defaultValue = "bf16", description = "Frozen weight dtype: bf16 or fp32 (default: ${DEFAULT-VALUE}).")
-        String weights;
+        @Option(names = "--weights", split = ",", defaultValue = "bf16", paramLabel = "W[,W...]",
+                description = "Frozen weights, each timed as its own row: bf16, fp32, or quantized as quantization_bit does:"
+                        + " nf4, fp4 (4-bit, double quantization), nf4-single (without), int8 (default: ${DEFAULT-VALUE}).")
+        List<String> weights;
+        @Mixin Quantization quantization;
         @Option(names = "--gradient-checkpointing", split = ",", defaultValue = "off,on", paramLabel = "off|on[,...]",
                 description = "Time the step without and/or with gradient checkpointing (recomputing activations in backward, "
                         + "as LLaMA-Factory trains unless disable_gradient_checkpointing); PyTorch does the same "
@@ -142,17 +146,15 @@ final class BenchCommand implements Runnable {
             }
             if (steps < 1 || warmupSteps < 0) throw new JtuneException("--steps must be >= 1 and --warmup-steps >= 0");
             for (int s : seqs) if (s < 2) throw new JtuneException("--seq: lengths must be >= 2, got " + s);
-            DType dtype = switch (weights) {
-                case "bf16", "bfloat16" -> DType.BF16;
-                case "fp32", "float32" -> DType.F32;
-                default -> throw new JtuneException("--weights: '" + weights + "' is not one of: bf16, fp32");
-            };
+            List<FrozenWeights> frozen = quantization.withQuantized(weights);
             int[] counts = common.threadCounts();
             int threads = counts[counts.length - 1];
             List<StepBench.Setup> setups = new ArrayList<>();
             for (String m : models) {
                 LoraStepSetup.architecture(m);   // an unknown name fails here, before anything runs
-                for (String c : checkpointing) setups.add(new StepBench.Setup(m, dtype, c.equals("on")));
+                for (String c : checkpointing) {
+                    for (FrozenWeights w : frozen) setups.add(new StepBench.Setup(m, w, c.equals("on")));
+                }
             }
             // The GEMM peak the MFU divides by: the layer products at this thread count, measured now.
             var gemmSettings = new GemmComparison.Settings(common.runs, common.warmup, common.parsedClock(), 512,
@@ -169,9 +171,39 @@ final class BenchCommand implements Runnable {
         }
     }
 
-    @Command(name = "decode", mixinStandardHelpOptions = true, description = "Generation at batch 1 on Qwen2.5-0.5B (random bf16 weights): "
+    /**
+     * --quantization-bit and friends, as the config keys name them: they add a row with the base's
+     * decoder linear weights quantized to the rows --weights asks for (e.g. bf16 next to QLoRA's nf4).
+     */
+    static final class Quantization {
+        @Option(names = "--quantization-bit", paramLabel = "4|8",
+                description = "Also time the frozen weights quantized as quantization_bit does (4: --quantization-type, 8: int8 per row).")
+        Integer bits;
+        @Option(names = "--quantization-type", defaultValue = "nf4", description = "4-bit type: nf4 or fp4 (default: ${DEFAULT-VALUE}).")
+        String type;
+        @Option(names = "--double-quantization", defaultValue = "true", arity = "1", paramLabel = "true|false",
+                description = "Double-quantize the 4-bit absmax (default: ${DEFAULT-VALUE}).")
+        boolean doubleQuant;
+
+        /** The --weights rows, plus the --quantization-bit one when given and not already there. */
+        List<FrozenWeights> withQuantized(List<String> weights) {
+            List<FrozenWeights> out = new ArrayList<>();
+            for (String w : weights) out.add(FrozenWeights.parse(w));
+            if (bits != null) {
+                FrozenWeights q = FrozenWeights.ofQuantizationBit(bits, type, doubleQuant);
+                if (out.stream().noneMatch(f -> f.label().equals(q.label()))) out.add(q);
+            }
+            return out;
+        }
+    }
+
+    @Command(name = "decode", mixinStandardHelpOptions = true, description = "Generation at batch 1 on Qwen2.5-0.5B (random weights, bf16 or quantized): "
             + "prompt-processing (prefill) and decode tokens/s through the KV cache.")
     static final class Decode implements Runnable {
+        @Option(names = "--weights", split = ",", defaultValue = "bf16", paramLabel = "W[,W...]",
+                description = "Frozen weights, each measured in turn: bf16, fp32, nf4, fp4, nf4-single, int8 (default: ${DEFAULT-VALUE}).")
+        List<String> weights;
+        @Mixin Quantization quantization;
         @Option(names = "--prompt", defaultValue = "128", description = "Prompt tokens to prefill (default: ${DEFAULT-VALUE}).")
         int prompt;
         @Option(names = "--tokens", defaultValue = "32", description = "Tokens to decode after the prompt (default: ${DEFAULT-VALUE}).")
@@ -184,23 +216,37 @@ final class BenchCommand implements Runnable {
         @Override
         public void run() {
             if (prompt < 1 || tokens < 1 || runs < 1) throw new JtuneException("--prompt, --tokens and --runs must be >= 1");
-            var f = DecodeBench.measure(DecodeBench.qwen25HalfB(), prompt, tokens, runs);
-            System.out.println(f);
+            List<DecodeBench.Figures> all = new ArrayList<>();
+            for (FrozenWeights w : quantization.withQuantized(weights)) {
+                var f = DecodeBench.measure(DecodeBench.qwen25HalfB(), prompt, tokens, runs, w);
+                System.out.println(f);
+                all.add(f);
+            }
             var root = ResultsFile.JSON.createObjectNode();
             root.put("benchmark", "decode");
             root.put("timestamp", OffsetDateTime.now().toString());
             var machine = root.putObject("machine");
             Machine.describe().forEach(machine::put);
-            root.put("model", f.model());
-            root.put("threads", f.threads());
-            root.put("prompt_tokens", f.promptTokens());
-            root.put("decode_tokens", f.decodeTokens());
-            root.put("prefill_tokens_per_second", f.prefillTokensPerSecond());
-            root.put("decode_tokens_per_second", f.decodeTokensPerSecond());
-            var p = root.putArray("prefill_seconds");
-            for (double v : f.prefillSeconds()) p.add(v);
-            var d = root.putArray("decode_seconds");
-            for (double v : f.decodeSeconds()) d.add(v);
+            var results = root.putArray("results");
+            for (DecodeBench.Figures f : all) {
+                var r = results.addObject();
+                r.put("model", f.model());
+                r.put("weights", f.weights());
+                r.put("threads", f.threads());
+                r.put("prompt_tokens", f.promptTokens());
+                r.put("decode_tokens", f.decodeTokens());
+                r.put("prefill_tokens_per_second", f.prefillTokensPerSecond());
+                r.put("decode_tokens_per_second", f.decodeTokensPerSecond());
+                r.put("decode_speedup_vs_first", f.decodeTokensPerSecond() / all.get(0).decodeTokensPerSecond());
+                var p = r.putArray("prefill_seconds");
+                for (double v : f.prefillSeconds()) p.add(v);
+                var d = r.putArray("decode_seconds");
+                for (double v : f.decodeSeconds()) d.add(v);
+            }
+            for (int i = 1; i < all.size(); i++) {
+                System.out.printf("decode %s / %s: %.2fx tokens/s%n", all.get(i).weights(), all.get(0).weights(),
+                        all.get(i).decodeTokensPerSecond() / all.get(0).decodeTokensPerSecond());
+            }
             Path path = ResultsFile.write(json != null ? json : ResultsFile.defaultPath("decode"), root);
             System.out.println("Results written to " + path);
         }

@@ -42,6 +42,11 @@ final class CrossChecks {
         if (ft.pissaConvert() && ft.useDora()) {
             throw c.error("pissa_convert", "cannot convert a DoRA adapter (PEFT's conversion covers lora_A and lora_B only); turn off use_dora or pissa_convert");
         }
+        if (c.model().quantized() && tr.doTrain() && !ft.isLora()) {
+            // LLaMA-Factory: "Quantization is only compatible with the LoRA method."
+            throw c.error("quantization_bit", "quantization is only compatible with finetuning_type lora (it is " + ft.finetuningType()
+                    + "): the quantized weights are frozen");
+        }
         if (data.hasValSplit() && data.dataset().isEmpty()) {
             throw c.error("val_size", "needs a dataset to split the validation set from; set dataset");
         }

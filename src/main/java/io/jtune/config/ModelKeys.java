@@ -51,13 +51,12 @@ final class ModelKeys extends KeyTable {
                 .ignored("jtune never runs code from a model directory; its architectures are built in");
 
         // Quantization (QuantizationArguments)
-        choice("quantization_method", "bnb", "On-the-fly quantization method.", "bnb", "gptq", "awq", "aqlm", "quanto", "eetq", "hqq", "mxfp4", "fp8")
-                .ignored("only used with quantization_bit, which jtune refuses");
-        integer("quantization_bit", null, "Bits of on-the-fly quantization of the base model (QLoRA: 4 or 8).")
-                .unsupported("quantized base weights (QLoRA) are not implemented; frozen weights stay in the checkpoint's dtype (bf16: 2 bytes a parameter)");
-        choice("quantization_type", "nf4", "bitsandbytes 4-bit data type.", "fp4", "nf4").ignored("only used with quantization_bit, which jtune refuses");
-        bool("double_quantization", true, "bitsandbytes double quantization.").ignored("only used with quantization_bit, which jtune refuses");
-        choice("quantization_device_map", null, "Device map of a quantized model at inference.", "auto").ignored("only used with quantization_bit, which jtune refuses");
+        choice("quantization_method", "bnb", "On-the-fly quantization method (bitsandbytes' formats).", "bnb", "gptq", "awq", "aqlm", "quanto", "eetq", "hqq", "mxfp4", "fp8")
+                .unsupportedValues("jtune quantizes on the fly with bitsandbytes' formats only (bnb)", "gptq", "awq", "aqlm", "quanto", "eetq", "hqq", "mxfp4", "fp8");
+        integer("quantization_bit", null, "Bits of on-the-fly quantization of the base model's decoder linear weights: 4 (QLoRA, quantization_type) or 8 (weight-only, per output row). Training needs finetuning_type lora; chat, api and predict accept it too.");
+        choice("quantization_type", "nf4", "bitsandbytes 4-bit data type (with quantization_bit 4).", "fp4", "nf4");
+        bool("double_quantization", true, "bitsandbytes double quantization of the 4-bit block absmax (with quantization_bit 4).");
+        choice("quantization_device_map", null, "Device map of a quantized model at inference.", "auto").ignored("jtune runs on the CPU; there is no device to map");
 
         // Multimodal processors (ProcessorArguments)
         integer("image_max_pixels", 768 * 768, "Maximum pixels of an image input.").ignored(TEXT_ONLY);

@@ -5,6 +5,8 @@ import io.jtune.io.safetensors.StoredTensor;
 import io.jtune.io.safetensors.TensorToWrite;
 import io.jtune.model.LoraAdapter;
 import io.jtune.model.TrainableParameter;
+import io.jtune.model.WeightQuantization;
+import io.jtune.model.WeightSource;
 import io.jtune.model.arch.ModelTensor;
 import io.jtune.tensor.DType;
 import io.jtune.tensor.Matrix;
@@ -42,16 +44,21 @@ final class MergedTensors {
     }
 
     /**
-     * @param merged the adapter to merge into the base, or null to copy the base as it is
-     * @param dtype  the dtype every tensor is written in
+     * @param merged    the adapter to merge into the base, or null to copy the base as it is
+     * @param dtype     the dtype every tensor is written in
+     * @param quantized the base's weights when they are quantized (quantization_bit, or a bitsandbytes
+     *                  checkpoint): its quantized tensors are written dequantized; null otherwise
      */
-    static List<TensorToWrite> of(HfModelDirectory base, LoraAdapter merged, DType dtype) {
+    static List<TensorToWrite> of(HfModelDirectory base, LoraAdapter merged, DType dtype, WeightSource quantized) {
         Set<String> changed = merged == null ? Set.of() : changedByAdapter(merged);
         List<TensorToWrite> out = new ArrayList<>();
         for (ModelTensor e : base.expectedTensors()) {
             StoredTensor stored = base.tensor(e.name());
             if (changed.contains(e.name())) {
                 out.add(TensorToWrite.ofLazyFloats(e.name(), dtype, e.shape(), () -> merged.base().mergedWeight(e.name(), merged)));
+            } else if (quantized != null && (base.isPrequantized(e.name()) || WeightQuantization.applies(e))) {
+                // quantized one tensor at a time as it is written, and dropped after
+                out.add(TensorToWrite.ofLazyFloats(e.name(), dtype, e.shape(), () -> widen(quantized.tensor(e.name()))));
             } else if (stored.dtype() == dtype) {
                 out.add(TensorToWrite.of(stored));
             } else {

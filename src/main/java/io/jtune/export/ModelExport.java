@@ -24,6 +24,9 @@ import io.jtune.io.peft.PeftAdapters;
 import io.jtune.model.CausalLM;
 import io.jtune.model.InferenceModels;
 import io.jtune.model.LoraAdapter;
+import io.jtune.model.QuantizedWeights;
+import io.jtune.model.WeightQuantization;
+import io.jtune.model.WeightSource;
 import io.jtune.tensor.DType;
 import io.jtune.tokenizer.HfTokenizer;
 import java.io.IOException;
@@ -39,7 +42,9 @@ import java.util.Set;
  * the base alone) and writes a Hugging Face model directory to export_dir: sharded safetensors in
  * the base's dtype, config.json, generation_config.json, the tokenizer files with the template's
  * fixes and chat template, and an Ollama Modelfile. With export_gguf it also writes a GGUF file of
- * the exported weights, read back from the safetensors just written.
+ * the exported weights, read back from the safetensors just written. On a quantized base
+ * (quantization_bit, or a bitsandbytes 4-bit checkpoint) it merges into the dequantized weights and
+ * writes them in the export dtype, with a warning.
  */
 public final class ModelExport {
     private final JtuneConfig config;
@@ -80,16 +85,23 @@ public final class ModelExport {
         HfTokenizer tokenizer;
         int context;
         try (HfModelDirectory base = HfModelDirectory.open(modelDir)) {
-            LoraAdapter merged = adapterDir == null ? null : loadWithAdapter(base, adapterDir);
+            WeightQuantization quantization = base.prequantized() ? null
+                    : WeightQuantization.of(modelArgs.quantizationBit(), modelArgs.quantizationType(), modelArgs.doubleQuantization());
+            boolean dequantizing = base.prequantized() || quantization != null;
+            WeightSource weights = QuantizedWeights.over(new HfWeightSource(base), base.config(), quantization);
+            LoraAdapter merged = adapterDir == null ? null : loadWithAdapter(base, weights, adapterDir);
             DType dtype = base.config().dtype() != null ? base.config().dtype() : base.tensor("model.embed_tokens.weight").dtype();
             log.printf("Exporting %s%s to %s (%s, shards of at most %d GB)%n", modelDir,
                     adapterDir == null ? "" : " merged with " + adapterDir, exportDir, dtype.torchName(), export.exportSizeGb());
+            if (dequantizing) log.println("warning: " + dequantizedExportWarning(base, quantization, merged != null, dtype));
+            ObjectNode rawConfig = base.rawConfig();
+            rawConfig.remove("quantization_config");   // the weights written are dequantized
 
             // Tokenizer first and config.json last, so a folder holding config.json is complete.
             TokenizerFilesExport.export(modelDir, exportDir, template, w -> log.println("warning: " + w));
             tokenizer = hasTokenizerJson ? HfTokenizer.load(exportDir) : null;
-            written.addAll(HfModelWriter.save(exportDir, base.rawConfig(), generationConfig(base), null,
-                    MergedTensors.of(base, merged, dtype), dtype, export.exportShardBytes()));
+            written.addAll(HfModelWriter.save(exportDir, rawConfig, generationConfig(base), null,
+                    MergedTensors.of(base, merged, dtype, dequantizing ? weights : null), dtype, export.exportShardBytes()));
             context = base.config().maxPositionEmbeddings();
             modelfile = writeModelfile(exportDir, tokenizer, templateName, null, context);
         }
@@ -124,7 +136,25 @@ public final class ModelExport {
         return dir;
     }
 
-    /** LLaMA-Factory's rule: adapters merge into full-precision weights only, and quantizing comes after merging. */
+    /**
+     * What a merge on a quantized base means. LLaMA-Factory refuses it ("Cannot merge adapters to a
+     * quantized model."); jtune merges into the dequantized weights, which is the model the adapter
+     * was trained on, and says so.
+     */
+    private static String dequantizedExportWarning(HfModelDirectory base, WeightQuantization quantization, boolean merging,
+                                                   DType dtype) {
+        String storage = quantization != null ? quantization.describe() + " (quantization_bit)"
+                : "bitsandbytes 4-bit (the checkpoint's quantization_config)";
+        return (merging ? "merging the adapter into the dequantized weights of the " : "writing the dequantized weights of the ")
+                + storage + " base, in " + dtype.torchName() + ": every decoder linear weight carries the quantization error"
+                + " (LLaMA-Factory refuses this merge: \"Cannot merge adapters to a quantized model.\"); for a merge into the"
+                + " original weights, export from the full-precision model without quantization_bit";
+    }
+
+    /**
+     * LLaMA-Factory's rule for checkpoints quantized by other methods (GPTQ, AWQ, ...): adapters merge
+     * into full-precision weights only. A bitsandbytes 4-bit checkpoint is dequantized instead.
+     */
     private static void refuseQuantizedBase(Path modelDir, boolean merging) {
         Path configFile = modelDir.resolve(HfModelDirectory.CONFIG_FILE);
         if (!Files.isRegularFile(configFile)) return; // HfModelDirectory.open reports it
@@ -136,6 +166,7 @@ public final class ModelExport {
         }
         if (quantization == null || quantization.isNull()) return;
         String method = quantization.path("quant_method").asText("unknown");
+        if (method.equals("bitsandbytes")) return;   // HfModelDirectory reads (or refuses) it
         if (merging) {
             throw new JtuneException(configFile + ": the base model is quantized (quantization_config, quant_method " + method
                     + "); cannot merge adapters into a quantized model: merge into the full-precision base, then quantize");
@@ -155,9 +186,9 @@ public final class ModelExport {
     }
 
     /** The adapter's LoRA weights (and modules_to_save tensors) loaded over the frozen base, as PEFT's LoraModel. */
-    private LoraAdapter loadWithAdapter(HfModelDirectory base, Path adapterDir) {
+    private LoraAdapter loadWithAdapter(HfModelDirectory base, WeightSource weights, Path adapterDir) {
         LoraAdapterConfig a = LoraAdapterConfig.read(adapterDir);
-        CausalLM model = InferenceModels.frozen(base.config(), new HfWeightSource(base));
+        CausalLM model = InferenceModels.frozen(base.config(), weights);
         LoraAdapter adapter;
         try {
             adapter = LoraAdapter.attach(model, "export", PeftAdapters.spec(a), 0);

@@ -17,6 +17,8 @@ import io.jtune.io.peft.PeftAdapters;
 import io.jtune.model.CausalLM;
 import io.jtune.model.InferenceModels;
 import io.jtune.model.LoraAdapter;
+import io.jtune.model.QuantizedWeights;
+import io.jtune.model.WeightQuantization;
 import io.jtune.tokenizer.HfTokenizer;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -26,7 +28,8 @@ import java.util.Set;
 
 /**
  * A model loaded for generation, as LLaMA-Factory's chat/api/predict load it from the config:
- * model_name_or_path (weights memory-mapped in their dtype), an optional PEFT LoRA adapter
+ * model_name_or_path (weights memory-mapped in their dtype, or quantized on loading with
+ * quantization_bit; a bitsandbytes 4-bit checkpoint as stored), an optional PEFT LoRA adapter
  * (adapter_name_or_path, applied unmerged), the tokenizer, the prompt format (the template the
  * config names, with default_system, enable_thinking and tool_format; without one, the model's own
  * Jinja chat template, as vLLM uses it), the stop ids and the generating keys. Keeps the model
@@ -77,7 +80,10 @@ public final class ChatModel implements AutoCloseable {
         try {
             HfTokenizer tokenizer = HfTokenizer.load(modelDir);
             String name = modelDir.getFileName() == null ? modelDir.toString() : modelDir.getFileName().toString();
-            CausalLM model = InferenceModels.frozen(base.config(), new HfWeightSource(base));
+            // quantization_bit at inference, as LLaMA-Factory allows: decoding reads a quarter of the bytes (4-bit)
+            WeightQuantization quantization = base.prequantized() ? null
+                    : WeightQuantization.of(m.quantizationBit(), m.quantizationType(), m.doubleQuantization());
+            CausalLM model = InferenceModels.frozen(base.config(), QuantizedWeights.over(new HfWeightSource(base), base.config(), quantization));
             LoraAdapter adapter = null;
             if (!m.adapterNameOrPath().isEmpty()) {
                 Path adapterDir = Path.of(m.adapterNameOrPath().get(0));

@@ -132,6 +132,12 @@ public final class CausalLM {
         return mergedWeight(hfName, trainingAdapter);
     }
 
+    /** The base's matrix of a checkpoint tensor by HF name, in its storage (mapped, or quantized), or null. */
+    public Matrix baseMatrix(String hfName) {
+        Param p = baseParams.get(hfName);
+        return p == null ? null : p.matrix;
+    }
+
     /** {@link #mergedWeight(String)} with the given adapter merged (null: the base weights). */
     public float[] mergedWeight(String hfName, LoraAdapter adapter) {
         ModelWeights w = weights(adapter);

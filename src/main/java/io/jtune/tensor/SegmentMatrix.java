@@ -41,6 +41,14 @@ abstract sealed class SegmentMatrix extends Matrix {
         };
     }
 
+    /**
+     * Drops a memory-mapped matrix's pages from memory once it has been read for good (quantized):
+     * they count towards the process's resident memory until the kernel needs them back.
+     */
+    static void release(Matrix m) {
+        if (m instanceof SegmentMatrix s && s.segment.isMapped()) s.segment.unload();
+    }
+
     /** Index of element (r, c) in the segment, counted in elements. */
     final long index(int r, int c) {
         return (long) r * cols() + c;

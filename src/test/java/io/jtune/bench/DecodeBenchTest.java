@@ -23,6 +23,9 @@ class DecodeBenchTest {
         assertEquals(3, f.prefillSeconds().length);
         assertTrue(f.prefillTokensPerSecond() > 0 && f.decodeTokensPerSecond() > 0, f.toString());
         assertEquals(16 / median(f.prefillSeconds()), f.prefillTokensPerSecond(), 1e-6 * f.prefillTokensPerSecond());
+        DecodeBench.Figures nf4 = DecodeBench.measure(small, 16, 8, 1, FrozenWeights.ofQuantizationBit(4, "nf4", true));
+        assertEquals("nf4", nf4.weights());
+        assertTrue(nf4.decodeTokensPerSecond() > 0, nf4.toString());
         ModelConfig q = DecodeBench.qwen25HalfB();
         assertEquals(151936, q.vocabSize());
         assertEquals(64, q.headDim());

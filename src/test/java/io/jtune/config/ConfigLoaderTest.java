@@ -144,8 +144,8 @@ class ConfigLoaderTest {
         assertTrue(failure(MINIMAL + "use_apollo: true\n").getMessage().contains("use_apollo is not supported yet by jtune: APOLLO is not implemented"));
         assertTrue(failure(MINIMAL + "use_badam: true\n").getMessage().contains("use_badam is not supported yet by jtune: BAdam is not implemented"));
         assertTrue(failure(MINIMAL + "finetuning_type: oft\n").getMessage().contains("OFT adapters are not implemented"));
-        e = failure(MINIMAL + "quantization_bit: 4\n");
-        assertTrue(e.getMessage().contains("quantization_bit is not supported yet by jtune: quantized base weights (QLoRA)"), e.getMessage());
+        e = failure(MINIMAL + "quantization_method: gptq\n");
+        assertTrue(e.getMessage().contains("quantization_method = gptq is not supported yet by jtune"), e.getMessage());
     }
 
     @Test

@@ -42,10 +42,11 @@ public final class HfModelDirectory implements AutoCloseable {
     private final SafetensorsCheckpoint checkpoint;
     private final List<ModelTensor> expected;
     private final Map<String, StoredTensor> tensors; // expected name -> tensor, in state-dict order
+    private final BnbPrequantized prequantized;      // null unless a bitsandbytes 4-bit checkpoint
 
     private HfModelDirectory(Path dir, ObjectNode rawConfig, ModelConfig config, ObjectNode rawGenerationConfig,
                              GenerationConfig generationConfig, SafetensorsCheckpoint checkpoint,
-                             List<ModelTensor> expected, Map<String, StoredTensor> tensors) {
+                             List<ModelTensor> expected, Map<String, StoredTensor> tensors, BnbPrequantized prequantized) {
         this.dir = dir;
         this.rawConfig = rawConfig;
         this.config = config;
@@ -54,6 +55,7 @@ public final class HfModelDirectory implements AutoCloseable {
         this.checkpoint = checkpoint;
         this.expected = expected;
         this.tensors = tensors;
+        this.prequantized = prequantized;
     }
 
     /**
@@ -67,14 +69,15 @@ public final class HfModelDirectory implements AutoCloseable {
         if (!Files.isRegularFile(configFile)) throw new HfModelException(dir, "no " + CONFIG_FILE + " in this directory");
         ObjectNode rawConfig = JsonKeys.readObject(configFile);
         ModelConfig config = HfConfigReader.parse(rawConfig, configFile);
+        BnbPrequantized prequantized = BnbPrequantized.of(rawConfig, configFile);
         Path genFile = dir.resolve(GenerationConfig.FILE_NAME);
         ObjectNode rawGen = Files.exists(genFile) ? JsonKeys.readObject(genFile) : null;
         GenerationConfig gen = rawGen == null ? GenerationConfig.defaults() : GenerationConfig.parse(rawGen, genFile);
         SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(dir);
         try {
             List<ModelTensor> expected = Families.of(config).checkpointTensors(config);
-            Map<String, StoredTensor> tensors = matchTensors(dir, config, expected, checkpoint);
-            return new HfModelDirectory(dir, rawConfig, config, rawGen, gen, checkpoint, List.copyOf(expected), tensors);
+            Map<String, StoredTensor> tensors = matchTensors(dir, config, expected, checkpoint, prequantized);
+            return new HfModelDirectory(dir, rawConfig, config, rawGen, gen, checkpoint, List.copyOf(expected), tensors, prequantized);
         } catch (RuntimeException e) {
             checkpoint.close();
             throw e;
@@ -83,13 +86,15 @@ public final class HfModelDirectory implements AutoCloseable {
 
     /** Pairs every expected tensor with the checkpoint's; reports up to five problems in one error. */
     private static Map<String, StoredTensor> matchTensors(Path dir, ModelConfig config, List<ModelTensor> expected,
-                                                         SafetensorsCheckpoint checkpoint) {
+                                                         SafetensorsCheckpoint checkpoint, BnbPrequantized prequantized) {
         List<String> problems = new ArrayList<>();
         Map<String, StoredTensor> out = new LinkedHashMap<>();
         for (ModelTensor e : expected) {
             StoredTensor t = checkpoint.find(e.name());
             String want = StoredTensor.shapeString(e.shape());
-            if (t == null) {
+            if (t != null && prequantized != null && BnbPrequantized.typeOf(checkpoint, e.name()) != null) {
+                out.put(e.name(), t);   // bitsandbytes' packed codes: the layout is checked when the weight is read
+            } else if (t == null) {
                 problems.add("tensor '" + e.name() + "' is missing (expected shape " + want + ")");
             } else if (!t.hasShape(e.shape())) {
                 problems.add("tensor '" + e.name() + "' has shape " + StoredTensor.shapeString(t.shape())
@@ -103,7 +108,8 @@ public final class HfModelDirectory implements AutoCloseable {
         Set<String> expectedNames = new HashSet<>();
         for (ModelTensor e : expected) expectedNames.add(e.name());
         for (StoredTensor t : checkpoint.tensors()) {
-            if (!expectedNames.contains(t.name()) && !isIgnorable(t.name(), config)) {
+            boolean quantState = prequantized != null && BnbPrequantized.isAuxiliary(t.name());
+            if (!expectedNames.contains(t.name()) && !isIgnorable(t.name(), config) && !quantState) {
                 problems.add("unexpected tensor '" + t.name() + "' " + StoredTensor.shapeString(t.shape())
                         + " (not part of a " + config.modelType() + " model with this config.json)");
             }
@@ -156,9 +162,27 @@ public final class HfModelDirectory implements AutoCloseable {
         return expected.stream().filter(e -> e.layer() == 0).findFirst().orElse(expected.get(0)).name();
     }
 
-    /** A weight as a zero-copy matrix: 2-D as [out, in], 1-D (norms, biases) as [1, n]. */
+    /**
+     * A weight as a matrix: 2-D as [out, in], 1-D (norms, biases) as [1, n]; a zero-copy view, or
+     * for a weight of a bitsandbytes 4-bit checkpoint its codes and absmax as they are stored.
+     */
     public Matrix matrix(String hfName) {
-        return tensor(hfName).matrix();
+        StoredTensor t = tensor(hfName);
+        if (isPrequantized(hfName)) {
+            ModelTensor e = expected.stream().filter(x -> x.name().equals(hfName)).findFirst().orElseThrow();
+            return prequantized.matrix(checkpoint, e);
+        }
+        return t.matrix();
+    }
+
+    /** True for a weight stored quantized by bitsandbytes (a load_in_4bit checkpoint's linear weights). */
+    public boolean isPrequantized(String hfName) {
+        return prequantized != null && tensors.containsKey(hfName) && BnbPrequantized.typeOf(checkpoint, hfName) != null;
+    }
+
+    /** True when config.json declares a bitsandbytes 4-bit checkpoint. */
+    public boolean prequantized() {
+        return prequantized != null;
     }
 
     /**

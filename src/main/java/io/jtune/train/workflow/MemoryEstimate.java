@@ -3,6 +3,7 @@ package io.jtune.train.workflow;
 import io.jtune.JtuneException;
 import io.jtune.config.TrainingArguments;
 import io.jtune.model.FinetuneSpec;
+import io.jtune.model.WeightQuantization;
 import io.jtune.model.arch.Families;
 import io.jtune.model.arch.ModelConfig;
 import io.jtune.model.arch.ModelFamily;
@@ -13,7 +14,8 @@ import java.util.List;
  * Estimates the Java heap a training run needs before any weight is loaded, and stops with advice
  * when it exceeds what the JVM may use. Frozen weights are memory-mapped (outside the heap); the
  * heap holds the trainable parameters with their gradients and AdamW moments (16 bytes each), the
- * activations kept for backward, and the logits of one vocabulary chunk.
+ * activations kept for backward, the logits of one vocabulary chunk, and quantized base weights
+ * (quantization_bit, or a bitsandbytes 4-bit checkpoint) at their quantized size.
  */
 final class MemoryEstimate {
     private MemoryEstimate() {}
@@ -74,10 +76,17 @@ final class MemoryEstimate {
         return bytes;
     }
 
-    static void check(ModelConfig c, FinetuneSpec spec, TrainingArguments args, int cutoffLen, boolean checkpointing) {
+    /** Heap bytes of the decoder linear weights when they are quantized (0 when they stay mapped). */
+    static long quantizedWeightBytes(ModelConfig c, WeightQuantization quantization) {
+        return quantization == null ? 0 : quantization.layerWeightBytes(Families.of(c), c);
+    }
+
+    static void check(ModelConfig c, FinetuneSpec spec, TrainingArguments args, int cutoffLen, boolean checkpointing,
+                      WeightQuantization quantization) {
         long trainable = trainableParameters(c, spec);
         int tokens = args.perDeviceTrainBatchSize() * cutoffLen;
         long need = 16 * trainable + activationBytes(c, tokens, checkpointing) + adapterMethodBytes(c, spec, tokens, checkpointing)
+                + quantizedWeightBytes(c, quantization)
                 + 64L * 1024 * 1024;
         long have = Runtime.getRuntime().maxMemory();
         if (need > have) {

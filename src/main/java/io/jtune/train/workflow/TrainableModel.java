@@ -10,6 +10,10 @@ import io.jtune.io.peft.LoraAdapterConfig;
 import io.jtune.model.CausalLM;
 import io.jtune.model.FinetuneSpec;
 import io.jtune.model.ModelBuilder;
+import io.jtune.model.QuantizedWeights;
+import io.jtune.model.WeightQuantization;
+import io.jtune.model.WeightSource;
+import io.jtune.tensor.Bnb4BitType;
 import java.io.PrintStream;
 import java.nio.file.Path;
 
@@ -29,9 +33,11 @@ record TrainableModel(CausalLM model, TrainedWeights weights) {
         FinetuneSpec spec = finetuneSpec(ft, adapter);
         if ("rm".equals(ft.stage())) spec = spec.withValueHead();   // the reward model's head trains beside the type's parameters
         boolean checkpointing = args.gradientCheckpointing() || !modelArgs.disableGradientCheckpointing();
-        MemoryEstimate.check(base.config(), spec, args, config.data().cutoffLen(), checkpointing);
-        CausalLM model = ModelBuilder.build(base.config(), new HfWeightSource(base.files()), spec,
-                new CausalLM.Options(checkpointing, args.seed()));
+        WeightQuantization quantization = quantization(modelArgs, ft, base, log);
+        MemoryEstimate.check(base.config(), spec, args, config.data().cutoffLen(), checkpointing,
+                base.files().prequantized() ? WeightQuantization.fourBit(Bnb4BitType.NF4, true) : quantization);
+        WeightSource source = QuantizedWeights.over(new HfWeightSource(base.files()), base.config(), quantization);
+        CausalLM model = ModelBuilder.build(base.config(), source, spec, new CausalLM.Options(checkpointing, args.seed()));
         // PEFT's adapter_config.json names the modules that actually carry an adapter, whatever lora_target said
         TrainedWeights weights = new TrainedWeights(model, base.files(), adapter == null ? null
                 : adapter.withTargets(TrainedWeights.loraTargetModules(model), modelArgs.modelNameOrPath()));
@@ -54,6 +60,24 @@ record TrainableModel(CausalLM model, TrainedWeights weights) {
                     : "PiSSA (fast SVD, " + spec.lora().pissa().iterations() + " iterations)");
         }
         return variants.isEmpty() ? "lora" : "lora: " + String.join(", ", variants);
+    }
+
+    /** quantization_bit as the engine's storage of the base (null: none); a pre-quantized checkpoint stays as stored. */
+    static WeightQuantization quantization(ModelArguments m, FinetuningArguments ft, BaseModel base, PrintStream log) {
+        WeightQuantization q = WeightQuantization.of(m.quantizationBit(), m.quantizationType(), m.doubleQuantization());
+        if (base.files().prequantized()) {
+            if (!ft.isLora()) {
+                // LLaMA-Factory: "Quantized models can only be used for the LoRA tuning."
+                throw new JtuneException(base.files().directory() + " is quantized by bitsandbytes (4-bit); a quantized model"
+                        + " can only be trained with finetuning_type lora (it is " + ft.finetuningType() + ")");
+            }
+            if (q != null) log.println("warning: quantization_bit does not apply to " + base.files().directory()
+                    + ", which is already quantized by bitsandbytes (4-bit); its weights are used as stored");
+            log.println("Loading the bitsandbytes 4-bit checkpoint's weights as stored");
+            return null;
+        }
+        if (q != null) log.println("Quantizing the decoder layers' linear weights to " + q.describe() + " while loading");
+        return q;
     }
 
     /** The LoRA adapter to train: the one given in adapter_name_or_path, else a new one from the lora keys; null unless LoRA. */

@@ -1,0 +1,62 @@
+package io.jtune.bench;
+
+import io.jtune.JtuneException;
+import io.jtune.model.RandomWeights;
+import io.jtune.model.WeightQuantization;
+import io.jtune.model.WeightSource;
+import io.jtune.model.arch.ModelConfig;
+import io.jtune.tensor.Bnb4BitType;
+import io.jtune.tensor.DType;
+import java.util.List;
+
+/**
+ * How a benchmark stores the frozen base weights: a dtype as checkpoints hold them (bf16, fp32), or
+ * a bitsandbytes quantization of the decoder linear weights as quantization_bit gives it (nf4 and
+ * fp4 with double quantization as LLaMA-Factory's default, nf4-single without, int8 for 8-bit).
+ *
+ * <p>Quantized weights are generated tensor by tensor straight into their format
+ * ({@link GeneratedWeights}), so a 7B-shaped model never exists in bf16 (13 GB) in memory or on disk.
+ */
+public record FrozenWeights(String label, DType dtype, WeightQuantization quantization) {
+
+    public static List<String> names() {
+        return List.of("bf16", "fp32", "nf4", "nf4-single", "fp4", "int8");
+    }
+
+    public static FrozenWeights parse(String name) {
+        return switch (name) {
+            case "bf16", "bfloat16" -> new FrozenWeights("bf16", DType.BF16, null);
+            case "fp32", "float32" -> new FrozenWeights("fp32", DType.F32, null);
+            case "nf4" -> new FrozenWeights("nf4", DType.BF16, WeightQuantization.fourBit(Bnb4BitType.NF4, true));
+            case "nf4-single" -> new FrozenWeights("nf4-single", DType.BF16, WeightQuantization.fourBit(Bnb4BitType.NF4, false));
+            case "fp4" -> new FrozenWeights("fp4", DType.BF16, WeightQuantization.fourBit(Bnb4BitType.FP4, true));
+            case "int8" -> new FrozenWeights("int8", DType.BF16, WeightQuantization.eightBit());
+            default -> throw new JtuneException("--weights: '" + name + "' is not one of " + names());
+        };
+    }
+
+    /** The weights named by --quantization-bit (4 or 8) and --quantization-type (nf4 or fp4), as the config keys name them. */
+    public static FrozenWeights ofQuantizationBit(int bits, String type, boolean doubleQuant) {
+        if (bits == 8) return parse("int8");
+        if (bits != 4) throw new JtuneException("--quantization-bit: " + bits + " is not 4 or 8");
+        Bnb4BitType t = Bnb4BitType.ofBnbName(type);
+        if (t == null) throw new JtuneException("--quantization-type: '" + type + "' is not nf4 or fp4");
+        String label = t.bnbName() + (doubleQuant ? "" : "-single");
+        return new FrozenWeights(label, DType.BF16, WeightQuantization.fourBit(t, doubleQuant));
+    }
+
+    public boolean quantized() {
+        return quantization != null;
+    }
+
+    /** A seeded random model in this storage. */
+    public WeightSource randomWeights(ModelConfig config, long seed) {
+        if (quantization == null) return new RandomWeights(config, seed, dtype);
+        return new GeneratedWeights(config, seed, quantization);
+    }
+
+    /** How a setup's name shows it: "bf16 frozen", "nf4 frozen (4-bit nf4 with double quantization)". */
+    public String describe() {
+        return quantization == null ? dtype.torchName() + " frozen" : label + " frozen";
+    }
+}
