@@ -20,6 +20,7 @@ public record FinetuningArguments(
         boolean plotLoss,
         boolean disableShuffling,
         boolean includeEffectiveTokensPerSecond,
+        Integer earlyStoppingSteps,
         double prefBeta,
         String prefLoss,
         double prefFtx,
@@ -63,6 +64,7 @@ public record FinetuningArguments(
                 c.bool("plot_loss"),
                 c.bool("disable_shuffling"),
                 c.bool("include_effective_tokens_per_second"),
+                c.nullableInteger("early_stopping_steps"),
                 c.real("pref_beta"), c.string("pref_loss"), c.real("pref_ftx"), c.real("dpo_label_smoothing"),
                 c.real("simpo_gamma"), c.nullableReal("ld_alpha"), c.real("kto_chosen_weight"), c.real("kto_rejected_weight"));
     }

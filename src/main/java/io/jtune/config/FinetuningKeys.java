@@ -33,7 +33,8 @@ final class FinetuningKeys extends KeyTable {
         bool("freeze_language_model", false, "Freeze the language model of multimodal models.").ignored(TEXT_ONLY);
         bool("compute_accuracy", false, "Compute token accuracy at evaluation.").unsupported("the accuracy metric is not implemented; eval_loss is reported");
         bool("disable_shuffling", false, "Do not shuffle the training set.");
-        integer("early_stopping_steps", null, "Stop when the eval metric has not improved for this many evaluations.").unsupported("early stopping is not implemented");
+        integer("early_stopping_steps", null, "Stop when metric_for_best_model has not improved for this many consecutive evaluations"
+                + " (HF's EarlyStoppingCallback patience).").atLeast(1);
         bool("plot_loss", false, "Save training_loss.png (and training_eval_loss.png) in output_dir.");
         bool("include_effective_tokens_per_second", false, "Report effective_tokens_per_sec (non-padding tokens per second) in train_results.json.");
 
