@@ -61,11 +61,33 @@ final class CrossChecks {
             }
         }
         checkBestModelKeys(c, ft, tr);
+        checkReferenceModelKeys(c, ft);
         if (tr.maxSteps() == 0) {
             throw c.error("max_steps", "0 would train nothing; use a positive number, or -1 to train num_train_epochs");
         }
         if (tr.doTrain() && tr.maxSteps() < 0 && tr.numTrainEpochs() == 0) {
             throw c.error("num_train_epochs", "0 epochs would train nothing; use a positive number, or set max_steps");
+        }
+    }
+
+    /**
+     * ref_model is the reference of the stages that compare with one (LLaMA-Factory's use_ref_model:
+     * dpo except orpo and simpo, and kto); anywhere else it would be silently unused.
+     */
+    private static void checkReferenceModelKeys(JtuneConfig c, FinetuningArguments ft) {
+        if (!ft.refModelAdapters().isEmpty() && ft.refModel() == null) {
+            throw c.error("ref_model_adapters", "needs ref_model, the model the adapter belongs to");
+        }
+        if (ft.refModelAdapters().size() > 1) {
+            throw c.error("ref_model_adapters", "several adapters (" + String.join(", ", ft.refModelAdapters())
+                    + ") are not supported yet; merge all but the last into ref_model with `jtune export` and give one");
+        }
+        if (ft.refModel() == null) return;
+        boolean usesReference = "kto".equals(ft.stage())
+                || ("dpo".equals(ft.stage()) && !"orpo".equals(ft.prefLoss()) && !"simpo".equals(ft.prefLoss()));
+        if (!usesReference) {
+            throw c.error("ref_model", "is only used by stage dpo (pref_loss sigmoid, hinge, ipo) and stage kto; stage "
+                    + ft.stage() + ("dpo".equals(ft.stage()) ? " with pref_loss " + ft.prefLoss() : "") + " has no reference model");
         }
     }
 

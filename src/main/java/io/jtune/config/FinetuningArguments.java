@@ -4,6 +4,9 @@ import java.util.List;
 
 /**
  * The fine-tuning group with LLaMA-Factory's derived defaults: lora_alpha = 2 x lora_rank when unset.
+ *
+ * @param refModel         ref_model: a separate reference model (dpo, kto), null for the default reference
+ * @param refModelAdapters ref_model_adapters: LoRA adapters over ref_model (empty = none)
  */
 public record FinetuningArguments(
         String stage,
@@ -28,7 +31,9 @@ public record FinetuningArguments(
         double simpoGamma,
         Double ldAlpha,
         double ktoChosenWeight,
-        double ktoRejectedWeight) {
+        double ktoRejectedWeight,
+        String refModel,
+        List<String> refModelAdapters) {
 
     /**
      * The preference keys of stage dpo: LLaMA-Factory's RLHFArguments.
@@ -66,7 +71,8 @@ public record FinetuningArguments(
                 c.bool("include_effective_tokens_per_second"),
                 c.nullableInteger("early_stopping_steps"),
                 c.real("pref_beta"), c.string("pref_loss"), c.real("pref_ftx"), c.real("dpo_label_smoothing"),
-                c.real("simpo_gamma"), c.nullableReal("ld_alpha"), c.real("kto_chosen_weight"), c.real("kto_rejected_weight"));
+                c.real("simpo_gamma"), c.nullableReal("ld_alpha"), c.real("kto_chosen_weight"), c.real("kto_rejected_weight"),
+                c.string("ref_model"), orEmpty(c.list("ref_model_adapters")));
     }
 
     private static List<String> orEmpty(List<String> l) {
