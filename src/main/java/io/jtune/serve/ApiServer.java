@@ -45,8 +45,17 @@ public final class ApiServer implements AutoCloseable {
         return start(engine, settings, IDLE_TIMEOUT);
     }
 
+    /** {@link #start(ChatEngine, ApiSettings)} with the reward-model endpoint of {@code scoring} (stage rm). */
+    public static ApiServer start(ChatEngine engine, ApiSettings settings, ScoreEvaluationRoute scoring) {
+        return start(engine, settings, IDLE_TIMEOUT, scoring);
+    }
+
     /** {@link #start(ChatEngine, ApiSettings)} with another idle timeout (tests). */
     static ApiServer start(ChatEngine engine, ApiSettings settings, Duration idleTimeout) {
+        return start(engine, settings, idleTimeout, ScoreEvaluationRoute.none());
+    }
+
+    static ApiServer start(ChatEngine engine, ApiSettings settings, Duration idleTimeout, ScoreEvaluationRoute scoring) {
         Objects.requireNonNull(engine, "engine");
         Objects.requireNonNull(settings, "settings");
         OpenAiRoutes routes = new OpenAiRoutes(engine, settings);
@@ -66,6 +75,7 @@ public final class ApiServer implements AutoCloseable {
                 return connector;
             });
             routes.install(config.routes);
+            scoring.install(config.routes);
         });
         try {
             app.start();

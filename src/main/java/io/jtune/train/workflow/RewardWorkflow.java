@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * Stage rm (LLaMA-Factory's run_rm): a reward model trained on preference pairs — the model (with
  * LoRA, freeze or full tuning) and a value head that trains fully beside it, saved as
- * value_head.safetensors next to the adapter or model ({@link TrainedWeights}).
+ * value_head.safetensors next to the adapter or model ({@link TrainedWeights}); do_predict scores the
+ * evaluation pairs ({@link RewardPrediction}).
  */
 final class RewardWorkflow implements StageWorkflow {
     @Override
@@ -34,6 +35,12 @@ final class RewardWorkflow implements StageWorkflow {
     @Override
     public Objective objective(StageModels models) {
         return new RewardObjective(models.model().model().valueHead());
+    }
+
+    /** do_predict writes each evaluation pair's scores, as LLaMA-Factory's run_rm does. */
+    @Override
+    public boolean predictsScores() {
+        return true;
     }
 
     /** As LLaMA-Factory's run_rm plots them. */

@@ -48,8 +48,10 @@ final class StandardRun {
             StageModels models = new StageModels(config, base, model);
             try {
                 Objective objective = stage.objective(models);
+                boolean predictScores = args.doPredict() && stage.predictsScores();
                 if (!args.doTrain()) {
-                    Evaluation evaluation = EvaluationOnly.run(model.model(), objective, evalBatches, outputDir);
+                    Evaluation evaluation = args.doEval() ? EvaluationOnly.run(model.model(), objective, evalBatches, outputDir) : null;
+                    if (predictScores) RewardPrediction.run(model.model(), objective, evalBatches, outputDir, args.perDeviceEvalBatchSize(), log);
                     return evaluation == null ? new TrainWorkflow.Result(outputDir, null, null)
                             : new TrainWorkflow.Result(outputDir, null, evaluation.loss(), evaluation.metrics());
                 }
@@ -59,6 +61,7 @@ final class StandardRun {
                 if (!outcome.interrupted()) {
                     model.weights().saveFinal(outputDir, base.dir(), ModelCard.of(config, outcome));
                     log.println("Saved to " + outputDir.toAbsolutePath());
+                    if (predictScores) RewardPrediction.run(model.model(), objective, evalBatches, outputDir, args.perDeviceEvalBatchSize(), log);
                 } else {
                     log.println("Training stopped at step " + outcome.globalStep() + "; resume with resume_from_checkpoint: "
                             + outputDir.resolve("checkpoint-" + outcome.globalStep()));

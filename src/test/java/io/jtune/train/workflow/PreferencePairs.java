@@ -17,10 +17,10 @@ import java.util.Random;
  * held out. Written as alpaca-format ranking datasets (pairs_train, pairs_eval) with their
  * dataset_info.json.
  */
-final class PreferencePairs {
-    static final List<String> TRAIN_DEVICES = List.of("router", "printer", "laptop", "phone", "camera", "tablet", "monitor",
+public final class PreferencePairs {
+    public static final List<String> TRAIN_DEVICES = List.of("router", "printer", "laptop", "phone", "camera", "tablet", "monitor",
             "keyboard", "speaker", "scanner", "watch", "console", "headset", "modem", "projector", "drone");
-    static final List<String> EVAL_DEVICES = List.of("television", "microwave", "fridge", "heater", "radio", "kettle", "mouse", "charger");
+    public static final List<String> EVAL_DEVICES = List.of("television", "microwave", "fridge", "heater", "radio", "kettle", "mouse", "charger");
 
     private static final List<String> QUESTIONS = List.of("How do I fix my %s?", "My %s stopped working, what should I do?",
             "Can you help me with my %s?", "Why does my %s keep turning off?");
@@ -34,7 +34,7 @@ final class PreferencePairs {
     private PreferencePairs() {}
 
     /** Writes the two datasets into {@code dir}: pairsPerDevice pairs for each device of each split. */
-    static Path write(Path dir, int pairsPerDevice, long seed) throws IOException {
+    public static Path write(Path dir, int pairsPerDevice, long seed) throws IOException {
         Files.createDirectories(dir);
         ObjectMapper json = new ObjectMapper();
         Random random = new Random(seed);

@@ -74,8 +74,8 @@ class StagesTest {
     }
 
     @Test
-    void onlySftPredicts() {
-        assertEquals("do_predict: stage pt does not predict; generating predictions needs stage sft",
+    void onlySftAndRmPredict() {
+        assertEquals("do_predict: stage pt does not predict; generating predictions needs stage sft (stage rm predicts the scores of pairs)",
                 failure(config("stage", "pt", "do_predict", true, "predict_with_generate", true)));
     }
 }
