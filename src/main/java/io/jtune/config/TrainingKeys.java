@@ -87,9 +87,8 @@ final class TrainingKeys extends KeyTable {
         integer("eval_accumulation_steps", null, "Move predictions to the CPU every n eval steps.").ignored("a GPU memory detail; eval_loss is the same");
         bool("prediction_loss_only", false, "Return only the loss in evaluation.").ignored("jtune's evaluation reports the loss only anyway");
 
-        choice("save_strategy", "steps", "When to save checkpoints: steps (every save_steps), best (whenever metric_for_best_model"
-                + " reaches a new best), epoch, no.", "no", "steps", "epoch", "best")
-                .unsupportedValues("only saving every save_steps, at a new best, or never is implemented", "epoch");
+        choice("save_strategy", "steps", "When to save checkpoints: steps (every save_steps), epoch (at each epoch's end),"
+                + " best (whenever metric_for_best_model reaches a new best), no.", "no", "steps", "epoch", "best");
         real("save_steps", 500.0, "Save a checkpoint-N every n optimizer steps (or a fraction < 1 of the total).").above(0);
         integer("save_total_limit", null, "Keep at most this many checkpoints, deleting the oldest.").atLeast(1);
         bool("save_only_model", false, "Save only weights in checkpoints (no optimizer, scheduler or RNG state; cannot resume).");

@@ -51,6 +51,7 @@ class BestModelKeysTest {
         assertTrue(failure(EVAL + "load_best_model_at_end: true\nsave_steps: 0.5\n").contains("one is a ratio of the total steps"));
         load(EVAL + "load_best_model_at_end: true\neval_steps: 0.25\nsave_steps: 0.5\n");
         load(EVAL + "load_best_model_at_end: true\nsave_strategy: best\nsave_steps: 7\n");
+        load(EVAL + "load_best_model_at_end: true\neval_strategy: epoch\nsave_strategy: epoch\n");
     }
 
     @Test
