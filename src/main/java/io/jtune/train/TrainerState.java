@@ -38,6 +38,7 @@ public final class TrainerState {
     private String bestModelCheckpoint;
     private Integer earlyStoppingPatience;   // null: no EarlyStoppingCallback
     private int earlyStoppingPatienceCounter;
+    private boolean stoppedEarly;            // early stopping ended training before max_steps
     private final List<Map<String, Object>> logHistory = new ArrayList<>();
 
     /** A fresh state for a run: the step intervals, the run length and the batch size per micro-batch. */
@@ -65,6 +66,11 @@ public final class TrainerState {
         bestModelCheckpoint = w.bestCheckpoint() == null ? null : w.bestCheckpoint().toString();
         earlyStoppingPatience = w.patience();
         earlyStoppingPatienceCounter = w.patienceCounter();
+    }
+
+    /** Early stopping ends training: TrainerControl's should_training_stop is recorded as true, as the callback sets it. */
+    public void stopEarly() {
+        stoppedEarly = true;
     }
 
     /** The watched metric's state as recorded (for a resume); a checkpoint written without early stopping has a counter of 0. */
@@ -128,7 +134,7 @@ public final class TrainerState {
         controlArgs.put("should_evaluate", false);
         controlArgs.put("should_log", false);
         controlArgs.put("should_save", true);
-        controlArgs.put("should_training_stop", globalStep >= maxSteps);
+        controlArgs.put("should_training_stop", globalStep >= maxSteps || stoppedEarly);
         Map<String, Object> callbacks = new LinkedHashMap<>();
         if (earlyStoppingPatience != null) {
             // as transformers' EarlyStoppingCallback.state() records itself (jtune's threshold is always 0)

@@ -141,6 +141,7 @@ final class TrainingLogFiles implements TrainerListener {
     @Override
     public void onEarlyStop(int step, int patience) {
         lastStep = step;
+        logger.state().stopEarly();
     }
 
     /** best_metric, best_global_step, best_model_checkpoint and the early-stopping counter, for the next trainer_state.json. */

@@ -123,6 +123,7 @@ class EarlyStoppingEndToEndTest {
         JsonNode es = state.get("stateful_callbacks").get("EarlyStoppingCallback");
         assertEquals(2, es.get("args").get("early_stopping_patience").asInt());
         assertEquals(2, es.get("attributes").get("early_stopping_patience_counter").asInt());
+        assertTrue(state.at("/stateful_callbacks/TrainerControl/args/should_training_stop").asBoolean());
 
         // the adapter in output_dir is the best checkpoint's, not the last one's, and the final evaluation is of it
         assertArrayEquals(tensor(out.resolve("checkpoint-" + bestStep), "adapter_model.safetensors", LORA_B),
