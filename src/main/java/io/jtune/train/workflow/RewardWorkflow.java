@@ -30,6 +30,9 @@ final class RewardWorkflow implements StageWorkflow {
     @Override
     public void checkConfig(JtuneConfig config) {
         requireTemplate(config);
+        if (config.training().doPredict() && config.data().evalDataset().isEmpty() && !config.data().hasValSplit()) {
+            throw new io.jtune.JtuneException("do_predict: stage rm scores the evaluation pairs; set eval_dataset (or val_size)");
+        }
     }
 
     @Override

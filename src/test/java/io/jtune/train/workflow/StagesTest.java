@@ -46,6 +46,8 @@ class StagesTest {
         assertInstanceOf(RewardWorkflow.class, rm);
         assertEquals(DatasetBatches.Layout.PAIRS, rm.batchLayout());
         assertEquals(List.of("loss", "eval_loss", "eval_accuracy"), rm.plotKeys());
+        assertTrue(rm.predictsScores() && !rm.predicts(), "rm's do_predict scores pairs, it does not generate");
+        assertFalse(sft.predictsScores() || dpo.predictsScores() || kto.predictsScores());
     }
 
     @Test
@@ -71,6 +73,12 @@ class StagesTest {
     void sftNeedsATemplate() {
         assertEquals("template: required for stage sft (e.g. qwen, llama3, chatml; see docs/templates.md)",
                 failure(config("stage", "sft")));
+    }
+
+    @Test
+    void rmPredictsTheEvaluationPairsSoItNeedsSome() {
+        assertEquals("do_predict: stage rm scores the evaluation pairs; set eval_dataset (or val_size)",
+                failure(config("stage", "rm", "template", "chatml", "do_predict", true)));
     }
 
     @Test
