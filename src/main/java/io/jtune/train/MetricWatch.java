@@ -100,9 +100,14 @@ public final class MetricWatch {
         return v;
     }
 
+    /** Whether the best so far was reached at {@code step}. */
+    public boolean bestAt(int step) {
+        return bestGlobalStep != null && bestGlobalStep == step;
+    }
+
     /** A checkpoint was saved at {@code step}: it is the best model's when the best was reached at that step. */
     public void checkpointSaved(int step, Path checkpoint) {
-        if (bestGlobalStep != null && bestGlobalStep == step) bestCheckpoint = checkpoint;
+        if (bestAt(step)) bestCheckpoint = checkpoint;
     }
 
     /** Whether early stopping is on and the patience is used up: training should stop. */

@@ -133,8 +133,7 @@ public final class Trainer {
             if (TrainingPlan.due(step, plan.evalEvery()) || (epochEnds && settings.evalAtEpochEnd())) {
                 evaluatedNow = evaluate(true);
                 evaluatedAt = step;
-                newBest = evaluatedNow != null && watch != null && watch.state().bestGlobalStep() != null
-                        && watch.state().bestGlobalStep() == step;
+                newBest = evaluatedNow != null && watch != null && watch.bestAt(step);
                 stoppedEarly = watch != null && watch.patienceExhausted();
             }
             if (TrainingPlan.due(step, plan.saveEvery()) || (epochEnds && settings.saveAtEpochEnd())
@@ -146,7 +145,7 @@ public final class Trainer {
         }
         boolean interrupted = !stoppedEarly && stopRequested && progress.globalStep < plan.totalSteps();
         if (interrupted && !savedAtLastStep) saveCheckpoint();
-        if (!interrupted && settings.loadBestAtEnd() && loadBestModel() && watch.state().bestGlobalStep() != evaluatedAt) {
+        if (!interrupted && settings.loadBestAtEnd() && loadBestModel() && !watch.bestAt(evaluatedAt)) {
             evaluatedNow = null; // the weights changed: the final evaluation is the best model's
         }
         // the weights the last step evaluated are the final ones: that evaluation is the final one (evaluated and logged once)
