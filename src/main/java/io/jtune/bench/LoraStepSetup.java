@@ -43,9 +43,9 @@ public final class LoraStepSetup implements TrainingStep.Factory {
         this.name = displayName + " LoRA r" + RANK + " (" + frozen.describe() + ")";
     }
 
-    /** The architectures the benchmark knows, by the names --model accepts. */
+    /** The architectures the benchmark knows, by the names --model accepts ("tiny": a check that the benchmark runs, in seconds). */
     public static List<String> architectures() {
-        return List.of("qwen2.5-0.5b", "llama3.2-1b", "llama2-7b");
+        return List.of("qwen2.5-0.5b", "llama3.2-1b", "llama2-7b", "tiny");
     }
 
     public static ModelConfig architecture(String name) {
@@ -71,6 +71,12 @@ public final class LoraStepSetup implements TrainingStep.Factory {
                     .tieWordEmbeddings(false)
                     .bosTokenId(1).eosTokenIds(List.of(2)).dtype(DType.BF16)
                     .build();
+            case "tiny" -> ModelConfig.builder().modelType("qwen2")
+                    .vocabSize(512).hiddenSize(64).intermediateSize(128).numHiddenLayers(2)
+                    .numAttentionHeads(4).numKeyValueHeads(2).maxPositionEmbeddings(4096)
+                    .tieWordEmbeddings(true).attentionBias(true)
+                    .eosTokenIds(List.of(1)).dtype(DType.BF16)
+                    .build();
             default -> throw new JtuneException("--model: '" + name + "' is not one of " + architectures());
         };
     }
@@ -79,7 +85,8 @@ public final class LoraStepSetup implements TrainingStep.Factory {
         return switch (architecture) {
             case "qwen2.5-0.5b" -> "Qwen2.5-0.5B";
             case "llama2-7b" -> "Llama-2-7B";
-            default -> "Llama-3.2-1B";
+            case "llama3.2-1b" -> "Llama-3.2-1B";
+            default -> "tiny Qwen2";
         };
     }
 

@@ -36,4 +36,18 @@ public final class StepFlops {
         double lora = 3 * 2 * t * layers * perLayerLora;
         return frozen + attention + lora;
     }
+
+    /**
+     * Model FLOPs of a forward pass without adapters and without gradients (DPO's reference pass): the
+     * frozen linear layers and lm_head, 2·T·P, and attention's QKᵀ and PV, 2 x 2·T²·d per layer.
+     */
+    public static double frozenForward(ModelConfig c, int tokens) {
+        ModelFamily family = Families.of(c);
+        double t = tokens;
+        double perLayerLinear = 0;
+        for (ModelTensor w : family.layerLinearWeights(c)) perLayerLinear += (double) w.cols() * w.rows();
+        double lmHead = 0;
+        for (ModelTensor w : family.headTensors(c, true)) if (w.role() == ModuleRole.LM_HEAD) lmHead = (double) w.rows() * w.cols();
+        return 2 * t * (c.numHiddenLayers() * perLayerLinear + lmHead) + 2 * 2 * t * t * c.qDim() * c.numHiddenLayers();
+    }
 }

@@ -23,13 +23,25 @@ import java.util.Map;
 public final class StepWorker {
     private StepWorker() {}
 
-    /** What a worker is asked to time. */
+    /**
+     * What a worker is asked to time.
+     *
+     * @param pairs 0 for `jtune bench step`'s LoRA SFT step on one sequence; otherwise the preference pairs of
+     *              `jtune bench dpo`'s batch ({@link PreferenceStepSetup}), trained as {@code kind}
+     * @param kind  "sft" or "dpo" when pairs > 0
+     */
     public record Request(String model, FrozenWeights weights, boolean gradientCheckpointing, int seq, int steps, int warmupSteps,
-                          int threads) {
+                          int threads, int pairs, String kind) {
+        /** `jtune bench step`'s request: one sequence, LoRA SFT. */
+        public Request(String model, FrozenWeights weights, boolean gradientCheckpointing, int seq, int steps, int warmupSteps, int threads) {
+            this(model, weights, gradientCheckpointing, seq, steps, warmupSteps, threads, 0, "sft");
+        }
+
         List<String> arguments() {
             return List.of("--model", model, "--weights", weights.label(), "--gradient-checkpointing",
                     gradientCheckpointing ? "on" : "off", "--seq", Integer.toString(seq), "--steps", Integer.toString(steps),
-                    "--warmup-steps", Integer.toString(warmupSteps), "--threads", Integer.toString(threads));
+                    "--warmup-steps", Integer.toString(warmupSteps), "--threads", Integer.toString(threads),
+                    "--pairs", Integer.toString(pairs), "--kind", kind);
         }
 
         static Request parse(String[] args) {
@@ -38,7 +50,14 @@ public final class StepWorker {
             return new Request(required(named, "--model"), FrozenWeights.parse(required(named, "--weights")),
                     required(named, "--gradient-checkpointing").equals("on"), Integer.parseInt(required(named, "--seq")),
                     Integer.parseInt(required(named, "--steps")), Integer.parseInt(required(named, "--warmup-steps")),
-                    Integer.parseInt(required(named, "--threads")));
+                    Integer.parseInt(required(named, "--threads")), Integer.parseInt(named.getOrDefault("--pairs", "0")),
+                    named.getOrDefault("--kind", "sft"));
+        }
+
+        /** The setup this request times. */
+        TrainingStep.Factory setup() {
+            return pairs == 0 ? new LoraStepSetup(model, weights, gradientCheckpointing)
+                    : new PreferenceStepSetup(model, weights, gradientCheckpointing, pairs, PreferenceStepSetup.Kind.of(kind));
         }
 
         private static String required(Map<String, String> named, String key) {
@@ -53,8 +72,7 @@ public final class StepWorker {
         try {
             Request r = Request.parse(args);
             Parallel.setThreads(r.threads());
-            result = measure(new LoraStepSetup(r.model(), r.weights(), r.gradientCheckpointing()), r.seq(), r.steps(),
-                    r.warmupSteps());
+            result = measure(r.setup(), r.seq(), r.steps(), r.warmupSteps());
         } catch (RuntimeException | OutOfMemoryError e) {
             result = ResultsFile.JSON.createObjectNode().put("error", "jtune step failed: " + e);
         }

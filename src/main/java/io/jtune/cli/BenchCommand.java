@@ -8,6 +8,7 @@ import io.jtune.bench.GemmBench;
 import io.jtune.bench.GemmCase;
 import io.jtune.bench.GemmComparison;
 import io.jtune.bench.LoraStepSetup;
+import io.jtune.bench.PreferenceStepBench;
 import io.jtune.bench.Machine;
 import io.jtune.bench.PythonScripts;
 import io.jtune.bench.ResultsFile;
@@ -26,7 +27,8 @@ import picocli.CommandLine.Option;
 
 /** {@code jtune bench}: speed figures, printed as a table and written as JSON, side by side with OpenBLAS / PyTorch. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: GEMM throughput next to OpenBLAS; training steps next to PyTorch; generation (prefill/decode) speed.",
-        subcommands = {BenchCommand.Gemm.class, BenchCommand.Step.class, BenchCommand.Decode.class, BenchCommand.Serve.class})
+        subcommands = {BenchCommand.Gemm.class, BenchCommand.Step.class, BenchCommand.Dpo.class, BenchCommand.Decode.class,
+                BenchCommand.Serve.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -194,6 +196,51 @@ final class BenchCommand implements Runnable {
                 if (out.stream().noneMatch(f -> f.label().equals(q.label()))) out.add(q);
             }
             return out;
+        }
+    }
+
+    @Command(name = "dpo", mixinStandardHelpOptions = true, description = "A DPO training step (LoRA r8, sigmoid loss against the base"
+            + " with the adapter off) next to the SFT step on the same 2n sequences, each in its own JVM: step time and peak RSS, and their ratios.")
+    static final class Dpo implements Runnable {
+        @Option(names = "--pairs", defaultValue = "4", description = "Preference pairs in the batch: 2n sequences (default: ${DEFAULT-VALUE}).")
+        int pairs;
+        @Option(names = "--seq", defaultValue = "256", description = "Tokens of each chosen and each rejected sequence (default: ${DEFAULT-VALUE}).")
+        int seq;
+        @Option(names = "--steps", defaultValue = "3", description = "Timed steps; the median is reported (default: ${DEFAULT-VALUE}).")
+        int steps;
+        @Option(names = "--warmup-steps", defaultValue = "1", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
+        int warmupSteps;
+        @Option(names = "--model", defaultValue = "qwen2.5-0.5b", paramLabel = "ARCH",
+                description = "Architecture (random weights): qwen2.5-0.5b, llama3.2-1b, or tiny (default: ${DEFAULT-VALUE}).")
+        String model;
+        @Option(names = "--weights", defaultValue = "bf16",
+                description = "Frozen weights: bf16, fp32, nf4, fp4, nf4-single, int8 (default: ${DEFAULT-VALUE}).")
+        String weights;
+        @Option(names = "--gradient-checkpointing", defaultValue = "off", paramLabel = "off|on",
+                description = "Recompute activations in backward (default: ${DEFAULT-VALUE}).")
+        String checkpointing;
+        @Option(names = "--threads", paramLabel = "N", description = "Kernel threads (default: all cores).")
+        Integer threads;
+        @Option(names = "--json", paramLabel = "PATH", description = "Where to write the results (default: bench-results/dpo-<timestamp>.json).")
+        Path json;
+
+        @Override
+        public void run() {
+            if (pairs < 1) throw new JtuneException("--pairs must be >= 1, got " + pairs);
+            if (seq < 2) throw new JtuneException("--seq must be >= 2, got " + seq);
+            if (steps < 1 || warmupSteps < 0) throw new JtuneException("--steps must be >= 1 and --warmup-steps >= 0");
+            if (!checkpointing.equals("on") && !checkpointing.equals("off")) {
+                throw new JtuneException("--gradient-checkpointing: '" + checkpointing + "' is not one of: off, on");
+            }
+            FrozenWeights frozen = FrozenWeights.parse(weights);
+            int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+            if (n < 1) throw new JtuneException("--threads must be >= 1, got " + n);
+            LoraStepSetup.architecture(model);   // an unknown name fails here, before anything runs
+            var settings = new PreferenceStepBench.Settings(model, frozen, checkpointing.equals("on"), pairs, seq, steps, warmupSteps, n);
+            PreferenceStepBench bench = new PreferenceStepBench(settings).run(System.err);
+            System.out.print(bench.table());
+            Path path = ResultsFile.write(json != null ? json : ResultsFile.defaultPath("dpo"), bench.json());
+            System.out.println("Results written to " + path);
         }
     }
 

@@ -12,9 +12,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code jtune train CONFIG [key=value ...]}: LLaMA-Factory's {@code llamafactory-cli train}. */
-@Command(name = "train", description = {"Train with a LLaMA-Factory YAML or JSON config (stages pt and sft; lora, freeze, full).",
+@Command(name = "train", description = {"Train with a LLaMA-Factory YAML or JSON config (stages pt, sft, rm, dpo, kto; lora, freeze, full).",
         "Overrides after the file: key=value, e.g. learning_rate=5e-5 max_steps=100.",
         "do_predict with predict_with_generate writes generated_predictions.jsonl and predict_results.json (BLEU/ROUGE).",
+        "With stage rm, do_predict writes each evaluation pair's chosen and rejected scores there instead.",
         "Ctrl-C saves a checkpoint and exits; run again (or set resume_from_checkpoint) to continue.",
         "Every key: jtune config keys, or docs/config.md."})
 final class TrainCommand implements Callable<Integer> {

@@ -88,11 +88,93 @@ final class CrossChecks {
                 throw c.error(stepsKey, v + " must be a whole number of steps or a fraction in (0, 1) of the total steps");
             }
         }
+        checkBestModelKeys(c, ft, tr);
+        checkReferenceModelKeys(c, ft);
         if (tr.maxSteps() == 0) {
             throw c.error("max_steps", "0 would train nothing; use a positive number, or -1 to train num_train_epochs");
         }
         if (tr.doTrain() && tr.maxSteps() < 0 && tr.numTrainEpochs() == 0) {
             throw c.error("num_train_epochs", "0 epochs would train nothing; use a positive number, or set max_steps");
         }
+    }
+
+    /**
+     * ref_model is the reference of the stages that compare with one (LLaMA-Factory's use_ref_model:
+     * dpo except orpo and simpo, and kto); anywhere else it would be silently unused.
+     */
+    private static void checkReferenceModelKeys(JtuneConfig c, FinetuningArguments ft) {
+        if (!ft.refModelAdapters().isEmpty() && ft.refModel() == null) {
+            throw c.error("ref_model_adapters", "needs ref_model, the model the adapter belongs to");
+        }
+        if (ft.refModelAdapters().size() > 1) {
+            throw c.error("ref_model_adapters", "several adapters (" + String.join(", ", ft.refModelAdapters())
+                    + ") are not supported yet; merge all but the last into ref_model with `jtune export` and give one");
+        }
+        if (ft.refModel() == null) return;
+        boolean usesReference = "kto".equals(ft.stage())
+                || ("dpo".equals(ft.stage()) && !"orpo".equals(ft.prefLoss()) && !"simpo".equals(ft.prefLoss()));
+        if (!usesReference) {
+            throw c.error("ref_model", "is only used by stage dpo (pref_loss sigmoid, hinge, ipo) and stage kto; stage "
+                    + ft.stage() + ("dpo".equals(ft.stage()) ? " with pref_loss " + ft.prefLoss() : "") + " has no reference model");
+        }
+    }
+
+    /**
+     * The keys that watch an evaluation metric (transformers' and its EarlyStoppingCallback's rules):
+     * each needs evaluations; loading the best model needs a checkpoint at every evaluation that can
+     * be the best, so the save strategy matches the eval strategy (save_steps a multiple of
+     * eval_steps) unless it saves at each new best; save_strategy best and early stopping need a
+     * metric (load_best_model_at_end defaults it to loss).
+     */
+    private static void checkBestModelKeys(JtuneConfig c, FinetuningArguments ft, TrainingArguments tr) {
+        String eval = tr.evalStrategy();
+        String save = tr.saveStrategy();
+        boolean saveBest = "best".equals(save);
+        Integer patience = ft.earlyStoppingSteps();
+        for (String key : new String[] {"load_best_model_at_end", "save_strategy", "early_stopping_steps"}) {
+            boolean watches = switch (key) {
+                case "load_best_model_at_end" -> tr.loadBestModelAtEnd();
+                case "save_strategy" -> saveBest;
+                default -> patience != null;
+            };
+            if (watches && "no".equals(eval)) {
+                throw c.error(key, (key.equals("save_strategy") ? "best" : "is set and") + " needs evaluations to compare:"
+                        + " set eval_strategy to steps (with eval_steps) or epoch, and eval_dataset or val_size");
+            }
+        }
+        if (tr.loadBestModelAtEnd() && !saveBest) {
+            if (!eval.equals(save)) {
+                throw c.error("load_best_model_at_end", "requires the save and eval strategies to match (or save_strategy best),"
+                        + " but eval_strategy is " + eval + " and save_strategy is " + save);
+            }
+            if ("steps".equals(eval)) checkSaveStepsMultipleOfEvalSteps(c, c.real("save_steps"), tr.evalSteps());
+        }
+        if (tr.metricForBestModel() == null) {
+            if (saveBest) {
+                throw c.error("save_strategy", "best needs metric_for_best_model (e.g. loss, or a stage metric such as rewards/accuracies)");
+            }
+            if (patience != null) {
+                throw c.error("early_stopping_steps", "needs metric_for_best_model, the metric whose improvement it waits for"
+                        + " (or load_best_model_at_end, which defaults it to loss)");
+            }
+        }
+    }
+
+    /** transformers' check: both whole numbers of steps with save_steps a multiple of eval_steps, or both ratios of the total. */
+    private static void checkSaveStepsMultipleOfEvalSteps(JtuneConfig c, double saveSteps, double evalSteps) {
+        if ((saveSteps < 1) != (evalSteps < 1)) {
+            throw c.error("load_best_model_at_end", "requires save_steps to be a multiple of eval_steps, which cannot be guaranteed"
+                    + " when one is a ratio of the total steps and the other a number of steps (save_steps " + steps(saveSteps)
+                    + ", eval_steps " + steps(evalSteps) + ")");
+        }
+        long scale = 1_000_000L; // compares ratios as transformers does, on a fixed grid
+        if (Math.round(saveSteps * scale) % Math.round(evalSteps * scale) != 0) {
+            throw c.error("load_best_model_at_end", "requires save_steps to be a round multiple of eval_steps, but save_steps "
+                    + steps(saveSteps) + " is not a multiple of eval_steps " + steps(evalSteps));
+        }
+    }
+
+    private static String steps(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 }

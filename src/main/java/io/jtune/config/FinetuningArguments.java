@@ -4,6 +4,9 @@ import java.util.List;
 
 /**
  * The fine-tuning group with LLaMA-Factory's derived defaults: lora_alpha = 2 x lora_rank when unset.
+ *
+ * @param refModel         ref_model: a separate reference model (dpo, kto), null for the default reference
+ * @param refModelAdapters ref_model_adapters: LoRA adapters over ref_model (empty = none)
  */
 public record FinetuningArguments(
         String stage,
@@ -20,6 +23,7 @@ public record FinetuningArguments(
         boolean plotLoss,
         boolean disableShuffling,
         boolean includeEffectiveTokensPerSecond,
+        Integer earlyStoppingSteps,
         double prefBeta,
         String prefLoss,
         double prefFtx,
@@ -33,7 +37,9 @@ public record FinetuningArguments(
         int pissaIter,
         boolean pissaConvert,
         Double loraplusLrRatio,
-        double loraplusLrEmbedding) {
+        double loraplusLrEmbedding,
+        String refModel,
+        List<String> refModelAdapters) {
 
     /**
      * The preference keys of stage dpo: LLaMA-Factory's RLHFArguments.
@@ -69,10 +75,12 @@ public record FinetuningArguments(
                 c.bool("plot_loss"),
                 c.bool("disable_shuffling"),
                 c.bool("include_effective_tokens_per_second"),
+                c.nullableInteger("early_stopping_steps"),
                 c.real("pref_beta"), c.string("pref_loss"), c.real("pref_ftx"), c.real("dpo_label_smoothing"),
                 c.real("simpo_gamma"), c.nullableReal("ld_alpha"), c.real("kto_chosen_weight"), c.real("kto_rejected_weight"),
                 c.bool("use_dora"), c.bool("pissa_init"), c.integer("pissa_iter"), c.bool("pissa_convert"),
-                c.nullableReal("loraplus_lr_ratio"), c.real("loraplus_lr_embedding"));
+                c.nullableReal("loraplus_lr_ratio"), c.real("loraplus_lr_embedding"),
+                c.string("ref_model"), orEmpty(c.list("ref_model_adapters")));
     }
 
     private static List<String> orEmpty(List<String> l) {

@@ -33,7 +33,8 @@ final class FinetuningKeys extends KeyTable {
         bool("freeze_language_model", false, "Freeze the language model of multimodal models.").ignored(TEXT_ONLY);
         bool("compute_accuracy", false, "Compute token accuracy at evaluation.").unsupported("the accuracy metric is not implemented; eval_loss is reported");
         bool("disable_shuffling", false, "Do not shuffle the training set.");
-        integer("early_stopping_steps", null, "Stop when the eval metric has not improved for this many evaluations.").unsupported("early stopping is not implemented");
+        integer("early_stopping_steps", null, "Stop when metric_for_best_model has not improved for this many consecutive evaluations"
+                + " (HF's EarlyStoppingCallback patience).").atLeast(1);
         bool("plot_loss", false, "Save training_loss.png (and training_eval_loss.png) in output_dir.");
         bool("include_effective_tokens_per_second", false, "Report effective_tokens_per_sec (non-padding tokens per second) in train_results.json.");
 
@@ -79,10 +80,11 @@ final class FinetuningKeys extends KeyTable {
         bool("ppo_score_norm", false, "PPO score normalisation.").ignored(RLHF_ONLY);
         real("ppo_target", 6.0, "PPO target KL.").ignored(RLHF_ONLY);
         bool("ppo_whiten_rewards", false, "PPO reward whitening.").ignored(RLHF_ONLY);
-        str("ref_model", null, "Reference model for PPO or DPO.")
-                .unsupported("a separate reference model is not implemented yet; dpo's reference is the base without the adapter (lora) or the starting weights (freeze, full)");
-        str("ref_model_adapters", null, "Adapters of the reference model.").ignored("only used with ref_model, which jtune refuses");
-        integer("ref_model_quantization_bit", null, "Quantization bits of the reference model.").ignored("only used with ref_model, which jtune refuses");
+        str("ref_model", null, "A separate frozen reference model for dpo (sigmoid, hinge, ipo) and kto (a local folder or hub id with"
+                + " the policy's tokenizer); default: the base with the adapter off (lora) or a frozen copy of the starting weights (freeze, full).");
+        list("ref_model_adapters", null, "A LoRA adapter applied to ref_model (one folder).");
+        integer("ref_model_quantization_bit", null, "Quantization bits of the reference model.")
+                .unsupported("quantized reference weights are not implemented; the reference keeps its checkpoint's dtype");
         str("reward_model", null, "Reward model for PPO.").ignored(RLHF_ONLY);
         str("reward_model_adapters", null, "Adapters of the reward model.").ignored(RLHF_ONLY);
         integer("reward_model_quantization_bit", null, "Quantization bits of the reward model.").ignored(RLHF_ONLY);

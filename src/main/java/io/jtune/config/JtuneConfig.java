@@ -70,7 +70,8 @@ public final class JtuneConfig {
 
     /**
      * Every key's effective value: as given or defaulted, with the derived defaults LLaMA-Factory and
-     * transformers apply (lora_alpha, packing, do_eval, eval_steps, data_seed, report_to) filled in.
+     * transformers apply (lora_alpha, packing, do_eval, eval_steps, data_seed, report_to, metric_for_best_model,
+     * greater_is_better) filled in.
      */
     public Map<String, Object> resolvedValues() {
         Map<String, Object> r = new LinkedHashMap<>(values);
@@ -79,6 +80,8 @@ public final class JtuneConfig {
         r.put("do_eval", training.doEval());
         r.put("eval_steps", training.evalSteps());
         r.put("data_seed", (long) training.dataSeed());
+        r.put("metric_for_best_model", training.metricForBestModel());
+        r.put("greater_is_better", training.greaterIsBetter());
         r.put("report_to", training.reportTo().isEmpty() ? List.of("none") : training.reportTo());
         return Collections.unmodifiableMap(r);
     }

@@ -7,7 +7,9 @@ import java.util.Map;
 /**
  * The HF Trainer arguments jtune honours, with transformers' derived values: do_eval implied by
  * eval_strategy, eval_steps defaulting to logging_steps, data_seed to seed, report_to normalised
- * ("none" = nothing, "all" = every reporter jtune has, i.e. tensorboard).
+ * ("none" = nothing, "all" = every reporter jtune has, i.e. tensorboard), metric_for_best_model
+ * defaulting to loss with load_best_model_at_end, greater_is_better to false for a metric named *loss
+ * and true otherwise (null when no metric is watched).
  */
 public record TrainingArguments(
         String outputDir,
@@ -50,7 +52,10 @@ public record TrainingArguments(
         double saveSteps,
         Integer saveTotalLimit,
         boolean saveOnlyModel,
-        String resumeFromCheckpoint) {
+        String resumeFromCheckpoint,
+        boolean loadBestModelAtEnd,
+        String metricForBestModel,
+        Boolean greaterIsBetter) {
 
     static TrainingArguments from(JtuneConfig c) {
         String evalStrategy = c.string("eval_strategy");
@@ -62,6 +67,12 @@ public record TrainingArguments(
         if (doTrain && (outputDir == null || outputDir.isBlank())) {
             throw c.error("output_dir", "is required when do_train is true: the folder for checkpoints, weights and logs");
         }
+        boolean loadBest = c.bool("load_best_model_at_end");
+        String metric = c.string("metric_for_best_model");
+        if (metric != null && metric.isBlank()) throw c.error("metric_for_best_model", "is empty; name an evaluation metric such as loss");
+        if (metric == null && loadBest) metric = "loss"; // transformers' default
+        Boolean greaterIsBetter = c.nullableBool("greater_is_better");
+        if (greaterIsBetter == null && metric != null) greaterIsBetter = !metric.endsWith("loss"); // transformers' default
         if (c.bool("bf16") && c.bool("fp16")) {
             throw c.error("fp16", "bf16 and fp16 cannot both be true; choose one");
         }
@@ -114,7 +125,10 @@ public record TrainingArguments(
                 c.real("save_steps"),
                 c.nullableInteger("save_total_limit"),
                 c.bool("save_only_model"),
-                c.string("resume_from_checkpoint"));
+                c.string("resume_from_checkpoint"),
+                loadBest,
+                metric,
+                greaterIsBetter);
     }
 
     /** transformers: "none" means no reporters, "all" every installed one; jtune's only one is tensorboard. */

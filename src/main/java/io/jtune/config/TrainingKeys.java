@@ -87,8 +87,8 @@ final class TrainingKeys extends KeyTable {
         integer("eval_accumulation_steps", null, "Move predictions to the CPU every n eval steps.").ignored("a GPU memory detail; eval_loss is the same");
         bool("prediction_loss_only", false, "Return only the loss in evaluation.").ignored("jtune's evaluation reports the loss only anyway");
 
-        choice("save_strategy", "steps", "When to save checkpoints: steps, epoch, best, no.", "no", "steps", "epoch", "best")
-                .unsupportedValues("only saving every save_steps (or never) is implemented", "epoch", "best");
+        choice("save_strategy", "steps", "When to save checkpoints: steps (every save_steps), epoch (at each epoch's end),"
+                + " best (whenever metric_for_best_model reaches a new best), no.", "no", "steps", "epoch", "best");
         real("save_steps", 500.0, "Save a checkpoint-N every n optimizer steps (or a fraction < 1 of the total).").above(0);
         integer("save_total_limit", null, "Keep at most this many checkpoints, deleting the oldest.").atLeast(1);
         bool("save_only_model", false, "Save only weights in checkpoints (no optimizer, scheduler or RNG state; cannot resume).");
@@ -96,9 +96,13 @@ final class TrainingKeys extends KeyTable {
         bool("save_on_each_node", false, "Save on every node.").ignored(SINGLE_PROCESS);
         str("resume_from_checkpoint", null, "Checkpoint folder to resume from (by default the last checkpoint-N in output_dir, unless overwrite_output_dir).");
         bool("ignore_data_skip", false, "On resume, restart the data from the beginning.").unsupported("resuming always continues from the saved data position");
-        bool("load_best_model_at_end", false, "Load the best checkpoint at the end.").unsupported("best-model tracking is not implemented");
-        str("metric_for_best_model", null, "Metric for the best model.").ignored("only used with load_best_model_at_end, which jtune refuses");
-        bool("greater_is_better", null, "Whether a greater metric is better.").ignored("only used with load_best_model_at_end, which jtune refuses");
+        bool("load_best_model_at_end", false, "At the end, load the best checkpoint (by metric_for_best_model): the adapter or model"
+                + " saved in output_dir and the final evaluation are the best one's. Needs save_strategy equal to eval_strategy"
+                + " (save_steps a multiple of eval_steps) or best.");
+        str("metric_for_best_model", null, "Evaluation metric that picks the best checkpoint, with or without the eval_ prefix"
+                + " (loss, rewards/accuracies, accuracy, ...); default loss when load_best_model_at_end.");
+        bool("greater_is_better", null, "Whether a greater metric_for_best_model is better; default false for a metric"
+                + " whose name ends in loss, true otherwise.");
         bool("full_determinism", false, "Deterministic algorithms everywhere.").ignored("jtune's training is deterministic for a given seed whatever the thread count");
         bool("use_cpu", false, "Train on the CPU.").ignored("jtune trains on the CPU always");
 

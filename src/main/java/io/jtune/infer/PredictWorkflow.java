@@ -53,9 +53,12 @@ public final class PredictWorkflow {
         this.cancellation = cancellation;
     }
 
-    /** Whether the config asks for prediction (do_predict: true). */
+    /**
+     * Whether the config asks for generated predictions (do_predict: true); stage rm's do_predict scores
+     * its pairs within the training run instead.
+     */
     public static boolean requested(JtuneConfig config) {
-        return config.training().doPredict();
+        return config.training().doPredict() && !"rm".equals(config.finetuning().stage());
     }
 
     /**

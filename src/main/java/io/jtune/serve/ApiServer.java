@@ -55,13 +55,27 @@ public final class ApiServer implements AutoCloseable {
         return start(engine, settings, IDLE_TIMEOUT);
     }
 
+    /** {@link #start(ChatEngine, ApiSettings)} with the reward-model endpoint of {@code scoring} (stage rm). */
+    public static ApiServer start(ChatEngine engine, ApiSettings settings, ScoreEvaluationRoute scoring) {
+        return start(engine, settings, IDLE_TIMEOUT, scoring);
+    }
+
     /** {@link #start(ChatEngine, ApiSettings)} with another idle timeout (tests). */
     static ApiServer start(ChatEngine engine, ApiSettings settings, Duration idleTimeout) {
-        return start(engine, settings, idleTimeout, null);
+        return start(engine, settings, idleTimeout, null, ScoreEvaluationRoute.none());
+    }
+
+    static ApiServer start(ChatEngine engine, ApiSettings settings, Duration idleTimeout, ScoreEvaluationRoute scoring) {
+        return start(engine, settings, idleTimeout, null, scoring);
     }
 
     /** With the access log's lines sent to {@code accessLines} instead of the logger (tests); null: the logger. */
     static ApiServer start(ChatEngine engine, ApiSettings settings, Duration idleTimeout, Consumer<String> accessLines) {
+        return start(engine, settings, idleTimeout, accessLines, ScoreEvaluationRoute.none());
+    }
+
+    private static ApiServer start(ChatEngine engine, ApiSettings settings, Duration idleTimeout, Consumer<String> accessLines,
+                                   ScoreEvaluationRoute scoring) {
         Objects.requireNonNull(engine, "engine");
         Objects.requireNonNull(settings, "settings");
         GenerationQueue queue = new GenerationQueue(engine.maxConcurrency(), settings.maxQueue());
@@ -90,6 +104,7 @@ public final class ApiServer implements AutoCloseable {
             config.routes.get("/health", health::handle);
             config.routes.get("/metrics", metricsEndpoint::handle);
             routes.install(config.routes);
+            scoring.install(config.routes);
         });
         try {
             app.start();

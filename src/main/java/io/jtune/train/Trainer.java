@@ -33,14 +33,28 @@ public final class Trainer {
     }
 
     /**
-     * @param maxGradNorm   0 disables clipping
-     * @param evalEvery     steps between evaluations (0: none during training)
-     * @param evalAtEnd     evaluate once training ends
-     * @param saveEvery     steps between checkpoints (0: none)
+     * @param maxGradNorm    0 disables clipping
+     * @param evalAtEnd      evaluate once training ends
      * @param saveAtEpochEnd checkpoint at each epoch's end (save_strategy epoch)
+     * @param watch          metric_for_best_model and early stopping; null when no metric is watched
+     * @param saveAtNewBest  checkpoint whenever the watched metric reaches a new best (save_strategy best)
+     * @param loadBestAtEnd  load the best checkpoint when training ends (load_best_model_at_end)
      */
     public record Settings(TrainingPlan plan, double maxGradNorm, boolean logFirstStep, boolean evalAtEpochEnd,
-                           boolean evalAtEnd, boolean saveAtEpochEnd, Integer saveTotalLimit, long seed) {}
+                           boolean evalAtEnd, boolean saveAtEpochEnd, Integer saveTotalLimit, long seed,
+                           MetricWatch.Settings watch, boolean saveAtNewBest, boolean loadBestAtEnd) {
+        public Settings {
+            if ((saveAtNewBest || loadBestAtEnd) && watch == null) {
+                throw new IllegalArgumentException("saving or loading the best model needs a watched metric");
+            }
+        }
+
+        /** Settings that watch no metric. */
+        public Settings(TrainingPlan plan, double maxGradNorm, boolean logFirstStep, boolean evalAtEpochEnd,
+                        boolean evalAtEnd, boolean saveAtEpochEnd, Integer saveTotalLimit, long seed) {
+            this(plan, maxGradNorm, logFirstStep, evalAtEpochEnd, evalAtEnd, saveAtEpochEnd, saveTotalLimit, seed, null, false, false);
+        }
+    }
 
     private final Settings settings;
     private final CausalLM model;
@@ -53,6 +67,7 @@ public final class Trainer {
     private final CheckpointWeights weights;
     private final CheckpointDirectory checkpoints;
     private final TrainerListener listener;
+    private final MetricWatch watch; // null when no metric is watched
     private volatile boolean stopRequested;
     private TrainerProgress progress = new TrainerProgress();
     private MetricSums metricsSinceLog = new MetricSums();
@@ -75,6 +90,7 @@ public final class Trainer {
         this.weights = weights;
         this.checkpoints = new CheckpointDirectory(outputDir);
         this.listener = listener;
+        this.watch = settings.watch() == null ? null : new MetricWatch(settings.watch());
     }
 
     /** Asks the loop to stop after the current step, saving a checkpoint (Ctrl-C). Safe from any thread. */
@@ -93,6 +109,10 @@ public final class Trainer {
         OptimizerCheckpoint.load(optimizer, checkpoint);
         model.setStep(progress.modelStepCounter);
         lastCheckpoint = checkpoint;
+        // the best metric so far and the early-stopping count, as the checkpoint's trainer_state.json recorded them
+        if (watch != null && TrainerState.existsIn(checkpoint)) {
+            watch.restore(TrainerState.read(checkpoint.resolve(TrainerState.FILE_NAME)).watchState());
+        }
     }
 
     public TrainOutcome run() throws IOException {
@@ -102,26 +122,35 @@ public final class Trainer {
         listener.onTrainBegin(plan, startStep);
         long started = System.nanoTime();
         boolean savedAtLastStep = false;
+        boolean stoppedEarly = false;
         Evaluation evaluatedNow = null;
         int evaluatedAt = -1;
         while (progress.globalStep < plan.totalSteps() && !stopRequested) {
             boolean epochEnds = step(plan, started);
             savedAtLastStep = false;
             int step = progress.globalStep;
+            boolean newBest = false;
             if (TrainingPlan.due(step, plan.evalEvery()) || (epochEnds && settings.evalAtEpochEnd())) {
-                evaluatedNow = evaluate();
+                evaluatedNow = evaluate(true);
                 evaluatedAt = step;
+                newBest = evaluatedNow != null && watch != null && watch.bestAt(step);
+                stoppedEarly = watch != null && watch.patienceExhausted();
             }
-            if (TrainingPlan.due(step, plan.saveEvery()) || (epochEnds && settings.saveAtEpochEnd())) {
+            if (TrainingPlan.due(step, plan.saveEvery()) || (epochEnds && settings.saveAtEpochEnd())
+                    || (newBest && settings.saveAtNewBest())) {
                 saveCheckpoint();
                 savedAtLastStep = true;
             }
+            if (stoppedEarly) break;
         }
-        boolean interrupted = stopRequested && progress.globalStep < plan.totalSteps();
+        boolean interrupted = !stoppedEarly && stopRequested && progress.globalStep < plan.totalSteps();
         if (interrupted && !savedAtLastStep) saveCheckpoint();
+        if (!interrupted && settings.loadBestAtEnd() && loadBestModel() && !watch.bestAt(evaluatedAt)) {
+            evaluatedNow = null; // the weights changed: the final evaluation is the best model's
+        }
         // the weights the last step evaluated are the final ones: that evaluation is the final one (evaluated and logged once)
         Evaluation finalEval = interrupted || !settings.evalAtEnd() ? null
-                : evaluatedAt == progress.globalStep && evaluatedNow != null ? evaluatedNow : evaluate();
+                : evaluatedAt == progress.globalStep && evaluatedNow != null ? evaluatedNow : evaluate(false);
         double runtime = (System.nanoTime() - started) / 1e9;
         double trainLoss = progress.globalStep > 0 ? progress.lossTotal / progress.globalStep : Double.NaN;
         TrainOutcome outcome = new TrainOutcome(progress.globalStep, progress.epochProgress(plan.batchesPerEpoch()), trainLoss,
@@ -129,6 +158,23 @@ public final class Trainer {
                 finalEval == null ? Map.of() : finalEval.metrics());
         listener.onTrainEnd(outcome);
         return outcome;
+    }
+
+    /**
+     * load_best_model_at_end: replaces the trainable weights with the best checkpoint's, as the HF
+     * Trainer does before LLaMA-Factory's final evaluation and save. Returns whether it loaded one;
+     * with no best checkpoint (no evaluation had a checkpoint) the last weights stay.
+     */
+    private boolean loadBestModel() {
+        MetricWatch.State best = watch.state();
+        if (best.bestCheckpoint() == null) return false;
+        if (!java.nio.file.Files.isDirectory(best.bestCheckpoint())) {
+            throw new JtuneException("load_best_model_at_end: the best checkpoint " + best.bestCheckpoint()
+                    + " (step " + best.bestGlobalStep() + ") is gone; the last weights are in " + lastCheckpoint);
+        }
+        weights.load(best.bestCheckpoint());
+        listener.onBestModelLoaded(best.bestCheckpoint(), best.bestMetric());
+        return true;
     }
 
     /** One optimizer step over an accumulation window; returns true when it finished an epoch. */
@@ -190,16 +236,27 @@ public final class Trainer {
         return epochEnds;
     }
 
-    /** Evaluates (see {@link Evaluation}) and tells the listeners; null when there is nothing to evaluate. */
-    private Evaluation evaluate() {
+    /**
+     * Evaluates (see {@link Evaluation}) and tells the listeners; null when there is nothing to evaluate.
+     * A {@code watched} evaluation (one during training) is also compared with the best so far; when it
+     * uses up the early-stopping patience, the listeners hear that before the evaluation itself, so that
+     * they can treat it as the run's last.
+     */
+    private Evaluation evaluate(boolean watched) {
         if (eval.isEmpty()) return null;
         long began = System.nanoTime();
         Evaluation result = Evaluation.run(objective, eval);
         if (result == null) return null;
         long samples = 0;
         for (Batch b : eval) samples += b.batchSize();
-        listener.onEvaluate(progress.globalStep, progress.epochProgress(settings.plan().batchesPerEpoch()), result.loss(), result.metrics(),
+        int step = progress.globalStep;
+        if (watched && watch != null) {
+            watch.observe(step, result.loss(), result.metrics());
+            if (watch.patienceExhausted()) listener.onEarlyStop(step, watch.settings().patience());
+        }
+        listener.onEvaluate(step, progress.epochProgress(settings.plan().batchesPerEpoch()), result.loss(), result.metrics(),
                 new TrainerListener.EvalSpeed((System.nanoTime() - began) / 1e9, samples, eval.size()));
+        if (watched && watch != null) listener.onMetricWatch(watch.state());
         return result;
     }
 
@@ -210,7 +267,18 @@ public final class Trainer {
             OptimizerCheckpoint.save(optimizer, dir);
             snapshot.write(dir, settings.seed());
         });
-        if (settings.saveTotalLimit() != null) checkpoints.prune(settings.saveTotalLimit());
+        Path best = null;
+        if (watch != null) {
+            watch.checkpointSaved(snapshot.globalStep, lastCheckpoint);
+            best = watch.state().bestCheckpoint();
+            listener.onMetricWatch(watch.state());
+        }
+        if (settings.saveTotalLimit() != null) {
+            // as the HF Trainer: the best checkpoint is kept, and with load_best_model_at_end a limit of 1 keeps it and the last
+            int limit = settings.saveTotalLimit() == 1 && settings.loadBestAtEnd() && best != null && !best.equals(lastCheckpoint)
+                    ? 2 : settings.saveTotalLimit();
+            checkpoints.prune(limit, best);
+        }
         listener.onCheckpoint(snapshot.globalStep, lastCheckpoint);
     }
 

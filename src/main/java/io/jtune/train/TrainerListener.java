@@ -29,7 +29,19 @@ public interface TrainerListener {
     /** An evaluation's duration, examples and batches. */
     record EvalSpeed(double runtimeSeconds, long samples, long steps) {}
 
+    /**
+     * Called before {@link #onCheckpoint} and after each evaluation when metric_for_best_model is watched: the
+     * best value so far, its step and checkpoint, the early-stopping counter (trainer_state.json records them).
+     */
+    default void onMetricWatch(MetricWatch.State state) {}
+
     default void onCheckpoint(int step, Path checkpoint) {}
+
+    /** Early stopping ended training at {@code step}: the metric did not improve for {@code patience} evaluations. */
+    default void onEarlyStop(int step, int patience) {}
+
+    /** load_best_model_at_end: the best checkpoint's weights replaced the last ones before the final evaluation and save. */
+    default void onBestModelLoaded(Path checkpoint, double metric) {}
 
     default void onTrainEnd(TrainOutcome outcome) {}
 

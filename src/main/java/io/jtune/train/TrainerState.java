@@ -33,6 +33,12 @@ public final class TrainerState {
     private int trainBatchSize;
     private long numInputTokensSeen;
     private double totalFlos;
+    private Double bestMetric;
+    private Integer bestGlobalStep;
+    private String bestModelCheckpoint;
+    private Integer earlyStoppingPatience;   // null: no EarlyStoppingCallback
+    private int earlyStoppingPatienceCounter;
+    private boolean stoppedEarly;            // early stopping ended training before max_steps
     private final List<Map<String, Object>> logHistory = new ArrayList<>();
 
     /** A fresh state for a run: the step intervals, the run length and the batch size per micro-batch. */
@@ -51,6 +57,26 @@ public final class TrainerState {
         this.epoch = epoch;
         this.numInputTokensSeen = numInputTokensSeen;
         this.totalFlos = totalFlos;
+    }
+
+    /** Records where the watched metric stands (best_metric, best_global_step, best_model_checkpoint, the early-stopping counter). */
+    public void watch(MetricWatch.State w) {
+        bestMetric = w.bestMetric();
+        bestGlobalStep = w.bestGlobalStep();
+        bestModelCheckpoint = w.bestCheckpoint() == null ? null : w.bestCheckpoint().toString();
+        earlyStoppingPatience = w.patience();
+        earlyStoppingPatienceCounter = w.patienceCounter();
+    }
+
+    /** Early stopping ends training: TrainerControl's should_training_stop is recorded as true, as the callback sets it. */
+    public void stopEarly() {
+        stoppedEarly = true;
+    }
+
+    /** The watched metric's state as recorded (for a resume); a checkpoint written without early stopping has a counter of 0. */
+    public MetricWatch.State watchState() {
+        return new MetricWatch.State(bestMetric, bestGlobalStep, bestModelCheckpoint == null ? null : Path.of(bestModelCheckpoint),
+                earlyStoppingPatience, earlyStoppingPatienceCounter);
     }
 
     /** Appends a log dict; "step" is added as the Trainer's log() adds it. Returns the stored entry. */
@@ -88,9 +114,9 @@ public final class TrainerState {
     /** The JSON object HF writes (dataclasses.asdict of TrainerState). */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("best_global_step", null);
-        m.put("best_metric", null);
-        m.put("best_model_checkpoint", null);
+        m.put("best_global_step", bestGlobalStep);
+        m.put("best_metric", bestMetric);
+        m.put("best_model_checkpoint", bestModelCheckpoint);
         m.put("epoch", epoch);
         m.put("eval_steps", evalSteps);
         m.put("global_step", globalStep);
@@ -108,8 +134,18 @@ public final class TrainerState {
         controlArgs.put("should_evaluate", false);
         controlArgs.put("should_log", false);
         controlArgs.put("should_save", true);
-        controlArgs.put("should_training_stop", globalStep >= maxSteps);
-        m.put("stateful_callbacks", Map.of("TrainerControl", Map.of("args", controlArgs, "attributes", Map.of())));
+        controlArgs.put("should_training_stop", globalStep >= maxSteps || stoppedEarly);
+        Map<String, Object> callbacks = new LinkedHashMap<>();
+        if (earlyStoppingPatience != null) {
+            // as transformers' EarlyStoppingCallback.state() records itself (jtune's threshold is always 0)
+            Map<String, Object> esArgs = new LinkedHashMap<>();
+            esArgs.put("early_stopping_patience", earlyStoppingPatience);
+            esArgs.put("early_stopping_threshold", 0.0);
+            callbacks.put("EarlyStoppingCallback", Map.of("args", esArgs,
+                    "attributes", Map.of("early_stopping_patience_counter", earlyStoppingPatienceCounter)));
+        }
+        callbacks.put("TrainerControl", Map.of("args", controlArgs, "attributes", Map.of()));
+        m.put("stateful_callbacks", callbacks);
         m.put("total_flos", totalFlos);
         m.put("train_batch_size", trainBatchSize);
         m.put("trial_name", null);
@@ -138,6 +174,10 @@ public final class TrainerState {
             s.advance(intOf(m, "global_step"), ((Number) m.getOrDefault("epoch", 0.0)).doubleValue(),
                     ((Number) m.getOrDefault("num_input_tokens_seen", 0)).longValue(),
                     ((Number) m.getOrDefault("total_flos", 0)).doubleValue());
+            if (m.get("best_metric") instanceof Number best) s.bestMetric = best.doubleValue();
+            if (m.get("best_global_step") instanceof Number step) s.bestGlobalStep = step.intValue();
+            if (m.get("best_model_checkpoint") instanceof String dir) s.bestModelCheckpoint = dir;
+            readEarlyStopping(s, m.get("stateful_callbacks"));
             @SuppressWarnings("unchecked")
             List<Map<String, Object>> history = (List<Map<String, Object>>) m.getOrDefault("log_history", List.of());
             for (Map<String, Object> entry : history) {
@@ -146,6 +186,17 @@ public final class TrainerState {
             return s;
         } catch (ClassCastException e) {
             throw new JtuneException(file + " is not a valid trainer_state.json: a field has the wrong type", e);
+        }
+    }
+
+    private static void readEarlyStopping(TrainerState s, Object callbacks) {
+        if (callbacks instanceof Map<?, ?> all && all.get("EarlyStoppingCallback") instanceof Map<?, ?> es) {
+            if (es.get("args") instanceof Map<?, ?> args && args.get("early_stopping_patience") instanceof Number p) {
+                s.earlyStoppingPatience = p.intValue();
+            }
+            if (es.get("attributes") instanceof Map<?, ?> attrs && attrs.get("early_stopping_patience_counter") instanceof Number n) {
+                s.earlyStoppingPatienceCounter = n.intValue();
+            }
         }
     }
 

@@ -55,6 +55,27 @@ class StepWorkerTest {
     }
 
     @Test
+    void dpoAndSftStepsTrainOnTheSamePairsThroughTheTrainersObjectives() {
+        var sft = StepWorker.measure(new PreferenceStepSetup("tiny", TINY, FrozenWeights.parse("bf16"), false, 2, PreferenceStepSetup.Kind.SFT), 16, 1, 0);
+        var dpo = StepWorker.measure(new PreferenceStepSetup("tiny", TINY, FrozenWeights.parse("bf16"), false, 2, PreferenceStepSetup.Kind.DPO), 16, 1, 0);
+        assertEquals(4 * 16 / sft.get("seconds_per_step").asDouble(), sft.get("tokens_per_s").asDouble(), 1e-6, "2 pairs: 4 sequences");
+        assertEquals(Math.log(64), sft.get("loss").asDouble(), 0.5, "cross-entropy over random tokens");
+        // the first step's policy is its reference (LoRA B = 0): DPO's sigmoid loss is log 2
+        assertEquals(Math.log(2), dpo.get("loss").asDouble(), 1e-9);
+        assertEquals(sft.get("flops_per_step").asDouble() + 4 * StepFlops.frozenForward(TINY, 16), dpo.get("flops_per_step").asDouble(),
+                1e-6 * dpo.get("flops_per_step").asDouble(), "DPO adds the reference's forward pass");
+        assertTrue(dpo.get("setup").asText().contains("DPO sigmoid, 2 pairs"), dpo.toString());
+    }
+
+    @Test
+    void aPreferenceRequestCarriesItsPairsAndKind() {
+        var request = new StepWorker.Request("tiny", FrozenWeights.parse("bf16"), false, 16, 1, 0, 1, 2, "dpo");
+        List<String> command = StepWorker.command(request);
+        int main = command.indexOf(StepWorker.class.getName());
+        assertEquals(request, StepWorker.Request.parse(command.subList(main + 1, command.size()).toArray(String[]::new)));
+    }
+
+    @Test
     void theChildCommandCarriesTheRequest() {
         var request = new StepWorker.Request("qwen2.5-0.5b", BF16, true, 512, 3, 1, 2);
         List<String> command = StepWorker.command(request);

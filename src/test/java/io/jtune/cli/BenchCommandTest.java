@@ -38,6 +38,37 @@ class BenchCommandTest {
     }
 
     @Test
+    void dpoTimesBothStepsInTheirOwnJvmsAndReportsTheRatios(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("dpo.json");
+        PrintStream saved = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int exit;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            exit = Main.newCommandLine().execute("bench", "dpo", "--model", "tiny", "--pairs", "2", "--seq", "16", "--steps", "1",
+                    "--warmup-steps", "0", "--threads", "1", "--json", json.toString());
+        } finally {
+            System.setOut(saved);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, exit, text);
+        assertTrue(text.contains("tiny Qwen2 LoRA r8 (bfloat16 frozen) SFT, 4 sequences") && text.contains("DPO sigmoid, 2 pairs"), text);
+        assertTrue(text.contains("DPO / SFT: step time ") && text.contains("(target <= 1.4x), peak RSS "), text);
+        var root = new ObjectMapper().readTree(Files.readString(json));
+        assertEquals("dpo", root.get("benchmark").asText());
+        assertEquals(2, root.get("results").size());
+        var sft = root.get("results").get(0);
+        var dpo = root.get("results").get(1);
+        assertEquals("sft", sft.get("kind").asText());
+        assertEquals(dpo.get("seconds_per_step").asDouble() / sft.get("seconds_per_step").asDouble(),
+                root.get("dpo_over_sft_step_time").asDouble(), 1e-12);
+        assertEquals((double) dpo.get("peak_rss_bytes").asLong() / sft.get("peak_rss_bytes").asLong(),
+                root.get("dpo_over_sft_peak_rss").asDouble(), 1e-12);
+        assertTrue(sft.get("peak_rss_bytes").asLong() > 0 && dpo.get("peak_rss_bytes").asLong() > 0, root.toString());
+        assertEquals(Math.log(2), dpo.get("loss").asDouble(), 1e-9, "one step from LoRA B = 0: the policy is the reference");
+    }
+
+    @Test
     void badOptionsAreOneLineErrors() {
         StringWriter err = new StringWriter();
         var cl = Main.newCommandLine();

@@ -110,6 +110,26 @@ class DatasetInfoAndConvertersTest {
         assertEquals(List.of(Message.assistant(""), Message.assistant("meh")), k.response());
     }
 
+    @Test
+    void aKtoTagThatIsNotABooleanAndAPairWithoutItsRejectedAnswerAreInvalidRecords() throws Exception {
+        String info = "{\"k\": {\"file_name\": \"k.json\", \"columns\": {\"prompt\": \"instruction\", \"response\": \"output\", "
+                + "\"kto_tag\": \"label\"}}, \"p\": {\"file_name\": \"p.json\", \"ranking\": true, \"columns\": {\"prompt\": "
+                + "\"instruction\", \"chosen\": \"chosen\", \"rejected\": \"rejected\"}}, \"s\": {\"file_name\": \"s.json\", "
+                + "\"formatting\": \"sharegpt\", \"ranking\": true, \"columns\": {\"messages\": \"conversations\", \"chosen\": "
+                + "\"chosen\", \"rejected\": \"rejected\"}}}";
+        InvalidRecordException number = invalid(info, "k", "{\"instruction\": \"q\", \"output\": \"a\", \"label\": 1}");
+        assertEquals("kto_tag is not a boolean", number.reason());
+        assertTrue(number.getMessage().contains("column \"label\" is a number (1); expected true or false"), number.getMessage());
+        InvalidRecordException word = invalid(info, "k", "{\"instruction\": \"q\", \"output\": \"a\", \"label\": \"yes\"}");
+        assertTrue(word.getMessage().contains("the string \"yes\""), word.getMessage());
+        assertEquals(List.of(Message.assistant("a"), Message.assistant("")),
+                convert(info, "k", "{\"instruction\": \"q\", \"output\": \"a\", \"label\": \"true\"}").response(), "as a string too");
+        assertEquals("preference record without chosen/rejected strings",
+                invalid(info, "p", "{\"instruction\": \"q\", \"chosen\": \"good\"}").reason());
+        assertEquals("preference record without chosen/rejected messages", invalid(info, "s",
+                "{\"conversations\": [{\"from\": \"human\", \"value\": \"q\"}], \"chosen\": {\"from\": \"gpt\", \"value\": \"a\"}}").reason());
+    }
+
     static final String SHAREGPT = "{\"s\": {\"file_name\": \"s.json\", \"formatting\": \"sharegpt\", \"columns\": "
             + "{\"messages\": \"conversations\", \"system\": \"system\", \"tools\": \"tools\"}}}";
 

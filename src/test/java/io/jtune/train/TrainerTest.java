@@ -110,6 +110,21 @@ class TrainerTest {
     }
 
     @Test
+    void saveStrategyEpochSavesAtEachEpochsEnd() throws IOException {
+        Run run = newRun(out, -1);
+        CausalLM model = run.model();
+        Trainer trainer = new Trainer(new Trainer.Settings(TrainingPlan.of(5, 2, 3, 0, 1, 0, 0), 1.0, false, false, false, true, null, 42),
+                model, new io.jtune.train.objective.TokenCrossEntropy(), new AdamW(model.parameterValues(), model.gradients(),
+                        ParamGroup.hfDefault(model.trainableParameters(), 0), 0.9, 0.999, 1e-8),
+                LearningRateSchedule.create("constant", 1e-3, 0, 9, Map.of()), new SyntheticBatches(), List.of(),
+                new FlatWeightsCheckpoint(model, "adapter_model.safetensors"), out, new TrainerListener() {});
+        trainer.run();
+        // 3 epochs of ceil(5 / 2) = 3 updates
+        assertEquals(List.of(out.resolve("checkpoint-3"), out.resolve("checkpoint-6"), out.resolve("checkpoint-9")),
+                new io.jtune.train.checkpoint.CheckpointDirectory(out).list());
+    }
+
+    @Test
     void aNonFiniteLossStopsWithTheStepAndTheLastCheckpoint() {
         Run run = newRun(out, -1);
         Trainer trainer = new Trainer(new Trainer.Settings(TrainingPlan.of(5, 2, 3, 0, 1, 0, 2), 1.0, false, false, false, false, null, 42),

@@ -45,7 +45,7 @@ final class AlpacaConverter implements DatasetConverter {
         prompt.add(Message.user(String.join("\n", query)));
 
         List<Message> response = new ArrayList<>();
-        Boolean kto = Fields.bool(row, c.ktoTag());
+        Boolean kto = Fields.ktoTag(row, c.ktoTag());
         JsonNode chosen = row.get(c.chosen());
         JsonNode rejected = row.get(c.rejected());
         if (kto != null) {

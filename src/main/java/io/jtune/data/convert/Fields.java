@@ -42,6 +42,22 @@ final class Fields {
         return null;
     }
 
+    /**
+     * A KTO dataset's tag: true (desirable) or false (undesirable), also as the strings "true"/"false";
+     * null when the dataset has no kto_tag column or the record leaves it out (then it is no KTO
+     * example). Any other value is an invalid record, skipped with its value shown.
+     */
+    static Boolean ktoTag(Row row, String column) {
+        JsonNode v = row.get(column);
+        if (v == null) return null;
+        Boolean tag = bool(row, column);
+        if (tag == null) {
+            throw new InvalidRecordException("kto_tag is not a boolean", "column \"" + column + "\" is "
+                    + (v.isTextual() ? "the string \"" + v.textValue() + "\"" : describe(v)) + "; expected true or false");
+        }
+        return tag;
+    }
+
     static String describe(JsonNode v) {
         if (v.isNumber()) return "a number (" + v + ")";
         if (v.isBoolean()) return "a boolean";

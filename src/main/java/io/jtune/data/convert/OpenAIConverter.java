@@ -90,7 +90,7 @@ final class OpenAIConverter implements DatasetConverter {
 
         List<Message> prompt = aligned.subList(0, aligned.size() - 1);
         List<Message> response = new ArrayList<>();
-        Boolean kto = Fields.bool(row, c.ktoTag());
+        Boolean kto = Fields.ktoTag(row, c.ktoTag());
         if (kto == null) response.add(aligned.getLast());
         else if (kto) response.addAll(List.of(aligned.getLast(), Message.assistant("")));
         else response.addAll(List.of(Message.assistant(""), aligned.getLast()));

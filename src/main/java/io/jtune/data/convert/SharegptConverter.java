@@ -62,7 +62,7 @@ final class SharegptConverter implements DatasetConverter {
 
         List<Message> prompt;
         List<Message> response = new ArrayList<>();
-        Boolean kto = Fields.bool(row, c.ktoTag());
+        Boolean kto = Fields.ktoTag(row, c.ktoTag());
         if (kto != null) {
             prompt = aligned.subList(0, aligned.size() - 1);
             Message answer = aligned.getLast();

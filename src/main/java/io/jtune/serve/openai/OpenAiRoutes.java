@@ -59,7 +59,11 @@ public final class OpenAiRoutes {
         routes.post("/v1/chat/completions", chatCompletions::handle);
         routes.post("/v1/load_lora_adapter", adapters::load);
         routes.post("/v1/unload_lora_adapter", adapters::unload);
-        routes.error(405, ctx -> respond(ctx, ApiError.methodNotAllowed(ctx.method().name(), ctx.path(), allowedMethod(ctx.path()))));
+        routes.error(405, ctx -> {
+            if (ctx.attribute(ANSWERED) == null) { // not a 405 of our own (a reward-model server asked to generate)
+                respond(ctx, ApiError.methodNotAllowed(ctx.method().name(), ctx.path(), allowedMethod(ctx.path())));
+            }
+        });
         routes.exception(ApiError.class, (error, ctx) -> respond(ctx, error));
         routes.exception(Exception.class, (e, ctx) -> {
             LOG.error("{} {} failed", ctx.method(), ctx.path(), e);

@@ -111,8 +111,24 @@ public final class CheckpointDirectory {
 
     /** Deletes the oldest checkpoints so that at most {@code limit} remain (limit <= 0 keeps all). */
     public void prune(int limit) throws IOException {
+        prune(limit, null);
+    }
+
+    /**
+     * As {@link #prune(int)}, counting {@code best} (the best model's checkpoint, may be null) as the
+     * newest but one, as the HF Trainer's rotation does: it survives any limit of 2 or more.
+     */
+    public void prune(int limit, Path best) throws IOException {
         if (limit <= 0) return;
-        List<Path> all = list();
+        List<Path> all = new java.util.ArrayList<>(list());
+        int at = -1;
+        for (int i = 0; best != null && i < all.size(); i++) {
+            if (all.get(i).getFileName().equals(best.getFileName())) at = i;
+        }
+        if (at >= 0 && at < all.size() - 2) {
+            Path kept = all.remove(at);
+            all.add(all.size() - 1, kept);
+        }
         for (int i = 0; i < all.size() - limit; i++) deleteTree(all.get(i));
     }
 

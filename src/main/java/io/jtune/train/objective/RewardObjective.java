@@ -47,12 +47,19 @@ public final class RewardObjective implements Objective {
         return last;
     }
 
+    /** Each row's score (the value at its answer's last token): the n chosen rows', then the n rejected rows'. */
+    public double[] scores(ForwardOutput out) {
+        int rows = 2 * pairs(out.batch()), hidden = head.hidden();
+        double[] scores = new double[rows];
+        for (int row = 0; row < rows; row++) scores[row] = head.score(out.hidden(), row * hidden);
+        return scores;
+    }
+
     @Override
     public Loss loss(ForwardOutput out) {
         int n = pairs(out.batch()), hidden = head.hidden();
         float[] h = out.hidden();
-        double[] scores = new double[2 * n];
-        for (int row = 0; row < 2 * n; row++) scores[row] = head.score(h, row * hidden);
+        double[] scores = scores(out);
         double sum = 0, correct = 0;
         double[] dScore = new double[2 * n];
         for (int i = 0; i < n; i++) {

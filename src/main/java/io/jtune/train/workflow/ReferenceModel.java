@@ -1,23 +1,55 @@
 package io.jtune.train.workflow;
 
+import io.jtune.JtuneException;
+import io.jtune.config.FinetuningArguments;
+import io.jtune.io.hf.HfModelDirectory;
 import io.jtune.io.hf.HfWeightSource;
+import io.jtune.io.hub.HubClient;
+import io.jtune.io.hub.ModelLocator;
+import io.jtune.io.peft.PeftAdapters;
 import io.jtune.model.Batch;
 import io.jtune.model.CausalLM;
+import io.jtune.model.LoraAdapter;
 import io.jtune.model.ModelBuilder;
+import java.nio.file.Path;
 import java.util.function.Function;
 
 /**
- * The reference model of dpo and kto, as LLaMA-Factory's create_ref_model picks it without ref_model:
- * with LoRA the trained model's own base with the adapter off (in training and in evaluation-only
- * runs); with freeze or full tuning a frozen copy of the starting weights, memory-mapped from the same
- * checkpoint. It gives each row's summed label log-probability, without gradients.
+ * The reference model of dpo and kto, as LLaMA-Factory's create_ref_model picks it: ref_model (with
+ * ref_model_adapters) when given, a separate frozen model; otherwise with LoRA the trained model's own
+ * base with the adapter off (in training and in evaluation-only runs), and with freeze or full tuning
+ * a frozen copy of the starting weights, memory-mapped from the same checkpoint. It gives each row's
+ * summed label log-probability, without gradients.
  */
 final class ReferenceModel {
     private ReferenceModel() {}
 
     static Function<Batch, double[]> logProbs(StageModels models) {
-        CausalLM reference = models.config().finetuning().isLora() ? models.model().model()
+        FinetuningArguments ft = models.config().finetuning();
+        if (ft.refModel() != null) return separate(models, ft);
+        CausalLM reference = ft.isLora() ? models.model().model()
                 : ModelBuilder.frozen(models.base().config(), new HfWeightSource(models.base().files()));
         return batch -> reference.forward(batch, null, false, null).sequenceLogProbs();
+    }
+
+    /** ref_model, opened for the run's length, with its adapter when ref_model_adapters names one. */
+    private static Function<Batch, double[]> separate(StageModels models, FinetuningArguments ft) {
+        Path dir = ModelLocator.fromEnvironment().locate(ft.refModel(), null, HubClient.DownloadProgress.SILENT);
+        HfModelDirectory files = models.closeWithRun(HfModelDirectory.open(dir));
+        int vocab = files.config().vocabSize();
+        int policyVocab = models.base().config().vocabSize();
+        if (vocab != policyVocab) {
+            throw new JtuneException("ref_model: " + dir + " has a vocabulary of " + vocab + " tokens, the model being trained "
+                    + policyVocab + "; the reference scores the same token ids, so it needs the same tokenizer");
+        }
+        CausalLM reference = ModelBuilder.frozen(files.config(), new HfWeightSource(files));
+        LoraAdapter adapter = null;
+        if (!ft.refModelAdapters().isEmpty()) {
+            Path adapterDir = Path.of(ft.refModelAdapters().getFirst());
+            adapter = PeftAdapters.load(reference, adapterDir.getFileName() == null ? "reference" : adapterDir.getFileName().toString(),
+                    adapterDir);
+        }
+        LoraAdapter referenceAdapter = adapter;
+        return batch -> reference.forward(batch, referenceAdapter, false, null).sequenceLogProbs();
     }
 }

@@ -57,6 +57,14 @@ interface StageWorkflow {
         return false;
     }
 
+    /**
+     * Whether do_predict scores the evaluation examples within the run (rm: each pair's chosen and
+     * rejected scores, {@link RewardPrediction}) instead of generating replies after it.
+     */
+    default boolean predictsScores() {
+        return false;
+    }
+
     /** The log_history keys plot_loss draws, as LLaMA-Factory's workflow for the stage lists them. */
     default List<String> plotKeys() {
         return List.of("loss", "eval_loss");

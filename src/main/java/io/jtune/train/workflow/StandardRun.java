@@ -45,23 +45,31 @@ final class StandardRun {
             List<TokenizedExample> evalExamples = data.eval().getOrDefault("validation", List.of());
             List<Batch> evalBatches = DatasetBatches.inOrder(evalExamples, args.perDeviceEvalBatchSize(), padId, config.data().neatPacking(),
                     stage.batchLayout());
-            Objective objective = stage.objective(new StageModels(config, base, model));
-            if (!args.doTrain()) {
-                Evaluation evaluation = EvaluationOnly.run(model.model(), objective, evalBatches, outputDir);
-                return evaluation == null ? new TrainWorkflow.Result(outputDir, null, null)
-                        : new TrainWorkflow.Result(outputDir, null, evaluation.loss(), evaluation.metrics());
+            StageModels models = new StageModels(config, base, model);
+            try {
+                Objective objective = stage.objective(models);
+                boolean predictScores = args.doPredict() && stage.predictsScores();
+                if (!args.doTrain()) {
+                    Evaluation evaluation = args.doEval() ? EvaluationOnly.run(model.model(), objective, evalBatches, outputDir) : null;
+                    if (predictScores) RewardPrediction.run(model.model(), objective, evalBatches, outputDir, args.perDeviceEvalBatchSize(), log);
+                    return evaluation == null ? new TrainWorkflow.Result(outputDir, null, null)
+                            : new TrainWorkflow.Result(outputDir, null, evaluation.loss(), evaluation.metrics());
+                }
+                if (data.train().isEmpty()) throw new JtuneException("dataset: no training examples left after preprocessing");
+                TrainOutcome outcome = new TrainingLoop(context, stage.plotKeys(), stage.batchLayout())
+                        .run(model, objective, data.train(), padId, evalBatches, resume);
+                if (!outcome.interrupted()) {
+                    model.weights().saveFinal(outputDir, base.dir(), ModelCard.of(config, outcome));
+                    log.println("Saved to " + outputDir.toAbsolutePath());
+                    if (predictScores) RewardPrediction.run(model.model(), objective, evalBatches, outputDir, args.perDeviceEvalBatchSize(), log);
+                } else {
+                    log.println("Training stopped at step " + outcome.globalStep() + "; resume with resume_from_checkpoint: "
+                            + outputDir.resolve("checkpoint-" + outcome.globalStep()));
+                }
+                return new TrainWorkflow.Result(outputDir, outcome, outcome.finalEvalLoss(), outcome.finalEvalMetrics());
+            } finally {
+                models.closeOpened();
             }
-            if (data.train().isEmpty()) throw new JtuneException("dataset: no training examples left after preprocessing");
-            TrainOutcome outcome = new TrainingLoop(context, stage.plotKeys(), stage.batchLayout())
-                    .run(model, objective, data.train(), padId, evalBatches, resume);
-            if (!outcome.interrupted()) {
-                model.weights().saveFinal(outputDir, base.dir(), ModelCard.of(config, outcome));
-                log.println("Saved to " + outputDir.toAbsolutePath());
-            } else {
-                log.println("Training stopped at step " + outcome.globalStep() + "; resume with resume_from_checkpoint: "
-                        + outputDir.resolve("checkpoint-" + outcome.globalStep()));
-            }
-            return new TrainWorkflow.Result(outputDir, outcome, outcome.finalEvalLoss(), outcome.finalEvalMetrics());
         }
     }
 }

@@ -56,12 +56,14 @@ public final class TrainWorkflow {
         for (String w : config.warnings()) log.println("warning: " + w);
         StageWorkflow stage = Stages.forName(config.finetuning().stage());
         TrainingArguments args = config.training();
-        if (!args.doTrain() && !args.doEval()) {
+        boolean scores = args.doPredict() && stage.predictsScores();
+        if (!args.doTrain() && !args.doEval() && !scores) {
             throw new JtuneException("do_train and do_eval are both false: nothing to do (set do_train: true)");
         }
-        if (args.doPredict() && !stage.predicts()) {
+        if (args.doPredict() && !stage.predicts() && !stage.predictsScores()) {
             // LLaMA-Factory refuses predict_with_generate outside sft too: there is no prompt to answer
-            throw new JtuneException("do_predict: stage " + stage.stage() + " does not predict; generating predictions needs stage sft");
+            throw new JtuneException("do_predict: stage " + stage.stage() + " does not predict; generating predictions needs stage sft"
+                    + " (stage rm predicts the scores of pairs)");
         }
         stage.checkConfig(config);
         return stage.run(new WorkflowContext(config, log, stop, extraListeners));

@@ -45,6 +45,8 @@ record TrainableModel(CausalLM model, TrainedWeights weights) {
             Path adapterDir = Path.of(modelArgs.adapterNameOrPath().get(0));
             weights.load(adapterDir);
             log.println("Loaded adapter " + adapterDir);
+        } else if (weights.restoreValueHead(base.dir())) {
+            log.println("Loaded value head " + base.dir().resolve(TrainedWeights.VALUE_HEAD_FILE));
         }
         log.printf("Trainable parameters: %,d (%s)%n", model.trainableParameterCount(), method(spec));
         return new TrainableModel(model, weights);

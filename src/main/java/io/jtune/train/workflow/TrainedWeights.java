@@ -153,6 +153,17 @@ public final class TrainedWeights implements Trainer.CheckpointWeights {
         if (model.valueHead() != null) AdapterWeights.write(dir.resolve(VALUE_HEAD_FILE), slots(true), model.parameterValues());
     }
 
+    /**
+     * Restores a value head from {@code dir}'s value_head.safetensors when the model has a head and the
+     * folder has one (stage rm started from a reward model's folder, as LLaMA-Factory's load_valuehead_params).
+     * Returns whether it did.
+     */
+    public boolean restoreValueHead(Path dir) {
+        if (model.valueHead() == null || !java.nio.file.Files.isRegularFile(dir.resolve(VALUE_HEAD_FILE))) return false;
+        loadValueHead(dir);
+        return true;
+    }
+
     private void loadValueHead(Path dir) {
         if (model.valueHead() != null && java.nio.file.Files.isRegularFile(dir.resolve(VALUE_HEAD_FILE))) {
             AdapterWeights.read(dir.resolve(VALUE_HEAD_FILE), slots(true), model.parameterValues());

@@ -1,5 +1,6 @@
 package io.jtune.train.workflow;
 
+import io.jtune.train.MetricWatch;
 import io.jtune.train.TrainOutcome;
 import io.jtune.train.TrainerListener;
 import io.jtune.train.TrainingPlan;
@@ -27,6 +28,9 @@ final class TrainerListeners implements TrainerListener {
     @Override public void onEvaluate(int step, double epoch, double evalLoss, java.util.Map<String, Double> metrics, EvalSpeed speed) {
         listeners.forEach(l -> l.onEvaluate(step, epoch, evalLoss, metrics, speed));
     }
+    @Override public void onMetricWatch(MetricWatch.State state) { listeners.forEach(l -> l.onMetricWatch(state)); }
     @Override public void onCheckpoint(int step, Path checkpoint) { listeners.forEach(l -> l.onCheckpoint(step, checkpoint)); }
+    @Override public void onEarlyStop(int step, int patience) { listeners.forEach(l -> l.onEarlyStop(step, patience)); }
+    @Override public void onBestModelLoaded(Path checkpoint, double metric) { listeners.forEach(l -> l.onBestModelLoaded(checkpoint, metric)); }
     @Override public void onTrainEnd(TrainOutcome outcome) { listeners.forEach(l -> l.onTrainEnd(outcome)); }
 }

@@ -33,7 +33,7 @@ final class TrainingLogFiles implements TrainerListener {
     private String argsJson;        // TensorBoard's "args" text, null when not described
     private String modelConfigJson; // TensorBoard's "model_config" text
     private long flopsParameters;   // HF's num_parameters(exclude_embeddings=True), 0 when not known
-    private int totalSteps;
+    private int lastStep; // the step training ends at: the total, or where early stopping ends it
     private Map<String, Object> evalAtLastStep; // logged at the end: after the train metrics when it is the final evaluation
     private List<String> evalAtLastStepKeys = List.of();
     private TrainingLogger logger;
@@ -75,7 +75,7 @@ final class TrainingLogFiles implements TrainerListener {
     @Override
     public void onTrainBegin(TrainingPlan plan, int startStep) {
         Path previous = outputDir.resolve("checkpoint-" + startStep);
-        totalSteps = plan.totalSteps();
+        lastStep = plan.totalSteps();
         TrainerState state = startStep > 0 && TrainerState.existsIn(previous)
                 ? TrainerState.read(previous.resolve(TrainerState.FILE_NAME))
                 : new TrainerState(plan.totalSteps(), (int) Math.ceil(args.numTrainEpochs()), plan.loggingEvery(),
@@ -127,12 +127,27 @@ final class TrainingLogFiles implements TrainerListener {
             entry.putAll(io.jtune.io.hf.MetricsFiles.speed("eval", speed.runtimeSeconds(), speed.samples(), speed.steps(), 0));
         }
         entry.put("epoch", PythonJson.round(epoch, 4));
-        if (step == totalSteps) {
+        if (step == lastStep) {
+            // a second evaluation of the last step (of the best model, loaded at the end) is the final one: the first is history
+            if (evalAtLastStep != null) log(evalAtLastStep, evalAtLastStepKeys);
             evalAtLastStep = entry;
             evalAtLastStepKeys = EvalMetrics.metricKeys(sorted);
         } else {
             log(entry, EvalMetrics.metricKeys(sorted));
         }
+    }
+
+    /** Training ends after this step's evaluation: that evaluation is held as the last step's. */
+    @Override
+    public void onEarlyStop(int step, int patience) {
+        lastStep = step;
+        logger.state().stopEarly();
+    }
+
+    /** best_metric, best_global_step, best_model_checkpoint and the early-stopping counter, for the next trainer_state.json. */
+    @Override
+    public void onMetricWatch(io.jtune.train.MetricWatch.State state) {
+        logger.state().watch(state);
     }
 
     @Override

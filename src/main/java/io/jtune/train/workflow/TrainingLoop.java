@@ -6,6 +6,7 @@ import io.jtune.config.TrainingArguments;
 import io.jtune.data.TokenizedExample;
 import io.jtune.model.Batch;
 import io.jtune.train.LearningRateSchedule;
+import io.jtune.train.MetricWatch;
 import io.jtune.train.TrainOutcome;
 import io.jtune.train.Trainer;
 import io.jtune.train.TrainerListener;
@@ -70,10 +71,14 @@ final class TrainingLoop {
         // the log files hear each event first: its files are written before the caller's listeners react
         listeners.add(new TrainingLogFiles(outputDir, args, config.finetuning().plotLoss(), plotKeys)
                 .describing(TrainingLogFiles.trainingArgsJson(config), model.weights().modelConfigJson(), model.weights().flopsParameters()));
+        listeners.add(new WatchMessages(context.log(), args.metricForBestModel()));
         listeners.addAll(context.listeners());
+        MetricWatch.Settings watch = args.metricForBestModel() == null ? null
+                : new MetricWatch.Settings(args.metricForBestModel(), args.greaterIsBetter(), config.finetuning().earlyStoppingSteps());
         Trainer.Settings settings = new Trainer.Settings(plan, args.maxGradNorm(), args.loggingFirstStep(),
                 "epoch".equals(args.evalStrategy()) && !evalBatches.isEmpty(), args.doEval() && !evalBatches.isEmpty(),
-                "epoch".equals(args.saveStrategy()), args.saveTotalLimit(), args.seed());
+                "epoch".equals(args.saveStrategy()), args.saveTotalLimit(), args.seed(),
+                watch, "best".equals(args.saveStrategy()), args.loadBestModelAtEnd());
         Trainer trainer = new Trainer(settings, model.model(), objective, optimizer, schedule, train,
                 evalBatches, model.weights(), outputDir, TrainerListeners.all(listeners));
         boolean pissaConvert = config.finetuning().pissaConvert() && model.weights().adapterConfig() != null;
@@ -86,5 +91,18 @@ final class TrainingLoop {
         TrainOutcome outcome = context.stop().run(trainer);
         if (pissaConvert) PissaOutputs.saveConverted(model.weights(), outputDir, context.log());
         return outcome;
+    }
+
+    /** Says when early stopping ends the run and which checkpoint load_best_model_at_end loads, as the HF Trainer logs them. */
+    private record WatchMessages(java.io.PrintStream log, String metric) implements TrainerListener {
+        @Override
+        public void onEarlyStop(int step, int patience) {
+            log.println("Early stopping at step " + step + ": " + metric + " has not improved for " + patience + " evaluations");
+        }
+
+        @Override
+        public void onBestModelLoaded(Path checkpoint, double value) {
+            log.println("Loading best model from " + checkpoint + " (score: " + value + ").");
+        }
     }
 }

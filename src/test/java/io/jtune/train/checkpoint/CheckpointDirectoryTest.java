@@ -29,6 +29,17 @@ class CheckpointDirectoryTest {
     }
 
     @Test
+    void pruningKeepsTheBestCheckpointAsTheNewestButOne() throws IOException {
+        CheckpointDirectory dir = new CheckpointDirectory(out);
+        for (int step : new int[] {2, 4, 6, 8}) dir.save(step, d -> AtomicFiles.writeString(d.resolve("a"), "x"));
+        dir.prune(2, out.resolve("checkpoint-2"));
+        assertEquals(List.of(out.resolve("checkpoint-2"), out.resolve("checkpoint-8")), dir.list(), "the best and the last");
+        dir.save(10, d -> AtomicFiles.writeString(d.resolve("a"), "x"));
+        dir.prune(1, out.resolve("checkpoint-2"));
+        assertEquals(List.of(out.resolve("checkpoint-10")), dir.list(), "a limit of 1 keeps the last only");
+    }
+
+    @Test
     void aSaveThatFailsMidwayLeavesThePreviousCheckpointAsLatest() throws IOException {
         CheckpointDirectory dir = new CheckpointDirectory(out);
         dir.save(1, d -> AtomicFiles.writeString(d.resolve("a"), "one"));

@@ -48,6 +48,8 @@ class StagesTest {
         assertInstanceOf(RewardWorkflow.class, rm);
         assertEquals(DatasetBatches.Layout.PAIRS, rm.batchLayout());
         assertEquals(List.of("loss", "eval_loss", "eval_accuracy"), rm.plotKeys());
+        assertTrue(rm.predictsScores() && !rm.predicts(), "rm's do_predict scores pairs, it does not generate");
+        assertFalse(sft.predictsScores() || dpo.predictsScores() || kto.predictsScores());
     }
 
     @Test
@@ -79,8 +81,14 @@ class StagesTest {
     }
 
     @Test
-    void onlySftPredicts() {
-        assertEquals("do_predict: stage pt does not predict; generating predictions needs stage sft",
+    void rmPredictsTheEvaluationPairsSoItNeedsSome() {
+        assertEquals("do_predict: stage rm scores the evaluation pairs; set eval_dataset (or val_size)",
+                failure(config("stage", "rm", "template", "chatml", "do_predict", true)));
+    }
+
+    @Test
+    void onlySftAndRmPredict() {
+        assertEquals("do_predict: stage pt does not predict; generating predictions needs stage sft (stage rm predicts the scores of pairs)",
                 failure(config("stage", "pt", "do_predict", true, "predict_with_generate", true)));
     }
 }
