@@ -295,6 +295,7 @@ class WebUiBrowserTest {
                 "both replies streamed to their end, in two columns");
         new Select(browser.findElement(By.id("chat-adapter"))).selectByValue("tiny-lora");
         ask("How do I return a shoe?", 2);
+        js("document.getElementById('served').scrollIntoView()");
         screenshot("webui-chat.png");
         browser.findElement(By.cssSelector("#served-adapters li[data-adapter=random] button")).click();
         waitFor(() -> browser.findElements(By.cssSelector("#served-adapters li")).size() == 1);
