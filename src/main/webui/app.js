@@ -437,8 +437,8 @@ async function loadConfig() {
   applyLanguage(currentLang);
   if (r.data.values.dataset_dir) setFormValues("train", {dataset_dir: r.data.values.dataset_dir});
   await loadDatasets("train");
-  // the config names the run's model, adapter and template: the top bar shows those (a key it lacks, empty)
-  setFormValues("train", Object.fromEntries(SHARED.map(k => [k, r.data.values[k] === undefined ? "" : r.data.values[k]])));
+  // the config names the run's model, adapter, template and quantization: the top bar shows those (a key it lacks, at its default)
+  setFormValues("train", Object.fromEntries(SHARED.map(k => [k, r.data.values[k] === undefined ? $("#top-" + k).dataset.default : r.data.values[k]])));
   setFormValues("train", r.data.values);
   message($("#train-message"), t("train.loaded", $("#config_path").value)
     + (r.data.not_in_form.length ? " — " + t("train.notInForm", r.data.not_in_form.join(", ")) : ""));
