@@ -127,6 +127,18 @@ def qwen3_config():
                 sliding_window=None, max_window_layers=2, tie_word_embeddings=True)
 
 
+def gemma_config():
+    # hidden_act is what GemmaMLP ignores; hidden_activation is what it reads.
+    return dict(COMMON, architectures=["GemmaForCausalLM"], model_type="gemma",
+                num_key_value_heads=2, head_dim=16, rms_norm_eps=1e-6, rope_theta=10000.0,
+                attention_bias=False, hidden_act="gelu", hidden_activation="gelu_pytorch_tanh",
+                bos_token_id=2, eos_token_id=1, pad_token_id=0, tie_word_embeddings=True)
+
+
+def is_gemma(cfg):
+    return cfg["model_type"] in ("gemma",)
+
+
 def head_dim(cfg):
     return cfg.get("head_dim") or cfg["hidden_size"] // cfg["num_attention_heads"]
 
@@ -171,6 +183,11 @@ def random_checkpoint(cfg, seed):
     def around_one(*shape):
         return (torch.rand(*shape, generator=g, dtype=torch.float64) + 0.5).float()
 
+    def norm_weight(*shape):
+        # Gemma stores the offset from one: the same scales as the other families' norms.
+        w = around_one(*shape)
+        return w - 1 if is_gemma(cfg) else w
+
     vocab, hidden = cfg["vocab_size"], cfg["hidden_size"]
     params = {"model.embed_tokens.weight": normal(vocab, hidden, std=0.3)}
     shapes = linear_shapes(cfg)
@@ -182,11 +199,11 @@ def random_checkpoint(cfg, seed):
             if has_qkv_bias(cfg) and module in ("q_proj", "k_proj", "v_proj"):
                 params[prefix + ".bias"] = normal(out_f, std=0.5)
         if has_qk_norm(cfg):
-            params[f"model.layers.{layer}.self_attn.q_norm.weight"] = around_one(head_dim(cfg))
-            params[f"model.layers.{layer}.self_attn.k_norm.weight"] = around_one(head_dim(cfg))
-        params[f"model.layers.{layer}.input_layernorm.weight"] = around_one(hidden)
-        params[f"model.layers.{layer}.post_attention_layernorm.weight"] = around_one(hidden)
-    params["model.norm.weight"] = around_one(hidden)
+            params[f"model.layers.{layer}.self_attn.q_norm.weight"] = norm_weight(head_dim(cfg))
+            params[f"model.layers.{layer}.self_attn.k_norm.weight"] = norm_weight(head_dim(cfg))
+        params[f"model.layers.{layer}.input_layernorm.weight"] = norm_weight(hidden)
+        params[f"model.layers.{layer}.post_attention_layernorm.weight"] = norm_weight(hidden)
+    params["model.norm.weight"] = norm_weight(hidden)
     if not cfg["tie_word_embeddings"]:
         params["lm_head.weight"] = normal(vocab, hidden, std=1.0 / math.sqrt(hidden))
     return params
@@ -225,10 +242,25 @@ def adapter_config(case_name, rank, alpha, use_rslora):
 # The reference model: HF transformers' semantics, written out, in float64.
 # ---------------------------------------------------------------------------------------------
 
-def rms_norm(x, weight, eps):
-    # HF: variance in fp32 (here fp64), x * rsqrt(var + eps), cast back, then * weight.
+def rms_norm(x, weight, eps, offset=0.0):
+    # HF: variance in fp32 (here fp64), x * rsqrt(var + eps), cast back, then * weight;
+    # GemmaRMSNorm multiplies by (1 + weight) instead (offset 1).
     variance = x.pow(2).mean(-1, keepdim=True)
-    return weight * (x * torch.rsqrt(variance + eps))
+    return (offset + weight) * (x * torch.rsqrt(variance + eps))
+
+
+def gelu_tanh(x):
+    # transformers' gelu_pytorch_tanh: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+    return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x.pow(3))))
+
+
+_TORCH_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def embedding_normalizer(cfg):
+    # Gemma: torch.tensor(hidden_size ** 0.5, dtype=<the model's dtype>), i.e. rounded to bf16 in a
+    # bf16 model; the reference takes that rounded value into float64.
+    return torch.tensor(cfg["hidden_size"] ** 0.5, dtype=_TORCH_DTYPES[cfg["torch_dtype"]]).to(torch.float64)
 
 
 def rope_inv_freq(cfg):
@@ -264,10 +296,12 @@ def apply_rope(x, cos, sin):
 
 
 class Reference:
-    """Forward of LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM / Qwen3ForCausalLM."""
+    """Forward of LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM / Qwen3ForCausalLM /
+    GemmaForCausalLM."""
 
     def __init__(self, cfg, params, adapter=None, lora_scale=0.0):
         self.cfg = cfg
+        self.norm_offset = 1.0 if is_gemma(cfg) else 0.0
         self.p = params            # HF name -> float64 tensor
         self.adapter = adapter     # PEFT name -> float64 tensor, or None
         self.lora_scale = lora_scale
@@ -292,8 +326,8 @@ class Reference:
         k = self.linear(x, layer, "k_proj").view(batch, seq, kv_heads, d)
         v = self.linear(x, layer, "v_proj").view(batch, seq, kv_heads, d)
         if has_qk_norm(cfg):  # qwen3: per-head RMSNorm over head_dim, before RoPE
-            q = rms_norm(q, self.p[f"model.layers.{layer}.self_attn.q_norm.weight"], eps)
-            k = rms_norm(k, self.p[f"model.layers.{layer}.self_attn.k_norm.weight"], eps)
+            q = rms_norm(q, self.p[f"model.layers.{layer}.self_attn.q_norm.weight"], eps, self.norm_offset)
+            k = rms_norm(k, self.p[f"model.layers.{layer}.self_attn.k_norm.weight"], eps, self.norm_offset)
         q, k, v = (t.transpose(1, 2) for t in (q, k, v))          # [B, heads, T, d]
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         group = heads // kv_heads                                 # HF repeat_kv: head h uses kv h // group
@@ -308,13 +342,17 @@ class Reference:
     def mlp(self, x, layer):
         gate = self.linear(x, layer, "gate_proj")
         up = self.linear(x, layer, "up_proj")
-        return self.linear(torch.nn.functional.silu(gate) * up, layer, "down_proj")
+        act = gelu_tanh(gate) if is_gemma(self.cfg) else torch.nn.functional.silu(gate)
+        return self.linear(act * up, layer, "down_proj")
 
     def logits(self, input_ids, position_ids, segment_ids):
         cfg = self.cfg
         eps = cfg["rms_norm_eps"]
         seq = input_ids.shape[1]
         h = self.p["model.embed_tokens.weight"][input_ids]
+        if is_gemma(cfg):
+            h = h * embedding_normalizer(cfg)
+        off = self.norm_offset
         angles = position_ids.to(torch.float64)[:, :, None] * rope_inv_freq(cfg)[None, None, :]
         emb = torch.cat((angles, angles), dim=-1)[:, None, :, :]  # [B, 1, T, d]
         cos, sin = emb.cos(), emb.sin()
@@ -323,11 +361,11 @@ class Reference:
         allowed = causal[None, :, :] & same_segment               # [B, Tq, Tk]
         for layer in range(cfg["num_hidden_layers"]):
             prefix = f"model.layers.{layer}"
-            h = h + self.attention(rms_norm(h, self.p[prefix + ".input_layernorm.weight"], eps),
+            h = h + self.attention(rms_norm(h, self.p[prefix + ".input_layernorm.weight"], eps, off),
                                    layer, cos, sin, allowed)
-            h = h + self.mlp(rms_norm(h, self.p[prefix + ".post_attention_layernorm.weight"], eps),
+            h = h + self.mlp(rms_norm(h, self.p[prefix + ".post_attention_layernorm.weight"], eps, off),
                              layer)
-        h = rms_norm(h, self.p["model.norm.weight"], eps)
+        h = rms_norm(h, self.p["model.norm.weight"], eps, off)
         head = self.p["model.embed_tokens.weight"] if cfg["tie_word_embeddings"] \
             else self.p["lm_head.weight"]
         return h @ head.T
@@ -564,6 +602,17 @@ def main():
                             plain_inputs(96, seed=2006),
                             "qwen3, head_dim 16 != hidden/heads, q_norm/k_norm, tied",
                             3006, ["lora", "rslora"]))
+
+    gemma = gemma_config()
+    gemma_params = random_checkpoint(gemma, seed=1007)
+    cases.append(write_case("gemma", gemma, gemma_params, plain_inputs(96, seed=2007),
+                            "gemma, GQA 4/2, head_dim 16, (1 + w) norms, sqrt(hidden) embedding scale, "
+                            "GeGLU (tanh), tied", 3007, ["lora"]))
+
+    gemma_bf16 = dict(gemma, torch_dtype="bfloat16")
+    cases.append(write_case("gemma_bf16", gemma_bf16, to_bf16(gemma_params), plain_inputs(96, seed=2007),
+                            "gemma's weights rounded to bf16; the embedding normalizer sqrt(32) is "
+                            "rounded to bf16 (5.65625) as in a bf16 model", 3007, ["lora"]))
 
     write_json(os.path.join(ROOT, "cases.json"), {"cases": cases})
     return 0

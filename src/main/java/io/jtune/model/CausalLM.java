@@ -385,6 +385,7 @@ public final class CausalLM {
             layers[l].backward(kernels, dims, shape, n, layerInputs[l], dResidual, needInputGrad, a, workspace, seed);
         }
         if (w.embed.trainable()) {
+            if (dims.embeddingScale() != 1f) VectorMath.scale(dResidual, 0, n * dims.hidden(), dims.embeddingScale());
             kernels.embeddingBackward(batch.inputIds(), dResidual, w.embed.grad, w.embed.gradOffset, n, dims.hidden());
         }
     }
@@ -446,6 +447,7 @@ public final class CausalLM {
 
     private void forwardLayers(Batch batch, ModelWeights w, int n, long seed) {
         kernels.embeddingForward(w.embed.matrix, batch.inputIds(), layerInputs[0], n);
+        if (dims.embeddingScale() != 1f) VectorMath.scale(layerInputs[0], 0, n * dims.hidden(), dims.embeddingScale());
         Attention.Shape s = shape;
         AttentionContext withinBatch = (layer, q, k, v, out, lse, rows) -> kernels.attentionForward(q, k, v, out, lse, s);
         for (int l = 0; l < w.layers.length; l++) {

@@ -5,6 +5,7 @@ import io.jtune.model.arch.ModelConfig;
 import io.jtune.nn.CachedAttention;
 import io.jtune.nn.Kernels;
 import io.jtune.nn.Rope;
+import io.jtune.nn.VectorMath;
 import io.jtune.tensor.Gemm;
 import java.util.Arrays;
 import java.util.List;
@@ -138,6 +139,7 @@ public final class InferenceSession {
         for (int i = 0; i < n; i++) positions[i] = past + i;
         Rope.table(model.inverseFrequencies(), positions, n, s.workspace.cos, s.workspace.sin);
         k.embeddingForward(w.embed.matrix, ids, s.x, n);
+        if (d.embeddingScale() != 1f) VectorMath.scale(s.x, 0, n * d.hidden(), d.embeddingScale());
         int kvDim = d.kvDim();
         AttentionContext cached = (layer, q, newKeys, newValues, out, lse, rows) -> {
             System.arraycopy(newKeys, 0, keys[layer], past * kvDim, rows * kvDim);

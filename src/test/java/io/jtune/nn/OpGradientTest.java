@@ -176,6 +176,64 @@ class OpGradientTest {
     }
 
     @Test
+    void gemmaRmsNormAppliesOnePlusWeight() {
+        int rows = 5, dim = 16;
+        float[] x = random(rnd, rows * dim, 1f), w = random(rnd, dim, 0.3f), r = random(rnd, rows * dim, 1f);
+        float[] out = new float[rows * dim], rstd = new float[rows];
+        float eps = 1e-6f;
+        java.util.function.DoubleSupplier loss = () -> {
+            RmsNorm.forward(x, w, 0, 1f, out, rstd, rows, dim, eps);
+            return project(out, r, out.length);
+        };
+        loss.getAsDouble();
+        float[] dx = new float[x.length], dw = new float[dim];
+        RmsNorm.backward(r, x, w, 0, 1f, rstd, dx, dw, 0, rows, dim);
+        check("gemma rmsnorm dx", x, dx, loss);
+        check("gemma rmsnorm dw", w, dw, loss);
+        // Forward against the definition: (1 + w)·x/rms.
+        loss.getAsDouble();
+        double ms = 0;
+        for (int i = dim; i < 2 * dim; i++) ms += x[i] * x[i];
+        assertEquals((1 + w[3]) * x[dim + 3] / Math.sqrt(ms / dim + eps), out[dim + 3], 1e-5);
+        // A zero weight is the identity scale, as GemmaRMSNorm initialises it.
+        float[] zero = new float[dim], plain = new float[rows * dim], ones = new float[dim];
+        java.util.Arrays.fill(ones, 1f);
+        RmsNorm.forward(x, zero, 0, 1f, out, rstd, rows, dim, eps);
+        RmsNorm.forward(x, ones, 0, plain, rstd, rows, dim, eps);
+        assertArrayEquals(plain, out, 0f);
+    }
+
+    @Test
+    void gegluWithTanhGelu() {
+        // Both the vector loop and the scalar tail: n is not a multiple of any vector length.
+        int n = 45;
+        float[] g = random(rnd, n, 2f), u = random(rnd, n, 1f), r = random(rnd, n, 1f), out = new float[n];
+        g[0] = 12f;     // saturated: tanh = 1, gelu = g
+        g[1] = -12f;    // saturated: gelu = 0
+        java.util.function.DoubleSupplier loss = () -> {
+            GeGlu.forward(g, u, out, n);
+            return project(out, r, n);
+        };
+        loss.getAsDouble();
+        for (int i : new int[] {0, 1, 5, n - 1}) {
+            double x = g[i];
+            double gelu = 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+            assertEquals(gelu * u[i], out[i], 1e-5 * Math.max(1, Math.abs(gelu * u[i])));
+        }
+        float[] dg = new float[n], du = new float[n];
+        GeGlu.backward(r, g, u, dg, du, n);
+        check("geglu dgate", g, dg, loss);
+        check("geglu dup", u, du, loss);
+        // The vector loop and the scalar path give the same bits for the same input.
+        loss.getAsDouble();
+        float[] single = new float[1];
+        for (int i = 0; i < n; i++) {
+            GeGlu.forward(new float[] {g[i]}, new float[] {u[i]}, single, 1);
+            assertEquals(out[i], single[0], 0f, "element " + i);
+        }
+    }
+
+    @Test
     void linearWithBias() {
         int n = 5, in = 7, out = 6;
         float[] x = random(rnd, n * in, 1f), w = random(rnd, out * in, 1f), b = random(rnd, out, 1f),

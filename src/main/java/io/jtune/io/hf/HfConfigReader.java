@@ -58,10 +58,7 @@ public final class HfConfigReader {
                 : defaultHeadDim(keys, hidden, heads);
         int maxPos = keys.positive("max_position_embeddings", defaults.maxPositionEmbeddings());
 
-        String act = keys.string("hidden_act", "silu");
-        if (!act.equals("silu")) {
-            throw keys.error("hidden_act", "is \"" + act + "\"; jtune supports only \"silu\" (SwiGLU) for " + family.modelType());
-        }
+        String act = activation(keys, family);
         double eps = keys.number("rms_norm_eps", RMS_NORM_EPS);
         if (!(eps > 0)) throw keys.error("rms_norm_eps", "must be positive, found " + eps);
         ModelConfig.Builder config = ModelConfig.builder().modelType(family.modelType());
@@ -80,7 +77,7 @@ public final class HfConfigReader {
                 .maxPositionEmbeddings(maxPos)
                 .rmsNormEps(eps)
                 .rope(rope(keys, maxPos))
-                .tieWordEmbeddings(keys.bool("tie_word_embeddings", false))
+                .tieWordEmbeddings(keys.bool("tie_word_embeddings", defaults.tieWordEmbeddings()))
                 .slidingWindow(slidingWindow(keys, family.hfKeys().slidingWindow(), layers))
                 .hiddenAct(act)
                 .bosTokenId(bos)
@@ -89,6 +86,20 @@ public final class HfConfigReader {
                 .dtype(dtype(keys));
         // q/k norms are the family's (its declaration has the modules), not a config.json key.
         return config.qkNorm(family.has(ModuleRole.Q_NORM, config.build())).build();
+    }
+
+    /**
+     * The MLP's activation from the key the family's modeling code reads (hidden_act, or Gemma's
+     * hidden_activation); absent or null, the family's own. jtune runs only that one.
+     */
+    private static String activation(JsonKeys keys, ModelFamily family) {
+        String key = family.hfKeys().activationKey();
+        String act = keys.has(key) ? keys.string(key, null) : family.activation().hfName();
+        if (!family.activation().accepts(act)) {
+            throw keys.error(key, "is \"" + act + "\"; jtune supports only \"" + family.activation().hfName() + "\" for "
+                    + family.modelType());
+        }
+        return act;
     }
 
     /** Which projections carry a bias, the way the family's modeling code decides it. */

@@ -9,8 +9,17 @@ package io.jtune.model.arch;
  * @param attentionBias which attention projections carry a bias
  * @param readsMlpBias  whether mlp_bias (default false) biases gate/up/down; otherwise they never have one
  * @param slidingWindow which keys turn on sliding-window attention
+ * @param activationKey the config.json key naming the MLP's activation: "hidden_act" (Llama's), or
+ *                      "hidden_activation" (Gemma's, which ignores hidden_act); absent or null, the
+ *                      family's own activation applies
  */
-public record HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, SlidingWindow slidingWindow) {
+public record HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, SlidingWindow slidingWindow,
+                           String activationKey) {
+
+    /** A family that names its activation in hidden_act. */
+    public HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, SlidingWindow slidingWindow) {
+        this(attentionBias, readsMlpBias, slidingWindow, "hidden_act");
+    }
 
     public enum AttentionBias {
         /** No attention projection has a bias (MistralAttention). */
