@@ -74,6 +74,22 @@ class ModelGradientTest {
     }
 
     @Test
+    void freezeGemmaWithTrainedEmbeddingThroughTheSqrtHiddenScale() {
+        var spec = FinetuneSpec.freeze(new FinetuneSpec.Freeze(2, List.of("all"), List.of("embed_tokens")));
+        CausalLM model = TinyModels.build("gemma", spec, false);
+        List<String> names = model.trainableParameters().stream().map(TrainableParameter::name).toList();
+        assertTrue(names.contains("model.embed_tokens.weight") && names.contains("model.layers.0.input_layernorm.weight"), names.toString());
+        checkModel(model, TinyModels.batch(29));
+    }
+
+    @Test
+    void loraGemma() {
+        CausalLM model = TinyModels.build("gemma", FinetuneSpec.lora(FinetuneSpec.Lora.defaults()), false);
+        TinyModels.randomizeLoraB(model);
+        checkModel(model, TinyModels.batch(29));
+    }
+
+    @Test
     void loraMistralOnPackedSequencesWithSlidingWindow() {
         CausalLM model = TinyModels.build("mistral", FinetuneSpec.lora(FinetuneSpec.Lora.defaults()), false);
         TinyModels.randomizeLoraB(model);
@@ -97,7 +113,7 @@ class ModelGradientTest {
     @Test
     void gradientCheckpointingGivesIdenticalGradients() {
         var loraWithDropout = FinetuneSpec.lora(new FinetuneSpec.Lora(4, null, 0.3, List.of("all"), false, List.of()));
-        for (String type : List.of("llama", "qwen3")) {
+        for (String type : List.of("llama", "qwen3", "gemma")) {
             for (FinetuneSpec spec : List.of(FinetuneSpec.full(), loraWithDropout)) {
                 float[][] grads = new float[2][];
                 double[] losses = new double[2];

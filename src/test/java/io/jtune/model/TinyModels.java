@@ -42,6 +42,14 @@ final class TinyModels {
                     .tieWordEmbeddings(true).qkNorm(true)
                     .eosTokenIds(List.of(2)).dtype(DType.F32)
                     .build();
+            // gemma: (1 + w) norms, √hidden embedding scale, tanh-GeGLU, head_dim of its own, tied
+            case "gemma" -> ModelConfig.builder().modelType("gemma")
+                    .vocabSize(29).hiddenSize(16).intermediateSize(24).numHiddenLayers(2)
+                    .numAttentionHeads(4).numKeyValueHeads(2).headDim(8).maxPositionEmbeddings(128)
+                    .rmsNormEps(1e-6).hiddenAct("gelu_pytorch_tanh")
+                    .tieWordEmbeddings(true)
+                    .bosTokenId(2).eosTokenIds(List.of(1)).dtype(DType.F32)
+                    .build();
             default -> throw new IllegalArgumentException(type);
         };
     }

@@ -6,6 +6,7 @@ import io.jtune.model.arch.ModelConfig;
 import io.jtune.model.arch.ModelFamily;
 import io.jtune.model.arch.ModelTensor;
 import io.jtune.model.arch.ModuleRole;
+import io.jtune.model.arch.ModuleSpec;
 import io.jtune.nn.RopeConfig;
 import io.jtune.tensor.Matrix;
 import io.jtune.tensor.Q8_0;
@@ -21,7 +22,8 @@ import java.util.Locale;
  * llama.cpp's convert_hf_to_gguf.py does (LlamaModel, Qwen2Model, Qwen3Model): architecture and
  * hyper-parameter keys, the q/k row permutation for Llama-style checkpoints, F32 norms/biases, the
  * llama3 rope_freqs tensor, and the tokenizer keys. The architecture name and the tensors with their
- * GGUF names come from the family's declaration.
+ * GGUF names come from the family's declaration; a family whose norms apply (1 + w) (Gemma) has its
+ * norm weights written with the 1 added, as the converter's GemmaModel does.
  */
 public final class LlamaFamilyGguf {
     /** general.quantization_version, GGML_QUANT_VERSION in gguf-py. */
@@ -191,7 +193,9 @@ public final class LlamaFamilyGguf {
         private void add(ModelTensor t) {
             int heads = permuteQK ? permutedHeads(t.role()) : 0;
             if (t.vector()) {
-                vector(t.name(), t.gguf(), t.cols(), heads);
+                // llama.cpp scales by the stored norm weight itself: Gemma's (1 + w) is written with the 1 added.
+                float offset = t.spec().kind() == ModuleSpec.Kind.NORM ? family.norm().weightOffset() : 0f;
+                vector(t.name(), t.gguf(), t.cols(), heads, offset);
             } else {
                 matrix(t.name(), t.gguf(), t.rows(), t.cols(), heads);
             }
@@ -221,8 +225,11 @@ public final class LlamaFamilyGguf {
             out.add(GgufTensor.matrix(ggufName, t, src));
         }
 
-        /** A 1-D tensor, always F32 as in the converter; {@code heads} > 0 permutes it like q/k rows. */
-        private void vector(String hfName, String ggufName, int length, int heads) {
+        /**
+         * A 1-D tensor, always F32 as in the converter, plus {@code offset} on every value; {@code heads} > 0
+         * permutes it like q/k rows.
+         */
+        private void vector(String hfName, String ggufName, int length, int heads, float offset) {
             Matrix v = require(hfName);
             if ((long) v.rows() * v.cols() != length || (v.rows() != 1 && v.cols() != 1)) {
                 throw new JtuneException("tensor " + hfName + " has shape [" + v.rows() + ", " + v.cols() + "], expected a vector of "
@@ -234,6 +241,7 @@ public final class LlamaFamilyGguf {
             } else {
                 for (int i = 0; i < length; i++) values[i] = v.get(i, 0);
             }
+            if (offset != 0f) for (int i = 0; i < length; i++) values[i] += offset;
             if (heads > 0) {
                 int[] order = LlamaPermutation.sourceRows(length, heads, hfName);
                 float[] permuted = new float[length];

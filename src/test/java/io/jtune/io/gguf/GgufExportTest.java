@@ -161,6 +161,27 @@ class GgufExportTest {
     }
 
     @Test
+    void gemmaNormsAreWrittenWithTheOneAddedAndTheHeadIsTied() throws IOException {
+        TinyCheckpoint model = TinyCheckpoint.of("gemma", true);
+        try (GgufReader r = export(model, GgufFileType.F32)) {
+            GgufMetadata m = r.metadata();
+            assertEquals("gemma", m.getString("general.architecture"));
+            assertEquals(16, m.getLong("gemma.attention.key_length"));
+            assertEquals(16, m.getLong("gemma.attention.value_length"));
+            assertEquals(2, m.getLong("gemma.attention.head_count_kv"));
+            for (String[] names : new String[][] {{"model.layers.1.input_layernorm.weight", "blk.1.attn_norm.weight"},
+                    {"model.layers.0.post_attention_layernorm.weight", "blk.0.ffn_norm.weight"},
+                    {"model.norm.weight", "output_norm.weight"}}) {
+                float[] stored = model.values(names[0]), written = r.readFloats(names[1]);
+                for (int i = 0; i < stored.length; i++) assertEquals(stored[i] + 1f, written[i], 0f, names[1]);
+            }
+            // Not permuted (only llama's layout interleaves q/k rows), and no output.weight: tied.
+            assertArrayEquals(model.values("model.layers.0.self_attn.q_proj.weight"), r.readFloats("blk.0.attn_q.weight"));
+            assertTrue(r.tensors().stream().noneMatch(t -> t.name().equals("output.weight")));
+        }
+    }
+
+    @Test
     void llama3RopeScalingBecomesARopeFreqsTensor() throws IOException {
         RopeConfig rope = new RopeConfig(500000.0, "llama3", 32.0, 1.0, 4.0, 8192);
         TinyCheckpoint model = TinyCheckpoint.of(TinyCheckpoint.config("llama", true, rope));
@@ -183,9 +204,9 @@ class GgufExportTest {
 
     @Test
     void badInputsAreClearErrors() {
-        ModelConfig c = TinyCheckpoint.config("gemma", true, RopeConfig.plain(1e4));
+        ModelConfig c = TinyCheckpoint.config("gpt2", true, RopeConfig.plain(1e4));
         JtuneException e = assertThrows(JtuneException.class, () -> LlamaFamilyGguf.architecture(c.modelType()));
-        assertTrue(e.getMessage().contains("'gemma'"), e.getMessage());
+        assertTrue(e.getMessage().contains("'gpt2'"), e.getMessage());
 
         TinyCheckpoint missing = TinyCheckpoint.of("llama", false);
         missing.tensors.remove("model.layers.1.mlp.down_proj.weight");

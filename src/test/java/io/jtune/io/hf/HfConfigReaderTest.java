@@ -138,6 +138,27 @@ class HfConfigReaderTest {
     }
 
     @Test
+    void gemmaReadsHiddenActivationAndItsDefaults() throws Exception {
+        // google/gemma-2b's keys: hidden_act "gelu" is ignored by GemmaMLP, hidden_activation decides.
+        ModelConfig c = parse("{\"model_type\": \"gemma\", \"architectures\": [\"GemmaForCausalLM\"], \"hidden_size\": 2048, "
+                + "\"num_attention_heads\": 8, \"num_key_value_heads\": 1, \"head_dim\": 256, \"hidden_act\": \"gelu\", "
+                + "\"hidden_activation\": \"gelu_pytorch_tanh\", \"torch_dtype\": \"bfloat16\"}");
+        assertEquals("gelu_pytorch_tanh", c.hiddenAct());
+        assertEquals(256, c.headDim());
+        assertEquals(1, c.numKeyValueHeads());
+        // GemmaConfig's defaults: tied, vocab 256000, bos 2, eos 1, no attention bias.
+        assertTrue(c.tieWordEmbeddings());
+        assertEquals(256000, c.vocabSize());
+        assertEquals(2, c.bosTokenId());
+        assertEquals(List.of(1), c.eosTokenIds());
+        assertFalse(c.attentionBias());
+        // Absent or null: gelu_pytorch_tanh, as GemmaMLP falls back to it.
+        assertEquals("gelu_pytorch_tanh", parse("{\"model_type\": \"gemma\", \"hidden_activation\": null}").hiddenAct());
+        fails("{\"model_type\": \"gemma\", \"hidden_activation\": \"gelu\"}", "hidden_activation", "only \"gelu_pytorch_tanh\"");
+        assertFalse(parse("{\"model_type\": \"gemma\", \"tie_word_embeddings\": false}").tieWordEmbeddings());
+    }
+
+    @Test
     void slidingWindows() throws Exception {
         ModelConfig mistral = parse("{\"model_type\": \"mistral\"}");
         assertEquals(4096, mistral.slidingWindow()); // MistralConfig's default
@@ -164,10 +185,10 @@ class HfConfigReaderTest {
 
     @Test
     void unsupportedThingsListWhatIsSupported() {
-        fails("{\"model_type\": \"gemma\"}", "\"gemma\" is not supported", "llama, mistral, qwen2, qwen3");
+        fails("{\"model_type\": \"gpt2\"}", "\"gpt2\" is not supported", "gemma, llama, mistral, qwen2, qwen3");
         fails("{}", "model_type", "missing");
         fails("{\"model_type\": \"llama\", \"architectures\": [\"LlamaForSequenceClassification\"]}",
-                "LlamaForSequenceClassification", "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
+                "LlamaForSequenceClassification", "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, GemmaForCausalLM");
         fails("{\"model_type\": \"llama\", \"hidden_act\": \"gelu\"}", "hidden_act", "only \"silu\"");
         fails("{\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4.0}}", "rope_scaling.rope_type", "yarn", "llama3");
         fails("{\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}}", "low_freq_factor", "required");
