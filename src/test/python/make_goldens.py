@@ -135,8 +135,30 @@ def gemma_config():
                 bos_token_id=2, eos_token_id=1, pad_token_id=0, tie_word_embeddings=True)
 
 
+def gemma2_config():
+    # Small window, caps and scalar so that each of them changes the numbers: sliding_window 5 < 12
+    # tokens on layer 0 (layer 1 is global), query_pre_attn_scalar 24 != head_dim 16, caps that bend
+    # the scores and logits this model produces.
+    return dict(COMMON, architectures=["Gemma2ForCausalLM"], model_type="gemma2",
+                num_key_value_heads=2, head_dim=16, rms_norm_eps=1e-6, rope_theta=10000.0,
+                attention_bias=False, hidden_act="gelu_pytorch_tanh",
+                hidden_activation="gelu_pytorch_tanh", query_pre_attn_scalar=24,
+                sliding_window=5, attn_logit_softcapping=4.0, final_logit_softcapping=8.0,
+                cache_implementation="hybrid",
+                bos_token_id=2, eos_token_id=1, pad_token_id=0, tie_word_embeddings=True)
+
+
 def is_gemma(cfg):
-    return cfg["model_type"] in ("gemma",)
+    return cfg["model_type"] in ("gemma", "gemma2")
+
+
+def has_sandwich_norms(cfg):
+    return cfg["model_type"] == "gemma2"
+
+
+def is_sliding_layer(cfg, layer):
+    # Gemma2Attention: sliding_window on layers with layer_idx % 2 == 0.
+    return cfg["model_type"] == "gemma2" and layer % 2 == 0
 
 
 def head_dim(cfg):
@@ -203,6 +225,9 @@ def random_checkpoint(cfg, seed):
             params[f"model.layers.{layer}.self_attn.k_norm.weight"] = norm_weight(head_dim(cfg))
         params[f"model.layers.{layer}.input_layernorm.weight"] = norm_weight(hidden)
         params[f"model.layers.{layer}.post_attention_layernorm.weight"] = norm_weight(hidden)
+        if has_sandwich_norms(cfg):
+            params[f"model.layers.{layer}.pre_feedforward_layernorm.weight"] = norm_weight(hidden)
+            params[f"model.layers.{layer}.post_feedforward_layernorm.weight"] = norm_weight(hidden)
     params["model.norm.weight"] = norm_weight(hidden)
     if not cfg["tie_word_embeddings"]:
         params["lm_head.weight"] = normal(vocab, hidden, std=1.0 / math.sqrt(hidden))
@@ -297,7 +322,7 @@ def apply_rope(x, cos, sin):
 
 class Reference:
     """Forward of LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM / Qwen3ForCausalLM /
-    GemmaForCausalLM."""
+    GemmaForCausalLM / Gemma2ForCausalLM."""
 
     def __init__(self, cfg, params, adapter=None, lora_scale=0.0):
         self.cfg = cfg
@@ -333,7 +358,17 @@ class Reference:
         group = heads // kv_heads                                 # HF repeat_kv: head h uses kv h // group
         k = k.repeat_interleave(group, dim=1)
         v = v.repeat_interleave(group, dim=1)
-        scores = (q @ k.transpose(-1, -2)) / math.sqrt(d)
+        scaling = cfg.get("query_pre_attn_scalar", d) ** -0.5 if cfg["model_type"] == "gemma2" \
+            else 1 / math.sqrt(d)
+        scores = (q @ k.transpose(-1, -2)) * scaling
+        if cfg.get("attn_logit_softcapping"):                     # Gemma 2: cap * tanh(s / cap), then mask
+            cap = cfg["attn_logit_softcapping"]
+            scores = torch.tanh(scores / cap) * cap
+        if is_sliding_layer(cfg, layer):                          # keys within the window: i - j < w
+            seq = x.shape[1]
+            i = torch.arange(seq)[:, None]
+            j = torch.arange(seq)[None, :]
+            allowed = allowed & ((i - j) < cfg["sliding_window"])[None, :, :]
         scores = scores.masked_fill(~allowed[:, None, :, :], float("-inf"))
         out = torch.softmax(scores, dim=-1) @ v                   # [B, heads, T, d]
         out = out.transpose(1, 2).reshape(batch, seq, heads * d)
@@ -361,6 +396,14 @@ class Reference:
         allowed = causal[None, :, :] & same_segment               # [B, Tq, Tk]
         for layer in range(cfg["num_hidden_layers"]):
             prefix = f"model.layers.{layer}"
+            if has_sandwich_norms(cfg):                           # Gemma2DecoderLayer
+                attn = self.attention(rms_norm(h, self.p[prefix + ".input_layernorm.weight"], eps, off),
+                                      layer, cos, sin, allowed)
+                h = h + rms_norm(attn, self.p[prefix + ".post_attention_layernorm.weight"], eps, off)
+                mlp = self.mlp(rms_norm(h, self.p[prefix + ".pre_feedforward_layernorm.weight"], eps, off),
+                               layer)
+                h = h + rms_norm(mlp, self.p[prefix + ".post_feedforward_layernorm.weight"], eps, off)
+                continue
             h = h + self.attention(rms_norm(h, self.p[prefix + ".input_layernorm.weight"], eps, off),
                                    layer, cos, sin, allowed)
             h = h + self.mlp(rms_norm(h, self.p[prefix + ".post_attention_layernorm.weight"], eps, off),
@@ -368,7 +411,11 @@ class Reference:
         h = rms_norm(h, self.p["model.norm.weight"], eps, off)
         head = self.p["model.embed_tokens.weight"] if cfg["tie_word_embeddings"] \
             else self.p["lm_head.weight"]
-        return h @ head.T
+        logits = h @ head.T
+        if cfg.get("final_logit_softcapping"):                    # Gemma 2
+            cap = cfg["final_logit_softcapping"]
+            logits = torch.tanh(logits / cap) * cap
+        return logits
 
 
 def token_losses(logits, labels):
@@ -613,6 +660,12 @@ def main():
     cases.append(write_case("gemma_bf16", gemma_bf16, to_bf16(gemma_params), plain_inputs(96, seed=2007),
                             "gemma's weights rounded to bf16; the embedding normalizer sqrt(32) is "
                             "rounded to bf16 (5.65625) as in a bf16 model", 3007, ["lora"]))
+
+    gemma2 = gemma2_config()
+    cases.append(write_case("gemma2", gemma2, random_checkpoint(gemma2, seed=1008),
+                            plain_inputs(96, seed=2008),
+                            "gemma2: sandwich norms, query_pre_attn_scalar 24, attention and final "
+                            "soft-caps 4 and 8, sliding window 5 on layer 0 only, tied", 3008, ["lora"]))
 
     write_json(os.path.join(ROOT, "cases.json"), {"cases": cases})
     return 0

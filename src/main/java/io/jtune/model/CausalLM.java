@@ -70,7 +70,7 @@ public final class CausalLM {
     private LayerActivations[] activations;  // one per layer, or one shared with checkpointing
     private Workspace workspace;
     private float[] finalHidden, finalRstd, dHidden, dResidual;
-    private Attention.Shape shape;           // of the last pass
+    private Attention.Shape[] shapes;        // of the last pass, per layer (layers may differ in their window)
     private ForwardOutput lastTrainingPass;  // what backward may follow
     private long steps;
 
@@ -85,7 +85,7 @@ public final class CausalLM {
         this.baseParams = Map.copyOf(baseParams);
         this.store = store;
         this.invFreq = Rope.inverseFrequencies(config.rope(), config.headDim());
-        this.lmHead = new LmHead(config.vocabSize(), config.hiddenSize());
+        this.lmHead = new LmHead(config.vocabSize(), config.hiddenSize(), dims.finalSoftcap());
     }
 
     public ModelConfig config() { return config; }
@@ -266,7 +266,8 @@ public final class CausalLM {
     /**
      * The mean of the LM head's rows in the view of {@code adapter} (null: the base): the mean logit
      * at a position is its final hidden state dotted with this, so an objective can report mean
-     * logits (DPO's logits/chosen) from hidden states without the logits ever being kept.
+     * logits (DPO's logits/chosen) from hidden states without the logits ever being kept. With a
+     * final-logit soft-cap (Gemma 2) it gives the mean of the logits before capping.
      */
     public double[] lmHeadRowMean(LoraAdapter adapter) {
         Matrix head = weights(adapter).lmHead.matrix;
@@ -320,6 +321,7 @@ public final class CausalLM {
         forwardLayers(batch, w, n, -1);
         float[] logits = new float[n * dims.vocab()];
         Gemm.matmulTransB(finalHidden, 0, w.lmHead.matrix, logits, 0, n, false);
+        lmHead.capLogits(logits, 0, n);
         return logits;
     }
 
@@ -338,6 +340,7 @@ public final class CausalLM {
         }
         float[] logits = new float[batch.batchSize() * dims.vocab()];
         Gemm.matmulTransB(last, 0, w.lmHead.matrix, logits, 0, batch.batchSize(), false);
+        lmHead.capLogits(logits, 0, batch.batchSize());
         return logits;
     }
 
@@ -382,7 +385,7 @@ public final class CausalLM {
                 layers[l].recompute(kernels, dims, n, layerInputs[l], a, workspace, seed);
             }
             boolean needInputGrad = l > w.lowestTrainedLayer || w.embed.trainable();
-            layers[l].backward(kernels, dims, shape, n, layerInputs[l], dResidual, needInputGrad, a, workspace, seed);
+            layers[l].backward(kernels, dims, shapes[l], n, layerInputs[l], dResidual, needInputGrad, a, workspace, seed);
         }
         if (w.embed.trainable()) {
             if (dims.embeddingScale() != 1f) VectorMath.scale(dResidual, 0, n * dims.hidden(), dims.embeddingScale());
@@ -408,8 +411,12 @@ public final class CausalLM {
         }
         lastTrainingPass = null;
         Rope.table(invFreq, batch.positionIds(), n, workspace.cos, workspace.sin);
-        shape = new Attention.Shape(batch.batchSize(), batch.seqLen(), dims.heads(), dims.kvHeads(), dims.headDim(),
-                batch.segmentIds(), dims.slidingWindow());
+        shapes = new Attention.Shape[dims.windows().length];
+        for (int l = 0; l < shapes.length; l++) {
+            boolean sameAsPrevious = l > 0 && dims.slidingWindow(l) == dims.slidingWindow(l - 1);
+            shapes[l] = sameAsPrevious ? shapes[l - 1] : new Attention.Shape(batch.batchSize(), batch.seqLen(), dims.heads(),
+                    dims.kvHeads(), dims.headDim(), batch.segmentIds(), dims.slidingWindow(l), dims.attentionScale(), dims.attnSoftcap());
+        }
     }
 
     private void allocate(int n, ModelWeights w) {
@@ -448,8 +455,8 @@ public final class CausalLM {
     private void forwardLayers(Batch batch, ModelWeights w, int n, long seed) {
         kernels.embeddingForward(w.embed.matrix, batch.inputIds(), layerInputs[0], n);
         if (dims.embeddingScale() != 1f) VectorMath.scale(layerInputs[0], 0, n * dims.hidden(), dims.embeddingScale());
-        Attention.Shape s = shape;
-        AttentionContext withinBatch = (layer, q, k, v, out, lse, rows) -> kernels.attentionForward(q, k, v, out, lse, s);
+        Attention.Shape[] s = shapes;
+        AttentionContext withinBatch = (layer, q, k, v, out, lse, rows) -> kernels.attentionForward(q, k, v, out, lse, s[layer]);
         for (int l = 0; l < w.layers.length; l++) {
             w.layers[l].forward(kernels, dims, withinBatch, n, layerInputs[l], layerInputs[l + 1], activationsOf(l), workspace, seed);
         }

@@ -12,7 +12,9 @@ import java.util.function.UnaryOperator;
  *   out = mid + down_proj(act(gate_proj(ln2(mid))) · up_proj(ln2(mid)))
  * </pre>
  * where the norms and the gated activation are the family's, and norm_qk is the per-head q/k norm of
- * families that have one (the identity elsewhere). Training, gradient checkpointing and KV-cached
+ * families that have one (the identity elsewhere). Gemma 2's sandwich layout also normalises each
+ * branch's output before the residual add: {@code mid = x + ln_attn_out(o_proj(...))} and
+ * {@code out = mid + ln_mlp_out(down_proj(...))}. Training, gradient checkpointing and KV-cached
  * decoding all run this one forward; they differ only in their {@link AttentionContext}. Backward
  * walks the same steps in reverse; the residual gradient flows through {@code dx} in place.
  */
@@ -22,14 +24,18 @@ final class DecoderLayer {
     final int index;
     final Param inputNorm, postNorm;
     final Param qNorm, kNorm;         // null unless the family normalises q/k heads
+    final Param attnOutNorm, mlpOutNorm;   // null unless the family normalises the branches' outputs (Gemma 2)
     final LinearModule[] modules;     // indexed by the slots above
 
-    DecoderLayer(int index, Param inputNorm, Param postNorm, Param qNorm, Param kNorm, LinearModule[] modules) {
+    DecoderLayer(int index, Param inputNorm, Param postNorm, Param qNorm, Param kNorm, Param attnOutNorm, Param mlpOutNorm,
+                 LinearModule[] modules) {
         this.index = index;
         this.inputNorm = inputNorm;
         this.postNorm = postNorm;
         this.qNorm = qNorm;
         this.kNorm = kNorm;
+        this.attnOutNorm = attnOutNorm;
+        this.mlpOutNorm = mlpOutNorm;
         this.modules = modules;
     }
 
@@ -38,13 +44,16 @@ final class DecoderLayer {
         LinearModule[] rewired = new LinearModule[modules.length];
         for (int i = 0; i < modules.length; i++) rewired[i] = module.apply(modules[i]);
         return new DecoderLayer(index, params.apply(inputNorm), params.apply(postNorm),
-                qNorm == null ? null : params.apply(qNorm), kNorm == null ? null : params.apply(kNorm), rewired);
+                qNorm == null ? null : params.apply(qNorm), kNorm == null ? null : params.apply(kNorm),
+                attnOutNorm == null ? null : params.apply(attnOutNorm), mlpOutNorm == null ? null : params.apply(mlpOutNorm),
+                rewired);
     }
 
     boolean hasTrainable() {
         for (LinearModule m : modules) if (m.hasTrainable()) return true;
         return inputNorm.trainable() || postNorm.trainable()
-                || (qNorm != null && (qNorm.trainable() || kNorm.trainable()));
+                || (qNorm != null && (qNorm.trainable() || kNorm.trainable()))
+                || (attnOutNorm != null && (attnOutNorm.trainable() || mlpOutNorm.trainable()));
     }
 
     /**
@@ -61,11 +70,21 @@ final class DecoderLayer {
                  LayerActivations a, Workspace w, long stepSeed) {
         attentionInputs(k, d, n, x, a, w, stepSeed);
         attention.attend(index, a.q, a.k, a.v, a.att, a.lse, n);
-        modules[O].forward(k, a.att, w.projected, n, a, seed(stepSeed, O));
+        if (d.postNorms()) {
+            modules[O].forward(k, a.att, a.attnOut, n, a, seed(stepSeed, O));
+            d.norm().forward(k, a.attnOut, attnOutNorm.data, attnOutNorm.offset, w.projected, a.rstdAttnOut, n, d.hidden(), d.eps());
+        } else {
+            modules[O].forward(k, a.att, w.projected, n, a, seed(stepSeed, O));
+        }
         k.add(x, w.projected, a.mid, n * d.hidden());
         mlpInputs(k, d, n, a, stepSeed);
         d.activation().forward(k, a.gate, a.up, w.act, n * d.intermediate());
-        modules[DOWN].forward(k, w.act, w.projected, n, a, seed(stepSeed, DOWN));
+        if (d.postNorms()) {
+            modules[DOWN].forward(k, w.act, a.mlpOut, n, a, seed(stepSeed, DOWN));
+            d.norm().forward(k, a.mlpOut, mlpOutNorm.data, mlpOutNorm.offset, w.projected, a.rstdMlpOut, n, d.hidden(), d.eps());
+        } else {
+            modules[DOWN].forward(k, w.act, w.projected, n, a, seed(stepSeed, DOWN));
+        }
         k.add(a.mid, w.projected, out, n * d.hidden());
     }
 
@@ -74,12 +93,23 @@ final class DecoderLayer {
      * residual a.mid, attention output a.att and logsumexp a.lse. Attention's forward is not rerun
      * (only q, k and v, which its backward reads), nor are o_proj's and down_proj's base GEMMs:
      * backward needs their inputs, not their outputs (only their LoRA adapters' small state is refilled).
+     * With output norms (Gemma 2) it is the other way round: their backward needs the projections'
+     * outputs, so o_proj and down_proj run in full and the norms' statistics are refilled.
      */
     void recompute(Kernels k, Dims d, int n, float[] x, LayerActivations a, Workspace w, long stepSeed) {
         attentionInputs(k, d, n, x, a, w, stepSeed);
-        modules[O].recomputeAdapter(k, a.att, n, a, seed(stepSeed, O));
+        if (d.postNorms()) {
+            modules[O].forward(k, a.att, a.attnOut, n, a, seed(stepSeed, O));
+            d.norm().forward(k, a.attnOut, attnOutNorm.data, attnOutNorm.offset, w.projected, a.rstdAttnOut, n, d.hidden(), d.eps());
+        } else {
+            modules[O].recomputeAdapter(k, a.att, n, a, seed(stepSeed, O));
+        }
         mlpInputs(k, d, n, a, stepSeed);
-        if (modules[DOWN].adapter != null) {
+        if (d.postNorms()) {
+            d.activation().forward(k, a.gate, a.up, w.act, n * d.intermediate());
+            modules[DOWN].forward(k, w.act, a.mlpOut, n, a, seed(stepSeed, DOWN));
+            d.norm().forward(k, a.mlpOut, mlpOutNorm.data, mlpOutNorm.offset, w.projected, a.rstdMlpOut, n, d.hidden(), d.eps());
+        } else if (modules[DOWN].adapter != null) {
             d.activation().forward(k, a.gate, a.up, w.act, n * d.intermediate());
             modules[DOWN].recomputeAdapter(k, w.act, n, a, seed(stepSeed, DOWN));
         }
@@ -119,7 +149,8 @@ final class DecoderLayer {
         // MLP: dx is also the gradient at mid through the residual, and collects the norm's part.
         d.activation().forward(k, a.gate, a.up, w.act, inter);
         Arrays.fill(w.dAct, 0, inter, 0f);
-        modules[DOWN].backward(k, dx, w.act, w.dAct, n, a, w, seed(stepSeed, DOWN));
+        modules[DOWN].backward(k, outputNormBackward(k, d, dx, a.mlpOut, mlpOutNorm, a.rstdMlpOut, w, n), w.act, w.dAct,
+                n, a, w, seed(stepSeed, DOWN));
         Arrays.fill(w.dGate, 0, inter, 0f);
         Arrays.fill(w.dUp, 0, inter, 0f);
         d.activation().backward(k, w.dAct, a.gate, a.up, w.dGate, w.dUp, inter);
@@ -131,7 +162,8 @@ final class DecoderLayer {
 
         // Attention: dx now is the gradient at mid, i.e. at this layer's input through the residual.
         Arrays.fill(w.dAtt, 0, n * d.qDim(), 0f);
-        modules[O].backward(k, dx, a.att, w.dAtt, n, a, w, seed(stepSeed, O));
+        modules[O].backward(k, outputNormBackward(k, d, dx, a.attnOut, attnOutNorm, a.rstdAttnOut, w, n), a.att, w.dAtt,
+                n, a, w, seed(stepSeed, O));
         Arrays.fill(w.dq, 0, n * d.qDim(), 0f);
         Arrays.fill(w.dk, 0, n * d.kvDim(), 0f);
         Arrays.fill(w.dv, 0, n * d.kvDim(), 0f);
@@ -159,5 +191,17 @@ final class DecoderLayer {
             d.norm().backward(k, w.dNorm, x, inputNorm.data, inputNorm.offset, a.rstd1, needInputGrad ? dx : null,
                     inputNorm.grad, inputNorm.gradOffset, n, d.hidden());
         }
+    }
+
+    /**
+     * The gradient at a branch's projection output, given dy at the residual add: dy itself, or,
+     * with an output norm (Gemma 2), dy taken back through that norm (its weight gradient added).
+     */
+    private static float[] outputNormBackward(Kernels k, Dims d, float[] dy, float[] projected, Param norm, float[] rstd,
+                                              Workspace w, int n) {
+        if (!d.postNorms()) return dy;
+        Arrays.fill(w.dOutputNorm, 0, n * d.hidden(), 0f);
+        d.norm().backward(k, dy, projected, norm.data, norm.offset, rstd, w.dOutputNorm, norm.grad, norm.gradOffset, n, d.hidden());
+        return w.dOutputNorm;
     }
 }

@@ -5,6 +5,7 @@ import io.jtune.model.arch.ModelConfig;
 import io.jtune.nn.CachedAttention;
 import io.jtune.nn.Kernels;
 import io.jtune.nn.Rope;
+import io.jtune.nn.SoftCap;
 import io.jtune.nn.VectorMath;
 import io.jtune.tensor.Gemm;
 import java.util.Arrays;
@@ -144,7 +145,8 @@ public final class InferenceSession {
         AttentionContext cached = (layer, q, newKeys, newValues, out, lse, rows) -> {
             System.arraycopy(newKeys, 0, keys[layer], past * kvDim, rows * kvDim);
             System.arraycopy(newValues, 0, values[layer], past * kvDim, rows * kvDim);
-            CachedAttention.forward(q, keys[layer], values[layer], out, rows, past, d.heads(), d.kvHeads(), d.headDim(), d.slidingWindow());
+            CachedAttention.forward(q, keys[layer], values[layer], out, rows, past, d.heads(), d.kvHeads(), d.headDim(),
+                    d.slidingWindow(layer), d.attentionScale(), d.attnSoftcap());
         };
         for (DecoderLayer layer : w.layers) layer.forward(k, d, cached, n, s.x, s.x, s.activations, s.workspace, -1);
         System.arraycopy(ids, 0, tokens, past, n);
@@ -158,6 +160,7 @@ public final class InferenceSession {
         float[] normed = new float[rows * h];
         d.norm().forward(k, x, w.finalNorm.data, w.finalNorm.offset, normed, new float[rows], rows, h, d.eps());
         Gemm.matmulTransB(normed, 0, w.lmHead.matrix, out, outOff, rows, false);
+        if (d.finalSoftcap() > 0) SoftCap.forward(out, outOff, rows * d.vocab(), d.finalSoftcap());
     }
 
     /** Grows the cache (doubling, up to the context length) so that it holds {@code needed} tokens. */

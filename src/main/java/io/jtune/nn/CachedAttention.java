@@ -23,8 +23,16 @@ public final class CachedAttention {
      */
     public static void forward(float[] q, float[] kCache, float[] vCache, float[] out, int n, int past,
                         int heads, int kvHeads, int headDim, int slidingWindow) {
+        forward(q, kCache, vCache, out, n, past, heads, kvHeads, headDim, slidingWindow, (float) (1.0 / Math.sqrt(headDim)), 0f);
+    }
+
+    /**
+     * With the score scale and soft-cap of {@link Attention.Shape} (Gemma 2: query_pre_attn_scalar^-½,
+     * cap·tanh(score / cap)); softcap 0 means none.
+     */
+    public static void forward(float[] q, float[] kCache, float[] vCache, float[] out, int n, int past,
+                        int heads, int kvHeads, int headDim, int slidingWindow, float scale, float softcap) {
         int group = heads / kvHeads, qWidth = heads * headDim, kvWidth = kvHeads * headDim;
-        float scale = (float) (1.0 / Math.sqrt(headDim));
         ParallelTasks.forEach(n * heads, task -> {
             int i = task / heads, h = task % heads, kvh = h / group;
             int pos = past + i;
@@ -34,6 +42,7 @@ public final class CachedAttention {
             float max = Float.NEGATIVE_INFINITY;
             for (int j = first; j <= pos; j++) {
                 float s = VectorMath.dot(q, qo, kCache, j * kvWidth + kvh * headDim, headDim) * scale;
+                if (softcap > 0) s = SoftCap.apply(s, softcap);
                 scores[j - first] = s;
                 if (s > max) max = s;
             }

@@ -10,8 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  *   gelu_tanh(g) = ½·g·(1 + tanh(u)),   u = √(2/π)·(g + 0.044715·g³)
  *   gelu_tanh'(g) = ½·(1 + tanh(u)) + ½·g·(1 − tanh²(u))·√(2/π)·(1 + 3·0.044715·g²)
  * </pre>
- * tanh(u) is computed as 1 − 2/(e^{2u} + 1) with jtune's own {@link Exp}, so the result has the same
- * bits whether the method runs interpreted or compiled, and lane for lane in the vector loop.
+ * tanh is {@link Exp#tanh}, so the result has the same bits whether the method runs interpreted or
+ * compiled, and lane for lane in the vector loop.
  */
 public final class GeGlu {
     private static final VectorSpecies<Float> S = VectorMath.S;
@@ -22,13 +22,11 @@ public final class GeGlu {
 
     /** tanh(√(2/π)·(g + 0.044715·g³)), the inner term of the approximation. */
     static float innerTanh(float g) {
-        float u = (g * g * g * CUBIC + g) * SQRT_2_OVER_PI;   // the vector loop's order of operations
-        return 1f - 2f / (Exp.exp(2f * u) + 1f);
+        return Exp.tanh((g * g * g * CUBIC + g) * SQRT_2_OVER_PI);   // the vector loop's order of operations
     }
 
     private static FloatVector innerTanh(FloatVector g) {
-        FloatVector u = g.mul(g).mul(g).mul(CUBIC).add(g).mul(SQRT_2_OVER_PI);
-        return FloatVector.broadcast(S, 1f).sub(FloatVector.broadcast(S, 2f).div(Exp.exp(u.mul(2f)).add(1f)));
+        return Exp.tanh(g.mul(g).mul(g).mul(CUBIC).add(g).mul(SQRT_2_OVER_PI));
     }
 
     /** gelu_tanh(x) elementwise, for a single value (tests, and activations without a gate). */

@@ -94,6 +94,10 @@ public final class LlamaFamilyGguf {
             m.putUint32(arch + ".attention.key_length", c.headDim());
             m.putUint32(arch + ".attention.value_length", c.headDim());
         }
+        // Gemma 2's soft-caps and alternating window, as the converter's Gemma2Model writes them.
+        if (c.attnLogitSoftcap() > 0) m.putFloat32(arch + ".attn_logit_softcapping", c.attnLogitSoftcap());
+        if (c.finalLogitSoftcap() > 0) m.putFloat32(arch + ".final_logit_softcapping", c.finalLogitSoftcap());
+        if (c.slidingLayers() != null && c.slidingWindow() != null) m.putUint32(arch + ".attention.sliding_window", c.slidingWindow());
         m.putUint32("general.file_type", type.fileTypeId());
         if (arch.equals("llama")) {
             m.putUint32("llama.vocab_size", c.vocabSize());
@@ -183,9 +187,9 @@ public final class LlamaFamilyGguf {
                 case ATTENTION_NORM -> 0;
                 case Q_PROJ, K_PROJ, V_PROJ -> 1;
                 case Q_NORM, K_NORM -> 2;
-                case O_PROJ -> 3;
+                case O_PROJ, ATTENTION_OUTPUT_NORM -> 3;
                 case MLP_NORM -> 4;
-                case GATE_PROJ, UP_PROJ, DOWN_PROJ -> 5;
+                case GATE_PROJ, UP_PROJ, DOWN_PROJ, MLP_OUTPUT_NORM -> 5;
                 default -> throw new IllegalArgumentException(role + " is not a layer module");
             };
         }

@@ -79,11 +79,13 @@ public final class HfConfigReader {
                 .rope(rope(keys, maxPos))
                 .tieWordEmbeddings(keys.bool("tie_word_embeddings", defaults.tieWordEmbeddings()))
                 .slidingWindow(slidingWindow(keys, family.hfKeys().slidingWindow(), layers))
+                .slidingLayers(slidingLayers(keys, family.hfKeys().slidingWindow(), layers))
                 .hiddenAct(act)
                 .bosTokenId(bos)
                 .eosTokenIds(keys.intOrList("eos_token_id", defaultEos))
                 .padTokenId(keys.integerOrNull("pad_token_id"))
                 .dtype(dtype(keys));
+        setScores(config, keys, family.hfKeys().scores());
         // q/k norms are the family's (its declaration has the modules), not a config.json key.
         return config.qkNorm(family.has(ModuleRole.Q_NORM, config.build())).build();
     }
@@ -100,6 +102,29 @@ public final class HfConfigReader {
                     + family.modelType());
         }
         return act;
+    }
+
+    /** Gemma 2's attention scale and soft-caps, for a family that reads them. */
+    private static void setScores(ModelConfig.Builder config, JsonKeys keys, HfConfigKeys.ScoreKeys defaults) {
+        if (defaults == null) return;
+        if (keys.hasKey("query_pre_attn_scalar")) {
+            double scalar = keys.number("query_pre_attn_scalar", 0);
+            if (!(scalar > 0)) throw keys.error("query_pre_attn_scalar", "must be positive, found " + scalar);
+            config.queryPreAttnScalar(scalar);
+        } else {
+            config.queryPreAttnScalar(defaults.queryPreAttnScalar());
+        }
+        config.attnLogitSoftcap(softcap(keys, "attn_logit_softcapping", defaults.attnLogitSoftcapping()));
+        config.finalLogitSoftcap(softcap(keys, "final_logit_softcapping", defaults.finalLogitSoftcapping()));
+    }
+
+    /** A soft-cap key: absent, the default; null, none; otherwise a positive number. */
+    private static double softcap(JsonKeys keys, String key, double absent) {
+        if (!keys.hasKey(key)) return absent;
+        if (!keys.has(key)) return 0;
+        double cap = keys.number(key, 0);
+        if (!(cap > 0)) throw keys.error(key, "must be positive or null, found " + cap);
+        return cap;
     }
 
     /** Which projections carry a bias, the way the family's modeling code decides it. */
@@ -203,6 +228,12 @@ public final class HfConfigReader {
                 if (w != null && w <= 0) throw keys.error("sliding_window", "must be positive, found " + w);
                 yield w;
             }
+            case EVERY_OTHER_LAYER -> {
+                if (keys.hasKey("sliding_window") && !keys.has("sliding_window")) yield null; // explicit null
+                int w = keys.integer("sliding_window", 4096);
+                if (w <= 0) throw keys.error("sliding_window", "must be positive, found " + w);
+                yield w;
+            }
             case USE_SLIDING_WINDOW_KEY -> {
                 if (!keys.bool("use_sliding_window", false)) yield null;
                 if (keys.hasKey("sliding_window") && !keys.has("sliding_window")) yield null; // explicit null
@@ -223,6 +254,30 @@ public final class HfConfigReader {
                 yield sliding.contains(true) ? w : null;
             }
         };
+    }
+
+    /**
+     * Which layers slide, for a family whose layers differ: layer_types when config.json has it
+     * ("sliding_attention" / "full_attention"), else the family's rule; null when all layers alike.
+     */
+    private static List<Boolean> slidingLayers(JsonKeys keys, HfConfigKeys.SlidingWindow rule, int layers) {
+        if (rule != HfConfigKeys.SlidingWindow.EVERY_OTHER_LAYER) return null;
+        List<String> types = keys.strings("layer_types");
+        List<Boolean> sliding = new java.util.ArrayList<>();
+        if (types != null) {
+            if (types.size() != layers) {
+                throw keys.error("layer_types", "has " + types.size() + " entries for " + layers + " layers (num_hidden_layers)");
+            }
+            for (String t : types) {
+                if (!t.equals("sliding_attention") && !t.equals("full_attention")) {
+                    throw keys.error("layer_types", "has \"" + t + "\"; allowed: sliding_attention, full_attention");
+                }
+                sliding.add(t.equals("sliding_attention"));
+            }
+        } else {
+            for (int i = 0; i < layers; i++) sliding.add(i % 2 == 0);
+        }
+        return sliding;
     }
 
     private static DType dtype(JsonKeys keys) {

@@ -21,6 +21,6 @@ public final class Gemma {
             //                        vocab   inter  kvHeads maxPos bos eos headDim  tied
             new ModelFamily.HfDefaults(256000, 24576, 16, 8192, 2, 1, 256, true),
             new HfConfigKeys(AttentionBias.FROM_ATTENTION_BIAS_KEY, /* reads mlp_bias */ false, SlidingWindow.NONE,
-                    "hidden_activation"),
+                    "hidden_activation", /* no score scaling or caps */ null),
             ModelFamily.EmbeddingScale.SQRT_HIDDEN_IN_MODEL_DTYPE);
 }

@@ -187,6 +187,13 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
                     + ") must be a positive multiple of num_key_value_heads (" + c.numKeyValueHeads() + ")");
         }
         if (c.headDim() < 2 || c.headDim() % 2 != 0) throw new JtuneException("head_dim must be even, was " + c.headDim());
+        if (c.slidingLayers() != null && c.slidingLayers().size() != c.numHiddenLayers()) {
+            throw new JtuneException("the sliding-window layer list has " + c.slidingLayers().size() + " entries for "
+                    + c.numHiddenLayers() + " layers");
+        }
+        if (c.attnLogitSoftcap() < 0 || c.finalLogitSoftcap() < 0 || c.queryPreAttnScalar() < 0) {
+            throw new JtuneException("soft-caps and query_pre_attn_scalar must be positive (0: unset)");
+        }
         if (c.hiddenSize() < 1 || c.intermediateSize() < 1 || c.vocabSize() < 1 || c.numHiddenLayers() < 1) {
             throw new JtuneException("hidden_size, intermediate_size, vocab_size and num_hidden_layers must be positive");
         }
