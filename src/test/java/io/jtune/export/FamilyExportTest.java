@@ -44,6 +44,16 @@ class FamilyExportTest {
                 c.put("hidden_act", "gelu");                          // ignored by GemmaMLP
                 c.put("hidden_activation", "gelu_pytorch_tanh");
                 c.put("head_dim", 16);
+            },
+            "gemma2", c -> {
+                c.put("model_type", "gemma2");
+                c.putArray("architectures").add("Gemma2ForCausalLM");
+                c.put("hidden_activation", "gelu_pytorch_tanh");
+                c.put("head_dim", 16);
+                c.put("query_pre_attn_scalar", 16);
+                c.put("sliding_window", 4);
+                c.put("attn_logit_softcapping", 50.0);
+                c.put("final_logit_softcapping", 30.0);
             });
 
     /** A tiny checkpoint of the family with random weights, the tokenizer files of the quickstart's tiny model. */
@@ -70,7 +80,7 @@ class FamilyExportTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma"})
+    @ValueSource(strings = {"gemma", "gemma2"})
     void mergedExportKeepsTheFamilysNamesAndLogitsAndItsGgufIsLlamaCpps(String modelType, @org.junit.jupiter.api.io.TempDir Path shared)
             throws IOException {
         Path base = checkpoint(shared, modelType), adapter = shared.resolve("adapter"), out = shared.resolve("merged");

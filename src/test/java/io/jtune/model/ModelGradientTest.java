@@ -83,6 +83,21 @@ class ModelGradientTest {
     }
 
     @Test
+    void fullGemma2WithSandwichNormsCapsAndAlternatingWindows() {
+        CausalLM model = TinyModels.build("gemma2", FinetuneSpec.full(), false);
+        List<String> names = model.trainableParameters().stream().map(TrainableParameter::name).toList();
+        assertTrue(names.contains("model.layers.2.post_feedforward_layernorm.weight"), names.toString());
+        checkModel(model, TinyModels.packedBatch(29));
+    }
+
+    @Test
+    void loraGemma2() {
+        CausalLM model = TinyModels.build("gemma2", FinetuneSpec.lora(FinetuneSpec.Lora.defaults()), false);
+        TinyModels.randomizeLoraB(model);
+        checkModel(model, TinyModels.batch(29));
+    }
+
+    @Test
     void loraGemma() {
         CausalLM model = TinyModels.build("gemma", FinetuneSpec.lora(FinetuneSpec.Lora.defaults()), false);
         TinyModels.randomizeLoraB(model);
@@ -113,7 +128,7 @@ class ModelGradientTest {
     @Test
     void gradientCheckpointingGivesIdenticalGradients() {
         var loraWithDropout = FinetuneSpec.lora(new FinetuneSpec.Lora(4, null, 0.3, List.of("all"), false, List.of()));
-        for (String type : List.of("llama", "qwen3", "gemma")) {
+        for (String type : List.of("llama", "qwen3", "gemma", "gemma2")) {
             for (FinetuneSpec spec : List.of(FinetuneSpec.full(), loraWithDropout)) {
                 float[][] grads = new float[2][];
                 double[] losses = new double[2];

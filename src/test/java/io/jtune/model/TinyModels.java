@@ -50,6 +50,16 @@ final class TinyModels {
                     .tieWordEmbeddings(true)
                     .bosTokenId(2).eosTokenIds(List.of(1)).dtype(DType.F32)
                     .build();
+            // gemma2: sandwich norms, scale and caps that bend the numbers, window 3 on layers 0 and 2
+            case "gemma2" -> ModelConfig.builder().modelType("gemma2")
+                    .vocabSize(29).hiddenSize(16).intermediateSize(24).numHiddenLayers(3)
+                    .numAttentionHeads(4).numKeyValueHeads(2).headDim(8).maxPositionEmbeddings(128)
+                    .rmsNormEps(1e-6).hiddenAct("gelu_pytorch_tanh")
+                    .queryPreAttnScalar(6).attnLogitSoftcap(2.0).finalLogitSoftcap(3.0)
+                    .slidingWindow(3).slidingLayers(List.of(true, false, true))
+                    .tieWordEmbeddings(true)
+                    .bosTokenId(2).eosTokenIds(List.of(1)).dtype(DType.F32)
+                    .build();
             default -> throw new IllegalArgumentException(type);
         };
     }

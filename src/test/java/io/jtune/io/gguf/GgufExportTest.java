@@ -182,6 +182,26 @@ class GgufExportTest {
     }
 
     @Test
+    void gemma2HasSandwichNormsCapsAndWindow() throws IOException {
+        ModelConfig c = TinyCheckpoint.config("gemma2", true, RopeConfig.plain(10000.0)).toBuilder()
+                .attnLogitSoftcap(50).finalLogitSoftcap(30).slidingWindow(4096).slidingLayers(List.of(true, false)).build();
+        TinyCheckpoint model = TinyCheckpoint.of(c);
+        try (GgufReader r = export(model, GgufFileType.F32)) {
+            GgufMetadata m = r.metadata();
+            assertEquals("gemma2", m.getString("general.architecture"));
+            assertEquals(50.0, m.getDouble("gemma2.attn_logit_softcapping"), 0);
+            assertEquals(30.0, m.getDouble("gemma2.final_logit_softcapping"), 0);
+            assertEquals(4096, m.getLong("gemma2.attention.sliding_window"));
+            for (String[] names : new String[][] {{"model.layers.0.post_attention_layernorm.weight", "blk.0.post_attention_norm.weight"},
+                    {"model.layers.0.pre_feedforward_layernorm.weight", "blk.0.ffn_norm.weight"},
+                    {"model.layers.1.post_feedforward_layernorm.weight", "blk.1.post_ffw_norm.weight"}}) {
+                float[] stored = model.values(names[0]), written = r.readFloats(names[1]);
+                for (int i = 0; i < stored.length; i++) assertEquals(stored[i] + 1f, written[i], 0f, names[1]);
+            }
+        }
+    }
+
+    @Test
     void llama3RopeScalingBecomesARopeFreqsTensor() throws IOException {
         RopeConfig rope = new RopeConfig(500000.0, "llama3", 32.0, 1.0, 4.0, 8192);
         TinyCheckpoint model = TinyCheckpoint.of(TinyCheckpoint.config("llama", true, rope));

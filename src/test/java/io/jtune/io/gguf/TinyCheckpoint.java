@@ -38,6 +38,10 @@ final class TinyCheckpoint implements GgufModelSource {
             }
             add(p + "self_attn.o_proj.weight", h, config.qDim(), rnd);
             add(p + "post_attention_layernorm.weight", 1, h, rnd);
+            if (config.modelType().equals("gemma2")) {
+                add(p + "pre_feedforward_layernorm.weight", 1, h, rnd);
+                add(p + "post_feedforward_layernorm.weight", 1, h, rnd);
+            }
             add(p + "mlp.gate_proj.weight", config.intermediateSize(), h, rnd);
             add(p + "mlp.up_proj.weight", config.intermediateSize(), h, rnd);
             add(p + "mlp.down_proj.weight", h, config.intermediateSize(), rnd);

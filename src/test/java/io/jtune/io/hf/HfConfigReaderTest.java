@@ -159,6 +159,34 @@ class HfConfigReaderTest {
     }
 
     @Test
+    void gemma2ScoresCapsAndAlternatingWindows() throws Exception {
+        ModelConfig c = parse("{\"model_type\": \"gemma2\", \"num_hidden_layers\": 4, \"head_dim\": 256, "
+                + "\"query_pre_attn_scalar\": 144, \"sliding_window\": 4096}");
+        assertEquals(144, c.queryPreAttnScalar());
+        assertEquals(1 / 12.0, c.attentionScale(), 1e-12);
+        // Gemma2Config's defaults: caps 50 and 30, tied, 4 kv heads.
+        assertEquals(50.0, c.attnLogitSoftcap());
+        assertEquals(30.0, c.finalLogitSoftcap());
+        assertTrue(c.tieWordEmbeddings());
+        assertEquals(4, c.numKeyValueHeads());
+        // Layers 0 and 2 slide (layer_idx % 2 == 0), 1 and 3 see everything.
+        assertEquals(4096, c.slidingWindow(0));
+        assertNull(c.slidingWindow(1));
+        assertEquals(4096, c.slidingWindow(2));
+        assertNull(c.slidingWindow(3));
+        ModelConfig typed = parse("{\"model_type\": \"gemma2\", \"num_hidden_layers\": 2, \"sliding_window\": 8, "
+                + "\"layer_types\": [\"full_attention\", \"sliding_attention\"], \"attn_logit_softcapping\": null}");
+        assertNull(typed.slidingWindow(0));
+        assertEquals(8, typed.slidingWindow(1));
+        assertEquals(0.0, typed.attnLogitSoftcap(), "null: no cap");
+        assertEquals(1 / 16.0, typed.attentionScale(), 1e-12, "query_pre_attn_scalar defaults to 256");
+        fails("{\"model_type\": \"gemma2\", \"num_hidden_layers\": 2, \"layer_types\": [\"full_attention\"]}", "layer_types", "2 layers");
+        fails("{\"model_type\": \"gemma2\", \"final_logit_softcapping\": -1}", "final_logit_softcapping", "positive");
+        // Families that do not read these keys ignore them, as transformers does.
+        assertEquals(0.0, parse("{\"model_type\": \"llama\", \"attn_logit_softcapping\": 50}").attnLogitSoftcap());
+    }
+
+    @Test
     void slidingWindows() throws Exception {
         ModelConfig mistral = parse("{\"model_type\": \"mistral\"}");
         assertEquals(4096, mistral.slidingWindow()); // MistralConfig's default
@@ -185,10 +213,10 @@ class HfConfigReaderTest {
 
     @Test
     void unsupportedThingsListWhatIsSupported() {
-        fails("{\"model_type\": \"gpt2\"}", "\"gpt2\" is not supported", "gemma, llama, mistral, qwen2, qwen3");
+        fails("{\"model_type\": \"gpt2\"}", "\"gpt2\" is not supported", "gemma, gemma2, llama, mistral, qwen2, qwen3");
         fails("{}", "model_type", "missing");
         fails("{\"model_type\": \"llama\", \"architectures\": [\"LlamaForSequenceClassification\"]}",
-                "LlamaForSequenceClassification", "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, GemmaForCausalLM");
+                "LlamaForSequenceClassification", "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, GemmaForCausalLM, Gemma2ForCausalLM");
         fails("{\"model_type\": \"llama\", \"hidden_act\": \"gelu\"}", "hidden_act", "only \"silu\"");
         fails("{\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4.0}}", "rope_scaling.rope_type", "yarn", "llama3");
         fails("{\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}}", "low_freq_factor", "required");
