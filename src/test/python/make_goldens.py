@@ -148,17 +148,33 @@ def gemma2_config():
                 bos_token_id=2, eos_token_id=1, pad_token_id=0, tie_word_embeddings=True)
 
 
+def gemma3_config():
+    # Two layers with sliding_window_pattern 2: layer 0 slides (window 4, local RoPE base 10000),
+    # layer 1 is global (rope_theta 1e6 with linear scaling 4). q/k norms, query_pre_attn_scalar 20,
+    # no soft-caps (Gemma3TextConfig's defaults).
+    return dict(COMMON, architectures=["Gemma3ForCausalLM"], model_type="gemma3_text",
+                num_key_value_heads=2, head_dim=16, rms_norm_eps=1e-6, rope_theta=1000000.0,
+                rope_scaling={"rope_type": "linear", "factor": 4.0}, rope_local_base_freq=10000.0,
+                attention_bias=False, hidden_activation="gelu_pytorch_tanh", query_pre_attn_scalar=20,
+                sliding_window=4, sliding_window_pattern=2, final_logit_softcapping=None,
+                attn_logit_softcapping=None, cache_implementation="hybrid",
+                bos_token_id=2, eos_token_id=1, pad_token_id=0, tie_word_embeddings=True)
+
+
 def is_gemma(cfg):
-    return cfg["model_type"] in ("gemma", "gemma2")
+    return cfg["model_type"] in ("gemma", "gemma2", "gemma3_text")
 
 
 def has_sandwich_norms(cfg):
-    return cfg["model_type"] == "gemma2"
+    return cfg["model_type"] in ("gemma2", "gemma3_text")
 
 
 def is_sliding_layer(cfg, layer):
-    # Gemma2Attention: sliding_window on layers with layer_idx % 2 == 0.
-    return cfg["model_type"] == "gemma2" and layer % 2 == 0
+    if cfg["model_type"] == "gemma2":           # Gemma2Attention: layer_idx % 2 == 0 slides
+        return layer % 2 == 0
+    if cfg["model_type"] == "gemma3_text":      # every sliding_window_pattern-th layer is global
+        return (layer + 1) % cfg["sliding_window_pattern"] != 0
+    return False
 
 
 def head_dim(cfg):
@@ -171,7 +187,7 @@ def has_qkv_bias(cfg):
 
 
 def has_qk_norm(cfg):
-    return cfg["model_type"] == "qwen3"
+    return cfg["model_type"] in ("qwen3", "gemma3_text")
 
 
 LINEAR_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -288,12 +304,17 @@ def embedding_normalizer(cfg):
     return torch.tensor(cfg["hidden_size"] ** 0.5, dtype=_TORCH_DTYPES[cfg["torch_dtype"]]).to(torch.float64)
 
 
-def rope_inv_freq(cfg):
+def rope_inv_freq(cfg, layer=None):
     d = head_dim(cfg)
-    inv_freq = 1.0 / (cfg["rope_theta"] ** (torch.arange(0, d, 2, dtype=torch.float64) / d))
-    scaling = cfg.get("rope_scaling")
+    theta, scaling = cfg["rope_theta"], cfg.get("rope_scaling")
+    if cfg["model_type"] == "gemma3_text" and is_sliding_layer(cfg, layer):
+        # Gemma 3's local layers: rope_local_base_freq, rope_type default (no scaling).
+        theta, scaling = cfg["rope_local_base_freq"], None
+    inv_freq = 1.0 / (theta ** (torch.arange(0, d, 2, dtype=torch.float64) / d))
     if not scaling:
         return inv_freq
+    if scaling.get("rope_type", scaling.get("type")) == "linear":
+        return inv_freq / scaling["factor"]           # positions divided by factor
     if scaling.get("rope_type", scaling.get("type")) != "llama3":
         raise ValueError(f"reference has no rope_type {scaling}")
     # transformers' _compute_llama3_parameters: long wavelengths divided by factor, short ones
@@ -322,7 +343,7 @@ def apply_rope(x, cos, sin):
 
 class Reference:
     """Forward of LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM / Qwen3ForCausalLM /
-    GemmaForCausalLM / Gemma2ForCausalLM."""
+    GemmaForCausalLM / Gemma2ForCausalLM / Gemma3ForCausalLM."""
 
     def __init__(self, cfg, params, adapter=None, lora_scale=0.0):
         self.cfg = cfg
@@ -358,8 +379,8 @@ class Reference:
         group = heads // kv_heads                                 # HF repeat_kv: head h uses kv h // group
         k = k.repeat_interleave(group, dim=1)
         v = v.repeat_interleave(group, dim=1)
-        scaling = cfg.get("query_pre_attn_scalar", d) ** -0.5 if cfg["model_type"] == "gemma2" \
-            else 1 / math.sqrt(d)
+        scaling = cfg.get("query_pre_attn_scalar", d) ** -0.5 \
+            if cfg["model_type"] in ("gemma2", "gemma3_text") else 1 / math.sqrt(d)
         scores = (q @ k.transpose(-1, -2)) * scaling
         if cfg.get("attn_logit_softcapping"):                     # Gemma 2: cap * tanh(s / cap), then mask
             cap = cfg["attn_logit_softcapping"]
@@ -388,14 +409,17 @@ class Reference:
         if is_gemma(cfg):
             h = h * embedding_normalizer(cfg)
         off = self.norm_offset
-        angles = position_ids.to(torch.float64)[:, :, None] * rope_inv_freq(cfg)[None, None, :]
-        emb = torch.cat((angles, angles), dim=-1)[:, None, :, :]  # [B, 1, T, d]
-        cos, sin = emb.cos(), emb.sin()
+
+        def rope_tables(layer):
+            angles = position_ids.to(torch.float64)[:, :, None] * rope_inv_freq(cfg, layer)[None, None, :]
+            emb = torch.cat((angles, angles), dim=-1)[:, None, :, :]  # [B, 1, T, d]
+            return emb.cos(), emb.sin()
         causal = torch.ones(seq, seq, dtype=torch.bool).tril()
         same_segment = segment_ids[:, :, None] == segment_ids[:, None, :]
         allowed = causal[None, :, :] & same_segment               # [B, Tq, Tk]
         for layer in range(cfg["num_hidden_layers"]):
             prefix = f"model.layers.{layer}"
+            cos, sin = rope_tables(layer)
             if has_sandwich_norms(cfg):                           # Gemma2DecoderLayer
                 attn = self.attention(rms_norm(h, self.p[prefix + ".input_layernorm.weight"], eps, off),
                                       layer, cos, sin, allowed)
@@ -666,6 +690,13 @@ def main():
                             plain_inputs(96, seed=2008),
                             "gemma2: sandwich norms, query_pre_attn_scalar 24, attention and final "
                             "soft-caps 4 and 8, sliding window 5 on layer 0 only, tied", 3008, ["lora"]))
+
+    gemma3 = gemma3_config()
+    cases.append(write_case("gemma3", gemma3, random_checkpoint(gemma3, seed=1009),
+                            plain_inputs(96, seed=2009),
+                            "gemma3_text: q/k norms, layer 0 sliding (window 4, local RoPE base 1e4), "
+                            "layer 1 global (rope_theta 1e6, linear scaling 4), query_pre_attn_scalar 20, "
+                            "sandwich norms, no caps, tied", 3009, ["lora"]))
 
     write_json(os.path.join(ROOT, "cases.json"), {"cases": cases})
     return 0

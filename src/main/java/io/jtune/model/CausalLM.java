@@ -60,6 +60,7 @@ public final class CausalLM {
     private LoraAdapter trainingAdapter;          // LoRA: the adapter that trains and that passes use by default
     private ValueHead valueHead;                  // stage rm: trains with the trainable set; null otherwise
     private final float[] invFreq;
+    private final float[] invFreqLocal;          // the sliding layers' RoPE (Gemma 3), else null
     private final LmHead lmHead;
 
     private int capacity;                    // tokens the buffers below are planned for
@@ -85,6 +86,7 @@ public final class CausalLM {
         this.baseParams = Map.copyOf(baseParams);
         this.store = store;
         this.invFreq = Rope.inverseFrequencies(config.rope(), config.headDim());
+        this.invFreqLocal = config.localRope() == null ? null : Rope.inverseFrequencies(config.localRope(), config.headDim());
         this.lmHead = new LmHead(config.vocabSize(), config.hiddenSize(), dims.finalSoftcap());
     }
 
@@ -113,6 +115,7 @@ public final class CausalLM {
     Dims dims() { return dims; }
     Kernels kernels() { return kernels; }
     float[] inverseFrequencies() { return invFreq; }
+    float[] localInverseFrequencies() { return invFreqLocal; }
     ModelWeights baseWeights() { return base; }
     Param baseParam(String hfName) { return baseParams.get(hfName); }
 
@@ -411,6 +414,7 @@ public final class CausalLM {
         }
         lastTrainingPass = null;
         Rope.table(invFreq, batch.positionIds(), n, workspace.cos, workspace.sin);
+        if (invFreqLocal != null) Rope.table(invFreqLocal, batch.positionIds(), n, workspace.cosLocal, workspace.sinLocal);
         shapes = new Attention.Shape[dims.windows().length];
         for (int l = 0; l < shapes.length; l++) {
             boolean sameAsPrevious = l > 0 && dims.slidingWindow(l) == dims.slidingWindow(l - 1);

@@ -128,8 +128,10 @@ final class DecoderLayer {
             modules[K].forward(k, a.ln1, a.k, n, a, seed(stepSeed, K));
         }
         modules[V].forward(k, a.ln1, a.v, n, a, seed(stepSeed, V));
-        k.ropeForward(a.q, w.cos, w.sin, n, d.heads(), d.headDim());
-        k.ropeForward(a.k, w.cos, w.sin, n, d.kvHeads(), d.headDim());
+        boolean local = d.usesLocalRope(index);
+        float[] cos = local ? w.cosLocal : w.cos, sin = local ? w.sinLocal : w.sin;
+        k.ropeForward(a.q, cos, sin, n, d.heads(), d.headDim());
+        k.ropeForward(a.k, cos, sin, n, d.kvHeads(), d.headDim());
     }
 
     /** post_attention_layernorm and the gate/up projections, from a.mid. */
@@ -168,8 +170,10 @@ final class DecoderLayer {
         Arrays.fill(w.dk, 0, n * d.kvDim(), 0f);
         Arrays.fill(w.dv, 0, n * d.kvDim(), 0f);
         k.attentionBackward(a.q, a.k, a.v, a.att, a.lse, w.dAtt, w.dq, w.dk, w.dv, shape);
-        k.ropeBackward(w.dq, w.cos, w.sin, n, d.heads(), d.headDim());
-        k.ropeBackward(w.dk, w.cos, w.sin, n, d.kvHeads(), d.headDim());
+        boolean local = d.usesLocalRope(index);
+        float[] cos = local ? w.cosLocal : w.cos, sin = local ? w.sinLocal : w.sin;
+        k.ropeBackward(w.dq, cos, sin, n, d.heads(), d.headDim());
+        k.ropeBackward(w.dk, cos, sin, n, d.kvHeads(), d.headDim());
         float[] dq = w.dq, dk = w.dk;
         if (d.qkNorm()) {
             Arrays.fill(w.dqRaw, 0, n * d.qDim(), 0f);

@@ -139,6 +139,9 @@ public final class InferenceSession {
         int[] positions = new int[n];
         for (int i = 0; i < n; i++) positions[i] = past + i;
         Rope.table(model.inverseFrequencies(), positions, n, s.workspace.cos, s.workspace.sin);
+        if (model.localInverseFrequencies() != null) {
+            Rope.table(model.localInverseFrequencies(), positions, n, s.workspace.cosLocal, s.workspace.sinLocal);
+        }
         k.embeddingForward(w.embed.matrix, ids, s.x, n);
         if (d.embeddingScale() != 1f) VectorMath.scale(s.x, 0, n * d.hidden(), d.embeddingScale());
         int kvDim = d.kvDim();

@@ -16,6 +16,7 @@ final class Workspace {
     final float[] adapterScratch;        // [n x widest adapter state] (LoRA: the gradient at u)
     final float[] dropoutGrad;           // [n x widest adapted input], only with adapter dropout
     final float[] cos, sin;              // RoPE tables for this batch's positions
+    final float[] cosLocal, sinLocal;    // the sliding layers' own RoPE tables (Gemma 3), else null
 
     Workspace(Dims d, int n, int maxKept, int maxDropoutInput) {
         this(d, n, maxKept, maxDropoutInput, true);
@@ -26,6 +27,8 @@ final class Workspace {
         act = new float[n * d.intermediate()];
         cos = new float[n * d.headDim() / 2];
         sin = new float[n * d.headDim() / 2];
+        cosLocal = d.localRope() ? new float[n * d.headDim() / 2] : null;
+        sinLocal = d.localRope() ? new float[n * d.headDim() / 2] : null;
         if (!withGradients) {
             dNorm = dOutputNorm = dq = dk = dv = dqRaw = dkRaw = dAtt = dGate = dUp = dAct = adapterScratch = dropoutGrad = null;
             return;

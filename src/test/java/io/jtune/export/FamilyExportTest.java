@@ -54,6 +54,17 @@ class FamilyExportTest {
                 c.put("sliding_window", 4);
                 c.put("attn_logit_softcapping", 50.0);
                 c.put("final_logit_softcapping", 30.0);
+            },
+            "gemma3_text", c -> {
+                c.put("model_type", "gemma3_text");
+                c.putArray("architectures").add("Gemma3ForCausalLM");
+                c.put("hidden_activation", "gelu_pytorch_tanh");
+                c.put("head_dim", 16);
+                c.put("query_pre_attn_scalar", 16);
+                c.put("sliding_window", 4);
+                c.put("sliding_window_pattern", 2);
+                c.put("rope_theta", 1000000.0);
+                c.put("rope_local_base_freq", 10000.0);
             });
 
     /** A tiny checkpoint of the family with random weights, the tokenizer files of the quickstart's tiny model. */
@@ -80,7 +91,7 @@ class FamilyExportTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma", "gemma2"})
+    @ValueSource(strings = {"gemma", "gemma2", "gemma3_text"})
     void mergedExportKeepsTheFamilysNamesAndLogitsAndItsGgufIsLlamaCpps(String modelType, @org.junit.jupiter.api.io.TempDir Path shared)
             throws IOException {
         Path base = checkpoint(shared, modelType), adapter = shared.resolve("adapter"), out = shared.resolve("merged");

@@ -98,6 +98,23 @@ class ModelGradientTest {
     }
 
     @Test
+    void freezeGemma3WithQkNormsAndLocalRope() {
+        var spec = FinetuneSpec.freeze(new FinetuneSpec.Freeze(3, List.of("all"), List.of()));
+        CausalLM model = TinyModels.build("gemma3", spec, false);
+        List<String> names = model.trainableParameters().stream().map(TrainableParameter::name).toList();
+        assertTrue(names.contains("model.layers.3.self_attn.q_norm.weight"), names.toString());
+        assertTrue(names.stream().noneMatch(n -> n.startsWith("model.layers.2.")), names.toString());
+        checkModel(model, TinyModels.packedBatch(29));
+    }
+
+    @Test
+    void loraGemma3() {
+        CausalLM model = TinyModels.build("gemma3", FinetuneSpec.lora(FinetuneSpec.Lora.defaults()), false);
+        TinyModels.randomizeLoraB(model);
+        checkModel(model, TinyModels.batch(29));
+    }
+
+    @Test
     void loraGemma() {
         CausalLM model = TinyModels.build("gemma", FinetuneSpec.lora(FinetuneSpec.Lora.defaults()), false);
         TinyModels.randomizeLoraB(model);
@@ -128,7 +145,7 @@ class ModelGradientTest {
     @Test
     void gradientCheckpointingGivesIdenticalGradients() {
         var loraWithDropout = FinetuneSpec.lora(new FinetuneSpec.Lora(4, null, 0.3, List.of("all"), false, List.of()));
-        for (String type : List.of("llama", "qwen3", "gemma", "gemma2")) {
+        for (String type : List.of("llama", "qwen3", "gemma", "gemma2", "gemma3")) {
             for (FinetuneSpec spec : List.of(FinetuneSpec.full(), loraWithDropout)) {
                 float[][] grads = new float[2][];
                 double[] losses = new double[2];

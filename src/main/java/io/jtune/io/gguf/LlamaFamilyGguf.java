@@ -52,7 +52,10 @@ public final class LlamaFamilyGguf {
         m.putUint32("general.quantization_version", QUANTIZATION_VERSION);
         addTokenizer(m, source.tokenizer());
 
-        List<GgufTensor> tensors = new TensorMapping(source, family, c, type, arch.equals("llama")).tensors();
+        // The converter's Gemma3Model drops the embedding rows past the tokenizer's vocabulary (262208 rows, 262145 tokens).
+        int tokenizerSize = source.tokenizer().tokens().size();
+        int embeddingRows = arch.equals("gemma3") && tokenizerSize < c.vocabSize() ? tokenizerSize : c.vocabSize();
+        List<GgufTensor> tensors = new TensorMapping(source, family, c, type, arch.equals("llama"), embeddingRows).tensors();
         int vocabRows = (int) tensors.stream().filter(t -> t.name().equals("token_embd.weight")).findFirst().orElseThrow().shape()[0];
         if (source.tokenizer().tokens().size() != vocabRows) {
             throw new JtuneException("the tokenizer has " + source.tokenizer().tokens().size() + " tokens but the embedding has "
@@ -151,14 +154,17 @@ public final class LlamaFamilyGguf {
         private final ModelConfig c;
         private final GgufFileType type;
         private final boolean permuteQK;
+        private final int embeddingRows;
         private final List<GgufTensor> out = new ArrayList<>();
 
-        TensorMapping(GgufModelSource source, ModelFamily family, ModelConfig c, GgufFileType type, boolean permuteQK) {
+        TensorMapping(GgufModelSource source, ModelFamily family, ModelConfig c, GgufFileType type, boolean permuteQK,
+                      int embeddingRows) {
             this.source = source;
             this.family = family;
             this.c = c;
             this.type = type;
             this.permuteQK = permuteQK;
+            this.embeddingRows = embeddingRows;
         }
 
         List<GgufTensor> tensors() {
@@ -223,6 +229,9 @@ public final class LlamaFamilyGguf {
             }
             TensorRows src = TensorRows.of(w);
             if (heads > 0) src = src.reorderRows(LlamaPermutation.sourceRows(rows, heads, hfName));
+            if (ggufName.equals("token_embd.weight") && embeddingRows < rows) {
+                src = src.firstRows(embeddingRows);
+            }
             GgmlType t = type.weightType();
             // gguf-py refuses Q8_0 for rows that are not whole blocks and the converter falls back to F16
             if (t == GgmlType.Q8_0 && cols % Q8_0.BLOCK != 0) t = GgmlType.F16;

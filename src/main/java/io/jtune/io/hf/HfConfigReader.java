@@ -76,7 +76,8 @@ public final class HfConfigReader {
                 .headDim(headDim)
                 .maxPositionEmbeddings(maxPos)
                 .rmsNormEps(eps)
-                .rope(rope(keys, maxPos))
+                .rope(rope(keys, maxPos, defaults.ropeTheta()))
+                .localRope(localRope(keys, family.hfKeys().localRopeTheta()))
                 .tieWordEmbeddings(keys.bool("tie_word_embeddings", defaults.tieWordEmbeddings()))
                 .slidingWindow(slidingWindow(keys, family.hfKeys().slidingWindow(), layers))
                 .slidingLayers(slidingLayers(keys, family.hfKeys().slidingWindow(), layers))
@@ -86,6 +87,9 @@ public final class HfConfigReader {
                 .padTokenId(keys.integerOrNull("pad_token_id"))
                 .dtype(dtype(keys));
         setScores(config, keys, family.hfKeys().scores());
+        if (keys.bool("use_bidirectional_attention", false)) {
+            throw keys.error("use_bidirectional_attention", "is true (an embedding model such as EmbeddingGemma); jtune runs causal language models only");
+        }
         // q/k norms are the family's (its declaration has the modules), not a config.json key.
         return config.qkNorm(family.has(ModuleRole.Q_NORM, config.build())).build();
     }
@@ -174,18 +178,20 @@ public final class HfConfigReader {
      * rope_parameters (transformers 5) when present, else rope_theta + rope_scaling; "type" is the
      * old name of "rope_type".
      */
-    private static RopeConfig rope(JsonKeys keys, int maxPos) {
+    private static RopeConfig rope(JsonKeys keys, int maxPos, double defaultTheta) {
         JsonKeys params = keys.object("rope_parameters");
         double theta;
         JsonKeys scaling;
+        if (params != null && (params.has("full_attention") || params.has("sliding_attention"))) {
+            // transformers 5 writes Gemma 3's two RoPEs per layer type; the global one is full_attention's.
+            params = params.object("full_attention");
+            if (params == null) throw keys.error("rope_parameters", "has sliding_attention but no full_attention");
+        }
         if (params != null) {
-            if (params.has("full_attention") || params.has("sliding_attention")) {
-                throw keys.error("rope_parameters", "per-layer-type RoPE parameters are not supported");
-            }
-            theta = params.number("rope_theta", keys.number("rope_theta", ROPE_THETA));
+            theta = params.number("rope_theta", keys.number("rope_theta", defaultTheta));
             scaling = params;
         } else {
-            theta = keys.number("rope_theta", ROPE_THETA);
+            theta = keys.number("rope_theta", defaultTheta);
             scaling = keys.object("rope_scaling");
         }
         if (!(theta > 0)) throw keys.error(params != null ? "rope_parameters.rope_theta" : "rope_theta", "must be positive, found " + theta);
@@ -210,6 +216,22 @@ public final class HfConfigReader {
         return new RopeConfig(theta, type, factor, plain.lowFreqFactor(), plain.highFreqFactor(), original);
     }
 
+    /**
+     * The RoPE of the sliding-window layers for a family that has its own (Gemma 3): base
+     * rope_local_base_freq (or rope_parameters.sliding_attention's rope_theta), never scaled; null otherwise.
+     */
+    private static RopeConfig localRope(JsonKeys keys, double defaultTheta) {
+        if (defaultTheta <= 0) return null;
+        JsonKeys params = keys.object("rope_parameters");
+        JsonKeys sliding = params == null ? null : params.object("sliding_attention");
+        double theta = sliding != null ? sliding.number("rope_theta", defaultTheta) : keys.number("rope_local_base_freq", defaultTheta);
+        if (!(theta > 0)) throw keys.error("rope_local_base_freq", "must be positive, found " + theta);
+        if (sliding != null && !"default".equals(sliding.string("rope_type", "default"))) {
+            throw sliding.error("rope_type", "of the sliding-attention layers must be default (transformers scales only the global RoPE)");
+        }
+        return RopeConfig.plain(theta);
+    }
+
     private static double required(JsonKeys scaling, String key, String type) {
         if (!scaling.has(key)) throw scaling.error(key, "is required for rope_type " + type);
         return scaling.number(key, 0);
@@ -228,7 +250,7 @@ public final class HfConfigReader {
                 if (w != null && w <= 0) throw keys.error("sliding_window", "must be positive, found " + w);
                 yield w;
             }
-            case EVERY_OTHER_LAYER -> {
+            case EVERY_OTHER_LAYER, PATTERN -> {
                 if (keys.hasKey("sliding_window") && !keys.has("sliding_window")) yield null; // explicit null
                 int w = keys.integer("sliding_window", 4096);
                 if (w <= 0) throw keys.error("sliding_window", "must be positive, found " + w);
@@ -261,7 +283,7 @@ public final class HfConfigReader {
      * ("sliding_attention" / "full_attention"), else the family's rule; null when all layers alike.
      */
     private static List<Boolean> slidingLayers(JsonKeys keys, HfConfigKeys.SlidingWindow rule, int layers) {
-        if (rule != HfConfigKeys.SlidingWindow.EVERY_OTHER_LAYER) return null;
+        if (rule != HfConfigKeys.SlidingWindow.EVERY_OTHER_LAYER && rule != HfConfigKeys.SlidingWindow.PATTERN) return null;
         List<String> types = keys.strings("layer_types");
         List<Boolean> sliding = new java.util.ArrayList<>();
         if (types != null) {
@@ -274,8 +296,13 @@ public final class HfConfigReader {
                 }
                 sliding.add(t.equals("sliding_attention"));
             }
-        } else {
+        } else if (rule == HfConfigKeys.SlidingWindow.EVERY_OTHER_LAYER) {
             for (int i = 0; i < layers; i++) sliding.add(i % 2 == 0);
+        } else {
+            // Gemma 3: every pattern-th layer is global, the others slide.
+            int pattern = keys.integer("sliding_window_pattern", 6);
+            if (pattern < 1) throw keys.error("sliding_window_pattern", "must be positive, found " + pattern);
+            for (int i = 0; i < layers; i++) sliding.add((i + 1) % pattern != 0);
         }
         return sliding;
     }

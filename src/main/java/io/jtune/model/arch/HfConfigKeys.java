@@ -14,13 +14,22 @@ package io.jtune.model.arch;
  *                      family's own activation applies
  * @param scores        the attention-scaling and soft-capping keys the family reads, with its config
  *                      class's defaults; null when it reads none (scores scaled by 1/√head_dim, no caps)
+ * @param localRopeTheta the default of rope_local_base_freq, the RoPE base of the sliding-window layers
+ *                      (which take no rope_scaling) for a family that has one (Gemma 3: 10000); 0 when
+ *                      every layer uses rope_theta and rope_scaling
  */
 public record HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, SlidingWindow slidingWindow,
-                           String activationKey, ScoreKeys scores) {
+                           String activationKey, ScoreKeys scores, double localRopeTheta) {
 
     /** A family that names its activation in hidden_act. */
     public HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, SlidingWindow slidingWindow) {
         this(attentionBias, readsMlpBias, slidingWindow, "hidden_act", null);
+    }
+
+    /** A family whose layers share one RoPE. */
+    public HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, SlidingWindow slidingWindow,
+                        String activationKey, ScoreKeys scores) {
+        this(attentionBias, readsMlpBias, slidingWindow, activationKey, scores, 0);
     }
 
     /**
@@ -53,6 +62,11 @@ public record HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, Sl
          * sliding_window (default 4096; null: none) on every other layer, starting with the first
          * (layer_idx % 2 == 0), or as layer_types says (Gemma 2).
          */
-        EVERY_OTHER_LAYER
+        EVERY_OTHER_LAYER,
+        /**
+         * sliding_window (default 4096; null: none) on all layers but every sliding_window_pattern-th
+         * (default 6: layers 5, 11, ... are global), or as layer_types says (Gemma 3).
+         */
+        PATTERN
     }
 }

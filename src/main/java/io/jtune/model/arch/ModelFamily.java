@@ -55,13 +55,22 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
      * MistralConfig, ...); null means "derived" (kv heads = heads, head_dim = hidden / heads) or absent.
      *
      * @param tieWordEmbeddings tie_word_embeddings when config.json leaves it out (GemmaConfig: true)
+     * @param ropeTheta         rope_theta when config.json leaves it out (Gemma3TextConfig: 1e6)
      */
     public record HfDefaults(int vocabSize, int intermediateSize, Integer numKeyValueHeads, int maxPositionEmbeddings,
-                             Integer bosTokenId, Integer eosTokenId, Integer headDim, boolean tieWordEmbeddings) {
+                             Integer bosTokenId, Integer eosTokenId, Integer headDim, boolean tieWordEmbeddings,
+                             double ropeTheta) {
         /** Defaults of a config class whose embeddings are untied unless config.json says otherwise. */
         public HfDefaults(int vocabSize, int intermediateSize, Integer numKeyValueHeads, int maxPositionEmbeddings,
                           Integer bosTokenId, Integer eosTokenId, Integer headDim) {
             this(vocabSize, intermediateSize, numKeyValueHeads, maxPositionEmbeddings, bosTokenId, eosTokenId, headDim, false);
+        }
+
+        /** Defaults with rope_theta 10000, LlamaConfig's. */
+        public HfDefaults(int vocabSize, int intermediateSize, Integer numKeyValueHeads, int maxPositionEmbeddings,
+                          Integer bosTokenId, Integer eosTokenId, Integer headDim, boolean tieWordEmbeddings) {
+            this(vocabSize, intermediateSize, numKeyValueHeads, maxPositionEmbeddings, bosTokenId, eosTokenId, headDim,
+                    tieWordEmbeddings, 10000.0);
         }
     }
 

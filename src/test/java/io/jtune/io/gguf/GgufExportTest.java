@@ -202,6 +202,25 @@ class GgufExportTest {
     }
 
     @Test
+    void gemma3DropsEmbeddingRowsPastTheTokenizerAndKeepsQkNorms() throws IOException {
+        ModelConfig c = TinyCheckpoint.config("gemma3_text", true, new RopeConfig(1e6, "linear", 8, 1, 4, 2048)).toBuilder()
+                .qkNorm(true).vocabSize(44).slidingWindow(512).slidingLayers(List.of(true, false)).localRope(RopeConfig.plain(1e4))
+                .build();
+        TinyCheckpoint model = TinyCheckpoint.of(c, 40);
+        try (GgufReader r = export(model, GgufFileType.F32)) {
+            GgufMetadata m = r.metadata();
+            assertEquals("gemma3", m.getString("general.architecture"));
+            assertEquals(1e6, m.getDouble("gemma3.rope.freq_base"), 0, "the global layers' base");
+            assertEquals("linear", m.getString("gemma3.rope.scaling.type"));
+            assertEquals(512, m.getLong("gemma3.attention.sliding_window"));
+            assertFalse(m.contains("gemma3.attn_logit_softcapping"));
+            assertArrayEquals(new long[] {64, 40}, r.tensor("token_embd.weight").dims(), "rows past the 40 tokens dropped");
+            float[] norm = model.values("model.layers.1.self_attn.k_norm.weight"), written = r.readFloats("blk.1.attn_k_norm.weight");
+            for (int i = 0; i < norm.length; i++) assertEquals(norm[i] + 1f, written[i], 0f);
+        }
+    }
+
+    @Test
     void llama3RopeScalingBecomesARopeFreqsTensor() throws IOException {
         RopeConfig rope = new RopeConfig(500000.0, "llama3", 32.0, 1.0, 4.0, 8192);
         TinyCheckpoint model = TinyCheckpoint.of(TinyCheckpoint.config("llama", true, rope));

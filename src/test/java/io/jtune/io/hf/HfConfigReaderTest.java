@@ -187,6 +187,40 @@ class HfConfigReaderTest {
     }
 
     @Test
+    void gemma3PatternLocalRopeAndQkNorms() throws Exception {
+        // google/gemma-3-1b-it's keys (26 layers; here 7 to see the pattern).
+        ModelConfig c = parse("{\"model_type\": \"gemma3_text\", \"architectures\": [\"Gemma3ForCausalLM\"], "
+                + "\"num_hidden_layers\": 7, \"head_dim\": 256, \"query_pre_attn_scalar\": 256, \"sliding_window\": 512, "
+                + "\"sliding_window_pattern\": 6, \"rope_theta\": 1000000, \"rope_local_base_freq\": 10000, "
+                + "\"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": 8.0}, \"final_logit_softcapping\": null, "
+                + "\"attn_logit_softcapping\": null}");
+        assertTrue(c.qkNorm());
+        for (int layer = 0; layer < 7; layer++) {
+            boolean global = layer == 5;
+            assertEquals(global ? null : 512, c.slidingWindow(layer), "layer " + layer);
+            assertEquals(global ? 1_000_000.0 : 10000.0, c.rope(layer).theta(), "layer " + layer);
+            assertEquals(global ? "linear" : "default", c.rope(layer).type(), "only the global RoPE is scaled");
+        }
+        assertEquals(0.0, c.attnLogitSoftcap());
+        assertEquals(0.0, c.finalLogitSoftcap());
+        // Gemma3TextConfig's defaults: rope_theta 1e6, local 1e4, pattern 6, no caps, tied.
+        ModelConfig bare = parse("{\"model_type\": \"gemma3_text\", \"num_hidden_layers\": 6}");
+        assertEquals(1_000_000.0, bare.rope().theta());
+        assertEquals(10000.0, bare.localRope().theta());
+        assertEquals(4096, bare.slidingWindow(0));
+        assertNull(bare.slidingWindow(5));
+        assertTrue(bare.tieWordEmbeddings());
+        assertEquals(0.0, bare.finalLogitSoftcap());
+        // transformers 5's per-layer-type rope_parameters.
+        ModelConfig v5 = parse("{\"model_type\": \"gemma3_text\", \"num_hidden_layers\": 2, \"layer_types\": "
+                + "[\"sliding_attention\", \"full_attention\"], \"rope_parameters\": {\"full_attention\": {\"rope_type\": \"linear\", "
+                + "\"factor\": 8.0, \"rope_theta\": 1000000.0}, \"sliding_attention\": {\"rope_type\": \"default\", \"rope_theta\": 10000.0}}}");
+        assertEquals(8.0, v5.rope(1).factor());
+        assertEquals(10000.0, v5.rope(0).theta());
+        fails("{\"model_type\": \"gemma3_text\", \"use_bidirectional_attention\": true}", "use_bidirectional_attention");
+    }
+
+    @Test
     void slidingWindows() throws Exception {
         ModelConfig mistral = parse("{\"model_type\": \"mistral\"}");
         assertEquals(4096, mistral.slidingWindow()); // MistralConfig's default
@@ -213,10 +247,10 @@ class HfConfigReaderTest {
 
     @Test
     void unsupportedThingsListWhatIsSupported() {
-        fails("{\"model_type\": \"gpt2\"}", "\"gpt2\" is not supported", "gemma, gemma2, llama, mistral, qwen2, qwen3");
+        fails("{\"model_type\": \"gpt2\"}", "\"gpt2\" is not supported", "gemma, gemma2, gemma3_text, llama, mistral, qwen2, qwen3");
         fails("{}", "model_type", "missing");
         fails("{\"model_type\": \"llama\", \"architectures\": [\"LlamaForSequenceClassification\"]}",
-                "LlamaForSequenceClassification", "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, GemmaForCausalLM, Gemma2ForCausalLM");
+                "LlamaForSequenceClassification", "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, GemmaForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM");
         fails("{\"model_type\": \"llama\", \"hidden_act\": \"gelu\"}", "hidden_act", "only \"silu\"");
         fails("{\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4.0}}", "rope_scaling.rope_type", "yarn", "llama3");
         fails("{\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}}", "low_freq_factor", "required");
