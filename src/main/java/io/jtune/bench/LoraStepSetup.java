@@ -44,7 +44,7 @@ public final class LoraStepSetup implements TrainingStep.Factory {
 
     /** The architectures the benchmark knows, by the names --model accepts. */
     public static List<String> architectures() {
-        return List.of("qwen2.5-0.5b", "llama3.2-1b");
+        return List.of("qwen2.5-0.5b", "llama3.2-1b", "gemma2-2b");
     }
 
     public static ModelConfig architecture(String name) {
@@ -63,12 +63,26 @@ public final class LoraStepSetup implements TrainingStep.Factory {
                     .tieWordEmbeddings(true)
                     .bosTokenId(128000).eosTokenIds(List.of(128001)).dtype(DType.BF16)
                     .build();
+            // google/gemma-2-2b: head_dim 256 (q 2048 ≠ hidden 2304), soft-caps, window 4096 on even layers
+            case "gemma2-2b" -> ModelConfig.builder().modelType("gemma2")
+                    .vocabSize(256000).hiddenSize(2304).intermediateSize(9216).numHiddenLayers(26)
+                    .numAttentionHeads(8).numKeyValueHeads(4).headDim(256).maxPositionEmbeddings(8192)
+                    .rope(RopeConfig.plain(10000.0)).hiddenAct("gelu_pytorch_tanh")
+                    .queryPreAttnScalar(256).attnLogitSoftcap(50.0).finalLogitSoftcap(30.0)
+                    .slidingWindow(4096).slidingLayers(java.util.stream.IntStream.range(0, 26).mapToObj(i -> i % 2 == 0).toList())
+                    .tieWordEmbeddings(true)
+                    .bosTokenId(2).eosTokenIds(List.of(1)).dtype(DType.BF16)
+                    .build();
             default -> throw new JtuneException("--model: '" + name + "' is not one of " + architectures());
         };
     }
 
     private static String displayName(String architecture) {
-        return architecture.equals("qwen2.5-0.5b") ? "Qwen2.5-0.5B" : "Llama-3.2-1B";
+        return switch (architecture) {
+            case "qwen2.5-0.5b" -> "Qwen2.5-0.5B";
+            case "gemma2-2b" -> "Gemma-2-2B";
+            default -> "Llama-3.2-1B";
+        };
     }
 
     @Override

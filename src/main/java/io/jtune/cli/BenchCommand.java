@@ -119,7 +119,7 @@ final class BenchCommand implements Runnable {
         @Option(names = "--warmup-steps", defaultValue = "1", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
         int warmupSteps;
         @Option(names = "--model", split = ",", defaultValue = "qwen2.5-0.5b", paramLabel = "ARCH[,ARCH...]",
-                description = "Architectures: qwen2.5-0.5b, llama3.2-1b (default: ${DEFAULT-VALUE}).")
+                description = "Architectures: qwen2.5-0.5b, llama3.2-1b, gemma2-2b (default: ${DEFAULT-VALUE}).")
         List<String> models;
         @Option(names = "--weights", defaultValue = "bf16", description = "Frozen weight dtype: bf16 or fp32 (default: ${DEFAULT-VALUE}).")
         String weights;
