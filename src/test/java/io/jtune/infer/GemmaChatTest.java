@@ -36,11 +36,11 @@ import org.junit.jupiter.params.ParameterizedTest;
  * (sliding windows on Gemma 2's and Gemma 3's local layers, soft-capped logits on Gemma 2), is the
  * argmax of the full forward token after token.
  */
-class GemmaChatTest {
+public class GemmaChatTest {
     private static final List<String> SPECIALS = List.of("<pad>", "<eos>", "<bos>", "<start_of_turn>", "<end_of_turn>");
 
     /** A tiny model of the family with a small byte-level tokenizer that knows Gemma's turn markers. */
-    static Path write(Path dir, String modelType, Map<String, Object> familyKeys) throws Exception {
+    public static Path write(Path dir, String modelType, Map<String, Object> familyKeys) throws Exception {
         Path tokDir = dir.resolve("tok");
         Files.createDirectories(tokDir);
         BpeTrainer.Vocabulary vocab = BpeTrainer.train(List.of("hello world, the model says hello to the world.",
@@ -77,7 +77,8 @@ class GemmaChatTest {
         return modelDir;
     }
 
-    static Map<String, Object> familyKeys(String modelType) {
+    /** config.json keys that give a tiny model of the family windows and caps shorter than its prompts. */
+    public static Map<String, Object> familyKeys(String modelType) {
         Map<String, Object> keys = new LinkedHashMap<>();
         switch (modelType) {
             case "gemma" -> keys.put("hidden_activation", "gelu_pytorch_tanh");
