@@ -50,15 +50,17 @@ public final class LlamaFamilyGguf {
         m.putString("general.name", source.name());
         addHyperParameters(m, family, c, type);
         m.putUint32("general.quantization_version", QUANTIZATION_VERSION);
-        addTokenizer(m, source.tokenizer());
+        // The converter's Gemma3Model keeps only the tokenizer's own tokens and drops the embedding
+        // rows past them (262208 rows, 262145 tokens in the real files).
+        GgufTokenizer tokenizer = arch.equals("gemma3") ? source.tokenizer().withoutTrailingUnused() : source.tokenizer();
+        addTokenizer(m, tokenizer);
 
-        // The converter's Gemma3Model drops the embedding rows past the tokenizer's vocabulary (262208 rows, 262145 tokens).
-        int tokenizerSize = source.tokenizer().tokens().size();
+        int tokenizerSize = tokenizer.tokens().size();
         int embeddingRows = arch.equals("gemma3") && tokenizerSize < c.vocabSize() ? tokenizerSize : c.vocabSize();
         List<GgufTensor> tensors = new TensorMapping(source, family, c, type, arch.equals("llama"), embeddingRows).tensors();
         int vocabRows = (int) tensors.stream().filter(t -> t.name().equals("token_embd.weight")).findFirst().orElseThrow().shape()[0];
-        if (source.tokenizer().tokens().size() != vocabRows) {
-            throw new JtuneException("the tokenizer has " + source.tokenizer().tokens().size() + " tokens but the embedding has "
+        if (tokenizer.tokens().size() != vocabRows) {
+            throw new JtuneException("the tokenizer has " + tokenizer.tokens().size() + " tokens but the embedding has "
                     + vocabRows + " rows; llama.cpp needs one token per row (pad with unused tokens)");
         }
         return new Plan(m, tensors);
