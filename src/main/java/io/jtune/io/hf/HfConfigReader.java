@@ -151,7 +151,7 @@ public final class HfConfigReader {
         }
         ModelFamily family = Families.find(modelType);
         if (family == null) {
-            throw keys.error("model_type", "\"" + modelType + "\" is not supported (supported: " + String.join(", ", Families.modelTypes()) + ")");
+            throw keys.error("model_type", "\"" + modelType + "\" is not supported yet (supported: " + String.join(", ", Families.modelTypes()) + ")");
         }
         return family;
     }

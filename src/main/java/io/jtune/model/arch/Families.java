@@ -25,7 +25,7 @@ public final class Families {
     public static ModelFamily of(ModelConfig config) {
         ModelFamily family = find(config.modelType());
         if (family == null) {
-            throw new JtuneException("model_type '" + config.modelType() + "' is not supported; supported: "
+            throw new JtuneException("model_type '" + config.modelType() + "' is not supported yet; supported: "
                     + String.join(", ", modelTypes()));
         }
         return family;

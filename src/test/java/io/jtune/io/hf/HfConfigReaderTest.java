@@ -220,6 +220,48 @@ class HfConfigReaderTest {
         fails("{\"model_type\": \"gemma3_text\", \"use_bidirectional_attention\": true}", "use_bidirectional_attention");
     }
 
+    /** The config.json files of google/gemma-2b, google/gemma-2-2b-it and google/gemma-3-1b-it, as published. */
+    @Test
+    void publishedGemmaConfigsReadAndValidate() throws Exception {
+        ModelConfig gemma = parse("""
+                {"architectures": ["GemmaForCausalLM"], "attention_bias": false, "attention_dropout": 0.0, "bos_token_id": 2,
+                 "eos_token_id": 1, "head_dim": 256, "hidden_act": "gelu", "hidden_size": 2048, "initializer_range": 0.02,
+                 "intermediate_size": 16384, "max_position_embeddings": 8192, "model_type": "gemma", "num_attention_heads": 8,
+                 "num_hidden_layers": 18, "num_key_value_heads": 1, "pad_token_id": 0, "rms_norm_eps": 1e-06,
+                 "rope_scaling": null, "rope_theta": 10000.0, "torch_dtype": "bfloat16", "transformers_version": "4.38.0.dev0",
+                 "use_cache": true, "vocab_size": 256000}""");
+        ModelConfig gemma2 = parse("""
+                {"architectures": ["Gemma2ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0,
+                 "attn_logit_softcapping": 50.0, "bos_token_id": 2, "cache_implementation": "hybrid", "eos_token_id": [1, 107],
+                 "final_logit_softcapping": 30.0, "head_dim": 256, "hidden_act": "gelu_pytorch_tanh",
+                 "hidden_activation": "gelu_pytorch_tanh", "hidden_size": 2304, "initializer_range": 0.02,
+                 "intermediate_size": 9216, "max_position_embeddings": 8192, "model_type": "gemma2", "num_attention_heads": 8,
+                 "num_hidden_layers": 26, "num_key_value_heads": 4, "pad_token_id": 0, "query_pre_attn_scalar": 256,
+                 "rms_norm_eps": 1e-06, "rope_theta": 10000.0, "sliding_window": 4096, "torch_dtype": "bfloat16",
+                 "transformers_version": "4.42.4", "use_cache": true, "vocab_size": 256000}""");
+        ModelConfig gemma3 = parse("""
+                {"architectures": ["Gemma3ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0,
+                 "attn_logit_softcapping": null, "bos_token_id": 2, "cache_implementation": "hybrid", "eos_token_id": [1, 106],
+                 "final_logit_softcapping": null, "head_dim": 256, "hidden_activation": "gelu_pytorch_tanh", "hidden_size": 1152,
+                 "initializer_range": 0.02, "intermediate_size": 6912, "max_position_embeddings": 32768,
+                 "model_type": "gemma3_text", "num_attention_heads": 4, "num_hidden_layers": 26, "num_key_value_heads": 1,
+                 "pad_token_id": 0, "query_pre_attn_scalar": 256, "rms_norm_eps": 1e-06, "rope_local_base_freq": 10000,
+                 "rope_scaling": null, "rope_theta": 1000000, "sliding_window": 512, "sliding_window_pattern": 6,
+                 "torch_dtype": "bfloat16", "transformers_version": "4.50.0.dev0", "use_cache": true, "vocab_size": 262144}""");
+        for (ModelConfig c : List.of(gemma, gemma2, gemma3)) io.jtune.model.arch.Families.of(c).validate(c);
+        assertTrue(gemma.tieWordEmbeddings() && gemma2.tieWordEmbeddings() && gemma3.tieWordEmbeddings());
+        assertEquals("gelu_pytorch_tanh", gemma.hiddenAct(), "hidden_act gelu is not what GemmaMLP runs");
+        assertEquals(45.25f, io.jtune.model.arch.Families.of(gemma).embeddingScale().multiplier(gemma), "√2048 in bf16");
+        assertEquals(List.of(1, 107), gemma2.eosTokenIds());
+        assertEquals(4096, gemma2.slidingWindow(24));
+        assertNull(gemma2.slidingWindow(25));
+        assertEquals(1.0 / 16, gemma3.attentionScale(), 1e-12);
+        assertEquals(512, gemma3.slidingWindow(0));
+        assertNull(gemma3.slidingWindow(23));
+        assertEquals(1_000_000.0, gemma3.rope(23).theta());
+        assertEquals(10000.0, gemma3.rope(24).theta());
+    }
+
     @Test
     void slidingWindows() throws Exception {
         ModelConfig mistral = parse("{\"model_type\": \"mistral\"}");
