@@ -70,22 +70,27 @@ final class DecoderLayer {
                  LayerActivations a, Workspace w, long stepSeed) {
         attentionInputs(k, d, n, x, a, w, stepSeed);
         attention.attend(index, a.q, a.k, a.v, a.att, a.lse, n);
-        if (d.postNorms()) {
-            modules[O].forward(k, a.att, a.attnOut, n, a, seed(stepSeed, O));
-            d.norm().forward(k, a.attnOut, attnOutNorm.data, attnOutNorm.offset, w.projected, a.rstdAttnOut, n, d.hidden(), d.eps());
-        } else {
-            modules[O].forward(k, a.att, w.projected, n, a, seed(stepSeed, O));
-        }
+        branchOutput(k, d, O, a.att, a.attnOut, attnOutNorm, a.rstdAttnOut, w.projected, n, a, stepSeed);
         k.add(x, w.projected, a.mid, n * d.hidden());
         mlpInputs(k, d, n, a, stepSeed);
         d.activation().forward(k, a.gate, a.up, w.act, n * d.intermediate());
-        if (d.postNorms()) {
-            modules[DOWN].forward(k, w.act, a.mlpOut, n, a, seed(stepSeed, DOWN));
-            d.norm().forward(k, a.mlpOut, mlpOutNorm.data, mlpOutNorm.offset, w.projected, a.rstdMlpOut, n, d.hidden(), d.eps());
-        } else {
-            modules[DOWN].forward(k, w.act, w.projected, n, a, seed(stepSeed, DOWN));
-        }
+        branchOutput(k, d, DOWN, w.act, a.mlpOut, mlpOutNorm, a.rstdMlpOut, w.projected, n, a, stepSeed);
         k.add(a.mid, w.projected, out, n * d.hidden());
+    }
+
+    /**
+     * A branch's last projection (o_proj or down_proj) of {@code input} into {@code out}; with an
+     * output norm (Gemma 2) the projection goes to {@code kept} and its normalisation to out, and
+     * both the projection and its 1/rms stay for backward.
+     */
+    private void branchOutput(Kernels k, Dims d, int slot, float[] input, float[] kept, Param norm, float[] rstd, float[] out,
+                              int n, LayerActivations a, long stepSeed) {
+        if (!d.postNorms()) {
+            modules[slot].forward(k, input, out, n, a, seed(stepSeed, slot));
+            return;
+        }
+        modules[slot].forward(k, input, kept, n, a, seed(stepSeed, slot));
+        d.norm().forward(k, kept, norm.data, norm.offset, out, rstd, n, d.hidden(), d.eps());
     }
 
     /**
@@ -99,16 +104,14 @@ final class DecoderLayer {
     void recompute(Kernels k, Dims d, int n, float[] x, LayerActivations a, Workspace w, long stepSeed) {
         attentionInputs(k, d, n, x, a, w, stepSeed);
         if (d.postNorms()) {
-            modules[O].forward(k, a.att, a.attnOut, n, a, seed(stepSeed, O));
-            d.norm().forward(k, a.attnOut, attnOutNorm.data, attnOutNorm.offset, w.projected, a.rstdAttnOut, n, d.hidden(), d.eps());
+            branchOutput(k, d, O, a.att, a.attnOut, attnOutNorm, a.rstdAttnOut, w.projected, n, a, stepSeed);
         } else {
             modules[O].recomputeAdapter(k, a.att, n, a, seed(stepSeed, O));
         }
         mlpInputs(k, d, n, a, stepSeed);
         if (d.postNorms()) {
             d.activation().forward(k, a.gate, a.up, w.act, n * d.intermediate());
-            modules[DOWN].forward(k, w.act, a.mlpOut, n, a, seed(stepSeed, DOWN));
-            d.norm().forward(k, a.mlpOut, mlpOutNorm.data, mlpOutNorm.offset, w.projected, a.rstdMlpOut, n, d.hidden(), d.eps());
+            branchOutput(k, d, DOWN, w.act, a.mlpOut, mlpOutNorm, a.rstdMlpOut, w.projected, n, a, stepSeed);
         } else if (modules[DOWN].adapter != null) {
             d.activation().forward(k, a.gate, a.up, w.act, n * d.intermediate());
             modules[DOWN].recomputeAdapter(k, w.act, n, a, seed(stepSeed, DOWN));

@@ -29,11 +29,6 @@ public final class GeGlu {
         return Exp.tanh(g.mul(g).mul(g).mul(CUBIC).add(g).mul(SQRT_2_OVER_PI));
     }
 
-    /** gelu_tanh(x) elementwise, for a single value (tests, and activations without a gate). */
-    public static float gelu(float g) {
-        return 0.5f * g * (1f + innerTanh(g));
-    }
-
     /** out = gelu_tanh(gate) ⊙ up over n elements. */
     public static void forward(float[] gate, float[] up, float[] out, int n) {
         int chunks = ParallelTasks.chunks(n, 1 << 14);
