@@ -22,12 +22,12 @@ import java.util.Set;
  * cannot run exactly as transformers would is an error, never a silent approximation.
  */
 public final class HfConfigReader {
-    // The defaults every supported family's config class shares.
+    // LlamaConfig's defaults, used for every family when config.json leaves these out (Gemma's config
+    // classes default to other sizes, but every published Gemma config.json gives all three).
     private static final int HIDDEN_SIZE = 4096;
     private static final int LAYERS = 32;
     private static final int HEADS = 32;
     private static final double RMS_NORM_EPS = 1e-6;
-    private static final double ROPE_THETA = 10000.0;
 
     private static final List<String> ROPE_TYPES = List.of("default", "linear", "dynamic", "llama3");
 
@@ -76,7 +76,7 @@ public final class HfConfigReader {
                 .headDim(headDim)
                 .maxPositionEmbeddings(maxPos)
                 .rmsNormEps(eps)
-                .rope(rope(keys, maxPos, defaults.ropeTheta()))
+                .rope(rope(keys, maxPos, defaults.ropeTheta(), family.hfKeys().localRopeTheta() > 0))
                 .localRope(localRope(keys, family.hfKeys().localRopeTheta()))
                 .tieWordEmbeddings(keys.bool("tie_word_embeddings", defaults.tieWordEmbeddings()))
                 .slidingWindow(slidingWindow(keys, family.hfKeys().slidingWindow(), layers))
@@ -178,11 +178,12 @@ public final class HfConfigReader {
      * rope_parameters (transformers 5) when present, else rope_theta + rope_scaling; "type" is the
      * old name of "rope_type".
      */
-    private static RopeConfig rope(JsonKeys keys, int maxPos, double defaultTheta) {
+    private static RopeConfig rope(JsonKeys keys, int maxPos, double defaultTheta, boolean perLayerType) {
         JsonKeys params = keys.object("rope_parameters");
         double theta;
         JsonKeys scaling;
         if (params != null && (params.has("full_attention") || params.has("sliding_attention"))) {
+            if (!perLayerType) throw keys.error("rope_parameters", "per-layer-type RoPE parameters are not supported for this model_type");
             // transformers 5 writes Gemma 3's two RoPEs per layer type; the global one is full_attention's.
             params = params.object("full_attention");
             if (params == null) throw keys.error("rope_parameters", "has sliding_attention but no full_attention");
