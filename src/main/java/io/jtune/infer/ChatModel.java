@@ -15,6 +15,7 @@ import io.jtune.io.peft.PeftAdapters;
 import io.jtune.model.CausalLM;
 import io.jtune.model.InferenceModels;
 import io.jtune.model.LoraAdapter;
+import io.jtune.model.WeightSource;
 import io.jtune.tokenizer.HfTokenizer;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -67,10 +68,6 @@ public final class ChatModel implements AutoCloseable {
         }
         Template template = Templates.get(d.template()).withThinking(d.enableThinking(), false);
         if (d.defaultSystem() != null) template = template.withDefaultSystem(d.defaultSystem());
-        if (m.adapterNameOrPath().size() > 1) {
-            throw new JtuneException("adapter_name_or_path: several adapters " + m.adapterNameOrPath()
-                    + " are not supported yet; merge all but the last with `jtune export` and give one");
-        }
         if (!m.adapterNameOrPath().isEmpty() && !m.loraModules().isEmpty()) {
             throw new JtuneException("adapter_name_or_path and lora_modules: jtune serves lora_modules over the bare base model; merge "
                     + m.adapterNameOrPath() + " into the base with `jtune export` and serve that, or list it in lora_modules as well");
@@ -80,13 +77,22 @@ public final class ChatModel implements AutoCloseable {
         try {
             HfTokenizer tokenizer = HfTokenizer.load(modelDir);
             String name = modelDir.getFileName() == null ? modelDir.toString() : modelDir.getFileName().toString();
-            CausalLM model = InferenceModels.frozen(base.config(), new HfWeightSource(base));
+            WeightSource weights = new HfWeightSource(base);
+            CausalLM model = InferenceModels.frozen(base.config(), weights);
             LoraAdapter adapter = null;
-            if (!m.adapterNameOrPath().isEmpty()) {
-                Path adapterDir = Path.of(m.adapterNameOrPath().get(0));
+            List<String> adapters = m.adapterNameOrPath();
+            // As LLaMA-Factory: the adapters apply in order, each over the base with the ones before it merged.
+            // All but the last are merged into the weights; the last stays unmerged (same result; it can be switched off).
+            for (int i = 0; i < adapters.size(); i++) {
+                Path adapterDir = Path.of(adapters.get(i));
                 String adapterName = adapterDir.getFileName() == null ? adapterDir.toString() : adapterDir.getFileName().toString();
                 adapter = PeftAdapters.load(model, adapterName, adapterDir);
                 name += "+" + adapterName;
+                if (i < adapters.size() - 1) {
+                    model = InferenceModels.merged(adapter, weights);
+                    weights = InferenceModels.source(model);
+                    adapter = null;
+                }
             }
             ChatModel chat = new ChatModel(base, model, adapter, tokenizer, template, GenerationSettings.from(config.generating()),
                     config.generating().skipSpecialTokens(), name);
