@@ -24,8 +24,9 @@ import java.util.Set;
 
 /**
  * A model loaded for generation, as LLaMA-Factory's chat/api/predict load it from the config:
- * model_name_or_path (weights memory-mapped in their dtype), an optional PEFT LoRA adapter
- * (adapter_name_or_path, applied unmerged), the tokenizer, the template (template, default_system,
+ * model_name_or_path (weights memory-mapped in their dtype), optional PEFT LoRA adapters
+ * (adapter_name_or_path: applied in order, all but the last merged, the last unmerged), the adapters
+ * served by name (lora_modules, {@link ServedAdapters}), the tokenizer, the template (template, default_system,
  * enable_thinking), the stop ids and the generating keys. Keeps the model directory open (the
  * weights are mapped from it) until {@link #close()}.
  */
