@@ -3,6 +3,7 @@ package io.jtune.cli;
 import io.jtune.config.JtuneConfig;
 import io.jtune.infer.ChatModel;
 import io.jtune.infer.LocalChatEngine;
+import io.jtune.infer.ServingMemory;
 import io.jtune.serve.ApiServer;
 import io.jtune.serve.ApiSettings;
 import java.util.concurrent.Callable;
@@ -44,6 +45,9 @@ final class ApiCommand implements Callable<Integer> {
         Running running = start(cfg, ApiSettings.fromEnvironment());
         System.out.println("Serving " + running.engine().modelName() + " on " + running.server().baseUrl()
                 + " (OpenAI base_url); Ctrl-C stops it.");
+        var config = running.engine().model().model().config();
+        System.out.println("Memory: " + ServingMemory.of(config).describe(running.engine().maxConcurrency(), config.maxPositionEmbeddings())
+                + " (the most API_MAX_BATCH full-length conversations can take; see docs/deploy.md)");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             running.close();
