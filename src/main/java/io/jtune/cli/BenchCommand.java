@@ -308,7 +308,7 @@ final class BenchCommand implements Runnable {
         int[] streams;
         @Option(names = "--prompt", defaultValue = "128", description = "Prompt tokens per request (default: ${DEFAULT-VALUE}).")
         int prompt;
-        @Option(names = "--tokens", defaultValue = "64", description = "Tokens generated per request (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--tokens", defaultValue = "128", description = "Tokens generated per request (default: ${DEFAULT-VALUE}).")
         int tokens;
         @Option(names = "--requests", defaultValue = "2", description = "Requests each stream sends one after another (default: ${DEFAULT-VALUE}).")
         int requests;
@@ -348,7 +348,7 @@ final class BenchCommand implements Runnable {
             var out = root.putArray("rows");
             for (ServeBench.Row r : rows) {
                 out.addObject().put("streams", r.streams()).put("requests", r.requests()).put("tokens", r.tokens()).put("seconds", r.seconds())
-                        .put("tokens_per_second", r.tokensPerSecond()).put("ttft_p50_s", r.ttftP50()).put("ttft_p95_s", r.ttftP95())
+                        .put("tokens_per_second", r.tokensPerSecond()).put("prompt_and_generated_tokens_per_second", r.promptAndGeneratedPerSecond()).put("ttft_p50_s", r.ttftP50()).put("ttft_p95_s", r.ttftP95())
                         .put("itl_p50_s", r.itlP50()).put("itl_p95_s", r.itlP95()).put("steps", r.steps());
             }
             Path path = ResultsFile.write(json != null ? json : ResultsFile.defaultPath("serve"), root);
