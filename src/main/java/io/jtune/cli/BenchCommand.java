@@ -123,7 +123,7 @@ final class BenchCommand implements Runnable {
         @Option(names = "--warmup-steps", defaultValue = "1", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
         int warmupSteps;
         @Option(names = "--model", split = ",", defaultValue = "qwen2.5-0.5b", paramLabel = "ARCH[,ARCH...]",
-                description = "Architectures: qwen2.5-0.5b, llama3.2-1b, llama2-7b (default: ${DEFAULT-VALUE}).")
+                description = "Architectures: qwen2.5-0.5b, llama3.2-1b, gemma2-2b, llama2-7b (default: ${DEFAULT-VALUE}).")
         List<String> models;
         @Option(names = "--weights", split = ",", defaultValue = "bf16", paramLabel = "W[,W...]",
                 description = "Frozen weights, each timed as its own row: bf16, fp32, or quantized as quantization_bit does:"
@@ -308,7 +308,7 @@ final class BenchCommand implements Runnable {
         int[] streams;
         @Option(names = "--prompt", defaultValue = "128", description = "Prompt tokens per request (default: ${DEFAULT-VALUE}).")
         int prompt;
-        @Option(names = "--tokens", defaultValue = "64", description = "Tokens generated per request (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--tokens", defaultValue = "128", description = "Tokens generated per request (default: ${DEFAULT-VALUE}).")
         int tokens;
         @Option(names = "--requests", defaultValue = "2", description = "Requests each stream sends one after another (default: ${DEFAULT-VALUE}).")
         int requests;
@@ -348,7 +348,7 @@ final class BenchCommand implements Runnable {
             var out = root.putArray("rows");
             for (ServeBench.Row r : rows) {
                 out.addObject().put("streams", r.streams()).put("requests", r.requests()).put("tokens", r.tokens()).put("seconds", r.seconds())
-                        .put("tokens_per_second", r.tokensPerSecond()).put("ttft_p50_s", r.ttftP50()).put("ttft_p95_s", r.ttftP95())
+                        .put("tokens_per_second", r.tokensPerSecond()).put("prompt_and_generated_tokens_per_second", r.promptAndGeneratedPerSecond()).put("ttft_p50_s", r.ttftP50()).put("ttft_p95_s", r.ttftP95())
                         .put("itl_p50_s", r.itlP50()).put("itl_p95_s", r.itlP95()).put("steps", r.steps());
             }
             Path path = ResultsFile.write(json != null ? json : ResultsFile.defaultPath("serve"), root);
