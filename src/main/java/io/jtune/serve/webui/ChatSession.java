@@ -43,8 +43,11 @@ public final class ChatSession implements AutoCloseable {
         JtuneConfig config = checked.config();
         List<String> adapters = config.model().adapterNameOrPath();
         if (adapters.size() > 1) {
-            throw FieldErrors.of("adapter_name_or_path", "several adapters " + adapters + " are merged in order by training and export; "
-                    + "the Chat tab serves each on its own: give one here and add the others below");
+            // jtune chat applies several in order (all but the last merged); the Chat tab serves each adapter on its own
+            // over the bare base, so that each can be compared with the base
+            throw FieldErrors.of("adapter_name_or_path", "the Chat tab serves each adapter on its own over the base model: give one "
+                    + "here and add the others under Served adapters (or merge " + adapters.subList(0, adapters.size() - 1)
+                    + " into the base with the Export tab and load that)");
         }
         Map<String, Object> baseValues = new LinkedHashMap<>(checked.allValues());
         baseValues.remove("adapter_name_or_path");
