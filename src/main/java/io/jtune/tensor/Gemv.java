@@ -14,7 +14,7 @@ import java.util.Arrays;
  * fused loop does not cover) is widened a chunk at a time through {@link Matrix#readRow} into a
  * buffer that stays in the L1 cache, with the same sums.
  *
- * <p>Determinism: the work is split over output rows W's rows, in units of {@link #UNIT}, by problem
+ * <p>Determinism: the work is split over the output columns (W's rows), in units of {@link #UNIT}, by problem
  * size, never over k; each dot product keeps one partial sum per vector lane (lane l sums
  * k = l, l+L, ... in increasing order, starting from zero), the last k % L products are folded into
  * the first lanes, and the lanes are added left to right. That is exactly {@link DotGemm}'s order,
@@ -38,7 +38,9 @@ final class Gemv {
         if (m == 0 || n == 0) return;
         int units = (n + UNIT - 1) / UNIT;
         long work = (long) m * n * k;
-        int parts = (int) Math.min(Parallel.usableThreads(), Math.max(1, Math.min(units, work / 65536)));
+        // pieces of at least 64K multiply-adds, a few per thread: a thread slowed by other work on
+        // the machine leaves its last pieces to the others (which rows a piece has never changes a sum)
+        int parts = (int) Math.min(4L * Parallel.usableThreads(), Math.max(1, Math.min(units, work / 65536)));
         Parallel.run(parts, part -> {
             int u0 = (int) ((long) units * part / parts), u1 = (int) ((long) units * (part + 1) / parts);
             rows(x, xOff, w, m, u0 * UNIT, Math.min(n, u1 * UNIT), c, cOff, accumulate);
