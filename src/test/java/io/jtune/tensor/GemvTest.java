@@ -114,6 +114,20 @@ class GemvTest {
         for (Matrix m : fused) assertTrue(m.dotRows4(x, 0, 4, lanes), m.getClass().getSimpleName());
     }
 
+    @Test
+    void f16WidensEveryBitPatternAsTheJdkDoes() {
+        int n = 1 << 16;
+        MemorySegment seg = Arena.ofAuto().allocate(2L * n, 64);
+        for (int i = 0; i < n; i++) seg.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 2L * i, (short) i);
+        Matrix m = Matrix.of(seg, DType.F16, 1, n);
+        float[] row = new float[n];
+        m.readRow(0, 0, n, row, 0);
+        for (int i = 0; i < n; i++) {
+            float expected = Float.float16ToFloat((short) i);
+            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(row[i]), "f16 bits 0x" + Integer.toHexString(i));
+        }
+    }
+
     private static DotGemm.Rows widenedRows(Matrix b) {
         int k = b.cols();
         return (j0, count, scratch, offset) -> {
