@@ -35,6 +35,8 @@ public final class DecodeComparison {
         Map<LlamaCppBench.Type, LlamaCppBench.Result> llama = new EnumMap<>(LlamaCppBench.Type.class);
         List<Row> rows = new ArrayList<>();
         for (FrozenWeights w : weights) {
+            // the previous row's model lives off the heap, freed only once a collection finds it unreachable
+            System.gc();
             long bytes = DecodeRoofline.bytesPerToken(config, w, promptTokens + decodeTokens / 2);
             DecodeRoofline roofline = new DecodeRoofline(bytes, ReadBandwidth.measure(bytes, 5));
             DecodeBench.Figures f = DecodeBench.measure(config, promptTokens, decodeTokens, runs, w);
