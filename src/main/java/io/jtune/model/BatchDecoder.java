@@ -3,7 +3,6 @@ package io.jtune.model;
 import io.jtune.JtuneException;
 import io.jtune.nn.CachedAttention;
 import io.jtune.nn.Kernels;
-import io.jtune.nn.Rope;
 import io.jtune.nn.SoftCap;
 import io.jtune.nn.VectorMath;
 import io.jtune.tensor.Gemm;
@@ -168,10 +167,7 @@ public final class BatchDecoder {
         }
         ModelWeights w = weightsFor(segments);
         Scratch s = scratch(n, w);
-        Rope.table(model.inverseFrequencies(), positions, n, s.workspace.cos, s.workspace.sin);
-        if (model.localInverseFrequencies() != null) {
-            Rope.table(model.localInverseFrequencies(), positions, n, s.workspace.cosLocal, s.workspace.sinLocal);
-        }
+        model.fillRopeTables(positions, n, s.workspace);
         k.embeddingForward(w.embed.matrix, ids, s.x, n);
         if (d.embeddingScale() != 1f) VectorMath.scale(s.x, 0, n * d.hidden(), d.embeddingScale());
         int kvDim = d.kvDim();
@@ -220,7 +216,7 @@ public final class BatchDecoder {
                 int start = 0;
                 for (Segment s : segments) {
                     LoraAdapter a = s.sequence().adapter;
-                    ModuleAdapter part = a == null ? null : a.weights().layers[layer].modules[m.slot].adapter;
+                    ModuleAdapter part = a == null ? null : a.weights().layers[layer].module(m.slot).adapter;
                     any |= part != null;
                     runs.add(new RowGroupedAdapter.Run(start, s.tokens().length, part));
                     start += s.tokens().length;

@@ -4,7 +4,6 @@ import io.jtune.JtuneException;
 import io.jtune.model.arch.ModelConfig;
 import io.jtune.nn.CachedAttention;
 import io.jtune.nn.Kernels;
-import io.jtune.nn.Rope;
 import io.jtune.nn.SoftCap;
 import io.jtune.nn.VectorMath;
 import io.jtune.tensor.Gemm;
@@ -138,10 +137,7 @@ public final class InferenceSession {
         int past = length;
         int[] positions = new int[n];
         for (int i = 0; i < n; i++) positions[i] = past + i;
-        Rope.table(model.inverseFrequencies(), positions, n, s.workspace.cos, s.workspace.sin);
-        if (model.localInverseFrequencies() != null) {
-            Rope.table(model.localInverseFrequencies(), positions, n, s.workspace.cosLocal, s.workspace.sinLocal);
-        }
+        model.fillRopeTables(positions, n, s.workspace);
         k.embeddingForward(w.embed.matrix, ids, s.x, n);
         if (d.embeddingScale() != 1f) VectorMath.scale(s.x, 0, n * d.hidden(), d.embeddingScale());
         int kvDim = d.kvDim();
