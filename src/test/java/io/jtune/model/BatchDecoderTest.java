@@ -37,7 +37,7 @@ class BatchDecoderTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "qwen2", "qwen3"})
+    @ValueSource(strings = {"llama", "qwen2", "qwen3", "phi3"})
     void eachSequenceDecodesAsIfAlone(String type) {
         ModelConfig c = TinyModels.config(type);
         CausalLM base = InferenceModels.frozen(c, new RandomWeights(c, 7, DType.F32, 0.3));
@@ -119,8 +119,9 @@ class BatchDecoderTest {
         CausalLM base = InferenceModels.frozen(c, new RandomWeights(c, 7, DType.F32, 0.3));
         LoraAdapter a = adapter(base, "a", 1, List.of());
         for (int l = 0; l < c.numHiddenLayers(); l++) {
-            for (int slot = 0; slot < DecoderLayer.SLOTS; slot++) {
-                LinearModule mine = a.weights().layers[l].modules[slot], theirs = base.baseWeights().layers[l].modules[slot];
+            for (int i = 0; i < base.baseWeights().layers[l].modules.length; i++) {
+                int slot = i;
+                LinearModule mine = a.weights().layers[l].modules[i], theirs = base.baseWeights().layers[l].modules[i];
                 assertTrue(mine.weight == theirs.weight && mine.weight.matrix == theirs.weight.matrix, "layer " + l + " slot " + slot);
                 assertTrue(mine.adapter != null, "lora_target all adapts every linear module");
             }
