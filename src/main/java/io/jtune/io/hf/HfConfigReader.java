@@ -76,8 +76,8 @@ public final class HfConfigReader {
                 .headDim(headDim)
                 .maxPositionEmbeddings(maxPos)
                 .rmsNormEps(eps)
-                .rope(family.hfKeys().readsPartialRotary() && isLongRope(keys)
-                        ? longRope(keys, maxPos, defaults.ropeTheta(), rotaryDim(keys, headDim))
+                .rope(family.hfKeys().readsPartialRotary()
+                        ? phi3Rope(keys, maxPos, defaults.ropeTheta(), rotaryDim(keys, headDim))
                         : rope(keys, maxPos, defaults.ropeTheta(), family.hfKeys().localRopeTheta() > 0))
                 .partialRotaryFactor(family.hfKeys().readsPartialRotary() ? partialRotaryFactor(keys) : 1.0)
                 .localRope(localRope(keys, family.hfKeys().localRopeTheta()))
@@ -233,6 +233,24 @@ public final class HfConfigReader {
             throw keys.error("partial_rotary_factor", "gives a rotary dimension of " + dim + " (head_dim " + headDim + "); it must be even and at least 2");
         }
         return dim;
+    }
+
+    /**
+     * Phi-3's RoPE: LongRoPE when rope_scaling says so; otherwise rope_theta alone (Phi3Config accepts
+     * no other scaling), keeping original_max_position_embeddings (default 4096) for GGUF export.
+     */
+    private static RopeConfig phi3Rope(JsonKeys keys, int maxPos, double defaultTheta, int rotaryDim) {
+        if (isLongRope(keys)) return longRope(keys, maxPos, defaultTheta, rotaryDim);
+        JsonKeys scaling = keys.object("rope_scaling");
+        if (scaling != null) {
+            throw scaling.error("type", "\"" + scaling.string("rope_type", scaling.string("type", "default"))
+                    + "\" is not supported for phi3 (supported: longrope, or no rope_scaling)");
+        }
+        double theta = keys.number("rope_theta", defaultTheta);
+        if (!(theta > 0)) throw keys.error("rope_theta", "must be positive, found " + theta);
+        RopeConfig plain = RopeConfig.plain(theta);
+        return new RopeConfig(theta, "default", 1.0, plain.lowFreqFactor(), plain.highFreqFactor(),
+                keys.positive("original_max_position_embeddings", 4096));
     }
 
     private static boolean isLongRope(JsonKeys keys) {
