@@ -14,7 +14,10 @@ import java.util.function.UnaryOperator;
  * where the norms and the gated activation are the family's, and norm_qk is the per-head q/k norm of
  * families that have one (the identity elsewhere). Gemma 2's sandwich layout also normalises each
  * branch's output before the residual add: {@code mid = x + ln_attn_out(o_proj(...))} and
- * {@code out = mid + ln_mlp_out(down_proj(...))}. Training, gradient checkpointing and KV-cached
+ * {@code out = mid + ln_mlp_out(down_proj(...))}. Phi-3 computes q, k and v with one fused
+ * projection (qkv_proj) and gate and up with another (gate_up_proj), split after the GEMM by
+ * {@link FusedColumns} (their gradients joined before the fused backward), and rotates only the
+ * first rotaryDim entries of each head. Training, gradient checkpointing and KV-cached
  * decoding all run this one forward; they differ only in their {@link AttentionContext}. Backward
  * walks the same steps in reverse; the residual gradient flows through {@code dx} in place.
  */
