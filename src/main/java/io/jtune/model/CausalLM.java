@@ -123,12 +123,18 @@ public final class CausalLM {
      * decides per forward call the same way) and scales cos and sin by its attention factor.
      */
     void fillRopeTables(int[] positions, int n, Workspace w) {
+        int maxPosition = -1;
+        for (int i = 0; i < n; i++) maxPosition = Math.max(maxPosition, positions[i]);
+        fillRopeTables(positions, n, w, maxPosition);
+    }
+
+    /**
+     * The same, with LongRoPE's choice made for a forward call whose largest position is
+     * {@code callMaxPosition} (a prompt prefilled in chunks is one call in transformers).
+     */
+    void fillRopeTables(int[] positions, int n, Workspace w, int callMaxPosition) {
         float[] inv = invFreq;
-        if (invFreqLong != null) {
-            int maxPosition = -1;
-            for (int i = 0; i < n; i++) maxPosition = Math.max(maxPosition, positions[i]);
-            if (maxPosition + 1 > config.rope().originalMaxPositionEmbeddings()) inv = invFreqLong;
-        }
+        if (invFreqLong != null && callMaxPosition + 1 > config.rope().originalMaxPositionEmbeddings()) inv = invFreqLong;
         Rope.table(inv, positions, n, w.cos, w.sin);
         Rope.scaleTable(w.cos, w.sin, n * inv.length, (float) config.rope().attentionFactor());
         if (invFreqLocal != null) Rope.table(invFreqLocal, positions, n, w.cosLocal, w.sinLocal);
