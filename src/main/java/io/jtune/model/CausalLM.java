@@ -132,6 +132,29 @@ public final class CausalLM {
      * The same, with LongRoPE's choice made for a forward call whose largest position is
      * {@code callMaxPosition} (a prompt prefilled in chunks is one call in transformers).
      */
+    /**
+     * Per-row tables for a batch of sequences, each row's LongRoPE factors chosen by the largest
+     * position of its own sequence's call (transformers runs each sequence's generate alone).
+     */
+    void fillRopeTablesPerRow(int[] positions, int[] callMaxPositions, int n, Workspace w) {
+        if (invFreqLong == null) {
+            fillRopeTables(positions, n, w, -1);
+            return;
+        }
+        int half = invFreq.length;
+        int[] one = new int[1];
+        float[] cos = new float[half], sin = new float[half];
+        for (int t = 0; t < n; t++) {
+            float[] inv = callMaxPositions[t] + 1 > config.rope().originalMaxPositionEmbeddings() ? invFreqLong : invFreq;
+            one[0] = positions[t];
+            Rope.table(inv, one, 1, cos, sin);
+            Rope.scaleTable(cos, sin, half, (float) config.rope().attentionFactor());
+            System.arraycopy(cos, 0, w.cos, t * half, half);
+            System.arraycopy(sin, 0, w.sin, t * half, half);
+        }
+        if (invFreqLocal != null) Rope.table(invFreqLocal, positions, n, w.cosLocal, w.sinLocal);
+    }
+
     void fillRopeTables(int[] positions, int n, Workspace w, int callMaxPosition) {
         float[] inv = invFreq;
         if (invFreqLong != null && callMaxPosition + 1 > config.rope().originalMaxPositionEmbeddings()) inv = invFreqLong;

@@ -75,8 +75,9 @@ final class TinyModels {
             // context (64) the tests' positions stay within (short factors, attention factor √(1 + ln 2 / ln 64)),
             // window 3, untied
             case "phi3" -> phi3(64);
-            // phi3 whose original context is 4: a batch reaching position 4 or beyond rotates with the long factors
-            case "phi3_long" -> phi3(4);
+            // phi3 whose original context is 4, without a window (every key stays visible): a batch
+            // reaching position 4 or beyond rotates with the long factors
+            case "phi3_long" -> phi3(4).toBuilder().slidingWindow(null).build();
             default -> throw new IllegalArgumentException(type);
         };
     }
