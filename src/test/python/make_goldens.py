@@ -161,6 +161,32 @@ def gemma3_config():
                 bos_token_id=2, eos_token_id=1, pad_token_id=0, tie_word_embeddings=True)
 
 
+def phi3_config():
+    # Phi-3 with LongRoPE and partial rotary: head_dim 16, partial_rotary_factor 0.75 (12 rotated
+    # entries, 6 frequencies: 6 short and 6 long factors), original_max_position_embeddings 8 under
+    # max_position_embeddings 64 (factor 8, attention factor sqrt(1 + ln 8 / ln 8) = sqrt 2). The
+    # plain inputs' 12 positions exceed 8, so they rotate with the long factors; the packed ones stay
+    # within 8 and take the short ones. sliding_window 5 on every layer.
+    return dict(COMMON, architectures=["Phi3ForCausalLM"], model_type="phi3",
+                num_key_value_heads=2, head_dim=16, rms_norm_eps=1e-5, rope_theta=10000.0,
+                partial_rotary_factor=0.75, max_position_embeddings=64, original_max_position_embeddings=8,
+                rope_scaling={"type": "longrope",
+                              "short_factor": [1.0, 1.1, 1.3, 1.7, 2.3, 3.1],
+                              "long_factor": [1.0, 1.5, 2.5, 4.0, 7.0, 11.0]},
+                sliding_window=5, resid_pdrop=0.0, embd_pdrop=0.0, attention_bias=False,
+                bos_token_id=1, eos_token_id=2, pad_token_id=2, tie_word_embeddings=False)
+
+
+def phi3_packed_config():
+    # The same checkpoint's family as phi3, tied, without a window, every position within the original
+    # context: the short factors.
+    return dict(phi3_config(), sliding_window=None, tie_word_embeddings=True)
+
+
+def is_phi3(cfg):
+    return cfg["model_type"] == "phi3"
+
+
 def is_gemma(cfg):
     return cfg["model_type"] in ("gemma", "gemma2", "gemma3_text")
 
@@ -174,6 +200,8 @@ def is_sliding_layer(cfg, layer):
         return layer % 2 == 0
     if cfg["model_type"] == "gemma3_text":      # every sliding_window_pattern-th layer is global
         return (layer + 1) % cfg["sliding_window_pattern"] != 0
+    if is_phi3(cfg):                            # Phi3Attention: config.sliding_window on every layer
+        return cfg.get("sliding_window") is not None
     return False
 
 
@@ -191,10 +219,16 @@ def has_qk_norm(cfg):
 
 
 LINEAR_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+# Phi3Attention registers o_proj before the fused qkv_proj; Phi3MLP gate_up_proj before down_proj.
+PHI3_LINEAR_MODULES = ["o_proj", "qkv_proj", "gate_up_proj", "down_proj"]
+
+
+def linear_modules(cfg):
+    return PHI3_LINEAR_MODULES if is_phi3(cfg) else LINEAR_MODULES
 
 
 def linear_prefix(layer, module):
-    group = "self_attn" if module in ("q_proj", "k_proj", "v_proj", "o_proj") else "mlp"
+    group = "self_attn" if module in ("q_proj", "k_proj", "v_proj", "o_proj", "qkv_proj") else "mlp"
     return f"model.layers.{layer}.{group}.{module}"
 
 
@@ -203,6 +237,9 @@ def linear_shapes(cfg):
     hidden, inter, d = cfg["hidden_size"], cfg["intermediate_size"], head_dim(cfg)
     q_out = cfg["num_attention_heads"] * d
     kv_out = cfg["num_key_value_heads"] * d
+    if is_phi3(cfg):
+        return {"o_proj": (hidden, q_out), "qkv_proj": (q_out + 2 * kv_out, hidden),
+                "gate_up_proj": (2 * inter, hidden), "down_proj": (hidden, inter)}
     return {"q_proj": (q_out, hidden), "k_proj": (kv_out, hidden), "v_proj": (kv_out, hidden),
             "o_proj": (hidden, q_out), "gate_proj": (inter, hidden), "up_proj": (inter, hidden),
             "down_proj": (hidden, inter)}
@@ -230,7 +267,7 @@ def random_checkpoint(cfg, seed):
     params = {"model.embed_tokens.weight": normal(vocab, hidden, std=0.3)}
     shapes = linear_shapes(cfg)
     for layer in range(cfg["num_hidden_layers"]):
-        for module in LINEAR_MODULES:
+        for module in linear_modules(cfg):
             out_f, in_f = shapes[module]
             prefix = linear_prefix(layer, module)
             params[prefix + ".weight"] = normal(out_f, in_f, std=1.0 / math.sqrt(in_f))
@@ -267,14 +304,14 @@ def random_adapter(cfg, rank, seed):
     return adapter
 
 
-def adapter_config(case_name, rank, alpha, use_rslora):
+def adapter_config(case_name, rank, alpha, use_rslora, modules):
     return {
         "alpha_pattern": {}, "auto_mapping": None,
         "base_model_name_or_path": f"src/test/resources/goldens/{case_name}",
         "bias": "none", "fan_in_fan_out": False, "inference_mode": True,
         "init_lora_weights": True, "layers_pattern": None, "layers_to_transform": None,
         "lora_alpha": alpha, "lora_dropout": 0.0, "modules_to_save": None, "peft_type": "LORA",
-        "r": rank, "rank_pattern": {}, "revision": None, "target_modules": sorted(LINEAR_MODULES),
+        "r": rank, "rank_pattern": {}, "revision": None, "target_modules": sorted(modules),
         "task_type": "CAUSAL_LM", "use_dora": False, "use_rslora": use_rslora,
     }
 
@@ -304,8 +341,21 @@ def embedding_normalizer(cfg):
     return torch.tensor(cfg["hidden_size"] ** 0.5, dtype=_TORCH_DTYPES[cfg["torch_dtype"]]).to(torch.float64)
 
 
-def rope_inv_freq(cfg, layer=None):
-    d = head_dim(cfg)
+def rotary_dim(cfg):
+    # Phi3: int(head_dim * partial_rotary_factor) entries of each head rotate; the rest pass through.
+    return int(head_dim(cfg) * cfg.get("partial_rotary_factor", 1.0))
+
+
+def longrope_attention_factor(cfg):
+    # transformers' longrope: factor = max_position_embeddings / original_max_position_embeddings,
+    # attention factor sqrt(1 + ln(factor) / ln(original)), multiplied into cos and sin.
+    original = cfg["original_max_position_embeddings"]
+    factor = cfg["max_position_embeddings"] / original
+    return 1.0 if factor <= 1.0 else math.sqrt(1 + math.log(factor) / math.log(original))
+
+
+def rope_inv_freq(cfg, layer=None, seq_len=None):
+    d = rotary_dim(cfg)
     theta, scaling = cfg["rope_theta"], cfg.get("rope_scaling")
     if cfg["model_type"] == "gemma3_text" and is_sliding_layer(cfg, layer):
         # Gemma 3's local layers: rope_local_base_freq, rope_type default (no scaling).
@@ -315,6 +365,12 @@ def rope_inv_freq(cfg, layer=None):
         return inv_freq
     if scaling.get("rope_type", scaling.get("type")) == "linear":
         return inv_freq / scaling["factor"]           # positions divided by factor
+    if scaling.get("rope_type", scaling.get("type")) == "longrope":
+        # The long factors once the forward's largest position + 1 exceeds the original context
+        # (transformers' dynamic longrope update), else the short ones; each divides its frequency.
+        long = seq_len > cfg["original_max_position_embeddings"]
+        factors = torch.tensor(scaling["long_factor"] if long else scaling["short_factor"], dtype=torch.float64)
+        return inv_freq / factors
     if scaling.get("rope_type", scaling.get("type")) != "llama3":
         raise ValueError(f"reference has no rope_type {scaling}")
     # transformers' _compute_llama3_parameters: long wavelengths divided by factor, short ones
@@ -338,7 +394,10 @@ def rotate_half(x):
 
 
 def apply_rope(x, cos, sin):
-    return x * cos + rotate_half(x) * sin
+    # Phi3's partial rotary: only the first cos.shape[-1] entries rotate.
+    rot = cos.shape[-1]
+    x_rot, x_pass = x[..., :rot], x[..., rot:]
+    return torch.cat((x_rot * cos + rotate_half(x_rot) * sin, x_pass), dim=-1)
 
 
 class Reference:
@@ -368,9 +427,16 @@ class Reference:
         batch, seq, _ = x.shape
         heads, kv_heads, d = cfg["num_attention_heads"], cfg["num_key_value_heads"], head_dim(cfg)
         eps = cfg["rms_norm_eps"]
-        q = self.linear(x, layer, "q_proj").view(batch, seq, heads, d)
-        k = self.linear(x, layer, "k_proj").view(batch, seq, kv_heads, d)
-        v = self.linear(x, layer, "v_proj").view(batch, seq, kv_heads, d)
+        if is_phi3(cfg):                                          # Phi3Attention: [q | k | v] from qkv_proj
+            qkv = self.linear(x, layer, "qkv_proj")
+            q_end, k_end = heads * d, heads * d + kv_heads * d
+            q = qkv[..., :q_end].reshape(batch, seq, heads, d)
+            k = qkv[..., q_end:k_end].reshape(batch, seq, kv_heads, d)
+            v = qkv[..., k_end:].reshape(batch, seq, kv_heads, d)
+        else:
+            q = self.linear(x, layer, "q_proj").view(batch, seq, heads, d)
+            k = self.linear(x, layer, "k_proj").view(batch, seq, kv_heads, d)
+            v = self.linear(x, layer, "v_proj").view(batch, seq, kv_heads, d)
         if has_qk_norm(cfg):  # qwen3: per-head RMSNorm over head_dim, before RoPE
             q = rms_norm(q, self.p[f"model.layers.{layer}.self_attn.q_norm.weight"], eps, self.norm_offset)
             k = rms_norm(k, self.p[f"model.layers.{layer}.self_attn.k_norm.weight"], eps, self.norm_offset)
@@ -396,6 +462,9 @@ class Reference:
         return self.linear(out, layer, "o_proj")
 
     def mlp(self, x, layer):
+        if is_phi3(self.cfg):                                     # Phi3MLP: gate, up = gate_up.chunk(2)
+            gate, up = self.linear(x, layer, "gate_up_proj").chunk(2, dim=-1)
+            return self.linear(up * torch.nn.functional.silu(gate), layer, "down_proj")
         gate = self.linear(x, layer, "gate_proj")
         up = self.linear(x, layer, "up_proj")
         act = gelu_tanh(gate) if is_gemma(self.cfg) else torch.nn.functional.silu(gate)
@@ -411,9 +480,11 @@ class Reference:
         off = self.norm_offset
 
         def rope_tables(layer):
-            angles = position_ids.to(torch.float64)[:, :, None] * rope_inv_freq(cfg, layer)[None, None, :]
+            seq_len = int(position_ids.max()) + 1
+            angles = position_ids.to(torch.float64)[:, :, None] * rope_inv_freq(cfg, layer, seq_len)[None, None, :]
             emb = torch.cat((angles, angles), dim=-1)[:, None, :, :]  # [B, 1, T, d]
-            return emb.cos(), emb.sin()
+            scale = longrope_attention_factor(cfg) if (cfg.get("rope_scaling") or {}).get("type") == "longrope" else 1.0
+            return emb.cos() * scale, emb.sin() * scale
         causal = torch.ones(seq, seq, dtype=torch.bool).tril()
         same_segment = segment_ids[:, :, None] == segment_ids[:, None, :]
         allowed = causal[None, :, :] & same_segment               # [B, Tq, Tk]
@@ -622,7 +693,7 @@ def write_case(name, cfg, params, inputs, description, adapter_seed, adapters):
         scale = LORA_ALPHA / math.sqrt(LORA_RANK) if use_rslora else LORA_ALPHA / LORA_RANK
         adapter_dir = os.path.join(case_dir, kind)
         write_json(os.path.join(adapter_dir, "adapter_config.json"),
-                   adapter_config(name, LORA_RANK, LORA_ALPHA, use_rslora))
+                   adapter_config(name, LORA_RANK, LORA_ALPHA, use_rslora, linear_modules(cfg)))
         write_safetensors(os.path.join(adapter_dir, "adapter_model.safetensors"), adapter)
         expected = lora_expected(cfg, params, adapter, scale, inputs)
         write_safetensors(os.path.join(adapter_dir, "expected.safetensors"), expected)
@@ -697,6 +768,21 @@ def main():
                             "gemma3_text: q/k norms, layer 0 sliding (window 4, local RoPE base 1e4), "
                             "layer 1 global (rope_theta 1e6, linear scaling 4), query_pre_attn_scalar 20, "
                             "sandwich norms, no caps, tied", 3009, ["lora"]))
+
+    phi3 = phi3_config()
+    phi3_params = random_checkpoint(phi3, seed=1010)
+    cases.append(write_case("phi3", phi3, phi3_params, plain_inputs(96, seed=2010),
+                            "phi3: fused qkv_proj and gate_up_proj, GQA 4/2, head_dim 16, partial rotary 0.75, "
+                            "LongRoPE (long factors: positions past original 8; attention factor sqrt 2), "
+                            "sliding window 5, untied", 3010, ["lora"]))
+
+    phi3_packed = phi3_packed_config()
+    tied = {k: v for k, v in phi3_params.items() if k != "lm_head.weight"}
+    packed = packed_inputs(96, seed=2011)
+    check_packing(phi3_packed, tied, packed)
+    cases.append(write_case("phi3_packed", phi3_packed, tied, packed,
+                            "phi3, tied, no window; packed rows whose positions stay within the original 8: "
+                            "LongRoPE's short factors", 3011, ["lora"]))
 
     write_json(os.path.join(ROOT, "cases.json"), {"cases": cases})
     return 0

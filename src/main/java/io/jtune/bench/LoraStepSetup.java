@@ -45,7 +45,7 @@ public final class LoraStepSetup implements TrainingStep.Factory {
 
     /** The architectures the benchmark knows, by the names --model accepts ("tiny": a check that the benchmark runs, in seconds). */
     public static List<String> architectures() {
-        return List.of("qwen2.5-0.5b", "llama3.2-1b", "gemma2-2b", "llama2-7b", "tiny");
+        return List.of("qwen2.5-0.5b", "llama3.2-1b", "gemma2-2b", "phi3-mini", "llama2-7b", "tiny");
     }
 
     public static ModelConfig architecture(String name) {
@@ -74,6 +74,14 @@ public final class LoraStepSetup implements TrainingStep.Factory {
                     .tieWordEmbeddings(true)
                     .bosTokenId(2).eosTokenIds(List.of(1)).dtype(DType.BF16)
                     .build();
+            // microsoft/Phi-3-mini-4k-instruct: fused qkv_proj and gate_up_proj, MHA, window 2047, untied
+            case "phi3-mini" -> ModelConfig.builder().modelType("phi3")
+                    .vocabSize(32064).hiddenSize(3072).intermediateSize(8192).numHiddenLayers(32)
+                    .numAttentionHeads(32).numKeyValueHeads(32).maxPositionEmbeddings(4096)
+                    .rmsNormEps(1e-5).rope(new RopeConfig(10_000.0, "default", 1.0, 1.0, 4.0, 4096))
+                    .slidingWindow(2047).tieWordEmbeddings(false)
+                    .bosTokenId(1).eosTokenIds(List.of(32000)).dtype(DType.BF16)
+                    .build();
             case "llama2-7b" -> ModelConfig.builder().modelType("llama")
                     .vocabSize(32000).hiddenSize(4096).intermediateSize(11008).numHiddenLayers(32)
                     .numAttentionHeads(32).numKeyValueHeads(32).maxPositionEmbeddings(4096)
@@ -95,6 +103,7 @@ public final class LoraStepSetup implements TrainingStep.Factory {
         return switch (architecture) {
             case "qwen2.5-0.5b" -> "Qwen2.5-0.5B";
             case "gemma2-2b" -> "Gemma-2-2B";
+            case "phi3-mini" -> "Phi-3-mini";
             case "llama2-7b" -> "Llama-2-7B";
             case "llama3.2-1b" -> "Llama-3.2-1B";
             default -> "tiny Qwen2";

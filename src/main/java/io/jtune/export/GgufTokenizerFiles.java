@@ -34,6 +34,13 @@ public final class GgufTokenizerFiles {
     static final String QWEN2_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     /** Llama 3's split regex: digits in groups of up to three. */
     static final String LLAMA3_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    /**
+     * The o200k split regex (Phi-4-mini's tokenizer.json): llama.cpp's pre-tokenizer "gpt-4o", which
+     * the converter picks for Phi-4-mini by the tokenizer's hash.
+     */
+    static final String GPT4O_SPLIT = "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+"
+            + "(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*"
+            + "(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     private static final Pattern BYTE_TOKEN = Pattern.compile("<0x[0-9A-Fa-f]{2}>");
 
     private GgufTokenizerFiles() {}
@@ -125,12 +132,13 @@ public final class GgufTokenizerFiles {
         return out;
     }
 
-    /** tokenizer.ggml.pre from the Split regex: qwen2, llama-bpe, gpt-2 (plain ByteLevel regex), else default. */
+    /** tokenizer.ggml.pre from the Split regex: qwen2, llama-bpe, gpt-4o, gpt-2 (plain ByteLevel regex), else default. */
     static String preTokenizerName(JsonNode preTokenizer) {
         List<String> regexes = new ArrayList<>();
         collectSplitRegexes(preTokenizer, regexes);
         if (regexes.contains(QWEN2_SPLIT)) return "qwen2";
         if (regexes.contains(LLAMA3_SPLIT)) return "llama-bpe";
+        if (regexes.contains(GPT4O_SPLIT)) return "gpt-4o";
         if (regexes.isEmpty() && usesGpt2Regex(preTokenizer)) return "gpt-2";
         return "default";
     }

@@ -216,7 +216,8 @@ public final class ContinuousBatcher implements AutoCloseable {
             } else if (prefillBudget > 0) {
                 int chunk = Math.min(prefillBudget, r.gen.prompt.length - r.prefilled);
                 boolean last = r.prefilled + chunk == r.gen.prompt.length;
-                segments.add(new BatchDecoder.Segment(r.sequence, Arrays.copyOfRange(r.gen.prompt, r.prefilled, r.prefilled + chunk), last));
+                segments.add(new BatchDecoder.Segment(r.sequence, Arrays.copyOfRange(r.gen.prompt, r.prefilled, r.prefilled + chunk), last,
+                        r.gen.prompt.length - 1));   // the whole prompt is one forward call in transformers
                 owners.add(r);
                 prefillBudget -= chunk;
             }

@@ -3,7 +3,6 @@ package io.jtune.model;
 import io.jtune.JtuneException;
 import io.jtune.nn.CachedAttention;
 import io.jtune.nn.Kernels;
-import io.jtune.nn.Rope;
 import io.jtune.nn.SoftCap;
 import io.jtune.nn.VectorMath;
 import io.jtune.tensor.Gemm;
@@ -101,9 +100,22 @@ public final class BatchDecoder {
      * What one sequence feeds into a step: its next tokens (one while decoding, a chunk while
      * prefilling) and whether the logits after the last of them are wanted.
      */
-    public record Segment(Sequence sequence, int[] tokens, boolean wantLogits) {
+    public record Segment(Sequence sequence, int[] tokens, boolean wantLogits, int callMaxPosition) {
         public Segment {
             if (tokens.length == 0) throw new IllegalArgumentException("a segment appends at least one token");
+        }
+
+        /** A segment that is a whole call: its own last token is the call's largest position. */
+        public Segment(Sequence sequence, int[] tokens, boolean wantLogits) {
+            this(sequence, tokens, wantLogits, -1);
+        }
+
+        /**
+         * The largest position of the transformers forward call this segment is part of (a prompt
+         * prefilled over several steps is one call there): what LongRoPE chooses its factors by.
+         */
+        int callMaxPosition(int firstPosition) {
+            return Math.max(callMaxPosition, firstPosition + tokens.length - 1);
         }
     }
 
@@ -154,24 +166,23 @@ public final class BatchDecoder {
     private float[] forward(List<Segment> segments) {
         int n = 0;
         for (Segment s : segments) n += s.tokens().length;
-        int[] ids = new int[n], positions = new int[n];
+        int[] ids = new int[n], positions = new int[n], callMax = new int[n];
         Sequence[] rowSequence = new Sequence[n];
         int row = 0;
         for (Segment s : segments) {
             Sequence seq = s.sequence();
             seq.ensureCapacity(seq.length + s.tokens().length);
+            int segmentCallMax = s.callMaxPosition(seq.length);
             for (int t = 0; t < s.tokens().length; t++, row++) {
                 ids[row] = s.tokens()[t];
                 positions[row] = seq.length + t;
+                callMax[row] = segmentCallMax;
                 rowSequence[row] = seq;
             }
         }
         ModelWeights w = weightsFor(segments);
         Scratch s = scratch(n, w);
-        Rope.table(model.inverseFrequencies(), positions, n, s.workspace.cos, s.workspace.sin);
-        if (model.localInverseFrequencies() != null) {
-            Rope.table(model.localInverseFrequencies(), positions, n, s.workspace.cosLocal, s.workspace.sinLocal);
-        }
+        model.fillRopeTablesPerRow(positions, callMax, n, s.workspace);
         k.embeddingForward(w.embed.matrix, ids, s.x, n);
         if (d.embeddingScale() != 1f) VectorMath.scale(s.x, 0, n * d.hidden(), d.embeddingScale());
         int kvDim = d.kvDim();
@@ -220,7 +231,7 @@ public final class BatchDecoder {
                 int start = 0;
                 for (Segment s : segments) {
                     LoraAdapter a = s.sequence().adapter;
-                    ModuleAdapter part = a == null ? null : a.weights().layers[layer].modules[m.slot].adapter;
+                    ModuleAdapter part = a == null ? null : a.weights().layers[layer].module(m.slot).adapter;
                     any |= part != null;
                     runs.add(new RowGroupedAdapter.Run(start, s.tokens().length, part));
                     start += s.tokens().length;

@@ -60,6 +60,7 @@ public final class CausalLM {
     private LoraAdapter trainingAdapter;          // LoRA: the adapter that trains and that passes use by default
     private ValueHead valueHead;                  // stage rm: trains with the trainable set; null otherwise
     private final float[] invFreq;
+    private final float[] invFreqLong;           // LongRoPE's long-factor frequencies (Phi-3 128k), else null
     private final float[] invFreqLocal;          // the sliding layers' RoPE (Gemma 3), else null
     private final LmHead lmHead;
 
@@ -85,8 +86,9 @@ public final class CausalLM {
         this.base = base;
         this.baseParams = Map.copyOf(baseParams);
         this.store = store;
-        this.invFreq = Rope.inverseFrequencies(config.rope(), config.headDim());
-        this.invFreqLocal = config.localRope() == null ? null : Rope.inverseFrequencies(config.localRope(), config.headDim());
+        this.invFreq = Rope.inverseFrequencies(config.rope(), config.rotaryDim(), false);
+        this.invFreqLong = config.rope().isLongRope() ? Rope.inverseFrequencies(config.rope(), config.rotaryDim(), true) : null;
+        this.invFreqLocal = config.localRope() == null ? null : Rope.inverseFrequencies(config.localRope(), config.rotaryDim());
         this.lmHead = new LmHead(config.vocabSize(), config.hiddenSize(), dims.finalSoftcap());
     }
 
@@ -114,8 +116,52 @@ public final class CausalLM {
     // Package-private views for InferenceSession and LoraAdapter.
     Dims dims() { return dims; }
     Kernels kernels() { return kernels; }
-    float[] inverseFrequencies() { return invFreq; }
-    float[] localInverseFrequencies() { return invFreqLocal; }
+
+    /**
+     * Fills the workspace's RoPE tables for n tokens at these positions. LongRoPE picks its long
+     * factors when the largest position + 1 exceeds original_max_position_embeddings (transformers
+     * decides per forward call the same way) and scales cos and sin by its attention factor.
+     */
+    void fillRopeTables(int[] positions, int n, Workspace w) {
+        int maxPosition = -1;
+        for (int i = 0; i < n; i++) maxPosition = Math.max(maxPosition, positions[i]);
+        fillRopeTables(positions, n, w, maxPosition);
+    }
+
+    /**
+     * The same, with LongRoPE's choice made for a forward call whose largest position is
+     * {@code callMaxPosition} (a prompt prefilled in chunks is one call in transformers).
+     */
+    /**
+     * Per-row tables for a batch of sequences, each row's LongRoPE factors chosen by the largest
+     * position of its own sequence's call (transformers runs each sequence's generate alone).
+     */
+    void fillRopeTablesPerRow(int[] positions, int[] callMaxPositions, int n, Workspace w) {
+        if (invFreqLong == null) {
+            fillRopeTables(positions, n, w, -1);
+            return;
+        }
+        int half = invFreq.length;
+        int[] one = new int[1];
+        float[] cos = new float[half], sin = new float[half];
+        for (int t = 0; t < n; t++) {
+            float[] inv = callMaxPositions[t] + 1 > config.rope().originalMaxPositionEmbeddings() ? invFreqLong : invFreq;
+            one[0] = positions[t];
+            Rope.table(inv, one, 1, cos, sin);
+            Rope.scaleTable(cos, sin, half, (float) config.rope().attentionFactor());
+            System.arraycopy(cos, 0, w.cos, t * half, half);
+            System.arraycopy(sin, 0, w.sin, t * half, half);
+        }
+        if (invFreqLocal != null) Rope.table(invFreqLocal, positions, n, w.cosLocal, w.sinLocal);
+    }
+
+    void fillRopeTables(int[] positions, int n, Workspace w, int callMaxPosition) {
+        float[] inv = invFreq;
+        if (invFreqLong != null && callMaxPosition + 1 > config.rope().originalMaxPositionEmbeddings()) inv = invFreqLong;
+        Rope.table(inv, positions, n, w.cos, w.sin);
+        Rope.scaleTable(w.cos, w.sin, n * inv.length, (float) config.rope().attentionFactor());
+        if (invFreqLocal != null) Rope.table(invFreqLocal, positions, n, w.cosLocal, w.sinLocal);
+    }
     ModelWeights baseWeights() { return base; }
     Param baseParam(String hfName) { return baseParams.get(hfName); }
 
@@ -419,8 +465,7 @@ public final class CausalLM {
             allocate(Math.max(n, capacity), w);
         }
         lastTrainingPass = null;
-        Rope.table(invFreq, batch.positionIds(), n, workspace.cos, workspace.sin);
-        if (invFreqLocal != null) Rope.table(invFreqLocal, batch.positionIds(), n, workspace.cosLocal, workspace.sinLocal);
+        fillRopeTables(batch.positionIds(), n, workspace);
         shapes = new Attention.Shape[dims.windows().length];
         for (int l = 0; l < shapes.length; l++) {
             boolean sameAsPrevious = l > 0 && dims.slidingWindow(l) == dims.slidingWindow(l - 1);

@@ -14,18 +14,22 @@ import java.util.function.UnaryOperator;
  * where the norms and the gated activation are the family's, and norm_qk is the per-head q/k norm of
  * families that have one (the identity elsewhere). Gemma 2's sandwich layout also normalises each
  * branch's output before the residual add: {@code mid = x + ln_attn_out(o_proj(...))} and
- * {@code out = mid + ln_mlp_out(down_proj(...))}. Training, gradient checkpointing and KV-cached
+ * {@code out = mid + ln_mlp_out(down_proj(...))}. Phi-3 computes q, k and v with one fused
+ * projection (qkv_proj) and gate and up with another (gate_up_proj), split after the GEMM by
+ * {@link FusedColumns} (their gradients joined before the fused backward), and rotates only the
+ * first rotaryDim entries of each head. Training, gradient checkpointing and KV-cached
  * decoding all run this one forward; they differ only in their {@link AttentionContext}. Backward
  * walks the same steps in reverse; the residual gradient flows through {@code dx} in place.
  */
 final class DecoderLayer {
-    static final int Q = 0, K = 1, V = 2, O = 3, GATE = 4, UP = 5, DOWN = 6, SLOTS = 7;
+    static final int Q = 0, K = 1, V = 2, O = 3, GATE = 4, UP = 5, DOWN = 6, QKV = 7, GATE_UP = 8, SLOTS = 9;
 
     final int index;
     final Param inputNorm, postNorm;
     final Param qNorm, kNorm;         // null unless the family normalises q/k heads
     final Param attnOutNorm, mlpOutNorm;   // null unless the family normalises the branches' outputs (Gemma 2)
-    final LinearModule[] modules;     // indexed by the slots above
+    final LinearModule[] modules;     // the layer's linear modules, in slot order (a fused family has fewer)
+    private final LinearModule[] bySlot = new LinearModule[SLOTS];   // the same, indexed by slot (null: absent)
 
     DecoderLayer(int index, Param inputNorm, Param postNorm, Param qNorm, Param kNorm, Param attnOutNorm, Param mlpOutNorm,
                  LinearModule[] modules) {
@@ -37,6 +41,12 @@ final class DecoderLayer {
         this.attnOutNorm = attnOutNorm;
         this.mlpOutNorm = mlpOutNorm;
         this.modules = modules;
+        for (LinearModule m : modules) bySlot[m.slot] = m;
+    }
+
+    /** The module in a slot (Q ... GATE_UP), or null when this family's layer has none there. */
+    LinearModule module(int slot) {
+        return bySlot[slot];
     }
 
     /** The same layer with some parameters replaced and modules rewired (an adapter's view). */
@@ -72,7 +82,7 @@ final class DecoderLayer {
         attention.attend(index, a.q, a.k, a.v, a.att, a.lse, n);
         branchOutput(k, d, O, a.att, a.attnOut, attnOutNorm, a.rstdAttnOut, w.projected, n, a, stepSeed);
         k.add(x, w.projected, a.mid, n * d.hidden());
-        mlpInputs(k, d, n, a, stepSeed);
+        mlpInputs(k, d, n, a, w, stepSeed);
         d.activation().forward(k, a.gate, a.up, w.act, n * d.intermediate());
         branchOutput(k, d, DOWN, w.act, a.mlpOut, mlpOutNorm, a.rstdMlpOut, w.projected, n, a, stepSeed);
         k.add(a.mid, w.projected, out, n * d.hidden());
@@ -86,10 +96,10 @@ final class DecoderLayer {
     private void branchOutput(Kernels k, Dims d, int slot, float[] input, float[] kept, Param norm, float[] rstd, float[] out,
                               int n, LayerActivations a, long stepSeed) {
         if (!d.postNorms()) {
-            modules[slot].forward(k, input, out, n, a, seed(stepSeed, slot));
+            bySlot[slot].forward(k, input, out, n, a, seed(stepSeed, slot));
             return;
         }
-        modules[slot].forward(k, input, kept, n, a, seed(stepSeed, slot));
+        bySlot[slot].forward(k, input, kept, n, a, seed(stepSeed, slot));
         d.norm().forward(k, kept, norm.data, norm.offset, out, rstd, n, d.hidden(), d.eps());
     }
 
@@ -106,42 +116,50 @@ final class DecoderLayer {
         if (d.postNorms()) {
             branchOutput(k, d, O, a.att, a.attnOut, attnOutNorm, a.rstdAttnOut, w.projected, n, a, stepSeed);
         } else {
-            modules[O].recomputeAdapter(k, a.att, n, a, seed(stepSeed, O));
+            bySlot[O].recomputeAdapter(k, a.att, n, a, seed(stepSeed, O));
         }
-        mlpInputs(k, d, n, a, stepSeed);
+        mlpInputs(k, d, n, a, w, stepSeed);
         if (d.postNorms()) {
             d.activation().forward(k, a.gate, a.up, w.act, n * d.intermediate());
             branchOutput(k, d, DOWN, w.act, a.mlpOut, mlpOutNorm, a.rstdMlpOut, w.projected, n, a, stepSeed);
-        } else if (modules[DOWN].adapter != null) {
+        } else if (bySlot[DOWN].adapter != null) {
             d.activation().forward(k, a.gate, a.up, w.act, n * d.intermediate());
-            modules[DOWN].recomputeAdapter(k, w.act, n, a, seed(stepSeed, DOWN));
+            bySlot[DOWN].recomputeAdapter(k, w.act, n, a, seed(stepSeed, DOWN));
         }
     }
 
     /** input_layernorm, q/k/v projections, q_norm/k_norm and RoPE: what attention reads. */
     private void attentionInputs(Kernels k, Dims d, int n, float[] x, LayerActivations a, Workspace w, long stepSeed) {
         d.norm().forward(k, x, inputNorm.data, inputNorm.offset, a.ln1, a.rstd1, n, d.hidden(), d.eps());
+        float[] qOut = d.qkNorm() ? a.qRaw : a.q, kOut = d.qkNorm() ? a.kRaw : a.k;
+        if (d.fusedQkv()) {
+            bySlot[QKV].forward(k, a.ln1, w.fused, n, a, seed(stepSeed, QKV));
+            FusedColumns.split(w.fused, n, qOut, d.qDim(), kOut, d.kvDim(), a.v, d.kvDim());
+        } else {
+            bySlot[Q].forward(k, a.ln1, qOut, n, a, seed(stepSeed, Q));
+            bySlot[K].forward(k, a.ln1, kOut, n, a, seed(stepSeed, K));
+            bySlot[V].forward(k, a.ln1, a.v, n, a, seed(stepSeed, V));
+        }
         if (d.qkNorm()) {
-            modules[Q].forward(k, a.ln1, a.qRaw, n, a, seed(stepSeed, Q));
-            modules[K].forward(k, a.ln1, a.kRaw, n, a, seed(stepSeed, K));
             d.norm().forward(k, a.qRaw, qNorm.data, qNorm.offset, a.q, a.rstdQ, n * d.heads(), d.headDim(), d.eps());
             d.norm().forward(k, a.kRaw, kNorm.data, kNorm.offset, a.k, a.rstdK, n * d.kvHeads(), d.headDim(), d.eps());
-        } else {
-            modules[Q].forward(k, a.ln1, a.q, n, a, seed(stepSeed, Q));
-            modules[K].forward(k, a.ln1, a.k, n, a, seed(stepSeed, K));
         }
-        modules[V].forward(k, a.ln1, a.v, n, a, seed(stepSeed, V));
         boolean local = d.usesLocalRope(index);
         float[] cos = local ? w.cosLocal : w.cos, sin = local ? w.sinLocal : w.sin;
-        k.ropeForward(a.q, cos, sin, n, d.heads(), d.headDim());
-        k.ropeForward(a.k, cos, sin, n, d.kvHeads(), d.headDim());
+        k.ropeForward(a.q, cos, sin, n, d.heads(), d.headDim(), d.rotaryDim());
+        k.ropeForward(a.k, cos, sin, n, d.kvHeads(), d.headDim(), d.rotaryDim());
     }
 
     /** post_attention_layernorm and the gate/up projections, from a.mid. */
-    private void mlpInputs(Kernels k, Dims d, int n, LayerActivations a, long stepSeed) {
+    private void mlpInputs(Kernels k, Dims d, int n, LayerActivations a, Workspace w, long stepSeed) {
         d.norm().forward(k, a.mid, postNorm.data, postNorm.offset, a.ln2, a.rstd2, n, d.hidden(), d.eps());
-        modules[GATE].forward(k, a.ln2, a.gate, n, a, seed(stepSeed, GATE));
-        modules[UP].forward(k, a.ln2, a.up, n, a, seed(stepSeed, UP));
+        if (d.fusedGateUp()) {
+            bySlot[GATE_UP].forward(k, a.ln2, w.fused, n, a, seed(stepSeed, GATE_UP));
+            FusedColumns.split(w.fused, n, a.gate, d.intermediate(), a.up, d.intermediate());
+        } else {
+            bySlot[GATE].forward(k, a.ln2, a.gate, n, a, seed(stepSeed, GATE));
+            bySlot[UP].forward(k, a.ln2, a.up, n, a, seed(stepSeed, UP));
+        }
     }
 
     /**
@@ -154,20 +172,25 @@ final class DecoderLayer {
         // MLP: dx is also the gradient at mid through the residual, and collects the norm's part.
         d.activation().forward(k, a.gate, a.up, w.act, inter);
         Arrays.fill(w.dAct, 0, inter, 0f);
-        modules[DOWN].backward(k, outputNormBackward(k, d, dx, a.mlpOut, mlpOutNorm, a.rstdMlpOut, w, n), w.act, w.dAct,
+        bySlot[DOWN].backward(k, outputNormBackward(k, d, dx, a.mlpOut, mlpOutNorm, a.rstdMlpOut, w, n), w.act, w.dAct,
                 n, a, w, seed(stepSeed, DOWN));
         Arrays.fill(w.dGate, 0, inter, 0f);
         Arrays.fill(w.dUp, 0, inter, 0f);
         d.activation().backward(k, w.dAct, a.gate, a.up, w.dGate, w.dUp, inter);
         Arrays.fill(w.dNorm, 0, hid, 0f);
-        modules[GATE].backward(k, w.dGate, a.ln2, w.dNorm, n, a, w, seed(stepSeed, GATE));
-        modules[UP].backward(k, w.dUp, a.ln2, w.dNorm, n, a, w, seed(stepSeed, UP));
+        if (d.fusedGateUp()) {
+            FusedColumns.join(w.fused, n, w.dGate, d.intermediate(), w.dUp, d.intermediate());
+            bySlot[GATE_UP].backward(k, w.fused, a.ln2, w.dNorm, n, a, w, seed(stepSeed, GATE_UP));
+        } else {
+            bySlot[GATE].backward(k, w.dGate, a.ln2, w.dNorm, n, a, w, seed(stepSeed, GATE));
+            bySlot[UP].backward(k, w.dUp, a.ln2, w.dNorm, n, a, w, seed(stepSeed, UP));
+        }
         d.norm().backward(k, w.dNorm, a.mid, postNorm.data, postNorm.offset, a.rstd2, dx,
                 postNorm.grad, postNorm.gradOffset, n, d.hidden());
 
         // Attention: dx now is the gradient at mid, i.e. at this layer's input through the residual.
         Arrays.fill(w.dAtt, 0, n * d.qDim(), 0f);
-        modules[O].backward(k, outputNormBackward(k, d, dx, a.attnOut, attnOutNorm, a.rstdAttnOut, w, n), a.att, w.dAtt,
+        bySlot[O].backward(k, outputNormBackward(k, d, dx, a.attnOut, attnOutNorm, a.rstdAttnOut, w, n), a.att, w.dAtt,
                 n, a, w, seed(stepSeed, O));
         Arrays.fill(w.dq, 0, n * d.qDim(), 0f);
         Arrays.fill(w.dk, 0, n * d.kvDim(), 0f);
@@ -175,8 +198,8 @@ final class DecoderLayer {
         k.attentionBackward(a.q, a.k, a.v, a.att, a.lse, w.dAtt, w.dq, w.dk, w.dv, shape);
         boolean local = d.usesLocalRope(index);
         float[] cos = local ? w.cosLocal : w.cos, sin = local ? w.sinLocal : w.sin;
-        k.ropeBackward(w.dq, cos, sin, n, d.heads(), d.headDim());
-        k.ropeBackward(w.dk, cos, sin, n, d.kvHeads(), d.headDim());
+        k.ropeBackward(w.dq, cos, sin, n, d.heads(), d.headDim(), d.rotaryDim());
+        k.ropeBackward(w.dk, cos, sin, n, d.kvHeads(), d.headDim(), d.rotaryDim());
         float[] dq = w.dq, dk = w.dk;
         if (d.qkNorm()) {
             Arrays.fill(w.dqRaw, 0, n * d.qDim(), 0f);
@@ -191,9 +214,14 @@ final class DecoderLayer {
         boolean needNormGrad = needInputGrad || inputNorm.trainable();
         float[] dLn1 = needNormGrad ? w.dNorm : null;
         if (needNormGrad) Arrays.fill(w.dNorm, 0, hid, 0f);
-        modules[Q].backward(k, dq, a.ln1, dLn1, n, a, w, seed(stepSeed, Q));
-        modules[K].backward(k, dk, a.ln1, dLn1, n, a, w, seed(stepSeed, K));
-        modules[V].backward(k, w.dv, a.ln1, dLn1, n, a, w, seed(stepSeed, V));
+        if (d.fusedQkv()) {
+            FusedColumns.join(w.fused, n, dq, d.qDim(), dk, d.kvDim(), w.dv, d.kvDim());
+            bySlot[QKV].backward(k, w.fused, a.ln1, dLn1, n, a, w, seed(stepSeed, QKV));
+        } else {
+            bySlot[Q].backward(k, dq, a.ln1, dLn1, n, a, w, seed(stepSeed, Q));
+            bySlot[K].backward(k, dk, a.ln1, dLn1, n, a, w, seed(stepSeed, K));
+            bySlot[V].backward(k, w.dv, a.ln1, dLn1, n, a, w, seed(stepSeed, V));
+        }
         if (needNormGrad) {
             d.norm().backward(k, w.dNorm, x, inputNorm.data, inputNorm.offset, a.rstd1, needInputGrad ? dx : null,
                     inputNorm.grad, inputNorm.gradOffset, n, d.hidden());

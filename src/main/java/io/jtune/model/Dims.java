@@ -15,10 +15,14 @@ import io.jtune.nn.Normalization;
  * @param finalSoftcap   final-logit soft-cap (0: none)
  * @param postNorms      whether the family normalises attention's and the MLP's outputs too (Gemma 2)
  * @param localRope      whether the sliding-window layers rotate with a RoPE of their own (Gemma 3)
+ * @param fusedQkv       whether one projection (qkv_proj) gives q, k and v side by side (Phi-3)
+ * @param fusedGateUp    whether one projection (gate_up_proj) gives the MLP's gate and up halves (Phi-3)
+ * @param rotaryDim      how many entries of each head RoPE rotates (head_dim unless partial_rotary_factor says less)
  */
 record Dims(int hidden, int intermediate, int heads, int kvHeads, int headDim, int vocab, float eps,
             boolean qkNorm, int[] windows, Normalization norm, GatedActivation activation, float embeddingScale,
-            float attentionScale, float attnSoftcap, float finalSoftcap, boolean postNorms, boolean localRope) {
+            float attentionScale, float attnSoftcap, float finalSoftcap, boolean postNorms, boolean localRope,
+            boolean fusedQkv, boolean fusedGateUp, int rotaryDim) {
     static Dims of(ModelConfig c, ModelFamily family) {
         int[] windows = new int[c.numHiddenLayers()];
         for (int l = 0; l < windows.length; l++) windows[l] = c.slidingWindow(l) == null ? 0 : c.slidingWindow(l);
@@ -26,11 +30,17 @@ record Dims(int hidden, int intermediate, int heads, int kvHeads, int headDim, i
                 c.headDim(), c.vocabSize(), (float) c.rmsNormEps(), family.has(ModuleRole.Q_NORM, c),
                 windows, family.norm(), family.activation(), family.embeddingScale().multiplier(c),
                 (float) c.attentionScale(), (float) c.attnLogitSoftcap(), (float) c.finalLogitSoftcap(),
-                family.has(ModuleRole.ATTENTION_OUTPUT_NORM, c), c.localRope() != null);
+                family.has(ModuleRole.ATTENTION_OUTPUT_NORM, c), c.localRope() != null,
+                family.has(ModuleRole.QKV_PROJ, c), family.has(ModuleRole.GATE_UP_PROJ, c), c.rotaryDim());
     }
 
     int qDim() { return heads * headDim; }
     int kvDim() { return kvHeads * headDim; }
+
+    /** The width of a fused projection's output buffer (0 when the family fuses none). */
+    int fusedWidth() {
+        return Math.max(fusedQkv ? qDim() + 2 * kvDim() : 0, fusedGateUp ? 2 * intermediate : 0);
+    }
 
     /** Layer {@code layer}'s sliding window, 0 when it sees every earlier token. */
     int slidingWindow(int layer) { return windows[layer]; }

@@ -4,7 +4,6 @@ import io.jtune.JtuneException;
 import io.jtune.model.arch.ModelConfig;
 import io.jtune.nn.CachedAttention;
 import io.jtune.nn.Kernels;
-import io.jtune.nn.Rope;
 import io.jtune.nn.SoftCap;
 import io.jtune.nn.VectorMath;
 import io.jtune.tensor.Gemm;
@@ -118,11 +117,12 @@ public final class InferenceSession {
         ensureCapacity(length + ids.length);
         ModelWeights w = model.weights(adapterEnabled ? adapter : null);
         float[] logits = new float[(allLogits ? ids.length : 1) * d.vocab()];
+        int callMaxPosition = length + ids.length - 1;   // the chunks are one forward call in transformers
         for (int start = 0; start < ids.length; start += PREFILL_CHUNK) {
             int n = Math.min(PREFILL_CHUNK, ids.length - start);
             int[] chunk = Arrays.copyOfRange(ids, start, start + n);
             Scratch s = scratch(n, w);
-            forwardChunk(chunk, n, s, w);
+            forwardChunk(chunk, n, s, w, callMaxPosition);
             boolean last = start + n == ids.length;
             if (allLogits) {
                 logits(s, w, 0, n, logits, start * d.vocab());
@@ -134,14 +134,11 @@ public final class InferenceSession {
     }
 
     /** Runs n new tokens through every layer, leaving the last layer's output in s.x. */
-    private void forwardChunk(int[] ids, int n, Scratch s, ModelWeights w) {
+    private void forwardChunk(int[] ids, int n, Scratch s, ModelWeights w, int callMaxPosition) {
         int past = length;
         int[] positions = new int[n];
         for (int i = 0; i < n; i++) positions[i] = past + i;
-        Rope.table(model.inverseFrequencies(), positions, n, s.workspace.cos, s.workspace.sin);
-        if (model.localInverseFrequencies() != null) {
-            Rope.table(model.localInverseFrequencies(), positions, n, s.workspace.cosLocal, s.workspace.sinLocal);
-        }
+        model.fillRopeTables(positions, n, s.workspace, callMaxPosition);
         k.embeddingForward(w.embed.matrix, ids, s.x, n);
         if (d.embeddingScale() != 1f) VectorMath.scale(s.x, 0, n * d.hidden(), d.embeddingScale());
         int kvDim = d.kvDim();

@@ -110,19 +110,31 @@ public final class ModelBuilder {
     }
 
     private DecoderLayer layer(int l) {
-        ModuleRole[] slots = {ModuleRole.Q_PROJ, ModuleRole.K_PROJ, ModuleRole.V_PROJ, ModuleRole.O_PROJ,
-                ModuleRole.GATE_PROJ, ModuleRole.UP_PROJ, ModuleRole.DOWN_PROJ};
-        LinearModule[] modules = new LinearModule[slots.length];
+        // Every linear module the family declares, in its registration order (PEFT's order), at its
+        // DecoderLayer slot; a fused family (Phi-3) has qkv_proj for q/k/v and gate_up_proj for gate/up.
+        List<ModuleRole> slots = List.of(ModuleRole.Q_PROJ, ModuleRole.K_PROJ, ModuleRole.V_PROJ, ModuleRole.O_PROJ,
+                ModuleRole.GATE_PROJ, ModuleRole.UP_PROJ, ModuleRole.DOWN_PROJ, ModuleRole.QKV_PROJ, ModuleRole.GATE_UP_PROJ);
+        List<LinearModule> modules = new ArrayList<>();
         String prefix = "model.layers." + l + ".";
-        for (int slot = 0; slot < slots.length; slot++) {
-            ModuleSpec spec = family.layerModule(slots[slot]);
-            if (spec == null) throw new JtuneException("the " + family.modelType() + " family declares no " + slots[slot] + " module");
+        for (ModuleSpec spec : family.layer()) {
+            if (spec.kind() != ModuleSpec.Kind.LINEAR) continue;
             String path = prefix + spec.hfPath();
-            modules[slot] = new LinearModule(path, slot, params.get(path + ".weight"), params.get(path + ".bias"), null);
+            modules.add(new LinearModule(path, slots.indexOf(spec.role()), params.get(path + ".weight"), params.get(path + ".bias"), null));
+        }
+        boolean attentionInputs = family.layerModule(ModuleRole.QKV_PROJ) != null
+                || (family.layerModule(ModuleRole.Q_PROJ) != null && family.layerModule(ModuleRole.K_PROJ) != null
+                    && family.layerModule(ModuleRole.V_PROJ) != null);
+        boolean mlpInputs = family.layerModule(ModuleRole.GATE_UP_PROJ) != null
+                || (family.layerModule(ModuleRole.GATE_PROJ) != null && family.layerModule(ModuleRole.UP_PROJ) != null);
+        if (!attentionInputs || !mlpInputs || family.layerModule(ModuleRole.O_PROJ) == null
+                || family.layerModule(ModuleRole.DOWN_PROJ) == null) {
+            throw new JtuneException("the " + family.modelType() + " family lacks a module of the decoder layer "
+                    + "(q/k/v or qkv, o, gate/up or gate_up, down)");
         }
         return new DecoderLayer(l, layerParam(ModuleRole.ATTENTION_NORM, prefix), layerParam(ModuleRole.MLP_NORM, prefix),
                 layerParam(ModuleRole.Q_NORM, prefix), layerParam(ModuleRole.K_NORM, prefix),
-                layerParam(ModuleRole.ATTENTION_OUTPUT_NORM, prefix), layerParam(ModuleRole.MLP_OUTPUT_NORM, prefix), modules);
+                layerParam(ModuleRole.ATTENTION_OUTPUT_NORM, prefix), layerParam(ModuleRole.MLP_OUTPUT_NORM, prefix),
+                modules.toArray(LinearModule[]::new));
     }
 
     private Param layerParam(ModuleRole role, String prefix) {

@@ -15,6 +15,7 @@ final class Workspace {
     final float[] dGate, dUp, dAct;      // MLP gradients
     final float[] adapterScratch;        // [n x widest adapter state] (LoRA: the gradient at u)
     final float[] dropoutGrad;           // [n x widest adapted input], only with adapter dropout
+    final float[] fused;                 // a fused projection's output or gradient [n x fusedWidth] (Phi-3), else null
     final float[] cos, sin;              // RoPE tables for this batch's positions
     final float[] cosLocal, sinLocal;    // the sliding layers' own RoPE tables (Gemma 3), else null
 
@@ -25,10 +26,11 @@ final class Workspace {
     Workspace(Dims d, int n, int maxKept, int maxDropoutInput, boolean withGradients) {
         projected = new float[n * d.hidden()];
         act = new float[n * d.intermediate()];
-        cos = new float[n * d.headDim() / 2];
-        sin = new float[n * d.headDim() / 2];
-        cosLocal = d.localRope() ? new float[n * d.headDim() / 2] : null;
-        sinLocal = d.localRope() ? new float[n * d.headDim() / 2] : null;
+        fused = d.fusedWidth() > 0 ? new float[n * d.fusedWidth()] : null;
+        cos = new float[n * d.rotaryDim() / 2];
+        sin = new float[n * d.rotaryDim() / 2];
+        cosLocal = d.localRope() ? new float[n * d.rotaryDim() / 2] : null;
+        sinLocal = d.localRope() ? new float[n * d.rotaryDim() / 2] : null;
         if (!withGradients) {
             dNorm = dOutputNorm = dq = dk = dv = dqRaw = dkRaw = dAtt = dGate = dUp = dAct = adapterScratch = dropoutGrad = null;
             return;

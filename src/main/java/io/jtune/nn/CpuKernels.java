@@ -25,11 +25,11 @@ final class CpuKernels implements Kernels {
                                           float[] dx, float[] dw, int dwOff, int rows, int dim) {
         RmsNorm.backward(dy, x, w, wOff, shift, rstd, dx, dw, dwOff, rows, dim);
     }
-    @Override public void ropeForward(float[] x, float[] cos, float[] sin, int n, int heads, int headDim) {
-        Rope.forward(x, cos, sin, n, heads, headDim);
+    @Override public void ropeForward(float[] x, float[] cos, float[] sin, int n, int heads, int headDim, int rotaryDim) {
+        Rope.forward(x, cos, sin, n, heads, headDim, rotaryDim);
     }
-    @Override public void ropeBackward(float[] dx, float[] cos, float[] sin, int n, int heads, int headDim) {
-        Rope.backward(dx, cos, sin, n, heads, headDim);
+    @Override public void ropeBackward(float[] dx, float[] cos, float[] sin, int n, int heads, int headDim, int rotaryDim) {
+        Rope.backward(dx, cos, sin, n, heads, headDim, rotaryDim);
     }
     @Override public void attentionForward(float[] q, float[] k, float[] v, float[] out, float[] lse, Attention.Shape shape) {
         Attention.forward(q, k, v, out, lse, shape);

@@ -25,8 +25,8 @@ public interface Kernels {
     void rmsNormBackward(float[] dy, float[] x, float[] w, int wOff, float shift, float[] rstd,
                          float[] dx, float[] dw, int dwOff, int rows, int dim);
 
-    void ropeForward(float[] x, float[] cos, float[] sin, int n, int heads, int headDim);
-    void ropeBackward(float[] dx, float[] cos, float[] sin, int n, int heads, int headDim);
+    void ropeForward(float[] x, float[] cos, float[] sin, int n, int heads, int headDim, int rotaryDim);
+    void ropeBackward(float[] dx, float[] cos, float[] sin, int n, int heads, int headDim, int rotaryDim);
 
     void attentionForward(float[] q, float[] k, float[] v, float[] out, float[] lse, Attention.Shape shape);
     void attentionBackward(float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dOut,

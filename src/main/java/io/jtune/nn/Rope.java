@@ -17,6 +17,17 @@ public final class Rope {
      * _compute_llama3_parameters does. Computed in fp32 like torch.
      */
     public static float[] inverseFrequencies(RopeConfig rope, int headDim) {
+        return inverseFrequencies(rope, headDim, false);
+    }
+
+    /**
+     * The inverse frequencies over the {@code rotaryDim} rotated entries of a head; for LongRoPE, with
+     * the long factors when {@code beyondOriginal} (a forward whose largest position + 1 exceeds
+     * original_max_position_embeddings, as transformers' dynamic update decides), else the short ones:
+     * inv_freq[i] = 1 / (factor[i] · theta^(2i/rotaryDim)).
+     */
+    public static float[] inverseFrequencies(RopeConfig rope, int rotaryDim, boolean beyondOriginal) {
+        int headDim = rotaryDim;
         int half = headDim / 2;
         float[] inv = new float[half];
         for (int i = 0; i < half; i++) {
@@ -30,8 +41,20 @@ public final class Rope {
                 for (int i = 0; i < half; i++) inv[i] = inv[i] / (float) rope.factor();
             }
             case "llama3" -> applyLlama3Scaling(inv, rope);
+            case "longrope" -> {
+                double[] factors = beyondOriginal ? rope.longFactor() : rope.shortFactor();
+                if (factors.length != half) {
+                    throw new JtuneException("rope_scaling's long_factor and short_factor need " + half
+                            + " entries (rotary dimension / 2), found " + factors.length);
+                }
+                // torch: 1.0 / (ext_factors * base ** (arange(0, dim, 2) / dim)), all in fp32
+                for (int i = 0; i < half; i++) {
+                    float exponent = (float) (2 * i) / headDim;
+                    inv[i] = 1f / ((float) factors[i] * (float) StrictMath.pow(rope.theta(), exponent));
+                }
+            }
             default -> throw new JtuneException("rope_scaling type '" + type
-                    + "' is not supported yet; supported: default, linear, llama3");
+                    + "' is not supported yet; supported: default, linear, llama3, longrope");
         }
         return inv;
     }
@@ -67,18 +90,46 @@ public final class Rope {
         }
     }
 
+    /**
+     * Multiplies a filled cos/sin table by {@code scale} (LongRoPE's attention factor, which
+     * transformers applies to cos and sin). The scaled rotation s·R is still undone by backward's
+     * transposed rotation: (s·R)ᵀ = s·Rᵀ, which the same scaled table gives.
+     */
+    public static void scaleTable(float[] cos, float[] sin, int length, float scale) {
+        if (scale == 1f) return;
+        for (int i = 0; i < length; i++) {
+            cos[i] *= scale;
+            sin[i] *= scale;
+        }
+    }
+
     /** Rotates x [n x heads·headDim] in place. */
     public static void forward(float[] x, float[] cos, float[] sin, int n, int heads, int headDim) {
-        rotate(x, cos, sin, n, heads, headDim, 1f);
+        rotate(x, cos, sin, n, heads, headDim, headDim, 1f);
     }
 
     /** The inverse rotation applied to the gradient in place: dx = Rᵀ·dy. */
     public static void backward(float[] dx, float[] cos, float[] sin, int n, int heads, int headDim) {
-        rotate(dx, cos, sin, n, heads, headDim, -1f);
+        rotate(dx, cos, sin, n, heads, headDim, headDim, -1f);
     }
 
-    private static void rotate(float[] x, float[] cos, float[] sin, int n, int heads, int headDim, float direction) {
-        int half = headDim / 2, width = heads * headDim;
+    /**
+     * Partial rotary (Phi-3's partial_rotary_factor): only the first {@code rotaryDim} entries of each
+     * head rotate, in rotate-half pairs (i, i + rotaryDim/2); the rest pass through. The tables are
+     * [n x rotaryDim/2].
+     */
+    public static void forward(float[] x, float[] cos, float[] sin, int n, int heads, int headDim, int rotaryDim) {
+        rotate(x, cos, sin, n, heads, headDim, rotaryDim, 1f);
+    }
+
+    /** Partial rotary's backward: the inverse rotation of the rotated entries; the rest pass dx through. */
+    public static void backward(float[] dx, float[] cos, float[] sin, int n, int heads, int headDim, int rotaryDim) {
+        rotate(dx, cos, sin, n, heads, headDim, rotaryDim, -1f);
+    }
+
+    private static void rotate(float[] x, float[] cos, float[] sin, int n, int heads, int headDim, int rotaryDim,
+                               float direction) {
+        int half = rotaryDim / 2, width = heads * headDim;
         int chunks = ParallelTasks.rowChunks(n, width);
         ParallelTasks.forEach(chunks, ch -> {
             for (int t = n * ch / chunks, hi = n * (ch + 1) / chunks; t < hi; t++) {

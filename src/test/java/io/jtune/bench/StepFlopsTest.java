@@ -7,11 +7,14 @@ import org.junit.jupiter.api.Test;
 
 /** The FLOP count derived from the family's declaration equals the hand-written formula it replaced. */
 class StepFlopsTest {
-    /** The seven projections of a Llama-layout layer written out by hand, as StepFlops once did. */
+    /** The seven projections of a Llama-layout layer (four fused ones for Phi-3) written out by hand, as StepFlops once did. */
     private static double handWritten(ModelConfig c, int tokens, int rank) {
         double t = tokens;
         long h = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), inter = c.intermediateSize();
-        long[][] linears = {{h, q}, {h, kv}, {h, kv}, {q, h}, {h, inter}, {h, inter}, {inter, h}};
+        long[][] linears = c.modelType().equals("phi3")
+                // Phi-3's fused qkv_proj and gate_up_proj: the same base GEMMs, one LoRA A each
+                ? new long[][] {{h, q + 2 * kv}, {q, h}, {h, 2 * inter}, {inter, h}}
+                : new long[][] {{h, q}, {h, kv}, {h, kv}, {q, h}, {h, inter}, {h, inter}, {inter, h}};
         double perLayerLinear = 0, perLayerLora = 0;
         for (long[] l : linears) {
             perLayerLinear += (double) l[0] * l[1];

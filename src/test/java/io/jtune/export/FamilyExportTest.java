@@ -65,6 +65,22 @@ class FamilyExportTest {
                 c.put("sliding_window_pattern", 2);
                 c.put("rope_theta", 1000000.0);
                 c.put("rope_local_base_freq", 10000.0);
+            },
+            "phi3", c -> {
+                // Fused qkv_proj / gate_up_proj, half of each head rotating, LongRoPE (128k-style).
+                c.put("model_type", "phi3");
+                c.putArray("architectures").add("Phi3ForCausalLM");
+                c.put("partial_rotary_factor", 0.5);
+                c.put("max_position_embeddings", 256);
+                c.put("original_max_position_embeddings", 16);
+                c.put("sliding_window", 8);
+                int half = c.get("hidden_size").asInt() / c.get("num_attention_heads").asInt() / 4;
+                ObjectNode scaling = c.putObject("rope_scaling");
+                scaling.put("type", "longrope");
+                for (int i = 0; i < half; i++) {
+                    scaling.withArray("short_factor").add(1.0 + 0.1 * i);
+                    scaling.withArray("long_factor").add(1.0 + i);
+                }
             });
 
     /** A tiny checkpoint of the family with random weights, the tokenizer files of the quickstart's tiny model. */
@@ -91,7 +107,7 @@ class FamilyExportTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma", "gemma2", "gemma3_text"})
+    @ValueSource(strings = {"gemma", "gemma2", "gemma3_text", "phi3"})
     void mergedExportKeepsTheFamilysNamesAndLogitsAndItsGgufIsLlamaCpps(String modelType, @org.junit.jupiter.api.io.TempDir Path shared)
             throws IOException {
         Path base = checkpoint(shared, modelType), adapter = shared.resolve("adapter"), out = shared.resolve("merged");
@@ -125,6 +141,18 @@ class FamilyExportTest {
                 for (ModelTensor t : Families.of(merged.config()).layerTensors(merged.config(), layer)) {
                     assertTrue(gguf.tensors().stream().anyMatch(g -> g.name().equals(t.gguf())), "GGUF lacks " + t.gguf());
                 }
+            }
+            if (arch.equals("phi3")) {
+                // The converter's Phi3MiniModel: rotated dimensions, original context, window, LongRoPE's factors.
+                ModelConfig c = merged.config();
+                assertEquals(c.rotaryDim(), gguf.metadata().getLong("phi3.rope.dimension_count"));
+                assertEquals(16, gguf.metadata().getLong("phi3.rope.scaling.original_context_length"));
+                assertEquals(8, gguf.metadata().getLong("phi3.attention.sliding_window"));
+                assertEquals(Math.sqrt(1 + Math.log(16) / Math.log(16)), gguf.metadata().getDouble("phi3.rope.scaling.attn_factor"), 1e-6);
+                assertEquals("rope_factors_long.weight", gguf.tensors().get(0).name());
+                assertEquals("rope_factors_short.weight", gguf.tensors().get(1).name());
+                assertTrue(gguf.tensors().stream().anyMatch(g -> g.name().equals("blk.0.attn_qkv.weight")));
+                assertTrue(gguf.tensors().stream().anyMatch(g -> g.name().equals("blk.0.ffn_up.weight")));
             }
         }
     }

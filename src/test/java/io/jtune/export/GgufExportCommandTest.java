@@ -191,6 +191,11 @@ class GgufExportCommandTest {
         assertEquals("qwen2", GgufTokenizerFiles.preTokenizerName(json.readTree(split.formatted(qwen2))));
         assertEquals("llama-bpe", GgufTokenizerFiles.preTokenizerName(json.readTree(split.formatted(llama3))));
         assertEquals("default", GgufTokenizerFiles.preTokenizerName(json.readTree(split.formatted("\"\\\\s+\""))));
+        // Phi-4-mini's split regex (o200k), as its tokenizer.json writes it: llama.cpp's "gpt-4o".
+        String o200k = "\"[^\\\\r\\\\n\\\\p{L}\\\\p{N}]?[\\\\p{Lu}\\\\p{Lt}\\\\p{Lm}\\\\p{Lo}\\\\p{M}]*[\\\\p{Ll}\\\\p{Lm}\\\\p{Lo}\\\\p{M}]+"
+                + "(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\\\\r\\\\n\\\\p{L}\\\\p{N}]?[\\\\p{Lu}\\\\p{Lt}\\\\p{Lm}\\\\p{Lo}\\\\p{M}]+[\\\\p{Ll}\\\\p{Lm}\\\\p{Lo}\\\\p{M}]*"
+                + "(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\\\\p{N}{1,3}| ?[^\\\\s\\\\p{L}\\\\p{N}]+[\\\\r\\\\n/]*|\\\\s*[\\\\r\\\\n]+|\\\\s+(?!\\\\S)|\\\\s+\"";
+        assertEquals("gpt-4o", GgufTokenizerFiles.preTokenizerName(json.readTree(split.formatted(o200k))));
         assertEquals("gpt-2", GgufTokenizerFiles.preTokenizerName(json.readTree("{\"type\":\"ByteLevel\",\"use_regex\":true}")));
     }
 

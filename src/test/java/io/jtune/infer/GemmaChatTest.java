@@ -41,16 +41,22 @@ public class GemmaChatTest {
 
     /** A tiny model of the family with a small byte-level tokenizer that knows Gemma's turn markers. */
     public static Path write(Path dir, String modelType, Map<String, Object> familyKeys) throws Exception {
+        return write(dir, modelType, familyKeys, SPECIALS, "<eos>", "<pad>");
+    }
+
+    /** A tiny model of any family with a small byte-level tokenizer holding these special tokens. */
+    public static Path write(Path dir, String modelType, Map<String, Object> familyKeys, List<String> specials, String eosToken,
+                             String padToken) throws Exception {
         Path tokDir = dir.resolve("tok");
         Files.createDirectories(tokDir);
         BpeTrainer.Vocabulary vocab = BpeTrainer.train(List.of("hello world, the model says hello to the world.",
                 "user model: you are a helpful assistant.", "1 + 1 = 2; 2 + 2 = 4"), 280, 1);
-        ByteLevelTokenizerFiles.write(tokDir, vocab, SPECIALS, "<eos>", "<pad>", null, 2048);
-        int eos = vocab.tokens().size() + 1;
+        ByteLevelTokenizerFiles.write(tokDir, vocab, specials, eosToken, padToken, null, 2048);
+        int eos = vocab.tokens().size() + specials.indexOf(eosToken);
         ObjectMapper json = new ObjectMapper();
         ObjectNode config = json.createObjectNode();
         config.put("model_type", modelType);
-        config.put("vocab_size", vocab.tokens().size() + SPECIALS.size());
+        config.put("vocab_size", vocab.tokens().size() + specials.size());
         config.put("hidden_size", 32);
         config.put("intermediate_size", 48);
         config.put("num_hidden_layers", 3);

@@ -37,7 +37,7 @@ class BatchDecoderTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "qwen2", "qwen3"})
+    @ValueSource(strings = {"llama", "qwen2", "qwen3", "phi3", "phi3_long"})
     void eachSequenceDecodesAsIfAlone(String type) {
         ModelConfig c = TinyModels.config(type);
         CausalLM base = InferenceModels.frozen(c, new RandomWeights(c, 7, DType.F32, 0.3));
@@ -59,6 +59,9 @@ class BatchDecoderTest {
         }
 
         // Batched: sequence 0 starts alone and prefills in two chunks while the others join one by one.
+        // The chunks are one call (the reference appends the prompt at once): with LongRoPE (phi3_long,
+        // original context 4) the first chunk, positions 0-2, still takes the long factors the whole
+        // prompt's call takes.
         BatchDecoder decoder = new BatchDecoder(base);
         BatchDecoder.Sequence[] seqs = new BatchDecoder.Sequence[adapters.length];
         int[] next = new int[adapters.length];   // tokens of the continuation fed so far, -1: prompt not done
@@ -66,7 +69,8 @@ class BatchDecoderTest {
         List<List<float[]>> actual = new ArrayList<>();
         for (int i = 0; i < adapters.length; i++) actual.add(new ArrayList<>());
         seqs[0] = decoder.newSequence(null);
-        step(decoder, List.of(new BatchDecoder.Segment(seqs[0], Arrays.copyOf(prompts[0], 5), false)), List.of(), actual);
+        step(decoder, List.of(new BatchDecoder.Segment(seqs[0], Arrays.copyOf(prompts[0], 3), false, prompts[0].length - 1)),
+                List.of(), actual);
         int joined = 1;
         for (int round = 0; round < 12; round++) {
             List<BatchDecoder.Segment> segments = new ArrayList<>();
@@ -81,7 +85,7 @@ class BatchDecoderTest {
             for (int i = 0; i < joined; i++) {
                 if (owners.contains(i)) continue;
                 if (i == 0 && next[0] < 0) {
-                    segments.add(new BatchDecoder.Segment(seqs[0], Arrays.copyOfRange(prompts[0], 5, prompts[0].length), true));
+                    segments.add(new BatchDecoder.Segment(seqs[0], Arrays.copyOfRange(prompts[0], 3, prompts[0].length), true));
                     next[0] = 0;
                 } else if (next[i] < continuations[i].length) {
                     segments.add(new BatchDecoder.Segment(seqs[i], new int[] {continuations[i][next[i]++]}, true));
@@ -119,8 +123,9 @@ class BatchDecoderTest {
         CausalLM base = InferenceModels.frozen(c, new RandomWeights(c, 7, DType.F32, 0.3));
         LoraAdapter a = adapter(base, "a", 1, List.of());
         for (int l = 0; l < c.numHiddenLayers(); l++) {
-            for (int slot = 0; slot < DecoderLayer.SLOTS; slot++) {
-                LinearModule mine = a.weights().layers[l].modules[slot], theirs = base.baseWeights().layers[l].modules[slot];
+            for (int i = 0; i < base.baseWeights().layers[l].modules.length; i++) {
+                int slot = i;
+                LinearModule mine = a.weights().layers[l].modules[i], theirs = base.baseWeights().layers[l].modules[i];
                 assertTrue(mine.weight == theirs.weight && mine.weight.matrix == theirs.weight.matrix, "layer " + l + " slot " + slot);
                 assertTrue(mine.adapter != null, "lora_target all adapts every linear module");
             }

@@ -46,7 +46,7 @@ class InferenceSessionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "gemma3"})
+    @ValueSource(strings = {"llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "gemma3", "phi3"})
     void incrementalDecodingMatchesTheFullForward(String type) {
         ModelConfig c = TinyModels.config(type);
         CausalLM model = InferenceModels.frozen(c, new RandomWeights(c, 7, DType.F32, 0.3));
@@ -62,8 +62,26 @@ class InferenceSessionTest {
         assertTrue(maxAbsDiff(tail, again) < 2e-5, type);
     }
 
+    /**
+     * LongRoPE chooses its factors per forward call, as transformers does: a prompt appended in one
+     * call past the original context (4 here) rotates with the long factors like the full forward;
+     * appended token by token, the calls within the original context take the short ones.
+     */
+    @org.junit.jupiter.api.Test
+    void longRopeChoosesItsFactorsPerCall() {
+        ModelConfig c = TinyModels.config("phi3_long");
+        CausalLM model = InferenceModels.frozen(c, new RandomWeights(c, 7, DType.F32, 0.3));
+        int[] ids = tokens(c.vocabSize());
+        float[] expected = fullLogits(model, ids);
+        assertTrue(maxAbsDiff(expected, new InferenceSession(model).appendAll(ids)) < 2e-5);
+        float[] stepwise = incrementalLogits(new InferenceSession(model), ids);
+        int v = c.vocabSize();
+        assertTrue(maxAbsDiff(java.util.Arrays.copyOfRange(expected, v, 4 * v), java.util.Arrays.copyOfRange(stepwise, v, 4 * v)) > 1e-4,
+                "positions 1-3 alone stay within the original context: short factors");
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "qwen2", "qwen3", "gemma", "gemma2", "gemma3"})
+    @ValueSource(strings = {"llama", "qwen2", "qwen3", "gemma", "gemma2", "gemma3", "phi3"})
     void loraIsAppliedUnmergedAndCanBeSwitchedOff(String type) {
         ModelConfig c = TinyModels.config(type);
         RandomWeights weights = new RandomWeights(c, 7, DType.F32, 0.3);

@@ -128,6 +128,35 @@ class ModelGradientTest {
     }
 
     @Test
+    void fullPhi3WithFusedProjectionsPartialRotaryAndLongRopeLongFactors() {
+        CausalLM model = TinyModels.build("phi3_long", FinetuneSpec.full(), false);
+        List<String> names = model.trainableParameters().stream().map(TrainableParameter::name).toList();
+        assertTrue(names.contains("model.layers.1.self_attn.qkv_proj.weight") && names.contains("model.layers.1.mlp.gate_up_proj.weight"),
+                names.toString());
+        checkModel(model, TinyModels.batch(29));
+    }
+
+    @Test
+    void loraPhi3OnPackedSequencesWithShortFactors() {
+        CausalLM model = TinyModels.build("phi3_long", FinetuneSpec.lora(FinetuneSpec.Lora.defaults()), false);
+        List<String> names = model.trainableParameters().stream().map(TrainableParameter::name).toList();
+        assertEquals(List.of("o_proj", "qkv_proj", "gate_up_proj", "down_proj"),
+                names.stream().filter(n -> n.startsWith("base_model.model.model.layers.0.") && n.endsWith("lora_A.weight"))
+                        .map(n -> n.split("\\.")[6]).toList());
+        TinyModels.randomizeLoraB(model);
+        checkModel(model, TinyModels.packedBatch(29));
+    }
+
+    @Test
+    void freezePhi3AttentionOfTheLastLayer() {
+        var spec = FinetuneSpec.freeze(new FinetuneSpec.Freeze(1, List.of("self_attn"), List.of()));
+        CausalLM model = TinyModels.build("phi3", spec, false);
+        List<String> names = model.trainableParameters().stream().map(TrainableParameter::name).toList();
+        assertEquals(List.of("model.layers.1.self_attn.o_proj.weight", "model.layers.1.self_attn.qkv_proj.weight"), names);
+        checkModel(model, TinyModels.batch(29));
+    }
+
+    @Test
     void loraMistralOnPackedSequencesWithSlidingWindow() {
         CausalLM model = TinyModels.build("mistral", FinetuneSpec.lora(FinetuneSpec.Lora.defaults()), false);
         TinyModels.randomizeLoraB(model);
@@ -187,7 +216,7 @@ class ModelGradientTest {
     @Test
     void gradientCheckpointingGivesIdenticalGradients() {
         var loraWithDropout = FinetuneSpec.lora(new FinetuneSpec.Lora(4, null, 0.3, List.of("all"), false, List.of()));
-        for (String type : List.of("llama", "qwen3", "gemma", "gemma2", "gemma3")) {
+        for (String type : List.of("llama", "qwen3", "gemma", "gemma2", "gemma3", "phi3_long")) {
             for (FinetuneSpec spec : List.of(FinetuneSpec.full(), loraWithDropout)) {
                 float[][] grads = new float[2][];
                 double[] losses = new double[2];

@@ -71,8 +71,27 @@ final class TinyModels {
                     .tieWordEmbeddings(true)
                     .bosTokenId(2).eosTokenIds(List.of(1)).dtype(DType.F32)
                     .build();
+            // phi3: fused qkv_proj / gate_up_proj, half of each head rotating, LongRoPE whose original
+            // context (64) the tests' positions stay within (short factors, attention factor √(1 + ln 2 / ln 64)),
+            // window 3, untied
+            case "phi3" -> phi3(64);
+            // phi3 whose original context is 4, without a window (every key stays visible): a batch
+            // reaching position 4 or beyond rotates with the long factors
+            case "phi3_long" -> phi3(4).toBuilder().slidingWindow(null).build();
             default -> throw new IllegalArgumentException(type);
         };
+    }
+
+    private static ModelConfig phi3(int originalContext) {
+        double attention = Math.sqrt(1 + Math.log(128.0 / originalContext) / Math.log(originalContext));
+        return ModelConfig.builder().modelType("phi3")
+                .vocabSize(29).hiddenSize(16).intermediateSize(24).numHiddenLayers(2)
+                .numAttentionHeads(4).numKeyValueHeads(2).headDim(8).maxPositionEmbeddings(128)
+                .rmsNormEps(1e-5).partialRotaryFactor(0.5)
+                .rope(RopeConfig.longRope(10000, new double[] {1.0, 1.7}, new double[] {2.0, 5.0}, originalContext, attention))
+                .slidingWindow(3)
+                .bosTokenId(1).eosTokenIds(List.of(2)).dtype(DType.F32)
+                .build();
     }
 
     static CausalLM build(String type, FinetuneSpec spec, boolean checkpointing) {

@@ -63,6 +63,40 @@ class OpGradientTest {
         assertEquals(x0[o] * Math.cos(7) - x0[o + d / 2] * Math.sin(7), y[o], 1e-5);
     }
 
+    /**
+     * Phi-3's partial rotary under a LongRoPE table: the first rotaryDim entries of each head rotate
+     * (pairs (i, i + rotaryDim/2)) with cos and sin scaled by the attention factor, the rest pass
+     * through; backward is the transposed map.
+     */
+    @Test
+    void partialRopeWithScaledLongRopeTable() {
+        int n = 4, heads = 2, d = 8, rotary = 4;
+        var longRope = RopeConfig.longRope(10000, new double[] {1.0, 1.5}, new double[] {2.0, 6.0}, 4, 1.2);
+        float[] shortInv = Rope.inverseFrequencies(longRope, rotary, false), longInv = Rope.inverseFrequencies(longRope, rotary, true);
+        assertEquals(1f, shortInv[0], 0f);
+        assertEquals(1 / (1.5 * Math.pow(10000, 2.0 / 4)), shortInv[1], 1e-9);
+        assertEquals(1 / (6.0 * Math.pow(10000, 2.0 / 4)), longInv[1], 1e-9);
+        int[] pos = {0, 3, 5, 9};
+        float[] cos = new float[n * rotary / 2], sin = new float[n * rotary / 2];
+        Rope.table(longInv, pos, n, cos, sin);
+        Rope.scaleTable(cos, sin, cos.length, 1.2f);
+        float[] x0 = random(rnd, n * heads * d, 1f), x = x0.clone(), r = random(rnd, x.length, 1f);
+        java.util.function.DoubleSupplier loss = () -> {
+            float[] y = x.clone();
+            Rope.forward(y, cos, sin, n, heads, d, rotary);
+            return project(y, r, y.length);
+        };
+        float[] dx = r.clone();
+        Rope.backward(dx, cos, sin, n, heads, d, rotary);
+        check("partial rope dx", x, dx, loss);
+        float[] y = x0.clone();
+        Rope.forward(y, cos, sin, n, heads, d, rotary);
+        int o = 3 * heads * d + d;   // token 3 (position 9), head 1
+        double angle = 9 * longInv[0];
+        assertEquals(1.2 * (x0[o] * Math.cos(angle) - x0[o + 2] * Math.sin(angle)), y[o], 1e-5);
+        for (int i = rotary; i < d; i++) assertEquals(x0[o + i], y[o + i], 0f, "entry " + i + " passes through");
+    }
+
     @Test
     void ropeScalingFollowsHfFormulas() {
         var plain = RopeConfig.plain(500000);

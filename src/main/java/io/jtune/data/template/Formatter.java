@@ -103,6 +103,8 @@ public sealed interface Formatter {
         }
 
         public String apply(String toolsJson) {
+            // LLaMA-Factory's phi4_mini formats the tools string itself, without parsing it.
+            if (style instanceof ToolStyles.WrappedRawTools raw) return raw.wrap(toolsJson);
             JsonNode tools;
             try {
                 tools = PythonJson.parse(toolsJson);

@@ -185,6 +185,13 @@ public final class Templates {
                 .system("<|im_start|>system<|im_sep|>{{content}}<|im_end|>")
                 .stopWords("<|im_end|>").replaceEos());
 
+        register("phi4_mini", t -> t
+                .user("<|user|>{{content}}<|end|><|assistant|>")
+                .assistant("{{content}}<|end|>")
+                .system("<|system|>{{content}}<|end|>")
+                .tools(ToolStyles.PHI4_MINI)
+                .stopWords("<|end|>").replaceEos());
+
         register("qwen", t -> t
                 .user(IM_USER).assistant(IM_ASSISTANT).system(IM_SYSTEM)
                 .function(ToolStyles.QWEN, IM_ASSISTANT)

@@ -39,6 +39,48 @@ public final class ToolStyles {
         return style;
     }
 
+    /**
+     * Phi-4-mini's tools: LLaMA-Factory's phi4_mini template formats the record's tools string as it
+     * is, between "&lt;|tool|&gt;" and "&lt;|/tool|&gt;" (a StringFormatter, not a tool format); calls are
+     * written and read in the default format.
+     */
+    public static final WrappedRawTools PHI4_MINI = new WrappedRawTools("<|tool|>", "<|/tool|>");
+
+    /** Tools as the record's own JSON text between two markers; calls in the default format. */
+    public static final class WrappedRawTools implements ToolStyle {
+        private final String open, close;
+
+        WrappedRawTools(String open, String close) {
+            this.open = open;
+            this.close = close;
+        }
+
+        /** The tools text as LLaMA-Factory's StringFormatter writes it: the string itself, unparsed. */
+        public String wrap(String toolsJson) {
+            return open + toolsJson + close;
+        }
+
+        @Override
+        public String toolText(List<JsonNode> tools) {
+            return wrap(PythonJson.dumps(JsonNodeFactory.instance.arrayNode().addAll(tools), NON_ASCII_KEPT));
+        }
+
+        @Override
+        public String functionText(List<FunctionCall> calls) {
+            return DEFAULT.functionText(calls);
+        }
+
+        @Override
+        public List<FunctionCall> extract(String content) {
+            return DEFAULT.extract(content);
+        }
+
+        @Override
+        public String toString() {
+            return "phi4_mini";
+        }
+    }
+
     /** "Action: name / Action Input: json" with a bulleted description of every argument. */
     static final class DefaultStyle implements ToolStyle {
         @Override

@@ -103,6 +103,7 @@ public final class LlamaFamilyGguf {
         if (c.attnLogitSoftcap() > 0) m.putFloat32(arch + ".attn_logit_softcapping", c.attnLogitSoftcap());
         if (c.finalLogitSoftcap() > 0) m.putFloat32(arch + ".final_logit_softcapping", c.finalLogitSoftcap());
         if (c.slidingLayers() != null && c.slidingWindow() != null) m.putUint32(arch + ".attention.sliding_window", c.slidingWindow());
+        if (arch.equals("phi3")) addPhi3Rope(m, c);
         m.putUint32("general.file_type", type.fileTypeId());
         if (arch.equals("llama")) {
             m.putUint32("llama.vocab_size", c.vocabSize());
@@ -110,10 +111,24 @@ public final class LlamaFamilyGguf {
         }
     }
 
+    /**
+     * The converter's Phi3MiniModel keys: the original context, the rotated dimensions
+     * (partial_rotary_factor), the sliding window (0 when none: how llama.cpp tells Phi-4 apart), and
+     * for LongRoPE the attention factor (its factors go into rope_factors_long/short tensors).
+     */
+    private static void addPhi3Rope(GgufMetadata m, ModelConfig c) {
+        RopeConfig rope = c.rope();
+        m.putUint32("phi3.rope.scaling.original_context_length", rope.originalMaxPositionEmbeddings());
+        m.putUint32("phi3.rope.dimension_count", c.rotaryDim());
+        m.putUint32("phi3.attention.sliding_window", c.slidingWindow() == null ? 0 : c.slidingWindow());
+        if (rope.isLongRope()) m.putFloat32("phi3.rope.scaling.attn_factor", rope.attentionFactor());
+    }
+
     private static void addRopeScaling(GgufMetadata m, String arch, RopeConfig rope) {
         String t = rope.type() == null ? "default" : rope.type().toLowerCase(Locale.ROOT);
         switch (t) {
             case "default", "none" -> { }
+            case "longrope" -> { } // phi3: the factors are tensors and the attention factor a key of its own
             case "llama3" -> { } // carried by the rope_freqs tensor, as in the converter
             case "linear" -> {
                 m.putString(arch + ".rope.scaling.type", "linear");
@@ -173,6 +188,11 @@ public final class LlamaFamilyGguf {
             if ("llama3".equalsIgnoreCase(c.rope().type())) {
                 out.add(GgufTensor.vector("rope_freqs.weight", GgmlType.F32, TensorRows.vector(Llama3RopeFactors.compute(c))));
             }
+            if (c.rope().isLongRope()) {
+                // The converter's Phi3MiniModel writes LongRoPE's factors first, long then short, as F32.
+                out.add(GgufTensor.vector("rope_factors_long.weight", GgmlType.F32, TensorRows.vector(floats(c.rope().longFactor()))));
+                out.add(GgufTensor.vector("rope_factors_short.weight", GgmlType.F32, TensorRows.vector(floats(c.rope().shortFactor()))));
+            }
             family.stemTensors(c).forEach(this::add);
             for (int l = 0; l < c.numHiddenLayers(); l++) {
                 family.layerTensors(c, l).stream().sorted(FILE_ORDER).forEach(this::add);
@@ -190,14 +210,20 @@ public final class LlamaFamilyGguf {
         private static final Comparator<ModelTensor> FILE_ORDER =
                 Comparator.comparingInt((ModelTensor t) -> rankInLayer(t.role())).thenComparing(ModelTensor::bias);
 
+        private static float[] floats(double[] values) {
+            float[] out = new float[values.length];
+            for (int i = 0; i < values.length; i++) out[i] = (float) values[i];
+            return out;
+        }
+
         private static int rankInLayer(ModuleRole role) {
             return switch (role) {
                 case ATTENTION_NORM -> 0;
-                case Q_PROJ, K_PROJ, V_PROJ -> 1;
+                case Q_PROJ, K_PROJ, V_PROJ, QKV_PROJ -> 1;
                 case Q_NORM, K_NORM -> 2;
                 case O_PROJ, ATTENTION_OUTPUT_NORM -> 3;
                 case MLP_NORM -> 4;
-                case GATE_PROJ, UP_PROJ, DOWN_PROJ, MLP_OUTPUT_NORM -> 5;
+                case GATE_PROJ, UP_PROJ, GATE_UP_PROJ, DOWN_PROJ, MLP_OUTPUT_NORM -> 5;
                 default -> throw new IllegalArgumentException(role + " is not a layer module");
             };
         }

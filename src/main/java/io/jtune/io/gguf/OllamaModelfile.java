@@ -83,8 +83,19 @@ public final class OllamaModelfile {
                     List.of(Slot.text(GEMMA_USER)), List.of(Slot.text(GEMMA_ASSISTANT)), "", List.of("<end_of_turn>"), true);
             case "gemma2" -> new ChatFormat("gemma2", List.of(Slot.BOS), List.of(Slot.text(GEMMA_SYSTEM)),
                     List.of(Slot.text(GEMMA_USER)), List.of(Slot.text(GEMMA_ASSISTANT)), "", List.of("<eos>", "<end_of_turn>"), false);
+            // The Phi templates replace the EOS with their end-of-turn token.
+            case "phi" -> new ChatFormat("phi", List.of(), List.of(Slot.text("<|system|>\n{{content}}<|end|>\n")),
+                    List.of(Slot.text("<|user|>\n{{content}}<|end|>\n<|assistant|>\n")), List.of(Slot.text("{{content}}<|end|>\n")),
+                    "", List.of("<|end|>"), true);
+            case "phi4" -> new ChatFormat("phi4", List.of(), List.of(Slot.text("<|im_start|>system<|im_sep|>{{content}}<|im_end|>")),
+                    List.of(Slot.text("<|im_start|>user<|im_sep|>{{content}}<|im_end|><|im_start|>assistant<|im_sep|>")),
+                    List.of(Slot.text("{{content}}<|im_end|>")), "", List.of("<|im_end|>"), true);
+            case "phi4_mini" -> new ChatFormat("phi4_mini", List.of(), List.of(Slot.text("<|system|>{{content}}<|end|>")),
+                    List.of(Slot.text("<|user|>{{content}}<|end|><|assistant|>")), List.of(Slot.text("{{content}}<|end|>")),
+                    "", List.of("<|end|>"), true);
             default -> throw new JtuneException("no Ollama Modelfile template for template '" + template
-                    + "' yet; available: default, qwen, qwen3, chatml, llama3, llama2, mistral, gemma, gemma2, gemma3");
+                    + "' yet; available: default, qwen, qwen3, chatml, llama3, llama2, mistral, gemma, gemma2, gemma3, "
+                    + "phi, phi4, phi4_mini");
         };
     }
 

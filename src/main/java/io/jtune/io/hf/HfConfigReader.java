@@ -76,7 +76,10 @@ public final class HfConfigReader {
                 .headDim(headDim)
                 .maxPositionEmbeddings(maxPos)
                 .rmsNormEps(eps)
-                .rope(rope(keys, maxPos, defaults.ropeTheta(), family.hfKeys().localRopeTheta() > 0))
+                .rope(family.hfKeys().readsPartialRotary()
+                        ? phi3Rope(keys, maxPos, defaults.ropeTheta(), rotaryDim(keys, headDim))
+                        : rope(keys, maxPos, defaults.ropeTheta(), family.hfKeys().localRopeTheta() > 0))
+                .partialRotaryFactor(family.hfKeys().readsPartialRotary() ? partialRotaryFactor(keys) : 1.0)
                 .localRope(localRope(keys, family.hfKeys().localRopeTheta()))
                 .tieWordEmbeddings(keys.bool("tie_word_embeddings", defaults.tieWordEmbeddings()))
                 .slidingWindow(slidingWindow(keys, family.hfKeys().slidingWindow(), layers))
@@ -217,6 +220,83 @@ public final class HfConfigReader {
         return new RopeConfig(theta, type, factor, plain.lowFreqFactor(), plain.highFreqFactor(), original);
     }
 
+    /** partial_rotary_factor: the share of each head RoPE rotates, in (0, 1]. */
+    private static double partialRotaryFactor(JsonKeys keys) {
+        double factor = keys.number("partial_rotary_factor", 1.0);
+        if (!(factor > 0 && factor <= 1)) throw keys.error("partial_rotary_factor", "must be in (0, 1], found " + factor);
+        return factor;
+    }
+
+    private static int rotaryDim(JsonKeys keys, int headDim) {
+        int dim = (int) (headDim * partialRotaryFactor(keys));
+        if (dim < 2 || dim % 2 != 0) {
+            throw keys.error("partial_rotary_factor", "gives a rotary dimension of " + dim + " (head_dim " + headDim + "); it must be even and at least 2");
+        }
+        return dim;
+    }
+
+    /**
+     * Phi-3's RoPE: LongRoPE when rope_scaling says so; otherwise rope_theta alone (Phi3Config accepts
+     * no other scaling), keeping original_max_position_embeddings (default 4096) for GGUF export.
+     */
+    private static RopeConfig phi3Rope(JsonKeys keys, int maxPos, double defaultTheta, int rotaryDim) {
+        if (isLongRope(keys)) return longRope(keys, maxPos, defaultTheta, rotaryDim);
+        JsonKeys scaling = keys.object("rope_scaling");
+        if (scaling != null) {
+            throw scaling.error("type", "\"" + scaling.string("rope_type", scaling.string("type", "default"))
+                    + "\" is not supported for phi3 (supported: longrope, or no rope_scaling)");
+        }
+        double theta = keys.number("rope_theta", defaultTheta);
+        if (!(theta > 0)) throw keys.error("rope_theta", "must be positive, found " + theta);
+        RopeConfig plain = RopeConfig.plain(theta);
+        return new RopeConfig(theta, "default", 1.0, plain.lowFreqFactor(), plain.highFreqFactor(),
+                keys.positive("original_max_position_embeddings", 4096));
+    }
+
+    private static boolean isLongRope(JsonKeys keys) {
+        JsonKeys scaling = keys.object("rope_scaling");
+        return scaling != null && "longrope".equals(scaling.string("rope_type", scaling.string("type", "default")));
+    }
+
+    /**
+     * Phi-3's LongRoPE, as transformers' longrope init reads it: short_factor and long_factor (one per
+     * rotated frequency, rotary dim / 2 each); original_max_position_embeddings from the top level
+     * (Phi3Config always has it, default 4096), the scaling factor then being max_position_embeddings /
+     * original_max_position_embeddings; rope_scaling's attention_factor, or else
+     * √(1 + ln(factor) / ln(original)) (1 when factor ≤ 1).
+     */
+    private static RopeConfig longRope(JsonKeys keys, int maxPos, double defaultTheta, int rotaryDim) {
+        double theta = keys.number("rope_theta", defaultTheta);
+        if (!(theta > 0)) throw keys.error("rope_theta", "must be positive, found " + theta);
+        JsonKeys scaling = keys.object("rope_scaling");
+        int original = keys.positive("original_max_position_embeddings", 4096);
+        double[] shortFactor = factors(scaling, "short_factor", rotaryDim / 2);
+        double[] longFactor = factors(scaling, "long_factor", rotaryDim / 2);
+        double factor = (double) maxPos / original;
+        double attention;
+        if (scaling.has("attention_factor")) {
+            attention = scaling.number("attention_factor", 1.0);
+            if (!(attention > 0)) throw scaling.error("attention_factor", "must be positive, found " + attention);
+        } else {
+            attention = factor <= 1.0 ? 1.0 : Math.sqrt(1 + Math.log(factor) / Math.log(original));
+        }
+        return RopeConfig.longRope(theta, shortFactor, longFactor, original, attention);
+    }
+
+    private static double[] factors(JsonKeys scaling, String key, int expected) {
+        List<Double> values = scaling.numbers(key);
+        if (values == null) throw scaling.error(key, "is required for rope_type longrope");
+        if (values.size() != expected) {
+            throw scaling.error(key, "has " + values.size() + " entries; rope_type longrope needs " + expected + " (rotary dimension / 2)");
+        }
+        double[] out = new double[expected];
+        for (int i = 0; i < expected; i++) {
+            out[i] = values.get(i);
+            if (!(out[i] > 0)) throw scaling.error(key, "entry " + i + " must be positive, found " + out[i]);
+        }
+        return out;
+    }
+
     /**
      * The RoPE of the sliding-window layers for a family that has its own (Gemma 3): base
      * rope_local_base_freq (or rope_parameters.sliding_attention's rope_theta), never scaled; null otherwise.
@@ -245,6 +325,11 @@ public final class HfConfigReader {
     private static Integer slidingWindow(JsonKeys keys, HfConfigKeys.SlidingWindow rule, int layers) {
         return switch (rule) {
             case NONE -> null;
+            case SLIDING_WINDOW_KEY_WITHOUT_DEFAULT -> {
+                Integer w = keys.integerOrNull("sliding_window");
+                if (w != null && w <= 0) throw keys.error("sliding_window", "must be positive, found " + w);
+                yield w;
+            }
             case SLIDING_WINDOW_KEY -> {
                 if (!keys.hasKey("sliding_window")) yield 4096; // transformers' default; an explicit null means none
                 Integer w = keys.integerOrNull("sliding_window");

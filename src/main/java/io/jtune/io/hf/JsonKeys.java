@@ -141,6 +141,19 @@ final class JsonKeys {
         return out;
     }
 
+    /** A list of numbers, or null when absent. */
+    List<Double> numbers(String key) {
+        JsonNode v = raw(key);
+        if (v == null) return null;
+        if (!v.isArray()) throw error(key, "must be a list of numbers, found " + v);
+        List<Double> out = new ArrayList<>();
+        for (JsonNode e : v) {
+            if (!e.isNumber()) throw error(key, "must be a list of numbers, found " + v);
+            out.add(e.doubleValue());
+        }
+        return out;
+    }
+
     HfModelException error(String key, String problem) {
         return new HfModelException(file, "key \"" + prefix + key + "\" " + problem);
     }

@@ -68,6 +68,25 @@ public final class DecoderLayout {
                 ModuleSpec.norm(ModuleRole.MLP_OUTPUT_NORM, "post_feedforward_layernorm", "post_ffw_norm", ModelConfig::hiddenSize));
     }
 
+    /**
+     * Phi-3's layer: q, k and v from one projection (self_attn.qkv_proj, [q | k | v] rows) and the MLP's
+     * gate and up halves from another (mlp.gate_up_proj, gate first), no biases, pre-norm as Llama.
+     * Registration order is transformers': o_proj before qkv_proj (Phi3Attention creates it first).
+     * llama.cpp stores gate_up_proj whole as ffn_up (twice intermediate_size rows).
+     */
+    public static List<ModuleSpec> fusedLayer() {
+        Predicate<ModelConfig> noBias = c -> false;
+        return List.of(
+                ModuleSpec.linear(ModuleRole.O_PROJ, "self_attn.o_proj", "attn_output", ModelConfig::hiddenSize, ModelConfig::qDim, noBias),
+                ModuleSpec.linear(ModuleRole.QKV_PROJ, "self_attn.qkv_proj", "attn_qkv", c -> c.qDim() + 2 * c.kvDim(),
+                        ModelConfig::hiddenSize, noBias),
+                ModuleSpec.linear(ModuleRole.GATE_UP_PROJ, "mlp.gate_up_proj", "ffn_up", c -> 2 * c.intermediateSize(),
+                        ModelConfig::hiddenSize, noBias),
+                ModuleSpec.linear(ModuleRole.DOWN_PROJ, "mlp.down_proj", "ffn_down", ModelConfig::hiddenSize, ModelConfig::intermediateSize, noBias),
+                ModuleSpec.norm(ModuleRole.ATTENTION_NORM, "input_layernorm", "attn_norm", ModelConfig::hiddenSize),
+                ModuleSpec.norm(ModuleRole.MLP_NORM, "post_attention_layernorm", "ffn_norm", ModelConfig::hiddenSize));
+    }
+
     public static List<ModuleSpec> head() {
         return List.of(
                 ModuleSpec.norm(ModuleRole.FINAL_NORM, "model.norm", "output_norm", ModelConfig::hiddenSize),

@@ -17,9 +17,17 @@ package io.jtune.model.arch;
  * @param localRopeTheta the default of rope_local_base_freq, the RoPE base of the sliding-window layers
  *                      (which take no rope_scaling) for a family that has one (Gemma 3: 10000); 0 when
  *                      every layer uses rope_theta and rope_scaling
+ * @param readsPartialRotary whether partial_rotary_factor (default 1) limits RoPE to a share of each
+ *                      head, and rope_scaling may be LongRoPE (Phi-3)
  */
 public record HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, SlidingWindow slidingWindow,
-                           String activationKey, ScoreKeys scores, double localRopeTheta) {
+                           String activationKey, ScoreKeys scores, double localRopeTheta, boolean readsPartialRotary) {
+
+    /** A family whose heads rotate whole. */
+    public HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, SlidingWindow slidingWindow,
+                        String activationKey, ScoreKeys scores, double localRopeTheta) {
+        this(attentionBias, readsMlpBias, slidingWindow, activationKey, scores, localRopeTheta, false);
+    }
 
     /** A family that names its activation in hidden_act. */
     public HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, SlidingWindow slidingWindow) {
@@ -53,6 +61,8 @@ public record HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, Sl
         NONE,
         /** sliding_window gives the window on every layer; 4096 when absent, an explicit null means none (Mistral). */
         SLIDING_WINDOW_KEY,
+        /** sliding_window gives the window on every layer; absent or null means none (Phi-3). */
+        SLIDING_WINDOW_KEY_WITHOUT_DEFAULT,
         /**
          * Only with use_sliding_window, and then only on the layers from max_window_layers on (or as
          * layer_types says) (Qwen2, Qwen3).

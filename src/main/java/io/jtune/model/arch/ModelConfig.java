@@ -28,6 +28,7 @@ import java.util.List;
  * @param finalLogitSoftcap     the LM head's logits are soft-capped likewise (Gemma 2); 0 means none
  * @param localRope             RoPE of the sliding-window layers when it differs from {@link #rope} (Gemma 3's
  *                              rope_local_base_freq); null means the same
+ * @param partialRotaryFactor   the share of each head that rotates (Phi-3's partial_rotary_factor; 1 elsewhere)
  */
 public record ModelConfig(
         String modelType,
@@ -56,7 +57,8 @@ public record ModelConfig(
         double queryPreAttnScalar,
         double attnLogitSoftcap,
         double finalLogitSoftcap,
-        RopeConfig localRope) {
+        RopeConfig localRope,
+        double partialRotaryFactor) {
 
     public int qDim() { return numAttentionHeads * headDim; }
     public int kvDim() { return numKeyValueHeads * headDim; }
@@ -73,6 +75,14 @@ public record ModelConfig(
     }
 
     /** What q·k is multiplied by: query_pre_attn_scalar^-½ when given, else head_dim^-½. */
+    /**
+     * How many entries of each q and k head rotate: head_dim · partial_rotary_factor (Phi-4-mini:
+     * 0.75), truncated as transformers' int() does; the rest of the head passes through.
+     */
+    public int rotaryDim() {
+        return (int) (headDim * partialRotaryFactor);
+    }
+
     public double attentionScale() {
         return 1.0 / Math.sqrt(queryPreAttnScalar > 0 ? queryPreAttnScalar : headDim);
     }
@@ -111,6 +121,7 @@ public record ModelConfig(
         b.attnLogitSoftcap = attnLogitSoftcap;
         b.finalLogitSoftcap = finalLogitSoftcap;
         b.localRope = localRope;
+        b.partialRotaryFactor = partialRotaryFactor;
         return b;
     }
 
@@ -143,6 +154,7 @@ public record ModelConfig(
         private double attnLogitSoftcap;
         private double finalLogitSoftcap;
         private RopeConfig localRope;
+        private double partialRotaryFactor = 1.0;
 
         private Builder() {}
 
@@ -173,6 +185,7 @@ public record ModelConfig(
         public Builder attnLogitSoftcap(double v) { attnLogitSoftcap = v; return this; }
         public Builder finalLogitSoftcap(double v) { finalLogitSoftcap = v; return this; }
         public Builder localRope(RopeConfig v) { localRope = v; return this; }
+        public Builder partialRotaryFactor(double v) { partialRotaryFactor = v; return this; }
 
         public ModelConfig build() {
             int kvHeads = numKeyValueHeads > 0 ? numKeyValueHeads : numAttentionHeads;
@@ -180,7 +193,8 @@ public record ModelConfig(
             return new ModelConfig(modelType, vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
                     kvHeads, dim, maxPositionEmbeddings, rmsNormEps, rope, tieWordEmbeddings, attentionBias,
                     outputProjectionBias, mlpBias, qkNorm, slidingWindow, hiddenAct, bosTokenId, eosTokenIds,
-                    padTokenId, dtype, slidingLayers, queryPreAttnScalar, attnLogitSoftcap, finalLogitSoftcap, localRope);
+                    padTokenId, dtype, slidingLayers, queryPreAttnScalar, attnLogitSoftcap, finalLogitSoftcap, localRope,
+                    partialRotaryFactor);
         }
     }
 }

@@ -6,7 +6,11 @@ public enum ModuleRole {
     ATTENTION_NORM, Q_PROJ, K_PROJ, V_PROJ, O_PROJ, Q_NORM, K_NORM,
     /** A norm on attention's output before the residual add (Gemma 2's post_attention_layernorm). */
     ATTENTION_OUTPUT_NORM,
+    /** q, k and v from one projection, side by side in that order (Phi-3's qkv_proj). */
+    QKV_PROJ,
     MLP_NORM, GATE_PROJ, UP_PROJ, DOWN_PROJ,
+    /** The MLP's gate and up halves from one projection, gate first (Phi-3's gate_up_proj). */
+    GATE_UP_PROJ,
     /** A norm on the MLP's output before the residual add (Gemma 2's post_feedforward_layernorm). */
     MLP_OUTPUT_NORM,
     FINAL_NORM, LM_HEAD;
@@ -14,7 +18,7 @@ public enum ModuleRole {
     /** The projections that are linear layers inside a decoder layer (what LoRA adapts). */
     public boolean isLayerLinear() {
         return switch (this) {
-            case Q_PROJ, K_PROJ, V_PROJ, O_PROJ, GATE_PROJ, UP_PROJ, DOWN_PROJ -> true;
+            case Q_PROJ, K_PROJ, V_PROJ, QKV_PROJ, O_PROJ, GATE_PROJ, UP_PROJ, GATE_UP_PROJ, DOWN_PROJ -> true;
             default -> false;
         };
     }

@@ -196,6 +196,17 @@ class TemplatesTest {
     }
 
     @Test
+    void phiAndPhi4Mini() {
+        check("phi", "<|user|>\nHow are you<|end|>\n<|assistant|>\n", "I am fine!<|end|>\n",
+                "<|user|>\n你好<|end|>\n<|assistant|>\n", "很高兴认识你！<|end|>\n");
+        check("phi4_mini", "<|user|>How are you<|end|><|assistant|>", "I am fine!<|end|>",
+                "<|user|>你好<|end|><|assistant|>", "很高兴认识你！<|end|>");
+        // The tools string goes in as written, between <|tool|> and <|/tool|>, after the system text.
+        assertEquals("<|system|>S<|tool|>" + TOOLS + "<|/tool|><|end|><|user|>How are you<|end|><|assistant|>",
+                encode("phi4_mini", MESSAGES, "S", TOOLS).get(0).get(0));
+    }
+
+    @Test
     void deepseek3() {
         check("deepseek3", "<s><｜User｜>How are you<｜Assistant｜>", "I am fine!</s>",
                 "<｜User｜>你好<｜Assistant｜>", "很高兴认识你！</s>");

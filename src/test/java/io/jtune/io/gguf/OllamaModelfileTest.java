@@ -96,6 +96,17 @@ class OllamaModelfileTest {
     }
 
     @Test
+    void phi4MiniTemplate() {
+        OllamaModelfile.SpecialTokens t = new OllamaModelfile.SpecialTokens(null, "<|endoftext|>",
+                Map.of("<|endoftext|>", 199999, "<|end|>", 200020));
+        String text = OllamaModelfile.render("p.gguf", OllamaModelfile.format("phi4_mini"), t);
+        assertTrue(text.contains("TEMPLATE \"\"\"{{ if .System }}<|system|>{{ .System }}<|end|>{{ end }}{{ range .Messages }}"
+                + "{{ if eq .Role \"user\" }}<|user|>{{ .Content }}<|end|><|assistant|>"
+                + "{{ else if eq .Role \"assistant\" }}{{ .Content }}<|end|>{{ end }}{{ end }}\"\"\""), text);
+        assertTrue(text.contains("PARAMETER stop \"<|end|>\"\nPARAMETER num_ctx"), text);
+    }
+
+    @Test
     void pythonSetOrder() {
         // checked against CPython: list({7, 15, 23, 3}) == [3, 15, 23, 7], {100, 4, 12} -> [12, 100, 4]
         assertEquals(List.of(3, 15, 23, 7), OllamaModelfile.PythonSetOrder.of(List.of(7, 15, 23, 3)));

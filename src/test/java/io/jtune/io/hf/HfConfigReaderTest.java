@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jtune.model.arch.Families;
 import io.jtune.model.arch.ModelConfig;
 import io.jtune.tensor.DType;
 import java.nio.file.Files;
@@ -287,12 +288,57 @@ class HfConfigReaderTest {
                 "all layers or none");
     }
 
+    /**
+     * microsoft/Phi-4-mini-instruct's keys (its 48 short and long factors replaced by made-up values of
+     * the same length) and microsoft/Phi-3-mini-4k-instruct's.
+     */
+    @Test
+    void phi3PartialRotaryLongRopeAndWindow() throws Exception {
+        StringBuilder shortF = new StringBuilder(), longF = new StringBuilder();
+        for (int i = 0; i < 48; i++) {
+            shortF.append(i == 0 ? "" : ", ").append(1.0 + i / 100.0);
+            longF.append(i == 0 ? "" : ", ").append(1.0 + i);
+        }
+        ModelConfig mini = parse("{\"architectures\": [\"Phi3ForCausalLM\"], \"model_type\": \"phi3\", \"hidden_size\": 3072, "
+                + "\"intermediate_size\": 8192, \"num_hidden_layers\": 32, \"num_attention_heads\": 24, \"num_key_value_heads\": 8, "
+                + "\"vocab_size\": 200064, \"max_position_embeddings\": 131072, \"original_max_position_embeddings\": 4096, "
+                + "\"partial_rotary_factor\": 0.75, \"rope_theta\": 10000.0, \"rms_norm_eps\": 1e-05, \"hidden_act\": \"silu\", "
+                + "\"rope_scaling\": {\"type\": \"longrope\", \"short_factor\": [" + shortF + "], \"long_factor\": [" + longF + "]}, "
+                + "\"sliding_window\": 262144, \"tie_word_embeddings\": true, \"bos_token_id\": 199999, \"eos_token_id\": 199999, "
+                + "\"pad_token_id\": 199999, \"resid_pdrop\": 0.0, \"torch_dtype\": \"bfloat16\"}");
+        assertEquals(128, mini.headDim());
+        assertEquals(96, mini.rotaryDim());
+        assertTrue(mini.rope().isLongRope());
+        assertEquals(4096, mini.rope().originalMaxPositionEmbeddings());
+        assertEquals(Math.sqrt(1 + Math.log(32) / Math.log(4096)), mini.rope().attentionFactor(), 1e-12);
+        assertEquals(48.0, mini.rope().longFactor()[47]);
+        assertEquals(262144, mini.slidingWindow());
+        assertTrue(mini.tieWordEmbeddings());
+        Families.of(mini).validate(mini);
+
+        ModelConfig phi3 = parse("{\"model_type\": \"phi3\", \"hidden_size\": 3072, \"num_attention_heads\": 32, "
+                + "\"rope_scaling\": null, \"sliding_window\": 2047, \"original_max_position_embeddings\": 4096}");
+        assertEquals(96, phi3.headDim());
+        assertEquals(96, phi3.rotaryDim());
+        assertEquals(2047, phi3.slidingWindow());
+        assertEquals(32064, phi3.vocabSize());
+        assertEquals(List.of(32000), phi3.eosTokenIds());
+        assertFalse(phi3.tieWordEmbeddings());
+        assertNull(parse("{\"model_type\": \"phi3\"}").slidingWindow(), "Phi3Config's sliding_window defaults to None");
+
+        fails("{\"model_type\": \"phi3\", \"hidden_size\": 64, \"num_attention_heads\": 4, \"partial_rotary_factor\": 0.5, "
+                + "\"rope_scaling\": {\"type\": \"longrope\", \"short_factor\": [1.0], \"long_factor\": [1.0, 2.0, 3.0, 4.0]}}",
+                "rope_scaling.short_factor", "needs 4");
+        fails("{\"model_type\": \"phi3\", \"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}}", "linear", "longrope");
+        fails("{\"model_type\": \"phi3\", \"partial_rotary_factor\": 1.5}", "partial_rotary_factor", "(0, 1]");
+    }
+
     @Test
     void unsupportedThingsListWhatIsSupported() {
-        fails("{\"model_type\": \"gpt2\"}", "\"gpt2\" is not supported", "gemma, gemma2, gemma3_text, llama, mistral, qwen2, qwen3");
+        fails("{\"model_type\": \"gpt2\"}", "\"gpt2\" is not supported", "gemma, gemma2, gemma3_text, llama, mistral, phi3, qwen2, qwen3");
         fails("{}", "model_type", "missing");
         fails("{\"model_type\": \"llama\", \"architectures\": [\"LlamaForSequenceClassification\"]}",
-                "LlamaForSequenceClassification", "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, GemmaForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM");
+                "LlamaForSequenceClassification", "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, GemmaForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM");
         fails("{\"model_type\": \"llama\", \"hidden_act\": \"gelu\"}", "hidden_act", "only \"silu\"");
         fails("{\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4.0}}", "rope_scaling.rope_type", "yarn", "llama3");
         fails("{\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}}", "low_freq_factor", "required");

@@ -39,6 +39,16 @@ class MemoryEstimateTest {
     }
 
     @Test
+    void phi3CountsItsFusedModulesAndMatchesThePublishedSize() {
+        ModelConfig phi3 = LoraStepSetup.architecture("phi3-mini");
+        assertEquals(3_821_079_552L, MemoryEstimate.trainableParameters(phi3, FinetuneSpec.full())); // Phi-3-mini-4k-instruct
+        long h = phi3.hiddenSize(), q = phi3.qDim(), kv = phi3.kvDim(), i = phi3.intermediateSize();
+        // LoRA on the fused modules: qkv_proj (h → q + 2kv), o_proj, gate_up_proj (h → 2i), down_proj.
+        assertEquals(8L * 32 * ((h + q + 2 * kv) + (q + h) + (h + 2 * i) + (i + h)),
+                MemoryEstimate.trainableParameters(phi3, FinetuneSpec.lora(FinetuneSpec.Lora.defaults())));
+    }
+
+    @Test
     void llamaWithoutBiasesCountsAsBefore() {
         ModelConfig llama = LoraStepSetup.architecture("llama3.2-1b");
         for (FinetuneSpec spec : SPECS) {
