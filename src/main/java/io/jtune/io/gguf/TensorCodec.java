@@ -20,6 +20,7 @@ final class TensorCodec {
                 for (int i = 0; i < n; i++) putShort(out, 2 * i, Numbers.floatToBf16(row[i]));
             }
             case Q8_0 -> Q8_0.quantizeRow(row, 0, n, out, 0);
+            default -> throw new IllegalArgumentException("jtune does not write " + type + " tensors");
         }
     }
 
@@ -36,6 +37,14 @@ final class TensorCodec {
                 for (int i = 0; i < n; i++) dst[dstOff + i] = Numbers.bf16ToFloat(getShort(in, off + 2 * i));
             }
             case Q8_0 -> Q8_0.dequantizeRow(in, off, n, dst, dstOff);
+            default -> {
+                var format = type.blockFormat();
+                byte[] block = new byte[format.blockBytes()];
+                for (int b = 0; b < n / format.blockSize(); b++) {
+                    System.arraycopy(in, off + b * format.blockBytes(), block, 0, block.length);
+                    System.arraycopy(format.decodeBlock(block), 0, dst, dstOff + b * format.blockSize(), format.blockSize());
+                }
+            }
         }
     }
 
