@@ -2,6 +2,8 @@ package io.jtune.export;
 
 import io.jtune.JtuneException;
 import io.jtune.io.gguf.GgufFileType;
+import io.jtune.io.gguf.GgufHfTokenizerFiles;
+import io.jtune.io.gguf.GgufModel;
 import io.jtune.io.gguf.GgufTokenizer;
 import io.jtune.io.gguf.LlamaFamilyGguf;
 import io.jtune.io.gguf.LoraAdapterGguf;
@@ -10,6 +12,7 @@ import io.jtune.io.peft.AdapterWeights;
 import io.jtune.io.peft.LoraAdapterConfig;
 import io.jtune.io.safetensors.SafetensorsFile;
 import io.jtune.io.safetensors.StoredTensor;
+import io.jtune.model.arch.ModelConfig;
 import io.jtune.tokenizer.HfTokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -23,7 +26,8 @@ import java.util.TreeMap;
  * {@code export_gguf_adapter: true}: the PEFT LoRA adapter, unmerged, as a llama.cpp GGUF adapter
  * ({@link LoraAdapterGguf}), the base model as a GGUF file of type export_gguf, and an Ollama
  * Modelfile with {@code FROM} the base and {@code ADAPTER} the adapter, so that
- * {@code ollama create NAME -f Modelfile} serves the base with the adapter applied at run time.
+ * {@code ollama create NAME -f Modelfile} serves the base with the adapter applied at run time. Over a
+ * GGUF base (an adapter trained on a .gguf model_name_or_path) the Modelfile names that file instead.
  */
 final class GgufAdapterExport {
     private final PrintStream log;
@@ -43,36 +47,57 @@ final class GgufAdapterExport {
      */
     Written write(HfModelDirectory base, Path adapterDir, Path exportDir, GgufFileType baseType, String templateName)
             throws IOException {
-        LoraAdapterConfig config = LoraAdapterConfig.read(adapterDir);
-        refuseUnsupported(config, adapterDir);
-        String name = exportDir.toAbsolutePath().normalize().getFileName().toString();
-        Path adapterTarget = exportDir.resolve(name + "-lora-F32.gguf");
+        Path adapterTarget = writeAdapter(base.config(), adapterDir, exportDir);
         Path baseTarget = exportDir.resolve(base.directory().toAbsolutePath().normalize().getFileName() + "-" + baseType.name() + ".gguf");
-        double alpha = ggufAlpha(config);
-        try (SafetensorsFile weights = SafetensorsFile.open(adapterDir.resolve(AdapterWeights.ADAPTER_FILE))) {
-            List<LoraAdapterGguf.Pair> pairs = pairs(weights);
-            log.printf("Writing %s (%d adapted weights, r=%d, alpha=%s) ...%n", adapterTarget, pairs.size(), config.r(), config.loraAlpha());
-            LoraAdapterGguf.write(adapterTarget, base.config(), name, alpha, pairs);
-        } catch (IOException | RuntimeException | Error e) {
-            ModelExport.removeGgufLeftovers(adapterTarget);
-            throw e;
-        }
         HfTokenizer hf = HfTokenizer.load(exportDir);
         try {
             GgufTokenizer tokenizer = GgufTokenizerFiles.read(exportDir, hf, base.config().vocabSize(), hf.chatTemplate());
             log.printf("Writing the base model %s (%s) ...%n", baseTarget, baseType.name());
-            LlamaFamilyGguf.export(new HfDirectoryGgufSource(base, name, tokenizer), baseType, baseTarget);
+            LlamaFamilyGguf.export(new HfDirectoryGgufSource(base, base.directory().toAbsolutePath().normalize().getFileName().toString(), tokenizer), baseType, baseTarget);
         } catch (IOException | RuntimeException | Error e) {
             ModelExport.removeGgufLeftovers(baseTarget);
             throw e;
         }
-        Path modelfile = null;
-        if (templateName != null && !templateName.isBlank()) {
-            int context = base.config().maxPositionEmbeddings();
-            modelfile = OllamaModelfiles.write(exportDir, hf, templateName, baseTarget.getFileName().toString(),
-                    adapterTarget.getFileName().toString(), context, w -> log.println("warning: " + w));
-        }
+        Path modelfile = modelfile(exportDir, hf, templateName, baseTarget.getFileName().toString(), adapterTarget,
+                base.config().maxPositionEmbeddings());
         return new Written(adapterTarget, baseTarget, modelfile);
+    }
+
+    /**
+     * Over a GGUF base (model_name_or_path a .gguf): the adapter file and a Modelfile whose FROM is
+     * that GGUF, by its absolute path; the base is not copied.
+     */
+    Written write(GgufModel base, Path adapterDir, Path exportDir, String templateName) throws IOException {
+        Path adapterTarget = writeAdapter(base.config(), adapterDir, exportDir);
+        HfTokenizer hf = HfTokenizer.load(GgufHfTokenizerFiles.folder(base));
+        Path from = base.path().toAbsolutePath().normalize();
+        Path modelfile = modelfile(exportDir, hf, templateName, from.toString(), adapterTarget, base.config().maxPositionEmbeddings());
+        return new Written(adapterTarget, from, modelfile);
+    }
+
+    private Path modelfile(Path exportDir, HfTokenizer hf, String templateName, String from, Path adapter, int context)
+            throws IOException {
+        if (templateName == null || templateName.isBlank()) return null;
+        return OllamaModelfiles.write(exportDir, hf, templateName, from, adapter.getFileName().toString(), context,
+                w -> log.println("warning: " + w));
+    }
+
+    /** The adapter as export_dir/NAME-lora-F32.gguf (NAME the export folder's name). */
+    private Path writeAdapter(ModelConfig base, Path adapterDir, Path exportDir) throws IOException {
+        LoraAdapterConfig config = LoraAdapterConfig.read(adapterDir);
+        refuseUnsupported(config, adapterDir);
+        String name = exportDir.toAbsolutePath().normalize().getFileName().toString();
+        Path target = exportDir.resolve(name + "-lora-F32.gguf");
+        try (SafetensorsFile weights = SafetensorsFile.open(adapterDir.resolve(AdapterWeights.ADAPTER_FILE))) {
+            List<LoraAdapterGguf.Pair> pairs = pairs(weights);
+            log.printf("Writing %s (%d adapted weights, r=%d, alpha=%s) ...%n", target, pairs.size(), config.r(), config.loraAlpha());
+            java.nio.file.Files.createDirectories(exportDir);
+            LoraAdapterGguf.write(target, base, name, ggufAlpha(config), pairs);
+        } catch (IOException | RuntimeException | Error e) {
+            ModelExport.removeGgufLeftovers(target);
+            throw e;
+        }
+        return target;
     }
 
     /**

@@ -10,6 +10,7 @@ import io.jtune.config.ModelArguments;
 import io.jtune.data.template.Template;
 import io.jtune.data.template.Templates;
 import io.jtune.io.gguf.GgufFileType;
+import io.jtune.io.gguf.GgufModel;
 import io.jtune.io.gguf.GgufTokenizer;
 import io.jtune.io.gguf.LlamaFamilyGguf;
 import io.jtune.io.gguf.OllamaModelfile;
@@ -83,6 +84,7 @@ public final class ModelExport {
 
         Path adapterDir = adapterDir(modelArgs);
         Path modelDir = ModelLocator.fromEnvironment().locate(modelArgs.modelNameOrPath(), null, HubClient.DownloadProgress.SILENT);
+        if (GgufModel.isGguf(modelDir)) return exportOverGguf(modelDir, adapterDir, exportDir, templateName);
         refuseQuantizedBase(modelDir, adapterDir != null);
         refuseOverwritingInputs(exportDir, modelDir, adapterDir);
         boolean hasTokenizerJson = Files.isRegularFile(modelDir.resolve("tokenizer.json"));
@@ -153,6 +155,27 @@ public final class ModelExport {
             TokenizerFilesExport.export(modelDir, exportDir, template, w -> log.println("warning: " + w));
             GgufAdapterExport.Written w = new GgufAdapterExport(log).write(base, adapterDir, exportDir, baseType, templateName);
             List<Path> written = new ArrayList<>(List.of(w.base(), w.adapter()));
+            if (w.modelfile() != null) written.add(w.modelfile());
+            log.println("Exported to " + exportDir.toAbsolutePath());
+            return new Result(exportDir, written, w.base(), w.modelfile(), w.adapter());
+        }
+    }
+
+    /**
+     * A GGUF base: only its adapter is exported (export_gguf_adapter), with a Modelfile naming the
+     * GGUF; merging into a (possibly quantized) GGUF's weights is not supported.
+     */
+    private Result exportOverGguf(Path ggufPath, Path adapterDir, Path exportDir, String templateName) throws IOException {
+        ExportArguments export = config.export();
+        if (!export.exportGgufAdapter() || adapterDir == null) {
+            throw new JtuneException("model_name_or_path: " + ggufPath + " is a GGUF model; from a GGUF base jtune exports the LoRA"
+                    + " adapter only: set export_gguf_adapter: true and adapter_name_or_path (merging into GGUF weights is not supported)");
+        }
+        if (export.exportGguf() != null) log.println("warning: export_gguf does not apply: the base is already the GGUF " + ggufPath);
+        try (GgufModel base = GgufModel.open(ggufPath)) {
+            log.printf("Exporting %s as a GGUF LoRA adapter for %s to %s%n", adapterDir, base.path(), exportDir);
+            GgufAdapterExport.Written w = new GgufAdapterExport(log).write(base, adapterDir, exportDir, templateName);
+            List<Path> written = new ArrayList<>(List.of(w.adapter()));
             if (w.modelfile() != null) written.add(w.modelfile());
             log.println("Exported to " + exportDir.toAbsolutePath());
             return new Result(exportDir, written, w.base(), w.modelfile(), w.adapter());

@@ -78,6 +78,19 @@ class GgufTrainEndToEndTest {
                     "the base stays in its stored type");
             assertTrue(chat.adapter() != null);
         }
+
+        // the Ollama path from a GGUF base: the adapter as GGUF, and a Modelfile FROM the base file
+        Path ollama = tmp.resolve("ollama");
+        var export = ConfigLoader.fromMap("export", Map.of("model_name_or_path", gguf.toString(), "adapter_name_or_path", out.toString(),
+                "finetuning_type", "lora", "template", "chatml", "export_dir", ollama.toString(), "export_gguf_adapter", true), List.of());
+        ModelExport.Result r = new ModelExport(export, new PrintStream(new ByteArrayOutputStream())).run();
+        String modelfile = Files.readString(r.modelfile());
+        assertTrue(modelfile.contains("FROM " + gguf.toAbsolutePath().normalize() + "\nADAPTER ./ollama-lora-F32.gguf\n"), modelfile);
+        try (io.jtune.io.gguf.GgufReader adapterFile = io.jtune.io.gguf.GgufReader.open(r.ggufAdapter())) {
+            assertEquals("adapter", adapterFile.metadata().getString("general.type"));
+            assertEquals(2 * 7 * 2, adapterFile.tensors().size(), "lora_a and lora_b of the 7 modules of 2 layers");
+            assertEquals(List.of(32L, 4L), java.util.Arrays.stream(adapterFile.tensor("blk.0.attn_q.weight.lora_a").dims()).boxed().toList());
+        }
     }
 
     @Test
