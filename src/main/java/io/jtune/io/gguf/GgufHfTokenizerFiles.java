@@ -95,6 +95,8 @@ public final class GgufHfTokenizerFiles {
                 ObjectNode split = F.objectNode().put("type", "Split");
                 split.putObject("pattern").put("Regex", pre.equals("qwen2") ? QWEN2_SPLIT : LLAMA3_SPLIT);
                 split.put("behavior", "Isolated").put("invert", false);
+                // Qwen2's tokenizer.json composes to NFC first (llama.cpp does not normalize; transformers does)
+                if (pre.equals("qwen2")) json.putObject("normalizer").put("type", "NFC");
                 ObjectNode seq = json.putObject("pre_tokenizer").put("type", "Sequence");
                 seq.putArray("pretokenizers").add(split).add(byteLevel.deepCopy().put("use_regex", false));
             }
@@ -173,12 +175,17 @@ public final class GgufHfTokenizerFiles {
         json.putNull("padding");
         ArrayNode added = json.putArray("added_tokens");
         for (int i = 0; i < tokens.size(); i++) {
-            if (types[i] != GgufTokenizer.TYPE_CONTROL && types[i] != GgufTokenizer.TYPE_USER_DEFINED) continue;
+            if (!isAdded(types[i])) continue;
             added.addObject().put("id", i).put("content", tokens.get(i)).put("single_word", false).put("lstrip", false)
-                    .put("rstrip", false).put("normalized", false).put("special", types[i] == GgufTokenizer.TYPE_CONTROL);
+                    .put("rstrip", false).put("normalized", false).put("special", types[i] != GgufTokenizer.TYPE_USER_DEFINED);
         }
         json.putNull("normalizer");
         return json;
+    }
+
+    /** Control, unknown and user-defined tokens are HF added tokens (the first two special), matched before the model runs. */
+    private static boolean isAdded(int type) {
+        return type == GgufTokenizer.TYPE_CONTROL || type == GgufTokenizer.TYPE_UNKNOWN || type == GgufTokenizer.TYPE_USER_DEFINED;
     }
 
     private static ObjectNode model(ObjectNode json, List<String> tokens, int[] types, boolean sentencePiece) {
@@ -191,7 +198,7 @@ public final class GgufHfTokenizerFiles {
         bpe.put("fuse_unk", sentencePiece).put("byte_fallback", sentencePiece).put("ignore_merges", false);
         ObjectNode vocab = bpe.putObject("vocab");
         for (int i = 0; i < tokens.size(); i++) {
-            boolean added = types[i] == GgufTokenizer.TYPE_CONTROL || types[i] == GgufTokenizer.TYPE_USER_DEFINED;
+            boolean added = isAdded(types[i]);
             if (types[i] == GgufTokenizer.TYPE_UNUSED || (added && !sentencePiece)) continue;
             if (!vocab.has(tokens.get(i))) vocab.put(tokens.get(i), i);
         }

@@ -118,7 +118,8 @@ public final class LlamaFamilyGguf {
         }
     }
 
-    private static void addTokenizer(GgufMetadata m, GgufTokenizer t) {
+    /** The tokenizer.* keys of {@code t}, as the converter writes them. */
+    public static void addTokenizer(GgufMetadata m, GgufTokenizer t) {
         m.putString("tokenizer.ggml.model", t.model());
         if (t.pre() != null) m.putString("tokenizer.ggml.pre", t.pre());
         m.putStringArray("tokenizer.ggml.tokens", t.tokens());
