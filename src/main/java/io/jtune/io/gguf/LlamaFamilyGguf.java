@@ -218,7 +218,7 @@ public final class LlamaFamilyGguf {
             if (heads > 0) src = src.reorderRows(LlamaPermutation.sourceRows(rows, heads, hfName));
             GgmlType t = type.weightType();
             // gguf-py refuses Q8_0 for rows that are not whole blocks and the converter falls back to F16
-            if (t == GgmlType.Q8_0 && cols % Q8_0.BLOCK != 0) t = GgmlType.F16;
+            if ((t == GgmlType.Q8_0 || t == GgmlType.Q4_0) && cols % Q8_0.BLOCK != 0) t = GgmlType.F16;
             out.add(GgufTensor.matrix(ggufName, t, src));
         }
 

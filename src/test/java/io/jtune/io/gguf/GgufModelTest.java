@@ -107,6 +107,38 @@ class GgufModelTest {
         }
     }
 
+    /** Q4_0 written by ggml's reference quantizer (TensorCodec) and read back as GgmlBlockMatrix views. */
+    @Test
+    void q4_0FileGivesTheLogitsOfItsDequantizedWeights() throws IOException {
+        for (String family : List.of("llama", "qwen2")) {
+            TinyCheckpoint src = TinyCheckpoint.of(family, false);
+            Path file = tmp.resolve(family + "-q4_0.gguf");
+            LlamaFamilyGguf.export(src, GgufFileType.Q4_0, file);
+            try (GgufModel gguf = GgufModel.open(file)) {
+                Matrix q = gguf.weights().tensor("model.layers.0.self_attn.q_proj.weight");
+                assertEquals(io.jtune.tensor.GgmlBlockMatrix.class, q.getClass());
+                // the reference: every 2-D weight through the same quantizer and ggml's Q4_0 decoder
+                WeightSource same = rounded(src, GgufModelTest::q4_0);
+                assertArrayEquals(logits(src.config(), same), logits(gguf.config(), gguf.weights()), family + " Q4_0");
+            }
+        }
+    }
+
+    static Matrix q4_0(Matrix t) {
+        float[] row = new float[t.cols()];
+        float[] out = new float[t.rows() * t.cols()];
+        byte[] blocks = new byte[t.cols() / 32 * 18];
+        for (int r = 0; r < t.rows(); r++) {
+            t.readRow(r, 0, t.cols(), row, 0);
+            TensorCodec.quantizeQ4_0(row, t.cols(), blocks);
+            for (int b = 0; b < t.cols() / 32; b++) {
+                float[] y = io.jtune.tensor.GgmlBlockFormat.Q4_0.decodeBlock(java.util.Arrays.copyOfRange(blocks, b * 18, b * 18 + 18));
+                System.arraycopy(y, 0, out, r * t.cols() + b * 32, 32);
+            }
+        }
+        return Matrix.of(out, t.rows(), t.cols());
+    }
+
     @Test
     void folderWithOneModelAndAnAdapterOpensTheModel() throws IOException {
         TinyCheckpoint src = TinyCheckpoint.of("qwen2", true);
