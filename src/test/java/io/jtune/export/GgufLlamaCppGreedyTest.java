@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code npm install node-llama-cpp@3.22.1} was run, i.e. real llama.cpp): the GGUF adapter jtune
  * exports, applied by llama.cpp to the base GGUF, gives the same greedy tokens as jtune with the
  * PEFT adapter over the same base (a tiny Llama: q/k rows permuted, 12 tokens); and
- * the adapter changes llama.cpp's output (the check can fail).
+ * the adapter changes llama.cpp's output (the check can fail); and jtune reading the base GGUF alone
+ * decodes as llama.cpp does.
  */
 class GgufLlamaCppGreedyTest {
     static final Path SCRIPT = Path.of("src/test/llama-cpp/lora_greedy.mjs");
@@ -62,13 +63,17 @@ class GgufLlamaCppGreedyTest {
         List<Integer> llamaCpp = llamaCppGreedy(node, r.gguf(), r.ggufAdapter(), prompt);
         List<Integer> llamaCppBase = llamaCppGreedy(node, r.gguf(), null, prompt);
         assertEquals(jtune, llamaCpp, "greedy tokens: jtune (PEFT adapter) vs llama.cpp (GGUF adapter)");
+        assertEquals(jtuneGreedy(r.gguf(), null, prompt), llamaCppBase, "greedy tokens of the GGUF base alone: jtune vs llama.cpp");
         assertNotEquals(llamaCppBase, llamaCpp, "the adapter changes llama.cpp's greedy output");
     }
 
-    /** jtune's greedy tokens over the base GGUF with the PEFT adapter (no stop ids: exactly TOKENS). */
+    /** jtune's greedy tokens over the base GGUF, with the PEFT adapter unless null (no stop ids: exactly TOKENS). */
     static List<Integer> jtuneGreedy(Path gguf, Path adapter, int[] prompt) throws InterruptedException {
-        Map<String, Object> c = new HashMap<>(Map.of("model_name_or_path", gguf.toString(), "template", "chatml",
-                "adapter_name_or_path", adapter.toString(), "finetuning_type", "lora", "do_sample", false));
+        Map<String, Object> c = new HashMap<>(Map.of("model_name_or_path", gguf.toString(), "template", "chatml", "do_sample", false));
+        if (adapter != null) {
+            c.put("adapter_name_or_path", adapter.toString());
+            c.put("finetuning_type", "lora");
+        }
         try (ChatModel chat = ChatModel.load(ConfigLoader.fromMap("chat", c, List.of()));
              ContinuousBatcher batcher = new ContinuousBatcher(chat.model(), 1, 128)) {
             BatchedGeneration g = batcher.submit(prompt, chat.adapter(), GenerationSettings.greedy(TOKENS), Set.of());
