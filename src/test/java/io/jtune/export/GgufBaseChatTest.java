@@ -42,7 +42,12 @@ class GgufBaseChatTest {
     }
 
     static ChatModel load(Path model, Path adapterDir) {
-        Map<String, Object> c = new HashMap<>(Map.of("model_name_or_path", model.toString(), "template", "chatml", "do_sample", false));
+        return load(model, adapterDir, "chatml");
+    }
+
+    static ChatModel load(Path model, Path adapterDir, String template) {
+        Map<String, Object> c = new HashMap<>(Map.of("model_name_or_path", model.toString(), "do_sample", false));
+        if (template != null) c.put("template", template);
         if (adapterDir != null) {
             c.put("adapter_name_or_path", adapterDir.toString());
             c.put("finetuning_type", "lora");
@@ -64,6 +69,18 @@ class GgufBaseChatTest {
             assertEquals(fromHf.stopIds(), fromGguf.stopIds());
             assertEquals(fromHf.stopWords(), fromGguf.stopWords());
             assertF16Close(fromHf, fromGguf);
+        }
+    }
+
+    /** Without a template key the GGUF's tokenizer.chat_template is rendered (jtune's Jinja), as the folder's chat template is. */
+    @Test
+    void theGgufsOwnChatTemplateBuildsTheSamePrompts() {
+        try (ChatModel fromGguf = load(gguf, null, null); ChatModel fromHf = load(exported, null, null);
+             var ggufEngine = new io.jtune.infer.LocalChatEngine(fromGguf); var hfEngine = new io.jtune.infer.LocalChatEngine(fromHf)) {
+            var messages = List.of(io.jtune.infer.ChatMessage.user("What is 2 + 2?"));
+            int[] ids = hfEngine.promptIds(messages, "Be brief.");
+            assertTrue(ids.length > 5);
+            assertArrayEquals(ids, ggufEngine.promptIds(messages, "Be brief."));
         }
     }
 

@@ -40,6 +40,7 @@ public final class GgufModel implements AutoCloseable {
     private final ObjectNode rawConfig;
     private final ModelConfig config;
     private final Map<String, Matrix> weights;
+    private boolean closed;
 
     private GgufModel(GgufReader file, ObjectNode rawConfig, ModelConfig config, Map<String, Matrix> weights) {
         this.file = file;
@@ -108,8 +109,11 @@ public final class GgufModel implements AutoCloseable {
         return WeightSource.of(weights, file.path().toString());
     }
 
+    /** Unmaps the file; the weight views are invalid after it. Closing again does nothing (as for an HF folder). */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
         file.close();
     }
 
