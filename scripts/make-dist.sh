@@ -5,7 +5,7 @@
 # Usage: scripts/make-dist.sh [DEST]          (default: target/dist)
 # Needs a JDK >= 25 (JAVA_HOME or the usual folders) and the compiled classes: after `mvn package` the jar
 # is taken as it is; otherwise target/classes are packaged first (mvn jar:jar, runtime libraries copied),
-# without compiling. JTUNE_MVN_ARGS adds Maven options (the tests pass -o). The runtime is rebuilt only
+# without compiling. JTUNE_MVN_ARGS adds Maven options (e.g. -o offline). The runtime is rebuilt only
 # when the JDK or the module list changed, since jlink takes a while.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

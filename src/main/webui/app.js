@@ -8,11 +8,23 @@ if (token) sessionStorage.setItem("jtune.token", token);
 
 let FORMS = null;          // the server's form descriptions
 let lastJob = null;        // the last job status, redrawn when the language changes
-let conversation = [];     // chat turns: {role, content}
+let conversation = [];     // chat turns: {user: text, answers: [{adapter, text}]}; adapter "" is the base model
 let chatState = null;
 
-/** The keys chosen once in the top bar for every tab (LlamaBoard's model row), not in the tabs' forms. */
-const SHARED = ["model_name_or_path", "adapter_name_or_path", "template"];
+/**
+ * The keys chosen once in the top bar for every tab (LlamaBoard's model row), not in the tabs' forms;
+ * a tab sends those its form has (the Export tab merges into the full-precision weights: no quantization).
+ */
+const SHARED = ["model_name_or_path", "adapter_name_or_path", "template", "quantization_bit", "quantization_type", "double_quantization"];
+
+/** The 4-bit settings matter with 4 bits only, as in LlamaBoard: hidden (and not sent) otherwise. */
+const QUANT_KEYS = {
+  quantization_type: (bits) => bits === "4",
+  double_quantization: (bits) => bits === "4"
+};
+
+/** The stages whose prediction writes something: sft generates answers, rm scores pairs (the label says which). */
+const PREDICT_LABEL = {sft: "eval.predict", rm: "eval.predictRm"};
 
 const SECTIONS = {
   model: ["default_system"],
@@ -73,6 +85,15 @@ function makeInput(formId, f) {
     input = document.createElement("input");
     input.type = "checkbox";
     input.checked = f.default === true;
+  } else if (f.offered) {   // a number key the parser takes a few values of (quantization_bit: none, 8, 4)
+    input = document.createElement("select");
+    for (const v of [""].concat(f.offered.map(String))) {
+      const o = document.createElement("option");
+      o.value = v;
+      o.textContent = v === "" ? "none" : v;
+      input.appendChild(o);
+    }
+    input.value = defaultText(f);
   } else if (f.type === "choice") {
     input = document.createElement("select");
     if (f.default === null) {   // optional (export_gguf): "none" must stay choosable
@@ -165,12 +186,22 @@ function buildForm(formId) {
   showStageFields(formId);
 }
 
-/** The top bar: model, adapter and template, described by the Chat form (which has all three). */
+/** The top bar: model, adapter, template and quantization, described by the Chat form (which has them all). */
 function buildTopBar() {
   const form = $("#form-top");
   form.innerHTML = "";
   for (const f of FORMS.forms.chat.fields.filter(x => SHARED.includes(x.name))) form.appendChild(makeField("top", f));
   $("#top-adapter_name_or_path").addEventListener("focus", refreshAdapters);
+  $("#top-quantization_bit").addEventListener("change", showQuantizationFields);
+  showQuantizationFields();
+}
+
+/** Shows the 4-bit type and double quantization with 4 bits only. */
+function showQuantizationFields() {
+  const bits = $("#top-quantization_bit").value;
+  for (const [name, shown] of Object.entries(QUANT_KEYS)) {
+    $("#form-top .field[data-field=" + name + "]").hidden = !shown(bits);
+  }
 }
 
 /** Shows the preference keys the chosen stage (and loss type) reads, hides the others and their empty section. */
@@ -184,12 +215,23 @@ function showStageFields(formId) {
   for (const h of form.querySelectorAll("h2[data-section]")) {
     h.hidden = !form.querySelector(".field[data-section=" + h.dataset.section + "]:not([hidden])");
   }
-  // rm and dpo train on ranking datasets (pairs), the other stages on the others; the Evaluate tab evaluates as sft
+  // rm and dpo train (and are evaluated) on ranking datasets (pairs), the other stages on the others
   const pairwise = !!stage && (stage.value === "rm" || stage.value === "dpo");
   for (const o of form.querySelectorAll("select[multiple] option")) {
     o.hidden = (o.dataset.ranking === "true") !== pairwise;
     if (o.hidden) o.selected = false;
   }
+  if (formId === "evaluate") showPredictToggle(stage.value);
+}
+
+/** Predict as the stage does (sft generates, rm scores pairs); the other stages do not predict: the box is off. */
+function showPredictToggle(stage) {
+  const key = PREDICT_LABEL[stage] || "eval.noPredict";
+  const box = $("#predict"), label = $("#predict-label");
+  box.disabled = !PREDICT_LABEL[stage];
+  if (box.disabled) box.checked = false;
+  label.dataset.i18n = key;
+  label.textContent = t(key);
 }
 
 /**
@@ -226,6 +268,7 @@ function setFormValues(formId, values) {
     } else input.value = Array.isArray(v) ? v.join(",") : (v === null ? "" : String(v));
   }
   showStageFields(formId);
+  showQuantizationFields();
 }
 
 function clearErrors(scope) {
@@ -394,8 +437,8 @@ async function loadConfig() {
   applyLanguage(currentLang);
   if (r.data.values.dataset_dir) setFormValues("train", {dataset_dir: r.data.values.dataset_dir});
   await loadDatasets("train");
-  // the config names the run's model, adapter and template: the top bar shows those (a key it lacks, empty)
-  setFormValues("train", Object.fromEntries(SHARED.map(k => [k, r.data.values[k] === undefined ? "" : r.data.values[k]])));
+  // the config names the run's model, adapter, template and quantization: the top bar shows those (a key it lacks, at its default)
+  setFormValues("train", Object.fromEntries(SHARED.map(k => [k, r.data.values[k] === undefined ? $("#top-" + k).dataset.default : r.data.values[k]])));
   setFormValues("train", r.data.values);
   message($("#train-message"), t("train.loaded", $("#config_path").value)
     + (r.data.not_in_form.length ? " — " + t("train.notInForm", r.data.not_in_form.join(", ")) : ""));
@@ -433,7 +476,7 @@ function showJob(job) {
   lastJob = job;
   const active = ["starting", "running", "stopping"].includes(job.state);
   $("#btn-abort").disabled = !(active && job.kind === "train");
-  $("#btn-eval-abort").disabled = !(active && job.kind === "predict");
+  $("#btn-eval-abort").disabled = !(active && job.kind === "predict" && job.abortable);
   for (const b of ["#btn-start", "#btn-eval-start", "#btn-export"]) $(b).disabled = active;
   if (job.kind === "predict" || job.kind === "export") { showTask(job); return; }
   $("#job-state").textContent = t("state." + job.state);
@@ -558,14 +601,51 @@ async function refreshAdapters() {
   if (r.ok) for (const a of r.data.adapters) { const o = document.createElement("option"); o.value = a; list.appendChild(o); }
 }
 
-function showChat(state) {
+/**
+ * The loaded model and the adapters served over it: the list (each removable), and the choices of
+ * who answers the next message and who answers beside it ("" is the base model). A new model selects
+ * the adapter loaded with it; otherwise the choices stay as they were while still served.
+ */
+function showChat(state, reset) {
   chatState = state;
-  $("#adapter-enabled").disabled = !state.has_adapter;
-  $("#adapter-enabled").checked = state.adapter_enabled;
   $("#chat-status").dataset.loaded = String(state.loaded);
-  $("#chat-status").textContent = state.loaded
-    ? t("chat.loaded", state.model_name) + (state.has_adapter && !state.adapter_enabled ? " (" + t("chat.adapterOff") + ")" : "")
-    : t("chat.none");
+  $("#chat-status").textContent = state.loaded ? t("chat.loaded", state.model_name) : t("chat.none");
+  const adapters = state.adapters || [];
+  const list = $("#served-adapters");
+  list.innerHTML = "";
+  for (const a of adapters) {
+    const li = document.createElement("li");
+    li.dataset.adapter = a.name;
+    const name = document.createElement("b");
+    name.textContent = a.name;
+    const path = document.createElement("span");
+    path.className = "path";
+    path.textContent = a.path;
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.dataset.i18n = "chat.removeAdapter";
+    remove.textContent = t("chat.removeAdapter");
+    remove.addEventListener("click", () => removeAdapter(a.name));
+    li.append(name, path, remove);
+    list.appendChild(li);
+  }
+  $("#served").hidden = !state.loaded;
+  fillAnswerers($("#chat-adapter"), adapters, false, reset ? state.default_adapter || "" : null);
+  fillAnswerers($("#chat-compare"), adapters, true, reset ? "-" : null);
+}
+
+/** A list of who may answer: the base model and each served adapter ("—" first for the side-by-side choice). */
+function fillAnswerers(select, adapters, optional, selected) {
+  const keep = selected === null ? select.value : selected;
+  select.innerHTML = "";
+  const options = (optional ? [["-", "—"]] : []).concat([["", t("chat.base")]], adapters.map(a => [a.name, a.name]));
+  for (const [value, label] of options) {
+    const o = document.createElement("option");
+    o.value = value;
+    o.textContent = label;
+    select.appendChild(o);
+  }
+  select.value = options.some(o => o[0] === keep) ? keep : options[0][0];
 }
 
 async function loadChat() {
@@ -573,22 +653,44 @@ async function loadChat() {
   $("#chat-status").textContent = t("chat.loading");
   const values = formValues("chat");
   const r = await api("POST", "/api/chat/load", {values});
-  if (!r.ok) { showErrors(scope, "chat", r.data); showChat(chatState || {loaded: false}); return; }
+  if (!r.ok) { showErrors(scope, "chat", r.data); showChat(chatState || {loaded: false}, false); return; }
   clearErrors(scope);
-  showChat(r.data);
+  showChat(r.data, true);
 }
 
-function addTurn(role, text) {
+/** Serves one more adapter folder over the loaded model, under the name given (the folder's name when empty). */
+async function addAdapter() {
+  const scope = $("#tab-chat");
+  const r = await api("POST", "/api/chat/adapters/add", {path: $("#chat-adapter-path").value, name: $("#chat-adapter-name").value});
+  if (!r.ok) { showErrors(scope, "chat", r.data); return; }
+  clearErrors(scope);
+  $("#chat-adapter-path").value = "";
+  $("#chat-adapter-name").value = "";
+  showChat(r.data, false);
+}
+
+async function removeAdapter(name) {
+  const r = await api("POST", "/api/chat/adapters/remove", {name});
+  if (r.ok) showChat(r.data, false); else showErrors($("#tab-chat"), "chat", r.data);
+}
+
+/** Who answered, as the reply's label says: the base model or the adapter's name. */
+function answererName(adapter) {
+  return adapter === "" ? t("chat.base") : adapter;
+}
+
+function addTurn(parent, role, text, adapter) {
   const div = document.createElement("div");
   div.className = "turn " + role;
   const who = document.createElement("span");
   who.className = "who";
-  who.textContent = t("chat." + role);
+  who.textContent = t("chat." + role) + (adapter === undefined ? "" : " · " + answererName(adapter));
+  if (adapter !== undefined) div.dataset.adapter = adapter;
   const body = document.createElement("span");
   body.className = "text";
   body.textContent = text;
   div.append(who, body);
-  $("#conversation").appendChild(div);
+  parent.appendChild(div);
   $("#conversation").scrollTop = $("#conversation").scrollHeight;
   return body;
 }
@@ -605,43 +707,78 @@ function sampling() {
   return out;
 }
 
+/**
+ * The conversation as one answerer saw it: the user's messages with that answerer's own replies
+ * where it answered (side by side), else the reply the turn was answered with.
+ */
+function historyFor(adapter) {
+  const messages = [];
+  for (const turn of conversation) {
+    const own = turn.answers.find(a => a.adapter === adapter) || turn.answers[0];
+    messages.push({role: "user", content: turn.user}, {role: "assistant", content: own.text});
+  }
+  return messages;
+}
+
+/**
+ * Sends the message to the chosen answerer, and to the side-by-side one when chosen: both at once
+ * (the server decodes them in one batch), each reply streaming into its own column.
+ */
 async function sendChat() {
   const scope = $("#tab-chat");
   const text = $("#chat-message").value;
-  const messages = conversation.concat([{role: "user", content: text}]);
+  const main = $("#chat-adapter").value, beside = $("#chat-compare").value;
+  const answerers = [main].concat(beside !== "-" && beside !== main ? [beside] : []);
   const headers = {"Content-Type": "application/json"};
   if (token) headers["X-Jtune-Token"] = token;
+  const stop = new AbortController();
   $("#btn-chat-send").disabled = true;
   try {
-    const res = await fetch("/api/chat/send", {method: "POST", headers,
-      body: JSON.stringify({messages, system: $("#chat-system").value, sampling: sampling()})});
-    if (!res.ok) { showErrors(scope, "chat", await res.json()); return; }
-    clearErrors(scope);
-    addTurn("user", text);
-    $("#chat-message").value = "";
-    const target = addTurn("assistant", "");
-    target.parentElement.dataset.done = "false";
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
-    let buffered = "", reply = "";
-    for (;;) {
-      const {value, done} = await reader.read();
-      if (done) break;
-      buffered += decoder.decode(value, {stream: true});
-      let nl;
-      while ((nl = buffered.indexOf("\n")) >= 0) {
-        const line = JSON.parse(buffered.slice(0, nl));
-        buffered = buffered.slice(nl + 1);
-        if (line.text !== undefined) { reply += line.text; target.textContent = reply; }
-        if (line.error) { showErrors(scope, "chat", {error: line.error}); }
-        if (line.done) { target.parentElement.dataset.tokens = line.completion_tokens; target.parentElement.dataset.finish = line.finish_reason; }
-      }
+    const responses = await Promise.all(answerers.map(adapter => fetch("/api/chat/send", {method: "POST", headers, signal: stop.signal,
+      body: JSON.stringify({messages: historyFor(adapter).concat([{role: "user", content: text}]), system: $("#chat-system").value,
+        sampling: sampling(), adapter})})));
+    const refused = responses.find(r => !r.ok);
+    if (refused) {
+      const data = await refused.json();
+      stop.abort();   // the other reply, if it started, is not wanted
+      showErrors(scope, "chat", data);
+      return;
     }
-    target.parentElement.dataset.done = "true";
-    conversation = messages.concat([{role: "assistant", content: reply}]);
+    clearErrors(scope);
+    addTurn($("#conversation"), "user", text);
+    $("#chat-message").value = "";
+    const row = document.createElement("div");
+    row.className = "answers" + (answerers.length > 1 ? " side-by-side" : "");
+    $("#conversation").appendChild(row);
+    const answers = answerers.map(adapter => ({adapter, text: ""}));
+    await Promise.all(responses.map((res, i) => streamReply(res, addTurn(row, "assistant", "", answers[i].adapter), answers[i], scope)));
+    conversation.push({user: text, answers});
   } finally {
     $("#btn-chat-send").disabled = false;
   }
+}
+
+/** Reads one reply's NDJSON lines into its box as they come. */
+async function streamReply(res, target, answer, scope) {
+  const turn = target.parentElement;
+  turn.dataset.done = "false";
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buffered = "";
+  for (;;) {
+    const {value, done} = await reader.read();
+    if (done) break;
+    buffered += decoder.decode(value, {stream: true});
+    let nl;
+    while ((nl = buffered.indexOf("\n")) >= 0) {
+      const line = JSON.parse(buffered.slice(0, nl));
+      buffered = buffered.slice(nl + 1);
+      if (line.text !== undefined) { answer.text += line.text; target.textContent = answer.text; }
+      if (line.error) showErrors(scope, "chat", {error: line.error});
+      if (line.done) { turn.dataset.tokens = line.completion_tokens; turn.dataset.finish = line.finish_reason; }
+    }
+  }
+  turn.dataset.done = "true";
 }
 
 // ---------- start-up ----------
@@ -676,7 +813,7 @@ async function main() {
     retranslateMessages();
     for (const id of ["train", "chat", "evaluate", "export"]) relabelChoices(id);
     if (lastJob) showJob(lastJob);
-    if (chatState) showChat(chatState);
+    if (chatState) showChat(chatState, false);
   });
   $("#btn-preview").addEventListener("click", () => previewCommand("train"));
   $("#btn-save").addEventListener("click", () => saveConfig("train"));
@@ -688,17 +825,14 @@ async function main() {
   $("#btn-eval-start").addEventListener("click", () => startJob($("#predict").checked ? "predict" : "evaluate", $("#eval-message")));
   $("#btn-eval-abort").addEventListener("click", () => abortJob($("#eval-message")));
   $("#btn-chat-load").addEventListener("click", loadChat);
-  $("#btn-chat-unload").addEventListener("click", async () => { const x = await api("POST", "/api/chat/unload", {}); if (x.ok) showChat(x.data); });
-  $("#adapter-enabled").addEventListener("change", async e => {
-    const x = await api("POST", "/api/chat/adapter", {enabled: e.target.checked});
-    if (x.ok) showChat(x.data); else showErrors($("#tab-chat"), "chat", x.data);
-  });
+  $("#btn-chat-unload").addEventListener("click", async () => { const x = await api("POST", "/api/chat/unload", {}); if (x.ok) showChat(x.data, true); });
+  $("#btn-chat-add-adapter").addEventListener("click", addAdapter);
   $("#btn-chat-send").addEventListener("click", sendChat);
   $("#btn-chat-clear").addEventListener("click", () => { conversation = []; $("#conversation").innerHTML = ""; });
   $("#btn-export").addEventListener("click", () => startJob("export", $("#export-message")));
 
   const chat = await api("GET", "/api/chat");
-  if (chat.ok) showChat(chat.data);
+  if (chat.ok) showChat(chat.data, true);
   const job = await api("GET", "/api/jobs/current");   // a reload shows the running job as it is
   if (job.ok) {
     if (job.data.values) await restoreForm(tabOf(job.data.kind), job.data.values);

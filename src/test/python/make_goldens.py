@@ -127,6 +127,56 @@ def qwen3_config():
                 sliding_window=None, max_window_layers=2, tie_word_embeddings=True)
 
 
+def gemma_config():
+    # hidden_act is what GemmaMLP ignores; hidden_activation is what it reads.
+    return dict(COMMON, architectures=["GemmaForCausalLM"], model_type="gemma",
+                num_key_value_heads=2, head_dim=16, rms_norm_eps=1e-6, rope_theta=10000.0,
+                attention_bias=False, hidden_act="gelu", hidden_activation="gelu_pytorch_tanh",
+                bos_token_id=2, eos_token_id=1, pad_token_id=0, tie_word_embeddings=True)
+
+
+def gemma2_config():
+    # Small window, caps and scalar so that each of them changes the numbers: sliding_window 5 < 12
+    # tokens on layer 0 (layer 1 is global), query_pre_attn_scalar 24 != head_dim 16, caps that bend
+    # the scores and logits this model produces.
+    return dict(COMMON, architectures=["Gemma2ForCausalLM"], model_type="gemma2",
+                num_key_value_heads=2, head_dim=16, rms_norm_eps=1e-6, rope_theta=10000.0,
+                attention_bias=False, hidden_act="gelu_pytorch_tanh",
+                hidden_activation="gelu_pytorch_tanh", query_pre_attn_scalar=24,
+                sliding_window=5, attn_logit_softcapping=4.0, final_logit_softcapping=8.0,
+                cache_implementation="hybrid",
+                bos_token_id=2, eos_token_id=1, pad_token_id=0, tie_word_embeddings=True)
+
+
+def gemma3_config():
+    # Two layers with sliding_window_pattern 2: layer 0 slides (window 4, local RoPE base 10000),
+    # layer 1 is global (rope_theta 1e6 with linear scaling 4). q/k norms, query_pre_attn_scalar 20,
+    # no soft-caps (Gemma3TextConfig's defaults).
+    return dict(COMMON, architectures=["Gemma3ForCausalLM"], model_type="gemma3_text",
+                num_key_value_heads=2, head_dim=16, rms_norm_eps=1e-6, rope_theta=1000000.0,
+                rope_scaling={"rope_type": "linear", "factor": 4.0}, rope_local_base_freq=10000.0,
+                attention_bias=False, hidden_activation="gelu_pytorch_tanh", query_pre_attn_scalar=20,
+                sliding_window=4, sliding_window_pattern=2, final_logit_softcapping=None,
+                attn_logit_softcapping=None, cache_implementation="hybrid",
+                bos_token_id=2, eos_token_id=1, pad_token_id=0, tie_word_embeddings=True)
+
+
+def is_gemma(cfg):
+    return cfg["model_type"] in ("gemma", "gemma2", "gemma3_text")
+
+
+def has_sandwich_norms(cfg):
+    return cfg["model_type"] in ("gemma2", "gemma3_text")
+
+
+def is_sliding_layer(cfg, layer):
+    if cfg["model_type"] == "gemma2":           # Gemma2Attention: layer_idx % 2 == 0 slides
+        return layer % 2 == 0
+    if cfg["model_type"] == "gemma3_text":      # every sliding_window_pattern-th layer is global
+        return (layer + 1) % cfg["sliding_window_pattern"] != 0
+    return False
+
+
 def head_dim(cfg):
     return cfg.get("head_dim") or cfg["hidden_size"] // cfg["num_attention_heads"]
 
@@ -137,7 +187,7 @@ def has_qkv_bias(cfg):
 
 
 def has_qk_norm(cfg):
-    return cfg["model_type"] == "qwen3"
+    return cfg["model_type"] in ("qwen3", "gemma3_text")
 
 
 LINEAR_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -171,6 +221,11 @@ def random_checkpoint(cfg, seed):
     def around_one(*shape):
         return (torch.rand(*shape, generator=g, dtype=torch.float64) + 0.5).float()
 
+    def norm_weight(*shape):
+        # Gemma stores the offset from one: the same scales as the other families' norms.
+        w = around_one(*shape)
+        return w - 1 if is_gemma(cfg) else w
+
     vocab, hidden = cfg["vocab_size"], cfg["hidden_size"]
     params = {"model.embed_tokens.weight": normal(vocab, hidden, std=0.3)}
     shapes = linear_shapes(cfg)
@@ -182,11 +237,14 @@ def random_checkpoint(cfg, seed):
             if has_qkv_bias(cfg) and module in ("q_proj", "k_proj", "v_proj"):
                 params[prefix + ".bias"] = normal(out_f, std=0.5)
         if has_qk_norm(cfg):
-            params[f"model.layers.{layer}.self_attn.q_norm.weight"] = around_one(head_dim(cfg))
-            params[f"model.layers.{layer}.self_attn.k_norm.weight"] = around_one(head_dim(cfg))
-        params[f"model.layers.{layer}.input_layernorm.weight"] = around_one(hidden)
-        params[f"model.layers.{layer}.post_attention_layernorm.weight"] = around_one(hidden)
-    params["model.norm.weight"] = around_one(hidden)
+            params[f"model.layers.{layer}.self_attn.q_norm.weight"] = norm_weight(head_dim(cfg))
+            params[f"model.layers.{layer}.self_attn.k_norm.weight"] = norm_weight(head_dim(cfg))
+        params[f"model.layers.{layer}.input_layernorm.weight"] = norm_weight(hidden)
+        params[f"model.layers.{layer}.post_attention_layernorm.weight"] = norm_weight(hidden)
+        if has_sandwich_norms(cfg):
+            params[f"model.layers.{layer}.pre_feedforward_layernorm.weight"] = norm_weight(hidden)
+            params[f"model.layers.{layer}.post_feedforward_layernorm.weight"] = norm_weight(hidden)
+    params["model.norm.weight"] = norm_weight(hidden)
     if not cfg["tie_word_embeddings"]:
         params["lm_head.weight"] = normal(vocab, hidden, std=1.0 / math.sqrt(hidden))
     return params
@@ -225,18 +283,38 @@ def adapter_config(case_name, rank, alpha, use_rslora):
 # The reference model: HF transformers' semantics, written out, in float64.
 # ---------------------------------------------------------------------------------------------
 
-def rms_norm(x, weight, eps):
-    # HF: variance in fp32 (here fp64), x * rsqrt(var + eps), cast back, then * weight.
+def rms_norm(x, weight, eps, offset=0.0):
+    # HF: variance in fp32 (here fp64), x * rsqrt(var + eps), cast back, then * weight;
+    # GemmaRMSNorm multiplies by (1 + weight) instead (offset 1).
     variance = x.pow(2).mean(-1, keepdim=True)
-    return weight * (x * torch.rsqrt(variance + eps))
+    return (offset + weight) * (x * torch.rsqrt(variance + eps))
 
 
-def rope_inv_freq(cfg):
+def gelu_tanh(x):
+    # transformers' gelu_pytorch_tanh: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+    return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x.pow(3))))
+
+
+_TORCH_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def embedding_normalizer(cfg):
+    # Gemma: torch.tensor(hidden_size ** 0.5, dtype=<the model's dtype>), i.e. rounded to bf16 in a
+    # bf16 model; the reference takes that rounded value into float64.
+    return torch.tensor(cfg["hidden_size"] ** 0.5, dtype=_TORCH_DTYPES[cfg["torch_dtype"]]).to(torch.float64)
+
+
+def rope_inv_freq(cfg, layer=None):
     d = head_dim(cfg)
-    inv_freq = 1.0 / (cfg["rope_theta"] ** (torch.arange(0, d, 2, dtype=torch.float64) / d))
-    scaling = cfg.get("rope_scaling")
+    theta, scaling = cfg["rope_theta"], cfg.get("rope_scaling")
+    if cfg["model_type"] == "gemma3_text" and is_sliding_layer(cfg, layer):
+        # Gemma 3's local layers: rope_local_base_freq, rope_type default (no scaling).
+        theta, scaling = cfg["rope_local_base_freq"], None
+    inv_freq = 1.0 / (theta ** (torch.arange(0, d, 2, dtype=torch.float64) / d))
     if not scaling:
         return inv_freq
+    if scaling.get("rope_type", scaling.get("type")) == "linear":
+        return inv_freq / scaling["factor"]           # positions divided by factor
     if scaling.get("rope_type", scaling.get("type")) != "llama3":
         raise ValueError(f"reference has no rope_type {scaling}")
     # transformers' _compute_llama3_parameters: long wavelengths divided by factor, short ones
@@ -264,10 +342,12 @@ def apply_rope(x, cos, sin):
 
 
 class Reference:
-    """Forward of LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM / Qwen3ForCausalLM."""
+    """Forward of LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM / Qwen3ForCausalLM /
+    GemmaForCausalLM / Gemma2ForCausalLM / Gemma3ForCausalLM."""
 
     def __init__(self, cfg, params, adapter=None, lora_scale=0.0):
         self.cfg = cfg
+        self.norm_offset = 1.0 if is_gemma(cfg) else 0.0
         self.p = params            # HF name -> float64 tensor
         self.adapter = adapter     # PEFT name -> float64 tensor, or None
         self.lora_scale = lora_scale
@@ -292,14 +372,24 @@ class Reference:
         k = self.linear(x, layer, "k_proj").view(batch, seq, kv_heads, d)
         v = self.linear(x, layer, "v_proj").view(batch, seq, kv_heads, d)
         if has_qk_norm(cfg):  # qwen3: per-head RMSNorm over head_dim, before RoPE
-            q = rms_norm(q, self.p[f"model.layers.{layer}.self_attn.q_norm.weight"], eps)
-            k = rms_norm(k, self.p[f"model.layers.{layer}.self_attn.k_norm.weight"], eps)
+            q = rms_norm(q, self.p[f"model.layers.{layer}.self_attn.q_norm.weight"], eps, self.norm_offset)
+            k = rms_norm(k, self.p[f"model.layers.{layer}.self_attn.k_norm.weight"], eps, self.norm_offset)
         q, k, v = (t.transpose(1, 2) for t in (q, k, v))          # [B, heads, T, d]
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         group = heads // kv_heads                                 # HF repeat_kv: head h uses kv h // group
         k = k.repeat_interleave(group, dim=1)
         v = v.repeat_interleave(group, dim=1)
-        scores = (q @ k.transpose(-1, -2)) / math.sqrt(d)
+        scaling = cfg.get("query_pre_attn_scalar", d) ** -0.5 \
+            if cfg["model_type"] in ("gemma2", "gemma3_text") else 1 / math.sqrt(d)
+        scores = (q @ k.transpose(-1, -2)) * scaling
+        if cfg.get("attn_logit_softcapping"):                     # Gemma 2: cap * tanh(s / cap), then mask
+            cap = cfg["attn_logit_softcapping"]
+            scores = torch.tanh(scores / cap) * cap
+        if is_sliding_layer(cfg, layer):                          # keys within the window: i - j < w
+            seq = x.shape[1]
+            i = torch.arange(seq)[:, None]
+            j = torch.arange(seq)[None, :]
+            allowed = allowed & ((i - j) < cfg["sliding_window"])[None, :, :]
         scores = scores.masked_fill(~allowed[:, None, :, :], float("-inf"))
         out = torch.softmax(scores, dim=-1) @ v                   # [B, heads, T, d]
         out = out.transpose(1, 2).reshape(batch, seq, heads * d)
@@ -308,29 +398,48 @@ class Reference:
     def mlp(self, x, layer):
         gate = self.linear(x, layer, "gate_proj")
         up = self.linear(x, layer, "up_proj")
-        return self.linear(torch.nn.functional.silu(gate) * up, layer, "down_proj")
+        act = gelu_tanh(gate) if is_gemma(self.cfg) else torch.nn.functional.silu(gate)
+        return self.linear(act * up, layer, "down_proj")
 
     def logits(self, input_ids, position_ids, segment_ids):
         cfg = self.cfg
         eps = cfg["rms_norm_eps"]
         seq = input_ids.shape[1]
         h = self.p["model.embed_tokens.weight"][input_ids]
-        angles = position_ids.to(torch.float64)[:, :, None] * rope_inv_freq(cfg)[None, None, :]
-        emb = torch.cat((angles, angles), dim=-1)[:, None, :, :]  # [B, 1, T, d]
-        cos, sin = emb.cos(), emb.sin()
+        if is_gemma(cfg):
+            h = h * embedding_normalizer(cfg)
+        off = self.norm_offset
+
+        def rope_tables(layer):
+            angles = position_ids.to(torch.float64)[:, :, None] * rope_inv_freq(cfg, layer)[None, None, :]
+            emb = torch.cat((angles, angles), dim=-1)[:, None, :, :]  # [B, 1, T, d]
+            return emb.cos(), emb.sin()
         causal = torch.ones(seq, seq, dtype=torch.bool).tril()
         same_segment = segment_ids[:, :, None] == segment_ids[:, None, :]
         allowed = causal[None, :, :] & same_segment               # [B, Tq, Tk]
         for layer in range(cfg["num_hidden_layers"]):
             prefix = f"model.layers.{layer}"
-            h = h + self.attention(rms_norm(h, self.p[prefix + ".input_layernorm.weight"], eps),
+            cos, sin = rope_tables(layer)
+            if has_sandwich_norms(cfg):                           # Gemma2DecoderLayer
+                attn = self.attention(rms_norm(h, self.p[prefix + ".input_layernorm.weight"], eps, off),
+                                      layer, cos, sin, allowed)
+                h = h + rms_norm(attn, self.p[prefix + ".post_attention_layernorm.weight"], eps, off)
+                mlp = self.mlp(rms_norm(h, self.p[prefix + ".pre_feedforward_layernorm.weight"], eps, off),
+                               layer)
+                h = h + rms_norm(mlp, self.p[prefix + ".post_feedforward_layernorm.weight"], eps, off)
+                continue
+            h = h + self.attention(rms_norm(h, self.p[prefix + ".input_layernorm.weight"], eps, off),
                                    layer, cos, sin, allowed)
-            h = h + self.mlp(rms_norm(h, self.p[prefix + ".post_attention_layernorm.weight"], eps),
+            h = h + self.mlp(rms_norm(h, self.p[prefix + ".post_attention_layernorm.weight"], eps, off),
                              layer)
-        h = rms_norm(h, self.p["model.norm.weight"], eps)
+        h = rms_norm(h, self.p["model.norm.weight"], eps, off)
         head = self.p["model.embed_tokens.weight"] if cfg["tie_word_embeddings"] \
             else self.p["lm_head.weight"]
-        return h @ head.T
+        logits = h @ head.T
+        if cfg.get("final_logit_softcapping"):                    # Gemma 2
+            cap = cfg["final_logit_softcapping"]
+            logits = torch.tanh(logits / cap) * cap
+        return logits
 
 
 def token_losses(logits, labels):
@@ -564,6 +673,30 @@ def main():
                             plain_inputs(96, seed=2006),
                             "qwen3, head_dim 16 != hidden/heads, q_norm/k_norm, tied",
                             3006, ["lora", "rslora"]))
+
+    gemma = gemma_config()
+    gemma_params = random_checkpoint(gemma, seed=1007)
+    cases.append(write_case("gemma", gemma, gemma_params, plain_inputs(96, seed=2007),
+                            "gemma, GQA 4/2, head_dim 16, (1 + w) norms, sqrt(hidden) embedding scale, "
+                            "GeGLU (tanh), tied", 3007, ["lora"]))
+
+    gemma_bf16 = dict(gemma, torch_dtype="bfloat16")
+    cases.append(write_case("gemma_bf16", gemma_bf16, to_bf16(gemma_params), plain_inputs(96, seed=2007),
+                            "gemma's weights rounded to bf16; the embedding normalizer sqrt(32) is "
+                            "rounded to bf16 (5.65625) as in a bf16 model", 3007, ["lora"]))
+
+    gemma2 = gemma2_config()
+    cases.append(write_case("gemma2", gemma2, random_checkpoint(gemma2, seed=1008),
+                            plain_inputs(96, seed=2008),
+                            "gemma2: sandwich norms, query_pre_attn_scalar 24, attention and final "
+                            "soft-caps 4 and 8, sliding window 5 on layer 0 only, tied", 3008, ["lora"]))
+
+    gemma3 = gemma3_config()
+    cases.append(write_case("gemma3", gemma3, random_checkpoint(gemma3, seed=1009),
+                            plain_inputs(96, seed=2009),
+                            "gemma3_text: q/k norms, layer 0 sliding (window 4, local RoPE base 1e4), "
+                            "layer 1 global (rope_theta 1e6, linear scaling 4), query_pre_attn_scalar 20, "
+                            "sandwich norms, no caps, tied", 3009, ["lora"]))
 
     write_json(os.path.join(ROOT, "cases.json"), {"cases": cases})
     return 0

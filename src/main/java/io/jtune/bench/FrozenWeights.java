@@ -5,6 +5,9 @@ import io.jtune.model.RandomWeights;
 import io.jtune.model.WeightQuantization;
 import io.jtune.model.WeightSource;
 import io.jtune.model.arch.ModelConfig;
+import io.jtune.model.arch.ModelTensor;
+import io.jtune.tensor.Q8_0;
+import io.jtune.tensor.Q8_0Matrix;
 import io.jtune.tensor.Bnb4BitType;
 import io.jtune.tensor.DType;
 import java.util.List;
@@ -12,15 +15,21 @@ import java.util.List;
 /**
  * How a benchmark stores the frozen base weights: a dtype as checkpoints hold them (bf16, fp32), or
  * a bitsandbytes quantization of the decoder linear weights as quantization_bit gives it (nf4 and
- * fp4 with double quantization as LLaMA-Factory's default, nf4-single without, int8 for 8-bit).
+ * fp4 with double quantization as LLaMA-Factory's default, nf4-single without, int8 for 8-bit), or
+ * GGUF's Q8_0 on every weight matrix, embedding included, as llama.cpp's Q8_0 files store them
+ * ({@code ggufQ8_0}).
  *
  * <p>Quantized weights are generated tensor by tensor straight into their format
  * ({@link GeneratedWeights}), so a 7B-shaped model never exists in bf16 (13 GB) in memory or on disk.
  */
-public record FrozenWeights(String label, DType dtype, WeightQuantization quantization) {
+public record FrozenWeights(String label, DType dtype, WeightQuantization quantization, boolean ggufQ8_0) {
+
+    public FrozenWeights(String label, DType dtype, WeightQuantization quantization) {
+        this(label, dtype, quantization, false);
+    }
 
     public static List<String> names() {
-        return List.of("bf16", "fp32", "nf4", "nf4-single", "fp4", "int8");
+        return List.of("bf16", "fp32", "nf4", "nf4-single", "fp4", "int8", "q8_0");
     }
 
     public static FrozenWeights parse(String name) {
@@ -31,6 +40,7 @@ public record FrozenWeights(String label, DType dtype, WeightQuantization quanti
             case "nf4-single" -> new FrozenWeights("nf4-single", DType.BF16, WeightQuantization.fourBit(Bnb4BitType.NF4, false));
             case "fp4" -> new FrozenWeights("fp4", DType.BF16, WeightQuantization.fourBit(Bnb4BitType.FP4, true));
             case "int8" -> new FrozenWeights("int8", DType.BF16, WeightQuantization.eightBit());
+            case "q8_0" -> new FrozenWeights("q8_0", DType.BF16, null, true);
             default -> throw new JtuneException("--weights: '" + name + "' is not one of " + names());
         };
     }
@@ -46,17 +56,31 @@ public record FrozenWeights(String label, DType dtype, WeightQuantization quanti
     }
 
     public boolean quantized() {
-        return quantization != null;
+        return quantization != null || ggufQ8_0;
     }
 
     /** A seeded random model in this storage. */
     public WeightSource randomWeights(ModelConfig config, long seed) {
+        if (ggufQ8_0) return new GeneratedWeights(config, seed, t -> !t.vector(), Q8_0Matrix::quantize);
         if (quantization == null) return new RandomWeights(config, seed, dtype);
-        return new GeneratedWeights(config, seed, quantization);
+        return new GeneratedWeights(config, seed, WeightQuantization::applies, quantization::quantize);
+    }
+
+    /** The same generated model as the quantized storages start from, before quantization: what the GGUF exports of the benchmark write. */
+    public WeightSource generatedWeights(ModelConfig config, long seed) {
+        return new GeneratedWeights(config, seed, t -> false, m -> m);
+    }
+
+    /** Bytes tensor {@code t} takes in this storage (vectors stay in the checkpoint's dtype). */
+    public long bytes(ModelTensor t) {
+        if (ggufQ8_0 && !t.vector()) return t.rows() * Q8_0.bytes(t.cols());
+        if (quantization != null && WeightQuantization.applies(t)) return quantization.bytes(t.rows(), t.cols());
+        return t.elements() * dtype.byteSize();
     }
 
     /** How a setup's name shows it: "bf16 frozen", "nf4 frozen (4-bit nf4 with double quantization)". */
     public String describe() {
+        if (ggufQ8_0) return "q8_0 frozen (GGUF Q8_0, every matrix)";
         return quantization == null ? dtype.torchName() + " frozen" : label + " frozen";
     }
 }

@@ -1,6 +1,5 @@
 package io.jtune.bench;
 
-import io.jtune.model.WeightQuantization;
 import io.jtune.model.WeightSource;
 import io.jtune.model.arch.Families;
 import io.jtune.model.arch.ModelConfig;
@@ -18,12 +17,15 @@ import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import java.util.SplittableRandom;
 
 /**
  * Random bf16 weights made when asked for, one tensor at a time, each from its own seed (the seed
  * and the tensor's name): nothing is held here, and with a quantization the decoder linear weights
- * go from a bf16 draw that is freed right after straight into their quantized format, so a
+ * (or whichever tensors the quantizer is for) go from a bf16 draw that is freed right after straight
+ * into their quantized format, so a
  * 7B-shaped checkpoint never exists in bf16. Matrices are normal(0, 0.02), norm weights 1 +
  * normal(0, 0.1), biases normal(0, 0.02), as {@link io.jtune.model.RandomWeights} draws them.
  */
@@ -33,12 +35,14 @@ final class GeneratedWeights implements WeightSource {
     private final long seed;
     private final Map<String, ModelTensor> tensors = new LinkedHashMap<>();
 
-    private final WeightQuantization quantization;
+    private final Predicate<ModelTensor> quantized;
+    private final UnaryOperator<Matrix> quantizer;
 
-    /** With {@code quantization} (null: none) applied to the decoder layers' linear weights as they are made. */
-    GeneratedWeights(ModelConfig config, long seed, WeightQuantization quantization) {
+    /** With {@code quantizer} applied to the tensors {@code quantized} picks, as they are made. */
+    GeneratedWeights(ModelConfig config, long seed, Predicate<ModelTensor> quantized, UnaryOperator<Matrix> quantizer) {
         this.seed = seed;
-        this.quantization = quantization;
+        this.quantized = quantized;
+        this.quantizer = quantizer;
         ModelFamily family = Families.of(config);
         for (ModelTensor t : family.checkpointTensors(config)) tensors.put(t.name(), t);
     }
@@ -47,10 +51,10 @@ final class GeneratedWeights implements WeightSource {
     public Matrix tensor(String name) {
         ModelTensor t = tensors.get(name);
         if (t == null) return null;
-        if (quantization != null && WeightQuantization.applies(t)) {
+        if (quantized.test(t)) {
             // the bf16 draw lives only until it is quantized
             try (Arena arena = Arena.ofShared()) {
-                return quantization.quantize(generate(t, arena));
+                return quantizer.apply(generate(t, arena));
             }
         }
         return generate(t, Arena.ofAuto());

@@ -45,7 +45,7 @@ public final class LoraStepSetup implements TrainingStep.Factory {
 
     /** The architectures the benchmark knows, by the names --model accepts ("tiny": a check that the benchmark runs, in seconds). */
     public static List<String> architectures() {
-        return List.of("qwen2.5-0.5b", "llama3.2-1b", "llama2-7b", "tiny");
+        return List.of("qwen2.5-0.5b", "llama3.2-1b", "gemma2-2b", "llama2-7b", "tiny");
     }
 
     public static ModelConfig architecture(String name) {
@@ -63,6 +63,16 @@ public final class LoraStepSetup implements TrainingStep.Factory {
                     .rmsNormEps(1e-5).rope(new RopeConfig(500_000.0, "llama3", 32.0, 1.0, 4.0, 8192))
                     .tieWordEmbeddings(true)
                     .bosTokenId(128000).eosTokenIds(List.of(128001)).dtype(DType.BF16)
+                    .build();
+            // google/gemma-2-2b: head_dim 256 (q 2048 ≠ hidden 2304), soft-caps, window 4096 on even layers
+            case "gemma2-2b" -> ModelConfig.builder().modelType("gemma2")
+                    .vocabSize(256000).hiddenSize(2304).intermediateSize(9216).numHiddenLayers(26)
+                    .numAttentionHeads(8).numKeyValueHeads(4).headDim(256).maxPositionEmbeddings(8192)
+                    .rope(RopeConfig.plain(10000.0)).hiddenAct("gelu_pytorch_tanh")
+                    .queryPreAttnScalar(256).attnLogitSoftcap(50.0).finalLogitSoftcap(30.0)
+                    .slidingWindow(4096).slidingLayers(java.util.stream.IntStream.range(0, 26).mapToObj(i -> i % 2 == 0).toList())
+                    .tieWordEmbeddings(true)
+                    .bosTokenId(2).eosTokenIds(List.of(1)).dtype(DType.BF16)
                     .build();
             case "llama2-7b" -> ModelConfig.builder().modelType("llama")
                     .vocabSize(32000).hiddenSize(4096).intermediateSize(11008).numHiddenLayers(32)
@@ -84,6 +94,7 @@ public final class LoraStepSetup implements TrainingStep.Factory {
     private static String displayName(String architecture) {
         return switch (architecture) {
             case "qwen2.5-0.5b" -> "Qwen2.5-0.5B";
+            case "gemma2-2b" -> "Gemma-2-2B";
             case "llama2-7b" -> "Llama-2-7B";
             case "llama3.2-1b" -> "Llama-3.2-1B";
             default -> "tiny Qwen2";

@@ -22,13 +22,19 @@ import java.util.concurrent.Future;
  * Serving throughput with continuous batching: S concurrent streams, each sending requests one
  * after another (a prompt of random tokens, a fixed number of greedy tokens, no stop ids), through
  * the engine the API uses ({@link ContinuousBatcher}). Reported per stream count: total generated
- * tokens per second over the wall time, and the time to first token and inter-token latency
- * percentiles seen by the streams. Random weights in bf16: decode reads every weight per step, so
+ * tokens per second over the wall time (all streams together; also with the prompt tokens counted,
+ * as vLLM's total token throughput), and the time to first token and inter-token latency
+ * percentiles seen by the streams. Prefill is part of the work measured, as in serving. Random weights in bf16: decode reads every weight per step, so
  * their size and dtype matter, not their values.
  */
 public final class ServeBench {
     /** One stream count's figures. */
-    public record Row(int streams, int requests, long tokens, double seconds, double tokensPerSecond,
+    /**
+     * @param tokens generated tokens of all streams
+     * @param tokensPerSecond generated tokens per second, all streams together
+     * @param promptAndGeneratedPerSecond prompt and generated tokens per second (vLLM's "total token throughput")
+     */
+    public record Row(int streams, int requests, long tokens, double seconds, double tokensPerSecond, double promptAndGeneratedPerSecond,
                       double ttftP50, double ttftP95, double itlP50, double itlP95, long steps) {}
 
     private ServeBench() {}
@@ -98,7 +104,8 @@ public final class ServeBench {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         pool.shutdown();
-        return new Row(streams, streams * requestsPerStream, tokens, seconds, tokens / seconds,
+        long promptTotal = (long) promptTokens * streams * requestsPerStream;
+        return new Row(streams, streams * requestsPerStream, tokens, seconds, tokens / seconds, (promptTotal + tokens) / seconds,
                 percentile(ttft, 50), percentile(ttft, 95), percentile(itl, 50), percentile(itl, 95), batcher.steps() - steps0);
     }
 
@@ -112,13 +119,13 @@ public final class ServeBench {
 
     /** The table jtune bench serve prints, with each row's speed-up over one stream. */
     public static String table(List<Row> rows) {
-        TextTable t = new TextTable("streams", "requests", "tokens", "seconds", "total tok/s", "vs 1 stream", "TTFT p50 ms", "TTFT p95 ms",
-                "ITL p50 ms", "ITL p95 ms", "steps").numeric(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+        TextTable t = new TextTable("streams", "requests", "generated", "seconds", "total tok/s", "vs 1 stream", "prompt+gen tok/s",
+                "TTFT p50 ms", "TTFT p95 ms", "ITL p50 ms", "ITL p95 ms", "steps").numeric(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11);
         double one = rows.stream().filter(r -> r.streams() == 1).mapToDouble(Row::tokensPerSecond).findFirst().orElse(Double.NaN);
         for (Row r : rows) {
             t.add(Integer.toString(r.streams()), Integer.toString(r.requests()), Long.toString(r.tokens()), String.format("%.2f", r.seconds()),
                     String.format("%.1f", r.tokensPerSecond()), Double.isNaN(one) ? "-" : String.format("%.2fx", r.tokensPerSecond() / one),
-                    ms(r.ttftP50()), ms(r.ttftP95()), ms(r.itlP50()), ms(r.itlP95()), Long.toString(r.steps()));
+                    String.format("%.1f", r.promptAndGeneratedPerSecond()), ms(r.ttftP50()), ms(r.ttftP95()), ms(r.itlP50()), ms(r.itlP95()), Long.toString(r.steps()));
         }
         return t.render();
     }

@@ -4,6 +4,7 @@ import io.jtune.config.JtuneConfig;
 import io.jtune.infer.ChatModel;
 import io.jtune.infer.LocalChatEngine;
 import io.jtune.infer.RewardScorer;
+import io.jtune.infer.ServingMemory;
 import io.jtune.serve.ApiServer;
 import io.jtune.serve.ApiSettings;
 import io.jtune.serve.ScoreEvaluationRoute;
@@ -67,6 +68,11 @@ final class ApiCommand implements Callable<Integer> {
         System.out.println("Serving " + running.modelName() + " on " + running.server().baseUrl()
                 + ("rm".equals(cfg.finetuning().stage()) ? " (reward model: POST /v1/score/evaluation)" : " (OpenAI base_url)")
                 + "; Ctrl-C stops it.");
+        if (running.engine() != null) {
+            var config = running.engine().model().model().config();
+            System.out.println("Memory: " + ServingMemory.of(config).describe(running.engine().maxConcurrency(), config.maxPositionEmbeddings())
+                    + " (the most API_MAX_BATCH full-length conversations can take; see docs/deploy.md)");
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             running.close();

@@ -3,6 +3,8 @@ package io.jtune.cli;
 import io.jtune.JtuneException;
 import io.jtune.bench.Clock;
 import io.jtune.bench.DecodeBench;
+import io.jtune.bench.DecodeComparison;
+import io.jtune.bench.LlamaCppBench;
 import io.jtune.bench.FrozenWeights;
 import io.jtune.bench.GemmBench;
 import io.jtune.bench.GemmCase;
@@ -123,7 +125,7 @@ final class BenchCommand implements Runnable {
         @Option(names = "--warmup-steps", defaultValue = "1", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
         int warmupSteps;
         @Option(names = "--model", split = ",", defaultValue = "qwen2.5-0.5b", paramLabel = "ARCH[,ARCH...]",
-                description = "Architectures: qwen2.5-0.5b, llama3.2-1b, llama2-7b (default: ${DEFAULT-VALUE}).")
+                description = "Architectures: qwen2.5-0.5b, llama3.2-1b, gemma2-2b, llama2-7b (default: ${DEFAULT-VALUE}).")
         List<String> models;
         @Option(names = "--weights", split = ",", defaultValue = "bf16", paramLabel = "W[,W...]",
                 description = "Frozen weights, each timed as its own row: bf16, fp32, or quantized as quantization_bit does:"
@@ -244,11 +246,14 @@ final class BenchCommand implements Runnable {
         }
     }
 
-    @Command(name = "decode", mixinStandardHelpOptions = true, description = "Generation at batch 1 on Qwen2.5-0.5B (random weights, bf16 or quantized): "
-            + "prompt-processing (prefill) and decode tokens/s through the KV cache.")
+    @Command(name = "decode", mixinStandardHelpOptions = true, description = {
+            "Generation at batch 1 on Qwen2.5-0.5B (random weights, bf16 or quantized): prompt-processing (prefill) and decode tokens/s"
+                    + " through the KV cache, each next to its memory-read roofline (bytes per token / measured read bandwidth).",
+            "With --llama-cpp DIR, llama.cpp's llama-bench on the same model exported as GGUF (bf16: F16, q8_0 and int8: Q8_0,"
+                    + " 4-bit: Q4_0 by llama-quantize), same threads and lengths, and the ratios."})
     static final class Decode implements Runnable {
-        @Option(names = "--weights", split = ",", defaultValue = "bf16", paramLabel = "W[,W...]",
-                description = "Frozen weights, each measured in turn: bf16, fp32, nf4, fp4, nf4-single, int8 (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--weights", split = ",", defaultValue = "bf16,q8_0,nf4", paramLabel = "W[,W...]",
+                description = "Frozen weights, each measured in turn: bf16, fp32, q8_0 (GGUF Q8_0, every matrix), nf4, fp4, nf4-single, int8 (default: ${DEFAULT-VALUE}).")
         List<String> weights;
         @Mixin Quantization quantization;
         @Option(names = "--prompt", defaultValue = "128", description = "Prompt tokens to prefill (default: ${DEFAULT-VALUE}).")
@@ -257,44 +262,38 @@ final class BenchCommand implements Runnable {
         int tokens;
         @Option(names = "--runs", defaultValue = "3", description = "Timed runs; the median is reported (default: ${DEFAULT-VALUE}).")
         int runs;
+        @Option(names = "--threads", paramLabel = "N", description = "Kernel threads, for jtune and llama.cpp alike (default: all cores).")
+        Integer threads;
+        @Option(names = "--llama-cpp", paramLabel = "DIR", description = "A llama.cpp build (its llama-bench in DIR, DIR/bin or DIR/build/bin) to compare with.")
+        Path llamaCpp;
+        @Option(names = "--work-dir", paramLabel = "DIR", description = "Where the GGUF files for llama.cpp are written, and deleted after (default: the temporary directory).")
+        Path workDir;
+        @Option(names = "--shape", defaultValue = "qwen2.5-0.5b", description = "qwen2.5-0.5b, or tiny (2 layers, hidden 64: checks the benchmark in seconds) (default: ${DEFAULT-VALUE}).")
+        String shape;
         @Option(names = "--json", paramLabel = "PATH", description = "Where to write the results (default: bench-results/decode-<timestamp>.json).")
         Path json;
 
         @Override
         public void run() {
             if (prompt < 1 || tokens < 1 || runs < 1) throw new JtuneException("--prompt, --tokens and --runs must be >= 1");
-            List<DecodeBench.Figures> all = new ArrayList<>();
-            for (FrozenWeights w : quantization.withQuantized(weights)) {
-                var f = DecodeBench.measure(DecodeBench.qwen25HalfB(), prompt, tokens, runs, w);
-                System.out.println(f);
-                all.add(f);
+            if (threads != null && threads < 1) throw new JtuneException("--threads must be >= 1, got " + threads);
+            var config = switch (shape) {
+                case "qwen2.5-0.5b" -> DecodeBench.qwen25HalfB();
+                case "tiny" -> ServeBench.tiny();
+                default -> throw new JtuneException("--shape: '" + shape + "' is not one of: qwen2.5-0.5b, tiny");
+            };
+            if (threads != null) io.jtune.nn.ParallelTasks.setThreads(threads);
+            LlamaCppBench llama = llamaCpp == null ? null : LlamaCppBench.in(llamaCpp,
+                    workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "jtune-bench-decode"));
+            DecodeComparison comparison = new DecodeComparison(config, prompt, tokens, runs);
+            List<DecodeComparison.Row> rows = comparison.run(quantization.withQuantized(weights), llama, System.out);
+            System.out.print(DecodeComparison.table(rows));
+            for (int i = 1; i < rows.size(); i++) {
+                System.out.printf("decode %s / %s: %.2fx tokens/s%n", rows.get(i).jtune().weights(), rows.get(0).jtune().weights(),
+                        rows.get(i).jtune().decodeTokensPerSecond() / rows.get(0).jtune().decodeTokensPerSecond());
             }
-            var root = ResultsFile.JSON.createObjectNode();
-            root.put("benchmark", "decode");
-            root.put("timestamp", OffsetDateTime.now().toString());
-            var machine = root.putObject("machine");
-            Machine.describe().forEach(machine::put);
-            var results = root.putArray("results");
-            for (DecodeBench.Figures f : all) {
-                var r = results.addObject();
-                r.put("model", f.model());
-                r.put("weights", f.weights());
-                r.put("threads", f.threads());
-                r.put("prompt_tokens", f.promptTokens());
-                r.put("decode_tokens", f.decodeTokens());
-                r.put("prefill_tokens_per_second", f.prefillTokensPerSecond());
-                r.put("decode_tokens_per_second", f.decodeTokensPerSecond());
-                r.put("decode_speedup_vs_first", f.decodeTokensPerSecond() / all.get(0).decodeTokensPerSecond());
-                var p = r.putArray("prefill_seconds");
-                for (double v : f.prefillSeconds()) p.add(v);
-                var d = r.putArray("decode_seconds");
-                for (double v : f.decodeSeconds()) d.add(v);
-            }
-            for (int i = 1; i < all.size(); i++) {
-                System.out.printf("decode %s / %s: %.2fx tokens/s%n", all.get(i).weights(), all.get(0).weights(),
-                        all.get(i).decodeTokensPerSecond() / all.get(0).decodeTokensPerSecond());
-            }
-            Path path = ResultsFile.write(json != null ? json : ResultsFile.defaultPath("decode"), root);
+            if (llama == null) System.out.println("llama.cpp: not compared (give --llama-cpp DIR; docs/benchmarks.md says how to build it)");
+            Path path = ResultsFile.write(json != null ? json : ResultsFile.defaultPath("decode"), comparison.json(rows));
             System.out.println("Results written to " + path);
         }
     }
@@ -308,7 +307,7 @@ final class BenchCommand implements Runnable {
         int[] streams;
         @Option(names = "--prompt", defaultValue = "128", description = "Prompt tokens per request (default: ${DEFAULT-VALUE}).")
         int prompt;
-        @Option(names = "--tokens", defaultValue = "64", description = "Tokens generated per request (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--tokens", defaultValue = "128", description = "Tokens generated per request (default: ${DEFAULT-VALUE}).")
         int tokens;
         @Option(names = "--requests", defaultValue = "2", description = "Requests each stream sends one after another (default: ${DEFAULT-VALUE}).")
         int requests;
@@ -348,7 +347,7 @@ final class BenchCommand implements Runnable {
             var out = root.putArray("rows");
             for (ServeBench.Row r : rows) {
                 out.addObject().put("streams", r.streams()).put("requests", r.requests()).put("tokens", r.tokens()).put("seconds", r.seconds())
-                        .put("tokens_per_second", r.tokensPerSecond()).put("ttft_p50_s", r.ttftP50()).put("ttft_p95_s", r.ttftP95())
+                        .put("tokens_per_second", r.tokensPerSecond()).put("prompt_and_generated_tokens_per_second", r.promptAndGeneratedPerSecond()).put("ttft_p50_s", r.ttftP50()).put("ttft_p95_s", r.ttftP95())
                         .put("itl_p50_s", r.itlP50()).put("itl_p95_s", r.itlP95()).put("steps", r.steps());
             }
             Path path = ResultsFile.write(json != null ? json : ResultsFile.defaultPath("serve"), root);

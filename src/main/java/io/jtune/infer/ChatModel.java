@@ -21,6 +21,7 @@ import io.jtune.model.InferenceModels;
 import io.jtune.model.LoraAdapter;
 import io.jtune.model.QuantizedWeights;
 import io.jtune.model.WeightQuantization;
+import io.jtune.model.WeightSource;
 import io.jtune.tokenizer.HfTokenizer;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -31,11 +32,12 @@ import java.util.Set;
 /**
  * A model loaded for generation, as LLaMA-Factory's chat/api/predict load it from the config:
  * model_name_or_path (weights memory-mapped in their dtype, or quantized on loading with
- * quantization_bit; a bitsandbytes 4-bit checkpoint as stored), an optional PEFT LoRA adapter
- * (adapter_name_or_path, applied unmerged), the tokenizer, the prompt format (the template the
- * config names, with default_system, enable_thinking and tool_format; without one, the model's own
- * Jinja chat template, as vLLM uses it), the stop ids and the generating keys. Keeps the model
- * directory open (the weights are mapped from it) until {@link #close()}.
+ * quantization_bit; a bitsandbytes 4-bit checkpoint as stored), optional PEFT LoRA adapters
+ * (adapter_name_or_path: applied in order, all but the last merged, the last unmerged), the adapters
+ * served by name (lora_modules, {@link ServedAdapters}), the tokenizer, the prompt format (the
+ * template the config names, with default_system, enable_thinking and tool_format; without one, the
+ * model's own Jinja chat template, as vLLM uses it), the stop ids and the generating keys. Keeps the
+ * model directory open (the weights are mapped from it) until {@link #close()}.
  */
 public final class ChatModel implements AutoCloseable {
     private final AutoCloseable base;       // the HF folder or GGUF file the weights are mapped from
@@ -69,10 +71,6 @@ public final class ChatModel implements AutoCloseable {
     public static ChatModel load(JtuneConfig config) {
         ModelArguments m = config.model();
         DataArguments d = config.data();
-        if (m.adapterNameOrPath().size() > 1) {
-            throw new JtuneException("adapter_name_or_path: several adapters " + m.adapterNameOrPath()
-                    + " are not supported yet; merge all but the last with `jtune export` and give one");
-        }
         if (!m.adapterNameOrPath().isEmpty() && !m.loraModules().isEmpty()) {
             throw new JtuneException("adapter_name_or_path and lora_modules: jtune serves lora_modules over the bare base model; merge "
                     + m.adapterNameOrPath() + " into the base with `jtune export` and serve that, or list it in lora_modules as well");
@@ -86,13 +84,22 @@ public final class ChatModel implements AutoCloseable {
             // quantization_bit at inference, as LLaMA-Factory allows: decoding reads a quarter of the bytes (4-bit)
             WeightQuantization quantization = base.prequantized() ? null
                     : WeightQuantization.of(m.quantizationBit(), m.quantizationType(), m.doubleQuantization());
-            CausalLM model = InferenceModels.frozen(base.config(), QuantizedWeights.over(new HfWeightSource(base), base.config(), quantization));
+            WeightSource weights = QuantizedWeights.over(new HfWeightSource(base), base.config(), quantization);
+            CausalLM model = InferenceModels.frozen(base.config(), weights);
             LoraAdapter adapter = null;
-            if (!m.adapterNameOrPath().isEmpty()) {
-                Path adapterDir = Path.of(m.adapterNameOrPath().get(0));
+            List<String> adapters = m.adapterNameOrPath();
+            // As LLaMA-Factory: the adapters apply in order, each over the base with the ones before it merged.
+            // All but the last are merged into the weights; the last stays unmerged (same result; it can be switched off).
+            for (int i = 0; i < adapters.size(); i++) {
+                Path adapterDir = Path.of(adapters.get(i));
                 String adapterName = adapterDir.getFileName() == null ? adapterDir.toString() : adapterDir.getFileName().toString();
                 adapter = PeftAdapters.load(model, adapterName, adapterDir);
                 name += "+" + adapterName;
+                if (i < adapters.size() - 1) {
+                    model = InferenceModels.merged(adapter, weights);
+                    weights = InferenceModels.source(model);
+                    adapter = null;
+                }
             }
             PromptFormat format = promptFormat(d, tokenizer, modelDir);
             ChatModel chat = new ChatModel(base, base.generationConfig().eosTokenIds(), model, adapter, tokenizer, format,
@@ -128,13 +135,21 @@ public final class ChatModel implements AutoCloseable {
             Path tokenizerDir = GgufHfTokenizerFiles.folder(gguf);
             HfTokenizer tokenizer = HfTokenizer.load(tokenizerDir);
             String name = gguf.path().getFileName().toString();
-            CausalLM model = InferenceModels.frozen(gguf.config(), gguf.weights());
+            WeightSource weights = gguf.weights();
+            CausalLM model = InferenceModels.frozen(gguf.config(), weights);
             LoraAdapter adapter = null;
-            if (!m.adapterNameOrPath().isEmpty()) {
-                Path adapterDir = Path.of(m.adapterNameOrPath().get(0));
+            List<String> adapters = m.adapterNameOrPath();
+            // as for an HF base: in order, all but the last merged (the merged weights are widened), the last unmerged
+            for (int i = 0; i < adapters.size(); i++) {
+                Path adapterDir = Path.of(adapters.get(i));
                 String adapterName = adapterDir.getFileName() == null ? adapterDir.toString() : adapterDir.getFileName().toString();
                 adapter = PeftAdapters.load(model, adapterName, adapterDir);
                 name += "+" + adapterName;
+                if (i < adapters.size() - 1) {
+                    model = InferenceModels.merged(adapter, weights);
+                    weights = InferenceModels.source(model);
+                    adapter = null;
+                }
             }
             PromptFormat format = promptFormat(d, tokenizer, gguf.path());
             ChatModel chat = new ChatModel(gguf, gguf.config().eosTokenIds(), model, adapter, tokenizer, format,

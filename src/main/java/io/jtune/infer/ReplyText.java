@@ -12,8 +12,8 @@ import java.util.List;
 public final class ReplyText {
     private final StopStrings stopStrings;
     private final ToolCallText toolText;     // null: no tools offered
-    private final TokenListener listener;
-    private final StringBuilder text = new StringBuilder();
+    private final TokenListener listener;     // records what it passes on in shown
+    private final StringBuilder shown = new StringBuilder();
 
     /**
      * @param stops     the request's stop strings and the format's stop words
@@ -22,7 +22,10 @@ public final class ReplyText {
     public ReplyText(List<String> stops, ToolStyle toolStyle, TokenListener listener) {
         this.stopStrings = new StopStrings(stops);
         this.toolText = toolStyle == null ? null : new ToolCallText(toolStyle);
-        this.listener = listener;
+        this.listener = piece -> {
+            shown.append(piece);
+            listener.onText(piece);
+        };
     }
 
     /** Adds a decoded piece; returns true when a stop string matched, so the reply ends here. */
@@ -46,17 +49,16 @@ public final class ReplyText {
                 return new ChatResult(reply.content(), reply.calls(), FinishReason.TOOL_CALLS, promptTokens, completionTokens);
             }
         }
-        return new ChatResult(text.toString(), reason, promptTokens, completionTokens);
+        return new ChatResult(shown.toString(), reason, promptTokens, completionTokens);
     }
 
     private void emit(String piece) {
         if (piece.isEmpty()) return;
-        text.append(piece);
         if (toolText == null) {
             listener.onText(piece);
             return;
         }
-        String shown = toolText.accept(piece);
-        if (!shown.isEmpty()) listener.onText(shown);
+        String visible = toolText.accept(piece);
+        if (!visible.isEmpty()) listener.onText(visible);
     }
 }

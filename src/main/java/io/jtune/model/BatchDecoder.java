@@ -4,6 +4,8 @@ import io.jtune.JtuneException;
 import io.jtune.nn.CachedAttention;
 import io.jtune.nn.Kernels;
 import io.jtune.nn.Rope;
+import io.jtune.nn.SoftCap;
+import io.jtune.nn.VectorMath;
 import io.jtune.tensor.Gemm;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -167,7 +169,11 @@ public final class BatchDecoder {
         ModelWeights w = weightsFor(segments);
         Scratch s = scratch(n, w);
         Rope.table(model.inverseFrequencies(), positions, n, s.workspace.cos, s.workspace.sin);
+        if (model.localInverseFrequencies() != null) {
+            Rope.table(model.localInverseFrequencies(), positions, n, s.workspace.cosLocal, s.workspace.sinLocal);
+        }
         k.embeddingForward(w.embed.matrix, ids, s.x, n);
+        if (d.embeddingScale() != 1f) VectorMath.scale(s.x, 0, n * d.hidden(), d.embeddingScale());
         int kvDim = d.kvDim();
         float[][] rowKeys = new float[n][], rowValues = new float[n][];
         int rows = n;
@@ -179,7 +185,8 @@ public final class BatchDecoder {
                 rowKeys[i] = seq.keys[layer];
                 rowValues[i] = seq.values[layer];
             }
-            CachedAttention.forwardRows(q, rowKeys, rowValues, out, rows, positions, d.heads(), d.kvHeads(), d.headDim(), d.slidingWindow());
+            CachedAttention.forwardRows(q, rowKeys, rowValues, out, rows, positions, d.heads(), d.kvHeads(), d.headDim(),
+                    d.slidingWindow(layer), d.attentionScale(), d.attnSoftcap());
         };
         for (DecoderLayer layer : w.layers) layer.forward(k, d, batched, n, s.x, s.x, s.activations, s.workspace, -1);
 
@@ -232,6 +239,7 @@ public final class BatchDecoder {
         float[] normed = new float[rows * h];
         d.norm().forward(k, x, w.finalNorm.data, w.finalNorm.offset, normed, new float[rows], rows, h, d.eps());
         Gemm.matmulTransB(normed, 0, w.lmHead.matrix, out, 0, rows, false);
+        if (d.finalSoftcap() > 0) SoftCap.forward(out, 0, rows * d.vocab(), d.finalSoftcap());
         return out;
     }
 

@@ -60,6 +60,7 @@ public final class CausalLM {
     private LoraAdapter trainingAdapter;          // LoRA: the adapter that trains and that passes use by default
     private ValueHead valueHead;                  // stage rm: trains with the trainable set; null otherwise
     private final float[] invFreq;
+    private final float[] invFreqLocal;          // the sliding layers' RoPE (Gemma 3), else null
     private final LmHead lmHead;
 
     private int capacity;                    // tokens the buffers below are planned for
@@ -70,7 +71,7 @@ public final class CausalLM {
     private LayerActivations[] activations;  // one per layer, or one shared with checkpointing
     private Workspace workspace;
     private float[] finalHidden, finalRstd, dHidden, dResidual;
-    private Attention.Shape shape;           // of the last pass
+    private Attention.Shape[] shapes;        // of the last pass, per layer (layers may differ in their window)
     private ForwardOutput lastTrainingPass;  // what backward may follow
     private long steps;
 
@@ -85,7 +86,8 @@ public final class CausalLM {
         this.baseParams = Map.copyOf(baseParams);
         this.store = store;
         this.invFreq = Rope.inverseFrequencies(config.rope(), config.headDim());
-        this.lmHead = new LmHead(config.vocabSize(), config.hiddenSize());
+        this.invFreqLocal = config.localRope() == null ? null : Rope.inverseFrequencies(config.localRope(), config.headDim());
+        this.lmHead = new LmHead(config.vocabSize(), config.hiddenSize(), dims.finalSoftcap());
     }
 
     public ModelConfig config() { return config; }
@@ -113,6 +115,7 @@ public final class CausalLM {
     Dims dims() { return dims; }
     Kernels kernels() { return kernels; }
     float[] inverseFrequencies() { return invFreq; }
+    float[] localInverseFrequencies() { return invFreqLocal; }
     ModelWeights baseWeights() { return base; }
     Param baseParam(String hfName) { return baseParams.get(hfName); }
 
@@ -272,7 +275,8 @@ public final class CausalLM {
     /**
      * The mean of the LM head's rows in the view of {@code adapter} (null: the base): the mean logit
      * at a position is its final hidden state dotted with this, so an objective can report mean
-     * logits (DPO's logits/chosen) from hidden states without the logits ever being kept.
+     * logits (DPO's logits/chosen) from hidden states without the logits ever being kept. With a
+     * final-logit soft-cap (Gemma 2) it gives the mean of the logits before capping.
      */
     public double[] lmHeadRowMean(LoraAdapter adapter) {
         Matrix head = weights(adapter).lmHead.matrix;
@@ -326,6 +330,7 @@ public final class CausalLM {
         forwardLayers(batch, w, n, -1);
         float[] logits = new float[n * dims.vocab()];
         Gemm.matmulTransB(finalHidden, 0, w.lmHead.matrix, logits, 0, n, false);
+        lmHead.capLogits(logits, 0, n);
         return logits;
     }
 
@@ -344,6 +349,7 @@ public final class CausalLM {
         }
         float[] logits = new float[batch.batchSize() * dims.vocab()];
         Gemm.matmulTransB(last, 0, w.lmHead.matrix, logits, 0, batch.batchSize(), false);
+        lmHead.capLogits(logits, 0, batch.batchSize());
         return logits;
     }
 
@@ -388,9 +394,10 @@ public final class CausalLM {
                 layers[l].recompute(kernels, dims, n, layerInputs[l], a, workspace, seed);
             }
             boolean needInputGrad = l > w.lowestTrainedLayer || w.embed.trainable();
-            layers[l].backward(kernels, dims, shape, n, layerInputs[l], dResidual, needInputGrad, a, workspace, seed);
+            layers[l].backward(kernels, dims, shapes[l], n, layerInputs[l], dResidual, needInputGrad, a, workspace, seed);
         }
         if (w.embed.trainable()) {
+            if (dims.embeddingScale() != 1f) VectorMath.scale(dResidual, 0, n * dims.hidden(), dims.embeddingScale());
             kernels.embeddingBackward(batch.inputIds(), dResidual, w.embed.grad, w.embed.gradOffset, n, dims.hidden());
         }
     }
@@ -413,8 +420,13 @@ public final class CausalLM {
         }
         lastTrainingPass = null;
         Rope.table(invFreq, batch.positionIds(), n, workspace.cos, workspace.sin);
-        shape = new Attention.Shape(batch.batchSize(), batch.seqLen(), dims.heads(), dims.kvHeads(), dims.headDim(),
-                batch.segmentIds(), dims.slidingWindow());
+        if (invFreqLocal != null) Rope.table(invFreqLocal, batch.positionIds(), n, workspace.cosLocal, workspace.sinLocal);
+        shapes = new Attention.Shape[dims.windows().length];
+        for (int l = 0; l < shapes.length; l++) {
+            boolean sameAsPrevious = l > 0 && dims.slidingWindow(l) == dims.slidingWindow(l - 1);
+            shapes[l] = sameAsPrevious ? shapes[l - 1] : new Attention.Shape(batch.batchSize(), batch.seqLen(), dims.heads(),
+                    dims.kvHeads(), dims.headDim(), batch.segmentIds(), dims.slidingWindow(l), dims.attentionScale(), dims.attnSoftcap());
+        }
     }
 
     private void allocate(int n, ModelWeights w) {
@@ -452,8 +464,9 @@ public final class CausalLM {
 
     private void forwardLayers(Batch batch, ModelWeights w, int n, long seed) {
         kernels.embeddingForward(w.embed.matrix, batch.inputIds(), layerInputs[0], n);
-        Attention.Shape s = shape;
-        AttentionContext withinBatch = (layer, q, k, v, out, lse, rows) -> kernels.attentionForward(q, k, v, out, lse, s);
+        if (dims.embeddingScale() != 1f) VectorMath.scale(layerInputs[0], 0, n * dims.hidden(), dims.embeddingScale());
+        Attention.Shape[] s = shapes;
+        AttentionContext withinBatch = (layer, q, k, v, out, lse, rows) -> kernels.attentionForward(q, k, v, out, lse, s[layer]);
         for (int l = 0; l < w.layers.length; l++) {
             w.layers[l].forward(kernels, dims, withinBatch, n, layerInputs[l], layerInputs[l + 1], activationsOf(l), workspace, seed);
         }

@@ -12,7 +12,9 @@ import java.util.function.UnaryOperator;
  *   out = mid + down_proj(act(gate_proj(ln2(mid))) · up_proj(ln2(mid)))
  * </pre>
  * where the norms and the gated activation are the family's, and norm_qk is the per-head q/k norm of
- * families that have one (the identity elsewhere). Training, gradient checkpointing and KV-cached
+ * families that have one (the identity elsewhere). Gemma 2's sandwich layout also normalises each
+ * branch's output before the residual add: {@code mid = x + ln_attn_out(o_proj(...))} and
+ * {@code out = mid + ln_mlp_out(down_proj(...))}. Training, gradient checkpointing and KV-cached
  * decoding all run this one forward; they differ only in their {@link AttentionContext}. Backward
  * walks the same steps in reverse; the residual gradient flows through {@code dx} in place.
  */
@@ -22,14 +24,18 @@ final class DecoderLayer {
     final int index;
     final Param inputNorm, postNorm;
     final Param qNorm, kNorm;         // null unless the family normalises q/k heads
+    final Param attnOutNorm, mlpOutNorm;   // null unless the family normalises the branches' outputs (Gemma 2)
     final LinearModule[] modules;     // indexed by the slots above
 
-    DecoderLayer(int index, Param inputNorm, Param postNorm, Param qNorm, Param kNorm, LinearModule[] modules) {
+    DecoderLayer(int index, Param inputNorm, Param postNorm, Param qNorm, Param kNorm, Param attnOutNorm, Param mlpOutNorm,
+                 LinearModule[] modules) {
         this.index = index;
         this.inputNorm = inputNorm;
         this.postNorm = postNorm;
         this.qNorm = qNorm;
         this.kNorm = kNorm;
+        this.attnOutNorm = attnOutNorm;
+        this.mlpOutNorm = mlpOutNorm;
         this.modules = modules;
     }
 
@@ -38,13 +44,16 @@ final class DecoderLayer {
         LinearModule[] rewired = new LinearModule[modules.length];
         for (int i = 0; i < modules.length; i++) rewired[i] = module.apply(modules[i]);
         return new DecoderLayer(index, params.apply(inputNorm), params.apply(postNorm),
-                qNorm == null ? null : params.apply(qNorm), kNorm == null ? null : params.apply(kNorm), rewired);
+                qNorm == null ? null : params.apply(qNorm), kNorm == null ? null : params.apply(kNorm),
+                attnOutNorm == null ? null : params.apply(attnOutNorm), mlpOutNorm == null ? null : params.apply(mlpOutNorm),
+                rewired);
     }
 
     boolean hasTrainable() {
         for (LinearModule m : modules) if (m.hasTrainable()) return true;
         return inputNorm.trainable() || postNorm.trainable()
-                || (qNorm != null && (qNorm.trainable() || kNorm.trainable()));
+                || (qNorm != null && (qNorm.trainable() || kNorm.trainable()))
+                || (attnOutNorm != null && (attnOutNorm.trainable() || mlpOutNorm.trainable()));
     }
 
     /**
@@ -61,12 +70,27 @@ final class DecoderLayer {
                  LayerActivations a, Workspace w, long stepSeed) {
         attentionInputs(k, d, n, x, a, w, stepSeed);
         attention.attend(index, a.q, a.k, a.v, a.att, a.lse, n);
-        modules[O].forward(k, a.att, w.projected, n, a, seed(stepSeed, O));
+        branchOutput(k, d, O, a.att, a.attnOut, attnOutNorm, a.rstdAttnOut, w.projected, n, a, stepSeed);
         k.add(x, w.projected, a.mid, n * d.hidden());
         mlpInputs(k, d, n, a, stepSeed);
         d.activation().forward(k, a.gate, a.up, w.act, n * d.intermediate());
-        modules[DOWN].forward(k, w.act, w.projected, n, a, seed(stepSeed, DOWN));
+        branchOutput(k, d, DOWN, w.act, a.mlpOut, mlpOutNorm, a.rstdMlpOut, w.projected, n, a, stepSeed);
         k.add(a.mid, w.projected, out, n * d.hidden());
+    }
+
+    /**
+     * A branch's last projection (o_proj or down_proj) of {@code input} into {@code out}; with an
+     * output norm (Gemma 2) the projection goes to {@code kept} and its normalisation to out, and
+     * both the projection and its 1/rms stay for backward.
+     */
+    private void branchOutput(Kernels k, Dims d, int slot, float[] input, float[] kept, Param norm, float[] rstd, float[] out,
+                              int n, LayerActivations a, long stepSeed) {
+        if (!d.postNorms()) {
+            modules[slot].forward(k, input, out, n, a, seed(stepSeed, slot));
+            return;
+        }
+        modules[slot].forward(k, input, kept, n, a, seed(stepSeed, slot));
+        d.norm().forward(k, kept, norm.data, norm.offset, out, rstd, n, d.hidden(), d.eps());
     }
 
     /**
@@ -74,12 +98,21 @@ final class DecoderLayer {
      * residual a.mid, attention output a.att and logsumexp a.lse. Attention's forward is not rerun
      * (only q, k and v, which its backward reads), nor are o_proj's and down_proj's base GEMMs:
      * backward needs their inputs, not their outputs (only their LoRA adapters' small state is refilled).
+     * With output norms (Gemma 2) it is the other way round: their backward needs the projections'
+     * outputs, so o_proj and down_proj run in full and the norms' statistics are refilled.
      */
     void recompute(Kernels k, Dims d, int n, float[] x, LayerActivations a, Workspace w, long stepSeed) {
         attentionInputs(k, d, n, x, a, w, stepSeed);
-        modules[O].recomputeAdapter(k, a.att, n, a, seed(stepSeed, O));
+        if (d.postNorms()) {
+            branchOutput(k, d, O, a.att, a.attnOut, attnOutNorm, a.rstdAttnOut, w.projected, n, a, stepSeed);
+        } else {
+            modules[O].recomputeAdapter(k, a.att, n, a, seed(stepSeed, O));
+        }
         mlpInputs(k, d, n, a, stepSeed);
-        if (modules[DOWN].adapter != null) {
+        if (d.postNorms()) {
+            d.activation().forward(k, a.gate, a.up, w.act, n * d.intermediate());
+            branchOutput(k, d, DOWN, w.act, a.mlpOut, mlpOutNorm, a.rstdMlpOut, w.projected, n, a, stepSeed);
+        } else if (modules[DOWN].adapter != null) {
             d.activation().forward(k, a.gate, a.up, w.act, n * d.intermediate());
             modules[DOWN].recomputeAdapter(k, w.act, n, a, seed(stepSeed, DOWN));
         }
@@ -98,8 +131,10 @@ final class DecoderLayer {
             modules[K].forward(k, a.ln1, a.k, n, a, seed(stepSeed, K));
         }
         modules[V].forward(k, a.ln1, a.v, n, a, seed(stepSeed, V));
-        k.ropeForward(a.q, w.cos, w.sin, n, d.heads(), d.headDim());
-        k.ropeForward(a.k, w.cos, w.sin, n, d.kvHeads(), d.headDim());
+        boolean local = d.usesLocalRope(index);
+        float[] cos = local ? w.cosLocal : w.cos, sin = local ? w.sinLocal : w.sin;
+        k.ropeForward(a.q, cos, sin, n, d.heads(), d.headDim());
+        k.ropeForward(a.k, cos, sin, n, d.kvHeads(), d.headDim());
     }
 
     /** post_attention_layernorm and the gate/up projections, from a.mid. */
@@ -119,7 +154,8 @@ final class DecoderLayer {
         // MLP: dx is also the gradient at mid through the residual, and collects the norm's part.
         d.activation().forward(k, a.gate, a.up, w.act, inter);
         Arrays.fill(w.dAct, 0, inter, 0f);
-        modules[DOWN].backward(k, dx, w.act, w.dAct, n, a, w, seed(stepSeed, DOWN));
+        modules[DOWN].backward(k, outputNormBackward(k, d, dx, a.mlpOut, mlpOutNorm, a.rstdMlpOut, w, n), w.act, w.dAct,
+                n, a, w, seed(stepSeed, DOWN));
         Arrays.fill(w.dGate, 0, inter, 0f);
         Arrays.fill(w.dUp, 0, inter, 0f);
         d.activation().backward(k, w.dAct, a.gate, a.up, w.dGate, w.dUp, inter);
@@ -131,13 +167,16 @@ final class DecoderLayer {
 
         // Attention: dx now is the gradient at mid, i.e. at this layer's input through the residual.
         Arrays.fill(w.dAtt, 0, n * d.qDim(), 0f);
-        modules[O].backward(k, dx, a.att, w.dAtt, n, a, w, seed(stepSeed, O));
+        modules[O].backward(k, outputNormBackward(k, d, dx, a.attnOut, attnOutNorm, a.rstdAttnOut, w, n), a.att, w.dAtt,
+                n, a, w, seed(stepSeed, O));
         Arrays.fill(w.dq, 0, n * d.qDim(), 0f);
         Arrays.fill(w.dk, 0, n * d.kvDim(), 0f);
         Arrays.fill(w.dv, 0, n * d.kvDim(), 0f);
         k.attentionBackward(a.q, a.k, a.v, a.att, a.lse, w.dAtt, w.dq, w.dk, w.dv, shape);
-        k.ropeBackward(w.dq, w.cos, w.sin, n, d.heads(), d.headDim());
-        k.ropeBackward(w.dk, w.cos, w.sin, n, d.kvHeads(), d.headDim());
+        boolean local = d.usesLocalRope(index);
+        float[] cos = local ? w.cosLocal : w.cos, sin = local ? w.sinLocal : w.sin;
+        k.ropeBackward(w.dq, cos, sin, n, d.heads(), d.headDim());
+        k.ropeBackward(w.dk, cos, sin, n, d.kvHeads(), d.headDim());
         float[] dq = w.dq, dk = w.dk;
         if (d.qkNorm()) {
             Arrays.fill(w.dqRaw, 0, n * d.qDim(), 0f);
@@ -159,5 +198,17 @@ final class DecoderLayer {
             d.norm().backward(k, w.dNorm, x, inputNorm.data, inputNorm.offset, a.rstd1, needInputGrad ? dx : null,
                     inputNorm.grad, inputNorm.gradOffset, n, d.hidden());
         }
+    }
+
+    /**
+     * The gradient at a branch's projection output, given dy at the residual add: dy itself, or,
+     * with an output norm (Gemma 2), dy taken back through that norm (its weight gradient added).
+     */
+    private static float[] outputNormBackward(Kernels k, Dims d, float[] dy, float[] projected, Param norm, float[] rstd,
+                                              Workspace w, int n) {
+        if (!d.postNorms()) return dy;
+        Arrays.fill(w.dOutputNorm, 0, n * d.hidden(), 0f);
+        d.norm().backward(k, dy, projected, norm.data, norm.offset, rstd, w.dOutputNorm, norm.grad, norm.gradOffset, n, d.hidden());
+        return w.dOutputNorm;
     }
 }

@@ -6,15 +6,35 @@ import io.jtune.model.arch.ModuleRole;
 import io.jtune.nn.GatedActivation;
 import io.jtune.nn.Normalization;
 
-/** The sizes and the family's ops the layers need, derived once from the config and the family. */
+/**
+ * The sizes and the family's ops the layers need, derived once from the config and the family.
+ *
+ * @param windows        each layer's sliding window (0: attends to everything before it)
+ * @param attentionScale what q·k is multiplied by (1/√head_dim unless the config says otherwise)
+ * @param attnSoftcap    attention-logit soft-cap (0: none)
+ * @param finalSoftcap   final-logit soft-cap (0: none)
+ * @param postNorms      whether the family normalises attention's and the MLP's outputs too (Gemma 2)
+ * @param localRope      whether the sliding-window layers rotate with a RoPE of their own (Gemma 3)
+ */
 record Dims(int hidden, int intermediate, int heads, int kvHeads, int headDim, int vocab, float eps,
-            boolean qkNorm, int slidingWindow, Normalization norm, GatedActivation activation) {
+            boolean qkNorm, int[] windows, Normalization norm, GatedActivation activation, float embeddingScale,
+            float attentionScale, float attnSoftcap, float finalSoftcap, boolean postNorms, boolean localRope) {
     static Dims of(ModelConfig c, ModelFamily family) {
+        int[] windows = new int[c.numHiddenLayers()];
+        for (int l = 0; l < windows.length; l++) windows[l] = c.slidingWindow(l) == null ? 0 : c.slidingWindow(l);
         return new Dims(c.hiddenSize(), c.intermediateSize(), c.numAttentionHeads(), c.numKeyValueHeads(),
                 c.headDim(), c.vocabSize(), (float) c.rmsNormEps(), family.has(ModuleRole.Q_NORM, c),
-                c.slidingWindow() == null ? 0 : c.slidingWindow(), family.norm(), family.activation());
+                windows, family.norm(), family.activation(), family.embeddingScale().multiplier(c),
+                (float) c.attentionScale(), (float) c.attnLogitSoftcap(), (float) c.finalLogitSoftcap(),
+                family.has(ModuleRole.ATTENTION_OUTPUT_NORM, c), c.localRope() != null);
     }
 
     int qDim() { return heads * headDim; }
     int kvDim() { return kvHeads * headDim; }
+
+    /** Layer {@code layer}'s sliding window, 0 when it sees every earlier token. */
+    int slidingWindow(int layer) { return windows[layer]; }
+
+    /** Whether layer {@code layer} rotates q and k with the local RoPE tables (a sliding layer of Gemma 3). */
+    boolean usesLocalRope(int layer) { return localRope && windows[layer] > 0; }
 }

@@ -24,4 +24,57 @@ public final class InferenceModels {
         model.setTrainingAdapter(LoraAdapter.attach(model, "default", lora, 0));
         return model;
     }
+
+    /**
+     * The model with {@code adapter} merged into its weights, as PEFT's merge_and_unload: each tensor the
+     * adapter changes becomes an fp32 copy of W + scale·B·A (or the adapter's trained copy), every other
+     * tensor is read from {@code weights} (the source {@code adapter.base()} was built from) as it is.
+     * Memory: 4 bytes per element of the changed tensors.
+     */
+    public static CausalLM merged(LoraAdapter adapter, WeightSource weights) {
+        java.util.Set<String> changed = adapter.changedTensors();
+        CausalLM base = adapter.base();
+        WeightSource mergedSource = new WeightSource() {
+            @Override
+            public io.jtune.tensor.Matrix tensor(String name) {
+                io.jtune.tensor.Matrix original = weights.tensor(name);
+                if (original == null || !changed.contains(name)) return original;
+                return io.jtune.tensor.Matrix.of(base.mergedWeight(name, adapter), original.rows(), original.cols());
+            }
+
+            @Override
+            public java.util.Set<String> names() {
+                return weights.names();
+            }
+
+            @Override
+            public String describe() {
+                return weights.describe() + " with adapter '" + adapter.name() + "' merged";
+            }
+        };
+        return ModelBuilder.frozen(base.config(), mergedSource);
+    }
+
+    /** A frozen model's own weights as a source, by HF name (what the next merge reads; nothing is copied). */
+    public static WeightSource source(CausalLM model) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (io.jtune.model.arch.ModelTensor t : model.family().checkpointTensors(model.config())) names.add(t.name());
+        return new WeightSource() {
+            @Override
+            public io.jtune.tensor.Matrix tensor(String name) {
+                Param p = names.contains(name) ? model.baseParam(name) : null;
+                return p == null ? null : p.matrix;
+            }
+
+            @Override
+            public java.util.Set<String> names() {
+                return names;
+            }
+
+            @Override
+            public String describe() {
+                return "the merged model";
+            }
+        };
+    }
 }

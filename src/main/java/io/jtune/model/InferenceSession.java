@@ -5,6 +5,8 @@ import io.jtune.model.arch.ModelConfig;
 import io.jtune.nn.CachedAttention;
 import io.jtune.nn.Kernels;
 import io.jtune.nn.Rope;
+import io.jtune.nn.SoftCap;
+import io.jtune.nn.VectorMath;
 import io.jtune.tensor.Gemm;
 import java.util.Arrays;
 import java.util.List;
@@ -137,12 +139,17 @@ public final class InferenceSession {
         int[] positions = new int[n];
         for (int i = 0; i < n; i++) positions[i] = past + i;
         Rope.table(model.inverseFrequencies(), positions, n, s.workspace.cos, s.workspace.sin);
+        if (model.localInverseFrequencies() != null) {
+            Rope.table(model.localInverseFrequencies(), positions, n, s.workspace.cosLocal, s.workspace.sinLocal);
+        }
         k.embeddingForward(w.embed.matrix, ids, s.x, n);
+        if (d.embeddingScale() != 1f) VectorMath.scale(s.x, 0, n * d.hidden(), d.embeddingScale());
         int kvDim = d.kvDim();
         AttentionContext cached = (layer, q, newKeys, newValues, out, lse, rows) -> {
             System.arraycopy(newKeys, 0, keys[layer], past * kvDim, rows * kvDim);
             System.arraycopy(newValues, 0, values[layer], past * kvDim, rows * kvDim);
-            CachedAttention.forward(q, keys[layer], values[layer], out, rows, past, d.heads(), d.kvHeads(), d.headDim(), d.slidingWindow());
+            CachedAttention.forward(q, keys[layer], values[layer], out, rows, past, d.heads(), d.kvHeads(), d.headDim(),
+                    d.slidingWindow(layer), d.attentionScale(), d.attnSoftcap());
         };
         for (DecoderLayer layer : w.layers) layer.forward(k, d, cached, n, s.x, s.x, s.activations, s.workspace, -1);
         System.arraycopy(ids, 0, tokens, past, n);
@@ -156,6 +163,7 @@ public final class InferenceSession {
         float[] normed = new float[rows * h];
         d.norm().forward(k, x, w.finalNorm.data, w.finalNorm.offset, normed, new float[rows], rows, h, d.eps());
         Gemm.matmulTransB(normed, 0, w.lmHead.matrix, out, outOff, rows, false);
+        if (d.finalSoftcap() > 0) SoftCap.forward(out, outOff, rows * d.vocab(), d.finalSoftcap());
     }
 
     /** Grows the cache (doubling, up to the context length) so that it holds {@code needed} tokens. */

@@ -16,6 +16,8 @@ final class LayerActivations {
     float[] att, lse;                // attention output and per-row logsumexp (recomputing them is
                                      // attention's whole forward; keeping them costs 3.6 KB a token)
     float[] mid;                     // residual stream after attention
+    final float[] attnOut, rstdAttnOut;   // o_proj's output and its output norm's 1/rms (Gemma 2), else null
+    final float[] mlpOut, rstdMlpOut;     // down_proj's output and its output norm's 1/rms (Gemma 2), else null
     final float[] ln2, rstd2;        // post_attention_layernorm
     final float[] gate, up;          // MLP projections
     final float[][] adapterKept = new float[DecoderLayer.SLOTS][];   // what each slot's adapter keeps (LoRA: scale·x·Aᵀ)
@@ -37,6 +39,10 @@ final class LayerActivations {
             lse = new float[n * d.heads()];
             mid = new float[n * d.hidden()];
         }
+        attnOut = d.postNorms() ? new float[n * d.hidden()] : null;
+        rstdAttnOut = d.postNorms() ? new float[n] : null;
+        mlpOut = d.postNorms() ? new float[n * d.hidden()] : null;
+        rstdMlpOut = d.postNorms() ? new float[n] : null;
         ln2 = new float[n * d.hidden()];
         rstd2 = new float[n];
         gate = new float[n * d.intermediate()];

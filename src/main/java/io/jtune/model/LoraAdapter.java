@@ -151,5 +151,21 @@ public final class LoraAdapter {
         return List.copyOf(modules);
     }
 
+    /**
+     * The Hugging Face names of the base tensors this adapter changes: the weight of every module with
+     * LoRA factors (W + scale·B·A once merged) and every module it trains fully (modules_to_save).
+     */
+    public java.util.Set<String> changedTensors() {
+        java.util.Set<String> changed = new java.util.TreeSet<>();
+        String prefix = "base_model.model.";
+        for (TrainableParameter p : parameters.describe()) {
+            String n = p.name().startsWith(prefix) ? p.name().substring(prefix.length()) : p.name();
+            int lora = n.indexOf(".lora_A.");
+            if (lora > 0) changed.add(n.substring(0, lora) + ".weight");
+            else if (!n.contains(".lora_B.")) changed.add(n);
+        }
+        return changed;
+    }
+
     ModelWeights weights() { return weights; }
 }

@@ -121,7 +121,8 @@ public final class ModelBuilder {
             modules[slot] = new LinearModule(path, slot, params.get(path + ".weight"), params.get(path + ".bias"), null);
         }
         return new DecoderLayer(l, layerParam(ModuleRole.ATTENTION_NORM, prefix), layerParam(ModuleRole.MLP_NORM, prefix),
-                layerParam(ModuleRole.Q_NORM, prefix), layerParam(ModuleRole.K_NORM, prefix), modules);
+                layerParam(ModuleRole.Q_NORM, prefix), layerParam(ModuleRole.K_NORM, prefix),
+                layerParam(ModuleRole.ATTENTION_OUTPUT_NORM, prefix), layerParam(ModuleRole.MLP_OUTPUT_NORM, prefix), modules);
     }
 
     private Param layerParam(ModuleRole role, String prefix) {

@@ -60,8 +60,10 @@ public final class RandomWeights implements WeightSource {
         drawOrder.addAll(family.headTensors(c, !c.tieWordEmbeddings()));
         for (ModelTensor t : drawOrder) {
             boolean norm = t.spec().kind() == ModuleSpec.Kind.NORM;
-            // norm weights ~ 1 + normal(0, 0.1); matrices and biases ~ normal(0, std)
-            put(t.name(), t.rows(), t.cols(), norm ? 0.1 : std, norm ? 1 : 0, rnd, dtype);
+            // norm weights scale by ~ 1 + normal(0, 0.1) (a Gemma norm stores the offset from 1);
+            // matrices and biases ~ normal(0, std)
+            double normMean = 1 - family.norm().weightOffset();
+            put(t.name(), t.rows(), t.cols(), norm ? 0.1 : std, norm ? normMean : 0, rnd, dtype);
         }
     }
 

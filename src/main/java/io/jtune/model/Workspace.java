@@ -8,6 +8,7 @@ final class Workspace {
     final float[] projected;             // o_proj / down_proj output before the residual add [n x hidden]
     final float[] act;                   // silu(gate)·up [n x intermediate]
     final float[] dNorm;                 // gradient at a norm's output [n x hidden]
+    final float[] dOutputNorm;           // gradient at o_proj's / down_proj's output under an output norm (Gemma 2)
     final float[] dq, dk, dv;            // gradients at attention's inputs
     final float[] dqRaw, dkRaw;          // gradients before q_norm/k_norm (qwen3)
     final float[] dAtt;                  // gradient at attention's output
@@ -15,6 +16,7 @@ final class Workspace {
     final float[] adapterScratch;        // [n x widest adapter state] (LoRA: the gradient at u)
     final float[] dropoutGrad;           // [n x widest adapted input], only with adapter dropout
     final float[] cos, sin;              // RoPE tables for this batch's positions
+    final float[] cosLocal, sinLocal;    // the sliding layers' own RoPE tables (Gemma 3), else null
 
     Workspace(Dims d, int n, int maxKept, int maxDropoutInput) {
         this(d, n, maxKept, maxDropoutInput, true);
@@ -25,11 +27,14 @@ final class Workspace {
         act = new float[n * d.intermediate()];
         cos = new float[n * d.headDim() / 2];
         sin = new float[n * d.headDim() / 2];
+        cosLocal = d.localRope() ? new float[n * d.headDim() / 2] : null;
+        sinLocal = d.localRope() ? new float[n * d.headDim() / 2] : null;
         if (!withGradients) {
-            dNorm = dq = dk = dv = dqRaw = dkRaw = dAtt = dGate = dUp = dAct = adapterScratch = dropoutGrad = null;
+            dNorm = dOutputNorm = dq = dk = dv = dqRaw = dkRaw = dAtt = dGate = dUp = dAct = adapterScratch = dropoutGrad = null;
             return;
         }
         dNorm = new float[n * d.hidden()];
+        dOutputNorm = d.postNorms() ? new float[n * d.hidden()] : null;
         dq = new float[n * d.qDim()];
         dk = new float[n * d.kvDim()];
         dv = new float[n * d.kvDim()];

@@ -17,18 +17,28 @@ import io.jtune.tensor.Matrix;
  * <p>Layouts are token-major as the projections produce them: q is [B·T x heads·headDim], k and v
  * are [B·T x kvHeads·headDim]. Query head h reads key/value head h / (heads / kvHeads), as HF's
  * repeat_kv does. Query i may see key j when j ≤ i, when both carry the same segment id (packed
- * examples never see each other) and, with a sliding window w, when i − j < w.
+ * examples never see each other) and, with a sliding window w, when i − j < w. Scores are
+ * q·k·scale, soft-capped when the shape says so (Gemma 2), before the mask and the softmax.
  */
 public final class Attention {
     private static final int BLOCK = 64;
 
-    /** Shapes and masking rules of one attention call. */
+    /**
+     * Shapes and masking rules of one attention call.
+     *
+     * @param scale   what q·k is multiplied by: 1/√head_dim, or Gemma 2's query_pre_attn_scalar^-½
+     * @param softcap attention-logit soft-capping, cap·tanh(score / cap) after scaling ({@link SoftCap}); 0 for none
+     */
     public record Shape(int batch, int seqLen, int heads, int kvHeads, int headDim,
-                        int[] segmentIds, int slidingWindow) {
+                        int[] segmentIds, int slidingWindow, float scale, float softcap) {
+        /** Scores scaled by 1/√head_dim and not capped (Llama and most families). */
+        public Shape(int batch, int seqLen, int heads, int kvHeads, int headDim, int[] segmentIds, int slidingWindow) {
+            this(batch, seqLen, heads, kvHeads, headDim, segmentIds, slidingWindow, (float) (1.0 / Math.sqrt(headDim)), 0f);
+        }
+
         int group() { return heads / kvHeads; }
         int qWidth() { return heads * headDim; }
         int kvWidth() { return kvHeads * headDim; }
-        float scale() { return (float) (1.0 / Math.sqrt(headDim)); }
 
         /** Index of the first key query i (within its row b) may see, ignoring segments. */
         int firstKey(int i) {
@@ -46,7 +56,7 @@ public final class Attention {
     private static final ThreadLocal<float[]> PARTIALS = ThreadLocal.withInitial(() -> new float[0]);
 
     /** Per worker thread, reused between tasks and steps: the panels and tiles a task works on. */
-    private static final ThreadLocal<float[][]> PANELS = ThreadLocal.withInitial(() -> new float[8][0]);
+    private static final ThreadLocal<float[][]> PANELS = ThreadLocal.withInitial(() -> new float[9][0]);
 
     /** Scratch slot {@code slot} of this thread, at least {@code size} long (contents unspecified). */
     private static float[] panel(int slot, int size) {
@@ -62,13 +72,15 @@ public final class Attention {
     }
 
     /**
-     * Turns a block of raw scores [m x kn] into probabilities exp(score·scale − lse) in place, zero
-     * where query i may not see key j (future, other segment, outside the window).
+     * Turns a block of raw scores q·k [m x kn] into the scores the softmax sees, in place: scaled,
+     * soft-capped when the shape says so, and −∞ where query i may not see key j (future, other
+     * segment, outside the window).
      */
     private static void maskedScores(float[] sc, int m, int kn, int i0, int j0, int b, Shape s, float scale) {
         boolean allVisible = j0 + kn - 1 <= i0 && s.segmentIds() == null && j0 >= s.firstKey(i0 + m - 1);
         if (allVisible) {                                  // a block wholly below the diagonal
             VectorMath.scale(sc, 0, m * kn, scale);
+            if (s.softcap() > 0) SoftCap.forward(sc, 0, m * kn, s.softcap());
             return;
         }
         for (int r = 0; r < m; r++) {
@@ -76,7 +88,9 @@ public final class Attention {
             for (int c = 0; c < kn; c++) {
                 int j = j0 + c;
                 boolean visible = j <= i && j >= first && s.sameSegment(b, i, j);
-                sc[r * kn + c] = visible ? sc[r * kn + c] * scale : Float.NEGATIVE_INFINITY;
+                float score = sc[r * kn + c] * scale;
+                if (visible && s.softcap() > 0) score = SoftCap.apply(score, s.softcap());
+                sc[r * kn + c] = visible ? score : Float.NEGATIVE_INFINITY;
             }
         }
     }
@@ -142,7 +156,8 @@ public final class Attention {
 
     /**
      * Adds the gradients of q, k and v to dq, dk, dv, given dOut, the forward's out and lse.
-     * With P = exp(S·scale − lse), D_i = dOut_i·out_i and dS = P ⊙ (dOut·Vᵀ − D)·scale:
+     * With P = exp(S·scale − lse), D_i = dOut_i·out_i and dS = P ⊙ (dOut·Vᵀ − D)·scale
+     * (times 1 − (capped/cap)², the soft-cap's derivative, when scores are capped):
      * dQ += dS·K, dK += dSᵀ·Q, dV += Pᵀ·dOut.
      *
      * <p>Work splits into (batch row, key/value head, query block) tasks. Each owns its dq rows and
@@ -172,6 +187,7 @@ public final class Attention {
             float[] kh = panel(0, (last + 1) * d), vh = panel(1, (last + 1) * d);
             float[] qh = panel(2, m * d), doh = panel(3, m * d), dqh = panel(4, m * d);
             float[] p = panel(5, BLOCK * BLOCK), dp = panel(6, BLOCK * BLOCK), rowDot = panel(7, m);
+            float[] capped = s.softcap() > 0 ? panel(8, BLOCK * BLOCK) : null;   // the capped scores, for dtanh
             gather(k, s.kvWidth(), s, b, kvh, 0, last + 1, kh);
             gather(v, s.kvWidth(), s, b, kvh, 0, last + 1, vh);
             for (int h = kvh * s.group(); h < (kvh + 1) * s.group(); h++) {
@@ -187,11 +203,13 @@ public final class Attention {
                     Matrix kBlock = Matrix.of(kh, j0 * d, kn, d), vBlock = Matrix.of(vh, j0 * d, kn, d);
                     Gemm.matmulTransB(qh, 0, kBlock, p, 0, m, false);
                     maskedScores(p, m, kn, i0, j0, b, s, s.scale());
+                    if (s.softcap() > 0) System.arraycopy(p, 0, capped, 0, m * kn);
                     Gemm.matmulTransB(doh, 0, vBlock, dp, 0, m, false);
                     for (int r = 0; r < m; r++) {
                         float rowLse = lse[(b * s.heads() + h) * t + i0 + r];
                         VectorMath.expShiftScale(p, r * kn, kn, rowLse, 1f);
                         VectorMath.softmaxGradient(p, dp, r * kn, kn, rowDot[r], scale);
+                        if (s.softcap() > 0) SoftCap.backward(capped, r * kn, dp, r * kn, kn, s.softcap());
                     }
                     Gemm.matmul(dp, 0, kBlock, dqh, 0, m, true);
                     Gemm.matmulTransA(dp, 0, qh, 0, partial, pk + j0 * d, m, kn, d, true);

@@ -23,9 +23,18 @@ public final class CachedAttention {
      */
     public static void forward(float[] q, float[] kCache, float[] vCache, float[] out, int n, int past,
                         int heads, int kvHeads, int headDim, int slidingWindow) {
+        forward(q, kCache, vCache, out, n, past, heads, kvHeads, headDim, slidingWindow, (float) (1.0 / Math.sqrt(headDim)), 0f);
+    }
+
+    /**
+     * With the score scale and soft-cap of {@link Attention.Shape} (Gemma 2: query_pre_attn_scalar^-½,
+     * cap·tanh(score / cap)); softcap 0 means none.
+     */
+    public static void forward(float[] q, float[] kCache, float[] vCache, float[] out, int n, int past,
+                        int heads, int kvHeads, int headDim, int slidingWindow, float scale, float softcap) {
         ParallelTasks.forEach(n * heads, task -> {
             int i = task / heads, h = task % heads;
-            attendRow(q, kCache, vCache, out, i, h, past + i, heads, kvHeads, headDim, slidingWindow);
+            attendRow(q, kCache, vCache, out, i, h, past + i, heads, kvHeads, headDim, slidingWindow, scale, softcap);
         });
     }
 
@@ -36,24 +45,24 @@ public final class CachedAttention {
      * new keys and values are already written into their caches.
      */
     public static void forwardRows(float[] q, float[][] kCaches, float[][] vCaches, float[] out, int n, int[] positions,
-                                   int heads, int kvHeads, int headDim, int slidingWindow) {
+                                   int heads, int kvHeads, int headDim, int slidingWindow, float scale, float softcap) {
         ParallelTasks.forEach(n * heads, task -> {
             int i = task / heads, h = task % heads;
-            attendRow(q, kCaches[i], vCaches[i], out, i, h, positions[i], heads, kvHeads, headDim, slidingWindow);
+            attendRow(q, kCaches[i], vCaches[i], out, i, h, positions[i], heads, kvHeads, headDim, slidingWindow, scale, softcap);
         });
     }
 
-    /** Query row i, head h, at absolute position pos: softmax over the visible cached keys, times the values. */
+    /** Query row i, head h, at absolute position pos: softmax over the visible cached keys (scores scaled, soft-capped when softcap > 0), times the values. */
     private static void attendRow(float[] q, float[] kCache, float[] vCache, float[] out, int i, int h, int pos,
-                                  int heads, int kvHeads, int headDim, int slidingWindow) {
+                                  int heads, int kvHeads, int headDim, int slidingWindow, float scale, float softcap) {
         int group = heads / kvHeads, qWidth = heads * headDim, kvWidth = kvHeads * headDim, kvh = h / group;
-        float scale = (float) (1.0 / Math.sqrt(headDim));
         int first = slidingWindow > 0 ? Math.max(0, pos - slidingWindow + 1) : 0;
         int qo = i * qWidth + h * headDim;
         float[] scores = new float[pos - first + 1];
         float max = Float.NEGATIVE_INFINITY;
         for (int j = first; j <= pos; j++) {
             float s = VectorMath.dot(q, qo, kCache, j * kvWidth + kvh * headDim, headDim) * scale;
+            if (softcap > 0) s = SoftCap.apply(s, softcap);
             scores[j - first] = s;
             if (s > max) max = s;
         }

@@ -17,6 +17,14 @@ final class CpuKernels implements Kernels {
                                           float[] dx, float[] dw, int dwOff, int rows, int dim) {
         RmsNorm.backward(dy, x, w, wOff, rstd, dx, dw, dwOff, rows, dim);
     }
+    @Override public void rmsNormForward(float[] x, float[] w, int wOff, float shift, float[] out, float[] rstd,
+                                         int rows, int dim, float eps) {
+        RmsNorm.forward(x, w, wOff, shift, out, rstd, rows, dim, eps);
+    }
+    @Override public void rmsNormBackward(float[] dy, float[] x, float[] w, int wOff, float shift, float[] rstd,
+                                          float[] dx, float[] dw, int dwOff, int rows, int dim) {
+        RmsNorm.backward(dy, x, w, wOff, shift, rstd, dx, dw, dwOff, rows, dim);
+    }
     @Override public void ropeForward(float[] x, float[] cos, float[] sin, int n, int heads, int headDim) {
         Rope.forward(x, cos, sin, n, heads, headDim);
     }
@@ -35,6 +43,12 @@ final class CpuKernels implements Kernels {
     }
     @Override public void swigluBackward(float[] dh, float[] gate, float[] up, float[] dGate, float[] dUp, int n) {
         SwiGlu.backward(dh, gate, up, dGate, dUp, n);
+    }
+    @Override public void gegluForward(float[] gate, float[] up, float[] out, int n) {
+        GeGlu.forward(gate, up, out, n);
+    }
+    @Override public void gegluBackward(float[] dh, float[] gate, float[] up, float[] dGate, float[] dUp, int n) {
+        GeGlu.backward(dh, gate, up, dGate, dUp, n);
     }
     @Override public void linearForward(float[] x, Matrix w, float[] bias, int biasOff, float[] y, int n) {
         Linear.forward(x, w, bias, biasOff, y, n);

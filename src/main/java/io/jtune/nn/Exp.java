@@ -69,4 +69,17 @@ public final class Exp {
         FloatVector scaled = y.mul(bits.reinterpretAsFloats());
         return scaled.blend(0f, x.compare(VectorOperators.LT, LOW));
     }
+
+    /**
+     * tanh(u) = 1 − 2/(e^{2u} + 1) through {@link #exp(float)}: the same bits interpreted or compiled,
+     * and within about 1e-7 of the exact value (absolute; saturating to ±1 for |u| above 44).
+     */
+    public static float tanh(float u) {
+        return 1f - 2f / (exp(2f * u) + 1f);
+    }
+
+    /** The vector form of {@link #tanh(float)}, lane for lane the same bits. */
+    public static FloatVector tanh(FloatVector u) {
+        return FloatVector.broadcast(VectorMath.S, 1f).sub(FloatVector.broadcast(VectorMath.S, 2f).div(exp(u.mul(2f)).add(1f)));
+    }
 }

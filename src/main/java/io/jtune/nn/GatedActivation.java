@@ -19,6 +19,31 @@ public interface GatedActivation {
         }
     };
 
+    /**
+     * GeGLU with the tanh approximation of GELU, gelu_tanh(gate) ⊙ up: "gelu_pytorch_tanh" (Gemma's
+     * hidden_activation; transformers' "gelu_new" is the same formula).
+     */
+    GatedActivation GELU_TANH = new GatedActivation() {
+        @Override public String hfName() { return "gelu_pytorch_tanh"; }
+
+        @Override public boolean accepts(String hfActivation) {
+            return hfName().equals(hfActivation) || "gelu_new".equals(hfActivation);
+        }
+
+        @Override public void forward(Kernels k, float[] gate, float[] up, float[] out, int n) {
+            k.gegluForward(gate, up, out, n);
+        }
+
+        @Override public void backward(Kernels k, float[] dOut, float[] gate, float[] up, float[] dGate, float[] dUp, int n) {
+            k.gegluBackward(dOut, gate, up, dGate, dUp, n);
+        }
+    };
+
+    /** Whether config.json's activation name means this activation (its {@link #hfName()} or a synonym). */
+    default boolean accepts(String hfActivation) {
+        return hfName().equals(hfActivation);
+    }
+
     /** config.json's hidden_act for this activation. */
     String hfName();
 

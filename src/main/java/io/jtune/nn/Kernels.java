@@ -20,6 +20,11 @@ public interface Kernels {
     void rmsNormBackward(float[] dy, float[] x, float[] w, int wOff, float[] rstd,
                          float[] dx, float[] dw, int dwOff, int rows, int dim);
 
+    /** RMSNorm with the weight applied as (shift + w): Gemma's norms use shift 1. */
+    void rmsNormForward(float[] x, float[] w, int wOff, float shift, float[] out, float[] rstd, int rows, int dim, float eps);
+    void rmsNormBackward(float[] dy, float[] x, float[] w, int wOff, float shift, float[] rstd,
+                         float[] dx, float[] dw, int dwOff, int rows, int dim);
+
     void ropeForward(float[] x, float[] cos, float[] sin, int n, int heads, int headDim);
     void ropeBackward(float[] dx, float[] cos, float[] sin, int n, int heads, int headDim);
 
@@ -29,6 +34,10 @@ public interface Kernels {
 
     void swigluForward(float[] gate, float[] up, float[] out, int n);
     void swigluBackward(float[] dh, float[] gate, float[] up, float[] dGate, float[] dUp, int n);
+
+    /** GeGLU with tanh-approximated GELU (Gemma's MLP). */
+    void gegluForward(float[] gate, float[] up, float[] out, int n);
+    void gegluBackward(float[] dh, float[] gate, float[] up, float[] dGate, float[] dUp, int n);
 
     void linearForward(float[] x, Matrix w, float[] bias, int biasOff, float[] y, int n);
     void linearBackward(float[] dy, float[] x, Matrix w, float[] dx, float[] dw, int dwOff,

@@ -31,20 +31,42 @@ public final class LmHead {
     private final int vocab;
     private final int hidden;
     private final int maxChunkRows;
+    private final float softcap;                // final_logit_softcapping (Gemma 2), 0 for none
+    /** Per thread, one row of soft-cap derivatives (1 − (logit/cap)²), only with a soft-cap. */
+    private final ThreadLocal<float[]> capDerivative;
     private float[] logits = new float[0];      // grown to the chunk size in use, never past the budget
     private float[] rowsIn = new float[0];
     private float[] rowsGrad = new float[0];
     private double[] rowLoss = new double[0];
 
     public LmHead(int vocab, int hidden) {
-        this(vocab, hidden, (int) Math.max(8, Math.min(4096, LOGITS_BUDGET_FLOATS / vocab)));
+        this(vocab, hidden, 0f);
+    }
+
+    /**
+     * A head whose logits are soft-capped, cap·tanh(logit / cap) ({@link SoftCap}), before the
+     * softmax: Gemma 2's final_logit_softcapping. softcap 0 means none.
+     */
+    public LmHead(int vocab, int hidden, float softcap) {
+        this(vocab, hidden, (int) Math.max(8, Math.min(4096, LOGITS_BUDGET_FLOATS / vocab)), softcap);
     }
 
     /** With an explicit most rows per chunk (tests use tiny chunks to cover the seams). */
     LmHead(int vocab, int hidden, int maxChunkRows) {
+        this(vocab, hidden, maxChunkRows, 0f);
+    }
+
+    LmHead(int vocab, int hidden, int maxChunkRows, float softcap) {
         this.vocab = vocab;
         this.hidden = hidden;
         this.maxChunkRows = maxChunkRows;
+        this.softcap = softcap;
+        this.capDerivative = softcap > 0 ? ThreadLocal.withInitial(() -> new float[vocab]) : null;
+    }
+
+    /** Soft-caps rows of logits in place when this head has a cap (generation's logits go through here too). */
+    public void capLogits(float[] logits, int offset, int rows) {
+        if (softcap > 0) SoftCap.forward(logits, offset, rows * vocab, softcap);
     }
 
     /** Rows per chunk for {@code count} rows: as few chunks as the budget allows, of equal size. */
@@ -118,15 +140,27 @@ public final class LmHead {
         return loss;
     }
 
-    /** The row's −log p(target); when grad, overwrites its logits with weight·(softmax − onehot). */
+    /**
+     * The row's −log p(target); when grad, overwrites its logits with the gradient at the raw logits:
+     * weight·(softmax − onehot), times the soft-cap's derivative when the head has a cap.
+     */
     private double softmaxRow(int r, int target, float weight, boolean grad) {
         int o = r * vocab;
+        float[] derivative = null;
+        if (softcap > 0) {
+            SoftCap.forward(logits, o, vocab, softcap);
+            if (grad) {
+                derivative = capDerivative.get();
+                for (int i = 0; i < vocab; i++) derivative[i] = SoftCap.derivative(logits[o + i], softcap);
+            }
+        }
         float max = VectorMath.max(logits, o, vocab);
         double lse = max + StrictMath.log(VectorMath.expSum(logits, o, vocab, max));
         double loss = lse - logits[o + target];
         if (grad) {
             VectorMath.expShiftScale(logits, o, vocab, (float) lse, weight);
             logits[o + target] -= weight;
+            if (derivative != null) for (int i = 0; i < vocab; i++) logits[o + i] *= derivative[i];
         }
         return loss;
     }

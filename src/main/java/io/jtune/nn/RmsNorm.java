@@ -4,6 +4,10 @@ package io.jtune.nn;
  * RMSNorm as HF's LlamaRMSNorm computes it in fp32: y = w · (x · rstd), rstd = 1/sqrt(mean(x²) + eps).
  * Forward keeps {@code rstd} per row, so backward needs only x, w and rstd.
  *
+ * <p>Gemma's RMSNorm stores its weight as an offset from one and applies (1 + w), all in fp32: the
+ * same op with a {@code shift} of 1 (0 for Llama's). The weight gradient is the same either way,
+ * since ∂(s + w)/∂w = 1.
+ *
  * <p>Used on the residual stream ([tokens x hidden]) and, for qwen3's q_norm/k_norm, on every head
  * ([tokens·heads x head_dim]): the same kernel with rows = tokens·heads.
  */
@@ -13,6 +17,12 @@ public final class RmsNorm {
     /** out[r] = w ⊙ x[r]·rstd[r] for each of {@code rows} rows of length {@code dim}. */
     public static void forward(float[] x, float[] w, int wOff, float[] out, float[] rstd,
                                int rows, int dim, float eps) {
+        forward(x, w, wOff, 0f, out, rstd, rows, dim, eps);
+    }
+
+    /** out[r] = (shift + w) ⊙ x[r]·rstd[r]: Gemma's norm with shift 1. */
+    public static void forward(float[] x, float[] w, int wOff, float shift, float[] out, float[] rstd,
+                               int rows, int dim, float eps) {
         int chunks = ParallelTasks.rowChunks(rows, dim);
         ParallelTasks.forEach(chunks, c -> {
             int lo = rows * c / chunks, hi = rows * (c + 1) / chunks;
@@ -21,7 +31,7 @@ public final class RmsNorm {
                 float meanSquare = (float) (VectorMath.sumOfSquares(x, o, dim) / dim);
                 float s = (float) (1.0 / Math.sqrt(meanSquare + eps));
                 rstd[r] = s;
-                for (int i = 0; i < dim; i++) out[o + i] = w[wOff + i] * (x[o + i] * s);
+                for (int i = 0; i < dim; i++) out[o + i] = (shift + w[wOff + i]) * (x[o + i] * s);
             }
         });
     }
@@ -32,11 +42,17 @@ public final class RmsNorm {
      */
     public static void backward(float[] dy, float[] x, float[] w, int wOff, float[] rstd,
                                 float[] dx, float[] dw, int dwOff, int rows, int dim) {
-        if (dx != null) inputGradient(dy, x, w, wOff, rstd, dx, rows, dim);
+        backward(dy, x, w, wOff, 0f, rstd, dx, dw, dwOff, rows, dim);
+    }
+
+    /** The backward of {@link #forward(float[], float[], int, float, float[], float[], int, int, float)}: g = dy ⊙ (shift + w). */
+    public static void backward(float[] dy, float[] x, float[] w, int wOff, float shift, float[] rstd,
+                                float[] dx, float[] dw, int dwOff, int rows, int dim) {
+        if (dx != null) inputGradient(dy, x, w, wOff, shift, rstd, dx, rows, dim);
         if (dw != null) weightGradient(dy, x, rstd, dw, dwOff, rows, dim);
     }
 
-    private static void inputGradient(float[] dy, float[] x, float[] w, int wOff, float[] rstd,
+    private static void inputGradient(float[] dy, float[] x, float[] w, int wOff, float shift, float[] rstd,
                                       float[] dx, int rows, int dim) {
         int chunks = ParallelTasks.rowChunks(rows, 3 * dim);
         ParallelTasks.forEach(chunks, c -> {
@@ -45,11 +61,11 @@ public final class RmsNorm {
                 int o = r * dim;
                 float s = rstd[r];
                 float dot = 0;
-                for (int i = 0; i < dim; i++) dot += dy[o + i] * w[wOff + i] * (x[o + i] * s);
+                for (int i = 0; i < dim; i++) dot += dy[o + i] * (shift + w[wOff + i]) * (x[o + i] * s);
                 float mean = dot / dim;
                 for (int i = 0; i < dim; i++) {
                     float xhat = x[o + i] * s;
-                    dx[o + i] += s * (dy[o + i] * w[wOff + i] - xhat * mean);
+                    dx[o + i] += s * (dy[o + i] * (shift + w[wOff + i]) - xhat * mean);
                 }
             }
         });

@@ -182,6 +182,45 @@ public final class Bnb4BitMatrix extends Matrix {
         }
     }
 
+    /**
+     * Four rows a block at a time, each vector of codes decoded and scaled in registers (the same
+     * products as {@link #readRow}). Needs whole blocks per row (cols a multiple of 64), so that a
+     * row starts at a block.
+     */
+    @Override
+    boolean dotRows4(float[] x, int xi, int r, float[] lanes) {
+        int k = cols();
+        if (!VECTOR || k % BLOCK != 0) return false;
+        int rowBytes = k / 2;
+        int a0 = (int) ((long) r * k / 2), a1 = a0 + rowBytes, a2 = a1 + rowBytes, a3 = a2 + rowBytes;
+        int b0 = (int) ((long) r * k / BLOCK), blocksPerRow = k / BLOCK;
+        FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+        for (int c = 0, b = 0; c < k; c += BLOCK, b++) {
+            float d0 = absmax.get(b0 + b), d1 = absmax.get(b0 + blocksPerRow + b);
+            float d2 = absmax.get(b0 + 2 * blocksPerRow + b), d3 = absmax.get(b0 + 3 * blocksPerRow + b);
+            for (int j = 0; j < BLOCK; j += L) {
+                FloatVector xv = FloatVector.fromArray(F, x, xi + c + j);
+                int byteOff = (c + j) / 2;
+                s0 = xv.fma(values(a0 + byteOff).mul(d0), s0);
+                s1 = xv.fma(values(a1 + byteOff).mul(d1), s1);
+                s2 = xv.fma(values(a2 + byteOff).mul(d2), s2);
+                s3 = xv.fma(values(a3 + byteOff).mul(d3), s3);
+            }
+        }
+        s0.intoArray(lanes, 0); s1.intoArray(lanes, L); s2.intoArray(lanes, 2 * L); s3.intoArray(lanes, 3 * L);
+        return true;
+    }
+
+    /** The table values of the L codes in the L/2 bytes from byteAt (first element in the high nibble). */
+    private FloatVector values(int byteAt) {
+        IntVector codes = (IntVector) ByteVector.fromArray(B, packed, byteAt)
+                .rearrange(SPREAD)
+                .convertShape(VectorOperators.B2I, I, 0);
+        codes = codes.lanewise(VectorOperators.ASHR, NIBBLE_SHIFT).and(0xF);
+        IntVector bits = L == 16 ? codes.selectFrom(tableLow) : codes.selectFrom(tableLow, tableHigh);
+        return bits.reinterpretAsFloats();
+    }
+
     private int code(long e) {
         int v = packed[(int) (e >>> 1)];
         return (e & 1) == 0 ? (v >> 4) & 0xF : v & 0xF;

@@ -18,7 +18,8 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>Large products run on {@link BlockedGemm} (packed panels, a register-blocked Vector API
  * micro-kernel, {@link Parallel} threads); products with a thin side (LoRA factors, one token)
- * run on {@link DotGemm}. Which one runs depends on the shapes only, never on the thread count.
+ * run on {@link DotGemm}, and the decode-time product of one or two tokens with a whole weight on
+ * {@link Gemv}, which reads each weight byte once. Which one runs depends on the shapes only, never on the thread count.
  * Frozen weights are widened to fp32 while they are packed.
  */
 public final class Gemm {
@@ -34,6 +35,9 @@ public final class Gemm {
         check("matmulTransB", "C", c, cOff, (long) m * n);
         if (k == 0) {
             clearUnlessAccumulating(c, cOff, (long) m * n, accumulate);
+        } else if (m <= Gemv.MAX_X_ROWS && n > THIN) {
+            // decoding: one or two tokens against a whole weight, bound by reading it
+            Gemv.run(a, aOff, b, m, c, cOff, accumulate);
         } else if (Math.min(m, n) <= THIN) {
             DotGemm.run(a, aOff, matrixRows(b), m, n, k, c, cOff, accumulate);
         } else {

@@ -49,6 +49,17 @@ public abstract sealed class Matrix permits HeapMatrix, SegmentMatrix, Q8_0Matri
      */
     public abstract void readRow(int r, int c0, int len, float[] dst, int dstOff);
 
+    /**
+     * The decode GEMV's fused loop ({@link Gemv}): for rows r .. r+3 and x[xi .. xi+k), fills
+     * lanes[jj*L + l] (L the preferred float vector's lanes) with the fma chain of x[p]·w[r+jj][p]
+     * over p = l, l+L, ... below k - k % L, widening each weight vector in registers as it is read.
+     * A format adds only this loop around its row-block decode; it returns false where it has none
+     * (or not for this shape), and the GEMV then widens the rows through {@link #readRow}.
+     */
+    boolean dotRows4(float[] x, int xi, int r, float[] lanes) {
+        return false;
+    }
+
     /** Element (r, c) widened to fp32. Slow path: kernels read rows in bulk with {@link #readRow}. */
     public float get(int r, int c) {
         float[] one = new float[1];

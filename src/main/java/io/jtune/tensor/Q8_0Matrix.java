@@ -99,6 +99,40 @@ public final class Q8_0Matrix extends Matrix {
         if (c < end) partialBlock(seg, rowAt, c, end - c, dst, o);
     }
 
+    /**
+     * Four rows a block at a time: each block's scale once, its codes widened to fp32 and scaled in
+     * registers (d·q, the same products as {@link #readRow}), then multiplied into the lanes. Needs
+     * a float vector to fit a block whole (L divides 32) and to be loadable from L bytes.
+     */
+    @Override
+    boolean dotRows4(float[] x, int xi, int r, float[] lanes) {
+        int l = F.length();
+        if (Q8_0.BLOCK % l != 0 || B.length() != l) return false;
+        MemorySegment seg = blocks;
+        long a0 = r * rowBytes, a1 = a0 + rowBytes, a2 = a1 + rowBytes, a3 = a2 + rowBytes;
+        FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+        int k = cols();
+        for (int c = 0; c < k; c += Q8_0.BLOCK, a0 += Q8_0.BLOCK_BYTES, a1 += Q8_0.BLOCK_BYTES,
+                a2 += Q8_0.BLOCK_BYTES, a3 += Q8_0.BLOCK_BYTES) {
+            float d0 = Numbers.f16ToFloat(seg.get(SHORT_LE, a0)), d1 = Numbers.f16ToFloat(seg.get(SHORT_LE, a1));
+            float d2 = Numbers.f16ToFloat(seg.get(SHORT_LE, a2)), d3 = Numbers.f16ToFloat(seg.get(SHORT_LE, a3));
+            for (int j = 0; j < Q8_0.BLOCK; j += l) {
+                FloatVector xv = FloatVector.fromArray(F, x, xi + c + j);
+                s0 = xv.fma(codes(seg, a0 + 2 + j).mul(d0), s0);
+                s1 = xv.fma(codes(seg, a1 + 2 + j).mul(d1), s1);
+                s2 = xv.fma(codes(seg, a2 + 2 + j).mul(d2), s2);
+                s3 = xv.fma(codes(seg, a3 + 2 + j).mul(d3), s3);
+            }
+        }
+        s0.intoArray(lanes, 0); s1.intoArray(lanes, l); s2.intoArray(lanes, 2 * l); s3.intoArray(lanes, 3 * l);
+        return true;
+    }
+
+    /** L int8 codes from {@code at}, widened to fp32 (exact). */
+    private static FloatVector codes(MemorySegment seg, long at) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, seg, at, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
+    }
+
     /** dst[o .. o+32) = d·q for one block, a vector at a time (int8 to float is exact, so the products are the scalar ones). */
     private static void wholeBlock(MemorySegment seg, long blockAt, float[] dst, int o) {
         float d = Numbers.f16ToFloat(seg.get(SHORT_LE, blockAt));

@@ -23,7 +23,7 @@ class MergeLoraExamplesTest {
         try (Stream<Path> s = Files.list(Path.of("examples/merge_lora"))) {
             examples = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
         }
-        assertEquals(4, examples.size(), examples.toString());
+        assertTrue(examples.size() >= 5, examples.toString());
         for (Path example : examples) {
             JtuneConfig c = ConfigLoader.load(example, List.of());
             assertEquals(List.of(), c.warnings(), example.toString());

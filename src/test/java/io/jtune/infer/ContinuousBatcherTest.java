@@ -103,14 +103,27 @@ class ContinuousBatcherTest {
     void aStoppedGenerationLeavesAndTheOthersGoOn() throws Exception {
         GenerationSettings settings = model.defaults();
         int[] expected = alone(prompt("hello world"), a, settings);
+        // A long generation (no stop id, most of the context) is stopped after its first token.
+        GenerationSettings long_ = GenerationSettings.greedy(400);
         try (ContinuousBatcher batcher = new ContinuousBatcher(model.model(), 8, 128)) {
-            BatchedGeneration stopped = batcher.submit(prompt("你好"), b, settings, model.stopIds());
+            BatchedGeneration stopped = batcher.submit(prompt("你好"), b, long_, java.util.Set.of());
             BatchedGeneration kept = batcher.submit(prompt("hello world"), a, settings, model.stopIds());
             stopped.next();
             stopped.stop();
             while (stopped.next() >= 0) { /* what was produced before the stop */ }
             assertEquals(FinishReason.CANCELLED, stopped.end().reason());
+            assertTrue(stopped.end().tokens().length < 400);
             assertArrayEquals(expected, drain(kept));
+        }
+        // Stopped while waiting for a place in a full batch: it never runs.
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model.model(), 1, 128)) {
+            BatchedGeneration running = batcher.submit(prompt("hello world"), a, long_, java.util.Set.of());
+            BatchedGeneration waiting = batcher.submit(prompt("你好"), b, settings, model.stopIds());
+            waiting.stop();
+            assertEquals(400, drain(running).length);
+            assertEquals(-1, waiting.next());
+            assertEquals(FinishReason.CANCELLED, waiting.end().reason());
+            assertEquals(0, waiting.end().tokens().length);
         }
     }
 

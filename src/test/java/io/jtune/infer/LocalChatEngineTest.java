@@ -57,6 +57,26 @@ class LocalChatEngineTest {
         assertTrue(defaultSystem.startsWith("<|im_start|>system\nYou are Qwen, created by Alibaba Cloud."), defaultSystem);
     }
 
+    /** A named template renders tools, calls and results as LLaMA-Factory's API maps them (function and observation turns). */
+    @Test
+    void theQwenTemplateRendersToolsCallsAndResults() {
+        String tools = "[{\"type\": \"function\", \"function\": {\"name\": \"add\", \"parameters\": {\"type\": \"object\", \"properties\": {}}}}]";
+        ChatRequest r = new ChatRequest(List.of(ChatMessage.user("2+3?"),
+                ChatMessage.toolCalls(null, List.of(new ToolCall("call_1", "add", "{\"a\": 2}"))), ChatMessage.toolResult("call_1", "5")),
+                "Be brief.", tools, SamplingParams.DEFAULTS, new Cancellation());
+        String text = engine.model().tokenizer().decode(engine.model().format().prompt(r), false);
+        assertTrue(text.startsWith("<|im_start|>system\nBe brief.\n\n# Tools\n"), text);
+        assertTrue(text.contains("<tools>\n{\"type\": \"function\", \"function\": {\"name\": \"add\""), text);
+        assertTrue(text.contains("<|im_start|>assistant\n<tool_call>\n{\"name\": \"add\", \"arguments\": {\"a\": 2}}\n</tool_call><|im_end|>\n"), text);
+        assertTrue(text.endsWith("<|im_start|>user\n<tool_response>\n5\n</tool_response><|im_end|>\n<|im_start|>assistant\n"), text);
+        // LLaMA-Factory's alternation: two results after one calling turn cannot be expressed.
+        ChatRequest two = new ChatRequest(List.of(ChatMessage.user("q"),
+                ChatMessage.toolCalls(null, List.of(new ToolCall("a", "add", "{}"), new ToolCall("b", "add", "{}"))),
+                ChatMessage.toolResult("a", "1"), ChatMessage.toolResult("b", "2")), null, tools, SamplingParams.DEFAULTS, new Cancellation());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> engine.model().format().prompt(two));
+        assertTrue(e.getMessage().contains("takes one tool result after each tool-calling turn"), e.getMessage());
+    }
+
     @Test
     void greedyReplyIsTheArgmaxOfTheFullForwardAndStreamsWholeCharacters() {
         List<String> pieces = new ArrayList<>();

@@ -62,6 +62,17 @@ class ReplyTextTest {
     }
 
     @Test
+    void aCancelledReplyIsWhatWasShown() {
+        List<String> shown = new ArrayList<>();
+        ReplyText text = new ReplyText(List.of(), ToolStyles.QWEN, shown::add);
+        text.accept("before <tool_call>\n{\"name\": ");
+        ChatResult r = text.finish("", FinishReason.CANCELLED, 1, 1);
+        assertEquals("before ", String.join("", shown));
+        assertEquals("before ", r.text());
+        assertEquals(FinishReason.CANCELLED, r.finishReason());
+    }
+
+    @Test
     void aStopStringEndsTheReplyBeforeAnyCall() {
         Run run = feed(List.of("END"), true, "done E", "ND <tool_call>{}");
         assertEquals("done ", run.shownText());

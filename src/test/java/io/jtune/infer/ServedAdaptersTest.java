@@ -79,6 +79,26 @@ class ServedAdaptersTest {
     }
 
     @Test
+    void severalAdaptersInAdapterNameOrPathApplyInOrderAsLlamaFactoryMergesThem() throws Exception {
+        // Reference: the first adapter merged into a new model folder by jtune export, the second loaded over it.
+        Path merged = tmp.resolve("merged");
+        Path exportConfig = java.nio.file.Files.writeString(tmp.resolve("export.yaml"), "model_name_or_path: " + modelDir + "\nadapter_name_or_path: "
+                + presales + "\ntemplate: qwen\nfinetuning_type: lora\nexport_dir: " + merged + "\nexport_size: 5\nexport_device: cpu\n");
+        new io.jtune.export.ModelExport(io.jtune.config.ConfigLoader.load(exportConfig, List.of()),
+                new java.io.PrintStream(java.io.OutputStream.nullOutputStream())).run();
+        try (LocalChatEngine both = new LocalChatEngine(ChatModel.load(TinyChatModels.config(modelDir,
+                     "adapter_name_or_path=" + presales + "," + aftersales)));
+             LocalChatEngine reference = new LocalChatEngine(ChatModel.load(TinyChatModels.config(merged,
+                     "adapter_name_or_path=" + aftersales)))) {
+            assertTrue(both.modelName().endsWith("+presales+aftersales"), both.modelName());
+            for (String message : List.of("hello world", "你好")) {
+                assertEquals(reply(reference, null, message), reply(both, null, message), message);
+            }
+            assertNotEquals(reply(both, null, "hello world"), reply(engine, "aftersales", "hello world"), "the first adapter counts");
+        }
+    }
+
+    @Test
     void anAdapterHoldsOnlyItsOwnFactors() {
         LoraAdapter a = engine.model().servedAdapters().get("presales");
         var c = engine.model().model().config();

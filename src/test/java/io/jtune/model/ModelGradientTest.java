@@ -80,6 +80,54 @@ class ModelGradientTest {
     }
 
     @Test
+    void freezeGemmaWithTrainedEmbeddingThroughTheSqrtHiddenScale() {
+        var spec = FinetuneSpec.freeze(new FinetuneSpec.Freeze(2, List.of("all"), List.of("embed_tokens")));
+        CausalLM model = TinyModels.build("gemma", spec, false);
+        List<String> names = model.trainableParameters().stream().map(TrainableParameter::name).toList();
+        assertTrue(names.contains("model.embed_tokens.weight") && names.contains("model.layers.0.input_layernorm.weight"), names.toString());
+        checkModel(model, TinyModels.batch(29));
+    }
+
+    @Test
+    void fullGemma2WithSandwichNormsCapsAndAlternatingWindows() {
+        CausalLM model = TinyModels.build("gemma2", FinetuneSpec.full(), false);
+        List<String> names = model.trainableParameters().stream().map(TrainableParameter::name).toList();
+        assertTrue(names.contains("model.layers.2.post_feedforward_layernorm.weight"), names.toString());
+        checkModel(model, TinyModels.packedBatch(29));
+    }
+
+    @Test
+    void loraGemma2() {
+        CausalLM model = TinyModels.build("gemma2", FinetuneSpec.lora(FinetuneSpec.Lora.defaults()), false);
+        TinyModels.randomizeLoraB(model);
+        checkModel(model, TinyModels.batch(29));
+    }
+
+    @Test
+    void freezeGemma3WithQkNormsAndLocalRope() {
+        var spec = FinetuneSpec.freeze(new FinetuneSpec.Freeze(3, List.of("all"), List.of()));
+        CausalLM model = TinyModels.build("gemma3", spec, false);
+        List<String> names = model.trainableParameters().stream().map(TrainableParameter::name).toList();
+        assertTrue(names.contains("model.layers.3.self_attn.q_norm.weight"), names.toString());
+        assertTrue(names.stream().noneMatch(n -> n.startsWith("model.layers.2.")), names.toString());
+        checkModel(model, TinyModels.packedBatch(29));
+    }
+
+    @Test
+    void loraGemma3() {
+        CausalLM model = TinyModels.build("gemma3", FinetuneSpec.lora(FinetuneSpec.Lora.defaults()), false);
+        TinyModels.randomizeLoraB(model);
+        checkModel(model, TinyModels.batch(29));
+    }
+
+    @Test
+    void loraGemma() {
+        CausalLM model = TinyModels.build("gemma", FinetuneSpec.lora(FinetuneSpec.Lora.defaults()), false);
+        TinyModels.randomizeLoraB(model);
+        checkModel(model, TinyModels.batch(29));
+    }
+
+    @Test
     void loraMistralOnPackedSequencesWithSlidingWindow() {
         CausalLM model = TinyModels.build("mistral", FinetuneSpec.lora(FinetuneSpec.Lora.defaults()), false);
         TinyModels.randomizeLoraB(model);
@@ -139,7 +187,7 @@ class ModelGradientTest {
     @Test
     void gradientCheckpointingGivesIdenticalGradients() {
         var loraWithDropout = FinetuneSpec.lora(new FinetuneSpec.Lora(4, null, 0.3, List.of("all"), false, List.of()));
-        for (String type : List.of("llama", "qwen3")) {
+        for (String type : List.of("llama", "qwen3", "gemma", "gemma2", "gemma3")) {
             for (FinetuneSpec spec : List.of(FinetuneSpec.full(), loraWithDropout)) {
                 float[][] grads = new float[2][];
                 double[] losses = new double[2];

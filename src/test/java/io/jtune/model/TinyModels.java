@@ -42,6 +42,35 @@ final class TinyModels {
                     .tieWordEmbeddings(true).qkNorm(true)
                     .eosTokenIds(List.of(2)).dtype(DType.F32)
                     .build();
+            // gemma: (1 + w) norms, √hidden embedding scale, tanh-GeGLU, head_dim of its own, tied
+            case "gemma" -> ModelConfig.builder().modelType("gemma")
+                    .vocabSize(29).hiddenSize(16).intermediateSize(24).numHiddenLayers(2)
+                    .numAttentionHeads(4).numKeyValueHeads(2).headDim(8).maxPositionEmbeddings(128)
+                    .rmsNormEps(1e-6).hiddenAct("gelu_pytorch_tanh")
+                    .tieWordEmbeddings(true)
+                    .bosTokenId(2).eosTokenIds(List.of(1)).dtype(DType.F32)
+                    .build();
+            // gemma2: sandwich norms, scale and caps that bend the numbers, window 3 on layers 0 and 2
+            case "gemma2" -> ModelConfig.builder().modelType("gemma2")
+                    .vocabSize(29).hiddenSize(16).intermediateSize(24).numHiddenLayers(3)
+                    .numAttentionHeads(4).numKeyValueHeads(2).headDim(8).maxPositionEmbeddings(128)
+                    .rmsNormEps(1e-6).hiddenAct("gelu_pytorch_tanh")
+                    .queryPreAttnScalar(6).attnLogitSoftcap(2.0).finalLogitSoftcap(3.0)
+                    .slidingWindow(3).slidingLayers(List.of(true, false, true))
+                    .tieWordEmbeddings(true)
+                    .bosTokenId(2).eosTokenIds(List.of(1)).dtype(DType.F32)
+                    .build();
+            // gemma3_text: q/k norms, layers 0, 1, 3, 4 slide (window 3, local RoPE 1e4), 2 and 5 are global (1e6, linear 2)
+            case "gemma3" -> ModelConfig.builder().modelType("gemma3_text")
+                    .vocabSize(29).hiddenSize(16).intermediateSize(24).numHiddenLayers(6)
+                    .numAttentionHeads(4).numKeyValueHeads(1).headDim(8).maxPositionEmbeddings(128)
+                    .rmsNormEps(1e-6).hiddenAct("gelu_pytorch_tanh").qkNorm(true)
+                    .rope(new RopeConfig(1_000_000, "linear", 2, 1, 4, 128)).localRope(RopeConfig.plain(10000))
+                    .queryPreAttnScalar(6)
+                    .slidingWindow(3).slidingLayers(List.of(true, true, false, true, true, false))
+                    .tieWordEmbeddings(true)
+                    .bosTokenId(2).eosTokenIds(List.of(1)).dtype(DType.F32)
+                    .build();
             default -> throw new IllegalArgumentException(type);
         };
     }

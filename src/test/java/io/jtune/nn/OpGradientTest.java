@@ -88,7 +88,11 @@ class OpGradientTest {
     }
 
     private void attentionCase(String name, int batch, int t, int heads, int kvHeads, int d, int[] seg, int window) {
-        var shape = new Attention.Shape(batch, t, heads, kvHeads, d, seg, window);
+        attentionCase(name, new Attention.Shape(batch, t, heads, kvHeads, d, seg, window));
+    }
+
+    private void attentionCase(String name, Attention.Shape shape) {
+        int batch = shape.batch(), t = shape.seqLen(), heads = shape.heads(), kvHeads = shape.kvHeads(), d = shape.headDim();
         int n = batch * t;
         float[] q = random(rnd, n * heads * d, 1f), k = random(rnd, n * kvHeads * d, 1f),
                 v = random(rnd, n * kvHeads * d, 1f), r = random(rnd, n * heads * d, 1f);
@@ -126,7 +130,8 @@ class OpGradientTest {
                             dot += q[(b * s.seqLen() + i) * s.heads() * d + h * d + x]
                                     * k[(b * s.seqLen() + j) * s.kvHeads() * d + kvh * d + x];
                         }
-                        w[j] = dot / Math.sqrt(d);
+                        w[j] = dot * s.scale();
+                        if (s.softcap() > 0) w[j] = s.softcap() * Math.tanh(w[j] / s.softcap());
                         max = Math.max(max, w[j]);
                     }
                     double sum = 0;
@@ -153,6 +158,66 @@ class OpGradientTest {
     }
 
     @Test
+    void attentionWithGemma2ScaleSoftCapAndWindow() {
+        // query_pre_attn_scalar 3 (scale 3^-½, not 8^-½) and a cap of 1.5 that bends most scores;
+        // 70 tokens cover the below-diagonal fast path and the masked blocks alike.
+        float scale = (float) (1 / Math.sqrt(3));
+        attentionCase("softcap", new Attention.Shape(1, 70, 2, 1, 8, null, 0, scale, 1.5f));
+        attentionCase("softcap window", new Attention.Shape(2, 9, 4, 2, 4, null, 4, scale, 1.5f));
+        int[] seg = {1, 1, 1, 2, 2, 2, 2, 0, 0, 3, 3, 3, 3, 3, 3, 3};
+        attentionCase("softcap segments", new Attention.Shape(2, 8, 2, 2, 4, seg, 0, scale, 1.5f));
+    }
+
+    @Test
+    void softCap() {
+        int n = 37;
+        float[] x = random(rnd, n, 6f), r = random(rnd, n, 1f), y = new float[n];
+        float cap = 4f;
+        java.util.function.DoubleSupplier loss = () -> {
+            System.arraycopy(x, 0, y, 0, n);
+            SoftCap.forward(y, 0, n, cap);
+            return project(y, r, n);
+        };
+        loss.getAsDouble();
+        for (int i = 0; i < n; i++) {
+            assertEquals(cap * Math.tanh(x[i] / cap), y[i], 1e-5, "element " + i);
+            assertEquals(SoftCap.apply(x[i], cap), y[i], 0f, "vector and scalar paths agree bit for bit");
+        }
+        float[] dx = r.clone();
+        SoftCap.backward(y, 0, dx, 0, n, cap);
+        check("softcap dx", x, dx, loss);
+        assertEquals(0f, SoftCap.derivative(Float.NEGATIVE_INFINITY, cap), 0f, "a masked score has no gradient");
+    }
+
+    @Test
+    void lmHeadWithFinalLogitSoftCap() {
+        int n = 5, hidden = 6, vocab = 11;
+        int[] targets = {3, -100, 0, 10, 5};
+        float[] h = random(rnd, n * hidden, 1.5f), w = random(rnd, vocab * hidden, 1.5f);
+        Matrix wm = Matrix.of(w, vocab, hidden);
+        float cap = 2.5f;
+        LmHead ce = new LmHead(vocab, hidden, 2, cap);
+        java.util.function.DoubleSupplier loss = () -> ce.forwardBackward(h, targets, n, wm, 0f, null, null, 0);
+        double expected = 0;
+        for (int t = 0; t < n; t++) {
+            if (targets[t] < 0) continue;
+            double[] z = new double[vocab];
+            double sum = 0;
+            for (int v = 0; v < vocab; v++) {
+                for (int i = 0; i < hidden; i++) z[v] += h[t * hidden + i] * w[v * hidden + i];
+                z[v] = cap * Math.tanh(z[v] / cap);
+                sum += Math.exp(z[v]);
+            }
+            expected += Math.log(sum) - z[targets[t]];
+        }
+        assertEquals(expected, loss.getAsDouble(), 1e-5 * expected);
+        float[] dh = new float[h.length], dw = new float[w.length];
+        ce.forwardBackward(h, targets, n, wm, 1f, dh, dw, 0);
+        check("capped ce dh", h, dh, loss);
+        check("capped ce dw", w, dw, loss);
+    }
+
+    @Test
     void attentionPackedSegmentsAndSlidingWindow() {
         int[] seg = {1, 1, 1, 2, 2, 2, 2, 0, 0, 3, 3, 3, 3, 3, 3, 3};
         attentionCase("segments", 2, 8, 2, 2, 4, seg, 0);
@@ -173,6 +238,64 @@ class OpGradientTest {
         SwiGlu.backward(r, g, u, dg, du, n);
         check("swiglu dgate", g, dg, loss);
         check("swiglu dup", u, du, loss);
+    }
+
+    @Test
+    void gemmaRmsNormAppliesOnePlusWeight() {
+        int rows = 5, dim = 16;
+        float[] x = random(rnd, rows * dim, 1f), w = random(rnd, dim, 0.3f), r = random(rnd, rows * dim, 1f);
+        float[] out = new float[rows * dim], rstd = new float[rows];
+        float eps = 1e-6f;
+        java.util.function.DoubleSupplier loss = () -> {
+            RmsNorm.forward(x, w, 0, 1f, out, rstd, rows, dim, eps);
+            return project(out, r, out.length);
+        };
+        loss.getAsDouble();
+        float[] dx = new float[x.length], dw = new float[dim];
+        RmsNorm.backward(r, x, w, 0, 1f, rstd, dx, dw, 0, rows, dim);
+        check("gemma rmsnorm dx", x, dx, loss);
+        check("gemma rmsnorm dw", w, dw, loss);
+        // Forward against the definition: (1 + w)·x/rms.
+        loss.getAsDouble();
+        double ms = 0;
+        for (int i = dim; i < 2 * dim; i++) ms += x[i] * x[i];
+        assertEquals((1 + w[3]) * x[dim + 3] / Math.sqrt(ms / dim + eps), out[dim + 3], 1e-5);
+        // A zero weight is the identity scale, as GemmaRMSNorm initialises it.
+        float[] zero = new float[dim], plain = new float[rows * dim], ones = new float[dim];
+        java.util.Arrays.fill(ones, 1f);
+        RmsNorm.forward(x, zero, 0, 1f, out, rstd, rows, dim, eps);
+        RmsNorm.forward(x, ones, 0, plain, rstd, rows, dim, eps);
+        assertArrayEquals(plain, out, 0f);
+    }
+
+    @Test
+    void gegluWithTanhGelu() {
+        // Both the vector loop and the scalar tail: n is not a multiple of any vector length.
+        int n = 45;
+        float[] g = random(rnd, n, 2f), u = random(rnd, n, 1f), r = random(rnd, n, 1f), out = new float[n];
+        g[0] = 12f;     // saturated: tanh = 1, gelu = g
+        g[1] = -12f;    // saturated: gelu = 0
+        java.util.function.DoubleSupplier loss = () -> {
+            GeGlu.forward(g, u, out, n);
+            return project(out, r, n);
+        };
+        loss.getAsDouble();
+        for (int i : new int[] {0, 1, 5, n - 1}) {
+            double x = g[i];
+            double gelu = 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+            assertEquals(gelu * u[i], out[i], 1e-5 * Math.max(1, Math.abs(gelu * u[i])));
+        }
+        float[] dg = new float[n], du = new float[n];
+        GeGlu.backward(r, g, u, dg, du, n);
+        check("geglu dgate", g, dg, loss);
+        check("geglu dup", u, du, loss);
+        // The vector loop and the scalar path give the same bits for the same input.
+        loss.getAsDouble();
+        float[] single = new float[1];
+        for (int i = 0; i < n; i++) {
+            GeGlu.forward(new float[] {g[i]}, new float[] {u[i]}, single, 1);
+            assertEquals(out[i], single[0], 0f, "element " + i);
+        }
     }
 
     @Test

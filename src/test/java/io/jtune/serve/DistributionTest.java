@@ -41,7 +41,6 @@ class DistributionTest {
     void theImagesEntrypointServesTheApiFromTheJlinkedRuntime() throws Exception {
         Path dist = Path.of("target/dist").toAbsolutePath();
         ProcessBuilder make = new ProcessBuilder("bash", "scripts/make-dist.sh", dist.toString()).redirectErrorStream(true);
-        make.environment().put("JTUNE_MVN_ARGS", "-o");
         make.environment().put("JAVA_HOME", System.getProperty("java.home"));
         Process build = make.start();
         String buildLog = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

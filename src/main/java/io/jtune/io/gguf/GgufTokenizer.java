@@ -37,6 +37,20 @@ public record GgufTokenizer(
         Boolean addSpacePrefix,
         String chatTemplate) {
 
+    /**
+     * The same tokenizer without the unused ids at the end of the vocabulary (the padding a model's
+     * vocab_size adds past its last real token), as the converter's Gemma3Model keeps only the
+     * tokenizer's own tokens.
+     */
+    public GgufTokenizer withoutTrailingUnused() {
+        int n = tokens.size();
+        while (n > 1 && tokenTypes[n - 1] == TYPE_UNUSED) n--;
+        if (n == tokens.size()) return this;
+        return new GgufTokenizer(model, pre, tokens.subList(0, n), java.util.Arrays.copyOf(tokenTypes, n), merges,
+                scores == null ? null : java.util.Arrays.copyOf(scores, n), bosTokenId, eosTokenId, unknownTokenId,
+                paddingTokenId, addBosToken, addEosToken, addSpacePrefix, chatTemplate);
+    }
+
     // llama.cpp's TokenType values (gguf-py constants.py)
     public static final int TYPE_NORMAL = 1;
     public static final int TYPE_UNKNOWN = 2;

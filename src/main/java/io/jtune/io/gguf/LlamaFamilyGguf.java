@@ -6,6 +6,7 @@ import io.jtune.model.arch.ModelConfig;
 import io.jtune.model.arch.ModelFamily;
 import io.jtune.model.arch.ModelTensor;
 import io.jtune.model.arch.ModuleRole;
+import io.jtune.model.arch.ModuleSpec;
 import io.jtune.nn.RopeConfig;
 import io.jtune.tensor.Matrix;
 import io.jtune.tensor.Q8_0;
@@ -21,7 +22,8 @@ import java.util.Locale;
  * llama.cpp's convert_hf_to_gguf.py does (LlamaModel, Qwen2Model, Qwen3Model): architecture and
  * hyper-parameter keys, the q/k row permutation for Llama-style checkpoints, F32 norms/biases, the
  * llama3 rope_freqs tensor, and the tokenizer keys. The architecture name and the tensors with their
- * GGUF names come from the family's declaration.
+ * GGUF names come from the family's declaration; a family whose norms apply (1 + w) (Gemma) has its
+ * norm weights written with the 1 added, as the converter's GemmaModel does.
  */
 public final class LlamaFamilyGguf {
     /** general.quantization_version, GGML_QUANT_VERSION in gguf-py. */
@@ -48,12 +50,17 @@ public final class LlamaFamilyGguf {
         m.putString("general.name", source.name());
         addHyperParameters(m, family, c, type);
         m.putUint32("general.quantization_version", QUANTIZATION_VERSION);
-        addTokenizer(m, source.tokenizer());
+        // The converter's Gemma3Model keeps only the tokenizer's own tokens and drops the embedding
+        // rows past them (262208 rows, 262145 tokens in the real files).
+        GgufTokenizer tokenizer = arch.equals("gemma3") ? source.tokenizer().withoutTrailingUnused() : source.tokenizer();
+        addTokenizer(m, tokenizer);
 
-        List<GgufTensor> tensors = new TensorMapping(source, family, c, type, arch.equals("llama")).tensors();
+        int tokenizerSize = tokenizer.tokens().size();
+        int embeddingRows = arch.equals("gemma3") && tokenizerSize < c.vocabSize() ? tokenizerSize : c.vocabSize();
+        List<GgufTensor> tensors = new TensorMapping(source, family, c, type, arch.equals("llama"), embeddingRows).tensors();
         int vocabRows = (int) tensors.stream().filter(t -> t.name().equals("token_embd.weight")).findFirst().orElseThrow().shape()[0];
-        if (source.tokenizer().tokens().size() != vocabRows) {
-            throw new JtuneException("the tokenizer has " + source.tokenizer().tokens().size() + " tokens but the embedding has "
+        if (tokenizer.tokens().size() != vocabRows) {
+            throw new JtuneException("the tokenizer has " + tokenizer.tokens().size() + " tokens but the embedding has "
                     + vocabRows + " rows; llama.cpp needs one token per row (pad with unused tokens)");
         }
         return new Plan(m, tensors);
@@ -92,6 +99,10 @@ public final class LlamaFamilyGguf {
             m.putUint32(arch + ".attention.key_length", c.headDim());
             m.putUint32(arch + ".attention.value_length", c.headDim());
         }
+        // Gemma 2's soft-caps and alternating window, as the converter's Gemma2Model writes them.
+        if (c.attnLogitSoftcap() > 0) m.putFloat32(arch + ".attn_logit_softcapping", c.attnLogitSoftcap());
+        if (c.finalLogitSoftcap() > 0) m.putFloat32(arch + ".final_logit_softcapping", c.finalLogitSoftcap());
+        if (c.slidingLayers() != null && c.slidingWindow() != null) m.putUint32(arch + ".attention.sliding_window", c.slidingWindow());
         m.putUint32("general.file_type", type.fileTypeId());
         if (arch.equals("llama")) {
             m.putUint32("llama.vocab_size", c.vocabSize());
@@ -146,14 +157,17 @@ public final class LlamaFamilyGguf {
         private final ModelConfig c;
         private final GgufFileType type;
         private final boolean permuteQK;
+        private final int embeddingRows;
         private final List<GgufTensor> out = new ArrayList<>();
 
-        TensorMapping(GgufModelSource source, ModelFamily family, ModelConfig c, GgufFileType type, boolean permuteQK) {
+        TensorMapping(GgufModelSource source, ModelFamily family, ModelConfig c, GgufFileType type, boolean permuteQK,
+                      int embeddingRows) {
             this.source = source;
             this.family = family;
             this.c = c;
             this.type = type;
             this.permuteQK = permuteQK;
+            this.embeddingRows = embeddingRows;
         }
 
         List<GgufTensor> tensors() {
@@ -182,9 +196,9 @@ public final class LlamaFamilyGguf {
                 case ATTENTION_NORM -> 0;
                 case Q_PROJ, K_PROJ, V_PROJ -> 1;
                 case Q_NORM, K_NORM -> 2;
-                case O_PROJ -> 3;
+                case O_PROJ, ATTENTION_OUTPUT_NORM -> 3;
                 case MLP_NORM -> 4;
-                case GATE_PROJ, UP_PROJ, DOWN_PROJ -> 5;
+                case GATE_PROJ, UP_PROJ, DOWN_PROJ, MLP_OUTPUT_NORM -> 5;
                 default -> throw new IllegalArgumentException(role + " is not a layer module");
             };
         }
@@ -192,7 +206,9 @@ public final class LlamaFamilyGguf {
         private void add(ModelTensor t) {
             int heads = permuteQK ? permutedHeads(t.role()) : 0;
             if (t.vector()) {
-                vector(t.name(), t.gguf(), t.cols(), heads);
+                // llama.cpp scales by the stored norm weight itself: Gemma's (1 + w) is written with the 1 added.
+                float offset = t.spec().kind() == ModuleSpec.Kind.NORM ? family.norm().weightOffset() : 0f;
+                vector(t.name(), t.gguf(), t.cols(), heads, offset);
             } else {
                 matrix(t.name(), t.gguf(), t.rows(), t.cols(), heads);
             }
@@ -216,14 +232,20 @@ public final class LlamaFamilyGguf {
             }
             TensorRows src = TensorRows.of(w);
             if (heads > 0) src = src.reorderRows(LlamaPermutation.sourceRows(rows, heads, hfName));
+            if (ggufName.equals("token_embd.weight") && embeddingRows < rows) {
+                src = src.firstRows(embeddingRows);
+            }
             GgmlType t = type.weightType();
             // gguf-py refuses Q8_0 for rows that are not whole blocks and the converter falls back to F16
             if ((t == GgmlType.Q8_0 || t == GgmlType.Q4_0) && cols % Q8_0.BLOCK != 0) t = GgmlType.F16;
             out.add(GgufTensor.matrix(ggufName, t, src));
         }
 
-        /** A 1-D tensor, always F32 as in the converter; {@code heads} > 0 permutes it like q/k rows. */
-        private void vector(String hfName, String ggufName, int length, int heads) {
+        /**
+         * A 1-D tensor, always F32 as in the converter, plus {@code offset} on every value; {@code heads} > 0
+         * permutes it like q/k rows.
+         */
+        private void vector(String hfName, String ggufName, int length, int heads, float offset) {
             Matrix v = require(hfName);
             if ((long) v.rows() * v.cols() != length || (v.rows() != 1 && v.cols() != 1)) {
                 throw new JtuneException("tensor " + hfName + " has shape [" + v.rows() + ", " + v.cols() + "], expected a vector of "
@@ -235,6 +257,7 @@ public final class LlamaFamilyGguf {
             } else {
                 for (int i = 0; i < length; i++) values[i] = v.get(i, 0);
             }
+            if (offset != 0f) for (int i = 0; i < length; i++) values[i] += offset;
             if (heads > 0) {
                 int[] order = LlamaPermutation.sourceRows(length, heads, hfName);
                 float[] permuted = new float[length];

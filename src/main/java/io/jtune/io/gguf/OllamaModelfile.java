@@ -51,6 +51,9 @@ public final class OllamaModelfile {
     private static final String IM_USER = "<|im_start|>user\n{{content}}<|im_end|>\n<|im_start|>assistant\n";
     private static final String IM_ASSISTANT = "{{content}}<|im_end|>\n";
     private static final String IM_SYSTEM = "<|im_start|>system\n{{content}}<|im_end|>\n";
+    private static final String GEMMA_USER = "<start_of_turn>user\n{{content}}<end_of_turn>\n<start_of_turn>model\n";
+    private static final String GEMMA_ASSISTANT = "{{content}}<end_of_turn>\n";
+    private static final String GEMMA_SYSTEM = "{{content}}\n\n";
 
     /** The chat templates a Modelfile can be written for (LLaMA-Factory's slots for them). */
     public static ChatFormat format(String template) {
@@ -75,8 +78,13 @@ public final class OllamaModelfile {
                     List.of(Slot.BOS, Slot.text("[INST] {{content}} [/INST]")), CONTENT_EOS, "", List.of(), false);
             case "mistral" -> new ChatFormat("mistral", List.of(Slot.BOS), List.of(Slot.text("{{content}}\n\n")),
                     List.of(Slot.text("[INST] {{content}}[/INST]")), List.of(Slot.text(" {{content}}"), Slot.EOS), "", List.of(), false);
+            // gemma and gemma3 replace the EOS with <end_of_turn>; gemma2 keeps <eos> and stops at both.
+            case "gemma", "gemma3" -> new ChatFormat(template, List.of(Slot.BOS), List.of(Slot.text(GEMMA_SYSTEM)),
+                    List.of(Slot.text(GEMMA_USER)), List.of(Slot.text(GEMMA_ASSISTANT)), "", List.of("<end_of_turn>"), true);
+            case "gemma2" -> new ChatFormat("gemma2", List.of(Slot.BOS), List.of(Slot.text(GEMMA_SYSTEM)),
+                    List.of(Slot.text(GEMMA_USER)), List.of(Slot.text(GEMMA_ASSISTANT)), "", List.of("<eos>", "<end_of_turn>"), false);
             default -> throw new JtuneException("no Ollama Modelfile template for template '" + template
-                    + "' yet; available: default, qwen, qwen3, chatml, llama3, llama2, mistral");
+                    + "' yet; available: default, qwen, qwen3, chatml, llama3, llama2, mistral, gemma, gemma2, gemma3");
         };
     }
 

@@ -41,4 +41,15 @@ public interface TensorRows {
             @Override public void readRow(int r, float[] dst) { base.readRow(order[r], dst); }
         };
     }
+
+    /** The first {@code n} rows (Gemma 3's converter drops the embedding rows past the tokenizer's vocabulary). */
+    default TensorRows firstRows(int n) {
+        TensorRows base = this;
+        if (n < 0 || n > base.rowCount()) throw new IllegalArgumentException("cannot take " + n + " of " + base.rowCount() + " rows");
+        return new TensorRows() {
+            @Override public int rowCount() { return n; }
+            @Override public int rowLength() { return base.rowLength(); }
+            @Override public void readRow(int r, float[] dst) { base.readRow(r, dst); }
+        };
+    }
 }

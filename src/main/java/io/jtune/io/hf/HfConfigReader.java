@@ -22,12 +22,12 @@ import java.util.Set;
  * cannot run exactly as transformers would is an error, never a silent approximation.
  */
 public final class HfConfigReader {
-    // The defaults every supported family's config class shares.
+    // LlamaConfig's defaults, used for every family when config.json leaves these out (Gemma's config
+    // classes default to other sizes, but every published Gemma config.json gives all three).
     private static final int HIDDEN_SIZE = 4096;
     private static final int LAYERS = 32;
     private static final int HEADS = 32;
     private static final double RMS_NORM_EPS = 1e-6;
-    private static final double ROPE_THETA = 10000.0;
 
     private static final List<String> ROPE_TYPES = List.of("default", "linear", "dynamic", "llama3");
 
@@ -58,10 +58,7 @@ public final class HfConfigReader {
                 : defaultHeadDim(keys, hidden, heads);
         int maxPos = keys.positive("max_position_embeddings", defaults.maxPositionEmbeddings());
 
-        String act = keys.string("hidden_act", "silu");
-        if (!act.equals("silu")) {
-            throw keys.error("hidden_act", "is \"" + act + "\"; jtune supports only \"silu\" (SwiGLU) for " + family.modelType());
-        }
+        String act = activation(keys, family);
         double eps = keys.number("rms_norm_eps", RMS_NORM_EPS);
         if (!(eps > 0)) throw keys.error("rms_norm_eps", "must be positive, found " + eps);
         ModelConfig.Builder config = ModelConfig.builder().modelType(family.modelType());
@@ -79,16 +76,59 @@ public final class HfConfigReader {
                 .headDim(headDim)
                 .maxPositionEmbeddings(maxPos)
                 .rmsNormEps(eps)
-                .rope(rope(keys, maxPos))
-                .tieWordEmbeddings(keys.bool("tie_word_embeddings", false))
+                .rope(rope(keys, maxPos, defaults.ropeTheta(), family.hfKeys().localRopeTheta() > 0))
+                .localRope(localRope(keys, family.hfKeys().localRopeTheta()))
+                .tieWordEmbeddings(keys.bool("tie_word_embeddings", defaults.tieWordEmbeddings()))
                 .slidingWindow(slidingWindow(keys, family.hfKeys().slidingWindow(), layers))
+                .slidingLayers(slidingLayers(keys, family.hfKeys().slidingWindow(), layers))
                 .hiddenAct(act)
                 .bosTokenId(bos)
                 .eosTokenIds(keys.intOrList("eos_token_id", defaultEos))
                 .padTokenId(keys.integerOrNull("pad_token_id"))
                 .dtype(dtype(keys));
+        setScores(config, keys, family.hfKeys().scores());
+        if (keys.bool("use_bidirectional_attention", false)) {
+            throw keys.error("use_bidirectional_attention", "is true (an embedding model such as EmbeddingGemma); jtune runs causal language models only");
+        }
         // q/k norms are the family's (its declaration has the modules), not a config.json key.
         return config.qkNorm(family.has(ModuleRole.Q_NORM, config.build())).build();
+    }
+
+    /**
+     * The MLP's activation from the key the family's modeling code reads (hidden_act, or Gemma's
+     * hidden_activation); absent or null, the family's own. jtune runs only that one.
+     */
+    private static String activation(JsonKeys keys, ModelFamily family) {
+        String key = family.hfKeys().activationKey();
+        String act = keys.has(key) ? keys.string(key, null) : family.activation().hfName();
+        if (!family.activation().accepts(act)) {
+            throw keys.error(key, "is \"" + act + "\"; jtune supports only \"" + family.activation().hfName() + "\" for "
+                    + family.modelType());
+        }
+        return act;
+    }
+
+    /** Gemma 2's attention scale and soft-caps, for a family that reads them. */
+    private static void setScores(ModelConfig.Builder config, JsonKeys keys, HfConfigKeys.ScoreKeys defaults) {
+        if (defaults == null) return;
+        if (keys.hasKey("query_pre_attn_scalar")) {
+            double scalar = keys.number("query_pre_attn_scalar", 0);
+            if (!(scalar > 0)) throw keys.error("query_pre_attn_scalar", "must be positive, found " + scalar);
+            config.queryPreAttnScalar(scalar);
+        } else {
+            config.queryPreAttnScalar(defaults.queryPreAttnScalar());
+        }
+        config.attnLogitSoftcap(softcap(keys, "attn_logit_softcapping", defaults.attnLogitSoftcapping()));
+        config.finalLogitSoftcap(softcap(keys, "final_logit_softcapping", defaults.finalLogitSoftcapping()));
+    }
+
+    /** A soft-cap key: absent, the default; null, none; otherwise a positive number. */
+    private static double softcap(JsonKeys keys, String key, double absent) {
+        if (!keys.hasKey(key)) return absent;
+        if (!keys.has(key)) return 0;
+        double cap = keys.number(key, 0);
+        if (!(cap > 0)) throw keys.error(key, "must be positive or null, found " + cap);
+        return cap;
     }
 
     /** Which projections carry a bias, the way the family's modeling code decides it. */
@@ -111,7 +151,7 @@ public final class HfConfigReader {
         }
         ModelFamily family = Families.find(modelType);
         if (family == null) {
-            throw keys.error("model_type", "\"" + modelType + "\" is not supported (supported: " + String.join(", ", Families.modelTypes()) + ")");
+            throw keys.error("model_type", "\"" + modelType + "\" is not supported yet (supported: " + String.join(", ", Families.modelTypes()) + ")");
         }
         return family;
     }
@@ -138,18 +178,21 @@ public final class HfConfigReader {
      * rope_parameters (transformers 5) when present, else rope_theta + rope_scaling; "type" is the
      * old name of "rope_type".
      */
-    private static RopeConfig rope(JsonKeys keys, int maxPos) {
+    private static RopeConfig rope(JsonKeys keys, int maxPos, double defaultTheta, boolean perLayerType) {
         JsonKeys params = keys.object("rope_parameters");
         double theta;
         JsonKeys scaling;
+        if (params != null && (params.has("full_attention") || params.has("sliding_attention"))) {
+            if (!perLayerType) throw keys.error("rope_parameters", "per-layer-type RoPE parameters are not supported for this model_type");
+            // transformers 5 writes Gemma 3's two RoPEs per layer type; the global one is full_attention's.
+            params = params.object("full_attention");
+            if (params == null) throw keys.error("rope_parameters", "has sliding_attention but no full_attention");
+        }
         if (params != null) {
-            if (params.has("full_attention") || params.has("sliding_attention")) {
-                throw keys.error("rope_parameters", "per-layer-type RoPE parameters are not supported");
-            }
-            theta = params.number("rope_theta", keys.number("rope_theta", ROPE_THETA));
+            theta = params.number("rope_theta", keys.number("rope_theta", defaultTheta));
             scaling = params;
         } else {
-            theta = keys.number("rope_theta", ROPE_THETA);
+            theta = keys.number("rope_theta", defaultTheta);
             scaling = keys.object("rope_scaling");
         }
         if (!(theta > 0)) throw keys.error(params != null ? "rope_parameters.rope_theta" : "rope_theta", "must be positive, found " + theta);
@@ -174,6 +217,22 @@ public final class HfConfigReader {
         return new RopeConfig(theta, type, factor, plain.lowFreqFactor(), plain.highFreqFactor(), original);
     }
 
+    /**
+     * The RoPE of the sliding-window layers for a family that has its own (Gemma 3): base
+     * rope_local_base_freq (or rope_parameters.sliding_attention's rope_theta), never scaled; null otherwise.
+     */
+    private static RopeConfig localRope(JsonKeys keys, double defaultTheta) {
+        if (defaultTheta <= 0) return null;
+        JsonKeys params = keys.object("rope_parameters");
+        JsonKeys sliding = params == null ? null : params.object("sliding_attention");
+        double theta = sliding != null ? sliding.number("rope_theta", defaultTheta) : keys.number("rope_local_base_freq", defaultTheta);
+        if (!(theta > 0)) throw keys.error("rope_local_base_freq", "must be positive, found " + theta);
+        if (sliding != null && !"default".equals(sliding.string("rope_type", "default"))) {
+            throw sliding.error("rope_type", "of the sliding-attention layers must be default (transformers scales only the global RoPE)");
+        }
+        return RopeConfig.plain(theta);
+    }
+
     private static double required(JsonKeys scaling, String key, String type) {
         if (!scaling.has(key)) throw scaling.error(key, "is required for rope_type " + type);
         return scaling.number(key, 0);
@@ -190,6 +249,12 @@ public final class HfConfigReader {
                 if (!keys.hasKey("sliding_window")) yield 4096; // transformers' default; an explicit null means none
                 Integer w = keys.integerOrNull("sliding_window");
                 if (w != null && w <= 0) throw keys.error("sliding_window", "must be positive, found " + w);
+                yield w;
+            }
+            case EVERY_OTHER_LAYER, PATTERN -> {
+                if (keys.hasKey("sliding_window") && !keys.has("sliding_window")) yield null; // explicit null
+                int w = keys.integer("sliding_window", 4096);
+                if (w <= 0) throw keys.error("sliding_window", "must be positive, found " + w);
                 yield w;
             }
             case USE_SLIDING_WINDOW_KEY -> {
@@ -212,6 +277,35 @@ public final class HfConfigReader {
                 yield sliding.contains(true) ? w : null;
             }
         };
+    }
+
+    /**
+     * Which layers slide, for a family whose layers differ: layer_types when config.json has it
+     * ("sliding_attention" / "full_attention"), else the family's rule; null when all layers alike.
+     */
+    private static List<Boolean> slidingLayers(JsonKeys keys, HfConfigKeys.SlidingWindow rule, int layers) {
+        if (rule != HfConfigKeys.SlidingWindow.EVERY_OTHER_LAYER && rule != HfConfigKeys.SlidingWindow.PATTERN) return null;
+        List<String> types = keys.strings("layer_types");
+        List<Boolean> sliding = new java.util.ArrayList<>();
+        if (types != null) {
+            if (types.size() != layers) {
+                throw keys.error("layer_types", "has " + types.size() + " entries for " + layers + " layers (num_hidden_layers)");
+            }
+            for (String t : types) {
+                if (!t.equals("sliding_attention") && !t.equals("full_attention")) {
+                    throw keys.error("layer_types", "has \"" + t + "\"; allowed: sliding_attention, full_attention");
+                }
+                sliding.add(t.equals("sliding_attention"));
+            }
+        } else if (rule == HfConfigKeys.SlidingWindow.EVERY_OTHER_LAYER) {
+            for (int i = 0; i < layers; i++) sliding.add(i % 2 == 0);
+        } else {
+            // Gemma 3: every pattern-th layer is global, the others slide.
+            int pattern = keys.integer("sliding_window_pattern", 6);
+            if (pattern < 1) throw keys.error("sliding_window_pattern", "must be positive, found " + pattern);
+            for (int i = 0; i < layers; i++) sliding.add((i + 1) % pattern != 0);
+        }
+        return sliding;
     }
 
     private static DType dtype(JsonKeys keys) {

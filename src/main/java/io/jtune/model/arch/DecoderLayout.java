@@ -40,6 +40,34 @@ public final class DecoderLayout {
                 ModuleSpec.norm(ModuleRole.MLP_NORM, "post_attention_layernorm", "ffn_norm", ModelConfig::hiddenSize));
     }
 
+    /**
+     * Gemma 2's and Gemma 3's layer: Llama's projections (in transformers' registration order:
+     * attention, MLP, then the norms) with a norm before and after each branch. Note the names:
+     * post_attention_layernorm normalises attention's output here, and pre_feedforward_layernorm is
+     * the MLP's input norm; llama.cpp calls them post_attention_norm and ffn_norm.
+     *
+     * @param qkNorm whether the family normalises each q and k head (Gemma 3)
+     */
+    public static List<ModuleSpec> sandwichLayer(boolean qkNorm) {
+        Predicate<ModelConfig> qkvBias = ModelConfig::attentionBias;
+        Predicate<ModelConfig> oBias = ModelConfig::outputProjectionBias;
+        Predicate<ModelConfig> noBias = c -> false;
+        return List.of(
+                ModuleSpec.linear(ModuleRole.Q_PROJ, "self_attn.q_proj", "attn_q", ModelConfig::qDim, ModelConfig::hiddenSize, qkvBias),
+                ModuleSpec.linear(ModuleRole.K_PROJ, "self_attn.k_proj", "attn_k", ModelConfig::kvDim, ModelConfig::hiddenSize, qkvBias),
+                ModuleSpec.linear(ModuleRole.V_PROJ, "self_attn.v_proj", "attn_v", ModelConfig::kvDim, ModelConfig::hiddenSize, qkvBias),
+                ModuleSpec.linear(ModuleRole.O_PROJ, "self_attn.o_proj", "attn_output", ModelConfig::hiddenSize, ModelConfig::qDim, oBias),
+                ModuleSpec.norm(ModuleRole.Q_NORM, "self_attn.q_norm", "attn_q_norm", ModelConfig::headDim).onlyIf(c -> qkNorm),
+                ModuleSpec.norm(ModuleRole.K_NORM, "self_attn.k_norm", "attn_k_norm", ModelConfig::headDim).onlyIf(c -> qkNorm),
+                ModuleSpec.linear(ModuleRole.GATE_PROJ, "mlp.gate_proj", "ffn_gate", ModelConfig::intermediateSize, ModelConfig::hiddenSize, noBias),
+                ModuleSpec.linear(ModuleRole.UP_PROJ, "mlp.up_proj", "ffn_up", ModelConfig::intermediateSize, ModelConfig::hiddenSize, noBias),
+                ModuleSpec.linear(ModuleRole.DOWN_PROJ, "mlp.down_proj", "ffn_down", ModelConfig::hiddenSize, ModelConfig::intermediateSize, noBias),
+                ModuleSpec.norm(ModuleRole.ATTENTION_NORM, "input_layernorm", "attn_norm", ModelConfig::hiddenSize),
+                ModuleSpec.norm(ModuleRole.ATTENTION_OUTPUT_NORM, "post_attention_layernorm", "post_attention_norm", ModelConfig::hiddenSize),
+                ModuleSpec.norm(ModuleRole.MLP_NORM, "pre_feedforward_layernorm", "ffn_norm", ModelConfig::hiddenSize),
+                ModuleSpec.norm(ModuleRole.MLP_OUTPUT_NORM, "post_feedforward_layernorm", "post_ffw_norm", ModelConfig::hiddenSize));
+    }
+
     public static List<ModuleSpec> head() {
         return List.of(
                 ModuleSpec.norm(ModuleRole.FINAL_NORM, "model.norm", "output_norm", ModelConfig::hiddenSize),

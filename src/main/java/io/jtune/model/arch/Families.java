@@ -10,7 +10,8 @@ import java.util.stream.Collectors;
 public final class Families {
     private Families() {}
 
-    public static final List<ModelFamily> ALL = List.of(Llama.FAMILY, Mistral.FAMILY, Qwen2.FAMILY, Qwen3.FAMILY);
+    public static final List<ModelFamily> ALL = List.of(Llama.FAMILY, Mistral.FAMILY, Qwen2.FAMILY, Qwen3.FAMILY,
+            Gemma.FAMILY, Gemma2.FAMILY, Gemma3.FAMILY);
 
     private static final Map<String, ModelFamily> BY_MODEL_TYPE =
             ALL.stream().collect(Collectors.toUnmodifiableMap(ModelFamily::modelType, Function.identity()));
@@ -24,7 +25,7 @@ public final class Families {
     public static ModelFamily of(ModelConfig config) {
         ModelFamily family = find(config.modelType());
         if (family == null) {
-            throw new JtuneException("model_type '" + config.modelType() + "' is not supported; supported: "
+            throw new JtuneException("model_type '" + config.modelType() + "' is not supported yet; supported: "
                     + String.join(", ", modelTypes()));
         }
         return family;

@@ -9,8 +9,35 @@ package io.jtune.model.arch;
  * @param attentionBias which attention projections carry a bias
  * @param readsMlpBias  whether mlp_bias (default false) biases gate/up/down; otherwise they never have one
  * @param slidingWindow which keys turn on sliding-window attention
+ * @param activationKey the config.json key naming the MLP's activation: "hidden_act" (Llama's), or
+ *                      "hidden_activation" (Gemma's, which ignores hidden_act); absent or null, the
+ *                      family's own activation applies
+ * @param scores        the attention-scaling and soft-capping keys the family reads, with its config
+ *                      class's defaults; null when it reads none (scores scaled by 1/√head_dim, no caps)
+ * @param localRopeTheta the default of rope_local_base_freq, the RoPE base of the sliding-window layers
+ *                      (which take no rope_scaling) for a family that has one (Gemma 3: 10000); 0 when
+ *                      every layer uses rope_theta and rope_scaling
  */
-public record HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, SlidingWindow slidingWindow) {
+public record HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, SlidingWindow slidingWindow,
+                           String activationKey, ScoreKeys scores, double localRopeTheta) {
+
+    /** A family that names its activation in hidden_act. */
+    public HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, SlidingWindow slidingWindow) {
+        this(attentionBias, readsMlpBias, slidingWindow, "hidden_act", null);
+    }
+
+    /** A family whose layers share one RoPE. */
+    public HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, SlidingWindow slidingWindow,
+                        String activationKey, ScoreKeys scores) {
+        this(attentionBias, readsMlpBias, slidingWindow, activationKey, scores, 0);
+    }
+
+    /**
+     * Defaults of query_pre_attn_scalar, attn_logit_softcapping and final_logit_softcapping for
+     * config.json files that leave them out (Gemma2Config: 256, 50.0, 30.0); 0 means none (an
+     * explicit null in config.json also means none for the caps).
+     */
+    public record ScoreKeys(double queryPreAttnScalar, double attnLogitSoftcapping, double finalLogitSoftcapping) {}
 
     public enum AttentionBias {
         /** No attention projection has a bias (MistralAttention). */
@@ -30,6 +57,16 @@ public record HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, Sl
          * Only with use_sliding_window, and then only on the layers from max_window_layers on (or as
          * layer_types says) (Qwen2, Qwen3).
          */
-        USE_SLIDING_WINDOW_KEY
+        USE_SLIDING_WINDOW_KEY,
+        /**
+         * sliding_window (default 4096; null: none) on every other layer, starting with the first
+         * (layer_idx % 2 == 0), or as layer_types says (Gemma 2).
+         */
+        EVERY_OTHER_LAYER,
+        /**
+         * sliding_window (default 4096; null: none) on all layers but every sliding_window_pattern-th
+         * (default 6: layers 5, 11, ... are global), or as layer_types says (Gemma 3).
+         */
+        PATTERN
     }
 }

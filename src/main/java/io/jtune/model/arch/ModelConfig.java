@@ -22,6 +22,12 @@ import java.util.List;
  * @param qkNorm                RMSNorm on each head of q and k before RoPE (qwen3)
  * @param slidingWindow         null when attention is fully causal
  * @param dtype                 the checkpoint's dtype (torch_dtype / dtype), null when unspecified
+ * @param slidingLayers         which layers use {@link #slidingWindow} (Gemma 2 and 3 alternate); null means every layer
+ * @param queryPreAttnScalar    attention scores are scaled by this^-½ (Gemma 2/3's query_pre_attn_scalar); 0 means head_dim
+ * @param attnLogitSoftcap      attention scores are soft-capped, cap·tanh(s / cap) (Gemma 2); 0 means none
+ * @param finalLogitSoftcap     the LM head's logits are soft-capped likewise (Gemma 2); 0 means none
+ * @param localRope             RoPE of the sliding-window layers when it differs from {@link #rope} (Gemma 3's
+ *                              rope_local_base_freq); null means the same
  */
 public record ModelConfig(
         String modelType,
@@ -45,10 +51,31 @@ public record ModelConfig(
         Integer bosTokenId,
         List<Integer> eosTokenIds,
         Integer padTokenId,
-        DType dtype) {
+        DType dtype,
+        List<Boolean> slidingLayers,
+        double queryPreAttnScalar,
+        double attnLogitSoftcap,
+        double finalLogitSoftcap,
+        RopeConfig localRope) {
 
     public int qDim() { return numAttentionHeads * headDim; }
     public int kvDim() { return numKeyValueHeads * headDim; }
+
+    /** The sliding window of layer {@code layer}, or null when it attends to everything before it. */
+    public Integer slidingWindow(int layer) {
+        if (slidingWindow == null) return null;
+        return slidingLayers == null || slidingLayers.get(layer) ? slidingWindow : null;
+    }
+
+    /** The RoPE of layer {@code layer}: {@link #localRope} on a sliding layer when there is one, else {@link #rope}. */
+    public RopeConfig rope(int layer) {
+        return localRope != null && slidingWindow(layer) != null ? localRope : rope;
+    }
+
+    /** What q·k is multiplied by: query_pre_attn_scalar^-½ when given, else head_dim^-½. */
+    public double attentionScale() {
+        return 1.0 / Math.sqrt(queryPreAttnScalar > 0 ? queryPreAttnScalar : headDim);
+    }
 
     public static Builder builder() {
         return new Builder();
@@ -79,6 +106,11 @@ public record ModelConfig(
         b.eosTokenIds = eosTokenIds;
         b.padTokenId = padTokenId;
         b.dtype = dtype;
+        b.slidingLayers = slidingLayers;
+        b.queryPreAttnScalar = queryPreAttnScalar;
+        b.attnLogitSoftcap = attnLogitSoftcap;
+        b.finalLogitSoftcap = finalLogitSoftcap;
+        b.localRope = localRope;
         return b;
     }
 
@@ -106,6 +138,11 @@ public record ModelConfig(
         private List<Integer> eosTokenIds = List.of();
         private Integer padTokenId;
         private DType dtype;
+        private List<Boolean> slidingLayers;
+        private double queryPreAttnScalar;
+        private double attnLogitSoftcap;
+        private double finalLogitSoftcap;
+        private RopeConfig localRope;
 
         private Builder() {}
 
@@ -131,6 +168,11 @@ public record ModelConfig(
         public Builder eosTokenIds(List<Integer> v) { eosTokenIds = v; return this; }
         public Builder padTokenId(Integer v) { padTokenId = v; return this; }
         public Builder dtype(DType v) { dtype = v; return this; }
+        public Builder slidingLayers(List<Boolean> v) { slidingLayers = v == null ? null : List.copyOf(v); return this; }
+        public Builder queryPreAttnScalar(double v) { queryPreAttnScalar = v; return this; }
+        public Builder attnLogitSoftcap(double v) { attnLogitSoftcap = v; return this; }
+        public Builder finalLogitSoftcap(double v) { finalLogitSoftcap = v; return this; }
+        public Builder localRope(RopeConfig v) { localRope = v; return this; }
 
         public ModelConfig build() {
             int kvHeads = numKeyValueHeads > 0 ? numKeyValueHeads : numAttentionHeads;
@@ -138,7 +180,7 @@ public record ModelConfig(
             return new ModelConfig(modelType, vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
                     kvHeads, dim, maxPositionEmbeddings, rmsNormEps, rope, tieWordEmbeddings, attentionBias,
                     outputProjectionBias, mlpBias, qkNorm, slidingWindow, hiddenAct, bosTokenId, eosTokenIds,
-                    padTokenId, dtype);
+                    padTokenId, dtype, slidingLayers, queryPreAttnScalar, attnLogitSoftcap, finalLogitSoftcap, localRope);
         }
     }
 }

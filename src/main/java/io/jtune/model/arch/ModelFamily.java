@@ -3,6 +3,8 @@ package io.jtune.model.arch;
 import io.jtune.JtuneException;
 import io.jtune.nn.GatedActivation;
 import io.jtune.nn.Normalization;
+import io.jtune.tensor.DType;
+import io.jtune.tensor.Numbers;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,10 +29,12 @@ import java.util.List;
  * @param head             modules after the layers (final norm, lm_head)
  * @param defaults         transformers' defaults for keys config.json leaves out
  * @param hfKeys           how transformers reads this family's biases and sliding window from config.json
+ * @param embeddingScale   what multiplies the token embeddings before the first layer
  */
 public record ModelFamily(String modelType, String hfArchitecture, String ggufArchitecture, Normalization norm,
                           GatedActivation activation, PositionEncoding positions, List<ModuleSpec> stem,
-                          List<ModuleSpec> layer, List<ModuleSpec> head, HfDefaults defaults, HfConfigKeys hfKeys) {
+                          List<ModuleSpec> layer, List<ModuleSpec> head, HfDefaults defaults, HfConfigKeys hfKeys,
+                          EmbeddingScale embeddingScale) {
 
     public ModelFamily {
         stem = List.copyOf(stem);
@@ -38,17 +42,63 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
         head = List.copyOf(head);
     }
 
+    /** A family whose embeddings enter the layers as they are (Llama and its kin). */
+    public ModelFamily(String modelType, String hfArchitecture, String ggufArchitecture, Normalization norm,
+                       GatedActivation activation, PositionEncoding positions, List<ModuleSpec> stem,
+                       List<ModuleSpec> layer, List<ModuleSpec> head, HfDefaults defaults, HfConfigKeys hfKeys) {
+        this(modelType, hfArchitecture, ggufArchitecture, norm, activation, positions, stem, layer, head, defaults, hfKeys,
+                EmbeddingScale.NONE);
+    }
+
     /**
      * The config class defaults that differ between families (transformers' LlamaConfig,
      * MistralConfig, ...); null means "derived" (kv heads = heads, head_dim = hidden / heads) or absent.
+     *
+     * @param tieWordEmbeddings tie_word_embeddings when config.json leaves it out (GemmaConfig: true)
+     * @param ropeTheta         rope_theta when config.json leaves it out (Gemma3TextConfig: 1e6)
      */
     public record HfDefaults(int vocabSize, int intermediateSize, Integer numKeyValueHeads, int maxPositionEmbeddings,
-                             Integer bosTokenId, Integer eosTokenId, Integer headDim) {}
+                             Integer bosTokenId, Integer eosTokenId, Integer headDim, boolean tieWordEmbeddings,
+                             double ropeTheta) {
+        /** Defaults of a config class whose embeddings are untied unless config.json says otherwise. */
+        public HfDefaults(int vocabSize, int intermediateSize, Integer numKeyValueHeads, int maxPositionEmbeddings,
+                          Integer bosTokenId, Integer eosTokenId, Integer headDim) {
+            this(vocabSize, intermediateSize, numKeyValueHeads, maxPositionEmbeddings, bosTokenId, eosTokenId, headDim, false);
+        }
+
+        /** Defaults with rope_theta 10000, LlamaConfig's. */
+        public HfDefaults(int vocabSize, int intermediateSize, Integer numKeyValueHeads, int maxPositionEmbeddings,
+                          Integer bosTokenId, Integer eosTokenId, Integer headDim, boolean tieWordEmbeddings) {
+            this(vocabSize, intermediateSize, numKeyValueHeads, maxPositionEmbeddings, bosTokenId, eosTokenId, headDim,
+                    tieWordEmbeddings, 10000.0);
+        }
+    }
+
+    /** What the token embeddings are multiplied by before the first layer. */
+    public enum EmbeddingScale {
+        /** Nothing: the embedding rows are the first hidden states. */
+        NONE,
+        /**
+         * √hidden_size, as a tensor of the model's dtype (Gemma's normalizer): HF rounds √hidden to
+         * bf16 or fp16 when the model runs in that dtype, so jtune rounds it to the checkpoint's
+         * torch_dtype (fp32 and unspecified: not rounded).
+         */
+        SQRT_HIDDEN_IN_MODEL_DTYPE;
+
+        /** The multiplier for a model of this config (1 for {@link #NONE}). */
+        public float multiplier(ModelConfig c) {
+            if (this == NONE) return 1f;
+            float root = (float) Math.sqrt(c.hiddenSize());
+            if (c.dtype() == DType.BF16) return Numbers.bf16ToFloat(Numbers.floatToBf16(root));
+            if (c.dtype() == DType.F16) return Numbers.f16ToFloat(Numbers.floatToF16(root));
+            return root;
+        }
+    }
 
     /** The same family with another name and activation (e.g. a variant declared in a test). */
     public ModelFamily withActivation(String newModelType, GatedActivation newActivation) {
         return new ModelFamily(newModelType, hfArchitecture, ggufArchitecture, norm, newActivation, positions, stem, layer,
-                head, defaults, hfKeys);
+                head, defaults, hfKeys, embeddingScale);
     }
 
     /**
@@ -137,8 +187,8 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
         if (!modelType.equals(c.modelType())) {
             throw new JtuneException("model_type '" + c.modelType() + "' does not match the " + modelType + " family");
         }
-        if (c.hiddenAct() != null && !c.hiddenAct().equals(activation.hfName())) {
-            throw new JtuneException("hidden_act '" + c.hiddenAct() + "' is not supported for " + modelType
+        if (c.hiddenAct() != null && !activation.accepts(c.hiddenAct())) {
+            throw new JtuneException(hfKeys.activationKey() + " '" + c.hiddenAct() + "' is not supported for " + modelType
                     + "; supported: " + activation.hfName());
         }
         if (c.numAttentionHeads() < 1 || c.numKeyValueHeads() < 1 || c.numAttentionHeads() % c.numKeyValueHeads() != 0) {
@@ -146,6 +196,13 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
                     + ") must be a positive multiple of num_key_value_heads (" + c.numKeyValueHeads() + ")");
         }
         if (c.headDim() < 2 || c.headDim() % 2 != 0) throw new JtuneException("head_dim must be even, was " + c.headDim());
+        if (c.slidingLayers() != null && c.slidingLayers().size() != c.numHiddenLayers()) {
+            throw new JtuneException("the sliding-window layer list has " + c.slidingLayers().size() + " entries for "
+                    + c.numHiddenLayers() + " layers");
+        }
+        if (c.attnLogitSoftcap() < 0 || c.finalLogitSoftcap() < 0 || c.queryPreAttnScalar() < 0) {
+            throw new JtuneException("soft-caps and query_pre_attn_scalar must be positive (0: unset)");
+        }
         if (c.hiddenSize() < 1 || c.intermediateSize() < 1 || c.vocabSize() < 1 || c.numHiddenLayers() < 1) {
             throw new JtuneException("hidden_size, intermediate_size, vocab_size and num_hidden_layers must be positive");
         }

@@ -59,11 +59,10 @@ final class ChatCompletions {
         long created = clock.millis() / 1000;
         try (var _ = queue.awaitTurn()) { // held until the reply is complete
             ChatResult result;
-            TokenTimer timer = new TokenTimer(metrics, record, arrived, TokenListener.IGNORE);
             if (call.stream()) {
                 result = stream(ctx, call, adapter, id, created, record, arrived);
             } else {
-                result = generate(call, adapter, new Cancellation(), timer);
+                result = generate(call, adapter, new Cancellation(), new TokenTimer(metrics, record, arrived, TokenListener.IGNORE));
                 ctx.status(200).contentType("application/json").result(OpenAiJson.completion(id, created, call.model(), result));
             }
             if (result != null) {

@@ -33,6 +33,11 @@ public final class ConfigForm {
     /** Keys whose value is a local path (model_name_or_path may also be a hub id). */
     private static final Set<String> PATH_KEYS = Set.of("model_name_or_path", "adapter_name_or_path", "dataset_dir",
             "output_dir", "export_dir", "resume_from_checkpoint");
+    /**
+     * Number keys the page offers as a list, because the parser accepts only these values (LlamaBoard's
+     * dropdown: none, 8, 4 bits); "none" is the key's null default.
+     */
+    private static final Map<String, List<Integer>> OFFERED = Map.of("quantization_bit", List.of(8, 4));
     /** Of those, the ones that must exist before the run starts. */
     private static final Set<String> EXISTING = Set.of("adapter_name_or_path", "dataset_dir");
 
@@ -78,6 +83,7 @@ public final class ConfigForm {
                 f.set("choices", Json.MAPPER.valueToTree(k.choices()));
                 f.set("supported_choices", Json.MAPPER.valueToTree(k.supportedChoices()));
             }
+            if (OFFERED.containsKey(name)) f.set("offered", Json.MAPPER.valueToTree(OFFERED.get(name)));
             if (k.min() != null) f.put(k.minExclusive() ? "exclusive_min" : "min", k.min());
             if (k.max() != null) f.put("max", k.max());
         }

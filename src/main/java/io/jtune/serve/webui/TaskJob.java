@@ -50,7 +50,7 @@ final class TaskJob extends BackgroundJob {
     public synchronized void abort() {
         if (!isActive()) return;
         if (stopper == null) {
-            throw new JtuneException("an " + kind() + " job cannot be stopped midway; it ends by itself");
+            throw new JtuneException("this " + kind() + " job cannot be stopped midway; it ends by itself");
         }
         setState(State.STOPPING);
         stopper.run();

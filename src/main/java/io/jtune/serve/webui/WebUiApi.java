@@ -51,7 +51,11 @@ final class WebUiApi implements AutoCloseable {
             chat.unload();
             ctx.json(chat.toJson());
         });
-        routes.post("/api/chat/adapter", this::switchAdapter);
+        routes.post("/api/chat/adapters/add", this::addChatAdapter);
+        routes.post("/api/chat/adapters/remove", ctx -> {
+            chat.removeAdapter(WebUiServer.body(ctx).path("name").asText(""));
+            ctx.json(chat.toJson());
+        });
         routes.post("/api/chat/send", this::sendChat);
         routes.post("/api/export", ctx -> startJob(ctx, WebUiForms.EXPORT, WebUiServer.body(ctx)));
         routes.post("/api/predict", ctx -> startJob(ctx, WebUiForms.PREDICT, WebUiServer.body(ctx)));
@@ -201,13 +205,9 @@ final class WebUiApi implements AutoCloseable {
             throw FieldErrors.of("eval_dataset", "required: the dataset to " + (form == WebUiForms.PREDICT ? "predict" : "evaluate") + " on");
         }
         if (form == WebUiForms.PREDICT) return WebUiTasks.predict(checked, yaml);
-        io.jtune.config.JtuneConfig config = checked.config();
-        if (form == WebUiForms.EVALUATE) {
-            // The data pipeline always loads `dataset`; with eval_dataset set, that one becomes the evaluation split.
-            Map<String, Object> all = new LinkedHashMap<>(checked.allValues());
-            all.put("dataset", checked.userValues().get("eval_dataset"));
-            config = io.jtune.config.ConfigLoader.fromMap("form", all, List.of());
-        }
+        io.jtune.config.JtuneConfig config = form == WebUiForms.EVALUATE
+                ? WebUiTasks.evaluatedOn(checked.userValues().get("eval_dataset"), checked.allValues())
+                : checked.config();
         return new TrainingJob(form.id(), config, checked.typedValues(), yaml, System::nanoTime);
     }
 
@@ -266,15 +266,25 @@ final class WebUiApi implements AutoCloseable {
 
     private void loadChat(Context ctx) {
         JsonNode body = WebUiServer.body(ctx);
-        ConfigForm.Checked checked = WebUiForms.CHAT.check(values(body), paths);
-        chat.load(checked.config());
+        chat.load(WebUiForms.CHAT.check(values(body), paths));
         ctx.json(chat.toJson());
     }
 
-    private void switchAdapter(Context ctx) {
-        JsonNode enabled = WebUiServer.body(ctx).get("enabled");
-        if (enabled == null || !enabled.isBoolean()) throw FieldErrors.of("enabled", "must be true or false");
-        chat.setAdapterEnabled(enabled.asBoolean());
+    /** {"path", "name"}: serves one more adapter over the chat's base model (a LoRA output folder under the roots). */
+    private void addChatAdapter(Context ctx) {
+        JsonNode body = WebUiServer.body(ctx);
+        String text = body.path("path").asText("").trim();
+        if (text.isEmpty()) throw FieldErrors.of("adapter_path", "required: an output folder of a LoRA training");
+        Path dir;
+        try {
+            dir = paths.existingDirectory(text);
+        } catch (IllegalArgumentException e) {
+            throw FieldErrors.of("adapter_path", e.getMessage());
+        }
+        if (!Files.isRegularFile(dir.resolve("adapter_config.json"))) {
+            throw FieldErrors.of("adapter_path", "no adapter_config.json in " + text + ": give an output folder of a LoRA training");
+        }
+        chat.addAdapter(body.path("name").asText(""), dir);
         ctx.json(chat.toJson());
     }
 
@@ -285,11 +295,14 @@ final class WebUiApi implements AutoCloseable {
     private void sendChat(Context ctx) throws IOException {
         JsonNode body = WebUiServer.body(ctx);
         ChatRequest request = ChatInput.request(body, new Cancellation());
+        // the served adapter that answers; "" for the base model; none: the adapter loaded with the model
+        String adapter = body.hasNonNull("adapter") ? body.get("adapter").asText() : null;
+        chat.checkAdapter(adapter);
         ctx.status(200).contentType("application/x-ndjson; charset=utf-8").header("Cache-Control", "no-cache");
         OutputStream out = ctx.res().getOutputStream();
         ChatResult result;
         try {
-            result = chat.generate(request, piece -> writeLine(out, Map.of("text", piece), request.cancellation()));
+            result = chat.generate(adapter, request, piece -> writeLine(out, Map.of("text", piece), request.cancellation()));
         } catch (JtuneException e) {
             writeLine(out, Map.of("error", e.getMessage()), request.cancellation());
             return;

@@ -11,8 +11,8 @@ public final class WebUiForms {
     private WebUiForms() {}
 
     public static final ConfigForm TRAIN = new ConfigForm("train", List.of(
-            "model_name_or_path", "adapter_name_or_path", "template", "finetuning_type", "stage",
-            "dataset_dir", "dataset", "cutoff_len", "max_samples", "val_size",
+            "model_name_or_path", "adapter_name_or_path", "template", "quantization_bit", "quantization_type", "double_quantization",
+            "finetuning_type", "stage", "dataset_dir", "dataset", "cutoff_len", "max_samples", "val_size",
             "learning_rate", "num_train_epochs", "max_steps", "per_device_train_batch_size", "gradient_accumulation_steps",
             "lr_scheduler_type", "warmup_steps", "max_grad_norm", "logging_steps", "save_steps", "seed",
             "lora_rank", "lora_alpha", "lora_dropout", "lora_target", "freeze_trainable_layers",
@@ -24,28 +24,42 @@ public final class WebUiForms {
             Map.of("do_train", true));
 
     /**
-     * The Evaluate &amp; predict tab's fields, as LlamaBoard's: the model, the data, and the sampling
-     * settings that prediction generates with (evaluation ignores them).
+     * The Evaluate &amp; predict tab's fields, as LlamaBoard's: the model, the stage it is evaluated as
+     * (with the preference keys its loss and rewards depend on), the data, and the sampling settings
+     * that prediction generates with (evaluation ignores them).
      */
     private static final List<String> EVALUATE_KEYS = List.of(
-            "model_name_or_path", "adapter_name_or_path", "template", "finetuning_type",
-            "dataset_dir", "eval_dataset", "cutoff_len", "max_samples", "per_device_eval_batch_size",
-            "max_new_tokens", "top_p", "temperature", "output_dir");
-
-    /** Evaluation loss on a dataset (LLaMA-Factory's do_eval), with the model and an optional adapter. */
-    public static final ConfigForm EVALUATE = new ConfigForm("evaluate", EVALUATE_KEYS,
-            Map.of("do_train", false, "do_eval", true, "stage", "sft", "overwrite_output_dir", true));
+            "model_name_or_path", "adapter_name_or_path", "template", "quantization_bit", "quantization_type", "double_quantization",
+            "finetuning_type", "stage", "dataset_dir", "eval_dataset", "cutoff_len", "max_samples", "per_device_eval_batch_size",
+            "max_new_tokens", "top_p", "temperature", "output_dir",
+            "pref_beta", "pref_ftx", "pref_loss", "dpo_label_smoothing", "simpo_gamma", "ld_alpha",
+            "kto_chosen_weight", "kto_rejected_weight");
 
     /**
-     * The same tab with Predict ticked: LLaMA-Factory's do_predict with predict_with_generate, which
-     * writes generated_predictions.jsonl and predict_results.json (BLEU-4, ROUGE) to output_dir.
+     * LLaMA-Factory's do_eval on a dataset, as the stage evaluates: the loss (sft, pt), with the
+     * pairs' accuracy (rm) or the rewards metrics (dpo, kto); the model with an optional adapter.
+     */
+    public static final ConfigForm EVALUATE = new ConfigForm("evaluate", EVALUATE_KEYS,
+            Map.of("do_train", false, "do_eval", true, "overwrite_output_dir", true));
+
+    /**
+     * The same tab with Predict ticked: LLaMA-Factory's do_predict. Stage sft generates
+     * (predict_with_generate) and writes generated_predictions.jsonl and predict_results.json (BLEU-4,
+     * ROUGE) to output_dir; stage rm scores each pair; the other stages do not predict.
      */
     public static final ConfigForm PREDICT = new ConfigForm("predict", EVALUATE_KEYS,
-            Map.of("do_train", false, "do_predict", true, "predict_with_generate", true, "stage", "sft"));
+            Map.of("do_train", false, "do_predict", true, "predict_with_generate", true));
 
-    /** What the Chat tab loads: the model, an optional adapter, the template and the default sampling. */
+    /** The stages whose do_predict writes predictions: sft generates answers, rm scores pairs. */
+    public static final List<String> PREDICTING_STAGES = List.of("sft", "rm");
+
+    /**
+     * What the Chat tab loads: the model (quantized on loading with quantization_bit, as LLaMA-Factory's
+     * chat allows), an optional adapter, the template and the default sampling.
+     */
     public static final ConfigForm CHAT = new ConfigForm("chat", List.of(
-            "model_name_or_path", "adapter_name_or_path", "template", "default_system",
+            "model_name_or_path", "adapter_name_or_path", "template", "quantization_bit", "quantization_type", "double_quantization",
+            "default_system",
             "do_sample", "temperature", "top_p", "top_k", "max_new_tokens", "repetition_penalty"),
             Map.of());
 

@@ -1,9 +1,11 @@
 package io.jtune.serve.webui;
 
+import io.jtune.config.ConfigLoader;
 import io.jtune.config.JtuneConfig;
 import io.jtune.export.ModelExport;
 import io.jtune.infer.Cancellation;
 import io.jtune.infer.PredictWorkflow;
+import io.jtune.train.workflow.TrainWorkflow;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,8 +16,9 @@ import java.util.stream.Stream;
 
 /**
  * The Export tab and the Predict half of the Evaluate &amp; predict tab as jobs: each runs the same
- * class as the command line ({@link ModelExport} for {@code jtune export}, {@link PredictWorkflow}
- * for {@code jtune train} with do_predict) and reports what it wrote.
+ * class as the command line ({@link ModelExport} for {@code jtune export}; {@link PredictWorkflow},
+ * or for stage rm {@link TrainWorkflow}, for {@code jtune train} with do_predict) and reports what
+ * it wrote.
  */
 final class WebUiTasks {
     private WebUiTasks() {}
@@ -50,12 +53,23 @@ final class WebUiTasks {
         }
     }
 
-    /** do_predict: generated_predictions.jsonl and predict_results.json in output_dir; Abort stops between examples. */
+    /**
+     * do_predict as the stage does it, writing generated_predictions.jsonl and predict_results.json to
+     * output_dir: sft generates an answer per example (Abort stops between examples), rm scores each
+     * pair; the other stages do not predict (LLaMA-Factory's workflows neither), which is said next to
+     * the stage.
+     */
     static TaskJob predict(ConfigForm.Checked checked, String yaml) {
         JtuneConfig config = checked.config();
+        String stage = config.finetuning().stage();
+        if (!WebUiForms.PREDICTING_STAGES.contains(stage)) {
+            throw FieldErrors.of("stage", "stage " + stage + " does not predict: prediction generates answers (sft) or scores pairs (rm);"
+                    + " untick Predict to evaluate the " + stage + " loss and metrics");
+        }
         if (!checked.userValues().containsKey("output_dir")) {
             throw FieldErrors.of("output_dir", "required: generated_predictions.jsonl and predict_results.json go there");
         }
+        if (stage.equals("rm")) return scorePairs(checked, yaml);
         Cancellation cancellation = new Cancellation();
         return new TaskJob("predict", checked.typedValues(), yaml, log -> {
             PredictWorkflow.Result r = new PredictWorkflow(config, log, cancellation).run();
@@ -63,5 +77,35 @@ final class WebUiTasks {
             out.put("predictions", r.outputDir().resolve(PredictWorkflow.PREDICTIONS_FILE).toString());
             return out;
         }, cancellation::cancel, System::nanoTime);
+    }
+
+    /**
+     * Stage rm's do_predict: the training workflow (do_train false) scores each evaluation pair with the
+     * reward model, as {@code jtune train} does. It cannot be stopped midway; scoring is one pass of
+     * forward steps.
+     */
+    private static TaskJob scorePairs(ConfigForm.Checked checked, String yaml) {
+        Map<String, Object> values = new LinkedHashMap<>(checked.allValues());
+        values.remove("predict_with_generate"); // the reward model scores, it does not generate
+        JtuneConfig config = evaluatedOn(checked.userValues().get("eval_dataset"), values);
+        return new TaskJob("predict", checked.typedValues(), yaml, log -> {
+            new TrainWorkflow(config, log).run(List.of());
+            Path outputDir = Path.of(config.training().outputDir());
+            Map<String, Object> out = new LinkedHashMap<>();
+            Json.MAPPER.readTree(outputDir.resolve("predict_results.json").toFile()).fields()
+                    .forEachRemaining(e -> out.put(e.getKey(), Json.MAPPER.convertValue(e.getValue(), Object.class)));
+            out.put("predictions", outputDir.resolve(PredictWorkflow.PREDICTIONS_FILE).toString());
+            return out;
+        }, null, System::nanoTime);
+    }
+
+    /**
+     * The config of an evaluation-only run on {@code evalDataset}: the data pipeline always loads
+     * {@code dataset}, and with eval_dataset set that one becomes the evaluation split.
+     */
+    static JtuneConfig evaluatedOn(Object evalDataset, Map<String, Object> values) {
+        Map<String, Object> all = new LinkedHashMap<>(values);
+        all.put("dataset", evalDataset);
+        return ConfigLoader.fromMap("form", all, List.of());
     }
 }

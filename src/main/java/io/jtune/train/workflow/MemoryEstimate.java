@@ -46,8 +46,10 @@ final class MemoryEstimate {
 
     static long activationBytes(ModelConfig c, int batchTokens, boolean checkpointing) {
         long h = c.hiddenSize(), i = c.intermediateSize(), q = c.qDim(), kv = c.kvDim();
-        // Per token and layer: norms, q/k/v, attention output, gate/up/act, residuals (fp32).
-        long perTokenLayer = 4 * (4 * h + q + 2 * kv + q + 3 * i);
+        // Per token and layer: norms, q/k/v, attention output, gate/up/act, residuals (fp32);
+        // Gemma 2/3 also keep o_proj's and down_proj's outputs for their output norms.
+        boolean outputNorms = Families.of(c).has(io.jtune.model.arch.ModuleRole.ATTENTION_OUTPUT_NORM, c);
+        long perTokenLayer = 4 * (4 * h + q + 2 * kv + q + 3 * i + (outputNorms ? 2 * h : 0));
         long layersKept = checkpointing ? 1 : c.numHiddenLayers();
         long residuals = 4L * h * (c.numHiddenLayers() + 1);
         return (long) batchTokens * (perTokenLayer * layersKept + residuals);

@@ -165,13 +165,24 @@ class TemplatesTest {
     }
 
     @Test
-    void gemmaAndGemma3() {
-        for (String name : List.of("gemma", "gemma3")) {
+    void gemmaGemma2AndGemma3() {
+        for (String name : List.of("gemma", "gemma2", "gemma3")) {
             check(name, "<s><start_of_turn>user\nHow are you<end_of_turn>\n<start_of_turn>model\n",
                     "I am fine!<end_of_turn>\n", "<start_of_turn>user\n你好<end_of_turn>\n<start_of_turn>model\n",
                     "很高兴认识你！<end_of_turn>\n");
             assertEquals("<s><start_of_turn>user\nBe brief.\n\nHow are you<end_of_turn>\n<start_of_turn>model\n",
                     encode(name, MESSAGES, "Be brief.", null).get(0).get(0));
+        }
+    }
+
+    @Test
+    void gemma2StopsAtEosOrEndOfTurnWithEfficientEos() {
+        // LLaMA-Factory: gemma and gemma3 replace the EOS with <end_of_turn>; gemma2 keeps <eos> and stops at both.
+        assertEquals(List.of("<eos>", "<end_of_turn>"), Templates.get("gemma2").stopWords());
+        assertTrue(Templates.get("gemma2").efficientEos());
+        for (String name : List.of("gemma", "gemma3")) {
+            assertEquals(List.of("<end_of_turn>"), Templates.get(name).stopWords());
+            assertTrue(Templates.get(name).replaceEos());
         }
     }
 

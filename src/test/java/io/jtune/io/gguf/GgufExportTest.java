@@ -161,6 +161,66 @@ class GgufExportTest {
     }
 
     @Test
+    void gemmaNormsAreWrittenWithTheOneAddedAndTheHeadIsTied() throws IOException {
+        TinyCheckpoint model = TinyCheckpoint.of("gemma", true);
+        try (GgufReader r = export(model, GgufFileType.F32)) {
+            GgufMetadata m = r.metadata();
+            assertEquals("gemma", m.getString("general.architecture"));
+            assertEquals(16, m.getLong("gemma.attention.key_length"));
+            assertEquals(16, m.getLong("gemma.attention.value_length"));
+            assertEquals(2, m.getLong("gemma.attention.head_count_kv"));
+            for (String[] names : new String[][] {{"model.layers.1.input_layernorm.weight", "blk.1.attn_norm.weight"},
+                    {"model.layers.0.post_attention_layernorm.weight", "blk.0.ffn_norm.weight"},
+                    {"model.norm.weight", "output_norm.weight"}}) {
+                float[] stored = model.values(names[0]), written = r.readFloats(names[1]);
+                for (int i = 0; i < stored.length; i++) assertEquals(stored[i] + 1f, written[i], 0f, names[1]);
+            }
+            // Not permuted (only llama's layout interleaves q/k rows), and no output.weight: tied.
+            assertArrayEquals(model.values("model.layers.0.self_attn.q_proj.weight"), r.readFloats("blk.0.attn_q.weight"));
+            assertTrue(r.tensors().stream().noneMatch(t -> t.name().equals("output.weight")));
+        }
+    }
+
+    @Test
+    void gemma2HasSandwichNormsCapsAndWindow() throws IOException {
+        ModelConfig c = TinyCheckpoint.config("gemma2", true, RopeConfig.plain(10000.0)).toBuilder()
+                .attnLogitSoftcap(50).finalLogitSoftcap(30).slidingWindow(4096).slidingLayers(List.of(true, false)).build();
+        TinyCheckpoint model = TinyCheckpoint.of(c);
+        try (GgufReader r = export(model, GgufFileType.F32)) {
+            GgufMetadata m = r.metadata();
+            assertEquals("gemma2", m.getString("general.architecture"));
+            assertEquals(50.0, m.getDouble("gemma2.attn_logit_softcapping"), 0);
+            assertEquals(30.0, m.getDouble("gemma2.final_logit_softcapping"), 0);
+            assertEquals(4096, m.getLong("gemma2.attention.sliding_window"));
+            for (String[] names : new String[][] {{"model.layers.0.post_attention_layernorm.weight", "blk.0.post_attention_norm.weight"},
+                    {"model.layers.0.pre_feedforward_layernorm.weight", "blk.0.ffn_norm.weight"},
+                    {"model.layers.1.post_feedforward_layernorm.weight", "blk.1.post_ffw_norm.weight"}}) {
+                float[] stored = model.values(names[0]), written = r.readFloats(names[1]);
+                for (int i = 0; i < stored.length; i++) assertEquals(stored[i] + 1f, written[i], 0f, names[1]);
+            }
+        }
+    }
+
+    @Test
+    void gemma3DropsEmbeddingRowsPastTheTokenizerAndKeepsQkNorms() throws IOException {
+        ModelConfig c = TinyCheckpoint.config("gemma3_text", true, new RopeConfig(1e6, "linear", 8, 1, 4, 2048)).toBuilder()
+                .qkNorm(true).vocabSize(44).slidingWindow(512).slidingLayers(List.of(true, false)).localRope(RopeConfig.plain(1e4))
+                .build();
+        TinyCheckpoint model = TinyCheckpoint.of(c, 40);
+        try (GgufReader r = export(model, GgufFileType.F32)) {
+            GgufMetadata m = r.metadata();
+            assertEquals("gemma3", m.getString("general.architecture"));
+            assertEquals(1e6, m.getDouble("gemma3.rope.freq_base"), 0, "the global layers' base");
+            assertEquals("linear", m.getString("gemma3.rope.scaling.type"));
+            assertEquals(512, m.getLong("gemma3.attention.sliding_window"));
+            assertFalse(m.contains("gemma3.attn_logit_softcapping"));
+            assertArrayEquals(new long[] {64, 40}, r.tensor("token_embd.weight").dims(), "rows past the 40 tokens dropped");
+            float[] norm = model.values("model.layers.1.self_attn.k_norm.weight"), written = r.readFloats("blk.1.attn_k_norm.weight");
+            for (int i = 0; i < norm.length; i++) assertEquals(norm[i] + 1f, written[i], 0f);
+        }
+    }
+
+    @Test
     void llama3RopeScalingBecomesARopeFreqsTensor() throws IOException {
         RopeConfig rope = new RopeConfig(500000.0, "llama3", 32.0, 1.0, 4.0, 8192);
         TinyCheckpoint model = TinyCheckpoint.of(TinyCheckpoint.config("llama", true, rope));
@@ -183,9 +243,9 @@ class GgufExportTest {
 
     @Test
     void badInputsAreClearErrors() {
-        ModelConfig c = TinyCheckpoint.config("gemma", true, RopeConfig.plain(1e4));
+        ModelConfig c = TinyCheckpoint.config("gpt2", true, RopeConfig.plain(1e4));
         JtuneException e = assertThrows(JtuneException.class, () -> LlamaFamilyGguf.architecture(c.modelType()));
-        assertTrue(e.getMessage().contains("'gemma'"), e.getMessage());
+        assertTrue(e.getMessage().contains("'gpt2'"), e.getMessage());
 
         TinyCheckpoint missing = TinyCheckpoint.of("llama", false);
         missing.tensors.remove("model.layers.1.mlp.down_proj.weight");

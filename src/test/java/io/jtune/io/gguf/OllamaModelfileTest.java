@@ -80,6 +80,22 @@ class OllamaModelfileTest {
     }
 
     @Test
+    void gemmaTemplates() {
+        OllamaModelfile.SpecialTokens t = new OllamaModelfile.SpecialTokens("<bos>", "<eos>", Map.of("<eos>", 1, "<end_of_turn>", 107));
+        String gemma2 = OllamaModelfile.render("g.gguf", OllamaModelfile.format("gemma2"), t);
+        assertTrue(gemma2.contains("TEMPLATE \"\"\"<bos>{{ if .System }}{{ .System }}\n\n{{ end }}{{ range .Messages }}"
+                + "{{ if eq .Role \"user\" }}<start_of_turn>user\n{{ .Content }}<end_of_turn>\n<start_of_turn>model\n"
+                + "{{ else if eq .Role \"assistant\" }}{{ .Content }}<end_of_turn>\n{{ end }}{{ end }}\"\"\""), gemma2);
+        // gemma2 keeps the tokenizer's EOS: stops at {1, 107} in Python's set order.
+        assertTrue(gemma2.contains("PARAMETER stop \"<eos>\"\nPARAMETER stop \"<end_of_turn>\"\n"), gemma2);
+        for (String name : List.of("gemma", "gemma3")) {
+            String text = OllamaModelfile.render("g.gguf", OllamaModelfile.format(name), t);
+            assertTrue(text.contains("PARAMETER stop \"<end_of_turn>\"\nPARAMETER num_ctx"), text);
+            assertTrue(!text.contains("PARAMETER stop \"<eos>\""), "the EOS is replaced by <end_of_turn>: " + text);
+        }
+    }
+
+    @Test
     void pythonSetOrder() {
         // checked against CPython: list({7, 15, 23, 3}) == [3, 15, 23, 7], {100, 4, 12} -> [12, 100, 4]
         assertEquals(List.of(3, 15, 23, 7), OllamaModelfile.PythonSetOrder.of(List.of(7, 15, 23, 3)));

@@ -17,6 +17,11 @@ final class TinyCheckpoint implements GgufModelSource {
     final GgufTokenizer tokenizer;
 
     private TinyCheckpoint(ModelConfig config, long seed) {
+        this(config, seed, config.vocabSize());
+    }
+
+    /** With a tokenizer of {@code tokens} tokens (fewer than the embedding's rows: Gemma 3's padding rows). */
+    private TinyCheckpoint(ModelConfig config, long seed, int tokenCount) {
         this.config = config;
         Random rnd = new Random(seed);
         int h = config.hiddenSize();
@@ -38,6 +43,10 @@ final class TinyCheckpoint implements GgufModelSource {
             }
             add(p + "self_attn.o_proj.weight", h, config.qDim(), rnd);
             add(p + "post_attention_layernorm.weight", 1, h, rnd);
+            if (config.modelType().startsWith("gemma") && !config.modelType().equals("gemma")) {
+                add(p + "pre_feedforward_layernorm.weight", 1, h, rnd);
+                add(p + "post_feedforward_layernorm.weight", 1, h, rnd);
+            }
             add(p + "mlp.gate_proj.weight", config.intermediateSize(), h, rnd);
             add(p + "mlp.up_proj.weight", config.intermediateSize(), h, rnd);
             add(p + "mlp.down_proj.weight", h, config.intermediateSize(), rnd);
@@ -45,14 +54,14 @@ final class TinyCheckpoint implements GgufModelSource {
         add("model.norm.weight", 1, h, rnd);
         if (!config.tieWordEmbeddings()) add("lm_head.weight", config.vocabSize(), h, rnd);
         List<String> tokens = new ArrayList<>();
-        int[] types = new int[config.vocabSize()];
-        for (int i = 0; i < config.vocabSize(); i++) {
-            boolean special = i >= config.vocabSize() - 2;
-            tokens.add(special ? (i == config.vocabSize() - 1 ? "<|im_end|>" : "<|im_start|>") : "t" + i);
+        int[] types = new int[tokenCount];
+        for (int i = 0; i < tokenCount; i++) {
+            boolean special = i >= tokenCount - 2;
+            tokens.add(special ? (i == tokenCount - 1 ? "<|im_end|>" : "<|im_start|>") : "t" + i);
             types[i] = special ? GgufTokenizer.TYPE_CONTROL : GgufTokenizer.TYPE_NORMAL;
         }
         tokenizer = new GgufTokenizer("gpt2", "qwen2", tokens, types, List.of("t 1", "t1 2"), null,
-                null, config.vocabSize() - 1, null, config.vocabSize() - 1, false, null, null, "{{ messages }}");
+                null, tokenCount - 1, null, tokenCount - 1, false, null, null, "{{ messages }}");
     }
 
     private void add(String name, int rows, int cols, Random rnd) {
@@ -82,6 +91,10 @@ final class TinyCheckpoint implements GgufModelSource {
 
     static TinyCheckpoint of(ModelConfig config) {
         return new TinyCheckpoint(config, 7);
+    }
+
+    static TinyCheckpoint of(ModelConfig config, int tokenCount) {
+        return new TinyCheckpoint(config, 7, tokenCount);
     }
 
     /** Row-major fp32 values of a source tensor. */

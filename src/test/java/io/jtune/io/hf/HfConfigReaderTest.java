@@ -138,6 +138,131 @@ class HfConfigReaderTest {
     }
 
     @Test
+    void gemmaReadsHiddenActivationAndItsDefaults() throws Exception {
+        // google/gemma-2b's keys: hidden_act "gelu" is ignored by GemmaMLP, hidden_activation decides.
+        ModelConfig c = parse("{\"model_type\": \"gemma\", \"architectures\": [\"GemmaForCausalLM\"], \"hidden_size\": 2048, "
+                + "\"num_attention_heads\": 8, \"num_key_value_heads\": 1, \"head_dim\": 256, \"hidden_act\": \"gelu\", "
+                + "\"hidden_activation\": \"gelu_pytorch_tanh\", \"torch_dtype\": \"bfloat16\"}");
+        assertEquals("gelu_pytorch_tanh", c.hiddenAct());
+        assertEquals(256, c.headDim());
+        assertEquals(1, c.numKeyValueHeads());
+        // GemmaConfig's defaults: tied, vocab 256000, bos 2, eos 1, no attention bias.
+        assertTrue(c.tieWordEmbeddings());
+        assertEquals(256000, c.vocabSize());
+        assertEquals(2, c.bosTokenId());
+        assertEquals(List.of(1), c.eosTokenIds());
+        assertFalse(c.attentionBias());
+        // Absent or null: gelu_pytorch_tanh, as GemmaMLP falls back to it.
+        assertEquals("gelu_pytorch_tanh", parse("{\"model_type\": \"gemma\", \"hidden_activation\": null}").hiddenAct());
+        fails("{\"model_type\": \"gemma\", \"hidden_activation\": \"gelu\"}", "hidden_activation", "only \"gelu_pytorch_tanh\"");
+        assertFalse(parse("{\"model_type\": \"gemma\", \"tie_word_embeddings\": false}").tieWordEmbeddings());
+    }
+
+    @Test
+    void gemma2ScoresCapsAndAlternatingWindows() throws Exception {
+        ModelConfig c = parse("{\"model_type\": \"gemma2\", \"num_hidden_layers\": 4, \"head_dim\": 256, "
+                + "\"query_pre_attn_scalar\": 144, \"sliding_window\": 4096}");
+        assertEquals(144, c.queryPreAttnScalar());
+        assertEquals(1 / 12.0, c.attentionScale(), 1e-12);
+        // Gemma2Config's defaults: caps 50 and 30, tied, 4 kv heads.
+        assertEquals(50.0, c.attnLogitSoftcap());
+        assertEquals(30.0, c.finalLogitSoftcap());
+        assertTrue(c.tieWordEmbeddings());
+        assertEquals(4, c.numKeyValueHeads());
+        // Layers 0 and 2 slide (layer_idx % 2 == 0), 1 and 3 see everything.
+        assertEquals(4096, c.slidingWindow(0));
+        assertNull(c.slidingWindow(1));
+        assertEquals(4096, c.slidingWindow(2));
+        assertNull(c.slidingWindow(3));
+        ModelConfig typed = parse("{\"model_type\": \"gemma2\", \"num_hidden_layers\": 2, \"sliding_window\": 8, "
+                + "\"layer_types\": [\"full_attention\", \"sliding_attention\"], \"attn_logit_softcapping\": null}");
+        assertNull(typed.slidingWindow(0));
+        assertEquals(8, typed.slidingWindow(1));
+        assertEquals(0.0, typed.attnLogitSoftcap(), "null: no cap");
+        assertEquals(1 / 16.0, typed.attentionScale(), 1e-12, "query_pre_attn_scalar defaults to 256");
+        fails("{\"model_type\": \"gemma2\", \"num_hidden_layers\": 2, \"layer_types\": [\"full_attention\"]}", "layer_types", "2 layers");
+        fails("{\"model_type\": \"gemma2\", \"final_logit_softcapping\": -1}", "final_logit_softcapping", "positive");
+        // Families that do not read these keys ignore them, as transformers does.
+        assertEquals(0.0, parse("{\"model_type\": \"llama\", \"attn_logit_softcapping\": 50}").attnLogitSoftcap());
+    }
+
+    @Test
+    void gemma3PatternLocalRopeAndQkNorms() throws Exception {
+        // google/gemma-3-1b-it's keys (26 layers; here 7 to see the pattern).
+        ModelConfig c = parse("{\"model_type\": \"gemma3_text\", \"architectures\": [\"Gemma3ForCausalLM\"], "
+                + "\"num_hidden_layers\": 7, \"head_dim\": 256, \"query_pre_attn_scalar\": 256, \"sliding_window\": 512, "
+                + "\"sliding_window_pattern\": 6, \"rope_theta\": 1000000, \"rope_local_base_freq\": 10000, "
+                + "\"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": 8.0}, \"final_logit_softcapping\": null, "
+                + "\"attn_logit_softcapping\": null}");
+        assertTrue(c.qkNorm());
+        for (int layer = 0; layer < 7; layer++) {
+            boolean global = layer == 5;
+            assertEquals(global ? null : 512, c.slidingWindow(layer), "layer " + layer);
+            assertEquals(global ? 1_000_000.0 : 10000.0, c.rope(layer).theta(), "layer " + layer);
+            assertEquals(global ? "linear" : "default", c.rope(layer).type(), "only the global RoPE is scaled");
+        }
+        assertEquals(0.0, c.attnLogitSoftcap());
+        assertEquals(0.0, c.finalLogitSoftcap());
+        // Gemma3TextConfig's defaults: rope_theta 1e6, local 1e4, pattern 6, no caps, tied.
+        ModelConfig bare = parse("{\"model_type\": \"gemma3_text\", \"num_hidden_layers\": 6}");
+        assertEquals(1_000_000.0, bare.rope().theta());
+        assertEquals(10000.0, bare.localRope().theta());
+        assertEquals(4096, bare.slidingWindow(0));
+        assertNull(bare.slidingWindow(5));
+        assertTrue(bare.tieWordEmbeddings());
+        assertEquals(0.0, bare.finalLogitSoftcap());
+        // transformers 5's per-layer-type rope_parameters.
+        ModelConfig v5 = parse("{\"model_type\": \"gemma3_text\", \"num_hidden_layers\": 2, \"layer_types\": "
+                + "[\"sliding_attention\", \"full_attention\"], \"rope_parameters\": {\"full_attention\": {\"rope_type\": \"linear\", "
+                + "\"factor\": 8.0, \"rope_theta\": 1000000.0}, \"sliding_attention\": {\"rope_type\": \"default\", \"rope_theta\": 10000.0}}}");
+        assertEquals(8.0, v5.rope(1).factor());
+        assertEquals(10000.0, v5.rope(0).theta());
+        fails("{\"model_type\": \"gemma3_text\", \"use_bidirectional_attention\": true}", "use_bidirectional_attention");
+    }
+
+    /** The config.json files of google/gemma-2b, google/gemma-2-2b-it and google/gemma-3-1b-it, as published. */
+    @Test
+    void publishedGemmaConfigsReadAndValidate() throws Exception {
+        ModelConfig gemma = parse("""
+                {"architectures": ["GemmaForCausalLM"], "attention_bias": false, "attention_dropout": 0.0, "bos_token_id": 2,
+                 "eos_token_id": 1, "head_dim": 256, "hidden_act": "gelu", "hidden_size": 2048, "initializer_range": 0.02,
+                 "intermediate_size": 16384, "max_position_embeddings": 8192, "model_type": "gemma", "num_attention_heads": 8,
+                 "num_hidden_layers": 18, "num_key_value_heads": 1, "pad_token_id": 0, "rms_norm_eps": 1e-06,
+                 "rope_scaling": null, "rope_theta": 10000.0, "torch_dtype": "bfloat16", "transformers_version": "4.38.0.dev0",
+                 "use_cache": true, "vocab_size": 256000}""");
+        ModelConfig gemma2 = parse("""
+                {"architectures": ["Gemma2ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0,
+                 "attn_logit_softcapping": 50.0, "bos_token_id": 2, "cache_implementation": "hybrid", "eos_token_id": [1, 107],
+                 "final_logit_softcapping": 30.0, "head_dim": 256, "hidden_act": "gelu_pytorch_tanh",
+                 "hidden_activation": "gelu_pytorch_tanh", "hidden_size": 2304, "initializer_range": 0.02,
+                 "intermediate_size": 9216, "max_position_embeddings": 8192, "model_type": "gemma2", "num_attention_heads": 8,
+                 "num_hidden_layers": 26, "num_key_value_heads": 4, "pad_token_id": 0, "query_pre_attn_scalar": 256,
+                 "rms_norm_eps": 1e-06, "rope_theta": 10000.0, "sliding_window": 4096, "torch_dtype": "bfloat16",
+                 "transformers_version": "4.42.4", "use_cache": true, "vocab_size": 256000}""");
+        ModelConfig gemma3 = parse("""
+                {"architectures": ["Gemma3ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0,
+                 "attn_logit_softcapping": null, "bos_token_id": 2, "cache_implementation": "hybrid", "eos_token_id": [1, 106],
+                 "final_logit_softcapping": null, "head_dim": 256, "hidden_activation": "gelu_pytorch_tanh", "hidden_size": 1152,
+                 "initializer_range": 0.02, "intermediate_size": 6912, "max_position_embeddings": 32768,
+                 "model_type": "gemma3_text", "num_attention_heads": 4, "num_hidden_layers": 26, "num_key_value_heads": 1,
+                 "pad_token_id": 0, "query_pre_attn_scalar": 256, "rms_norm_eps": 1e-06, "rope_local_base_freq": 10000,
+                 "rope_scaling": null, "rope_theta": 1000000, "sliding_window": 512, "sliding_window_pattern": 6,
+                 "torch_dtype": "bfloat16", "transformers_version": "4.50.0.dev0", "use_cache": true, "vocab_size": 262144}""");
+        for (ModelConfig c : List.of(gemma, gemma2, gemma3)) io.jtune.model.arch.Families.of(c).validate(c);
+        assertTrue(gemma.tieWordEmbeddings() && gemma2.tieWordEmbeddings() && gemma3.tieWordEmbeddings());
+        assertEquals("gelu_pytorch_tanh", gemma.hiddenAct(), "hidden_act gelu is not what GemmaMLP runs");
+        assertEquals(45.25f, io.jtune.model.arch.Families.of(gemma).embeddingScale().multiplier(gemma), "√2048 in bf16");
+        assertEquals(List.of(1, 107), gemma2.eosTokenIds());
+        assertEquals(4096, gemma2.slidingWindow(24));
+        assertNull(gemma2.slidingWindow(25));
+        assertEquals(1.0 / 16, gemma3.attentionScale(), 1e-12);
+        assertEquals(512, gemma3.slidingWindow(0));
+        assertNull(gemma3.slidingWindow(23));
+        assertEquals(1_000_000.0, gemma3.rope(23).theta());
+        assertEquals(10000.0, gemma3.rope(24).theta());
+    }
+
+    @Test
     void slidingWindows() throws Exception {
         ModelConfig mistral = parse("{\"model_type\": \"mistral\"}");
         assertEquals(4096, mistral.slidingWindow()); // MistralConfig's default
@@ -164,10 +289,10 @@ class HfConfigReaderTest {
 
     @Test
     void unsupportedThingsListWhatIsSupported() {
-        fails("{\"model_type\": \"gemma\"}", "\"gemma\" is not supported", "llama, mistral, qwen2, qwen3");
+        fails("{\"model_type\": \"gpt2\"}", "\"gpt2\" is not supported", "gemma, gemma2, gemma3_text, llama, mistral, qwen2, qwen3");
         fails("{}", "model_type", "missing");
         fails("{\"model_type\": \"llama\", \"architectures\": [\"LlamaForSequenceClassification\"]}",
-                "LlamaForSequenceClassification", "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
+                "LlamaForSequenceClassification", "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, GemmaForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM");
         fails("{\"model_type\": \"llama\", \"hidden_act\": \"gelu\"}", "hidden_act", "only \"silu\"");
         fails("{\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4.0}}", "rope_scaling.rope_type", "yarn", "llama3");
         fails("{\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}}", "low_freq_factor", "required");

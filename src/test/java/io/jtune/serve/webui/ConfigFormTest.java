@@ -53,6 +53,44 @@ class ConfigFormTest {
         assertTrue(yaml.contains("template: chatml\n") && yaml.contains("do_train: true\n"), yaml);
     }
 
+    /** Issue #14: QLoRA from the Train tab, and quantization_bit on every form that loads the model for itself. */
+    @Test
+    void quantizationKeysAsLlamaBoardOffersThem() {
+        Map<String, Object> v = good();
+        v.put("quantization_bit", "4");
+        v.put("quantization_type", "fp4");
+        v.put("double_quantization", false);
+        ConfigForm.Checked c = WebUiForms.TRAIN.check(v, guard);
+        assertEquals(4, c.config().model().quantizationBit());
+        assertEquals("fp4", c.config().model().quantizationType());
+        assertEquals(false, c.config().model().doubleQuantization());
+        String yaml = ConfigYaml.of(c.allValues());
+        assertTrue(yaml.contains("quantization_bit: 4\n") && yaml.contains("quantization_type: fp4\n"), yaml);
+
+        v.put("quantization_bit", "3");
+        assertTrue(errors(v).get("quantization_bit").contains("4 or 8"), errors(v).toString());
+        v.put("quantization_bit", "8");
+        v.put("finetuning_type", "full");
+        assertTrue(errors(v).get("quantization_bit").contains("lora"), "QLoRA trains adapters only: " + errors(v));
+
+        for (ConfigForm form : List.of(WebUiForms.CHAT, WebUiForms.EVALUATE, WebUiForms.PREDICT)) {
+            assertTrue(form.keys().containsAll(List.of("quantization_bit", "quantization_type", "double_quantization")), form.id());
+        }
+        assertTrue(!WebUiForms.EXPORT.keys().contains("quantization_bit"), "export merges into the full-precision weights");
+        JsonNode bits = field(WebUiForms.TRAIN.describe(), "quantization_bit");
+        assertEquals("[8,4]", bits.get("offered").toString(), "none, 8 or 4 bits, as LlamaBoard's list");
+        assertTrue(bits.get("default").isNull());
+    }
+
+    private Map<String, String> errors(Map<String, Object> v) {
+        return assertThrows(FieldErrors.class, () -> WebUiForms.TRAIN.check(v, guard)).byField();
+    }
+
+    private static JsonNode field(JsonNode form, String name) {
+        for (JsonNode f : form.get("fields")) if (f.get("name").asText().equals(name)) return f;
+        throw new AssertionError("no field " + name);
+    }
+
     @Test
     void everyBadFieldGetsItsOwnMessage() {
         Map<String, Object> v = good();

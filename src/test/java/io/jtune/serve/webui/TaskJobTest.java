@@ -28,7 +28,7 @@ class TaskJobTest {
         job.start();
         assertTrue(job.isActive());
         JtuneException refused = assertThrows(JtuneException.class, job::abort);
-        assertTrue(refused.getMessage().startsWith("an export job cannot be stopped midway"), refused.getMessage());
+        assertTrue(refused.getMessage().startsWith("this export job cannot be stopped midway"), refused.getMessage());
         assertEquals(WebUiJob.State.RUNNING, job.state());
         now.addAndGet(3_000_000_000L);
         release.countDown();

@@ -33,8 +33,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The web UI in a real browser (Debian's headless chromium driven through chromedriver): train a
  * LoRA on the quickstart's tiny model from the Train tab, watch the loss curve grow, reload the
- * page mid-run, abort (a checkpoint is saved), resume, then chat with the result with the adapter
- * on and off, evaluate it, predict with it and export it merged. Saves a screenshot of each tab into JTUNE_WEBUI_SCREENSHOTS
+ * page mid-run, abort (a checkpoint is saved), resume, then chat with the result, another adapter and
+ * the base model (side by side), evaluate it, predict with it and export it merged; train DPO and
+ * evaluate it as dpo. Saves a screenshot of each tab into JTUNE_WEBUI_SCREENSHOTS
  * (default target/webui-screenshots; docs/ holds the committed ones).
  */
 @Timeout(value = 420, unit = TimeUnit.SECONDS)
@@ -100,6 +101,7 @@ class WebUiBrowserTest {
                 + " #tab-chat [name=template], #tab-evaluate [name=adapter_name_or_path], #tab-export [name=model_name_or_path]').length"),
                 "model, adapter and template are chosen once, in the top bar");
         assertEquals(List.of(), js(HINT_OVERLAPS), "the key names under the labels stay inside their fields");
+        quantizationInTheTopBar();
         click("#btn-preview");
         waitFor(() -> !text("#preview-yaml").isEmpty());
         assertTrue(text("#preview-yaml").contains("max_steps: " + LONG_RUN), text("#preview-yaml"));
@@ -166,25 +168,7 @@ class WebUiBrowserTest {
         assertTrue(Files.isRegularFile(out.resolve("adapter_model.safetensors")));
 
         mark("resumed and finished");
-        // Chat with the adapter on, then off: the base model answers differently.
-        click("[data-tab=chat]");
-        waitFor(() -> browser.findElements(By.cssSelector("#adapters option[value='saves/tiny-lora']")).size() == 1);
-        // the model and template of the Train tab's top bar are still chosen; the adapter is picked there too
-        fillAll("top", new String[][] {{"adapter_name_or_path", "saves/tiny-lora"}});
-        fillAll("chat", new String[][] {{"max_new_tokens", "12"}});
-        setChecked("#chat-do_sample", false);
-        click("#btn-chat-load");
-        waitFor(() -> text("#chat-status").startsWith("Loaded tiny+tiny-lora"));
-        assertTrue(browser.findElement(By.cssSelector("#adapter-enabled")).isSelected());
-        mark("model loaded");
-        String withAdapter = ask("Where is my order?");
-        screenshot("webui-chat.png");
-        click("#btn-chat-clear");
-        click("#adapter-enabled");
-        waitFor(() -> text("#chat-status").contains("adapter off"));
-        String withoutAdapter = ask("Where is my order?");
-        assertTrue(browser.findElements(By.cssSelector(".turn.assistant[data-tokens]")).size() == 1, "the reply's end was streamed");
-        assertNotEquals(withAdapter, withoutAdapter, "the adapter changes the greedy reply");
+        chatWithServedAdapters();
 
         mark("chatted");
         // Evaluate the adapter on the dataset.
@@ -228,6 +212,7 @@ class WebUiBrowserTest {
 
         mark("exported");
         preferenceStages();
+        evaluateAsTheStage();
 
         // The five interface languages; the favicon.
         assertEquals("/static/favicon.svg", js("return new URL(document.querySelector('link[rel=icon]').href).pathname"));
@@ -243,6 +228,107 @@ class WebUiBrowserTest {
         }
         screenshot("webui-train-zh.png");
         lang.selectByValue("en");
+    }
+
+    /**
+     * Issue #14: the top bar's quantization_bit (none, 8, 4, as LlamaBoard's), whose 4-bit type and
+     * double quantization show with 4 bits only, and go into the previewed config.
+     */
+    private void quantizationInTheTopBar() {
+        assertEquals(List.of("", "8", "4"), new Select(field("top", "quantization_bit")).getOptions().stream()
+                .map(o -> o.getDomProperty("value")).toList());
+        assertTrue(!field("top", "quantization_type").isDisplayed() && !field("top", "double_quantization").isDisplayed());
+        new Select(field("top", "quantization_bit")).selectByValue("4");
+        assertTrue(field("top", "quantization_type").isDisplayed() && field("top", "double_quantization").isDisplayed());
+        new Select(field("top", "quantization_type")).selectByValue("fp4");
+        assertEquals(List.of(), js(HINT_OVERLAPS), "the top bar's six fields stay apart");
+        click("#btn-preview");
+        waitFor(() -> text("#preview-yaml").contains("quantization_bit: 4"));
+        assertTrue(text("#preview-yaml").contains("quantization_type: fp4"), text("#preview-yaml"));
+        new Select(field("top", "quantization_bit")).selectByValue("8");
+        assertTrue(!field("top", "quantization_type").isDisplayed(), "the 4-bit type is not sent with 8 bits");
+        new Select(field("top", "quantization_bit")).selectByValue("");
+        mark("quantization fields");
+    }
+
+    /**
+     * Issue #16: the Chat tab serves the top bar's adapter and one more over the same base, each message
+     * names who answers, and the base's and an adapter's replies to one message stand side by side,
+     * equal to the replies each gave alone (greedy).
+     */
+    private void chatWithServedAdapters() throws IOException {
+        click("[data-tab=chat]");
+        waitFor(() -> browser.findElements(By.cssSelector("#adapters option[value='saves/tiny-lora']")).size() == 1);
+        // a second adapter of the same base, with random weights: it surely answers otherwise than the base
+        io.jtune.infer.TinyAdapters.write(work.resolve("models/tiny"), work.resolve("saves/random-lora"), 5);
+        // the model and template of the Train tab's top bar are still chosen; the adapter is picked there too
+        fillAll("top", new String[][] {{"adapter_name_or_path", "saves/tiny-lora"}});
+        fillAll("chat", new String[][] {{"max_new_tokens", "12"}});
+        setChecked("#chat-do_sample", false);
+        click("#btn-chat-load");
+        waitFor(() -> text("#chat-status").startsWith("Loaded tiny"));
+        assertEquals("tiny-lora", new Select(browser.findElement(By.id("chat-adapter"))).getFirstSelectedOption().getDomProperty("value"),
+                "the top bar's adapter answers first");
+        mark("model loaded");
+        browser.findElement(By.id("chat-adapter-path")).sendKeys("saves/random-lora");
+        browser.findElement(By.id("chat-adapter-name")).sendKeys("random");
+        click("#btn-chat-add-adapter");
+        waitFor(() -> browser.findElements(By.cssSelector("#served-adapters li")).size() == 2);
+        assertEquals(List.of("", "tiny-lora", "random"), optionValues("chat-adapter"));
+        assertEquals(List.of("-", "", "tiny-lora", "random"), optionValues("chat-compare"));
+
+        new Select(browser.findElement(By.id("chat-adapter"))).selectByValue("random");
+        String random = ask("Where is my order?", 1).get(0);
+        click("#btn-chat-clear");
+        new Select(browser.findElement(By.id("chat-adapter"))).selectByValue("");
+        String base = ask("Where is my order?", 1).get(0);
+        assertNotEquals(random, base, "the adapter changes the greedy reply");
+        new Select(browser.findElement(By.id("chat-adapter"))).selectByValue("tiny-lora");
+        ask("And my refund?", 1); // the same conversation, answered by another adapter
+        assertEquals(List.of("", "tiny-lora"), js("return Array.from(document.querySelectorAll('.turn.assistant')).map(t => t.dataset.adapter)"));
+
+        click("#btn-chat-clear");
+        new Select(browser.findElement(By.id("chat-adapter"))).selectByValue("random");
+        new Select(browser.findElement(By.id("chat-compare"))).selectByValue("");
+        assertEquals(List.of(random, base), ask("Where is my order?", 2), "side by side, as each answered alone");
+        assertTrue(browser.findElements(By.cssSelector(".answers.side-by-side .turn.assistant[data-tokens]")).size() == 2,
+                "both replies streamed to their end, in two columns");
+        new Select(browser.findElement(By.id("chat-adapter"))).selectByValue("tiny-lora");
+        ask("How do I return a shoe?", 2);
+        js("document.getElementById('served').scrollIntoView()");
+        screenshot("webui-chat.png");
+        browser.findElement(By.cssSelector("#served-adapters li[data-adapter=random] button")).click();
+        waitFor(() -> browser.findElements(By.cssSelector("#served-adapters li")).size() == 1);
+        assertEquals(List.of("", "tiny-lora"), optionValues("chat-adapter"));
+    }
+
+    private static List<String> optionValues(String id) {
+        return new Select(browser.findElement(By.id(id))).getOptions().stream().map(o -> o.getDomProperty("value")).toList();
+    }
+
+    /**
+     * Issue #13: the Evaluate tab evaluates as the stage does: dpo is offered the ranking datasets and
+     * its keys, does not predict, and shows the rewards metrics of the DPO adapter.
+     */
+    private void evaluateAsTheStage() {
+        click("[data-tab=evaluate]");
+        fillAll("top", new String[][] {{"adapter_name_or_path", "saves/tiny-dpo"}});
+        assertTrue(browser.findElement(By.id("predict")).isSelected(), "ticked for the prediction before");
+        new Select(field("evaluate", "stage")).selectByValue("dpo");
+        assertTrue(!browser.findElement(By.id("predict")).isEnabled() && !browser.findElement(By.id("predict")).isSelected(),
+                "dpo does not predict: " + text("#predict-label"));
+        assertEquals(List.of(true, false), js("return ['support_shop', 'dpo_en_demo'].map(n => document.querySelector("
+                + "'#evaluate-eval_dataset option[value=' + n + ']').hidden)"), "dpo is evaluated on pairs");
+        assertTrue(field("evaluate", "pref_loss").isDisplayed() && !field("evaluate", "kto_chosen_weight").isDisplayed());
+        fillAll("evaluate", new String[][] {{"pref_beta", "0.2"}, {"output_dir", "saves/tiny-dpo-eval"}});
+        new Select(field("evaluate", "eval_dataset")).selectByValue("dpo_en_demo");
+        click("#btn-eval-start");
+        waitFor(() -> text("#eval-metrics").contains("eval_rewards/accuracies"));
+        assertTrue(text("#eval-metrics").contains("eval_loss"), text("#eval-metrics"));
+        new Select(field("evaluate", "stage")).selectByValue("rm");
+        assertEquals("Predict (score each pair with the reward model)", text("#predict-label"));
+        assertTrue(browser.findElement(By.id("predict")).isEnabled());
+        mark("dpo evaluated");
     }
 
     /**
@@ -402,8 +488,8 @@ class WebUiBrowserTest {
         return Integer.parseInt(text("#job-steps").replaceAll("^step (\\d+) / \\d+$", "$1"));
     }
 
-    /** Sends a message in the Chat tab and returns the streamed reply once complete. */
-    private static String ask(String question) {
+    /** Sends a message in the Chat tab and returns its {@code answers} streamed replies (one, or two side by side) once complete. */
+    private static List<String> ask(String question, int answers) {
         int before = browser.findElements(By.cssSelector(".turn.assistant")).size();
         WebElement box = browser.findElement(By.id("chat-message"));
         box.clear();
@@ -411,12 +497,12 @@ class WebUiBrowserTest {
         click("#btn-chat-send");
         waitFor(() -> {
             List<WebElement> replies = browser.findElements(By.cssSelector(".turn.assistant"));
-            return replies.size() > before && "true".equals(replies.getLast().getAttribute("data-done"));
+            return replies.size() == before + answers && replies.stream().allMatch(r -> "true".equals(r.getAttribute("data-done")));
         });
         List<WebElement> replies = browser.findElements(By.cssSelector(".turn.assistant .text"));
-        String reply = replies.getLast().getAttribute("textContent");
-        mark("reply: '" + reply + "'");
-        return reply;
+        List<String> texts = replies.subList(before, before + answers).stream().map(r -> r.getAttribute("textContent")).toList();
+        mark("replies: " + texts);
+        return texts;
     }
 
     private static void screenshot(String name) throws IOException {

@@ -30,6 +30,15 @@ class MemoryEstimateTest {
     }
 
     @Test
+    void gemma2CountsItsSandwichNormsAndMatchesThePublishedSize() {
+        ModelConfig gemma2 = LoraStepSetup.architecture("gemma2-2b");
+        assertEquals(2_614_341_888L, MemoryEstimate.trainableParameters(gemma2, FinetuneSpec.full())); // google/gemma-2-2b
+        long h = gemma2.hiddenSize(), q = gemma2.qDim(), kv = gemma2.kvDim(), i = gemma2.intermediateSize();
+        assertEquals(8L * 26 * ((h + q) + 2 * (h + kv) + (q + h) + 2 * (h + i) + (i + h)),
+                MemoryEstimate.trainableParameters(gemma2, FinetuneSpec.lora(FinetuneSpec.Lora.defaults())));
+    }
+
+    @Test
     void llamaWithoutBiasesCountsAsBefore() {
         ModelConfig llama = LoraStepSetup.architecture("llama3.2-1b");
         for (FinetuneSpec spec : SPECS) {

@@ -10,6 +10,8 @@ import java.util.Set;
  * binds them; an argument given that the callee does not take is an error naming it.
  */
 final class Args {
+    private static final Object MISSING = new Object();
+
     private final String callee;
     private final List<Object> positional;
     private final Map<String, Object> keywords;
@@ -31,8 +33,8 @@ final class Args {
     }
 
     Object required(int index, String name) {
-        Object v = get(index, name, Undefined.class);
-        if (v == Undefined.class) throw Values.error(callee + " needs the argument '" + name + "'");
+        Object v = get(index, name, MISSING);
+        if (v == MISSING) throw Values.error(callee + " needs the argument '" + name + "'");
         return v;
     }
 

@@ -276,11 +276,9 @@ final class Interpreter {
         Map<String, Object> kwargs = evalKeywords(c.kwargs(), scope);
         if (callee instanceof JinjaCallable f) return f.call(args, kwargs);
         if (callee instanceof Undefined u) {
-            String name = c.callee() instanceof Node.Name n ? n.name() : c.callee() instanceof Node.Attribute a ? a.name() : null;
-            if (name != null && u.what().contains("has no attribute")) {
-                throw error(u.describe() + " (a method jtune's Jinja subset does not support, or a missing value)");
-            }
-            throw error(u.describe() + " and cannot be called");
+            // a method the subset lacks ('str object' has no attribute 'zfill') or a missing function
+            throw error(u.describe() + (u.what().contains(" has no attribute ") ? " (not a method jtune's Jinja subset supports)" : "")
+                    + ", so it cannot be called");
         }
         throw error("a " + Values.typeName(callee) + " is not callable");
     }
