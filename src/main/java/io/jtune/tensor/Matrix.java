@@ -7,14 +7,15 @@ import java.util.Objects;
  * A 2-D row-major matrix [rows x cols] that a GEMM can read, in one of a few storage types:
  * fp32 on the heap (trainable parameters, gradients, activations), a dense segment in the
  * checkpoint's dtype (frozen weights, usually memory-mapped straight from safetensors: F32, BF16 or
- * F16), GGUF's block-quantized Q8_0, or bitsandbytes' quantized weights (QLoRA's 4-bit NF4/FP4 and
+ * F16), GGUF's block-quantized Q8_0 and Q4_0/Q4_1/Q4_K/Q5_K/Q6_K, or bitsandbytes' quantized weights (QLoRA's 4-bit NF4/FP4 and
  * 8-bit per-row weights).
  *
  * <p>Each type knows one thing the kernels need of it: how to widen a run of a row to fp32
  * ({@link #readRow}). {@link Gemm} reads B only through that, so a new storage type is a new
  * subclass in this package, named in the permits clause, and nothing else.
  */
-public abstract sealed class Matrix permits HeapMatrix, SegmentMatrix, Q8_0Matrix, Bnb4BitMatrix, Int8RowMatrix {
+public abstract sealed class Matrix permits HeapMatrix, SegmentMatrix, Q8_0Matrix, Bnb4BitMatrix, Int8RowMatrix,
+        GgmlBlockMatrix {
     private final int rows;
     private final int cols;
 

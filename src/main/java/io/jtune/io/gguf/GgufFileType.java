@@ -12,6 +12,8 @@ public enum GgufFileType {
     F32(0, GgmlType.F32),
     F16(1, GgmlType.F16),
     Q8_0(7, GgmlType.Q8_0),
+    /** MOSTLY_Q4_0: written by tests (ggml's reference quantizer) to check the Q4_0 reading path; export_gguf does not offer it. */
+    Q4_0(2, GgmlType.Q4_0),
     BF16(32, GgmlType.BF16);
 
     private final int fileTypeId;

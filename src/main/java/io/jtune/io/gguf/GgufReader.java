@@ -120,6 +120,14 @@ public final class GgufReader implements AutoCloseable {
         return t;
     }
 
+    /** The tensor's stored bytes as a view of the mapped file (valid until {@link #close()}). */
+    public MemorySegment segment(String name) {
+        TensorInfo t = tensor(name);
+        return file.asSlice(dataStart + t.offset(), t.byteSize());
+    }
+
+    public Path path() { return path; }
+
     /** The stored bytes of a tensor, as they are in the file (a Q8_0 tensor's blocks, for instance). */
     public byte[] rawBytes(String name) {
         TensorInfo t = tensor(name);

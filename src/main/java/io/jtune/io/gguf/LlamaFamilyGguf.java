@@ -144,7 +144,8 @@ public final class LlamaFamilyGguf {
         }
     }
 
-    private static void addTokenizer(GgufMetadata m, GgufTokenizer t) {
+    /** The tokenizer.* keys of {@code t}, as the converter writes them. */
+    public static void addTokenizer(GgufMetadata m, GgufTokenizer t) {
         m.putString("tokenizer.ggml.model", t.model());
         if (t.pre() != null) m.putString("tokenizer.ggml.pre", t.pre());
         m.putStringArray("tokenizer.ggml.tokens", t.tokens());
@@ -262,7 +263,7 @@ public final class LlamaFamilyGguf {
             }
             GgmlType t = type.weightType();
             // gguf-py refuses Q8_0 for rows that are not whole blocks and the converter falls back to F16
-            if (t == GgmlType.Q8_0 && cols % Q8_0.BLOCK != 0) t = GgmlType.F16;
+            if ((t == GgmlType.Q8_0 || t == GgmlType.Q4_0) && cols % Q8_0.BLOCK != 0) t = GgmlType.F16;
             out.add(GgufTensor.matrix(ggufName, t, src));
         }
 

@@ -20,6 +20,8 @@ final class TensorCodec {
                 for (int i = 0; i < n; i++) putShort(out, 2 * i, Numbers.floatToBf16(row[i]));
             }
             case Q8_0 -> Q8_0.quantizeRow(row, 0, n, out, 0);
+            case Q4_0 -> quantizeQ4_0(row, n, out);
+            default -> throw new IllegalArgumentException("jtune does not write " + type + " tensors");
         }
     }
 
@@ -36,6 +38,40 @@ final class TensorCodec {
                 for (int i = 0; i < n; i++) dst[dstOff + i] = Numbers.bf16ToFloat(getShort(in, off + 2 * i));
             }
             case Q8_0 -> Q8_0.dequantizeRow(in, off, n, dst, dstOff);
+            default -> {
+                var format = type.blockFormat();
+                byte[] block = new byte[format.blockBytes()];
+                for (int b = 0; b < n / format.blockSize(); b++) {
+                    System.arraycopy(in, off + b * format.blockBytes(), block, 0, block.length);
+                    System.arraycopy(format.decodeBlock(block), 0, dst, dstOff + b * format.blockSize(), format.blockSize());
+                }
+            }
+        }
+    }
+
+    /**
+     * ggml's quantize_row_q4_0_ref: per block of 32, d = (the value of largest magnitude) / -8 and
+     * q = min(15, trunc(x/d + 8.5)), two codes a byte (element j low nibble, j+16 high).
+     */
+    static void quantizeQ4_0(float[] row, int n, byte[] out) {
+        for (int b = 0; b < n / 32; b++) {
+            float amax = 0, max = 0;
+            for (int j = 0; j < 32; j++) {
+                float v = row[b * 32 + j];
+                if (amax < Math.abs(v)) {
+                    amax = Math.abs(v);
+                    max = v;
+                }
+            }
+            float d = max / -8;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            int at = b * 18;
+            putShort(out, at, Numbers.floatToF16(d));
+            for (int j = 0; j < 16; j++) {
+                int q0 = Math.min(15, (int) (byte) (int) (row[b * 32 + j] * id + 8.5f));
+                int q1 = Math.min(15, (int) (byte) (int) (row[b * 32 + 16 + j] * id + 8.5f));
+                out[at + 2 + j] = (byte) (q0 | (q1 << 4));
+            }
         }
     }
 

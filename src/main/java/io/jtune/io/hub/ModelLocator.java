@@ -27,8 +27,10 @@ public final class ModelLocator {
     public Path locate(String nameOrPath, String revision, HubClient.DownloadProgress progress) {
         Path asPath = Path.of(nameOrPath.startsWith("~/") ? System.getProperty("user.home") + nameOrPath.substring(1) : nameOrPath);
         if (Files.isDirectory(asPath)) return asPath;
+        // a GGUF model file (llama.cpp, Ollama): the loaders open it with io.gguf.GgufModel
+        if (Files.isRegularFile(asPath) && asPath.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".gguf")) return asPath;
         if (!HubClient.isRepoId(nameOrPath) || nameOrPath.startsWith(".")) {
-            throw new JtuneException("model_name_or_path: '" + nameOrPath + "' is neither an existing folder nor a hub id (ORG/NAME)");
+            throw new JtuneException("model_name_or_path: '" + nameOrPath + "' is neither an existing folder, a .gguf file nor a hub id (ORG/NAME)");
         }
         String rev = revision == null || revision.isBlank() ? "main" : revision;
         try {

@@ -28,7 +28,7 @@ final class ReferenceModel {
         FinetuningArguments ft = models.config().finetuning();
         if (ft.refModel() != null) return separate(models, ft);
         CausalLM reference = ft.isLora() ? models.model().model()
-                : ModelBuilder.frozen(models.base().config(), new HfWeightSource(models.base().files()));
+                : ModelBuilder.frozen(models.base().config(), models.base().weights());
         return batch -> reference.forward(batch, null, false, null).sequenceLogProbs();
     }
 

@@ -5,7 +5,6 @@ import io.jtune.config.FinetuningArguments;
 import io.jtune.config.JtuneConfig;
 import io.jtune.config.ModelArguments;
 import io.jtune.config.TrainingArguments;
-import io.jtune.io.hf.HfWeightSource;
 import io.jtune.io.peft.LoraAdapterConfig;
 import io.jtune.model.CausalLM;
 import io.jtune.model.FinetuneSpec;
@@ -35,11 +34,11 @@ record TrainableModel(CausalLM model, TrainedWeights weights) {
         boolean checkpointing = args.gradientCheckpointing() || !modelArgs.disableGradientCheckpointing();
         WeightQuantization quantization = quantization(modelArgs, ft, base, log);
         MemoryEstimate.check(base.config(), spec, args, config.data().cutoffLen(), checkpointing,
-                base.files().prequantized() ? WeightQuantization.fourBit(Bnb4BitType.NF4, true) : quantization);
-        WeightSource source = QuantizedWeights.over(new HfWeightSource(base.files()), base.config(), quantization);
+                base.prequantized() ? WeightQuantization.fourBit(Bnb4BitType.NF4, true) : quantization);
+        WeightSource source = QuantizedWeights.over(base.weights(), base.config(), quantization);
         CausalLM model = ModelBuilder.build(base.config(), source, spec, new CausalLM.Options(checkpointing, args.seed()));
         // PEFT's adapter_config.json names the modules that actually carry an adapter, whatever lora_target said
-        TrainedWeights weights = new TrainedWeights(model, base.files(), adapter == null ? null
+        TrainedWeights weights = base.trainedWeights(model, adapter == null ? null
                 : adapter.withTargets(TrainedWeights.loraTargetModules(model), modelArgs.modelNameOrPath()));
         if (!modelArgs.adapterNameOrPath().isEmpty()) {
             Path adapterDir = Path.of(modelArgs.adapterNameOrPath().get(0));
@@ -67,7 +66,20 @@ record TrainableModel(CausalLM model, TrainedWeights weights) {
     /** quantization_bit as the engine's storage of the base (null: none); a pre-quantized checkpoint stays as stored. */
     static WeightQuantization quantization(ModelArguments m, FinetuningArguments ft, BaseModel base, PrintStream log) {
         WeightQuantization q = WeightQuantization.of(m.quantizationBit(), m.quantizationType(), m.doubleQuantization());
-        if (base.files().prequantized()) {
+        if (base.gguf() != null) {
+            Path file = base.gguf().path();
+            if (!ft.isLora()) {
+                throw new JtuneException(file + " is a GGUF model: its weights train with finetuning_type lora only (they stay frozen"
+                        + " in their stored type, as QLoRA's do); it is " + ft.finetuningType());
+            }
+            if (q != null) {
+                throw new JtuneException("quantization_bit: " + file + " is a GGUF model, already stored in its own type;"
+                        + " leave quantization_bit unset");
+            }
+            log.println("Training LoRA over the GGUF weights as stored");
+            return null;
+        }
+        if (base.prequantized()) {
             if (!ft.isLora()) {
                 // LLaMA-Factory: "Quantized models can only be used for the LoRA tuning."
                 throw new JtuneException(base.files().directory() + " is quantized by bitsandbytes (4-bit); a quantized model"

@@ -1,5 +1,6 @@
 package io.jtune.train.workflow;
 
+import io.jtune.JtuneException;
 import io.jtune.io.hf.HfModelDirectory;
 import io.jtune.io.hf.HfModelWriter;
 import io.jtune.io.peft.AdapterWeights;
@@ -29,12 +30,35 @@ import java.util.TreeSet;
  */
 public final class TrainedWeights implements Trainer.CheckpointWeights {
     private final CausalLM model;
-    private final HfModelDirectory base;
+    private final HfModelDirectory base;           // null over a GGUF base (LoRA only)
+    private final io.jtune.model.arch.ModelConfig config;
+    private final List<ModelTensor> expectedTensors;
+    private final com.fasterxml.jackson.databind.node.ObjectNode rawConfig;
+    private final Path tokenizerDir;
     private final LoraAdapterConfig adapterConfig; // null unless LoRA
 
     public TrainedWeights(CausalLM model, HfModelDirectory base, LoraAdapterConfig adapterConfig) {
         this.model = model;
         this.base = base;
+        this.config = base.config();
+        this.expectedTensors = base.expectedTensors();
+        this.rawConfig = base.rawConfig();
+        this.tokenizerDir = base.directory();
+        this.adapterConfig = adapterConfig;
+    }
+
+    /**
+     * Over a GGUF base: only an adapter trains (the base weights stay in the file's types), so only
+     * adapters are saved. {@code tokenizerDir} holds the tokenizer files rebuilt from the file.
+     */
+    public TrainedWeights(CausalLM model, io.jtune.io.gguf.GgufModel base, Path tokenizerDir, LoraAdapterConfig adapterConfig) {
+        if (adapterConfig == null) throw new IllegalArgumentException("a GGUF base trains LoRA adapters only");
+        this.model = model;
+        this.base = null;
+        this.config = base.config();
+        this.expectedTensors = io.jtune.model.arch.Families.of(base.config()).checkpointTensors(base.config());
+        this.rawConfig = base.rawConfig();
+        this.tokenizerDir = tokenizerDir;
         this.adapterConfig = adapterConfig;
     }
 
@@ -56,7 +80,7 @@ public final class TrainedWeights implements Trainer.CheckpointWeights {
     public long flopsParameters() {
         long n = 0;
         java.util.Set<String> baseNames = new java.util.HashSet<>();
-        for (ModelTensor e : base.expectedTensors()) {
+        for (ModelTensor e : expectedTensors) {
             baseNames.add(e.name());
             if (e.role() != io.jtune.model.arch.ModuleRole.EMBEDDING) n += e.vector() ? e.cols() : (long) e.rows() * e.cols();
         }
@@ -68,7 +92,7 @@ public final class TrainedWeights implements Trainer.CheckpointWeights {
 
     /** The base's config.json as HF's PretrainedConfig.to_json_string writes it (indent 2, sorted keys). */
     public String modelConfigJson() {
-        Map<String, Object> m = new com.fasterxml.jackson.databind.ObjectMapper().convertValue(base.rawConfig(),
+        Map<String, Object> m = new com.fasterxml.jackson.databind.ObjectMapper().convertValue(rawConfig,
                 new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {});
         return io.jtune.util.PythonJson.dumps(m, io.jtune.util.PythonJson.Options.DEFAULT.withIndent(2).withSortedKeys()) + "\n";
     }
@@ -78,12 +102,12 @@ public final class TrainedWeights implements Trainer.CheckpointWeights {
     public void save(Path dir) throws IOException {
         if (adapterConfig != null) {
             saveAdapter(dir);
-            copyTokenizerFiles(dir, base.directory()); // as the HF Trainer saves the tokenizer in each checkpoint
+            copyTokenizerFiles(dir, tokenizerDir); // as the HF Trainer saves the tokenizer in each checkpoint
         } else {
             saveModel(dir, null);
             saveValueHead(dir);
         }
-        SpecialTokensMap.writeIfMissing(dir, base.directory());
+        SpecialTokensMap.writeIfMissing(dir, tokenizerDir);
     }
 
     /**
@@ -176,6 +200,7 @@ public final class TrainedWeights implements Trainer.CheckpointWeights {
      * every tensor is written in that dtype (the final model, in the base's dtype).
      */
     public void saveModel(Path dir, DType dtype) throws IOException {
+        if (base == null) throw new JtuneException("a model over a GGUF base is saved as its LoRA adapter only");
         Map<String, TrainableParameter> trainable = new HashMap<>();
         for (TrainableParameter p : model.trainableParameters()) trainable.put(p.name(), p);
         float[] values = model.parameterValues();
@@ -215,7 +240,7 @@ public final class TrainedWeights implements Trainer.CheckpointWeights {
             saveAdapter(dir);
             copyTokenizerFiles(dir, tokenizerDir);
         } else {
-            DType dtype = base.config().dtype() != null ? base.config().dtype() : DType.F32;
+            DType dtype = config.dtype() != null ? config.dtype() : DType.F32;
             saveModel(dir, dtype);
             saveValueHead(dir);
         }
