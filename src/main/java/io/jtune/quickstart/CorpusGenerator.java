@@ -13,7 +13,8 @@ import java.util.Random;
 public final class CorpusGenerator {
     private static final String[] NAMES_EN = {"Anna", "Ben", "Chloe", "David", "Emma", "Felix", "Grace", "Hugo", "Iris", "Jack", "Lena", "Marco"};
     private static final String[] ITEMS_EN = {"a wool scarf", "a ceramic teapot", "a desk lamp", "running shoes", "a backpack", "a phone case",
-        "a coffee grinder", "a linen shirt", "a speaker", "a yoga mat", "a water bottle", "an umbrella", "a notebook", "a kettle"};
+        "a coffee grinder", "a linen shirt", "a bluetooth speaker", "a yoga mat", "a water bottle", "an umbrella", "a notebook", "a kettle",
+        "headphones", "a rain jacket", "a desk chair", "a tea towel", "a bread knife", "a picture frame", "a flower pot", "wool socks"};
     private static final String[] PLACES_EN = {"the market", "the post office", "the library", "the station", "the park", "the bakery", "the warehouse", "the shop"};
     private static final String[] DAYS_EN = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
     private static final String[] WEATHER_EN = {"sunny", "rainy", "windy", "cold", "warm", "cloudy", "foggy"};
@@ -28,19 +29,19 @@ public final class CorpusGenerator {
         {"$name", " asked the seller whether ", "$item", " could be delivered before ", "$day", "."},
         {"After a ", "$weather", " week, ", "$name", " and ", "$name", " met at ", "$place", "."},
         {"A good shop answers questions quickly and explains its rules clearly."},
-        {"The delivery took ", "$number", " days because the roads near ", "$place", " were busy."},
+        {"The delivery took ", "$days", " days because the roads near ", "$place", " were busy."},
         {"$name", " wrote a short note to thank the shop for ", "$item", "."},
         {"Every ", "$day", ", the warehouse packs hundreds of orders and sends them to ", "$place", "."},
         {"When something goes wrong, a calm and clear answer helps everyone."},
         {"$name", " kept the receipt for ", "$item", " in a drawer at home."},
         {"The price of ", "$item", " was ", "$number", " dollars, and shipping was free."},
         // The vocabulary of online orders, so that fine-tuning on support answers meets known words.
-        {"$name", " returned ", "$item", " within thirty days and got a refund to the original payment method."},
-        {"A refund usually reaches the bank account within five business days after the return arrives at the warehouse."},
-        {"Standard delivery takes three to five business days, and express delivery takes one to two."},
+        {"$name", " returned ", "$item", " and got a refund to the original payment method."},
+        {"A refund reaches the bank account some days after the return arrives at the warehouse."},
+        {"Express delivery is faster than standard delivery, and it costs a little more."},
         {"The invoice for order ", "$order", " can be downloaded as a PDF from the Orders page."},
         {"$name", " used the Forgot password link, and the reset email arrived a minute later."},
-        {"After five wrong passwords, the account was locked for thirty minutes."},
+        {"After too many wrong passwords, the account was locked for a while."},
         {"The carrier traced the parcel for order ", "$order", " and found it at a sorting centre."},
         {"$item", " arrived damaged, so the shop sent a replacement free of charge."},
         {"$name", " was charged twice for order ", "$order", ", and the duplicate payment was refunded."},
@@ -60,7 +61,8 @@ public final class CorpusGenerator {
         {"Please reply with the size you need, the note said."},
     };
     private static final String[] NAMES_ZH = {"小王", "小李", "张老师", "陈先生", "刘女士", "小美", "老周", "小林", "赵阿姨", "孙同学"};
-    private static final String[] ITEMS_ZH = {"羊毛围巾", "陶瓷茶壶", "台灯", "跑鞋", "双肩包", "手机壳", "咖啡研磨机", "亚麻衬衫", "蓝牙音箱", "保温杯", "雨伞", "笔记本"};
+    private static final String[] ITEMS_ZH = {"羊毛围巾", "陶瓷茶壶", "台灯", "跑鞋", "双肩包", "手机壳", "咖啡研磨机", "亚麻衬衫", "蓝牙音箱", "瑜伽垫",
+        "保温杯", "雨伞", "笔记本", "电水壶", "耳机", "雨衣", "椅子", "毛巾", "面包刀", "相框", "花盆", "羊毛袜"};
     private static final String[] PLACES_ZH = {"超市", "邮局", "图书馆", "车站", "公园", "面包店", "仓库", "商店"};
     private static final String[] DAYS_ZH = {"星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"};
     private static final String[] WEATHER_ZH = {"晴朗", "下雨", "刮风", "寒冷", "温暖", "多云"};
@@ -71,17 +73,17 @@ public final class CorpusGenerator {
         {"$day", "天气", "$weather", "，", "$name", "在", "$place", "附近散步。"},
         {"这家店卖", "$item", "和", "$item", "，每天", "$hour", "点开门。"},
         {"$name", "问卖家", "$item", "能不能在", "$day", "之前送到。"},
-        {"快递用了", "$number", "天，因为", "$place", "附近的路很堵。"},
+        {"快递用了", "$days", "天，因为", "$place", "附近的路很堵。"},
         {"好的商店回答问题很快，也会把规则讲清楚。"},
         {"$name", "把", "$item", "的收据放在家里的抽屉里。"},
         {"$item", "的价格是", "$number", "元，运费全免。"},
         {"遇到问题时，冷静清楚的回答能帮助每一个人。"},
-        {"$name", "在三十天内退回了", "$item", "，款项原路退回到支付方式。"},
-        {"仓库收到退货后，退款通常在五个工作日内到账。"},
-        {"标准配送需要三到五个工作日，加急配送需要一到两个工作日。"},
+        {"$name", "退回了", "$item", "，款项原路退回到支付方式。"},
+        {"仓库收到退货几天后，退款会到账。"},
+        {"加急配送比标准配送快，费用也高一些。"},
         {"订单", "$order", "的发票可以在订单页面下载PDF。"},
         {"$name", "点击忘记密码，一分钟后收到了重置邮件。"},
-        {"连续输错五次密码后，账户被锁定了三十分钟。"},
+        {"密码输错太多次后，账户被暂时锁定了。"},
         {"快递公司查到订单", "$order", "的包裹在分拣中心。"},
         {"$item", "送到时已经损坏，商店免费补发了一个。"},
         {"$name", "的订单", "$order", "被扣了两次款，重复的款项已经退回。"},
@@ -98,28 +100,36 @@ public final class CorpusGenerator {
     };
 
     /**
-     * Question and answer patterns for short chats in the chatml format, in a plain factual tone: the
-     * base model learns the conversation format here, and fine-tuning then teaches the house style.
+     * Question and answer patterns for short chats in the chatml format: the base model learns the
+     * conversation format here. The answers are polite but say nothing about any shop's rules (no
+     * return window, delivery time or refund timing): those are what the fine-tuning teaches, and the
+     * quickstart's fact score shows that the base model does not know them.
      */
     private static final String[][][] DIALOGUES_EN = {
-        {{"Where is my order ", "$order", "?"}, {"Order ", "$order", " left the warehouse on ", "$day", " and is with the carrier."}},
-        {{"How long does delivery take?"}, {"Standard delivery takes three to five business days; express delivery takes one to two."}},
-        {{"How do I return ", "$item", "?"}, {"Open the Orders page, choose the order and select Return item. The return label is prepaid."}},
-        {{"When will I get my refund?"}, {"A refund reaches the original payment method within five business days after the return arrives."}},
-        {{"Where can I find the invoice for order ", "$order", "?"}, {"The invoice is on the Orders page as a PDF."}},
-        {{"How do I reset my password?"}, {"Use the Forgot password link on the login page; the email arrives within a few minutes."}},
+        {{"Where is my order ", "$order", "?"}, {"Thank you for your message. I will look up order ", "$order", " and write back to you soon."}},
+        {{"Can I return ", "$item", "?"}, {"Thank you for asking. A colleague will check the return of ", "$item", " and reply by email."}},
+        {{"When will I get my money back for ", "$item", "?"}, {"Thank you for your patience. We will check the refund for ", "$item", " and let you know."}},
+        {{"I cannot log in to my account."}, {"Thank you for telling us. A colleague will help you with your account today."}},
+        {{"My invoice for order ", "$order", " is wrong."}, {"Thank you for your message. We will look at the invoice for order ", "$order", "."}},
+        {{"The ", "$item", " has not arrived yet."}, {"Thank you for waiting. I have passed your question about ", "$item", " to the delivery team."}},
         {{"Do you sell ", "$item", "?"}, {"Yes, the shop sells ", "$item", " for ", "$number", " dollars."}},
         {{"What is the weather like on ", "$day", "?"}, {"It will be ", "$weather", " on ", "$day", "."}},
+        {{"When does ", "$place", " open?"}, {"It opens at ", "$hour", " o'clock every day."}},
+        {{"Can you recommend a gift for ", "$name", "?"}, {"Maybe ", "$item", ". Most people like it."}},
     };
     private static final String[][][] DIALOGUES_ZH = {
-        {{"我的订单", "$order", "到哪里了？"}, {"订单", "$order", "已在", "$day", "从仓库发出，正在运输中。"}},
-        {{"配送需要多久？"}, {"标准配送需要三到五个工作日，加急配送需要一到两个工作日。"}},
-        {{"怎么退", "$item", "？"}, {"进入订单页面，选择订单并申请退货，退货面单是预付费的。"}},
-        {{"退款什么时候到账？"}, {"仓库收到退货后，款项会在五个工作日内原路退回。"}},
-        {{"订单", "$order", "的发票在哪里？"}, {"发票可以在订单页面下载PDF。"}},
-        {{"怎么重置密码？"}, {"在登录页点击忘记密码，几分钟内会收到邮件。"}},
+        {{"我的订单", "$order", "到哪里了？"}, {"感谢您的留言。我会查询订单", "$order", "，稍后回复您。"}},
+        {{"", "$item", "可以退吗？"}, {"感谢您的询问。同事会查看", "$item", "的退货问题，并通过邮件回复您。"}},
+        {{"", "$item", "的钱什么时候退给我？"}, {"感谢您的耐心。我们会查看", "$item", "的退款，再通知您。"}},
+        {{"我登录不了账户。"}, {"感谢您告诉我们。同事今天会帮您处理账户问题。"}},
+        {{"订单", "$order", "的发票有问题。"}, {"感谢您的留言。我们会查看订单", "$order", "的发票。"}},
+        {{"", "$item", "还没有送到。"}, {"感谢您的等待。我已把", "$item", "的问题转给配送团队。"}},
         {{"你们卖", "$item", "吗？"}, {"卖的，", "$item", "的价格是", "$number", "元。"}},
+        {{"", "$day", "天气怎么样？"}, {"", "$day", "天气", "$weather", "。"}},
+        {{"", "$place", "几点开门？"}, {"每天", "$hour", "点开门。"}},
     };
+    /** System prompts for some of the chats, so that the base model knows the system turn too. */
+    private static final String[] SYSTEMS = {"You are a helpful assistant.", "You are the assistant of a small shop.", "Answer briefly."};
 
     private final Random random;
 
@@ -143,14 +153,18 @@ public final class CorpusGenerator {
         return docs;
     }
 
-    /** {@code count} one-turn chats in the chatml format (user question, plain answer), alternating languages. */
+    /**
+     * {@code count} one-turn chats in the chatml format (user question, plain answer), alternating
+     * languages; every other pair of them opens with a system prompt.
+     */
     public List<String> dialogues(int count) {
         List<String> out = new ArrayList<>(count);
         for (int d = 0; d < count; d++) {
             boolean chinese = d % 2 == 1;
             String[][] pair = (chinese ? DIALOGUES_ZH : DIALOGUES_EN)[random.nextInt(chinese ? DIALOGUES_ZH.length : DIALOGUES_EN.length)];
             String question = fillAll(pair[0], chinese), answer = fillAll(pair[1], chinese);
-            out.add("<|im_start|>user\n" + question + "<|im_end|>\n<|im_start|>assistant\n" + answer + "<|im_end|>\n");
+            String system = d % 4 < 2 ? "<|im_start|>system\n" + pick(SYSTEMS) + "<|im_end|>\n" : "";
+            out.add(system + "<|im_start|>user\n" + question + "<|im_end|>\n<|im_start|>assistant\n" + answer + "<|im_end|>\n");
         }
         return out;
     }
@@ -177,6 +191,8 @@ public final class CorpusGenerator {
             case "$feeling" -> pick(FEELINGS_EN);
             case "$hour" -> Integer.toString(7 + random.nextInt(4));
             case "$number" -> Integer.toString(2 + random.nextInt(40));
+            // 6 to 12: never a number of days the shop's policies name (14, 30), so no sentence here states one
+            case "$days" -> Integer.toString(6 + random.nextInt(7));
             case "$order" -> String.format("LP%06d", 100000 + random.nextInt(900000));
             default -> throw new IllegalStateException("unknown slot " + slot);
         };

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -27,9 +28,21 @@ class CorpusGeneratorTest {
     void dialoguesUseTheChatmlFormatWithoutUnfilledSlots() {
         List<String> chats = new CorpusGenerator(2).dialogues(6);
         for (String c : chats) {
-            assertTrue(c.startsWith("<|im_start|>user\n") && c.contains("<|im_end|>\n<|im_start|>assistant\n") && c.endsWith("<|im_end|>\n"), c);
+            assertTrue((c.startsWith("<|im_start|>user\n") || c.startsWith("<|im_start|>system\n")) && c.contains("<|im_end|>\n<|im_start|>assistant\n") && c.endsWith("<|im_end|>\n"), c);
             assertFalse(c.contains("$"), c);
         }
         assertTrue(chats.get(1).chars().anyMatch(ch -> ch >= 0x4e00 && ch <= 0x9fff), chats.get(1));
+        assertTrue(chats.get(0).startsWith("<|im_start|>system\n") && chats.get(2).startsWith("<|im_start|>user\n"), chats.toString());
+    }
+
+    /** The base model must not learn the shop's policies in pretraining: the fine-tuning teaches them, the fact score shows it. */
+    @Test
+    void thePretrainingTextStatesNoneOfTheFactsTheQuickstartChecks() {
+        List<HeldOutQuestion> questions = HeldOutQuestion.load(Path.of(Quickstart.HELD_OUT));
+        for (String text : Quickstart.corpus(2000)) {
+            for (HeldOutQuestion q : questions) {
+                for (String keyword : q.keywords()) assertFalse(text.contains(keyword), keyword + " in: " + text);
+            }
+        }
     }
 }
