@@ -99,31 +99,14 @@ public final class CorpusGenerator {
         {"$name", "可以帮您填写表格。"},
     };
 
-    /**
-     * Question and answer patterns for short chats in the chatml format: the base model learns the
-     * conversation format here. The answers are polite but say nothing about any shop's rules (no
-     * return window, delivery time or refund timing): those are what the fine-tuning teaches, and the
-     * quickstart's fact score shows that the base model does not know them.
-     */
+    /** Question and answer patterns for short everyday chats in the chatml format. */
     private static final String[][][] DIALOGUES_EN = {
-        {{"Where is my order ", "$order", "?"}, {"Thank you for your message. I will look up order ", "$order", " and write back to you soon."}},
-        {{"Can I return ", "$item", "?"}, {"Thank you for asking. A colleague will check the return of ", "$item", " and reply by email."}},
-        {{"When will I get my money back for ", "$item", "?"}, {"Thank you for your patience. We will check the refund for ", "$item", " and let you know."}},
-        {{"I cannot log in to my account."}, {"Thank you for telling us. A colleague will help you with your account today."}},
-        {{"My invoice for order ", "$order", " is wrong."}, {"Thank you for your message. We will look at the invoice for order ", "$order", "."}},
-        {{"The ", "$item", " has not arrived yet."}, {"Thank you for waiting. I have passed your question about ", "$item", " to the delivery team."}},
         {{"Do you sell ", "$item", "?"}, {"Yes, the shop sells ", "$item", " for ", "$number", " dollars."}},
         {{"What is the weather like on ", "$day", "?"}, {"It will be ", "$weather", " on ", "$day", "."}},
         {{"When does ", "$place", " open?"}, {"It opens at ", "$hour", " o'clock every day."}},
         {{"Can you recommend a gift for ", "$name", "?"}, {"Maybe ", "$item", ". Most people like it."}},
     };
     private static final String[][][] DIALOGUES_ZH = {
-        {{"我的订单", "$order", "到哪里了？"}, {"感谢您的留言。我会查询订单", "$order", "，稍后回复您。"}},
-        {{"", "$item", "可以退吗？"}, {"感谢您的询问。同事会查看", "$item", "的退货问题，并通过邮件回复您。"}},
-        {{"", "$item", "的钱什么时候退给我？"}, {"感谢您的耐心。我们会查看", "$item", "的退款，再通知您。"}},
-        {{"我登录不了账户。"}, {"感谢您告诉我们。同事今天会帮您处理账户问题。"}},
-        {{"订单", "$order", "的发票有问题。"}, {"感谢您的留言。我们会查看订单", "$order", "的发票。"}},
-        {{"", "$item", "还没有送到。"}, {"感谢您的等待。我已把", "$item", "的问题转给配送团队。"}},
         {{"你们卖", "$item", "吗？"}, {"卖的，", "$item", "的价格是", "$number", "元。"}},
         {{"", "$day", "天气怎么样？"}, {"", "$day", "天气", "$weather", "。"}},
         {{"", "$place", "几点开门？"}, {"每天", "$hour", "点开门。"}},
@@ -167,6 +150,108 @@ public final class CorpusGenerator {
             out.add(system + "<|im_start|>user\n" + question + "<|im_end|>\n<|im_start|>assistant\n" + answer + "<|im_end|>\n");
         }
         return out;
+    }
+
+    /**
+     * The policy sentences of the support answers as other shops would write them: the same wording
+     * with every number changed, to one that none of the shop's policies uses, shuffled into
+     * paragraphs of four; each sentence {@code copies} times, with other numbers each time. The base
+     * model thereby learns how such rules are phrased, in both languages, but not Lark & Pine's own:
+     * which numbers are right is what the fine-tuning teaches. The answers' first sentence (the
+     * apology) and last (the closing question) are left out: the house style is the fine-tuning's too.
+     */
+    public List<String> policiesOfOtherShops(String supportJson, int copies) {
+        List<String> changed = new ArrayList<>();
+        for (int c = 0; c < copies; c++) {
+            for (SupportRow row : SupportRow.parse(supportJson)) {
+                for (String sentence : row.policySentences()) changed.add(withOtherNumbers(sentence, new java.util.HashMap<>()));
+            }
+        }
+        java.util.Collections.shuffle(changed, random);
+        List<String> paragraphs = new ArrayList<>();
+        for (int i = 0; i + 4 <= changed.size(); i += 4) {
+            paragraphs.add(String.join(isChinese(changed.get(i)) ? "" : " ", changed.subList(i, i + 4)));
+        }
+        return paragraphs;
+    }
+
+    /**
+     * The support conversations as chats with other shops: each customer message with the policy
+     * sentences of its answer, every number changed as in {@link #policiesOfOtherShops} (an order
+     * number the same in question and answer), {@code copies} times. The base model thereby learns
+     * which rules answer which question, in the plain tone of other shops and with their numbers;
+     * the fine-tuning then teaches Lark & Pine's numbers and house style, and the fact score shows the
+     * difference on questions neither has seen.
+     */
+    public List<String> supportChatsOfOtherShops(String supportJson, int copies) {
+        List<String> chats = new ArrayList<>();
+        for (int c = 0; c < copies; c++) {
+            for (SupportRow row : SupportRow.parse(supportJson)) {
+                java.util.Map<String, String> orders = new java.util.HashMap<>();
+                String question = withOtherNumbers(row.question(), orders);
+                List<String> answer = new ArrayList<>();
+                for (String sentence : row.policySentences()) answer.add(withOtherNumbers(sentence, orders));
+                String system = random.nextBoolean() ? "<|im_start|>system\n" + pick(SYSTEMS) + "<|im_end|>\n" : "";
+                chats.add(system + "<|im_start|>user\n" + question + "<|im_end|>\n<|im_start|>assistant\n"
+                        + String.join(isChinese(question) ? "" : " ", answer) + "<|im_end|>\n");
+            }
+        }
+        return chats;
+    }
+
+    /** A support conversation: the customer's message and the answer's policy sentences (without apology and closing). */
+    private record SupportRow(String question, List<String> policySentences) {
+        static List<SupportRow> parse(String supportJson) {
+            List<SupportRow> rows = new ArrayList<>();
+            try {
+                for (var row : new com.fasterxml.jackson.databind.ObjectMapper().readTree(supportJson)) {
+                    String[] parts = row.get("output").asText().split("(?<=[.!?。！？])\\s*");
+                    List<String> middle = new ArrayList<>();
+                    for (int i = 1; i < parts.length - 1; i++) {
+                        if (!parts[i].isBlank()) middle.add(parts[i].strip());
+                    }
+                    rows.add(new SupportRow(row.get("instruction").asText(), middle));
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return rows;
+        }
+    }
+
+    private static boolean isChinese(String text) {
+        return text.chars().anyMatch(ch -> ch >= 0x4e00 && ch <= 0x9fff);
+    }
+
+    /**
+     * Numbers that no policy of the shop uses and that do not end in one of its numbers' digits
+     * (a 45 would hold the 5 of "5 business days"), so no changed sentence states a policy of the shop.
+     */
+    private static final int[] OTHER_NUMBERS = {6, 7, 8, 9, 10, 16, 18, 20, 36, 40, 48, 60, 90};
+    private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("LP\\d+|(\\d+)( to |到)(\\d+)|\\d+");
+    private static final java.util.regex.Pattern SINGULAR = java.util.regex.Pattern.compile("\\b(\\d+) (hour|minute|day|business day)\\b(?!s)");
+
+    /** The sentence with other numbers; {@code orders} maps each order number to its replacement, so a chat keeps its order. */
+    private String withOtherNumbers(String sentence, java.util.Map<String, String> orders) {
+        java.util.regex.Matcher m = NUMBER.matcher(sentence);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            String replacement;
+            if (m.group().startsWith("LP")) {
+                replacement = orders.computeIfAbsent(m.group(), o -> fill("$order", false));
+            } else if (m.group(2) != null) {
+                int a = OTHER_NUMBERS[random.nextInt(OTHER_NUMBERS.length - 1)];
+                int b = a;
+                while (b <= a) b = OTHER_NUMBERS[random.nextInt(OTHER_NUMBERS.length)];
+                replacement = a + m.group(2) + b;
+            } else {
+                replacement = Integer.toString(OTHER_NUMBERS[random.nextInt(OTHER_NUMBERS.length)]);
+            }
+            m.appendReplacement(sb, replacement);
+        }
+        m.appendTail(sb);
+        // "valid for 1 hour" became "valid for 8 hour": plural again
+        return SINGULAR.matcher(sb.toString()).replaceAll("$1 $2s");
     }
 
     private String fillAll(String[] parts, boolean chinese) {

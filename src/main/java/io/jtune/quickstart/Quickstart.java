@@ -59,8 +59,13 @@ public final class Quickstart {
             chatOverrides = List.copyOf(chatOverrides);
         }
 
+        /**
+         * A 4096-token vocabulary (every character of the data one token) and a 4-layer model of
+         * hidden size 192, pretrained for 500 steps of 8 x 256 tokens (about 1M tokens, two minutes on
+         * two cores); the fine-tuning and the answers as the example configs say.
+         */
         public static Plan standard() {
-            return new Plan(2048, new TinyModelFactory.Size(192, 512, 4, 6, 2, 512), 4000, 350, 8, 3e-3, List.of(), List.of());
+            return new Plan(4096, new TinyModelFactory.Size(192, 512, 4, 6, 2, 512), 2000, 500, 8, 3e-3, List.of(), List.of());
         }
     }
 
@@ -122,8 +127,8 @@ public final class Quickstart {
      * the fine-tuning teaches those.
      */
     private void makeBaseModel(Path base) throws IOException {
-        List<String> corpus = corpus(plan.corpusDocuments());
         String support = Files.readString(repoRoot.resolve("data/support_shop.json"));
+        List<String> corpus = corpus(plan.corpusDocuments(), support);
         List<String> tokenizerTexts = new ArrayList<>(corpus);
         tokenizerTexts.add(support);
         tokenizerTexts.add(everyCharacterAlone(corpus, support));
@@ -184,14 +189,23 @@ public final class Quickstart {
 
     private static final int CHARACTER_REPEATS = 1000;
 
-    /** The pretraining texts: generated documents and half as many chats, shuffled. Deterministic. */
-    static List<String> corpus(int documents) {
+    /**
+     * The pretraining texts, shuffled: generated documents, half as many everyday chats, and the
+     * support data as other shops would write it (its policy sentences and its conversations with
+     * every number changed, see {@link CorpusGenerator#supportChatsOfOtherShops}). Deterministic.
+     */
+    static List<String> corpus(int documents, String supportJson) {
         CorpusGenerator generator = new CorpusGenerator(20261121);
         List<String> corpus = new ArrayList<>(generator.documents(documents));
         corpus.addAll(generator.dialogues(documents / 2));
+        corpus.addAll(generator.policiesOfOtherShops(supportJson, POLICY_COPIES));
+        corpus.addAll(generator.supportChatsOfOtherShops(supportJson, POLICY_COPIES));
         Collections.shuffle(corpus, new Random(7));
         return corpus;
     }
+
+    /** Each policy sentence and support chat appears this many times in the pretraining text, each time with other numbers. */
+    private static final int POLICY_COPIES = 4;
 
     /** The example fine-tuning config with the quickstart's folders (and the plan's overrides, then {@code more}). */
     private JtuneConfig sftConfig(Path base, Path output, List<String> more) {

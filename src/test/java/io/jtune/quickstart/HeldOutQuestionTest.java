@@ -111,7 +111,7 @@ class HeldOutQuestionTest {
             for (String a : asked) assertFalse(phrasing.matcher(a).matches(), "same phrasing in training: " + a + " / " + q.question());
         }
         // nor are they in the base model's pretraining text
-        for (String doc : Quickstart.corpus(400)) {
+        for (String doc : Quickstart.corpus(400, Files.readString(TRAINING))) {
             for (HeldOutQuestion q : questions) assertFalse(doc.contains(q.question()), "in the corpus: " + q.question());
         }
     }
