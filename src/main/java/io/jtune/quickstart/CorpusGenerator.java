@@ -13,7 +13,8 @@ import java.util.Random;
 public final class CorpusGenerator {
     private static final String[] NAMES_EN = {"Anna", "Ben", "Chloe", "David", "Emma", "Felix", "Grace", "Hugo", "Iris", "Jack", "Lena", "Marco"};
     private static final String[] ITEMS_EN = {"a wool scarf", "a ceramic teapot", "a desk lamp", "running shoes", "a backpack", "a phone case",
-        "a coffee grinder", "a linen shirt", "a speaker", "a yoga mat", "a water bottle", "an umbrella", "a notebook", "a kettle"};
+        "a coffee grinder", "a linen shirt", "a bluetooth speaker", "a yoga mat", "a water bottle", "an umbrella", "a notebook", "a kettle",
+        "headphones", "a rain jacket", "a desk chair", "a tea towel", "a bread knife", "a picture frame", "a flower pot", "wool socks"};
     private static final String[] PLACES_EN = {"the market", "the post office", "the library", "the station", "the park", "the bakery", "the warehouse", "the shop"};
     private static final String[] DAYS_EN = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
     private static final String[] WEATHER_EN = {"sunny", "rainy", "windy", "cold", "warm", "cloudy", "foggy"};
@@ -28,19 +29,19 @@ public final class CorpusGenerator {
         {"$name", " asked the seller whether ", "$item", " could be delivered before ", "$day", "."},
         {"After a ", "$weather", " week, ", "$name", " and ", "$name", " met at ", "$place", "."},
         {"A good shop answers questions quickly and explains its rules clearly."},
-        {"The delivery took ", "$number", " days because the roads near ", "$place", " were busy."},
+        {"The delivery took ", "$days", " days because the roads near ", "$place", " were busy."},
         {"$name", " wrote a short note to thank the shop for ", "$item", "."},
         {"Every ", "$day", ", the warehouse packs hundreds of orders and sends them to ", "$place", "."},
         {"When something goes wrong, a calm and clear answer helps everyone."},
         {"$name", " kept the receipt for ", "$item", " in a drawer at home."},
         {"The price of ", "$item", " was ", "$number", " dollars, and shipping was free."},
         // The vocabulary of online orders, so that fine-tuning on support answers meets known words.
-        {"$name", " returned ", "$item", " within thirty days and got a refund to the original payment method."},
-        {"A refund usually reaches the bank account within five business days after the return arrives at the warehouse."},
-        {"Standard delivery takes three to five business days, and express delivery takes one to two."},
+        {"$name", " returned ", "$item", " and got a refund to the original payment method."},
+        {"A refund reaches the bank account some days after the return arrives at the warehouse."},
+        {"Express delivery is faster than standard delivery, and it costs a little more."},
         {"The invoice for order ", "$order", " can be downloaded as a PDF from the Orders page."},
         {"$name", " used the Forgot password link, and the reset email arrived a minute later."},
-        {"After five wrong passwords, the account was locked for thirty minutes."},
+        {"After too many wrong passwords, the account was locked for a while."},
         {"The carrier traced the parcel for order ", "$order", " and found it at a sorting centre."},
         {"$item", " arrived damaged, so the shop sent a replacement free of charge."},
         {"$name", " was charged twice for order ", "$order", ", and the duplicate payment was refunded."},
@@ -60,7 +61,8 @@ public final class CorpusGenerator {
         {"Please reply with the size you need, the note said."},
     };
     private static final String[] NAMES_ZH = {"小王", "小李", "张老师", "陈先生", "刘女士", "小美", "老周", "小林", "赵阿姨", "孙同学"};
-    private static final String[] ITEMS_ZH = {"羊毛围巾", "陶瓷茶壶", "台灯", "跑鞋", "双肩包", "手机壳", "咖啡研磨机", "亚麻衬衫", "蓝牙音箱", "保温杯", "雨伞", "笔记本"};
+    private static final String[] ITEMS_ZH = {"羊毛围巾", "陶瓷茶壶", "台灯", "跑鞋", "双肩包", "手机壳", "咖啡研磨机", "亚麻衬衫", "蓝牙音箱", "瑜伽垫",
+        "保温杯", "雨伞", "笔记本", "电水壶", "耳机", "雨衣", "椅子", "毛巾", "面包刀", "相框", "花盆", "羊毛袜"};
     private static final String[] PLACES_ZH = {"超市", "邮局", "图书馆", "车站", "公园", "面包店", "仓库", "商店"};
     private static final String[] DAYS_ZH = {"星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"};
     private static final String[] WEATHER_ZH = {"晴朗", "下雨", "刮风", "寒冷", "温暖", "多云"};
@@ -71,17 +73,17 @@ public final class CorpusGenerator {
         {"$day", "天气", "$weather", "，", "$name", "在", "$place", "附近散步。"},
         {"这家店卖", "$item", "和", "$item", "，每天", "$hour", "点开门。"},
         {"$name", "问卖家", "$item", "能不能在", "$day", "之前送到。"},
-        {"快递用了", "$number", "天，因为", "$place", "附近的路很堵。"},
+        {"快递用了", "$days", "天，因为", "$place", "附近的路很堵。"},
         {"好的商店回答问题很快，也会把规则讲清楚。"},
         {"$name", "把", "$item", "的收据放在家里的抽屉里。"},
         {"$item", "的价格是", "$number", "元，运费全免。"},
         {"遇到问题时，冷静清楚的回答能帮助每一个人。"},
-        {"$name", "在三十天内退回了", "$item", "，款项原路退回到支付方式。"},
-        {"仓库收到退货后，退款通常在五个工作日内到账。"},
-        {"标准配送需要三到五个工作日，加急配送需要一到两个工作日。"},
+        {"$name", "退回了", "$item", "，款项原路退回到支付方式。"},
+        {"仓库收到退货几天后，退款会到账。"},
+        {"加急配送比标准配送快，费用也高一些。"},
         {"订单", "$order", "的发票可以在订单页面下载PDF。"},
         {"$name", "点击忘记密码，一分钟后收到了重置邮件。"},
-        {"连续输错五次密码后，账户被锁定了三十分钟。"},
+        {"密码输错太多次后，账户被暂时锁定了。"},
         {"快递公司查到订单", "$order", "的包裹在分拣中心。"},
         {"$item", "送到时已经损坏，商店免费补发了一个。"},
         {"$name", "的订单", "$order", "被扣了两次款，重复的款项已经退回。"},
@@ -97,29 +99,20 @@ public final class CorpusGenerator {
         {"$name", "可以帮您填写表格。"},
     };
 
-    /**
-     * Question and answer patterns for short chats in the chatml format, in a plain factual tone: the
-     * base model learns the conversation format here, and fine-tuning then teaches the house style.
-     */
+    /** Question and answer patterns for short everyday chats in the chatml format. */
     private static final String[][][] DIALOGUES_EN = {
-        {{"Where is my order ", "$order", "?"}, {"Order ", "$order", " left the warehouse on ", "$day", " and is with the carrier."}},
-        {{"How long does delivery take?"}, {"Standard delivery takes three to five business days; express delivery takes one to two."}},
-        {{"How do I return ", "$item", "?"}, {"Open the Orders page, choose the order and select Return item. The return label is prepaid."}},
-        {{"When will I get my refund?"}, {"A refund reaches the original payment method within five business days after the return arrives."}},
-        {{"Where can I find the invoice for order ", "$order", "?"}, {"The invoice is on the Orders page as a PDF."}},
-        {{"How do I reset my password?"}, {"Use the Forgot password link on the login page; the email arrives within a few minutes."}},
         {{"Do you sell ", "$item", "?"}, {"Yes, the shop sells ", "$item", " for ", "$number", " dollars."}},
         {{"What is the weather like on ", "$day", "?"}, {"It will be ", "$weather", " on ", "$day", "."}},
+        {{"When does ", "$place", " open?"}, {"It opens at ", "$hour", " o'clock every day."}},
+        {{"Can you recommend a gift for ", "$name", "?"}, {"Maybe ", "$item", ". Most people like it."}},
     };
     private static final String[][][] DIALOGUES_ZH = {
-        {{"我的订单", "$order", "到哪里了？"}, {"订单", "$order", "已在", "$day", "从仓库发出，正在运输中。"}},
-        {{"配送需要多久？"}, {"标准配送需要三到五个工作日，加急配送需要一到两个工作日。"}},
-        {{"怎么退", "$item", "？"}, {"进入订单页面，选择订单并申请退货，退货面单是预付费的。"}},
-        {{"退款什么时候到账？"}, {"仓库收到退货后，款项会在五个工作日内原路退回。"}},
-        {{"订单", "$order", "的发票在哪里？"}, {"发票可以在订单页面下载PDF。"}},
-        {{"怎么重置密码？"}, {"在登录页点击忘记密码，几分钟内会收到邮件。"}},
         {{"你们卖", "$item", "吗？"}, {"卖的，", "$item", "的价格是", "$number", "元。"}},
+        {{"", "$day", "天气怎么样？"}, {"", "$day", "天气", "$weather", "。"}},
+        {{"", "$place", "几点开门？"}, {"每天", "$hour", "点开门。"}},
     };
+    /** System prompts for some of the chats, so that the base model knows the system turn too. */
+    private static final String[] SYSTEMS = {"You are a helpful assistant.", "You are the assistant of a small shop.", "Answer briefly."};
 
     private final Random random;
 
@@ -143,16 +136,122 @@ public final class CorpusGenerator {
         return docs;
     }
 
-    /** {@code count} one-turn chats in the chatml format (user question, plain answer), alternating languages. */
+    /**
+     * {@code count} one-turn chats in the chatml format (user question, plain answer), alternating
+     * languages; every other pair of them opens with a system prompt.
+     */
     public List<String> dialogues(int count) {
         List<String> out = new ArrayList<>(count);
         for (int d = 0; d < count; d++) {
             boolean chinese = d % 2 == 1;
             String[][] pair = (chinese ? DIALOGUES_ZH : DIALOGUES_EN)[random.nextInt(chinese ? DIALOGUES_ZH.length : DIALOGUES_EN.length)];
             String question = fillAll(pair[0], chinese), answer = fillAll(pair[1], chinese);
-            out.add("<|im_start|>user\n" + question + "<|im_end|>\n<|im_start|>assistant\n" + answer + "<|im_end|>\n");
+            String system = d % 4 < 2 ? "<|im_start|>system\n" + pick(SYSTEMS) + "<|im_end|>\n" : "";
+            out.add(system + "<|im_start|>user\n" + question + "<|im_end|>\n<|im_start|>assistant\n" + answer + "<|im_end|>\n");
         }
         return out;
+    }
+
+    /**
+     * The policy sentences of the support answers as other shops would write them: the same wording
+     * with every number changed, to one that none of the shop's policies uses, shuffled into
+     * paragraphs of four; each sentence {@code copies} times, with other numbers each time. The base
+     * model thereby learns how such rules are phrased, in both languages, but not Lark & Pine's own:
+     * which numbers are right is what the fine-tuning teaches. The answers' first sentence (the
+     * apology) and last (the closing question) are left out: the house style is the fine-tuning's too.
+     */
+    public List<String> policiesOfOtherShops(String supportJson, int copies) {
+        List<String> changed = new ArrayList<>();
+        for (int c = 0; c < copies; c++) {
+            for (SupportRow row : SupportRow.parse(supportJson)) {
+                for (String sentence : row.policySentences()) changed.add(withOtherNumbers(sentence, new java.util.HashMap<>()));
+            }
+        }
+        java.util.Collections.shuffle(changed, random);
+        List<String> paragraphs = new ArrayList<>();
+        for (int i = 0; i + 4 <= changed.size(); i += 4) {
+            paragraphs.add(String.join(isChinese(changed.get(i)) ? "" : " ", changed.subList(i, i + 4)));
+        }
+        return paragraphs;
+    }
+
+    /**
+     * The support conversations as chats with other shops: each customer message with the policy
+     * sentences of its answer, every number changed as in {@link #policiesOfOtherShops} (an order
+     * number the same in question and answer), {@code copies} times. The base model thereby learns
+     * which rules answer which question, in the plain tone of other shops and with their numbers;
+     * the fine-tuning then teaches Lark & Pine's numbers and house style, and the fact score shows the
+     * difference on questions neither has seen.
+     */
+    public List<String> supportChatsOfOtherShops(String supportJson, int copies) {
+        List<String> chats = new ArrayList<>();
+        for (int c = 0; c < copies; c++) {
+            for (SupportRow row : SupportRow.parse(supportJson)) {
+                java.util.Map<String, String> orders = new java.util.HashMap<>();
+                String question = withOtherNumbers(row.question(), orders);
+                List<String> answer = new ArrayList<>();
+                for (String sentence : row.policySentences()) answer.add(withOtherNumbers(sentence, orders));
+                String system = random.nextBoolean() ? "<|im_start|>system\n" + pick(SYSTEMS) + "<|im_end|>\n" : "";
+                chats.add(system + "<|im_start|>user\n" + question + "<|im_end|>\n<|im_start|>assistant\n"
+                        + String.join(isChinese(question) ? "" : " ", answer) + "<|im_end|>\n");
+            }
+        }
+        return chats;
+    }
+
+    /** A support conversation: the customer's message and the answer's policy sentences (without apology and closing). */
+    private record SupportRow(String question, List<String> policySentences) {
+        static List<SupportRow> parse(String supportJson) {
+            List<SupportRow> rows = new ArrayList<>();
+            try {
+                for (var row : new com.fasterxml.jackson.databind.ObjectMapper().readTree(supportJson)) {
+                    String[] parts = row.get("output").asText().split("(?<=[.!?。！？])\\s*");
+                    List<String> middle = new ArrayList<>();
+                    for (int i = 1; i < parts.length - 1; i++) {
+                        if (!parts[i].isBlank()) middle.add(parts[i].strip());
+                    }
+                    rows.add(new SupportRow(row.get("instruction").asText(), middle));
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return rows;
+        }
+    }
+
+    private static boolean isChinese(String text) {
+        return text.chars().anyMatch(ch -> ch >= 0x4e00 && ch <= 0x9fff);
+    }
+
+    /**
+     * Numbers that no policy of the shop uses and that do not end in one of its numbers' digits
+     * (a 45 would hold the 5 of "5 business days"), so no changed sentence states a policy of the shop.
+     */
+    private static final int[] OTHER_NUMBERS = {6, 7, 8, 9, 10, 16, 18, 20, 36, 40, 48, 60, 90};
+    private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("LP\\d+|(\\d+)( to |到)(\\d+)|\\d+");
+    private static final java.util.regex.Pattern SINGULAR = java.util.regex.Pattern.compile("\\b(\\d+) (hour|minute|day|business day)\\b(?!s)");
+
+    /** The sentence with other numbers; {@code orders} maps each order number to its replacement, so a chat keeps its order. */
+    private String withOtherNumbers(String sentence, java.util.Map<String, String> orders) {
+        java.util.regex.Matcher m = NUMBER.matcher(sentence);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            String replacement;
+            if (m.group().startsWith("LP")) {
+                replacement = orders.computeIfAbsent(m.group(), o -> fill("$order", false));
+            } else if (m.group(2) != null) {
+                int a = OTHER_NUMBERS[random.nextInt(OTHER_NUMBERS.length - 1)];
+                int b = a;
+                while (b <= a) b = OTHER_NUMBERS[random.nextInt(OTHER_NUMBERS.length)];
+                replacement = a + m.group(2) + b;
+            } else {
+                replacement = Integer.toString(OTHER_NUMBERS[random.nextInt(OTHER_NUMBERS.length)]);
+            }
+            m.appendReplacement(sb, replacement);
+        }
+        m.appendTail(sb);
+        // "valid for 1 hour" became "valid for 8 hour": plural again
+        return SINGULAR.matcher(sb.toString()).replaceAll("$1 $2s");
     }
 
     private String fillAll(String[] parts, boolean chinese) {
@@ -177,6 +276,8 @@ public final class CorpusGenerator {
             case "$feeling" -> pick(FEELINGS_EN);
             case "$hour" -> Integer.toString(7 + random.nextInt(4));
             case "$number" -> Integer.toString(2 + random.nextInt(40));
+            // 6 to 12: never a number of days the shop's policies name (14, 30), so no sentence here states one
+            case "$days" -> Integer.toString(6 + random.nextInt(7));
             case "$order" -> String.format("LP%06d", 100000 + random.nextInt(900000));
             default -> throw new IllegalStateException("unknown slot " + slot);
         };

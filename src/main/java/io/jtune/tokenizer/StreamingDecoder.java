@@ -17,7 +17,9 @@ import java.util.List;
  * the middle of a character would turn into U+FFFD. Concatenating every returned piece and
  * {@link #finish()} gives the same text as decoding all ids at once without
  * clean_up_tokenization_spaces: that clean-up (" ." to ".") can change text already emitted, so
- * a stream never applies it.
+ * a stream never applies it. One difference: ids that end inside a character (generation stopped
+ * by max_new_tokens in the middle of one) are dropped by {@link #finish()}, where a whole decode
+ * shows U+FFFD; a stream never shows half a character.
  */
 public final class StreamingDecoder {
     private static final String REPLACEMENT = "\uFFFD";
@@ -50,7 +52,12 @@ public final class StreamingDecoder {
         return fresh;
     }
 
-    /** The text still held back at the end of the stream (e.g. an incomplete character as U+FFFD). */
+    /**
+     * The text still held back at the end of the stream, less an incomplete character at its end:
+     * those bytes will never be completed, and U+FFFD in their place would be a broken character in
+     * the reply. (A U+FFFD the model wrote as a whole character at the very end goes too: the
+     * decoded text cannot tell the two apart.)
+     */
     public String finish() {
         if (pending == 0) return "";
         String text = decodeWindow();
@@ -58,7 +65,9 @@ public final class StreamingDecoder {
         pending = 0;
         String rest = text.startsWith(windowText) ? text.substring(windowText.length()) : text;
         windowText = "";
-        return rest;
+        int end = rest.length();
+        while (end > 0 && rest.startsWith(REPLACEMENT, end - 1)) end--;
+        return rest.substring(0, end);
     }
 
     private boolean isByteToken(int id) {

@@ -100,7 +100,13 @@ class TokenizerFilesTest {
         assertEquals("你", stream.next(11));
         assertEquals(" ab", stream.next(7));    // the space of "▁ab" after the first token stays
         assertEquals("", stream.next(9));
-        assertEquals("\uFFFD", stream.finish());  // an unfinished character is flushed as U+FFFD
+        assertEquals("", stream.finish());  // an unfinished character is dropped, never shown as U+FFFD
+        StreamingDecoder cut = t.streamingDecoder(false);
+        assertEquals("ab", cut.next(7));
+        assertEquals("", cut.next(9));
+        assertEquals("\uFFFD ab", cut.next(7)); // a byte that no character follows: broken, and shown as such
+        assertEquals("", cut.next(10));
+        assertEquals("", cut.finish());          // only bytes cut off at the end are dropped
     }
 
     @Test
