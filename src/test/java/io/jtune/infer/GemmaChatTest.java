@@ -138,7 +138,7 @@ public class GemmaChatTest {
             assertEquals(reply.size(), r.completionTokens(), modelType);
             assertTrue(prompt.length > 3, "the window (3) is shorter than the prompt, so decoding slides");
             int[] replyIds = reply.stream().mapToInt(Integer::intValue).filter(id -> !engine.model().stopIds().contains(id)).toArray();
-            assertEquals(engine.model().tokenizer().decode(replyIds, true), r.text(), modelType);
+            assertEquals(engine.model().tokenizer().decode(replyIds, true).replaceAll("\uFFFD+$", ""), r.text(), modelType);
         }
     }
 }

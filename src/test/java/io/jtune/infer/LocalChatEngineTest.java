@@ -109,7 +109,7 @@ class LocalChatEngineTest {
         assertEquals(reason, r.finishReason());
         assertEquals(reply.size(), r.completionTokens());
         int[] replyIds = reply.stream().mapToInt(Integer::intValue).filter(id -> !engine.model().stopIds().contains(id)).toArray();
-        assertEquals(engine.model().tokenizer().decode(replyIds, true), r.text());
+        assertEquals(engine.model().tokenizer().decode(replyIds, true).replaceAll("\uFFFD+$", ""), r.text());
     }
 
     @Test

@@ -78,7 +78,8 @@ public class Phi3ChatTest {
             assertEquals(reply.size(), r.completionTokens());
             assertTrue(prompt.length > 3, "the window (3) is shorter than the prompt, so decoding slides");
             int[] replyIds = reply.stream().mapToInt(Integer::intValue).filter(id -> !engine.model().stopIds().contains(id)).toArray();
-            assertEquals(engine.model().tokenizer().decode(replyIds, true), r.text());
+            // a stream never ends inside a character: a reply cut mid-character drops it (a whole decode shows U+FFFD)
+            assertEquals(engine.model().tokenizer().decode(replyIds, true).replaceAll("\uFFFD+$", ""), r.text());
         }
     }
 }

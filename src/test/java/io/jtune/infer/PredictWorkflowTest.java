@@ -61,8 +61,11 @@ class PredictWorkflowTest {
                 assertEquals(engine.model().tokenizer().decode(prompt, false), line.get("prompt").asText());
                 assertEquals(labels[i], line.get("label").asText());
                 String reply = engine.generate(ChatRequest.of(queries[i]), TokenListener.IGNORE).text();
-                assertEquals(reply, line.get("predict").asText());
-                expected.add(reply, labels[i]);
+                // the file holds the whole decode, as LLaMA-Factory's batch_decode: a reply cut by max_new_tokens
+                // inside a character ends in U+FFFD there, where the chat stream drops the half character
+                String predict = line.get("predict").asText();
+                assertEquals(reply, predict.replaceAll("\uFFFD+$", ""));
+                expected.add(predict, labels[i]);
             }
         }
         assertTrue(lines.get(1).contains("\"label\": \"你好，世界！\\n\""), "ensure_ascii=False, Python separators: " + lines.get(1));
