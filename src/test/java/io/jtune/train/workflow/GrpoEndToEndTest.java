@@ -1,0 +1,133 @@
+package io.jtune.train.workflow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jtune.quickstart.CorpusGenerator;
+import io.jtune.quickstart.TinyModelFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * `jtune train` with stage grpo on a tiny random model: a verifiable format reward (the completion
+ * starts with a vowel) rises, every step logs TRL's GRPO metrics and its generation and training
+ * time, completions.jsonl holds sampled completions, and a second run with the same seed repeats
+ * the first bit for bit.
+ */
+@Timeout(300)
+class GrpoEndToEndTest {
+    @TempDir static Path shared;
+    static Path model;
+    static final Path DATA = Path.of("data").toAbsolutePath();
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @BeforeAll
+    static void makeModel() throws IOException {
+        model = shared.resolve("tiny-model");
+        TinyModelFactory.create(model, new CorpusGenerator(1).documents(300), 600,
+                new TinyModelFactory.Size(32, 64, 2, 4, 2, 256), 9);
+    }
+
+    static Path config(Path dir) throws IOException {
+        Path yaml = dir.resolve("grpo.yaml");
+        Files.writeString(yaml, String.join("\n",
+                "model_name_or_path: " + model,
+                "stage: grpo",
+                "do_train: true",
+                "finetuning_type: full",
+                "lora_rank: 8",
+                "dataset: alpaca_en_demo",
+                "dataset_dir: " + DATA,
+                "template: chatml",
+                "cutoff_len: 48",
+                "max_samples: 64",
+                "output_dir: " + dir.resolve("out"),
+                "overwrite_output_dir: true",
+                "per_device_train_batch_size: 16",
+                "gradient_accumulation_steps: 1",
+                "num_generations: 8",
+                "max_completion_length: 4",
+                "temperature: 1.0",
+                "top_p: 1.0",
+                "top_k: 0",
+                "learning_rate: 1.0e-2",
+                "lr_scheduler_type: constant",
+                "max_steps: 24",
+                "logging_steps: 1",
+                "save_strategy: 'no'",
+                "seed: 7",
+                "reward_funcs: [format]",
+                "reward_format_pattern: '^\\s*[a-z]'",
+                ""));
+        return yaml;
+    }
+
+    static List<JsonNode> logLines(Path out) throws IOException {
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("trainer_log.jsonl"))) lines.add(JSON.readTree(line));
+        return lines;
+    }
+
+    /** LoRA with the KL term (the reference is the base, adapter off) and two optimizer steps per rollout batch. */
+    @Test
+    void loraWithKlAndSeveralIterationsLogsKl(@TempDir Path tmp) throws IOException {
+        Path yaml = config(tmp);
+        assertEquals(0, TrainCommandEndToEndTest.train(yaml, "finetuning_type=lora", "beta=0.1", "num_iterations=2", "max_steps=4",
+                "loss_type=grpo", "scale_rewards=batch", "epsilon_high=0.28"));
+        Path out = tmp.resolve("out");
+        List<JsonNode> lines = logLines(out).stream().filter(n -> n.has("reward")).toList();
+        assertEquals(4, lines.size());
+        assertEquals(0.0, lines.getFirst().get("kl").asDouble(), 0.0, "the first step's policy is the reference (LoRA B = 0)");
+        assertTrue(lines.get(1).get("kl").asDouble() > 0, "the second step trains on the same rollouts after an update: " + lines.get(1));
+        assertEquals(lines.get(0).get("reward").asDouble(), lines.get(1).get("reward").asDouble(), 0.0, "same rollouts, same reward");
+        assertTrue(Files.exists(out.resolve("adapter_model.safetensors")));
+        assertEquals(2 * 4, Files.readAllLines(out.resolve("completions.jsonl")).size(), "a log per rollout batch");
+    }
+
+    @Test
+    void aFormatRewardRisesDeterministically(@TempDir Path tmp) throws IOException {
+        Path yaml = config(tmp);
+        assertEquals(0, TrainCommandEndToEndTest.train(yaml));
+        Path out = tmp.resolve("out");
+        List<JsonNode> lines = logLines(out).stream().filter(n -> n.has("reward")).toList();
+        assertEquals(24, lines.size());
+        for (String key : List.of("loss", "reward", "reward_std", "rewards/format/mean", "completion_length", "clip_ratio",
+                "generation_time", "training_time")) {
+            assertTrue(lines.getFirst().has(key), key + " missing from " + lines.getFirst());
+        }
+        assertTrue(!lines.getFirst().has("kl"), "no kl with beta 0");
+        double first = 0, last = 0;
+        for (int i = 0; i < 4; i++) {
+            first += lines.get(i).get("reward").asDouble() / 4;
+            last += lines.get(lines.size() - 1 - i).get("reward").asDouble() / 4;
+        }
+        assertTrue(last > first + 0.2, "the mean reward rises: first steps " + first + ", last steps " + last + "; "
+                + lines.stream().map(n -> n.get("reward").asText() + "/" + n.get("loss").asText() + "/" + n.get("completion_length").asText()).toList() + Files.readAllLines(out.resolve("completions.jsonl")).subList(0, 8));
+        List<String> completions = Files.readAllLines(out.resolve("completions.jsonl"));
+        assertEquals(24 * 4, completions.size(), "4 completions a step");
+        JsonNode sample = JSON.readTree(completions.getFirst());
+        for (String key : List.of("step", "prompt", "completion", "answer", "reward", "advantage", "rewards")) {
+            assertTrue(sample.has(key), key + " missing from " + sample);
+        }
+        assertTrue(Files.exists(out.resolve("model.safetensors")));
+
+        Path again = tmp.resolve("again");
+        assertEquals(0, TrainCommandEndToEndTest.train(yaml, "output_dir=" + again));
+        List<JsonNode> repeated = logLines(again).stream().filter(n -> n.has("reward")).toList();
+        for (int i = 0; i < lines.size(); i++) {
+            for (String key : List.of("loss", "reward", "reward_std", "completion_length")) {
+                assertEquals(lines.get(i).get(key).asDouble(), repeated.get(i).get(key).asDouble(), 0.0, "step " + (i + 1) + " " + key);
+            }
+        }
+        assertEquals(completions, Files.readAllLines(again.resolve("completions.jsonl")));
+    }
+}
