@@ -22,11 +22,11 @@ public record GrpoArguments(
         String lossType,
         List<String> rewardFuncs,
         List<Double> rewardWeights,
-        String answerPattern,
-        String formatPattern,
-        double numericTolerance,
-        int lengthMin,
-        int lengthMax,
+        String rewardAnswerPattern,
+        String rewardFormatPattern,
+        double rewardNumericTolerance,
+        int rewardLengthMin,
+        int rewardLengthMax,
         int completionLogSamples) {
 
     public GrpoArguments {
@@ -58,11 +58,11 @@ public record GrpoArguments(
                 }
             }
         }
-        Integer lengthMax = c.nullableInteger("reward_length_max");
+        Integer rewardLengthMax = c.nullableInteger("reward_length_max");
         return new GrpoArguments(c.integer("num_generations"), completion, c.real("beta"), epsilon,
                 epsilonHigh != null ? epsilonHigh : epsilon, c.integer("num_iterations"), c.string("scale_rewards"),
                 c.string("loss_type"), funcs, weights, c.string("reward_answer_pattern"), c.string("reward_format_pattern"),
-                c.real("reward_numeric_tolerance"), c.integer("reward_length_min"), lengthMax != null ? lengthMax : completion,
+                c.real("reward_numeric_tolerance"), c.integer("reward_length_min"), rewardLengthMax != null ? rewardLengthMax : completion,
                 c.integer("completion_log_samples"));
     }
 }

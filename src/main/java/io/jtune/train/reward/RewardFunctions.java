@@ -44,7 +44,7 @@ public final class RewardFunctions implements AutoCloseable {
      */
     public static RewardFunctions resolve(GrpoArguments args, Map<String, RewardFunction> javaFunctions, CausalLM policyBase,
                                           Set<Integer> stopIds) {
-        VerifiableRewards.AnswerPattern answer = VerifiableRewards.AnswerPattern.of(args.answerPattern(), "reward_answer_pattern");
+        VerifiableRewards.AnswerPattern answer = VerifiableRewards.AnswerPattern.of(args.rewardAnswerPattern(), "reward_answer_pattern");
         List<Named> out = new ArrayList<>();
         for (int i = 0; i < args.rewardFuncs().size(); i++) {
             String spec = args.rewardFuncs().get(i).strip();
@@ -55,9 +55,9 @@ public final class RewardFunctions implements AutoCloseable {
                 fn = switch (spec) {
                     case "exact_match" -> VerifiableRewards.exactMatch(answer);
                     case "normalized_match" -> VerifiableRewards.normalizedMatch(answer);
-                    case "numeric_match" -> VerifiableRewards.numericMatch(answer, args.numericTolerance());
-                    case "format" -> VerifiableRewards.format(args.formatPattern(), "reward_format_pattern");
-                    case "length" -> VerifiableRewards.length(args.lengthMin(), args.lengthMax(), stopIds);
+                    case "numeric_match" -> VerifiableRewards.numericMatch(answer, args.rewardNumericTolerance());
+                    case "format" -> VerifiableRewards.format(args.rewardFormatPattern(), "reward_format_pattern");
+                    case "length" -> VerifiableRewards.length(args.rewardLengthMin(), args.rewardLengthMax(), stopIds);
                     default -> null;
                 };
             }
