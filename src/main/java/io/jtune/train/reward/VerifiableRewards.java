@@ -10,7 +10,8 @@ import java.util.regex.PatternSyntaxException;
 /**
  * Rewards that check a completion without a model: 1 when the check passes, 0 otherwise.
  * The answer-based ones compare the completion's answer (the first group of reward_answer_pattern,
- * or the whole completion when no pattern is set) with the dataset's answer.
+ * or the whole completion when no pattern is set) with the dataset's answer (the pattern's text in
+ * it when the pattern occurs there, otherwise all of it).
  */
 public final class VerifiableRewards {
     private static final Pattern NUMBER = Pattern.compile("[-+]?(?:\\d[\\d,]*(?:\\.\\d+)?|\\.\\d+)(?:[eE][-+]?\\d+)?");
@@ -30,13 +31,23 @@ public final class VerifiableRewards {
             if (!m.find()) return null;
             return m.groupCount() >= 1 ? m.group(1) : m.group();
         }
+
+        /**
+         * The dataset's answer to compare with: the pattern's text in it when it occurs there (a GSM8K answer's
+         * "#### 72", an order number in a reference reply), otherwise the whole answer.
+         */
+        String expected(String answer) {
+            if (pattern == null) return answer;
+            String found = extract(answer);
+            return found != null ? found : answer;
+        }
     }
 
     /** The completion's answer equals the dataset's answer, both trimmed. */
     public static RewardFunction exactMatch(AnswerPattern answer) {
         return s -> {
             String given = answer.extract(s.completion());
-            return given != null && given.strip().equals(s.answer().strip()) ? 1 : 0;
+            return given != null && given.strip().equals(answer.expected(s.answer()).strip()) ? 1 : 0;
         };
     }
 
@@ -44,7 +55,7 @@ public final class VerifiableRewards {
     public static RewardFunction normalizedMatch(AnswerPattern answer) {
         return s -> {
             String given = answer.extract(s.completion());
-            return given != null && normalize(given).equals(normalize(s.answer())) ? 1 : 0;
+            return given != null && normalize(given).equals(normalize(answer.expected(s.answer()))) ? 1 : 0;
         };
     }
 
@@ -57,7 +68,7 @@ public final class VerifiableRewards {
         return s -> {
             String given = answer.extract(s.completion());
             Double got = given == null ? null : lastNumber(given);
-            Double expected = lastNumber(s.answer());
+            Double expected = lastNumber(answer.expected(s.answer()));
             return got != null && expected != null && Math.abs(got - expected) <= tolerance ? 1 : 0;
         };
     }

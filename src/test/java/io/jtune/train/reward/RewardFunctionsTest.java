@@ -45,6 +45,10 @@ class RewardFunctionsTest {
         assertEquals(1, VerifiableRewards.normalizedMatch(whole).score(sample("  PARIS!", "paris.", 3)));
         assertEquals(1, VerifiableRewards.exactMatch(tagged).score(sample("I think <answer>Paris</answer>.", "Paris", 3)));
         assertEquals(0, VerifiableRewards.exactMatch(tagged).score(sample("Paris", "Paris", 3)), "no answer tag: no answer");
+        VerifiableRewards.AnswerPattern order = VerifiableRewards.AnswerPattern.of("(LP\\d{6})", "k");
+        assertEquals(1, VerifiableRewards.exactMatch(order).score(sample("Your order LP187505 is refunded.",
+                "The refund for order LP187505 goes back to your card.", 3)), "the pattern's text in the dataset answer");
+        assertEquals(0, VerifiableRewards.exactMatch(order).score(sample("Your order LP187506.", "Order LP187505.", 3)));
         RewardFunction numeric = VerifiableRewards.numericMatch(whole, 1e-6);
         assertEquals(1, numeric.score(sample("So the total is 1,200 dollars", "Natalia sold ... #### 1200", 3)));
         assertEquals(1, numeric.score(sample("It is 0.5", "1/2 = 0.5000000001", 3)));

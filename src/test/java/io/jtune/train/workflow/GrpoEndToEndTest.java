@@ -77,6 +77,30 @@ class GrpoEndToEndTest {
         return lines;
     }
 
+    /** examples/train_grpo: valid configs; the arithmetic example's rewards give the dataset's own answers full marks. */
+    @Test
+    void theExampleConfigsLoadAndTheirRewardsAcceptTheReferenceAnswers() throws IOException {
+        for (String name : List.of("quickstart_lora_grpo.yaml", "qwen2.5-0.5b_lora_grpo.yaml")) {
+            io.jtune.config.JtuneConfig config = io.jtune.config.ConfigLoader.load(Path.of("examples/train_grpo", name), List.of());
+            Stages.forName("grpo").checkConfig(config);
+        }
+        io.jtune.config.JtuneConfig config = io.jtune.config.ConfigLoader.load(Path.of("examples/train_grpo/qwen2.5-0.5b_lora_grpo.yaml"),
+                List.of());
+        io.jtune.train.reward.RewardFunctions rewards = io.jtune.train.reward.RewardFunctions.resolve(config.grpo(), java.util.Map.of(),
+                null, java.util.Set.of());
+        List<io.jtune.train.reward.RewardFunction.Sample> samples = new ArrayList<>();
+        for (JsonNode row : JSON.readTree(DATA.resolve("grpo_arithmetic.json").toFile())) {
+            String answer = row.get("output").asText();
+            samples.add(new io.jtune.train.reward.RewardFunction.Sample("", "Step by step: " + answer, answer, new int[0], new int[0]));
+            samples.add(new io.jtune.train.reward.RewardFunction.Sample("", "The answer is 99999", answer, new int[0], new int[0]));
+        }
+        double[] total = rewards.score(samples).total();
+        for (int i = 0; i < total.length; i += 2) {
+            assertEquals(1.2, total[i], 1e-12, "reference answer " + samples.get(i).answer());
+            assertEquals(0.0, total[i + 1], 1e-12, "a wrong answer without the format");
+        }
+    }
+
     /** LoRA with the KL term (the reference is the base, adapter off) and two optimizer steps per rollout batch. */
     @Test
     void loraWithKlAndSeveralIterationsLogsKl(@TempDir Path tmp) throws IOException {
@@ -119,6 +143,7 @@ class GrpoEndToEndTest {
             assertTrue(sample.has(key), key + " missing from " + sample);
         }
         assertTrue(Files.exists(out.resolve("model.safetensors")));
+        assertTrue(!sample.get("answer").asText().isEmpty(), "the dataset's answer column reaches the rewards: " + sample);
 
         Path again = tmp.resolve("again");
         assertEquals(0, TrainCommandEndToEndTest.train(yaml, "output_dir=" + again));
