@@ -101,6 +101,27 @@ class GrpoEndToEndTest {
         }
     }
 
+    /** A reward model trained with stage rm scores the completions: its LoRA adapter over the policy's own base. */
+    @Test
+    void aStageRmAdapterScoresTheCompletions(@TempDir Path tmp) throws IOException {
+        Path rmYaml = tmp.resolve("rm.yaml");
+        Path rm = tmp.resolve("rm");
+        Files.writeString(rmYaml, String.join("\n", "model_name_or_path: " + model, "stage: rm", "do_train: true",
+                "finetuning_type: lora", "lora_rank: 4", "dataset: dpo_en_demo", "dataset_dir: " + DATA, "template: chatml",
+                "cutoff_len: 64", "output_dir: " + rm, "overwrite_output_dir: true", "per_device_train_batch_size: 2",
+                "max_steps: 2", "save_strategy: 'no'", ""));
+        assertEquals(0, TrainCommandEndToEndTest.train(rmYaml));
+        assertTrue(Files.exists(rm.resolve("value_head.safetensors")));
+        Path yaml = config(tmp);
+        assertEquals(0, TrainCommandEndToEndTest.train(yaml, "finetuning_type=lora", "max_steps=2", "reward_funcs=" + rm + ",length",
+                "reward_weights=1,0.5"));
+        JsonNode first = logLines(tmp.resolve("out")).getFirst();
+        assertTrue(first.has("rewards/rm/mean") && first.has("rewards/length/mean"), first.toString());
+        assertEquals(first.get("rewards/rm/mean").asDouble() + 0.5 * first.get("rewards/length/mean").asDouble(),
+                first.get("reward").asDouble(), 1e-3, "the weighted sum (logged to 4 digits)");
+        assertTrue(first.get("rewards/rm/mean").asDouble() != 0, "the value head scored: " + first);
+    }
+
     /** LoRA with the KL term (the reference is the base, adapter off) and two optimizer steps per rollout batch. */
     @Test
     void loraWithKlAndSeveralIterationsLogsKl(@TempDir Path tmp) throws IOException {
