@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The reward functions of a grpo run, as reward_funcs names them, with their reward_weights. Each
@@ -39,10 +40,10 @@ public final class RewardFunctions implements AutoCloseable {
      * Resolves reward_funcs.
      *
      * @param javaFunctions reward functions the application registered by name
-     * @param policyBase    the policy's model, over which an rm adapter is loaded
+     * @param frozenBase    the policy's base with its starting weights, over which an rm adapter is loaded (asked for only then)
      * @param stopIds       the tokens that end a completion (the length reward does not count them)
      */
-    public static RewardFunctions resolve(GrpoArguments args, Map<String, RewardFunction> javaFunctions, CausalLM policyBase,
+    public static RewardFunctions resolve(GrpoArguments args, Map<String, RewardFunction> javaFunctions, Supplier<CausalLM> frozenBase,
                                           Set<Integer> stopIds) {
         VerifiableRewards.AnswerPattern answer = VerifiableRewards.AnswerPattern.of(args.rewardAnswerPattern(), "reward_answer_pattern");
         List<Named> out = new ArrayList<>();
@@ -70,7 +71,7 @@ public final class RewardFunctions implements AutoCloseable {
                     throw new JtuneException("reward_funcs: " + dir + " has no value_head.safetensors; a reward model folder is the"
                             + " output of stage rm (its adapter or its model)");
                 }
-                fn = RewardModelReward.load(dir, policyBase);
+                fn = RewardModelReward.load(dir, frozenBase);
                 name = dir.getFileName() == null ? spec : dir.getFileName().toString();
             }
             if (fn == null) {

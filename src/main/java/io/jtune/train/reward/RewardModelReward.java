@@ -14,13 +14,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * A reward model trained with stage rm scoring completions: its value head on the final hidden state
  * of the completion's last token (prompt and completion ids together, as the policy saw them). An rm
- * LoRA adapter is loaded over the policy's own base (one base in memory, the adapter an object of its
- * own, as LLaMA-Factory's reward_model_type lora); a full rm model is opened beside it and must share
- * the policy's tokenizer.
+ * LoRA adapter is loaded over the policy's base (with LoRA the policy's own model, its base frozen:
+ * one base in memory, the adapter an object of its own, as LLaMA-Factory's reward_model_type lora;
+ * with full or freeze tuning a frozen copy of the starting weights); a full rm model is opened beside
+ * it and must share the policy's tokenizer.
  */
 public final class RewardModelReward implements RewardFunction, AutoCloseable {
     private final CausalLM model;
@@ -42,8 +44,9 @@ public final class RewardModelReward implements RewardFunction, AutoCloseable {
         return Files.isRegularFile(dir.resolve("value_head.safetensors"));
     }
 
-    /** Loads the rm in {@code dir}: an adapter over {@code policyBase}, or a full model of its own. */
-    public static RewardModelReward load(Path dir, CausalLM policyBase) {
+    /** Loads the rm in {@code dir}: an adapter over the policy's base (its starting weights), or a full model of its own. */
+    public static RewardModelReward load(Path dir, Supplier<CausalLM> frozenBase) {
+        CausalLM policyBase = frozenBase.get();
         String name = dir.getFileName() == null ? "reward_model" : dir.getFileName().toString();
         if (Files.isRegularFile(dir.resolve("adapter_config.json"))) {
             LoraAdapter adapter = PeftAdapters.load(policyBase, "reward:" + name, dir);

@@ -8,7 +8,9 @@ import io.jtune.config.TrainingArguments;
 import io.jtune.data.DataModule;
 import io.jtune.infer.GenerationSettings;
 import io.jtune.model.Batch;
+import io.jtune.io.hf.HfWeightSource;
 import io.jtune.model.CausalLM;
+import io.jtune.model.ModelBuilder;
 import io.jtune.train.ResumeDecision;
 import io.jtune.train.TrainOutcome;
 import io.jtune.train.objective.GroupAdvantages;
@@ -25,6 +27,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Stage grpo (TRL's GRPOTrainer, under TRL's GRPOConfig key names; LLaMA-Factory has no such stage):
@@ -96,7 +99,10 @@ final class GrpoWorkflow implements StageWorkflow {
                 CausalLM policy = model.model();
                 Set<Integer> stopIds = new LinkedHashSet<>(data.tokenizer().stopIds());
                 stopIds.addAll(base.files().generationConfig().eosTokenIds());
-                RewardFunctions rewards = models.closeWithRun(RewardFunctions.resolve(g, context.rewardFunctions(), policy, stopIds));
+                // an rm adapter goes over the starting weights: the policy's own model when only its adapter trains
+                Supplier<CausalLM> frozenBase = config.finetuning().isLora() ? () -> policy
+                        : () -> ModelBuilder.frozen(base.config(), new HfWeightSource(base.files()));
+                RewardFunctions rewards = models.closeWithRun(RewardFunctions.resolve(g, context.rewardFunctions(), frozenBase, stopIds));
                 GeneratingArguments gen = config.generating();
                 GenerationSettings sampling = new GenerationSettings(true, gen.temperature(), gen.topP(), gen.topK(), gen.repetitionPenalty(),
                         0, 0, g.maxCompletionLength(), null);

@@ -64,17 +64,17 @@ class RewardFunctionsTest {
     @Test
     void rewardsAreWeightedAndJavaFunctionsComeFirst() {
         RewardFunctions rewards = RewardFunctions.resolve(args("reward_funcs", "exact_match,mine", "reward_weights", "2, 0.5"),
-                Map.of("mine", s -> s.completion().length()), null, Set.of());
+                Map.of("mine", s -> s.completion().length()), () -> null, Set.of());
         assertEquals(List.of("exact_match", "mine"), rewards.functions().stream().map(RewardFunctions.Named::name).toList());
         RewardFunctions.Scores scores = rewards.score(List.of(sample("ab", "ab", 1), sample("abcd", "x", 1)));
         assertArrayEquals(new double[] {2 * 1 + 0.5 * 2, 0.5 * 4}, scores.total(), 0.0);
         JtuneException e = assertThrows(JtuneException.class,
-                () -> RewardFunctions.resolve(args("reward_funcs", "exactmatch"), Map.of(), null, Set.of()));
+                () -> RewardFunctions.resolve(args("reward_funcs", "exactmatch"), Map.of(), () -> null, Set.of()));
         assertTrue(e.getMessage().startsWith("reward_funcs: 'exactmatch' is not a reward function; use one of exact_match,"), e.getMessage());
-        assertThrows(JtuneException.class, () -> RewardFunctions.resolve(args("reward_funcs", "format"), Map.of(), null, Set.of()),
+        assertThrows(JtuneException.class, () -> RewardFunctions.resolve(args("reward_funcs", "format"), Map.of(), () -> null, Set.of()),
                 "format needs its pattern");
         JtuneException nan = assertThrows(JtuneException.class, () -> RewardFunctions.resolve(args("reward_funcs", "bad"),
-                Map.of("bad", s -> Double.NaN), null, Set.of()).score(List.of(sample("a", "a", 1))));
+                Map.of("bad", s -> Double.NaN), () -> null, Set.of()).score(List.of(sample("a", "a", 1))));
         assertTrue(nan.getMessage().contains("rewards must be finite"), nan.getMessage());
     }
 

@@ -87,7 +87,7 @@ class GrpoEndToEndTest {
         io.jtune.config.JtuneConfig config = io.jtune.config.ConfigLoader.load(Path.of("examples/train_grpo/qwen2.5-0.5b_lora_grpo.yaml"),
                 List.of());
         io.jtune.train.reward.RewardFunctions rewards = io.jtune.train.reward.RewardFunctions.resolve(config.grpo(), java.util.Map.of(),
-                null, java.util.Set.of());
+                () -> null, java.util.Set.of());
         List<io.jtune.train.reward.RewardFunction.Sample> samples = new ArrayList<>();
         for (JsonNode row : JSON.readTree(DATA.resolve("grpo_arithmetic.json").toFile())) {
             String answer = row.get("output").asText();
