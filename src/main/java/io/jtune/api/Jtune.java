@@ -2,6 +2,7 @@ package io.jtune.api;
 
 import io.jtune.config.ConfigLoader;
 import io.jtune.train.TrainerListener;
+import io.jtune.train.reward.RewardFunction;
 import io.jtune.train.workflow.TrainWorkflow;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -34,5 +35,15 @@ public final class Jtune {
      */
     public static TrainWorkflow.Result train(Map<String, ?> config, PrintStream log, List<TrainerListener> listeners) throws IOException {
         return new TrainWorkflow(ConfigLoader.fromMap("the config map", config, List.of()), log).run(listeners);
+    }
+
+    /**
+     * Trains stage grpo with reward functions written in Java: reward_funcs names them by the keys of
+     * {@code rewardFunctions} (beside the built-in ones, reward models and URLs; docs/rl.md).
+     */
+    public static TrainWorkflow.Result train(Map<String, ?> config, Map<String, RewardFunction> rewardFunctions, PrintStream log,
+                                             List<TrainerListener> listeners) throws IOException {
+        return new TrainWorkflow(ConfigLoader.fromMap("the config map", config, List.of()), log).withRewardFunctions(rewardFunctions)
+                .run(listeners);
     }
 }

@@ -7,9 +7,10 @@ final class FinetuningKeys extends KeyTable {
 
     FinetuningKeys() {
         super(Group.FINETUNING);
-        choice("stage", "sft", "Training stage: pt (pre-training), sft (supervised fine-tuning), rm, ppo, dpo, kto.",
-                "pt", "sft", "rm", "ppo", "dpo", "kto")
-                .unsupportedValues("ppo is not implemented", "ppo");
+        choice("stage", "sft", "Training stage: pt (pre-training), sft (supervised fine-tuning), rm, ppo, dpo, kto, grpo"
+                + " (online RL with reward functions, docs/rl.md).",
+                "pt", "sft", "rm", "ppo", "dpo", "kto", "grpo")
+                .unsupportedValues("ppo is not supported yet (stage grpo trains online with reward functions)", "ppo");
         choice("finetuning_type", "lora", "What is trained: lora (low-rank adapters), freeze (the last layers), full (everything).",
                 "lora", "oft", "freeze", "full")
                 .unsupportedValues("OFT adapters are not implemented", "oft");
@@ -89,6 +90,30 @@ final class FinetuningKeys extends KeyTable {
         str("reward_model_adapters", null, "Adapters of the reward model.").ignored(RLHF_ONLY);
         integer("reward_model_quantization_bit", null, "Quantization bits of the reward model.").ignored(RLHF_ONLY);
         choice("reward_model_type", "lora", "Reward model type in PPO.", "lora", "full", "api").ignored(RLHF_ONLY);
+        // GRPO (TRL's GRPOConfig names: LLaMA-Factory has no grpo stage); see docs/rl.md
+        integer("num_generations", 8, "grpo: completions sampled per prompt (a group); per_device_train_batch_size x"
+                + " gradient_accumulation_steps completions make one step, a multiple of it.").atLeast(2);
+        integer("max_completion_length", null, "grpo: the most tokens of a completion (default: max_new_tokens).").atLeast(1);
+        real("beta", 0.0, "grpo: weight of the k3 KL estimate against the reference (the base with adapters off, or a frozen"
+                + " copy of the starting weights); 0 needs no reference.").atLeast(0);
+        real("epsilon", 0.2, "grpo: lower clipping range of the importance ratio (1 - epsilon).").atLeast(0);
+        real("epsilon_high", null, "grpo: upper clipping range of the importance ratio (1 + epsilon_high); default epsilon.").atLeast(0);
+        integer("num_iterations", 1, "grpo: optimizer steps on each batch of rollouts (mu in the GRPO paper).").atLeast(1);
+        choice("scale_rewards", "group", "grpo: divide the advantage by the std of the group's rewards, of the batch's, or not at all.",
+                "group", "batch", "none");
+        choice("loss_type", "dapo", "grpo: how per-token losses are aggregated (as TRL): grpo (per-sequence mean), bnpo (mean over"
+                + " the micro-batch's tokens), dr_grpo (sum / (rows x max_completion_length)), dapo (mean over the step's tokens).",
+                "grpo", "bnpo", "dr_grpo", "dapo");
+        list("reward_funcs", null, "grpo: reward functions: exact_match, normalized_match, numeric_match, format, length, a stage-rm"
+                + " output folder, an http(s) URL (LLaMA-Factory's api reward), or a Java RewardFunction's name (docs/rl.md).");
+        list("reward_weights", null, "grpo: one weight per reward function (default: all 1).");
+        str("reward_answer_pattern", null, "grpo: a regular expression whose first group is the completion's answer (exact_match,"
+                + " normalized_match, numeric_match); default: the whole completion.");
+        str("reward_format_pattern", null, "grpo: the regular expression the format reward needs the completion to match (find).");
+        real("reward_numeric_tolerance", 1e-6, "grpo: numeric_match's absolute tolerance.").atLeast(0);
+        integer("reward_length_min", 0, "grpo: the length reward's fewest completion tokens.").atLeast(0);
+        integer("reward_length_max", null, "grpo: the length reward's most completion tokens (default: max_completion_length).").atLeast(0);
+        integer("completion_log_samples", 4, "grpo: completions per step written with their rewards to completions.jsonl.").atLeast(0);
         real("ld_alpha", null, "LD-DPO alpha: the weight of the policy's answer tokens past the shorter answer of a pair.").atLeast(0).atMost(1);
 
         // GaLore, APOLLO, BAdam: alternative optimizers

@@ -130,6 +130,11 @@ public final class JtuneConfig {
         return export;
     }
 
+    /** Stage grpo's keys (TRL's GRPOConfig names), read when asked for: other stages never need them. */
+    public GrpoArguments grpo() {
+        return GrpoArguments.from(this);
+    }
+
     /**
      * Whether training recomputes activations in backward. LLaMA-Factory enables gradient
      * checkpointing for every trainable model unless disable_gradient_checkpointing is set, whatever

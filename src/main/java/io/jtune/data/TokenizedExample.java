@@ -19,6 +19,8 @@ public record TokenizedExample(Map<String, int[]> features) {
     public static final String LABELS = "labels";
     public static final String ATTENTION_MASK = "attention_mask";
     public static final String POSITION_IDS = "position_ids";
+    /** Prompt-only data (data stage ppo): the dataset answer's text as Unicode code points, for reward functions. */
+    public static final String ANSWER_TEXT = "answer_text";
 
     public TokenizedExample {
         features = Collections.unmodifiableMap(new LinkedHashMap<>(features));

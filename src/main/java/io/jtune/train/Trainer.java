@@ -181,6 +181,7 @@ public final class Trainer {
     private boolean step(TrainingPlan plan, long started) {
         int from = progress.nextBatch;
         int to = Math.min(plan.batchesPerEpoch(), from + plan.accumulation());
+        long fetchStarted = System.nanoTime();
         List<Batch> window = new ArrayList<>(to - from);
         double units = 0;
         for (int i = from; i < to; i++) {
@@ -188,6 +189,7 @@ public final class Trainer {
             window.add(b);
             units += objective.objective().normaliser(b);
         }
+        long passesStarted = System.nanoTime();
         trainable.zeroGrad();
         double lossSum = 0;
         float gradScale = units > 0 ? 1f / (float) units : 0f;
@@ -209,6 +211,11 @@ public final class Trainer {
                     + " Lower learning_rate, set max_grad_norm, or check the data.");
         }
         if (units > 0) optimizer.step(schedule.learningRate(progress.globalStep));
+        if (train.generatesOnline()) {
+            long passesEnded = System.nanoTime();
+            metrics.add(Map.of("generation_time", Metric.of((passesStarted - fetchStarted) / 1e9, 1),
+                    "training_time", Metric.of((passesEnded - passesStarted) / 1e9, 1)));
+        }
         progress.globalStep++;
         progress.modelStepCounter = model.stepCounter();
         boolean epochEnds = to == plan.batchesPerEpoch();

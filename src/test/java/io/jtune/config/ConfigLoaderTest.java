@@ -174,7 +174,7 @@ class ConfigLoaderTest {
     @Test
     void anUnsupportedChoiceNamesTheSupportedOnes() throws IOException {
         JtuneException e = failure(MINIMAL + "stage: ppo\n");
-        assertEquals("bad.yaml: line 2: stage = ppo is not supported yet by jtune: ppo is not implemented; supported: pt, sft, rm, dpo, kto",
+        assertEquals("bad.yaml: line 2: stage = ppo is not supported yet by jtune: ppo is not supported yet (stage grpo trains online with reward functions); supported: pt, sft, rm, dpo, kto, grpo",
                 e.getMessage());
         e = failure(MINIMAL + "optim: adafactor\n");
         assertTrue(e.getMessage().contains("supported: adamw_torch, adamw_torch_fused, sgd"), e.getMessage());

@@ -18,7 +18,7 @@ public interface DatasetProcessor {
 
     List<TokenizedExample> process(List<AlignedExample> batch, SkipReport skips);
 
-    /** The stage's processor: pt, sft (packed or not), rm/dpo (pairs) or kto. */
+    /** The stage's processor: pt, sft (packed or not), rm/dpo (pairs), kto or ppo (prompts, for the online stages). */
     static DatasetProcessor forStage(DataOptions options, Template template, ChatTokenizer tokenizer) {
         return switch (options.stage()) {
             case "pt" -> new PretrainProcessor(options, template, tokenizer);
@@ -27,8 +27,9 @@ public interface DatasetProcessor {
                     : new SupervisedProcessor(options, template, tokenizer);
             case "rm", "dpo" -> new PairwiseProcessor(options, template, tokenizer);
             case "kto" -> new FeedbackProcessor(options, template, tokenizer);
+            case "ppo" -> new UnsupervisedProcessor(options, template, tokenizer);
             default -> throw new JtuneException("Stage '" + options.stage() + "' has no dataset processor in jtune yet; "
-                    + "supported: pt, sft, rm, dpo, kto.");
+                    + "supported: pt, sft, rm, dpo, kto, ppo (prompt-only).");
         };
     }
 }

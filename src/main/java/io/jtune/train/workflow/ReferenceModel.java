@@ -25,15 +25,29 @@ final class ReferenceModel {
     private ReferenceModel() {}
 
     static Function<Batch, double[]> logProbs(StageModels models) {
+        Pass reference = pass(models);
+        return batch -> reference.model().forward(batch, reference.adapter(), false, null).sequenceLogProbs();
+    }
+
+    /** The reference's log-probability of each label token (grpo's KL term), per flat position of the batch. */
+    static Function<Batch, double[]> tokenLogProbs(StageModels models) {
+        Pass reference = pass(models);
+        return batch -> reference.model().forward(batch, reference.adapter(), false, null).tokenLogProbs();
+    }
+
+    /** A model and the adapter its reference pass runs with (null: none). */
+    private record Pass(CausalLM model, LoraAdapter adapter) {}
+
+    private static Pass pass(StageModels models) {
         FinetuningArguments ft = models.config().finetuning();
         if (ft.refModel() != null) return separate(models, ft);
         CausalLM reference = ft.isLora() ? models.model().model()
                 : ModelBuilder.frozen(models.base().config(), models.base().weights());
-        return batch -> reference.forward(batch, null, false, null).sequenceLogProbs();
+        return new Pass(reference, null);
     }
 
     /** ref_model, opened for the run's length, with its adapter when ref_model_adapters names one. */
-    private static Function<Batch, double[]> separate(StageModels models, FinetuningArguments ft) {
+    private static Pass separate(StageModels models, FinetuningArguments ft) {
         Path dir = ModelLocator.fromEnvironment().locate(ft.refModel(), null, HubClient.DownloadProgress.SILENT);
         HfModelDirectory files = models.closeWithRun(HfModelDirectory.open(dir));
         int vocab = files.config().vocabSize();
@@ -49,7 +63,6 @@ final class ReferenceModel {
             adapter = PeftAdapters.load(reference, adapterDir.getFileName() == null ? "reference" : adapterDir.getFileName().toString(),
                     adapterDir);
         }
-        LoraAdapter referenceAdapter = adapter;
-        return batch -> reference.forward(batch, referenceAdapter, false, null).sequenceLogProbs();
+        return new Pass(reference, adapter);
     }
 }

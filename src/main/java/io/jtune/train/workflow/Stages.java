@@ -16,7 +16,8 @@ final class Stages {
             new SupervisedWorkflow(),
             new RewardWorkflow(),
             new DpoWorkflow(),
-            new KtoWorkflow()));
+            new KtoWorkflow(),
+            new GrpoWorkflow()));
 
     private Stages() {}
 

@@ -5,6 +5,7 @@ import io.jtune.config.JtuneConfig;
 import io.jtune.config.TrainingArguments;
 import io.jtune.train.TrainOutcome;
 import io.jtune.train.TrainerListener;
+import io.jtune.train.reward.RewardFunction;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -23,10 +24,20 @@ public final class TrainWorkflow {
     private final JtuneConfig config;
     private final PrintStream log;
     private final StopSwitch stop = new StopSwitch();
+    private Map<String, RewardFunction> rewardFunctions = Map.of();
 
     public TrainWorkflow(JtuneConfig config, PrintStream log) {
         this.config = config;
         this.log = log;
+    }
+
+    /**
+     * Reward functions written in Java, by the names reward_funcs uses for them (stage grpo); they are
+     * looked up before the built-in names.
+     */
+    public TrainWorkflow withRewardFunctions(Map<String, RewardFunction> functions) {
+        this.rewardFunctions = Map.copyOf(functions);
+        return this;
     }
 
     /** Asks a running training to stop after its current step and save a checkpoint. */
@@ -66,6 +77,6 @@ public final class TrainWorkflow {
                     + " (stage rm predicts the scores of pairs)");
         }
         stage.checkConfig(config);
-        return stage.run(new WorkflowContext(config, log, stop, extraListeners));
+        return stage.run(new WorkflowContext(config, log, stop, extraListeners, rewardFunctions));
     }
 }

@@ -7,6 +7,7 @@ import io.jtune.data.TokenizedExample;
 import io.jtune.model.Batch;
 import io.jtune.train.LearningRateSchedule;
 import io.jtune.train.MetricWatch;
+import io.jtune.train.TrainBatches;
 import io.jtune.train.TrainOutcome;
 import io.jtune.train.Trainer;
 import io.jtune.train.TrainerListener;
@@ -52,9 +53,17 @@ final class TrainingLoop {
         JtuneConfig config = context.config();
         TrainingArguments args = config.training();
         DataArguments dataArgs = config.data();
-        Path outputDir = Path.of(args.outputDir());
         DatasetBatches train = new DatasetBatches(trainExamples, args.perDeviceTrainBatchSize(), args.dataSeed(),
                 !config.finetuning().disableShuffling(), padId, dataArgs.neatPacking(), layout);
+        return run(model, objective, train, evalBatches, resume);
+    }
+
+    /** Trains on batches the stage makes itself (grpo's rollouts); otherwise as {@link #run(TrainableModel, Objective, List, int, List, Optional)}. */
+    TrainOutcome run(TrainableModel model, Objective objective, TrainBatches train, List<Batch> evalBatches, Optional<Path> resume)
+            throws IOException {
+        JtuneConfig config = context.config();
+        TrainingArguments args = config.training();
+        Path outputDir = Path.of(args.outputDir());
         boolean evalSteps = "steps".equals(args.evalStrategy()) && !evalBatches.isEmpty();
         boolean saveSteps = "steps".equals(args.saveStrategy());
         TrainingPlan plan = TrainingPlan.of(train.batchesPerEpoch(), args.gradientAccumulationSteps(), args.numTrainEpochs(),

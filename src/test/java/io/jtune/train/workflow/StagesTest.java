@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class StagesTest {
     @Test
     void eachSupportedStageHasItsWorkflow() {
-        assertEquals(List.of("pt", "sft", "rm", "dpo", "kto"), List.copyOf(Stages.names()));
+        assertEquals(List.of("pt", "sft", "rm", "dpo", "kto", "grpo"), List.copyOf(Stages.names()));
         StageWorkflow pt = Stages.forName("pt"), sft = Stages.forName("sft");
         assertInstanceOf(PretrainWorkflow.class, pt);
         assertInstanceOf(SupervisedWorkflow.class, sft);
@@ -50,12 +50,17 @@ class StagesTest {
         assertEquals(List.of("loss", "eval_loss", "eval_accuracy"), rm.plotKeys());
         assertTrue(rm.predictsScores() && !rm.predicts(), "rm's do_predict scores pairs, it does not generate");
         assertFalse(sft.predictsScores() || dpo.predictsScores() || kto.predictsScores());
+        StageWorkflow grpo = Stages.forName("grpo");
+        assertInstanceOf(GrpoWorkflow.class, grpo);
+        assertEquals("ppo", grpo.dataStage(), "LLaMA-Factory's prompt-only processor");
+        assertEquals(List.of("loss", "reward"), grpo.plotKeys());
+        assertFalse(grpo.predicts() || grpo.predictsScores());
     }
 
     @Test
     void anUnsupportedStageNamesTheSupportedOnes() {
         JtuneException e = assertThrows(JtuneException.class, () -> Stages.forName("ppo"));
-        assertEquals("stage: 'ppo' is not supported yet by jtune; supported: pt, sft, rm, dpo, kto", e.getMessage());
+        assertEquals("stage: 'ppo' is not supported yet by jtune; supported: pt, sft, rm, dpo, kto, grpo", e.getMessage());
     }
 
     /** A model path that does not exist: these errors must come before the model is looked for. */
@@ -90,5 +95,21 @@ class StagesTest {
     void onlySftAndRmPredict() {
         assertEquals("do_predict: stage pt does not predict; generating predictions needs stage sft (stage rm predicts the scores of pairs)",
                 failure(config("stage", "pt", "do_predict", true, "predict_with_generate", true)));
+    }
+
+    @Test
+    void grpoRefusesWhatItCannotRunBeforeLoading() {
+        assertEquals("reward_funcs: stage grpo needs at least one reward function, e.g. reward_funcs: [numeric_match] (docs/rl.md)",
+                failure(config("stage", "grpo")));
+        assertEquals("num_generations: 8 does not divide the 12 completions of a step (per_device_train_batch_size x"
+                        + " gradient_accumulation_steps)",
+                failure(config("stage", "grpo", "reward_funcs", "format", "per_device_train_batch_size", 4, "gradient_accumulation_steps", 3)));
+        assertEquals("stage grpo: evaluation (do_eval, val_size, eval_dataset) is not supported yet; the step log has the reward of"
+                        + " each step's rollouts",
+                failure(config("stage", "grpo", "reward_funcs", "format", "val_size", 0.1)));
+        assertEquals("temperature: stage grpo samples its completions and needs a temperature above 0",
+                failure(config("stage", "grpo", "reward_funcs", "format", "per_device_train_batch_size", 8, "temperature", 0.0)));
+        assertTrue(failure(config("stage", "grpo", "reward_funcs", "format", "reward_weights", "1,2"))
+                .endsWith("key 'reward_weights': 2 weights for 1 reward functions (reward_funcs); give one weight per function"));
     }
 }
