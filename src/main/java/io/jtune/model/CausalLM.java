@@ -462,7 +462,10 @@ public final class CausalLM {
         int n = batch.tokens();
         // A view without adapter parts (the base: a DPO reference pass) fits any plan; another adapter needs its own.
         if (n > capacity || (w != plannedFor && w.maxKept > 0)) {
-            allocate(Math.max(n, capacity), w);
+            // A base pass (the reference before the policy) plans for the training adapter's view
+            // right away, so the policy pass that follows does not plan again while the first plan is still on the heap.
+            ModelWeights plan = w.maxKept == 0 && trainingAdapter != null ? weights(trainingAdapter) : w;
+            allocate(Math.max(n, capacity), plan);
         }
         lastTrainingPass = null;
         fillRopeTables(batch.positionIds(), n, workspace);
