@@ -76,6 +76,31 @@ class QloraEndToEndTest {
         }
     }
 
+    /** DoRA reads its base only through Matrix rows and the GEMM, so it trains over 4-bit weights as over bf16 ones. */
+    @Test
+    void doraTrainsOverA4BitBase(@TempDir Path tmp) throws IOException {
+        Path out = tmp.resolve("dora4");
+        Path yaml = tmp.resolve("qdora.yaml");
+        Files.writeString(yaml, String.join("\n", "model_name_or_path: " + model, "stage: sft", "do_train: true",
+                "finetuning_type: lora", "lora_rank: 4", "use_dora: true", "quantization_bit: 4", "dataset: support_shop",
+                "dataset_dir: " + TrainCommandEndToEndTest.DATA, "template: chatml", "cutoff_len: 96", "max_samples: 24",
+                "output_dir: " + out, "per_device_train_batch_size: 2", "gradient_accumulation_steps: 2",
+                "max_steps: 6", "logging_steps: 1", "save_steps: 100", "report_to: none", ""));
+        assertEquals(0, TrainCommandEndToEndTest.train(yaml, "learning_rate=5.0e-3"));
+        List<Double> losses = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("trainer_log.jsonl"))) {
+            JsonNode n = TrainCommandEndToEndTest.JSON.readTree(line);
+            if (n.has("loss")) losses.add(n.get("loss").asDouble());
+        }
+        assertEquals(6, losses.size());
+        assertTrue(losses.get(5) < losses.get(0), "DoRA over nf4: the loss falls " + losses);
+        assertTrue(TrainCommandEndToEndTest.JSON.readTree(out.resolve("adapter_config.json").toFile()).get("use_dora").asBoolean(),
+                "adapter_config.json says use_dora");
+        try (var st = io.jtune.io.safetensors.SafetensorsFile.open(out.resolve("adapter_model.safetensors"))) {
+            assertTrue(st.names().stream().anyMatch(n -> n.endsWith("lora_magnitude_vector")), "the magnitudes are saved");
+        }
+    }
+
     @Test
     void theMemoryEstimateCountsQuantizedWeights() {
         ModelConfig llama7b = ModelConfig.builder().modelType("llama").vocabSize(32000).hiddenSize(4096).intermediateSize(11008)
