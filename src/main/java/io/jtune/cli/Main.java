@@ -34,7 +34,26 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(newCommandLine().execute(args));
+        System.exit(execute(newCommandLine(), args, System.err));
+    }
+
+    /**
+     * Runs the command line; an out-of-memory error (picocli hands errors through, only exceptions reach
+     * {@link UserErrorHandler}) becomes one line saying what to change, with exit 1, not a stack trace.
+     */
+    static int execute(CommandLine cl, String[] args, java.io.PrintStream err) {
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            err.println(outOfMemoryMessage(Runtime.getRuntime().maxMemory()));
+            return 1;
+        }
+    }
+
+    static String outOfMemoryMessage(long maxHeapBytes) {
+        return String.format(java.util.Locale.ROOT, "error: out of memory: the Java heap (at most %.1f GiB) is full. Lower"
+                + " per_device_train_batch_size or cutoff_len, keep gradient checkpointing on, or use quantization_bit: 4;"
+                + " or give jtune a larger heap, e.g. JTUNE_JAVA_OPTS=-Xmx16g", maxHeapBytes / (double) (1L << 30));
     }
 
     /** Builds the command line with jtune's error handling: user errors print one line, no stack trace. */
