@@ -16,7 +16,7 @@ import picocli.CommandLine.Mixin;
 /** {@code jtune api CONFIG [key=value ...]}: LLaMA-Factory's {@code llamafactory-cli api}, an OpenAI-compatible server. */
 @Command(name = "api", description = {"Serve a model and its LoRA adapters with an OpenAI-compatible API (GET /v1/models, POST /v1/chat/completions), GET /health and GET /metrics.",
         "A reward model (a config with stage: rm) is served at POST /v1/score/evaluation instead.",
-        "Environment: API_HOST (127.0.0.1), API_PORT (8000), API_KEY (Bearer token), API_MODEL_NAME (gpt-3.5-turbo), API_MAX_REQUEST_BYTES, API_MAX_QUEUE, API_MAX_BATCH (8), API_LOG_PROMPTS.",
+        "Environment: API_HOST (127.0.0.1), API_PORT (8000), API_KEY (Bearer token), API_MODEL_NAME (gpt-3.5-turbo), API_MAX_REQUEST_BYTES, API_MAX_QUEUE, API_MAX_BATCH (8), API_LOG_PROMPTS, API_LORA_ROOTS.",
         "Ctrl-C stops the server."})
 final class ApiCommand implements Callable<Integer> {
     @Mixin ConfigFileArgs args;

@@ -1,6 +1,8 @@
 package io.jtune.serve;
 
 import io.jtune.JtuneException;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,9 +22,11 @@ import java.util.Map;
  * @param logPrompts whether the access log line of a chat completion carries its messages (API_LOG_PROMPTS, default
  *     false: prompts are users' data, and logs travel further than the server)
  * @param maxBatch requests decoded together (continuous batching; API_MAX_BATCH, default 8); more wait in the queue
+ * @param loraRoots folders, besides the working directory, that POST /v1/load_lora_adapter may load from
+ *     (API_LORA_ROOTS, separated by the path separator; default none)
  */
 public record ApiSettings(String host, int port, String apiKey, String modelName, long maxRequestBytes, int maxQueue, boolean logPrompts,
-                          int maxBatch) {
+                          int maxBatch, List<Path> loraRoots) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8000;
@@ -53,11 +57,13 @@ public record ApiSettings(String host, int port, String apiKey, String modelName
         if (maxBatch < 1) {
             throw new JtuneException("API_MAX_BATCH=" + maxBatch + " must be 1 or more");
         }
+        loraRoots = loraRoots == null ? List.of() : List.copyOf(loraRoots);
     }
 
     /** The defaults: loopback, port 8000, no key. */
     public static ApiSettings defaults() {
-        return new ApiSettings(DEFAULT_HOST, DEFAULT_PORT, null, DEFAULT_MODEL_NAME, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_QUEUE, false, DEFAULT_MAX_BATCH);
+        return new ApiSettings(DEFAULT_HOST, DEFAULT_PORT, null, DEFAULT_MODEL_NAME, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_QUEUE, false, DEFAULT_MAX_BATCH,
+                List.of());
     }
 
     /** Reads the settings from the process environment. */
@@ -75,23 +81,28 @@ public record ApiSettings(String host, int port, String apiKey, String modelName
                 number(env, "API_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, 1, Long.MAX_VALUE, "a size in bytes (at least 1)"),
                 (int) number(env, "API_MAX_QUEUE", DEFAULT_MAX_QUEUE, 0, 100_000, "a number of requests: 0-100000"),
                 flag(env, "API_LOG_PROMPTS"),
-                (int) number(env, "API_MAX_BATCH", DEFAULT_MAX_BATCH, 1, 1024, "a number of sequences: 1-1024"));
+                (int) number(env, "API_MAX_BATCH", DEFAULT_MAX_BATCH, 1, 1024, "a number of sequences: 1-1024"),
+                paths(env, "API_LORA_ROOTS"));
     }
 
     public ApiSettings withPort(int newPort) {
-        return new ApiSettings(host, newPort, apiKey, modelName, maxRequestBytes, maxQueue, logPrompts, maxBatch);
+        return new ApiSettings(host, newPort, apiKey, modelName, maxRequestBytes, maxQueue, logPrompts, maxBatch, loraRoots);
     }
 
     public ApiSettings withApiKey(String newKey) {
-        return new ApiSettings(host, port, newKey, modelName, maxRequestBytes, maxQueue, logPrompts, maxBatch);
+        return new ApiSettings(host, port, newKey, modelName, maxRequestBytes, maxQueue, logPrompts, maxBatch, loraRoots);
     }
 
     public ApiSettings withLimits(long newMaxRequestBytes, int newMaxQueue) {
-        return new ApiSettings(host, port, apiKey, modelName, newMaxRequestBytes, newMaxQueue, logPrompts, maxBatch);
+        return new ApiSettings(host, port, apiKey, modelName, newMaxRequestBytes, newMaxQueue, logPrompts, maxBatch, loraRoots);
     }
 
     public ApiSettings withLogPrompts(boolean newLogPrompts) {
-        return new ApiSettings(host, port, apiKey, modelName, maxRequestBytes, maxQueue, newLogPrompts, maxBatch);
+        return new ApiSettings(host, port, apiKey, modelName, maxRequestBytes, maxQueue, newLogPrompts, maxBatch, loraRoots);
+    }
+
+    public ApiSettings withLoraRoots(List<Path> newLoraRoots) {
+        return new ApiSettings(host, port, apiKey, modelName, maxRequestBytes, maxQueue, logPrompts, maxBatch, newLoraRoots);
     }
 
     /** Whether the server listens only on this machine. */
@@ -109,6 +120,21 @@ public record ApiSettings(String host, int port, String apiKey, String modelName
     private static String text(Map<String, String> env, String name, String fallback) {
         String value = env.get(name);
         return value == null || value.isBlank() ? fallback : value.strip();
+    }
+
+    private static List<Path> paths(Map<String, String> env, String name) {
+        String value = text(env, name, null);
+        if (value == null) return List.of();
+        List<Path> out = new java.util.ArrayList<>();
+        for (String part : value.split(java.util.regex.Pattern.quote(java.io.File.pathSeparator))) {
+            if (part.isBlank()) continue;
+            try {
+                out.add(Path.of(part.strip()));
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new JtuneException(name + ": '" + part + "' is not a valid path (" + e.getReason() + ")");
+            }
+        }
+        return out;
     }
 
     private static boolean flag(Map<String, String> env, String name) {

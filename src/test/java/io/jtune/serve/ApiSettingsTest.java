@@ -11,6 +11,7 @@ import io.jtune.infer.ChatEngine;
 import io.jtune.infer.ChatRequest;
 import io.jtune.infer.ChatResult;
 import io.jtune.infer.TokenListener;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +20,7 @@ class ApiSettingsTest {
     @Test
     void defaultsBindLoopbackOnPort8000WithLlamaFactorysModelName() {
         ApiSettings s = ApiSettings.fromEnvironment(Map.of());
-        assertEquals(new ApiSettings("127.0.0.1", 8000, null, "gpt-3.5-turbo", 1 << 20, 64, false, 8), s);
+        assertEquals(new ApiSettings("127.0.0.1", 8000, null, "gpt-3.5-turbo", 1 << 20, 64, false, 8, List.of()), s);
         assertTrue(s.isLoopbackOnly());
     }
 
@@ -28,7 +29,7 @@ class ApiSettingsTest {
         ApiSettings s = ApiSettings.fromEnvironment(Map.of(
                 "API_HOST", "0.0.0.0", "API_PORT", " 9001 ", "API_KEY", "sk-1", "API_MODEL_NAME", "qwen-support",
                 "API_MAX_REQUEST_BYTES", "2048", "API_MAX_QUEUE", "0", "API_LOG_PROMPTS", "true", "API_MAX_BATCH", "3"));
-        assertEquals(new ApiSettings("0.0.0.0", 9001, "sk-1", "qwen-support", 2048, 0, true, 3), s);
+        assertEquals(new ApiSettings("0.0.0.0", 9001, "sk-1", "qwen-support", 2048, 0, true, 3, List.of()), s);
         assertFalse(s.isLoopbackOnly());
         assertFalse(s.toString().contains("sk-1"), "the key never appears in logs");
     }

@@ -55,7 +55,8 @@ class MultiAdapterApiTest {
         modelDir = TinyChatModels.write(tmp);
         presales = TinyAdapters.write(modelDir, tmp.resolve("presales"), 1);
         aftersales = TinyAdapters.write(modelDir, tmp.resolve("aftersales"), 2);
-        extra = TinyAdapters.write(modelDir, tmp.resolve("extra"), 3);
+        // POST /v1/load_lora_adapter may load only from the working directory and API_LORA_ROOTS: here tmp/served
+        extra = TinyAdapters.write(modelDir, java.nio.file.Files.createDirectories(tmp.resolve("served")).resolve("extra"), 3);
         for (Map.Entry<String, String> alone : Map.of("base", "", "presales", "adapter_name_or_path=" + presales,
                 "aftersales", "adapter_name_or_path=" + aftersales, "extra", "adapter_name_or_path=" + extra).entrySet()) {
             String[] overrides = alone.getValue().isEmpty() ? new String[0] : new String[] {alone.getValue()};
@@ -71,7 +72,7 @@ class MultiAdapterApiTest {
         LocalChatEngine engine = new LocalChatEngine(ChatModel.load(TinyChatModels.config(modelDir,
                 "lora_modules=presales=" + presales + ",aftersales=" + aftersales)));
         opened.add(engine);
-        server = ApiServer.start(engine, ApiSettings.defaults().withPort(0).withApiKey(KEY));
+        server = ApiServer.start(engine, ApiSettings.defaults().withPort(0).withApiKey(KEY).withLoraRoots(List.of(tmp.resolve("served"))));
         opened.addFirst(server);
         client = client(server, KEY);
         opened.addFirst(client::close);
@@ -165,12 +166,12 @@ class MultiAdapterApiTest {
 
     @Test
     void aBadAdapterGetsA400AndChangesNothing() throws Exception {
-        Path broken = java.nio.file.Files.createDirectories(tmp.resolve("broken"));
+        Path broken = java.nio.file.Files.createDirectories(tmp.resolve("served/broken"));
         java.nio.file.Files.copy(presales.resolve("adapter_config.json"), broken.resolve("adapter_config.json"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         java.nio.file.Files.writeString(broken.resolve("adapter_model.safetensors"), "garbage");
         for (String body : List.of("{\"lora_name\": \"broken\", \"lora_path\": " + json(broken) + "}",
-                "{\"lora_name\": \"missing\", \"lora_path\": " + json(tmp.resolve("missing")) + "}",
+                "{\"lora_name\": \"missing\", \"lora_path\": " + json(tmp.resolve("served/missing")) + "}",
                 "{\"lora_name\": \"nopath\"}",
                 "{\"lora_name\": \"gpt-3.5-turbo\", \"lora_path\": " + json(extra) + "}")) {
             HttpResponse<String> r = post(server, "/v1/load_lora_adapter", body, KEY);
@@ -178,6 +179,20 @@ class MultiAdapterApiTest {
             assertTrue(r.body().startsWith("{\"error\":{\"message\":"), r.body());
         }
         assertEquals(List.of("gpt-3.5-turbo", "presales", "aftersales"), client.models().list().data().stream().map(Model::id).toList());
+    }
+
+    /** lora_path stays inside the working directory and API_LORA_ROOTS: ../, absolute paths and symlinks out are refused. */
+    @Test
+    void anAdapterOutsideTheAllowedFoldersIsRefused() throws Exception {
+        Path link = tmp.resolve("served/link");
+        if (!java.nio.file.Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) java.nio.file.Files.createSymbolicLink(link, presales);
+        for (Path outside : List.of(presales, tmp.resolve("served/../presales"), link, Path.of("/etc"))) {
+            HttpResponse<String> r = post(server, "/v1/load_lora_adapter",
+                    "{\"lora_name\": \"outside\", \"lora_path\": " + json(outside) + "}", KEY);
+            assertEquals(400, r.statusCode(), outside + ": " + r.body());
+            assertTrue(r.body().contains("outside the folders adapters may be loaded from"), r.body());
+        }
+        assertTrue(client.models().list().data().stream().noneMatch(m -> m.id().equals("outside")));
     }
 
     @Test

@@ -6,8 +6,8 @@ import io.javalin.http.Context;
 import io.jtune.JtuneException;
 import io.jtune.infer.ChatEngine;
 import io.jtune.serve.ApiSettings;
+import io.jtune.serve.PathGuard;
 import java.io.IOException;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,11 +24,14 @@ final class LoraAdapterEndpoints {
     private final ChatEngine engine;
     private final ApiSettings settings;
     private final String baseId;
+    private final PathGuard adapterFolders;
 
     LoraAdapterEndpoints(ChatEngine engine, ApiSettings settings, String baseId) {
         this.engine = engine;
         this.settings = settings;
         this.baseId = baseId;
+        this.adapterFolders = new PathGuard(Path.of(""), settings.loraRoots(), "adapters may be loaded from",
+                "list more in API_LORA_ROOTS");
     }
 
     void load(Context ctx) throws IOException {
@@ -43,9 +46,9 @@ final class LoraAdapterEndpoints {
         }
         Path dir;
         try {
-            dir = Path.of(path);
-        } catch (InvalidPathException e) {
-            throw ApiError.invalid("lora_path", "'" + path + "' is not a valid path: " + e.getMessage());
+            dir = adapterFolders.existingDirectory(path);   // links followed: ../, absolute paths and symlinks stay inside
+        } catch (IllegalArgumentException e) {
+            throw ApiError.invalid("lora_path", "lora_path: " + e.getMessage());
         }
         try {
             engine.loadAdapter(name, dir);

@@ -1,5 +1,6 @@
 package io.jtune.serve.webui;
 
+import io.jtune.serve.PathGuard;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jtune.data.AlignedExample;

@@ -1,5 +1,6 @@
 package io.jtune.serve.webui;
 
+import io.jtune.serve.PathGuard;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package io.jtune.serve.webui;
+package io.jtune.serve;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,9 +20,23 @@ public final class PathGuard {
 
     private final Path workDir;
     private final List<Path> roots;
+    private final String whose;
+    private final String howToAllowMore;
 
-    /** @param workDir where relative paths start; always allowed. @param extraRoots more allowed folders. */
+    /** The web UI's guard: more roots come from `jtune webui --root`. */
     public PathGuard(Path workDir, List<Path> extraRoots) {
+        this(workDir, extraRoots, "this web UI may use", "start `jtune webui` with --root to allow more");
+    }
+
+    /**
+     * @param workDir where relative paths start; always allowed
+     * @param extraRoots more allowed folders
+     * @param whose what the refusal says the folders are for ("this web UI may use")
+     * @param howToAllowMore what the refusal tells the user to do to allow another folder
+     */
+    public PathGuard(Path workDir, List<Path> extraRoots, String whose, String howToAllowMore) {
+        this.whose = whose;
+        this.howToAllowMore = howToAllowMore;
         this.workDir = realOrNormal(workDir.toAbsolutePath().normalize());
         List<Path> all = new ArrayList<>();
         all.add(this.workDir);
@@ -56,8 +70,8 @@ public final class PathGuard {
             throw new IllegalArgumentException("not a valid path: " + e.getReason());
         }
         if (!under(p) || !under(realOfDeepestExisting(p))) {
-            throw new IllegalArgumentException("'" + text.trim() + "' is outside the folders this web UI may use ("
-                    + String.join(", ", roots.stream().map(Path::toString).toList()) + "); start `jtune webui` with --root to allow more");
+            throw new IllegalArgumentException("'" + text.trim() + "' is outside the folders " + whose + " ("
+                    + String.join(", ", roots.stream().map(Path::toString).toList()) + "); " + howToAllowMore);
         }
         return p;
     }
@@ -72,7 +86,7 @@ public final class PathGuard {
     public void confine(Path p, String what) {
         Path abs = workDir.resolve(p).normalize();
         if (!under(abs) || !under(realOfDeepestExisting(abs))) {
-            throw new IllegalArgumentException(what + " leads outside the folders this web UI may use ("
+            throw new IllegalArgumentException(what + " leads outside the folders " + whose + " ("
                     + String.join(", ", roots.stream().map(Path::toString).toList()) + "); it is not read");
         }
     }

@@ -1,4 +1,4 @@
-package io.jtune.serve.webui;
+package io.jtune.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
