@@ -17,6 +17,7 @@ import io.jtune.io.hub.HubClient;
 import io.jtune.io.hub.ModelLocator;
 import io.jtune.io.peft.PeftAdapters;
 import io.jtune.model.CausalLM;
+import io.jtune.model.arch.ModelConfig;
 import io.jtune.model.InferenceModels;
 import io.jtune.model.LoraAdapter;
 import io.jtune.model.QuantizedWeights;
@@ -70,7 +71,6 @@ public final class ChatModel implements AutoCloseable {
     /** Loads what {@code config} names; a JtuneException says which key is wrong. */
     public static ChatModel load(JtuneConfig config) {
         ModelArguments m = config.model();
-        DataArguments d = config.data();
         if (!m.adapterNameOrPath().isEmpty() && !m.loraModules().isEmpty()) {
             throw new JtuneException("adapter_name_or_path and lora_modules: jtune serves lora_modules over the bare base model; merge "
                     + m.adapterNameOrPath() + " into the base with `jtune export` and serve that, or list it in lora_modules as well");
@@ -85,33 +85,7 @@ public final class ChatModel implements AutoCloseable {
             WeightQuantization quantization = base.prequantized() ? null
                     : WeightQuantization.of(m.quantizationBit(), m.quantizationType(), m.doubleQuantization());
             WeightSource weights = QuantizedWeights.over(new HfWeightSource(base), base.config(), quantization);
-            CausalLM model = InferenceModels.frozen(base.config(), weights);
-            LoraAdapter adapter = null;
-            List<String> adapters = m.adapterNameOrPath();
-            // As LLaMA-Factory: the adapters apply in order, each over the base with the ones before it merged.
-            // All but the last are merged into the weights; the last stays unmerged (same result; it can be switched off).
-            for (int i = 0; i < adapters.size(); i++) {
-                Path adapterDir = Path.of(adapters.get(i));
-                String adapterName = adapterDir.getFileName() == null ? adapterDir.toString() : adapterDir.getFileName().toString();
-                adapter = PeftAdapters.load(model, adapterName, adapterDir);
-                name += "+" + adapterName;
-                if (i < adapters.size() - 1) {
-                    model = InferenceModels.merged(adapter, weights);
-                    weights = InferenceModels.source(model);
-                    adapter = null;
-                }
-            }
-            PromptFormat format = promptFormat(d, tokenizer, modelDir);
-            ChatModel chat = new ChatModel(base, base.generationConfig().eosTokenIds(), model, adapter, tokenizer, format,
-                    GenerationSettings.from(config.generating()), config.generating().skipSpecialTokens(), name);
-            m.loraModules().forEach((adapterName, path) -> {
-                try {
-                    chat.served.load(adapterName, Path.of(path));
-                } catch (JtuneException e) {
-                    throw new JtuneException("lora_modules: " + e.getMessage(), e);
-                }
-            });
-            return chat;
+            return assemble(config, base, base.config(), base.generationConfig().eosTokenIds(), weights, tokenizer, modelDir, name);
         } catch (RuntimeException e) {
             base.close();
             throw e;
@@ -125,7 +99,6 @@ public final class ChatModel implements AutoCloseable {
      */
     private static ChatModel loadGguf(JtuneConfig config, Path path) {
         ModelArguments m = config.model();
-        DataArguments d = config.data();
         if (m.quantizationBit() != null) {
             throw new JtuneException("quantization_bit: " + path + " is a GGUF model, already stored in its own (possibly quantized)"
                     + " type; leave quantization_bit unset");
@@ -135,37 +108,47 @@ public final class ChatModel implements AutoCloseable {
             Path tokenizerDir = GgufHfTokenizerFiles.folder(gguf);
             HfTokenizer tokenizer = HfTokenizer.load(tokenizerDir);
             String name = gguf.path().getFileName().toString();
-            WeightSource weights = gguf.weights();
-            CausalLM model = InferenceModels.frozen(gguf.config(), weights);
-            LoraAdapter adapter = null;
-            List<String> adapters = m.adapterNameOrPath();
-            // as for an HF base: in order, all but the last merged (the merged weights are widened), the last unmerged
-            for (int i = 0; i < adapters.size(); i++) {
-                Path adapterDir = Path.of(adapters.get(i));
-                String adapterName = adapterDir.getFileName() == null ? adapterDir.toString() : adapterDir.getFileName().toString();
-                adapter = PeftAdapters.load(model, adapterName, adapterDir);
-                name += "+" + adapterName;
-                if (i < adapters.size() - 1) {
-                    model = InferenceModels.merged(adapter, weights);
-                    weights = InferenceModels.source(model);
-                    adapter = null;
-                }
-            }
-            PromptFormat format = promptFormat(d, tokenizer, gguf.path());
-            ChatModel chat = new ChatModel(gguf, gguf.config().eosTokenIds(), model, adapter, tokenizer, format,
-                    GenerationSettings.from(config.generating()), config.generating().skipSpecialTokens(), name);
-            m.loraModules().forEach((adapterName, p) -> {
-                try {
-                    chat.served.load(adapterName, Path.of(p));
-                } catch (JtuneException e) {
-                    throw new JtuneException("lora_modules: " + e.getMessage(), e);
-                }
-            });
-            return chat;
+            return assemble(config, gguf, gguf.config(), gguf.config().eosTokenIds(), gguf.weights(), tokenizer, gguf.path(), name);
         } catch (RuntimeException e) {
             gguf.close();
             throw e;
         }
+    }
+
+    /**
+     * The model over {@code weights} with the config's adapters, as LLaMA-Factory applies them: in order,
+     * each over the base with the ones before it merged; all but the last are merged into the weights
+     * (widened to fp32), the last stays unmerged (same result; it can be switched off). Then the prompt
+     * format and the adapters served by name (lora_modules).
+     */
+    private static ChatModel assemble(JtuneConfig config, AutoCloseable base, ModelConfig modelConfig, List<Integer> eosTokenIds,
+                                      WeightSource weights, HfTokenizer tokenizer, Path templateDir, String name) {
+        ModelArguments m = config.model();
+        CausalLM model = InferenceModels.frozen(modelConfig, weights);
+        LoraAdapter adapter = null;
+        List<String> adapters = m.adapterNameOrPath();
+        for (int i = 0; i < adapters.size(); i++) {
+            Path adapterDir = Path.of(adapters.get(i));
+            String adapterName = adapterDir.getFileName() == null ? adapterDir.toString() : adapterDir.getFileName().toString();
+            adapter = PeftAdapters.load(model, adapterName, adapterDir);
+            name += "+" + adapterName;
+            if (i < adapters.size() - 1) {
+                model = InferenceModels.merged(adapter, weights);
+                weights = InferenceModels.source(model);
+                adapter = null;
+            }
+        }
+        PromptFormat format = promptFormat(config.data(), tokenizer, templateDir);
+        ChatModel chat = new ChatModel(base, eosTokenIds, model, adapter, tokenizer, format,
+                GenerationSettings.from(config.generating()), config.generating().skipSpecialTokens(), name);
+        m.loraModules().forEach((adapterName, path) -> {
+            try {
+                chat.served.load(adapterName, Path.of(path));
+            } catch (JtuneException e) {
+                throw new JtuneException("lora_modules: " + e.getMessage(), e);
+            }
+        });
+        return chat;
     }
 
     /**
