@@ -139,8 +139,7 @@ public final class InferenceSession {
         int[] positions = new int[n];
         for (int i = 0; i < n; i++) positions[i] = past + i;
         model.fillRopeTables(positions, n, s.workspace, callMaxPosition);
-        k.embeddingForward(w.embed.matrix, ids, s.x, n);
-        if (d.embeddingScale() != 1f) VectorMath.scale(s.x, 0, n * d.hidden(), d.embeddingScale());
+        InputEmbedding.forward(k, d, w, ids, positions, s.x, n);
         int kvDim = d.kvDim();
         AttentionContext cached = (layer, q, newKeys, newValues, out, lse, rows) -> {
             System.arraycopy(newKeys, 0, keys[layer], past * kvDim, rows * kvDim);
@@ -158,7 +157,7 @@ public final class InferenceSession {
         int h = d.hidden();
         float[] x = Arrays.copyOfRange(s.x, row * h, (row + rows) * h);
         float[] normed = new float[rows * h];
-        d.norm().forward(k, x, w.finalNorm.data, w.finalNorm.offset, normed, new float[rows], rows, h, d.eps());
+        Norms.forward(k, d, x, w.finalNorm, w.finalNormBias, normed, new float[rows], rows, h);
         Gemm.matmulTransB(normed, 0, w.lmHead.matrix, out, outOff, rows, false);
         if (d.finalSoftcap() > 0) SoftCap.forward(out, outOff, rows * d.vocab(), d.finalSoftcap());
     }

@@ -27,7 +27,6 @@ public final class HfConfigReader {
     private static final int HIDDEN_SIZE = 4096;
     private static final int LAYERS = 32;
     private static final int HEADS = 32;
-    private static final double RMS_NORM_EPS = 1e-6;
 
     private static final List<String> ROPE_TYPES = List.of("default", "linear", "dynamic", "llama3");
 
@@ -39,8 +38,9 @@ public final class HfConfigReader {
 
     /** Parses an already-read config.json; {@code file} names it in messages. */
     public static ModelConfig parse(ObjectNode json, Path file) {
-        JsonKeys keys = new JsonKeys(file, json, "");
-        ModelFamily family = family(keys);
+        ModelFamily family = family(new JsonKeys(file, json, ""));
+        JsonKeys keys = new JsonKeys(file, withLlamaNames(json, family.hfKeys().keyNames()), "");
+        checkFlags(keys, family);
         ModelFamily.HfDefaults defaults = family.defaults();
         checkArchitectures(keys);
 
@@ -59,7 +59,7 @@ public final class HfConfigReader {
         int maxPos = keys.positive("max_position_embeddings", defaults.maxPositionEmbeddings());
 
         String act = activation(keys, family);
-        double eps = keys.number("rms_norm_eps", RMS_NORM_EPS);
+        double eps = keys.number("rms_norm_eps", family.hfKeys().keyNames().normEps());
         if (!(eps > 0)) throw keys.error("rms_norm_eps", "must be positive, found " + eps);
         ModelConfig.Builder config = ModelConfig.builder().modelType(family.modelType());
         setBiases(config, keys, family.hfKeys());
@@ -69,7 +69,8 @@ public final class HfConfigReader {
         Integer bos = keys.hasKey("bos_token_id") ? keys.integerOrNull("bos_token_id") : defaults.bosTokenId();
         config.vocabSize(keys.positive("vocab_size", defaults.vocabSize()))
                 .hiddenSize(hidden)
-                .intermediateSize(keys.positive("intermediate_size", defaults.intermediateSize()))
+                .intermediateSize(keys.positive("intermediate_size",
+                        defaults.intermediateSize() > 0 ? defaults.intermediateSize() : 4 * hidden))
                 .numHiddenLayers(layers)
                 .numAttentionHeads(heads)
                 .numKeyValueHeads(kvHeads)
@@ -95,6 +96,28 @@ public final class HfConfigReader {
         }
         // q/k norms are the family's (its declaration has the modules), not a config.json key.
         return config.qkNorm(family.has(ModuleRole.Q_NORM, config.build())).build();
+    }
+
+    /**
+     * config.json with an older config class's keys (GPT-2's n_embd, ...) copied to LlamaConfig's
+     * names where those are absent; null values stay absent, so the defaults apply.
+     */
+    private static ObjectNode withLlamaNames(ObjectNode json, HfConfigKeys.KeyNames names) {
+        if (names.aliases().isEmpty()) return json;
+        ObjectNode copy = json.deepCopy();
+        names.aliases().forEach((llamaName, own) -> {
+            if (!copy.has(llamaName) && copy.hasNonNull(own)) copy.set(llamaName, copy.get(own));
+        });
+        return copy;
+    }
+
+    /** The family's flags that change its math in ways jtune does not run (GPT-2's scale_attn_by_inverse_layer_idx). */
+    private static void checkFlags(JsonKeys keys, ModelFamily family) {
+        family.hfKeys().keyNames().requiredFlags().forEach((key, required) -> {
+            if (keys.has(key) && keys.bool(key, required) != required) {
+                throw keys.error(key, "is " + !required + "; jtune runs " + family.modelType() + " only with " + key + " " + required);
+            }
+        });
     }
 
     /**

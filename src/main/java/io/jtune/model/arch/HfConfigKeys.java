@@ -19,9 +19,30 @@ package io.jtune.model.arch;
  *                      every layer uses rope_theta and rope_scaling
  * @param readsPartialRotary whether partial_rotary_factor (default 1) limits RoPE to a share of each
  *                      head, and rope_scaling may be LongRoPE (Phi-3)
+ * @param keyNames      the config class's own names for the common keys (GPT-2's n_embd), and flags it must have
  */
 public record HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, SlidingWindow slidingWindow,
-                           String activationKey, ScoreKeys scores, double localRopeTheta, boolean readsPartialRotary) {
+                           String activationKey, ScoreKeys scores, double localRopeTheta, boolean readsPartialRotary,
+                           KeyNames keyNames) {
+
+    /** A family whose config class uses LlamaConfig's key names. */
+    public HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, SlidingWindow slidingWindow,
+                        String activationKey, ScoreKeys scores, double localRopeTheta, boolean readsPartialRotary) {
+        this(attentionBias, readsMlpBias, slidingWindow, activationKey, scores, localRopeTheta, readsPartialRotary, KeyNames.LLAMA);
+    }
+
+    /**
+     * An older config class's names for LlamaConfig's keys, and what it must say for jtune to run it.
+     *
+     * @param aliases       LlamaConfig name → this class's name (GPT2Config: hidden_size → n_embd, as its
+     *                      attribute_map says); the Llama name wins when config.json has both
+     * @param requiredFlags boolean keys that must have this value when present (GPT-2's scale_attn_weights: true)
+     * @param normEps       the default of the norm epsilon (rms_norm_eps 1e-6; GPT-2's, BLOOM's and Falcon's
+     *                      layer_norm_epsilon 1e-5)
+     */
+    public record KeyNames(java.util.Map<String, String> aliases, java.util.Map<String, Boolean> requiredFlags, double normEps) {
+        public static final KeyNames LLAMA = new KeyNames(java.util.Map.of(), java.util.Map.of(), 1e-6);
+    }
 
     /** A family whose heads rotate whole. */
     public HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, SlidingWindow slidingWindow,

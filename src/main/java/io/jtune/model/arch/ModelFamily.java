@@ -30,11 +30,12 @@ import java.util.List;
  * @param defaults         transformers' defaults for keys config.json leaves out
  * @param hfKeys           how transformers reads this family's biases and sliding window from config.json
  * @param embeddingScale   what multiplies the token embeddings before the first layer
+ * @param hfNames          where the layers sit in a HF checkpoint and what else a checkpoint may hold
  */
 public record ModelFamily(String modelType, String hfArchitecture, String ggufArchitecture, Normalization norm,
                           GatedActivation activation, PositionEncoding positions, List<ModuleSpec> stem,
                           List<ModuleSpec> layer, List<ModuleSpec> head, HfDefaults defaults, HfConfigKeys hfKeys,
-                          EmbeddingScale embeddingScale) {
+                          EmbeddingScale embeddingScale, HfNames hfNames) {
 
     public ModelFamily {
         stem = List.copyOf(stem);
@@ -42,17 +43,68 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
         head = List.copyOf(head);
     }
 
+    /** A family whose checkpoints name their layers as Llama's ("model.layers.{i}."). */
+    public ModelFamily(String modelType, String hfArchitecture, String ggufArchitecture, Normalization norm,
+                       GatedActivation activation, PositionEncoding positions, List<ModuleSpec> stem,
+                       List<ModuleSpec> layer, List<ModuleSpec> head, HfDefaults defaults, HfConfigKeys hfKeys,
+                       EmbeddingScale embeddingScale) {
+        this(modelType, hfArchitecture, ggufArchitecture, norm, activation, positions, stem, layer, head, defaults, hfKeys,
+                embeddingScale, HfNames.LLAMA);
+    }
+
+    /**
+     * How a family's HF checkpoint names its tensors beyond the modules' own paths.
+     *
+     * @param layerPrefix   what precedes a layer's index ("model.layers.", GPT-2's "transformer.h.")
+     * @param basePrefix    the base model's attribute ("transformer.") that checkpoints saved from the base
+     *                      model leave out (openai-community/gpt2 holds "h.0.ln_1.weight"; transformers
+     *                      loads both); null when the family's checkpoints always carry it
+     * @param ignoredBuffer a regex of non-parameter buffers old checkpoints hold and transformers ignores
+     *                      (GPT-2's causal-mask attn.bias and attn.masked_bias); null for none
+     */
+    public record HfNames(String layerPrefix, String basePrefix, String ignoredBuffer) {
+        public static final HfNames LLAMA = new HfNames("model.layers.", null, null);
+
+        /** Whether a checkpoint tensor of this name is a buffer to skip. */
+        public boolean isIgnoredBuffer(String name) {
+            return ignoredBuffer != null && name.matches(ignoredBuffer);
+        }
+
+        /** The canonical name of a checkpoint tensor saved without the base model's prefix. */
+        public String canonical(String stored) {
+            if (basePrefix == null || stored.startsWith(basePrefix) || stored.startsWith("lm_head.")) return stored;
+            return basePrefix + stored;
+        }
+    }
+
+    /** Whether the checkpoint stores the layers' linear weights as [in x out] (GPT-2's Conv1D). */
+    public boolean storesTransposedWeights() {
+        return layer.stream().anyMatch(ModuleSpec::transposed);
+    }
+
+    /** The HF name of the token embedding's weight (what a tied lm_head reads). */
+    public String embeddingWeightName() {
+        for (ModuleSpec m : stem) if (m.role() == ModuleRole.EMBEDDING) return m.hfPath() + ".weight";
+        throw new IllegalStateException(modelType + " declares no token embedding");
+    }
+
+    /** The module path prefix of decoder layer {@code l} ("model.layers.3."). */
+    public String layerPath(int l) {
+        return hfNames.layerPrefix() + l + ".";
+    }
+
     /** A family whose embeddings enter the layers as they are (Llama and its kin). */
     public ModelFamily(String modelType, String hfArchitecture, String ggufArchitecture, Normalization norm,
                        GatedActivation activation, PositionEncoding positions, List<ModuleSpec> stem,
                        List<ModuleSpec> layer, List<ModuleSpec> head, HfDefaults defaults, HfConfigKeys hfKeys) {
         this(modelType, hfArchitecture, ggufArchitecture, norm, activation, positions, stem, layer, head, defaults, hfKeys,
-                EmbeddingScale.NONE);
+                EmbeddingScale.NONE, HfNames.LLAMA);
     }
 
     /**
      * The config class defaults that differ between families (transformers' LlamaConfig,
-     * MistralConfig, ...); null means "derived" (kv heads = heads, head_dim = hidden / heads) or absent.
+     * MistralConfig, ...); null means "derived" (kv heads = heads, head_dim = hidden / heads) or absent;
+     * an intermediateSize of 0 means 4 × hidden_size (GPT-2's n_inner None, BLOOM, Falcon).
      *
      * @param tieWordEmbeddings tie_word_embeddings when config.json leaves it out (GemmaConfig: true)
      * @param ropeTheta         rope_theta when config.json leaves it out (Gemma3TextConfig: 1e6)
@@ -98,7 +150,7 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
     /** The same family with another name and activation (e.g. a variant declared in a test). */
     public ModelFamily withActivation(String newModelType, GatedActivation newActivation) {
         return new ModelFamily(newModelType, hfArchitecture, ggufArchitecture, norm, newActivation, positions, stem, layer,
-                head, defaults, hfKeys, embeddingScale);
+                head, defaults, hfKeys, embeddingScale, hfNames);
     }
 
     /**
@@ -122,7 +174,7 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
     /** The tensors of decoder layer {@code l}, in registration order. */
     public List<ModelTensor> layerTensors(ModelConfig c, int l) {
         List<ModelTensor> out = new ArrayList<>();
-        for (ModuleSpec m : layer) add(out, m, c, l, "model.layers." + l + "." + m.hfPath(), "blk." + l + "." + m.ggufName());
+        for (ModuleSpec m : layer) add(out, m, c, l, layerPath(l) + m.hfPath(), "blk." + l + "." + m.ggufName());
         return out;
     }
 
@@ -153,7 +205,10 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
         if (!m.present().test(c)) return;
         int rows = m.out().applyAsInt(c);
         switch (m.kind()) {
-            case NORM -> out.add(new ModelTensor(path + ".weight", path, gguf + ".weight", m, layer, 1, rows, true, false));
+            case NORM -> {
+                out.add(new ModelTensor(path + ".weight", path, gguf + ".weight", m, layer, 1, rows, true, false));
+                if (m.hasBias().test(c)) out.add(new ModelTensor(path + ".bias", path, gguf + ".bias", m, layer, 1, rows, true, true));
+            }
             case EMBEDDING, LINEAR -> {
                 out.add(new ModelTensor(path + ".weight", path, gguf + ".weight", m, layer, rows, m.in().applyAsInt(c), false, false));
                 if (m.kind() == ModuleSpec.Kind.LINEAR && m.hasBias().test(c)) {
@@ -175,10 +230,13 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
         return m != null && m.present().test(c);
     }
 
-    /** The short names of the layers' linear modules ("q_proj", ...): what lora_target may name. */
+    /**
+     * The short names of the layers' linear modules ("q_proj", ...): what lora_target may name. A name
+     * two modules share (GPT-2's attn.c_proj and mlp.c_proj) is listed once and targets both, as in PEFT.
+     */
     public List<String> linearModuleNames() {
         List<String> names = new ArrayList<>();
-        for (ModuleSpec m : layer) if (m.kind() == ModuleSpec.Kind.LINEAR) names.add(m.shortName());
+        for (ModuleSpec m : layer) if (m.kind() == ModuleSpec.Kind.LINEAR && !names.contains(m.shortName())) names.add(m.shortName());
         return names;
     }
 
@@ -195,7 +253,9 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
             throw new JtuneException("num_attention_heads (" + c.numAttentionHeads()
                     + ") must be a positive multiple of num_key_value_heads (" + c.numKeyValueHeads() + ")");
         }
-        if (c.headDim() < 2 || c.headDim() % 2 != 0) throw new JtuneException("head_dim must be even, was " + c.headDim());
+        if (positions == PositionEncoding.ROTARY && (c.headDim() < 2 || c.headDim() % 2 != 0)) {
+            throw new JtuneException("head_dim must be even for rotary positions, was " + c.headDim());
+        }
         if (c.slidingLayers() != null && c.slidingLayers().size() != c.numHiddenLayers()) {
             throw new JtuneException("the sliding-window layer list has " + c.slidingLayers().size() + " entries for "
                     + c.numHiddenLayers() + " layers");

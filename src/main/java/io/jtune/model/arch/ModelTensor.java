@@ -18,8 +18,17 @@ public record ModelTensor(String name, String module, String gguf, ModuleSpec sp
 
     public long elements() { return (long) rows * cols; }
 
-    /** The checkpoint shape: [cols] for a vector, [rows, cols] for a matrix. */
+    /**
+     * The checkpoint shape: [cols] for a vector, [rows, cols] for a matrix, [cols, rows] for a weight
+     * the checkpoint stores transposed (GPT-2's Conv1D).
+     */
     public long[] shape() {
-        return vector ? new long[] {cols} : new long[] {rows, cols};
+        if (vector) return new long[] {cols};
+        return transposed() ? new long[] {cols, rows} : new long[] {rows, cols};
+    }
+
+    /** Whether the checkpoint holds this weight as [in x out] (a Conv1D weight), the transpose of the engine's. */
+    public boolean transposed() {
+        return spec.transposed() && !vector;
     }
 }

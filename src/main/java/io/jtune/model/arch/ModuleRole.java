@@ -3,6 +3,10 @@ package io.jtune.model.arch;
 /** What a module does in the model: the engine wires a module into the block by its role. */
 public enum ModuleRole {
     EMBEDDING,
+    /** Learned absolute position embeddings added to the token embeddings (GPT-2's wpe). */
+    POSITION_EMBEDDING,
+    /** A LayerNorm on the embeddings before the first layer (BLOOM's word_embeddings_layernorm). */
+    EMBEDDING_NORM,
     ATTENTION_NORM, Q_PROJ, K_PROJ, V_PROJ, O_PROJ, Q_NORM, K_NORM,
     /** A norm on attention's output before the residual add (Gemma 2's post_attention_layernorm). */
     ATTENTION_OUTPUT_NORM,

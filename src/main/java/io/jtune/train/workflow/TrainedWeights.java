@@ -157,7 +157,7 @@ public final class TrainedWeights implements Trainer.CheckpointWeights {
             AdapterWeights.write(dir.resolve(AdapterWeights.ADAPTER_FILE), slots(false), model.parameterValues());
             saveValueHead(dir);
         }
-        config.write(dir);
+        config.write(dir, model.family().storesTransposedWeights());
     }
 
     /** LLaMA-Factory's name for the value head's file beside the adapter or model. */

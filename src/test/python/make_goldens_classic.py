@@ -1,0 +1,240 @@
+#!/usr/bin/python3
+"""Goldens for the LayerNorm families (GPT-2; BLOOM and Falcon as they land): src/test/resources/goldens/.
+
+Run from the repository root:  /usr/bin/python3 src/test/python/make_goldens_classic.py
+
+Same format and method as make_goldens.py (whose writers and inputs it reuses): a tiny random
+checkpoint in the family's Hugging Face layout, a float64 plain-PyTorch reference of transformers'
+modeling code written out here, logits / loss / full gradients, and a PEFT LoRA adapter's gradients
+and two AdamW steps. The case list is classic_cases.json (ClassicFamilyGoldenTest reads it).
+"""
+
+import math
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_goldens as g  # noqa: E402
+
+# ---------------------------------------------------------------------------------------------
+# GPT-2 (modeling_gpt2.py): Conv1D weights stored [in, out], y = x @ W + b.
+# ---------------------------------------------------------------------------------------------
+
+GPT2_MODULES = ["attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj"]
+
+
+def gpt2_config():
+    # n_inner None: the MLP is 4 * n_embd = 128 wide. n_positions 64 rows of wpe.
+    return dict(architectures=["GPT2LMHeadModel"], model_type="gpt2", vocab_size=96, n_embd=32, n_layer=2,
+                n_head=4, n_inner=None, n_positions=64, n_ctx=64, activation_function="gelu_new",
+                layer_norm_epsilon=1e-5, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
+                initializer_range=0.02, scale_attn_weights=True, scale_attn_by_inverse_layer_idx=False,
+                reorder_and_upcast_attn=False, use_cache=True, bos_token_id=1, eos_token_id=2,
+                tie_word_embeddings=True, torch_dtype="float32", transformers_version="4.51.0")
+
+
+def gpt2_inner(cfg):
+    return cfg["n_inner"] or 4 * cfg["n_embd"]
+
+
+def gpt2_shapes(cfg):
+    """module -> (in_features, out_features): Conv1D's weight shape."""
+    h, inner = cfg["n_embd"], gpt2_inner(cfg)
+    return {"attn.c_attn": (h, 3 * h), "attn.c_proj": (h, h), "mlp.c_fc": (h, inner), "mlp.c_proj": (inner, h)}
+
+
+def gpt2_checkpoint(cfg, seed, prefix="transformer."):
+    gen = torch.Generator().manual_seed(seed)
+
+    def normal(*shape, std):
+        return torch.randn(*shape, generator=gen, dtype=torch.float64).mul(std).float()
+
+    def around_one(*shape):
+        return (torch.rand(*shape, generator=gen, dtype=torch.float64) + 0.5).float()
+
+    vocab, h = cfg["vocab_size"], cfg["n_embd"]
+    params = {prefix + "wte.weight": normal(vocab, h, std=0.3), prefix + "wpe.weight": normal(cfg["n_positions"], h, std=0.3)}
+    for layer in range(cfg["n_layer"]):
+        base = f"{prefix}h.{layer}."
+        params[base + "ln_1.weight"] = around_one(h)
+        params[base + "ln_1.bias"] = normal(h, std=0.1)
+        params[base + "ln_2.weight"] = around_one(h)
+        params[base + "ln_2.bias"] = normal(h, std=0.1)
+        for module, (in_f, out_f) in gpt2_shapes(cfg).items():
+            params[base + module + ".weight"] = normal(in_f, out_f, std=1.0 / math.sqrt(in_f))
+            params[base + module + ".bias"] = normal(out_f, std=0.1)
+    params[prefix + "ln_f.weight"] = around_one(h)
+    params[prefix + "ln_f.bias"] = normal(h, std=0.1)
+    return params
+
+
+def gpt2_peft_name(layer, module, which):
+    return f"base_model.model.transformer.h.{layer}.{module}.lora_{which}.weight"
+
+
+def gpt2_adapter(cfg, rank, seed):
+    """PEFT's LoRA on Conv1D (fan_in_fan_out): lora_A [r, in], lora_B [out, r], as for nn.Linear."""
+    gen = torch.Generator().manual_seed(seed)
+    adapter = {}
+    for layer in range(cfg["n_layer"]):
+        for module, (in_f, out_f) in gpt2_shapes(cfg).items():
+            adapter[gpt2_peft_name(layer, module, "A")] = (torch.randn(rank, in_f, generator=gen, dtype=torch.float64)
+                                                           / math.sqrt(in_f)).float()
+            adapter[gpt2_peft_name(layer, module, "B")] = (torch.randn(out_f, rank, generator=gen, dtype=torch.float64)
+                                                           * 0.2).float()
+    return adapter
+
+
+def layer_norm(x, weight, bias, eps):
+    # torch.nn.LayerNorm: biased variance over the last dimension.
+    mean = x.mean(-1, keepdim=True)
+    var = (x - mean).pow(2).mean(-1, keepdim=True)
+    return (x - mean) / torch.sqrt(var + eps) * weight + bias
+
+
+class Gpt2Reference:
+    def __init__(self, cfg, params, adapter=None, lora_scale=0.0):
+        self.cfg, self.adapter, self.lora_scale = cfg, adapter, lora_scale
+        # Canonical names whatever prefix the checkpoint used.
+        self.p = {(k if k.startswith("transformer.") else "transformer." + k): v for k, v in params.items()}
+
+    def conv1d(self, x, layer, module):
+        prefix = f"transformer.h.{layer}.{module}"
+        y = x @ self.p[prefix + ".weight"] + self.p[prefix + ".bias"]
+        if self.adapter is not None:
+            a = self.adapter[gpt2_peft_name(layer, module, "A")]
+            b = self.adapter[gpt2_peft_name(layer, module, "B")]
+            y = y + self.lora_scale * ((x @ a.T) @ b.T)
+        return y
+
+    def ln(self, x, name):
+        return layer_norm(x, self.p[name + ".weight"], self.p[name + ".bias"], self.cfg["layer_norm_epsilon"])
+
+    def logits(self, input_ids, position_ids, segment_ids):
+        cfg = self.cfg
+        batch, seq = input_ids.shape
+        heads, h = cfg["n_head"], cfg["n_embd"]
+        d = h // heads
+        x = self.p["transformer.wte.weight"][input_ids] + self.p["transformer.wpe.weight"][position_ids]
+        causal = torch.ones(seq, seq, dtype=torch.bool).tril()
+        allowed = causal[None] & (segment_ids[:, :, None] == segment_ids[:, None, :])
+        for layer in range(cfg["n_layer"]):
+            base = f"transformer.h.{layer}"
+            qkv = self.conv1d(self.ln(x, base + ".ln_1"), layer, "attn.c_attn")
+            q, k, v = qkv.split(h, dim=-1)                       # GPT2Attention: split(split_size, dim=2)
+            q, k, v = (t.view(batch, seq, heads, d).transpose(1, 2) for t in (q, k, v))
+            scores = (q @ k.transpose(-1, -2)) / math.sqrt(d)    # scale_attn_weights: / sqrt(head_dim)
+            scores = scores.masked_fill(~allowed[:, None], float("-inf"))
+            out = (torch.softmax(scores, dim=-1) @ v).transpose(1, 2).reshape(batch, seq, h)
+            x = x + self.conv1d(out, layer, "attn.c_proj")
+            m = g.gelu_tanh(self.conv1d(self.ln(x, base + ".ln_2"), layer, "mlp.c_fc"))   # gelu_new
+            x = x + self.conv1d(m, layer, "mlp.c_proj")
+        x = self.ln(x, "transformer.ln_f")
+        return x @ self.p["transformer.wte.weight"].T            # tied lm_head
+
+
+# ---------------------------------------------------------------------------------------------
+# Expected outputs (make_goldens.py's, with the family's reference).
+# ---------------------------------------------------------------------------------------------
+
+def full_expected(reference, cfg, params, inputs):
+    p = g.widened(params, True)
+    logits = reference(cfg, p).logits(inputs["input_ids"], inputs["position_ids"], inputs["segment_ids"])
+    loss, loss_sum, count = g.loss_terms(logits, inputs["labels"])
+    names = sorted(p)
+    grads = torch.autograd.grad(loss, [p[n] for n in names])
+    expected = {"logits": logits.detach().float(), "loss": g.scalar(loss.item()),
+                "loss_sum": g.scalar(loss_sum.item()), "num_label_tokens": g.scalar(count)}
+    for name, grad in zip(names, grads):
+        expected["grad." + name] = grad.float()
+    return expected
+
+
+def lora_expected(reference, cfg, params, adapter, scale, inputs):
+    frozen = g.widened(params, False)
+    a = g.widened(adapter, True)
+    names = sorted(a)
+
+    def forward():
+        logits = reference(cfg, frozen, a, scale).logits(inputs["input_ids"], inputs["position_ids"], inputs["segment_ids"])
+        return (logits,) + g.loss_terms(logits, inputs["labels"])
+
+    logits, loss, loss_sum, count = forward()
+    grads = torch.autograd.grad(loss, [a[n] for n in names])
+    expected = {"logits": logits.detach().float(), "loss": g.scalar(loss.item()),
+                "loss_sum": g.scalar(loss_sum.item()), "num_label_tokens": g.scalar(count)}
+    for name, grad in zip(names, grads):
+        expected["lora_grad." + name] = grad.float()
+    optimizer = torch.optim.AdamW([a[n] for n in names], lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
+    for step in (1, 2):
+        if step == 2:
+            grads = torch.autograd.grad(forward()[1], [a[n] for n in names])
+        for name, grad in zip(names, grads):
+            a[name].grad = grad
+        optimizer.step()
+        for name in names:
+            expected[("adamw." if step == 1 else "adamw2.") + name] = a[name].detach().float()
+    return expected
+
+
+def check_packing(reference, cfg, params, inputs):
+    model = reference(cfg, g.widened(params, False))
+    packed = model.logits(inputs["input_ids"], inputs["position_ids"], inputs["segment_ids"])
+    for row, lengths in enumerate(g.PACKED_SEGMENTS):
+        start = 0
+        for length in lengths:
+            piece = slice(start, start + length)
+            alone = model.logits(inputs["input_ids"][row:row + 1, piece], torch.arange(length)[None, :],
+                                 torch.ones(1, length, dtype=torch.long))
+            assert torch.allclose(alone[0], packed[row, piece], rtol=0, atol=1e-12), "packed logits differ"
+            start += length
+    print("self-check: packed per-segment logits equal the unpacked ones")
+
+
+def write_case(name, reference, cfg, params, inputs, description, adapter, modules, extra_tensors=None):
+    case_dir = os.path.join(g.ROOT, name)
+    g.write_json(os.path.join(case_dir, "config.json"), cfg)
+    g.write_safetensors(os.path.join(case_dir, "model.safetensors"), {**params, **(extra_tensors or {})})
+    g.write_inputs(os.path.join(case_dir, "inputs.json"), inputs, description)
+    full = full_expected(reference, cfg, params, inputs)
+    g.write_safetensors(os.path.join(case_dir, "expected.safetensors"), full)
+    scale = g.LORA_ALPHA / g.LORA_RANK
+    adapter_dir = os.path.join(case_dir, "lora")
+    config = g.adapter_config(name, g.LORA_RANK, g.LORA_ALPHA, False, modules)
+    config["fan_in_fan_out"] = True            # what PEFT writes for Conv1D targets
+    g.write_json(os.path.join(adapter_dir, "adapter_config.json"), config)
+    g.write_safetensors(os.path.join(adapter_dir, "adapter_model.safetensors"), adapter)
+    lora = lora_expected(reference, cfg, params, adapter, scale, inputs)
+    g.write_safetensors(os.path.join(adapter_dir, "expected.safetensors"), lora)
+    print(f"{name}: loss {full['loss'].item():.6f}; lora loss {lora['loss'].item():.6f}")
+    return {"name": name, "model_type": cfg["model_type"], "adapters": ["lora"],
+            "packed": bool((inputs["segment_ids"] != 1).any()), "description": description}
+
+
+def main():
+    torch.set_num_threads(1)
+    cases = []
+    gpt2 = gpt2_config()
+    params = gpt2_checkpoint(gpt2, seed=4001)
+    adapter = gpt2_adapter(gpt2, g.LORA_RANK, seed=4101)
+    cases.append(write_case("gpt2", Gpt2Reference, gpt2, params, g.plain_inputs(96, seed=4201),
+                            "gpt2: LayerNorm with bias, learned positions, Conv1D [in, out] weights, fused c_attn, "
+                            "gelu_new MLP (4 x n_embd), tied", adapter, ["c_attn", "c_proj", "c_fc"]))
+    # The same weights as openai-community/gpt2 stores them: no "transformer." prefix, the causal-mask
+    # buffers beside them; packed rows (positions restart per sequence).
+    bare = {k[len("transformer."):]: v for k, v in params.items()}
+    buffers = {f"h.{layer}.attn.bias": torch.ones(1, 1, 64, 64).tril() for layer in range(gpt2["n_layer"])}
+    packed = g.packed_inputs(96, seed=4202)
+    check_packing(Gpt2Reference, gpt2, bare, packed)
+    cases.append(write_case("gpt2_packed", Gpt2Reference, gpt2, bare, packed,
+                            "gpt2 checkpoint saved without the transformer. prefix and with attn.bias buffers; "
+                            "rows packed with sequences of 5+7 and 4+4+4 tokens", adapter, ["c_attn", "c_proj", "c_fc"],
+                            buffers))
+    g.write_json(os.path.join(g.ROOT, "classic_cases.json"), {"cases": cases})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
