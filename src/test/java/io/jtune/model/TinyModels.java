@@ -78,6 +78,12 @@ final class TinyModels {
             // phi3 whose original context is 4, without a window (every key stays visible): a batch
             // reaching position 4 or beyond rotates with the long factors
             case "phi3_long" -> phi3(4).toBuilder().slidingWindow(null).build();
+            // gpt2: LayerNorms with bias, learned positions, fused c_attn, ungated gelu_new MLP, tied
+            case "gpt2" -> ModelConfig.builder().modelType("gpt2")
+                    .vocabSize(29).hiddenSize(16).intermediateSize(24).numHiddenLayers(2).numAttentionHeads(4)
+                    .maxPositionEmbeddings(128).rmsNormEps(1e-5).hiddenAct("gelu_new").tieWordEmbeddings(true)
+                    .bosTokenId(1).eosTokenIds(List.of(2)).dtype(DType.F32)
+                    .build();
             default -> throw new IllegalArgumentException(type);
         };
     }

@@ -1,0 +1,67 @@
+package io.jtune.model;
+
+import static io.jtune.model.ModelGradientTest.checkModel;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jtune.JtuneException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Finite-difference checks of the LayerNorm families' whole-model gradients (GPT-2, ...): full
+ * (LayerNorm biases, learned positions, the tied wte), freeze and LoRA on the Conv1D modules.
+ */
+class ClassicFamilyGradientTest {
+    private static List<String> names(CausalLM model) {
+        return model.trainableParameters().stream().map(TrainableParameter::name).toList();
+    }
+
+    @Test
+    void fullGpt2WithLayerNormBiasesLearnedPositionsAndTiedEmbeddings() {
+        CausalLM model = TinyModels.build("gpt2", FinetuneSpec.full(), false);
+        List<String> names = names(model);
+        assertTrue(names.containsAll(List.of("transformer.wte.weight", "transformer.wpe.weight", "transformer.h.0.ln_1.bias",
+                "transformer.h.1.attn.c_attn.bias", "transformer.ln_f.bias")), names.toString());
+        assertTrue(!names.contains("lm_head.weight"), "a tied lm_head is wte");
+        checkModel(model, TinyModels.packedBatch(29));
+    }
+
+    @Test
+    void freezeGpt2LastLayerMlpWithPositionEmbedding() {
+        var spec = FinetuneSpec.freeze(new FinetuneSpec.Freeze(1, List.of("mlp", "ln_2"), List.of("wpe")));
+        CausalLM model = TinyModels.build("gpt2", spec, false);
+        assertEquals(List.of("transformer.wpe.weight", "transformer.h.1.ln_2.weight", "transformer.h.1.ln_2.bias",
+                "transformer.h.1.mlp.c_fc.weight", "transformer.h.1.mlp.c_fc.bias", "transformer.h.1.mlp.c_proj.weight",
+                "transformer.h.1.mlp.c_proj.bias"), names(model));
+        checkModel(model, TinyModels.batch(29));
+    }
+
+    @Test
+    void loraGpt2TargetsEveryConv1dAndBothCProj() {
+        var lora = FinetuneSpec.lora(new FinetuneSpec.Lora(3, null, 0.2, List.of("c_proj"), false, List.of()));
+        CausalLM model = TinyModels.build("gpt2", lora, false);
+        assertEquals(List.of("base_model.model.transformer.h.0.attn.c_proj.lora_A.weight",
+                "base_model.model.transformer.h.0.attn.c_proj.lora_B.weight",
+                "base_model.model.transformer.h.0.mlp.c_proj.lora_A.weight",
+                "base_model.model.transformer.h.0.mlp.c_proj.lora_B.weight"), names(model).subList(0, 4));
+        CausalLM all = TinyModels.build("gpt2",
+                FinetuneSpec.lora(new FinetuneSpec.Lora(3, null, 0.2, List.of("all"), false, List.of())), false);
+        assertEquals(2 * 4 * 2, all.trainableParameters().size(), "c_attn, attn.c_proj, c_fc, mlp.c_proj in both layers");
+        TinyModels.randomizeLoraB(all);
+        checkModel(all, TinyModels.packedBatch(29));
+        JtuneException e = assertThrows(JtuneException.class, () -> TinyModels.build("gpt2",
+                FinetuneSpec.lora(new FinetuneSpec.Lora(3, null, 0.0, List.of("q_proj"), false, List.of())), false));
+        assertTrue(e.getMessage().contains("c_attn, c_proj, c_fc"), e.getMessage());
+    }
+
+    @Test
+    void gpt2RefusesPositionsBeyondItsLearnedTable() {
+        CausalLM model = TinyModels.build("gpt2", FinetuneSpec.full(), false);
+        int[] ids = new int[130];
+        Batch tooLong = Batch.of(new int[][] {ids}, new int[][] {ids});
+        JtuneException e = assertThrows(JtuneException.class, () -> model.evaluate(tooLong));
+        assertTrue(e.getMessage().contains("128 learned positions"), e.getMessage());
+    }
+}
