@@ -81,6 +81,23 @@ class FamilyExportTest {
                     scaling.withArray("short_factor").add(1.0 + 0.1 * i);
                     scaling.withArray("long_factor").add(1.0 + i);
                 }
+            },
+            "gpt2", c -> {
+                // Conv1D weights stored [in, out], LayerNorms with bias, learned positions, tied; GPT2Config's own key names.
+                c.put("model_type", "gpt2");
+                c.putArray("architectures").add("GPT2LMHeadModel");
+                c.put("n_embd", c.remove("hidden_size").asInt());
+                c.put("n_layer", c.remove("num_hidden_layers").asInt());
+                c.put("n_head", c.remove("num_attention_heads").asInt());
+                c.put("n_positions", 256);
+                c.put("n_ctx", 256);
+                c.put("activation_function", "gelu_new");
+                c.put("layer_norm_epsilon", 1e-5);
+                c.put("tie_word_embeddings", true);
+                for (String llamaOnly : List.of("num_key_value_heads", "intermediate_size", "max_position_embeddings", "rms_norm_eps",
+                        "rope_theta", "rope_scaling", "hidden_act", "head_dim")) {
+                    c.remove(llamaOnly);
+                }
             });
 
     /** A tiny checkpoint of the family with random weights, the tokenizer files of the quickstart's tiny model. */
@@ -98,7 +115,12 @@ class FamilyExportTest {
             for (ModelTensor t : family.checkpointTensors(parsed)) {
                 Matrix m = weights.tensor(t.name());
                 float[] data = new float[m.rows() * m.cols()];
-                for (int r = 0; r < m.rows(); r++) m.readRow(r, 0, m.cols(), data, r * m.cols());
+                for (int r = 0; r < m.rows(); r++) {
+                    for (int col = 0; col < m.cols(); col++) {
+                        // a Conv1D weight (GPT-2) is stored [in, out]
+                        data[t.transposed() ? col * m.rows() + r : r * m.cols() + col] = m.get(r, col);
+                    }
+                }
                 tensors.add(TensorToWrite.ofFloats(t.name(), DType.F32, t.shape(), data));
             }
             HfModelWriter.save(dir, config, src.rawGenerationConfig(), llama, tensors, DType.F32, 1L << 30);
@@ -107,7 +129,7 @@ class FamilyExportTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma", "gemma2", "gemma3_text", "phi3"})
+    @ValueSource(strings = {"gemma", "gemma2", "gemma3_text", "phi3", "gpt2"})
     void mergedExportKeepsTheFamilysNamesAndLogitsAndItsGgufIsLlamaCpps(String modelType, @org.junit.jupiter.api.io.TempDir Path shared)
             throws IOException {
         Path base = checkpoint(shared, modelType), adapter = shared.resolve("adapter"), out = shared.resolve("merged");
@@ -141,6 +163,17 @@ class FamilyExportTest {
                 for (ModelTensor t : Families.of(merged.config()).layerTensors(merged.config(), layer)) {
                     assertTrue(gguf.tensors().stream().anyMatch(g -> g.name().equals(t.gguf())), "GGUF lacks " + t.gguf());
                 }
+            }
+            if (arch.equals("gpt2")) {
+                // The converter's GPT2Model: LayerNorm epsilon, learned positions, c_attn as attn_qkv [out, in].
+                assertEquals(1e-5, gguf.metadata().getDouble("gpt2.attention.layer_norm_epsilon"), 1e-9);
+                assertTrue(gguf.tensors().stream().anyMatch(g -> g.name().equals("position_embd.weight")));
+                assertTrue(gguf.tensors().stream().anyMatch(g -> g.name().equals("blk.0.attn_norm.bias")));
+                assertTrue(gguf.tensors().stream().noneMatch(g -> g.name().equals("output.weight")), "tied: llama.cpp reuses token_embd");
+                ModelConfig c = merged.config();
+                var qkv = gguf.tensors().stream().filter(g -> g.name().equals("blk.0.attn_qkv.weight")).findFirst().orElseThrow();
+                assertEquals(List.of((long) c.hiddenSize(), 3L * c.hiddenSize()), java.util.Arrays.stream(qkv.dims()).boxed().toList(),
+                        "GGUF dims: ne0 = in, ne1 = out");
             }
             if (arch.equals("phi3")) {
                 // The converter's Phi3MiniModel: rotated dimensions, original context, window, LongRoPE's factors.

@@ -89,6 +89,13 @@ public final class LlamaFamilyGguf {
         m.putUint32(arch + ".feed_forward_length", c.intermediateSize());
         m.putUint32(arch + ".attention.head_count", c.numAttentionHeads());
         m.putUint32(arch + ".attention.head_count_kv", c.numKeyValueHeads());
+        if (family.norm().hasBias()) {
+            // The converter's GPT2Model / BloomModel / FalconModel: LayerNorm's epsilon, no RoPE keys
+            // (GPT-2 and BLOOM have no rotation; Falcon's base is llama.cpp's default 10000).
+            m.putFloat32(arch + ".attention.layer_norm_epsilon", c.rmsNormEps());
+            m.putUint32("general.file_type", type.fileTypeId());
+            return;
+        }
         addRopeScaling(m, arch, c.rope());
         m.putFloat32(arch + ".rope.freq_base", c.rope().theta());
         m.putFloat32(arch + ".attention.layer_norm_rms_epsilon", c.rmsNormEps());
