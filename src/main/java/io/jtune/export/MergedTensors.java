@@ -70,16 +70,9 @@ final class MergedTensors {
         return out;
     }
 
-    /**
-     * An engine-layout [out x in] weight in the checkpoint's layout: transposed back to [in x out] for
-     * a Conv1D weight (GPT-2), as it is otherwise.
-     */
+    /** An engine-layout weight in the checkpoint's layout (a Conv1D weight transposed back to [in x out]). */
     private static float[] asStored(ModelTensor e, float[] engineLayout) {
-        if (!e.transposed()) return engineLayout;
-        int rows = e.rows(), cols = e.cols();
-        float[] out = new float[engineLayout.length];
-        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) out[c * rows + r] = engineLayout[r * cols + c];
-        return out;
+        return e.toStoredLayout(engineLayout);
     }
 
     private static float[] widen(Matrix m) {

@@ -106,7 +106,7 @@ public final class HfConfigReader {
         if (names.aliases().isEmpty()) return json;
         ObjectNode copy = json.deepCopy();
         names.aliases().forEach((llamaName, own) -> {
-            if (!copy.has(llamaName) && copy.hasNonNull(own)) copy.set(llamaName, copy.get(own));
+            if (!copy.hasNonNull(llamaName) && copy.hasNonNull(own)) copy.set(llamaName, copy.get(own));
         });
         return copy;
     }
