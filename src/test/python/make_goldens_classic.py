@@ -136,6 +136,131 @@ class Gpt2Reference:
 
 
 # ---------------------------------------------------------------------------------------------
+# BLOOM (modeling_bloom.py): ALiBi, embedding LayerNorm, query_key_value grouped per head.
+# ---------------------------------------------------------------------------------------------
+
+BLOOM_MODULES = ["self_attention.query_key_value", "self_attention.dense", "mlp.dense_h_to_4h", "mlp.dense_4h_to_h"]
+
+
+def bloom_config():
+    # 6 heads: not a power of two, so ALiBi takes 4 slopes of base 2^-2 and 2 odd powers of 2^-1.
+    return dict(architectures=["BloomForCausalLM"], model_type="bloom", vocab_size=96, hidden_size=48, n_layer=2,
+                n_head=6, layer_norm_epsilon=1e-5, initializer_range=0.02, apply_residual_connection_post_layernorm=False,
+                hidden_dropout=0.0, attention_dropout=0.0, pretraining_tp=1, slow_but_exact=False,
+                use_cache=True, bos_token_id=1, eos_token_id=2, pad_token_id=3, unk_token_id=0,
+                tie_word_embeddings=True, torch_dtype="float32", transformers_version="4.51.0")
+
+
+def bloom_shapes(cfg):
+    """module -> (out_features, in_features) of nn.Linear."""
+    h = cfg["hidden_size"]
+    return {"self_attention.query_key_value": (3 * h, h), "self_attention.dense": (h, h),
+            "mlp.dense_h_to_4h": (4 * h, h), "mlp.dense_4h_to_h": (h, 4 * h)}
+
+
+def bloom_checkpoint(cfg, seed, prefix=""):
+    gen = torch.Generator().manual_seed(seed)
+
+    def normal(*shape, std):
+        return torch.randn(*shape, generator=gen, dtype=torch.float64).mul(std).float()
+
+    def around_one(*shape):
+        return (torch.rand(*shape, generator=gen, dtype=torch.float64) + 0.5).float()
+
+    vocab, h = cfg["vocab_size"], cfg["hidden_size"]
+    params = {prefix + "word_embeddings.weight": normal(vocab, h, std=0.3),
+              prefix + "word_embeddings_layernorm.weight": around_one(h),
+              prefix + "word_embeddings_layernorm.bias": normal(h, std=0.1)}
+    for layer in range(cfg["n_layer"]):
+        base = f"{prefix}h.{layer}."
+        for norm in ("input_layernorm", "post_attention_layernorm"):
+            params[base + norm + ".weight"] = around_one(h)
+            params[base + norm + ".bias"] = normal(h, std=0.1)
+        for module, (out_f, in_f) in bloom_shapes(cfg).items():
+            params[base + module + ".weight"] = normal(out_f, in_f, std=1.0 / math.sqrt(in_f))
+            params[base + module + ".bias"] = normal(out_f, std=0.1)
+    params[prefix + "ln_f.weight"] = around_one(h)
+    params[prefix + "ln_f.bias"] = normal(h, std=0.1)
+    return params
+
+
+def bloom_peft_name(layer, module, which):
+    return f"base_model.model.transformer.h.{layer}.{module}.lora_{which}.weight"
+
+
+def bloom_adapter(cfg, rank, seed):
+    gen = torch.Generator().manual_seed(seed)
+    adapter = {}
+    for layer in range(cfg["n_layer"]):
+        for module, (out_f, in_f) in bloom_shapes(cfg).items():
+            adapter[bloom_peft_name(layer, module, "A")] = (torch.randn(rank, in_f, generator=gen, dtype=torch.float64)
+                                                            / math.sqrt(in_f)).float()
+            adapter[bloom_peft_name(layer, module, "B")] = (torch.randn(out_f, rank, generator=gen, dtype=torch.float64)
+                                                            * 0.2).float()
+    return adapter
+
+
+def alibi_slopes(n_head):
+    # build_alibi_tensor: powers of 2^(-8/p) for the largest power of two p <= n, then odd powers of 2^(-4/p).
+    closest = 2 ** math.floor(math.log2(n_head))
+    base = 2.0 ** (-(2.0 ** -(math.log2(closest) - 3)))
+    slopes = [base ** power for power in range(1, closest + 1)]
+    if closest != n_head:
+        extra_base = 2.0 ** (-(2.0 ** -(math.log2(2 * closest) - 3)))
+        remaining = min(closest, n_head - closest)
+        slopes += [extra_base ** power for power in range(1, 1 + 2 * remaining, 2)]
+    return torch.tensor(slopes, dtype=torch.float64)
+
+
+def bloom_gelu(x):
+    # bloom_gelu_forward, its own constant for sqrt(2/pi)
+    return x * 0.5 * (1.0 + torch.tanh(0.79788456 * x * (1 + 0.044715 * x * x)))
+
+
+class BloomReference:
+    def __init__(self, cfg, params, adapter=None, lora_scale=0.0):
+        self.cfg, self.adapter, self.lora_scale = cfg, adapter, lora_scale
+        self.p = {(k if k.startswith("transformer.") else "transformer." + k): v for k, v in params.items()}
+
+    def linear(self, x, layer, module):
+        prefix = f"transformer.h.{layer}.{module}"
+        y = x @ self.p[prefix + ".weight"].T + self.p[prefix + ".bias"]
+        if self.adapter is not None:
+            a = self.adapter[bloom_peft_name(layer, module, "A")]
+            b = self.adapter[bloom_peft_name(layer, module, "B")]
+            y = y + self.lora_scale * ((x @ a.T) @ b.T)
+        return y
+
+    def ln(self, x, name):
+        return layer_norm(x, self.p[name + ".weight"], self.p[name + ".bias"], self.cfg["layer_norm_epsilon"])
+
+    def logits(self, input_ids, position_ids, segment_ids):
+        cfg = self.cfg
+        batch, seq = input_ids.shape
+        heads, h = cfg["n_head"], cfg["hidden_size"]
+        d = h // heads
+        x = self.ln(self.p["transformer.word_embeddings.weight"][input_ids], "transformer.word_embeddings_layernorm")
+        causal = torch.ones(seq, seq, dtype=torch.bool).tril()
+        allowed = causal[None] & (segment_ids[:, :, None] == segment_ids[:, None, :])
+        # transformers: slope * (key's index among the row's attended tokens), the same for every query row;
+        # with no padding that is the key's index in the row.
+        alibi = alibi_slopes(heads)[None, :, None, None] * torch.arange(seq, dtype=torch.float64)[None, None, None, :]
+        for layer in range(cfg["n_layer"]):
+            base = f"transformer.h.{layer}"
+            fused = self.linear(self.ln(x, base + ".input_layernorm"), layer, "self_attention.query_key_value")
+            fused = fused.view(batch, seq, heads, 3, d)               # _reshape: [q k v] per head
+            q, k, v = (fused[..., i, :].transpose(1, 2) for i in range(3))
+            scores = alibi + (q @ k.transpose(-1, -2)) / math.sqrt(d)
+            scores = scores.masked_fill(~allowed[:, None], float("-inf"))
+            out = (torch.softmax(scores, dim=-1) @ v).transpose(1, 2).reshape(batch, seq, h)
+            x = x + self.linear(out, layer, "self_attention.dense")
+            m = bloom_gelu(self.linear(self.ln(x, base + ".post_attention_layernorm"), layer, "mlp.dense_h_to_4h"))
+            x = x + self.linear(m, layer, "mlp.dense_4h_to_h")
+        x = self.ln(x, "transformer.ln_f")
+        return x @ self.p["transformer.word_embeddings.weight"].T
+
+
+# ---------------------------------------------------------------------------------------------
 # Expected outputs (make_goldens.py's, with the family's reference).
 # ---------------------------------------------------------------------------------------------
 
@@ -193,7 +318,7 @@ def check_packing(reference, cfg, params, inputs):
     print("self-check: packed per-segment logits equal the unpacked ones")
 
 
-def write_case(name, reference, cfg, params, inputs, description, adapter, modules, extra_tensors=None):
+def write_case(name, reference, cfg, params, inputs, description, adapter, modules, extra_tensors=None, fan_in_fan_out=True):
     case_dir = os.path.join(g.ROOT, name)
     g.write_json(os.path.join(case_dir, "config.json"), cfg)
     g.write_safetensors(os.path.join(case_dir, "model.safetensors"), {**params, **(extra_tensors or {})})
@@ -203,7 +328,7 @@ def write_case(name, reference, cfg, params, inputs, description, adapter, modul
     scale = g.LORA_ALPHA / g.LORA_RANK
     adapter_dir = os.path.join(case_dir, "lora")
     config = g.adapter_config(name, g.LORA_RANK, g.LORA_ALPHA, False, modules)
-    config["fan_in_fan_out"] = True            # what PEFT writes for Conv1D targets
+    config["fan_in_fan_out"] = fan_in_fan_out  # what PEFT writes for Conv1D targets (GPT-2)
     g.write_json(os.path.join(adapter_dir, "adapter_config.json"), config)
     g.write_safetensors(os.path.join(adapter_dir, "adapter_model.safetensors"), adapter)
     lora = lora_expected(reference, cfg, params, adapter, scale, inputs)
@@ -232,6 +357,21 @@ def main():
                             "gpt2 checkpoint saved without the transformer. prefix and with attn.bias buffers; "
                             "rows packed with sequences of 5+7 and 4+4+4 tokens", adapter, ["c_attn", "c_proj", "c_fc"],
                             buffers))
+    bloom = bloom_config()
+    bloom_params = bloom_checkpoint(bloom, seed=5001)
+    bloom_lora = bloom_adapter(bloom, g.LORA_RANK, seed=5101)
+    targets = ["query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h"]
+    cases.append(write_case("bloom", BloomReference, bloom, bloom_params, g.plain_inputs(96, seed=5201),
+                            "bloom as bigscience stores it (no transformer. prefix): ALiBi with 6 heads (4 + 2 slopes), "
+                            "embedding LayerNorm, query_key_value grouped per head, biases, tanh GELU, tied",
+                            bloom_lora, targets, fan_in_fan_out=False))
+    prefixed = {"transformer." + k: v for k, v in bloom_params.items()}
+    packed = g.packed_inputs(96, seed=5202)
+    check_packing(BloomReference, bloom, prefixed, packed)
+    cases.append(write_case("bloom_packed", BloomReference, bloom, prefixed, packed,
+                            "bloom saved with the transformer. prefix; rows packed with sequences of 5+7 and 4+4+4 tokens "
+                            "(ALiBi's key index runs over the row, which the softmax does not see within a segment)",
+                            bloom_lora, targets, fan_in_fan_out=False))
     g.write_json(os.path.join(g.ROOT, "classic_cases.json"), {"cases": cases})
     return 0
 

@@ -196,7 +196,7 @@ public final class BatchDecoder {
                 rowValues[i] = seq.values[layer];
             }
             CachedAttention.forwardRows(q, rowKeys, rowValues, out, rows, positions, d.heads(), d.kvHeads(), d.headDim(),
-                    d.slidingWindow(layer), d.attentionScale(), d.attnSoftcap());
+                    d.slidingWindow(layer), d.attentionScale(), d.attnSoftcap(), d.alibiSlopes());
         };
         for (DecoderLayer layer : w.layers) layer.forward(k, d, batched, n, s.x, s.x, s.activations, s.workspace, -1);
 
@@ -238,7 +238,8 @@ public final class BatchDecoder {
                 return any ? m.with(m.weight, m.bias, new RowGroupedAdapter(runs.toArray(RowGroupedAdapter.Run[]::new), m.in(), m.out())) : m;
             });
         }
-        return new ModelWeights(base.embed, base.positionEmbed, base.finalNorm, base.finalNormBias, base.lmHead, layers);
+        return new ModelWeights(base.embed, base.positionEmbed, base.embedNorm, base.embedNormBias, base.finalNorm, base.finalNormBias,
+                base.lmHead, layers);
     }
 
     /** Final norm and lm_head over the gathered last rows: one GEMM for the whole batch. */

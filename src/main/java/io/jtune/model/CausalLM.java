@@ -72,6 +72,7 @@ public final class CausalLM {
     private LayerActivations[] activations;  // one per layer, or one shared with checkpointing
     private Workspace workspace;
     private float[] finalHidden, finalRstd, dHidden, dResidual;
+    private float[] embedRaw, embedRstd;     // the embeddings before BLOOM's embedding norm and its statistics, else null
     private Attention.Shape[] shapes;        // of the last pass, per layer (layers may differ in their window)
     private ForwardOutput lastTrainingPass;  // what backward may follow
     private long steps;
@@ -192,7 +193,8 @@ public final class CausalLM {
         ModelWeights w = weights(adapter);
         Param p = null;
         LinearModule owner = null;
-        List<Param> candidates = new java.util.ArrayList<>(Arrays.asList(w.embed, w.positionEmbed, w.finalNorm, w.finalNormBias, w.lmHead));
+        List<Param> candidates = new java.util.ArrayList<>(Arrays.asList(w.embed, w.positionEmbed, w.embedNorm, w.embedNormBias,
+                w.finalNorm, w.finalNormBias, w.lmHead));
         for (DecoderLayer layer : w.layers) {
             candidates.addAll(Arrays.asList(layer.inputNorm, layer.inputNormBias, layer.postNorm, layer.postNormBias,
                     layer.qNorm, layer.kNorm, layer.attnOutNorm, layer.mlpOutNorm));
@@ -443,7 +445,10 @@ public final class CausalLM {
             boolean needInputGrad = l > w.lowestTrainedLayer || w.embedsTrain();
             layers[l].backward(kernels, dims, shapes[l], n, layerInputs[l], dResidual, needInputGrad, a, workspace, seed);
         }
-        if (w.embedsTrain()) InputEmbedding.backward(kernels, dims, w, batch.inputIds(), batch.positionIds(), dResidual, n);
+        if (w.embedsTrain()) {
+            float[] dRaw = embedRaw == null ? null : dHidden;   // dHidden is spent by now: scratch for the norm's backward
+            InputEmbedding.backward(kernels, dims, w, batch.inputIds(), batch.positionIds(), dResidual, n, embedRaw, embedRstd, dRaw);
+        }
     }
 
     private LayerActivations activationsOf(int layer) {
@@ -471,7 +476,8 @@ public final class CausalLM {
         for (int l = 0; l < shapes.length; l++) {
             boolean sameAsPrevious = l > 0 && dims.slidingWindow(l) == dims.slidingWindow(l - 1);
             shapes[l] = sameAsPrevious ? shapes[l - 1] : new Attention.Shape(batch.batchSize(), batch.seqLen(), dims.heads(),
-                    dims.kvHeads(), dims.headDim(), batch.segmentIds(), dims.slidingWindow(l), dims.attentionScale(), dims.attnSoftcap());
+                    dims.kvHeads(), dims.headDim(), batch.segmentIds(), dims.slidingWindow(l), dims.attentionScale(), dims.attnSoftcap(),
+                    dims.alibiSlopes());
         }
     }
 
@@ -502,6 +508,8 @@ public final class CausalLM {
         workspace = new Workspace(dims, n, w.maxKept, w.maxDropoutInput);
         finalHidden = new float[n * hidden];
         finalRstd = new float[n];
+        embedRaw = dims.embeddingNorm() ? new float[n * hidden] : null;
+        embedRstd = dims.embeddingNorm() ? new float[n] : null;
         dHidden = new float[n * hidden];
         dResidual = new float[n * hidden];
         capacity = n;
@@ -509,7 +517,7 @@ public final class CausalLM {
     }
 
     private void forwardLayers(Batch batch, ModelWeights w, int n, long seed) {
-        InputEmbedding.forward(kernels, dims, w, batch.inputIds(), batch.positionIds(), layerInputs[0], n);
+        InputEmbedding.forward(kernels, dims, w, batch.inputIds(), batch.positionIds(), layerInputs[0], n, embedRaw, embedRstd);
         Attention.Shape[] s = shapes;
         AttentionContext withinBatch = (layer, q, k, v, out, lse, rows) -> kernels.attentionForward(q, k, v, out, lse, s[layer]);
         for (int l = 0; l < w.layers.length; l++) {

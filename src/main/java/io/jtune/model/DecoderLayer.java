@@ -18,7 +18,8 @@ import java.util.function.UnaryOperator;
  * projection (qkv_proj) and gate and up with another (gate_up_proj), split after the GEMM by
  * {@link FusedColumns} (their gradients joined before the fused backward), and rotates only the
  * first rotaryDim entries of each head. GPT-2's layer has LayerNorms with biases, the fused c_attn,
- * no rotation (its positions entered with the embeddings) and an ungated MLP, down(act(up(ln2(mid)))).
+ * no rotation (its positions entered with the embeddings) and an ungated MLP, down(act(up(ln2(mid))));
+ * BLOOM's has q/k/v grouped per head in its fused projection and ALiBi in attention instead.
  * Training, gradient checkpointing and KV-cached
  * decoding all run this one forward; they differ only in their {@link AttentionContext}. Backward
  * walks the same steps in reverse; the residual gradient flows through {@code dx} in place.
@@ -145,7 +146,10 @@ final class DecoderLayer {
     private void attentionInputs(Kernels k, Dims d, int n, float[] x, LayerActivations a, Workspace w, long stepSeed) {
         Norms.forward(k, d, x, inputNorm, inputNormBias, a.ln1, a.rstd1, n, d.hidden());
         float[] qOut = d.qkNorm() ? a.qRaw : a.q, kOut = d.qkNorm() ? a.kRaw : a.k;
-        if (d.fusedQkv()) {
+        if (d.qkvGrouped()) {
+            bySlot[QKV].forward(k, a.ln1, w.fused, n, a, seed(stepSeed, QKV));
+            FusedColumns.splitGrouped(w.fused, n, d.heads(), d.kvHeads(), d.headDim(), qOut, kOut, a.v);
+        } else if (d.fusedQkv()) {
             bySlot[QKV].forward(k, a.ln1, w.fused, n, a, seed(stepSeed, QKV));
             FusedColumns.split(w.fused, n, qOut, d.qDim(), kOut, d.kvDim(), a.v, d.kvDim());
         } else {
@@ -237,7 +241,10 @@ final class DecoderLayer {
         boolean needNormGrad = needInputGrad || inputNorm.trainable() || (inputNormBias != null && inputNormBias.trainable());
         float[] dLn1 = needNormGrad ? w.dNorm : null;
         if (needNormGrad) Arrays.fill(w.dNorm, 0, hid, 0f);
-        if (d.fusedQkv()) {
+        if (d.qkvGrouped()) {
+            FusedColumns.joinGrouped(w.fused, n, d.heads(), d.kvHeads(), d.headDim(), dq, dk, w.dv);
+            bySlot[QKV].backward(k, w.fused, a.ln1, dLn1, n, a, w, seed(stepSeed, QKV));
+        } else if (d.fusedQkv()) {
             FusedColumns.join(w.fused, n, dq, d.qDim(), dk, d.kvDim(), w.dv, d.kvDim());
             bySlot[QKV].backward(k, w.fused, a.ln1, dLn1, n, a, w, seed(stepSeed, QKV));
         } else {

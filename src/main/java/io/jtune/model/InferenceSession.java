@@ -145,7 +145,7 @@ public final class InferenceSession {
             System.arraycopy(newKeys, 0, keys[layer], past * kvDim, rows * kvDim);
             System.arraycopy(newValues, 0, values[layer], past * kvDim, rows * kvDim);
             CachedAttention.forward(q, keys[layer], values[layer], out, rows, past, d.heads(), d.kvHeads(), d.headDim(),
-                    d.slidingWindow(layer), d.attentionScale(), d.attnSoftcap());
+                    d.slidingWindow(layer), d.attentionScale(), d.attnSoftcap(), d.alibiSlopes());
         };
         for (DecoderLayer layer : w.layers) layer.forward(k, d, cached, n, s.x, s.x, s.activations, s.workspace, -1);
         System.arraycopy(ids, 0, tokens, past, n);

@@ -93,11 +93,12 @@ public final class ModelBuilder {
         Param finalNorm = one(ModuleRole.FINAL_NORM, -1, false);
         Param lmHead = hasLmHead ? one(ModuleRole.LM_HEAD, -1, false) : embed;
         Param positions = one(ModuleRole.POSITION_EMBEDDING, -1, false), finalNormBias = one(ModuleRole.FINAL_NORM, -1, true);
+        Param embedNorm = one(ModuleRole.EMBEDDING_NORM, -1, false), embedNormBias = one(ModuleRole.EMBEDDING_NORM, -1, true);
         ValueHead head = valueHead ? ValueHead.register(store, config.hiddenSize()) : null;
         store.allocate();
         afterAllocation.forEach(Runnable::run);
         if (head != null) head.initialise(options.seed());
-        CausalLM model = new CausalLM(config, family, Kernels.CPU, options, new ModelWeights(embed, positions, finalNorm, finalNormBias, lmHead, layers),
+        CausalLM model = new CausalLM(config, family, Kernels.CPU, options, new ModelWeights(embed, positions, embedNorm, embedNormBias, finalNorm, finalNormBias, lmHead, layers),
                 params, store);
         model.setValueHead(head);
         return model;
@@ -115,14 +116,16 @@ public final class ModelBuilder {
         // DecoderLayer slot; a fused family (Phi-3) has qkv_proj for q/k/v and gate_up_proj for gate/up.
         List<ModuleRole> slots = List.of(ModuleRole.Q_PROJ, ModuleRole.K_PROJ, ModuleRole.V_PROJ, ModuleRole.O_PROJ,
                 ModuleRole.GATE_PROJ, ModuleRole.UP_PROJ, ModuleRole.DOWN_PROJ, ModuleRole.QKV_PROJ, ModuleRole.GATE_UP_PROJ);
+        // a grouped q/k/v projection (BLOOM, Falcon) takes the fused slot; the layer splits it by its own layout
         List<LinearModule> modules = new ArrayList<>();
         String prefix = family.layerPath(l);
         for (ModuleSpec spec : family.layer()) {
             if (spec.kind() != ModuleSpec.Kind.LINEAR) continue;
             String path = prefix + spec.hfPath();
-            modules.add(new LinearModule(path, slots.indexOf(spec.role()), params.get(path + ".weight"), params.get(path + ".bias"), null));
+            ModuleRole slotRole = spec.role() == ModuleRole.QKV_PROJ_GROUPED ? ModuleRole.QKV_PROJ : spec.role();
+            modules.add(new LinearModule(path, slots.indexOf(slotRole), params.get(path + ".weight"), params.get(path + ".bias"), null));
         }
-        boolean attentionInputs = family.layerModule(ModuleRole.QKV_PROJ) != null
+        boolean attentionInputs = family.layerModule(ModuleRole.QKV_PROJ) != null || family.layerModule(ModuleRole.QKV_PROJ_GROUPED) != null
                 || (family.layerModule(ModuleRole.Q_PROJ) != null && family.layerModule(ModuleRole.K_PROJ) != null
                     && family.layerModule(ModuleRole.V_PROJ) != null);
         boolean mlpInputs = family.layerModule(ModuleRole.GATE_UP_PROJ) != null || family.layerModule(ModuleRole.UP_PROJ) != null;

@@ -11,15 +11,19 @@ import java.util.Map;
 final class ModelWeights {
     final Param embed, finalNorm, lmHead;
     final Param positionEmbed;        // learned absolute positions (GPT-2's wpe), else null
+    final Param embedNorm, embedNormBias;   // the embeddings' LayerNorm (BLOOM's word_embeddings_layernorm), else null
     final Param finalNormBias;        // the final LayerNorm's bias (GPT-2's ln_f), else null
     final DecoderLayer[] layers;
     final int lowestTrainedLayer;     // backward stops here; layers.length when no layer trains
     final int maxKept;                // widest state an adapter part keeps per token (LoRA: its rank; 0 without)
     final int maxDropoutInput;        // widest input of a module with LoRA dropout (0: none)
 
-    ModelWeights(Param embed, Param positionEmbed, Param finalNorm, Param finalNormBias, Param lmHead, DecoderLayer[] layers) {
+    ModelWeights(Param embed, Param positionEmbed, Param embedNorm, Param embedNormBias, Param finalNorm, Param finalNormBias,
+                 Param lmHead, DecoderLayer[] layers) {
         this.embed = embed;
         this.positionEmbed = positionEmbed;
+        this.embedNorm = embedNorm;
+        this.embedNormBias = embedNormBias;
         this.finalNorm = finalNorm;
         this.finalNormBias = finalNormBias;
         this.lmHead = lmHead;
@@ -42,9 +46,13 @@ final class ModelWeights {
         return lowestTrainedLayer < layers.length || finalNorm.trainable() || (finalNormBias != null && finalNormBias.trainable());
     }
 
-    /** Whether a table the layers' input is looked up in trains (the token or the position embedding). */
+    /** Whether what makes the layers' input trains (the token or position embedding, the embeddings' norm). */
     boolean embedsTrain() {
-        return embed.trainable() || (positionEmbed != null && positionEmbed.trainable());
+        return embed.trainable() || trains(positionEmbed) || trains(embedNorm) || trains(embedNormBias);
+    }
+
+    private static boolean trains(Param p) {
+        return p != null && p.trainable();
     }
 
     /**
@@ -60,6 +68,8 @@ final class ModelWeights {
         }
         return new ModelWeights(replace.getOrDefault(embed, embed),
                 positionEmbed == null ? null : replace.getOrDefault(positionEmbed, positionEmbed),
+                embedNorm == null ? null : replace.getOrDefault(embedNorm, embedNorm),
+                embedNormBias == null ? null : replace.getOrDefault(embedNormBias, embedNormBias),
                 replace.getOrDefault(finalNorm, finalNorm), finalNormBias == null ? null : replace.getOrDefault(finalNormBias, finalNormBias),
                 replace.getOrDefault(lmHead, lmHead), bound);
     }

@@ -64,4 +64,37 @@ class ClassicFamilyGradientTest {
         JtuneException e = assertThrows(JtuneException.class, () -> model.evaluate(tooLong));
         assertTrue(e.getMessage().contains("128 learned positions"), e.getMessage());
     }
+
+    @Test
+    void fullBloomWithAlibiEmbeddingNormAndGroupedQkv() {
+        CausalLM model = TinyModels.build("bloom", FinetuneSpec.full(), false);
+        List<String> names = names(model);
+        assertTrue(names.containsAll(List.of("transformer.word_embeddings.weight", "transformer.word_embeddings_layernorm.bias",
+                "transformer.h.0.self_attention.query_key_value.bias", "transformer.h.1.mlp.dense_4h_to_h.weight")), names.toString());
+        checkModel(model, TinyModels.packedBatch(29));
+    }
+
+    @Test
+    void freezeBloomWithTheEmbeddingNormAsExtraModule() {
+        var spec = FinetuneSpec.freeze(new FinetuneSpec.Freeze(1, List.of("self_attention"), List.of("word_embeddings_layernorm")));
+        CausalLM model = TinyModels.build("bloom", spec, false);
+        assertEquals(List.of("transformer.word_embeddings_layernorm.weight", "transformer.word_embeddings_layernorm.bias",
+                "transformer.h.1.self_attention.query_key_value.weight", "transformer.h.1.self_attention.query_key_value.bias",
+                "transformer.h.1.self_attention.dense.weight", "transformer.h.1.self_attention.dense.bias"), names(model));
+        checkModel(model, TinyModels.batch(29));
+    }
+
+    @Test
+    void loraBloomOnItsFourLinearLayers() {
+        var lora = FinetuneSpec.lora(new FinetuneSpec.Lora(3, null, 0.2, List.of("all"), false, List.of()));
+        CausalLM model = TinyModels.build("bloom", lora, false);
+        assertEquals(2 * 4 * 2, model.trainableParameters().size(), "query_key_value, dense, dense_h_to_4h, dense_4h_to_h");
+        CausalLM dense = TinyModels.build("bloom",
+                FinetuneSpec.lora(new FinetuneSpec.Lora(3, null, 0.0, List.of("dense"), false, List.of())), false);
+        assertEquals(List.of("base_model.model.transformer.h.0.self_attention.dense.lora_A.weight",
+                "base_model.model.transformer.h.0.self_attention.dense.lora_B.weight"), names(dense).subList(0, 2));
+        assertEquals(2 * 2, dense.trainableParameters().size(), "dense names self_attention.dense only, as in PEFT");
+        TinyModels.randomizeLoraB(model);
+        checkModel(model, TinyModels.packedBatch(29));
+    }
 }

@@ -84,6 +84,12 @@ final class TinyModels {
                     .maxPositionEmbeddings(128).rmsNormEps(1e-5).hiddenAct("gelu_new").tieWordEmbeddings(true)
                     .bosTokenId(1).eosTokenIds(List.of(2)).dtype(DType.F32)
                     .build();
+            // bloom: ALiBi over 6 heads (4 + 2 slopes), embedding LayerNorm, q/k/v grouped per head, tied
+            case "bloom" -> ModelConfig.builder().modelType("bloom")
+                    .vocabSize(29).hiddenSize(24).intermediateSize(48).numHiddenLayers(2).numAttentionHeads(6)
+                    .maxPositionEmbeddings(128).rmsNormEps(1e-5).hiddenAct("gelu_pytorch_tanh").tieWordEmbeddings(true)
+                    .bosTokenId(1).eosTokenIds(List.of(2)).dtype(DType.F32)
+                    .build();
             default -> throw new IllegalArgumentException(type);
         };
     }

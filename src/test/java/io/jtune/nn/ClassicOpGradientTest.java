@@ -100,4 +100,54 @@ class ClassicOpGradientTest {
         assertEquals(0.9999999845827421, Gelu.erf(4), 1e-15);
         assertEquals(1.0, Gelu.erf(7), 0);
     }
+
+    @Test
+    void alibiSlopesAsTransformersBuildsThem() {
+        // 8 heads: 2^-1 ... 2^-8; 6 heads: 2^-2, 2^-4, 2^-6, 2^-8, then 2^-1, 2^-3 (odd powers of 2^-1)
+        float[] eight = Alibi.slopes(8), six = Alibi.slopes(6);
+        for (int h = 0; h < 8; h++) assertEquals(Math.pow(2, -(h + 1)), eight[h], 1e-7);
+        double[] expected = {0.25, 0.0625, 0.015625, 0.00390625, 0.5, 0.125};
+        for (int h = 0; h < 6; h++) assertEquals(expected[h], six[h], 1e-7);
+    }
+
+    @Test
+    void attentionWithAlibiOnPackedRows() {
+        int batch = 1, t = 9, heads = 3, kvHeads = 3, d = 4;
+        int[] seg = {1, 1, 1, 1, 2, 2, 2, 2, 2};
+        Attention.Shape shape = new Attention.Shape(batch, t, heads, kvHeads, d, seg, 0, 0.5f, 0f, Alibi.slopes(heads));
+        float[] q = random(rnd, t * heads * d, 1f), k = random(rnd, t * kvHeads * d, 1f), v = random(rnd, t * kvHeads * d, 1f);
+        float[] r = random(rnd, t * heads * d, 1f), out = new float[t * heads * d], lse = new float[t * heads];
+        java.util.function.DoubleSupplier loss = () -> {
+            Attention.forward(q, k, v, out, lse, shape);
+            return project(out, r, out.length);
+        };
+        loss.getAsDouble();
+        float[] dq = new float[q.length], dk = new float[k.length], dv = new float[v.length];
+        Attention.backward(q, k, v, out, lse, r, dq, dk, dv, shape);
+        check("alibi attention dq", q, dq, loss);
+        check("alibi attention dk", k, dk, loss);
+        check("alibi attention dv", v, dv, loss);
+        // Row 6 (third token of the second sequence), head 2, against the definition; and the cache agrees.
+        loss.getAsDouble();
+        int i = 6, h = 2;
+        float slope = Alibi.slopes(heads)[h];
+        double[] w = new double[3];
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (int j = 4; j <= i; j++) {
+            double s = 0;
+            for (int x = 0; x < d; x++) s += q[i * heads * d + h * d + x] * k[j * kvHeads * d + h * d + x];
+            w[j - 4] = s * 0.5 + slope * (j - i);
+            max = Math.max(max, w[j - 4]);
+        }
+        for (int j = 0; j < 3; j++) sum += w[j] = Math.exp(w[j] - max);
+        double expected = 0;
+        for (int j = 4; j <= i; j++) expected += w[j - 4] / sum * v[j * kvHeads * d + h * d + 1];
+        assertEquals(expected, out[i * heads * d + h * d + 1], 1e-5);
+        float[] cached = new float[3 * heads * d];
+        float[] kSecond = java.util.Arrays.copyOfRange(k, 4 * kvHeads * d, 9 * kvHeads * d);
+        float[] vSecond = java.util.Arrays.copyOfRange(v, 4 * kvHeads * d, 9 * kvHeads * d);
+        CachedAttention.forward(java.util.Arrays.copyOfRange(q, 4 * heads * d, 7 * heads * d), kSecond, vSecond, cached, 3, 0,
+                heads, kvHeads, d, 0, 0.5f, 0f, Alibi.slopes(heads));
+        assertEquals(out[i * heads * d + h * d + 1], cached[2 * heads * d + h * d + 1], 1e-5);
+    }
 }

@@ -227,7 +227,7 @@ public final class LlamaFamilyGguf {
         private static int rankInLayer(ModuleRole role) {
             return switch (role) {
                 case ATTENTION_NORM -> 0;
-                case Q_PROJ, K_PROJ, V_PROJ, QKV_PROJ -> 1;
+                case Q_PROJ, K_PROJ, V_PROJ, QKV_PROJ, QKV_PROJ_GROUPED -> 1;
                 case Q_NORM, K_NORM -> 2;
                 case O_PROJ, ATTENTION_OUTPUT_NORM -> 3;
                 case MLP_NORM -> 4;
@@ -238,12 +238,47 @@ public final class LlamaFamilyGguf {
 
         private void add(ModelTensor t) {
             int heads = permuteQK ? permutedHeads(t.role()) : 0;
+            if (t.role() == ModuleRole.QKV_PROJ_GROUPED) {
+                addUngrouped(t);
+                return;
+            }
             if (t.vector()) {
                 // llama.cpp scales by the stored norm weight itself: Gemma's (1 + w) is written with the 1 added.
                 float offset = t.spec().kind() == ModuleSpec.Kind.NORM ? family.norm().weightOffset() : 0f;
                 vector(t.name(), t.gguf(), t.cols(), heads, offset);
             } else {
                 matrix(t.name(), t.gguf(), t.rows(), t.cols(), heads);
+            }
+        }
+
+        /**
+         * A q/k/v projection grouped per kv head (BLOOM, Falcon) as the converters write it: all q rows,
+         * then all k rows, then all v rows (weight and bias alike).
+         */
+        private void addUngrouped(ModelTensor t) {
+            int heads = c.numAttentionHeads(), kvHeads = c.numKeyValueHeads(), d = c.headDim(), perGroup = heads / kvHeads;
+            int[] order = new int[(heads + 2 * kvHeads) * d];
+            int at = 0;
+            for (int h = 0; h < heads; h++) {           // query head h sits in group h / perGroup
+                int g = h / perGroup, start = g * (perGroup + 2) * d + (h % perGroup) * d;
+                for (int x = 0; x < d; x++) order[at++] = start + x;
+            }
+            for (int kv = 0; kv < 2; kv++) {            // then every group's key head, then every value head
+                for (int g = 0; g < kvHeads; g++) {
+                    int start = (g * (perGroup + 2) + perGroup + kv) * d;
+                    for (int x = 0; x < d; x++) order[at++] = start + x;
+                }
+            }
+            Matrix m = require(t.name());
+            if (t.vector()) {
+                float[] stored = new float[order.length], values = new float[order.length];
+                m.readRow(0, 0, order.length, stored, 0);
+                for (int i = 0; i < order.length; i++) values[i] = stored[order[i]];
+                out.add(GgufTensor.vector(t.gguf(), GgmlType.F32, TensorRows.vector(values)));
+            } else {
+                GgmlType type = this.type.weightType();
+                if ((type == GgmlType.Q8_0 || type == GgmlType.Q4_0) && t.cols() % Q8_0.BLOCK != 0) type = GgmlType.F16;
+                out.add(GgufTensor.matrix(t.gguf(), type, TensorRows.of(m).reorderRows(order)));
             }
         }
 

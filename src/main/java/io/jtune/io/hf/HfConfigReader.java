@@ -126,6 +126,7 @@ public final class HfConfigReader {
      */
     private static String activation(JsonKeys keys, ModelFamily family) {
         String key = family.hfKeys().activationKey();
+        if (key == null) return family.activation().hfName();   // the family's modeling code fixes it (BLOOM)
         String act = keys.has(key) ? keys.string(key, null) : family.activation().hfName();
         if (!family.activation().accepts(act)) {
             throw keys.error(key, "is \"" + act + "\"; jtune supports only \"" + family.activation().hfName() + "\" for "

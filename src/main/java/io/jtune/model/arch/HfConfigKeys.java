@@ -11,7 +11,7 @@ package io.jtune.model.arch;
  * @param slidingWindow which keys turn on sliding-window attention
  * @param activationKey the config.json key naming the MLP's activation: "hidden_act" (Llama's), or
  *                      "hidden_activation" (Gemma's, which ignores hidden_act); absent or null, the
- *                      family's own activation applies
+ *                      family's own activation applies; null when the modeling code reads no key (BLOOM)
  * @param scores        the attention-scaling and soft-capping keys the family reads, with its config
  *                      class's defaults; null when it reads none (scores scaled by 1/√head_dim, no caps)
  * @param localRopeTheta the default of rope_local_base_freq, the RoPE base of the sliding-window layers
