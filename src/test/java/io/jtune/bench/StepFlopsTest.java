@@ -14,8 +14,8 @@ class StepFlopsTest {
         long[][] linears = switch (c.modelType()) {
             // Phi-3's fused qkv_proj and gate_up_proj: the same base GEMMs, one LoRA A each
             case "phi3" -> new long[][] {{h, q + 2 * kv}, {q, h}, {h, 2 * inter}, {inter, h}};
-            // GPT-2's c_attn, attn.c_proj, c_fc, mlp.c_proj (an ungated MLP)
-            case "gpt2" -> new long[][] {{h, q + 2 * kv}, {q, h}, {h, inter}, {inter, h}};
+            // GPT-2's c_attn, attn.c_proj, c_fc, mlp.c_proj; BLOOM's query_key_value, dense, dense_h_to_4h, dense_4h_to_h
+            case "gpt2", "bloom" -> new long[][] {{h, q + 2 * kv}, {q, h}, {h, inter}, {inter, h}};
             default -> new long[][] {{h, q}, {h, kv}, {h, kv}, {q, h}, {h, inter}, {h, inter}, {inter, h}};
         };
         double perLayerLinear = 0, perLayerLora = 0;

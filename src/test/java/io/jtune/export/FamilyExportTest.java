@@ -98,6 +98,20 @@ class FamilyExportTest {
                         "rope_theta", "rope_scaling", "hidden_act", "head_dim")) {
                     c.remove(llamaOnly);
                 }
+            },
+            "bloom", c -> {
+                // ALiBi, embedding LayerNorm, query_key_value grouped per head; BloomConfig's n_layer / n_head.
+                c.put("model_type", "bloom");
+                c.putArray("architectures").add("BloomForCausalLM");
+                c.put("n_layer", c.remove("num_hidden_layers").asInt());
+                c.put("n_head", c.remove("num_attention_heads").asInt());
+                c.put("layer_norm_epsilon", 1e-5);
+                c.put("apply_residual_connection_post_layernorm", false);
+                c.put("tie_word_embeddings", true);
+                for (String llamaOnly : List.of("num_key_value_heads", "intermediate_size", "rms_norm_eps", "rope_theta", "rope_scaling",
+                        "hidden_act", "head_dim")) {
+                    c.remove(llamaOnly);
+                }
             });
 
     /** A tiny checkpoint of the family with random weights, the tokenizer files of the quickstart's tiny model. */
@@ -129,7 +143,7 @@ class FamilyExportTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma", "gemma2", "gemma3_text", "phi3", "gpt2"})
+    @ValueSource(strings = {"gemma", "gemma2", "gemma3_text", "phi3", "gpt2", "bloom"})
     void mergedExportKeepsTheFamilysNamesAndLogitsAndItsGgufIsLlamaCpps(String modelType, @org.junit.jupiter.api.io.TempDir Path shared)
             throws IOException {
         Path base = checkpoint(shared, modelType), adapter = shared.resolve("adapter"), out = shared.resolve("merged");
@@ -174,6 +188,21 @@ class FamilyExportTest {
                 var qkv = gguf.tensors().stream().filter(g -> g.name().equals("blk.0.attn_qkv.weight")).findFirst().orElseThrow();
                 assertEquals(List.of((long) c.hiddenSize(), 3L * c.hiddenSize()), java.util.Arrays.stream(qkv.dims()).boxed().toList(),
                         "GGUF dims: ne0 = in, ne1 = out");
+            }
+            if (arch.equals("bloom")) {
+                // The converter's BloomModel: query_key_value regrouped from [q k v] per head to all q, all k, all v.
+                ModelConfig c = merged.config();
+                int h = c.hiddenSize(), d = c.headDim();
+                assertTrue(gguf.tensors().stream().anyMatch(g -> g.name().equals("token_embd_norm.bias")));
+                float[] qkv = gguf.readFloats("blk.0.attn_qkv.bias");
+                float[] hf = new float[3 * h];
+                merged.matrix("transformer.h.0.self_attention.query_key_value.bias").readRow(0, 0, 3 * h, hf, 0);
+                int head = c.numAttentionHeads() - 1;
+                for (int x = 0; x < d; x++) {
+                    assertEquals(hf[head * 3 * d + x], qkv[head * d + x], 1e-6f, "q of the last head");
+                    assertEquals(hf[head * 3 * d + d + x], qkv[h + head * d + x], 1e-6f, "k of the last head");
+                    assertEquals(hf[head * 3 * d + 2 * d + x], qkv[2 * h + head * d + x], 1e-6f, "v of the last head");
+                }
             }
             if (arch.equals("phi3")) {
                 // The converter's Phi3MiniModel: rotated dimensions, original context, window, LongRoPE's factors.

@@ -23,4 +23,13 @@ class ClassicFamilyEstimateTest {
         double perToken = StepFlops.frozenForward(gpt2, 1);
         assertTrue(perToken > 2 * (85e6 + 38e6) && perToken < 2 * (85e6 + 39e6) + 1e6, "forward FLOPs per token " + perToken);
     }
+
+    @Test
+    void bloom560mCountsItsPublishedSize() {
+        ModelConfig bloom = LoraStepSetup.architecture("bloom-560m");
+        assertEquals(559_214_592L, MemoryEstimate.trainableParameters(bloom, FinetuneSpec.full()));   // bigscience/bloom-560m
+        long h = bloom.hiddenSize(), i = bloom.intermediateSize();
+        assertEquals(8L * 24 * ((h + 3 * h) + (h + h) + (h + i) + (i + h)),
+                MemoryEstimate.trainableParameters(bloom, FinetuneSpec.lora(FinetuneSpec.Lora.defaults())));
+    }
 }

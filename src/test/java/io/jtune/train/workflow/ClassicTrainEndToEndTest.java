@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ClassicTrainEndToEndTest {
 
     @ParameterizedTest
-    @CsvSource({"gpt2,lora", "gpt2,freeze", "gpt2,full"})
+    @CsvSource({"gpt2,lora", "gpt2,freeze", "gpt2,full", "bloom,lora", "bloom,full"})
     void sftRunsAndWritesTheFamilysNames(String modelType, String type, @TempDir Path tmp) throws Exception {
         Path model = ClassicChatTest.write(tmp, modelType);
         Path out = tmp.resolve("out");
@@ -60,7 +60,15 @@ class ClassicTrainEndToEndTest {
             }
         }
         assertEquals(3, losses, "one logged loss per step");
-        if (type.equals("lora")) {
+        if (type.equals("lora") && modelType.equals("bloom")) {
+            try (SafetensorsFile adapter = SafetensorsFile.open(out.resolve("adapter_model.safetensors"))) {
+                assertTrue(adapter.names().contains("base_model.model.transformer.h.2.self_attention.query_key_value.lora_A.weight"),
+                        adapter.names().toString());
+                assertEquals(3 * 4 * 2, adapter.names().size(), "A and B on query_key_value, dense, dense_h_to_4h, dense_4h_to_h");
+            }
+            JsonNode adapterConfig = TrainCommandEndToEndTest.JSON.readTree(out.resolve("adapter_config.json").toFile());
+            assertTrue(!adapterConfig.get("fan_in_fan_out").asBoolean(), "nn.Linear layers");
+        } else if (type.equals("lora")) {
             try (SafetensorsFile adapter = SafetensorsFile.open(out.resolve("adapter_model.safetensors"))) {
                 assertTrue(adapter.names().contains("base_model.model.transformer.h.2.attn.c_attn.lora_A.weight"), adapter.names().toString());
                 assertTrue(adapter.names().contains("base_model.model.transformer.h.0.mlp.c_proj.lora_B.weight"), adapter.names().toString());
@@ -74,7 +82,8 @@ class ClassicTrainEndToEndTest {
         } else {
             try (HfModelDirectory saved = HfModelDirectory.open(out)) {   // checks every shape: Conv1D weights [in, out]
                 assertEquals(modelType, saved.config().modelType());
-                assertTrue(saved.checkpoint().names().contains("transformer.h.2.attn.c_attn.weight"), saved.checkpoint().names().toString());
+                String qkv = modelType.equals("gpt2") ? "transformer.h.2.attn.c_attn.weight" : "transformer.h.2.self_attention.query_key_value.weight";
+                assertTrue(saved.checkpoint().names().contains(qkv), saved.checkpoint().names().toString());
             }
         }
     }
