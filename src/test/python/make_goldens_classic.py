@@ -261,6 +261,150 @@ class BloomReference:
 
 
 # ---------------------------------------------------------------------------------------------
+# Falcon (modeling_falcon.py): parallel attention + MLP, rotary, query_key_value grouped per kv group.
+# ---------------------------------------------------------------------------------------------
+
+FALCON_MODULES = ["self_attention.query_key_value", "self_attention.dense", "mlp.dense_h_to_4h", "mlp.dense_4h_to_h"]
+
+
+def falcon7b_config():
+    # Falcon-7B's layout: multi_query (1 kv head), parallel_attn off one input_layernorm, no biases.
+    return dict(architectures=["FalconForCausalLM"], model_type="falcon", vocab_size=96, hidden_size=32,
+                num_hidden_layers=2, num_attention_heads=4, multi_query=True, new_decoder_architecture=False,
+                parallel_attn=True, bias=False, alibi=False, layer_norm_epsilon=1e-5, rope_theta=10000.0,
+                max_position_embeddings=64, hidden_dropout=0.0, attention_dropout=0.0, initializer_range=0.02,
+                bos_token_id=11, eos_token_id=11, tie_word_embeddings=True, torch_dtype="float32",
+                transformers_version="4.51.0")
+
+
+def falcon40b_config():
+    # The new decoder architecture: 2 kv groups of 2 query heads, ln_attn and ln_mlp, with biases,
+    # ffn_hidden_size of its own, rope_theta 5e5.
+    return dict(falcon7b_config(), new_decoder_architecture=True, num_kv_heads=2, bias=True, ffn_hidden_size=48,
+                rope_theta=500000.0)
+
+
+def falcon_kv_heads(cfg):
+    if cfg["new_decoder_architecture"] or not cfg["multi_query"]:
+        return cfg.get("num_kv_heads") or cfg["num_attention_heads"]
+    return 1
+
+
+def falcon_shapes(cfg):
+    h = cfg["hidden_size"]
+    d = h // cfg["num_attention_heads"]
+    inner = cfg.get("ffn_hidden_size") or 4 * h
+    qkv = (cfg["num_attention_heads"] + 2 * falcon_kv_heads(cfg)) * d
+    return {"self_attention.query_key_value": (qkv, h), "self_attention.dense": (h, h),
+            "mlp.dense_h_to_4h": (inner, h), "mlp.dense_4h_to_h": (h, inner)}
+
+
+def falcon_norms(cfg):
+    if cfg["new_decoder_architecture"]:
+        return ["ln_attn", "ln_mlp"]
+    return ["input_layernorm"] + ([] if cfg["parallel_attn"] else ["post_attention_layernorm"])
+
+
+def falcon_checkpoint(cfg, seed):
+    gen = torch.Generator().manual_seed(seed)
+
+    def normal(*shape, std):
+        return torch.randn(*shape, generator=gen, dtype=torch.float64).mul(std).float()
+
+    def around_one(*shape):
+        return (torch.rand(*shape, generator=gen, dtype=torch.float64) + 0.5).float()
+
+    vocab, h = cfg["vocab_size"], cfg["hidden_size"]
+    params = {"transformer.word_embeddings.weight": normal(vocab, h, std=0.3)}
+    for layer in range(cfg["num_hidden_layers"]):
+        base = f"transformer.h.{layer}."
+        for module, (out_f, in_f) in falcon_shapes(cfg).items():
+            params[base + module + ".weight"] = normal(out_f, in_f, std=1.0 / math.sqrt(in_f))
+            if cfg["bias"]:
+                params[base + module + ".bias"] = normal(out_f, std=0.1)
+        for norm in falcon_norms(cfg):
+            params[base + norm + ".weight"] = around_one(h)
+            params[base + norm + ".bias"] = normal(h, std=0.1)
+    params["transformer.ln_f.weight"] = around_one(h)
+    params["transformer.ln_f.bias"] = normal(h, std=0.1)
+    return params
+
+
+def falcon_adapter(cfg, rank, seed):
+    gen = torch.Generator().manual_seed(seed)
+    adapter = {}
+    for layer in range(cfg["num_hidden_layers"]):
+        for module, (out_f, in_f) in falcon_shapes(cfg).items():
+            adapter[bloom_peft_name(layer, module, "A")] = (torch.randn(rank, in_f, generator=gen, dtype=torch.float64)
+                                                            / math.sqrt(in_f)).float()
+            adapter[bloom_peft_name(layer, module, "B")] = (torch.randn(out_f, rank, generator=gen, dtype=torch.float64)
+                                                            * 0.2).float()
+    return adapter
+
+
+class FalconReference(BloomReference):
+    """FalconForCausalLM; its linear layers and norms are named as BLOOM's."""
+
+    def linear(self, x, layer, module):
+        prefix = f"transformer.h.{layer}.{module}"
+        y = x @ self.p[prefix + ".weight"].T
+        if prefix + ".bias" in self.p:
+            y = y + self.p[prefix + ".bias"]
+        if self.adapter is not None:
+            a = self.adapter[bloom_peft_name(layer, module, "A")]
+            b = self.adapter[bloom_peft_name(layer, module, "B")]
+            y = y + self.lora_scale * ((x @ a.T) @ b.T)
+        return y
+
+    def attention(self, x, layer, cos, sin, allowed):
+        cfg = self.cfg
+        batch, seq, _ = x.shape
+        heads, kv = cfg["num_attention_heads"], falcon_kv_heads(cfg)
+        d = cfg["hidden_size"] // heads
+        fused = self.linear(x, layer, "self_attention.query_key_value")
+        # _split_heads: [per kv group: its heads/kv query heads, one key head, one value head]
+        fused = fused.view(batch, seq, kv, heads // kv + 2, d)
+        q = fused[:, :, :, :-2].reshape(batch, seq, heads, d).transpose(1, 2)
+        k = fused[:, :, :, -2].transpose(1, 2)
+        v = fused[:, :, :, -1].transpose(1, 2)
+        q, k = g.apply_rope(q, cos, sin), g.apply_rope(k, cos, sin)
+        k = k.repeat_interleave(heads // kv, dim=1)
+        v = v.repeat_interleave(heads // kv, dim=1)
+        scores = (q @ k.transpose(-1, -2)) / math.sqrt(d)
+        scores = scores.masked_fill(~allowed[:, None], float("-inf"))
+        out = (torch.softmax(scores, dim=-1) @ v).transpose(1, 2).reshape(batch, seq, heads * d)
+        return self.linear(out, layer, "self_attention.dense")
+
+    def mlp(self, x, layer):
+        act = torch.nn.functional.gelu(self.linear(x, layer, "mlp.dense_h_to_4h"))   # exact (erf) GELU
+        return self.linear(act, layer, "mlp.dense_4h_to_h")
+
+    def logits(self, input_ids, position_ids, segment_ids):
+        cfg = self.cfg
+        seq = input_ids.shape[1]
+        d = cfg["hidden_size"] // cfg["num_attention_heads"]
+        inv_freq = 1.0 / (cfg["rope_theta"] ** (torch.arange(0, d, 2, dtype=torch.float64) / d))
+        angles = position_ids.to(torch.float64)[:, :, None] * inv_freq[None, None, :]
+        emb = torch.cat((angles, angles), dim=-1)[:, None, :, :]
+        cos, sin = emb.cos(), emb.sin()
+        causal = torch.ones(seq, seq, dtype=torch.bool).tril()
+        allowed = causal[None] & (segment_ids[:, :, None] == segment_ids[:, None, :])
+        x = self.p["transformer.word_embeddings.weight"][input_ids]
+        for layer in range(cfg["num_hidden_layers"]):
+            base = f"transformer.h.{layer}"
+            if cfg["new_decoder_architecture"]:                  # ln_attn and ln_mlp, both of x
+                attn = self.attention(self.ln(x, base + ".ln_attn"), layer, cos, sin, allowed)
+                mlp = self.mlp(self.ln(x, base + ".ln_mlp"), layer)
+            else:                                                # parallel_attn: one norm feeds both
+                normed = self.ln(x, base + ".input_layernorm")
+                attn = self.attention(normed, layer, cos, sin, allowed)
+                mlp = self.mlp(normed, layer)
+            x = x + (mlp + attn)
+        x = self.ln(x, "transformer.ln_f")
+        return x @ self.p["transformer.word_embeddings.weight"].T
+
+
+# ---------------------------------------------------------------------------------------------
 # Expected outputs (make_goldens.py's, with the family's reference).
 # ---------------------------------------------------------------------------------------------
 
@@ -372,6 +516,21 @@ def main():
                             "bloom saved with the transformer. prefix; rows packed with sequences of 5+7 and 4+4+4 tokens "
                             "(ALiBi's key index runs over the row, which the softmax does not see within a segment)",
                             bloom_lora, targets, fan_in_fan_out=False))
+    falcon_targets = ["query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h"]
+    falcon7b = falcon7b_config()
+    cases.append(write_case("falcon", FalconReference, falcon7b, falcon_checkpoint(falcon7b, seed=6001),
+                            g.plain_inputs(96, seed=6201),
+                            "falcon, Falcon-7B's layout: multi_query (1 kv head), parallel attention and MLP off one "
+                            "input_layernorm, RoPE, exact GELU, no biases, tied",
+                            falcon_adapter(falcon7b, g.LORA_RANK, seed=6101), falcon_targets, fan_in_fan_out=False))
+    falcon40b = falcon40b_config()
+    falcon40b_params = falcon_checkpoint(falcon40b, seed=6002)
+    packed = g.packed_inputs(96, seed=6202)
+    check_packing(FalconReference, falcon40b, falcon40b_params, packed)
+    cases.append(write_case("falcon_new_packed", FalconReference, falcon40b, falcon40b_params, packed,
+                            "falcon, new decoder architecture: 2 kv groups of 2 heads, ln_attn and ln_mlp, biases, "
+                            "ffn_hidden_size 48, rope_theta 5e5; rows packed with sequences of 5+7 and 4+4+4 tokens",
+                            falcon_adapter(falcon40b, g.LORA_RANK, seed=6102), falcon_targets, fan_in_fan_out=False))
     g.write_json(os.path.join(g.ROOT, "classic_cases.json"), {"cases": cases})
     return 0
 

@@ -28,7 +28,7 @@ final class DecoderLayer {
     static final int Q = 0, K = 1, V = 2, O = 3, GATE = 4, UP = 5, DOWN = 6, QKV = 7, GATE_UP = 8, SLOTS = 9;
 
     final int index;
-    final Param inputNorm, postNorm;
+    final Param inputNorm, postNorm;  // postNorm null in a parallel block with one shared norm (Falcon-7B)
     final Param inputNormBias, postNormBias;   // LayerNorm families' biases (GPT-2), else null
     final Param qNorm, kNorm;         // null unless the family normalises q/k heads
     final Param attnOutNorm, mlpOutNorm;   // null unless the family normalises the branches' outputs (Gemma 2)
@@ -60,7 +60,7 @@ final class DecoderLayer {
         LinearModule[] rewired = new LinearModule[modules.length];
         for (int i = 0; i < modules.length; i++) rewired[i] = module.apply(modules[i]);
         return new DecoderLayer(index, params.apply(inputNorm), inputNormBias == null ? null : params.apply(inputNormBias),
-                params.apply(postNorm), postNormBias == null ? null : params.apply(postNormBias),
+                postNorm == null ? null : params.apply(postNorm), postNormBias == null ? null : params.apply(postNormBias),
                 qNorm == null ? null : params.apply(qNorm), kNorm == null ? null : params.apply(kNorm),
                 attnOutNorm == null ? null : params.apply(attnOutNorm), mlpOutNorm == null ? null : params.apply(mlpOutNorm),
                 rewired);
@@ -68,7 +68,7 @@ final class DecoderLayer {
 
     boolean hasTrainable() {
         for (LinearModule m : modules) if (m.hasTrainable()) return true;
-        return inputNorm.trainable() || postNorm.trainable()
+        return inputNorm.trainable() || (postNorm != null && postNorm.trainable())
                 || (inputNormBias != null && inputNormBias.trainable()) || (postNormBias != null && postNormBias.trainable())
                 || (qNorm != null && (qNorm.trainable() || kNorm.trainable()))
                 || (attnOutNorm != null && (attnOutNorm.trainable() || mlpOutNorm.trainable()));
@@ -90,10 +90,10 @@ final class DecoderLayer {
         attention.attend(index, a.q, a.k, a.v, a.att, a.lse, n);
         branchOutput(k, d, O, a.att, a.attnOut, attnOutNorm, a.rstdAttnOut, w.projected, n, a, stepSeed);
         k.add(x, w.projected, a.mid, n * d.hidden());
-        mlpInputs(k, d, n, a, w, stepSeed);
+        mlpInputs(k, d, n, x, a, w, stepSeed);
         activate(k, d, a, w, n);
         branchOutput(k, d, DOWN, w.act, a.mlpOut, mlpOutNorm, a.rstdMlpOut, w.projected, n, a, stepSeed);
-        k.add(a.mid, w.projected, out, n * d.hidden());
+        k.add(a.mid, w.projected, out, n * d.hidden());   // parallel: mid = x + attn, so out = x + attn + mlp
     }
 
     /** w.act = act(gate) ⊙ up, or act(up) for an ungated MLP (GPT-2's c_fc → gelu). */
@@ -132,7 +132,7 @@ final class DecoderLayer {
         } else {
             bySlot[O].recomputeAdapter(k, a.att, n, a, seed(stepSeed, O));
         }
-        mlpInputs(k, d, n, a, w, stepSeed);
+        mlpInputs(k, d, n, x, a, w, stepSeed);
         if (d.postNorms()) {
             activate(k, d, a, w, n);
             branchOutput(k, d, DOWN, w.act, a.mlpOut, mlpOutNorm, a.rstdMlpOut, w.projected, n, a, stepSeed);
@@ -168,18 +168,27 @@ final class DecoderLayer {
         k.ropeForward(a.k, cos, sin, n, d.kvHeads(), d.headDim(), d.rotaryDim());
     }
 
-    /** post_attention_layernorm and the gate/up projections, from a.mid. */
-    private void mlpInputs(Kernels k, Dims d, int n, LayerActivations a, Workspace w, long stepSeed) {
-        Norms.forward(k, d, a.mid, postNorm, postNormBias, a.ln2, a.rstd2, n, d.hidden());
+    /**
+     * The MLP's input norm and the gate/up projections: post_attention_layernorm of a.mid, or in a
+     * parallel block (Falcon) ln_mlp of the layer input x, or the attention's own normalised input.
+     */
+    private void mlpInputs(Kernels k, Dims d, int n, float[] x, LayerActivations a, Workspace w, long stepSeed) {
+        if (postNorm != null) Norms.forward(k, d, d.parallel() ? x : a.mid, postNorm, postNormBias, a.ln2, a.rstd2, n, d.hidden());
+        float[] in = mlpInput(a);
         if (!d.gatedMlp()) {
-            bySlot[UP].forward(k, a.ln2, a.up, n, a, seed(stepSeed, UP));
+            bySlot[UP].forward(k, in, a.up, n, a, seed(stepSeed, UP));
         } else if (d.fusedGateUp()) {
-            bySlot[GATE_UP].forward(k, a.ln2, w.fused, n, a, seed(stepSeed, GATE_UP));
+            bySlot[GATE_UP].forward(k, in, w.fused, n, a, seed(stepSeed, GATE_UP));
             FusedColumns.split(w.fused, n, a.gate, d.intermediate(), a.up, d.intermediate());
         } else {
-            bySlot[GATE].forward(k, a.ln2, a.gate, n, a, seed(stepSeed, GATE));
-            bySlot[UP].forward(k, a.ln2, a.up, n, a, seed(stepSeed, UP));
+            bySlot[GATE].forward(k, in, a.gate, n, a, seed(stepSeed, GATE));
+            bySlot[UP].forward(k, in, a.up, n, a, seed(stepSeed, UP));
         }
+    }
+
+    /** What the MLP's projections read: its own norm's output, or attention's (one shared norm, Falcon-7B). */
+    private float[] mlpInput(LayerActivations a) {
+        return postNorm != null ? a.ln2 : a.ln1;
     }
 
     /**
@@ -203,15 +212,22 @@ final class DecoderLayer {
         }
         Arrays.fill(w.dNorm, 0, hid, 0f);
         if (!d.gatedMlp()) {
-            bySlot[UP].backward(k, w.dUp, a.ln2, w.dNorm, n, a, w, seed(stepSeed, UP));
+            bySlot[UP].backward(k, w.dUp, mlpInput(a), w.dNorm, n, a, w, seed(stepSeed, UP));
         } else if (d.fusedGateUp()) {
             FusedColumns.join(w.fused, n, w.dGate, d.intermediate(), w.dUp, d.intermediate());
-            bySlot[GATE_UP].backward(k, w.fused, a.ln2, w.dNorm, n, a, w, seed(stepSeed, GATE_UP));
+            bySlot[GATE_UP].backward(k, w.fused, mlpInput(a), w.dNorm, n, a, w, seed(stepSeed, GATE_UP));
         } else {
-            bySlot[GATE].backward(k, w.dGate, a.ln2, w.dNorm, n, a, w, seed(stepSeed, GATE));
-            bySlot[UP].backward(k, w.dUp, a.ln2, w.dNorm, n, a, w, seed(stepSeed, UP));
+            bySlot[GATE].backward(k, w.dGate, mlpInput(a), w.dNorm, n, a, w, seed(stepSeed, GATE));
+            bySlot[UP].backward(k, w.dUp, mlpInput(a), w.dNorm, n, a, w, seed(stepSeed, UP));
         }
-        Norms.backward(k, d, w.dNorm, a.mid, postNorm, postNormBias, a.rstd2, dx, n, d.hidden());
+        if (!d.parallel()) {
+            Norms.backward(k, d, w.dNorm, a.mid, postNorm, postNormBias, a.rstd2, dx, n, d.hidden());
+        } else if (postNorm != null) {
+            // ln_mlp reads x: its input gradient joins dx after attention's backward, which reads dx as it is
+            Arrays.fill(w.dParallel, 0, hid, 0f);
+            Norms.backward(k, d, w.dNorm, x, postNorm, postNormBias, a.rstd2, needInputGrad ? w.dParallel : null, n, d.hidden());
+        }
+        // One shared norm (Falcon-7B): w.dNorm, the gradient at ln1 through the MLP, stays for attention's part.
 
         // Attention: dx now is the gradient at mid, i.e. at this layer's input through the residual.
         Arrays.fill(w.dAtt, 0, n * d.qDim(), 0f);
@@ -238,9 +254,11 @@ final class DecoderLayer {
             dq = w.dqRaw;
             dk = w.dkRaw;
         }
-        boolean needNormGrad = needInputGrad || inputNorm.trainable() || (inputNormBias != null && inputNormBias.trainable());
+        boolean sharedNorm = d.parallel() && postNorm == null;
+        boolean needNormGrad = needInputGrad || inputNorm.trainable() || (inputNormBias != null && inputNormBias.trainable())
+                || sharedNorm;
         float[] dLn1 = needNormGrad ? w.dNorm : null;
-        if (needNormGrad) Arrays.fill(w.dNorm, 0, hid, 0f);
+        if (needNormGrad && !sharedNorm) Arrays.fill(w.dNorm, 0, hid, 0f);
         if (d.qkvGrouped()) {
             FusedColumns.joinGrouped(w.fused, n, d.heads(), d.kvHeads(), d.headDim(), dq, dk, w.dv);
             bySlot[QKV].backward(k, w.fused, a.ln1, dLn1, n, a, w, seed(stepSeed, QKV));
@@ -255,6 +273,7 @@ final class DecoderLayer {
         if (needNormGrad) {
             Norms.backward(k, d, w.dNorm, x, inputNorm, inputNormBias, a.rstd1, needInputGrad ? dx : null, n, d.hidden());
         }
+        if (d.parallel() && postNorm != null && needInputGrad) k.add(dx, w.dParallel, dx, hid);
     }
 
     /**

@@ -142,13 +142,13 @@ public final class ModelBuilder {
     }
 
     private Param layerParam(ModuleRole role, String prefix) {
-        ModuleSpec spec = family.layerModule(role);
+        ModuleSpec spec = family.layerModule(role, config);
         return spec == null ? null : params.get(prefix + spec.hfPath() + ".weight");
     }
 
     /** A layer norm's bias (LayerNorm families), or null. */
     private Param layerBias(ModuleRole role, String prefix) {
-        ModuleSpec spec = family.layerModule(role);
+        ModuleSpec spec = family.layerModule(role, config);
         return spec == null ? null : params.get(prefix + spec.hfPath() + ".bias");
     }
 

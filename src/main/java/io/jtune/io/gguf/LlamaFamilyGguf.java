@@ -93,6 +93,8 @@ public final class LlamaFamilyGguf {
             // The converter's GPT2Model / BloomModel / FalconModel: LayerNorm's epsilon, no RoPE keys
             // (GPT-2 and BLOOM have no rotation; Falcon's base is llama.cpp's default 10000).
             m.putFloat32(arch + ".attention.layer_norm_epsilon", c.rmsNormEps());
+            // FalconModel: query_key_value is written regrouped to all q, all k, all v (see addUngrouped)
+            if (arch.equals("falcon")) m.putString("falcon.tensor_data_layout", "jploski");
             m.putUint32("general.file_type", type.fileTypeId());
             return;
         }

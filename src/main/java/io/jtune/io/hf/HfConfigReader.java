@@ -1,6 +1,7 @@
 package io.jtune.io.hf;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jtune.model.arch.Falcon;
 import io.jtune.model.arch.Families;
 import io.jtune.model.arch.HfConfigKeys;
 import io.jtune.model.arch.ModelConfig;
@@ -38,7 +39,10 @@ public final class HfConfigReader {
 
     /** Parses an already-read config.json; {@code file} names it in messages. */
     public static ModelConfig parse(ObjectNode json, Path file) {
-        ModelFamily family = family(new JsonKeys(file, json, ""));
+        JsonKeys original = new JsonKeys(file, json, "");
+        ModelFamily family = family(original);
+        boolean falcon = family == Falcon.FAMILY;
+        if (falcon) json = FalconKeys.withKeyValueHeads(json, original);
         JsonKeys keys = new JsonKeys(file, withLlamaNames(json, family.hfKeys().keyNames()), "");
         checkFlags(keys, family);
         ModelFamily.HfDefaults defaults = family.defaults();
@@ -91,6 +95,7 @@ public final class HfConfigReader {
                 .padTokenId(keys.integerOrNull("pad_token_id"))
                 .dtype(dtype(keys));
         setScores(config, keys, family.hfKeys().scores());
+        if (falcon) config.parallelNorms(FalconKeys.parallelNorms(keys));
         if (keys.bool("use_bidirectional_attention", false)) {
             throw keys.error("use_bidirectional_attention", "is true (an embedding model such as EmbeddingGemma); jtune runs causal language models only");
         }

@@ -224,10 +224,18 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
         return null;
     }
 
+    /**
+     * The layer module of a role that a model of this config has, or null: a family may declare
+     * several for one role, each present under its own config (Falcon's input_layernorm or ln_attn).
+     */
+    public ModuleSpec layerModule(ModuleRole role, ModelConfig c) {
+        for (ModuleSpec m : layer) if (m.role() == role && m.present().test(c)) return m;
+        return null;
+    }
+
     /** Whether a model of this config has a layer module of this role. */
     public boolean has(ModuleRole role, ModelConfig c) {
-        ModuleSpec m = layerModule(role);
-        return m != null && m.present().test(c);
+        return layerModule(role, c) != null;
     }
 
     /**
