@@ -112,6 +112,22 @@ class FamilyExportTest {
                         "hidden_act", "head_dim")) {
                     c.remove(llamaOnly);
                 }
+            },
+            "falcon", c -> {
+                // The new decoder architecture: 2 kv groups, ln_attn and ln_mlp, biases, RoPE.
+                c.put("model_type", "falcon");
+                c.putArray("architectures").add("FalconForCausalLM");
+                c.put("new_decoder_architecture", true);
+                c.put("num_kv_heads", c.remove("num_key_value_heads").asInt());
+                c.put("parallel_attn", true);
+                c.put("bias", true);
+                c.put("alibi", false);
+                c.put("layer_norm_epsilon", 1e-5);
+                c.put("tie_word_embeddings", true);
+                for (String llamaOnly : List.of("intermediate_size", "rms_norm_eps", "rope_scaling", "hidden_act", "head_dim",
+                        "attention_bias", "mlp_bias")) {
+                    c.remove(llamaOnly);
+                }
             });
 
     /** A tiny checkpoint of the family with random weights, the tokenizer files of the quickstart's tiny model. */
@@ -143,7 +159,7 @@ class FamilyExportTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma", "gemma2", "gemma3_text", "phi3", "gpt2", "bloom"})
+    @ValueSource(strings = {"gemma", "gemma2", "gemma3_text", "phi3", "gpt2", "bloom", "falcon"})
     void mergedExportKeepsTheFamilysNamesAndLogitsAndItsGgufIsLlamaCpps(String modelType, @org.junit.jupiter.api.io.TempDir Path shared)
             throws IOException {
         Path base = checkpoint(shared, modelType), adapter = shared.resolve("adapter"), out = shared.resolve("merged");
@@ -188,6 +204,22 @@ class FamilyExportTest {
                 var qkv = gguf.tensors().stream().filter(g -> g.name().equals("blk.0.attn_qkv.weight")).findFirst().orElseThrow();
                 assertEquals(List.of((long) c.hiddenSize(), 3L * c.hiddenSize()), java.util.Arrays.stream(qkv.dims()).boxed().toList(),
                         "GGUF dims: ne0 = in, ne1 = out");
+            }
+            if (arch.equals("falcon")) {
+                // The converter's FalconModel: per kv group [q q k v] regrouped to all q, all k, all v ("jploski").
+                ModelConfig c = merged.config();
+                int d = c.headDim(), heads = c.numAttentionHeads(), kv = c.numKeyValueHeads(), per = heads / kv;
+                assertEquals("jploski", gguf.metadata().getString("falcon.tensor_data_layout"));
+                assertTrue(gguf.tensors().stream().anyMatch(g -> g.name().equals("blk.0.attn_norm_2.weight")), "ln_mlp");
+                float[] qkv = gguf.readFloats("blk.1.attn_qkv.bias");
+                float[] hf = new float[qkv.length];
+                merged.matrix("transformer.h.1.self_attention.query_key_value.bias").readRow(0, 0, qkv.length, hf, 0);
+                for (int x = 0; x < d; x++) {
+                    int group = kv - 1;   // the last group: its last query head, its key, its value
+                    assertEquals(hf[(group * (per + 2) + per - 1) * d + x], qkv[(heads - 1) * d + x], 1e-6f);
+                    assertEquals(hf[(group * (per + 2) + per) * d + x], qkv[(heads + group) * d + x], 1e-6f);
+                    assertEquals(hf[(group * (per + 2) + per + 1) * d + x], qkv[(heads + kv + group) * d + x], 1e-6f);
+                }
             }
             if (arch.equals("bloom")) {
                 // The converter's BloomModel: query_key_value regrouped from [q k v] per head to all q, all k, all v.

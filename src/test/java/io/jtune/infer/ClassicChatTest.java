@@ -45,6 +45,20 @@ public class ClassicChatTest {
                 keys.put("layer_norm_epsilon", 1e-5);
                 keys.put("tie_word_embeddings", true);
             }
+            case "falcon" -> {
+                // Falcon-7B's layout: multi_query, parallel attention and MLP off one LayerNorm
+                keys.put("architectures", List.of("FalconForCausalLM"));
+                keys.put("hidden_size", 32);
+                keys.put("num_hidden_layers", 3);
+                keys.put("num_attention_heads", 4);
+                keys.put("multi_query", true);
+                keys.put("parallel_attn", true);
+                keys.put("new_decoder_architecture", false);
+                keys.put("bias", false);
+                keys.put("alibi", false);
+                keys.put("layer_norm_epsilon", 1e-5);
+                keys.put("max_position_embeddings", 512);
+            }
             default -> throw new IllegalArgumentException(modelType);
         }
         return keys;
@@ -64,12 +78,13 @@ public class ClassicChatTest {
     static String template(String modelType) {
         return switch (modelType) {
             case "gpt2", "bloom" -> "default";   // LLaMA-Factory has no template of their own
+            case "falcon" -> "falcon";
             default -> throw new IllegalArgumentException(modelType);
         };
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "bloom"})
+    @ValueSource(strings = {"gpt2", "bloom", "falcon"})
     void greedyChatReplyIsTheFullForwardsArgmax(String modelType, @org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
         Path modelDir = write(tmp, modelType);
         Map<String, Object> values = new LinkedHashMap<>();
@@ -81,10 +96,10 @@ public class ClassicChatTest {
             assertEquals(modelType, engine.model().model().config().modelType());
             List<ChatMessage> messages = List.of(ChatMessage.user("hello world"));
             int[] prompt = engine.promptIds(messages, "Be brief.");
-            if (!modelType.equals("falcon")) {
-                assertEquals("System: Be brief.<|endoftext|>\nHuman: hello world<|endoftext|>\nAssistant:",
-                        engine.model().tokenizer().decode(prompt, false));
-            }
+            String expectedPrompt = modelType.equals("falcon")
+                    ? "Be brief.User: hello world\nFalcon:"   // the falcon template's system format is LLaMA-Factory's default, {{content}}
+                    : "System: Be brief.<|endoftext|>\nHuman: hello world<|endoftext|>\nAssistant:";
+            assertEquals(expectedPrompt, engine.model().tokenizer().decode(prompt, false));
             ChatResult r = engine.generate(new ChatRequest(messages, "Be brief.", SamplingParams.DEFAULTS, new Cancellation()),
                     TokenListener.IGNORE);
             CausalLM model = engine.model().model();

@@ -97,4 +97,37 @@ class ClassicFamilyGradientTest {
         TinyModels.randomizeLoraB(model);
         checkModel(model, TinyModels.packedBatch(29));
     }
+
+    @Test
+    void fullFalcon7bLayoutThroughTheSharedNorm() {
+        CausalLM model = TinyModels.build("falcon", FinetuneSpec.full(), false);
+        List<String> names = names(model);
+        assertTrue(names.contains("transformer.h.1.input_layernorm.bias") && !names.contains("transformer.h.1.ln_mlp.weight"), names.toString());
+        assertTrue(names.stream().noneMatch(n -> n.endsWith("dense.bias")), "Falcon-7B has no biases: " + names);
+        checkModel(model, TinyModels.packedBatch(29));
+    }
+
+    @Test
+    void fullFalconNewArchitectureWithTwoNormsAndBiases() {
+        CausalLM model = TinyModels.build("falcon_new", FinetuneSpec.full(), false);
+        List<String> names = names(model);
+        assertTrue(names.containsAll(List.of("transformer.h.0.ln_attn.weight", "transformer.h.0.ln_mlp.bias",
+                "transformer.h.0.self_attention.query_key_value.bias", "transformer.h.1.mlp.dense_4h_to_h.bias")), names.toString());
+        checkModel(model, TinyModels.batch(29));
+    }
+
+    @Test
+    void freezeAndLoraFalcon() {
+        var freeze = FinetuneSpec.freeze(new FinetuneSpec.Freeze(1, List.of("ln_mlp", "mlp"), List.of()));
+        CausalLM frozen = TinyModels.build("falcon_new", freeze, false);
+        assertEquals(List.of("transformer.h.1.mlp.dense_h_to_4h.weight", "transformer.h.1.mlp.dense_h_to_4h.bias",
+                "transformer.h.1.mlp.dense_4h_to_h.weight", "transformer.h.1.mlp.dense_4h_to_h.bias",
+                "transformer.h.1.ln_mlp.weight", "transformer.h.1.ln_mlp.bias"), names(frozen));
+        checkModel(frozen, TinyModels.batch(29));
+        CausalLM lora = TinyModels.build("falcon",
+                FinetuneSpec.lora(new FinetuneSpec.Lora(3, null, 0.2, List.of("all"), false, List.of())), false);
+        assertEquals(2 * 4 * 2, lora.trainableParameters().size(), "query_key_value, dense, dense_h_to_4h, dense_4h_to_h");
+        TinyModels.randomizeLoraB(lora);
+        checkModel(lora, TinyModels.packedBatch(29));
+    }
 }

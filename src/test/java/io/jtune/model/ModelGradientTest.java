@@ -216,7 +216,7 @@ class ModelGradientTest {
     @Test
     void gradientCheckpointingGivesIdenticalGradients() {
         var loraWithDropout = FinetuneSpec.lora(new FinetuneSpec.Lora(4, null, 0.3, List.of("all"), false, List.of()));
-        for (String type : List.of("llama", "qwen3", "gemma", "gemma2", "gemma3", "phi3_long", "gpt2", "bloom")) {
+        for (String type : List.of("llama", "qwen3", "gemma", "gemma2", "gemma3", "phi3_long", "gpt2", "bloom", "falcon", "falcon_new")) {
             for (FinetuneSpec spec : List.of(FinetuneSpec.full(), loraWithDropout)) {
                 float[][] grads = new float[2][];
                 double[] losses = new double[2];

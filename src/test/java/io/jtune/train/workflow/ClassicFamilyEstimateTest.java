@@ -32,4 +32,16 @@ class ClassicFamilyEstimateTest {
         assertEquals(8L * 24 * ((h + 3 * h) + (h + h) + (h + i) + (i + h)),
                 MemoryEstimate.trainableParameters(bloom, FinetuneSpec.lora(FinetuneSpec.Lora.defaults())));
     }
+
+    @Test
+    void falconLoraCountsTheGroupedProjection() {
+        ModelConfig falcon = io.jtune.model.arch.ModelConfig.builder().modelType("falcon").vocabSize(65024).hiddenSize(4544)
+                .intermediateSize(18176).numHiddenLayers(32).numAttentionHeads(71).numKeyValueHeads(1).parallelNorms(1)
+                .hiddenAct("gelu").tieWordEmbeddings(true).build();
+        assertEquals(6_921_720_704L, MemoryEstimate.trainableParameters(falcon, FinetuneSpec.full()));   // tiiuae/falcon-7b
+        long h = falcon.hiddenSize(), i = falcon.intermediateSize(), qkv = falcon.qDim() + 2L * falcon.kvDim();
+        assertEquals(8L * 32 * ((h + qkv) + (h + h) + (h + i) + (i + h)),
+                MemoryEstimate.trainableParameters(falcon, FinetuneSpec.lora(FinetuneSpec.Lora.defaults())));
+        assertTrue(StepFlops.loraStep(falcon, 512, 8) > 0);
+    }
 }
