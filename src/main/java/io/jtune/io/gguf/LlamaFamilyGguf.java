@@ -66,6 +66,27 @@ public final class LlamaFamilyGguf {
         return new Plan(m, tensors);
     }
 
+    /**
+     * For a q/k/v projection grouped per kv head (BLOOM, Falcon: per group its query heads, then its
+     * key and value head), the source row of each row in llama.cpp's order: all q, all k, all v.
+     */
+    public static int[] ungroupedRows(ModelConfig c) {
+        int heads = c.numAttentionHeads(), kvHeads = c.numKeyValueHeads(), d = c.headDim(), perGroup = heads / kvHeads;
+        int[] order = new int[(heads + 2 * kvHeads) * d];
+        int at = 0;
+        for (int h = 0; h < heads; h++) {               // query head h sits in group h / perGroup
+            int start = (h / perGroup) * (perGroup + 2) * d + (h % perGroup) * d;
+            for (int x = 0; x < d; x++) order[at++] = start + x;
+        }
+        for (int kv = 0; kv < 2; kv++) {                // then every group's key head, then every value head
+            for (int g = 0; g < kvHeads; g++) {
+                int start = (g * (perGroup + 2) + perGroup + kv) * d;
+                for (int x = 0; x < d; x++) order[at++] = start + x;
+            }
+        }
+        return order;
+    }
+
     /** general.architecture for an HF model_type. */
     public static String architecture(String modelType) {
         return family(modelType).ggufArchitecture();
@@ -258,19 +279,7 @@ public final class LlamaFamilyGguf {
          * then all k rows, then all v rows (weight and bias alike).
          */
         private void addUngrouped(ModelTensor t) {
-            int heads = c.numAttentionHeads(), kvHeads = c.numKeyValueHeads(), d = c.headDim(), perGroup = heads / kvHeads;
-            int[] order = new int[(heads + 2 * kvHeads) * d];
-            int at = 0;
-            for (int h = 0; h < heads; h++) {           // query head h sits in group h / perGroup
-                int g = h / perGroup, start = g * (perGroup + 2) * d + (h % perGroup) * d;
-                for (int x = 0; x < d; x++) order[at++] = start + x;
-            }
-            for (int kv = 0; kv < 2; kv++) {            // then every group's key head, then every value head
-                for (int g = 0; g < kvHeads; g++) {
-                    int start = (g * (perGroup + 2) + perGroup + kv) * d;
-                    for (int x = 0; x < d; x++) order[at++] = start + x;
-                }
-            }
+            int[] order = ungroupedRows(c);
             Matrix m = require(t.name());
             if (t.vector()) {
                 float[] stored = new float[order.length], values = new float[order.length];
