@@ -130,4 +130,13 @@ class ClassicFamilyGradientTest {
         TinyModels.randomizeLoraB(lora);
         checkModel(lora, TinyModels.packedBatch(29));
     }
+
+    @Test
+    void falconWithoutParallelAttentionIsSequential() {
+        var c = TinyModels.config("falcon").toBuilder().parallelNorms(0).build();
+        CausalLM model = ModelBuilder.build(c, new RandomWeights(c, 7, io.jtune.tensor.DType.F32, 0.3), FinetuneSpec.full(),
+                new CausalLM.Options(false, 11));
+        assertTrue(names(model).contains("transformer.h.1.post_attention_layernorm.bias"), names(model).toString());
+        checkModel(model, TinyModels.batch(29));
+    }
 }

@@ -180,7 +180,7 @@ public final class HfModelDirectory implements AutoCloseable {
             if (e.transposed()) throw new HfModelException(dir, "a bitsandbytes-quantized Conv1D weight (" + hfName + ") is not supported");
             return prequantized.matrix(checkpoint, e);
         }
-        return e.transposed() ? transpose(t.matrix()) : t.matrix();
+        return e.transposed() ? transpose(t) : t.matrix();
     }
 
     /** Whether an expected tensor of this HF name is in the checkpoint. */
@@ -193,15 +193,22 @@ public final class HfModelDirectory implements AutoCloseable {
         return tensors.keySet();
     }
 
-    private static Matrix transpose(Matrix stored) {
-        int rows = stored.cols(), cols = stored.rows();
-        float[] out = new float[rows * cols];
-        float[] row = new float[stored.cols()];
-        for (int r = 0; r < stored.rows(); r++) {
-            stored.readRow(r, 0, stored.cols(), row, 0);
-            for (int c = 0; c < stored.cols(); c++) out[c * cols + r] = row[c];
+    /**
+     * A Conv1D weight [in x out] as the engine's [out x in], in the checkpoint's dtype (a bf16 or f16
+     * model's copy costs 2 bytes a weight, as its mapped view would), off the heap.
+     */
+    private static Matrix transpose(StoredTensor stored) {
+        long[] shape = stored.shape();
+        int in = (int) shape[0], out = (int) shape[1];
+        int size = (int) stored.dtype().byteSize();
+        MemorySegment src = stored.data();
+        MemorySegment dst = java.lang.foreign.Arena.ofAuto().allocate((long) in * out * size, size);
+        for (int r = 0; r < in; r++) {
+            for (int c = 0; c < out; c++) {
+                MemorySegment.copy(src, ((long) r * out + c) * size, dst, ((long) c * in + r) * size, size);
+            }
         }
-        return Matrix.of(out, rows, cols);
+        return Matrix.of(dst, stored.dtype(), out, in);
     }
 
     /** True for a weight stored quantized by bitsandbytes (a load_in_4bit checkpoint's linear weights). */
