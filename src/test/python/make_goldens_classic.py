@@ -501,6 +501,10 @@ def main():
                             "gpt2 checkpoint saved without the transformer. prefix and with attn.bias buffers; "
                             "rows packed with sequences of 5+7 and 4+4+4 tokens", adapter, ["c_attn", "c_proj", "c_fc"],
                             buffers))
+    gpt2_bf16 = dict(gpt2, torch_dtype="bfloat16")
+    cases.append(write_case("gpt2_bf16", Gpt2Reference, gpt2_bf16, g.to_bf16(params), g.plain_inputs(96, seed=4201),
+                            "gpt2's weights rounded to bf16 (Conv1D weights transposed as bf16); the reference computes "
+                            "in float64 on the widened bf16 values", adapter, ["c_attn", "c_proj", "c_fc"]))
     bloom = bloom_config()
     bloom_params = bloom_checkpoint(bloom, seed=5001)
     bloom_lora = bloom_adapter(bloom, g.LORA_RANK, seed=5101)
