@@ -4,7 +4,6 @@ import io.jtune.JtuneException;
 import io.jtune.nn.CachedAttention;
 import io.jtune.nn.Kernels;
 import io.jtune.nn.SoftCap;
-import io.jtune.nn.VectorMath;
 import io.jtune.tensor.Gemm;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -5,7 +5,6 @@ import io.jtune.model.arch.ModelConfig;
 import io.jtune.nn.CachedAttention;
 import io.jtune.nn.Kernels;
 import io.jtune.nn.SoftCap;
-import io.jtune.nn.VectorMath;
 import io.jtune.tensor.Gemm;
 import java.util.Arrays;
 import java.util.List;

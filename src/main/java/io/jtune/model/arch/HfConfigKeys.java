@@ -1,5 +1,7 @@
 package io.jtune.model.arch;
 
+import java.util.Map;
+
 /**
  * How a family's transformers code turns config.json keys into biases and sliding-window attention,
  * where the families differ (modeling_llama.py reads attention_bias and mlp_bias, modeling_qwen2.py
@@ -40,8 +42,8 @@ public record HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, Sl
      * @param normEps       the default of the norm epsilon (rms_norm_eps 1e-6; GPT-2's, BLOOM's and Falcon's
      *                      layer_norm_epsilon 1e-5)
      */
-    public record KeyNames(java.util.Map<String, String> aliases, java.util.Map<String, Boolean> requiredFlags, double normEps) {
-        public static final KeyNames LLAMA = new KeyNames(java.util.Map.of(), java.util.Map.of(), 1e-6);
+    public record KeyNames(Map<String, String> aliases, Map<String, Boolean> requiredFlags, double normEps) {
+        public static final KeyNames LLAMA = new KeyNames(Map.of(), Map.of(), 1e-6);
     }
 
     /** A family whose heads rotate whole. */
