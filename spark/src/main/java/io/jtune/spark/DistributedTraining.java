@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
 import scala.Function1;
@@ -102,14 +103,18 @@ public final class DistributedTraining {
             RDD<Integer> rdd = sc.parallelize(ranks, spec.workers()).rdd();
             ClassTag<String> tag = ClassTag$.MODULE$.apply(String.class);
             TrainTask task = new TrainTask(spec);
-            Object[] rows = (Object[]) rdd.barrier().mapPartitions(new TaskBody(task), false, tag).collect();
+            RDD<String> trained = rdd.barrier().mapPartitions(new TaskBody(task), false, tag);
+            // Spark retries a failed barrier stage only when it is a shuffle-map stage (a result stage may have
+            // committed output): the shuffle into one partition makes the training stage one
+            List<String> rows = new ArrayList<>(JavaRDD.fromRDD(trained, tag).repartition(1).collect());
+            rows.sort(java.util.Comparator.comparingInt(r -> Integer.parseInt(r.substring(0, r.indexOf('\t')))));
             // workers stop alike on a problem they all meet: the first one's message is the run's
-            for (Object row : rows) {
-                String[] f = row.toString().split("\t", 3);
-                if (f[0].equals(TrainTask.ERROR)) throw new JtuneException(f[1]);
+            for (String row : rows) {
+                String[] f = row.split("\t", 4);
+                if (f[1].equals(TrainTask.ERROR)) throw new JtuneException(f[2]);
             }
-            String[] rank0 = rows[0].toString().split("\t", 3);
-            return new Result(Integer.parseInt(rank0[1]), Double.parseDouble(rank0[2]), Path.of(spec.outputDir()));
+            String[] rank0 = rows.get(0).split("\t", 4);
+            return new Result(Integer.parseInt(rank0[2]), Double.parseDouble(rank0[3]), Path.of(spec.outputDir()));
         } finally {
             SharedOutputProbe.remove(Path.of(spec.outputDir()));
         }
@@ -121,7 +126,8 @@ public final class DistributedTraining {
         @Override
         public scala.collection.Iterator<String> apply(scala.collection.Iterator<Integer> partition) {
             try {
-                return CollectionConverters.asScala(List.of(task.run()).iterator());
+                int rank = org.apache.spark.TaskContext.getPartitionId();
+                return CollectionConverters.asScala(List.of(rank + "\t" + task.run()).iterator());
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }

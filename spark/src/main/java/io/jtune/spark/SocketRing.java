@@ -201,7 +201,7 @@ public final class SocketRing implements DataParallel, Closeable {
                 out.write(message);
                 out.flush();
             } catch (IOException e) {
-                throw new UncheckedIOException("worker " + rank + " lost the next worker: " + e.getMessage(), e);
+                throw new UncheckedIOException("worker " + rank + " lost the next worker: " + describe(e), e);
             } finally {
                 inFlight.release();
             }
@@ -214,8 +214,12 @@ public final class SocketRing implements DataParallel, Closeable {
             in.readFully(message);
             return message;
         } catch (IOException e) {
-            throw new UncheckedIOException("worker " + rank + " lost the previous worker: " + e.getMessage(), e);
+            throw new UncheckedIOException("worker " + rank + " lost the previous worker: " + describe(e), e);
         }
+    }
+
+    private static String describe(IOException e) {
+        return e instanceof java.io.EOFException ? "the connection closed" : e.getMessage();
     }
 
     /** Waits for the queued sends, so that a failed one fails this exchange. */

@@ -33,7 +33,8 @@ class LocalBarrierTrainingTest {
         model = TrainingFixture.tinyModel(shared);
         // 3 task slots, and up to 4 failures of a task before the job fails (barrier stages need them all at once)
         sc = new JavaSparkContext(new SparkConf().setMaster("local[3,4]").setAppName("jtune-local-test")
-                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1"));
+                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
+                .set("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s"));
     }
 
     @AfterAll

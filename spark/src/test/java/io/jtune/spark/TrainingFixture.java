@@ -48,6 +48,10 @@ final class TrainingFixture {
 
     /** `jtune train` on one machine, in this JVM; returns the loss of every step. */
     static List<Double> trainOnOneMachine(Path yaml) throws IOException {
+        return trainOnOneMachine(yaml, List.of());
+    }
+
+    static List<Double> trainOnOneMachine(Path yaml, List<String> overrides) throws IOException {
         List<Double> losses = new ArrayList<>();
         TrainerListener steps = new TrainerListener() {
             @Override
@@ -55,7 +59,7 @@ final class TrainingFixture {
                 losses.add(loss);
             }
         };
-        new TrainWorkflow(ConfigLoader.load(yaml, List.of()), new PrintStream(OutputStream.nullOutputStream())).run(List.of(steps));
+        new TrainWorkflow(ConfigLoader.load(yaml, overrides), new PrintStream(OutputStream.nullOutputStream())).run(List.of(steps));
         return losses;
     }
 
