@@ -5,20 +5,12 @@ import io.jtune.JtuneVersion;
 import io.jtune.config.ConfigLoader;
 import io.jtune.config.JtuneConfig;
 import java.io.IOException;
-import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.rdd.RDD;
-import scala.Function1;
-import scala.jdk.javaapi.CollectionConverters;
-import scala.reflect.ClassTag;
-import scala.reflect.ClassTag$;
 
 /**
  * The driver's side of a run: reads and checks the config, writes the shared-storage probe, and runs
@@ -99,38 +91,17 @@ public final class DistributedTraining {
     /** Runs the barrier stage and returns rank 0's outcome; one clear error when the workers refused or failed alike. */
     public static Result run(JavaSparkContext sc, JobSpec spec) {
         try {
-            List<Integer> ranks = IntStream.range(0, spec.workers()).boxed().toList();
-            RDD<Integer> rdd = sc.parallelize(ranks, spec.workers()).rdd();
-            ClassTag<String> tag = ClassTag$.MODULE$.apply(String.class);
             TrainTask task = new TrainTask(spec);
-            RDD<String> trained = rdd.barrier().mapPartitions(new TaskBody(task), false, tag);
-            // Spark retries a failed barrier stage only when it is a shuffle-map stage (a result stage may have
-            // committed output): the shuffle into one partition makes the training stage one
-            List<String> rows = new ArrayList<>(JavaRDD.fromRDD(trained, tag).repartition(1).collect());
-            rows.sort(java.util.Comparator.comparingInt(r -> Integer.parseInt(r.substring(0, r.indexOf('\t')))));
+            List<String> rows = BarrierStage.run(sc, spec.workers(), task::run);
             // workers stop alike on a problem they all meet: the first one's message is the run's
             for (String row : rows) {
-                String[] f = row.split("\t", 4);
-                if (f[1].equals(TrainTask.ERROR)) throw new JtuneException(f[2]);
+                String[] f = row.split("\t", 3);
+                if (f[0].equals(TrainTask.ERROR)) throw new JtuneException(f[1]);
             }
-            String[] rank0 = rows.get(0).split("\t", 4);
-            return new Result(Integer.parseInt(rank0[2]), Double.parseDouble(rank0[3]), Path.of(spec.outputDir()));
+            String[] rank0 = rows.get(0).split("\t", 3);
+            return new Result(Integer.parseInt(rank0[1]), Double.parseDouble(rank0[2]), Path.of(spec.outputDir()));
         } finally {
             SharedOutputProbe.remove(Path.of(spec.outputDir()));
-        }
-    }
-
-    /** The task as the Scala function Spark's barrier RDD takes. */
-    private record TaskBody(TrainTask task)
-            implements Function1<scala.collection.Iterator<Integer>, scala.collection.Iterator<String>>, Serializable {
-        @Override
-        public scala.collection.Iterator<String> apply(scala.collection.Iterator<Integer> partition) {
-            try {
-                int rank = org.apache.spark.TaskContext.getPartitionId();
-                return CollectionConverters.asScala(List.of(rank + "\t" + task.run()).iterator());
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
         }
     }
 }

@@ -41,8 +41,7 @@ final class TrainTask implements Serializable {
     }
 
     /** Runs this worker; returns one line: "OK\tstep\ttrain loss" or "ERROR\tmessage". */
-    String run() throws IOException {
-        BarrierTaskContext ctx = BarrierTaskContext.get();
+    String run(BarrierTaskContext ctx) throws IOException {
         int rank = ctx.partitionId();
         int attempt = ctx.stageAttemptNumber();
         String address = ctx.getTaskInfos()[rank].address();
