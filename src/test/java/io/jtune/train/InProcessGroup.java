@@ -64,9 +64,14 @@ public final class InProcessGroup {
         };
     }
 
+    /** Ends every exchange in progress or to come with an error: a worker failed, the others must not wait for it. */
+    public void abort() {
+        barrier.reset();
+    }
+
     private void await() {
         try {
-            barrier.await(120, TimeUnit.SECONDS);
+            barrier.await(240, TimeUnit.SECONDS);
         } catch (InterruptedException | BrokenBarrierException | TimeoutException e) {
             throw new IllegalStateException("a worker of the in-process group failed or hung", e);
         }

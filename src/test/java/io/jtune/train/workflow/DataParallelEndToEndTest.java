@@ -78,17 +78,35 @@ class DataParallelEndToEndTest {
                             losses.add(loss);
                         }
                     };
-                    new TrainWorkflow(ConfigLoader.fromMap("test", Map.of(), overrides), new PrintStream(OutputStream.nullOutputStream()))
-                            .asWorkerOf(worker).run(List.of(steps));
+                    try {
+                        new TrainWorkflow(ConfigLoader.fromMap("test", Map.of(), overrides), new PrintStream(OutputStream.nullOutputStream()))
+                                .asWorkerOf(worker).run(List.of(steps));
+                    } catch (RuntimeException | java.io.IOException e) {
+                        group.abort(); // the others stop at their next exchange instead of waiting for this worker
+                        throw e;
+                    }
                     return losses;
                 }));
             }
             List<List<Double>> losses = new ArrayList<>();
-            for (Future<List<Double>> f : runs) losses.add(f.get());
+            java.util.concurrent.ExecutionException failure = null;
+            for (Future<List<Double>> f : runs) {
+                try {
+                    losses.add(f.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    // report the worker that failed, not the ones its abort stopped
+                    if (failure == null || (isStopped(failure) && !isStopped(e))) failure = e;
+                }
+            }
+            if (failure != null) throw failure;
             return losses;
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    private static boolean isStopped(java.util.concurrent.ExecutionException e) {
+        return e.getCause() instanceof IllegalStateException && e.getCause().getCause() instanceof java.util.concurrent.BrokenBarrierException;
     }
 
     /** The largest difference between two adapters' values, relative to the largest value. */
