@@ -88,6 +88,20 @@ class LocalBarrierTrainingTest {
     }
 
     @Test
+    void rayKeysNameTheWorkersTheirCoresAndTheSharedStorage(@TempDir Path tmp) throws Exception {
+        Path yaml = TrainingFixture.config(tmp, model, 2, 1);
+        JobSpec spec = DistributedTraining.prepare(yaml, List.of("resources_per_worker={CPU: 2}", "output_dir=run1",
+                "ray_storage_path=" + tmp.resolve("shared")), 2);
+        assertEquals(2, spec.workers());
+        assertEquals(2, spec.threadsPerTask());
+        assertEquals(tmp.resolve("shared/run1").toString(), spec.outputDir(), "a relative output_dir goes under ray_storage_path");
+        assertTrue(Files.isRegularFile(tmp.resolve("shared/run1").resolve(SharedOutputProbe.FILE_NAME)));
+        JtuneException e = assertThrows(JtuneException.class,
+                () -> DistributedTraining.prepare(yaml, List.of("resources_per_worker={CPU: 2}"), 1));
+        assertTrue(e.getMessage().startsWith("resources_per_worker: CPU 2 but Spark gives each task 1 core(s)"), e.getMessage());
+    }
+
+    @Test
     void resourcesPerWorkerMustMatchSparksTaskCores() {
         assertEquals(4, DistributedTraining.threadsPerWorker(java.util.Map.of("CPU", 4), 4));
         JtuneException e = assertThrows(JtuneException.class, () -> DistributedTraining.threadsPerWorker(java.util.Map.of("CPU", 4), 1));
