@@ -168,6 +168,34 @@ class DataParallelEndToEndTest {
     }
 
     @Test
+    void fullFineTuningOverTwoWorkersEqualsOneMachine(@TempDir Path tmp) throws Exception {
+        Path one = tmp.resolve("one"), two = tmp.resolve("two");
+        List<Double> single = runWorkers(1, config(one, 2, "finetuning_type=full", "max_steps=3", "learning_rate=1.0e-3")).get(0);
+        List<List<Double>> workers = runWorkers(2, config(two, 1, "finetuning_type=full", "max_steps=3", "learning_rate=1.0e-3"));
+        assertEquals(workers.get(0), workers.get(1));
+        assertEquals(single.get(0), workers.get(0).get(0), 0.0, "step 1 bit for bit");
+        assertClose(single, workers.get(0));
+        assertTrue(Files.isRegularFile(two.resolve("model.safetensors")));
+    }
+
+    /** Early stopping steers every worker: they all evaluate (alike) when a metric is watched, and stop at the same step. */
+    @Test
+    void aWatchedMetricStopsEveryWorkerAtTheSameStep(@TempDir Path tmp) throws Exception {
+        String[] watch = {"val_size=0.2", "max_samples=20", "eval_strategy=steps", "eval_steps=1", "per_device_eval_batch_size=4",
+                "metric_for_best_model=eval_loss", "early_stopping_steps=1", "load_best_model_at_end=true", "learning_rate=2.0",
+                "lr_scheduler_type=constant", "max_grad_norm=1.0"};
+        Path one = tmp.resolve("one"), two = tmp.resolve("two");
+        List<Double> single = runWorkers(1, config(one, 2, watch)).get(0);
+        List<List<Double>> workers = runWorkers(2, config(two, 1, watch));
+        assertEquals(workers.get(0), workers.get(1), "both workers ran the same steps");
+        assertTrue(single.size() < 8, "the large learning rate makes eval_loss rise and stops the run early: " + single);
+        assertEquals(single.size(), workers.get(0).size(), "the same stopping step");
+        JsonNode a = JSON.readTree(one.resolve("trainer_state.json").toFile()), b = JSON.readTree(two.resolve("trainer_state.json").toFile());
+        assertEquals(a.get("best_global_step"), b.get("best_global_step"));
+        assertEquals(a.get("best_metric").asDouble(), b.get("best_metric").asDouble(), 1e-6 * a.get("best_metric").asDouble());
+    }
+
+    @Test
     void aWorkerCountThatDoesNotDivideTheMicroBatchesIsRefused(@TempDir Path tmp) {
         Exception e = assertThrows(Exception.class, () -> runWorkers(3, config(tmp.resolve("out"), 1)));
         Throwable cause = e.getCause();
