@@ -1,6 +1,7 @@
 package io.jtune.spark;
 
 import io.jtune.JtuneException;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -14,24 +15,36 @@ import org.apache.spark.api.java.JavaSparkContext;
  * sees at the same path (docs/distributed.md).
  */
 public final class SparkTrain {
+    static final String USAGE = "usage: spark-submit --class io.jtune.spark.SparkTrain jtune-spark.jar CONFIG.yaml [key=value ...]";
+
     private SparkTrain() {}
 
     public static void main(String[] args) {
         if (args.length < 1) {
-            System.err.println("usage: spark-submit --class io.jtune.spark.SparkTrain jtune-spark.jar CONFIG.yaml [key=value ...]");
+            System.err.println(USAGE);
             System.exit(2);
         }
         SparkConf conf = new SparkConf().setAppName("jtune train " + Path.of(args[0]).getFileName());
+        int status;
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+            status = run(sc, args, System.out, System.err);
+        }
+        System.exit(status);
+    }
+
+    /** Trains with {@code args} (CONFIG and overrides) on {@code sc}; returns the exit status (0, or 1 after one error line). */
+    static int run(JavaSparkContext sc, String[] args, PrintStream out, PrintStream err) {
+        try {
             JobSpec spec = DistributedTraining.prepare(Path.of(args[0]), List.of(Arrays.copyOfRange(args, 1, args.length)),
                     sc.getConf().getInt("spark.task.cpus", 1));
-            System.out.println("jtune-spark: training with " + spec.workers() + " worker(s) into " + spec.outputDir());
+            out.println("jtune-spark: training with " + spec.workers() + " worker(s) into " + spec.outputDir());
             DistributedTraining.Result result = DistributedTraining.run(sc, spec);
-            System.out.println("jtune-spark: trained " + result.globalStep() + " steps (train_loss " + result.trainLoss()
+            out.println("jtune-spark: trained " + result.globalStep() + " steps (train_loss " + result.trainLoss()
                     + "); saved to " + result.outputDir());
+            return 0;
         } catch (JtuneException e) {
-            System.err.println("error: " + e.getMessage());
-            System.exit(1);
+            err.println("error: " + e.getMessage());
+            return 1;
         }
     }
 }

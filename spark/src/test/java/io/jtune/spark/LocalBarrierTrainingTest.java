@@ -59,6 +59,24 @@ class LocalBarrierTrainingTest {
         assertFalse(Files.exists(out.resolve(SharedOutputProbe.FILE_NAME)), "the probe is removed after the run");
     }
 
+    /** The spark-submit entry point: the trained adapter in output_dir, or one error line and status 1. */
+    @Test
+    void sparkTrainSavesTheAdapterOrPrintsOneErrorLine(@TempDir Path tmp) throws Exception {
+        Path yaml = TrainingFixture.config(tmp, model, 2, 1);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(), err = new java.io.ByteArrayOutputStream();
+        int status = SparkTrain.run(sc, new String[] {yaml.toString(), "max_steps=2"}, new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true));
+        assertEquals(0, status, err.toString());
+        assertTrue(out.toString().contains("jtune-spark: trained 2 steps"), out.toString());
+        assertTrue(Files.isRegularFile(tmp.resolve("out/adapter_model.safetensors")));
+
+        err.reset();
+        status = SparkTrain.run(sc, new String[] {yaml.toString(), "ray_num_workers=0"}, new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true));
+        assertEquals(1, status);
+        assertEquals("error: ray_num_workers: 0; the workers of a run are at least 1\n", err.toString());
+    }
+
     @Test
     void aWorkerWithAnotherJtuneVersionIsRefused(@TempDir Path tmp) throws Exception {
         JobSpec spec = DistributedTraining.prepare(TrainingFixture.config(tmp, model, 2, 1), List.of(), 1).withDriverVersion("0.0.1-other");
