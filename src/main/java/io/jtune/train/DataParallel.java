@@ -8,6 +8,9 @@ import java.util.List;
  * workers exchange what the step needs. On one machine there is one worker and both exchanges are
  * the identity ({@link #SINGLE}); the Spark module implements them over sockets between barrier tasks.
  *
+ * <p>Every worker checks output_dir as one machine does, so it must exist before the workers start
+ * (the Spark driver creates it); otherwise one worker's check could remove the folder another is probing.
+ *
  * <p>Both exchanges combine in rank order, so that every worker ends a step with the same bits and a
  * run over N workers reduces exactly as one machine would walk the same micro-batches.
  */

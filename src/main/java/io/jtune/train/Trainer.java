@@ -144,7 +144,7 @@ public final class Trainer {
     }
 
     public TrainOutcome run() throws IOException {
-        checkpoints.removePartials();
+        if (group.writesOutputs()) checkpoints.removePartials(); // the others must not touch the writer's folders
         TrainingPlan plan = settings.plan();
         int startStep = progress.globalStep;
         listener.onTrainBegin(plan, startStep);

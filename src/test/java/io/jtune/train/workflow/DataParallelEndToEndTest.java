@@ -65,6 +65,14 @@ class DataParallelEndToEndTest {
     /** Runs the workers of one run, each on its own thread; returns each worker's loss of every step, as the trainer computed it. */
     static List<List<Double>> runWorkers(int workers, List<String> overrides) throws Exception {
         InProcessGroup group = new InProcessGroup(workers);
+        // as the Spark driver does: output_dir exists before the workers check it
+        overrides.stream().filter(o -> o.startsWith("output_dir=")).forEach(o -> {
+            try {
+                Files.createDirectories(Path.of(o.substring("output_dir=".length())));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
         ExecutorService pool = Executors.newFixedThreadPool(workers);
         try {
             List<Future<List<Double>>> runs = new ArrayList<>();
