@@ -81,6 +81,14 @@ class FamilyExportTest {
                     scaling.withArray("short_factor").add(1.0 + 0.1 * i);
                     scaling.withArray("long_factor").add(1.0 + i);
                 }
+            },
+            "glm4", c -> {
+                // Sandwich norms, q/k/v bias, fused gate_up_proj, interleaved rotary on half of each head.
+                c.put("model_type", "glm4");
+                c.putArray("architectures").add("Glm4ForCausalLM");
+                c.put("head_dim", c.get("hidden_size").asInt() / c.get("num_attention_heads").asInt());
+                c.put("partial_rotary_factor", 0.5);
+                c.put("attention_bias", true);
             });
 
     /** A tiny checkpoint of the family with random weights, the tokenizer files of the quickstart's tiny model. */
@@ -107,7 +115,7 @@ class FamilyExportTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma", "gemma2", "gemma3_text", "phi3"})
+    @ValueSource(strings = {"gemma", "gemma2", "gemma3_text", "phi3", "glm4"})
     void mergedExportKeepsTheFamilysNamesAndLogitsAndItsGgufIsLlamaCpps(String modelType, @org.junit.jupiter.api.io.TempDir Path shared)
             throws IOException {
         Path base = checkpoint(shared, modelType), adapter = shared.resolve("adapter"), out = shared.resolve("merged");
@@ -153,6 +161,17 @@ class FamilyExportTest {
                 assertEquals("rope_factors_short.weight", gguf.tensors().get(1).name());
                 assertTrue(gguf.tensors().stream().anyMatch(g -> g.name().equals("blk.0.attn_qkv.weight")));
                 assertTrue(gguf.tensors().stream().anyMatch(g -> g.name().equals("blk.0.ffn_up.weight")));
+            }
+            if (arch.equals("glm4")) {
+                // The converter's Glm4Model: half of each head rotates; the sandwich norms under llama.cpp's names.
+                ModelConfig c = merged.config();
+                assertEquals(c.headDim() / 2, gguf.metadata().getLong("glm4.rope.dimension_count"));
+                for (String name : List.of("blk.0.post_attention_norm.weight", "blk.0.ffn_norm.weight", "blk.0.post_ffw_norm.weight",
+                        "blk.0.attn_q.bias", "blk.0.ffn_up.weight")) {
+                    assertTrue(gguf.tensors().stream().anyMatch(g -> g.name().equals(name)), "GGUF lacks " + name);
+                }
+                assertEquals(2L * c.intermediateSize(), gguf.tensors().stream().filter(g -> g.name().equals("blk.0.ffn_up.weight"))
+                        .findFirst().orElseThrow().shape()[0]);
             }
         }
     }

@@ -104,6 +104,8 @@ public final class LlamaFamilyGguf {
         if (c.finalLogitSoftcap() > 0) m.putFloat32(arch + ".final_logit_softcapping", c.finalLogitSoftcap());
         if (c.slidingLayers() != null && c.slidingWindow() != null) m.putUint32(arch + ".attention.sliding_window", c.slidingWindow());
         if (arch.equals("phi3")) addPhi3Rope(m, c);
+        // The converter's Glm4Model: only the first partial_rotary_factor share of each head rotates.
+        if (arch.equals("glm4")) m.putUint32("glm4.rope.dimension_count", c.rotaryDim());
         m.putUint32("general.file_type", type.fileTypeId());
         if (arch.equals("llama")) {
             m.putUint32("llama.vocab_size", c.vocabSize());

@@ -6,6 +6,7 @@ import io.jtune.model.arch.HfConfigKeys;
 import io.jtune.model.arch.ModelConfig;
 import io.jtune.model.arch.ModelFamily;
 import io.jtune.model.arch.ModuleRole;
+import io.jtune.model.arch.PositionEncoding;
 import io.jtune.nn.RopeConfig;
 import io.jtune.tensor.DType;
 import java.nio.file.Path;
@@ -79,7 +80,7 @@ public final class HfConfigReader {
                 .rope(family.hfKeys().readsPartialRotary()
                         ? phi3Rope(keys, maxPos, defaults.ropeTheta(), rotaryDim(keys, headDim))
                         : rope(keys, maxPos, defaults.ropeTheta(), family.hfKeys().localRopeTheta() > 0))
-                .partialRotaryFactor(family.hfKeys().readsPartialRotary() ? partialRotaryFactor(keys) : 1.0)
+                .partialRotaryFactor(readsPartialRotary(family) ? partialRotaryFactor(keys, defaults.partialRotaryFactor()) : 1.0)
                 .localRope(localRope(keys, family.hfKeys().localRopeTheta()))
                 .tieWordEmbeddings(keys.bool("tie_word_embeddings", defaults.tieWordEmbeddings()))
                 .slidingWindow(slidingWindow(keys, family.hfKeys().slidingWindow(), layers))
@@ -143,6 +144,7 @@ public final class HfConfigReader {
                 boolean bias = keys.bool("attention_bias", false);
                 config.attentionBias(bias).outputProjectionBias(bias);
             }
+            case QKV_FROM_ATTENTION_BIAS_KEY -> config.attentionBias(keys.bool("attention_bias", true)).outputProjectionBias(false);
         }
         config.mlpBias(rules.readsMlpBias() && keys.bool("mlp_bias", false));
     }
@@ -220,15 +222,23 @@ public final class HfConfigReader {
         return new RopeConfig(theta, type, factor, plain.lowFreqFactor(), plain.highFreqFactor(), original);
     }
 
+    /**
+     * Whether the family's modeling code reads partial_rotary_factor: Phi-3's, and GLM's interleaved
+     * rotary (Glm4Config defaults it to 0.5).
+     */
+    private static boolean readsPartialRotary(ModelFamily family) {
+        return family.hfKeys().readsPartialRotary() || family.positions() == PositionEncoding.ROTARY_INTERLEAVED;
+    }
+
     /** partial_rotary_factor: the share of each head RoPE rotates, in (0, 1]. */
-    private static double partialRotaryFactor(JsonKeys keys) {
-        double factor = keys.number("partial_rotary_factor", 1.0);
+    private static double partialRotaryFactor(JsonKeys keys, double absent) {
+        double factor = keys.number("partial_rotary_factor", absent);
         if (!(factor > 0 && factor <= 1)) throw keys.error("partial_rotary_factor", "must be in (0, 1], found " + factor);
         return factor;
     }
 
     private static int rotaryDim(JsonKeys keys, int headDim) {
-        int dim = (int) (headDim * partialRotaryFactor(keys));
+        int dim = (int) (headDim * partialRotaryFactor(keys, 1.0));
         if (dim < 2 || dim % 2 != 0) {
             throw keys.error("partial_rotary_factor", "gives a rotary dimension of " + dim + " (head_dim " + headDim + "); it must be even and at least 2");
         }

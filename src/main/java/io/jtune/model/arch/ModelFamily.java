@@ -56,10 +56,20 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
      *
      * @param tieWordEmbeddings tie_word_embeddings when config.json leaves it out (GemmaConfig: true)
      * @param ropeTheta         rope_theta when config.json leaves it out (Gemma3TextConfig: 1e6)
+     * @param partialRotaryFactor partial_rotary_factor when config.json leaves it out, for a family that
+     *                          reads it (Glm4Config: 0.5; 1 elsewhere)
      */
     public record HfDefaults(int vocabSize, int intermediateSize, Integer numKeyValueHeads, int maxPositionEmbeddings,
                              Integer bosTokenId, Integer eosTokenId, Integer headDim, boolean tieWordEmbeddings,
-                             double ropeTheta) {
+                             double ropeTheta, double partialRotaryFactor) {
+        /** Defaults of a config class whose heads rotate whole unless config.json says otherwise. */
+        public HfDefaults(int vocabSize, int intermediateSize, Integer numKeyValueHeads, int maxPositionEmbeddings,
+                          Integer bosTokenId, Integer eosTokenId, Integer headDim, boolean tieWordEmbeddings,
+                          double ropeTheta) {
+            this(vocabSize, intermediateSize, numKeyValueHeads, maxPositionEmbeddings, bosTokenId, eosTokenId, headDim,
+                    tieWordEmbeddings, ropeTheta, 1.0);
+        }
+
         /** Defaults of a config class whose embeddings are untied unless config.json says otherwise. */
         public HfDefaults(int vocabSize, int intermediateSize, Integer numKeyValueHeads, int maxPositionEmbeddings,
                           Integer bosTokenId, Integer eosTokenId, Integer headDim) {
@@ -196,6 +206,10 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
                     + ") must be a positive multiple of num_key_value_heads (" + c.numKeyValueHeads() + ")");
         }
         if (c.headDim() < 2 || c.headDim() % 2 != 0) throw new JtuneException("head_dim must be even, was " + c.headDim());
+        if (c.rotaryDim() < 2 || c.rotaryDim() % 2 != 0) {
+            throw new JtuneException("the rotated share of each head (head_dim " + c.headDim() + " x partial_rotary_factor "
+                    + c.partialRotaryFactor() + ") must be even and at least 2, was " + c.rotaryDim());
+        }
         if (c.slidingLayers() != null && c.slidingLayers().size() != c.numHiddenLayers()) {
             throw new JtuneException("the sliding-window layer list has " + c.slidingLayers().size() + " entries for "
                     + c.numHiddenLayers() + " layers");

@@ -334,11 +334,37 @@ class HfConfigReaderTest {
     }
 
     @Test
+    void glm4KeysOfGlm4_9b_0414() throws Exception {
+        ModelConfig glm4 = parse("{\"architectures\": [\"Glm4ForCausalLM\"], \"model_type\": \"glm4\", \"attention_bias\": true, "
+                + "\"eos_token_id\": [151329, 151336, 151338], \"head_dim\": 128, \"hidden_act\": \"silu\", \"hidden_size\": 4096, "
+                + "\"intermediate_size\": 13696, \"max_position_embeddings\": 32768, \"num_attention_heads\": 32, "
+                + "\"num_hidden_layers\": 40, \"num_key_value_heads\": 2, \"pad_token_id\": 151329, \"partial_rotary_factor\": 0.5, "
+                + "\"rms_norm_eps\": 1e-05, \"rope_theta\": 10000.0, \"tie_word_embeddings\": false, \"torch_dtype\": \"bfloat16\", "
+                + "\"vocab_size\": 151552}");
+        assertEquals(64, glm4.rotaryDim());
+        assertTrue(glm4.attentionBias());
+        assertFalse(glm4.outputProjectionBias(), "Glm4Attention's o_proj never has a bias");
+        assertEquals(List.of(151329, 151336, 151338), glm4.eosTokenIds());
+        assertEquals(2, glm4.numKeyValueHeads());
+        Families.of(glm4).validate(glm4);
+
+        // Glm4Config's defaults: partial_rotary_factor 0.5, attention_bias true, two kv heads, head_dim 128.
+        ModelConfig defaults = parse("{\"model_type\": \"glm4\"}");
+        assertEquals(0.5, defaults.partialRotaryFactor());
+        assertEquals(64, defaults.rotaryDim());
+        assertTrue(defaults.attentionBias());
+        assertEquals(2, defaults.numKeyValueHeads());
+        assertEquals(151552, defaults.vocabSize());
+        assertFalse(parse("{\"model_type\": \"glm4\", \"attention_bias\": false}").attentionBias());
+        fails("{\"model_type\": \"glm4\", \"partial_rotary_factor\": 0}", "partial_rotary_factor", "(0, 1]");
+    }
+
+    @Test
     void unsupportedThingsListWhatIsSupported() {
-        fails("{\"model_type\": \"gpt2\"}", "\"gpt2\" is not supported", "gemma, gemma2, gemma3_text, llama, mistral, phi3, qwen2, qwen3");
+        fails("{\"model_type\": \"gpt2\"}", "\"gpt2\" is not supported", "gemma, gemma2, gemma3_text, glm4, llama, mistral, phi3, qwen2, qwen3");
         fails("{}", "model_type", "missing");
         fails("{\"model_type\": \"llama\", \"architectures\": [\"LlamaForSequenceClassification\"]}",
-                "LlamaForSequenceClassification", "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, GemmaForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM");
+                "LlamaForSequenceClassification", "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, GemmaForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM, Glm4ForCausalLM");
         fails("{\"model_type\": \"llama\", \"hidden_act\": \"gelu\"}", "hidden_act", "only \"silu\"");
         fails("{\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4.0}}", "rope_scaling.rope_type", "yarn", "llama3");
         fails("{\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}}", "low_freq_factor", "required");
