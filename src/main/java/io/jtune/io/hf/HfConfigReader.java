@@ -1,6 +1,7 @@
 package io.jtune.io.hf;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jtune.model.arch.ChatGlm;
 import io.jtune.model.arch.Families;
 import io.jtune.model.arch.HfConfigKeys;
 import io.jtune.model.arch.ModelConfig;
@@ -42,6 +43,8 @@ public final class HfConfigReader {
     public static ModelConfig parse(ObjectNode json, Path file) {
         JsonKeys keys = new JsonKeys(file, json, "");
         ModelFamily family = family(keys);
+        // ChatGLM's config.json has keys of its own (num_layers, padded_vocab_size, kv_channels, ...).
+        if (family == ChatGlm.FAMILY) return ChatGlmConfigReader.parse(keys);
         ModelFamily.HfDefaults defaults = family.defaults();
         checkArchitectures(keys);
 
@@ -403,7 +406,8 @@ public final class HfConfigReader {
         return sliding;
     }
 
-    private static DType dtype(JsonKeys keys) {
+    /** torch_dtype / dtype: null when absent or "auto". */
+    static DType dtype(JsonKeys keys) {
         String key = keys.has("dtype") ? "dtype" : "torch_dtype";
         String name = keys.string(key, null);
         if (name == null || name.equals("auto")) return null;

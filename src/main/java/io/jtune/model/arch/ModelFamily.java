@@ -30,16 +30,35 @@ import java.util.List;
  * @param defaults         transformers' defaults for keys config.json leaves out
  * @param hfKeys           how transformers reads this family's biases and sliding window from config.json
  * @param embeddingScale   what multiplies the token embeddings before the first layer
+ * @param layersPath       where the checkpoint keeps its layers: "model.layers" (transformers' families),
+ *                         "transformer.encoder.layers" (ChatGLM); layer i's modules sit under it at ".i."
  */
 public record ModelFamily(String modelType, String hfArchitecture, String ggufArchitecture, Normalization norm,
                           GatedActivation activation, PositionEncoding positions, List<ModuleSpec> stem,
                           List<ModuleSpec> layer, List<ModuleSpec> head, HfDefaults defaults, HfConfigKeys hfKeys,
-                          EmbeddingScale embeddingScale) {
+                          EmbeddingScale embeddingScale, String layersPath) {
+
+    /** transformers' layout: the layers under model.layers. */
+    public static final String MODEL_LAYERS = "model.layers";
 
     public ModelFamily {
         stem = List.copyOf(stem);
         layer = List.copyOf(layer);
         head = List.copyOf(head);
+    }
+
+    /** A family with transformers' layer path (model.layers). */
+    public ModelFamily(String modelType, String hfArchitecture, String ggufArchitecture, Normalization norm,
+                       GatedActivation activation, PositionEncoding positions, List<ModuleSpec> stem,
+                       List<ModuleSpec> layer, List<ModuleSpec> head, HfDefaults defaults, HfConfigKeys hfKeys,
+                       EmbeddingScale embeddingScale) {
+        this(modelType, hfArchitecture, ggufArchitecture, norm, activation, positions, stem, layer, head, defaults, hfKeys,
+                embeddingScale, MODEL_LAYERS);
+    }
+
+    /** The prefix of layer {@code l}'s module paths, e.g. "model.layers.3.". */
+    public String layerPrefix(int l) {
+        return layersPath + "." + l + ".";
     }
 
     /** A family whose embeddings enter the layers as they are (Llama and its kin). */
@@ -108,7 +127,7 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
     /** The same family with another name and activation (e.g. a variant declared in a test). */
     public ModelFamily withActivation(String newModelType, GatedActivation newActivation) {
         return new ModelFamily(newModelType, hfArchitecture, ggufArchitecture, norm, newActivation, positions, stem, layer,
-                head, defaults, hfKeys, embeddingScale);
+                head, defaults, hfKeys, embeddingScale, layersPath);
     }
 
     /**
@@ -132,7 +151,7 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
     /** The tensors of decoder layer {@code l}, in registration order. */
     public List<ModelTensor> layerTensors(ModelConfig c, int l) {
         List<ModelTensor> out = new ArrayList<>();
-        for (ModuleSpec m : layer) add(out, m, c, l, "model.layers." + l + "." + m.hfPath(), "blk." + l + "." + m.ggufName());
+        for (ModuleSpec m : layer) add(out, m, c, l, layerPrefix(l) + m.hfPath(), "blk." + l + "." + m.ggufName());
         return out;
     }
 
