@@ -7,6 +7,7 @@ import io.jtune.model.arch.ModelFamily;
 import io.jtune.model.arch.ModelTensor;
 import io.jtune.model.arch.ModuleRole;
 import io.jtune.model.arch.ModuleSpec;
+import io.jtune.model.arch.PositionEncoding;
 import io.jtune.nn.RopeConfig;
 import io.jtune.tensor.Matrix;
 import io.jtune.tensor.Q8_0;
@@ -104,8 +105,8 @@ public final class LlamaFamilyGguf {
         if (c.finalLogitSoftcap() > 0) m.putFloat32(arch + ".final_logit_softcapping", c.finalLogitSoftcap());
         if (c.slidingLayers() != null && c.slidingWindow() != null) m.putUint32(arch + ".attention.sliding_window", c.slidingWindow());
         if (arch.equals("phi3")) addPhi3Rope(m, c);
-        // The converter's Glm4Model: only the first partial_rotary_factor share of each head rotates.
-        if (arch.equals("glm4")) m.putUint32("glm4.rope.dimension_count", c.rotaryDim());
+        // The converter's Glm4Model and ChatGLMModel: only the first partial_rotary_factor share of each head rotates.
+        if (family.positions() == PositionEncoding.ROTARY_INTERLEAVED) m.putUint32(arch + ".rope.dimension_count", c.rotaryDim());
         m.putUint32("general.file_type", type.fileTypeId());
         if (arch.equals("llama")) {
             m.putUint32("llama.vocab_size", c.vocabSize());
