@@ -51,6 +51,17 @@ class FamilyDerivationTest {
         n.put("attention_bias", true);
         n.put("mlp_bias", true);
         n.put("tie_word_embeddings", false);
+        if (family == ChatGlm.FAMILY) {
+            // the same sizes under ChatGLM's own keys, every bias on
+            n.put("padded_vocab_size", 24);
+            n.put("ffn_hidden_size", 24);
+            n.put("num_layers", 2);
+            n.put("kv_channels", 8);
+            n.put("multi_query_attention", true);
+            n.put("multi_query_group_num", 2);
+            n.put("add_qkv_bias", true);
+            n.put("add_bias_linear", true);
+        }
         return n;
     }
 
