@@ -128,6 +128,9 @@ public class ChatGlmChatTest {
                 if (engine.model().stopIds().contains(next)) break;
             }
             assertEquals(reply.size(), r.completionTokens());
+            int[] replyIds = reply.stream().mapToInt(Integer::intValue).filter(id -> !engine.model().stopIds().contains(id)).toArray();
+            // the streamed text (sentencepiece decoding, window by window) is the whole reply's decode
+            assertEquals(tok.decode(replyIds, true).replaceAll("\uFFFD+$", ""), r.text());
         }
     }
 }

@@ -54,6 +54,8 @@ public final class LlamaFamilyGguf {
         // The converter's Gemma3Model keeps only the tokenizer's own tokens and drops the embedding
         // rows past them (262208 rows, 262145 tokens in the real files).
         GgufTokenizer tokenizer = arch.equals("gemma3") ? source.tokenizer().withoutTrailingUnused() : source.tokenizer();
+        // GLM-4-0414's tokenizer.json splits as Llama 3's does; the converter names its pre-tokenizer glm4 (by hash)
+        if (arch.equals("glm4") && "llama-bpe".equals(tokenizer.pre())) tokenizer = tokenizer.withPre("glm4");
         addTokenizer(m, tokenizer);
 
         int tokenizerSize = tokenizer.tokens().size();
