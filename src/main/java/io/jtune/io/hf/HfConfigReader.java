@@ -235,6 +235,13 @@ public final class HfConfigReader {
 
     /** partial_rotary_factor: the share of each head RoPE rotates, in (0, 1]. */
     private static double partialRotaryFactor(JsonKeys keys, double absent) {
+        // transformers 5 may keep it in rope_parameters instead of the top level
+        JsonKeys params = keys.object("rope_parameters");
+        if (!keys.has("partial_rotary_factor") && params != null && params.has("partial_rotary_factor")) {
+            double factor = params.number("partial_rotary_factor", absent);
+            if (!(factor > 0 && factor <= 1)) throw params.error("partial_rotary_factor", "must be in (0, 1], found " + factor);
+            return factor;
+        }
         double factor = keys.number("partial_rotary_factor", absent);
         if (!(factor > 0 && factor <= 1)) throw keys.error("partial_rotary_factor", "must be in (0, 1], found " + factor);
         return factor;

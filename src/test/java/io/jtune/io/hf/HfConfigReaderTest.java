@@ -357,6 +357,9 @@ class HfConfigReaderTest {
         assertEquals(151552, defaults.vocabSize());
         assertFalse(parse("{\"model_type\": \"glm4\", \"attention_bias\": false}").attentionBias());
         fails("{\"model_type\": \"glm4\", \"partial_rotary_factor\": 0}", "partial_rotary_factor", "(0, 1]");
+        ModelConfig v5 = parse("{\"model_type\": \"glm4\", \"head_dim\": 128, "
+                + "\"rope_parameters\": {\"rope_type\": \"default\", \"rope_theta\": 10000.0, \"partial_rotary_factor\": 0.25}}");
+        assertEquals(32, v5.rotaryDim(), "transformers 5 writes partial_rotary_factor into rope_parameters");
     }
 
     @Test
