@@ -7,7 +7,7 @@ Run from the repository root:
 
     /usr/bin/python3 src/test/python/make_sentencepiece_goldens.py
 
-Writes src/test/resources/goldens/sentencepiece/{unigram,bpe}.model and cases.json:
+Writes src/test/resources/goldens/sentencepiece/{unigram,bpe,unigram_nfkc}.model and cases.json:
   {"models": [{"file", "model_type", "encode": [{"text", "ids", "pieces", "decoded"}],
                "decode": [{"ids", "text"}]}]}
 "decoded" is decode(encode(text)); "decode" holds id sequences the encoder never makes (lone UTF-8
@@ -64,6 +64,7 @@ TEST_TEXTS = [
     "The customer returns unused gift cards; the warehouse packs orders for the courier.",
     "Shipping receipts show prices, taxes and payments within 30 days",
     "ordersorders returnsreturns",
+    "ＦＵＬＬ ｗｉｄｔｈ １２３ and ﬁne … ① café cafe\u0301",
 ]
 
 
@@ -86,8 +87,7 @@ def train(model_type, extra):
         prefix = os.path.join(tmp, model_type)
         spm.SentencePieceTrainer.train(
             input=corpus, model_prefix=prefix, model_type=model_type, vocab_size=380,
-            character_coverage=0.98, byte_fallback=True, normalization_rule_name="identity",
-            num_threads=1, minloglevel=2, **extra)
+            character_coverage=0.98, byte_fallback=True, num_threads=1, minloglevel=2, **extra)
         with open(prefix + ".model", "rb") as f:
             return f.read()
 
@@ -124,10 +124,13 @@ def main():
     models = []
     # LLaMA / ChatGLM style: dummy prefix, whitespace kept as written, digits split, a user-defined symbol.
     unigram = train("unigram", dict(add_dummy_prefix=True, remove_extra_whitespaces=False, split_digits=True,
-                                    user_defined_symbols=["<tool>", "</tool>"]))
+                                    user_defined_symbols=["<tool>", "</tool>"], normalization_rule_name="identity"))
     # sentencepiece's defaults for whitespace: runs collapsed, leading and trailing spaces removed.
-    bpe = train("bpe", dict(add_dummy_prefix=True, remove_extra_whitespaces=True))
-    for name, data, kind in (("unigram.model", unigram, "unigram"), ("bpe.model", bpe, "bpe")):
+    bpe = train("bpe", dict(add_dummy_prefix=True, remove_extra_whitespaces=True, normalization_rule_name="identity"))
+    # sentencepiece's default rule, nmt_nfkc, stored as a precompiled character map (T5, XLM-R style).
+    nfkc = train("unigram", dict(normalization_rule_name="nmt_nfkc"))
+    for name, data, kind in (("unigram.model", unigram, "unigram"), ("bpe.model", bpe, "bpe"),
+                             ("unigram_nfkc.model", nfkc, "unigram")):
         with open(os.path.join(ROOT, name), "wb") as f:
             f.write(data)
         models.append(cases(data, name, kind))

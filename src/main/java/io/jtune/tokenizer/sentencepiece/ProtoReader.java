@@ -83,11 +83,12 @@ final class ProtoReader {
         return s;
     }
 
-    /** A length-delimited field's bytes, without copying more than asked. */
-    int bytesLength() {
+    /** A length-delimited field's bytes. */
+    byte[] bytes() {
         int length = length();
+        byte[] out = java.util.Arrays.copyOfRange(data, pos, pos + length);
         pos += length;
-        return length;
+        return out;
     }
 
     /** A nested message, read by its own reader; this one moves past it. */

@@ -30,9 +30,9 @@ public record SentencePieceModelProto(List<Piece> pieces, ModelType modelType, b
 
     /**
      * @param ruleName          the normalization rule's name ("identity", "nmt_nfkc", ...)
-     * @param hasCharsMap       whether a precompiled character map rewrites the text
+     * @param charsMap          the rule as a precompiled character map, or null when it rewrites nothing (identity)
      */
-    public record Normalization(String ruleName, boolean hasCharsMap, boolean addDummyPrefix, boolean removeExtraWhitespaces,
+    public record Normalization(String ruleName, byte[] charsMap, boolean addDummyPrefix, boolean removeExtraWhitespaces,
                                 boolean escapeWhitespaces) {}
 
     public static SentencePieceModelProto read(Path file) {
@@ -55,7 +55,7 @@ public record SentencePieceModelProto(List<Piece> pieces, ModelType modelType, b
         ModelType modelType = ModelType.UNIGRAM;
         boolean byteFallback = false, suffix = false;
         String unkSurface = DEFAULT_UNK_SURFACE;
-        Normalization normalization = new Normalization("", false, true, true, true);
+        Normalization normalization = new Normalization("", null, true, true, true);
         ProtoReader r = new ProtoReader(data);
         while (r.next()) {
             switch (r.field()) {
@@ -107,11 +107,15 @@ public record SentencePieceModelProto(List<Piece> pieces, ModelType modelType, b
 
     private static Normalization normalization(ProtoReader r) {
         String name = "";
-        boolean charsMap = false, dummyPrefix = true, removeExtra = true, escape = true;
+        byte[] charsMap = null;
+        boolean dummyPrefix = true, removeExtra = true, escape = true;
         while (r.next()) {
             switch (r.field()) {
                 case 1 -> name = r.string();
-                case 2 -> charsMap = r.bytesLength() > 0;
+                case 2 -> {
+                    byte[] blob = r.bytes();
+                    charsMap = blob.length > 0 ? blob : null;
+                }
                 case 3 -> dummyPrefix = r.bool();
                 case 4 -> removeExtra = r.bool();
                 case 5 -> escape = r.bool();

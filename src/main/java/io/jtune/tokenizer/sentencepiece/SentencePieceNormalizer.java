@@ -1,68 +1,110 @@
 package io.jtune.tokenizer.sentencepiece;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * sentencepiece's normalizer for models without a character map (normalization rule "identity",
- * the one LLaMA's and ChatGLM's tokenizer.model use): characters are kept as they are, a
- * user-defined symbol is copied whole, each space becomes ▁ (U+2581) when escape_whitespaces is on;
- * add_dummy_prefix puts one ▁ before the text (after it with treat_whitespace_as_suffix);
- * remove_extra_whitespaces drops leading and trailing spaces and collapses runs of them to one.
- * Only U+0020 counts as a space, as in sentencepiece; empty text (or only spaces, when they are
- * removed) normalizes to empty text, without the prefix.
+ * sentencepiece's normalizer, on the text's UTF-8 bytes as the library works: at each position a
+ * user-defined symbol is copied whole; otherwise the longest match of the model's precompiled
+ * character map (its normalization rule, e.g. nmt_nfkc; none for "identity", the rule LLaMA's and
+ * ChatGLM's tokenizer.model use) is replaced by its normalized text, or one character is copied.
+ * Each space then becomes ▁ (U+2581) when escape_whitespaces is on; add_dummy_prefix puts one ▁
+ * before the text (after it with treat_whitespace_as_suffix); remove_extra_whitespaces drops
+ * leading and trailing spaces and collapses runs of them to one. Only U+0020 counts as a space.
+ * Empty text (or only spaces, when they are removed) normalizes to empty text, without the prefix.
  */
 final class SentencePieceNormalizer {
     static final String SPACE_SYMBOL = "\u2581";
+    private static final byte[] SPACE_BYTES = SPACE_SYMBOL.getBytes(StandardCharsets.UTF_8);
 
     private final SentencePieceModelProto.Normalization spec;
     private final boolean whitespaceAsSuffix;
-    private final List<String> userDefined;   // longest first
+    private final List<byte[]> userDefined;   // longest first
+    private final PrecompiledCharsMap charsMap; // null: identity
 
-    SentencePieceNormalizer(SentencePieceModelProto.Normalization spec, boolean whitespaceAsSuffix, List<String> userDefinedLongestFirst) {
+    SentencePieceNormalizer(SentencePieceModelProto.Normalization spec, boolean whitespaceAsSuffix, List<String> userDefinedLongestFirst,
+                            PrecompiledCharsMap charsMap) {
         this.spec = spec;
         this.whitespaceAsSuffix = whitespaceAsSuffix;
-        this.userDefined = userDefinedLongestFirst;
+        this.userDefined = userDefinedLongestFirst.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toList();
+        this.charsMap = charsMap;
     }
 
-    String normalize(String input) {
-        int pos = 0, n = input.length();
+    /** One normalization step: the replacement text and how many input bytes it consumes. */
+    private record Prefix(byte[] text, int consumed) {}
+
+    String normalize(String text) {
+        byte[] input = text.getBytes(StandardCharsets.UTF_8);
+        int pos = 0, n = input.length;
         if (spec.removeExtraWhitespaces()) {
-            while (pos < n && input.charAt(pos) == ' ') pos++;
+            while (pos < n) {
+                Prefix p = prefix(input, pos);
+                if (!(p.text().length == 1 && p.text()[0] == ' ')) break;
+                pos += p.consumed();
+            }
         }
         if (pos >= n) return "";
-        String space = spec.escapeWhitespaces() ? SPACE_SYMBOL : " ";
-        StringBuilder out = new StringBuilder(2 * (n - pos) + 1);
-        if (!whitespaceAsSuffix && spec.addDummyPrefix()) out.append(space);
+        byte[] space = spec.escapeWhitespaces() ? SPACE_BYTES : new byte[] {' '};
+        ByteArrayOutputStream out = new ByteArrayOutputStream(2 * (n - pos) + 3);
+        if (!whitespaceAsSuffix && spec.addDummyPrefix()) out.writeBytes(space);
         boolean prevSpace = spec.removeExtraWhitespaces();
         while (pos < n) {
-            int length = unitLength(input, pos);
-            String unit = input.substring(pos, pos + length);
-            int skip = 0;
-            while (prevSpace && skip < unit.length() && unit.charAt(skip) == ' ') skip++;
-            unit = unit.substring(skip);
-            if (!unit.isEmpty()) {
-                for (int i = 0; i < unit.length(); i++) {
-                    char c = unit.charAt(i);
-                    if (c == ' ') out.append(space);
-                    else out.append(c);
+            Prefix p = prefix(input, pos);
+            byte[] unit = p.text();
+            int start = 0;
+            while (prevSpace && start < unit.length && unit[start] == ' ') start++;
+            if (start < unit.length) {
+                for (int i = start; i < unit.length; i++) {
+                    if (unit[i] == ' ' && spec.escapeWhitespaces()) out.writeBytes(space);
+                    else out.write(unit[i]);
                 }
-                prevSpace = unit.endsWith(" ");
+                prevSpace = unit[unit.length - 1] == ' ';
             }
-            pos += length;
+            pos += p.consumed();
             if (!spec.removeExtraWhitespaces()) prevSpace = false;
         }
+        byte[] bytes = out.toByteArray();
+        int length = bytes.length;
         if (spec.removeExtraWhitespaces()) {
-            while (out.length() >= space.length() && out.lastIndexOf(space) == out.length() - space.length()) {
-                out.setLength(out.length() - space.length());
-            }
+            while (length >= space.length && endsWith(bytes, length, space)) length -= space.length;
         }
-        if (whitespaceAsSuffix && spec.addDummyPrefix()) out.append(space);
-        return out.toString();
+        String result = new String(bytes, 0, length, StandardCharsets.UTF_8);
+        if (whitespaceAsSuffix && spec.addDummyPrefix()) result += new String(space, StandardCharsets.UTF_8);
+        return result;
     }
 
-    /** The length of the next unit: the longest user-defined symbol that starts here, else one character. */
-    private int unitLength(String s, int pos) {
-        for (String symbol : userDefined) if (s.startsWith(symbol, pos)) return symbol.length();
-        return Character.charCount(s.codePointAt(pos));
+    private Prefix prefix(byte[] input, int pos) {
+        for (byte[] symbol : userDefined) {
+            if (startsWith(input, pos, symbol)) return new Prefix(symbol, symbol.length);
+        }
+        if (charsMap != null) {
+            PrecompiledCharsMap.Match m = charsMap.longestMatch(input, pos);
+            if (m != null) return new Prefix(m.replacement(), m.length());
+        }
+        int length = Math.min(input.length - pos, utf8Length(input[pos]));
+        byte[] one = new byte[length];
+        System.arraycopy(input, pos, one, 0, length);
+        return new Prefix(one, length);
+    }
+
+    private static int utf8Length(byte lead) {
+        int b = lead & 0xFF;
+        if (b < 0x80) return 1;
+        if (b >= 0xF0) return 4;
+        if (b >= 0xE0) return 3;
+        if (b >= 0xC0) return 2;
+        return 1;
+    }
+
+    private static boolean startsWith(byte[] s, int pos, byte[] prefix) {
+        if (pos + prefix.length > s.length) return false;
+        for (int i = 0; i < prefix.length; i++) if (s[pos + i] != prefix[i]) return false;
+        return true;
+    }
+
+    private static boolean endsWith(byte[] s, int length, byte[] suffix) {
+        for (int i = 0; i < suffix.length; i++) if (s[length - suffix.length + i] != suffix[i]) return false;
+        return true;
     }
 }

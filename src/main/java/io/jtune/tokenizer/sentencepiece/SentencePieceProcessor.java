@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * A sentencepiece tokenizer.model run in Java, with the library's results: text is normalized
- * ({@link SentencePieceNormalizer}), segmented by the model's algorithm (unigram: {@link UnigramEncoder},
+ * ({@link SentencePieceNormalizer}, with the model's precompiled normalization rule when it has one), segmented by the model's algorithm (unigram: {@link UnigramEncoder},
  * BPE: {@link BpeEncoder}), and each unknown piece becomes the UTF-8 bytes of its text as byte pieces
  * ({@code <0xE4>}) when the model has byte_fallback (otherwise runs of unknown characters are one
  * unknown id). Decoding turns ▁ back into spaces, drops the dummy prefix's space, joins byte pieces
@@ -47,9 +47,11 @@ public final class SentencePieceProcessor {
         this.proto = proto;
         this.pieces = proto.pieces();
         SentencePieceModelProto.Normalization n = proto.normalization();
-        if (n.hasCharsMap()) {
-            throw new JtuneException(file + ": the normalization rule '" + n.ruleName() + "' (a precompiled character map) "
-                    + "is not supported yet; supported: identity");
+        PrecompiledCharsMap charsMap;
+        try {
+            charsMap = n.charsMap() == null ? null : new PrecompiledCharsMap(n.charsMap());
+        } catch (ProtoReader.MalformedException e) {
+            throw new JtuneException(file + ": normalization rule '" + n.ruleName() + "': " + e.getMessage());
         }
         int unk = -1, longest = 1;
         float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
@@ -88,7 +90,7 @@ public final class SentencePieceProcessor {
         this.minScore = min;
         this.maxScore = max;
         this.maxPieceLength = longest;
-        this.normalizer = new SentencePieceNormalizer(n, proto.treatWhitespaceAsSuffix(), userDefined);
+        this.normalizer = new SentencePieceNormalizer(n, proto.treatWhitespaceAsSuffix(), userDefined, charsMap);
         this.segmenter = switch (proto.modelType()) {
             case UNIGRAM -> new UnigramEncoder(this);
             case BPE -> new BpeEncoder(this);

@@ -21,7 +21,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Parity with the sentencepiece library (src/test/python/make_sentencepiece_goldens.py): a unigram and
- * a BPE tokenizer.model trained on our own text encode English, Chinese, whitespace runs, digits and
+ * a BPE tokenizer.model (identity normalization) and a unigram one with the library's default
+ * nmt_nfkc rule (a precompiled character map: full-width letters, ligatures, "…", combining accents),
+ * trained on our own text, encode English, Chinese, whitespace runs, digits and
  * characters only byte fallback covers to the library's ids, and decode them (and id sequences the
  * encoder never makes: cut UTF-8, control and unknown ids, leading spaces) to the library's text.
  */
