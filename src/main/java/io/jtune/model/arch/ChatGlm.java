@@ -24,6 +24,7 @@ public final class ChatGlm {
             DecoderLayout.chatGlmStem(), DecoderLayout.chatGlmLayer(), DecoderLayout.chatGlmHead(),
             //                       padded vocab  ffn  groups seq_length bos  eos  kv_channels tied  base  rotary share
             new ModelFamily.HfDefaults(65024, 13696, 1, 2048, null, null, 128, false, 10000.0, 0.5),
+            // transformers' key rules do not apply: ChatGlmConfigReader reads add_qkv_bias / add_bias_linear itself
             new HfConfigKeys(AttentionBias.NONE, /* reads mlp_bias */ false, SlidingWindow.NONE),
             ModelFamily.EmbeddingScale.NONE, "transformer.encoder.layers");
 }
