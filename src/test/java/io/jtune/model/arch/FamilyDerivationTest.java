@@ -122,6 +122,21 @@ class FamilyDerivationTest {
     }
 
     @Test
+    void glm4TokenizersThatSplitAsLlama3AreNamedGlm4InGguf() {
+        ModelConfig c = config(Glm4.FAMILY);
+        RandomSource source = new RandomSource(c);
+        LlamaFamilyGguf.Plan plan = LlamaFamilyGguf.plan(new RandomSource(c, source.weights(), source.tokenizer().withPre("llama-bpe")),
+                GgufFileType.F32);
+        assertEquals("glm4", plan.metadata().getString("tokenizer.ggml.pre"));
+        assertEquals(c.rotaryDim(), plan.metadata().getLong("glm4.rope.dimension_count"));
+        ModelConfig llama = config(Llama.FAMILY);
+        RandomSource llamaSource = new RandomSource(llama);
+        LlamaFamilyGguf.Plan llamaPlan = LlamaFamilyGguf.plan(
+                new RandomSource(llama, llamaSource.weights(), llamaSource.tokenizer().withPre("llama-bpe")), GgufFileType.F32);
+        assertEquals("llama-bpe", llamaPlan.metadata().getString("tokenizer.ggml.pre"), "only glm4 renames it");
+    }
+
+    @Test
     void aFamilyDeclaredOutsideTheRegistryGetsItsOwnRandomWeights() {
         ModelFamily variant = Llama.FAMILY.withActivation("llama-variant", GatedActivation.SILU);
         ModelConfig c = config(Llama.FAMILY).toBuilder().modelType("llama-variant").build();
