@@ -88,10 +88,12 @@ public final class ModelExport {
         if (GgufModel.isGguf(modelDir)) return exportOverGguf(modelDir, adapterDir, exportDir, templateName);
         refuseQuantizedBase(modelDir, adapterDir != null);
         refuseOverwritingInputs(exportDir, modelDir, adapterDir);
-        boolean hasTokenizerJson = Files.isRegularFile(modelDir.resolve("tokenizer.json"));
+        // tokenizer.json, or a sentencepiece tokenizer.model where a folder has none (ChatGLM3)
+        boolean hasTokenizerJson = Files.isRegularFile(modelDir.resolve("tokenizer.json"))
+                || Files.isRegularFile(modelDir.resolve("tokenizer.model"));
         if ((ggufType != null || export.exportGgufAdapter()) && !hasTokenizerJson) {
             throw new JtuneException((ggufType != null ? "export_gguf: " : "export_gguf_adapter: ") + modelDir
-                    + " has no tokenizer.json, which the GGUF tokenizer keys are built from");
+                    + " has neither tokenizer.json nor tokenizer.model, which the GGUF tokenizer keys are built from");
         }
         if (export.exportGgufAdapter()) {
             return exportAdapter(modelDir, adapterDir, exportDir, ggufType == null ? GgufFileType.F16 : ggufType, template, templateName);

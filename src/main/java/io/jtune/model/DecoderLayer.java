@@ -17,11 +17,14 @@ import java.util.function.UnaryOperator;
  * {@code out = mid + ln_mlp_out(down_proj(...))}. Phi-3 computes q, k and v with one fused
  * projection (qkv_proj) and gate and up with another (gate_up_proj), split after the GEMM by
  * {@link FusedColumns} (their gradients joined before the fused backward), and rotates only the
- * first rotaryDim entries of each head. GPT-2's layer has LayerNorms with biases, the fused c_attn,
- * no rotation (its positions entered with the embeddings) and an ungated MLP, down(act(up(ln2(mid))));
- * BLOOM's has q/k/v grouped per head in its fused projection and ALiBi in attention instead.
- * Training, gradient checkpointing and KV-cached
- * decoding all run this one forward; they differ only in their {@link AttentionContext}. Backward
+ * first rotaryDim entries of each head. GLM-4-0414 combines the sandwich norms with a fused
+ * gate_up_proj and rotates the first rotaryDim entries in adjacent pairs (GLM's interleaved
+ * convention); ChatGLM is Llama's block with both fused projections and that rotary. GPT-2's layer
+ * has LayerNorms with biases, the fused c_attn, no rotation (its positions entered with the
+ * embeddings) and an ungated MLP, down(act(up(ln2(mid)))); BLOOM's has q/k/v grouped per head in its
+ * fused projection and ALiBi in attention instead; Falcon's runs attention and the MLP in parallel.
+ * Training, gradient checkpointing and KV-cached decoding all run this one forward; they differ only
+ * in their {@link AttentionContext}. Backward
  * walks the same steps in reverse; the residual gradient flows through {@code dx} in place.
  */
 final class DecoderLayer {
@@ -164,8 +167,13 @@ final class DecoderLayer {
         if (!d.rotary()) return;   // learned positions entered with the embeddings; ALiBi biases the scores
         boolean local = d.usesLocalRope(index);
         float[] cos = local ? w.cosLocal : w.cos, sin = local ? w.sinLocal : w.sin;
-        k.ropeForward(a.q, cos, sin, n, d.heads(), d.headDim(), d.rotaryDim());
-        k.ropeForward(a.k, cos, sin, n, d.kvHeads(), d.headDim(), d.rotaryDim());
+        if (d.ropeInterleaved()) {
+            k.ropeInterleavedForward(a.q, cos, sin, n, d.heads(), d.headDim(), d.rotaryDim());
+            k.ropeInterleavedForward(a.k, cos, sin, n, d.kvHeads(), d.headDim(), d.rotaryDim());
+        } else {
+            k.ropeForward(a.q, cos, sin, n, d.heads(), d.headDim(), d.rotaryDim());
+            k.ropeForward(a.k, cos, sin, n, d.kvHeads(), d.headDim(), d.rotaryDim());
+        }
     }
 
     /**
@@ -240,8 +248,13 @@ final class DecoderLayer {
         if (d.rotary()) {
             boolean local = d.usesLocalRope(index);
             float[] cos = local ? w.cosLocal : w.cos, sin = local ? w.sinLocal : w.sin;
-            k.ropeBackward(w.dq, cos, sin, n, d.heads(), d.headDim(), d.rotaryDim());
-            k.ropeBackward(w.dk, cos, sin, n, d.kvHeads(), d.headDim(), d.rotaryDim());
+            if (d.ropeInterleaved()) {
+                k.ropeInterleavedBackward(w.dq, cos, sin, n, d.heads(), d.headDim(), d.rotaryDim());
+                k.ropeInterleavedBackward(w.dk, cos, sin, n, d.kvHeads(), d.headDim(), d.rotaryDim());
+            } else {
+                k.ropeBackward(w.dq, cos, sin, n, d.heads(), d.headDim(), d.rotaryDim());
+                k.ropeBackward(w.dk, cos, sin, n, d.kvHeads(), d.headDim(), d.rotaryDim());
+            }
         }
         float[] dq = w.dq, dk = w.dk;
         if (d.qkNorm()) {

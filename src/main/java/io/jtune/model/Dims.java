@@ -26,12 +26,13 @@ import io.jtune.nn.Normalization;
  * @param alibiSlopes    ALiBi's slope per head (BLOOM), else null
  * @param embeddingNorm  whether a LayerNorm follows the embeddings (BLOOM's word_embeddings_layernorm)
  * @param parallelNorms  0: sequential block; 1 or 2: attention and MLP in parallel off one shared or two norms (Falcon)
+ * @param ropeInterleaved whether RoPE pairs adjacent entries (GLM) rather than the two halves of the rotated share
  */
 record Dims(int hidden, int intermediate, int heads, int kvHeads, int headDim, int vocab, float eps,
             boolean qkNorm, int[] windows, Normalization norm, GatedActivation activation, float embeddingScale,
             float attentionScale, float attnSoftcap, float finalSoftcap, boolean postNorms, boolean localRope,
             boolean fusedQkv, boolean fusedGateUp, int rotaryDim, PositionEncoding positions, boolean gatedMlp,
-            boolean qkvGrouped, float[] alibiSlopes, boolean embeddingNorm, int parallelNorms) {
+            boolean qkvGrouped, float[] alibiSlopes, boolean embeddingNorm, int parallelNorms, boolean ropeInterleaved) {
     static Dims of(ModelConfig c, ModelFamily family) {
         int[] windows = new int[c.numHiddenLayers()];
         for (int l = 0; l < windows.length; l++) windows[l] = c.slidingWindow(l) == null ? 0 : c.slidingWindow(l);
@@ -44,14 +45,15 @@ record Dims(int hidden, int intermediate, int heads, int kvHeads, int headDim, i
                 c.rotaryDim(), family.positions(), family.has(ModuleRole.GATE_PROJ, c) || family.has(ModuleRole.GATE_UP_PROJ, c),
                 family.has(ModuleRole.QKV_PROJ_GROUPED, c),
                 family.positions() == PositionEncoding.ALIBI ? Alibi.slopes(c.numAttentionHeads()) : null,
-                family.stem().stream().anyMatch(m -> m.role() == ModuleRole.EMBEDDING_NORM), c.parallelNorms());
+                family.stem().stream().anyMatch(m -> m.role() == ModuleRole.EMBEDDING_NORM), c.parallelNorms(),
+                family.positions() == PositionEncoding.ROTARY_INTERLEAVED);
     }
 
     /** Whether attention and the MLP both read the block's input (Falcon's parallel_attn). */
     boolean parallel() { return parallelNorms > 0; }
 
     /** Whether q and k rotate (RoPE). */
-    boolean rotary() { return positions == PositionEncoding.ROTARY; }
+    boolean rotary() { return positions == PositionEncoding.ROTARY || positions == PositionEncoding.ROTARY_INTERLEAVED; }
 
     int qDim() { return heads * headDim; }
     int kvDim() { return kvHeads * headDim; }

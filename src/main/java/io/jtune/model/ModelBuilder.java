@@ -118,7 +118,7 @@ public final class ModelBuilder {
                 ModuleRole.GATE_PROJ, ModuleRole.UP_PROJ, ModuleRole.DOWN_PROJ, ModuleRole.QKV_PROJ, ModuleRole.GATE_UP_PROJ);
         // a grouped q/k/v projection (BLOOM, Falcon) takes the fused slot; the layer splits it by its own layout
         List<LinearModule> modules = new ArrayList<>();
-        String prefix = family.layerPath(l);
+        String prefix = family.layerPrefix(l);
         for (ModuleSpec spec : family.layer()) {
             if (spec.kind() != ModuleSpec.Kind.LINEAR) continue;
             String path = prefix + spec.hfPath();
@@ -157,7 +157,10 @@ public final class ModelBuilder {
         for (ModelTensor t : tensors) known.add(t.name());
         List<String> extra = new ArrayList<>();
         for (String name : weights.names()) {
-            boolean ignorable = name.endsWith("rotary_emb.inv_freq") || family.hfNames().isIgnoredBuffer(name)
+            // saved RoPE buffers: transformers' rotary_emb.inv_freq, ChatGLM's transformer.rotary_pos_emb.inv_freq;
+            // GPT-2's causal-mask buffers
+            boolean ignorable = name.endsWith("rotary_emb.inv_freq") || name.endsWith("rotary_pos_emb.inv_freq")
+                    || family.hfNames().isIgnoredBuffer(name)
                     || (name.equals("lm_head.weight") && config.tieWordEmbeddings());
             if (!known.contains(name) && !ignorable) extra.add(name);
         }

@@ -50,5 +50,5 @@ public final class Bloom {
                             Map.of("apply_residual_connection_post_layernorm", false),
                             1e-5)),
             ModelFamily.EmbeddingScale.NONE,
-            new ModelFamily.HfNames("transformer.h.", "transformer.", null));
+            "transformer.h", new ModelFamily.HfNames("transformer.", null));
 }

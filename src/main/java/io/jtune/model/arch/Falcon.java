@@ -59,5 +59,5 @@ public final class Falcon {
                             Map.of("apply_residual_connection_post_layernorm", false),
                             1e-5)),
             ModelFamily.EmbeddingScale.NONE,
-            new ModelFamily.HfNames("transformer.h.", "transformer.", null));
+            "transformer.h", new ModelFamily.HfNames("transformer.", null));
 }

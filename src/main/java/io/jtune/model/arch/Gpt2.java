@@ -49,5 +49,5 @@ public final class Gpt2 {
                             Map.of("scale_attn_weights", true, "scale_attn_by_inverse_layer_idx", false, "add_cross_attention", false),
                             1e-5)),
             ModelFamily.EmbeddingScale.NONE,
-            new ModelFamily.HfNames("transformer.h.", "transformer.", "(transformer\\.)?h\\.\\d+\\.attn\\.(bias|masked_bias)"));
+            "transformer.h", new ModelFamily.HfNames("transformer.", "(transformer\\.)?h\\.\\d+\\.attn\\.(bias|masked_bias)"));
 }

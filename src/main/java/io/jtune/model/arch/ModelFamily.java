@@ -30,12 +30,17 @@ import java.util.List;
  * @param defaults         transformers' defaults for keys config.json leaves out
  * @param hfKeys           how transformers reads this family's biases and sliding window from config.json
  * @param embeddingScale   what multiplies the token embeddings before the first layer
- * @param hfNames          where the layers sit in a HF checkpoint and what else a checkpoint may hold
+ * @param layersPath       where the checkpoint keeps its layers: "model.layers" (transformers' families),
+ *                         "transformer.encoder.layers" (ChatGLM); layer i's modules sit under it at ".i."
+ * @param hfNames          what else a checkpoint may hold: the base model's prefix it may leave out, ignorable buffers
  */
 public record ModelFamily(String modelType, String hfArchitecture, String ggufArchitecture, Normalization norm,
                           GatedActivation activation, PositionEncoding positions, List<ModuleSpec> stem,
                           List<ModuleSpec> layer, List<ModuleSpec> head, HfDefaults defaults, HfConfigKeys hfKeys,
-                          EmbeddingScale embeddingScale, HfNames hfNames) {
+                          EmbeddingScale embeddingScale, String layersPath, HfNames hfNames) {
+
+    /** transformers' layout: the layers under model.layers. */
+    public static final String MODEL_LAYERS = "model.layers";
 
     public ModelFamily {
         stem = List.copyOf(stem);
@@ -43,27 +48,35 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
         head = List.copyOf(head);
     }
 
-    /** A family whose checkpoints name their layers as Llama's ("model.layers.{i}."). */
+    /** A family with transformers' layer path (model.layers). */
     public ModelFamily(String modelType, String hfArchitecture, String ggufArchitecture, Normalization norm,
                        GatedActivation activation, PositionEncoding positions, List<ModuleSpec> stem,
                        List<ModuleSpec> layer, List<ModuleSpec> head, HfDefaults defaults, HfConfigKeys hfKeys,
                        EmbeddingScale embeddingScale) {
         this(modelType, hfArchitecture, ggufArchitecture, norm, activation, positions, stem, layer, head, defaults, hfKeys,
-                embeddingScale, HfNames.LLAMA);
+                embeddingScale, MODEL_LAYERS);
+    }
+
+    /** A family whose checkpoints hold nothing but its modules' tensors under their full names. */
+    public ModelFamily(String modelType, String hfArchitecture, String ggufArchitecture, Normalization norm,
+                       GatedActivation activation, PositionEncoding positions, List<ModuleSpec> stem,
+                       List<ModuleSpec> layer, List<ModuleSpec> head, HfDefaults defaults, HfConfigKeys hfKeys,
+                       EmbeddingScale embeddingScale, String layersPath) {
+        this(modelType, hfArchitecture, ggufArchitecture, norm, activation, positions, stem, layer, head, defaults, hfKeys,
+                embeddingScale, layersPath, HfNames.NONE);
     }
 
     /**
-     * How a family's HF checkpoint names its tensors beyond the modules' own paths.
+     * What a family's HF checkpoint may hold beyond its modules' tensors under their full names.
      *
-     * @param layerPrefix   what precedes a layer's index ("model.layers.", GPT-2's "transformer.h.")
      * @param basePrefix    the base model's attribute ("transformer.") that checkpoints saved from the base
      *                      model leave out (openai-community/gpt2 holds "h.0.ln_1.weight"; transformers
      *                      loads both); null when the family's checkpoints always carry it
      * @param ignoredBuffer a regex of non-parameter buffers old checkpoints hold and transformers ignores
      *                      (GPT-2's causal-mask attn.bias and attn.masked_bias); null for none
      */
-    public record HfNames(String layerPrefix, String basePrefix, String ignoredBuffer) {
-        public static final HfNames LLAMA = new HfNames("model.layers.", null, null);
+    public record HfNames(String basePrefix, String ignoredBuffer) {
+        public static final HfNames NONE = new HfNames(null, null);
 
         /** Whether a checkpoint tensor of this name is a buffer to skip. */
         public boolean isIgnoredBuffer(String name) {
@@ -88,9 +101,9 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
         throw new IllegalStateException(modelType + " declares no token embedding");
     }
 
-    /** The module path prefix of decoder layer {@code l} ("model.layers.3."). */
-    public String layerPath(int l) {
-        return hfNames.layerPrefix() + l + ".";
+    /** The prefix of layer {@code l}'s module paths, e.g. "model.layers.3.". */
+    public String layerPrefix(int l) {
+        return layersPath + "." + l + ".";
     }
 
     /** A family whose embeddings enter the layers as they are (Llama and its kin). */
@@ -98,7 +111,7 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
                        GatedActivation activation, PositionEncoding positions, List<ModuleSpec> stem,
                        List<ModuleSpec> layer, List<ModuleSpec> head, HfDefaults defaults, HfConfigKeys hfKeys) {
         this(modelType, hfArchitecture, ggufArchitecture, norm, activation, positions, stem, layer, head, defaults, hfKeys,
-                EmbeddingScale.NONE, HfNames.LLAMA);
+                EmbeddingScale.NONE);
     }
 
     /**
@@ -108,10 +121,20 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
      *
      * @param tieWordEmbeddings tie_word_embeddings when config.json leaves it out (GemmaConfig: true)
      * @param ropeTheta         rope_theta when config.json leaves it out (Gemma3TextConfig: 1e6)
+     * @param partialRotaryFactor partial_rotary_factor when config.json leaves it out, for a family that
+     *                          reads it (Glm4Config: 0.5; 1 elsewhere)
      */
     public record HfDefaults(int vocabSize, int intermediateSize, Integer numKeyValueHeads, int maxPositionEmbeddings,
                              Integer bosTokenId, Integer eosTokenId, Integer headDim, boolean tieWordEmbeddings,
-                             double ropeTheta) {
+                             double ropeTheta, double partialRotaryFactor) {
+        /** Defaults of a config class whose heads rotate whole unless config.json says otherwise. */
+        public HfDefaults(int vocabSize, int intermediateSize, Integer numKeyValueHeads, int maxPositionEmbeddings,
+                          Integer bosTokenId, Integer eosTokenId, Integer headDim, boolean tieWordEmbeddings,
+                          double ropeTheta) {
+            this(vocabSize, intermediateSize, numKeyValueHeads, maxPositionEmbeddings, bosTokenId, eosTokenId, headDim,
+                    tieWordEmbeddings, ropeTheta, 1.0);
+        }
+
         /** Defaults of a config class whose embeddings are untied unless config.json says otherwise. */
         public HfDefaults(int vocabSize, int intermediateSize, Integer numKeyValueHeads, int maxPositionEmbeddings,
                           Integer bosTokenId, Integer eosTokenId, Integer headDim) {
@@ -150,7 +173,7 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
     /** The same family with another name and activation (e.g. a variant declared in a test). */
     public ModelFamily withActivation(String newModelType, GatedActivation newActivation) {
         return new ModelFamily(newModelType, hfArchitecture, ggufArchitecture, norm, newActivation, positions, stem, layer,
-                head, defaults, hfKeys, embeddingScale, hfNames);
+                head, defaults, hfKeys, embeddingScale, layersPath, hfNames);
     }
 
     /**
@@ -174,7 +197,7 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
     /** The tensors of decoder layer {@code l}, in registration order. */
     public List<ModelTensor> layerTensors(ModelConfig c, int l) {
         List<ModelTensor> out = new ArrayList<>();
-        for (ModuleSpec m : layer) add(out, m, c, l, layerPath(l) + m.hfPath(), "blk." + l + "." + m.ggufName());
+        for (ModuleSpec m : layer) add(out, m, c, l, layerPrefix(l) + m.hfPath(), "blk." + l + "." + m.ggufName());
         return out;
     }
 
@@ -261,8 +284,13 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
             throw new JtuneException("num_attention_heads (" + c.numAttentionHeads()
                     + ") must be a positive multiple of num_key_value_heads (" + c.numKeyValueHeads() + ")");
         }
-        if (positions == PositionEncoding.ROTARY && (c.headDim() < 2 || c.headDim() % 2 != 0)) {
+        boolean rotates = positions == PositionEncoding.ROTARY || positions == PositionEncoding.ROTARY_INTERLEAVED;
+        if (rotates && (c.headDim() < 2 || c.headDim() % 2 != 0)) {
             throw new JtuneException("head_dim must be even for rotary positions, was " + c.headDim());
+        }
+        if (rotates && (c.rotaryDim() < 2 || c.rotaryDim() % 2 != 0)) {
+            throw new JtuneException("the rotated share of each head (head_dim " + c.headDim() + " x partial_rotary_factor "
+                    + c.partialRotaryFactor() + ") must be even and at least 2, was " + c.rotaryDim());
         }
         if (c.slidingLayers() != null && c.slidingLayers().size() != c.numHiddenLayers()) {
             throw new JtuneException("the sliding-window layer list has " + c.slidingLayers().size() + " entries for "
