@@ -17,7 +17,8 @@ import java.util.function.UnaryOperator;
  * {@code out = mid + ln_mlp_out(down_proj(...))}. Phi-3 computes q, k and v with one fused
  * projection (qkv_proj) and gate and up with another (gate_up_proj), split after the GEMM by
  * {@link FusedColumns} (their gradients joined before the fused backward), and rotates only the
- * first rotaryDim entries of each head. Training, gradient checkpointing and KV-cached
+ * first rotaryDim entries of each head. A Mixture-of-Experts layer (Mixtral, Qwen-MoE) runs its
+ * {@link SparseMoeBlock} on ln2(mid) in place of the gated MLP. Training, gradient checkpointing and KV-cached
  * decoding all run this one forward; they differ only in their {@link AttentionContext}. Backward
  * walks the same steps in reverse; the residual gradient flows through {@code dx} in place.
  */
@@ -28,12 +29,20 @@ final class DecoderLayer {
     final Param inputNorm, postNorm;
     final Param qNorm, kNorm;         // null unless the family normalises q/k heads
     final Param attnOutNorm, mlpOutNorm;   // null unless the family normalises the branches' outputs (Gemma 2)
-    final LinearModule[] modules;     // the layer's linear modules, in slot order (a fused family has fewer)
+    final LinearModule[] modules;     // the layer's linear modules, in slot order (a fused family has fewer),
+                                      // then a MoE block's (router, experts, shared expert)
+    final SparseMoeBlock moe;         // the sparse MoE block in place of the MLP, else null
     private final LinearModule[] bySlot = new LinearModule[SLOTS];   // the same, indexed by slot (null: absent)
 
     DecoderLayer(int index, Param inputNorm, Param postNorm, Param qNorm, Param kNorm, Param attnOutNorm, Param mlpOutNorm,
                  LinearModule[] modules) {
+        this(index, inputNorm, postNorm, qNorm, kNorm, attnOutNorm, mlpOutNorm, modules, null);
+    }
+
+    DecoderLayer(int index, Param inputNorm, Param postNorm, Param qNorm, Param kNorm, Param attnOutNorm, Param mlpOutNorm,
+                 LinearModule[] modules, SparseMoeBlock moe) {
         this.index = index;
+        this.moe = moe;
         this.inputNorm = inputNorm;
         this.postNorm = postNorm;
         this.qNorm = qNorm;
@@ -41,7 +50,7 @@ final class DecoderLayer {
         this.attnOutNorm = attnOutNorm;
         this.mlpOutNorm = mlpOutNorm;
         this.modules = modules;
-        for (LinearModule m : modules) bySlot[m.slot] = m;
+        for (LinearModule m : modules) if (m.slot >= 0) bySlot[m.slot] = m;
     }
 
     /** The module in a slot (Q ... GATE_UP), or null when this family's layer has none there. */
@@ -52,11 +61,12 @@ final class DecoderLayer {
     /** The same layer with some parameters replaced and modules rewired (an adapter's view). */
     DecoderLayer with(UnaryOperator<Param> params, Function<LinearModule, LinearModule> module) {
         LinearModule[] rewired = new LinearModule[modules.length];
-        for (int i = 0; i < modules.length; i++) rewired[i] = module.apply(modules[i]);
+        java.util.Map<LinearModule, LinearModule> byOld = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < modules.length; i++) byOld.put(modules[i], rewired[i] = module.apply(modules[i]));
         return new DecoderLayer(index, params.apply(inputNorm), params.apply(postNorm),
                 qNorm == null ? null : params.apply(qNorm), kNorm == null ? null : params.apply(kNorm),
                 attnOutNorm == null ? null : params.apply(attnOutNorm), mlpOutNorm == null ? null : params.apply(mlpOutNorm),
-                rewired);
+                rewired, moe == null ? null : moe.with(byOld::get));
     }
 
     boolean hasTrainable() {
@@ -82,9 +92,14 @@ final class DecoderLayer {
         attention.attend(index, a.q, a.k, a.v, a.att, a.lse, n);
         branchOutput(k, d, O, a.att, a.attnOut, attnOutNorm, a.rstdAttnOut, w.projected, n, a, stepSeed);
         k.add(x, w.projected, a.mid, n * d.hidden());
-        mlpInputs(k, d, n, a, w, stepSeed);
-        d.activation().forward(k, a.gate, a.up, w.act, n * d.intermediate());
-        branchOutput(k, d, DOWN, w.act, a.mlpOut, mlpOutNorm, a.rstdMlpOut, w.projected, n, a, stepSeed);
+        if (moe != null) {
+            d.norm().forward(k, a.mid, postNorm.data, postNorm.offset, a.ln2, a.rstd2, n, d.hidden(), d.eps());
+            moe.forward(k, d, a.ln2, w.projected, n, a.moe, stepSeed, a.moe.statistics);
+        } else {
+            mlpInputs(k, d, n, a, w, stepSeed);
+            d.activation().forward(k, a.gate, a.up, w.act, n * d.intermediate());
+            branchOutput(k, d, DOWN, w.act, a.mlpOut, mlpOutNorm, a.rstdMlpOut, w.projected, n, a, stepSeed);
+        }
         k.add(a.mid, w.projected, out, n * d.hidden());
     }
 
@@ -117,6 +132,11 @@ final class DecoderLayer {
             branchOutput(k, d, O, a.att, a.attnOut, attnOutNorm, a.rstdAttnOut, w.projected, n, a, stepSeed);
         } else {
             bySlot[O].recomputeAdapter(k, a.att, n, a, seed(stepSeed, O));
+        }
+        if (moe != null) {   // the block's backward reads its routing and experts' projections: rerun it whole
+            d.norm().forward(k, a.mid, postNorm.data, postNorm.offset, a.ln2, a.rstd2, n, d.hidden(), d.eps());
+            moe.forward(k, d, a.ln2, w.projected, n, a.moe, stepSeed, null);
+            return;
         }
         mlpInputs(k, d, n, a, w, stepSeed);
         if (d.postNorms()) {
@@ -170,6 +190,20 @@ final class DecoderLayer {
                   LayerActivations a, Workspace w, long stepSeed) {
         int hid = n * d.hidden(), inter = n * d.intermediate();
         // MLP: dx is also the gradient at mid through the residual, and collects the norm's part.
+        if (moe != null) {
+            Arrays.fill(w.dNorm, 0, hid, 0f);
+            moe.backward(k, d, dx, a.ln2, w.dNorm, n, a.moe, w, stepSeed, a.moe.statistics);
+        } else {
+            denseMlpBackward(k, d, n, dx, a, w, stepSeed);
+        }
+        d.norm().backward(k, w.dNorm, a.mid, postNorm.data, postNorm.offset, a.rstd2, dx,
+                postNorm.grad, postNorm.gradOffset, n, d.hidden());
+        attentionBackward(k, d, shape, n, x, dx, needInputGrad, a, w, stepSeed);
+    }
+
+    /** The gated MLP's backward from dx (the gradient at the layer's output) to w.dNorm, the gradient at ln2. */
+    private void denseMlpBackward(Kernels k, Dims d, int n, float[] dx, LayerActivations a, Workspace w, long stepSeed) {
+        int hid = n * d.hidden(), inter = n * d.intermediate();
         d.activation().forward(k, a.gate, a.up, w.act, inter);
         Arrays.fill(w.dAct, 0, inter, 0f);
         bySlot[DOWN].backward(k, outputNormBackward(k, d, dx, a.mlpOut, mlpOutNorm, a.rstdMlpOut, w, n), w.act, w.dAct,
@@ -185,9 +219,12 @@ final class DecoderLayer {
             bySlot[GATE].backward(k, w.dGate, a.ln2, w.dNorm, n, a, w, seed(stepSeed, GATE));
             bySlot[UP].backward(k, w.dUp, a.ln2, w.dNorm, n, a, w, seed(stepSeed, UP));
         }
-        d.norm().backward(k, w.dNorm, a.mid, postNorm.data, postNorm.offset, a.rstd2, dx,
-                postNorm.grad, postNorm.gradOffset, n, d.hidden());
+    }
 
+    /** Attention's backward: dx holds the gradient at mid on entry, at the layer's input on exit. */
+    private void attentionBackward(Kernels k, Dims d, io.jtune.nn.Attention.Shape shape, int n, float[] x, float[] dx,
+                                   boolean needInputGrad, LayerActivations a, Workspace w, long stepSeed) {
+        int hid = n * d.hidden();
         // Attention: dx now is the gradient at mid, i.e. at this layer's input through the residual.
         Arrays.fill(w.dAtt, 0, n * d.qDim(), 0f);
         bySlot[O].backward(k, outputNormBackward(k, d, dx, a.attnOut, attnOutNorm, a.rstdAttnOut, w, n), a.att, w.dAtt,

@@ -11,7 +11,8 @@ public final class Families {
     private Families() {}
 
     public static final List<ModelFamily> ALL = List.of(Llama.FAMILY, Mistral.FAMILY, Qwen2.FAMILY, Qwen3.FAMILY,
-            Gemma.FAMILY, Gemma2.FAMILY, Gemma3.FAMILY, Phi3.FAMILY);
+            Gemma.FAMILY, Gemma2.FAMILY, Gemma3.FAMILY, Phi3.FAMILY,
+            Mixtral.FAMILY, Qwen2Moe.FAMILY, Qwen3Moe.FAMILY);
 
     private static final Map<String, ModelFamily> BY_MODEL_TYPE =
             ALL.stream().collect(Collectors.toUnmodifiableMap(ModelFamily::modelType, Function.identity()));

@@ -29,6 +29,7 @@ import java.util.List;
  * @param localRope             RoPE of the sliding-window layers when it differs from {@link #rope} (Gemma 3's
  *                              rope_local_base_freq); null means the same
  * @param partialRotaryFactor   the share of each head that rotates (Phi-3's partial_rotary_factor; 1 elsewhere)
+ * @param moe                   the sparse Mixture-of-Experts settings (Mixtral, Qwen-MoE); null for a dense model
  */
 public record ModelConfig(
         String modelType,
@@ -58,7 +59,8 @@ public record ModelConfig(
         double attnLogitSoftcap,
         double finalLogitSoftcap,
         RopeConfig localRope,
-        double partialRotaryFactor) {
+        double partialRotaryFactor,
+        MoeConfig moe) {
 
     public int qDim() { return numAttentionHeads * headDim; }
     public int kvDim() { return numKeyValueHeads * headDim; }
@@ -122,6 +124,7 @@ public record ModelConfig(
         b.finalLogitSoftcap = finalLogitSoftcap;
         b.localRope = localRope;
         b.partialRotaryFactor = partialRotaryFactor;
+        b.moe = moe;
         return b;
     }
 
@@ -155,6 +158,7 @@ public record ModelConfig(
         private double finalLogitSoftcap;
         private RopeConfig localRope;
         private double partialRotaryFactor = 1.0;
+        private MoeConfig moe;
 
         private Builder() {}
 
@@ -186,6 +190,7 @@ public record ModelConfig(
         public Builder finalLogitSoftcap(double v) { finalLogitSoftcap = v; return this; }
         public Builder localRope(RopeConfig v) { localRope = v; return this; }
         public Builder partialRotaryFactor(double v) { partialRotaryFactor = v; return this; }
+        public Builder moe(MoeConfig v) { moe = v; return this; }
 
         public ModelConfig build() {
             int kvHeads = numKeyValueHeads > 0 ? numKeyValueHeads : numAttentionHeads;
@@ -194,7 +199,7 @@ public record ModelConfig(
                     kvHeads, dim, maxPositionEmbeddings, rmsNormEps, rope, tieWordEmbeddings, attentionBias,
                     outputProjectionBias, mlpBias, qkNorm, slidingWindow, hiddenAct, bosTokenId, eosTokenIds,
                     padTokenId, dtype, slidingLayers, queryPreAttnScalar, attnLogitSoftcap, finalLogitSoftcap, localRope,
-                    partialRotaryFactor);
+                    partialRotaryFactor, moe);
         }
     }
 }
