@@ -79,6 +79,48 @@ class MoeGoldenParityTest {
         }
     }
 
+    /**
+     * moe_aux_loss_coef: the reference's loss + coef · load_balancing_loss over all sparse layers,
+     * its value and every gradient, with and without gradient checkpointing; and the loss an
+     * objective reports includes it.
+     */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void routerAuxLoss(String name) throws IOException {
+        Path dir = ROOT.resolve(name);
+        double coef = auxCoef(name);
+        for (boolean checkpointing : new boolean[] {false, true}) {
+            try (HfModelDirectory hf = HfModelDirectory.open(dir);
+                 SafetensorsFile expected = SafetensorsFile.open(dir.resolve("expected_aux.safetensors"))) {
+                CausalLM model = ModelBuilder.build(hf.config(), weightsOf(hf), FinetuneSpec.full(), new CausalLM.Options(checkpointing, 42));
+                model.setRouterAuxLossCoef(coef);
+                Batch batch = inputs(dir);
+                float labels = read(expected, "num_label_tokens")[0];
+                float[] weights = new float[batch.tokens()];
+                java.util.Arrays.fill(weights, 1f / labels);
+                model.zeroGrad();
+                ForwardOutput out = model.forwardBackward(batch, null, weights);
+                double aux = read(expected, "aux_loss")[0];
+                assertEquals(aux, out.routerAuxLoss(), 1e-5 * aux, name + " aux loss");
+                for (TrainableParameter p : model.trainableParameters()) {
+                    assertClose(name + " grad " + p.name(), model.gradients(), p.offset(), read(expected, "grad." + p.name()));
+                }
+                var runner = new io.jtune.train.objective.ObjectiveRunner(model, new io.jtune.train.objective.TokenCrossEntropy());
+                model.zeroGrad();
+                double reported = runner.train(batch, 1f / labels).sum() / labels;
+                double total = read(expected, "total_loss")[0];
+                assertEquals(total, reported, 1e-5 * total, name + " loss reported with the aux loss");
+            }
+        }
+    }
+
+    static double auxCoef(String name) throws IOException {
+        for (JsonNode c : JSON.readTree(ROOT.resolve("moe_cases.json").toFile()).get("cases")) {
+            if (c.get("name").asText().equals(name)) return c.get("aux_coef").asDouble();
+        }
+        throw new IllegalArgumentException(name);
+    }
+
     @ParameterizedTest
     @MethodSource("cases")
     void loraOnEveryLinearModule(String name) throws IOException {
