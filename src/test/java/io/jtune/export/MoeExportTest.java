@@ -1,0 +1,116 @@
+package io.jtune.export;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jtune.JtuneException;
+import io.jtune.io.hf.HfModelDirectory;
+import io.jtune.io.hf.HfModelWriter;
+import io.jtune.io.safetensors.TensorToWrite;
+import io.jtune.model.RandomWeights;
+import io.jtune.model.arch.Families;
+import io.jtune.model.arch.ModelConfig;
+import io.jtune.model.arch.ModelFamily;
+import io.jtune.model.arch.ModelTensor;
+import io.jtune.tensor.DType;
+import io.jtune.tensor.Matrix;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The Mixture-of-Experts families through `jtune export`: a LoRA adapter on every linear module (the
+ * experts and routers included) merged into a tiny checkpoint in the family's HF layout, the merged
+ * folder reloaded with base + adapter's logits and every expert tensor under its own name; GGUF
+ * export refused before anything is written (not supported yet).
+ */
+class MoeExportTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static Consumer<ObjectNode> keys(String modelType) {
+        return switch (modelType) {
+            case "mixtral" -> c -> {
+                c.put("model_type", "mixtral");
+                c.putArray("architectures").add("MixtralForCausalLM");
+                c.put("num_local_experts", 4);
+                c.put("num_experts_per_tok", 2);
+            };
+            case "qwen2_moe" -> c -> {
+                c.put("model_type", "qwen2_moe");
+                c.putArray("architectures").add("Qwen2MoeForCausalLM");
+                c.put("num_experts", 4);
+                c.put("num_experts_per_tok", 2);
+                c.put("moe_intermediate_size", 8);
+                c.put("shared_expert_intermediate_size", 12);
+                c.put("norm_topk_prob", false);
+                c.putArray("mlp_only_layers").add(1);
+            };
+            default -> throw new IllegalArgumentException(modelType);
+        };
+    }
+
+    static Path checkpoint(Path shared, String modelType) throws IOException {
+        Path llama = shared.resolve("tiny-llama");
+        if (!Files.exists(llama)) ExportFixtures.fp32Model(llama);
+        Path dir = shared.resolve("tiny-" + modelType);
+        try (HfModelDirectory src = HfModelDirectory.open(llama)) {
+            ObjectNode config = src.rawConfig();
+            keys(modelType).accept(config);
+            ModelConfig parsed = io.jtune.io.hf.HfConfigReader.parse(config, dir.resolve("config.json"));
+            ModelFamily family = Families.of(parsed);
+            RandomWeights weights = new RandomWeights(family, parsed, 5, DType.F32, 0.3);
+            List<TensorToWrite> tensors = new ArrayList<>();
+            for (ModelTensor t : family.checkpointTensors(parsed)) {
+                Matrix m = weights.tensor(t.name());
+                float[] data = new float[m.rows() * m.cols()];
+                for (int r = 0; r < m.rows(); r++) m.readRow(r, 0, m.cols(), data, r * m.cols());
+                tensors.add(TensorToWrite.ofFloats(t.name(), DType.F32, t.shape(), data));
+            }
+            HfModelWriter.save(dir, config, src.rawGenerationConfig(), llama, tensors, DType.F32, 1L << 30);
+        }
+        return dir;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mixtral", "qwen2_moe"})
+    void mergedExportReloadsWithTheSameLogits(String modelType, @TempDir Path shared) throws IOException {
+        Path base = checkpoint(shared, modelType), adapter = shared.resolve("adapter"), out = shared.resolve("merged");
+        try (HfModelDirectory dir = HfModelDirectory.open(base)) {
+            assertEquals(modelType, dir.config().modelType());
+            ExportFixtures.saveAdapter(ExportFixtures.loraModel(dir, ExportFixtures.LORA, 3), ExportFixtures.LORA, adapter, base);
+        }
+        ModelExportTest.export(shared, ModelExportTest.yaml(base, adapter, out));
+        float[][] l = ModelExportTest.logits(base, adapter, out);
+        double adapterEffect = ModelExportTest.maxAbsDiff(l[0], l[2]), mergeError = ModelExportTest.maxAbsDiff(l[0], l[1]);
+        assertTrue(adapterEffect > 0.05, "the adapter must change the logits, changed by " + adapterEffect);
+        assertTrue(mergeError < 1e-4, "fp32 merge error " + mergeError + " (adapter effect " + adapterEffect + ")");
+        assertEquals(JSON.readTree(base.resolve("config.json").toFile()), JSON.readTree(out.resolve("config.json").toFile()));
+        try (HfModelDirectory merged = HfModelDirectory.open(out)) {
+            ModelConfig c = merged.config();
+            List<ModelTensor> tensors = Families.of(c).checkpointTensors(c);
+            for (ModelTensor t : tensors) assertTrue(merged.checkpoint().find(t.name()) != null, "merged checkpoint lacks " + t.name());
+            assertEquals(tensors.size(), merged.checkpoint().names().size());
+            assertTrue(tensors.stream().anyMatch(t -> t.name().contains(".experts.3.")), "every expert is exported");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mixtral"})
+    void ggufExportIsRefusedBeforeWritingAnything(String modelType, @TempDir Path shared) throws IOException {
+        Path base = checkpoint(shared, modelType), out = shared.resolve("gguf-out");
+        JtuneException e = assertThrows(JtuneException.class,
+                () -> ModelExportTest.export(shared, ModelExportTest.yaml(base, null, out), "export_gguf=f16"));
+        assertTrue(e.getMessage().contains("not supported yet") && e.getMessage().contains("Mixture-of-Experts"), e.getMessage());
+        assertFalse(Files.exists(out), "nothing is written");
+    }
+}
