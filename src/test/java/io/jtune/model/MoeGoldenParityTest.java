@@ -114,6 +114,32 @@ class MoeGoldenParityTest {
         }
     }
 
+    /**
+     * The two-pass path an objective without fixed token weights takes (forward, then backward from
+     * ∂loss/∂log p): the same gradients, the aux loss's included.
+     */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void forwardThenBackwardWithTheAuxLoss(String name) throws IOException {
+        Path dir = ROOT.resolve(name);
+        try (HfModelDirectory hf = HfModelDirectory.open(dir);
+             SafetensorsFile expected = SafetensorsFile.open(dir.resolve("expected_aux.safetensors"))) {
+            CausalLM model = ModelBuilder.build(hf.config(), weightsOf(hf), FinetuneSpec.full(), CausalLM.Options.defaults());
+            model.setRouterAuxLossCoef(auxCoef(name));
+            Batch batch = inputs(dir);
+            float labels = read(expected, "num_label_tokens")[0];
+            model.zeroGrad();
+            ForwardOutput out = model.forward(batch, true);
+            float[] dLogProbs = new float[batch.tokens()];
+            java.util.Arrays.fill(dLogProbs, -1f / labels);
+            model.backward(out, dLogProbs, null);
+            assertEquals(read(expected, "aux_loss")[0], out.routerAuxLoss(), 1e-5 * read(expected, "aux_loss")[0]);
+            for (TrainableParameter p : model.trainableParameters()) {
+                assertClose(name + " grad " + p.name(), model.gradients(), p.offset(), read(expected, "grad." + p.name()));
+            }
+        }
+    }
+
     static double auxCoef(String name) throws IOException {
         for (JsonNode c : JSON.readTree(ROOT.resolve("moe_cases.json").toFile()).get("cases")) {
             if (c.get("name").asText().equals(name)) return c.get("aux_coef").asDouble();
