@@ -92,7 +92,8 @@ public final class ModelExport {
             throw new JtuneException((ggufType != null ? "export_gguf: " : "export_gguf_adapter: ") + modelDir
                     + " has no tokenizer.json, which the GGUF tokenizer keys are built from");
         }
-        if (ggufType != null || export.exportGgufAdapter()) refuseMixtureOfExpertsGguf(modelDir);
+        if (export.exportGgufAdapter()) refuseMixtureOfExpertsGgufAdapter(modelDir);
+        if (ggufType != null) LlamaFamilyGguf.requireExportable(io.jtune.io.hf.HfConfigReader.read(modelDir.resolve("config.json")));
         if (export.exportGgufAdapter()) {
             return exportAdapter(modelDir, adapterDir, exportDir, ggufType == null ? GgufFileType.F16 : ggufType, template, templateName);
         }
@@ -135,16 +136,16 @@ public final class ModelExport {
     }
 
     /**
-     * llama.cpp stores a Mixture-of-Experts model's experts stacked, one 3-D tensor per projection
-     * (ffn_gate_exps, ...), which jtune's GGUF writer does not produce yet: refused before anything is
-     * written (the HF export works).
+     * A GGUF LoRA adapter over a Mixture-of-Experts model would need its experts' factors stacked as
+     * llama.cpp stacks the experts (ffn_gate_exps, ...), which jtune does not write yet: refused before
+     * anything is written (a merged export_gguf works).
      */
-    private static void refuseMixtureOfExpertsGguf(Path modelDir) {
+    private static void refuseMixtureOfExpertsGgufAdapter(Path modelDir) {
         io.jtune.model.arch.ModelConfig c = io.jtune.io.hf.HfConfigReader.read(modelDir.resolve("config.json"));
         if (c.moe() != null) {
-            throw new JtuneException("export_gguf / export_gguf_adapter: " + modelDir + " is a Mixture-of-Experts model ("
-                    + c.modelType() + "); GGUF export of MoE models is not supported yet (llama.cpp stacks the experts into 3-D"
-                    + " tensors). Export the merged HF folder without export_gguf and convert it with llama.cpp's convert_hf_to_gguf.py");
+            throw new JtuneException("export_gguf_adapter: " + modelDir + " is a Mixture-of-Experts model (" + c.modelType()
+                    + "); a GGUF LoRA adapter over MoE experts is not supported yet. Merge the adapter instead (export_gguf"
+                    + " without export_gguf_adapter)");
         }
     }
 

@@ -31,8 +31,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The Mixture-of-Experts families through `jtune export`: a LoRA adapter on every linear module (the
  * experts and routers included) merged into a tiny checkpoint in the family's HF layout, the merged
- * folder reloaded with base + adapter's logits and every expert tensor under its own name; GGUF
- * export refused before anything is written (not supported yet).
+ * folder reloaded with base + adapter's logits and every expert tensor under its own name; the
+ * GGUF file with llama.cpp's MoE keys and its experts stacked into one 3-D tensor per projection;
+ * what llama.cpp cannot run (dense layers) and GGUF adapters over experts refused before anything is written.
  */
 class MoeExportTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,6 +45,10 @@ class MoeExportTest {
                 c.putArray("architectures").add("MixtralForCausalLM");
                 c.put("num_local_experts", 4);
                 c.put("num_experts_per_tok", 2);
+            };
+            case "qwen2_moe_sparse" -> c -> {
+                keys("qwen2_moe").accept(c);
+                c.remove("mlp_only_layers");
             };
             case "qwen2_moe" -> c -> {
                 c.put("model_type", "qwen2_moe");
@@ -104,12 +109,62 @@ class MoeExportTest {
         }
     }
 
+    /** llama.cpp's layout: the router (F32), the experts stacked [experts, out, in], the shared expert's tensors. */
     @ParameterizedTest
-    @ValueSource(strings = {"mixtral"})
-    void ggufExportIsRefusedBeforeWritingAnything(String modelType, @TempDir Path shared) throws IOException {
-        Path base = checkpoint(shared, modelType), out = shared.resolve("gguf-out");
+    @ValueSource(strings = {"mixtral", "qwen2_moe_sparse"})
+    void ggufStacksTheExpertsAsLlamaCppReadsThem(String variant, @TempDir Path shared) throws IOException {
+        Path base = checkpoint(shared, variant), out = shared.resolve("gguf-out");
+        ModelExport.Result result = ModelExportTest.export(shared, ModelExportTest.yaml(base, null, out), "export_gguf=f16");
+        try (io.jtune.io.gguf.GgufReader gguf = io.jtune.io.gguf.GgufReader.open(result.gguf());
+             HfModelDirectory hf = HfModelDirectory.open(base)) {
+            ModelConfig c = hf.config();
+            String arch = Families.of(c).ggufArchitecture();
+            assertEquals(variant.equals("mixtral") ? "llama" : "qwen2moe", arch);
+            assertEquals(4, gguf.metadata().getLong(arch + ".expert_count"));
+            assertEquals(2, gguf.metadata().getLong(arch + ".expert_used_count"));
+            int width = c.moe().expertIntermediateSize(), hidden = c.hiddenSize();
+            if (arch.equals("qwen2moe")) {
+                assertEquals(8, gguf.metadata().getLong("qwen2moe.expert_feed_forward_length"));
+                assertEquals(12, gguf.metadata().getLong("qwen2moe.expert_shared_feed_forward_length"));
+                for (String n : List.of("ffn_gate_shexp", "ffn_up_shexp", "ffn_down_shexp", "ffn_gate_inp_shexp")) {
+                    assertTrue(gguf.tensor("blk.1." + n + ".weight") != null, "GGUF lacks blk.1." + n);
+                }
+            }
+            assertEquals(io.jtune.io.gguf.GgmlType.F32, gguf.tensor("blk.0.ffn_gate_inp.weight").type());
+            for (int l = 0; l < c.numHiddenLayers(); l++) {
+                assertEquals(List.of(4L, (long) width, (long) hidden), toList(gguf.tensor("blk." + l + ".ffn_gate_exps.weight").shape()));
+                assertEquals(List.of(4L, (long) width, (long) hidden), toList(gguf.tensor("blk." + l + ".ffn_up_exps.weight").shape()));
+                assertEquals(List.of(4L, (long) hidden, (long) width), toList(gguf.tensor("blk." + l + ".ffn_down_exps.weight").shape()));
+            }
+            assertTrue(gguf.tensors().stream().noneMatch(t -> t.name().matches(".*_exps\\.\\d+\\..*")), "no per-expert tensors");
+            // Expert 2's up projection of layer 1 sits at rows [2·width, 3·width) of ffn_up_exps (f16-rounded).
+            float[] stacked = gguf.readFloats("blk.1.ffn_up_exps.weight");
+            String up = variant.equals("mixtral") ? "model.layers.1.block_sparse_moe.experts.2.w3.weight" : "model.layers.1.mlp.experts.2.up_proj.weight";
+            Matrix w = hf.checkpoint().find(up).matrix();
+            for (int r = 0; r < width; r++) {
+                for (int col = 0; col < hidden; col++) {
+                    assertEquals(w.get(r, col), stacked[(2 * width + r) * hidden + col], 1e-3 * Math.max(1, Math.abs(w.get(r, col))));
+                }
+            }
+        }
+    }
+
+    private static List<Long> toList(long[] a) {
+        List<Long> out = new ArrayList<>();
+        for (long v : a) out.add(v);
+        return out;
+    }
+
+    /** llama.cpp cannot run dense layers in a MoE model, nor jtune write a GGUF adapter over experts: refused, nothing written. */
+    @ParameterizedTest
+    @ValueSource(strings = {"export_gguf=f16", "export_gguf_adapter=true"})
+    void unsupportedGgufExportsAreRefusedBeforeWritingAnything(String override, @TempDir Path shared) throws IOException {
+        Path base = checkpoint(shared, "qwen2_moe"), out = shared.resolve("gguf-out"), adapter = shared.resolve("adapter");
+        try (HfModelDirectory dir = HfModelDirectory.open(base)) {
+            ExportFixtures.saveAdapter(ExportFixtures.loraModel(dir, ExportFixtures.LORA, 3), ExportFixtures.LORA, adapter, base);
+        }
         JtuneException e = assertThrows(JtuneException.class,
-                () -> ModelExportTest.export(shared, ModelExportTest.yaml(base, null, out), "export_gguf=f16"));
+                () -> ModelExportTest.export(shared, ModelExportTest.yaml(base, adapter, out), override));
         assertTrue(e.getMessage().contains("not supported yet") && e.getMessage().contains("Mixture-of-Experts"), e.getMessage());
         assertFalse(Files.exists(out), "nothing is written");
     }
