@@ -281,9 +281,7 @@ public final class LlamaFamilyGguf {
                     }
                     parts.add(TensorRows.of(w));
                 }
-                String name = first.gguf().substring(0, first.gguf().lastIndexOf('.', first.gguf().length() - ".weight".length() - 1))
-                        + ".weight";   // blk.{l}.ffn_gate_exps.{e}.weight → blk.{l}.ffn_gate_exps.weight
-                out.add(new GgufTensor(name, new long[] {experts.size(), rows, cols}, weightType(cols), stacked(parts, rows, cols)));
+                out.add(new GgufTensor(first.gguf(), new long[] {experts.size(), rows, cols}, weightType(cols), stacked(parts, rows, cols)));
             }
         }
 

@@ -135,15 +135,15 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
 
     /**
      * Every expert's modules in torch's order, expert by expert ("experts.{e}.w1", w2, w3 with
-     * e = 0, 1, ...). The GGUF names carry the expert's index: llama.cpp stacks the experts into one
-     * 3-D tensor per projection, which jtune's GGUF export does not write yet.
+     * e = 0, 1, ...). Their GGUF name is the stacked tensor's that holds them: llama.cpp keeps one 3-D
+     * tensor [experts, out, in] per projection (blk.N.ffn_gate_exps), expert e at index e.
      */
     private void addExperts(List<ModelTensor> out, ModelConfig c, int l) {
         for (int e = 0; e < c.moe().numExperts(); e++) {
             for (ModuleSpec m : layer) {
                 if (!m.role().perExpert()) continue;
                 add(out, m, c, l, "model.layers." + l + "." + m.hfPath().replace("{e}", Integer.toString(e)),
-                        "blk." + l + "." + m.ggufName() + "." + e);
+                        "blk." + l + "." + m.ggufName());
             }
         }
     }
