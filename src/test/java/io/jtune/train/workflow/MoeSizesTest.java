@@ -29,6 +29,8 @@ class MoeSizesTest {
     void totalParametersAreThePublishedSizes() {
         assertEquals(46_702_792_704L, MemoryEstimate.trainableParameters(MIXTRAL, FinetuneSpec.full()));     // "46.7B"
         assertEquals(14_315_784_192L, MemoryEstimate.trainableParameters(QWEN2_MOE, FinetuneSpec.full()));   // "14.3B"
+        assertEquals(14_315_784_192L, MemoryEstimate.trainableParameters(
+                io.jtune.bench.LoraStepSetup.architecture("qwen1.5-moe-a2.7b"), FinetuneSpec.full()), "jtune bench step's shape");
         // LoRA on every linear module: attention, the router and all 8 experts' w1/w2/w3 of every layer.
         long h = 4096, kv = 1024, i = 14336, r = 8;
         long perLayer = r * ((h + h) + 2 * (h + kv) + (h + h) + (h + 8) + 8 * 3 * (h + i));
