@@ -139,6 +139,31 @@ class MoeDecodingTest {
         assertTrue(norm > 0, "gradients flow");
     }
 
+    /**
+     * Freeze tuning with LLaMA-Factory's module names: the last layer's MoE block (mixtral's
+     * block_sparse_moe: its router and every expert) trains, its attention and the first layer do
+     * not, and gradients reach every expert that a token chose.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"mixtral"})
+    void freezeTrainsTheLastLayersMoeBlock(String type) {
+        ModelConfig c = config(type);
+        var spec = FinetuneSpec.freeze(new FinetuneSpec.Freeze(1, List.of("block_sparse_moe"), List.of()));
+        CausalLM model = ModelBuilder.build(c, new RandomWeights(c, 7, DType.F32, 0.3), spec, CausalLM.Options.defaults());
+        List<String> names = model.trainableParameters().stream().map(TrainableParameter::name).toList();
+        assertEquals(1 + 4 * 3, names.size(), names.toString());
+        assertTrue(names.contains("model.layers.1.block_sparse_moe.gate.weight"));
+        assertTrue(names.contains("model.layers.1.block_sparse_moe.experts.3.w2.weight"));
+        assertTrue(names.stream().allMatch(n -> n.startsWith("model.layers.1.block_sparse_moe.")), names.toString());
+        model.zeroGrad();
+        model.forwardBackward(TinyModels.batch(c.vocabSize()), 0.1f);
+        for (TrainableParameter p : model.trainableParameters()) {
+            double norm = 0;
+            for (int i = 0; i < p.size(); i++) norm += Math.abs(model.gradients()[p.offset() + i]);
+            assertTrue(norm > 0, p.name() + " gets a gradient");
+        }
+    }
+
     /** Different adapters over the experts in one batch are refused with a clear message (not supported yet). */
     @ParameterizedTest
     @ValueSource(strings = {"mixtral"})
