@@ -147,6 +147,9 @@ class MoeExportTest {
                 }
             }
         }
+        // Reading a MoE GGUF back as a model is not supported yet: a clear error, not a wrong model.
+        JtuneException e = assertThrows(JtuneException.class, () -> io.jtune.io.gguf.GgufModel.open(result.gguf()).close());
+        assertTrue(e.getMessage().contains("not supported"), e.getMessage());
     }
 
     private static List<Long> toList(long[] a) {
