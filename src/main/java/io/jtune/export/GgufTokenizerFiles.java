@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jtune.JtuneException;
 import io.jtune.io.gguf.GgufTokenizer;
 import io.jtune.tokenizer.HfTokenizer;
+import io.jtune.tokenizer.sentencepiece.SentencePieceProcessor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +19,8 @@ import java.util.regex.Pattern;
 
 /**
  * Builds the GGUF tokenizer keys from a model folder's tokenizer.json (+ tokenizer_config.json), as
- * llama.cpp's converter does for the two BPE kinds Llama-family checkpoints ship:
+ * llama.cpp's converter does for the two BPE kinds Llama-family checkpoints ship (and from a
+ * sentencepiece tokenizer.model where the folder has no tokenizer.json, e.g. ChatGLM3):
  * <ul>
  *   <li>byte-level BPE (Qwen2/3, Llama 3): tokenizer.ggml.model "gpt2", the merges, and
  *       tokenizer.ggml.pre named from the pre-tokenizer's split regex (the converter instead hashes
@@ -56,8 +58,12 @@ public final class GgufTokenizerFiles {
     /** As {@link #read(Path, int, String)} with the folder's tokenizer already loaded. */
     public static GgufTokenizer read(Path modelDir, HfTokenizer tokenizer, int vocabSize, String chatTemplate) {
         Path file = modelDir.resolve("tokenizer.json");
+        Path sentencePiece = modelDir.resolve("tokenizer.model");
+        if (!Files.isRegularFile(file) && Files.isRegularFile(sentencePiece)) {
+            return sentencePiece(sentencePiece, tokenizer, vocabSize, chatTemplate);
+        }
         if (!Files.isRegularFile(file)) {
-            throw new JtuneException(modelDir + ": GGUF export needs tokenizer.json (a tokenizer.model alone is not read by jtune)");
+            throw new JtuneException(modelDir + ": GGUF export needs tokenizer.json or a sentencepiece tokenizer.model");
         }
         JsonNode root;
         try {
@@ -115,6 +121,46 @@ public final class GgufTokenizerFiles {
         }
         return new GgufTokenizer("llama", null, v.tokens(), types, null, scores, bos, eos, unk, pad, addBos, addEos,
                 addsSpacePrefix(root), chatTemplate);
+    }
+
+    /**
+     * A sentencepiece tokenizer.model as the converter writes it (tokenizer.ggml.model "llama"): every
+     * piece with its score and type (normal, unknown, control, user-defined, unused, byte), and the ids
+     * past the pieces as the tokenizer has them. For ChatGLM3 (its special tokens after the pieces),
+     * as the converter's ChatGLMModel.set_vocab_chatglm3: pre-tokenizer "chatglm-spm", ids 0, 1 and 2
+     * renamed <unk>, <bos>, <eos>, the special tokens control tokens, ids without a token "[PAD{id}]"
+     * (unused), and no BOS added.
+     */
+    private static GgufTokenizer sentencePiece(Path file, HfTokenizer tokenizer, int vocabSize, String chatTemplate) {
+        SentencePieceProcessor sp = SentencePieceProcessor.load(file);
+        boolean chatGlm = "[gMASK]".equals(tokenizer.idToToken(sp.size() + 1));
+        List<String> tokens = new ArrayList<>(vocabSize);
+        int[] types = new int[vocabSize];
+        float[] scores = new float[vocabSize];
+        for (int id = 0; id < vocabSize; id++) {
+            if (id < sp.size()) {
+                String piece = sp.idToPiece(id);
+                if (chatGlm && id < 3) piece = List.of("<unk>", "<bos>", "<eos>").get(id);
+                tokens.add(piece);
+                scores[id] = sp.proto().pieces().get(id).score();
+                types[id] = sp.type(id).ordinal() + 1;   // PieceType is numbered as llama.cpp's token types
+                continue;
+            }
+            String content = tokenizer.idToToken(id);
+            if (content == null || content.isEmpty()) {
+                tokens.add("[PAD" + id + "]");
+                types[id] = GgufTokenizer.TYPE_UNUSED;
+            } else {
+                tokens.add(content);
+                types[id] = tokenizer.isSpecial(id) ? GgufTokenizer.TYPE_CONTROL : GgufTokenizer.TYPE_USER_DEFINED;
+            }
+        }
+        Integer bos = id(tokenizer.bosTokenId()), eos = id(tokenizer.eosTokenId()), pad = id(tokenizer.padTokenId());
+        int[] plain = tokenizer.encode("a", false), withSpecial = tokenizer.encode("a", true);
+        boolean addBos = !chatGlm && bos != null && withSpecial.length > plain.length && withSpecial[0] == bos;
+        boolean addEos = eos != null && withSpecial.length > plain.length && withSpecial[withSpecial.length - 1] == eos;
+        return new GgufTokenizer("llama", chatGlm ? "chatglm-spm" : "default", tokens, types, null, scores, bos, eos, sp.unkId(), pad,
+                addBos, addEos, sp.proto().normalization().addDummyPrefix(), chatTemplate);
     }
 
     /** Merges as "a b" strings: tokenizer.json holds either that form or two-element arrays (tokenizers >= 0.20). */

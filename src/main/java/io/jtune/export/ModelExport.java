@@ -28,6 +28,7 @@ import io.jtune.model.LoraAdapter;
 import io.jtune.model.QuantizedWeights;
 import io.jtune.model.WeightQuantization;
 import io.jtune.model.WeightSource;
+import io.jtune.model.arch.Families;
 import io.jtune.tensor.DType;
 import io.jtune.tokenizer.HfTokenizer;
 import java.io.IOException;
@@ -87,10 +88,12 @@ public final class ModelExport {
         if (GgufModel.isGguf(modelDir)) return exportOverGguf(modelDir, adapterDir, exportDir, templateName);
         refuseQuantizedBase(modelDir, adapterDir != null);
         refuseOverwritingInputs(exportDir, modelDir, adapterDir);
-        boolean hasTokenizerJson = Files.isRegularFile(modelDir.resolve("tokenizer.json"));
+        // tokenizer.json, or a sentencepiece tokenizer.model where a folder has none (ChatGLM3)
+        boolean hasTokenizerJson = Files.isRegularFile(modelDir.resolve("tokenizer.json"))
+                || Files.isRegularFile(modelDir.resolve("tokenizer.model"));
         if ((ggufType != null || export.exportGgufAdapter()) && !hasTokenizerJson) {
             throw new JtuneException((ggufType != null ? "export_gguf: " : "export_gguf_adapter: ") + modelDir
-                    + " has no tokenizer.json, which the GGUF tokenizer keys are built from");
+                    + " has neither tokenizer.json nor tokenizer.model, which the GGUF tokenizer keys are built from");
         }
         if (export.exportGgufAdapter()) refuseMixtureOfExpertsGgufAdapter(modelDir);
         if (ggufType != null) LlamaFamilyGguf.requireExportable(io.jtune.io.hf.HfConfigReader.read(modelDir.resolve("config.json")));
@@ -108,7 +111,7 @@ public final class ModelExport {
             boolean dequantizing = base.prequantized() || quantization != null;
             WeightSource weights = QuantizedWeights.over(new HfWeightSource(base), base.config(), quantization);
             LoraAdapter merged = adapterDir == null ? null : loadWithAdapter(base, weights, adapterDir);
-            DType dtype = base.config().dtype() != null ? base.config().dtype() : base.tensor("model.embed_tokens.weight").dtype();
+            DType dtype = base.config().dtype() != null ? base.config().dtype() : base.tensor(Families.of(base.config()).stemTensors(base.config()).getFirst().name()).dtype();
             log.printf("Exporting %s%s to %s (%s, shards of at most %d GB)%n", modelDir,
                     adapterDir == null ? "" : " merged with " + adapterDir, exportDir, dtype.torchName(), export.exportSizeGb());
             if (dequantizing) log.println("warning: " + dequantizedExportWarning(base, quantization, merged != null, dtype));

@@ -17,9 +17,11 @@ import java.util.function.UnaryOperator;
  * {@code out = mid + ln_mlp_out(down_proj(...))}. Phi-3 computes q, k and v with one fused
  * projection (qkv_proj) and gate and up with another (gate_up_proj), split after the GEMM by
  * {@link FusedColumns} (their gradients joined before the fused backward), and rotates only the
- * first rotaryDim entries of each head. A Mixture-of-Experts layer (Mixtral, Qwen-MoE) runs its
- * {@link SparseMoeBlock} on ln2(mid) in place of the gated MLP. Training, gradient checkpointing and KV-cached
- * decoding all run this one forward; they differ only in their {@link AttentionContext}. Backward
+ * first rotaryDim entries of each head. GLM-4-0414 combines the sandwich norms with a fused
+ * gate_up_proj and rotates the first rotaryDim entries in adjacent pairs (GLM's interleaved
+ * convention); ChatGLM is Llama's block with both fused projections and that rotary. A Mixture-of-Experts layer (Mixtral, Qwen-MoE) runs its
+ * {@link SparseMoeBlock} on ln2(mid) in place of the gated MLP. Training,
+ * gradient checkpointing and KV-cached decoding all run this one forward; they differ only in their {@link AttentionContext}. Backward
  * walks the same steps in reverse; the residual gradient flows through {@code dx} in place.
  */
 final class DecoderLayer {
@@ -166,8 +168,13 @@ final class DecoderLayer {
         }
         boolean local = d.usesLocalRope(index);
         float[] cos = local ? w.cosLocal : w.cos, sin = local ? w.sinLocal : w.sin;
-        k.ropeForward(a.q, cos, sin, n, d.heads(), d.headDim(), d.rotaryDim());
-        k.ropeForward(a.k, cos, sin, n, d.kvHeads(), d.headDim(), d.rotaryDim());
+        if (d.ropeInterleaved()) {
+            k.ropeInterleavedForward(a.q, cos, sin, n, d.heads(), d.headDim(), d.rotaryDim());
+            k.ropeInterleavedForward(a.k, cos, sin, n, d.kvHeads(), d.headDim(), d.rotaryDim());
+        } else {
+            k.ropeForward(a.q, cos, sin, n, d.heads(), d.headDim(), d.rotaryDim());
+            k.ropeForward(a.k, cos, sin, n, d.kvHeads(), d.headDim(), d.rotaryDim());
+        }
     }
 
     /** post_attention_layernorm and the gate/up projections, from a.mid. */
@@ -235,8 +242,13 @@ final class DecoderLayer {
         k.attentionBackward(a.q, a.k, a.v, a.att, a.lse, w.dAtt, w.dq, w.dk, w.dv, shape);
         boolean local = d.usesLocalRope(index);
         float[] cos = local ? w.cosLocal : w.cos, sin = local ? w.sinLocal : w.sin;
-        k.ropeBackward(w.dq, cos, sin, n, d.heads(), d.headDim(), d.rotaryDim());
-        k.ropeBackward(w.dk, cos, sin, n, d.kvHeads(), d.headDim(), d.rotaryDim());
+        if (d.ropeInterleaved()) {
+            k.ropeInterleavedBackward(w.dq, cos, sin, n, d.heads(), d.headDim(), d.rotaryDim());
+            k.ropeInterleavedBackward(w.dk, cos, sin, n, d.kvHeads(), d.headDim(), d.rotaryDim());
+        } else {
+            k.ropeBackward(w.dq, cos, sin, n, d.heads(), d.headDim(), d.rotaryDim());
+            k.ropeBackward(w.dk, cos, sin, n, d.kvHeads(), d.headDim(), d.rotaryDim());
+        }
         float[] dq = w.dq, dk = w.dk;
         if (d.qkNorm()) {
             Arrays.fill(w.dqRaw, 0, n * d.qDim(), 0f);

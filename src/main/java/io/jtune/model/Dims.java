@@ -3,6 +3,7 @@ package io.jtune.model;
 import io.jtune.model.arch.ModelConfig;
 import io.jtune.model.arch.ModelFamily;
 import io.jtune.model.arch.ModuleRole;
+import io.jtune.model.arch.PositionEncoding;
 import io.jtune.nn.GatedActivation;
 import io.jtune.nn.Normalization;
 
@@ -18,13 +19,15 @@ import io.jtune.nn.Normalization;
  * @param fusedQkv       whether one projection (qkv_proj) gives q, k and v side by side (Phi-3)
  * @param fusedGateUp    whether one projection (gate_up_proj) gives the MLP's gate and up halves (Phi-3)
  * @param rotaryDim      how many entries of each head RoPE rotates (head_dim unless partial_rotary_factor says less)
+ * @param ropeInterleaved whether RoPE pairs adjacent entries (GLM) rather than the two halves of the rotated share
  * @param moe            the sparse MoE settings (Mixtral, Qwen-MoE), else null; {@code intermediate} is then the
  *                       dense layers' width, 0 when every layer is sparse
  */
 record Dims(int hidden, int intermediate, int heads, int kvHeads, int headDim, int vocab, float eps,
             boolean qkNorm, int[] windows, Normalization norm, GatedActivation activation, float embeddingScale,
             float attentionScale, float attnSoftcap, float finalSoftcap, boolean postNorms, boolean localRope,
-            boolean fusedQkv, boolean fusedGateUp, int rotaryDim, io.jtune.model.arch.MoeConfig moe) {
+            boolean fusedQkv, boolean fusedGateUp, int rotaryDim, boolean ropeInterleaved,
+            io.jtune.model.arch.MoeConfig moe) {
     static Dims of(ModelConfig c, ModelFamily family) {
         int[] windows = new int[c.numHiddenLayers()];
         for (int l = 0; l < windows.length; l++) windows[l] = c.slidingWindow(l) == null ? 0 : c.slidingWindow(l);
@@ -34,7 +37,8 @@ record Dims(int hidden, int intermediate, int heads, int kvHeads, int headDim, i
                 windows, family.norm(), family.activation(), family.embeddingScale().multiplier(c),
                 (float) c.attentionScale(), (float) c.attnLogitSoftcap(), (float) c.finalLogitSoftcap(),
                 family.has(ModuleRole.ATTENTION_OUTPUT_NORM, c), c.localRope() != null,
-                family.has(ModuleRole.QKV_PROJ, c), family.has(ModuleRole.GATE_UP_PROJ, c), c.rotaryDim(), c.moe());
+                family.has(ModuleRole.QKV_PROJ, c), family.has(ModuleRole.GATE_UP_PROJ, c), c.rotaryDim(),
+                family.positions() == PositionEncoding.ROTARY_INTERLEAVED, c.moe());
     }
 
     int qDim() { return heads * headDim; }

@@ -117,7 +117,7 @@ public final class ModelBuilder {
                 ModuleRole.GATE_PROJ, ModuleRole.UP_PROJ, ModuleRole.DOWN_PROJ, ModuleRole.QKV_PROJ, ModuleRole.GATE_UP_PROJ);
         List<LinearModule> modules = new ArrayList<>();
         Map<ModuleRole, List<LinearModule>> byRole = new java.util.EnumMap<>(ModuleRole.class);
-        String prefix = "model.layers." + l + ".";
+        String prefix = family.layerPrefix(l);
         for (ModelTensor t : family.layerTensors(config, l)) {
             if (t.spec().kind() != ModuleSpec.Kind.LINEAR || t.bias()) continue;
             LinearModule m = new LinearModule(t.module(), slots.indexOf(t.role()), params.get(t.name()),
@@ -165,7 +165,8 @@ public final class ModelBuilder {
         for (ModelTensor t : tensors) known.add(t.name());
         List<String> extra = new ArrayList<>();
         for (String name : weights.names()) {
-            boolean ignorable = name.endsWith("rotary_emb.inv_freq")
+            // saved RoPE buffers: transformers' rotary_emb.inv_freq, ChatGLM's transformer.rotary_pos_emb.inv_freq
+            boolean ignorable = name.endsWith("rotary_emb.inv_freq") || name.endsWith("rotary_pos_emb.inv_freq")
                     || (name.equals("lm_head.weight") && config.tieWordEmbeddings());
             if (!known.contains(name) && !ignorable) extra.add(name);
         }
@@ -179,7 +180,7 @@ public final class ModelBuilder {
     /** The checkpoint tensor for t, checked for presence, shape and finiteness. */
     private Matrix source(ModelTensor t) {
         // A tied lm_head reads the embedding (only reached when lm_head is its own module).
-        String name = t.role() == ModuleRole.LM_HEAD && config.tieWordEmbeddings() ? "model.embed_tokens.weight" : t.name();
+        String name = t.role() == ModuleRole.LM_HEAD && config.tieWordEmbeddings() ? family.stemTensors(config).getFirst().name() : t.name();
         Matrix m = weights.tensor(name);
         if (m == null) {
             throw new JtuneException(weights.describe() + " is missing tensor " + name + " (expected shape " + shape(t) + ")");

@@ -31,6 +31,12 @@ final class CpuKernels implements Kernels {
     @Override public void ropeBackward(float[] dx, float[] cos, float[] sin, int n, int heads, int headDim, int rotaryDim) {
         Rope.backward(dx, cos, sin, n, heads, headDim, rotaryDim);
     }
+    @Override public void ropeInterleavedForward(float[] x, float[] cos, float[] sin, int n, int heads, int headDim, int rotaryDim) {
+        Rope.forwardInterleaved(x, cos, sin, n, heads, headDim, rotaryDim);
+    }
+    @Override public void ropeInterleavedBackward(float[] dx, float[] cos, float[] sin, int n, int heads, int headDim, int rotaryDim) {
+        Rope.backwardInterleaved(dx, cos, sin, n, heads, headDim, rotaryDim);
+    }
     @Override public void attentionForward(float[] q, float[] k, float[] v, float[] out, float[] lse, Attention.Shape shape) {
         Attention.forward(q, k, v, out, lse, shape);
     }

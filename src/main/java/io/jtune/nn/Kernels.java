@@ -27,6 +27,9 @@ public interface Kernels {
 
     void ropeForward(float[] x, float[] cos, float[] sin, int n, int heads, int headDim, int rotaryDim);
     void ropeBackward(float[] dx, float[] cos, float[] sin, int n, int heads, int headDim, int rotaryDim);
+    /** GLM's interleaved rotary (pairs 2i, 2i + 1) on the first rotaryDim entries of each head ({@link Rope#forwardInterleaved}). */
+    void ropeInterleavedForward(float[] x, float[] cos, float[] sin, int n, int heads, int headDim, int rotaryDim);
+    void ropeInterleavedBackward(float[] dx, float[] cos, float[] sin, int n, int heads, int headDim, int rotaryDim);
 
     void attentionForward(float[] q, float[] k, float[] v, float[] out, float[] lse, Attention.Shape shape);
     void attentionBackward(float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dOut,

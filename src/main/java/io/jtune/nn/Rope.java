@@ -127,6 +127,40 @@ public final class Rope {
         rotate(dx, cos, sin, n, heads, headDim, rotaryDim, -1f);
     }
 
+    /**
+     * GLM's interleaved convention (GLM-4-0414, ChatGLM): the first {@code rotaryDim} entries of each
+     * head rotate as adjacent pairs (2i, 2i + 1) with frequency i, y₂ᵢ = x₂ᵢ·cos − x₂ᵢ₊₁·sin,
+     * y₂ᵢ₊₁ = x₂ᵢ₊₁·cos + x₂ᵢ·sin; the rest pass through. The tables are [n x rotaryDim/2] as for
+     * rotate-half, only the pairing differs.
+     */
+    public static void forwardInterleaved(float[] x, float[] cos, float[] sin, int n, int heads, int headDim, int rotaryDim) {
+        rotateInterleaved(x, cos, sin, n, heads, headDim, rotaryDim, 1f);
+    }
+
+    /** The interleaved rotation's backward: each pair rotated back by its angle (Rᵀ); the rest pass dx through. */
+    public static void backwardInterleaved(float[] dx, float[] cos, float[] sin, int n, int heads, int headDim, int rotaryDim) {
+        rotateInterleaved(dx, cos, sin, n, heads, headDim, rotaryDim, -1f);
+    }
+
+    private static void rotateInterleaved(float[] x, float[] cos, float[] sin, int n, int heads, int headDim, int rotaryDim,
+                                          float direction) {
+        int half = rotaryDim / 2, width = heads * headDim;
+        int chunks = ParallelTasks.rowChunks(n, width);
+        ParallelTasks.forEach(chunks, ch -> {
+            for (int t = n * ch / chunks, hi = n * (ch + 1) / chunks; t < hi; t++) {
+                for (int h = 0; h < heads; h++) {
+                    int o = t * width + h * headDim;
+                    for (int i = 0; i < half; i++) {
+                        float c = cos[t * half + i], s = direction * sin[t * half + i];
+                        float x1 = x[o + 2 * i], x2 = x[o + 2 * i + 1];
+                        x[o + 2 * i] = x1 * c - x2 * s;
+                        x[o + 2 * i + 1] = x2 * c + x1 * s;
+                    }
+                }
+            }
+        });
+    }
+
     private static void rotate(float[] x, float[] cos, float[] sin, int n, int heads, int headDim, int rotaryDim,
                                float direction) {
         int half = rotaryDim / 2, width = heads * headDim;

@@ -1,6 +1,6 @@
 package io.jtune.tokenizer;
 
-import io.jtune.tokenizer.model.BpeModel;
+import io.jtune.tokenizer.model.TokenModel;
 import io.jtune.tokenizer.text.Decoder;
 import io.jtune.tokenizer.text.Normalizer;
 import io.jtune.tokenizer.text.PostProcessor;
@@ -20,19 +20,22 @@ import java.util.OptionalInt;
  * searched again for added tokens that match normalized text), pre-tokenized into words and
  * encoded word by word by the BPE model; the post-processor adds BOS/EOS.
  *
- * <p>Load one with {@link #load(Path)} (a model folder with tokenizer.json) or
+ * <p>A folder with a sentencepiece tokenizer.model and no tokenizer.json (ChatGLM3) runs the same
+ * pipeline with sentencepiece's normalizer, segmentation and decoding as its steps.
+ *
+ * <p>Load one with {@link #load(Path)} (a model folder with tokenizer.json or tokenizer.model) or
  * {@link #loadGpt2(Path, Path)} (GPT-2's encoder.json + vocab.bpe). Instances are thread-safe.
  */
 public final class HfTokenizer implements Tokenizer {
 
     /** Everything a tokenizer is made of; the loader fills it in. */
-    record Parts(Normalizer normalizer, PreTokenizer preTokenizer, BpeModel model, PostProcessor postProcessor,
+    record Parts(Normalizer normalizer, PreTokenizer preTokenizer, TokenModel model, PostProcessor postProcessor,
                  Decoder decoder, Collection<AddedToken> addedTokens, Integer bosId, Integer eosId, Integer padId,
                  String chatTemplate, boolean cleanUpSpaces) {}
 
     private final Normalizer normalizer;
     private final PreTokenizer preTokenizer;
-    private final BpeModel model;
+    private final TokenModel model;
     private final PostProcessor postProcessor;
     private final Decoder decoder;
     private final AddedTokenSplitter rawSplitter;
@@ -68,7 +71,10 @@ public final class HfTokenizer implements Tokenizer {
         this.vocabSize = maxId + 1;
     }
 
-    /** Loads tokenizer.json (+ tokenizer_config.json, special_tokens_map.json, chat_template.jinja) from a folder. */
+    /**
+     * Loads tokenizer.json (+ tokenizer_config.json, special_tokens_map.json, chat_template.jinja) from
+     * a folder, or its sentencepiece tokenizer.model when it has no tokenizer.json.
+     */
     public static HfTokenizer load(Path modelDir) {
         return new HfTokenizer(HfTokenizerLoader.fromModelDir(modelDir));
     }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jtune.JtuneException;
 import io.jtune.tokenizer.model.BpeModel;
+import io.jtune.tokenizer.sentencepiece.SentencePieceProcessor;
+import io.jtune.tokenizer.sentencepiece.SentencePieceTokenModel;
 import io.jtune.tokenizer.text.Decoder;
 import io.jtune.tokenizer.text.PostProcessor;
 import io.jtune.tokenizer.text.PreTokenizer;
@@ -22,7 +24,8 @@ import java.util.function.Function;
 /**
  * Reads a tokenizer from Hugging Face's files: tokenizer.json (the pipeline), tokenizer_config.json
  * (bos/eos/pad, add_bos_token/add_eos_token, chat template, extra added tokens),
- * special_tokens_map.json (bos/eos/pad when the config lacks them) and chat_template.jinja.
+ * special_tokens_map.json (bos/eos/pad when the config lacks them) and chat_template.jinja; or, in a
+ * folder without tokenizer.json, a sentencepiece tokenizer.model with the same configs.
  */
 final class HfTokenizerLoader {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,9 +34,10 @@ final class HfTokenizerLoader {
 
     static HfTokenizer.Parts fromModelDir(Path dir) {
         Path tokenizerFile = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(tokenizerFile) && Files.isRegularFile(dir.resolve(SENTENCEPIECE_FILE))) return fromSentencePiece(dir);
         if (!Files.isRegularFile(tokenizerFile)) {
-            throw new JtuneException(tokenizerFile + " not found: jtune reads Hugging Face's tokenizer.json "
-                    + "(a model folder saved by transformers has one)");
+            throw new JtuneException(tokenizerFile + " not found: jtune reads Hugging Face's tokenizer.json, or a sentencepiece "
+                    + SENTENCEPIECE_FILE + " where a folder has no tokenizer.json");
         }
         TokenizerJsonReader.Contents contents = TokenizerJsonReader.read(tokenizerFile);
         JsonSpot root = JsonSpot.root(tokenizerFile, contents.root());
@@ -59,6 +63,53 @@ final class HfTokenizerLoader {
                 added.values(), bos, eos, pad,
                 chatTemplate(dir, config),
                 config.get("clean_up_tokenization_spaces").bool(false));
+    }
+
+    /** A sentencepiece model, the tokenizer of folders without tokenizer.json (ChatGLM3, older Llama). */
+    static final String SENTENCEPIECE_FILE = "tokenizer.model";
+
+    /**
+     * A folder's sentencepiece tokenizer.model with its tokenizer_config.json: the model's pieces keep
+     * their ids; added tokens come from added_tokens_decoder and, for ChatGLM3's ChatGLMTokenizer, its
+     * own special tokens after the pieces ({@link ChatGlmSpecialTokens}); bos/eos/pad/unk named in the
+     * config are matched in text as special tokens, as transformers' slow tokenizers match them.
+     */
+    private static HfTokenizer.Parts fromSentencePiece(Path dir) {
+        Path modelFile = dir.resolve(SENTENCEPIECE_FILE);
+        SentencePieceTokenModel model = new SentencePieceTokenModel(SentencePieceProcessor.load(modelFile));
+        JsonSpot config = optionalJson(dir.resolve("tokenizer_config.json"));
+        JsonSpot specialMap = optionalJson(dir.resolve("special_tokens_map.json"));
+        String tokenizerClass = tokenizerClass(config);
+        Map<String, AddedToken> added = new LinkedHashMap<>();
+        boolean chatGlm = ChatGlmSpecialTokens.TOKENIZER_CLASS.equals(tokenizerClass);
+        if (chatGlm) {
+            for (AddedToken t : ChatGlmSpecialTokens.after(model.size())) added.put(t.content(), t);
+        }
+        addedTokens(JsonSpot.root(modelFile, null), config.get("added_tokens_decoder")).forEach(added::putIfAbsent);
+        for (String key : List.of("bos_token", "eos_token", "unk_token", "pad_token")) {
+            JsonSpot spot = config.get(key).node() == null ? specialMap.get(key) : config.get(key);
+            if (spot.isMissing()) continue;
+            String content = spot.node().isObject() ? spot.get("content").text() : spot.text();
+            Integer id = model.tokenToId(content);
+            if (id != null) added.putIfAbsent(content, new AddedToken(id, content, false, false, false, false, true));
+        }
+        Function<String, Integer> idOf = token -> {
+            AddedToken t = added.get(token);
+            return t != null ? Integer.valueOf(t.id()) : model.tokenToId(token);
+        };
+        Integer bos = specialTokenId("bos_token", config, specialMap, idOf);
+        Integer eos = specialTokenId("eos_token", config, specialMap, idOf);
+        Integer pad = specialTokenId("pad_token", config, specialMap, idOf);
+        PostProcessor post = chatGlm
+                ? ChatGlmSpecialTokens.prefixProcessor(idOf)
+                : postProcessor(JsonSpot.root(modelFile, null), config, bos, eos);
+        return new HfTokenizer.Parts(model.normalizer(), null, model, post, model.decoder(), added.values(), bos, eos, pad,
+                chatTemplate(dir, config), config.get("clean_up_tokenization_spaces").bool(false));
+    }
+
+    private static String tokenizerClass(JsonSpot config) {
+        JsonSpot spot = config.get("tokenizer_class");
+        return spot.isMissing() || !spot.node().isTextual() ? "" : spot.text().replaceFirst("Fast$", "");
     }
 
     /** tokenizer.json's added_tokens, plus those of the config's added_tokens_decoder it lacks (as transformers does). */
@@ -96,8 +147,7 @@ final class HfTokenizerLoader {
     private static PostProcessor postProcessor(JsonSpot spot, JsonSpot config, Integer bos, Integer eos) {
         PostProcessor fromFile = ComponentReader.postProcessor(spot);
         JsonSpot addBosSpot = config.get("add_bos_token"), addEosSpot = config.get("add_eos_token");
-        String tokenizerClass = config.get("tokenizer_class").isMissing() || !config.get("tokenizer_class").node().isTextual()
-                ? "" : config.get("tokenizer_class").text().replaceFirst("Fast$", "");
+        String tokenizerClass = tokenizerClass(config);
         boolean llamaLike = LLAMA_LIKE_CLASSES.contains(tokenizerClass);
         if (addBosSpot.isMissing() && addEosSpot.isMissing() && !llamaLike) return fromFile;
         boolean addBos = addBosSpot.bool(llamaLike), addEos = addEosSpot.bool(false);

@@ -38,6 +38,18 @@ class StepFlopsTest {
     }
 
     @Test
+    void glm4CountsItsFusedGateUpOnce() {
+        ModelConfig glm4 = ModelConfig.builder().modelType("glm4").vocabSize(40).hiddenSize(64).intermediateSize(96)
+                .numHiddenLayers(2).numAttentionHeads(4).numKeyValueHeads(2).headDim(16).partialRotaryFactor(0.5)
+                .attentionBias(true).build();
+        double t = 128, rank = 4, h = 64, q = 64, kv = 32, inter = 96;
+        double linear = h * q + 2 * h * kv + q * h + h * 2 * inter + inter * h;
+        double lora = rank * ((h + q) + 2 * (h + kv) + (q + h) + (h + 2 * inter) + (inter + h));
+        double expected = 2 * 2 * t * (2 * linear + 40 * h) + 3 * 2 * 2 * t * t * q * 2 + 3 * 2 * t * 2 * lora;
+        assertEquals(expected, StepFlops.loraStep(glm4, 128, 4));
+    }
+
+    @Test
     void qkNormsAndBiasesAddNoMatrixFlops() {
         ModelConfig qwen3 = ModelConfig.builder().modelType("qwen3").vocabSize(40).hiddenSize(64).intermediateSize(96)
                 .numHiddenLayers(2).numAttentionHeads(4).numKeyValueHeads(2).headDim(32).qkNorm(true).attentionBias(true)

@@ -24,6 +24,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -81,6 +83,14 @@ class FamilyExportTest {
                     scaling.withArray("short_factor").add(1.0 + 0.1 * i);
                     scaling.withArray("long_factor").add(1.0 + i);
                 }
+            },
+            "glm4", c -> {
+                // Sandwich norms, q/k/v bias, fused gate_up_proj, interleaved rotary on half of each head.
+                c.put("model_type", "glm4");
+                c.putArray("architectures").add("Glm4ForCausalLM");
+                c.put("head_dim", c.get("hidden_size").asInt() / c.get("num_attention_heads").asInt());
+                c.put("partial_rotary_factor", 0.5);
+                c.put("attention_bias", true);
             });
 
     /** A tiny checkpoint of the family with random weights, the tokenizer files of the quickstart's tiny model. */
@@ -107,7 +117,7 @@ class FamilyExportTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma", "gemma2", "gemma3_text", "phi3"})
+    @ValueSource(strings = {"gemma", "gemma2", "gemma3_text", "phi3", "glm4"})
     void mergedExportKeepsTheFamilysNamesAndLogitsAndItsGgufIsLlamaCpps(String modelType, @org.junit.jupiter.api.io.TempDir Path shared)
             throws IOException {
         Path base = checkpoint(shared, modelType), adapter = shared.resolve("adapter"), out = shared.resolve("merged");
@@ -154,6 +164,63 @@ class FamilyExportTest {
                 assertTrue(gguf.tensors().stream().anyMatch(g -> g.name().equals("blk.0.attn_qkv.weight")));
                 assertTrue(gguf.tensors().stream().anyMatch(g -> g.name().equals("blk.0.ffn_up.weight")));
             }
+            if (arch.equals("glm4")) {
+                // The converter's Glm4Model: half of each head rotates; the sandwich norms under llama.cpp's names.
+                ModelConfig c = merged.config();
+                assertEquals(c.headDim() / 2, gguf.metadata().getLong("glm4.rope.dimension_count"));
+                for (String name : List.of("blk.0.post_attention_norm.weight", "blk.0.ffn_norm.weight", "blk.0.post_ffw_norm.weight",
+                        "blk.0.attn_q.bias", "blk.0.ffn_up.weight")) {
+                    assertTrue(gguf.tensors().stream().anyMatch(g -> g.name().equals(name)), "GGUF lacks " + name);
+                }
+                assertEquals(2L * c.intermediateSize(), gguf.tensors().stream().filter(g -> g.name().equals("blk.0.ffn_up.weight"))
+                        .findFirst().orElseThrow().shape()[0]);
+            }
+        }
+    }
+
+    /**
+     * ChatGLM3 (its own config keys and tensor names, a sentencepiece tokenizer.model and no
+     * tokenizer.json): merged export reloads with base + adapter's logits under ChatGLM's names, and the
+     * GGUF is llama.cpp's chatglm with the converter's ChatGLM3 vocabulary (model llama, pre
+     * chatglm-spm, pieces with scores and types, the special tokens as control tokens after them).
+     */
+    @Test
+    void chatGlm3MergesUnderItsOwnNamesAndItsGgufCarriesTheSentencePieceVocabulary(@TempDir Path shared) throws Exception {
+        Path base = io.jtune.infer.ChatGlmChatTest.write(shared.resolve("src")), adapter = shared.resolve("adapter");
+        Path out = shared.resolve("merged");
+        try (HfModelDirectory dir = HfModelDirectory.open(base)) {
+            ExportFixtures.saveAdapter(ExportFixtures.loraModel(dir, ExportFixtures.LORA, 3), ExportFixtures.LORA, adapter, base);
+        }
+        String yaml = ModelExportTest.yaml(base, adapter, out).replace("template: chatml", "template: chatglm3");
+        ModelExport.Result result = ModelExportTest.export(shared, yaml, "export_gguf=f16");
+
+        float[][] l = ModelExportTest.logits(base, adapter, out);
+        assertTrue(ModelExportTest.maxAbsDiff(l[0], l[2]) > 0.05, "the adapter changes the logits");
+        assertTrue(ModelExportTest.maxAbsDiff(l[0], l[1]) < 1e-4, "fp32 merge error " + ModelExportTest.maxAbsDiff(l[0], l[1]));
+        assertEquals(JSON.readTree(base.resolve("config.json").toFile()), JSON.readTree(out.resolve("config.json").toFile()));
+        assertTrue(Files.exists(out.resolve("tokenizer.model")));
+        try (HfModelDirectory merged = HfModelDirectory.open(out)) {
+            assertTrue(merged.checkpoint().find("transformer.encoder.layers.0.self_attention.query_key_value.bias") != null);
+            assertEquals(Families.of(merged.config()).checkpointTensors(merged.config()).size(), merged.checkpoint().names().size());
+        }
+        try (GgufReader gguf = GgufReader.open(result.gguf()); HfModelDirectory merged = HfModelDirectory.open(out)) {
+            ModelConfig c = merged.config();
+            assertEquals("chatglm", gguf.metadata().getString("general.architecture"));
+            assertEquals(c.headDim() / 2, gguf.metadata().getLong("chatglm.rope.dimension_count"));
+            assertEquals(2, gguf.metadata().getLong("chatglm.attention.head_count_kv"));
+            assertEquals(512, gguf.metadata().getLong("chatglm.context_length"));
+            for (String name : List.of("token_embd.weight", "blk.0.attn_qkv.weight", "blk.0.attn_qkv.bias", "blk.0.attn_output.weight",
+                    "blk.0.ffn_up.weight", "blk.0.ffn_down.weight", "blk.2.ffn_norm.weight", "output_norm.weight", "output.weight")) {
+                assertTrue(gguf.tensors().stream().anyMatch(g -> g.name().equals(name)), "GGUF lacks " + name);
+            }
+            assertEquals("llama", gguf.metadata().getString("tokenizer.ggml.model"));
+            assertEquals("chatglm-spm", gguf.metadata().getString("tokenizer.ggml.pre"));
+            var tokens = gguf.metadata().getStringList("tokenizer.ggml.tokens");
+            assertEquals(c.vocabSize(), tokens.size());
+            assertEquals("<eos>", tokens.get(2));
+            var sp = io.jtune.tokenizer.sentencepiece.SentencePieceProcessor.load(out.resolve("tokenizer.model"));
+            assertEquals("[gMASK]", tokens.get(sp.size() + 1));
+            assertEquals("[PAD" + (c.vocabSize() - 1) + "]", tokens.get(c.vocabSize() - 1));
         }
     }
 }

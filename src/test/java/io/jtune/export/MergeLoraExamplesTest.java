@@ -2,6 +2,7 @@ package io.jtune.export;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jtune.config.ConfigLoader;
@@ -32,7 +33,12 @@ class MergeLoraExamplesTest {
             assertEquals(1, c.model().adapterNameOrPath().size(), example.toString());
             assertTrue(c.finetuning().isLora());
             Templates.get(c.data().template());
-            OllamaModelfile.format(c.data().template());
+            if (c.data().template().equals("chatglm3")) {
+                // token slots: no Modelfile, as in LLaMA-Factory (the export warns and writes the rest)
+                assertThrows(io.jtune.JtuneException.class, () -> OllamaModelfile.format("chatglm3"));
+            } else {
+                OllamaModelfile.format(c.data().template());
+            }
         }
     }
 }

@@ -157,6 +157,70 @@ class ModelGradientTest {
     }
 
     @Test
+    void fullGlm4WithSandwichNormsBiasesAndInterleavedRotary() {
+        CausalLM model = TinyModels.build("glm4", FinetuneSpec.full(), false);
+        List<String> names = model.trainableParameters().stream().map(TrainableParameter::name).toList();
+        assertTrue(names.contains("model.layers.1.self_attn.q_proj.bias") && names.contains("model.layers.1.mlp.gate_up_proj.weight")
+                && names.contains("model.layers.1.post_self_attn_layernorm.weight")
+                && names.contains("model.layers.1.post_mlp_layernorm.weight"), names.toString());
+        checkModel(model, TinyModels.batch(29));
+    }
+
+    @Test
+    void loraGlm4OnPackedSequences() {
+        CausalLM model = TinyModels.build("glm4", FinetuneSpec.lora(FinetuneSpec.Lora.defaults()), false);
+        List<String> names = model.trainableParameters().stream().map(TrainableParameter::name).toList();
+        assertEquals(List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_up_proj", "down_proj"),
+                names.stream().filter(n -> n.startsWith("base_model.model.model.layers.0.") && n.endsWith("lora_A.weight"))
+                        .map(n -> n.split("\\.")[6]).toList());
+        TinyModels.randomizeLoraB(model);
+        checkModel(model, TinyModels.packedBatch(29));
+    }
+
+    @Test
+    void freezeGlm4MlpOfTheLastLayer() {
+        var spec = FinetuneSpec.freeze(new FinetuneSpec.Freeze(1, List.of("mlp"), List.of()));
+        CausalLM model = TinyModels.build("glm4", spec, false);
+        List<String> names = model.trainableParameters().stream().map(TrainableParameter::name).toList();
+        assertEquals(List.of("model.layers.1.mlp.gate_up_proj.weight", "model.layers.1.mlp.down_proj.weight"), names);
+        checkModel(model, TinyModels.batch(29));
+    }
+
+    @Test
+    void fullChatGlmWithItsOwnNamesAndMultiQueryGroups() {
+        CausalLM model = TinyModels.build("chatglm", FinetuneSpec.full(), false);
+        List<String> names = model.trainableParameters().stream().map(TrainableParameter::name).toList();
+        assertTrue(names.contains("transformer.embedding.word_embeddings.weight")
+                && names.contains("transformer.encoder.layers.1.self_attention.query_key_value.bias")
+                && names.contains("transformer.encoder.layers.1.mlp.dense_h_to_4h.weight")
+                && names.contains("transformer.encoder.final_layernorm.weight") && names.contains("transformer.output_layer.weight"),
+                names.toString());
+        checkModel(model, TinyModels.batch(29));
+    }
+
+    @Test
+    void loraChatGlmOnPackedSequences() {
+        CausalLM model = TinyModels.build("chatglm", FinetuneSpec.lora(FinetuneSpec.Lora.defaults()), false);
+        List<String> names = model.trainableParameters().stream().map(TrainableParameter::name).toList();
+        assertEquals(List.of("query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h"),
+                names.stream().filter(n -> n.startsWith("base_model.model.transformer.encoder.layers.0.") && n.endsWith("lora_A.weight"))
+                        .map(n -> n.split("\\.")[7]).toList());
+        TinyModels.randomizeLoraB(model);
+        checkModel(model, TinyModels.packedBatch(29));
+    }
+
+    @Test
+    void freezeChatGlmAttentionOfTheLastLayer() {
+        var spec = FinetuneSpec.freeze(new FinetuneSpec.Freeze(1, List.of("self_attention"), List.of()));
+        CausalLM model = TinyModels.build("chatglm", spec, false);
+        List<String> names = model.trainableParameters().stream().map(TrainableParameter::name).toList();
+        assertEquals(List.of("transformer.encoder.layers.1.self_attention.query_key_value.weight",
+                "transformer.encoder.layers.1.self_attention.query_key_value.bias",
+                "transformer.encoder.layers.1.self_attention.dense.weight"), names);
+        checkModel(model, TinyModels.batch(29));
+    }
+
+    @Test
     void loraMistralOnPackedSequencesWithSlidingWindow() {
         CausalLM model = TinyModels.build("mistral", FinetuneSpec.lora(FinetuneSpec.Lora.defaults()), false);
         TinyModels.randomizeLoraB(model);
@@ -216,7 +280,7 @@ class ModelGradientTest {
     @Test
     void gradientCheckpointingGivesIdenticalGradients() {
         var loraWithDropout = FinetuneSpec.lora(new FinetuneSpec.Lora(4, null, 0.3, List.of("all"), false, List.of()));
-        for (String type : List.of("llama", "qwen3", "gemma", "gemma2", "gemma3", "phi3_long")) {
+        for (String type : List.of("llama", "qwen3", "gemma", "gemma2", "gemma3", "phi3_long", "glm4", "chatglm")) {
             for (FinetuneSpec spec : List.of(FinetuneSpec.full(), loraWithDropout)) {
                 float[][] grads = new float[2][];
                 double[] losses = new double[2];

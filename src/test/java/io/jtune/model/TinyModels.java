@@ -78,6 +78,21 @@ final class TinyModels {
             // phi3 whose original context is 4, without a window (every key stays visible): a batch
             // reaching position 4 or beyond rotates with the long factors
             case "phi3_long" -> phi3(4).toBuilder().slidingWindow(null).build();
+            // glm4: sandwich norms, q/k/v bias, fused gate_up_proj, interleaved rotary on half of each head, untied
+            case "glm4" -> ModelConfig.builder().modelType("glm4")
+                    .vocabSize(29).hiddenSize(16).intermediateSize(24).numHiddenLayers(2)
+                    .numAttentionHeads(4).numKeyValueHeads(2).headDim(8).maxPositionEmbeddings(128)
+                    .rmsNormEps(1e-5).partialRotaryFactor(0.5).attentionBias(true)
+                    .eosTokenIds(List.of(2)).dtype(DType.F32)
+                    .build();
+            // chatglm: fused query_key_value (2 multi-query groups) with bias, fused dense_h_to_4h, interleaved
+            // rotary on half of each head with base 10000 * rope_ratio 2, untied output_layer
+            case "chatglm" -> ModelConfig.builder().modelType("chatglm")
+                    .vocabSize(29).hiddenSize(16).intermediateSize(24).numHiddenLayers(2)
+                    .numAttentionHeads(4).numKeyValueHeads(2).headDim(8).maxPositionEmbeddings(128)
+                    .rmsNormEps(1e-5).partialRotaryFactor(0.5).attentionBias(true).rope(RopeConfig.plain(20000))
+                    .eosTokenIds(List.of(2)).dtype(DType.F32)
+                    .build();
             default -> throw new IllegalArgumentException(type);
         };
     }

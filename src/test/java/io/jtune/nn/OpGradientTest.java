@@ -64,6 +64,35 @@ class OpGradientTest {
     }
 
     /**
+     * GLM's interleaved partial rotary: pairs (2i, 2i + 1) of the first rotaryDim entries of each head
+     * turn by frequency i, the rest pass through; backward is the transposed map.
+     */
+    @Test
+    void interleavedPartialRope() {
+        int n = 4, heads = 2, d = 8, rotary = 4;
+        float[] inv = Rope.inverseFrequencies(RopeConfig.plain(10000), rotary, false);
+        int[] pos = {0, 3, 5, 9};
+        float[] cos = new float[n * rotary / 2], sin = new float[n * rotary / 2];
+        Rope.table(inv, pos, n, cos, sin);
+        float[] x0 = random(rnd, n * heads * d, 1f), x = x0.clone(), r = random(rnd, x.length, 1f);
+        java.util.function.DoubleSupplier loss = () -> {
+            float[] y = x.clone();
+            Rope.forwardInterleaved(y, cos, sin, n, heads, d, rotary);
+            return project(y, r, y.length);
+        };
+        float[] dx = r.clone();
+        Rope.backwardInterleaved(dx, cos, sin, n, heads, d, rotary);
+        check("interleaved rope dx", x, dx, loss);
+        float[] y = x0.clone();
+        Rope.forwardInterleaved(y, cos, sin, n, heads, d, rotary);
+        int o = 3 * heads * d + d;   // token 3 (position 9), head 1
+        double angle = 9 * inv[1];   // the second pair, entries 2 and 3
+        assertEquals(x0[o + 2] * Math.cos(angle) - x0[o + 3] * Math.sin(angle), y[o + 2], 1e-5);
+        assertEquals(x0[o + 3] * Math.cos(angle) + x0[o + 2] * Math.sin(angle), y[o + 3], 1e-5);
+        for (int i = rotary; i < d; i++) assertEquals(x0[o + i], y[o + i], 0f, "entry " + i + " passes through");
+    }
+
+    /**
      * Phi-3's partial rotary under a LongRoPE table: the first rotaryDim entries of each head rotate
      * (pairs (i, i + rotaryDim/2)) with cos and sin scaled by the attention factor, the rest pass
      * through; backward is the transposed map.

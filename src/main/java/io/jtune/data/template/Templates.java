@@ -55,6 +55,17 @@ public final class Templates {
                 .defaultSystem("Below is an instruction that describes a task. "
                         + "Write a response that appropriately completes the request.\n\n"));
 
+        // ChatGLM3: the turn markers and the prefix are tokens of their own (ids after the sentencepiece pieces).
+        register("chatglm3", t -> t
+                .user(Slot.token("<|user|>"), "\n{{content}}", Slot.token("<|assistant|>"))
+                .assistant("\n{{content}}")
+                .system(Slot.token("<|system|>"), "\n{{content}}")
+                .function(ToolStyles.GLM4, "{{content}}")
+                .observation(Slot.token("<|observation|>"), "\n{{content}}", Slot.token("<|assistant|>"))
+                .tools(ToolStyles.GLM4)
+                .prefix(Slot.token("[gMASK]"), Slot.token("sop"))
+                .stopWords("<|user|>", "<|observation|>").efficientEos());
+
         register("chatml", t -> t
                 .user(IM_USER).assistant(IM_ASSISTANT).system(IM_SYSTEM)
                 .observation("<|im_start|>tool\n{{content}}<|im_end|>\n<|im_start|>assistant\n")

@@ -37,6 +37,12 @@ public record GgufTokenizer(
         Boolean addSpacePrefix,
         String chatTemplate) {
 
+    /** The same tokenizer under another tokenizer.ggml.pre name. */
+    public GgufTokenizer withPre(String newPre) {
+        return new GgufTokenizer(model, newPre, tokens, tokenTypes, merges, scores, bosTokenId, eosTokenId, unknownTokenId,
+                paddingTokenId, addBosToken, addEosToken, addSpacePrefix, chatTemplate);
+    }
+
     /**
      * The same tokenizer without the unused ids at the end of the vocabulary (the padding a model's
      * vocab_size adds past its last real token), as the converter's Gemma3Model keeps only the

@@ -7,6 +7,7 @@ import io.jtune.model.arch.ModelFamily;
 import io.jtune.model.arch.ModelTensor;
 import io.jtune.model.arch.ModuleRole;
 import io.jtune.model.arch.ModuleSpec;
+import io.jtune.model.arch.PositionEncoding;
 import io.jtune.nn.RopeConfig;
 import io.jtune.tensor.Matrix;
 import io.jtune.tensor.Q8_0;
@@ -53,6 +54,8 @@ public final class LlamaFamilyGguf {
         // The converter's Gemma3Model keeps only the tokenizer's own tokens and drops the embedding
         // rows past them (262208 rows, 262145 tokens in the real files).
         GgufTokenizer tokenizer = arch.equals("gemma3") ? source.tokenizer().withoutTrailingUnused() : source.tokenizer();
+        // GLM-4-0414's tokenizer.json splits as Llama 3's does; the converter names its pre-tokenizer glm4 (by hash)
+        if (arch.equals("glm4") && "llama-bpe".equals(tokenizer.pre())) tokenizer = tokenizer.withPre("glm4");
         addTokenizer(m, tokenizer);
 
         int tokenizerSize = tokenizer.tokens().size();
@@ -117,6 +120,8 @@ public final class LlamaFamilyGguf {
         if (c.finalLogitSoftcap() > 0) m.putFloat32(arch + ".final_logit_softcapping", c.finalLogitSoftcap());
         if (c.slidingLayers() != null && c.slidingWindow() != null) m.putUint32(arch + ".attention.sliding_window", c.slidingWindow());
         if (arch.equals("phi3")) addPhi3Rope(m, c);
+        // The converter's Glm4Model and ChatGLMModel: only the first partial_rotary_factor share of each head rotates.
+        if (family.positions() == PositionEncoding.ROTARY_INTERLEAVED) m.putUint32(arch + ".rope.dimension_count", c.rotaryDim());
         if (c.moe() != null) addExperts(m, arch, c);
         m.putUint32("general.file_type", type.fileTypeId());
         if (arch.equals("llama")) {

@@ -93,9 +93,15 @@ public final class OllamaModelfile {
             case "phi4_mini" -> new ChatFormat("phi4_mini", List.of(), List.of(Slot.text("<|system|>{{content}}<|end|>")),
                     List.of(Slot.text("<|user|>{{content}}<|end|><|assistant|>")), List.of(Slot.text("{{content}}<|end|>")),
                     "", List.of("<|end|>"), true);
+            case "glm4" -> new ChatFormat("glm4", List.of(Slot.text("[gMASK]<sop>")), List.of(Slot.text("<|system|>\n{{content}}")),
+                    List.of(Slot.text("<|user|>\n{{content}}<|assistant|>")), List.of(Slot.text("\n{{content}}")), "",
+                    List.of("<|user|>", "<|observation|>"), false);
+            // chatglm3's markers are token slots, which a Modelfile's text template cannot hold (LLaMA-Factory refuses too).
+            case "chatglm3" -> throw new JtuneException("template 'chatglm3' writes its turn markers as token ids, which an Ollama "
+                    + "Modelfile cannot express (LLaMA-Factory refuses it too)");
             default -> throw new JtuneException("no Ollama Modelfile template for template '" + template
                     + "' yet; available: default, qwen, qwen3, chatml, llama3, llama2, mistral, gemma, gemma2, gemma3, "
-                    + "phi, phi4, phi4_mini");
+                    + "phi, phi4, phi4_mini, glm4");
         };
     }
 

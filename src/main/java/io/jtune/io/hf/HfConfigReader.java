@@ -1,11 +1,13 @@
 package io.jtune.io.hf;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jtune.model.arch.ChatGlm;
 import io.jtune.model.arch.Families;
 import io.jtune.model.arch.HfConfigKeys;
 import io.jtune.model.arch.ModelConfig;
 import io.jtune.model.arch.ModelFamily;
 import io.jtune.model.arch.ModuleRole;
+import io.jtune.model.arch.PositionEncoding;
 import io.jtune.nn.RopeConfig;
 import io.jtune.tensor.DType;
 import java.nio.file.Path;
@@ -41,6 +43,8 @@ public final class HfConfigReader {
     public static ModelConfig parse(ObjectNode json, Path file) {
         JsonKeys keys = new JsonKeys(file, json, "");
         ModelFamily family = family(keys);
+        // ChatGLM's config.json has keys of its own (num_layers, padded_vocab_size, kv_channels, ...).
+        if (family == ChatGlm.FAMILY) return ChatGlmConfigReader.parse(keys);
         ModelFamily.HfDefaults defaults = family.defaults();
         checkArchitectures(keys);
 
@@ -79,7 +83,7 @@ public final class HfConfigReader {
                 .rope(family.hfKeys().readsPartialRotary()
                         ? phi3Rope(keys, maxPos, defaults.ropeTheta(), rotaryDim(keys, headDim))
                         : rope(keys, maxPos, defaults.ropeTheta(), family.hfKeys().localRopeTheta() > 0))
-                .partialRotaryFactor(family.hfKeys().readsPartialRotary() ? partialRotaryFactor(keys) : 1.0)
+                .partialRotaryFactor(readsPartialRotary(family) ? partialRotaryFactor(keys, defaults.partialRotaryFactor()) : 1.0)
                 .localRope(localRope(keys, family.hfKeys().localRopeTheta()))
                 .tieWordEmbeddings(keys.bool("tie_word_embeddings", defaults.tieWordEmbeddings()))
                 .slidingWindow(slidingWindow(keys, family.hfKeys().slidingWindow(), layers))
@@ -144,6 +148,7 @@ public final class HfConfigReader {
                 boolean bias = keys.bool("attention_bias", false);
                 config.attentionBias(bias).outputProjectionBias(bias);
             }
+            case QKV_FROM_ATTENTION_BIAS_KEY -> config.attentionBias(keys.bool("attention_bias", true)).outputProjectionBias(false);
         }
         config.mlpBias(rules.readsMlpBias() && keys.bool("mlp_bias", false));
     }
@@ -221,15 +226,30 @@ public final class HfConfigReader {
         return new RopeConfig(theta, type, factor, plain.lowFreqFactor(), plain.highFreqFactor(), original);
     }
 
+    /**
+     * Whether the family's modeling code reads partial_rotary_factor: Phi-3's, and GLM's interleaved
+     * rotary (Glm4Config defaults it to 0.5).
+     */
+    private static boolean readsPartialRotary(ModelFamily family) {
+        return family.hfKeys().readsPartialRotary() || family.positions() == PositionEncoding.ROTARY_INTERLEAVED;
+    }
+
     /** partial_rotary_factor: the share of each head RoPE rotates, in (0, 1]. */
-    private static double partialRotaryFactor(JsonKeys keys) {
-        double factor = keys.number("partial_rotary_factor", 1.0);
+    private static double partialRotaryFactor(JsonKeys keys, double absent) {
+        // transformers 5 may keep it in rope_parameters instead of the top level
+        JsonKeys params = keys.object("rope_parameters");
+        if (!keys.has("partial_rotary_factor") && params != null && params.has("partial_rotary_factor")) {
+            double factor = params.number("partial_rotary_factor", absent);
+            if (!(factor > 0 && factor <= 1)) throw params.error("partial_rotary_factor", "must be in (0, 1], found " + factor);
+            return factor;
+        }
+        double factor = keys.number("partial_rotary_factor", absent);
         if (!(factor > 0 && factor <= 1)) throw keys.error("partial_rotary_factor", "must be in (0, 1], found " + factor);
         return factor;
     }
 
     private static int rotaryDim(JsonKeys keys, int headDim) {
-        int dim = (int) (headDim * partialRotaryFactor(keys));
+        int dim = (int) (headDim * partialRotaryFactor(keys, 1.0));
         if (dim < 2 || dim % 2 != 0) {
             throw keys.error("partial_rotary_factor", "gives a rotary dimension of " + dim + " (head_dim " + headDim + "); it must be even and at least 2");
         }
@@ -394,7 +414,8 @@ public final class HfConfigReader {
         return sliding;
     }
 
-    private static DType dtype(JsonKeys keys) {
+    /** torch_dtype / dtype: null when absent or "auto". */
+    static DType dtype(JsonKeys keys) {
         String key = keys.has("dtype") ? "dtype" : "torch_dtype";
         String name = keys.string(key, null);
         if (name == null || name.equals("auto")) return null;

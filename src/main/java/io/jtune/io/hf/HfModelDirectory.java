@@ -32,7 +32,9 @@ public final class HfModelDirectory implements AutoCloseable {
     public static final String CONFIG_FILE = "config.json";
 
     /** The RoPE inverse frequencies older transformers versions saved as a buffer of every layer. */
-    private static final Pattern ROPE_BUFFER = Pattern.compile("model\\.layers\\.\\d+\\.self_attn\\.rotary_emb\\.inv_freq");
+    // transformers' saved per-layer RoPE buffers, and ChatGLM's one (transformer.rotary_pos_emb.inv_freq)
+    private static final Pattern ROPE_BUFFER =
+            Pattern.compile("model\\.layers\\.\\d+\\.self_attn\\.rotary_emb\\.inv_freq|transformer\\.rotary_pos_emb\\.inv_freq");
 
     private final Path dir;
     private final ObjectNode rawConfig;

@@ -53,7 +53,9 @@ public record HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, Sl
         /** q/k/v always have a bias and o_proj never does (Qwen2Attention). */
         ALWAYS_QKV,
         /** attention_bias (default false) biases q/k/v and o_proj alike (LlamaAttention, Qwen3Attention). */
-        FROM_ATTENTION_BIAS_KEY
+        FROM_ATTENTION_BIAS_KEY,
+        /** attention_bias (default true) biases q/k/v; o_proj never has one (Glm4Attention). */
+        QKV_FROM_ATTENTION_BIAS_KEY
     }
 
     public enum SlidingWindow {

@@ -30,16 +30,35 @@ import java.util.List;
  * @param defaults         transformers' defaults for keys config.json leaves out
  * @param hfKeys           how transformers reads this family's biases and sliding window from config.json
  * @param embeddingScale   what multiplies the token embeddings before the first layer
+ * @param layersPath       where the checkpoint keeps its layers: "model.layers" (transformers' families),
+ *                         "transformer.encoder.layers" (ChatGLM); layer i's modules sit under it at ".i."
  */
 public record ModelFamily(String modelType, String hfArchitecture, String ggufArchitecture, Normalization norm,
                           GatedActivation activation, PositionEncoding positions, List<ModuleSpec> stem,
                           List<ModuleSpec> layer, List<ModuleSpec> head, HfDefaults defaults, HfConfigKeys hfKeys,
-                          EmbeddingScale embeddingScale) {
+                          EmbeddingScale embeddingScale, String layersPath) {
+
+    /** transformers' layout: the layers under model.layers. */
+    public static final String MODEL_LAYERS = "model.layers";
 
     public ModelFamily {
         stem = List.copyOf(stem);
         layer = List.copyOf(layer);
         head = List.copyOf(head);
+    }
+
+    /** A family with transformers' layer path (model.layers). */
+    public ModelFamily(String modelType, String hfArchitecture, String ggufArchitecture, Normalization norm,
+                       GatedActivation activation, PositionEncoding positions, List<ModuleSpec> stem,
+                       List<ModuleSpec> layer, List<ModuleSpec> head, HfDefaults defaults, HfConfigKeys hfKeys,
+                       EmbeddingScale embeddingScale) {
+        this(modelType, hfArchitecture, ggufArchitecture, norm, activation, positions, stem, layer, head, defaults, hfKeys,
+                embeddingScale, MODEL_LAYERS);
+    }
+
+    /** The prefix of layer {@code l}'s module paths, e.g. "model.layers.3.". */
+    public String layerPrefix(int l) {
+        return layersPath + "." + l + ".";
     }
 
     /** A family whose embeddings enter the layers as they are (Llama and its kin). */
@@ -56,10 +75,20 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
      *
      * @param tieWordEmbeddings tie_word_embeddings when config.json leaves it out (GemmaConfig: true)
      * @param ropeTheta         rope_theta when config.json leaves it out (Gemma3TextConfig: 1e6)
+     * @param partialRotaryFactor partial_rotary_factor when config.json leaves it out, for a family that
+     *                          reads it (Glm4Config: 0.5; 1 elsewhere)
      */
     public record HfDefaults(int vocabSize, int intermediateSize, Integer numKeyValueHeads, int maxPositionEmbeddings,
                              Integer bosTokenId, Integer eosTokenId, Integer headDim, boolean tieWordEmbeddings,
-                             double ropeTheta) {
+                             double ropeTheta, double partialRotaryFactor) {
+        /** Defaults of a config class whose heads rotate whole unless config.json says otherwise. */
+        public HfDefaults(int vocabSize, int intermediateSize, Integer numKeyValueHeads, int maxPositionEmbeddings,
+                          Integer bosTokenId, Integer eosTokenId, Integer headDim, boolean tieWordEmbeddings,
+                          double ropeTheta) {
+            this(vocabSize, intermediateSize, numKeyValueHeads, maxPositionEmbeddings, bosTokenId, eosTokenId, headDim,
+                    tieWordEmbeddings, ropeTheta, 1.0);
+        }
+
         /** Defaults of a config class whose embeddings are untied unless config.json says otherwise. */
         public HfDefaults(int vocabSize, int intermediateSize, Integer numKeyValueHeads, int maxPositionEmbeddings,
                           Integer bosTokenId, Integer eosTokenId, Integer headDim) {
@@ -98,7 +127,7 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
     /** The same family with another name and activation (e.g. a variant declared in a test). */
     public ModelFamily withActivation(String newModelType, GatedActivation newActivation) {
         return new ModelFamily(newModelType, hfArchitecture, ggufArchitecture, norm, newActivation, positions, stem, layer,
-                head, defaults, hfKeys, embeddingScale);
+                head, defaults, hfKeys, embeddingScale, layersPath);
     }
 
     /**
@@ -127,7 +156,7 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
                 continue;   // a MoE model's layer has either the sparse block or the dense MLP
             }
             if (m.role().perExpert()) continue;   // added expert by expert below, after the router
-            add(out, m, c, l, "model.layers." + l + "." + m.hfPath(), "blk." + l + "." + m.ggufName());
+            add(out, m, c, l, layerPrefix(l) + m.hfPath(), "blk." + l + "." + m.ggufName());
             if (m.role() == ModuleRole.ROUTER) addExperts(out, c, l);
         }
         return out;
@@ -142,7 +171,7 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
         for (int e = 0; e < c.moe().numExperts(); e++) {
             for (ModuleSpec m : layer) {
                 if (!m.role().perExpert()) continue;
-                add(out, m, c, l, "model.layers." + l + "." + m.hfPath().replace("{e}", Integer.toString(e)),
+                add(out, m, c, l, layerPrefix(l) + m.hfPath().replace("{e}", Integer.toString(e)),
                         "blk." + l + "." + m.ggufName());
             }
         }
@@ -239,6 +268,10 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
                     + ") must be a positive multiple of num_key_value_heads (" + c.numKeyValueHeads() + ")");
         }
         if (c.headDim() < 2 || c.headDim() % 2 != 0) throw new JtuneException("head_dim must be even, was " + c.headDim());
+        if (c.rotaryDim() < 2 || c.rotaryDim() % 2 != 0) {
+            throw new JtuneException("the rotated share of each head (head_dim " + c.headDim() + " x partial_rotary_factor "
+                    + c.partialRotaryFactor() + ") must be even and at least 2, was " + c.rotaryDim());
+        }
         if (c.slidingLayers() != null && c.slidingLayers().size() != c.numHiddenLayers()) {
             throw new JtuneException("the sliding-window layer list has " + c.slidingLayers().size() + " entries for "
                     + c.numHiddenLayers() + " layers");

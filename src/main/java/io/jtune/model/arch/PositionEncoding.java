@@ -7,5 +7,10 @@ package io.jtune.model.arch;
  */
 public enum PositionEncoding {
     /** Rotary embeddings on q and k, HF's rotate-half convention ({@link io.jtune.nn.Rope}). */
-    ROTARY
+    ROTARY,
+    /**
+     * Rotary embeddings in GLM's interleaved convention: adjacent pairs (2i, 2i + 1) of the rotated
+     * share of each head turn by frequency i (GLM-4-0414, ChatGLM; {@link io.jtune.nn.Rope#forwardInterleaved}).
+     */
+    ROTARY_INTERLEAVED
 }

@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Speed: merging runs on int ids with a binary heap of packed (rank, position) longs, so a word
  * of n symbols costs O(n log n) and no strings are built while merging; finished words are cached.
  */
-public final class BpeModel {
+public final class BpeModel implements TokenModel {
 
     /** The options of HF's BPE model that change how words are split. */
     public record Options(String unkToken, boolean fuseUnk, boolean byteFallback, boolean ignoreMerges,
@@ -91,14 +91,17 @@ public final class BpeModel {
         });
     }
 
+    @Override
     public Integer tokenToId(String token) {
         return vocab.get(token);
     }
 
+    @Override
     public String idToToken(int id) {
         return id >= 0 && id < idToToken.length ? idToToken[id] : null;
     }
 
+    @Override
     public int size() {
         return idToToken.length;
     }
@@ -130,6 +133,7 @@ public final class BpeModel {
     private static final char METASPACE = '\u2581';
 
     /** Appends the ids of one pre-tokenized word. */
+    @Override
     public void tokenize(String word, IntList out) {
         if (word.isEmpty()) return;
         if (splitBeforeMetaspace && word.length() > 16) {

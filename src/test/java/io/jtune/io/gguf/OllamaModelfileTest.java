@@ -107,6 +107,21 @@ class OllamaModelfileTest {
     }
 
     @Test
+    void glm4TemplateAndChatGlm3Refused() {
+        OllamaModelfile.SpecialTokens t = new OllamaModelfile.SpecialTokens(null, "<|endoftext|>",
+                Map.of("<|endoftext|>", 151329, "<|user|>", 151336, "<|observation|>", 151338));
+        String text = OllamaModelfile.render("g.gguf", OllamaModelfile.format("glm4"), t);
+        assertTrue(text.contains("TEMPLATE \"\"\"[gMASK]<sop>{{ if .System }}<|system|>\n{{ .System }}{{ end }}{{ range .Messages }}"
+                + "{{ if eq .Role \"user\" }}<|user|>\n{{ .Content }}<|assistant|>"
+                + "{{ else if eq .Role \"assistant\" }}\n{{ .Content }}{{ end }}{{ end }}\"\"\""), text);
+        for (String stop : List.of("<|endoftext|>", "<|user|>", "<|observation|>")) {
+            assertTrue(text.contains("PARAMETER stop \"" + stop + "\"\n"), text);
+        }
+        JtuneException e = assertThrows(JtuneException.class, () -> OllamaModelfile.format("chatglm3"));
+        assertTrue(e.getMessage().contains("token ids"), e.getMessage());
+    }
+
+    @Test
     void pythonSetOrder() {
         // checked against CPython: list({7, 15, 23, 3}) == [3, 15, 23, 7], {100, 4, 12} -> [12, 100, 4]
         assertEquals(List.of(3, 15, 23, 7), OllamaModelfile.PythonSetOrder.of(List.of(7, 15, 23, 3)));

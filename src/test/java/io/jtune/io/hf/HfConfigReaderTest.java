@@ -334,12 +334,78 @@ class HfConfigReaderTest {
     }
 
     @Test
+    void glm4KeysOfGlm4_9b_0414() throws Exception {
+        ModelConfig glm4 = parse("{\"architectures\": [\"Glm4ForCausalLM\"], \"model_type\": \"glm4\", \"attention_bias\": true, "
+                + "\"eos_token_id\": [151329, 151336, 151338], \"head_dim\": 128, \"hidden_act\": \"silu\", \"hidden_size\": 4096, "
+                + "\"intermediate_size\": 13696, \"max_position_embeddings\": 32768, \"num_attention_heads\": 32, "
+                + "\"num_hidden_layers\": 40, \"num_key_value_heads\": 2, \"pad_token_id\": 151329, \"partial_rotary_factor\": 0.5, "
+                + "\"rms_norm_eps\": 1e-05, \"rope_theta\": 10000.0, \"tie_word_embeddings\": false, \"torch_dtype\": \"bfloat16\", "
+                + "\"vocab_size\": 151552}");
+        assertEquals(64, glm4.rotaryDim());
+        assertTrue(glm4.attentionBias());
+        assertFalse(glm4.outputProjectionBias(), "Glm4Attention's o_proj never has a bias");
+        assertEquals(List.of(151329, 151336, 151338), glm4.eosTokenIds());
+        assertEquals(2, glm4.numKeyValueHeads());
+        Families.of(glm4).validate(glm4);
+
+        // Glm4Config's defaults: partial_rotary_factor 0.5, attention_bias true, two kv heads, head_dim 128.
+        ModelConfig defaults = parse("{\"model_type\": \"glm4\"}");
+        assertEquals(0.5, defaults.partialRotaryFactor());
+        assertEquals(64, defaults.rotaryDim());
+        assertTrue(defaults.attentionBias());
+        assertEquals(2, defaults.numKeyValueHeads());
+        assertEquals(151552, defaults.vocabSize());
+        assertFalse(parse("{\"model_type\": \"glm4\", \"attention_bias\": false}").attentionBias());
+        fails("{\"model_type\": \"glm4\", \"partial_rotary_factor\": 0}", "partial_rotary_factor", "(0, 1]");
+        ModelConfig v5 = parse("{\"model_type\": \"glm4\", \"head_dim\": 128, "
+                + "\"rope_parameters\": {\"rope_type\": \"default\", \"rope_theta\": 10000.0, \"partial_rotary_factor\": 0.25}}");
+        assertEquals(32, v5.rotaryDim(), "transformers 5 writes partial_rotary_factor into rope_parameters");
+    }
+
+    @Test
+    void chatGlmKeysOfChatGlm3_6bAndGlm4_9bChat() throws Exception {
+        String chatglm3 = "{\"_name_or_path\": \"THUDM/chatglm3-6b\", \"model_type\": \"chatglm\", \"architectures\": [\"ChatGLMModel\"], "
+                + "\"add_bias_linear\": false, \"add_qkv_bias\": true, \"apply_query_key_layer_scaling\": true, "
+                + "\"apply_residual_connection_post_layernorm\": false, \"attention_dropout\": 0.0, \"attention_softmax_in_fp32\": true, "
+                + "\"bias_dropout_fusion\": true, \"ffn_hidden_size\": 13696, \"fp32_residual_connection\": false, \"hidden_dropout\": 0.0, "
+                + "\"hidden_size\": 4096, \"kv_channels\": 128, \"layernorm_epsilon\": 1e-05, \"multi_query_attention\": true, "
+                + "\"multi_query_group_num\": 2, \"num_attention_heads\": 32, \"num_layers\": 28, \"original_rope\": true, "
+                + "\"padded_vocab_size\": 65024, \"post_layer_norm\": true, \"rmsnorm\": true, \"seq_length\": 8192, \"use_cache\": true, "
+                + "\"torch_dtype\": \"float16\", \"tie_word_embeddings\": false, \"eos_token_id\": 2, \"pad_token_id\": 0}";
+        ModelConfig c = parse(chatglm3);
+        assertEquals(65024, c.vocabSize());
+        assertEquals(28, c.numHiddenLayers());
+        assertEquals(2, c.numKeyValueHeads());
+        assertEquals(128, c.headDim());
+        assertEquals(64, c.rotaryDim(), "rotary on half of kv_channels");
+        assertEquals(10000.0, c.rope().theta());
+        assertEquals(8192, c.maxPositionEmbeddings());
+        assertTrue(c.attentionBias());
+        assertFalse(c.outputProjectionBias() || c.mlpBias() || c.tieWordEmbeddings());
+        assertEquals(List.of(2), c.eosTokenIds());
+        assertEquals(DType.F16, c.dtype());
+        Families.of(c).validate(c);
+
+        ModelConfig glm4chat = parse(chatglm3.replace("\"num_layers\": 28", "\"num_layers\": 40")
+                .replace("\"padded_vocab_size\": 65024", "\"padded_vocab_size\": 151552, \"rope_ratio\": 500")
+                .replace("\"eos_token_id\": 2", "\"eos_token_id\": [151329, 151336, 151338]"));
+        assertEquals(5_000_000.0, glm4chat.rope().theta(), "base 10000 * rope_ratio");
+        assertEquals(List.of(151329, 151336, 151338), glm4chat.eosTokenIds());
+
+        fails(chatglm3.replace("\"multi_query_attention\": true", "\"multi_query_attention\": false"), "multi_query_attention", "not supported");
+        fails(chatglm3.replace("\"rmsnorm\": true", "\"rmsnorm\": false"), "rmsnorm", "LayerNorm");
+        fails(chatglm3.replace("\"multi_query_group_num\": 2", "\"multi_query_group_num\": 3"), "multi_query_group_num", "divide");
+        fails(chatglm3.replace("\"ChatGLMModel\"", "\"ChatGLMForSequenceClassification\""), "architectures", "ChatGLMModel");
+        fails(chatglm3.replace("\"use_cache\": true", "\"pre_seq_len\": 128"), "pre_seq_len", "P-tuning");
+    }
+
+    @Test
     void unsupportedThingsListWhatIsSupported() {
         fails("{\"model_type\": \"gpt2\"}", "\"gpt2\" is not supported",
                 String.join(", ", io.jtune.model.arch.Families.modelTypes()));
         fails("{}", "model_type", "missing");
         fails("{\"model_type\": \"llama\", \"architectures\": [\"LlamaForSequenceClassification\"]}",
-                "LlamaForSequenceClassification", "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, GemmaForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM");
+                "LlamaForSequenceClassification", "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, GemmaForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM, Glm4ForCausalLM, ChatGLMModel");
         fails("{\"model_type\": \"llama\", \"hidden_act\": \"gelu\"}", "hidden_act", "only \"silu\"");
         fails("{\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4.0}}", "rope_scaling.rope_type", "yarn", "llama3");
         fails("{\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}}", "low_freq_factor", "required");

@@ -51,6 +51,17 @@ class FamilyDerivationTest {
         n.put("attention_bias", true);
         n.put("mlp_bias", true);
         n.put("tie_word_embeddings", false);
+        if (family == ChatGlm.FAMILY) {
+            // the same sizes under ChatGLM's own keys, every bias on
+            n.put("padded_vocab_size", 24);
+            n.put("ffn_hidden_size", 24);
+            n.put("num_layers", 2);
+            n.put("kv_channels", 8);
+            n.put("multi_query_attention", true);
+            n.put("multi_query_group_num", 2);
+            n.put("add_qkv_bias", true);
+            n.put("add_bias_linear", true);
+        }
         return n;
     }
 
@@ -110,6 +121,21 @@ class FamilyDerivationTest {
                 assertArrayEquals(expected, g.shape(), t.gguf());
             }
         }
+    }
+
+    @Test
+    void glm4TokenizersThatSplitAsLlama3AreNamedGlm4InGguf() {
+        ModelConfig c = config(Glm4.FAMILY);
+        RandomSource source = new RandomSource(c);
+        LlamaFamilyGguf.Plan plan = LlamaFamilyGguf.plan(new RandomSource(c, source.weights(), source.tokenizer().withPre("llama-bpe")),
+                GgufFileType.F32);
+        assertEquals("glm4", plan.metadata().getString("tokenizer.ggml.pre"));
+        assertEquals(c.rotaryDim(), plan.metadata().getLong("glm4.rope.dimension_count"));
+        ModelConfig llama = config(Llama.FAMILY);
+        RandomSource llamaSource = new RandomSource(llama);
+        LlamaFamilyGguf.Plan llamaPlan = LlamaFamilyGguf.plan(
+                new RandomSource(llama, llamaSource.weights(), llamaSource.tokenizer().withPre("llama-bpe")), GgufFileType.F32);
+        assertEquals("llama-bpe", llamaPlan.metadata().getString("tokenizer.ggml.pre"), "only glm4 renames it");
     }
 
     @Test

@@ -49,6 +49,34 @@ class MemoryEstimateTest {
     }
 
     @Test
+    void glm4CountsItsSandwichNormsBiasesAndFusedGateUp() {
+        // THUDM/GLM-4-9B-0414's config.json shape
+        ModelConfig glm4 = ModelConfig.builder().modelType("glm4").vocabSize(151552).hiddenSize(4096).intermediateSize(13696)
+                .numHiddenLayers(40).numAttentionHeads(32).numKeyValueHeads(2).headDim(128).partialRotaryFactor(0.5)
+                .attentionBias(true).build();
+        long h = 4096, q = 4096, kv = 256, i = 13696;
+        long layer = (h * q + q) + 2 * (h * kv + kv) + q * h + h * 2 * i + i * h + 4 * h;
+        assertEquals(40 * layer + 2 * 151552L * h + h, MemoryEstimate.trainableParameters(glm4, FinetuneSpec.full()));
+        assertEquals(9_400_279_040L, MemoryEstimate.trainableParameters(glm4, FinetuneSpec.full())); // "9.4B" on its model card
+        assertEquals(8L * 40 * ((h + q) + 2 * (h + kv) + (q + h) + (h + 2 * i) + (i + h)),
+                MemoryEstimate.trainableParameters(glm4, FinetuneSpec.lora(FinetuneSpec.Lora.defaults())));
+    }
+
+    @Test
+    void chatGlm3CountsItsFusedModulesAndMatchesThePublishedSize() {
+        // THUDM/chatglm3-6b's config.json shape: kv_channels 128, 2 multi-query groups, add_qkv_bias
+        ModelConfig chatglm = ModelConfig.builder().modelType("chatglm").vocabSize(65024).hiddenSize(4096).intermediateSize(13696)
+                .numHiddenLayers(28).numAttentionHeads(32).numKeyValueHeads(2).headDim(128).partialRotaryFactor(0.5)
+                .attentionBias(true).maxPositionEmbeddings(8192).build();
+        long h = 4096, q = 4096, kv = 256, i = 13696;
+        long layer = h * (q + 2 * kv) + (q + 2 * kv) + q * h + h * 2 * i + i * h + 2 * h;
+        assertEquals(28 * layer + 2 * 65024L * h + h, MemoryEstimate.trainableParameters(chatglm, FinetuneSpec.full()));
+        assertEquals(6_243_584_000L, MemoryEstimate.trainableParameters(chatglm, FinetuneSpec.full())); // "6.24B" for ChatGLM3-6B
+        assertEquals(8L * 28 * ((h + q + 2 * kv) + (q + h) + (h + 2 * i) + (i + h)),
+                MemoryEstimate.trainableParameters(chatglm, FinetuneSpec.lora(FinetuneSpec.Lora.defaults())));
+    }
+
+    @Test
     void llamaWithoutBiasesCountsAsBefore() {
         ModelConfig llama = LoraStepSetup.architecture("llama3.2-1b");
         for (FinetuneSpec spec : SPECS) {
