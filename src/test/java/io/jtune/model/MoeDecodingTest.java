@@ -139,6 +139,29 @@ class MoeDecodingTest {
         assertTrue(norm > 0, "gradients flow");
     }
 
+    /** DoRA and PiSSA on the experts and routers (per-module adapter parts over gathered rows) decode like the full forward. */
+    @ParameterizedTest
+    @ValueSource(strings = {"dora", "pissa"})
+    void doraAndPissaOnExpertsDecodeLikeTheFullForward(String method) {
+        // qwen2_moe's shared_expert_gate is [1 x hidden]: PiSSA cannot take rank 4 of it (a clear error), so mixtral there.
+        ModelConfig c = config(method.equals("dora") ? "qwen2_moe" : "mixtral");
+        RandomWeights weights = new RandomWeights(c, 7, DType.F32, 0.3);
+        var lora = new FinetuneSpec.Lora(4, 16.0, 0.0, List.of("all"), false, List.of());
+        lora = method.equals("dora") ? lora.withDora(true) : lora.withPissa(new FinetuneSpec.Pissa(8));
+        CausalLM model = InferenceModels.withLora(c, weights, lora);
+        TinyModels.randomizeLoraB(model);
+        int[] ids = tokens(c.vocabSize(), 10, 17);
+        float[] full = model.forwardLogits(Batch.of(new int[][] {ids}, null));
+        InferenceSession session = new InferenceSession(model);
+        int vocab = c.vocabSize();
+        float[] actual = new float[ids.length * vocab];
+        System.arraycopy(session.appendAll(Arrays.copyOf(ids, 4)), 0, actual, 0, 4 * vocab);
+        for (int t = 4; t < ids.length; t++) System.arraycopy(session.append(ids[t]), 0, actual, t * vocab, vocab);
+        assertTrue(maxAbsDiff(full, actual) < 2e-5, method);
+        assertTrue(maxAbsDiff(full, InferenceModels.frozen(c, weights).forwardLogits(Batch.of(new int[][] {ids}, null))) > 1e-2,
+                "the adapter changes the logits");
+    }
+
     /**
      * Freeze tuning with LLaMA-Factory's module names: the last layer's MoE block (mixtral's
      * block_sparse_moe: its router and every expert) trains, its attention and the first layer do
