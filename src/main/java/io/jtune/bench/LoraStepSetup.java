@@ -45,7 +45,8 @@ public final class LoraStepSetup implements TrainingStep.Factory {
 
     /** The architectures the benchmark knows, by the names --model accepts ("tiny": a check that the benchmark runs, in seconds). */
     public static List<String> architectures() {
-        return List.of("qwen2.5-0.5b", "llama3.2-1b", "gemma2-2b", "phi3-mini", "llama2-7b", "qwen1.5-moe-a2.7b", "tiny");
+        return List.of("qwen2.5-0.5b", "llama3.2-1b", "gemma2-2b", "phi3-mini", "llama2-7b", "gpt2", "bloom-560m", "qwen1.5-moe-a2.7b",
+                "tiny");
     }
 
     public static ModelConfig architecture(String name) {
@@ -89,6 +90,18 @@ public final class LoraStepSetup implements TrainingStep.Factory {
                     .tieWordEmbeddings(false)
                     .bosTokenId(1).eosTokenIds(List.of(2)).dtype(DType.BF16)
                     .build();
+            // openai-community/gpt2 (124M): LayerNorms with bias, learned positions, Conv1D layers, ungated gelu_new MLP, tied
+            case "gpt2" -> ModelConfig.builder().modelType("gpt2")
+                    .vocabSize(50257).hiddenSize(768).intermediateSize(3072).numHiddenLayers(12)
+                    .numAttentionHeads(12).maxPositionEmbeddings(1024).rmsNormEps(1e-5).hiddenAct("gelu_new")
+                    .tieWordEmbeddings(true).bosTokenId(50256).eosTokenIds(List.of(50256)).dtype(DType.F32)
+                    .build();
+            // bigscience/bloom-560m: ALiBi, embedding LayerNorm, query_key_value grouped per head, tied
+            case "bloom-560m" -> ModelConfig.builder().modelType("bloom")
+                    .vocabSize(250880).hiddenSize(1024).intermediateSize(4096).numHiddenLayers(24)
+                    .numAttentionHeads(16).maxPositionEmbeddings(2048).rmsNormEps(1e-5).hiddenAct("gelu_pytorch_tanh")
+                    .tieWordEmbeddings(true).bosTokenId(1).eosTokenIds(List.of(2)).dtype(DType.F16)
+                    .build();
             // Qwen/Qwen1.5-MoE-A2.7B: 60 experts of width 1408, 4 per token, a shared expert of 5632, untied
             case "qwen1.5-moe-a2.7b" -> ModelConfig.builder().modelType("qwen2_moe")
                     .vocabSize(151936).hiddenSize(2048).intermediateSize(5632).numHiddenLayers(24)
@@ -114,6 +127,8 @@ public final class LoraStepSetup implements TrainingStep.Factory {
             case "phi3-mini" -> "Phi-3-mini";
             case "llama2-7b" -> "Llama-2-7B";
             case "llama3.2-1b" -> "Llama-3.2-1B";
+            case "gpt2" -> "GPT-2";
+            case "bloom-560m" -> "BLOOM-560M";
             case "qwen1.5-moe-a2.7b" -> "Qwen1.5-MoE-A2.7B";
             default -> "tiny Qwen2";
         };

@@ -55,17 +55,24 @@ final class MergedTensors {
         for (ModelTensor e : base.expectedTensors()) {
             StoredTensor stored = base.tensor(e.name());
             if (changed.contains(e.name())) {
-                out.add(TensorToWrite.ofLazyFloats(e.name(), dtype, e.shape(), () -> merged.base().mergedWeight(e.name(), merged)));
+                out.add(TensorToWrite.ofLazyFloats(e.name(), dtype, e.shape(),
+                        () -> asStored(e, merged.base().mergedWeight(e.name(), merged))));
             } else if (quantized != null && (base.isPrequantized(e.name()) || WeightQuantization.applies(e))) {
                 // quantized one tensor at a time as it is written, and dropped after
-                out.add(TensorToWrite.ofLazyFloats(e.name(), dtype, e.shape(), () -> widen(quantized.tensor(e.name()))));
+                out.add(TensorToWrite.ofLazyFloats(e.name(), dtype, e.shape(), () -> asStored(e, widen(quantized.tensor(e.name())))));
             } else if (stored.dtype() == dtype) {
-                out.add(TensorToWrite.of(stored));
+                // under its full name, also when the checkpoint was saved without the base model's prefix (GPT-2)
+                out.add(TensorToWrite.ofBytes(e.name(), stored.dtype(), stored.shape(), stored.data()));
             } else {
                 out.add(TensorToWrite.ofLazyFloats(e.name(), dtype, e.shape(), () -> widen(stored.matrix())));
             }
         }
         return out;
+    }
+
+    /** An engine-layout weight in the checkpoint's layout (a Conv1D weight transposed back to [in x out]). */
+    private static float[] asStored(ModelTensor e, float[] engineLayout) {
+        return e.toStoredLayout(engineLayout);
     }
 
     private static float[] widen(Matrix m) {

@@ -111,7 +111,7 @@ public final class ModelExport {
             boolean dequantizing = base.prequantized() || quantization != null;
             WeightSource weights = QuantizedWeights.over(new HfWeightSource(base), base.config(), quantization);
             LoraAdapter merged = adapterDir == null ? null : loadWithAdapter(base, weights, adapterDir);
-            DType dtype = base.config().dtype() != null ? base.config().dtype() : base.tensor(Families.of(base.config()).stemTensors(base.config()).getFirst().name()).dtype();
+            DType dtype = base.config().dtype() != null ? base.config().dtype() : base.tensor(Families.of(base.config()).embeddingWeightName()).dtype();
             log.printf("Exporting %s%s to %s (%s, shards of at most %d GB)%n", modelDir,
                     adapterDir == null ? "" : " merged with " + adapterDir, exportDir, dtype.torchName(), export.exportSizeGb());
             if (dequantizing) log.println("warning: " + dequantizedExportWarning(base, quantization, merged != null, dtype));

@@ -4,7 +4,6 @@ import io.jtune.JtuneException;
 import io.jtune.nn.CachedAttention;
 import io.jtune.nn.Kernels;
 import io.jtune.nn.SoftCap;
-import io.jtune.nn.VectorMath;
 import io.jtune.tensor.Gemm;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -183,8 +182,7 @@ public final class BatchDecoder {
         ModelWeights w = weightsFor(segments);
         Scratch s = scratch(n, w);
         model.fillRopeTablesPerRow(positions, callMax, n, s.workspace);
-        k.embeddingForward(w.embed.matrix, ids, s.x, n);
-        if (d.embeddingScale() != 1f) VectorMath.scale(s.x, 0, n * d.hidden(), d.embeddingScale());
+        InputEmbedding.forward(k, d, w, ids, positions, s.x, n);
         int kvDim = d.kvDim();
         float[][] rowKeys = new float[n][], rowValues = new float[n][];
         int rows = n;
@@ -197,7 +195,7 @@ public final class BatchDecoder {
                 rowValues[i] = seq.values[layer];
             }
             CachedAttention.forwardRows(q, rowKeys, rowValues, out, rows, positions, d.heads(), d.kvHeads(), d.headDim(),
-                    d.slidingWindow(layer), d.attentionScale(), d.attnSoftcap());
+                    d.slidingWindow(layer), d.attentionScale(), d.attnSoftcap(), d.alibiSlopes());
         };
         for (DecoderLayer layer : w.layers) layer.forward(k, d, batched, n, s.x, s.x, s.activations, s.workspace, -1);
 
@@ -240,7 +238,8 @@ public final class BatchDecoder {
                 return any ? m.with(m.weight, m.bias, new RowGroupedAdapter(runs.toArray(RowGroupedAdapter.Run[]::new), m.in(), m.out())) : m;
             });
         }
-        return new ModelWeights(base.embed, base.finalNorm, base.lmHead, layers);
+        return new ModelWeights(base.embed, base.positionEmbed, base.embedNorm, base.embedNormBias, base.finalNorm, base.finalNormBias,
+                base.lmHead, layers);
     }
 
     /**
@@ -269,7 +268,7 @@ public final class BatchDecoder {
         if (rows == 0) return out;
         int h = d.hidden();
         float[] normed = new float[rows * h];
-        d.norm().forward(k, x, w.finalNorm.data, w.finalNorm.offset, normed, new float[rows], rows, h, d.eps());
+        Norms.forward(k, d, x, w.finalNorm, w.finalNormBias, normed, new float[rows], rows, h);
         Gemm.matmulTransB(normed, 0, w.lmHead.matrix, out, 0, rows, false);
         if (d.finalSoftcap() > 0) SoftCap.forward(out, 0, rows * d.vocab(), d.finalSoftcap());
         return out;

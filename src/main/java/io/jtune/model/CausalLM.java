@@ -72,6 +72,7 @@ public final class CausalLM {
     private LayerActivations[] activations;  // one per layer, or one shared with checkpointing
     private Workspace workspace;
     private float[] finalHidden, finalRstd, dHidden, dResidual;
+    private float[] embedRaw, embedRstd;     // the embeddings before BLOOM's embedding norm and its statistics, else null
     private Attention.Shape[] shapes;        // of the last pass, per layer (layers may differ in their window)
     private ForwardOutput lastTrainingPass;  // what backward may follow
     private double routerAuxLossCoef;        // moe_aux_loss_coef: 0 without the router aux loss
@@ -193,7 +194,7 @@ public final class CausalLM {
     /**
      * The current value of a checkpoint tensor by HF name, as fp32 [rows·cols], with the training
      * adapter merged in (LoRA: W + scale·B·A; DoRA: that rescaled per row; PiSSA: over its residual) where it adapts the tensor: what a merged export
-     * writes. For a tied model "lm_head.weight" is not a tensor of its own; ask for "model.embed_tokens.weight".
+     * writes. For a tied model "lm_head.weight" is not a tensor of its own; ask for the embedding's weight.
      */
     public float[] mergedWeight(String hfName) {
         return mergedWeight(hfName, trainingAdapter);
@@ -210,9 +211,11 @@ public final class CausalLM {
         ModelWeights w = weights(adapter);
         Param p = null;
         LinearModule owner = null;
-        List<Param> candidates = new java.util.ArrayList<>(List.of(w.embed, w.finalNorm, w.lmHead));
+        List<Param> candidates = new java.util.ArrayList<>(Arrays.asList(w.embed, w.positionEmbed, w.embedNorm, w.embedNormBias,
+                w.finalNorm, w.finalNormBias, w.lmHead));
         for (DecoderLayer layer : w.layers) {
-            candidates.addAll(Arrays.asList(layer.inputNorm, layer.postNorm, layer.qNorm, layer.kNorm));
+            candidates.addAll(Arrays.asList(layer.inputNorm, layer.inputNormBias, layer.postNorm, layer.postNormBias,
+                    layer.qNorm, layer.kNorm, layer.attnOutNorm, layer.mlpOutNorm));
             for (LinearModule m : layer.modules) {
                 if (isNamed(m.weight, hfName)) owner = m;
                 candidates.add(m.weight);
@@ -479,20 +482,20 @@ public final class CausalLM {
         if (!w.trainsBelowHead()) return;
         DecoderLayer[] layers = w.layers;
         Arrays.fill(dResidual, 0, n * dims.hidden(), 0f);
-        dims.norm().backward(kernels, dHidden, layerInputs[layers.length], w.finalNorm.data, w.finalNorm.offset, finalRstd,
-                dResidual, w.finalNorm.grad, w.finalNorm.gradOffset, n, dims.hidden());
+        Norms.backward(kernels, dims, dHidden, layerInputs[layers.length], w.finalNorm, w.finalNormBias, finalRstd, dResidual,
+                n, dims.hidden());
         for (int l = layers.length - 1; l >= w.lowestTrainedLayer; l--) {
             LayerActivations a = activationsOf(l);
             // The last layer's forward was the last to fill the shared activations: nothing to recompute.
             if (options.gradientCheckpointing() && l < layers.length - 1) {
                 layers[l].recompute(kernels, dims, n, layerInputs[l], a, workspace, seed);
             }
-            boolean needInputGrad = l > w.lowestTrainedLayer || w.embed.trainable();
+            boolean needInputGrad = l > w.lowestTrainedLayer || w.embedsTrain();
             layers[l].backward(kernels, dims, shapes[l], n, layerInputs[l], dResidual, needInputGrad, a, workspace, seed);
         }
-        if (w.embed.trainable()) {
-            if (dims.embeddingScale() != 1f) VectorMath.scale(dResidual, 0, n * dims.hidden(), dims.embeddingScale());
-            kernels.embeddingBackward(batch.inputIds(), dResidual, w.embed.grad, w.embed.gradOffset, n, dims.hidden());
+        if (w.embedsTrain()) {
+            float[] dRaw = embedRaw == null ? null : dHidden;   // dHidden is spent by now: scratch for the norm's backward
+            InputEmbedding.backward(kernels, dims, w, batch.inputIds(), batch.positionIds(), dResidual, n, embedRaw, embedRstd, dRaw);
         }
     }
 
@@ -522,7 +525,8 @@ public final class CausalLM {
         for (int l = 0; l < shapes.length; l++) {
             boolean sameAsPrevious = l > 0 && dims.slidingWindow(l) == dims.slidingWindow(l - 1);
             shapes[l] = sameAsPrevious ? shapes[l - 1] : new Attention.Shape(batch.batchSize(), batch.seqLen(), dims.heads(),
-                    dims.kvHeads(), dims.headDim(), batch.segmentIds(), dims.slidingWindow(l), dims.attentionScale(), dims.attnSoftcap());
+                    dims.kvHeads(), dims.headDim(), batch.segmentIds(), dims.slidingWindow(l), dims.attentionScale(), dims.attnSoftcap(),
+                    dims.alibiSlopes());
         }
     }
 
@@ -553,6 +557,8 @@ public final class CausalLM {
         workspace = new Workspace(dims, n, w.maxKept, w.maxDropoutInput);
         finalHidden = new float[n * hidden];
         finalRstd = new float[n];
+        embedRaw = dims.embeddingNorm() ? new float[n * hidden] : null;
+        embedRstd = dims.embeddingNorm() ? new float[n] : null;
         dHidden = new float[n * hidden];
         dResidual = new float[n * hidden];
         capacity = n;
@@ -560,14 +566,13 @@ public final class CausalLM {
     }
 
     private void forwardLayers(Batch batch, ModelWeights w, int n, long seed) {
-        kernels.embeddingForward(w.embed.matrix, batch.inputIds(), layerInputs[0], n);
-        if (dims.embeddingScale() != 1f) VectorMath.scale(layerInputs[0], 0, n * dims.hidden(), dims.embeddingScale());
+        InputEmbedding.forward(kernels, dims, w, batch.inputIds(), batch.positionIds(), layerInputs[0], n, embedRaw, embedRstd);
         Attention.Shape[] s = shapes;
         AttentionContext withinBatch = (layer, q, k, v, out, lse, rows) -> kernels.attentionForward(q, k, v, out, lse, s[layer]);
         for (int l = 0; l < w.layers.length; l++) {
             w.layers[l].forward(kernels, dims, withinBatch, n, layerInputs[l], layerInputs[l + 1], activationsOf(l), workspace, seed);
         }
-        dims.norm().forward(kernels, layerInputs[w.layers.length], w.finalNorm.data, w.finalNorm.offset, finalHidden, finalRstd,
-                n, dims.hidden(), dims.eps());
+        Norms.forward(kernels, dims, layerInputs[w.layers.length], w.finalNorm, w.finalNormBias, finalHidden, finalRstd,
+                n, dims.hidden());
     }
 }

@@ -4,6 +4,7 @@ import io.jtune.model.arch.ModelConfig;
 import io.jtune.model.arch.ModelFamily;
 import io.jtune.model.arch.ModuleRole;
 import io.jtune.model.arch.PositionEncoding;
+import io.jtune.nn.Alibi;
 import io.jtune.nn.GatedActivation;
 import io.jtune.nn.Normalization;
 
@@ -19,6 +20,12 @@ import io.jtune.nn.Normalization;
  * @param fusedQkv       whether one projection (qkv_proj) gives q, k and v side by side (Phi-3)
  * @param fusedGateUp    whether one projection (gate_up_proj) gives the MLP's gate and up halves (Phi-3)
  * @param rotaryDim      how many entries of each head RoPE rotates (head_dim unless partial_rotary_factor says less)
+ * @param positions      how attention sees positions (RoPE on q/k, learned embeddings, ALiBi)
+ * @param gatedMlp       whether the MLP is act(gate)·up (Llama) rather than act(up) (GPT-2: c_fc, no gate)
+ * @param qkvGrouped     whether the fused q/k/v projection is grouped per kv head (BLOOM, Falcon) rather than [q | k | v]
+ * @param alibiSlopes    ALiBi's slope per head (BLOOM), else null
+ * @param embeddingNorm  whether a LayerNorm follows the embeddings (BLOOM's word_embeddings_layernorm)
+ * @param parallelNorms  0: sequential block; 1 or 2: attention and MLP in parallel off one shared or two norms (Falcon)
  * @param ropeInterleaved whether RoPE pairs adjacent entries (GLM) rather than the two halves of the rotated share
  * @param moe            the sparse MoE settings (Mixtral, Qwen-MoE), else null; {@code intermediate} is then the
  *                       dense layers' width, 0 when every layer is sparse
@@ -26,7 +33,8 @@ import io.jtune.nn.Normalization;
 record Dims(int hidden, int intermediate, int heads, int kvHeads, int headDim, int vocab, float eps,
             boolean qkNorm, int[] windows, Normalization norm, GatedActivation activation, float embeddingScale,
             float attentionScale, float attnSoftcap, float finalSoftcap, boolean postNorms, boolean localRope,
-            boolean fusedQkv, boolean fusedGateUp, int rotaryDim, boolean ropeInterleaved,
+            boolean fusedQkv, boolean fusedGateUp, int rotaryDim, PositionEncoding positions, boolean gatedMlp,
+            boolean qkvGrouped, float[] alibiSlopes, boolean embeddingNorm, int parallelNorms, boolean ropeInterleaved,
             io.jtune.model.arch.MoeConfig moe) {
     static Dims of(ModelConfig c, ModelFamily family) {
         int[] windows = new int[c.numHiddenLayers()];
@@ -37,9 +45,19 @@ record Dims(int hidden, int intermediate, int heads, int kvHeads, int headDim, i
                 windows, family.norm(), family.activation(), family.embeddingScale().multiplier(c),
                 (float) c.attentionScale(), (float) c.attnLogitSoftcap(), (float) c.finalLogitSoftcap(),
                 family.has(ModuleRole.ATTENTION_OUTPUT_NORM, c), c.localRope() != null,
-                family.has(ModuleRole.QKV_PROJ, c), family.has(ModuleRole.GATE_UP_PROJ, c), c.rotaryDim(),
+                family.has(ModuleRole.QKV_PROJ, c) || family.has(ModuleRole.QKV_PROJ_GROUPED, c), family.has(ModuleRole.GATE_UP_PROJ, c),
+                c.rotaryDim(), family.positions(), family.has(ModuleRole.GATE_PROJ, c) || family.has(ModuleRole.GATE_UP_PROJ, c),
+                family.has(ModuleRole.QKV_PROJ_GROUPED, c),
+                family.positions() == PositionEncoding.ALIBI ? Alibi.slopes(c.numAttentionHeads()) : null,
+                family.stem().stream().anyMatch(m -> m.role() == ModuleRole.EMBEDDING_NORM), c.parallelNorms(),
                 family.positions() == PositionEncoding.ROTARY_INTERLEAVED, c.moe());
     }
+
+    /** Whether attention and the MLP both read the block's input (Falcon's parallel_attn). */
+    boolean parallel() { return parallelNorms > 0; }
+
+    /** Whether q and k rotate (RoPE). */
+    boolean rotary() { return positions == PositionEncoding.ROTARY || positions == PositionEncoding.ROTARY_INTERLEAVED; }
 
     int qDim() { return heads * headDim; }
     int kvDim() { return kvHeads * headDim; }

@@ -46,4 +46,39 @@ final class FusedColumns {
             System.arraycopy(c, t * wc, fused, t * width + wa + wb, wc);
         }
     }
+
+    /**
+     * fused [n x (heads + 2·kvHeads)·d] grouped by kv head — per group g its heads/kvHeads query heads,
+     * then key head g, then value head g (BLOOM, Falcon) — into q [n x heads·d], k and v [n x kvHeads·d].
+     */
+    static void splitGrouped(float[] fused, int n, int heads, int kvHeads, int d, float[] q, float[] k, float[] v) {
+        int perGroup = heads / kvHeads, width = (heads + 2 * kvHeads) * d;
+        for (int t = 0; t < n; t++) {
+            int src = t * width;
+            for (int g = 0; g < kvHeads; g++) {
+                System.arraycopy(fused, src, q, (t * heads + g * perGroup) * d, perGroup * d);
+                src += perGroup * d;
+                System.arraycopy(fused, src, k, (t * kvHeads + g) * d, d);
+                src += d;
+                System.arraycopy(fused, src, v, (t * kvHeads + g) * d, d);
+                src += d;
+            }
+        }
+    }
+
+    /** The adjoint of {@link #splitGrouped}: q, k, v (or their gradients) packed back into the grouped layout. */
+    static void joinGrouped(float[] fused, int n, int heads, int kvHeads, int d, float[] q, float[] k, float[] v) {
+        int perGroup = heads / kvHeads, width = (heads + 2 * kvHeads) * d;
+        for (int t = 0; t < n; t++) {
+            int dst = t * width;
+            for (int g = 0; g < kvHeads; g++) {
+                System.arraycopy(q, (t * heads + g * perGroup) * d, fused, dst, perGroup * d);
+                dst += perGroup * d;
+                System.arraycopy(k, (t * kvHeads + g) * d, fused, dst, d);
+                dst += d;
+                System.arraycopy(v, (t * kvHeads + g) * d, fused, dst, d);
+                dst += d;
+            }
+        }
+    }
 }

@@ -5,7 +5,6 @@ import io.jtune.model.arch.ModelConfig;
 import io.jtune.nn.CachedAttention;
 import io.jtune.nn.Kernels;
 import io.jtune.nn.SoftCap;
-import io.jtune.nn.VectorMath;
 import io.jtune.tensor.Gemm;
 import java.util.Arrays;
 import java.util.List;
@@ -139,14 +138,13 @@ public final class InferenceSession {
         int[] positions = new int[n];
         for (int i = 0; i < n; i++) positions[i] = past + i;
         model.fillRopeTables(positions, n, s.workspace, callMaxPosition);
-        k.embeddingForward(w.embed.matrix, ids, s.x, n);
-        if (d.embeddingScale() != 1f) VectorMath.scale(s.x, 0, n * d.hidden(), d.embeddingScale());
+        InputEmbedding.forward(k, d, w, ids, positions, s.x, n);
         int kvDim = d.kvDim();
         AttentionContext cached = (layer, q, newKeys, newValues, out, lse, rows) -> {
             System.arraycopy(newKeys, 0, keys[layer], past * kvDim, rows * kvDim);
             System.arraycopy(newValues, 0, values[layer], past * kvDim, rows * kvDim);
             CachedAttention.forward(q, keys[layer], values[layer], out, rows, past, d.heads(), d.kvHeads(), d.headDim(),
-                    d.slidingWindow(layer), d.attentionScale(), d.attnSoftcap());
+                    d.slidingWindow(layer), d.attentionScale(), d.attnSoftcap(), d.alibiSlopes());
         };
         for (DecoderLayer layer : w.layers) layer.forward(k, d, cached, n, s.x, s.x, s.activations, s.workspace, -1);
         System.arraycopy(ids, 0, tokens, past, n);
@@ -158,7 +156,7 @@ public final class InferenceSession {
         int h = d.hidden();
         float[] x = Arrays.copyOfRange(s.x, row * h, (row + rows) * h);
         float[] normed = new float[rows * h];
-        d.norm().forward(k, x, w.finalNorm.data, w.finalNorm.offset, normed, new float[rows], rows, h, d.eps());
+        Norms.forward(k, d, x, w.finalNorm, w.finalNormBias, normed, new float[rows], rows, h);
         Gemm.matmulTransB(normed, 0, w.lmHead.matrix, out, outOff, rows, false);
         if (d.finalSoftcap() > 0) SoftCap.forward(out, outOff, rows * d.vocab(), d.finalSoftcap());
     }

@@ -19,7 +19,7 @@ final class LayerActivations {
     final float[] attnOut, rstdAttnOut;   // o_proj's output and its output norm's 1/rms (Gemma 2), else null
     final float[] mlpOut, rstdMlpOut;     // down_proj's output and its output norm's 1/rms (Gemma 2), else null
     final float[] ln2, rstd2;        // post_attention_layernorm
-    final float[] gate, up;          // MLP projections
+    final float[] gate, up;          // MLP projections (gate null in an ungated MLP: GPT-2's c_fc is up)
     final MoeActivations moe;        // the sparse MoE block's routing and expert state (MoE families), else null
     final float[][] adapterKept = new float[DecoderLayer.SLOTS][];   // what each slot's adapter keeps (LoRA: scale·x·Aᵀ)
     final float[][] adapterInput = new float[DecoderLayer.SLOTS][];  // dropout(x) per slot, only with adapter dropout
@@ -46,7 +46,7 @@ final class LayerActivations {
         rstdMlpOut = d.postNorms() ? new float[n] : null;
         ln2 = new float[n * d.hidden()];
         rstd2 = new float[n];
-        gate = new float[n * d.intermediate()];
+        gate = d.gatedMlp() ? new float[n * d.intermediate()] : null;
         up = new float[n * d.intermediate()];
         // Sized for every module that may run on this instance (all layers' when it is shared).
         moe = d.moe() != null ? new MoeActivations() : null;

@@ -92,11 +92,13 @@ public final class ModelBuilder {
         for (int l = 0; l < layers.length; l++) layers[l] = layer(l);
         Param finalNorm = one(ModuleRole.FINAL_NORM, -1, false);
         Param lmHead = hasLmHead ? one(ModuleRole.LM_HEAD, -1, false) : embed;
+        Param positions = one(ModuleRole.POSITION_EMBEDDING, -1, false), finalNormBias = one(ModuleRole.FINAL_NORM, -1, true);
+        Param embedNorm = one(ModuleRole.EMBEDDING_NORM, -1, false), embedNormBias = one(ModuleRole.EMBEDDING_NORM, -1, true);
         ValueHead head = valueHead ? ValueHead.register(store, config.hiddenSize()) : null;
         store.allocate();
         afterAllocation.forEach(Runnable::run);
         if (head != null) head.initialise(options.seed());
-        CausalLM model = new CausalLM(config, family, Kernels.CPU, options, new ModelWeights(embed, finalNorm, lmHead, layers),
+        CausalLM model = new CausalLM(config, family, Kernels.CPU, options, new ModelWeights(embed, positions, embedNorm, embedNormBias, finalNorm, finalNormBias, lmHead, layers),
                 params, store);
         model.setValueHead(head);
         return model;
@@ -115,26 +117,29 @@ public final class ModelBuilder {
         // A MoE layer's router, experts and shared expert have no slot: its SparseMoeBlock runs them.
         List<ModuleRole> slots = List.of(ModuleRole.Q_PROJ, ModuleRole.K_PROJ, ModuleRole.V_PROJ, ModuleRole.O_PROJ,
                 ModuleRole.GATE_PROJ, ModuleRole.UP_PROJ, ModuleRole.DOWN_PROJ, ModuleRole.QKV_PROJ, ModuleRole.GATE_UP_PROJ);
+        // a grouped q/k/v projection (BLOOM, Falcon) takes the fused slot; the layer splits it by its own layout
         List<LinearModule> modules = new ArrayList<>();
         Map<ModuleRole, List<LinearModule>> byRole = new java.util.EnumMap<>(ModuleRole.class);
         String prefix = family.layerPrefix(l);
         for (ModelTensor t : family.layerTensors(config, l)) {
             if (t.spec().kind() != ModuleSpec.Kind.LINEAR || t.bias()) continue;
-            LinearModule m = new LinearModule(t.module(), slots.indexOf(t.role()), params.get(t.name()),
+            ModuleRole slotRole = t.role() == ModuleRole.QKV_PROJ_GROUPED ? ModuleRole.QKV_PROJ : t.role();
+            LinearModule m = new LinearModule(t.module(), slots.indexOf(slotRole), params.get(t.name()),
                     params.get(t.module() + ".bias"), null);
             modules.add(m);
             byRole.computeIfAbsent(t.role(), r -> new ArrayList<>()).add(m);
         }
         boolean sparse = config.moe() != null && config.moe().sparse(l);
-        boolean attentionInputs = byRole.containsKey(ModuleRole.QKV_PROJ)
+        boolean attentionInputs = byRole.containsKey(ModuleRole.QKV_PROJ) || byRole.containsKey(ModuleRole.QKV_PROJ_GROUPED)
                 || (byRole.containsKey(ModuleRole.Q_PROJ) && byRole.containsKey(ModuleRole.K_PROJ) && byRole.containsKey(ModuleRole.V_PROJ));
-        boolean mlp = sparse || (byRole.containsKey(ModuleRole.DOWN_PROJ) && (byRole.containsKey(ModuleRole.GATE_UP_PROJ)
-                || (byRole.containsKey(ModuleRole.GATE_PROJ) && byRole.containsKey(ModuleRole.UP_PROJ))));
+        boolean mlp = sparse || (byRole.containsKey(ModuleRole.DOWN_PROJ)
+                && (byRole.containsKey(ModuleRole.GATE_UP_PROJ) || byRole.containsKey(ModuleRole.UP_PROJ)));
         if (!attentionInputs || !mlp || !byRole.containsKey(ModuleRole.O_PROJ)) {
             throw new JtuneException("the " + family.modelType() + " family lacks a module of the decoder layer "
-                    + "(q/k/v or qkv, o, gate/up or gate_up, down)");
+                    + "(q/k/v or qkv, o, gate/up, gate_up or up alone, down)");
         }
-        return new DecoderLayer(l, layerParam(ModuleRole.ATTENTION_NORM, prefix), layerParam(ModuleRole.MLP_NORM, prefix),
+        return new DecoderLayer(l, layerParam(ModuleRole.ATTENTION_NORM, prefix), layerBias(ModuleRole.ATTENTION_NORM, prefix),
+                layerParam(ModuleRole.MLP_NORM, prefix), layerBias(ModuleRole.MLP_NORM, prefix),
                 layerParam(ModuleRole.Q_NORM, prefix), layerParam(ModuleRole.K_NORM, prefix),
                 layerParam(ModuleRole.ATTENTION_OUTPUT_NORM, prefix), layerParam(ModuleRole.MLP_OUTPUT_NORM, prefix),
                 modules.toArray(LinearModule[]::new), sparse ? moeBlock(l, byRole) : null);
@@ -156,8 +161,14 @@ public final class ModelBuilder {
     }
 
     private Param layerParam(ModuleRole role, String prefix) {
-        ModuleSpec spec = family.layerModule(role);
+        ModuleSpec spec = family.layerModule(role, config);
         return spec == null ? null : params.get(prefix + spec.hfPath() + ".weight");
+    }
+
+    /** A layer norm's bias (LayerNorm families), or null. */
+    private Param layerBias(ModuleRole role, String prefix) {
+        ModuleSpec spec = family.layerModule(role, config);
+        return spec == null ? null : params.get(prefix + spec.hfPath() + ".bias");
     }
 
     private void checkNoExtraTensors(List<ModelTensor> tensors) {
@@ -165,8 +176,10 @@ public final class ModelBuilder {
         for (ModelTensor t : tensors) known.add(t.name());
         List<String> extra = new ArrayList<>();
         for (String name : weights.names()) {
-            // saved RoPE buffers: transformers' rotary_emb.inv_freq, ChatGLM's transformer.rotary_pos_emb.inv_freq
+            // saved RoPE buffers: transformers' rotary_emb.inv_freq, ChatGLM's transformer.rotary_pos_emb.inv_freq;
+            // GPT-2's causal-mask buffers
             boolean ignorable = name.endsWith("rotary_emb.inv_freq") || name.endsWith("rotary_pos_emb.inv_freq")
+                    || family.hfNames().isIgnoredBuffer(name)
                     || (name.equals("lm_head.weight") && config.tieWordEmbeddings());
             if (!known.contains(name) && !ignorable) extra.add(name);
         }
@@ -180,7 +193,7 @@ public final class ModelBuilder {
     /** The checkpoint tensor for t, checked for presence, shape and finiteness. */
     private Matrix source(ModelTensor t) {
         // A tied lm_head reads the embedding (only reached when lm_head is its own module).
-        String name = t.role() == ModuleRole.LM_HEAD && config.tieWordEmbeddings() ? family.stemTensors(config).getFirst().name() : t.name();
+        String name = t.role() == ModuleRole.LM_HEAD && config.tieWordEmbeddings() ? family.embeddingWeightName() : t.name();
         Matrix m = weights.tensor(name);
         if (m == null) {
             throw new JtuneException(weights.describe() + " is missing tensor " + name + " (expected shape " + shape(t) + ")");

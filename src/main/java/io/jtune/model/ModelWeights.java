@@ -10,14 +10,22 @@ import java.util.Map;
  */
 final class ModelWeights {
     final Param embed, finalNorm, lmHead;
+    final Param positionEmbed;        // learned absolute positions (GPT-2's wpe), else null
+    final Param embedNorm, embedNormBias;   // the embeddings' LayerNorm (BLOOM's word_embeddings_layernorm), else null
+    final Param finalNormBias;        // the final LayerNorm's bias (GPT-2's ln_f), else null
     final DecoderLayer[] layers;
     final int lowestTrainedLayer;     // backward stops here; layers.length when no layer trains
     final int maxKept;                // widest state an adapter part keeps per token (LoRA: its rank; 0 without)
     final int maxDropoutInput;        // widest input of a module with LoRA dropout (0: none)
 
-    ModelWeights(Param embed, Param finalNorm, Param lmHead, DecoderLayer[] layers) {
+    ModelWeights(Param embed, Param positionEmbed, Param embedNorm, Param embedNormBias, Param finalNorm, Param finalNormBias,
+                 Param lmHead, DecoderLayer[] layers) {
         this.embed = embed;
+        this.positionEmbed = positionEmbed;
+        this.embedNorm = embedNorm;
+        this.embedNormBias = embedNormBias;
         this.finalNorm = finalNorm;
+        this.finalNormBias = finalNormBias;
         this.lmHead = lmHead;
         this.layers = layers;
         int lowest = layers.length, rank = 0, dropoutInput = 0;
@@ -28,14 +36,23 @@ final class ModelWeights {
                 if (m.hasDropout()) dropoutInput = Math.max(dropoutInput, m.in());
             }
         }
-        this.lowestTrainedLayer = embed.trainable() ? 0 : lowest;
+        this.lowestTrainedLayer = embedsTrain() ? 0 : lowest;
         this.maxKept = rank;
         this.maxDropoutInput = dropoutInput;
     }
 
     /** Whether backward has anything to do below the LM head. */
     boolean trainsBelowHead() {
-        return lowestTrainedLayer < layers.length || finalNorm.trainable();
+        return lowestTrainedLayer < layers.length || finalNorm.trainable() || (finalNormBias != null && finalNormBias.trainable());
+    }
+
+    /** Whether what makes the layers' input trains (the token or position embedding, the embeddings' norm). */
+    boolean embedsTrain() {
+        return embed.trainable() || trains(positionEmbed) || trains(embedNorm) || trains(embedNormBias);
+    }
+
+    private static boolean trains(Param p) {
+        return p != null && p.trainable();
     }
 
     /**
@@ -49,7 +66,11 @@ final class ModelWeights {
             bound[l] = layers[l].with(p -> replace.getOrDefault(p, p), m -> m.with(replace.getOrDefault(m.weight, m.weight),
                     m.bias == null ? null : replace.getOrDefault(m.bias, m.bias), parts.get(m.path)));
         }
-        return new ModelWeights(replace.getOrDefault(embed, embed), replace.getOrDefault(finalNorm, finalNorm),
+        return new ModelWeights(replace.getOrDefault(embed, embed),
+                positionEmbed == null ? null : replace.getOrDefault(positionEmbed, positionEmbed),
+                embedNorm == null ? null : replace.getOrDefault(embedNorm, embedNorm),
+                embedNormBias == null ? null : replace.getOrDefault(embedNormBias, embedNormBias),
+                replace.getOrDefault(finalNorm, finalNorm), finalNormBias == null ? null : replace.getOrDefault(finalNormBias, finalNormBias),
                 replace.getOrDefault(lmHead, lmHead), bound);
     }
 }

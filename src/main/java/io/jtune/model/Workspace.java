@@ -9,6 +9,7 @@ final class Workspace {
     final float[] act;                   // silu(gate)·up [n x intermediate]
     final float[] dNorm;                 // gradient at a norm's output [n x hidden]
     final float[] dOutputNorm;           // gradient at o_proj's / down_proj's output under an output norm (Gemma 2)
+    final float[] dParallel;             // ln_mlp's input gradient, held until attention's backward is done (Falcon-40B), else null
     final float[] dq, dk, dv;            // gradients at attention's inputs
     final float[] dqRaw, dkRaw;          // gradients before q_norm/k_norm (qwen3)
     final float[] dAtt;                  // gradient at attention's output
@@ -32,11 +33,12 @@ final class Workspace {
         cosLocal = d.localRope() ? new float[n * d.rotaryDim() / 2] : null;
         sinLocal = d.localRope() ? new float[n * d.rotaryDim() / 2] : null;
         if (!withGradients) {
-            dNorm = dOutputNorm = dq = dk = dv = dqRaw = dkRaw = dAtt = dGate = dUp = dAct = adapterScratch = dropoutGrad = null;
+            dNorm = dOutputNorm = dParallel = dq = dk = dv = dqRaw = dkRaw = dAtt = dGate = dUp = dAct = adapterScratch = dropoutGrad = null;
             return;
         }
         dNorm = new float[n * d.hidden()];
         dOutputNorm = d.postNorms() ? new float[n * d.hidden()] : null;
+        dParallel = d.parallelNorms() == 2 ? new float[n * d.hidden()] : null;
         dq = new float[n * d.qDim()];
         dk = new float[n * d.kvDim()];
         dv = new float[n * d.kvDim()];

@@ -28,9 +28,16 @@ public final class Attention {
      *
      * @param scale   what q·k is multiplied by: 1/√head_dim, or Gemma 2's query_pre_attn_scalar^-½
      * @param softcap attention-logit soft-capping, cap·tanh(score / cap) after scaling ({@link SoftCap}); 0 for none
+     * @param alibiSlopes per head, ALiBi's slope ({@link Alibi}): slope·(j − i) is added to the scaled score; null for none
      */
     public record Shape(int batch, int seqLen, int heads, int kvHeads, int headDim,
-                        int[] segmentIds, int slidingWindow, float scale, float softcap) {
+                        int[] segmentIds, int slidingWindow, float scale, float softcap, float[] alibiSlopes) {
+        /** Without ALiBi. */
+        public Shape(int batch, int seqLen, int heads, int kvHeads, int headDim, int[] segmentIds, int slidingWindow,
+                     float scale, float softcap) {
+            this(batch, seqLen, heads, kvHeads, headDim, segmentIds, slidingWindow, scale, softcap, null);
+        }
+
         /** Scores scaled by 1/√head_dim and not capped (Llama and most families). */
         public Shape(int batch, int seqLen, int heads, int kvHeads, int headDim, int[] segmentIds, int slidingWindow) {
             this(batch, seqLen, heads, kvHeads, headDim, segmentIds, slidingWindow, (float) (1.0 / Math.sqrt(headDim)), 0f);
@@ -72,17 +79,19 @@ public final class Attention {
     }
 
     /**
-     * Turns a block of raw scores q·k [m x kn] into the scores the softmax sees, in place: scaled,
-     * soft-capped when the shape says so, and −∞ where query i may not see key j (future, other
-     * segment, outside the window).
+     * Turns a block of raw scores q·k [m x kn] of head h into the scores the softmax sees, in place:
+     * scaled, soft-capped when the shape says so, ALiBi's slope·(j − i) added when it has slopes (the
+     * rows of a packed segment are consecutive, so j − i is the distance in positions), and −∞ where
+     * query i may not see key j (future, other segment, outside the window).
      */
-    private static void maskedScores(float[] sc, int m, int kn, int i0, int j0, int b, Shape s, float scale) {
+    private static void maskedScores(float[] sc, int m, int kn, int i0, int j0, int b, int h, Shape s, float scale) {
         boolean allVisible = j0 + kn - 1 <= i0 && s.segmentIds() == null && j0 >= s.firstKey(i0 + m - 1);
-        if (allVisible) {                                  // a block wholly below the diagonal
+        if (allVisible && s.alibiSlopes() == null) {       // a block wholly below the diagonal
             VectorMath.scale(sc, 0, m * kn, scale);
             if (s.softcap() > 0) SoftCap.forward(sc, 0, m * kn, s.softcap());
             return;
         }
+        float slope = s.alibiSlopes() == null ? 0f : s.alibiSlopes()[h];
         for (int r = 0; r < m; r++) {
             int i = i0 + r, first = s.firstKey(i);
             for (int c = 0; c < kn; c++) {
@@ -90,6 +99,7 @@ public final class Attention {
                 boolean visible = j <= i && j >= first && s.sameSegment(b, i, j);
                 float score = sc[r * kn + c] * scale;
                 if (visible && s.softcap() > 0) score = SoftCap.apply(score, s.softcap());
+                if (slope != 0f) score += slope * (j - i);
                 sc[r * kn + c] = visible ? score : Float.NEGATIVE_INFINITY;
             }
         }
@@ -120,7 +130,7 @@ public final class Attention {
                 for (int j0 = firstKeyBlock(s, i0); j0 <= last; j0 += BLOCK) {
                     int kn = Math.min(BLOCK, last - j0 + 1);
                     Gemm.matmulTransB(qh, 0, Matrix.of(kh, j0 * d, kn, d), sc, 0, m, false);
-                    maskedScores(sc, m, kn, i0, j0, b, s, s.scale());
+                    maskedScores(sc, m, kn, i0, j0, b, h, s, s.scale());
                     for (int r = 0; r < m; r++) onlineSoftmaxRow(sc, r * kn, kn, rowMax, rowSum, r, acc, r * d, d);
                     Gemm.matmul(sc, 0, Matrix.of(vh, j0 * d, kn, d), acc, 0, m, true);
                 }
@@ -202,7 +212,7 @@ public final class Attention {
                     int kn = Math.min(BLOCK, last - j0 + 1);
                     Matrix kBlock = Matrix.of(kh, j0 * d, kn, d), vBlock = Matrix.of(vh, j0 * d, kn, d);
                     Gemm.matmulTransB(qh, 0, kBlock, p, 0, m, false);
-                    maskedScores(p, m, kn, i0, j0, b, s, s.scale());
+                    maskedScores(p, m, kn, i0, j0, b, h, s, s.scale());
                     if (s.softcap() > 0) System.arraycopy(p, 0, capped, 0, m * kn);
                     Gemm.matmulTransB(doh, 0, vBlock, dp, 0, m, false);
                     for (int r = 0; r < m; r++) {

@@ -32,9 +32,15 @@ public final class CachedAttention {
      */
     public static void forward(float[] q, float[] kCache, float[] vCache, float[] out, int n, int past,
                         int heads, int kvHeads, int headDim, int slidingWindow, float scale, float softcap) {
+        forward(q, kCache, vCache, out, n, past, heads, kvHeads, headDim, slidingWindow, scale, softcap, null);
+    }
+
+    /** With ALiBi's per-head slopes (null: none): slope·(j − position) added to each scaled score. */
+    public static void forward(float[] q, float[] kCache, float[] vCache, float[] out, int n, int past,
+                        int heads, int kvHeads, int headDim, int slidingWindow, float scale, float softcap, float[] alibiSlopes) {
         ParallelTasks.forEach(n * heads, task -> {
             int i = task / heads, h = task % heads;
-            attendRow(q, kCache, vCache, out, i, h, past + i, heads, kvHeads, headDim, slidingWindow, scale, softcap);
+            attendRow(q, kCache, vCache, out, i, h, past + i, heads, kvHeads, headDim, slidingWindow, scale, softcap, alibiSlopes);
         });
     }
 
@@ -46,15 +52,25 @@ public final class CachedAttention {
      */
     public static void forwardRows(float[] q, float[][] kCaches, float[][] vCaches, float[] out, int n, int[] positions,
                                    int heads, int kvHeads, int headDim, int slidingWindow, float scale, float softcap) {
+        forwardRows(q, kCaches, vCaches, out, n, positions, heads, kvHeads, headDim, slidingWindow, scale, softcap, null);
+    }
+
+    /** With ALiBi's per-head slopes (null: none). */
+    public static void forwardRows(float[] q, float[][] kCaches, float[][] vCaches, float[] out, int n, int[] positions,
+                                   int heads, int kvHeads, int headDim, int slidingWindow, float scale, float softcap,
+                                   float[] alibiSlopes) {
         ParallelTasks.forEach(n * heads, task -> {
             int i = task / heads, h = task % heads;
-            attendRow(q, kCaches[i], vCaches[i], out, i, h, positions[i], heads, kvHeads, headDim, slidingWindow, scale, softcap);
+            attendRow(q, kCaches[i], vCaches[i], out, i, h, positions[i], heads, kvHeads, headDim, slidingWindow, scale, softcap,
+                    alibiSlopes);
         });
     }
 
     /** Query row i, head h, at absolute position pos: softmax over the visible cached keys (scores scaled, soft-capped when softcap > 0), times the values. */
     private static void attendRow(float[] q, float[] kCache, float[] vCache, float[] out, int i, int h, int pos,
-                                  int heads, int kvHeads, int headDim, int slidingWindow, float scale, float softcap) {
+                                  int heads, int kvHeads, int headDim, int slidingWindow, float scale, float softcap,
+                                  float[] alibiSlopes) {
+        float slope = alibiSlopes == null ? 0f : alibiSlopes[h];
         int group = heads / kvHeads, qWidth = heads * headDim, kvWidth = kvHeads * headDim, kvh = h / group;
         int first = slidingWindow > 0 ? Math.max(0, pos - slidingWindow + 1) : 0;
         int qo = i * qWidth + h * headDim;
@@ -63,6 +79,7 @@ public final class CachedAttention {
         for (int j = first; j <= pos; j++) {
             float s = VectorMath.dot(q, qo, kCache, j * kvWidth + kvh * headDim, headDim) * scale;
             if (softcap > 0) s = SoftCap.apply(s, softcap);
+            if (slope != 0f) s += slope * (j - pos);
             scores[j - first] = s;
             if (s > max) max = s;
         }

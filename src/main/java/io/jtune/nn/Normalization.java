@@ -38,6 +38,51 @@ public interface Normalization {
     };
 
     /**
+     * LayerNorm with weight and bias (torch.nn.LayerNorm: GPT-2, BLOOM, Falcon): y = w ⊙ (x − μ)/σ + b;
+     * stat is 1/σ ({@link LayerNorm}). Without a bias (null) it is w ⊙ (x − μ)/σ.
+     */
+    Normalization LAYER_NORM = new Normalization() {
+        @Override public void forward(Kernels k, float[] x, float[] w, int wOff, float[] out, float[] stat,
+                                      int rows, int dim, float eps) {
+            LayerNorm.forward(x, w, wOff, null, 0, out, stat, rows, dim, eps);
+        }
+
+        @Override public void backward(Kernels k, float[] dy, float[] x, float[] w, int wOff, float[] stat,
+                                       float[] dx, float[] dw, int dwOff, int rows, int dim) {
+            LayerNorm.backward(dy, x, w, wOff, stat, dx, dw, dwOff, null, 0, rows, dim);
+        }
+
+        @Override public void forward(Kernels k, float[] x, float[] w, int wOff, float[] b, int bOff, float[] out,
+                                      float[] stat, int rows, int dim, float eps) {
+            LayerNorm.forward(x, w, wOff, b, bOff, out, stat, rows, dim, eps);
+        }
+
+        @Override public void backward(Kernels k, float[] dy, float[] x, float[] w, int wOff, float[] stat, float[] dx,
+                                       float[] dw, int dwOff, float[] db, int dbOff, int rows, int dim) {
+            LayerNorm.backward(dy, x, w, wOff, stat, dx, dw, dwOff, db, dbOff, rows, dim);
+        }
+
+        @Override public boolean hasBias() { return true; }
+    };
+
+    /** Whether the norm's modules carry a bias beside their weight (LayerNorm). */
+    default boolean hasBias() { return false; }
+
+    /** forward with a bias added after scaling (b null: none); only a norm with {@link #hasBias()} takes one. */
+    default void forward(Kernels k, float[] x, float[] w, int wOff, float[] b, int bOff, float[] out, float[] stat,
+                         int rows, int dim, float eps) {
+        if (b != null) throw new IllegalArgumentException("this normalisation has no bias");
+        forward(k, x, w, wOff, out, stat, rows, dim, eps);
+    }
+
+    /** backward with the bias gradient added to db (skipped when null). */
+    default void backward(Kernels k, float[] dy, float[] x, float[] w, int wOff, float[] stat, float[] dx,
+                          float[] dw, int dwOff, float[] db, int dbOff, int rows, int dim) {
+        if (db != null) throw new IllegalArgumentException("this normalisation has no bias");
+        backward(k, dy, x, w, wOff, stat, dx, dw, dwOff, rows, dim);
+    }
+
+    /**
      * What the op adds to the stored weight before scaling (0, or 1 for Gemma): a stored weight of
      * {@code -weightOffset()} is the identity's, and formats that store the effective weight (GGUF)
      * add it on export.

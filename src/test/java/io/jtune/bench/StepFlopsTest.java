@@ -11,10 +11,13 @@ class StepFlopsTest {
     private static double handWritten(ModelConfig c, int tokens, int rank) {
         double t = tokens;
         long h = c.hiddenSize(), q = c.qDim(), kv = c.kvDim(), inter = c.intermediateSize();
-        long[][] linears = c.modelType().equals("phi3")
-                // Phi-3's fused qkv_proj and gate_up_proj: the same base GEMMs, one LoRA A each
-                ? new long[][] {{h, q + 2 * kv}, {q, h}, {h, 2 * inter}, {inter, h}}
-                : new long[][] {{h, q}, {h, kv}, {h, kv}, {q, h}, {h, inter}, {h, inter}, {inter, h}};
+        long[][] linears = switch (c.modelType()) {
+            // Phi-3's fused qkv_proj and gate_up_proj: the same base GEMMs, one LoRA A each
+            case "phi3" -> new long[][] {{h, q + 2 * kv}, {q, h}, {h, 2 * inter}, {inter, h}};
+            // GPT-2's c_attn, attn.c_proj, c_fc, mlp.c_proj; BLOOM's query_key_value, dense, dense_h_to_4h, dense_4h_to_h
+            case "gpt2", "bloom" -> new long[][] {{h, q + 2 * kv}, {q, h}, {h, inter}, {inter, h}};
+            default -> new long[][] {{h, q}, {h, kv}, {h, kv}, {q, h}, {h, inter}, {h, inter}, {inter, h}};
+        };
         double perLayerLinear = 0, perLayerLora = 0;
         for (long[] l : linears) {
             perLayerLinear += (double) l[0] * l[1];

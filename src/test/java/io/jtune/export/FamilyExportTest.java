@@ -91,6 +91,53 @@ class FamilyExportTest {
                 c.put("head_dim", c.get("hidden_size").asInt() / c.get("num_attention_heads").asInt());
                 c.put("partial_rotary_factor", 0.5);
                 c.put("attention_bias", true);
+            },
+            "gpt2", c -> {
+                // Conv1D weights stored [in, out], LayerNorms with bias, learned positions, tied; GPT2Config's own key names.
+                c.put("model_type", "gpt2");
+                c.putArray("architectures").add("GPT2LMHeadModel");
+                c.put("n_embd", c.remove("hidden_size").asInt());
+                c.put("n_layer", c.remove("num_hidden_layers").asInt());
+                c.put("n_head", c.remove("num_attention_heads").asInt());
+                c.put("n_positions", 256);
+                c.put("n_ctx", 256);
+                c.put("activation_function", "gelu_new");
+                c.put("layer_norm_epsilon", 1e-5);
+                c.put("tie_word_embeddings", true);
+                for (String llamaOnly : List.of("num_key_value_heads", "intermediate_size", "max_position_embeddings", "rms_norm_eps",
+                        "rope_theta", "rope_scaling", "hidden_act", "head_dim")) {
+                    c.remove(llamaOnly);
+                }
+            },
+            "bloom", c -> {
+                // ALiBi, embedding LayerNorm, query_key_value grouped per head; BloomConfig's n_layer / n_head.
+                c.put("model_type", "bloom");
+                c.putArray("architectures").add("BloomForCausalLM");
+                c.put("n_layer", c.remove("num_hidden_layers").asInt());
+                c.put("n_head", c.remove("num_attention_heads").asInt());
+                c.put("layer_norm_epsilon", 1e-5);
+                c.put("apply_residual_connection_post_layernorm", false);
+                c.put("tie_word_embeddings", true);
+                for (String llamaOnly : List.of("num_key_value_heads", "intermediate_size", "rms_norm_eps", "rope_theta", "rope_scaling",
+                        "hidden_act", "head_dim")) {
+                    c.remove(llamaOnly);
+                }
+            },
+            "falcon", c -> {
+                // The new decoder architecture: 2 kv groups, ln_attn and ln_mlp, biases, RoPE.
+                c.put("model_type", "falcon");
+                c.putArray("architectures").add("FalconForCausalLM");
+                c.put("new_decoder_architecture", true);
+                c.put("num_kv_heads", c.remove("num_key_value_heads").asInt());
+                c.put("parallel_attn", true);
+                c.put("bias", true);
+                c.put("alibi", false);
+                c.put("layer_norm_epsilon", 1e-5);
+                c.put("tie_word_embeddings", true);
+                for (String llamaOnly : List.of("intermediate_size", "rms_norm_eps", "rope_scaling", "hidden_act", "head_dim",
+                        "attention_bias", "mlp_bias")) {
+                    c.remove(llamaOnly);
+                }
             });
 
     /** A tiny checkpoint of the family with random weights, the tokenizer files of the quickstart's tiny model. */
@@ -108,7 +155,12 @@ class FamilyExportTest {
             for (ModelTensor t : family.checkpointTensors(parsed)) {
                 Matrix m = weights.tensor(t.name());
                 float[] data = new float[m.rows() * m.cols()];
-                for (int r = 0; r < m.rows(); r++) m.readRow(r, 0, m.cols(), data, r * m.cols());
+                for (int r = 0; r < m.rows(); r++) {
+                    for (int col = 0; col < m.cols(); col++) {
+                        // a Conv1D weight (GPT-2) is stored [in, out]
+                        data[t.transposed() ? col * m.rows() + r : r * m.cols() + col] = m.get(r, col);
+                    }
+                }
                 tensors.add(TensorToWrite.ofFloats(t.name(), DType.F32, t.shape(), data));
             }
             HfModelWriter.save(dir, config, src.rawGenerationConfig(), llama, tensors, DType.F32, 1L << 30);
@@ -117,7 +169,7 @@ class FamilyExportTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma", "gemma2", "gemma3_text", "phi3", "glm4"})
+    @ValueSource(strings = {"gemma", "gemma2", "gemma3_text", "phi3", "glm4", "gpt2", "bloom", "falcon"})
     void mergedExportKeepsTheFamilysNamesAndLogitsAndItsGgufIsLlamaCpps(String modelType, @org.junit.jupiter.api.io.TempDir Path shared)
             throws IOException {
         Path base = checkpoint(shared, modelType), adapter = shared.resolve("adapter"), out = shared.resolve("merged");
@@ -150,6 +202,48 @@ class FamilyExportTest {
             for (int layer = 0; layer < merged.config().numHiddenLayers(); layer++) {
                 for (ModelTensor t : Families.of(merged.config()).layerTensors(merged.config(), layer)) {
                     assertTrue(gguf.tensors().stream().anyMatch(g -> g.name().equals(t.gguf())), "GGUF lacks " + t.gguf());
+                }
+            }
+            if (arch.equals("gpt2")) {
+                // The converter's GPT2Model: LayerNorm epsilon, learned positions, c_attn as attn_qkv [out, in].
+                assertEquals(1e-5, gguf.metadata().getDouble("gpt2.attention.layer_norm_epsilon"), 1e-9);
+                assertTrue(gguf.tensors().stream().anyMatch(g -> g.name().equals("position_embd.weight")));
+                assertTrue(gguf.tensors().stream().anyMatch(g -> g.name().equals("blk.0.attn_norm.bias")));
+                assertTrue(gguf.tensors().stream().noneMatch(g -> g.name().equals("output.weight")), "tied: llama.cpp reuses token_embd");
+                ModelConfig c = merged.config();
+                var qkv = gguf.tensors().stream().filter(g -> g.name().equals("blk.0.attn_qkv.weight")).findFirst().orElseThrow();
+                assertEquals(List.of((long) c.hiddenSize(), 3L * c.hiddenSize()), java.util.Arrays.stream(qkv.dims()).boxed().toList(),
+                        "GGUF dims: ne0 = in, ne1 = out");
+            }
+            if (arch.equals("falcon")) {
+                // The converter's FalconModel: per kv group [q q k v] regrouped to all q, all k, all v ("jploski").
+                ModelConfig c = merged.config();
+                int d = c.headDim(), heads = c.numAttentionHeads(), kv = c.numKeyValueHeads(), per = heads / kv;
+                assertEquals("jploski", gguf.metadata().getString("falcon.tensor_data_layout"));
+                assertTrue(gguf.tensors().stream().anyMatch(g -> g.name().equals("blk.0.attn_norm_2.weight")), "ln_mlp");
+                float[] qkv = gguf.readFloats("blk.1.attn_qkv.bias");
+                float[] hf = new float[qkv.length];
+                merged.matrix("transformer.h.1.self_attention.query_key_value.bias").readRow(0, 0, qkv.length, hf, 0);
+                for (int x = 0; x < d; x++) {
+                    int group = kv - 1;   // the last group: its last query head, its key, its value
+                    assertEquals(hf[(group * (per + 2) + per - 1) * d + x], qkv[(heads - 1) * d + x], 1e-6f);
+                    assertEquals(hf[(group * (per + 2) + per) * d + x], qkv[(heads + group) * d + x], 1e-6f);
+                    assertEquals(hf[(group * (per + 2) + per + 1) * d + x], qkv[(heads + kv + group) * d + x], 1e-6f);
+                }
+            }
+            if (arch.equals("bloom")) {
+                // The converter's BloomModel: query_key_value regrouped from [q k v] per head to all q, all k, all v.
+                ModelConfig c = merged.config();
+                int h = c.hiddenSize(), d = c.headDim();
+                assertTrue(gguf.tensors().stream().anyMatch(g -> g.name().equals("token_embd_norm.bias")));
+                float[] qkv = gguf.readFloats("blk.0.attn_qkv.bias");
+                float[] hf = new float[3 * h];
+                merged.matrix("transformer.h.0.self_attention.query_key_value.bias").readRow(0, 0, 3 * h, hf, 0);
+                int head = c.numAttentionHeads() - 1;
+                for (int x = 0; x < d; x++) {
+                    assertEquals(hf[head * 3 * d + x], qkv[head * d + x], 1e-6f, "q of the last head");
+                    assertEquals(hf[head * 3 * d + d + x], qkv[h + head * d + x], 1e-6f, "k of the last head");
+                    assertEquals(hf[head * 3 * d + 2 * d + x], qkv[2 * h + head * d + x], 1e-6f, "v of the last head");
                 }
             }
             if (arch.equals("phi3")) {

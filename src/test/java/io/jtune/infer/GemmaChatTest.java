@@ -75,8 +75,10 @@ public class GemmaChatTest {
         for (ModelTensor e : Families.of(c).checkpointTensors(c)) {
             Matrix m = weights.tensor(e.name());
             float[] v = new float[m.rows() * m.cols()];
-            for (int r = 0; r < m.rows(); r++) m.readRow(r, 0, m.cols(), v, r * m.cols());
-            tensors.add(TensorToWrite.ofFloats(e.name(), DType.F32, e.shape(), v));
+            for (int r = 0; r < m.rows(); r++) {
+                for (int col = 0; col < m.cols(); col++) v[e.transposed() ? col * m.rows() + r : r * m.cols() + col] = m.get(r, col);
+            }
+            tensors.add(TensorToWrite.ofFloats(e.name(), DType.F32, e.shape(), v));   // a Conv1D weight (GPT-2) stored [in, out]
         }
         Path modelDir = dir.resolve("model");
         HfModelWriter.save(modelDir, config, generation, tokDir, tensors, DType.F32, 1L << 30);

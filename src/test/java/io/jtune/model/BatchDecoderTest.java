@@ -37,7 +37,7 @@ class BatchDecoderTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "qwen2", "qwen3", "phi3", "phi3_long", "glm4", "chatglm"})
+    @ValueSource(strings = {"llama", "qwen2", "qwen3", "phi3", "phi3_long", "glm4", "chatglm", "gpt2", "bloom", "falcon", "falcon_new"})
     void eachSequenceDecodesAsIfAlone(String type) {
         ModelConfig c = TinyModels.config(type);
         CausalLM base = InferenceModels.frozen(c, new RandomWeights(c, 7, DType.F32, 0.3));

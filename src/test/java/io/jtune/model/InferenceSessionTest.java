@@ -46,7 +46,7 @@ class InferenceSessionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "gemma3", "phi3", "glm4", "chatglm"})
+    @ValueSource(strings = {"llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "gemma3", "phi3", "glm4", "chatglm", "gpt2", "bloom", "falcon", "falcon_new"})
     void incrementalDecodingMatchesTheFullForward(String type) {
         ModelConfig c = TinyModels.config(type);
         CausalLM model = InferenceModels.frozen(c, new RandomWeights(c, 7, DType.F32, 0.3));
@@ -81,7 +81,7 @@ class InferenceSessionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "qwen2", "qwen3", "gemma", "gemma2", "gemma3", "phi3", "glm4", "chatglm"})
+    @ValueSource(strings = {"llama", "qwen2", "qwen3", "gemma", "gemma2", "gemma3", "phi3", "glm4", "chatglm", "gpt2", "bloom", "falcon", "falcon_new"})
     void loraIsAppliedUnmergedAndCanBeSwitchedOff(String type) {
         ModelConfig c = TinyModels.config(type);
         RandomWeights weights = new RandomWeights(c, 7, DType.F32, 0.3);

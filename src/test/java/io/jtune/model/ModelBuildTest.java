@@ -102,7 +102,7 @@ class ModelBuildTest {
     @Test
     void unsupportedArchitectureIsAnError() {
         ModelConfig c = TinyModels.config("llama");
-        ModelConfig gpt2 = ModelConfig.builder().modelType("gpt2")
+        ModelConfig mixtral = ModelConfig.builder().modelType("deepseek_v2")
                 .vocabSize(c.vocabSize()).hiddenSize(c.hiddenSize()).intermediateSize(c.intermediateSize())
                 .numHiddenLayers(c.numHiddenLayers())
                 .numAttentionHeads(c.numAttentionHeads()).numKeyValueHeads(c.numKeyValueHeads()).headDim(c.headDim())
@@ -110,9 +110,9 @@ class ModelBuildTest {
                 .rmsNormEps(c.rmsNormEps()).rope(c.rope())
                 .dtype(DType.F32)
                 .build();
-        String msg = assertThrows(JtuneException.class, () -> ModelBuilder.build(gpt2, new RandomWeights(c, 1, DType.F32),
+        String msg = assertThrows(JtuneException.class, () -> ModelBuilder.build(mixtral, new RandomWeights(c, 1, DType.F32),
                 FinetuneSpec.full(), CausalLM.Options.defaults())).getMessage();
-        assertTrue(msg.contains("gpt2") && msg.contains("qwen3"), msg);
+        assertTrue(msg.contains("deepseek_v2") && msg.contains("qwen3"), msg);
     }
 
     @Test

@@ -15,12 +15,12 @@ import org.junit.jupiter.api.Test;
 class ModelGradientTest {
 
     /** Checks every trainable tensor of the model along random directions. */
-    private static void checkModel(CausalLM model, Batch batch) {
+    static void checkModel(CausalLM model, Batch batch) {
         checkModel(model, batch, name -> true);
     }
 
     /** Checks the trainable tensors whose name passes {@code checked}. */
-    private static void checkModel(CausalLM model, Batch batch, java.util.function.Predicate<String> checked) {
+    static void checkModel(CausalLM model, Batch batch, java.util.function.Predicate<String> checked) {
         model.zeroGrad();
         model.setStep(5);
         model.forwardBackward(batch, 1f);
@@ -280,7 +280,7 @@ class ModelGradientTest {
     @Test
     void gradientCheckpointingGivesIdenticalGradients() {
         var loraWithDropout = FinetuneSpec.lora(new FinetuneSpec.Lora(4, null, 0.3, List.of("all"), false, List.of()));
-        for (String type : List.of("llama", "qwen3", "gemma", "gemma2", "gemma3", "phi3_long", "glm4", "chatglm")) {
+        for (String type : List.of("llama", "qwen3", "gemma", "gemma2", "gemma3", "phi3_long", "glm4", "chatglm", "gpt2", "bloom", "falcon", "falcon_new")) {
             for (FinetuneSpec spec : List.of(FinetuneSpec.full(), loraWithDropout)) {
                 float[][] grads = new float[2][];
                 double[] losses = new double[2];

@@ -93,6 +93,27 @@ final class TinyModels {
                     .rmsNormEps(1e-5).partialRotaryFactor(0.5).attentionBias(true).rope(RopeConfig.plain(20000))
                     .eosTokenIds(List.of(2)).dtype(DType.F32)
                     .build();
+            // gpt2: LayerNorms with bias, learned positions, fused c_attn, ungated gelu_new MLP, tied
+            case "gpt2" -> ModelConfig.builder().modelType("gpt2")
+                    .vocabSize(29).hiddenSize(16).intermediateSize(24).numHiddenLayers(2).numAttentionHeads(4)
+                    .maxPositionEmbeddings(128).rmsNormEps(1e-5).hiddenAct("gelu_new").tieWordEmbeddings(true)
+                    .bosTokenId(1).eosTokenIds(List.of(2)).dtype(DType.F32)
+                    .build();
+            // bloom: ALiBi over 6 heads (4 + 2 slopes), embedding LayerNorm, q/k/v grouped per head, tied
+            case "bloom" -> ModelConfig.builder().modelType("bloom")
+                    .vocabSize(29).hiddenSize(24).intermediateSize(48).numHiddenLayers(2).numAttentionHeads(6)
+                    .maxPositionEmbeddings(128).rmsNormEps(1e-5).hiddenAct("gelu_pytorch_tanh").tieWordEmbeddings(true)
+                    .bosTokenId(1).eosTokenIds(List.of(2)).dtype(DType.F32)
+                    .build();
+            // falcon, Falcon-7B's layout: one kv head, attention and MLP in parallel off one LayerNorm, RoPE, no biases
+            case "falcon" -> ModelConfig.builder().modelType("falcon")
+                    .vocabSize(29).hiddenSize(16).intermediateSize(24).numHiddenLayers(2).numAttentionHeads(4).numKeyValueHeads(1)
+                    .maxPositionEmbeddings(128).rmsNormEps(1e-5).hiddenAct("gelu").parallelNorms(1).tieWordEmbeddings(true)
+                    .bosTokenId(1).eosTokenIds(List.of(2)).dtype(DType.F32)
+                    .build();
+            // falcon, new decoder architecture: 2 kv groups, ln_attn and ln_mlp, biases
+            case "falcon_new" -> config("falcon").toBuilder().numKeyValueHeads(2).parallelNorms(2)
+                    .attentionBias(true).outputProjectionBias(true).mlpBias(true).build();
             default -> throw new IllegalArgumentException(type);
         };
     }

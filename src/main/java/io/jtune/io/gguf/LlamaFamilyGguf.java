@@ -82,6 +82,27 @@ public final class LlamaFamilyGguf {
         }
     }
 
+    /**
+     * For a q/k/v projection grouped per kv head (BLOOM, Falcon: per group its query heads, then its
+     * key and value head), the source row of each row in llama.cpp's order: all q, all k, all v.
+     */
+    public static int[] ungroupedRows(ModelConfig c) {
+        int heads = c.numAttentionHeads(), kvHeads = c.numKeyValueHeads(), d = c.headDim(), perGroup = heads / kvHeads;
+        int[] order = new int[(heads + 2 * kvHeads) * d];
+        int at = 0;
+        for (int h = 0; h < heads; h++) {               // query head h sits in group h / perGroup
+            int start = (h / perGroup) * (perGroup + 2) * d + (h % perGroup) * d;
+            for (int x = 0; x < d; x++) order[at++] = start + x;
+        }
+        for (int kv = 0; kv < 2; kv++) {                // then every group's key head, then every value head
+            for (int g = 0; g < kvHeads; g++) {
+                int start = (g * (perGroup + 2) + perGroup + kv) * d;
+                for (int x = 0; x < d; x++) order[at++] = start + x;
+            }
+        }
+        return order;
+    }
+
     /** general.architecture for an HF model_type. */
     public static String architecture(String modelType) {
         return family(modelType).ggufArchitecture();
@@ -105,6 +126,15 @@ public final class LlamaFamilyGguf {
         m.putUint32(arch + ".feed_forward_length", c.intermediateSize());
         m.putUint32(arch + ".attention.head_count", c.numAttentionHeads());
         m.putUint32(arch + ".attention.head_count_kv", c.numKeyValueHeads());
+        if (family.norm().hasBias()) {
+            // The converter's GPT2Model / BloomModel / FalconModel: LayerNorm's epsilon, no RoPE keys
+            // (GPT-2 and BLOOM have no rotation; Falcon's base is llama.cpp's default 10000).
+            m.putFloat32(arch + ".attention.layer_norm_epsilon", c.rmsNormEps());
+            // FalconModel: query_key_value is written regrouped to all q, all k, all v (see addUngrouped)
+            if (arch.equals("falcon")) m.putString("falcon.tensor_data_layout", "jploski");
+            m.putUint32("general.file_type", type.fileTypeId());
+            return;
+        }
         addRopeScaling(m, arch, c.rope());
         m.putFloat32(arch + ".rope.freq_base", c.rope().theta());
         m.putFloat32(arch + ".attention.layer_norm_rms_epsilon", c.rmsNormEps());
@@ -256,7 +286,7 @@ public final class LlamaFamilyGguf {
         private static int rankInLayer(ModuleRole role) {
             return switch (role) {
                 case ATTENTION_NORM -> 0;
-                case Q_PROJ, K_PROJ, V_PROJ, QKV_PROJ -> 1;
+                case Q_PROJ, K_PROJ, V_PROJ, QKV_PROJ, QKV_PROJ_GROUPED -> 1;
                 case Q_NORM, K_NORM -> 2;
                 case O_PROJ, ATTENTION_OUTPUT_NORM -> 3;
                 case MLP_NORM -> 4;
@@ -306,12 +336,35 @@ public final class LlamaFamilyGguf {
 
         private void add(ModelTensor t) {
             int heads = permuteQK ? permutedHeads(t.role()) : 0;
+            if (t.role() == ModuleRole.QKV_PROJ_GROUPED) {
+                addUngrouped(t);
+                return;
+            }
             if (t.vector()) {
                 // llama.cpp scales by the stored norm weight itself: Gemma's (1 + w) is written with the 1 added.
                 float offset = t.spec().kind() == ModuleSpec.Kind.NORM ? family.norm().weightOffset() : 0f;
                 vector(t.name(), t.gguf(), t.cols(), heads, offset);
             } else {
                 matrix(t.name(), t.gguf(), t.rows(), t.cols(), heads);
+            }
+        }
+
+        /**
+         * A q/k/v projection grouped per kv head (BLOOM, Falcon) as the converters write it: all q rows,
+         * then all k rows, then all v rows (weight and bias alike).
+         */
+        private void addUngrouped(ModelTensor t) {
+            int[] order = ungroupedRows(c);
+            Matrix m = require(t.name());
+            if (t.vector()) {
+                float[] stored = new float[order.length], values = new float[order.length];
+                m.readRow(0, 0, order.length, stored, 0);
+                for (int i = 0; i < order.length; i++) values[i] = stored[order[i]];
+                out.add(GgufTensor.vector(t.gguf(), GgmlType.F32, TensorRows.vector(values)));
+            } else {
+                GgmlType type = this.type.weightType();
+                if ((type == GgmlType.Q8_0 || type == GgmlType.Q4_0) && t.cols() % Q8_0.BLOCK != 0) type = GgmlType.F16;
+                out.add(GgufTensor.matrix(t.gguf(), type, TensorRows.of(m).reorderRows(order)));
             }
         }
 

@@ -75,6 +75,8 @@ public final class LoraAdapterGguf {
             TensorRows b = TensorRows.of(p.b());
             int heads = permuteQK ? heads(t.role(), base) : 0;
             if (heads > 0) b = b.reorderRows(LlamaPermutation.sourceRows(t.rows(), heads, t.name()));
+            // B's rows follow the base's: a grouped query_key_value (BLOOM, Falcon) is regrouped as in the model file
+            if (t.role() == ModuleRole.QKV_PROJ_GROUPED) b = b.reorderRows(LlamaFamilyGguf.ungroupedRows(base));
             tensors.add(GgufTensor.matrix(t.gguf() + ".lora_a", GgmlType.F32, TensorRows.of(p.a())));
             tensors.add(GgufTensor.matrix(t.gguf() + ".lora_b", GgmlType.F32, b));
         }

@@ -62,6 +62,9 @@ public final class OllamaModelfile {
                     List.of(Slot.text("System: {{content}}"), Slot.EOS, Slot.text("\n")),
                     List.of(Slot.text("Human: {{content}}"), Slot.EOS, Slot.text("\nAssistant:")),
                     List.of(Slot.text("{{content}}"), Slot.EOS, Slot.text("\n")), "", List.of(), false);
+            // LLaMA-Factory's falcon: the default system format ({{content}}), efficient_eos (no EOS after a turn)
+            case "falcon" -> new ChatFormat("falcon", List.of(), List.of(Slot.text("{{content}}")),
+                    List.of(Slot.text("User: {{content}}\nFalcon:")), List.of(Slot.text("{{content}}\n")), "", List.of(), false);
             case "qwen" -> new ChatFormat("qwen", List.of(), List.of(Slot.text(IM_SYSTEM)), List.of(Slot.text(IM_USER)),
                     List.of(Slot.text(IM_ASSISTANT)), "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.",
                     List.of("<|im_end|>"), true);
@@ -100,7 +103,7 @@ public final class OllamaModelfile {
             case "chatglm3" -> throw new JtuneException("template 'chatglm3' writes its turn markers as token ids, which an Ollama "
                     + "Modelfile cannot express (LLaMA-Factory refuses it too)");
             default -> throw new JtuneException("no Ollama Modelfile template for template '" + template
-                    + "' yet; available: default, qwen, qwen3, chatml, llama3, llama2, mistral, gemma, gemma2, gemma3, "
+                    + "' yet; available: default, falcon, qwen, qwen3, chatml, llama3, llama2, mistral, gemma, gemma2, gemma3, "
                     + "phi, phi4, phi4_mini, glm4");
         };
     }

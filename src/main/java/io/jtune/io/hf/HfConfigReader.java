@@ -2,6 +2,7 @@ package io.jtune.io.hf;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jtune.model.arch.ChatGlm;
+import io.jtune.model.arch.Falcon;
 import io.jtune.model.arch.Families;
 import io.jtune.model.arch.HfConfigKeys;
 import io.jtune.model.arch.ModelConfig;
@@ -29,7 +30,6 @@ public final class HfConfigReader {
     private static final int HIDDEN_SIZE = 4096;
     private static final int LAYERS = 32;
     private static final int HEADS = 32;
-    private static final double RMS_NORM_EPS = 1e-6;
 
     private static final List<String> ROPE_TYPES = List.of("default", "linear", "dynamic", "llama3");
 
@@ -41,10 +41,14 @@ public final class HfConfigReader {
 
     /** Parses an already-read config.json; {@code file} names it in messages. */
     public static ModelConfig parse(ObjectNode json, Path file) {
-        JsonKeys keys = new JsonKeys(file, json, "");
-        ModelFamily family = family(keys);
+        JsonKeys original = new JsonKeys(file, json, "");
+        ModelFamily family = family(original);
         // ChatGLM's config.json has keys of its own (num_layers, padded_vocab_size, kv_channels, ...).
-        if (family == ChatGlm.FAMILY) return ChatGlmConfigReader.parse(keys);
+        if (family == ChatGlm.FAMILY) return ChatGlmConfigReader.parse(original);
+        boolean falcon = family == Falcon.FAMILY;
+        if (falcon) json = FalconKeys.withKeyValueHeads(json, original);
+        JsonKeys keys = new JsonKeys(file, withLlamaNames(json, family.hfKeys().keyNames()), "");
+        checkFlags(keys, family);
         ModelFamily.HfDefaults defaults = family.defaults();
         checkArchitectures(keys);
 
@@ -63,7 +67,7 @@ public final class HfConfigReader {
         int maxPos = keys.positive("max_position_embeddings", defaults.maxPositionEmbeddings());
 
         String act = activation(keys, family);
-        double eps = keys.number("rms_norm_eps", RMS_NORM_EPS);
+        double eps = keys.number("rms_norm_eps", family.hfKeys().keyNames().normEps());
         if (!(eps > 0)) throw keys.error("rms_norm_eps", "must be positive, found " + eps);
         ModelConfig.Builder config = ModelConfig.builder().modelType(family.modelType());
         setBiases(config, keys, family.hfKeys());
@@ -73,7 +77,8 @@ public final class HfConfigReader {
         Integer bos = keys.hasKey("bos_token_id") ? keys.integerOrNull("bos_token_id") : defaults.bosTokenId();
         config.vocabSize(keys.positive("vocab_size", defaults.vocabSize()))
                 .hiddenSize(hidden)
-                .intermediateSize(keys.positive("intermediate_size", defaults.intermediateSize()))
+                .intermediateSize(keys.positive("intermediate_size",
+                        defaults.intermediateSize() > 0 ? defaults.intermediateSize() : 4 * hidden))
                 .numHiddenLayers(layers)
                 .numAttentionHeads(heads)
                 .numKeyValueHeads(kvHeads)
@@ -94,6 +99,7 @@ public final class HfConfigReader {
                 .padTokenId(keys.integerOrNull("pad_token_id"))
                 .dtype(dtype(keys));
         setScores(config, keys, family.hfKeys().scores());
+        if (falcon) config.parallelNorms(FalconKeys.parallelNorms(keys));
         config.moe(MoeConfigReader.read(keys, family.modelType(), layers));
         if (keys.bool("use_bidirectional_attention", false)) {
             throw keys.error("use_bidirectional_attention", "is true (an embedding model such as EmbeddingGemma); jtune runs causal language models only");
@@ -103,11 +109,34 @@ public final class HfConfigReader {
     }
 
     /**
+     * config.json with an older config class's keys (GPT-2's n_embd, ...) copied to LlamaConfig's
+     * names where those are absent; null values stay absent, so the defaults apply.
+     */
+    private static ObjectNode withLlamaNames(ObjectNode json, HfConfigKeys.KeyNames names) {
+        if (names.aliases().isEmpty()) return json;
+        ObjectNode copy = json.deepCopy();
+        names.aliases().forEach((llamaName, own) -> {
+            if (!copy.hasNonNull(llamaName) && copy.hasNonNull(own)) copy.set(llamaName, copy.get(own));
+        });
+        return copy;
+    }
+
+    /** The family's flags that change its math in ways jtune does not run (GPT-2's scale_attn_by_inverse_layer_idx). */
+    private static void checkFlags(JsonKeys keys, ModelFamily family) {
+        family.hfKeys().keyNames().requiredFlags().forEach((key, required) -> {
+            if (keys.has(key) && keys.bool(key, required) != required) {
+                throw keys.error(key, "is " + !required + "; jtune runs " + family.modelType() + " only with " + key + " " + required);
+            }
+        });
+    }
+
+    /**
      * The MLP's activation from the key the family's modeling code reads (hidden_act, or Gemma's
      * hidden_activation); absent or null, the family's own. jtune runs only that one.
      */
     private static String activation(JsonKeys keys, ModelFamily family) {
         String key = family.hfKeys().activationKey();
+        if (key == null) return family.activation().hfName();   // the family's modeling code fixes it (BLOOM)
         String act = keys.has(key) ? keys.string(key, null) : family.activation().hfName();
         if (!family.activation().accepts(act)) {
             throw keys.error(key, "is \"" + act + "\"; jtune supports only \"" + family.activation().hfName() + "\" for "

@@ -6,6 +6,7 @@ import io.jtune.io.safetensors.SafetensorsException;
 import io.jtune.io.safetensors.StoredTensor;
 import io.jtune.model.arch.Families;
 import io.jtune.model.arch.ModelConfig;
+import io.jtune.model.arch.ModelFamily;
 import io.jtune.model.arch.ModelTensor;
 import io.jtune.tensor.DType;
 import io.jtune.tensor.Matrix;
@@ -78,7 +79,7 @@ public final class HfModelDirectory implements AutoCloseable {
         SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(dir);
         try {
             List<ModelTensor> expected = Families.of(config).checkpointTensors(config);
-            Map<String, StoredTensor> tensors = matchTensors(dir, config, expected, checkpoint, prequantized);
+            Map<String, StoredTensor> tensors = matchTensors(dir, config, Families.of(config).hfNames(), expected, checkpoint, prequantized);
             return new HfModelDirectory(dir, rawConfig, config, rawGen, gen, checkpoint, List.copyOf(expected), tensors, prequantized);
         } catch (RuntimeException e) {
             checkpoint.close();
@@ -87,12 +88,16 @@ public final class HfModelDirectory implements AutoCloseable {
     }
 
     /** Pairs every expected tensor with the checkpoint's; reports up to five problems in one error. */
-    private static Map<String, StoredTensor> matchTensors(Path dir, ModelConfig config, List<ModelTensor> expected,
-                                                         SafetensorsCheckpoint checkpoint, BnbPrequantized prequantized) {
+    private static Map<String, StoredTensor> matchTensors(Path dir, ModelConfig config, ModelFamily.HfNames names,
+                                                         List<ModelTensor> expected, SafetensorsCheckpoint checkpoint,
+                                                         BnbPrequantized prequantized) {
         List<String> problems = new ArrayList<>();
         Map<String, StoredTensor> out = new LinkedHashMap<>();
         for (ModelTensor e : expected) {
             StoredTensor t = checkpoint.find(e.name());
+            if (t == null && names.basePrefix() != null && e.name().startsWith(names.basePrefix())) {
+                t = checkpoint.find(e.name().substring(names.basePrefix().length()));   // saved from the base model
+            }
             String want = StoredTensor.shapeString(e.shape());
             if (t != null && prequantized != null && BnbPrequantized.typeOf(checkpoint, e.name()) != null) {
                 out.put(e.name(), t);   // bitsandbytes' packed codes: the layout is checked when the weight is read
@@ -111,7 +116,8 @@ public final class HfModelDirectory implements AutoCloseable {
         for (ModelTensor e : expected) expectedNames.add(e.name());
         for (StoredTensor t : checkpoint.tensors()) {
             boolean quantState = prequantized != null && BnbPrequantized.isAuxiliary(t.name());
-            if (!expectedNames.contains(t.name()) && !isIgnorable(t.name(), config) && !quantState) {
+            boolean buffer = names.isIgnoredBuffer(t.name());
+            if (!expectedNames.contains(names.canonical(t.name())) && !isIgnorable(t.name(), config) && !quantState && !buffer) {
                 problems.add("unexpected tensor '" + t.name() + "' " + StoredTensor.shapeString(t.shape())
                         + " (not part of a " + config.modelType() + " model with this config.json)");
             }
@@ -166,15 +172,45 @@ public final class HfModelDirectory implements AutoCloseable {
 
     /**
      * A weight as a matrix: 2-D as [out, in], 1-D (norms, biases) as [1, n]; a zero-copy view, or
-     * for a weight of a bitsandbytes 4-bit checkpoint its codes and absmax as they are stored.
+     * for a weight of a bitsandbytes 4-bit checkpoint its codes and absmax as they are stored. A weight
+     * the checkpoint stores as [in, out] (GPT-2's Conv1D) comes transposed into an fp32 copy.
      */
     public Matrix matrix(String hfName) {
         StoredTensor t = tensor(hfName);
+        ModelTensor e = expected.stream().filter(x -> x.name().equals(hfName)).findFirst().orElseThrow();
         if (isPrequantized(hfName)) {
-            ModelTensor e = expected.stream().filter(x -> x.name().equals(hfName)).findFirst().orElseThrow();
+            if (e.transposed()) throw new HfModelException(dir, "a bitsandbytes-quantized Conv1D weight (" + hfName + ") is not supported");
             return prequantized.matrix(checkpoint, e);
         }
-        return t.matrix();
+        return e.transposed() ? transpose(t) : t.matrix();
+    }
+
+    /** Whether an expected tensor of this HF name is in the checkpoint. */
+    public boolean has(String hfName) {
+        return tensors.containsKey(hfName);
+    }
+
+    /** The names of the expected tensors, in state-dict order. */
+    public Set<String> tensorNames() {
+        return tensors.keySet();
+    }
+
+    /**
+     * A Conv1D weight [in x out] as the engine's [out x in], in the checkpoint's dtype (a bf16 or f16
+     * model's copy costs 2 bytes a weight, as its mapped view would), off the heap.
+     */
+    private static Matrix transpose(StoredTensor stored) {
+        long[] shape = stored.shape();
+        int in = (int) shape[0], out = (int) shape[1];
+        int size = (int) stored.dtype().byteSize();
+        MemorySegment src = stored.data();
+        MemorySegment dst = java.lang.foreign.Arena.ofAuto().allocate((long) in * out * size, size);
+        for (int r = 0; r < in; r++) {
+            for (int c = 0; c < out; c++) {
+                MemorySegment.copy(src, ((long) r * out + c) * size, dst, ((long) c * in + r) * size, size);
+            }
+        }
+        return Matrix.of(dst, stored.dtype(), out, in);
     }
 
     /** True for a weight stored quantized by bitsandbytes (a load_in_4bit checkpoint's linear weights). */

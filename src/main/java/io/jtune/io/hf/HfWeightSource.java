@@ -1,9 +1,7 @@
 package io.jtune.io.hf;
 
-import io.jtune.io.safetensors.StoredTensor;
 import io.jtune.model.WeightSource;
 import io.jtune.tensor.Matrix;
-import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
@@ -17,20 +15,22 @@ public final class HfWeightSource implements WeightSource {
         this.dir = dir;
     }
 
+    /**
+     * The weight by its canonical HF name, in the engine's [out x in] layout (a Conv1D weight
+     * transposed, a tensor saved without the base model's prefix found under its full name).
+     */
     @Override
     public Matrix tensor(String name) {
-        if (dir.isPrequantized(name)) return dir.matrix(name);
-        StoredTensor t = dir.checkpoint().find(name);
-        return t == null ? null : t.matrix();
+        return dir.has(name) ? dir.matrix(name) : null;
     }
 
-    /** The checkpoint's tensors, less the quantization state of a bitsandbytes checkpoint's weights. */
+    /**
+     * The model's weights by canonical name (the directory has checked that the checkpoint holds
+     * nothing else but ignorable buffers and a bitsandbytes checkpoint's quantization state).
+     */
     @Override
     public Set<String> names() {
-        if (!dir.prequantized()) return dir.checkpoint().names();
-        Set<String> names = new LinkedHashSet<>();
-        for (String n : dir.checkpoint().names()) if (!BnbPrequantized.isAuxiliary(n)) names.add(n);
-        return names;
+        return dir.tensorNames();
     }
 
     @Override

@@ -59,7 +59,8 @@ public record LoraAdapterConfig(int r, double loraAlpha, double loraDropout, Lis
         if (!type.equals("LORA")) {
             throw new JtuneException(file + ": peft_type is '" + type + "'; jtune loads LORA adapters only");
         }
-        if (root.path("fan_in_fan_out").asBoolean(false)) throw new JtuneException(file + ": fan_in_fan_out adapters are not supported");
+        // fan_in_fan_out only says how PEFT multiplies a Conv1D base weight (GPT-2's, stored [in, out]);
+        // lora_A [r, in] and lora_B [out, r] are laid out the same either way, so it is read and ignored.
         if (root.path("rank_pattern").size() > 0 || root.path("alpha_pattern").size() > 0) {
             throw new JtuneException(file + ": rank_pattern / alpha_pattern are not supported by jtune yet");
         }
@@ -91,12 +92,20 @@ public record LoraAdapterConfig(int r, double loraAlpha, double loraDropout, Lis
     }
 
     public void write(Path adapterDir) throws IOException {
+        write(adapterDir, false);
+    }
+
+    /**
+     * Writes adapter_config.json; {@code fanInFanOut} true for a model whose adapted layers are Conv1D
+     * (GPT-2), as PEFT sets and saves it for them.
+     */
+    public void write(Path adapterDir, boolean fanInFanOut) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("alpha_pattern", Map.of());
         m.put("auto_mapping", null);
         m.put("base_model_name_or_path", baseModelNameOrPath);
         m.put("bias", "none");
-        m.put("fan_in_fan_out", false);
+        m.put("fan_in_fan_out", fanInFanOut);
         m.put("inference_mode", true);
         m.put("init_lora_weights", initLoraWeights.equals("true") ? (Object) true
                 : initLoraWeights.equals("false") ? (Object) false : initLoraWeights);

@@ -1,5 +1,7 @@
 package io.jtune.model.arch;
 
+import java.util.Map;
+
 /**
  * How a family's transformers code turns config.json keys into biases and sliding-window attention,
  * where the families differ (modeling_llama.py reads attention_bias and mlp_bias, modeling_qwen2.py
@@ -11,7 +13,7 @@ package io.jtune.model.arch;
  * @param slidingWindow which keys turn on sliding-window attention
  * @param activationKey the config.json key naming the MLP's activation: "hidden_act" (Llama's), or
  *                      "hidden_activation" (Gemma's, which ignores hidden_act); absent or null, the
- *                      family's own activation applies
+ *                      family's own activation applies; null when the modeling code reads no key (BLOOM)
  * @param scores        the attention-scaling and soft-capping keys the family reads, with its config
  *                      class's defaults; null when it reads none (scores scaled by 1/√head_dim, no caps)
  * @param localRopeTheta the default of rope_local_base_freq, the RoPE base of the sliding-window layers
@@ -19,9 +21,30 @@ package io.jtune.model.arch;
  *                      every layer uses rope_theta and rope_scaling
  * @param readsPartialRotary whether partial_rotary_factor (default 1) limits RoPE to a share of each
  *                      head, and rope_scaling may be LongRoPE (Phi-3)
+ * @param keyNames      the config class's own names for the common keys (GPT-2's n_embd), and flags it must have
  */
 public record HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, SlidingWindow slidingWindow,
-                           String activationKey, ScoreKeys scores, double localRopeTheta, boolean readsPartialRotary) {
+                           String activationKey, ScoreKeys scores, double localRopeTheta, boolean readsPartialRotary,
+                           KeyNames keyNames) {
+
+    /** A family whose config class uses LlamaConfig's key names. */
+    public HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, SlidingWindow slidingWindow,
+                        String activationKey, ScoreKeys scores, double localRopeTheta, boolean readsPartialRotary) {
+        this(attentionBias, readsMlpBias, slidingWindow, activationKey, scores, localRopeTheta, readsPartialRotary, KeyNames.LLAMA);
+    }
+
+    /**
+     * An older config class's names for LlamaConfig's keys, and what it must say for jtune to run it.
+     *
+     * @param aliases       LlamaConfig name → this class's name (GPT2Config: hidden_size → n_embd, as its
+     *                      attribute_map says); the Llama name wins when config.json has both
+     * @param requiredFlags boolean keys that must have this value when present (GPT-2's scale_attn_weights: true)
+     * @param normEps       the default of the norm epsilon (rms_norm_eps 1e-6; GPT-2's, BLOOM's and Falcon's
+     *                      layer_norm_epsilon 1e-5)
+     */
+    public record KeyNames(Map<String, String> aliases, Map<String, Boolean> requiredFlags, double normEps) {
+        public static final KeyNames LLAMA = new KeyNames(Map.of(), Map.of(), 1e-6);
+    }
 
     /** A family whose heads rotate whole. */
     public HfConfigKeys(AttentionBias attentionBias, boolean readsMlpBias, SlidingWindow slidingWindow,

@@ -29,6 +29,10 @@ import java.util.List;
  * @param localRope             RoPE of the sliding-window layers when it differs from {@link #rope} (Gemma 3's
  *                              rope_local_base_freq); null means the same
  * @param partialRotaryFactor   the share of each head that rotates (Phi-3's partial_rotary_factor; 1 elsewhere)
+ * @param parallelNorms         0 for the sequential block x + attn, then + mlp; otherwise attention and the MLP both
+ *                              read the block's input and their outputs are added to it together (Falcon's
+ *                              parallel_attn), off 1 shared LayerNorm (Falcon-7B) or 2 of their own (ln_attn and
+ *                              ln_mlp, the new decoder architecture of Falcon-40B/180B)
  * @param moe                   the sparse Mixture-of-Experts settings (Mixtral, Qwen-MoE); null for a dense model
  */
 public record ModelConfig(
@@ -60,6 +64,7 @@ public record ModelConfig(
         double finalLogitSoftcap,
         RopeConfig localRope,
         double partialRotaryFactor,
+        int parallelNorms,
         MoeConfig moe) {
 
     public int qDim() { return numAttentionHeads * headDim; }
@@ -124,6 +129,7 @@ public record ModelConfig(
         b.finalLogitSoftcap = finalLogitSoftcap;
         b.localRope = localRope;
         b.partialRotaryFactor = partialRotaryFactor;
+        b.parallelNorms = parallelNorms;
         b.moe = moe;
         return b;
     }
@@ -158,6 +164,7 @@ public record ModelConfig(
         private double finalLogitSoftcap;
         private RopeConfig localRope;
         private double partialRotaryFactor = 1.0;
+        private int parallelNorms;
         private MoeConfig moe;
 
         private Builder() {}
@@ -190,6 +197,7 @@ public record ModelConfig(
         public Builder finalLogitSoftcap(double v) { finalLogitSoftcap = v; return this; }
         public Builder localRope(RopeConfig v) { localRope = v; return this; }
         public Builder partialRotaryFactor(double v) { partialRotaryFactor = v; return this; }
+        public Builder parallelNorms(int v) { parallelNorms = v; return this; }
         public Builder moe(MoeConfig v) { moe = v; return this; }
 
         public ModelConfig build() {
@@ -199,7 +207,7 @@ public record ModelConfig(
                     kvHeads, dim, maxPositionEmbeddings, rmsNormEps, rope, tieWordEmbeddings, attentionBias,
                     outputProjectionBias, mlpBias, qkNorm, slidingWindow, hiddenAct, bosTokenId, eosTokenIds,
                     padTokenId, dtype, slidingLayers, queryPreAttnScalar, attnLogitSoftcap, finalLogitSoftcap, localRope,
-                    partialRotaryFactor, moe);
+                    partialRotaryFactor, parallelNorms, moe);
         }
     }
 }

@@ -32,11 +32,12 @@ import java.util.List;
  * @param embeddingScale   what multiplies the token embeddings before the first layer
  * @param layersPath       where the checkpoint keeps its layers: "model.layers" (transformers' families),
  *                         "transformer.encoder.layers" (ChatGLM); layer i's modules sit under it at ".i."
+ * @param hfNames          what else a checkpoint may hold: the base model's prefix it may leave out, ignorable buffers
  */
 public record ModelFamily(String modelType, String hfArchitecture, String ggufArchitecture, Normalization norm,
                           GatedActivation activation, PositionEncoding positions, List<ModuleSpec> stem,
                           List<ModuleSpec> layer, List<ModuleSpec> head, HfDefaults defaults, HfConfigKeys hfKeys,
-                          EmbeddingScale embeddingScale, String layersPath) {
+                          EmbeddingScale embeddingScale, String layersPath, HfNames hfNames) {
 
     /** transformers' layout: the layers under model.layers. */
     public static final String MODEL_LAYERS = "model.layers";
@@ -56,6 +57,50 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
                 embeddingScale, MODEL_LAYERS);
     }
 
+    /** A family whose checkpoints hold nothing but its modules' tensors under their full names. */
+    public ModelFamily(String modelType, String hfArchitecture, String ggufArchitecture, Normalization norm,
+                       GatedActivation activation, PositionEncoding positions, List<ModuleSpec> stem,
+                       List<ModuleSpec> layer, List<ModuleSpec> head, HfDefaults defaults, HfConfigKeys hfKeys,
+                       EmbeddingScale embeddingScale, String layersPath) {
+        this(modelType, hfArchitecture, ggufArchitecture, norm, activation, positions, stem, layer, head, defaults, hfKeys,
+                embeddingScale, layersPath, HfNames.NONE);
+    }
+
+    /**
+     * What a family's HF checkpoint may hold beyond its modules' tensors under their full names.
+     *
+     * @param basePrefix    the base model's attribute ("transformer.") that checkpoints saved from the base
+     *                      model leave out (openai-community/gpt2 holds "h.0.ln_1.weight"; transformers
+     *                      loads both); null when the family's checkpoints always carry it
+     * @param ignoredBuffer a regex of non-parameter buffers old checkpoints hold and transformers ignores
+     *                      (GPT-2's causal-mask attn.bias and attn.masked_bias); null for none
+     */
+    public record HfNames(String basePrefix, String ignoredBuffer) {
+        public static final HfNames NONE = new HfNames(null, null);
+
+        /** Whether a checkpoint tensor of this name is a buffer to skip. */
+        public boolean isIgnoredBuffer(String name) {
+            return ignoredBuffer != null && name.matches(ignoredBuffer);
+        }
+
+        /** The canonical name of a checkpoint tensor saved without the base model's prefix. */
+        public String canonical(String stored) {
+            if (basePrefix == null || stored.startsWith(basePrefix) || stored.startsWith("lm_head.")) return stored;
+            return basePrefix + stored;
+        }
+    }
+
+    /** Whether the checkpoint stores the layers' linear weights as [in x out] (GPT-2's Conv1D). */
+    public boolean storesTransposedWeights() {
+        return layer.stream().anyMatch(ModuleSpec::transposed);
+    }
+
+    /** The HF name of the token embedding's weight (what a tied lm_head reads). */
+    public String embeddingWeightName() {
+        for (ModuleSpec m : stem) if (m.role() == ModuleRole.EMBEDDING) return m.hfPath() + ".weight";
+        throw new IllegalStateException(modelType + " declares no token embedding");
+    }
+
     /** The prefix of layer {@code l}'s module paths, e.g. "model.layers.3.". */
     public String layerPrefix(int l) {
         return layersPath + "." + l + ".";
@@ -71,7 +116,8 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
 
     /**
      * The config class defaults that differ between families (transformers' LlamaConfig,
-     * MistralConfig, ...); null means "derived" (kv heads = heads, head_dim = hidden / heads) or absent.
+     * MistralConfig, ...); null means "derived" (kv heads = heads, head_dim = hidden / heads) or absent;
+     * an intermediateSize of 0 means 4 × hidden_size (GPT-2's n_inner None, BLOOM, Falcon).
      *
      * @param tieWordEmbeddings tie_word_embeddings when config.json leaves it out (GemmaConfig: true)
      * @param ropeTheta         rope_theta when config.json leaves it out (Gemma3TextConfig: 1e6)
@@ -127,7 +173,7 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
     /** The same family with another name and activation (e.g. a variant declared in a test). */
     public ModelFamily withActivation(String newModelType, GatedActivation newActivation) {
         return new ModelFamily(newModelType, hfArchitecture, ggufArchitecture, norm, newActivation, positions, stem, layer,
-                head, defaults, hfKeys, embeddingScale, layersPath);
+                head, defaults, hfKeys, embeddingScale, layersPath, hfNames);
     }
 
     /**
@@ -225,7 +271,10 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
         if (!m.present().test(c)) return;
         int rows = m.out().applyAsInt(c);
         switch (m.kind()) {
-            case NORM -> out.add(new ModelTensor(path + ".weight", path, gguf + ".weight", m, layer, 1, rows, true, false));
+            case NORM -> {
+                out.add(new ModelTensor(path + ".weight", path, gguf + ".weight", m, layer, 1, rows, true, false));
+                if (m.hasBias().test(c)) out.add(new ModelTensor(path + ".bias", path, gguf + ".bias", m, layer, 1, rows, true, true));
+            }
             case EMBEDDING, LINEAR -> {
                 out.add(new ModelTensor(path + ".weight", path, gguf + ".weight", m, layer, rows, m.in().applyAsInt(c), false, false));
                 if (m.kind() == ModuleSpec.Kind.LINEAR && m.hasBias().test(c)) {
@@ -241,13 +290,24 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
         return null;
     }
 
-    /** Whether a model of this config has a layer module of this role. */
-    public boolean has(ModuleRole role, ModelConfig c) {
-        ModuleSpec m = layerModule(role);
-        return m != null && m.present().test(c);
+    /**
+     * The layer module of a role that a model of this config has, or null: a family may declare
+     * several for one role, each present under its own config (Falcon's input_layernorm or ln_attn).
+     */
+    public ModuleSpec layerModule(ModuleRole role, ModelConfig c) {
+        for (ModuleSpec m : layer) if (m.role() == role && m.present().test(c)) return m;
+        return null;
     }
 
-    /** The short names of the layers' linear modules ("q_proj", ...): what lora_target may name. */
+    /** Whether a model of this config has a layer module of this role. */
+    public boolean has(ModuleRole role, ModelConfig c) {
+        return layerModule(role, c) != null;
+    }
+
+    /**
+     * The short names of the layers' linear modules ("q_proj", ...): what lora_target may name. A name
+     * two modules share (GPT-2's attn.c_proj and mlp.c_proj) is listed once and targets both, as in PEFT.
+     */
     public List<String> linearModuleNames() {
         List<String> names = new ArrayList<>();
         for (ModuleSpec m : layer) if (m.kind() == ModuleSpec.Kind.LINEAR && !names.contains(m.shortName())) names.add(m.shortName());
@@ -267,8 +327,11 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
             throw new JtuneException("num_attention_heads (" + c.numAttentionHeads()
                     + ") must be a positive multiple of num_key_value_heads (" + c.numKeyValueHeads() + ")");
         }
-        if (c.headDim() < 2 || c.headDim() % 2 != 0) throw new JtuneException("head_dim must be even, was " + c.headDim());
-        if (c.rotaryDim() < 2 || c.rotaryDim() % 2 != 0) {
+        boolean rotates = positions == PositionEncoding.ROTARY || positions == PositionEncoding.ROTARY_INTERLEAVED;
+        if (rotates && (c.headDim() < 2 || c.headDim() % 2 != 0)) {
+            throw new JtuneException("head_dim must be even for rotary positions, was " + c.headDim());
+        }
+        if (rotates && (c.rotaryDim() < 2 || c.rotaryDim() % 2 != 0)) {
             throw new JtuneException("the rotated share of each head (head_dim " + c.headDim() + " x partial_rotary_factor "
                     + c.partialRotaryFactor() + ") must be even and at least 2, was " + c.rotaryDim());
         }

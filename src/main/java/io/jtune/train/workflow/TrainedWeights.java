@@ -131,9 +131,15 @@ public final class TrainedWeights implements Trainer.CheckpointWeights {
             List<TrainableParameter> own = model.trainableParameters().stream().filter(p -> !isValueHead(p)).toList();
             for (TrainableParameter p : own) wanted.put(p.name(), ckpt.tensor(p.name()));
             float[] values = model.parameterValues();
+            Map<String, ModelTensor> layout = new HashMap<>();
+            if (base != null) for (ModelTensor e : base.expectedTensors()) layout.put(e.name(), e);
             for (TrainableParameter p : own) {
                 var m = wanted.get(p.name()).matrix();
-                for (int r = 0; r < m.rows(); r++) m.readRow(r, 0, m.cols(), values, p.offset() + r * m.cols());
+                float[] stored = new float[m.rows() * m.cols()];
+                for (int r = 0; r < m.rows(); r++) m.readRow(r, 0, m.cols(), stored, r * m.cols());
+                ModelTensor e = layout.get(p.name());
+                float[] data = e == null ? stored : e.fromStoredLayout(stored);   // a Conv1D weight back to [out, in]
+                System.arraycopy(data, 0, values, p.offset(), data.length);
             }
         }
         loadValueHead(dir);
@@ -157,7 +163,7 @@ public final class TrainedWeights implements Trainer.CheckpointWeights {
             AdapterWeights.write(dir.resolve(AdapterWeights.ADAPTER_FILE), slots(false), model.parameterValues());
             saveValueHead(dir);
         }
-        config.write(dir);
+        config.write(dir, model.family().storesTransposedWeights());
     }
 
     /** LLaMA-Factory's name for the value head's file beside the adapter or model. */
@@ -208,12 +214,13 @@ public final class TrainedWeights implements Trainer.CheckpointWeights {
         for (ModelTensor e : base.expectedTensors()) {
             TrainableParameter p = trainable.get(e.name());
             if (p != null) {
-                float[] data = Arrays.copyOfRange(values, p.offset(), p.offset() + p.size());
+                float[] data = e.toStoredLayout(Arrays.copyOfRange(values, p.offset(), p.offset() + p.size()));
                 tensors.add(TensorToWrite.ofFloats(e.name(), dtype != null ? dtype : DType.F32, e.shape(), data));
             } else if (dtype == null || base.tensor(e.name()).dtype() == dtype) {
-                tensors.add(TensorToWrite.of(base.tensor(e.name())));
+                var stored = base.tensor(e.name());   // under its full name (GPT-2 checkpoints may leave out "transformer.")
+                tensors.add(TensorToWrite.ofBytes(e.name(), stored.dtype(), stored.shape(), stored.data()));
             } else {
-                var m = base.matrix(e.name());
+                var m = base.tensor(e.name()).matrix();   // as stored ([in, out] for a Conv1D weight)
                 float[] data = new float[m.rows() * m.cols()];
                 for (int r = 0; r < m.rows(); r++) m.readRow(r, 0, m.cols(), data, r * m.cols());
                 tensors.add(TensorToWrite.ofFloats(e.name(), dtype, e.shape(), data));

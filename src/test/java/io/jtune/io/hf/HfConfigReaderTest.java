@@ -401,7 +401,7 @@ class HfConfigReaderTest {
 
     @Test
     void unsupportedThingsListWhatIsSupported() {
-        fails("{\"model_type\": \"gpt2\"}", "\"gpt2\" is not supported",
+        fails("{\"model_type\": \"deepseek_v2\"}", "\"deepseek_v2\" is not supported",
                 String.join(", ", io.jtune.model.arch.Families.modelTypes()));
         fails("{}", "model_type", "missing");
         fails("{\"model_type\": \"llama\", \"architectures\": [\"LlamaForSequenceClassification\"]}",
