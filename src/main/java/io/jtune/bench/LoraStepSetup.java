@@ -45,7 +45,8 @@ public final class LoraStepSetup implements TrainingStep.Factory {
 
     /** The architectures the benchmark knows, by the names --model accepts ("tiny": a check that the benchmark runs, in seconds). */
     public static List<String> architectures() {
-        return List.of("qwen2.5-0.5b", "llama3.2-1b", "gemma2-2b", "phi3-mini", "llama2-7b", "gpt2", "bloom-560m", "tiny");
+        return List.of("qwen2.5-0.5b", "llama3.2-1b", "gemma2-2b", "phi3-mini", "llama2-7b", "gpt2", "bloom-560m", "qwen1.5-moe-a2.7b",
+                "tiny");
     }
 
     public static ModelConfig architecture(String name) {
@@ -101,6 +102,14 @@ public final class LoraStepSetup implements TrainingStep.Factory {
                     .numAttentionHeads(16).maxPositionEmbeddings(2048).rmsNormEps(1e-5).hiddenAct("gelu_pytorch_tanh")
                     .tieWordEmbeddings(true).bosTokenId(1).eosTokenIds(List.of(2)).dtype(DType.F16)
                     .build();
+            // Qwen/Qwen1.5-MoE-A2.7B: 60 experts of width 1408, 4 per token, a shared expert of 5632, untied
+            case "qwen1.5-moe-a2.7b" -> ModelConfig.builder().modelType("qwen2_moe")
+                    .vocabSize(151936).hiddenSize(2048).intermediateSize(5632).numHiddenLayers(24)
+                    .numAttentionHeads(16).numKeyValueHeads(16).maxPositionEmbeddings(8192)
+                    .rope(RopeConfig.plain(1_000_000.0)).attentionBias(true).tieWordEmbeddings(false)
+                    .moe(new io.jtune.model.arch.MoeConfig(60, 4, 1408, false, 5632, 1, List.of(), 0.001))
+                    .eosTokenIds(List.of(151643)).dtype(DType.BF16)
+                    .build();
             case "tiny" -> ModelConfig.builder().modelType("qwen2")
                     .vocabSize(512).hiddenSize(64).intermediateSize(128).numHiddenLayers(2)
                     .numAttentionHeads(4).numKeyValueHeads(2).maxPositionEmbeddings(4096)
@@ -120,6 +129,7 @@ public final class LoraStepSetup implements TrainingStep.Factory {
             case "llama3.2-1b" -> "Llama-3.2-1B";
             case "gpt2" -> "GPT-2";
             case "bloom-560m" -> "BLOOM-560M";
+            case "qwen1.5-moe-a2.7b" -> "Qwen1.5-MoE-A2.7B";
             default -> "tiny Qwen2";
         };
     }

@@ -14,7 +14,10 @@ import io.jtune.model.arch.ModuleRole;
  *   <li>attention: QKᵀ and PV forward (2 x 2·T²·d per layer, the full square as is customary), twice that backward;
  *   <li>LoRA factors: forward, input and weight gradients: 3 x 2·T·r·(in + out) per adapted layer.
  * </ul>
- * Norms, RoPE, softmax and the optimizer are left out (a few percent at most).
+ * Norms, RoPE, softmax and the optimizer are left out (a few percent at most). A Mixture-of-Experts
+ * model counts its active parameters: each token runs through top_k of the num_experts experts, so
+ * an expert's projections count top_k / num_experts of their size (the router and a shared expert
+ * count whole); a layer with a dense MLP counts that MLP.
  */
 public final class StepFlops {
     private StepFlops() {}
@@ -23,17 +26,18 @@ public final class StepFlops {
         ModelFamily family = Families.of(c);
         double t = tokens;
         // Every layer's linear modules (q, k, v, o, gate, up, down in the Llama layout) are adapted.
-        double perLayerLinear = 0, perLayerLora = 0;
-        for (ModelTensor w : family.layerLinearWeights(c)) {
-            perLayerLinear += (double) w.cols() * w.rows();
-            perLayerLora += (double) rank * (w.cols() + w.rows());
+        double linear = 0, loraSize = 0;
+        for (ModelTensor w : family.allLayerLinearWeights(c)) {
+            double share = ModelFamily.activeShare(w, c);
+            linear += share * w.cols() * w.rows();
+            loraSize += share * rank * (w.cols() + w.rows());
         }
         double lmHead = 0;
         for (ModelTensor w : family.headTensors(c, true)) if (w.role() == ModuleRole.LM_HEAD) lmHead = (double) w.rows() * w.cols();
         double layers = c.numHiddenLayers();
-        double frozen = 2 * 2 * t * (layers * perLayerLinear + lmHead);
+        double frozen = 2 * 2 * t * (linear + lmHead);
         double attention = 3 * 2 * 2 * t * t * c.qDim() * layers;
-        double lora = 3 * 2 * t * layers * perLayerLora;
+        double lora = 3 * 2 * t * loraSize;
         return frozen + attention + lora;
     }
 
@@ -44,10 +48,10 @@ public final class StepFlops {
     public static double frozenForward(ModelConfig c, int tokens) {
         ModelFamily family = Families.of(c);
         double t = tokens;
-        double perLayerLinear = 0;
-        for (ModelTensor w : family.layerLinearWeights(c)) perLayerLinear += (double) w.cols() * w.rows();
+        double linear = 0;
+        for (ModelTensor w : family.allLayerLinearWeights(c)) linear += ModelFamily.activeShare(w, c) * w.cols() * w.rows();
         double lmHead = 0;
         for (ModelTensor w : family.headTensors(c, true)) if (w.role() == ModuleRole.LM_HEAD) lmHead = (double) w.rows() * w.cols();
-        return 2 * t * (c.numHiddenLayers() * perLayerLinear + lmHead) + 2 * 2 * t * t * c.qDim() * c.numHiddenLayers();
+        return 2 * t * (linear + lmHead) + 2 * 2 * t * t * c.qDim() * c.numHiddenLayers();
     }
 }

@@ -125,7 +125,7 @@ final class BenchCommand implements Runnable {
         @Option(names = "--warmup-steps", defaultValue = "1", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
         int warmupSteps;
         @Option(names = "--model", split = ",", defaultValue = "qwen2.5-0.5b", paramLabel = "ARCH[,ARCH...]",
-                description = "Architectures: qwen2.5-0.5b, llama3.2-1b, gemma2-2b, phi3-mini, llama2-7b, gpt2, bloom-560m (default: ${DEFAULT-VALUE}).")
+                description = "Architectures: qwen2.5-0.5b, llama3.2-1b, gemma2-2b, phi3-mini, llama2-7b, gpt2, bloom-560m, qwen1.5-moe-a2.7b (default: ${DEFAULT-VALUE}).")
         List<String> models;
         @Option(names = "--weights", split = ",", defaultValue = "bf16", paramLabel = "W[,W...]",
                 description = "Frozen weights, each timed as its own row: bf16, fp32, or quantized as quantization_bit does:"

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
  * @param quantizationBit              4 or 8 to quantize the base's decoder linear weights on loading; null for none
  * @param quantizationType             "nf4" or "fp4" (4-bit)
  * @param doubleQuantization           double-quantize the 4-bit block absmax
+ * @param moeAuxLossCoef               the router aux loss's coefficient for a Mixture-of-Experts model; null or 0: none
  */
 public record ModelArguments(
         String modelNameOrPath,
@@ -27,7 +28,8 @@ public record ModelArguments(
         String inferDtype,
         Integer quantizationBit,
         String quantizationType,
-        boolean doubleQuantization) {
+        boolean doubleQuantization,
+        Double moeAuxLossCoef) {
 
     /** True when the base's weights are quantized on loading. */
     public boolean quantized() {
@@ -47,7 +49,13 @@ public record ModelArguments(
         }
         return new ModelArguments(model, adapters == null ? List.of() : adapters, loraModules(c),
                 c.bool("disable_gradient_checkpointing"), c.string("infer_backend"), c.string("infer_dtype"),
-                bits, c.string("quantization_type"), c.bool("double_quantization"));
+                bits, c.string("quantization_type"), c.bool("double_quantization"), moeAuxLossCoef(c));
+    }
+
+    private static Double moeAuxLossCoef(JtuneConfig c) {
+        Double coef = c.nullableReal("moe_aux_loss_coef");
+        if (coef != null && !(coef >= 0)) throw c.error("moe_aux_loss_coef", "must be a non-negative number, found " + coef);
+        return coef;
     }
 
     /** An adapter's name as a request's model field and a URL path segment carry it. */

@@ -30,7 +30,8 @@ final class ModelKeys extends KeyTable {
         bool("use_unsloth", false, "Use unsloth's optimised LoRA training.").ignored(SPEED_ONLY);
         bool("use_unsloth_gc", false, "Use unsloth's gradient checkpointing.").ignored(SPEED_ONLY);
         bool("enable_liger_kernel", false, "Use Liger's fused kernels.").ignored(SPEED_ONLY);
-        real("moe_aux_loss_coef", null, "Coefficient of the router auxiliary loss of mixture-of-experts models.").unsupported("mixture-of-experts models are not implemented");
+        real("moe_aux_loss_coef", null, "Coefficient of the router auxiliary loss of mixture-of-experts models (mixtral, qwen2_moe,"
+                + " qwen3_moe): coef x load-balancing loss over all sparse layers is added to each training micro-batch's loss.");
         bool("disable_gradient_checkpointing", false, "Disable gradient checkpointing (LLaMA-Factory enables it by default when training).");
         bool("use_reentrant_gc", true, "Use PyTorch's reentrant gradient checkpointing.").ignored("a PyTorch implementation detail; jtune's recomputation gives the same gradients");
         bool("upcast_layernorm", false, "Upcast the layer-norm weights to fp32.").ignored("jtune computes norms in fp32 always");

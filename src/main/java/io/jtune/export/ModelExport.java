@@ -95,6 +95,8 @@ public final class ModelExport {
             throw new JtuneException((ggufType != null ? "export_gguf: " : "export_gguf_adapter: ") + modelDir
                     + " has neither tokenizer.json nor tokenizer.model, which the GGUF tokenizer keys are built from");
         }
+        if (export.exportGgufAdapter()) refuseMixtureOfExpertsGgufAdapter(modelDir);
+        if (ggufType != null) LlamaFamilyGguf.requireExportable(io.jtune.io.hf.HfConfigReader.read(modelDir.resolve("config.json")));
         if (export.exportGgufAdapter()) {
             return exportAdapter(modelDir, adapterDir, exportDir, ggufType == null ? GgufFileType.F16 : ggufType, template, templateName);
         }
@@ -134,6 +136,20 @@ public final class ModelExport {
         if (modelfile != null) written.add(modelfile);
         log.println("Exported to " + exportDir.toAbsolutePath());
         return new Result(exportDir, written, gguf, modelfile);
+    }
+
+    /**
+     * A GGUF LoRA adapter over a Mixture-of-Experts model would need its experts' factors stacked as
+     * llama.cpp stacks the experts (ffn_gate_exps, ...), which jtune does not write yet: refused before
+     * anything is written (a merged export_gguf works).
+     */
+    private static void refuseMixtureOfExpertsGgufAdapter(Path modelDir) {
+        io.jtune.model.arch.ModelConfig c = io.jtune.io.hf.HfConfigReader.read(modelDir.resolve("config.json"));
+        if (c.moe() != null) {
+            throw new JtuneException("export_gguf_adapter: " + modelDir + " is a Mixture-of-Experts model (" + c.modelType()
+                    + "); a GGUF LoRA adapter over MoE experts is not supported yet. Merge the adapter instead (export_gguf"
+                    + " without export_gguf_adapter)");
+        }
     }
 
     /**

@@ -224,6 +224,7 @@ public final class BatchDecoder {
         for (int l = 0; l < layers.length; l++) {
             int layer = l;
             layers[l] = base.layers[l].with(p -> p, m -> {
+                if (m.slot < 0) return moeModuleWithoutAdapters(m, segments, layer);
                 List<RowGroupedAdapter.Run> runs = new ArrayList<>();
                 boolean any = false;
                 int start = 0;
@@ -239,6 +240,26 @@ public final class BatchDecoder {
         }
         return new ModelWeights(base.embed, base.positionEmbed, base.embedNorm, base.embedNormBias, base.finalNorm, base.finalNormBias,
                 base.lmHead, layers);
+    }
+
+    /**
+     * A MoE block's module (router, expert) in a batch of sequences with different adapters: its
+     * rows are gathered per expert, so the row runs of {@link RowGroupedAdapter} do not apply. Such a
+     * batch is refused while any of its adapters adapts the block.
+     */
+    private static LinearModule moeModuleWithoutAdapters(LinearModule m, List<Segment> segments, int layer) {
+        for (Segment s : segments) {
+            LoraAdapter a = s.sequence().adapter;
+            if (a == null) continue;
+            for (LinearModule own : a.weights().layers[layer].modules) {
+                if (own.path.equals(m.path) && own.adapter != null) {
+                    throw new io.jtune.JtuneException("decoding sequences with different LoRA adapters in one batch is not supported yet"
+                            + " when an adapter adapts a Mixture-of-Experts block (" + m.path + "); serve one adapter at a time"
+                            + " or target only the attention modules");
+                }
+            }
+        }
+        return m;
     }
 
     /** Final norm and lm_head over the gathered last rows: one GEMM for the whole batch. */
@@ -277,7 +298,7 @@ public final class BatchDecoder {
         boolean fits(int n, ModelWeights w) {
             if (n > rows || w.maxKept > maxKept) return false;
             for (LinearModule m : modules(w)) {
-                if (m.adapter == null) continue;
+                if (m.adapter == null || m.slot < 0) continue;   // a MoE block grows its own buffers
                 float[] kept = activations.adapterKept[m.slot];
                 if (kept == null || kept.length < n * m.keptWidth()) return false;
             }

@@ -75,6 +75,8 @@ public final class CausalLM {
     private float[] embedRaw, embedRstd;     // the embeddings before BLOOM's embedding norm and its statistics, else null
     private Attention.Shape[] shapes;        // of the last pass, per layer (layers may differ in their window)
     private ForwardOutput lastTrainingPass;  // what backward may follow
+    private double routerAuxLossCoef;        // moe_aux_loss_coef: 0 without the router aux loss
+    private RouterStatistics routerStatistics;  // the aux loss of the current training pass (MoE models with a coef)
     private long steps;
 
     CausalLM(ModelConfig config, ModelFamily family, Kernels kernels, Options options, ModelWeights base,
@@ -103,6 +105,22 @@ public final class CausalLM {
     public LoraAdapter adapter() { return trainingAdapter; }
 
     void setTrainingAdapter(LoraAdapter adapter) { trainingAdapter = adapter; }
+
+    /**
+     * Adds the router aux loss of a Mixture-of-Experts model to every training pass, as LLaMA-Factory
+     * does with moe_aux_loss_coef (output_router_logits on, router_aux_loss_coef = coef): coef ·
+     * load_balancing_loss over all sparse layers' routing, its gradient added in backward with weight
+     * coef per pass, whatever the pass's gradient scale (as the HF Trainer adds it to each
+     * micro-batch's loss). 0 turns it off; a dense model has no router and ignores it.
+     */
+    public void setRouterAuxLossCoef(double coef) {
+        if (!(coef >= 0)) throw new JtuneException("moe_aux_loss_coef must be a non-negative number, was " + coef);
+        routerAuxLossCoef = coef;
+        routerStatistics = coef > 0 && config.moe() != null ? new RouterStatistics(config.moe().numExperts()) : null;
+    }
+
+    /** The coefficient {@link #setRouterAuxLossCoef} set (0: no router aux loss). */
+    public double routerAuxLossCoef() { return routerStatistics == null ? 0 : routerAuxLossCoef; }
 
     /** The value head that trains with {@link #trainable()} (stage rm), or null. */
     public ValueHead valueHead() { return valueHead; }
@@ -263,12 +281,14 @@ public final class CausalLM {
         long seed = training ? nextSeed() : -1;
         int n = batch.tokens();
         prepare(batch, w);
+        RouterStatistics statistics = collectRouting(batch, training);
         forwardLayers(batch, w, n, seed);
         int[] targets = batch.shiftedTargets();
         double[] logProbs = new double[n];
         lmHead.run(finalHidden, targets, n, w.lmHead.matrix, logProbs, null, null, null, 0);
         ForwardOutput out = new ForwardOutput(batch, targets, logProbs, hiddenPositions,
                 gatherHidden(hiddenPositions, n), w, seed);
+        out.routerAuxLoss = routerAuxLoss(statistics);
         lastTrainingPass = training ? out : null;
         return out;
     }
@@ -311,14 +331,18 @@ public final class CausalLM {
         long seed = nextSeed();
         int n = batch.tokens();
         prepare(batch, w);
+        RouterStatistics statistics = collectRouting(batch, true);
         forwardLayers(batch, w, n, seed);
+        double aux = routerAuxLoss(statistics);
         int[] targets = batch.shiftedTargets();
         double[] logProbs = new double[n];
         Arrays.fill(dHidden, 0, n * dims.hidden(), 0f);
         lmHead.run(finalHidden, targets, n, w.lmHead.matrix, logProbs, tokenWeights, dHidden, w.lmHead.grad, w.lmHead.gradOffset);
         backwardLayers(batch, w, n, seed);
         lastTrainingPass = null;
-        return new ForwardOutput(batch, targets, logProbs, null, null, w, seed);
+        ForwardOutput out = new ForwardOutput(batch, targets, logProbs, null, null, w, seed);
+        out.routerAuxLoss = aux;
+        return out;
     }
 
     /**
@@ -404,6 +428,30 @@ public final class CausalLM {
 
     // ---- Internals ----
 
+    /**
+     * Points every layer's MoE activations at the statistics this pass collects: the router aux
+     * loss's, on a training pass when it is on (padding, segment id 0, left out), otherwise none.
+     */
+    private RouterStatistics collectRouting(Batch batch, boolean training) {
+        RouterStatistics statistics = training ? routerStatistics : null;
+        if (statistics != null) {
+            statistics.clear();
+            statistics.gradient = null;
+            int n = batch.tokens();
+            if (statistics.mask == null || statistics.mask.length != n) statistics.mask = new boolean[n];
+            for (int t = 0; t < n; t++) statistics.mask[t] = batch.segmentIds() == null || batch.segmentIds()[t] != 0;
+        }
+        for (LayerActivations a : activations) if (a.moe != null) a.moe.statistics = statistics;
+        return statistics;
+    }
+
+    /** The aux loss (unscaled) of a completed forward, and its gradient at the router probabilities for backward; 0 without. */
+    private double routerAuxLoss(RouterStatistics statistics) {
+        if (statistics == null) return 0;
+        statistics.gradient = statistics.probabilityGradient(routerAuxLossCoef);
+        return statistics.loss();
+    }
+
     private long nextSeed() {
         return (options.seed() * 1_000_003L + steps++) & Long.MAX_VALUE;
     }
@@ -471,6 +519,7 @@ public final class CausalLM {
             allocate(Math.max(n, capacity), plan);
         }
         lastTrainingPass = null;
+        collectRouting(batch, false);   // a pass collects router statistics only when it asks for them
         fillRopeTables(batch.positionIds(), n, workspace);
         shapes = new Attention.Shape[dims.windows().length];
         for (int l = 0; l < shapes.length; l++) {

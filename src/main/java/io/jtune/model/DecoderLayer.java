@@ -19,7 +19,9 @@ import java.util.function.UnaryOperator;
  * {@link FusedColumns} (their gradients joined before the fused backward), and rotates only the
  * first rotaryDim entries of each head. GLM-4-0414 combines the sandwich norms with a fused
  * gate_up_proj and rotates the first rotaryDim entries in adjacent pairs (GLM's interleaved
- * convention); ChatGLM is Llama's block with both fused projections and that rotary. GPT-2's layer
+ * convention); ChatGLM is Llama's block with both fused projections and that rotary. A
+ * Mixture-of-Experts layer (Mixtral, Qwen-MoE) runs its {@link SparseMoeBlock} on ln2(mid) in place
+ * of the gated MLP. GPT-2's layer
  * has LayerNorms with biases, the fused c_attn, no rotation (its positions entered with the
  * embeddings) and an ungated MLP, down(act(up(ln2(mid)))); BLOOM's has q/k/v grouped per head in its
  * fused projection and ALiBi in attention instead; Falcon's runs attention and the MLP in parallel.
@@ -35,12 +37,20 @@ final class DecoderLayer {
     final Param inputNormBias, postNormBias;   // LayerNorm families' biases (GPT-2), else null
     final Param qNorm, kNorm;         // null unless the family normalises q/k heads
     final Param attnOutNorm, mlpOutNorm;   // null unless the family normalises the branches' outputs (Gemma 2)
-    final LinearModule[] modules;     // the layer's linear modules, in slot order (a fused family has fewer)
+    final LinearModule[] modules;     // the layer's linear modules, in slot order (a fused family has fewer),
+                                      // then a MoE block's (router, experts, shared expert)
+    final SparseMoeBlock moe;         // the sparse MoE block in place of the MLP, else null
     private final LinearModule[] bySlot = new LinearModule[SLOTS];   // the same, indexed by slot (null: absent)
 
     DecoderLayer(int index, Param inputNorm, Param inputNormBias, Param postNorm, Param postNormBias, Param qNorm, Param kNorm,
                  Param attnOutNorm, Param mlpOutNorm, LinearModule[] modules) {
+        this(index, inputNorm, inputNormBias, postNorm, postNormBias, qNorm, kNorm, attnOutNorm, mlpOutNorm, modules, null);
+    }
+
+    DecoderLayer(int index, Param inputNorm, Param inputNormBias, Param postNorm, Param postNormBias, Param qNorm, Param kNorm,
+                 Param attnOutNorm, Param mlpOutNorm, LinearModule[] modules, SparseMoeBlock moe) {
         this.index = index;
+        this.moe = moe;
         this.inputNorm = inputNorm;
         this.inputNormBias = inputNormBias;
         this.postNorm = postNorm;
@@ -50,7 +60,7 @@ final class DecoderLayer {
         this.attnOutNorm = attnOutNorm;
         this.mlpOutNorm = mlpOutNorm;
         this.modules = modules;
-        for (LinearModule m : modules) bySlot[m.slot] = m;
+        for (LinearModule m : modules) if (m.slot >= 0) bySlot[m.slot] = m;
     }
 
     /** The module in a slot (Q ... GATE_UP), or null when this family's layer has none there. */
@@ -61,12 +71,13 @@ final class DecoderLayer {
     /** The same layer with some parameters replaced and modules rewired (an adapter's view). */
     DecoderLayer with(UnaryOperator<Param> params, Function<LinearModule, LinearModule> module) {
         LinearModule[] rewired = new LinearModule[modules.length];
-        for (int i = 0; i < modules.length; i++) rewired[i] = module.apply(modules[i]);
+        java.util.Map<LinearModule, LinearModule> byOld = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < modules.length; i++) byOld.put(modules[i], rewired[i] = module.apply(modules[i]));
         return new DecoderLayer(index, params.apply(inputNorm), inputNormBias == null ? null : params.apply(inputNormBias),
                 postNorm == null ? null : params.apply(postNorm), postNormBias == null ? null : params.apply(postNormBias),
                 qNorm == null ? null : params.apply(qNorm), kNorm == null ? null : params.apply(kNorm),
                 attnOutNorm == null ? null : params.apply(attnOutNorm), mlpOutNorm == null ? null : params.apply(mlpOutNorm),
-                rewired);
+                rewired, moe == null ? null : moe.with(byOld::get));
     }
 
     boolean hasTrainable() {
@@ -93,9 +104,14 @@ final class DecoderLayer {
         attention.attend(index, a.q, a.k, a.v, a.att, a.lse, n);
         branchOutput(k, d, O, a.att, a.attnOut, attnOutNorm, a.rstdAttnOut, w.projected, n, a, stepSeed);
         k.add(x, w.projected, a.mid, n * d.hidden());
-        mlpInputs(k, d, n, x, a, w, stepSeed);
-        activate(k, d, a, w, n);
-        branchOutput(k, d, DOWN, w.act, a.mlpOut, mlpOutNorm, a.rstdMlpOut, w.projected, n, a, stepSeed);
+        if (moe != null) {
+            Norms.forward(k, d, a.mid, postNorm, postNormBias, a.ln2, a.rstd2, n, d.hidden());
+            moe.forward(k, d, a.ln2, w.projected, n, a.moe, stepSeed, a.moe.statistics);
+        } else {
+            mlpInputs(k, d, n, x, a, w, stepSeed);
+            activate(k, d, a, w, n);
+            branchOutput(k, d, DOWN, w.act, a.mlpOut, mlpOutNorm, a.rstdMlpOut, w.projected, n, a, stepSeed);
+        }
         k.add(a.mid, w.projected, out, n * d.hidden());   // parallel: mid = x + attn, so out = x + attn + mlp
     }
 
@@ -134,6 +150,11 @@ final class DecoderLayer {
             branchOutput(k, d, O, a.att, a.attnOut, attnOutNorm, a.rstdAttnOut, w.projected, n, a, stepSeed);
         } else {
             bySlot[O].recomputeAdapter(k, a.att, n, a, seed(stepSeed, O));
+        }
+        if (moe != null) {   // the block's backward reads its routing and experts' projections: rerun it whole
+            Norms.forward(k, d, a.mid, postNorm, postNormBias, a.ln2, a.rstd2, n, d.hidden());
+            moe.forward(k, d, a.ln2, w.projected, n, a.moe, stepSeed, null);
+            return;
         }
         mlpInputs(k, d, n, x, a, w, stepSeed);
         if (d.postNorms()) {
@@ -207,35 +228,13 @@ final class DecoderLayer {
                   LayerActivations a, Workspace w, long stepSeed) {
         int hid = n * d.hidden(), inter = n * d.intermediate();
         // MLP: dx is also the gradient at mid through the residual, and collects the norm's part.
-        activate(k, d, a, w, n);
-        Arrays.fill(w.dAct, 0, inter, 0f);
-        bySlot[DOWN].backward(k, outputNormBackward(k, d, dx, a.mlpOut, mlpOutNorm, a.rstdMlpOut, w, n), w.act, w.dAct,
-                n, a, w, seed(stepSeed, DOWN));
-        Arrays.fill(w.dUp, 0, inter, 0f);
-        if (d.gatedMlp()) {
-            Arrays.fill(w.dGate, 0, inter, 0f);
-            d.activation().backward(k, w.dAct, a.gate, a.up, w.dGate, w.dUp, inter);
-        } else {
-            d.activation().backwardPlain(w.dAct, a.up, w.dUp, inter);
-        }
-        Arrays.fill(w.dNorm, 0, hid, 0f);
-        if (!d.gatedMlp()) {
-            bySlot[UP].backward(k, w.dUp, mlpInput(a), w.dNorm, n, a, w, seed(stepSeed, UP));
-        } else if (d.fusedGateUp()) {
-            FusedColumns.join(w.fused, n, w.dGate, d.intermediate(), w.dUp, d.intermediate());
-            bySlot[GATE_UP].backward(k, w.fused, mlpInput(a), w.dNorm, n, a, w, seed(stepSeed, GATE_UP));
-        } else {
-            bySlot[GATE].backward(k, w.dGate, mlpInput(a), w.dNorm, n, a, w, seed(stepSeed, GATE));
-            bySlot[UP].backward(k, w.dUp, mlpInput(a), w.dNorm, n, a, w, seed(stepSeed, UP));
-        }
-        if (!d.parallel()) {
+        if (moe != null) {
+            Arrays.fill(w.dNorm, 0, hid, 0f);
+            moe.backward(k, d, dx, a.ln2, w.dNorm, n, a.moe, w, stepSeed, a.moe.statistics);
             Norms.backward(k, d, w.dNorm, a.mid, postNorm, postNormBias, a.rstd2, dx, n, d.hidden());
-        } else if (postNorm != null) {
-            // ln_mlp reads x: its input gradient joins dx after attention's backward, which reads dx as it is
-            Arrays.fill(w.dParallel, 0, hid, 0f);
-            Norms.backward(k, d, w.dNorm, x, postNorm, postNormBias, a.rstd2, needInputGrad ? w.dParallel : null, n, d.hidden());
+        } else {
+            mlpBackward(k, d, n, x, dx, needInputGrad, a, w, stepSeed);
         }
-        // One shared norm (Falcon-7B): w.dNorm, the gradient at ln1 through the MLP, stays for attention's part.
 
         // Attention: dx now is the gradient at mid, i.e. at this layer's input through the residual.
         Arrays.fill(w.dAtt, 0, n * d.qDim(), 0f);
@@ -287,6 +286,45 @@ final class DecoderLayer {
             Norms.backward(k, d, w.dNorm, x, inputNorm, inputNormBias, a.rstd1, needInputGrad ? dx : null, n, d.hidden());
         }
         if (d.parallel() && postNorm != null && needInputGrad) k.add(dx, w.dParallel, dx, hid);
+    }
+
+    /**
+     * The dense MLP's backward: on entry dx is the gradient at the layer's output; the norm's part is
+     * added to dx (or, in a parallel block with an MLP norm of its own, kept in w.dParallel), and
+     * w.dNorm keeps the gradient at the MLP's input norm output for a shared norm (Falcon-7B).
+     */
+    private void mlpBackward(Kernels k, Dims d, int n, float[] x, float[] dx, boolean needInputGrad, LayerActivations a,
+                             Workspace w, long stepSeed) {
+        int hid = n * d.hidden(), inter = n * d.intermediate();
+        activate(k, d, a, w, n);
+        Arrays.fill(w.dAct, 0, inter, 0f);
+        bySlot[DOWN].backward(k, outputNormBackward(k, d, dx, a.mlpOut, mlpOutNorm, a.rstdMlpOut, w, n), w.act, w.dAct,
+                n, a, w, seed(stepSeed, DOWN));
+        Arrays.fill(w.dUp, 0, inter, 0f);
+        if (d.gatedMlp()) {
+            Arrays.fill(w.dGate, 0, inter, 0f);
+            d.activation().backward(k, w.dAct, a.gate, a.up, w.dGate, w.dUp, inter);
+        } else {
+            d.activation().backwardPlain(w.dAct, a.up, w.dUp, inter);
+        }
+        Arrays.fill(w.dNorm, 0, hid, 0f);
+        if (!d.gatedMlp()) {
+            bySlot[UP].backward(k, w.dUp, mlpInput(a), w.dNorm, n, a, w, seed(stepSeed, UP));
+        } else if (d.fusedGateUp()) {
+            FusedColumns.join(w.fused, n, w.dGate, d.intermediate(), w.dUp, d.intermediate());
+            bySlot[GATE_UP].backward(k, w.fused, mlpInput(a), w.dNorm, n, a, w, seed(stepSeed, GATE_UP));
+        } else {
+            bySlot[GATE].backward(k, w.dGate, mlpInput(a), w.dNorm, n, a, w, seed(stepSeed, GATE));
+            bySlot[UP].backward(k, w.dUp, mlpInput(a), w.dNorm, n, a, w, seed(stepSeed, UP));
+        }
+        if (!d.parallel()) {
+            Norms.backward(k, d, w.dNorm, a.mid, postNorm, postNormBias, a.rstd2, dx, n, d.hidden());
+        } else if (postNorm != null) {
+            // ln_mlp reads x: its input gradient joins dx after attention's backward, which reads dx as it is
+            Arrays.fill(w.dParallel, 0, hid, 0f);
+            Norms.backward(k, d, w.dNorm, x, postNorm, postNormBias, a.rstd2, needInputGrad ? w.dParallel : null, n, d.hidden());
+        }
+        // One shared norm (Falcon-7B): w.dNorm, the gradient at ln1 through the MLP, stays for attention's part.
     }
 
     /**

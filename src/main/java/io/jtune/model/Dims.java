@@ -27,16 +27,20 @@ import io.jtune.nn.Normalization;
  * @param embeddingNorm  whether a LayerNorm follows the embeddings (BLOOM's word_embeddings_layernorm)
  * @param parallelNorms  0: sequential block; 1 or 2: attention and MLP in parallel off one shared or two norms (Falcon)
  * @param ropeInterleaved whether RoPE pairs adjacent entries (GLM) rather than the two halves of the rotated share
+ * @param moe            the sparse MoE settings (Mixtral, Qwen-MoE), else null; {@code intermediate} is then the
+ *                       dense layers' width, 0 when every layer is sparse
  */
 record Dims(int hidden, int intermediate, int heads, int kvHeads, int headDim, int vocab, float eps,
             boolean qkNorm, int[] windows, Normalization norm, GatedActivation activation, float embeddingScale,
             float attentionScale, float attnSoftcap, float finalSoftcap, boolean postNorms, boolean localRope,
             boolean fusedQkv, boolean fusedGateUp, int rotaryDim, PositionEncoding positions, boolean gatedMlp,
-            boolean qkvGrouped, float[] alibiSlopes, boolean embeddingNorm, int parallelNorms, boolean ropeInterleaved) {
+            boolean qkvGrouped, float[] alibiSlopes, boolean embeddingNorm, int parallelNorms, boolean ropeInterleaved,
+            io.jtune.model.arch.MoeConfig moe) {
     static Dims of(ModelConfig c, ModelFamily family) {
         int[] windows = new int[c.numHiddenLayers()];
         for (int l = 0; l < windows.length; l++) windows[l] = c.slidingWindow(l) == null ? 0 : c.slidingWindow(l);
-        return new Dims(c.hiddenSize(), c.intermediateSize(), c.numAttentionHeads(), c.numKeyValueHeads(),
+        boolean denseLayers = c.moe() == null || c.moe().sparseLayers(c.numHiddenLayers()) < c.numHiddenLayers();
+        return new Dims(c.hiddenSize(), denseLayers ? c.intermediateSize() : 0, c.numAttentionHeads(), c.numKeyValueHeads(),
                 c.headDim(), c.vocabSize(), (float) c.rmsNormEps(), family.has(ModuleRole.Q_NORM, c),
                 windows, family.norm(), family.activation(), family.embeddingScale().multiplier(c),
                 (float) c.attentionScale(), (float) c.attnLogitSoftcap(), (float) c.finalLogitSoftcap(),
@@ -46,7 +50,7 @@ record Dims(int hidden, int intermediate, int heads, int kvHeads, int headDim, i
                 family.has(ModuleRole.QKV_PROJ_GROUPED, c),
                 family.positions() == PositionEncoding.ALIBI ? Alibi.slopes(c.numAttentionHeads()) : null,
                 family.stem().stream().anyMatch(m -> m.role() == ModuleRole.EMBEDDING_NORM), c.parallelNorms(),
-                family.positions() == PositionEncoding.ROTARY_INTERLEAVED);
+                family.positions() == PositionEncoding.ROTARY_INTERLEAVED, c.moe());
     }
 
     /** Whether attention and the MLP both read the block's input (Falcon's parallel_attn). */

@@ -14,6 +14,7 @@ public final class ForwardOutput {
     final float[] hidden;           // [positions x hidden] or null
     final ModelWeights weights;     // the view the pass ran with
     final long seed;                // dropout seed of a training pass, -1 otherwise
+    double routerAuxLoss;           // a MoE model's router aux loss (before its coefficient), 0 when off
 
     ForwardOutput(Batch batch, int[] targets, double[] logProbs, int[] hiddenPositions, float[] hidden,
                   ModelWeights weights, long seed) {
@@ -63,4 +64,12 @@ public final class ForwardOutput {
 
     /** Final hidden states [positions x hidden] at {@link #hiddenPositions()}, or null. */
     public float[] hidden() { return hidden; }
+
+    /**
+     * The router aux loss of a Mixture-of-Experts training pass, before its coefficient
+     * (load_balancing_loss_func's value; 0 when moe_aux_loss_coef is off or the model is dense).
+     */
+    public double routerAuxLoss() {
+        return routerAuxLoss;
+    }
 }

@@ -20,6 +20,7 @@ final class LayerActivations {
     final float[] mlpOut, rstdMlpOut;     // down_proj's output and its output norm's 1/rms (Gemma 2), else null
     final float[] ln2, rstd2;        // post_attention_layernorm
     final float[] gate, up;          // MLP projections (gate null in an ungated MLP: GPT-2's c_fc is up)
+    final MoeActivations moe;        // the sparse MoE block's routing and expert state (MoE families), else null
     final float[][] adapterKept = new float[DecoderLayer.SLOTS][];   // what each slot's adapter keeps (LoRA: scale·x·Aᵀ)
     final float[][] adapterInput = new float[DecoderLayer.SLOTS][];  // dropout(x) per slot, only with adapter dropout
 
@@ -48,7 +49,9 @@ final class LayerActivations {
         gate = d.gatedMlp() ? new float[n * d.intermediate()] : null;
         up = new float[n * d.intermediate()];
         // Sized for every module that may run on this instance (all layers' when it is shared).
+        moe = d.moe() != null ? new MoeActivations() : null;
         for (LinearModule m : modules) {
+            if (m.slot < 0) continue;   // a MoE block's module: MoeActivations holds its state
             if (m.adapter != null && (adapterKept[m.slot] == null || adapterKept[m.slot].length < n * m.keptWidth())) {
                 adapterKept[m.slot] = new float[n * m.keptWidth()];
             }

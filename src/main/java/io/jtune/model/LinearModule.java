@@ -10,7 +10,8 @@ import io.jtune.nn.Kernels;
  */
 final class LinearModule {
     final String path;            // "model.layers.3.mlp.down_proj"
-    final int slot;               // index into the layer's per-module activation arrays
+    final int slot;               // index into the layer's per-module activation arrays (-1: a MoE block's module,
+                                  // whose state the block keeps itself)
     final Param weight;
     final Param bias;             // null when the architecture has none
     final ModuleAdapter adapter;  // null without an adapter on this module
@@ -39,10 +40,22 @@ final class LinearModule {
 
     /** y = x·Wᵀ + b (+ the adapter's part); dropoutSeed &lt; 0 means inference (no dropout). */
     void forward(Kernels k, float[] x, float[] y, int n, LayerActivations acts, long dropoutSeed) {
+        forward(k, x, y, n, acts.adapterKept[slot], acts.adapterInput[slot], dropoutSeed);
+    }
+
+    /**
+     * The same with the adapter's state in buffers of the caller's (a MoE expert's, over the rows
+     * routed to it): {@code kept} [n x keptWidth], {@code dropped} [n x in] (only with adapter dropout).
+     */
+    void forward(Kernels k, float[] x, float[] y, int n, float[] kept, float[] dropped, long dropoutSeed) {
         k.linearForward(x, weight.matrix, bias == null ? null : bias.data, bias == null ? 0 : bias.offset, y, n);
         if (adapter == null) return;
-        float[] input = adapterInput(k, x, n, acts, dropoutSeed);
-        adapter.forward(k, input, input != x, y, n, acts.adapterKept[slot]);
+        float[] input = x;
+        if (hasDropout() && dropoutSeed >= 0) {
+            k.dropoutForward(x, dropped, n * in(), adapter.dropout(), dropoutSeed);
+            input = dropped;
+        }
+        adapter.forward(k, input, input != x, y, n, kept);
     }
 
     /**
@@ -65,16 +78,22 @@ final class LinearModule {
     /** Adds dx (when non-null) and the gradients of every trainable tensor of this module. */
     void backward(Kernels k, float[] dy, float[] x, float[] dx, int n, LayerActivations acts, Workspace ws,
                   long dropoutSeed) {
+        backward(k, dy, x, dx, n, acts.adapterKept[slot], acts.adapterInput[slot], ws, dropoutSeed);
+    }
+
+    /** The same with the adapter's state in the caller's buffers, as its forward kept them. */
+    void backward(Kernels k, float[] dy, float[] x, float[] dx, int n, float[] kept, float[] dropped, Workspace ws,
+                  long dropoutSeed) {
         k.linearBackward(dy, x, weight.matrix, dx, weight.grad, weight.gradOffset,
                 bias == null ? null : bias.grad, bias == null ? 0 : bias.gradOffset, n);
         if (adapter == null) return;
-        float[] adapterInput = hasDropout() ? acts.adapterInput[slot] : x;
+        float[] adapterInput = hasDropout() ? dropped : x;
         float[] adapterDx = dx;
         if (dx != null && hasDropout()) {
             adapterDx = ws.dropoutGrad;
             java.util.Arrays.fill(adapterDx, 0, n * in(), 0f);
         }
-        adapter.backward(k, dy, adapterInput, adapterDx, n, acts.adapterKept[slot], ws.adapterScratch);
+        adapter.backward(k, dy, adapterInput, adapterDx, n, kept, ws.adapterScratch);
         if (dx != null && hasDropout()) k.dropoutBackward(adapterDx, dx, n * in(), adapter.dropout(), dropoutSeed);
     }
 }

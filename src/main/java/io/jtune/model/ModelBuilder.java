@@ -112,25 +112,29 @@ public final class ModelBuilder {
     }
 
     private DecoderLayer layer(int l) {
-        // Every linear module the family declares, in its registration order (PEFT's order), at its
+        // Every linear module of this layer, in its registration order (PEFT's order), at its
         // DecoderLayer slot; a fused family (Phi-3) has qkv_proj for q/k/v and gate_up_proj for gate/up.
+        // A MoE layer's router, experts and shared expert have no slot: its SparseMoeBlock runs them.
         List<ModuleRole> slots = List.of(ModuleRole.Q_PROJ, ModuleRole.K_PROJ, ModuleRole.V_PROJ, ModuleRole.O_PROJ,
                 ModuleRole.GATE_PROJ, ModuleRole.UP_PROJ, ModuleRole.DOWN_PROJ, ModuleRole.QKV_PROJ, ModuleRole.GATE_UP_PROJ);
         // a grouped q/k/v projection (BLOOM, Falcon) takes the fused slot; the layer splits it by its own layout
         List<LinearModule> modules = new ArrayList<>();
+        Map<ModuleRole, List<LinearModule>> byRole = new java.util.EnumMap<>(ModuleRole.class);
         String prefix = family.layerPrefix(l);
-        for (ModuleSpec spec : family.layer()) {
-            if (spec.kind() != ModuleSpec.Kind.LINEAR) continue;
-            String path = prefix + spec.hfPath();
-            ModuleRole slotRole = spec.role() == ModuleRole.QKV_PROJ_GROUPED ? ModuleRole.QKV_PROJ : spec.role();
-            modules.add(new LinearModule(path, slots.indexOf(slotRole), params.get(path + ".weight"), params.get(path + ".bias"), null));
+        for (ModelTensor t : family.layerTensors(config, l)) {
+            if (t.spec().kind() != ModuleSpec.Kind.LINEAR || t.bias()) continue;
+            ModuleRole slotRole = t.role() == ModuleRole.QKV_PROJ_GROUPED ? ModuleRole.QKV_PROJ : t.role();
+            LinearModule m = new LinearModule(t.module(), slots.indexOf(slotRole), params.get(t.name()),
+                    params.get(t.module() + ".bias"), null);
+            modules.add(m);
+            byRole.computeIfAbsent(t.role(), r -> new ArrayList<>()).add(m);
         }
-        boolean attentionInputs = family.layerModule(ModuleRole.QKV_PROJ) != null || family.layerModule(ModuleRole.QKV_PROJ_GROUPED) != null
-                || (family.layerModule(ModuleRole.Q_PROJ) != null && family.layerModule(ModuleRole.K_PROJ) != null
-                    && family.layerModule(ModuleRole.V_PROJ) != null);
-        boolean mlpInputs = family.layerModule(ModuleRole.GATE_UP_PROJ) != null || family.layerModule(ModuleRole.UP_PROJ) != null;
-        if (!attentionInputs || !mlpInputs || family.layerModule(ModuleRole.O_PROJ) == null
-                || family.layerModule(ModuleRole.DOWN_PROJ) == null) {
+        boolean sparse = config.moe() != null && config.moe().sparse(l);
+        boolean attentionInputs = byRole.containsKey(ModuleRole.QKV_PROJ) || byRole.containsKey(ModuleRole.QKV_PROJ_GROUPED)
+                || (byRole.containsKey(ModuleRole.Q_PROJ) && byRole.containsKey(ModuleRole.K_PROJ) && byRole.containsKey(ModuleRole.V_PROJ));
+        boolean mlp = sparse || (byRole.containsKey(ModuleRole.DOWN_PROJ)
+                && (byRole.containsKey(ModuleRole.GATE_UP_PROJ) || byRole.containsKey(ModuleRole.UP_PROJ)));
+        if (!attentionInputs || !mlp || !byRole.containsKey(ModuleRole.O_PROJ)) {
             throw new JtuneException("the " + family.modelType() + " family lacks a module of the decoder layer "
                     + "(q/k/v or qkv, o, gate/up, gate_up or up alone, down)");
         }
@@ -138,7 +142,22 @@ public final class ModelBuilder {
                 layerParam(ModuleRole.MLP_NORM, prefix), layerBias(ModuleRole.MLP_NORM, prefix),
                 layerParam(ModuleRole.Q_NORM, prefix), layerParam(ModuleRole.K_NORM, prefix),
                 layerParam(ModuleRole.ATTENTION_OUTPUT_NORM, prefix), layerParam(ModuleRole.MLP_OUTPUT_NORM, prefix),
-                modules.toArray(LinearModule[]::new));
+                modules.toArray(LinearModule[]::new), sparse ? moeBlock(l, byRole) : null);
+    }
+
+    /** The layer's sparse MoE block over its router, its experts (in index order) and its shared expert. */
+    private SparseMoeBlock moeBlock(int l, Map<ModuleRole, List<LinearModule>> byRole) {
+        int experts = config.moe().numExperts();
+        LinearModule[][] expertModules = new LinearModule[experts][];
+        for (int e = 0; e < experts; e++) {
+            expertModules[e] = new LinearModule[] {byRole.get(ModuleRole.EXPERT_GATE).get(e), byRole.get(ModuleRole.EXPERT_UP).get(e),
+                    byRole.get(ModuleRole.EXPERT_DOWN).get(e)};
+        }
+        LinearModule[] shared = byRole.containsKey(ModuleRole.SHARED_EXPERT_ROUTER)
+                ? new LinearModule[] {byRole.get(ModuleRole.SHARED_EXPERT_GATE).get(0), byRole.get(ModuleRole.SHARED_EXPERT_UP).get(0),
+                        byRole.get(ModuleRole.SHARED_EXPERT_DOWN).get(0), byRole.get(ModuleRole.SHARED_EXPERT_ROUTER).get(0)}
+                : null;
+        return new SparseMoeBlock(l, config.moe(), byRole.get(ModuleRole.ROUTER).get(0), expertModules, shared);
     }
 
     private Param layerParam(ModuleRole role, String prefix) {

@@ -38,9 +38,9 @@ public record WeightQuantization(int bits, Bnb4BitType type, boolean doubleQuant
 
     /** Bytes the decoder layers' linear weights of {@code c} take in this storage (for the memory estimate). */
     public long layerWeightBytes(io.jtune.model.arch.ModelFamily family, io.jtune.model.arch.ModelConfig c) {
-        long perLayer = 0;
-        for (ModelTensor t : family.layerLinearWeights(c)) perLayer += bytes(t.rows(), t.cols());
-        return perLayer * c.numHiddenLayers();
+        long all = 0;   // every layer's (a MoE model's dense mlp_only layers differ from its sparse ones)
+        for (ModelTensor t : family.allLayerLinearWeights(c)) all += bytes(t.rows(), t.cols());
+        return all;
     }
 
     public static WeightQuantization eightBit() {

@@ -33,6 +33,7 @@ class StepFlopsTest {
     void sameAsTheHandWrittenFormulaForEveryBenchmarkModel() {
         for (String name : LoraStepSetup.architectures()) {
             ModelConfig c = LoraStepSetup.architecture(name);
+            if (c.moe() != null) continue;   // active experts: MoeSizesTest
             for (int tokens : new int[] {1, 512, 4096}) {
                 assertEquals(handWritten(c, tokens, 8), StepFlops.loraStep(c, tokens, 8), name + " at " + tokens);
             }

@@ -102,7 +102,7 @@ class ModelBuildTest {
     @Test
     void unsupportedArchitectureIsAnError() {
         ModelConfig c = TinyModels.config("llama");
-        ModelConfig mixtral = ModelConfig.builder().modelType("mixtral")
+        ModelConfig mixtral = ModelConfig.builder().modelType("deepseek_v2")
                 .vocabSize(c.vocabSize()).hiddenSize(c.hiddenSize()).intermediateSize(c.intermediateSize())
                 .numHiddenLayers(c.numHiddenLayers())
                 .numAttentionHeads(c.numAttentionHeads()).numKeyValueHeads(c.numKeyValueHeads()).headDim(c.headDim())
@@ -112,7 +112,7 @@ class ModelBuildTest {
                 .build();
         String msg = assertThrows(JtuneException.class, () -> ModelBuilder.build(mixtral, new RandomWeights(c, 1, DType.F32),
                 FinetuneSpec.full(), CausalLM.Options.defaults())).getMessage();
-        assertTrue(msg.contains("mixtral") && msg.contains("qwen3"), msg);
+        assertTrue(msg.contains("deepseek_v2") && msg.contains("qwen3"), msg);
     }
 
     @Test

@@ -132,7 +132,8 @@ public final class GgufModel implements AutoCloseable {
                     + String.join(", ", new java.util.TreeSet<>(MODEL_TYPES.keySet())) + ")");
         }
         if (m.contains(arch + ".expert_count") && m.getLong(arch + ".expert_count") > 0) {
-            throw new JtuneException(where + ": mixture-of-experts GGUF models (" + arch + ".expert_count) are not supported");
+            throw new JtuneException(where + ": mixture-of-experts GGUF models (" + arch + ".expert_count) are not supported yet as input;"
+                    + " open the model's Hugging Face folder instead");
         }
         ObjectNode c = JsonNodeFactory.instance.objectNode();
         c.put("model_type", modelType);

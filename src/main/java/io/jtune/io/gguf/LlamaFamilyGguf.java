@@ -70,6 +70,19 @@ public final class LlamaFamilyGguf {
     }
 
     /**
+     * Refuses, before anything is written, a model whose GGUF llama.cpp could not run: a
+     * Mixture-of-Experts model with dense layers (llama.cpp's graphs make every layer sparse).
+     */
+    public static void requireExportable(ModelConfig c) {
+        io.jtune.model.arch.MoeConfig moe = c.moe();
+        if (moe != null && moe.sparseLayers(c.numHiddenLayers()) != c.numHiddenLayers()) {
+            throw new JtuneException("GGUF export of a Mixture-of-Experts model with dense layers (mlp_only_layers "
+                    + moe.mlpOnlyLayers() + ", decoder_sparse_step " + moe.decoderSparseStep() + ") is not supported yet:"
+                    + " llama.cpp's " + family(c.modelType()).ggufArchitecture() + " makes every layer sparse");
+        }
+    }
+
+    /**
      * For a q/k/v projection grouped per kv head (BLOOM, Falcon: per group its query heads, then its
      * key and value head), the source row of each row in llama.cpp's order: all q, all k, all v.
      */
@@ -139,11 +152,27 @@ public final class LlamaFamilyGguf {
         if (arch.equals("phi3")) addPhi3Rope(m, c);
         // The converter's Glm4Model and ChatGLMModel: only the first partial_rotary_factor share of each head rotates.
         if (family.positions() == PositionEncoding.ROTARY_INTERLEAVED) m.putUint32(arch + ".rope.dimension_count", c.rotaryDim());
+        if (c.moe() != null) addExperts(m, arch, c);
         m.putUint32("general.file_type", type.fileTypeId());
         if (arch.equals("llama")) {
             m.putUint32("llama.vocab_size", c.vocabSize());
             m.putUint32("llama.rope.dimension_count", c.headDim());
         }
+    }
+
+    /**
+     * A Mixture-of-Experts model's keys, as the converter writes them: the expert count and how many
+     * a token uses (MixtralModel, under llama); Qwen2MoeModel and Qwen3MoeModel add the experts' width
+     * and Qwen2-MoE the shared expert's. llama.cpp's qwen2moe / qwen3moe / llama graphs make every
+     * layer sparse, so dense mlp_only_layers are refused.
+     */
+    private static void addExperts(GgufMetadata m, String arch, ModelConfig c) {
+        requireExportable(c);
+        io.jtune.model.arch.MoeConfig moe = c.moe();
+        m.putUint32(arch + ".expert_count", moe.numExperts());
+        m.putUint32(arch + ".expert_used_count", moe.topK());
+        if (!arch.equals("llama")) m.putUint32(arch + ".expert_feed_forward_length", moe.expertIntermediateSize());
+        if (moe.hasSharedExpert()) m.putUint32(arch + ".expert_shared_feed_forward_length", moe.sharedExpertIntermediateSize());
     }
 
     /**
@@ -231,7 +260,9 @@ public final class LlamaFamilyGguf {
             }
             family.stemTensors(c).forEach(this::add);
             for (int l = 0; l < c.numHiddenLayers(); l++) {
-                family.layerTensors(c, l).stream().sorted(FILE_ORDER).forEach(this::add);
+                List<ModelTensor> layer = family.layerTensors(c, l);
+                layer.stream().filter(t -> !t.role().perExpert()).sorted(FILE_ORDER).forEach(this::add);
+                if (c.moe() != null) addStackedExperts(layer);
             }
             // with tied embeddings llama.cpp reuses token_embd for the output, so output.weight is left out
             family.headTensors(c, !c.tieWordEmbeddings()).forEach(this::add);
@@ -260,8 +291,47 @@ public final class LlamaFamilyGguf {
                 case O_PROJ, ATTENTION_OUTPUT_NORM -> 3;
                 case MLP_NORM -> 4;
                 case GATE_PROJ, UP_PROJ, GATE_UP_PROJ, DOWN_PROJ, MLP_OUTPUT_NORM -> 5;
+                case ROUTER -> 6;
+                case SHARED_EXPERT_ROUTER, SHARED_EXPERT_GATE, SHARED_EXPERT_UP, SHARED_EXPERT_DOWN -> 7;
                 default -> throw new IllegalArgumentException(role + " is not a layer module");
             };
+        }
+
+        /**
+         * The experts of one layer as llama.cpp stores them: per projection one 3-D tensor
+         * [num_experts, out, in] (ffn_gate_exps, ffn_up_exps, ffn_down_exps), expert e's rows at e·out.
+         */
+        private void addStackedExperts(List<ModelTensor> layer) {
+            for (ModuleRole role : List.of(ModuleRole.EXPERT_GATE, ModuleRole.EXPERT_UP, ModuleRole.EXPERT_DOWN)) {
+                List<ModelTensor> experts = layer.stream().filter(t -> t.role() == role).toList();
+                if (experts.isEmpty()) continue;
+                ModelTensor first = experts.getFirst();
+                int rows = first.rows(), cols = first.cols();
+                List<TensorRows> parts = new ArrayList<>();
+                for (ModelTensor t : experts) {
+                    Matrix w = require(t.name());
+                    if (w.rows() != rows || w.cols() != cols) {
+                        throw new JtuneException("tensor " + t.name() + " has shape [" + w.rows() + ", " + w.cols() + "], expected ["
+                                + rows + ", " + cols + "] from config.json");
+                    }
+                    parts.add(TensorRows.of(w));
+                }
+                out.add(new GgufTensor(first.gguf(), new long[] {experts.size(), rows, cols}, weightType(cols), stacked(parts, rows, cols)));
+            }
+        }
+
+        private static TensorRows stacked(List<TensorRows> parts, int rows, int cols) {
+            return new TensorRows() {
+                @Override public int rowCount() { return parts.size() * rows; }
+                @Override public int rowLength() { return cols; }
+                @Override public void readRow(int r, float[] dst) { parts.get(r / rows).readRow(r % rows, dst); }
+            };
+        }
+
+        /** The file type's weight type; gguf-py's F16 fallback for rows that are not whole quantization blocks. */
+        private GgmlType weightType(int cols) {
+            GgmlType t = type.weightType();
+            return (t == GgmlType.Q8_0 || t == GgmlType.Q4_0) && cols % Q8_0.BLOCK != 0 ? GgmlType.F16 : t;
         }
 
         private void add(ModelTensor t) {
@@ -319,9 +389,9 @@ public final class LlamaFamilyGguf {
             if (ggufName.equals("token_embd.weight") && embeddingRows < rows) {
                 src = src.firstRows(embeddingRows);
             }
-            GgmlType t = type.weightType();
-            // gguf-py refuses Q8_0 for rows that are not whole blocks and the converter falls back to F16
-            if ((t == GgmlType.Q8_0 || t == GgmlType.Q4_0) && cols % Q8_0.BLOCK != 0) t = GgmlType.F16;
+            // gguf-py refuses Q8_0 for rows that are not whole blocks and the converter falls back to F16;
+            // the converter keeps a MoE router (ffn_gate_inp) in F32 whatever the file type
+            GgmlType t = ggufName.endsWith(".ffn_gate_inp.weight") ? GgmlType.F32 : weightType(cols);
             out.add(GgufTensor.matrix(ggufName, t, src));
         }
 

@@ -100,6 +100,7 @@ public final class HfConfigReader {
                 .dtype(dtype(keys));
         setScores(config, keys, family.hfKeys().scores());
         if (falcon) config.parallelNorms(FalconKeys.parallelNorms(keys));
+        config.moe(MoeConfigReader.read(keys, family.modelType(), layers));
         if (keys.bool("use_bidirectional_attention", false)) {
             throw keys.error("use_bidirectional_attention", "is true (an embedding model such as EmbeddingGemma); jtune runs causal language models only");
         }

@@ -13,7 +13,8 @@ public final class Families {
     public static final List<ModelFamily> ALL = List.of(Llama.FAMILY, Mistral.FAMILY, Qwen2.FAMILY, Qwen3.FAMILY,
             Gemma.FAMILY, Gemma2.FAMILY, Gemma3.FAMILY, Phi3.FAMILY,
             Glm4.FAMILY, ChatGlm.FAMILY,
-            Gpt2.FAMILY, Bloom.FAMILY, Falcon.FAMILY);
+            Gpt2.FAMILY, Bloom.FAMILY, Falcon.FAMILY,
+            Mixtral.FAMILY, Qwen2Moe.FAMILY, Qwen3Moe.FAMILY);
 
     private static final Map<String, ModelFamily> BY_MODEL_TYPE =
             ALL.stream().collect(Collectors.toUnmodifiableMap(ModelFamily::modelType, Function.identity()));

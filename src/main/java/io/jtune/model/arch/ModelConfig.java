@@ -33,6 +33,7 @@ import java.util.List;
  *                              read the block's input and their outputs are added to it together (Falcon's
  *                              parallel_attn), off 1 shared LayerNorm (Falcon-7B) or 2 of their own (ln_attn and
  *                              ln_mlp, the new decoder architecture of Falcon-40B/180B)
+ * @param moe                   the sparse Mixture-of-Experts settings (Mixtral, Qwen-MoE); null for a dense model
  */
 public record ModelConfig(
         String modelType,
@@ -63,7 +64,8 @@ public record ModelConfig(
         double finalLogitSoftcap,
         RopeConfig localRope,
         double partialRotaryFactor,
-        int parallelNorms) {
+        int parallelNorms,
+        MoeConfig moe) {
 
     public int qDim() { return numAttentionHeads * headDim; }
     public int kvDim() { return numKeyValueHeads * headDim; }
@@ -128,6 +130,7 @@ public record ModelConfig(
         b.localRope = localRope;
         b.partialRotaryFactor = partialRotaryFactor;
         b.parallelNorms = parallelNorms;
+        b.moe = moe;
         return b;
     }
 
@@ -162,6 +165,7 @@ public record ModelConfig(
         private RopeConfig localRope;
         private double partialRotaryFactor = 1.0;
         private int parallelNorms;
+        private MoeConfig moe;
 
         private Builder() {}
 
@@ -194,6 +198,7 @@ public record ModelConfig(
         public Builder localRope(RopeConfig v) { localRope = v; return this; }
         public Builder partialRotaryFactor(double v) { partialRotaryFactor = v; return this; }
         public Builder parallelNorms(int v) { parallelNorms = v; return this; }
+        public Builder moe(MoeConfig v) { moe = v; return this; }
 
         public ModelConfig build() {
             int kvHeads = numKeyValueHeads > 0 ? numKeyValueHeads : numAttentionHeads;
@@ -202,7 +207,7 @@ public record ModelConfig(
                     kvHeads, dim, maxPositionEmbeddings, rmsNormEps, rope, tieWordEmbeddings, attentionBias,
                     outputProjectionBias, mlpBias, qkNorm, slidingWindow, hiddenAct, bosTokenId, eosTokenIds,
                     padTokenId, dtype, slidingLayers, queryPreAttnScalar, attnLogitSoftcap, finalLogitSoftcap, localRope,
-                    partialRotaryFactor, parallelNorms);
+                    partialRotaryFactor, parallelNorms, moe);
         }
     }
 }

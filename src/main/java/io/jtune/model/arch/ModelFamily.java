@@ -197,8 +197,30 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
     /** The tensors of decoder layer {@code l}, in registration order. */
     public List<ModelTensor> layerTensors(ModelConfig c, int l) {
         List<ModelTensor> out = new ArrayList<>();
-        for (ModuleSpec m : layer) add(out, m, c, l, layerPrefix(l) + m.hfPath(), "blk." + l + "." + m.ggufName());
+        for (ModuleSpec m : layer) {
+            if (c.moe() != null && (m.role().sparseMoe() ? !c.moe().sparse(l) : m.role().denseMlp() && c.moe().sparse(l))) {
+                continue;   // a MoE model's layer has either the sparse block or the dense MLP
+            }
+            if (m.role().perExpert()) continue;   // added expert by expert below, after the router
+            add(out, m, c, l, layerPrefix(l) + m.hfPath(), "blk." + l + "." + m.ggufName());
+            if (m.role() == ModuleRole.ROUTER) addExperts(out, c, l);
+        }
         return out;
+    }
+
+    /**
+     * Every expert's modules in torch's order, expert by expert ("experts.{e}.w1", w2, w3 with
+     * e = 0, 1, ...). Their GGUF name is the stacked tensor's that holds them: llama.cpp keeps one 3-D
+     * tensor [experts, out, in] per projection (blk.N.ffn_gate_exps), expert e at index e.
+     */
+    private void addExperts(List<ModelTensor> out, ModelConfig c, int l) {
+        for (int e = 0; e < c.moe().numExperts(); e++) {
+            for (ModuleSpec m : layer) {
+                if (!m.role().perExpert()) continue;
+                add(out, m, c, l, layerPrefix(l) + m.hfPath().replace("{e}", Integer.toString(e)),
+                        "blk." + l + "." + m.ggufName());
+            }
+        }
     }
 
     /** The tensors after the layers (final norm, and lm_head when {@code withLmHead}). */
@@ -217,6 +239,27 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
      */
     public List<ModelTensor> layerLinearWeights(ModelConfig c) {
         return layerTensors(c, 0).stream().filter(t -> t.role().isLayerLinear() && !t.bias()).toList();
+    }
+
+    /**
+     * The linear weights of every decoder layer, each [out x in]: what {@link #layerLinearWeights}
+     * gives per layer, for models whose layers differ (a MoE model's dense mlp_only_layers).
+     */
+    public List<ModelTensor> allLayerLinearWeights(ModelConfig c) {
+        List<ModelTensor> out = new ArrayList<>();
+        for (int l = 0; l < c.numHiddenLayers(); l++) {
+            for (ModelTensor t : layerTensors(c, l)) if (t.role().isLayerLinear() && !t.bias()) out.add(t);
+        }
+        return out;
+    }
+
+    /**
+     * The share of tokens a layer tensor's module sees: top_k / num_experts for an expert's
+     * projections (each token runs through top_k of them), 1 for every other module. A step's FLOPs
+     * are the weights' sizes times this (active parameters), its memory the sizes alone (total).
+     */
+    public static double activeShare(ModelTensor t, ModelConfig c) {
+        return t.role().perExpert() ? (double) c.moe().topK() / c.moe().numExperts() : 1.0;
     }
 
     /** The tensors a checkpoint of this config holds (lm_head only when untied). */
@@ -298,6 +341,17 @@ public record ModelFamily(String modelType, String hfArchitecture, String ggufAr
         }
         if (c.attnLogitSoftcap() < 0 || c.finalLogitSoftcap() < 0 || c.queryPreAttnScalar() < 0) {
             throw new JtuneException("soft-caps and query_pre_attn_scalar must be positive (0: unset)");
+        }
+        if (layerModule(ModuleRole.ROUTER) != null) {
+            MoeConfig moe = c.moe();
+            if (moe == null) throw new JtuneException("a " + modelType + " config needs its Mixture-of-Experts settings");
+            if (moe.numExperts() < 1 || moe.topK() < 1 || moe.topK() > moe.numExperts()) {
+                throw new JtuneException("num_experts_per_tok (" + moe.topK() + ") must be between 1 and the number of experts ("
+                        + moe.numExperts() + ")");
+            }
+            if (moe.expertIntermediateSize() < 1 || moe.decoderSparseStep() < 1) {
+                throw new JtuneException("the experts' intermediate size and decoder_sparse_step must be positive");
+            }
         }
         if (c.hiddenSize() < 1 || c.intermediateSize() < 1 || c.vocabSize() < 1 || c.numHiddenLayers() < 1) {
             throw new JtuneException("hidden_size, intermediate_size, vocab_size and num_hidden_layers must be positive");

@@ -37,13 +37,27 @@ public final class ObjectiveRunner {
         if (fixed != null && objective.hiddenPositions(batch) == null) {
             float[] scaled = new float[fixed.length];
             for (int t = 0; t < fixed.length; t++) scaled[t] = fixed[t] * gradScale;
-            return objective.loss(model.forwardBackward(batch, adapter, scaled));
+            ForwardOutput out = model.forwardBackward(batch, adapter, scaled);
+            return withRouterAuxLoss(objective.loss(out), out, gradScale);
         }
         ForwardOutput out = model.forward(batch, adapter, true, objective.hiddenPositions(batch));
         Loss loss = objective.loss(out);
         model.backward(out, scale(loss.dLogProbs(), gradScale), scale(loss.dHidden(), gradScale));
         if (loss.ownGradients() != null) loss.ownGradients().add(gradScale);
-        return loss;
+        return withRouterAuxLoss(loss, out, gradScale);
+    }
+
+    /**
+     * A MoE model's router aux loss (moe_aux_loss_coef) joins the reported loss as the HF Trainer
+     * reports it: coef · aux of every micro-batch added to the window's mean loss. The window's mean
+     * is Σ sums / units and gradScale = 1 / units, so the sum grows by coef · aux / gradScale. The
+     * model added its gradient already.
+     */
+    private Loss withRouterAuxLoss(Loss loss, ForwardOutput out, float gradScale) {
+        double coef = model.routerAuxLossCoef();
+        if (coef == 0 || out.routerAuxLoss() == 0) return loss;
+        return new Loss(loss.sum() + coef * out.routerAuxLoss() / gradScale, loss.metrics(), loss.dLogProbs(), loss.dHidden(),
+                loss.ownGradients());
     }
 
     /** An evaluation pass (no dropout, no gradients). */

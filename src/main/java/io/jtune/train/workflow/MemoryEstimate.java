@@ -23,17 +23,18 @@ final class MemoryEstimate {
     /**
      * The parameters that train, counted from the tensors the family declares: every tensor of the
      * checkpoint (full), those of the trainable layers (freeze), or the LoRA factors of every linear
-     * module of every layer, r x (in + out) each (lora).
+     * module of every layer, r x (in + out) each (lora). A Mixture-of-Experts model counts all its
+     * experts (total parameters): every expert trains, whichever tokens reach it.
      */
     static long trainableParameters(ModelConfig c, FinetuneSpec spec) {
         ModelFamily family = Families.of(c);
         return switch (spec.type()) {
             case FULL -> elements(family.checkpointTensors(c));
-            case FREEZE -> Math.abs(spec.freeze().trainableLayers()) * elements(family.layerTensors(c, 0));
+            case FREEZE -> Math.abs(spec.freeze().trainableLayers()) * elements(family.layerTensors(c, c.numHiddenLayers() - 1));
             case LORA -> {
-                long perLayer = 0;
-                for (ModelTensor w : family.layerLinearWeights(c)) perLayer += (long) spec.lora().rank() * (w.rows() + w.cols());
-                yield c.numHiddenLayers() * perLayer;
+                long all = 0;
+                for (ModelTensor w : family.allLayerLinearWeights(c)) all += (long) spec.lora().rank() * (w.rows() + w.cols());
+                yield all;
             }
         };
     }
@@ -49,10 +50,24 @@ final class MemoryEstimate {
         // Per token and layer: norms, q/k/v, attention output, gate/up/act, residuals (fp32);
         // Gemma 2/3 also keep o_proj's and down_proj's outputs for their output norms.
         boolean outputNorms = Families.of(c).has(io.jtune.model.arch.ModuleRole.ATTENTION_OUTPUT_NORM, c);
-        long perTokenLayer = 4 * (4 * h + q + 2 * kv + q + 3 * i + (outputNorms ? 2 * h : 0));
+        long perTokenLayer = 4 * (4 * h + q + 2 * kv + q + mlpFloatsPerToken(c) + (outputNorms ? 2 * h : 0));
         long layersKept = checkpointing ? 1 : c.numHiddenLayers();
         long residuals = 4L * h * (c.numHiddenLayers() + 1);
         return (long) batchTokens * (perTokenLayer * layersKept + residuals);
+    }
+
+    /**
+     * The MLP's floats kept per token and layer: gate, up and their product for a dense MLP; for a
+     * sparse MoE block, the router's logits and probabilities and, per chosen expert (top_k of
+     * them), its gathered input, gate, up and output, plus a shared expert's (the widest layer counts).
+     */
+    private static long mlpFloatsPerToken(ModelConfig c) {
+        long dense = 3L * c.intermediateSize();
+        io.jtune.model.arch.MoeConfig moe = c.moe();
+        if (moe == null) return dense;
+        long h = c.hiddenSize(), w = moe.expertIntermediateSize(), s = moe.sharedExpertIntermediateSize();
+        long sparse = 2L * moe.numExperts() + moe.topK() * (2 * h + 2 * w) + (s > 0 ? 2 * s + h + 1 : 0);
+        return moe.sparseLayers(c.numHiddenLayers()) < c.numHiddenLayers() ? Math.max(dense, sparse) : sparse;
     }
 
     /**
@@ -63,10 +78,12 @@ final class MemoryEstimate {
     static long adapterMethodBytes(ModelConfig c, FinetuneSpec spec, int batchTokens, boolean checkpointing) {
         if (spec.type() != FinetuneSpec.Type.LORA) return 0;
         long bytes = 0, outputs = 0, weights = 0;
-        for (ModelTensor w : Families.of(c).layerLinearWeights(c)) {
-            outputs += w.rows();
+        for (ModelTensor w : Families.of(c).allLayerLinearWeights(c)) {   // per layer below: the layers' average
+            outputs += (long) Math.ceil(ModelFamily.activeShare(w, c) * w.rows());
             weights += w.elements();
         }
+        outputs = outputs / c.numHiddenLayers();
+        weights = weights / c.numHiddenLayers();
         if (spec.lora().useDora()) {
             long layersKept = checkpointing ? 1 : c.numHiddenLayers();
             bytes += 4L * batchTokens * outputs * layersKept + 16L * outputs * c.numHiddenLayers();

@@ -37,6 +37,7 @@ record TrainableModel(CausalLM model, TrainedWeights weights) {
                 base.prequantized() ? WeightQuantization.fourBit(Bnb4BitType.NF4, true) : quantization);
         WeightSource source = QuantizedWeights.over(base.weights(), base.config(), quantization);
         CausalLM model = ModelBuilder.build(base.config(), source, spec, new CausalLM.Options(checkpointing, args.seed()));
+        if (modelArgs.moeAuxLossCoef() != null) model.setRouterAuxLossCoef(modelArgs.moeAuxLossCoef());
         // PEFT's adapter_config.json names the modules that actually carry an adapter, whatever lora_target said
         TrainedWeights weights = base.trainedWeights(model, adapter == null ? null
                 : adapter.withTargets(TrainedWeights.loraTargetModules(model), modelArgs.modelNameOrPath()));

@@ -243,9 +243,9 @@ class GgufExportTest {
 
     @Test
     void badInputsAreClearErrors() {
-        ModelConfig c = TinyCheckpoint.config("mixtral", true, RopeConfig.plain(1e4));
+        ModelConfig c = TinyCheckpoint.config("deepseek_v2", true, RopeConfig.plain(1e4));
         JtuneException e = assertThrows(JtuneException.class, () -> LlamaFamilyGguf.architecture(c.modelType()));
-        assertTrue(e.getMessage().contains("'mixtral'"), e.getMessage());
+        assertTrue(e.getMessage().contains("'deepseek_v2'"), e.getMessage());
 
         TinyCheckpoint missing = TinyCheckpoint.of("llama", false);
         missing.tensors.remove("model.layers.1.mlp.down_proj.weight");

@@ -116,8 +116,10 @@ class FamilyDerivationTest {
             assertEquals(new TreeSet<>(declared.stream().map(ModelTensor::gguf).toList()), written, family.modelType());
             for (ModelTensor t : declared) {
                 GgufTensor g = plan.tensors().stream().filter(x -> x.name().equals(t.gguf())).findFirst().orElseThrow();
-                // llama.cpp holds every weight [out, in]: a Conv1D weight (GPT-2, stored [in, out]) is transposed
-                long[] expected = t.transposed() ? new long[] {t.rows(), t.cols()} : t.shape();
+                // llama.cpp holds every weight [out, in]: a Conv1D weight (GPT-2, stored [in, out]) is transposed;
+                // a MoE expert's projection is one slice of llama.cpp's stacked [experts, out, in] tensor.
+                long[] expected = t.role().perExpert() ? new long[] {c.moe().numExperts(), t.rows(), t.cols()}
+                        : t.transposed() ? new long[] {t.rows(), t.cols()} : t.shape();
                 assertArrayEquals(expected, g.shape(), t.gguf());
             }
         }
