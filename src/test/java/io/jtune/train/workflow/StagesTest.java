@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class StagesTest {
     @Test
     void eachSupportedStageHasItsWorkflow() {
-        assertEquals(List.of("pt", "sft", "rm", "dpo", "kto", "grpo"), List.copyOf(Stages.names()));
+        assertEquals(List.of("pt", "sft", "rm", "ppo", "dpo", "kto", "grpo"), List.copyOf(Stages.names()));
         StageWorkflow pt = Stages.forName("pt"), sft = Stages.forName("sft");
         assertInstanceOf(PretrainWorkflow.class, pt);
         assertInstanceOf(SupervisedWorkflow.class, sft);
@@ -55,12 +55,17 @@ class StagesTest {
         assertEquals("ppo", grpo.dataStage(), "LLaMA-Factory's prompt-only processor");
         assertEquals(List.of("loss", "reward"), grpo.plotKeys());
         assertFalse(grpo.predicts() || grpo.predictsScores());
+        StageWorkflow ppo = Stages.forName("ppo");
+        assertInstanceOf(PpoWorkflow.class, ppo);
+        assertEquals("ppo", ppo.dataStage());
+        assertEquals(List.of("loss", "reward"), ppo.plotKeys(), "as LLaMA-Factory's run_ppo plots");
+        assertFalse(ppo.predicts() || ppo.predictsScores());
     }
 
     @Test
     void anUnsupportedStageNamesTheSupportedOnes() {
-        JtuneException e = assertThrows(JtuneException.class, () -> Stages.forName("ppo"));
-        assertEquals("stage: 'ppo' is not supported yet by jtune; supported: pt, sft, rm, dpo, kto, grpo", e.getMessage());
+        JtuneException e = assertThrows(JtuneException.class, () -> Stages.forName("orpo"));
+        assertEquals("stage: 'orpo' is not supported yet by jtune; supported: pt, sft, rm, ppo, dpo, kto, grpo", e.getMessage());
     }
 
     /** A model path that does not exist: these errors must come before the model is looked for. */
