@@ -92,7 +92,7 @@ public final class PpoRollouts implements TrainBatches, PpoObjective.Rollouts {
         this.kl = kl;
         this.log = log;
         this.rounds = examples.size() / settings.rowsPerRollout();
-        if (rounds == 0) {
+        if (rounds == 0 && !examples.isEmpty()) {
             throw new JtuneException("dataset: " + examples.size() + " prompts, but one ppo rollout batch needs " + settings.rowsPerRollout()
                     + " (per_device_train_batch_size x gradient_accumulation_steps x ppo_buffer_size)");
         }
@@ -141,13 +141,53 @@ public final class PpoRollouts implements TrainBatches, PpoObjective.Rollouts {
             epochOfPrompts = epoch;
         }
         List<TokenizedExample> roundPrompts = epochPrompts.get(round);
+        long[] seeds = new long[roundPrompts.size()];
+        for (int i = 0; i < seeds.length; i++) seeds[i] = RolloutBatches.mix(settings.seed(), epoch, round, i);
+        Rollout r = rollOut(roundPrompts, seeds, true);
+        kl.update(r.metrics().get("objective/kl").value(), seeds.length);
+        writeLog(step, r.samples(), r.raw(), r.advantages());
+        return trainingBatches(epoch, round, r);
+    }
+
+    /**
+     * The evaluation of stage ppo on held-out prompts: each completed once by the current policy, with the same
+     * seeds at every evaluation, scored by the reward model and given advantages under the current KL
+     * coefficient (neither the coefficient nor ppo_score_norm's statistics learn from them; the scores are the
+     * raw ones); the objective's loss and metrics over them are the evaluation's (eval_loss, eval_reward,
+     * eval_kl, eval_ppo/...).
+     */
+    public io.jtune.train.EvalBatches evaluation(List<TokenizedExample> heldOut) {
+        return new io.jtune.train.EvalBatches() {
+            @Override
+            public boolean isEmpty() {
+                return heldOut.isEmpty();
+            }
+
+            @Override
+            public List<Batch> make() {
+                long[] seeds = new long[heldOut.size()];
+                for (int i = 0; i < seeds.length; i++) seeds[i] = RolloutBatches.mix(settings.seed(), -1, 0, i);
+                Rollout r = rollOut(heldOut, seeds, false);
+                List<Integer> order = new ArrayList<>();
+                for (int i = 0; i < seeds.length; i++) order.add(i);
+                return cut(order, r, Integer.MAX_VALUE);
+            }
+
+            @Override
+            public void release(List<Batch> batches) {
+                for (Batch b : batches) rows.remove(b);
+            }
+        };
+    }
+
+    /** One rollout batch: its samples, scores, rollout-time log-probabilities and values, advantages and statistics. */
+    private record Rollout(List<int[]> promptIds, List<int[]> completions, List<RewardFunction.Sample> samples, double[] raw,
+                           double[][] logProbs, double[][] values, PpoAdvantages.Result advantages, Map<String, Metric> metrics) {}
+
+    private Rollout rollOut(List<TokenizedExample> roundPrompts, long[] seeds, boolean training) {
         int n = roundPrompts.size();
         List<int[]> promptIds = new ArrayList<>(n);
-        long[] seeds = new long[n];
-        for (int i = 0; i < n; i++) {
-            promptIds.add(roundPrompts.get(i).inputIds());
-            seeds[i] = RolloutBatches.mix(settings.seed(), epoch, round, i);
-        }
+        for (TokenizedExample e : roundPrompts) promptIds.add(e.inputIds());
         List<int[]> completions = generator.generate(promptIds, seeds);
         List<RewardFunction.Sample> samples = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -158,7 +198,7 @@ public final class PpoRollouts implements TrainBatches, PpoObjective.Rollouts {
         double[] raw = reward.scoreAll(samples);
         if (raw.length != n) throw new JtuneException("reward_model returned " + raw.length + " scores for " + n + " completions");
         for (double s : raw) if (!Double.isFinite(s)) throw new JtuneException("reward_model returned the score " + s + "; scores must be finite");
-        double[] scores = settings.scoreNorm() ? normalizer.normalise(raw) : raw;
+        double[] scores = training && settings.scoreNorm() ? normalizer.normalise(raw) : raw;
 
         // log-probabilities and values at rollout time, from the training forward (no dropout), and the reference's
         double[][] logProbs = new double[n][], refs = new double[n][], values = new double[n][];
@@ -185,9 +225,7 @@ public final class PpoRollouts implements TrainBatches, PpoObjective.Rollouts {
         double coef = kl.value();
         PpoAdvantages.Result advantages = PpoAdvantages.compute(scores, logProbs, refs, values, coef, settings.advantages());
         Map<String, Metric> metrics = rolloutMetrics(raw, scores, logProbs, advantages, coef, promptIds, completions);
-        kl.update(metrics.get("objective/kl").value(), n);
-        writeLog(step, samples, raw, advantages);
-        return trainingBatches(epoch, round, promptIds, completions, logProbs, values, advantages, metrics);
+        return new Rollout(promptIds, completions, samples, raw, logProbs, values, advantages, metrics);
     }
 
     /** The policy's log-probabilities (per flat position) and values (per predicting position) of a batch. */
@@ -202,38 +240,47 @@ public final class PpoRollouts implements TrainBatches, PpoObjective.Rollouts {
         return new Evaluated(out.tokenLogProbs(), v);
     }
 
-    /** ppo_epochs shuffles of the rollout rows, each cut into windows of micro-batches. */
-    private List<Batch> trainingBatches(int epoch, int round, List<int[]> promptIds, List<int[]> completions, double[][] logProbs,
-                                        double[][] values, PpoAdvantages.Result adv, Map<String, Metric> metrics) {
-        int n = promptIds.size(), mb = settings.microBatchRows();
+    /** ppo_epochs shuffles of the rollout rows, each cut into windows of micro-batches; the statistics come with each window's first. */
+    private List<Batch> trainingBatches(int epoch, int round, Rollout r) {
+        int n = r.promptIds().size();
         List<Batch> batches = new ArrayList<>();
         for (int e = 0; e < settings.ppoEpochs(); e++) {
             List<Integer> order = new ArrayList<>(n);
             for (int i = 0; i < n; i++) order.add(i);
             Collections.shuffle(order, new Random(RolloutBatches.mix(settings.seed() ^ 0x5050L, epoch, round, e)));
-            for (int start = 0; start < n; start += mb) {
-                List<Integer> picked = order.subList(start, Math.min(n, start + mb));
-                List<int[]> p = new ArrayList<>(), c = new ArrayList<>();
-                for (int i : picked) {
-                    p.add(promptIds.get(i));
-                    c.add(completions.get(i));
-                }
-                Batch batch = rowsOf(p, c);
-                int[] positions = PpoObjective.predictingPositions(batch);
-                double[] old = new double[batch.tokens()], oldV = new double[batch.tokens()], a = new double[batch.tokens()],
-                        ret = new double[batch.tokens()];
-                int[] filled = new int[picked.size()];
-                for (int t : positions) {
-                    int local = t / batch.seqLen(), row = picked.get(local), i = filled[local]++;
-                    old[t] = logProbs[row][i];
-                    oldV[t] = values[row][i];
-                    a[t] = adv.advantages()[row][i];
-                    ret[t] = adv.returns()[row][i];
-                }
-                boolean firstOfWindow = (batches.size() % settings.accumulation()) == 0;
-                rows.put(batch, new PpoObjective.RolloutRows(old, oldV, a, ret, firstOfWindow ? metrics : Map.of()));
-                batches.add(batch);
+            batches.addAll(cut(order, r, settings.accumulation()));
+        }
+        return batches;
+    }
+
+    /**
+     * The rows in {@code order} as micro-batches of per_device_train_batch_size rows, registered for the objective;
+     * every {@code metricsEvery}-th, from the first, carries the rollout's statistics.
+     */
+    private List<Batch> cut(List<Integer> order, Rollout r, int metricsEvery) {
+        int n = order.size(), mb = settings.microBatchRows();
+        List<Batch> batches = new ArrayList<>();
+        for (int start = 0; start < n; start += mb) {
+            List<Integer> picked = order.subList(start, Math.min(n, start + mb));
+            List<int[]> p = new ArrayList<>(), c = new ArrayList<>();
+            for (int i : picked) {
+                p.add(r.promptIds().get(i));
+                c.add(r.completions().get(i));
             }
+            Batch batch = rowsOf(p, c);
+            int[] positions = PpoObjective.predictingPositions(batch);
+            double[] old = new double[batch.tokens()], oldV = new double[batch.tokens()], a = new double[batch.tokens()],
+                    ret = new double[batch.tokens()];
+            int[] filled = new int[picked.size()];
+            for (int t : positions) {
+                int local = t / batch.seqLen(), row = picked.get(local), i = filled[local]++;
+                old[t] = r.logProbs()[row][i];
+                oldV[t] = r.values()[row][i];
+                a[t] = r.advantages().advantages()[row][i];
+                ret[t] = r.advantages().returns()[row][i];
+            }
+            rows.put(batch, new PpoObjective.RolloutRows(old, oldV, a, ret, batches.size() % metricsEvery == 0 ? r.metrics() : Map.of()));
+            batches.add(batch);
         }
         return batches;
     }

@@ -9,6 +9,7 @@ import io.jtune.config.TrainingArguments;
 import io.jtune.data.DataModule;
 import io.jtune.infer.GenerationSettings;
 import io.jtune.model.CausalLM;
+import io.jtune.train.EvalBatches;
 import io.jtune.train.ResumeDecision;
 import io.jtune.train.TrainOutcome;
 import io.jtune.train.objective.KlController;
@@ -52,11 +53,7 @@ final class PpoWorkflow implements StageWorkflow {
         TrainingArguments t = config.training();
         PpoArguments p = config.ppo();
         FinetuningArguments ft = config.finetuning();
-        if (!t.doTrain()) throw new JtuneException("stage ppo: evaluation-only runs are not supported (set do_train: true)");
-        if (t.doEval() || config.data().hasValSplit() || !config.data().evalDataset().isEmpty()) {
-            throw new JtuneException("stage ppo: evaluation (do_eval, val_size, eval_dataset) is not supported yet; the step log has"
-                    + " the reward of each rollout batch");
-        }
+        if (!t.doTrain() && !t.doEval()) throw new JtuneException("stage ppo: set do_train (or do_eval to score held-out prompts)");
         if (t.loadBestModelAtEnd()) throw new JtuneException("load_best_model_at_end: stage ppo does not support it (as LLaMA-Factory)");
         if (p.rewardModel() == null || p.rewardModel().isBlank()) {
             throw new JtuneException("reward_model: stage ppo needs a reward model (an rm adapter or model written by stage rm, or a"
@@ -78,10 +75,10 @@ final class PpoWorkflow implements StageWorkflow {
         }
     }
 
-    /** As LLaMA-Factory's run_ppo plots them. */
+    /** As LLaMA-Factory's run_ppo plots them, and the held-out reward. */
     @Override
     public List<String> plotKeys() {
-        return List.of("loss", "reward");
+        return List.of("loss", "reward", "eval_reward");
     }
 
     @Override
@@ -94,7 +91,7 @@ final class PpoWorkflow implements StageWorkflow {
         Optional<Path> resume = ResumeDecision.resolve(outputDir, args.resumeFromCheckpoint(), args.doTrain(), args.overwriteOutputDir());
         try (BaseModel base = BaseModel.open(config.model(), log)) {
             DataModule data = TrainingData.load(config, dataStage(), base, log);
-            if (data.train().isEmpty()) throw new JtuneException("dataset: no training prompts left after preprocessing");
+            if (args.doTrain() && data.train().isEmpty()) throw new JtuneException("dataset: no training prompts left after preprocessing");
             TrainableModel model = TrainableModel.build(config, base, log);
             StageModels models = new StageModels(config, base, model);
             try {
@@ -118,13 +115,15 @@ final class PpoWorkflow implements StageWorkflow {
                     log.println("Note: the adaptive KL coefficient and the score statistics (ppo_score_norm) restart from their initial"
                             + " values on resume; they are not part of a checkpoint");
                 }
-                PpoRollouts batches = new PpoRollouts(settings, data.train(), data.tokenizer().tokenizer(), generator, reward, policy,
-                        ReferenceModel.tokenLogProbs(models), kl, new CompletionLog(outputDir, resume.isPresent()));
+                PpoRollouts batches = new PpoRollouts(settings, args.doTrain() ? data.train() : List.of(), data.tokenizer().tokenizer(),
+                        generator, reward, policy, ReferenceModel.tokenLogProbs(models), kl, new CompletionLog(outputDir, resume.isPresent()));
                 PpoObjective objective = new PpoObjective(new PpoObjective.Settings(ppo.cliprange(), ppo.cliprangeValue(), ppo.vfCoef()),
                         policy.valueHead(), batches);
+                EvalBatches eval = batches.evaluation(RlEvaluation.heldOut(data));
+                if (!args.doTrain()) return RlEvaluation.only(model, objective, eval, outputDir);
                 log.printf("PPO: %d prompts per rollout batch, %d optimizer steps on each, reward model (%s): %s%n",
                         settings.rowsPerRollout(), ppo.ppoEpochs() * ppo.ppoBufferSize(), ppo.rewardModelType(), ppo.rewardModel());
-                TrainOutcome outcome = new TrainingLoop(context, plotKeys()).run(model, objective, batches, List.of(), resume);
+                TrainOutcome outcome = new TrainingLoop(context, plotKeys()).run(model, objective, batches, eval, resume);
                 if (!outcome.interrupted()) {
                     model.weights().saveFinal(outputDir, base.dir(), ModelCard.of(config, outcome));
                     log.println("Saved to " + outputDir.toAbsolutePath());
@@ -132,7 +131,7 @@ final class PpoWorkflow implements StageWorkflow {
                     log.println("Training stopped at step " + outcome.globalStep() + "; resume with resume_from_checkpoint: "
                             + outputDir.resolve("checkpoint-" + outcome.globalStep()));
                 }
-                return new TrainWorkflow.Result(outputDir, outcome, null);
+                return new TrainWorkflow.Result(outputDir, outcome, outcome.finalEvalLoss(), outcome.finalEvalMetrics());
             } finally {
                 models.closeOpened();
             }

@@ -118,10 +118,30 @@ class PpoEndToEndTest {
     @Test
     void theRewardModelScoreRisesDeterministically(@TempDir Path tmp) throws IOException {
         Path yaml = config(tmp);
-        assertEquals(0, TrainCommandEndToEndTest.train(yaml));
+        // the held-out reward of the starting policy: do_eval alone scores the completions of the identity prompts
+        String[] heldOut = {"do_eval=true", "eval_dataset=identity", "per_device_eval_batch_size=16"};
+        Path start = tmp.resolve("start");
+        assertEquals(0, TrainCommandEndToEndTest.train(yaml, concat(heldOut, "do_train=false", "output_dir=" + start)));
+        JsonNode startEval = JSON.readTree(start.resolve("eval_results.json").toFile());
+        for (String key : List.of("eval_loss", "eval_reward", "eval_kl", "eval_objective/kl", "eval_ppo/loss/value", "eval_runtime")) {
+            assertTrue(startEval.has(key), key + " missing from " + startEval);
+        }
+        assertEquals(0.0, startEval.get("eval_kl").asDouble(), 0.0, "the starting policy is the reference");
+
+        assertEquals(0, TrainCommandEndToEndTest.train(yaml, concat(heldOut, "eval_strategy=steps", "eval_steps=32")));
         Path out = tmp.resolve("out");
         List<JsonNode> lines = logLines(out);
         assertEquals(64, lines.size());
+        List<JsonNode> evals = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("trainer_log.jsonl"))) {
+            JsonNode n = JSON.readTree(line);
+            if (n.has("eval_reward")) evals.add(n);
+        }
+        assertEquals(2, evals.size(), "evaluations at steps 32 and 64: " + evals);
+        JsonNode endEval = JSON.readTree(out.resolve("eval_results.json").toFile());
+        double heldOutBefore = startEval.get("eval_reward").asDouble(), heldOutAfter = endEval.get("eval_reward").asDouble();
+        System.out.printf("ppo e2e: held-out rm score (20 identity prompts) before %.4f, after 64 steps %.4f%n", heldOutBefore, heldOutAfter);
+        assertTrue(heldOutAfter > heldOutBefore + 0.2, "the held-out rm score rises: " + heldOutBefore + " -> " + heldOutAfter);
         for (String key : List.of("loss", "reward", "kl", "ppo/loss/policy", "ppo/loss/value", "ppo/loss/total", "ppo/policy/clipfrac",
                 "ppo/policy/approxkl", "ppo/policy/policykl", "ppo/policy/advantages_mean", "ppo/val/clipfrac", "ppo/val/vpred",
                 "ppo/val/error", "ppo/returns/mean", "objective/kl", "objective/kl_coef", "objective/entropy", "ppo/mean_scores",
@@ -145,13 +165,17 @@ class PpoEndToEndTest {
         assertEquals(16 * 4, Files.readAllLines(out.resolve("completions.jsonl")).size(), "4 sampled completions per rollout batch");
 
         Path again = tmp.resolve("again");
-        assertEquals(0, TrainCommandEndToEndTest.train(yaml, "output_dir=" + again));
+        assertEquals(0, TrainCommandEndToEndTest.train(yaml, concat(heldOut, "eval_strategy=steps", "eval_steps=32", "output_dir=" + again)));
         List<JsonNode> repeated = logLines(again);
         for (int i = 0; i < lines.size(); i++) {
             for (String key : List.of("loss", "reward", "kl", "ppo/loss/value")) {
                 assertEquals(lines.get(i).get(key).asDouble(), repeated.get(i).get(key).asDouble(), 0.0, "step " + (i + 1) + " " + key);
             }
         }
+    }
+
+    static String[] concat(String[] a, String... b) {
+        return java.util.stream.Stream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b)).toArray(String[]::new);
     }
 
     /** reward_model_type full: an rm written by stage rm with full tuning, opened beside a fully tuned policy. */
