@@ -88,7 +88,7 @@ final class FinetuningKeys extends KeyTable {
         real("cliprange", 0.2, "ppo: clipping range of the probability ratio (TRL's PPOConfig name).").atLeast(0).jtuneOnly();
         real("cliprange_value", 0.2, "ppo: clipping range of the value around the rollout's value (TRL's PPOConfig name).").atLeast(0).jtuneOnly();
         real("vf_coef", 0.1, "ppo: weight of the value loss (TRL's PPOConfig name).").atLeast(0).jtuneOnly();
-        str("ref_model", null, "A separate frozen reference model for dpo (sigmoid, hinge, ipo) and kto (a local folder or hub id with"
+        str("ref_model", null, "A separate frozen reference model for dpo (sigmoid, hinge, ipo), kto, ppo and grpo (a local folder or hub id with"
                 + " the policy's tokenizer); default: the base with the adapter off (lora) or a frozen copy of the starting weights (freeze, full).");
         list("ref_model_adapters", null, "A LoRA adapter applied to ref_model (one folder).");
         integer("ref_model_quantization_bit", null, "Quantization bits of the reference model.")
@@ -123,7 +123,7 @@ final class FinetuningKeys extends KeyTable {
         real("reward_numeric_tolerance", 1e-6, "grpo: numeric_match's absolute tolerance.").atLeast(0);
         integer("reward_length_min", 0, "grpo: the length reward's fewest completion tokens.").atLeast(0);
         integer("reward_length_max", null, "grpo: the length reward's most completion tokens (default: max_completion_length).").atLeast(0);
-        integer("completion_log_samples", 4, "grpo: completions per step written with their rewards to completions.jsonl.").atLeast(0);
+        integer("completion_log_samples", 4, "grpo, ppo: completions per step (ppo: per rollout batch) written with their rewards to completions.jsonl.").atLeast(0);
         real("ld_alpha", null, "LD-DPO alpha: the weight of the policy's answer tokens past the shorter answer of a pair.").atLeast(0).atMost(1);
 
         // GaLore, APOLLO, BAdam: alternative optimizers

@@ -235,6 +235,17 @@ class PpoEndToEndTest {
         }
     }
 
+    /** examples/train_ppo: valid configs of stage ppo with an rm adapter. */
+    @Test
+    void theExampleConfigsLoad() {
+        for (String name : List.of("quickstart_lora_ppo.yaml", "qwen2.5-0.5b_lora_ppo.yaml")) {
+            io.jtune.config.JtuneConfig config = ConfigLoader.load(Path.of("examples/train_ppo", name), List.of());
+            Stages.forName("ppo").checkConfig(config);
+            assertEquals("lora", config.ppo().rewardModelType(), name);
+            assertTrue(config.training().doEval(), name + " evaluates the held-out reward");
+        }
+    }
+
     @Test
     void configChecksNameTheKeyToChange(@TempDir Path tmp) throws IOException {
         Path yaml = config(tmp);
