@@ -60,9 +60,17 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw new JtuneException("cannot read config file " + source + ": " + e.getMessage(), e);
         }
+        return fromText(source, text, file.toAbsolutePath().getParent(), overrides);
+    }
+
+    /**
+     * A config file's text read elsewhere (a Spark driver ships it to its workers): JSON when
+     * {@code source} ends in .json, else YAML; relative file references resolve against {@code configDir}.
+     */
+    public static JtuneConfig fromText(String source, String text, Path configDir, List<String> overrides) {
         boolean json = source.toLowerCase(java.util.Locale.ROOT).endsWith(".json");
         List<RawEntry> entries = parse(source, text, json ? JSON : YAML);
-        return resolve(source, file.toAbsolutePath().getParent(), entries, overrides);
+        return resolve(source, configDir, entries, overrides);
     }
 
     /** Builds a config from values already in memory (the Java API), with the same checks as a file. */

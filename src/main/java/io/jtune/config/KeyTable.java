@@ -57,6 +57,8 @@ abstract class KeyTable {
 
     // Reasons shared by many keys, so that the docs say the same thing the same way.
     static final String TEXT_ONLY = "jtune trains text-only models, so image, video and audio settings have nothing to act on";
+    static final String DISTRIBUTED_BY_SPARK = "read by jtune-spark's SparkTrain, which trains over Spark barrier tasks"
+            + " (docs/distributed.md); a single process has no workers to use it for";
     static final String SINGLE_PROCESS = "jtune trains in one process on one machine; distributed settings have nothing to act on";
     static final String SPEED_ONLY = "a speed or memory switch of the PyTorch stack; jtune's own kernels compute the same result";
     static final String HUB = "jtune reads and writes local directories only; pushing to or reading from a hub is not implemented";

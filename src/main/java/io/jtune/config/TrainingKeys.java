@@ -145,7 +145,13 @@ final class TrainingKeys extends KeyTable {
         any("generation_config", "Generation configuration for prediction.").ignored("jtune's prediction uses the generating keys (max_new_tokens, do_sample, ...)");
 
         // LLaMA-Factory's additions: ray, profiler, fp8
-        integer("ray_num_workers", 1, "Ray workers.").ignored(SINGLE_PROCESS);
+        // jtune-spark (docs/distributed.md) reads these three: workers are Spark barrier tasks
+        integer("ray_num_workers", 1, "Data-parallel workers: with jtune-spark, the Spark barrier tasks that train together.")
+                .ignored(DISTRIBUTED_BY_SPARK);
+        any("resources_per_worker", "Resources of each worker, e.g. {CPU: 4}: with jtune-spark, the compute threads of each barrier task"
+                + " (must equal spark.task.cpus); GPU is refused.").ignored(DISTRIBUTED_BY_SPARK);
+        str("ray_storage_path", null, "Shared storage all workers see: with jtune-spark, a relative output_dir is placed under it.")
+                .ignored(DISTRIBUTED_BY_SPARK);
         any("ray_init_kwargs", "ray.init arguments.").ignored(SINGLE_PROCESS);
         str("master_addr", null, "Distributed master address.").ignored(SINGLE_PROCESS);
         str("master_port", null, "Distributed master port.").ignored(SINGLE_PROCESS);

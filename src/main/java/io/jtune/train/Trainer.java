@@ -23,6 +23,12 @@ import java.util.Map;
  * over the whole accumulated window, the objective's metrics averaged the same way,
  * gradient clipping, a learning-rate schedule, logging, evaluation and checkpoints at fixed
  * intervals, and a resume that continues bit for bit.
+ *
+ * <p>In a data-parallel run ({@link DataParallel}) the plan's accumulation window spans all workers:
+ * each worker trains its contiguous share of the window's micro-batches, the normaliser, the
+ * gradients, the loss and the metrics are combined across workers in the window's order before the
+ * optimizer step, and only the worker that {@linkplain DataParallel#writesOutputs() writes outputs}
+ * saves checkpoints and runs the final evaluation.
  */
 public final class Trainer {
     /** Saves and loads the trainable weights in a checkpoint folder (an adapter, or the model's trainable tensors). */
@@ -68,6 +74,7 @@ public final class Trainer {
     private final CheckpointDirectory checkpoints;
     private final TrainerListener listener;
     private final MetricWatch watch; // null when no metric is watched
+    private final DataParallel group;
     private volatile boolean stopRequested;
     private TrainerProgress progress = new TrainerProgress();
     private MetricSums metricsSinceLog = new MetricSums();
@@ -79,12 +86,40 @@ public final class Trainer {
      */
     public Trainer(Settings settings, CausalLM model, Objective objective, Optimizer optimizer, LearningRateSchedule schedule,
                    TrainBatches train, List<Batch> eval, CheckpointWeights weights, Path outputDir, TrainerListener listener) {
-        this(settings, model, objective, optimizer, schedule, train, EvalBatches.of(eval), weights, outputDir, listener);
+        this(settings, model, objective, optimizer, schedule, train, EvalBatches.of(eval), weights, outputDir, listener, DataParallel.SINGLE);
     }
 
     /** As above, with evaluation batches made at each evaluation (an online stage's held-out rollouts). */
     public Trainer(Settings settings, CausalLM model, Objective objective, Optimizer optimizer, LearningRateSchedule schedule,
                    TrainBatches train, EvalBatches eval, CheckpointWeights weights, Path outputDir, TrainerListener listener) {
+        this(settings, model, objective, optimizer, schedule, train, eval, weights, outputDir, listener, DataParallel.SINGLE);
+    }
+
+    /** One worker of {@code group}, evaluating a fixed list of batches. */
+    public Trainer(Settings settings, CausalLM model, Objective objective, Optimizer optimizer, LearningRateSchedule schedule,
+                   TrainBatches train, List<Batch> eval, CheckpointWeights weights, Path outputDir, TrainerListener listener,
+                   DataParallel group) {
+        this(settings, model, objective, optimizer, schedule, train, EvalBatches.of(eval), weights, outputDir, listener, group);
+    }
+
+    /**
+     * A trainer that is one worker of {@code group}: the plan's accumulation counts the micro-batches of
+     * all workers together, and must be a multiple of the worker count, as must the micro-batches of an epoch.
+     */
+    public Trainer(Settings settings, CausalLM model, Objective objective, Optimizer optimizer, LearningRateSchedule schedule,
+                   TrainBatches train, EvalBatches eval, CheckpointWeights weights, Path outputDir, TrainerListener listener,
+                   DataParallel group) {
+        int workers = group.worldSize();
+        if (settings.plan().batchesPerEpoch() % workers != 0) {
+            throw new JtuneException("the training data makes " + settings.plan().batchesPerEpoch() + " micro-batches"
+                    + " (of per_device_train_batch_size) an epoch, which " + workers + " workers cannot share evenly;"
+                    + " choose a worker count that divides it, or change max_samples or per_device_train_batch_size");
+        }
+        if (settings.plan().accumulation() % workers != 0) {
+            throw new IllegalArgumentException("the accumulation window " + settings.plan().accumulation()
+                    + " is not a multiple of the " + workers + " workers");
+        }
+        this.group = group;
         this.settings = settings;
         this.model = model;
         this.trainable = model.trainable();
@@ -122,7 +157,7 @@ public final class Trainer {
     }
 
     public TrainOutcome run() throws IOException {
-        checkpoints.removePartials();
+        if (group.writesOutputs()) checkpoints.removePartials(); // the others must not touch the writer's folders
         TrainingPlan plan = settings.plan();
         int startStep = progress.globalStep;
         listener.onTrainBegin(plan, startStep);
@@ -173,7 +208,7 @@ public final class Trainer {
      */
     private boolean loadBestModel() {
         MetricWatch.State best = watch.state();
-        if (best.bestCheckpoint() == null) return false;
+        if (best.bestCheckpoint() == null || !group.writesOutputs()) return false;
         if (!java.nio.file.Files.isDirectory(best.bestCheckpoint())) {
             throw new JtuneException("load_best_model_at_end: the best checkpoint " + best.bestCheckpoint()
                     + " (step " + best.bestGlobalStep() + ") is gone; the last weights are in " + lastCheckpoint);
@@ -187,25 +222,36 @@ public final class Trainer {
     private boolean step(TrainingPlan plan, long started) {
         int from = progress.nextBatch;
         int to = Math.min(plan.batchesPerEpoch(), from + plan.accumulation());
+        // this worker's share of the window: a contiguous run of micro-batches, the workers in rank order
+        int share = (to - from) / group.worldSize();
+        int mineFrom = from + group.rank() * share;
         long fetchStarted = System.nanoTime();
-        List<Batch> window = new ArrayList<>(to - from);
-        double units = 0;
-        for (int i = from; i < to; i++) {
-            Batch b = train.batch(progress.epoch, i);
+        List<Batch> window = new ArrayList<>(share);
+        double[] myUnits = new double[share];
+        for (int i = 0; i < share; i++) {
+            Batch b = train.batch(progress.epoch, mineFrom + i);
             window.add(b);
-            units += objective.objective().normaliser(b);
+            myUnits[i] = objective.objective().normaliser(b);
         }
+        // the loss is normalised by the units of the whole window, every worker's micro-batches counted
+        double units = 0;
+        for (double u : StepTally.gatherNumbers(group, myUnits)) units += u;
         long passesStarted = System.nanoTime();
         trainable.zeroGrad();
-        double lossSum = 0;
         float gradScale = units > 0 ? 1f / (float) units : 0f;
-        MetricSums metrics = new MetricSums();
+        List<StepTally> mine = new ArrayList<>(share);
         for (Batch b : window) {
             Loss l = objective.train(b, gradScale);
-            lossSum += l.sum();
-            metrics.add(l.metrics());
-            progress.tokensSeen += b.tokens();
-            progress.samplesSeen += objective.objective().examples(b);
+            mine.add(new StepTally(l.sum(), b.tokens(), objective.objective().examples(b), l.metrics()));
+        }
+        if (group.worldSize() > 1) group.allReduceSum(trainable.gradients());
+        double lossSum = 0;
+        MetricSums metrics = new MetricSums();
+        for (StepTally t : StepTally.gather(group, mine)) {
+            lossSum += t.lossSum();
+            metrics.add(t.metrics());
+            progress.tokensSeen += t.tokens();
+            progress.samplesSeen += t.examples();
         }
         double loss = units > 0 ? lossSum / units : 0;
         double gradNorm = settings.maxGradNorm() > 0 ? trainable.clipGradientNorm(settings.maxGradNorm()) : trainable.gradientNorm();
@@ -257,6 +303,8 @@ public final class Trainer {
      */
     private Evaluation evaluate(boolean watched) {
         if (eval.isEmpty()) return null;
+        // a worker that writes nothing evaluates only when the result steers the run (early stopping)
+        if (!group.writesOutputs() && !(watched && watch != null)) return null;
         long began = System.nanoTime();
         List<Batch> batches = eval.make();
         Evaluation result;
@@ -280,6 +328,7 @@ public final class Trainer {
     }
 
     private void saveCheckpoint() throws IOException {
+        if (!group.writesOutputs()) return;
         TrainerProgress snapshot = progress;
         lastCheckpoint = checkpoints.save(snapshot.globalStep, dir -> {
             weights.save(dir);

@@ -42,6 +42,11 @@ final class GrpoWorkflow implements StageWorkflow {
     private static final int MAX_ROLLOUT_BATCH = 64;
 
     @Override
+    public boolean trainsDataParallel() {
+        return false; // the rollouts would have to be shared out among the workers first
+    }
+
+    @Override
     public String stage() {
         return "grpo";
     }

@@ -70,6 +70,14 @@ interface StageWorkflow {
         return List.of("loss", "eval_loss");
     }
 
+    /**
+     * Whether the stage trains over several workers ({@link TrainWorkflow#asWorkerOf}): the standard run
+     * does; a stage that makes its batches while it trains (grpo) does not yet.
+     */
+    default boolean trainsDataParallel() {
+        return true;
+    }
+
     /** Runs the stage: by default training (or evaluating) one model on {@link #objective()}. */
     default TrainWorkflow.Result run(WorkflowContext context) throws IOException {
         return new StandardRun(this, context).run();

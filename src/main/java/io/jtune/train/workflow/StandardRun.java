@@ -58,7 +58,10 @@ final class StandardRun {
                 if (data.train().isEmpty()) throw new JtuneException("dataset: no training examples left after preprocessing");
                 TrainOutcome outcome = new TrainingLoop(context, stage.plotKeys(), stage.batchLayout())
                         .run(model, objective, data.train(), padId, evalBatches, resume);
-                if (!outcome.interrupted()) {
+                if (!context.group().writesOutputs()) {
+                    log.println("Worker " + context.group().rank() + " of " + context.group().worldSize() + " done; rank 0 saves to "
+                            + outputDir.toAbsolutePath());
+                } else if (!outcome.interrupted()) {
                     model.weights().saveFinal(outputDir, base.dir(), ModelCard.of(config, outcome));
                     log.println("Saved to " + outputDir.toAbsolutePath());
                     if (predictScores) RewardPrediction.run(model.model(), objective, evalBatches, outputDir, args.perDeviceEvalBatchSize(), log);

@@ -3,6 +3,7 @@ package io.jtune.train.workflow;
 import io.jtune.JtuneException;
 import io.jtune.config.JtuneConfig;
 import io.jtune.config.TrainingArguments;
+import io.jtune.train.DataParallel;
 import io.jtune.train.TrainOutcome;
 import io.jtune.train.TrainerListener;
 import io.jtune.train.reward.RewardFunction;
@@ -25,6 +26,7 @@ public final class TrainWorkflow {
     private final PrintStream log;
     private final StopSwitch stop = new StopSwitch();
     private Map<String, RewardFunction> rewardFunctions = Map.of();
+    private DataParallel group = DataParallel.SINGLE;
 
     public TrainWorkflow(JtuneConfig config, PrintStream log) {
         this.config = config;
@@ -37,6 +39,15 @@ public final class TrainWorkflow {
      */
     public TrainWorkflow withRewardFunctions(Map<String, RewardFunction> functions) {
         this.rewardFunctions = Map.copyOf(functions);
+        return this;
+    }
+
+    /**
+     * Trains as one worker of a data-parallel run (the Spark module's barrier tasks): the worker count
+     * multiplies gradient_accumulation_steps, and only rank 0 writes into output_dir.
+     */
+    public TrainWorkflow asWorkerOf(DataParallel group) {
+        this.group = group;
         return this;
     }
 
@@ -76,7 +87,13 @@ public final class TrainWorkflow {
             throw new JtuneException("do_predict: stage " + stage.stage() + " does not predict; generating predictions needs stage sft"
                     + " (stage rm predicts the scores of pairs)");
         }
+        if (group.worldSize() > 1) {
+            if (!args.doTrain()) throw new JtuneException("do_train: false; a run over " + group.worldSize()
+                    + " workers only trains (evaluate or predict on one machine)");
+            if (!stage.trainsDataParallel()) throw new JtuneException("stage " + stage.stage()
+                    + " makes its batches while it trains and does not train over several workers yet; run it on one machine");
+        }
         stage.checkConfig(config);
-        return stage.run(new WorkflowContext(config, log, stop, extraListeners, rewardFunctions));
+        return stage.run(new WorkflowContext(config, log, stop, extraListeners, rewardFunctions, group));
     }
 }

@@ -5,6 +5,7 @@ import io.jtune.config.JtuneConfig;
 import io.jtune.config.TrainingArguments;
 import io.jtune.data.TokenizedExample;
 import io.jtune.model.Batch;
+import io.jtune.train.DataParallel;
 import io.jtune.train.EvalBatches;
 import io.jtune.train.LearningRateSchedule;
 import io.jtune.train.MetricWatch;
@@ -73,7 +74,10 @@ final class TrainingLoop {
         Path outputDir = Path.of(args.outputDir());
         boolean evalSteps = "steps".equals(args.evalStrategy()) && !evalBatches.isEmpty();
         boolean saveSteps = "steps".equals(args.saveStrategy());
-        TrainingPlan plan = TrainingPlan.of(train.batchesPerEpoch(), args.gradientAccumulationSteps(), args.numTrainEpochs(),
+        DataParallel group = context.group();
+        // gradient_accumulation_steps counts each worker's micro-batches, as per_device_train_batch_size its rows:
+        // a step's window holds every worker's
+        TrainingPlan plan = TrainingPlan.of(train.batchesPerEpoch(), args.gradientAccumulationSteps() * group.worldSize(), args.numTrainEpochs(),
                 args.maxSteps(), args.loggingSteps(), evalSteps ? args.evalSteps() : 0, saveSteps ? args.saveSteps() : 0);
         int warmup = LearningRateSchedule.warmupSteps(args.warmupSteps(), args.warmupRatio(), plan.totalSteps());
         LearningRateSchedule schedule = LearningRateSchedule.create(args.lrSchedulerType(), args.learningRate(), warmup,
@@ -85,8 +89,10 @@ final class TrainingLoop {
 
         List<TrainerListener> listeners = new ArrayList<>();
         // the log files hear each event first: its files are written before the caller's listeners react
-        listeners.add(new TrainingLogFiles(outputDir, args, config.finetuning().plotLoss(), plotKeys)
-                .describing(TrainingLogFiles.trainingArgsJson(config), model.weights().modelConfigJson(), model.weights().flopsParameters()));
+        if (group.writesOutputs()) {
+            listeners.add(new TrainingLogFiles(outputDir, args, config.finetuning().plotLoss(), plotKeys)
+                    .describing(TrainingLogFiles.trainingArgsJson(config), model.weights().modelConfigJson(), model.weights().flopsParameters()));
+        }
         listeners.add(new WatchMessages(context.log(), args.metricForBestModel()));
         listeners.addAll(context.listeners());
         MetricWatch.Settings watch = args.metricForBestModel() == null ? null
@@ -96,8 +102,8 @@ final class TrainingLoop {
                 "epoch".equals(args.saveStrategy()), args.saveTotalLimit(), args.seed(),
                 watch, "best".equals(args.saveStrategy()), args.loadBestModelAtEnd());
         Trainer trainer = new Trainer(settings, model.model(), objective, optimizer, schedule, train,
-                evalBatches, model.weights(), outputDir, TrainerListeners.all(listeners));
-        boolean pissaConvert = config.finetuning().pissaConvert() && model.weights().adapterConfig() != null;
+                evalBatches, model.weights(), outputDir, TrainerListeners.all(listeners), group);
+        boolean pissaConvert = group.writesOutputs() && config.finetuning().pissaConvert() && model.weights().adapterConfig() != null;
         // before a resume loads the checkpoint: PiSSA's deterministic start is the run's initial adapter
         if (pissaConvert) PissaOutputs.saveInitial(model.weights(), outputDir, context.log());
         if (resume.isPresent()) {
