@@ -36,6 +36,9 @@ const SECTIONS = {
     "pissa_convert", "loraplus_lr_ratio", "freeze_trainable_layers"],
   rlhf: ["pref_beta", "pref_ftx", "pref_loss", "dpo_label_smoothing", "simpo_gamma", "ld_alpha",
     "kto_chosen_weight", "kto_rejected_weight"],
+  rl: ["reward_model", "reward_model_type", "ppo_epochs", "ppo_buffer_size", "ppo_target", "ppo_score_norm", "ppo_whiten_rewards",
+    "reward_funcs", "reward_weights", "num_generations", "max_completion_length", "beta", "epsilon", "loss_type", "scale_rewards",
+    "reward_answer_pattern", "reward_format_pattern"],
   generating: ["do_sample", "temperature", "top_p", "top_k", "max_new_tokens", "repetition_penalty"],
   output: ["output_dir", "overwrite_output_dir", "resume_from_checkpoint", "plot_loss"],
   export: ["export_dir", "export_size", "export_gguf", "export_quantization_bit", "export_device", "export_legacy_format",
@@ -53,12 +56,25 @@ async function api(method, path, body) {
 
 const $ = sel => document.querySelector(sel);
 
+const PPO = (stage) => stage === "ppo", GRPO = (stage) => stage === "grpo";
+const ONLINE = (stage) => stage === "ppo" || stage === "grpo";
+
 /**
- * Which Train-form keys a stage reads (the rest of the preference box is hidden, and not sent):
+ * Which Train-form keys a stage reads (the rest of the preference and online boxes is hidden, and not sent):
  * dpo reads beta, the SFT weight, the loss type and LD-DPO's alpha, plus label smoothing for the
- * sigmoid loss and gamma for SimPO; kto reads beta and its two weights; pt, sft and rm none of them.
+ * sigmoid loss and gamma for SimPO; kto reads beta and its two weights; ppo its reward model and PPO
+ * settings, grpo its reward functions and GRPO settings, both the sampling of their rollouts (which the
+ * Evaluate tab always shows: prediction samples with it); pt, sft and rm none of them.
  */
 const STAGE_KEYS = {
+  reward_model: PPO, reward_model_type: PPO, ppo_epochs: PPO, ppo_buffer_size: PPO, ppo_target: PPO, ppo_score_norm: PPO,
+  ppo_whiten_rewards: PPO,
+  reward_funcs: GRPO, reward_weights: GRPO, num_generations: GRPO, max_completion_length: GRPO, beta: GRPO, epsilon: GRPO,
+  loss_type: GRPO, scale_rewards: GRPO, reward_answer_pattern: GRPO, reward_format_pattern: GRPO,
+  temperature: (stage, loss, formId) => formId !== "train" || ONLINE(stage),
+  top_p: (stage, loss, formId) => formId !== "train" || ONLINE(stage),
+  top_k: (stage, loss, formId) => formId !== "train" || ONLINE(stage),
+  max_new_tokens: (stage, loss, formId) => formId !== "train" || ONLINE(stage),
   pref_beta: (stage) => stage === "dpo" || stage === "kto",
   pref_ftx: (stage) => stage === "dpo",
   pref_loss: (stage) => stage === "dpo",
@@ -210,7 +226,7 @@ function showStageFields(formId) {
   const stage = form.querySelector("[name=stage]"), loss = form.querySelector("[name=pref_loss]");
   for (const [name, reads] of Object.entries(STAGE_KEYS)) {
     const div = form.querySelector(".field[data-field=" + name + "]");
-    if (div) div.hidden = !(stage && reads(stage.value, loss ? loss.value : "sigmoid"));
+    if (div) div.hidden = !(stage && reads(stage.value, loss ? loss.value : "sigmoid", formId));
   }
   for (const h of form.querySelectorAll("h2[data-section]")) {
     h.hidden = !form.querySelector(".field[data-section=" + h.dataset.section + "]:not([hidden])");
@@ -495,7 +511,7 @@ function showJob(job) {
     ...smoothedSeries(job.loss, "#2f6fe0", t("chart.loss"), t("chart.loss") + " (" + t("chart.smoothed") + ")"),
     {points: job.eval_loss, color: "#e0782f", label: t("chart.eval"), dots: true}
   ], {x: t("chart.step"), empty: t("chart.empty")});
-  showStageMetric(job.metric_curve);
+  showStageMetrics(job.metric_curves || []);
   if (job.kind === "evaluate") { showTaskBox("eval", job); showMetrics(job, t("eval.done")); }
   if (job.state === "failed") message($("#" + (job.kind === "train" ? "train" : "eval") + "-message"), job.error, true);
   // "Training started" gives way to how it ended, once the page sees it end
@@ -506,9 +522,16 @@ function showJob(job) {
   }
 }
 
-/** The stage's own metric (dpo: rewards/accuracies, rm: accuracy, kto: rewards/chosen) in a chart under the loss. */
-function showStageMetric(curve) {
-  const canvas = $("#metric-chart");
+/**
+ * The stage's own metrics in charts under the loss: dpo rewards/accuracies, rm accuracy, kto rewards/chosen;
+ * ppo and grpo the reward, then the KL to the reference.
+ */
+function showStageMetrics(curves) {
+  showStageMetric($("#metric-chart"), curves[0]);
+  showStageMetric($("#metric-chart-2"), curves[1]);
+}
+
+function showStageMetric(canvas, curve) {
   canvas.hidden = !curve;
   if (!curve) return;
   canvas.dataset.metric = curve.name;

@@ -36,7 +36,8 @@ function niceTicks(lo, hi, count) {
   const mag = Math.pow(10, Math.floor(Math.log10(raw)));
   const step = [1, 2, 5, 10].map(m => m * mag).find(s => s >= raw);
   const ticks = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(+v.toFixed(10));
+  // a step below the values' float resolution would never advance v: stop at a sane count
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9 && ticks.length < 50; v += step) ticks.push(+v.toFixed(10));
   return ticks;
 }
 
@@ -66,7 +67,9 @@ function drawChart(canvas, series, labels) {
   const xs = all.map(p => p[0]), ys = all.map(p => p[1]);
   let xMin = Math.min(...xs), xMax = Math.max(...xs), yMin = Math.min(...ys), yMax = Math.max(...ys);
   if (xMax === xMin) { xMax = xMin + 1; }
-  const yPad = (yMax - yMin) * 0.08 || Math.abs(yMax) * 0.1 || 1;
+  // values equal but for float rounding (a raw point and its smoothed twin) are drawn as a flat line
+  const span = yMax - yMin > Math.abs(yMax) * 1e-9 ? yMax - yMin : 0;
+  const yPad = span * 0.08 || Math.abs(yMax) * 0.1 || 1;
   yMin -= yPad; yMax += yPad;
   const X = x => pad.left + (x - xMin) / (xMax - xMin) * (width - pad.left - pad.right);
   const Y = y => height - pad.bottom - (y - yMin) / (yMax - yMin) * (height - pad.top - pad.bottom);

@@ -100,7 +100,7 @@ final class CrossChecks {
 
     /**
      * ref_model is the reference of the stages that compare with one (LLaMA-Factory's use_ref_model:
-     * dpo except orpo and simpo, and kto); anywhere else it would be silently unused.
+     * dpo except orpo and simpo, kto and ppo; and grpo with beta > 0); anywhere else it would be silently unused.
      */
     private static void checkReferenceModelKeys(JtuneConfig c, FinetuningArguments ft) {
         if (!ft.refModelAdapters().isEmpty() && ft.refModel() == null) {
@@ -111,10 +111,11 @@ final class CrossChecks {
                     + ") are not supported yet; merge all but the last into ref_model with `jtune export` and give one");
         }
         if (ft.refModel() == null) return;
-        boolean usesReference = "kto".equals(ft.stage())
+        boolean usesReference = "kto".equals(ft.stage()) || "ppo".equals(ft.stage())
+                || ("grpo".equals(ft.stage()) && c.real("beta") > 0)
                 || ("dpo".equals(ft.stage()) && !"orpo".equals(ft.prefLoss()) && !"simpo".equals(ft.prefLoss()));
         if (!usesReference) {
-            throw c.error("ref_model", "is only used by stage dpo (pref_loss sigmoid, hinge, ipo) and stage kto; stage "
+            throw c.error("ref_model", "is only used by stage dpo (pref_loss sigmoid, hinge, ipo), kto, ppo and grpo (beta > 0); stage "
                     + ft.stage() + ("dpo".equals(ft.stage()) ? " with pref_loss " + ft.prefLoss() : "") + " has no reference model");
         }
     }

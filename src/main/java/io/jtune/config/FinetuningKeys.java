@@ -2,15 +2,13 @@ package io.jtune.config;
 
 /** LLaMA-Factory's FinetuningArguments (hparams/finetuning_args.py): stage, method and their settings. */
 final class FinetuningKeys extends KeyTable {
-    private static final String RLHF_ONLY = "only used by the ppo stage, which jtune refuses (stage)";
     private static final String OFT_ONLY = "only used by finetuning_type oft, which jtune refuses";
 
     FinetuningKeys() {
         super(Group.FINETUNING);
         choice("stage", "sft", "Training stage: pt (pre-training), sft (supervised fine-tuning), rm, ppo, dpo, kto, grpo"
-                + " (online RL with reward functions, docs/rl.md).",
-                "pt", "sft", "rm", "ppo", "dpo", "kto", "grpo")
-                .unsupportedValues("ppo is not supported yet (stage grpo trains online with reward functions)", "ppo");
+                + " (online RL: ppo with a reward model, grpo with reward functions; docs/rl.md).",
+                "pt", "sft", "rm", "ppo", "dpo", "kto", "grpo");
         choice("finetuning_type", "lora", "What is trained: lora (low-rank adapters), freeze (the last layers), full (everything).",
                 "lora", "oft", "freeze", "full")
                 .unsupportedValues("OFT adapters are not implemented", "oft");
@@ -76,20 +74,32 @@ final class FinetuningKeys extends KeyTable {
         real("kto_chosen_weight", 1.0, "KTO weight of desirable examples.").atLeast(0);
         real("kto_rejected_weight", 1.0, "KTO weight of undesirable examples.").atLeast(0);
         real("simpo_gamma", 0.5, "SimPO target reward margin.");
-        integer("ppo_buffer_size", 1, "PPO mini-batches per optimisation step.").ignored(RLHF_ONLY);
-        integer("ppo_epochs", 4, "PPO epochs per optimisation step.").ignored(RLHF_ONLY);
-        bool("ppo_score_norm", false, "PPO score normalisation.").ignored(RLHF_ONLY);
-        real("ppo_target", 6.0, "PPO target KL.").ignored(RLHF_ONLY);
-        bool("ppo_whiten_rewards", false, "PPO reward whitening.").ignored(RLHF_ONLY);
-        str("ref_model", null, "A separate frozen reference model for dpo (sigmoid, hinge, ipo) and kto (a local folder or hub id with"
+        // PPO (LLaMA-Factory's names; the TRL PPOConfig settings it leaves at their defaults under TRL's names); see docs/rl.md
+        integer("ppo_buffer_size", 1, "ppo: optimizer steps per rollout batch and PPO epoch; a rollout batch is"
+                + " per_device_train_batch_size x gradient_accumulation_steps x ppo_buffer_size prompts.").atLeast(1);
+        integer("ppo_epochs", 4, "ppo: passes over each rollout batch (shuffled each time).").atLeast(1);
+        bool("ppo_score_norm", false, "ppo: normalise the scores by the running mean and std of all scores so far.");
+        real("ppo_target", 6.0, "ppo: the KL target of the adaptive KL coefficient.").above(0);
+        bool("ppo_whiten_rewards", false, "ppo: whiten the per-token rewards (scale only) before GAE.");
+        real("init_kl_coef", 0.2, "ppo: the starting KL coefficient (TRL's PPOConfig name).").atLeast(0).jtuneOnly();
+        real("horizon", 10000.0, "ppo: the horizon of the adaptive KL coefficient, in rollouts (TRL's PPOConfig name).").above(0).jtuneOnly();
+        real("gamma", 1.0, "ppo: the discount factor of GAE (TRL's PPOConfig name).").atLeast(0).atMost(1).jtuneOnly();
+        real("lam", 0.95, "ppo: lambda of GAE (TRL's PPOConfig name).").atLeast(0).atMost(1).jtuneOnly();
+        real("cliprange", 0.2, "ppo: clipping range of the probability ratio (TRL's PPOConfig name).").atLeast(0).jtuneOnly();
+        real("cliprange_value", 0.2, "ppo: clipping range of the value around the rollout's value (TRL's PPOConfig name).").atLeast(0).jtuneOnly();
+        real("vf_coef", 0.1, "ppo: weight of the value loss (TRL's PPOConfig name).").atLeast(0).jtuneOnly();
+        str("ref_model", null, "A separate frozen reference model for dpo (sigmoid, hinge, ipo), kto, ppo and grpo (a local folder or hub id with"
                 + " the policy's tokenizer); default: the base with the adapter off (lora) or a frozen copy of the starting weights (freeze, full).");
         list("ref_model_adapters", null, "A LoRA adapter applied to ref_model (one folder).");
         integer("ref_model_quantization_bit", null, "Quantization bits of the reference model.")
                 .unsupported("quantized reference weights are not implemented; the reference keeps its checkpoint's dtype");
-        str("reward_model", null, "Reward model for PPO.").ignored(RLHF_ONLY);
-        str("reward_model_adapters", null, "Adapters of the reward model.").ignored(RLHF_ONLY);
-        integer("reward_model_quantization_bit", null, "Quantization bits of the reward model.").ignored(RLHF_ONLY);
-        choice("reward_model_type", "lora", "Reward model type in PPO.", "lora", "full", "api").ignored(RLHF_ONLY);
+        str("reward_model", null, "ppo: the reward model: an rm adapter over the policy's base (reward_model_type lora), an rm model"
+                + " folder or hub id (full), or the URL of a scoring server (api).");
+        str("reward_model_adapters", null, "ppo: an rm adapter over reward_model (reward_model_type full); its value head scores.");
+        integer("reward_model_quantization_bit", null, "Quantization bits of the reward model.")
+                .unsupported("quantized reward models are not implemented; the reward model keeps its checkpoint's dtype");
+        choice("reward_model_type", "lora", "ppo: lora (an rm adapter with its value head over the policy's own base), full (a separate"
+                + " rm model) or api (POST the texts, read scores).", "lora", "full", "api");
         // GRPO (TRL's GRPOConfig names: LLaMA-Factory has no grpo stage); see docs/rl.md
         integer("num_generations", 8, "grpo: completions sampled per prompt (a group); per_device_train_batch_size x"
                 + " gradient_accumulation_steps completions make one step, a multiple of it.").atLeast(2);
@@ -113,7 +123,7 @@ final class FinetuningKeys extends KeyTable {
         real("reward_numeric_tolerance", 1e-6, "grpo: numeric_match's absolute tolerance.").atLeast(0);
         integer("reward_length_min", 0, "grpo: the length reward's fewest completion tokens.").atLeast(0);
         integer("reward_length_max", null, "grpo: the length reward's most completion tokens (default: max_completion_length).").atLeast(0);
-        integer("completion_log_samples", 4, "grpo: completions per step written with their rewards to completions.jsonl.").atLeast(0);
+        integer("completion_log_samples", 4, "grpo, ppo: completions per step (ppo: per rollout batch) written with their rewards to completions.jsonl.").atLeast(0);
         real("ld_alpha", null, "LD-DPO alpha: the weight of the policy's answer tokens past the shorter answer of a pair.").atLeast(0).atMost(1);
 
         // GaLore, APOLLO, BAdam: alternative optimizers

@@ -130,6 +130,11 @@ public final class JtuneConfig {
         return export;
     }
 
+    /** Stage ppo's keys (LLaMA-Factory's, and TRL's PPOConfig names), read when asked for. */
+    public PpoArguments ppo() {
+        return PpoArguments.from(this);
+    }
+
     /** Stage grpo's keys (TRL's GRPOConfig names), read when asked for: other stages never need them. */
     public GrpoArguments grpo() {
         return GrpoArguments.from(this);

@@ -69,7 +69,7 @@ public final class Trainer {
     private final Optimizer optimizer;
     private final LearningRateSchedule schedule;
     private final TrainBatches train;
-    private final List<Batch> eval;
+    private final EvalBatches eval;
     private final CheckpointWeights weights;
     private final CheckpointDirectory checkpoints;
     private final TrainerListener listener;
@@ -86,7 +86,20 @@ public final class Trainer {
      */
     public Trainer(Settings settings, CausalLM model, Objective objective, Optimizer optimizer, LearningRateSchedule schedule,
                    TrainBatches train, List<Batch> eval, CheckpointWeights weights, Path outputDir, TrainerListener listener) {
+        this(settings, model, objective, optimizer, schedule, train, EvalBatches.of(eval), weights, outputDir, listener, DataParallel.SINGLE);
+    }
+
+    /** As above, with evaluation batches made at each evaluation (an online stage's held-out rollouts). */
+    public Trainer(Settings settings, CausalLM model, Objective objective, Optimizer optimizer, LearningRateSchedule schedule,
+                   TrainBatches train, EvalBatches eval, CheckpointWeights weights, Path outputDir, TrainerListener listener) {
         this(settings, model, objective, optimizer, schedule, train, eval, weights, outputDir, listener, DataParallel.SINGLE);
+    }
+
+    /** One worker of {@code group}, evaluating a fixed list of batches. */
+    public Trainer(Settings settings, CausalLM model, Objective objective, Optimizer optimizer, LearningRateSchedule schedule,
+                   TrainBatches train, List<Batch> eval, CheckpointWeights weights, Path outputDir, TrainerListener listener,
+                   DataParallel group) {
+        this(settings, model, objective, optimizer, schedule, train, EvalBatches.of(eval), weights, outputDir, listener, group);
     }
 
     /**
@@ -94,7 +107,7 @@ public final class Trainer {
      * all workers together, and must be a multiple of the worker count, as must the micro-batches of an epoch.
      */
     public Trainer(Settings settings, CausalLM model, Objective objective, Optimizer optimizer, LearningRateSchedule schedule,
-                   TrainBatches train, List<Batch> eval, CheckpointWeights weights, Path outputDir, TrainerListener listener,
+                   TrainBatches train, EvalBatches eval, CheckpointWeights weights, Path outputDir, TrainerListener listener,
                    DataParallel group) {
         int workers = group.worldSize();
         if (settings.plan().batchesPerEpoch() % workers != 0) {
@@ -293,17 +306,23 @@ public final class Trainer {
         // a worker that writes nothing evaluates only when the result steers the run (early stopping)
         if (!group.writesOutputs() && !(watched && watch != null)) return null;
         long began = System.nanoTime();
-        Evaluation result = Evaluation.run(objective, eval);
+        List<Batch> batches = eval.make();
+        Evaluation result;
+        try {
+            result = Evaluation.run(objective, batches);
+        } finally {
+            eval.release(batches);
+        }
         if (result == null) return null;
         long samples = 0;
-        for (Batch b : eval) samples += b.batchSize();
+        for (Batch b : batches) samples += b.batchSize();
         int step = progress.globalStep;
         if (watched && watch != null) {
             watch.observe(step, result.loss(), result.metrics());
             if (watch.patienceExhausted()) listener.onEarlyStop(step, watch.settings().patience());
         }
         listener.onEvaluate(step, progress.epochProgress(settings.plan().batchesPerEpoch()), result.loss(), result.metrics(),
-                new TrainerListener.EvalSpeed((System.nanoTime() - began) / 1e9, samples, eval.size()));
+                new TrainerListener.EvalSpeed((System.nanoTime() - began) / 1e9, samples, batches.size()));
         if (watched && watch != null) listener.onMetricWatch(watch.state());
         return result;
     }

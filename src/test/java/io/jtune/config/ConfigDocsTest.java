@@ -65,7 +65,7 @@ class ConfigDocsTest {
             }
         }
         assertEquals("sft", stage.get("default").asText());
-        assertEquals("[\"pt\",\"sft\",\"rm\",\"dpo\",\"kto\",\"grpo\"]", stage.get("supported_choices").toString());
+        assertEquals("[\"pt\",\"sft\",\"rm\",\"ppo\",\"dpo\",\"kto\",\"grpo\"]", stage.get("supported_choices").toString());
         assertEquals("choice", stage.get("type").asText());
     }
 
@@ -74,7 +74,7 @@ class ConfigDocsTest {
     void everySupportedKeyIsCarriedByAnArgumentRecord() {
         java.util.Set<String> components = new java.util.HashSet<>();
         for (Class<?> record : List.of(ModelArguments.class, DataArguments.class, FinetuningArguments.class,
-                TrainingArguments.class, GeneratingArguments.class, ExportArguments.class, GrpoArguments.class)) {
+                TrainingArguments.class, GeneratingArguments.class, ExportArguments.class, GrpoArguments.class, PpoArguments.class)) {
             for (var c : record.getRecordComponents()) {
                 components.add(c.getName());
             }

@@ -173,8 +173,8 @@ class ConfigLoaderTest {
 
     @Test
     void anUnsupportedChoiceNamesTheSupportedOnes() throws IOException {
-        JtuneException e = failure(MINIMAL + "stage: ppo\n");
-        assertEquals("bad.yaml: line 2: stage = ppo is not supported yet by jtune: ppo is not supported yet (stage grpo trains online with reward functions); supported: pt, sft, rm, dpo, kto, grpo",
+        JtuneException e = failure(MINIMAL + "finetuning_type: oft\n");
+        assertEquals("bad.yaml: line 2: finetuning_type = oft is not supported yet by jtune: OFT adapters are not implemented; supported: lora, freeze, full",
                 e.getMessage());
         e = failure(MINIMAL + "optim: adafactor\n");
         assertTrue(e.getMessage().contains("supported: adamw_torch, adamw_torch_fused, sgd"), e.getMessage());

@@ -41,7 +41,7 @@ class ExampleConfigsTest {
         if (c.data().template() != null) Templates.get(c.data().template());
         String folder = example.getParent().getFileName().toString();
         switch (folder) {
-            case "train_lora", "train_full", "train_qlora", "train_grpo" -> {
+            case "train_lora", "train_full", "train_qlora", "train_grpo", "train_ppo" -> {
                 var t = c.training();
                 assertTrue(t.doTrain(), example + " trains");
                 assertNotNull(t.outputDir());

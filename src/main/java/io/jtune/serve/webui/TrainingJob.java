@@ -21,10 +21,12 @@ import java.util.function.LongSupplier;
  */
 public final class TrainingJob extends BackgroundJob implements TrainerListener {
     /**
-     * The metric a stage's live chart draws beside the loss, as plot_loss draws it for that stage:
-     * the share of pairs ranked right for dpo and rm, the chosen reward for kto. pt and sft have none.
+     * The metrics a stage's live charts draw beside the loss, as plot_loss draws them for that stage:
+     * the share of pairs ranked right for dpo and rm, the chosen reward for kto, the mean reward and the
+     * KL to the reference for ppo and grpo (grpo logs kl when beta > 0). pt and sft have none.
      */
-    static final Map<String, String> STAGE_METRIC = Map.of("dpo", "rewards/accuracies", "rm", "accuracy", "kto", "rewards/chosen");
+    static final Map<String, List<String>> STAGE_METRICS = Map.of("dpo", List.of("rewards/accuracies"), "rm", List.of("accuracy"),
+            "kto", List.of("rewards/chosen"), "ppo", List.of("reward", "kl"), "grpo", List.of("reward", "kl"));
 
     private final JtuneConfig config;
     private final TrainWorkflow workflow;
@@ -32,10 +34,11 @@ public final class TrainingJob extends BackgroundJob implements TrainerListener 
     private final List<double[]> evalLosses = new ArrayList<>();
     /** The latest value of each objective metric: as logged in training, and as eval_ + name from evaluations. */
     private final Map<String, Double> metrics = new TreeMap<>();
-    /** The stage's charted metric (null for pt, sft) and its values by step: logged in training, and from evaluations. */
-    private final String stageMetric;
-    private final List<double[]> stageMetricPoints = new ArrayList<>();
-    private final List<double[]> evalStageMetricPoints = new ArrayList<>();
+    /** The stage's charted metrics (none for pt, sft), each with its values by step: logged in training, and from evaluations. */
+    private final List<Curve> curves = new ArrayList<>();
+
+    /** One charted metric's points. */
+    private record Curve(String name, List<double[]> train, List<double[]> eval) {}
 
     private int step;
     private int startStep;
@@ -53,7 +56,9 @@ public final class TrainingJob extends BackgroundJob implements TrainerListener 
         super(kind, formValues, yaml, nanoClock);
         this.config = config;
         this.workflow = new TrainWorkflow(config, logStream());
-        this.stageMetric = STAGE_METRIC.get(config.finetuning().stage());
+        for (String name : STAGE_METRICS.getOrDefault(config.finetuning().stage(), List.of())) {
+            curves.add(new Curve(name, new ArrayList<>(), new ArrayList<>()));
+        }
     }
 
     /** Running only once the trainer has planned its steps (loading the model and data comes first). */
@@ -104,16 +109,20 @@ public final class TrainingJob extends BackgroundJob implements TrainerListener 
     @Override
     public synchronized void onLog(StepLog log) {
         metrics.putAll(log.metrics());
-        Double value = stageMetric == null ? null : log.metrics().get(stageMetric);
-        if (value != null) stageMetricPoints.add(new double[] {log.step(), value});
+        for (Curve c : curves) {
+            Double value = log.metrics().get(c.name());
+            if (value != null) c.train().add(new double[] {log.step(), value});
+        }
     }
 
     @Override
     public synchronized void onEvaluate(int step, double epoch, double evalLoss, Map<String, Double> evalMetrics) {
         evalLosses.add(new double[] {step, evalLoss});
         evalMetrics.forEach((name, value) -> metrics.put("eval_" + name, value));
-        Double value = stageMetric == null ? null : evalMetrics.get(stageMetric);
-        if (value != null) evalStageMetricPoints.add(new double[] {step, value});
+        for (Curve c : curves) {
+            Double value = evalMetrics.get(c.name());
+            if (value != null) c.eval().add(new double[] {step, value});
+        }
     }
 
     @Override
@@ -140,11 +149,11 @@ public final class TrainingJob extends BackgroundJob implements TrainerListener 
         n.put("output_dir", config.training().outputDir());
         points(n.putArray("loss"), losses);
         points(n.putArray("eval_loss"), evalLosses);
-        if (stageMetric != null) {
-            ObjectNode curve = n.putObject("metric_curve");
-            curve.put("name", stageMetric);
-            points(curve.putArray("train"), stageMetricPoints);
-            points(curve.putArray("eval"), evalStageMetricPoints);
+        if (!curves.isEmpty()) {
+            // metric_curve: the stage's first metric (the one chart of dpo, rm, kto); metric_curves: all of them
+            describe(n.putObject("metric_curve"), curves.getFirst());
+            ArrayNode all = n.putArray("metric_curves");
+            for (Curve c : curves) describe(all.addObject(), c);
         }
         ObjectNode latest = n.putObject("metrics");
         metrics.forEach(latest::put);
@@ -158,6 +167,12 @@ public final class TrainingJob extends BackgroundJob implements TrainerListener 
                 r.put("train_runtime", result.outcome().runtimeSeconds());
             }
         }
+    }
+
+    private static void describe(ObjectNode out, Curve c) {
+        out.put("name", c.name());
+        points(out.putArray("train"), c.train());
+        points(out.putArray("eval"), c.eval());
     }
 
     private static void points(ArrayNode out, List<double[]> points) {

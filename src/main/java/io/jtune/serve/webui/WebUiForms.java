@@ -20,20 +20,29 @@ public final class WebUiForms {
             "output_dir", "overwrite_output_dir", "resume_from_checkpoint", "plot_loss",
             // the preference stages' keys (LlamaBoard's RLHF box); the page shows each with the stages that read it
             "pref_beta", "pref_ftx", "pref_loss", "dpo_label_smoothing", "simpo_gamma", "ld_alpha",
-            "kto_chosen_weight", "kto_rejected_weight"),
+            "kto_chosen_weight", "kto_rejected_weight",
+            // the online stages' keys (ppo: LlamaBoard's reward model and PPO switches; grpo: its reward functions) and their sampling
+            "reward_model", "reward_model_type", "ppo_epochs", "ppo_buffer_size", "ppo_target", "ppo_score_norm", "ppo_whiten_rewards",
+            "reward_funcs", "reward_weights", "num_generations", "max_completion_length", "beta", "epsilon", "loss_type", "scale_rewards",
+            "reward_answer_pattern", "reward_format_pattern",
+            "temperature", "top_p", "top_k", "max_new_tokens"),
             Map.of("do_train", true));
 
     /**
      * The Evaluate &amp; predict tab's fields, as LlamaBoard's: the model, the stage it is evaluated as
-     * (with the preference keys its loss and rewards depend on), the data, and the sampling settings
-     * that prediction generates with (evaluation ignores them).
+     * (with the preference keys its loss and rewards depend on, and ppo's reward model or grpo's reward
+     * functions), the data, and the sampling settings that prediction generates with (and ppo and grpo
+     * sample the held-out completions with).
      */
     private static final List<String> EVALUATE_KEYS = List.of(
             "model_name_or_path", "adapter_name_or_path", "template", "quantization_bit", "quantization_type", "double_quantization",
             "finetuning_type", "stage", "dataset_dir", "eval_dataset", "cutoff_len", "max_samples", "per_device_eval_batch_size",
             "max_new_tokens", "top_p", "temperature", "output_dir",
             "pref_beta", "pref_ftx", "pref_loss", "dpo_label_smoothing", "simpo_gamma", "ld_alpha",
-            "kto_chosen_weight", "kto_rejected_weight");
+            "kto_chosen_weight", "kto_rejected_weight",
+            // ppo and grpo evaluate by scoring completions of the held-out prompts
+            "reward_model", "reward_model_type", "reward_funcs", "reward_weights", "num_generations", "max_completion_length", "beta",
+            "loss_type", "scale_rewards", "reward_answer_pattern", "reward_format_pattern");
 
     /**
      * LLaMA-Factory's do_eval on a dataset, as the stage evaluates: the loss (sft, pt), with the

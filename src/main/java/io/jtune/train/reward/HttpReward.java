@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A reward served over HTTP, with the request and response LLaMA-Factory's api reward model uses
@@ -25,10 +26,23 @@ public final class HttpReward implements RewardFunction {
     private final URI url;
     private final HttpClient client;
     private final Duration timeout;
+    private final Function<Sample, String> text;
+    private final String key;
 
+    /** Sends each sample's prompt and completion texts joined. */
     public HttpReward(URI url, Duration timeout) {
+        this("reward_funcs", url, timeout, s -> s.prompt() + s.completion());
+    }
+
+    /**
+     * @param key  the config key named in errors (reward_funcs, reward_model)
+     * @param text the text sent for a sample (ppo: its prompt and completion ids decoded together, special tokens kept)
+     */
+    public HttpReward(String key, URI url, Duration timeout, Function<Sample, String> text) {
+        this.key = key;
         this.url = url;
         this.timeout = timeout;
+        this.text = text;
         this.client = HttpClient.newBuilder().connectTimeout(timeout).build();
     }
 
@@ -40,7 +54,7 @@ public final class HttpReward implements RewardFunction {
     @Override
     public double[] scoreAll(List<Sample> samples) {
         List<String> texts = new ArrayList<>();
-        for (Sample s : samples) texts.add(s.prompt() + s.completion());
+        for (Sample s : samples) texts.add(text.apply(s));
         Map<String, Object> payload = new LinkedHashMap<>();
         payload.put("model", "model");
         payload.put("messages", texts);
@@ -49,24 +63,24 @@ public final class HttpReward implements RewardFunction {
                     .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(payload))).build();
             HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() / 100 != 2) {
-                throw new JtuneException("reward_funcs: " + url + " answered HTTP " + response.statusCode() + ": " + abbreviate(response.body()));
+                throw new JtuneException(key + ": " + url + " answered HTTP " + response.statusCode() + ": " + abbreviate(response.body()));
             }
             JsonNode scores = JSON.readTree(response.body()).get("scores");
             if (scores == null || !scores.isArray() || scores.size() != samples.size()) {
-                throw new JtuneException("reward_funcs: " + url + " must answer {\"scores\": [...]} with " + samples.size()
+                throw new JtuneException(key + ": " + url + " must answer {\"scores\": [...]} with " + samples.size()
                         + " numbers, answered " + abbreviate(response.body()));
             }
             double[] out = new double[samples.size()];
             for (int i = 0; i < out.length; i++) {
-                if (!scores.get(i).isNumber()) throw new JtuneException("reward_funcs: " + url + ": scores[" + i + "] is not a number");
+                if (!scores.get(i).isNumber()) throw new JtuneException(key + ": " + url + ": scores[" + i + "] is not a number");
                 out[i] = scores.get(i).asDouble();
             }
             return out;
         } catch (IOException e) {
-            throw new JtuneException("reward_funcs: cannot reach the reward server " + url + ": " + e.getMessage(), e);
+            throw new JtuneException(key + ": cannot reach the reward server " + url + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new JtuneException("reward_funcs: interrupted while waiting for " + url, e);
+            throw new JtuneException(key + ": interrupted while waiting for " + url, e);
         }
     }
 

@@ -53,15 +53,32 @@ public final class RewardModelReward implements RewardFunction, AutoCloseable {
             float[][] head = readHead(dir, policyBase.config().hiddenSize());
             return new RewardModelReward(policyBase, adapter, head[0], head[1][0], null);
         }
-        HfModelDirectory files = HfModelDirectory.open(dir);
+        return loadFull(dir, null, policyBase.config().vocabSize());
+    }
+
+    /**
+     * A full reward model opened beside the policy (ppo's reward_model_type full): the model in
+     * {@code modelDir} with, when {@code adapterDir} is given, that rm adapter over it; the value head
+     * is the adapter's, or else the model folder's.
+     *
+     * @param policyVocab the policy's vocabulary size, which the reward model must share
+     */
+    public static RewardModelReward loadFull(Path modelDir, Path adapterDir, int policyVocab) {
+        Path headDir = adapterDir != null ? adapterDir : modelDir;
+        if (!isRewardModel(headDir)) {
+            throw new JtuneException("reward_model: " + headDir + " has no value_head.safetensors; a reward model is the output of stage rm");
+        }
+        HfModelDirectory files = HfModelDirectory.open(modelDir);
         try {
-            if (files.config().vocabSize() != policyBase.config().vocabSize()) {
-                throw new JtuneException("reward_funcs: the reward model " + dir + " has " + files.config().vocabSize()
-                        + " tokens in its vocabulary, the policy " + policyBase.config().vocabSize() + "; it must share the policy's tokenizer");
+            if (files.config().vocabSize() != policyVocab) {
+                throw new JtuneException("reward model " + modelDir + " has " + files.config().vocabSize()
+                        + " tokens in its vocabulary, the policy " + policyVocab + "; it must share the policy's tokenizer");
             }
             CausalLM model = ModelBuilder.frozen(files.config(), new HfWeightSource(files));
-            float[][] head = readHead(dir, files.config().hiddenSize());
-            return new RewardModelReward(model, null, head[0], head[1][0], files);
+            LoraAdapter adapter = adapterDir == null ? null
+                    : PeftAdapters.load(model, "reward:" + (adapterDir.getFileName() == null ? "adapter" : adapterDir.getFileName()), adapterDir);
+            float[][] head = readHead(headDir, files.config().hiddenSize());
+            return new RewardModelReward(model, adapter, head[0], head[1][0], files);
         } catch (RuntimeException e) {
             files.close();
             throw e;

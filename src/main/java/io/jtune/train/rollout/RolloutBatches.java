@@ -68,7 +68,7 @@ public final class RolloutBatches implements TrainBatches, GrpoObjective.Rollout
         this.refLogProbs = refLogProbs;
         this.log = log;
         this.rounds = examples.size() / settings.promptsPerRound();
-        if (rounds == 0) {
+        if (rounds == 0 && !examples.isEmpty()) {
             throw new JtuneException("dataset: " + examples.size() + " prompts, but one grpo step needs " + settings.promptsPerRound()
                     + " (per_device_train_batch_size x gradient_accumulation_steps / num_generations)");
         }
@@ -111,7 +111,36 @@ public final class RolloutBatches implements TrainBatches, GrpoObjective.Rollout
             epochPrompts = prompts.epoch(epoch);
             epochOfPrompts = epoch;
         }
-        List<TokenizedExample> roundPrompts = epochPrompts.get(round);
+        return rollOut(epochPrompts.get(round), i -> mix(settings.seed(), epoch, round, i), step);
+    }
+
+    /**
+     * The evaluation of stage grpo on held-out prompts (as TRL's GRPOTrainer evaluates): each completed
+     * num_generations times by the current policy, with the same seeds at every evaluation, scored and given
+     * their group advantages; the objective's loss and metrics over them are the evaluation's (eval_loss,
+     * eval_reward, eval_reward_std, eval_rewards/NAME/mean, eval_completion_length, ...).
+     */
+    public io.jtune.train.EvalBatches evaluation(List<TokenizedExample> heldOut) {
+        return new io.jtune.train.EvalBatches() {
+            @Override
+            public boolean isEmpty() {
+                return heldOut.isEmpty();
+            }
+
+            @Override
+            public List<Batch> make() {
+                return rollOut(heldOut, i -> mix(settings.seed(), -1, 0, i), -1);
+            }
+
+            @Override
+            public void release(List<Batch> batches) {
+                for (Batch b : batches) rows.remove(b);
+            }
+        };
+    }
+
+    /** Completes, scores and batches {@code roundPrompts}, completion i sampled with seed seedOf(i); step -1: an evaluation, not logged. */
+    private List<Batch> rollOut(List<TokenizedExample> roundPrompts, java.util.function.IntToLongFunction seedOf, int step) {
         int g = settings.numGenerations();
         List<int[]> promptIds = new ArrayList<>();
         long[] seeds = new long[roundPrompts.size() * g];
@@ -119,7 +148,7 @@ public final class RolloutBatches implements TrainBatches, GrpoObjective.Rollout
             for (int k = 0; k < g; k++) {
                 int i = p * g + k;
                 promptIds.add(roundPrompts.get(p).inputIds());
-                seeds[i] = mix(settings.seed(), epoch, round, i);
+                seeds[i] = seedOf.applyAsLong(i);
             }
         }
         List<int[]> completions = generator.generate(promptIds, seeds);
@@ -134,7 +163,7 @@ public final class RolloutBatches implements TrainBatches, GrpoObjective.Rollout
         RewardFunctions.Scores scores = rewards.score(samples);
         GroupAdvantages.Result advantages = GroupAdvantages.compute(scores.total(), g, settings.scale());
         Map<String, Metric> roundMetrics = roundMetrics(scores, advantages, completions);
-        writeLog(step, samples, scores, advantages);
+        if (step >= 0) writeLog(step, samples, scores, advantages);
 
         List<Batch> batches = new ArrayList<>();
         for (int start = 0; start < completions.size(); start += settings.microBatchRows()) {

@@ -11,6 +11,7 @@ import io.jtune.model.Batch;
 import io.jtune.io.hf.HfWeightSource;
 import io.jtune.model.CausalLM;
 import io.jtune.model.ModelBuilder;
+import io.jtune.train.EvalBatches;
 import io.jtune.train.ResumeDecision;
 import io.jtune.train.TrainOutcome;
 import io.jtune.train.objective.GroupAdvantages;
@@ -60,11 +61,7 @@ final class GrpoWorkflow implements StageWorkflow {
     public void checkConfig(JtuneConfig config) {
         GrpoArguments g = config.grpo();
         TrainingArguments t = config.training();
-        if (!t.doTrain()) throw new JtuneException("stage grpo: evaluation-only runs are not supported yet (set do_train: true)");
-        if (t.doEval() || config.data().hasValSplit() || !config.data().evalDataset().isEmpty()) {
-            throw new JtuneException("stage grpo: evaluation (do_eval, val_size, eval_dataset) is not supported yet; the step log has"
-                    + " the reward of each step's rollouts");
-        }
+        if (!t.doTrain() && !t.doEval()) throw new JtuneException("stage grpo: set do_train (or do_eval to score held-out prompts)");
         if (g.rewardFuncs().isEmpty()) {
             throw new JtuneException("reward_funcs: stage grpo needs at least one reward function, e.g. reward_funcs: [numeric_match]"
                     + " (docs/rl.md)");
@@ -84,7 +81,7 @@ final class GrpoWorkflow implements StageWorkflow {
     /** As TRL's GRPOTrainer logs them. */
     @Override
     public List<String> plotKeys() {
-        return List.of("loss", "reward");
+        return List.of("loss", "reward", "eval_reward");
     }
 
     @Override
@@ -97,7 +94,7 @@ final class GrpoWorkflow implements StageWorkflow {
         GrpoArguments g = config.grpo();
         try (BaseModel base = BaseModel.open(config.model(), log)) {
             DataModule data = TrainingData.load(config, dataStage(), base, log);
-            if (data.train().isEmpty()) throw new JtuneException("dataset: no training prompts left after preprocessing");
+            if (args.doTrain() && data.train().isEmpty()) throw new JtuneException("dataset: no training prompts left after preprocessing");
             TrainableModel model = TrainableModel.build(config, base, log);
             StageModels models = new StageModels(config, base, model);
             try {
@@ -122,13 +119,15 @@ final class GrpoWorkflow implements StageWorkflow {
                         args.perDeviceTrainBatchSize(), args.gradientAccumulationSteps(), g.numIterations(), args.seed(),
                         !config.finetuning().disableShuffling(), data.tokenizer().padId(), GroupAdvantages.Scale.of(g.scaleRewards()),
                         g.completionLogSamples());
-                RolloutBatches batches = new RolloutBatches(settings, data.train(), data.tokenizer().tokenizer(), generator, rewards,
-                        old, reference, new CompletionLog(outputDir, resume.isPresent()));
+                RolloutBatches batches = new RolloutBatches(settings, args.doTrain() ? data.train() : List.of(), data.tokenizer().tokenizer(),
+                        generator, rewards, old, reference, new CompletionLog(outputDir, resume.isPresent()));
                 GrpoObjective objective = new GrpoObjective(new GrpoObjective.Settings(GrpoObjective.LossType.of(g.lossType()),
                         g.epsilon(), g.epsilonHigh(), g.beta(), g.maxCompletionLength()), batches);
+                EvalBatches eval = batches.evaluation(RlEvaluation.heldOut(data));
+                if (!args.doTrain()) return RlEvaluation.only(model, objective, eval, outputDir);
                 log.printf("GRPO: %d prompts x %d generations per step, rewards: %s%n", settings.promptsPerRound(), g.numGenerations(),
                         rewards.functions().stream().map(RewardFunctions.Named::name).toList());
-                TrainOutcome outcome = new TrainingLoop(context, plotKeys()).run(model, objective, batches, List.of(), resume);
+                TrainOutcome outcome = new TrainingLoop(context, plotKeys()).run(model, objective, batches, eval, resume);
                 if (!outcome.interrupted()) {
                     model.weights().saveFinal(outputDir, base.dir(), ModelCard.of(config, outcome));
                     log.println("Saved to " + outputDir.toAbsolutePath());
@@ -136,7 +135,7 @@ final class GrpoWorkflow implements StageWorkflow {
                     log.println("Training stopped at step " + outcome.globalStep() + "; resume with resume_from_checkpoint: "
                             + outputDir.resolve("checkpoint-" + outcome.globalStep()));
                 }
-                return new TrainWorkflow.Result(outputDir, outcome, null);
+                return new TrainWorkflow.Result(outputDir, outcome, outcome.finalEvalLoss(), outcome.finalEvalMetrics());
             } finally {
                 models.closeOpened();
             }

@@ -15,6 +15,7 @@ final class Stages {
             new PretrainWorkflow(),
             new SupervisedWorkflow(),
             new RewardWorkflow(),
+            new PpoWorkflow(),
             new DpoWorkflow(),
             new KtoWorkflow(),
             new GrpoWorkflow()));

@@ -30,7 +30,8 @@ record TrainableModel(CausalLM model, TrainedWeights weights) {
         TrainingArguments args = config.training();
         LoraAdapterConfig adapter = adapterConfig(modelArgs, ft);
         FinetuneSpec spec = finetuneSpec(ft, adapter);
-        if ("rm".equals(ft.stage())) spec = spec.withValueHead();   // the reward model's head trains beside the type's parameters
+        // the reward model's head (rm), the policy's value head (ppo): trains beside the type's parameters
+        if ("rm".equals(ft.stage()) || "ppo".equals(ft.stage())) spec = spec.withValueHead();
         boolean checkpointing = args.gradientCheckpointing() || !modelArgs.disableGradientCheckpointing();
         WeightQuantization quantization = quantization(modelArgs, ft, base, log);
         MemoryEstimate.check(base.config(), spec, args, config.data().cutoffLen(), checkpointing,

@@ -6,6 +6,7 @@ import io.jtune.config.TrainingArguments;
 import io.jtune.data.TokenizedExample;
 import io.jtune.model.Batch;
 import io.jtune.train.DataParallel;
+import io.jtune.train.EvalBatches;
 import io.jtune.train.LearningRateSchedule;
 import io.jtune.train.MetricWatch;
 import io.jtune.train.TrainBatches;
@@ -61,6 +62,12 @@ final class TrainingLoop {
 
     /** Trains on batches the stage makes itself (grpo's rollouts); otherwise as {@link #run(TrainableModel, Objective, List, int, List, Optional)}. */
     TrainOutcome run(TrainableModel model, Objective objective, TrainBatches train, List<Batch> evalBatches, Optional<Path> resume)
+            throws IOException {
+        return run(model, objective, train, EvalBatches.of(evalBatches), resume);
+    }
+
+    /** Trains with evaluation batches made at each evaluation (grpo's and ppo's held-out rollouts). */
+    TrainOutcome run(TrainableModel model, Objective objective, TrainBatches train, EvalBatches evalBatches, Optional<Path> resume)
             throws IOException {
         JtuneConfig config = context.config();
         TrainingArguments args = config.training();

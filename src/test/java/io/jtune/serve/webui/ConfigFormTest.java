@@ -117,10 +117,10 @@ class ConfigFormTest {
     @Test
     void unsupportedChoicesAndForeignKeysAreRefused() {
         Map<String, Object> v = good();
-        v.put("stage", "ppo");
+        v.put("finetuning_type", "oft");
         v.put("deepspeed", "ds.json");
         Map<String, String> errors = assertThrows(FieldErrors.class, () -> WebUiForms.TRAIN.check(v, guard)).byField();
-        assertTrue(errors.get("stage").contains("not supported yet"), errors.get("stage"));
+        assertTrue(errors.get("finetuning_type").contains("not supported yet"), errors.get("finetuning_type"));
         assertEquals("not a field of the train form", errors.get("deepspeed"));
     }
 
@@ -159,6 +159,7 @@ class ConfigFormTest {
         assertEquals("choice", stage.get("type").asText());
         assertEquals("sft", stage.get("default").asText());
         assertTrue(stage.get("supported_choices").toString().contains("pt"));
-        assertTrue(!stage.get("supported_choices").toString().contains("ppo"));
+        assertTrue(stage.get("supported_choices").toString().contains("ppo"));
+        assertTrue(stage.get("supported_choices").toString().contains("grpo"));
     }
 }

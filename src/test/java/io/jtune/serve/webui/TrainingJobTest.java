@@ -44,7 +44,27 @@ class TrainingJobTest {
             assertEquals("[[2,0.625]]", curve.get("eval").toString(), stage[0]);
         }
         assertFalse(job("sft").toJson().has("metric_curve"), "sft has the loss curve only");
+        assertFalse(job("sft").toJson().has("metric_curves"));
         assertFalse(job("pt").toJson().has("metric_curve"));
+    }
+
+    @Test
+    void theOnlineStagesChartTheRewardAndTheKl() {
+        for (String stage : new String[] {"ppo", "grpo"}) {
+            TrainingJob job = job(stage);
+            job.onTrainBegin(TrainingPlan.of(10, 1, 3.0, 20, 1, 0, 0), 0);
+            job.onLog(new TrainerListener.StepLog(1, 20, 0.1, 1.0, 1e-3, 0.1, 100, 1.0, Map.of("reward", 0.25, "kl", 0.0)));
+            job.onLog(new TrainerListener.StepLog(2, 20, 0.1, 1.0, 1e-3, 0.2, 200, 2.0, Map.of("reward", 0.5, "kl", 0.125)));
+            job.onEvaluate(2, 0.2, 0.05, Map.of("reward", 0.375));
+            JsonNode curves = job.toJson().get("metric_curves");
+            assertEquals(2, curves.size(), stage);
+            assertEquals("reward", curves.get(0).get("name").asText());
+            assertEquals("[[1,0.25],[2,0.5]]", curves.get(0).get("train").toString());
+            assertEquals("[[2,0.375]]", curves.get(0).get("eval").toString(), "the held-out reward");
+            assertEquals("kl", curves.get(1).get("name").asText());
+            assertEquals("[[1,0.0],[2,0.125]]", curves.get(1).get("train").toString());
+            assertEquals("reward", job.toJson().get("metric_curve").get("name").asText(), "the first chart, as for the preference stages");
+        }
     }
 
     @Test

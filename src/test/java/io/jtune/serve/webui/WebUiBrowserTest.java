@@ -349,7 +349,18 @@ class WebUiBrowserTest {
         waitFor(() -> browser.findElements(By.cssSelector("#dataset-preview-examples .answer.undesirable")).size() > 0);
         assertTrue(browser.findElements(By.cssSelector("#dataset-preview-examples .answer.desirable")).size() > 0);
 
+        // the online stages: ppo its reward model, grpo its reward functions, both the sampling of their rollouts
+        new Select(field("train", "stage")).selectByValue("ppo");
+        assertTrue(field("train", "reward_model").isDisplayed() && field("train", "ppo_epochs").isDisplayed()
+                && field("train", "temperature").isDisplayed(), "ppo's keys and its sampling");
+        assertTrue(!field("train", "reward_funcs").isDisplayed() && !field("train", "pref_beta").isDisplayed());
+        new Select(field("train", "stage")).selectByValue("grpo");
+        assertTrue(field("train", "reward_funcs").isDisplayed() && field("train", "num_generations").isDisplayed()
+                && field("train", "max_new_tokens").isDisplayed() && !field("train", "reward_model").isDisplayed(), "grpo's keys");
+
         new Select(field("train", "stage")).selectByValue("dpo");
+        assertTrue(!field("train", "temperature").isDisplayed() && !field("train", "reward_funcs").isDisplayed(),
+                "dpo samples nothing while it trains");
         assertTrue(!field("train", "kto_chosen_weight").isDisplayed() && field("train", "pref_loss").isDisplayed());
         assertTrue(field("train", "dpo_label_smoothing").isDisplayed() && !field("train", "simpo_gamma").isDisplayed(), "sigmoid loss");
         new Select(field("train", "pref_loss")).selectByValue("simpo");

@@ -138,6 +138,37 @@ class GrpoEndToEndTest {
         assertEquals(2 * 4, Files.readAllLines(out.resolve("completions.jsonl")).size(), "a log per rollout batch");
     }
 
+    /** Held-out prompts (eval_dataset): their completions' rewards are the evaluation's, during training and with do_eval alone. */
+    @Test
+    void theHeldOutRewardIsEvaluated(@TempDir Path tmp) throws IOException {
+        Path yaml = config(tmp);
+        assertEquals(0, TrainCommandEndToEndTest.train(yaml, "max_steps=2", "max_samples=4", "do_eval=true", "eval_dataset=identity",
+                "eval_strategy=steps", "eval_steps=1"));
+        Path out = tmp.resolve("out");
+        List<JsonNode> evals = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("trainer_log.jsonl"))) {
+            JsonNode n = JSON.readTree(line);
+            if (n.has("eval_reward")) evals.add(n);
+        }
+        assertEquals(2, evals.size(), "an evaluation at each step");
+        for (String key : List.of("eval_loss", "eval_reward", "eval_reward_std", "eval_rewards/format/mean", "eval_completion_length")) {
+            assertTrue(evals.getFirst().has(key), key + " missing from " + evals.getFirst());
+        }
+        JsonNode results = JSON.readTree(out.resolve("all_results.json").toFile());
+        assertEquals(evals.getLast().get("eval_reward").asDouble(), results.get("eval_reward").asDouble(), 1e-4);
+        assertEquals(4 * 2, Files.readAllLines(out.resolve("completions.jsonl")).size(), "held-out completions are not logged as rollouts");
+
+        // do_eval alone: the starting policy on the same prompts, with the same seeds each time
+        Path start = tmp.resolve("start");
+        assertEquals(0, TrainCommandEndToEndTest.train(yaml, "do_train=false", "max_samples=4", "do_eval=true", "eval_dataset=identity", "output_dir=" + start));
+        assertEquals(0, TrainCommandEndToEndTest.train(yaml, "do_train=false", "max_samples=4", "do_eval=true", "eval_dataset=identity",
+                "output_dir=" + tmp.resolve("start2")));
+        JsonNode first = JSON.readTree(start.resolve("eval_results.json").toFile());
+        assertTrue(first.has("eval_reward") && first.has("eval_runtime"), first.toString());
+        assertEquals(first.get("eval_reward").asDouble(),
+                JSON.readTree(tmp.resolve("start2/eval_results.json").toFile()).get("eval_reward").asDouble(), 0.0);
+    }
+
     @Test
     void aFormatRewardRisesDeterministically(@TempDir Path tmp) throws IOException {
         Path yaml = config(tmp);

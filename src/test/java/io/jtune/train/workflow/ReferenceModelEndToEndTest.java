@@ -120,7 +120,7 @@ class ReferenceModelEndToEndTest {
     @Test
     void referenceKeysOutsideTheirStagesOrWithAnotherTokenizerAreRefused(@TempDir Path tmp) throws IOException {
         String orpo = assertFails(config(tmp, "dpo", "pref_loss: orpo\nref_model: " + otherModel));
-        assertTrue(orpo.contains("key 'ref_model': is only used by stage dpo (pref_loss sigmoid, hinge, ipo) and stage kto;"
+        assertTrue(orpo.contains("key 'ref_model': is only used by stage dpo (pref_loss sigmoid, hinge, ipo), kto, ppo and grpo (beta > 0);"
                 + " stage dpo with pref_loss orpo has no reference model"), orpo);
         String noModel = assertFails(config(tmp, "dpo", "ref_model_adapters: " + tmp));
         assertTrue(noModel.contains("key 'ref_model_adapters': needs ref_model"), noModel);

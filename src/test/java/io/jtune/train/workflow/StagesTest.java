@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class StagesTest {
     @Test
     void eachSupportedStageHasItsWorkflow() {
-        assertEquals(List.of("pt", "sft", "rm", "dpo", "kto", "grpo"), List.copyOf(Stages.names()));
+        assertEquals(List.of("pt", "sft", "rm", "ppo", "dpo", "kto", "grpo"), List.copyOf(Stages.names()));
         StageWorkflow pt = Stages.forName("pt"), sft = Stages.forName("sft");
         assertInstanceOf(PretrainWorkflow.class, pt);
         assertInstanceOf(SupervisedWorkflow.class, sft);
@@ -53,14 +53,19 @@ class StagesTest {
         StageWorkflow grpo = Stages.forName("grpo");
         assertInstanceOf(GrpoWorkflow.class, grpo);
         assertEquals("ppo", grpo.dataStage(), "LLaMA-Factory's prompt-only processor");
-        assertEquals(List.of("loss", "reward"), grpo.plotKeys());
+        assertEquals(List.of("loss", "reward", "eval_reward"), grpo.plotKeys());
         assertFalse(grpo.predicts() || grpo.predictsScores());
+        StageWorkflow ppo = Stages.forName("ppo");
+        assertInstanceOf(PpoWorkflow.class, ppo);
+        assertEquals("ppo", ppo.dataStage());
+        assertEquals(List.of("loss", "reward", "eval_reward"), ppo.plotKeys(), "as LLaMA-Factory's run_ppo plots, and the held-out reward");
+        assertFalse(ppo.predicts() || ppo.predictsScores());
     }
 
     @Test
     void anUnsupportedStageNamesTheSupportedOnes() {
-        JtuneException e = assertThrows(JtuneException.class, () -> Stages.forName("ppo"));
-        assertEquals("stage: 'ppo' is not supported yet by jtune; supported: pt, sft, rm, dpo, kto, grpo", e.getMessage());
+        JtuneException e = assertThrows(JtuneException.class, () -> Stages.forName("orpo"));
+        assertEquals("stage: 'orpo' is not supported yet by jtune; supported: pt, sft, rm, ppo, dpo, kto, grpo", e.getMessage());
     }
 
     /** A model path that does not exist: these errors must come before the model is looked for. */
@@ -104,9 +109,6 @@ class StagesTest {
         assertEquals("num_generations: 8 does not divide the 12 completions of a step (per_device_train_batch_size x"
                         + " gradient_accumulation_steps)",
                 failure(config("stage", "grpo", "reward_funcs", "format", "per_device_train_batch_size", 4, "gradient_accumulation_steps", 3)));
-        assertEquals("stage grpo: evaluation (do_eval, val_size, eval_dataset) is not supported yet; the step log has the reward of"
-                        + " each step's rollouts",
-                failure(config("stage", "grpo", "reward_funcs", "format", "val_size", 0.1)));
         assertEquals("temperature: stage grpo samples its completions and needs a temperature above 0",
                 failure(config("stage", "grpo", "reward_funcs", "format", "per_device_train_batch_size", 8, "temperature", 0.0)));
         assertTrue(failure(config("stage", "grpo", "reward_funcs", "format", "reward_weights", "1,2"))
