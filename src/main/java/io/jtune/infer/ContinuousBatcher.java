@@ -234,7 +234,7 @@ public final class ContinuousBatcher implements AutoCloseable {
             }
             sampling.add(r);
         }
-        // Sampling (top-k/top-p sort the vocabulary) runs for all sequences in parallel; each has its own
+        // Sampling (penalties, top-k/top-p: passes over the vocabulary) runs for all sequences in parallel; each has its own
         // sampler and random stream, so the tokens do not depend on the thread count.
         int[] tokens = new int[sampling.size()];
         ParallelTasks.forEach(sampling.size(), i -> {

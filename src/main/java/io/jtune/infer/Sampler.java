@@ -66,32 +66,90 @@ public final class Sampler {
         return best;
     }
 
-    /** transformers' TopKLogitsWarper: everything below the k-th largest logit is removed (ties stay). */
+    /**
+     * transformers' TopKLogitsWarper: everything below the k-th largest logit is removed (ties stay).
+     * The k-th largest comes from a k-element min-heap, one pass over the vocabulary (O(n log k)),
+     * not from sorting all of it; the order is Float.compare's, as a sort's would be.
+     */
     static void applyTopK(float[] logits, int k) {
         if (k >= logits.length) return;
-        float[] sorted = logits.clone();
-        Arrays.sort(sorted);
-        float kth = sorted[sorted.length - k];
+        float kth = kthLargest(logits, k);
         for (int i = 0; i < logits.length; i++) if (logits[i] < kth) logits[i] = Float.NEGATIVE_INFINITY;
+    }
+
+    /** The k-th largest value (1 ≤ k ≤ length), counting repeats, in Float.compare's order. */
+    static float kthLargest(float[] values, int k) {
+        float[] heap = new float[k];   // the k largest seen so far, smallest at the root
+        int size = 0;
+        for (float v : values) {
+            if (size < k) {
+                int at = size++;
+                while (at > 0 && Float.compare(v, heap[(at - 1) / 2]) < 0) {   // sift up
+                    heap[at] = heap[(at - 1) / 2];
+                    at = (at - 1) / 2;
+                }
+                heap[at] = v;
+            } else if (Float.compare(v, heap[0]) > 0) {
+                int at = 0;
+                while (true) {   // sift the new value down from the root
+                    int child = 2 * at + 1;
+                    if (child >= k) break;
+                    if (child + 1 < k && Float.compare(heap[child + 1], heap[child]) < 0) child++;
+                    if (Float.compare(heap[child], v) >= 0) break;
+                    heap[at] = heap[child];
+                    at = child;
+                }
+                heap[at] = v;
+            }
+        }
+        return heap[0];
     }
 
     /**
      * transformers' TopPLogitsWarper: in ascending order of probability, remove tokens while the
      * cumulative probability stays ≤ 1 − top_p; the most likely token always stays.
+     *
+     * <p>Only the likely end of the vocabulary is sorted: the tokens below a threshold whose total
+     * probability is at most 1 − top_p are removed whatever their order (they form the start of the
+     * ascending order, and even all of them stay within the mass to remove), so the walk starts
+     * after them with their mass; the threshold drops until it qualifies, down to sorting everything
+     * for a flat distribution. Among equal logits the lower index goes first, as in a stable sort.
      */
     static void applyTopP(float[] logits, double topP) {
         int n = logits.length;
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        Arrays.sort(order, (a, b) -> Float.compare(logits[a], logits[b]));
         double[] probs = softmax(logits);
-        double cumulative = 0;
-        for (int r = 0; r < n - 1; r++) {
-            int id = order[r];
+        double removable = 1 - topP;
+        double max = 0;
+        for (double p : probs) max = Math.max(max, p);
+        if (!(max > 0)) return;   // every logit −∞: nothing to choose between
+        double threshold = max * 1e-3, below;
+        while (true) {
+            below = 0;
+            for (double p : probs) if (p < threshold) below += p;
+            if (below <= removable || threshold == 0) break;
+            threshold = threshold < 1e-30 ? 0 : threshold / 64;
+        }
+        if (threshold == 0) below = 0;
+        int candidates = 0;
+        for (double p : probs) if (p >= threshold) candidates++;
+        long[] order = new long[candidates];   // ascending logit, then ascending index
+        int c = 0;
+        for (int i = 0; i < n; i++) if (probs[i] >= threshold) order[c++] = ((long) sortableBits(logits[i]) << 32) | i;
+        Arrays.sort(order);
+        for (int i = 0; i < n; i++) if (probs[i] < threshold) logits[i] = Float.NEGATIVE_INFINITY;
+        double cumulative = below;
+        for (int r = 0; r < candidates - 1; r++) {
+            int id = (int) order[r];
             cumulative += probs[id];
-            if (cumulative <= 1 - topP) logits[id] = Float.NEGATIVE_INFINITY;
+            if (cumulative <= removable) logits[id] = Float.NEGATIVE_INFINITY;
             else break;
         }
+    }
+
+    /** The float's bits as a signed int that orders as Float.compare orders the floats. */
+    private static int sortableBits(float f) {
+        int bits = Float.floatToIntBits(f);
+        return bits < 0 ? bits ^ 0x7fffffff : bits;
     }
 
     static double[] softmax(float[] logits) {

@@ -3,10 +3,7 @@ package io.jtune.model;
 import io.jtune.JtuneException;
 import io.jtune.nn.CachedAttention;
 import io.jtune.nn.Kernels;
-import io.jtune.nn.SoftCap;
-import io.jtune.tensor.Gemm;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,13 +49,10 @@ public final class BatchDecoder {
         return new Sequence(adapter);
     }
 
-    /** One sequence's key/value cache (fp32, per layer [capacity x kvDim]) and the tokens it holds. */
+    /** One sequence: the adapter it decodes with, its key/value cache and the tokens it holds. */
     public final class Sequence {
         private final LoraAdapter adapter;
-        private final float[][] keys = new float[layerCount][], values = new float[layerCount][];
-        private int[] tokens = new int[0];
-        private int capacity;
-        private int length;
+        private final KvCache cache = new KvCache(layerCount, d.kvDim(), maxLength);
 
         private Sequence(LoraAdapter adapter) {
             this.adapter = adapter;
@@ -66,32 +60,13 @@ public final class BatchDecoder {
 
         public LoraAdapter adapter() { return adapter; }
 
-        public int length() { return length; }
+        public int length() { return cache.length(); }
 
-        public int[] tokens() { return Arrays.copyOf(tokens, length); }
+        public int[] tokens() { return cache.tokens(); }
 
         /** Keeps the first {@code newLength} tokens (a shared prompt prefix) and forgets the rest. */
         public void truncate(int newLength) {
-            if (newLength < 0 || newLength > length) throw new IllegalArgumentException("cannot truncate " + length + " tokens to " + newLength);
-            length = newLength;
-        }
-
-        /** Grows the cache (doubling, up to the context length) to hold {@code needed} tokens. */
-        private void ensureCapacity(int needed) {
-            if (needed <= capacity) return;
-            int newCapacity = Math.min(maxLength, Math.max(needed, Math.max(64, capacity * 2)));
-            int kvDim = d.kvDim();
-            for (int l = 0; l < layerCount; l++) {
-                float[] nk = new float[newCapacity * kvDim], nv = new float[newCapacity * kvDim];
-                if (keys[l] != null) {
-                    System.arraycopy(keys[l], 0, nk, 0, length * kvDim);
-                    System.arraycopy(values[l], 0, nv, 0, length * kvDim);
-                }
-                keys[l] = nk;
-                values[l] = nv;
-            }
-            tokens = Arrays.copyOf(tokens, newCapacity);
-            capacity = newCapacity;
+            cache.truncate(newLength);
         }
     }
 
@@ -134,6 +109,7 @@ public final class BatchDecoder {
         int[] logitRow = new int[segments.size()];
         int wanted = 0;
         for (int i = 0; i < segments.size(); i++) logitRow[i] = segments.get(i).wantLogits() ? wanted++ : -1;
+        if (passes.size() == 1) return forward(segments);   // the pass's logits are already in segment order
         float[] logits = new float[wanted * d.vocab()];
         for (List<Integer> pass : passes.values()) {
             List<Segment> part = pass.stream().map(segments::get).toList();
@@ -151,8 +127,8 @@ public final class BatchDecoder {
         Map<Sequence, Boolean> seen = new IdentityHashMap<>();
         for (Segment s : segments) {
             if (seen.put(s.sequence(), true) != null) throw new IllegalArgumentException("a sequence appears twice in one step");
-            if (s.sequence().length + s.tokens().length > maxLength) {
-                throw new JtuneException("the sequence would hold " + (s.sequence().length + s.tokens().length)
+            if (s.sequence().length() + s.tokens().length > maxLength) {
+                throw new JtuneException("the sequence would hold " + (s.sequence().length() + s.tokens().length)
                         + " tokens, more than the model's context of " + maxLength + " (max_position_embeddings in config.json)");
             }
             for (int id : s.tokens()) {
@@ -166,33 +142,31 @@ public final class BatchDecoder {
         int n = 0;
         for (Segment s : segments) n += s.tokens().length;
         int[] ids = new int[n], positions = new int[n], callMax = new int[n];
-        Sequence[] rowSequence = new Sequence[n];
+        KvCache[] rowCache = new KvCache[n];
         int row = 0;
         for (Segment s : segments) {
-            Sequence seq = s.sequence();
-            seq.ensureCapacity(seq.length + s.tokens().length);
-            int segmentCallMax = s.callMaxPosition(seq.length);
+            KvCache cache = s.sequence().cache;
+            cache.ensureCapacity(cache.length() + s.tokens().length);
+            int segmentCallMax = s.callMaxPosition(cache.length());
             for (int t = 0; t < s.tokens().length; t++, row++) {
                 ids[row] = s.tokens()[t];
-                positions[row] = seq.length + t;
+                positions[row] = cache.length() + t;
                 callMax[row] = segmentCallMax;
-                rowSequence[row] = seq;
+                rowCache[row] = cache;
             }
         }
         ModelWeights w = weightsFor(segments);
         Scratch s = scratch(n, w);
         model.fillRopeTablesPerRow(positions, callMax, n, s.workspace);
         InputEmbedding.forward(k, d, w, ids, positions, s.x, n);
-        int kvDim = d.kvDim();
         float[][] rowKeys = new float[n][], rowValues = new float[n][];
         int rows = n;
         AttentionContext batched = (layer, q, newKeys, newValues, out, lse, count) -> {
             for (int i = 0; i < rows; i++) {
-                Sequence seq = rowSequence[i];
-                System.arraycopy(newKeys, i * kvDim, seq.keys[layer], positions[i] * kvDim, kvDim);
-                System.arraycopy(newValues, i * kvDim, seq.values[layer], positions[i] * kvDim, kvDim);
-                rowKeys[i] = seq.keys[layer];
-                rowValues[i] = seq.values[layer];
+                KvCache cache = rowCache[i];
+                cache.store(layer, positions[i], newKeys, newValues, i, 1);
+                rowKeys[i] = cache.keys(layer);
+                rowValues[i] = cache.values(layer);
             }
             CachedAttention.forwardRows(q, rowKeys, rowValues, out, rows, positions, d.heads(), d.kvHeads(), d.headDim(),
                     d.slidingWindow(layer), d.attentionScale(), d.attnSoftcap(), d.alibiSlopes());
@@ -205,13 +179,13 @@ public final class BatchDecoder {
         row = 0;
         int out = 0;
         for (Segment seg : segments) {
-            Sequence seq = seg.sequence();
-            System.arraycopy(seg.tokens(), 0, seq.tokens, seq.length, seg.tokens().length);
-            seq.length += seg.tokens().length;
+            seg.sequence().cache.append(seg.tokens(), 0, seg.tokens().length);
             row += seg.tokens().length;
             if (seg.wantLogits()) System.arraycopy(s.x, (row - 1) * d.hidden(), last, out++ * d.hidden(), d.hidden());
         }
-        return logits(last, wanted, w);
+        float[] logits = new float[wanted * d.vocab()];
+        DecodeLogits.compute(d, k, w, last, 0, wanted, logits, 0);
+        return logits;
     }
 
     /** The pass's weights: one adapter's view when all segments share it, else the base with each adapter's part on its rows. */
@@ -260,18 +234,6 @@ public final class BatchDecoder {
             }
         }
         return m;
-    }
-
-    /** Final norm and lm_head over the gathered last rows: one GEMM for the whole batch. */
-    private float[] logits(float[] x, int rows, ModelWeights w) {
-        float[] out = new float[rows * d.vocab()];
-        if (rows == 0) return out;
-        int h = d.hidden();
-        float[] normed = new float[rows * h];
-        Norms.forward(k, d, x, w.finalNorm, w.finalNormBias, normed, new float[rows], rows, h);
-        Gemm.matmulTransB(normed, 0, w.lmHead.matrix, out, 0, rows, false);
-        if (d.finalSoftcap() > 0) SoftCap.forward(out, 0, rows * d.vocab(), d.finalSoftcap());
-        return out;
     }
 
     private Scratch scratch(int n, ModelWeights w) {

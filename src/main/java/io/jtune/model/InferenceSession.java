@@ -4,8 +4,6 @@ import io.jtune.JtuneException;
 import io.jtune.model.arch.ModelConfig;
 import io.jtune.nn.CachedAttention;
 import io.jtune.nn.Kernels;
-import io.jtune.nn.SoftCap;
-import io.jtune.tensor.Gemm;
 import java.util.Arrays;
 import java.util.List;
 
@@ -31,12 +29,7 @@ public final class InferenceSession {
     private final Kernels k;
     private final LoraAdapter adapter;
     private final int maxLength;
-    private final int layerCount;
-
-    private float[][] keys, values;   // per layer [capacity x kvDim]
-    private int capacity;
-    private int[] tokens = new int[0];
-    private int length;
+    private final KvCache cache;
     private boolean adapterEnabled = true;
     private Scratch scratch;
 
@@ -53,21 +46,19 @@ public final class InferenceSession {
         this.adapter = adapter;
         model.weights(adapter);   // rejects an adapter of another model
         this.maxLength = Math.max(1, model.config().maxPositionEmbeddings());
-        this.layerCount = model.config().numHiddenLayers();
-        this.keys = new float[layerCount][];
-        this.values = new float[layerCount][];
+        this.cache = new KvCache(model.config().numHiddenLayers(), d.kvDim(), maxLength);
     }
 
     public ModelConfig config() { return model.config(); }
 
     /** Tokens in the cache. */
-    public int length() { return length; }
+    public int length() { return cache.length(); }
 
     /** The longest sequence the model supports (max_position_embeddings). */
     public int maxLength() { return maxLength; }
 
     /** The cached tokens, in order. */
-    public int[] tokens() { return Arrays.copyOf(tokens, length); }
+    public int[] tokens() { return cache.tokens(); }
 
     /** Whether the session decodes through a LoRA adapter. */
     public boolean hasAdapter() { return adapter != null; }
@@ -84,14 +75,11 @@ public final class InferenceSession {
     }
 
     /** Forgets every cached token. */
-    public void reset() { length = 0; }
+    public void reset() { cache.clear(); }
 
     /** Keeps the first {@code newLength} tokens (a shared prompt prefix) and forgets the rest. */
     public void truncate(int newLength) {
-        if (newLength < 0 || newLength > length) {
-            throw new IllegalArgumentException("cannot truncate " + length + " cached tokens to " + newLength);
-        }
-        length = newLength;
+        cache.truncate(newLength);
     }
 
     /** Appends tokens and returns the logits [vocab] after the last one. */
@@ -106,6 +94,7 @@ public final class InferenceSession {
 
     private float[] run(int[] ids, boolean allLogits) {
         if (ids.length == 0) throw new IllegalArgumentException("nothing to append");
+        int length = cache.length();
         if (length + ids.length > maxLength) {
             throw new JtuneException("the sequence would hold " + (length + ids.length) + " tokens, more than the model's context of "
                     + maxLength + " (max_position_embeddings in config.json)");
@@ -113,7 +102,7 @@ public final class InferenceSession {
         for (int id : ids) {
             if (id < 0 || id >= d.vocab()) throw new JtuneException("token id " + id + " is outside the vocabulary [0, " + d.vocab() + ")");
         }
-        ensureCapacity(length + ids.length);
+        cache.ensureCapacity(length + ids.length);
         ModelWeights w = model.weights(adapterEnabled ? adapter : null);
         float[] logits = new float[(allLogits ? ids.length : 1) * d.vocab()];
         int callMaxPosition = length + ids.length - 1;   // the chunks are one forward call in transformers
@@ -124,9 +113,9 @@ public final class InferenceSession {
             forwardChunk(chunk, n, s, w, callMaxPosition);
             boolean last = start + n == ids.length;
             if (allLogits) {
-                logits(s, w, 0, n, logits, start * d.vocab());
+                DecodeLogits.compute(d, k, w, s.x, 0, n, logits, start * d.vocab());
             } else if (last) {
-                logits(s, w, n - 1, 1, logits, 0);
+                DecodeLogits.compute(d, k, w, s.x, n - 1, 1, logits, 0);
             }
         }
         return logits;
@@ -134,49 +123,18 @@ public final class InferenceSession {
 
     /** Runs n new tokens through every layer, leaving the last layer's output in s.x. */
     private void forwardChunk(int[] ids, int n, Scratch s, ModelWeights w, int callMaxPosition) {
-        int past = length;
+        int past = cache.length();
         int[] positions = new int[n];
         for (int i = 0; i < n; i++) positions[i] = past + i;
         model.fillRopeTables(positions, n, s.workspace, callMaxPosition);
         InputEmbedding.forward(k, d, w, ids, positions, s.x, n);
-        int kvDim = d.kvDim();
         AttentionContext cached = (layer, q, newKeys, newValues, out, lse, rows) -> {
-            System.arraycopy(newKeys, 0, keys[layer], past * kvDim, rows * kvDim);
-            System.arraycopy(newValues, 0, values[layer], past * kvDim, rows * kvDim);
-            CachedAttention.forward(q, keys[layer], values[layer], out, rows, past, d.heads(), d.kvHeads(), d.headDim(),
+            cache.store(layer, past, newKeys, newValues, 0, rows);
+            CachedAttention.forward(q, cache.keys(layer), cache.values(layer), out, rows, past, d.heads(), d.kvHeads(), d.headDim(),
                     d.slidingWindow(layer), d.attentionScale(), d.attnSoftcap(), d.alibiSlopes());
         };
         for (DecoderLayer layer : w.layers) layer.forward(k, d, cached, n, s.x, s.x, s.activations, s.workspace, -1);
-        System.arraycopy(ids, 0, tokens, past, n);
-        length = past + n;
-    }
-
-    /** Final norm and lm_head over rows [row, row + rows) of s.x into out at outOff. */
-    private void logits(Scratch s, ModelWeights w, int row, int rows, float[] out, int outOff) {
-        int h = d.hidden();
-        float[] x = Arrays.copyOfRange(s.x, row * h, (row + rows) * h);
-        float[] normed = new float[rows * h];
-        Norms.forward(k, d, x, w.finalNorm, w.finalNormBias, normed, new float[rows], rows, h);
-        Gemm.matmulTransB(normed, 0, w.lmHead.matrix, out, outOff, rows, false);
-        if (d.finalSoftcap() > 0) SoftCap.forward(out, outOff, rows * d.vocab(), d.finalSoftcap());
-    }
-
-    /** Grows the cache (doubling, up to the context length) so that it holds {@code needed} tokens. */
-    private void ensureCapacity(int needed) {
-        if (needed <= capacity) return;
-        int newCapacity = Math.min(maxLength, Math.max(needed, Math.max(64, capacity * 2)));
-        int kvDim = d.kvDim();
-        for (int l = 0; l < layerCount; l++) {
-            float[] nk = new float[newCapacity * kvDim], nv = new float[newCapacity * kvDim];
-            if (keys[l] != null) {
-                System.arraycopy(keys[l], 0, nk, 0, length * kvDim);
-                System.arraycopy(values[l], 0, nv, 0, length * kvDim);
-            }
-            keys[l] = nk;
-            values[l] = nv;
-        }
-        tokens = Arrays.copyOf(tokens, newCapacity);
-        capacity = newCapacity;
+        cache.append(ids, 0, n);
     }
 
     private Scratch scratch(int n, ModelWeights w) {

@@ -18,8 +18,10 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>Large products run on {@link BlockedGemm} (packed panels, a register-blocked Vector API
  * micro-kernel, {@link Parallel} threads); products with a thin side (LoRA factors, one token)
- * run on {@link DotGemm}, and the decode-time product of one or two tokens with a whole weight on
- * {@link Gemv}, which reads each weight byte once. Which one runs depends on the shapes only, never on the thread count.
+ * run on {@link DotGemm}, the decode-time product of one or two tokens with a whole weight on
+ * {@link Gemv}, which reads each weight byte once, and that of a few tokens (batched decoding) with
+ * a stored weight on {@link BatchGemv}, which widens each weight block once for all of them; all
+ * three sum in the same order, so a token's result does not depend on which of them ran. Which one runs depends on the shapes only, never on the thread count.
  * Frozen weights are widened to fp32 while they are packed.
  */
 public final class Gemm {
@@ -38,6 +40,9 @@ public final class Gemm {
         } else if (m <= Gemv.MAX_X_ROWS && n > THIN) {
             // decoding: one or two tokens against a whole weight, bound by reading it
             Gemv.run(a, aOff, b, m, c, cOff, accumulate);
+        } else if (m <= BatchGemv.MAX_X_ROWS && n > THIN && !(b instanceof HeapMatrix)) {
+            // batched decoding: a token per sequence against a stored weight, widened once for all of them
+            BatchGemv.run(a, aOff, b, m, c, cOff, accumulate);
         } else if (Math.min(m, n) <= THIN) {
             DotGemm.run(a, aOff, matrixRows(b), m, n, k, c, cOff, accumulate);
         } else {

@@ -130,7 +130,7 @@ abstract sealed class SegmentMatrix extends Matrix {
             return true;
         }
 
-        private static FloatVector widen(MemorySegment seg, long at) {
+        static FloatVector widen(MemorySegment seg, long at) {
             return (FloatVector) ShortVector.fromMemorySegment(S, seg, at, ByteOrder.LITTLE_ENDIAN)
                     .convertShape(VectorOperators.S2I, I, 0)
                     .lanewise(VectorOperators.LSHL, 16)

@@ -51,6 +51,52 @@ class SamplerTest {
     }
 
     @Test
+    void partialSelectionRemovesWhatSortingTheWholeVocabularyRemoves() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        for (int trial = 0; trial < 300; trial++) {
+            int n = 1 + rnd.nextInt(trial < 150 ? 40 : 5000);
+            float[] logits = new float[n];
+            double spread = new double[] {0.1, 2, 8, 30}[trial % 4];   // flat to peaked distributions
+            for (int i = 0; i < n; i++) logits[i] = (float) (rnd.nextGaussian() * spread);
+            if (trial % 5 == 0) for (int i = 0; i < n; i += 3) logits[i] = logits[n / 2];   // ties
+            if (trial % 7 == 0) for (int i = 0; i < n; i += 2) logits[i] = NEG;             // removed by an earlier warper
+            int k = 1 + rnd.nextInt(n + 2);
+            float[] topK = logits.clone(), topKSorted = logits.clone();
+            Sampler.applyTopK(topK, k);
+            topKBySorting(topKSorted, k);
+            assertArrayEquals(topKSorted, topK, "top_k " + k + " of " + n + ", trial " + trial);
+            double p = new double[] {0.0, 0.3, 0.7, 0.9, 0.99}[trial % 5];
+            float[] topP = logits.clone(), topPSorted = logits.clone();
+            Sampler.applyTopP(topP, p);
+            topPBySorting(topPSorted, p);
+            assertArrayEquals(topPSorted, topP, "top_p " + p + " of " + n + ", trial " + trial);
+        }
+    }
+
+    /** The reference: the whole vocabulary sorted, as transformers does. */
+    private static void topKBySorting(float[] logits, int k) {
+        if (k >= logits.length) return;
+        float[] sorted = logits.clone();
+        java.util.Arrays.sort(sorted);
+        float kth = sorted[sorted.length - k];
+        for (int i = 0; i < logits.length; i++) if (logits[i] < kth) logits[i] = NEG;
+    }
+
+    private static void topPBySorting(float[] logits, double topP) {
+        int n = logits.length;
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> Float.compare(logits[a], logits[b]));
+        double[] probs = Sampler.softmax(logits);
+        double cumulative = 0;
+        for (int r = 0; r < n - 1; r++) {
+            cumulative += probs[order[r]];
+            if (cumulative <= 1 - topP) logits[order[r]] = NEG;
+            else break;
+        }
+    }
+
+    @Test
     void seededSamplingIsReproducibleAndFollowsTheSoftmax() {
         float[] logits = {0f, (float) Math.log(3), NEG};
         int[] counts = new int[3];

@@ -1,0 +1,209 @@
+package io.jtune.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The batched-decode product: y[m x n] (+)= x[m x k] · Wᵀ for a handful of token rows (one per
+ * sequence decoded together, 3 to {@link Gemm#THIN}) and a stored weight with many rows. Each weight
+ * element is read and widened to fp32 once for all m rows: four weight rows at a time, {@link #CHUNK}
+ * columns at a time, into a block that stays in the L1 cache, which every token row then multiplies
+ * in 4 x 4 register tiles. Widening a row once per token row instead (m GEMVs) or widening whole
+ * rows into a buffer larger than L1 cost more than the multiplications (measured with bf16 weights
+ * at m = 8: the widening took twice the time of the dot products). bf16 weights skip the block: the
+ * tiles widen them in registers as they read them (a shift), so the loads from memory overlap the
+ * multiplications (about 6% less CPU time in the serving benchmark's 8-stream workload, under load).
+ *
+ * <p>Determinism and bits: the work is split over the output columns (W's rows), never over k, and
+ * each dot product keeps one partial sum per vector lane (lane l sums k = l, l+L, ... in increasing
+ * order from zero, the chunks being multiples of L), the last k % L products are folded into the
+ * first lanes and the lanes are added left to right. That is {@link DotGemm}'s and {@link Gemv}'s
+ * order, so a token row's result is the same bits whether it is decoded alone or in a batch.
+ */
+final class BatchGemv {
+    /** Fewest token rows this kernel takes: fewer go to {@link Gemv}, which reads each weight byte once too. */
+    static final int MIN_X_ROWS = Gemv.MAX_X_ROWS + 1;
+    /** Most token rows: more go to the blocked GEMM, whose packed panels pay off with many rows. */
+    static final int MAX_X_ROWS = Gemm.THIN;
+    /** Weight rows per unit of work handed to a thread. */
+    static final int UNIT = 16;
+    /** Weight rows widened together: the four columns of a register tile. */
+    private static final int GROUP = 4;
+    /** Columns widened per block: 4 rows x 512 fp32 = 8 KiB, in L1 beside the token rows' chunk. */
+    private static final int CHUNK = 512;
+
+    private static final VectorSpecies<Float> F = MatrixLanes.F;
+    private static final int L = MatrixLanes.L;
+
+    private BatchGemv() {}
+
+    /** C[i][j] at c[cOff + i*n + j]; x row i at x[xOff + i*k]. */
+    static void run(float[] x, int xOff, Matrix w, int m, float[] c, int cOff, boolean accumulate) {
+        int n = w.rows(), k = w.cols();
+        if (m == 0 || n == 0) return;
+        int units = (n + UNIT - 1) / UNIT;
+        long work = (long) m * n * k;
+        // pieces of at least 64K multiply-adds, a few per thread, as in Gemv: a thread slowed by
+        // other work leaves its last pieces to the others (which rows a piece has never changes a sum)
+        int parts = (int) Math.min(4L * Parallel.usableThreads(), Math.max(1, Math.min(units, work / 65536)));
+        Parallel.run(parts, part -> {
+            int u0 = (int) ((long) units * part / parts), u1 = (int) ((long) units * (part + 1) / parts);
+            rows(x, xOff, w, m, u0 * UNIT, Math.min(n, u1 * UNIT), c, cOff, accumulate);
+        });
+    }
+
+    /** Output columns [j0, j1) (weight rows) for every token row. */
+    private static void rows(float[] x, int xOff, Matrix w, int m, int j0, int j1, float[] c, int cOff, boolean accumulate) {
+        int n = w.rows(), k = w.cols();
+        int body = k - k % L;
+        float[] block = new float[GROUP * CHUNK];
+        float[] lanes = new float[m * GROUP * L];   // token row i, weight row jj: lanes[(i*GROUP + jj)*L ..]
+        float[] tail = new float[GROUP * L];
+        SegmentMatrix.Bf16 bf16 = w instanceof SegmentMatrix.Bf16 b ? b : null;
+        for (int j = j0; j < j1; j += GROUP) {
+            int nj = Math.min(GROUP, j1 - j);
+            Arrays.fill(lanes, 0f);
+            if (bf16 != null && nj == GROUP) {
+                int i = 0;
+                for (; i + 4 <= m; i += 4) bf16Tile4x4(x, xOff + i * k, k, bf16, j, body, lanes, i * GROUP * L);
+                for (; i < m; i++) bf16Tile1x4(x, xOff + i * k, bf16, j, body, lanes, i * GROUP * L);
+            }
+            for (int p0 = 0; p0 < body && (bf16 == null || nj < GROUP); p0 += CHUNK) {
+                int len = Math.min(CHUNK, body - p0);
+                for (int jj = 0; jj < nj; jj++) w.readRow(j + jj, p0, len, block, jj * CHUNK);
+                int i = 0;
+                if (nj == GROUP) {
+                    for (; i + 4 <= m; i += 4) tile4x4(x, xOff + i * k + p0, k, block, len, lanes, i * GROUP * L);
+                    for (; i < m; i++) tile1x4(x, xOff + i * k + p0, block, len, lanes, i * GROUP * L);
+                } else {   // the last rows of a range that is not a multiple of four
+                    for (; i < m; i++) {
+                        for (int jj = 0; jj < nj; jj++) chain(x, xOff + i * k + p0, block, jj * CHUNK, len, lanes, (i * GROUP + jj) * L);
+                    }
+                }
+            }
+            for (int jj = 0; jj < nj; jj++) if (body < k) w.readRow(j + jj, body, k - body, tail, jj * L);
+            for (int i = 0; i < m; i++) {
+                int xi = xOff + i * k;
+                for (int jj = 0; jj < nj; jj++) {
+                    float s = finish(lanes, (i * GROUP + jj) * L, x, xi + body, tail, jj * L, k - body);
+                    int at = cOff + i * n + j + jj;
+                    c[at] = accumulate ? c[at] + s : s;
+                }
+            }
+        }
+    }
+
+    /**
+     * Four token rows (x rows xi + {0,1,2,3}·ldx) against the block's four weight rows over len
+     * columns: 16 chains continued from lanes[at ..], 8 loads for 16 FMAs. Keep it this shape: 16
+     * accumulators, 4 weight vectors and a token vector fit the 32 AVX-512 registers.
+     */
+    private static void tile4x4(float[] x, int xi, int ldx, float[] block, int len, float[] lanes, int at) {
+        FloatVector s00 = FloatVector.fromArray(F, lanes, at), s01 = FloatVector.fromArray(F, lanes, at + L);
+        FloatVector s02 = FloatVector.fromArray(F, lanes, at + 2 * L), s03 = FloatVector.fromArray(F, lanes, at + 3 * L);
+        FloatVector s10 = FloatVector.fromArray(F, lanes, at + 4 * L), s11 = FloatVector.fromArray(F, lanes, at + 5 * L);
+        FloatVector s12 = FloatVector.fromArray(F, lanes, at + 6 * L), s13 = FloatVector.fromArray(F, lanes, at + 7 * L);
+        FloatVector s20 = FloatVector.fromArray(F, lanes, at + 8 * L), s21 = FloatVector.fromArray(F, lanes, at + 9 * L);
+        FloatVector s22 = FloatVector.fromArray(F, lanes, at + 10 * L), s23 = FloatVector.fromArray(F, lanes, at + 11 * L);
+        FloatVector s30 = FloatVector.fromArray(F, lanes, at + 12 * L), s31 = FloatVector.fromArray(F, lanes, at + 13 * L);
+        FloatVector s32 = FloatVector.fromArray(F, lanes, at + 14 * L), s33 = FloatVector.fromArray(F, lanes, at + 15 * L);
+        for (int p = 0; p < len; p += L) {
+            FloatVector w0 = FloatVector.fromArray(F, block, p);
+            FloatVector w1 = FloatVector.fromArray(F, block, CHUNK + p);
+            FloatVector w2 = FloatVector.fromArray(F, block, 2 * CHUNK + p);
+            FloatVector w3 = FloatVector.fromArray(F, block, 3 * CHUNK + p);
+            FloatVector xv = FloatVector.fromArray(F, x, xi + p);
+            s00 = xv.fma(w0, s00); s01 = xv.fma(w1, s01); s02 = xv.fma(w2, s02); s03 = xv.fma(w3, s03);
+            xv = FloatVector.fromArray(F, x, xi + ldx + p);
+            s10 = xv.fma(w0, s10); s11 = xv.fma(w1, s11); s12 = xv.fma(w2, s12); s13 = xv.fma(w3, s13);
+            xv = FloatVector.fromArray(F, x, xi + 2 * ldx + p);
+            s20 = xv.fma(w0, s20); s21 = xv.fma(w1, s21); s22 = xv.fma(w2, s22); s23 = xv.fma(w3, s23);
+            xv = FloatVector.fromArray(F, x, xi + 3 * ldx + p);
+            s30 = xv.fma(w0, s30); s31 = xv.fma(w1, s31); s32 = xv.fma(w2, s32); s33 = xv.fma(w3, s33);
+        }
+        s00.intoArray(lanes, at); s01.intoArray(lanes, at + L); s02.intoArray(lanes, at + 2 * L); s03.intoArray(lanes, at + 3 * L);
+        s10.intoArray(lanes, at + 4 * L); s11.intoArray(lanes, at + 5 * L); s12.intoArray(lanes, at + 6 * L); s13.intoArray(lanes, at + 7 * L);
+        s20.intoArray(lanes, at + 8 * L); s21.intoArray(lanes, at + 9 * L); s22.intoArray(lanes, at + 10 * L); s23.intoArray(lanes, at + 11 * L);
+        s30.intoArray(lanes, at + 12 * L); s31.intoArray(lanes, at + 13 * L); s32.intoArray(lanes, at + 14 * L); s33.intoArray(lanes, at + 15 * L);
+    }
+
+    /**
+     * bf16 (the dtype of published checkpoints) skips the block: tile4x4 with each weight vector read
+     * straight from the weights and widened in registers, over all of [0, body), so the weights' loads
+     * interleave with the multiplications. Same chains, same order, same bits.
+     */
+    private static void bf16Tile4x4(float[] x, int xi, int ldx, SegmentMatrix.Bf16 w, int r, int body, float[] lanes, int at) {
+        MemorySegment seg = w.segment;
+        long a0 = 2 * w.index(r, 0), rowBytes = 2L * w.cols(), a1 = a0 + rowBytes, a2 = a1 + rowBytes, a3 = a2 + rowBytes;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector s00 = z, s01 = z, s02 = z, s03 = z, s10 = z, s11 = z, s12 = z, s13 = z;
+        FloatVector s20 = z, s21 = z, s22 = z, s23 = z, s30 = z, s31 = z, s32 = z, s33 = z;
+        for (int p = 0; p < body; p += L) {
+            long b = 2L * p;
+            FloatVector w0 = SegmentMatrix.Bf16.widen(seg, a0 + b), w1 = SegmentMatrix.Bf16.widen(seg, a1 + b);
+            FloatVector w2 = SegmentMatrix.Bf16.widen(seg, a2 + b), w3 = SegmentMatrix.Bf16.widen(seg, a3 + b);
+            FloatVector xv = FloatVector.fromArray(F, x, xi + p);
+            s00 = xv.fma(w0, s00); s01 = xv.fma(w1, s01); s02 = xv.fma(w2, s02); s03 = xv.fma(w3, s03);
+            xv = FloatVector.fromArray(F, x, xi + ldx + p);
+            s10 = xv.fma(w0, s10); s11 = xv.fma(w1, s11); s12 = xv.fma(w2, s12); s13 = xv.fma(w3, s13);
+            xv = FloatVector.fromArray(F, x, xi + 2 * ldx + p);
+            s20 = xv.fma(w0, s20); s21 = xv.fma(w1, s21); s22 = xv.fma(w2, s22); s23 = xv.fma(w3, s23);
+            xv = FloatVector.fromArray(F, x, xi + 3 * ldx + p);
+            s30 = xv.fma(w0, s30); s31 = xv.fma(w1, s31); s32 = xv.fma(w2, s32); s33 = xv.fma(w3, s33);
+        }
+        s00.intoArray(lanes, at); s01.intoArray(lanes, at + L); s02.intoArray(lanes, at + 2 * L); s03.intoArray(lanes, at + 3 * L);
+        s10.intoArray(lanes, at + 4 * L); s11.intoArray(lanes, at + 5 * L); s12.intoArray(lanes, at + 6 * L); s13.intoArray(lanes, at + 7 * L);
+        s20.intoArray(lanes, at + 8 * L); s21.intoArray(lanes, at + 9 * L); s22.intoArray(lanes, at + 10 * L); s23.intoArray(lanes, at + 11 * L);
+        s30.intoArray(lanes, at + 12 * L); s31.intoArray(lanes, at + 13 * L); s32.intoArray(lanes, at + 14 * L); s33.intoArray(lanes, at + 15 * L);
+    }
+
+    /** One token row against four bf16 weight rows widened in registers (the rows left over from 4 x 4 tiles). */
+    private static void bf16Tile1x4(float[] x, int xi, SegmentMatrix.Bf16 w, int r, int body, float[] lanes, int at) {
+        MemorySegment seg = w.segment;
+        long a0 = 2 * w.index(r, 0), rowBytes = 2L * w.cols(), a1 = a0 + rowBytes, a2 = a1 + rowBytes, a3 = a2 + rowBytes;
+        FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+        for (int p = 0; p < body; p += L) {
+            long b = 2L * p;
+            FloatVector xv = FloatVector.fromArray(F, x, xi + p);
+            s0 = xv.fma(SegmentMatrix.Bf16.widen(seg, a0 + b), s0);
+            s1 = xv.fma(SegmentMatrix.Bf16.widen(seg, a1 + b), s1);
+            s2 = xv.fma(SegmentMatrix.Bf16.widen(seg, a2 + b), s2);
+            s3 = xv.fma(SegmentMatrix.Bf16.widen(seg, a3 + b), s3);
+        }
+        s0.intoArray(lanes, at); s1.intoArray(lanes, at + L); s2.intoArray(lanes, at + 2 * L); s3.intoArray(lanes, at + 3 * L);
+    }
+
+    /** One token row against the block's four weight rows: four independent chains. */
+    private static void tile1x4(float[] x, int xi, float[] block, int len, float[] lanes, int at) {
+        FloatVector s0 = FloatVector.fromArray(F, lanes, at), s1 = FloatVector.fromArray(F, lanes, at + L);
+        FloatVector s2 = FloatVector.fromArray(F, lanes, at + 2 * L), s3 = FloatVector.fromArray(F, lanes, at + 3 * L);
+        for (int p = 0; p < len; p += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xi + p);
+            s0 = xv.fma(FloatVector.fromArray(F, block, p), s0);
+            s1 = xv.fma(FloatVector.fromArray(F, block, CHUNK + p), s1);
+            s2 = xv.fma(FloatVector.fromArray(F, block, 2 * CHUNK + p), s2);
+            s3 = xv.fma(FloatVector.fromArray(F, block, 3 * CHUNK + p), s3);
+        }
+        s0.intoArray(lanes, at); s1.intoArray(lanes, at + L); s2.intoArray(lanes, at + 2 * L); s3.intoArray(lanes, at + 3 * L);
+    }
+
+    /** One token row against one weight row of the block: a single chain. */
+    private static void chain(float[] x, int xi, float[] block, int bi, int len, float[] lanes, int at) {
+        FloatVector s = FloatVector.fromArray(F, lanes, at);
+        for (int p = 0; p < len; p += L) s = FloatVector.fromArray(F, x, xi + p).fma(FloatVector.fromArray(F, block, bi + p), s);
+        s.intoArray(lanes, at);
+    }
+
+    /**
+     * Folds the last k % L products into the first lanes (lane q gets element q of the tail, one
+     * fma, as a masked vector step would), then adds the lanes left to right: Gemv's and DotGemm's finish.
+     */
+    private static float finish(float[] lanes, int at, float[] x, int xi, float[] tail, int ti, int tailLen) {
+        for (int q = 0; q < tailLen; q++) lanes[at + q] = Math.fma(x[xi + q], tail[ti + q], lanes[at + q]);
+        float s = 0;
+        for (int l = 0; l < L; l++) s += lanes[at + l];
+        return s;
+    }
+}
