@@ -6,6 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -20,6 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
 public final class GgmlBlockMatrix extends Matrix {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     /** Bytes loaded at once: a float vector's lanes' worth, at least 64 bits (the smallest shape). */
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final VectorSpecies<Byte> B =
             VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, F.length() * Byte.SIZE)));
 
@@ -94,49 +96,40 @@ public final class GgmlBlockMatrix extends Matrix {
 
     /**
      * Q4_0's fused loop: four rows a block at a time, each block's scale once, its 16 code bytes
-     * loaded into a vector and split there into the low nibbles (elements 0-15) and the high ones
-     * (16-31), each made (q - 8) and widened to fp32, scaled by d (the same products as
-     * {@link GgmlBlockFormat#decode}: (q - 8)·d is exact in fp32) and multiplied into the lanes,
-     * the low half before the high one so each lane sums its columns in increasing order.
+     * loaded into a vector (one byte an int lane; x86 has no byte shift) and split there into the
+     * low nibbles (elements 0-15) and the high ones (16-31), each made q - 8, widened to fp32,
+     * scaled by d (the same products as {@link GgmlBlockFormat#decode}: (q - 8)·d is exact in fp32)
+     * and multiplied into the lanes, the low half before the high one so each lane sums its columns
+     * in increasing order. Written out row by row: the JIT keeps vectors in registers only within
+     * one method, and refused to inline small helpers here.
      */
     @Override
     boolean dotRows4(float[] x, int xi, int r, float[] lanes) {
         int l = F.length();
-        if (format != GgmlBlockFormat.Q4_0 || 16 % l != 0 || B.length() != l) return false;
+        if (format != GgmlBlockFormat.Q4_0 || l != 16 || B.length() != l) return false;
         MemorySegment seg = blocks;
         long a0 = r * rowBytes, a1 = a0 + rowBytes, a2 = a1 + rowBytes, a3 = a2 + rowBytes;
         FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
         int k = cols();
         for (int c = 0; c < k; c += Q4_0.BLOCK, a0 += Q4_0.BLOCK_BYTES, a1 += Q4_0.BLOCK_BYTES,
                 a2 += Q4_0.BLOCK_BYTES, a3 += Q4_0.BLOCK_BYTES) {
+            FloatVector lo = FloatVector.fromArray(F, x, xi + c), hi = FloatVector.fromArray(F, x, xi + c + 16);
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, seg, a0 + 2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, seg, a1 + 2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+            IntVector q2 = (IntVector) ByteVector.fromMemorySegment(B, seg, a2 + 2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+            IntVector q3 = (IntVector) ByteVector.fromMemorySegment(B, seg, a3 + 2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
             float d0 = GgmlBlockFormat.f16(seg, a0), d1 = GgmlBlockFormat.f16(seg, a1);
             float d2 = GgmlBlockFormat.f16(seg, a2), d3 = GgmlBlockFormat.f16(seg, a3);
-            for (int j = 0; j < 16; j += l) {
-                FloatVector xv = FloatVector.fromArray(F, x, xi + c + j);
-                s0 = xv.fma(nibbles(seg, a0 + 2 + j, false).mul(d0), s0);
-                s1 = xv.fma(nibbles(seg, a1 + 2 + j, false).mul(d1), s1);
-                s2 = xv.fma(nibbles(seg, a2 + 2 + j, false).mul(d2), s2);
-                s3 = xv.fma(nibbles(seg, a3 + 2 + j, false).mul(d3), s3);
-            }
-            for (int j = 0; j < 16; j += l) {
-                FloatVector xv = FloatVector.fromArray(F, x, xi + c + 16 + j);
-                s0 = xv.fma(nibbles(seg, a0 + 2 + j, true).mul(d0), s0);
-                s1 = xv.fma(nibbles(seg, a1 + 2 + j, true).mul(d1), s1);
-                s2 = xv.fma(nibbles(seg, a2 + 2 + j, true).mul(d2), s2);
-                s3 = xv.fma(nibbles(seg, a3 + 2 + j, true).mul(d3), s3);
-            }
+            s0 = lo.fma(((FloatVector) q0.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d0), s0);
+            s1 = lo.fma(((FloatVector) q1.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d1), s1);
+            s2 = lo.fma(((FloatVector) q2.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d2), s2);
+            s3 = lo.fma(((FloatVector) q3.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d3), s3);
+            s0 = hi.fma(((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d0), s0);
+            s1 = hi.fma(((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d1), s1);
+            s2 = hi.fma(((FloatVector) q2.lanewise(VectorOperators.LSHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d2), s2);
+            s3 = hi.fma(((FloatVector) q3.lanewise(VectorOperators.LSHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d3), s3);
         }
         s0.intoArray(lanes, 0); s1.intoArray(lanes, l); s2.intoArray(lanes, 2 * l); s3.intoArray(lanes, 3 * l);
         return true;
-    }
-
-    /**
-     * q - 8 for the low (or high) nibbles of the L bytes from {@code at}, as fp32. The high nibbles
-     * are shifted down in int lanes (x86 has no byte shift), the neighbouring byte's bits masked off.
-     */
-    private static FloatVector nibbles(MemorySegment seg, long at, boolean high) {
-        ByteVector raw = ByteVector.fromMemorySegment(B, seg, at, ByteOrder.LITTLE_ENDIAN);
-        if (high) raw = raw.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes();
-        return (FloatVector) raw.and((byte) 0xF).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
     }
 }
