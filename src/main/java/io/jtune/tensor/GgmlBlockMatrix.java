@@ -75,10 +75,13 @@ public final class GgmlBlockMatrix extends Matrix {
         float[] block = new float[bs];
         long rowAt = r * rowBytes;
         int c = c0, o = dstOff;
+        boolean vectorQ4_0 = format == GgmlBlockFormat.Q4_0 && F.length() == 16 && B.length() == 16;
         while (c < end) {
             int b = c / bs, inBlock = c - b * bs;
             int n = Math.min(bs - inBlock, end - c);
-            if (inBlock == 0 && n == bs) {
+            if (inBlock == 0 && n == bs && vectorQ4_0) {
+                q4_0Block(rowAt + (long) b * format.blockBytes(), dst, o);
+            } else if (inBlock == 0 && n == bs) {
                 decodeInto(rowAt + (long) b * format.blockBytes(), dst, o, block);
             } else {
                 format.decode(blocks, rowAt + (long) b * format.blockBytes(), block);
@@ -87,6 +90,19 @@ public final class GgmlBlockMatrix extends Matrix {
             c += n;
             o += n;
         }
+    }
+
+    /**
+     * A whole Q4_0 block into dst[o .. o+32), 16 elements a vector: the same (q - 8)·d as
+     * {@link GgmlBlockFormat#decode}, exact in fp32, so the same floats (the GEMM's packing reads
+     * prefill's weights through here).
+     */
+    private void q4_0Block(long at, float[] dst, int o) {
+        float d = GgmlBlockFormat.f16(blocks, at);
+        IntVector q = (IntVector) ByteVector.fromMemorySegment(B, blocks, at + 2, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.B2I, I, 0);
+        ((FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, o);
+        ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, o + 16);
     }
 
     private void decodeInto(long at, float[] dst, int o, float[] scratch) {
