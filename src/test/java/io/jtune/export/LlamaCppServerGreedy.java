@@ -56,6 +56,13 @@ final class LlamaCppServerGreedy {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(root.resolve("/completion")).timeout(Duration.ofSeconds(120))
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200 && r.body().contains("Failed to parse input")) {
+                // seen with the llama-server of June 2026: its chat-message parser rejects the tiny
+                // random model's output bytes (not valid UTF-8), so no tokens come back at all
+                throw new IOException("this llama-server parses every completion as a chat message and refused the random model's"
+                        + " output (not valid UTF-8); use a llama.cpp build whose server does not (February 2025's does) or"
+                        + " LLAMA_CPP_NODE: " + r.body());
+            }
             if (r.statusCode() != 200) throw new IOException("llama-server /completion answered " + r.statusCode() + ": " + r.body());
             JsonNode tokens = JSON.readTree(r.body()).path("tokens");
             if (!tokens.isArray()) throw new IOException("llama-server's answer has no \"tokens\" array: " + r.body());
