@@ -6,7 +6,8 @@ import io.jtune.model.WeightQuantization;
 import io.jtune.model.WeightSource;
 import io.jtune.model.arch.ModelConfig;
 import io.jtune.model.arch.ModelTensor;
-import io.jtune.tensor.Q8_0;
+import io.jtune.io.gguf.GgmlType;
+import io.jtune.tensor.GgmlBlockMatrix;
 import io.jtune.tensor.Q8_0Matrix;
 import io.jtune.tensor.Bnb4BitType;
 import io.jtune.tensor.DType;
@@ -16,20 +17,20 @@ import java.util.List;
  * How a benchmark stores the frozen base weights: a dtype as checkpoints hold them (bf16, fp32), or
  * a bitsandbytes quantization of the decoder linear weights as quantization_bit gives it (nf4 and
  * fp4 with double quantization as LLaMA-Factory's default, nf4-single without, int8 for 8-bit), or
- * GGUF's Q8_0 on every weight matrix, embedding included, as llama.cpp's Q8_0 files store them
- * ({@code ggufQ8_0}).
+ * one of GGUF's block formats, Q8_0 or Q4_0, on every weight matrix, embedding included, as
+ * llama.cpp's Q8_0 files and its {@code llama-quantize --pure} Q4_0 files store them ({@code gguf}).
  *
  * <p>Quantized weights are generated tensor by tensor straight into their format
  * ({@link GeneratedWeights}), so a 7B-shaped model never exists in bf16 (13 GB) in memory or on disk.
  */
-public record FrozenWeights(String label, DType dtype, WeightQuantization quantization, boolean ggufQ8_0) {
+public record FrozenWeights(String label, DType dtype, WeightQuantization quantization, GgmlType gguf) {
 
     public FrozenWeights(String label, DType dtype, WeightQuantization quantization) {
-        this(label, dtype, quantization, false);
+        this(label, dtype, quantization, null);
     }
 
     public static List<String> names() {
-        return List.of("bf16", "fp32", "nf4", "nf4-single", "fp4", "int8", "q8_0");
+        return List.of("bf16", "fp32", "nf4", "nf4-single", "fp4", "int8", "q8_0", "q4_0");
     }
 
     public static FrozenWeights parse(String name) {
@@ -40,7 +41,8 @@ public record FrozenWeights(String label, DType dtype, WeightQuantization quanti
             case "nf4-single" -> new FrozenWeights("nf4-single", DType.BF16, WeightQuantization.fourBit(Bnb4BitType.NF4, false));
             case "fp4" -> new FrozenWeights("fp4", DType.BF16, WeightQuantization.fourBit(Bnb4BitType.FP4, true));
             case "int8" -> new FrozenWeights("int8", DType.BF16, WeightQuantization.eightBit());
-            case "q8_0" -> new FrozenWeights("q8_0", DType.BF16, null, true);
+            case "q8_0" -> new FrozenWeights("q8_0", DType.BF16, null, GgmlType.Q8_0);
+            case "q4_0" -> new FrozenWeights("q4_0", DType.BF16, null, GgmlType.Q4_0);
             default -> throw new JtuneException("--weights: '" + name + "' is not one of " + names());
         };
     }
@@ -56,12 +58,13 @@ public record FrozenWeights(String label, DType dtype, WeightQuantization quanti
     }
 
     public boolean quantized() {
-        return quantization != null || ggufQ8_0;
+        return quantization != null || gguf != null;
     }
 
     /** A seeded random model in this storage. */
     public WeightSource randomWeights(ModelConfig config, long seed) {
-        if (ggufQ8_0) return new GeneratedWeights(config, seed, t -> !t.vector(), Q8_0Matrix::quantize);
+        if (gguf == GgmlType.Q8_0) return new GeneratedWeights(config, seed, t -> !t.vector(), Q8_0Matrix::quantize);
+        if (gguf == GgmlType.Q4_0) return new GeneratedWeights(config, seed, t -> !t.vector(), GgmlBlockMatrix::quantizeQ4_0);
         if (quantization == null) return new RandomWeights(config, seed, dtype);
         return new GeneratedWeights(config, seed, WeightQuantization::applies, quantization::quantize);
     }
@@ -73,14 +76,14 @@ public record FrozenWeights(String label, DType dtype, WeightQuantization quanti
 
     /** Bytes tensor {@code t} takes in this storage (vectors stay in the checkpoint's dtype). */
     public long bytes(ModelTensor t) {
-        if (ggufQ8_0 && !t.vector()) return t.rows() * Q8_0.bytes(t.cols());
+        if (gguf != null && !t.vector()) return t.rows() * gguf.rowBytes(t.cols());
         if (quantization != null && WeightQuantization.applies(t)) return quantization.bytes(t.rows(), t.cols());
         return t.elements() * dtype.byteSize();
     }
 
     /** How a setup's name shows it: "bf16 frozen", "nf4 frozen (4-bit nf4 with double quantization)". */
     public String describe() {
-        if (ggufQ8_0) return "q8_0 frozen (GGUF Q8_0, every matrix)";
+        if (gguf != null) return label + " frozen (GGUF " + gguf + ", every matrix)";
         return quantization == null ? dtype.torchName() + " frozen" : label + " frozen";
     }
 }

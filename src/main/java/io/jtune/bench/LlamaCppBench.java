@@ -3,6 +3,7 @@ package io.jtune.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jtune.JtuneException;
+import io.jtune.io.gguf.GgmlType;
 import io.jtune.io.gguf.GgufFileType;
 import io.jtune.io.gguf.GgufModelSource;
 import io.jtune.io.gguf.GgufTokenizer;
@@ -19,7 +20,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * llama.cpp's figures on the same random model as jtune's: the model is exported by jtune as GGUF
- * (F16 and Q8_0 by jtune's own exporter; Q4_0 by llama.cpp's llama-quantize from the F16 file), and
+ * (F16, Q8_0 and Q4_0 on every matrix by jtune's own exporter; Q4_0 with llama.cpp's default
+ * tensor choices, a Q6_K embedding/LM head, by its llama-quantize from the F16 file), and
  * llama.cpp's {@code llama-bench} times prompt processing and generation on it with the same
  * prompt length, generated tokens, threads and repetitions, printing JSON.
  *
@@ -29,7 +31,12 @@ import java.util.concurrent.TimeUnit;
 public final class LlamaCppBench {
     /** llama.cpp's GGUF types the comparison uses, each next to the jtune weights it is measured against. */
     public enum Type {
-        F16("f16"), Q8_0("q8_0"), Q4_0("q4_0"), F32("f32");
+        F16("f16"), Q8_0("q8_0"),
+        /** Q4_0 on every matrix (as {@code llama-quantize --pure} writes it): the same bytes jtune's q4_0 reads. */
+        Q4_0("q4_0"),
+        /** llama-quantize's Q4_0 file: Q4_0 decoder weights, the tied embedding/LM head in Q6_K. */
+        Q4_0_QUANTIZE("q4_0+q6_k"),
+        F32("f32");
 
         public final String fileName;
 
@@ -37,8 +44,9 @@ public final class LlamaCppBench {
 
         /** The llama.cpp type jtune's frozen {@code weights} are compared with, or null. */
         public static Type matching(FrozenWeights weights) {
-            if (weights.ggufQ8_0() || "int8".equals(weights.label())) return Q8_0;
-            if (weights.quantization() != null) return Q4_0;
+            if (weights.gguf() == GgmlType.Q8_0 || "int8".equals(weights.label())) return Q8_0;
+            if (weights.gguf() == GgmlType.Q4_0) return Q4_0;
+            if (weights.quantization() != null) return Q4_0_QUANTIZE;
             return switch (weights.dtype()) {
                 case F32 -> F32;
                 default -> F16;
@@ -88,7 +96,7 @@ public final class LlamaCppBench {
     }
 
     /**
-     * Exports {@code model} as {@code type} (jtune's exporter, or llama-quantize for Q4_0), times it
+     * Exports {@code model} as {@code type} (jtune's exporter, or llama-quantize for Q4_0_QUANTIZE), times it
      * with llama-bench and deletes the file again.
      */
     public Result measure(Type type, GgufModelSource model, int promptTokens, int decodeTokens, int threads, int runs) {
@@ -96,13 +104,13 @@ public final class LlamaCppBench {
         Path f16 = workDir.resolve("bench-f16-for-quantize.gguf");
         try {
             Files.createDirectories(workDir);
-            if (type == Type.Q4_0) {
+            if (type == Type.Q4_0_QUANTIZE) {
                 if (llamaQuantize == null) return Result.failed(type, "no llama-quantize next to llama-bench");
                 LlamaFamilyGguf.export(model, GgufFileType.F16, f16);
                 String problem = run(List.of(llamaQuantize.toString(), f16.toString(), gguf.toString(), "Q4_0"), 1800).problem;
                 if (problem != null) return Result.failed(type, problem);
             } else {
-                LlamaFamilyGguf.export(model, GgufFileType.parse(type.fileName), gguf);
+                LlamaFamilyGguf.export(model, type == Type.Q4_0 ? GgufFileType.Q4_0 : GgufFileType.parse(type.fileName), gguf);
             }
             Output out = run(List.of(llamaBench.toString(), "-m", gguf.toString(), "-p", String.valueOf(promptTokens),
                     "-n", String.valueOf(decodeTokens), "-t", String.valueOf(threads), "-r", String.valueOf(runs), "-o", "json"), 3600);

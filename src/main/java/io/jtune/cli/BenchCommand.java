@@ -250,10 +250,10 @@ final class BenchCommand implements Runnable {
             "Generation at batch 1 on Qwen2.5-0.5B (random weights, bf16 or quantized): prompt-processing (prefill) and decode tokens/s"
                     + " through the KV cache, each next to its memory-read roofline (bytes per token / measured read bandwidth).",
             "With --llama-cpp DIR, llama.cpp's llama-bench on the same model exported as GGUF (bf16: F16, q8_0 and int8: Q8_0,"
-                    + " 4-bit: Q4_0 by llama-quantize), same threads and lengths, and the ratios."})
+                    + " q4_0: the same all-Q4_0 file, nf4/fp4: Q4_0 by llama-quantize), same threads and lengths, and the ratios."})
     static final class Decode implements Runnable {
-        @Option(names = "--weights", split = ",", defaultValue = "bf16,q8_0,nf4", paramLabel = "W[,W...]",
-                description = "Frozen weights, each measured in turn: bf16, fp32, q8_0 (GGUF Q8_0, every matrix), nf4, fp4, nf4-single, int8 (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--weights", split = ",", defaultValue = "bf16,q8_0,q4_0", paramLabel = "W[,W...]",
+                description = "Frozen weights, each measured in turn: bf16, fp32, q8_0 and q4_0 (GGUF Q8_0 / Q4_0, every matrix), nf4, fp4, nf4-single, int8 (default: ${DEFAULT-VALUE}).")
         List<String> weights;
         @Mixin Quantization quantization;
         @Option(names = "--prompt", defaultValue = "128", description = "Prompt tokens to prefill (default: ${DEFAULT-VALUE}).")

@@ -58,30 +58,34 @@ class BenchDecodeTest {
         script(build.resolve("llama-bench"), LLAMA_BENCH);
         script(build.resolve("llama-quantize"), LLAMA_QUANTIZE);
         Path json = dir.resolve("decode.json");
-        Run run = run("bench", "decode", "--shape", "tiny", "--weights", "bf16,q8_0,nf4", "--prompt", "8", "--tokens", "4",
+        Run run = run("bench", "decode", "--shape", "tiny", "--weights", "bf16,q8_0,q4_0,nf4", "--prompt", "8", "--tokens", "4",
                 "--runs", "1", "--threads", "2", "--llama-cpp", dir.resolve("llama.cpp").toString(),
                 "--work-dir", dir.resolve("work").toString(), "--json", json.toString());
         assertEquals(0, run.exit, run.text);
         assertTrue(run.text.contains("roofline tok/s") && run.text.contains("decode ratio"), run.text);
 
         JsonNode results = new ObjectMapper().readTree(Files.readString(json)).get("results");
-        assertEquals(3, results.size());
-        List<String> types = List.of("f16", "q8_0", "q4_0");
-        double[] decode = {20, 40, 80};
-        for (int i = 0; i < 3; i++) {
+        assertEquals(4, results.size());
+        // q4_0 against jtune's own all-Q4_0 export; nf4 against llama-quantize's Q4_0 file
+        List<String> types = List.of("f16", "q8_0", "q4_0", "q4_0+q6_k");
+        double[] decode = {20, 40, 80, 80};
+        for (int i = 0; i < 4; i++) {
             JsonNode r = results.get(i), l = r.get("llama_cpp");
             assertEquals(types.get(i), l.get("type").asText(), r.toString());
             assertEquals(decode[i], l.get("decode_tokens_per_second").asDouble());
             assertEquals(r.get("decode_tokens_per_second").asDouble() / decode[i], l.get("decode_ratio").asDouble(), 1e-9);
             assertTrue(r.get("roofline").get("bytes_per_token").asLong() > 0 && r.get("roofline").get("read_bytes_per_second").asDouble() > 0);
         }
-        // q8_0 stores every matrix in 34 bytes per 32 elements: fewer bytes per token than bf16, more than nf4
+        // q8_0 stores every matrix in 34 bytes per 32 elements: fewer bytes per token than bf16;
+        // q4_0 in 18: fewer again, and fewer than nf4 with its bf16 LM head
         long bf16 = results.get(0).get("roofline").get("bytes_per_token").asLong();
         long q8 = results.get(1).get("roofline").get("bytes_per_token").asLong();
-        assertTrue(q8 < bf16 && q8 > bf16 / 2, bf16 + " " + q8);
+        long q4 = results.get(2).get("roofline").get("bytes_per_token").asLong();
+        long nf4 = results.get(3).get("roofline").get("bytes_per_token").asLong();
+        assertTrue(q8 < bf16 && q8 > bf16 / 2 && q4 < q8 && q4 < nf4, bf16 + " " + q8 + " " + q4 + " " + nf4);
 
-        // the files llama.cpp was given: jtune's F16 and Q8_0 exports, one token per embedding row
-        for (String type : List.of("f16", "q8_0")) {
+        // the files llama.cpp was given: jtune's F16, Q8_0 and Q4_0 exports, one token per embedding row
+        for (String type : List.of("f16", "q8_0", "q4_0")) {
             Path seen = build.resolve("seen-bench-" + type + ".gguf");
             GgufReader gguf = GgufReader.open(seen);
             assertEquals("qwen2", gguf.metadata().getString("general.architecture"));

@@ -29,8 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Not part of the fast suite (skipped unless LLAMA_CPP_NODE names a folder where
- * {@code npm install node-llama-cpp@3.22.1} was run, i.e. real llama.cpp): the GGUF adapter jtune
+ * Not part of the fast suite (skipped unless LLAMA_CPP_DIR names a llama.cpp build with its
+ * llama-server, in it, its bin/ or build/bin/ (docs/benchmarks.md says how to build one), or
+ * LLAMA_CPP_NODE names a folder where {@code npm install node-llama-cpp@3.22.1} was run: real
+ * llama.cpp either way): the GGUF adapter jtune
  * exports, applied by llama.cpp to the base GGUF, gives the same greedy tokens as jtune with the
  * PEFT adapter over the same base (a tiny Llama: q/k rows permuted, 12 tokens); and
  * the adapter changes llama.cpp's output (the check can fail); and jtune reading the base GGUF alone
@@ -44,11 +46,7 @@ class GgufLlamaCppGreedyTest {
 
     @Test
     void llamaCppWithTheGgufAdapterDecodesAsJtuneWithThePeftAdapter() throws Exception {
-        String node = System.getenv("LLAMA_CPP_NODE");
-        if (node == null || !Files.isDirectory(Path.of(node, "node_modules", "node-llama-cpp"))) {
-            Assumptions.abort("LLAMA_CPP_NODE is not set to a folder with node_modules/node-llama-cpp (npm install node-llama-cpp@3.22.1):"
-                    + " the llama.cpp greedy check is skipped");
-        }
+        LlamaCpp llama = LlamaCpp.fromEnvironment(tmp);
         Path fp32 = tmp.resolve("tiny-fp32");
         ExportFixtures.fp32Model(fp32);
         FinetuneSpec.Lora lora = new FinetuneSpec.Lora(4, 16.0, 0.0, List.of("all"), false, List.of());
@@ -60,11 +58,35 @@ class GgufLlamaCppGreedyTest {
         ModelExport.Result r = ModelExportTest.export(tmp, ModelExportTest.yaml(fp32, adapter, out), "export_gguf_adapter=true");
         int[] prompt = {5, 17, 42, 99, 7, 3};
         List<Integer> jtune = jtuneGreedy(r.gguf(), adapter, prompt);
-        List<Integer> llamaCpp = llamaCppGreedy(node, r.gguf(), r.ggufAdapter(), prompt);
-        List<Integer> llamaCppBase = llamaCppGreedy(node, r.gguf(), null, prompt);
+        List<Integer> llamaCpp = llama.greedy(r.gguf(), r.ggufAdapter(), prompt);
+        List<Integer> llamaCppBase = llama.greedy(r.gguf(), null, prompt);
         assertEquals(jtune, llamaCpp, "greedy tokens: jtune (PEFT adapter) vs llama.cpp (GGUF adapter)");
         assertEquals(jtuneGreedy(r.gguf(), null, prompt), llamaCppBase, "greedy tokens of the GGUF base alone: jtune vs llama.cpp");
         assertNotEquals(llamaCppBase, llamaCpp, "the adapter changes llama.cpp's greedy output");
+    }
+
+    /** Where llama.cpp is: a build's llama-server (LLAMA_CPP_DIR) or node-llama-cpp (LLAMA_CPP_NODE); skips the test otherwise. */
+    record LlamaCpp(Path server, String node, Path logs) {
+        static LlamaCpp fromEnvironment(Path logs) {
+            String dir = System.getenv("LLAMA_CPP_DIR");
+            if (dir != null) {
+                Path server = LlamaCppServerGreedy.server(Path.of(dir));
+                if (server == null) throw new IllegalStateException("LLAMA_CPP_DIR=" + dir + " has no executable llama-server in it, its bin/ or build/bin/");
+                return new LlamaCpp(server, null, logs);
+            }
+            String node = System.getenv("LLAMA_CPP_NODE");
+            if (node == null || !Files.isDirectory(Path.of(node, "node_modules", "node-llama-cpp"))) {
+                Assumptions.abort("neither LLAMA_CPP_DIR (a llama.cpp build with llama-server) nor LLAMA_CPP_NODE (a folder with"
+                        + " node_modules/node-llama-cpp) is set: the llama.cpp greedy check is skipped");
+            }
+            return new LlamaCpp(null, node, logs);
+        }
+
+        List<Integer> greedy(Path base, Path adapter, int[] prompt) throws IOException, InterruptedException {
+            if (server == null) return llamaCppGreedy(node, base, adapter, prompt);
+            return LlamaCppServerGreedy.greedy(server, base, adapter, prompt, TOKENS,
+                    logs.resolve("llama-server-" + (adapter == null ? "base" : "lora") + ".log"));
+        }
     }
 
     /** jtune's greedy tokens over the base GGUF, with the PEFT adapter unless null (no stop ids: exactly TOKENS). */

@@ -47,6 +47,7 @@ class GemvTest {
             for (int k : new int[] {32, 64, 96, 160}) {
                 float[] w = random(n * k, n * 17L + k);
                 check(Q8_0Matrix.quantize(w, n, k), "q8_0 " + n + "x" + k);
+                check(GgmlBlockMatrix.quantizeQ4_0(Matrix.of(w, n, k)), "q4_0 " + n + "x" + k);
             }
             // 4-bit blocks of 64 run over row ends where k is not a multiple of 64: the fallback path
             for (int k : new int[] {64, 128, 192, 96, 40, 7}) {
@@ -64,6 +65,7 @@ class GemvTest {
         float[] w = random(n * k, 5);
         check(segment(w, DType.BF16, n, k), "bf16 " + n + "x" + k);
         check(Q8_0Matrix.quantize(w, n, k), "q8_0 " + n + "x" + k);
+        check(GgmlBlockMatrix.quantizeQ4_0(Matrix.of(w, n, k)), "q4_0 " + n + "x" + k);
         check(Bnb4BitMatrix.quantize(Matrix.of(w, n, k), Bnb4BitType.NF4, true), "nf4 " + n + "x" + k);
     }
 
@@ -109,6 +111,7 @@ class GemvTest {
         List<Matrix> fused = new ArrayList<>(List.of(Matrix.of(random(8 * 128, 1), 8, 128),
                 segment(random(8 * 128, 2), DType.F32, 8, 128), segment(random(8 * 128, 3), DType.BF16, 8, 128),
                 Q8_0Matrix.quantize(random(8 * 128, 4), 8, 128),
+                GgmlBlockMatrix.quantizeQ4_0(Matrix.of(random(8 * 128, 7), 8, 128)),
                 Bnb4BitMatrix.quantize(Matrix.of(random(8 * 128, 5), 8, 128), Bnb4BitType.NF4, true),
                 Int8RowMatrix.quantize(Matrix.of(random(8 * 128, 6), 8, 128))));
         for (Matrix m : fused) assertTrue(m.dotRows4(x, 0, 4, lanes), m.getClass().getSimpleName());

@@ -1,6 +1,7 @@
 package io.jtune.io.gguf;
 
 import io.jtune.tensor.Numbers;
+import io.jtune.tensor.Q4_0;
 import io.jtune.tensor.Q8_0;
 
 /** Encodes fp32 rows into a GGUF tensor type and decodes them back (little-endian throughout). */
@@ -49,30 +50,9 @@ final class TensorCodec {
         }
     }
 
-    /**
-     * ggml's quantize_row_q4_0_ref: per block of 32, d = (the value of largest magnitude) / -8 and
-     * q = min(15, trunc(x/d + 8.5)), two codes a byte (element j low nibble, j+16 high).
-     */
+    /** ggml's quantize_row_q4_0_ref ({@link Q4_0#quantizeRow}). */
     static void quantizeQ4_0(float[] row, int n, byte[] out) {
-        for (int b = 0; b < n / 32; b++) {
-            float amax = 0, max = 0;
-            for (int j = 0; j < 32; j++) {
-                float v = row[b * 32 + j];
-                if (amax < Math.abs(v)) {
-                    amax = Math.abs(v);
-                    max = v;
-                }
-            }
-            float d = max / -8;
-            float id = d != 0 ? 1.0f / d : 0.0f;
-            int at = b * 18;
-            putShort(out, at, Numbers.floatToF16(d));
-            for (int j = 0; j < 16; j++) {
-                int q0 = Math.min(15, (int) (byte) (int) (row[b * 32 + j] * id + 8.5f));
-                int q1 = Math.min(15, (int) (byte) (int) (row[b * 32 + 16 + j] * id + 8.5f));
-                out[at + 2 + j] = (byte) (q0 | (q1 << 4));
-            }
-        }
+        Q4_0.quantizeRow(row, 0, n, out, 0);
     }
 
     private static void putShort(byte[] b, int i, short v) {
