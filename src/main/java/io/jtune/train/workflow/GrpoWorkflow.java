@@ -34,8 +34,9 @@ import java.util.function.Supplier;
  * Stage grpo (TRL's GRPOTrainer, under TRL's GRPOConfig key names; LLaMA-Factory has no such stage):
  * prompt-only data; each step the policy completes its prompts num_generations times through the
  * batched decoding path, reward functions score the completions, and {@link GrpoObjective} trains on
- * the group-relative advantages. The reference of the KL term (beta > 0) is the base with the adapter
- * off (LoRA) or a frozen copy of the starting weights, as for dpo. See docs/rl.md.
+ * the group-relative advantages. The reference of the KL term (beta > 0) is the starting policy, as in
+ * TRL: the adapter of adapter_name_or_path as loaded, else the base with the adapter off (a new LoRA
+ * adapter) or a frozen copy of the starting weights. See docs/rl.md.
  */
 final class GrpoWorkflow implements StageWorkflow {
     /** The most sequences decoded together in a rollout. */
@@ -114,7 +115,7 @@ final class GrpoWorkflow implements StageWorkflow {
                 // with one iteration per rollout batch the old log-probabilities are the current ones (ρ = 1)
                 Function<Batch, double[]> old = g.numIterations() > 1
                         ? batch -> policy.forward(batch, policy.adapter(), false, null).tokenLogProbs() : null;
-                Function<Batch, double[]> reference = g.beta() > 0 ? ReferenceModel.tokenLogProbs(models) : null;
+                Function<Batch, double[]> reference = g.beta() > 0 ? ReferenceModel.startingPolicyTokenLogProbs(models) : null;
                 RolloutBatches.Settings settings = new RolloutBatches.Settings(rowsPerStep / g.numGenerations(), g.numGenerations(),
                         args.perDeviceTrainBatchSize(), args.gradientAccumulationSteps(), g.numIterations(), args.seed(),
                         !config.finetuning().disableShuffling(), data.tokenizer().padId(), GroupAdvantages.Scale.of(g.scaleRewards()),

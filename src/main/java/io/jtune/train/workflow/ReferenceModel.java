@@ -12,6 +12,7 @@ import io.jtune.model.CausalLM;
 import io.jtune.model.LoraAdapter;
 import io.jtune.model.ModelBuilder;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -29,9 +30,29 @@ final class ReferenceModel {
         return batch -> reference.model().forward(batch, reference.adapter(), false, null).sequenceLogProbs();
     }
 
-    /** The reference's log-probability of each label token (grpo's KL term), per flat position of the batch. */
+    /** The reference's log-probability of each label token (ppo's KL term), per flat position of the batch. */
     static Function<Batch, double[]> tokenLogProbs(StageModels models) {
-        Pass reference = pass(models);
+        return tokenLogProbs(pass(models));
+    }
+
+    /**
+     * The log-probability of each label token under the starting policy (grpo's KL term; TRL's GRPOTrainer
+     * takes the initial model as its reference): ref_model when given; else, when LoRA goes on training an
+     * adapter from adapter_name_or_path, that adapter as it was loaded, frozen beside the trained one over
+     * the same base; else the same reference as {@link #tokenLogProbs} (a new adapter starts at B = 0, so
+     * the base with the adapter off is the starting policy; freeze and full tuning use the starting weights).
+     * Without this an SFT adapter trained on by grpo would be pulled back to the bare base, which is not
+     * the policy the run started from.
+     */
+    static Function<Batch, double[]> startingPolicyTokenLogProbs(StageModels models) {
+        FinetuningArguments ft = models.config().finetuning();
+        List<String> adapters = models.config().model().adapterNameOrPath();
+        if (ft.refModel() != null || !ft.isLora() || adapters.isEmpty()) return tokenLogProbs(pass(models));
+        CausalLM policy = models.model().model();
+        return tokenLogProbs(new Pass(policy, PeftAdapters.load(policy, "reference", Path.of(adapters.getFirst()))));
+    }
+
+    private static Function<Batch, double[]> tokenLogProbs(Pass reference) {
         return batch -> reference.model().forward(batch, reference.adapter(), false, null).tokenLogProbs();
     }
 

@@ -113,6 +113,67 @@ class GrpoGoldenTest {
         }
     }
 
+    /**
+     * The direction of the policy gradient, on the golden checkpoint with its adapter: with one iteration
+     * (ρ = 1) the gradient of the loss is that of −Σ w·A·log p (checked by central differences of that
+     * surrogate along the gradient), and one plain SGD step raises the log-probability of the completion
+     * with a positive advantage and lowers that of the one with a negative advantage.
+     */
+    @org.junit.jupiter.api.Test
+    void onePlainSgdStepRaisesAPositiveAdvantageCompletionAndLowersANegativeOne() throws IOException {
+        JsonNode all = JSON.readTree(GOLDENS.resolve("grpo/cases.json").toFile());
+        Path dir = GOLDENS.resolve("llama");
+        try (HfModelDirectory hf = HfModelDirectory.open(dir);
+             SafetensorsFile adapter = SafetensorsFile.open(dir.resolve("lora/adapter_model.safetensors"))) {
+            CausalLM model = ModelBuilder.build(hf.config(), PreferenceGoldenTest.weightsOf(hf),
+                    FinetuneSpec.lora(new FinetuneSpec.Lora(4, 8.0, 0.0, List.of("all"), false, List.of())), CausalLM.Options.defaults());
+            for (TrainableParameter p : model.trainableParameters()) model.setParameter(p.name(), adapter.find(p.name()).matrix());
+            Batch batch = PreferenceGoldenTest.batch(all.get("batches").get(0));
+            double[] advantages = new double[batch.batchSize()];
+            advantages[0] = 1;
+            advantages[1] = -1;
+            GrpoObjective objective = new GrpoObjective(new GrpoObjective.Settings(GrpoObjective.LossType.GRPO, 0.2, 0.2, 0, 8),
+                    b -> new GrpoObjective.RolloutRows(advantages, null, null, Map.of()));
+            model.zeroGrad();
+            new ObjectiveRunner(model, objective).train(batch, 1f);
+            float[] theta = model.parameterValues();
+            float[] grad = model.gradients().clone();
+            float[] start = theta.clone();
+            double gradSquared = 0;
+            for (float g : grad) gradSquared += (double) g * g;
+            assertTrue(gradSquared > 0, "the gradient is not zero");
+
+            // the slope of S along g, (S(θ + h·g) − S(θ − h·g)) / 2h, is |g|² when g is the gradient of S
+            double h = 1e-3 / Math.sqrt(gradSquared);
+            double up = surrogate(model, batch, advantages, theta, start, grad, -h);
+            double down = surrogate(model, batch, advantages, theta, start, grad, h);
+            double slope = (up - down) / (2 * h);
+            assertEquals(gradSquared, slope, 1e-2 * gradSquared, "the loss's gradient is the policy gradient −A·∇log p");
+
+            double[] before = logProbs(model, batch, theta, start, grad, 0);
+            double[] after = logProbs(model, batch, theta, start, grad, 0.5 / Math.sqrt(gradSquared));
+            assertTrue(after[0] > before[0], "A > 0: log p rises, " + before[0] + " -> " + after[0]);
+            assertTrue(after[1] < before[1], "A < 0: log p falls, " + before[1] + " -> " + after[1]);
+        }
+    }
+
+    /** The per-row summed log-probabilities at θ = start − lr·grad. */
+    private static double[] logProbs(CausalLM model, Batch batch, float[] theta, float[] start, float[] grad, double lr) {
+        for (int i = 0; i < theta.length; i++) theta[i] = (float) (start[i] - lr * grad[i]);
+        return model.forward(batch, model.adapter(), false, null).sequenceLogProbs();
+    }
+
+    /** −Σ_rows A / (rows·tokens) · Σ log p (grpo's loss_type weights) at θ = start − lr·grad, in double precision sums. */
+    private static double surrogate(CausalLM model, Batch batch, double[] advantages, float[] theta, float[] start, float[] grad, double lr) {
+        for (int i = 0; i < theta.length; i++) theta[i] = (float) (start[i] - lr * grad[i]);
+        var out = model.forward(batch, model.adapter(), false, null);
+        double[] rows = out.sequenceLogProbs();
+        int[] tokens = out.sequenceTokens();
+        double s = 0;
+        for (int r = 0; r < rows.length; r++) s -= advantages[r] * rows[r] / (Math.max(1, tokens[r]) * (double) rows.length);
+        return s;
+    }
+
     /** [rows][seq - 1] log-probabilities (position t predicts label t + 1) as the model's flat per-position layout. */
     private static double[] flat(JsonNode perRow, Batch batch) {
         double[] out = new double[batch.tokens()];

@@ -138,6 +138,28 @@ class GrpoEndToEndTest {
         assertEquals(2 * 4, Files.readAllLines(out.resolve("completions.jsonl")).size(), "a log per rollout batch");
     }
 
+    /**
+     * GRPO going on training an adapter (adapter_name_or_path, as after SFT): the KL term's reference is
+     * the starting policy, as TRL's (the initial model), so the first step's kl is 0. With the base
+     * (adapter off) as the reference, the SFT adapter was pulled back towards a model that cannot answer.
+     */
+    @Test
+    void aLoadedAdapterIsItsOwnReference(@TempDir Path tmp) throws IOException {
+        Path yaml = config(tmp);
+        Path start = tmp.resolve("start");
+        assertEquals(0, TrainCommandEndToEndTest.train(yaml, "finetuning_type=lora", "max_steps=3", "output_dir=" + start));
+        Path out = tmp.resolve("out");
+        assertEquals(0, TrainCommandEndToEndTest.train(yaml, "finetuning_type=lora", "adapter_name_or_path=" + start, "beta=0.1",
+                "num_iterations=2", "max_steps=2"));
+        List<JsonNode> lines = logLines(out).stream().filter(n -> n.has("reward")).toList();
+        assertEquals(0.0, lines.get(0).get("kl").asDouble(), 1e-6, "the loaded adapter is the reference at the first step");
+        assertTrue(lines.get(1).get("kl").asDouble() > 0, "the second step trains on the same rollouts after an update: " + lines.get(1));
+        Path base = tmp.resolve("base-ref");
+        assertEquals(0, TrainCommandEndToEndTest.train(yaml, "finetuning_type=lora", "beta=0.1", "max_steps=1", "output_dir=" + base,
+                "adapter_name_or_path=" + start, "ref_model=" + model));
+        assertTrue(logLines(base).getFirst().get("kl").asDouble() > 0, "ref_model still names the reference: the bare base here");
+    }
+
     /** Held-out prompts (eval_dataset): their completions' rewards are the evaluation's, during training and with do_eval alone. */
     @Test
     void theHeldOutRewardIsEvaluated(@TempDir Path tmp) throws IOException {
