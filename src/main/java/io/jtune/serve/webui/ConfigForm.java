@@ -122,6 +122,7 @@ public final class ConfigForm {
             values.put(key, PATH_KEYS.contains(key) ? checkedPath(key, value.toString(), paths, errors) : value);
             asTyped.put(key, value);
         }
+        checkRewardSources(values, errors, paths);
         checkDatasets(values, stageOf(values), errors, paths);
         errors.throwIfAny();
         Map<String, Object> all = new LinkedHashMap<>(values);
@@ -142,6 +143,22 @@ public final class ConfigForm {
      */
     public record Checked(Map<String, Object> userValues, Map<String, Object> allValues, JtuneConfig config,
                           Map<String, Object> typedValues) {}
+
+    /** reward_model and reward_funcs name folders and endpoints: confined by {@link RewardSources}. */
+    private static void checkRewardSources(Map<String, Object> values, FieldErrors.Collector errors, PathGuard paths) {
+        try {
+            if (values.get("reward_model") != null) {
+                values.put("reward_model", RewardSources.rewardModel(values.get("reward_model").toString(), values.get("reward_model_type"), paths));
+            }
+        } catch (IllegalArgumentException e) {
+            errors.add("reward_model", e.getMessage());
+        }
+        try {
+            if (values.get("reward_funcs") != null) values.put("reward_funcs", RewardSources.rewardFuncs(values.get("reward_funcs"), paths));
+        } catch (IllegalArgumentException e) {
+            errors.add("reward_funcs", e.getMessage());
+        }
+    }
 
     private static Object checkedPath(String key, String text, PathGuard paths, FieldErrors.Collector errors) {
         if (key.equals("model_name_or_path") && paths.isHubId(text)) return text;

@@ -136,6 +136,50 @@ class ConfigFormTest {
         assertEquals("Qwen/Qwen2.5-0.5B", WebUiForms.CHAT.check(v, guard).config().model().modelNameOrPath(), "a hub id passes as is");
     }
 
+    /** ppo's reward_model and grpo's reward_funcs name folders and URLs: a page cannot reach past the roots or this machine. */
+    @Test
+    void rewardFoldersStayUnderTheRootsAndEndpointsOnLoopback() throws IOException {
+        Files.createDirectories(work.resolve("saves/rm"));
+        Path outside = Files.createTempDirectory("jtune-outside-rm");
+        Files.createSymbolicLink(work.resolve("link-out"), outside);
+        for (String bad : List.of("/etc", "../elsewhere", "saves/../../elsewhere", "link-out", outside.toString())) {
+            Map<String, Object> ppo = good();
+            ppo.put("stage", "ppo");
+            ppo.put("reward_model", bad);
+            Map<String, String> errors = assertThrows(FieldErrors.class, () -> WebUiForms.TRAIN.check(ppo, guard), bad).byField();
+            assertTrue(errors.containsKey("reward_model") && errors.size() == 1, bad + ": " + errors);
+            Map<String, Object> grpo = good();
+            grpo.put("stage", "grpo");
+            grpo.put("reward_funcs", "format, " + bad);
+            errors = assertThrows(FieldErrors.class, () -> WebUiForms.TRAIN.check(grpo, guard), bad).byField();
+            assertTrue(errors.containsKey("reward_funcs") && errors.size() == 1, bad + ": " + errors);
+        }
+        for (String url : List.of("http://10.0.0.7:8000/v1/score/evaluation", "https://rewards.example.com/score", "http://127.0.0.1.example.com/x")) {
+            Map<String, Object> api = good();
+            api.put("stage", "ppo");
+            api.put("reward_model_type", "api");
+            api.put("reward_model", url);
+            Map<String, String> errors = assertThrows(FieldErrors.class, () -> WebUiForms.TRAIN.check(api, guard), url).byField();
+            assertTrue(errors.get("reward_model").contains("only to this machine"), url + ": " + errors);
+            Map<String, Object> grpo = good();
+            grpo.put("stage", "grpo");
+            grpo.put("reward_funcs", url);
+            errors = assertThrows(FieldErrors.class, () -> WebUiForms.TRAIN.check(grpo, guard), url).byField();
+            assertTrue(errors.get("reward_funcs").contains("only to this machine"), url + ": " + errors);
+        }
+        Map<String, Object> ok = good();
+        ok.put("stage", "grpo");
+        ok.put("reward_funcs", "format, saves/rm, http://127.0.0.1:8000/v1/score/evaluation, http://[::1]:9/x, http://localhost/x");
+        ok.put("reward_format_pattern", "x");
+        ConfigForm.Checked c = WebUiForms.TRAIN.check(ok, guard);
+        assertEquals(List.of("format", work.resolve("saves/rm").toString(), "http://127.0.0.1:8000/v1/score/evaluation", "http://[::1]:9/x",
+                "http://localhost/x"), c.config().grpo().rewardFuncs());
+        Map<String, Object> ppo = good();
+        ppo.put("stage", "ppo");
+        ppo.put("reward_model", "saves/rm");
+        assertEquals(work.resolve("saves/rm").toString(), WebUiForms.TRAIN.check(ppo, guard).config().ppo().rewardModel());
+    }
+
     @Test
     void blankValuesMeanTheDefault() {
         Map<String, Object> v = good();
