@@ -27,8 +27,6 @@ final class BatchGemv {
     static final int MIN_X_ROWS = Gemv.MAX_X_ROWS + 1;
     /** Most token rows: more go to the blocked GEMM, whose packed panels pay off with many rows. */
     static final int MAX_X_ROWS = Gemm.THIN;
-    /** Weight rows per unit of work handed to a thread. */
-    static final int UNIT = 16;
     /** Weight rows widened together: the four columns of a register tile. */
     private static final int GROUP = 4;
     /** Columns widened per block: 4 rows x 512 fp32 = 8 KiB, in L1 beside the token rows' chunk. */
@@ -41,17 +39,7 @@ final class BatchGemv {
 
     /** C[i][j] at c[cOff + i*n + j]; x row i at x[xOff + i*k]. */
     static void run(float[] x, int xOff, Matrix w, int m, float[] c, int cOff, boolean accumulate) {
-        int n = w.rows(), k = w.cols();
-        if (m == 0 || n == 0) return;
-        int units = (n + UNIT - 1) / UNIT;
-        long work = (long) m * n * k;
-        // pieces of at least 64K multiply-adds, a few per thread, as in Gemv: a thread slowed by
-        // other work leaves its last pieces to the others (which rows a piece has never changes a sum)
-        int parts = (int) Math.min(4L * Parallel.usableThreads(), Math.max(1, Math.min(units, work / 65536)));
-        Parallel.run(parts, part -> {
-            int u0 = (int) ((long) units * part / parts), u1 = (int) ((long) units * (part + 1) / parts);
-            rows(x, xOff, w, m, u0 * UNIT, Math.min(n, u1 * UNIT), c, cOff, accumulate);
-        });
+        Gemv.inPieces(m, w, (j0, j1) -> rows(x, xOff, w, m, j0, j1, c, cOff, accumulate));
     }
 
     /** Output columns [j0, j1) (weight rows) for every token row. */

@@ -34,16 +34,30 @@ final class Gemv {
 
     /** C[i][j] at c[cOff + i*n + j]; x row i at x[xOff + i*k]. */
     static void run(float[] x, int xOff, Matrix w, int m, float[] c, int cOff, boolean accumulate) {
+        inPieces(m, w, (j0, j1) -> rows(x, xOff, w, m, j0, j1, c, cOff, accumulate));
+    }
+
+    /** A share of a product's output columns (weight rows [j0, j1)), computed for every token row. */
+    @FunctionalInterface
+    interface WeightRows {
+        void compute(int j0, int j1);
+    }
+
+    /**
+     * Hands the weight rows of an m-row product to the threads in units of {@link #UNIT} rows: pieces
+     * of at least 64K multiply-adds, a few per thread, so a thread slowed by other work on the machine
+     * leaves its last pieces to the others (which rows a piece has never changes a sum). Shared with
+     * {@link BatchGemv}.
+     */
+    static void inPieces(int m, Matrix w, WeightRows body) {
         int n = w.rows(), k = w.cols();
         if (m == 0 || n == 0) return;
         int units = (n + UNIT - 1) / UNIT;
         long work = (long) m * n * k;
-        // pieces of at least 64K multiply-adds, a few per thread: a thread slowed by other work on
-        // the machine leaves its last pieces to the others (which rows a piece has never changes a sum)
         int parts = (int) Math.min(4L * Parallel.usableThreads(), Math.max(1, Math.min(units, work / 65536)));
         Parallel.run(parts, part -> {
             int u0 = (int) ((long) units * part / parts), u1 = (int) ((long) units * (part + 1) / parts);
-            rows(x, xOff, w, m, u0 * UNIT, Math.min(n, u1 * UNIT), c, cOff, accumulate);
+            body.compute(u0 * UNIT, Math.min(n, u1 * UNIT));
         });
     }
 
