@@ -3,7 +3,8 @@
 
 Run from the repository root with Debian's python3 (python3-torch):
 
-    /usr/bin/python3 src/test/python/make_grpo_goldens.py
+    /usr/bin/python3 src/test/python/make_grpo_goldens.py                    # goldens/grpo/
+    /usr/bin/python3 src/test/python/make_grpo_goldens.py --temperature 0.7  # goldens/grpo_temperature/
 
 Fixed rollouts on the llama golden checkpoint (goldens/llama, its lora/ adapter as the policy, the
 base alone as the reference): two prompts with four completions each, as two micro-batches of one
@@ -18,9 +19,14 @@ for each loss_type (grpo, bnpo, dr_grpo, dapo) and scale_rewards (group, batch, 
   - the gradient with respect to the LoRA tensors; kl and clip ratios (token means over the step).
 The formulas are written from TRL's documentation of GRPO; no code is shared with jtune.
 
+With --temperature T every log-probability (the policy's, the old ones the noise is added to, the
+reference's) is log_softmax(logits / T), as TRL's GRPOTrainer divides the logits by the sampling
+temperature before its log-softmax; a few cases only, in goldens/grpo_temperature/.
+
 Output: cases.json and llama.safetensors (F32 gradients named "<case>.<tensor name>").
 """
 
+import argparse
 import json
 import os
 import sys
@@ -98,9 +104,20 @@ def micro_batch_loss(case, logp, old, ref, mask, adv):
 CASES = [dict(name=f"{lt}_{sc}", loss_type=lt, scale_rewards=sc, beta=0.04, old="given")
          for lt in ("grpo", "bnpo", "dr_grpo", "dapo") for sc in ("group", "batch", "none")]
 CASES.append(dict(name="grpo_group_beta0_current", loss_type="grpo", scale_rewards="group", beta=0.0, old="current"))
+TEMPERATURE_CASES = ("grpo_group", "dapo_batch", "grpo_group_beta0_current")
+
+
+def tempered(logits, temperature):
+    """The logits the log-probabilities are taken from: divided by the sampling temperature (none at 1)."""
+    return logits if temperature == 1.0 else logits / temperature
 
 
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--temperature", type=float, default=1.0)
+    temperature = parser.parse_args().temperature
+    out = OUT if temperature == 1.0 else OUT + "_temperature"
+    cases = CASES if temperature == 1.0 else [c for c in CASES if c["name"] in TEMPERATURE_CASES]
     torch.set_num_threads(1)
     family, seed = "llama", 4301
     case_dir = os.path.join(GOLDENS, family)
@@ -116,15 +133,16 @@ def main():
     prepared = []
     for b in batches:
         args = (b["input_ids"], b["position_ids"], b["segment_ids"])
-        ref, mask = mp.token_logps(mg.Reference(cfg, params).logits(*args).detach(), b["labels"])
+        ref, mask = mp.token_logps(tempered(mg.Reference(cfg, params).logits(*args).detach(), temperature), b["labels"])
         policy = mg.widened(adapter_file, False)
-        current, _ = mp.token_logps(mg.Reference(cfg, params, policy, scale).logits(*args).detach(), b["labels"])
+        current, _ = mp.token_logps(tempered(mg.Reference(cfg, params, policy, scale).logits(*args).detach(), temperature),
+                                    b["labels"])
         shift = (torch.rand(current.shape, generator=noise, dtype=torch.float64) * 2 - 1) * 0.5
         old = torch.where(mask, current + shift, torch.zeros_like(current))
         prepared.append(dict(batch=b, ref=ref, mask=mask, old=old))
     tokens = sum(int(p["mask"].sum()) for p in prepared)
     tensors, results = {}, []
-    for case in CASES:
+    for case in cases:
         adv = advantages(REWARDS, case["scale_rewards"])
         adapter = mg.widened(adapter_file, True)
         names = sorted(adapter)
@@ -132,7 +150,7 @@ def main():
         for i, p in enumerate(prepared):
             b = p["batch"]
             logits = mg.Reference(cfg, params, adapter, scale).logits(b["input_ids"], b["position_ids"], b["segment_ids"])
-            logp, _ = mp.token_logps(logits, b["labels"])
+            logp, _ = mp.token_logps(tempered(logits, temperature), b["labels"])
             old = p["old"] if case["old"] == "given" else None
             loss, kl, lo, hi = micro_batch_loss(case, logp, old, p["ref"], p["mask"], adv[i * GROUP:(i + 1) * GROUP])
             total = total + (loss / tokens if case["loss_type"] == "dapo" else loss / len(prepared))
@@ -148,15 +166,17 @@ def main():
             metrics["kl"] = kl_sum / tokens
         results.append(dict(case, loss=float(total), advantages=adv.tolist(), metrics=metrics))
         print(f"{case['name']}: loss {float(total):.6f} {metrics}")
-    os.makedirs(OUT, exist_ok=True)
-    mg.write_safetensors(os.path.join(OUT, family + ".safetensors"), tensors)
+    os.makedirs(out, exist_ok=True)
+    mg.write_safetensors(os.path.join(out, family + ".safetensors"), tensors)
     summary = {"description": "grpo goldens on goldens/llama with its lora/ adapter: two micro-batches (one group of 4 each)",
                "family": family, "rewards": REWARDS, "group": GROUP, "epsilon": EPSILON, "epsilon_high": EPSILON_HIGH,
                "max_completion_length": MAX_COMPLETION,
                "batches": [dict(input_ids=p["batch"]["input_ids"].tolist(), labels=p["batch"]["labels"].tolist(),
                                 old_logprobs=p["old"].tolist()) for p in prepared],
                "cases": results}
-    mg.write_json(os.path.join(OUT, "cases.json"), summary)
+    if temperature != 1.0:
+        summary["temperature"] = temperature
+    mg.write_json(os.path.join(out, "cases.json"), summary)
 
 
 if __name__ == "__main__":

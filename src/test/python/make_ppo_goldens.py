@@ -3,7 +3,8 @@
 
 Run from the repository root with Debian's python3 (python3-torch):
 
-    /usr/bin/python3 src/test/python/make_ppo_goldens.py
+    /usr/bin/python3 src/test/python/make_ppo_goldens.py                    # goldens/ppo/
+    /usr/bin/python3 src/test/python/make_ppo_goldens.py --temperature 0.7  # goldens/ppo_temperature/
 
 Fixed rollouts on the llama golden checkpoint (goldens/llama, its lora/ adapter as the policy, the
 base alone as the reference) with a value head of given weights: the rows of make_grpo_goldens.py
@@ -22,10 +23,17 @@ with autograd, as the PPO paper and TRL's documentation of its PPOTrainer define
   - the gradient with respect to the LoRA tensors and the value head.
 No code is shared with jtune.
 
+With --temperature T every log-probability (the policy's, the old ones the noise is added to, the
+reference's) is log_softmax(logits / T), as TRL's current PPOTrainer divides the logits by the sampling
+temperature (it adds 1e-7 to T, a guard for T = 0; the script checks that this moves the loss by less
+than 1e-6 relative and leaves it out, as jtune does); the values are unaffected. One case, in
+goldens/ppo_temperature/.
+
 Output: cases.json and llama.safetensors (F32 gradients named "<case>.<tensor name>", the head's
 starting weights as "v_head_init.<name>").
 """
 
+import argparse
 import json
 import math
 import os
@@ -82,6 +90,25 @@ def advantages_and_returns(case, old, ref, values):
 
 
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--temperature", type=float, default=1.0)
+    temperature = parser.parse_args().temperature
+    out = OUT if temperature == 1.0 else OUT + "_temperature"
+    cases = CASES if temperature == 1.0 else [c for c in CASES if c["name"] == "default"]
+    losses = {}
+    for divisor in ([temperature] if temperature == 1.0 else [temperature, temperature + 1e-7]):
+        losses[divisor] = run(temperature, divisor, out, cases, write=divisor == temperature)
+    if temperature != 1.0:
+        trl = losses[temperature + 1e-7]
+        for name, loss in losses[temperature].items():
+            assert abs(trl[name] - loss) <= 1e-6 * abs(loss), f"{name}: T + 1e-7 moves the loss from {loss} to {trl[name]}"
+
+
+def run(temperature, divisor, out, cases, write):
+    """The cases with the logits divided by divisor (none when it is 1); returns each case's loss."""
+    def tempered(logits):
+        return logits if divisor == 1.0 else logits / divisor
+
     torch.set_num_threads(1)
     family, seed = "llama", 5407
     case_dir = os.path.join(mg.ROOT, family)
@@ -101,7 +128,7 @@ def main():
     def forward(adapter, w, b, batch):
         args = (batch["input_ids"], batch["position_ids"], batch["segment_ids"])
         h = mp.HiddenReference(cfg, params, adapter, scale).hidden(*args)
-        logp, mask = mp.token_logps(h @ params[head_name].T, batch["labels"])
+        logp, mask = mp.token_logps(tempered(h @ params[head_name].T), batch["labels"])
         values = (h @ w.T)[..., 0] + b[0]
         return logp, values[:, :-1], mask
 
@@ -111,7 +138,7 @@ def main():
     w0, b0 = head_w.to(torch.float64), head_b.to(torch.float64)
     for b in batches:
         args = (b["input_ids"], b["position_ids"], b["segment_ids"])
-        ref, mask = mp.token_logps(mg.Reference(cfg, params).logits(*args).detach(), b["labels"])
+        ref, mask = mp.token_logps(tempered(mg.Reference(cfg, params).logits(*args).detach()), b["labels"])
         current, values, _ = forward(mg.widened(adapter_file, False), w0, b0, b)
         shift = (torch.rand(current.shape, generator=noise, dtype=torch.float64) * 2 - 1) * 0.5
         old = torch.where(mask, current.detach() + shift, torch.zeros_like(current))
@@ -125,7 +152,7 @@ def main():
 
     tensors = {"v_head_init.v_head.summary.weight": head_w, "v_head_init.v_head.summary.bias": head_b}
     results = []
-    for case in CASES:
+    for case in cases:
         advs, rets = advantages_and_returns(case, old_rows, ref_rows, value_rows)
         adapter = mg.widened(adapter_file, True)
         names = sorted(adapter)
@@ -165,14 +192,19 @@ def main():
         results.append(dict(case, loss=float(total), metrics=sums,
                             advantages=[a.tolist() for a in advs], returns=[r.tolist() for r in rets]))
         print(f"{case['name']}: loss {float(total):.6f} clipfrac {sums['ppo/policy/clipfrac']:.3f} vclip {sums['ppo/val/clipfrac']:.3f}")
-    os.makedirs(OUT, exist_ok=True)
-    mg.write_safetensors(os.path.join(OUT, family + ".safetensors"), tensors)
+    if not write:
+        return {r["name"]: r["loss"] for r in results}
+    os.makedirs(out, exist_ok=True)
+    mg.write_safetensors(os.path.join(out, family + ".safetensors"), tensors)
     summary = {"description": "ppo goldens on goldens/llama with its lora/ adapter and a value head: two micro-batches of 4 rows",
                "family": family, "scores": SCORES,
                "batches": [dict(input_ids=p["batch"]["input_ids"].tolist(), labels=p["batch"]["labels"].tolist(),
                                 old_logprobs=p["old"].tolist(), old_values=p["old_values"].tolist()) for p in prepared],
                "cases": results}
-    mg.write_json(os.path.join(OUT, "cases.json"), summary)
+    if temperature != 1.0:
+        summary["temperature"] = temperature
+    mg.write_json(os.path.join(out, "cases.json"), summary)
+    return {r["name"]: r["loss"] for r in results}
 
 
 if __name__ == "__main__":

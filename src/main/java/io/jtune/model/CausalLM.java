@@ -24,7 +24,9 @@ import java.util.Map;
  *
  * <p>Training objectives see the model through {@link #forward} — per-token log-probabilities of
  * the labels and, on request, final hidden states — and hand the gradient with respect to those to
- * {@link #backward}. An objective that weighs each token's log-probability by a weight known before
+ * {@link #backward}. The log-probabilities are log softmax(logits / temperature), with a temperature
+ * of 1 unless a pass names one: stages ppo and grpo train on the distribution their rollouts were
+ * sampled from, as TRL does. An objective that weighs each token's log-probability by a weight known before
  * the pass (cross-entropy) uses {@link #forwardBackward(Batch, LoraAdapter, float[])}, which runs the
  * LM head's forward and backward in one pass. Typical cross-entropy step, as HF's Trainer does it:
  * <pre>
@@ -276,6 +278,16 @@ public final class CausalLM {
      * @param hiddenPositions flat token indices whose final hidden state the output should carry, or null
      */
     public ForwardOutput forward(Batch batch, LoraAdapter adapter, boolean training, int[] hiddenPositions) {
+        return forward(batch, adapter, training, hiddenPositions, 1f);
+    }
+
+    /**
+     * {@link #forward(Batch, LoraAdapter, boolean, int[])} with each label's log-probability taken from
+     * the logits divided by {@code temperature} (log softmax(z / T), TRL's log-probabilities of the
+     * sampling distribution in its GRPO and PPO trainers); a following {@link #backward} differentiates
+     * the same function. Temperature 1 is the plain pass, bit for bit.
+     */
+    public ForwardOutput forward(Batch batch, LoraAdapter adapter, boolean training, int[] hiddenPositions, float temperature) {
         requireLabels(batch);
         ModelWeights w = weights(adapter);
         long seed = training ? nextSeed() : -1;
@@ -285,9 +297,9 @@ public final class CausalLM {
         forwardLayers(batch, w, n, seed);
         int[] targets = batch.shiftedTargets();
         double[] logProbs = new double[n];
-        lmHead.run(finalHidden, targets, n, w.lmHead.matrix, logProbs, null, null, null, 0);
+        lmHead.run(finalHidden, targets, n, w.lmHead.matrix, temperature, logProbs, null, null, null, 0);
         ForwardOutput out = new ForwardOutput(batch, targets, logProbs, hiddenPositions,
-                gatherHidden(hiddenPositions, n), w, seed);
+                gatherHidden(hiddenPositions, n), w, seed, temperature);
         out.routerAuxLoss = routerAuxLoss(statistics);
         lastTrainingPass = training ? out : null;
         return out;
@@ -303,7 +315,7 @@ public final class CausalLM {
      * gradient of a loss whose gradient with respect to each token's log-probability is
      * dLogProbs[t] (ignored where there is no label) and, when non-null, with respect to the hidden
      * states the pass gathered is dHidden [positions x hidden]. The LM head's logits are recomputed
-     * chunk by chunk, as they were never kept.
+     * chunk by chunk, as they were never kept, and divided by the forward pass's temperature again.
      */
     public void backward(ForwardOutput out, float[] dLogProbs, float[] dHidden) {
         if (out != lastTrainingPass) {
@@ -315,7 +327,8 @@ public final class CausalLM {
         for (int t = 0; t < n; t++) weights[t] = -dLogProbs[t];   // ∂loss/∂logit = −∂loss/∂log p · (onehot − softmax)
         Arrays.fill(this.dHidden, 0, n * dims.hidden(), 0f);
         ModelWeights w = out.weights;
-        lmHead.run(finalHidden, out.targets, n, w.lmHead.matrix, null, weights, this.dHidden, w.lmHead.grad, w.lmHead.gradOffset);
+        lmHead.run(finalHidden, out.targets, n, w.lmHead.matrix, out.temperature, null, weights, this.dHidden, w.lmHead.grad,
+                w.lmHead.gradOffset);
         if (dHidden != null) scatterHiddenGradient(out.hiddenPositions, dHidden);
         backwardLayers(out.batch, w, n, out.seed);
     }
@@ -326,6 +339,11 @@ public final class CausalLM {
      * gradients and returns the pass's output (its log-probabilities give the loss).
      */
     public ForwardOutput forwardBackward(Batch batch, LoraAdapter adapter, float[] tokenWeights) {
+        return forwardBackward(batch, adapter, tokenWeights, 1f);
+    }
+
+    /** The same, the log-probabilities taken from the logits divided by {@code temperature} (see {@link #forward(Batch, LoraAdapter, boolean, int[], float)}). */
+    public ForwardOutput forwardBackward(Batch batch, LoraAdapter adapter, float[] tokenWeights, float temperature) {
         requireLabels(batch);
         ModelWeights w = weights(adapter);
         long seed = nextSeed();
@@ -337,10 +355,11 @@ public final class CausalLM {
         int[] targets = batch.shiftedTargets();
         double[] logProbs = new double[n];
         Arrays.fill(dHidden, 0, n * dims.hidden(), 0f);
-        lmHead.run(finalHidden, targets, n, w.lmHead.matrix, logProbs, tokenWeights, dHidden, w.lmHead.grad, w.lmHead.gradOffset);
+        lmHead.run(finalHidden, targets, n, w.lmHead.matrix, temperature, logProbs, tokenWeights, dHidden, w.lmHead.grad,
+                w.lmHead.gradOffset);
         backwardLayers(batch, w, n, seed);
         lastTrainingPass = null;
-        ForwardOutput out = new ForwardOutput(batch, targets, logProbs, null, null, w, seed);
+        ForwardOutput out = new ForwardOutput(batch, targets, logProbs, null, null, w, seed, temperature);
         out.routerAuxLoss = aux;
         return out;
     }

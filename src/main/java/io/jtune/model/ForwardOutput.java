@@ -4,7 +4,9 @@ package io.jtune.model;
  * What a forward pass gives a training objective: the log-probability the model assigns to each
  * label token (position t predicts labels[t+1], as HF shifts them), their per-row sums and counts,
  * and, when asked for, the final hidden state (after the last norm) at chosen positions — what a
- * value head reads. The logits themselves are never kept.
+ * value head reads. The logits themselves are never kept. The log-probabilities are those of the
+ * logits divided by the pass's temperature (1 but for the online RL objectives, which train on the
+ * sampling distribution; see {@link CausalLM#forward(Batch, LoraAdapter, boolean, int[], float)}).
  */
 public final class ForwardOutput {
     final Batch batch;
@@ -14,10 +16,11 @@ public final class ForwardOutput {
     final float[] hidden;           // [positions x hidden] or null
     final ModelWeights weights;     // the view the pass ran with
     final long seed;                // dropout seed of a training pass, -1 otherwise
+    final float temperature;        // the logits were divided by it before the log-softmax; backward divides the same way
     double routerAuxLoss;           // a MoE model's router aux loss (before its coefficient), 0 when off
 
     ForwardOutput(Batch batch, int[] targets, double[] logProbs, int[] hiddenPositions, float[] hidden,
-                  ModelWeights weights, long seed) {
+                  ModelWeights weights, long seed, float temperature) {
         this.batch = batch;
         this.targets = targets;
         this.logProbs = logProbs;
@@ -25,9 +28,13 @@ public final class ForwardOutput {
         this.hidden = hidden;
         this.weights = weights;
         this.seed = seed;
+        this.temperature = temperature;
     }
 
     public Batch batch() { return batch; }
+
+    /** The temperature the logits were divided by before the log-softmax (1: the model's own distribution). */
+    public float temperature() { return temperature; }
 
     /** Whether position t predicts a label (its target is not -100). */
     public boolean hasLabel(int t) { return targets[t] != Batch.IGNORE_INDEX; }

@@ -11,6 +11,11 @@ import io.jtune.tensor.Matrix;
  * weights depend on the log-probabilities themselves (DPO, a policy gradient) runs a forward pass
  * first and a backward pass with its weights after.
  *
+ * <p>The log-probabilities can be those of the logits divided by a temperature T, log softmax(z / T):
+ * what the online RL objectives train on (TRL's GRPOTrainer and PPOTrainer divide the logits by the
+ * sampling temperature, so that log p is the log-probability of the distribution the completions
+ * were sampled from). T = 1 skips the division, and gives the plain log-probabilities bit for bit.
+ *
  * <p>The full [tokens x vocab] logits never exist: only tokens with a target are gathered (prompt
  * tokens masked with -100 cost nothing), and they are processed in chunks of rows whose logits fit
  * a fixed budget. Each chunk's logits are computed once, turned into the softmax gradient in place,
@@ -95,16 +100,20 @@ public final class LmHead {
             weights = new float[n];
             java.util.Arrays.fill(weights, gradScale);
         }
-        return run(h, targets, n, w, null, weights, dh, dw, dwOff);
+        return run(h, targets, n, w, 1f, null, weights, dh, dw, dwOff);
     }
 
     /**
      * Writes log p(target) of every row with a target into logProbs (when non-null; other entries are
-     * left alone) and returns Σ −log p. When weights is non-null adds the gradient of
-     * Σ weights[t]·(−log p_t) to dh [n x hidden] and, when dw is non-null, to dw [vocab x hidden].
+     * left alone) and returns Σ −log p, where p = softmax(logits / temperature). When weights is
+     * non-null adds the gradient of Σ weights[t]·(−log p_t) to dh [n x hidden] and, when dw is
+     * non-null, to dw [vocab x hidden].
      */
-    public double run(float[] h, int[] targets, int n, Matrix w, double[] logProbs, float[] weights,
+    public double run(float[] h, int[] targets, int n, Matrix w, float temperature, double[] logProbs, float[] weights,
                       float[] dh, float[] dw, int dwOff) {
+        if (!(temperature > 0) || Float.isInfinite(temperature)) {
+            throw new IllegalArgumentException("the logits' temperature must be a positive number, was " + temperature);
+        }
         int[] rows = new int[n];
         int count = 0;
         for (int t = 0; t < n; t++) {
@@ -126,7 +135,7 @@ public final class LmHead {
             int first = start;
             ParallelTasks.forEach(m, 3L * m * vocab, r -> {
                 int t = rows[first + r];
-                rowLoss[r] = softmaxRow(r, targets[t], grad ? weights[t] : 0f, grad);
+                rowLoss[r] = softmaxRow(r, targets[t], grad ? weights[t] : 0f, grad, temperature);
             });
             for (int r = 0; r < m; r++) {
                 loss += rowLoss[r];
@@ -141,10 +150,17 @@ public final class LmHead {
     }
 
     /**
-     * The row's −log p(target); when grad, overwrites its logits with the gradient at the raw logits:
-     * weight·(softmax − onehot), times the soft-cap's derivative when the head has a cap.
+     * The row's −log p(target), p = softmax(s) over s = z / T, z the row's logits (soft-capped when the
+     * head has a cap); when grad, overwrites the row with the gradient of weight·(−log p) at the raw
+     * logits. Forward and backward side by side:
+     * <pre>
+     *   forward:   s = z / T                    backward:  ∂s/∂z = 1/T
+     *              −log p = lse(s) − s_target              ∂(−log p)/∂s = softmax(s) − onehot = p_T − onehot
+     *   so ∂(weight·(−log p))/∂z = weight·(p_T − onehot)/T, times cap'(logit) when the head has a cap.
+     * </pre>
+     * T = 1 divides nothing and scales nothing, so it computes exactly the untempered log-softmax.
      */
-    private double softmaxRow(int r, int target, float weight, boolean grad) {
+    private double softmaxRow(int r, int target, float weight, boolean grad, float temperature) {
         int o = r * vocab;
         float[] derivative = null;
         if (softcap > 0) {
@@ -154,12 +170,14 @@ public final class LmHead {
                 for (int i = 0; i < vocab; i++) derivative[i] = SoftCap.derivative(logits[o + i], softcap);
             }
         }
+        if (temperature != 1f) VectorMath.divide(logits, o, vocab, temperature);
         float max = VectorMath.max(logits, o, vocab);
         double lse = max + StrictMath.log(VectorMath.expSum(logits, o, vocab, max));
         double loss = lse - logits[o + target];
         if (grad) {
-            VectorMath.expShiftScale(logits, o, vocab, (float) lse, weight);
-            logits[o + target] -= weight;
+            float scaled = temperature == 1f ? weight : weight / temperature;   // weight · (1/T), the division's derivative
+            VectorMath.expShiftScale(logits, o, vocab, (float) lse, scaled);
+            logits[o + target] -= scaled;
             if (derivative != null) for (int i = 0; i < vocab; i++) logits[o + i] *= derivative[i];
         }
         return loss;

@@ -68,6 +68,16 @@ public final class VectorMath {
         for (; i < n; i++) x[xo + i] *= alpha;
     }
 
+    /** x[xo+i] /= divisor (a division, not a multiplication by 1/divisor, as PyTorch's tensor / scalar). */
+    public static void divide(float[] x, int xo, int n, float divisor) {
+        int i = 0;
+        FloatVector vd = FloatVector.broadcast(S, divisor);
+        for (int ub = S.loopBound(n); i < ub; i += S.length()) {
+            FloatVector.fromArray(S, x, xo + i).div(vd).intoArray(x, xo + i);
+        }
+        for (; i < n; i++) x[xo + i] /= divisor;
+    }
+
     /**
      * Softmax backward for one row, in place: g[o+i] = (p[o+i] · (g[o+i] − rowDot)) · scale, where g
      * holds dP on entry and dS on exit. Each element is computed exactly as the scalar expression.

@@ -6,6 +6,7 @@ import static io.jtune.nn.GradCheck.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jtune.JtuneException;
 import io.jtune.tensor.Matrix;
@@ -478,6 +479,58 @@ class OpGradientTest {
         Embedding.backward(ids, r, dt, 0, n, dim);
         check("embedding dtable", table, dt, loss);
         assertThrows(JtuneException.class, () -> Embedding.forward(tm, new int[] {6}, out, 1));
+    }
+
+    /**
+     * Log-probabilities of the logits divided by a temperature (what the online RL objectives train on, as
+     * TRL's GRPO and PPO trainers do): the weighted loss Σ w·(−log softmax(z / T)_target) against its
+     * definition, the gradient (w·(p_T − onehot)/T at z) by central differences, with and without a soft-cap
+     * (capped first, then divided, as the model's logits are); T must be positive.
+     */
+    @Test
+    void lmHeadWithTemperature() {
+        int n = 5, hidden = 6, vocab = 11;
+        int[] targets = {3, -100, 0, 10, 5};
+        float[] weights = {0.7f, 0f, -1.3f, 0.4f, 2f};
+        float[] h = random(rnd, n * hidden, 1.5f), w = random(rnd, vocab * hidden, 1.5f);
+        Matrix wm = Matrix.of(w, vocab, hidden);
+        for (float cap : new float[] {0f, 2.5f}) {
+            float temperature = 0.7f;
+            LmHead head = new LmHead(vocab, hidden, 2, cap);
+            double[] logProbs = new double[n];
+            java.util.function.DoubleSupplier loss = () -> {
+                head.run(h, targets, n, wm, temperature, logProbs, null, null, null, 0);
+                double sum = 0;
+                for (int t = 0; t < n; t++) if (targets[t] >= 0) sum -= weights[t] * logProbs[t];
+                return sum;
+            };
+            double expected = 0;
+            for (int t = 0; t < n; t++) {
+                if (targets[t] < 0) continue;
+                double[] z = new double[vocab];
+                double sum = 0;
+                for (int v = 0; v < vocab; v++) {
+                    for (int i = 0; i < hidden; i++) z[v] += h[t * hidden + i] * w[v * hidden + i];
+                    if (cap > 0) z[v] = cap * Math.tanh(z[v] / cap);
+                    z[v] /= temperature;
+                    sum += Math.exp(z[v]);
+                }
+                expected += weights[t] * (Math.log(sum) - z[targets[t]]);
+            }
+            assertEquals(expected, loss.getAsDouble(), 1e-5 * Math.abs(expected), "cap " + cap);
+            float[] dh = new float[h.length], dw = new float[w.length];
+            head.run(h, targets, n, wm, temperature, null, weights, dh, dw, 0);
+            check("tempered lm head dh, cap " + cap, h, dh, loss);
+            check("tempered lm head dw, cap " + cap, w, dw, loss);
+
+            double[] untempered = new double[n];
+            head.run(h, targets, n, wm, 1f, untempered, null, null, null, 0);
+            loss.getAsDouble();
+            assertTrue(Math.abs(logProbs[0] - untempered[0]) > 1e-2, "the temperature changes the log-probabilities: "
+                    + untempered[0] + " -> " + logProbs[0]);
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> new LmHead(vocab, hidden, 2).run(h, targets, n, wm, 0f, null, null, null, null, 0));
     }
 
     @Test

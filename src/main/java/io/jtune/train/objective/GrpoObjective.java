@@ -19,6 +19,12 @@ import java.util.Map;
  *
  * <p>With one iteration per rollout batch the old log-probabilities are the current ones, detached
  * (ρ = 1 exactly, as TRL does); otherwise they come from the training forward at rollout time.
+ *
+ * <p>All log-probabilities — the policy's, the old and the reference's — are those of the logits
+ * divided by the sampling temperature, log softmax(z / temperature), as TRL's GRPOTrainer computes
+ * them: the distribution the completions were drawn from (before top_p and top_k, which TRL does
+ * not account for either). The rollouts' old and reference log-probabilities must be computed with
+ * the same temperature.
  */
 public final class GrpoObjective implements Objective {
     public enum LossType {
@@ -35,7 +41,15 @@ public final class GrpoObjective implements Objective {
         }
     }
 
-    public record Settings(LossType lossType, double epsilon, double epsilonHigh, double beta, int maxCompletionLength) {}
+    /** @param temperature the sampling temperature, which divides the logits of every pass (1: none) */
+    public record Settings(LossType lossType, double epsilon, double epsilonHigh, double beta, int maxCompletionLength,
+                           double temperature) {
+        public Settings {
+            if (!(temperature > 0) || Double.isInfinite(temperature)) {
+                throw new IllegalArgumentException("temperature: grpo divides the logits by it and needs a positive number, was " + temperature);
+            }
+        }
+    }
 
     /**
      * What the rollouts know of a batch's rows.
@@ -59,6 +73,11 @@ public final class GrpoObjective implements Objective {
     public GrpoObjective(Settings settings, Rollouts rollouts) {
         this.settings = settings;
         this.rollouts = rollouts;
+    }
+
+    @Override
+    public float logitTemperature() {
+        return (float) settings.temperature();
     }
 
     @Override

@@ -34,6 +34,16 @@ public interface Objective {
      */
     default void prepare(Batch batch) {}
 
+    /**
+     * The temperature the model's logits are divided by before the log-softmax that gives {@link #loss}
+     * its log-probabilities. 1 (the default) for every stage but the online RL ones, which train on the
+     * distribution their completions were sampled from: TRL's GRPOTrainer and PPOTrainer divide by the
+     * sampling temperature.
+     */
+    default float logitTemperature() {
+        return 1f;
+    }
+
     /** Flat token positions whose final hidden state {@link #loss} needs, or null (the default: none). */
     default int[] hiddenPositions(Batch batch) {
         return null;

@@ -9,6 +9,7 @@ import io.jtune.model.LoraAdapter;
  * Runs an {@link Objective} on a model: the forward pass, the loss, and the backward pass of the
  * loss's gradient scaled by gradScale. An objective with fixed token weights gets the fused
  * single-pass LM head; any other runs forward, computes its gradient from the outputs, then backward.
+ * Every pass divides the logits by the objective's {@link Objective#logitTemperature()}.
  */
 public final class ObjectiveRunner {
     private final CausalLM model;
@@ -37,10 +38,10 @@ public final class ObjectiveRunner {
         if (fixed != null && objective.hiddenPositions(batch) == null) {
             float[] scaled = new float[fixed.length];
             for (int t = 0; t < fixed.length; t++) scaled[t] = fixed[t] * gradScale;
-            ForwardOutput out = model.forwardBackward(batch, adapter, scaled);
+            ForwardOutput out = model.forwardBackward(batch, adapter, scaled, objective.logitTemperature());
             return withRouterAuxLoss(objective.loss(out), out, gradScale);
         }
-        ForwardOutput out = model.forward(batch, adapter, true, objective.hiddenPositions(batch));
+        ForwardOutput out = model.forward(batch, adapter, true, objective.hiddenPositions(batch), objective.logitTemperature());
         Loss loss = objective.loss(out);
         model.backward(out, scale(loss.dLogProbs(), gradScale), scale(loss.dHidden(), gradScale));
         if (loss.ownGradients() != null) loss.ownGradients().add(gradScale);
@@ -63,7 +64,7 @@ public final class ObjectiveRunner {
     /** An evaluation pass (no dropout, no gradients). */
     public Loss evaluate(Batch batch) {
         objective.prepare(batch);
-        return objective.loss(model.forward(batch, adapter, false, objective.hiddenPositions(batch)));
+        return objective.loss(model.forward(batch, adapter, false, objective.hiddenPositions(batch), objective.logitTemperature()));
     }
 
     private static float[] scale(float[] g, float s) {

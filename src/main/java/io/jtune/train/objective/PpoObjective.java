@@ -21,6 +21,11 @@ import java.util.Map;
  * ratio_threshold (10) is skipped: its loss and gradients are zero. The trainer's normaliser is 1 per
  * micro-batch, so an optimizer step averages its micro-batches, as accelerate's gradient accumulation does.
  *
+ * <p>The log-probabilities (the policy's now, the rollout's old ones and the reference's) are those of the
+ * logits divided by the sampling temperature, log softmax(z / temperature), as TRL's current PPOTrainer
+ * computes them (LLaMA-Factory's ppo, over TRL 0.9, takes them from the logits as they are: docs/rl.md says
+ * why jtune follows TRL). The value head reads the hidden states and is not affected.
+ *
  * <p>Metrics carry TRL's names (ppo/loss/policy, ppo/loss/value — the value loss before vf_coef —,
  * ppo/loss/total, ppo/policy/clipfrac, ppo/val/clipfrac, ...), one value per micro-batch; the rollout's own
  * metrics (reward, objective/kl, ...) come with the first micro-batch of each optimizer step.
@@ -29,7 +34,14 @@ public final class PpoObjective implements Objective {
     /** TRL's PPOConfig.ratio_threshold: a micro-batch whose mean ratio is above it is skipped. */
     public static final double RATIO_THRESHOLD = 10.0;
 
-    public record Settings(double cliprange, double cliprangeValue, double vfCoef) {}
+    /** @param temperature the sampling temperature, which divides the logits of every pass (1: none, and greedy rollouts) */
+    public record Settings(double cliprange, double cliprangeValue, double vfCoef, double temperature) {
+        public Settings {
+            if (!(temperature > 0) || Double.isInfinite(temperature)) {
+                throw new IllegalArgumentException("temperature: ppo divides the logits by it and needs a positive number, was " + temperature);
+            }
+        }
+    }
 
     /**
      * What the rollout knows of a micro-batch's rows, per flat position of the batch (meaningful where the
@@ -55,6 +67,11 @@ public final class PpoObjective implements Objective {
         this.settings = settings;
         this.head = head;
         this.rollouts = rollouts;
+    }
+
+    @Override
+    public float logitTemperature() {
+        return (float) settings.temperature();
     }
 
     @Override

@@ -47,9 +47,10 @@ public final class PpoRollouts implements TrainBatches, PpoObjective.Rollouts {
      * @param bufferSize     ppo_buffer_size
      * @param ppoEpochs      ppo_epochs
      * @param logSamples     completions per rollout batch written to the completion log
+     * @param temperature    divides the logits of the rollout-time pass, as of every training pass ({@link PpoObjective})
      */
     public record Settings(int microBatchRows, int accumulation, int bufferSize, int ppoEpochs, long seed, boolean shuffle, int padId,
-                           boolean scoreNorm, PpoAdvantages.Settings advantages, int logSamples) {
+                           boolean scoreNorm, PpoAdvantages.Settings advantages, int logSamples, float temperature) {
         public int rowsPerRollout() {
             return microBatchRows * accumulation * bufferSize;
         }
@@ -78,7 +79,8 @@ public final class PpoRollouts implements TrainBatches, PpoObjective.Rollouts {
 
     /**
      * @param policy      the trained model with its value head (its training adapter, if any, is the policy)
-     * @param refLogProbs the reference's log-probability per flat position of a batch
+     * @param refLogProbs the reference's log-probability per flat position of a batch, of its logits divided by
+     *                    the same temperature
      */
     public PpoRollouts(Settings settings, List<TokenizedExample> examples, Tokenizer tokenizer, RolloutGenerator generator,
                        RewardFunction reward, CausalLM policy, Function<Batch, double[]> refLogProbs, KlController kl, CompletionLog log) {
@@ -233,7 +235,7 @@ public final class PpoRollouts implements TrainBatches, PpoObjective.Rollouts {
 
     private Evaluated evaluate(Batch batch) {
         int[] positions = PpoObjective.predictingPositions(batch);
-        ForwardOutput out = policy.forward(batch, policy.adapter(), false, positions);
+        ForwardOutput out = policy.forward(batch, policy.adapter(), false, positions, settings.temperature());
         ValueHead head = policy.valueHead();
         double[] v = new double[positions.length];
         for (int k = 0; k < v.length; k++) v[k] = head.score(out.hidden(), k * head.hidden());

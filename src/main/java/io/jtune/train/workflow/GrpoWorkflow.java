@@ -112,10 +112,12 @@ final class GrpoWorkflow implements StageWorkflow {
                 int rowsPerStep = args.perDeviceTrainBatchSize() * args.gradientAccumulationSteps();
                 RolloutGenerator generator = new RolloutGenerator(policy, policy.adapter(), sampling, stopIds,
                         Math.min(MAX_ROLLOUT_BATCH, rowsPerStep));
+                // every log-probability (policy, old, reference) is of the logits divided by the sampling temperature, as TRL's
+                float temperature = (float) gen.temperature();
                 // with one iteration per rollout batch the old log-probabilities are the current ones (ρ = 1)
                 Function<Batch, double[]> old = g.numIterations() > 1
-                        ? batch -> policy.forward(batch, policy.adapter(), false, null).tokenLogProbs() : null;
-                Function<Batch, double[]> reference = g.beta() > 0 ? ReferenceModel.startingPolicyTokenLogProbs(models) : null;
+                        ? batch -> policy.forward(batch, policy.adapter(), false, null, temperature).tokenLogProbs() : null;
+                Function<Batch, double[]> reference = g.beta() > 0 ? ReferenceModel.startingPolicyTokenLogProbs(models, temperature) : null;
                 RolloutBatches.Settings settings = new RolloutBatches.Settings(rowsPerStep / g.numGenerations(), g.numGenerations(),
                         args.perDeviceTrainBatchSize(), args.gradientAccumulationSteps(), g.numIterations(), args.seed(),
                         !config.finetuning().disableShuffling(), data.tokenizer().padId(), GroupAdvantages.Scale.of(g.scaleRewards()),
@@ -123,7 +125,7 @@ final class GrpoWorkflow implements StageWorkflow {
                 RolloutBatches batches = new RolloutBatches(settings, args.doTrain() ? data.train() : List.of(), data.tokenizer().tokenizer(),
                         generator, rewards, old, reference, new CompletionLog(outputDir, resume.isPresent()));
                 GrpoObjective objective = new GrpoObjective(new GrpoObjective.Settings(GrpoObjective.LossType.of(g.lossType()),
-                        g.epsilon(), g.epsilonHigh(), g.beta(), g.maxCompletionLength()), batches);
+                        g.epsilon(), g.epsilonHigh(), g.beta(), g.maxCompletionLength(), gen.temperature()), batches);
                 EvalBatches eval = batches.evaluation(RlEvaluation.heldOut(data));
                 if (!args.doTrain()) return RlEvaluation.only(model, objective, eval, outputDir);
                 log.printf("GRPO: %d prompts x %d generations per step, rewards: %s%n", settings.promptsPerRound(), g.numGenerations(),

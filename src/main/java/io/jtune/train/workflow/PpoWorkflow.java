@@ -75,6 +75,15 @@ final class PpoWorkflow implements StageWorkflow {
         }
     }
 
+    /**
+     * The temperature every log-probability of the run is taken at (policy, old, reference): the sampling
+     * temperature, as TRL's PPOTrainer divides the logits by it; with do_sample false the rollouts are greedy,
+     * no temperature shaped them (transformers ignores it then), and the log-probabilities are the model's own.
+     */
+    static float logitTemperature(GeneratingArguments gen) {
+        return gen.doSample() ? (float) gen.temperature() : 1f;
+    }
+
     /** As LLaMA-Factory's run_ppo plots them, and the held-out reward. */
     @Override
     public List<String> plotKeys() {
@@ -104,10 +113,11 @@ final class PpoWorkflow implements StageWorkflow {
                 int maxNew = gen.limitsNewTokens() ? gen.maxNewTokens() : gen.maxLength();
                 GenerationSettings sampling = new GenerationSettings(gen.doSample(), gen.temperature(), gen.topP(), gen.topK(),
                         gen.repetitionPenalty(), 0, 0, maxNew, null);
+                float temperature = logitTemperature(gen);
                 PpoRollouts.Settings settings = new PpoRollouts.Settings(args.perDeviceTrainBatchSize(), args.gradientAccumulationSteps(),
                         ppo.ppoBufferSize(), ppo.ppoEpochs(), args.seed(), !config.finetuning().disableShuffling(), data.tokenizer().padId(),
                         ppo.ppoScoreNorm(), new PpoAdvantages.Settings(ppo.gamma(), ppo.lam(), ppo.ppoWhitenRewards()),
-                        config.grpo().completionLogSamples());
+                        config.grpo().completionLogSamples(), temperature);
                 RolloutGenerator generator = new RolloutGenerator(policy, policy.adapter(), sampling, stopIds,
                         Math.min(MAX_ROLLOUT_BATCH, settings.rowsPerRollout()));
                 KlController kl = new KlController(ppo.initKlCoef(), ppo.ppoTarget(), ppo.horizon());
@@ -116,9 +126,10 @@ final class PpoWorkflow implements StageWorkflow {
                             + " values on resume; they are not part of a checkpoint");
                 }
                 PpoRollouts batches = new PpoRollouts(settings, args.doTrain() ? data.train() : List.of(), data.tokenizer().tokenizer(),
-                        generator, reward, policy, ReferenceModel.tokenLogProbs(models), kl, new CompletionLog(outputDir, resume.isPresent()));
-                PpoObjective objective = new PpoObjective(new PpoObjective.Settings(ppo.cliprange(), ppo.cliprangeValue(), ppo.vfCoef()),
-                        policy.valueHead(), batches);
+                        generator, reward, policy, ReferenceModel.tokenLogProbs(models, temperature), kl,
+                        new CompletionLog(outputDir, resume.isPresent()));
+                PpoObjective objective = new PpoObjective(new PpoObjective.Settings(ppo.cliprange(), ppo.cliprangeValue(), ppo.vfCoef(),
+                        temperature), policy.valueHead(), batches);
                 EvalBatches eval = batches.evaluation(RlEvaluation.heldOut(data));
                 if (!args.doTrain()) return RlEvaluation.only(model, objective, eval, outputDir);
                 log.printf("PPO: %d prompts per rollout batch, %d optimizer steps on each, reward model (%s): %s%n",

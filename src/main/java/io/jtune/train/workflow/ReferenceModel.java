@@ -30,9 +30,12 @@ final class ReferenceModel {
         return batch -> reference.model().forward(batch, reference.adapter(), false, null).sequenceLogProbs();
     }
 
-    /** The reference's log-probability of each label token (ppo's KL term), per flat position of the batch. */
-    static Function<Batch, double[]> tokenLogProbs(StageModels models) {
-        return tokenLogProbs(pass(models));
+    /**
+     * The reference's log-probability of each label token (ppo's KL term), per flat position of the batch,
+     * of its logits divided by {@code temperature} (the sampling temperature, as the policy's).
+     */
+    static Function<Batch, double[]> tokenLogProbs(StageModels models, float temperature) {
+        return tokenLogProbs(pass(models), temperature);
     }
 
     /**
@@ -44,16 +47,16 @@ final class ReferenceModel {
      * Without this an SFT adapter trained on by grpo would be pulled back to the bare base, which is not
      * the policy the run started from.
      */
-    static Function<Batch, double[]> startingPolicyTokenLogProbs(StageModels models) {
+    static Function<Batch, double[]> startingPolicyTokenLogProbs(StageModels models, float temperature) {
         FinetuningArguments ft = models.config().finetuning();
         List<String> adapters = models.config().model().adapterNameOrPath();
-        if (ft.refModel() != null || !ft.isLora() || adapters.isEmpty()) return tokenLogProbs(pass(models));
+        if (ft.refModel() != null || !ft.isLora() || adapters.isEmpty()) return tokenLogProbs(pass(models), temperature);
         CausalLM policy = models.model().model();
-        return tokenLogProbs(new Pass(policy, PeftAdapters.load(policy, "reference", Path.of(adapters.getFirst()))));
+        return tokenLogProbs(new Pass(policy, PeftAdapters.load(policy, "reference", Path.of(adapters.getFirst()))), temperature);
     }
 
-    private static Function<Batch, double[]> tokenLogProbs(Pass reference) {
-        return batch -> reference.model().forward(batch, reference.adapter(), false, null).tokenLogProbs();
+    private static Function<Batch, double[]> tokenLogProbs(Pass reference, float temperature) {
+        return batch -> reference.model().forward(batch, reference.adapter(), false, null, temperature).tokenLogProbs();
     }
 
     /** A model and the adapter its reference pass runs with (null: none). */

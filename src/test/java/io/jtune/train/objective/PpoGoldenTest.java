@@ -32,32 +32,85 @@ import org.junit.jupiter.params.provider.MethodSource;
  * values — with and without whiten_rewards and with other gamma, lam and clip ranges. The advantages and
  * returns (KL-penalised rewards, GAE, whitening), the step's loss and its metrics within 1e-5 (metrics near 0 within
  * 1e-7 absolute), the LoRA
- * and value-head gradients within 1e-4 relative.
+ * and value-head gradients within 1e-4 relative. The case of goldens/ppo_temperature has every
+ * log-probability (policy, old, reference) taken from the logits divided by the sampling temperature 0.7,
+ * as TRL's PPOTrainer does; its loss and gradients are far from those of the untempered log-probabilities,
+ * so it fails if the division is left out.
  */
 class PpoGoldenTest {
     private static final Path GOLDENS = Path.of("src/test/resources/goldens");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Case(JsonNode all, JsonNode spec) {
-        @Override public String toString() { return spec.get("name").asText(); }
+    record Case(String folder, JsonNode all, JsonNode spec) {
+        @Override public String toString() { return folder + "/" + spec.get("name").asText(); }
+
+        /** The sampling temperature the golden's log-probabilities divide the logits by (1 when it names none). */
+        double temperature() { return all.path("temperature").asDouble(1.0); }
     }
 
     static Stream<Case> cases() throws IOException {
-        JsonNode all = JSON.readTree(GOLDENS.resolve("ppo/cases.json").toFile());
         List<Case> out = new ArrayList<>();
-        for (JsonNode c : all.get("cases")) out.add(new Case(all, c));
+        for (String folder : List.of("ppo", "ppo_temperature")) {
+            JsonNode all = JSON.readTree(GOLDENS.resolve(folder + "/cases.json").toFile());
+            for (JsonNode c : all.get("cases")) out.add(new Case(folder, all, c));
+        }
         return out.stream();
+    }
+
+    static Stream<Case> temperatureCases() throws IOException {
+        return cases().filter(c -> c.temperature() != 1.0);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void advantagesLossMetricsAndGradientsMatchTheReference(Case golden) throws IOException {
+        Outcome outcome = run(golden, golden.temperature(), true);
+        JsonNode c = golden.spec();
+        String name = golden.toString();
+        double want = c.get("loss").asDouble();
+        assertEquals(want, outcome.loss(), 1e-5 * Math.abs(want) + 1e-9, name + " loss");
+        for (Iterator<Map.Entry<String, JsonNode>> it = c.get("metrics").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> m = it.next();
+            double w = m.getValue().asDouble();
+            assertTrue(outcome.metrics().containsKey(m.getKey()), name + ": no " + m.getKey() + " in " + outcome.metrics().keySet());
+            // a mean of O(1) terms that cancel (the policy loss) is held to 1e-5 of the terms' scale, not of the small result
+            assertEquals(w, outcome.metrics().get(m.getKey()).value(), 1e-5 * Math.max(Math.abs(w), 0.01), name + " " + m.getKey());
+        }
+        outcome.gradientErrors().forEach((tensor, error) ->
+                assertTrue(error <= 1e-4, name + " grad " + tensor + ": relative error " + error));
+    }
+
+    /**
+     * The temperature golden discriminates: the same step with the logits left undivided (temperature 1 for
+     * the policy and the reference) is far from it, in the policy loss and the LoRA gradients.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("temperatureCases")
+    void untemperedLogProbsMissTheTemperatureGolden(Case golden) throws IOException {
+        Outcome untempered = run(golden, 1.0, false);
+        double want = golden.spec().get("metrics").get("ppo/loss/policy").asDouble();
+        double policyLoss = untempered.metrics().get("ppo/loss/policy").value();
+        assertTrue(Math.abs(policyLoss - want) > 1e-3 * Math.max(Math.abs(want), 0.01),
+                golden + ": the untempered policy loss " + policyLoss + " is within reach of the tempered " + want);
+        double worst = untempered.gradientErrors().entrySet().stream().filter(e -> !e.getKey().startsWith("v_head."))
+                .mapToDouble(Map.Entry::getValue).max().orElseThrow();
+        assertTrue(worst > 1e-2, golden + ": the untempered LoRA gradients are within " + worst + " of the tempered reference");
+    }
+
+    /** The step's loss (the mean over its micro-batches), its metrics and each trainable tensor's relative gradient error. */
+    record Outcome(double loss, Map<String, Metric> metrics, Map<String, Double> gradientErrors) {}
+
+    /**
+     * One optimizer step of a golden case, every log-probability at this temperature; checkAdvantages: the
+     * advantages and returns must match the golden's (they depend on the log-probabilities through the KL reward).
+     */
+    private static Outcome run(Case golden, double temperature, boolean checkAdvantages) throws IOException {
         JsonNode all = golden.all(), c = golden.spec();
         String name = c.get("name").asText();
         Path dir = GOLDENS.resolve("llama");
         try (HfModelDirectory hf = HfModelDirectory.open(dir);
              SafetensorsFile adapter = SafetensorsFile.open(dir.resolve("lora/adapter_model.safetensors"));
-             SafetensorsFile expected = SafetensorsFile.open(GOLDENS.resolve("ppo/llama.safetensors"))) {
+             SafetensorsFile expected = SafetensorsFile.open(GOLDENS.resolve(golden.folder() + "/llama.safetensors"))) {
             CausalLM model = ModelBuilder.build(hf.config(), PreferenceGoldenTest.weightsOf(hf),
                     FinetuneSpec.lora(new FinetuneSpec.Lora(4, 8.0, 0.0, List.of("all"), false, List.of())).withValueHead(),
                     CausalLM.Options.defaults());
@@ -74,7 +127,7 @@ class PpoGoldenTest {
                 Batch batch = PreferenceGoldenTest.batch(micro);
                 batches.add(batch);
                 double[] o = flat(micro.get("old_logprobs"), batch), v = flat(micro.get("old_values"), batch);
-                double[] r = model.forward(batch, null, false, null).tokenLogProbs();
+                double[] r = model.forward(batch, null, false, null, (float) temperature).tokenLogProbs();
                 flatOld.add(o);
                 flatValues.add(v);
                 old.addAll(perRow(o, batch));
@@ -85,7 +138,7 @@ class PpoGoldenTest {
             PpoAdvantages.Result adv = PpoAdvantages.compute(scores, old.toArray(double[][]::new), ref.toArray(double[][]::new),
                     values.toArray(double[][]::new), c.get("kl_coef").asDouble(),
                     new PpoAdvantages.Settings(c.get("gamma").asDouble(), c.get("lam").asDouble(), c.get("whiten_rewards").asBoolean()));
-            for (int row = 0; row < scores.length; row++) {
+            for (int row = 0; row < scores.length && checkAdvantages; row++) {
                 double[] wantA = doubles(c.get("advantages").get(row)), wantR = doubles(c.get("returns").get(row));
                 assertEquals(wantA.length, adv.advantages()[row].length, name + " row " + row + " tokens");
                 for (int t = 0; t < wantA.length; t++) {
@@ -110,7 +163,7 @@ class PpoGoldenTest {
                 first += batch.batchSize();
             }
             PpoObjective objective = new PpoObjective(new PpoObjective.Settings(c.get("cliprange").asDouble(),
-                    c.get("cliprange_value").asDouble(), c.get("vf_coef").asDouble()), model.valueHead(), rows::get);
+                    c.get("cliprange_value").asDouble(), c.get("vf_coef").asDouble(), temperature), model.valueHead(), rows::get);
             model.zeroGrad();
             ObjectiveRunner runner = new ObjectiveRunner(model, objective);
             double units = batches.size(), sum = 0;
@@ -120,15 +173,7 @@ class PpoGoldenTest {
                 sum += loss.sum();
                 loss.metrics().forEach((k, v) -> metrics.merge(k, v, Metric::plus));
             }
-            double want = c.get("loss").asDouble();
-            assertEquals(want, sum / units, 1e-5 * Math.abs(want) + 1e-9, name + " loss");
-            for (Iterator<Map.Entry<String, JsonNode>> it = c.get("metrics").fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> m = it.next();
-                double w = m.getValue().asDouble();
-                assertTrue(metrics.containsKey(m.getKey()), name + ": no " + m.getKey() + " in " + metrics.keySet());
-                // a mean of O(1) terms that cancel (the policy loss) is held to 1e-5 of the terms' scale, not of the small result
-                assertEquals(w, metrics.get(m.getKey()).value(), 1e-5 * Math.max(Math.abs(w), 0.01), name + " " + m.getKey());
-            }
+            Map<String, Double> errors = new TreeMap<>();
             for (TrainableParameter p : model.trainableParameters()) {
                 float[] g = PreferenceGoldenTest.read(expected, name + "." + p.name());
                 double diff = 0, norm = 0;
@@ -137,8 +182,9 @@ class PpoGoldenTest {
                     norm += Math.pow(g[i], 2);
                 }
                 assertTrue(norm > 0, name + " grad " + p.name() + " is zero in the reference");
-                assertTrue(Math.sqrt(diff / norm) <= 1e-4, name + " grad " + p.name() + ": relative error " + Math.sqrt(diff / norm));
+                errors.put(p.name(), Math.sqrt(diff / norm));
             }
+            return new Outcome(sum / units, metrics, errors);
         }
     }
 
