@@ -14,8 +14,18 @@ import io.jtune.bench.PreferenceStepBench;
 import io.jtune.bench.Machine;
 import io.jtune.bench.PythonScripts;
 import io.jtune.bench.ResultsFile;
+import io.jtune.bench.RolloutBench;
 import io.jtune.bench.ServeBench;
 import io.jtune.bench.StepBench;
+import io.jtune.io.hf.HfModelDirectory;
+import io.jtune.io.hf.HfWeightSource;
+import io.jtune.io.hub.HubClient;
+import io.jtune.io.hub.ModelLocator;
+import io.jtune.io.peft.PeftAdapters;
+import io.jtune.model.CausalLM;
+import io.jtune.model.InferenceModels;
+import io.jtune.model.LoraAdapter;
+import io.jtune.nn.ParallelTasks;
 import io.jtune.tensor.DType;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
@@ -30,7 +40,7 @@ import picocli.CommandLine.Option;
 /** {@code jtune bench}: speed figures, printed as a table and written as JSON, side by side with OpenBLAS / PyTorch. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: GEMM throughput next to OpenBLAS; training steps next to PyTorch; generation (prefill/decode) speed.",
         subcommands = {BenchCommand.Gemm.class, BenchCommand.Step.class, BenchCommand.Dpo.class, BenchCommand.Decode.class,
-                BenchCommand.Serve.class})
+                BenchCommand.Serve.class, BenchCommand.Rollout.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -351,6 +361,73 @@ final class BenchCommand implements Runnable {
                         .put("itl_p50_s", r.itlP50()).put("itl_p95_s", r.itlP95()).put("steps", r.steps());
             }
             Path path = ResultsFile.write(json != null ? json : ResultsFile.defaultPath("serve"), root);
+            System.out.println("Results written to " + path);
+        }
+    }
+
+    @Command(name = "rollout", mixinStandardHelpOptions = true, description = {
+            "Rollout generation of stage grpo on a model folder (and adapter): one round of P prompts x G completions decoded"
+                    + " together, as the stage generates them, next to the same completions decoded one at a time (as jtune chat).",
+            "Prints generated tokens/s of each and the speed-up. Random prompt tokens, temperature 1, a seed per completion, no stop tokens."})
+    static final class Rollout implements Runnable {
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "The model: a folder or hub id (e.g. saves/quickstart/base).")
+        String model;
+        @Option(names = "--adapter", paramLabel = "DIR", description = "A LoRA adapter over it that generates (e.g. saves/quickstart/lora-sft).")
+        Path adapter;
+        @Option(names = "--prompts", defaultValue = "2", description = "Prompts of the round (default: ${DEFAULT-VALUE}).")
+        int prompts;
+        @Option(names = "--generations", defaultValue = "8", description = "Completions per prompt, num_generations (default: ${DEFAULT-VALUE}).")
+        int generations;
+        @Option(names = "--prompt-tokens", defaultValue = "64", description = "Tokens of each prompt (default: ${DEFAULT-VALUE}).")
+        int promptTokens;
+        @Option(names = "--tokens", defaultValue = "48", description = "Tokens of each completion, max_completion_length (default: ${DEFAULT-VALUE}).")
+        int tokens;
+        @Option(names = "--runs", defaultValue = "3", description = "Timed runs of each mode; the median is reported (default: ${DEFAULT-VALUE}).")
+        int runs;
+        @Option(names = "--threads", paramLabel = "N", description = "Kernel threads (default: all cores).")
+        Integer threads;
+        @Option(names = "--json", paramLabel = "PATH", description = "Where to write the results (default: bench-results/rollout-<timestamp>.json).")
+        Path json;
+
+        @Override
+        public void run() {
+            if (prompts < 1 || generations < 1 || promptTokens < 1 || tokens < 1 || runs < 1) {
+                throw new JtuneException("--prompts, --generations, --prompt-tokens, --tokens and --runs must be >= 1");
+            }
+            if (threads != null && threads < 1) throw new JtuneException("--threads must be >= 1, got " + threads);
+            if (threads != null) ParallelTasks.setThreads(threads);
+            Path dir = ModelLocator.fromEnvironment().locate(model, null, HubClient.DownloadProgress.SILENT);
+            var settings = new RolloutBench.Settings(prompts, generations, promptTokens, tokens, runs, 42);
+            RolloutBench.Result result;
+            try (HfModelDirectory files = HfModelDirectory.open(dir)) {
+                CausalLM causalLm = InferenceModels.frozen(files.config(), new HfWeightSource(files));
+                LoraAdapter lora = adapter == null ? null : PeftAdapters.load(causalLm,
+                        adapter.getFileName() == null ? "adapter" : adapter.getFileName().toString(), adapter);
+                result = RolloutBench.measure(causalLm, lora, settings);
+            }
+            System.out.printf("jtune bench rollout: %s%s, %d prompts x %d generations, prompt %d tokens, %d new tokens, %d kernel threads,"
+                            + " median of %d runs%n", dir, adapter == null ? "" : " + " + adapter, prompts, generations, promptTokens, tokens,
+                    ParallelTasks.threads(), runs);
+            System.out.print(RolloutBench.table(result));
+            System.out.printf("batched / one at a time: %.2fx tokens/s; same completions in both: %s%n", result.speedup(),
+                    result.sameCompletions() ? "yes" : "no");
+            var root = ResultsFile.JSON.createObjectNode();
+            root.put("benchmark", "rollout");
+            root.put("timestamp", OffsetDateTime.now().toString());
+            var machine = root.putObject("machine");
+            Machine.describe().forEach(machine::put);
+            root.put("model", dir.toString());
+            if (adapter != null) root.put("adapter", adapter.toString());
+            root.put("prompts", prompts).put("generations", generations).put("prompt_tokens", promptTokens).put("new_tokens", tokens)
+                    .put("runs", runs).put("threads", ParallelTasks.threads());
+            var rows = root.putArray("rows");
+            for (RolloutBench.Row r : List.of(result.batched(), result.single())) {
+                rows.addObject().put("mode", r.mode()).put("sequences_together", r.batch()).put("tokens", r.tokens())
+                        .put("seconds", r.seconds()).put("tokens_per_second", r.tokensPerSecond());
+            }
+            root.put("speedup", result.speedup());
+            root.put("same_completions", result.sameCompletions());
+            Path path = ResultsFile.write(json != null ? json : ResultsFile.defaultPath("rollout"), root);
             System.out.println("Results written to " + path);
         }
     }
