@@ -324,7 +324,8 @@ public final class CausalLM {
         lastTrainingPass = null;
         int n = out.batch.tokens();
         float[] weights = new float[n];
-        for (int t = 0; t < n; t++) weights[t] = -dLogProbs[t];   // ∂loss/∂logit = −∂loss/∂log p · (onehot − softmax)
+        // ∂loss/∂logit = −∂loss/∂log p · (onehot − softmax(z/T))/T: these weights, the head applies the rest
+        for (int t = 0; t < n; t++) weights[t] = -dLogProbs[t];
         Arrays.fill(this.dHidden, 0, n * dims.hidden(), 0f);
         ModelWeights w = out.weights;
         lmHead.run(finalHidden, out.targets, n, w.lmHead.matrix, out.temperature, null, weights, this.dHidden, w.lmHead.grad,

@@ -139,6 +139,25 @@ class GrpoEndToEndTest {
     }
 
     /**
+     * At a sampling temperature other than 1 the policy's, the old and the reference's log-probabilities are
+     * all of the logits divided by it (as TRL's GRPOTrainer): at the first step the policy is the reference
+     * (LoRA B = 0) and the old policy, so the KL and the clipped fraction are exactly 0 (the clip range is
+     * made tiny, so that any ratio but exactly 1 is clipped), which they would not be if one of the three
+     * passes left the logits undivided.
+     */
+    @Test
+    void atATemperatureThePolicyOldAndReferencePassesAgree(@TempDir Path tmp) throws IOException {
+        Path yaml = config(tmp);
+        assertEquals(0, TrainCommandEndToEndTest.train(yaml, "finetuning_type=lora", "temperature=0.7", "beta=0.1", "num_iterations=2",
+                "max_steps=2", "loss_type=grpo", "epsilon=1e-6"));
+        List<JsonNode> lines = logLines(tmp.resolve("out")).stream().filter(n -> n.has("reward")).toList();
+        assertEquals(2, lines.size());
+        assertEquals(0.0, lines.getFirst().get("kl").asDouble(), 0.0, "policy and reference at the same temperature: " + lines.getFirst());
+        assertEquals(0.0, lines.getFirst().get("clip_ratio").asDouble(), 0.0, "policy and old policy at the same temperature");
+        assertTrue(lines.get(1).get("kl").asDouble() > 0, "the second step trains on the same rollouts after an update: " + lines.get(1));
+    }
+
+    /**
      * GRPO going on training an adapter (adapter_name_or_path, as after SFT): the KL term's reference is
      * the starting policy, as TRL's (the initial model), so the first step's kl is 0. With the base
      * (adapter off) as the reference, the SFT adapter was pulled back towards a model that cannot answer.

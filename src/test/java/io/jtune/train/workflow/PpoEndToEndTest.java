@@ -178,6 +178,22 @@ class PpoEndToEndTest {
         return java.util.stream.Stream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b)).toArray(String[]::new);
     }
 
+    /**
+     * At a sampling temperature other than 1 the rollout's, the reference's and the policy's log-probabilities
+     * are all of the logits divided by it (as TRL's PPOTrainer): at the first optimizer step the policy is the
+     * reference (LoRA B = 0) and the rollout's policy, so the KL is 0 and no ratio is clipped, which would not
+     * hold if one of the passes left the logits undivided.
+     */
+    @Test
+    void atATemperatureTheRolloutReferenceAndPolicyPassesAgree(@TempDir Path tmp) throws IOException {
+        assertEquals(0, TrainCommandEndToEndTest.train(config(tmp), "temperature=0.7", "max_steps=4"));
+        List<JsonNode> lines = logLines(tmp.resolve("out"));
+        assertEquals(4, lines.size());
+        assertEquals(0.0, lines.getFirst().get("kl").asDouble(), 0.0, "rollout and reference at the same temperature: " + lines.getFirst());
+        assertEquals(0.0, lines.getFirst().get("ppo/policy/clipfrac").asDouble(), 0.0, "rollout and policy at the same temperature");
+        assertEquals(0.0, lines.getFirst().get("ppo/policy/approxkl").asDouble(), 1e-12, "the ratio is 1 before the first update");
+    }
+
     /** reward_model_type full: an rm written by stage rm with full tuning, opened beside a fully tuned policy. */
     @Test
     void aFullRewardModelScoresBesideAFullPolicy(@TempDir Path tmp) throws IOException {
