@@ -73,7 +73,7 @@ public final class GgmlBlockMatrix extends Matrix {
             MemorySegment.copy(blocks, r * rowBytes, dst, at, rowBytes);
             return;
         }
-        for (int b = 0; b < cols() / Q4_0.BLOCK; b++) q4_0.block(r, b, dst, at + (long) b * Q4_0.BLOCK_BYTES);
+        for (int b = 0; b < cols() / Q4_0.BLOCK; b++) q4_0.copyBlock(r, b, dst, at + (long) b * Q4_0.BLOCK_BYTES);
     }
 
     @Override
