@@ -10,8 +10,8 @@ import java.nio.ByteOrder;
  * nibbles) split at load into two planes off the heap: the codes of block i (row r's block b is
  * i = r·blocksPerRow + b) at i·codeBytes of one, aligned so that a vector load never straddles two
  * cache lines, and its scale as an fp32 at index i of the other. Still the same format: the fp32
- * scale is the fp16 one's value exactly, so the weights decode to the same floats, and
- * {@link #copyBlock} gives the GGUF bytes back.
+ * scale is the fp16 one's value exactly (a NaN stays a NaN), so the weights decode to the same
+ * floats, and {@link #copyBlock} gives the GGUF bytes back, bit for bit.
  *
  * <p>Why: the decode GEMV's fused loops are bound by vector instructions, and converting each
  * block's fp16 scale and broadcasting it took about four of them per block and row (of 8 to 12);
@@ -20,6 +20,7 @@ import java.nio.ByteOrder;
 final class BlockPlanes {
     private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfFloat SCALE = ValueLayout.JAVA_FLOAT.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt SCALE_BITS = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final MemorySegment codes;
     private final MemorySegment scales;
@@ -39,7 +40,7 @@ final class BlockPlanes {
         MemorySegment codes = Arena.ofAuto().allocate(count * codeBytes, 64);
         MemorySegment scales = Arena.ofAuto().allocate(count * Float.BYTES, 64);
         for (long i = 0; i < count; i++) {
-            scales.setAtIndex(SCALE, i, Float.float16ToFloat(blocks.get(SHORT_LE, i * blockBytes)));
+            scales.setAtIndex(SCALE_BITS, i, scaleBits(blocks.get(SHORT_LE, i * blockBytes)));
             MemorySegment.copy(blocks, i * blockBytes + 2, codes, i * codeBytes, codeBytes);
         }
         return new BlockPlanes(codes, scales, codeBytes, blocksPerRow);
@@ -77,7 +78,25 @@ final class BlockPlanes {
 
     /** Block {@code block} as GGUF stores it (fp16 scale, then the codes) into dst[at ..]. */
     void copyBlock(long block, MemorySegment dst, long at) {
-        dst.set(SHORT_LE, at, Float.floatToFloat16(scale(block)));
+        dst.set(SHORT_LE, at, f16(scales.getAtIndex(SCALE_BITS, block)));
         MemorySegment.copy(codes, codesAt(block), dst, at + 2, codeBytes);
+    }
+
+    /**
+     * fp16 scale bits as the fp32 bits of the same value. A NaN keeps its 10 payload bits at the top
+     * of fp32's significand, unquieted (Java's conversion would set the quiet bit), so {@link #f16}
+     * gives every one of the 65536 bit patterns back.
+     */
+    static int scaleBits(short h) {
+        if ((h & 0x7C00) == 0x7C00 && (h & 0x3FF) != 0) return (h & 0x8000) << 16 | 0x7F800000 | (h & 0x3FF) << 13;
+        return Float.floatToRawIntBits(Float.float16ToFloat(h));
+    }
+
+    /** The fp16 bits {@link #scaleBits} came from. */
+    static short f16(int bits) {
+        if ((bits & 0x7F800000) == 0x7F800000 && (bits & 0x7FFFFF) != 0) {
+            return (short) (bits >>> 16 & 0x8000 | 0x7C00 | bits >>> 13 & 0x3FF);
+        }
+        return Float.floatToFloat16(Float.intBitsToFloat(bits));
     }
 }
