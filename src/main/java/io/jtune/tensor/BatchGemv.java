@@ -73,14 +73,16 @@ final class BatchGemv {
     private static void rows(float[] x, int xOff, AlignedRows xs, Matrix w, int m, int j0, int j1, float[] c, int cOff, boolean accumulate) {
         int n = w.rows(), k = w.cols();
         int body = k - k % L;
-        float[] block = new float[GROUP * CHUNK];
+        float[] block = null;   // only for the rows widened through readRow: bf16 tiles read the weights in place
         float[] lanes = new float[m * GROUP * L];   // token row i, weight row jj: lanes[(i*GROUP + jj)*L ..]
         float[] tail = new float[GROUP * L];
         SegmentMatrix.Bf16 bf16 = w instanceof SegmentMatrix.Bf16 b ? b : null;
         for (int j = j0; j < j1; j += GROUP) {
             int nj = Math.min(GROUP, j1 - j);
-            Arrays.fill(lanes, 0f);
-            if (bf16 != null && nj == GROUP) {
+            if (bf16 == null || nj < GROUP) {
+                Arrays.fill(lanes, 0f);   // the chains below continue from the lanes; the bf16 tiles write them whole
+                if (block == null) block = new float[GROUP * CHUNK];
+            } else {
                 int i = 0;
                 for (; i + 4 <= m; i += 4) bf16Tile4x4(xs.rows(), i * xs.rowBytes(), xs.rowBytes(), bf16, j, body, lanes, i * GROUP * L);
                 for (; i < m; i++) bf16Tile1x4(xs.rows(), i * xs.rowBytes(), bf16, j, body, lanes, i * GROUP * L);
