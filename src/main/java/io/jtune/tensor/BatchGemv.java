@@ -51,9 +51,10 @@ final class BatchGemv {
      * The token rows copied to native memory that starts on a cache line, each row padded to whole
      * lines, for the bf16 tiles: their token vectors (64 bytes with AVX-512) then never straddle two
      * lines, as they mostly do from a Java array, whose elements start 16 bytes into an object placed
-     * anywhere (a line-split load costs about two; measured from the caches: the 4 x 4 tiles 5-10%
-     * faster). One buffer per calling thread, reused while large enough; the kernel threads only
-     * read it during the call.
+     * anywhere (a line-split load costs about two; measured from the caches with 8 token rows: 64-70
+     * instead of 57-61 GFLOP/s). One buffer per calling thread, reused while large enough; the
+     * kernel threads only read it during the call (a call nested inside a piece runs on the piece's
+     * own thread, with that thread's buffer).
      */
     private record AlignedRows(MemorySegment rows, long rowBytes) {
         private static final ThreadLocal<MemorySegment[]> BUFFER = ThreadLocal.withInitial(() -> new MemorySegment[1]);
