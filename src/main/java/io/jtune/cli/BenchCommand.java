@@ -4,6 +4,7 @@ import io.jtune.JtuneException;
 import io.jtune.bench.Clock;
 import io.jtune.bench.DecodeBench;
 import io.jtune.bench.DecodeComparison;
+import io.jtune.bench.DecodeStepBench;
 import io.jtune.bench.LlamaCppBench;
 import io.jtune.bench.FrozenWeights;
 import io.jtune.bench.GemmBench;
@@ -40,7 +41,7 @@ import picocli.CommandLine.Option;
 /** {@code jtune bench}: speed figures, printed as a table and written as JSON, side by side with OpenBLAS / PyTorch. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: GEMM throughput next to OpenBLAS; training steps next to PyTorch; generation (prefill/decode) speed.",
         subcommands = {BenchCommand.Gemm.class, BenchCommand.Step.class, BenchCommand.Dpo.class, BenchCommand.Decode.class,
-                BenchCommand.Serve.class, BenchCommand.Rollout.class})
+                BenchCommand.Serve.class, BenchCommand.Rollout.class, BenchCommand.DecodeStep.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -429,6 +430,43 @@ final class BenchCommand implements Runnable {
             root.put("same_completions", result.sameCompletions());
             Path path = ResultsFile.write(json != null ? json : ResultsFile.defaultPath("rollout"), root);
             System.out.println("Results written to " + path);
+        }
+    }
+
+    @Command(name = "decode-step", mixinStandardHelpOptions = true, description = {
+            "Where a batched decode step goes, on the Qwen2.5-0.5B shape with random bf16 weights: for R sequences decoded together"
+                    + " (each prefilled with the prompt first), the median time of one step next to that of its matrix products alone"
+                    + " (the same shapes, R token rows); the difference is attention, norms, RoPE and the hand-off between layers.",
+            "Holds the model's weights twice (about 2 GB at this shape): the products run on a copy."})
+    static final class DecodeStep implements Runnable {
+        @Option(names = "--rows", split = ",", defaultValue = "1,8", paramLabel = "R[,R...]",
+                description = "Sequences decoded together, each count in turn (default: ${DEFAULT-VALUE}).")
+        int[] rows;
+        @Option(names = "--prompt", defaultValue = "128", description = "Prompt tokens prefilled per sequence before the timed steps (default: ${DEFAULT-VALUE}).")
+        int prompt;
+        @Option(names = "--steps", defaultValue = "15", description = "Timed steps (and passes over the products); medians are reported (default: ${DEFAULT-VALUE}).")
+        int steps;
+        @Option(names = "--threads", paramLabel = "N", description = "Kernel threads (default: all cores).")
+        Integer threads;
+        @Option(names = "--shape", defaultValue = "qwen2.5-0.5b", description = "qwen2.5-0.5b, or tiny (2 layers, hidden 64: checks the benchmark in seconds) (default: ${DEFAULT-VALUE}).")
+        String shape;
+
+        @Override
+        public void run() {
+            if (prompt < 1 || steps < 1) throw new JtuneException("--prompt and --steps must be >= 1");
+            for (int r : rows) if (r < 1) throw new JtuneException("--rows: row counts must be >= 1, got " + r);
+            if (threads != null && threads < 1) throw new JtuneException("--threads must be >= 1, got " + threads);
+            var config = switch (shape) {
+                case "qwen2.5-0.5b" -> DecodeBench.qwen25HalfB();
+                case "tiny" -> ServeBench.tiny();
+                default -> throw new JtuneException("--shape: '" + shape + "' is not one of: qwen2.5-0.5b, tiny");
+            };
+            if (threads != null) io.jtune.nn.ParallelTasks.setThreads(threads);
+            List<DecodeStepBench.Row> measured = DecodeStepBench.measure(config, rows, prompt, steps);
+            System.out.printf("jtune bench decode-step: %s (%s bf16), prompt %d, %d timed steps, %d kernel threads%n", shape,
+                    config.modelType() + " " + config.hiddenSize() + "x" + config.numHiddenLayers(), prompt, steps,
+                    io.jtune.nn.ParallelTasks.threads());
+            System.out.print(DecodeStepBench.table(measured));
         }
     }
 }

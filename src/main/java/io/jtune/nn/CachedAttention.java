@@ -1,5 +1,7 @@
 package io.jtune.nn;
 
+import jdk.incubator.vector.FloatVector;
+
 /**
  * Attention of a few new query rows against a key/value cache: the generation-time counterpart
  * of {@link Attention}, which attends within one batch. New row i sits at absolute
@@ -88,10 +90,41 @@ public final class CachedAttention {
             scores[j] = (float) Math.exp(scores[j] - max);
             sum += scores[j];
         }
-        java.util.Arrays.fill(out, qo, qo + headDim, 0f);
-        float inv = 1f / sum;
-        for (int j = first; j <= pos; j++) {
-            VectorMath.axpy(scores[j - first] * inv, vCache, j * kvWidth + kvh * headDim, out, qo, headDim);
+        weightedValues(scores, 1f / sum, vCache, first, pos, kvWidth, kvh * headDim, out, qo, headDim);
+    }
+
+    /**
+     * out[qo ..+headDim) = Σ_j (scores[j − first]·inv)·v_j over j = first .. pos in increasing j: per
+     * element the same fma chain from zero as {@link VectorMath#axpy} once per key (and the same
+     * multiply-add past the last whole vector), so the same bits, but the running sums stay in
+     * registers, four vectors of the head at a time, instead of being stored and loaded back per key.
+     */
+    private static void weightedValues(float[] scores, float inv, float[] vCache, int first, int pos, int kvWidth, int vo,
+                                       float[] out, int qo, int headDim) {
+        int l = VectorMath.S.length(), c = 0;
+        for (; c + 4 * l <= headDim; c += 4 * l) {
+            FloatVector a0 = FloatVector.zero(VectorMath.S), a1 = a0, a2 = a0, a3 = a0;
+            for (int j = first; j <= pos; j++) {
+                FloatVector alpha = FloatVector.broadcast(VectorMath.S, scores[j - first] * inv);
+                int at = j * kvWidth + vo + c;
+                a0 = FloatVector.fromArray(VectorMath.S, vCache, at).fma(alpha, a0);
+                a1 = FloatVector.fromArray(VectorMath.S, vCache, at + l).fma(alpha, a1);
+                a2 = FloatVector.fromArray(VectorMath.S, vCache, at + 2 * l).fma(alpha, a2);
+                a3 = FloatVector.fromArray(VectorMath.S, vCache, at + 3 * l).fma(alpha, a3);
+            }
+            a0.intoArray(out, qo + c); a1.intoArray(out, qo + c + l); a2.intoArray(out, qo + c + 2 * l); a3.intoArray(out, qo + c + 3 * l);
+        }
+        for (; c + l <= headDim; c += l) {
+            FloatVector a = FloatVector.zero(VectorMath.S);
+            for (int j = first; j <= pos; j++) {
+                a = FloatVector.fromArray(VectorMath.S, vCache, j * kvWidth + vo + c).fma(FloatVector.broadcast(VectorMath.S, scores[j - first] * inv), a);
+            }
+            a.intoArray(out, qo + c);
+        }
+        for (; c < headDim; c++) {
+            float y = 0f;
+            for (int j = first; j <= pos; j++) y += scores[j - first] * inv * vCache[j * kvWidth + vo + c];
+            out[qo + c] = y;
         }
     }
 }

@@ -1,6 +1,9 @@
 package io.jtune.tensor;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -33,30 +36,57 @@ final class BatchGemv {
     private static final int CHUNK = 512;
 
     private static final VectorSpecies<Float> F = MatrixLanes.F;
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final int L = MatrixLanes.L;
 
     private BatchGemv() {}
 
     /** C[i][j] at c[cOff + i*n + j]; x row i at x[xOff + i*k]. */
     static void run(float[] x, int xOff, Matrix w, int m, float[] c, int cOff, boolean accumulate) {
-        Gemv.inPieces(m, w, (j0, j1) -> rows(x, xOff, w, m, j0, j1, c, cOff, accumulate));
+        AlignedRows xs = w instanceof SegmentMatrix.Bf16 ? AlignedRows.of(x, xOff, m, w.cols()) : null;
+        Gemv.inPieces(m, w, (j0, j1) -> rows(x, xOff, xs, w, m, j0, j1, c, cOff, accumulate));
+    }
+
+    /**
+     * The token rows copied to native memory that starts on a cache line, each row padded to whole
+     * lines, for the bf16 tiles: their token vectors (64 bytes with AVX-512) then never straddle two
+     * lines, as they mostly do from a Java array, whose elements start 16 bytes into an object placed
+     * anywhere (a line-split load costs about two; measured from the caches with 8 token rows: 64-70
+     * instead of 57-61 GFLOP/s). One buffer per calling thread, reused while large enough; the
+     * kernel threads only read it during the call (a call nested inside a piece runs on the piece's
+     * own thread, with that thread's buffer).
+     */
+    private record AlignedRows(MemorySegment rows, long rowBytes) {
+        private static final ThreadLocal<MemorySegment[]> BUFFER = ThreadLocal.withInitial(() -> new MemorySegment[1]);
+
+        static AlignedRows of(float[] x, int xOff, int m, int k) {
+            long rowBytes = 4L * ((k + 15) / 16 * 16);
+            MemorySegment[] held = BUFFER.get();
+            if (held[0] == null || held[0].byteSize() < m * rowBytes) {
+                held[0] = Arena.ofAuto().allocate(Math.max(m * rowBytes, 1L << 16), 64);
+            }
+            for (int i = 0; i < m; i++) MemorySegment.copy(x, xOff + i * k, held[0], ValueLayout.JAVA_FLOAT, i * rowBytes, k);
+            return new AlignedRows(held[0], rowBytes);
+        }
     }
 
     /** Output columns [j0, j1) (weight rows) for every token row. */
-    private static void rows(float[] x, int xOff, Matrix w, int m, int j0, int j1, float[] c, int cOff, boolean accumulate) {
+    private static void rows(float[] x, int xOff, AlignedRows xs, Matrix w, int m, int j0, int j1, float[] c, int cOff, boolean accumulate) {
         int n = w.rows(), k = w.cols();
         int body = k - k % L;
-        float[] block = new float[GROUP * CHUNK];
+        float[] block = null;   // only for the rows widened through readRow: bf16 tiles read the weights in place
         float[] lanes = new float[m * GROUP * L];   // token row i, weight row jj: lanes[(i*GROUP + jj)*L ..]
         float[] tail = new float[GROUP * L];
         SegmentMatrix.Bf16 bf16 = w instanceof SegmentMatrix.Bf16 b ? b : null;
         for (int j = j0; j < j1; j += GROUP) {
             int nj = Math.min(GROUP, j1 - j);
-            Arrays.fill(lanes, 0f);
-            if (bf16 != null && nj == GROUP) {
+            if (bf16 == null || nj < GROUP) {
+                Arrays.fill(lanes, 0f);   // the chains below continue from the lanes; the bf16 tiles write them whole
+                if (block == null) block = new float[GROUP * CHUNK];
+            } else {
                 int i = 0;
-                for (; i + 4 <= m; i += 4) bf16Tile4x4(x, xOff + i * k, k, bf16, j, body, lanes, i * GROUP * L);
-                for (; i < m; i++) bf16Tile1x4(x, xOff + i * k, bf16, j, body, lanes, i * GROUP * L);
+                for (; i + 4 <= m; i += 4) bf16Tile4x4(xs.rows(), i * xs.rowBytes(), xs.rowBytes(), bf16, j, body, lanes, i * GROUP * L);
+                for (; i < m; i++) bf16Tile1x4(xs.rows(), i * xs.rowBytes(), bf16, j, body, lanes, i * GROUP * L);
             }
             for (int p0 = 0; p0 < body && (bf16 == null || nj < GROUP); p0 += CHUNK) {
                 int len = Math.min(CHUNK, body - p0);
@@ -120,9 +150,10 @@ final class BatchGemv {
     /**
      * bf16 (the dtype of published checkpoints) skips the block: tile4x4 with each weight vector read
      * straight from the weights and widened in registers, over all of [0, body), so the weights' loads
-     * interleave with the multiplications. Same chains, same order, same bits.
+     * interleave with the multiplications, and the token rows read from their {@link AlignedRows}.
+     * Same chains, same order, same bits.
      */
-    private static void bf16Tile4x4(float[] x, int xi, int ldx, SegmentMatrix.Bf16 w, int r, int body, float[] lanes, int at) {
+    private static void bf16Tile4x4(MemorySegment x, long xi, long ldx, SegmentMatrix.Bf16 w, int r, int body, float[] lanes, int at) {
         MemorySegment seg = w.segment;
         long a0 = 2 * w.index(r, 0), rowBytes = 2L * w.cols(), a1 = a0 + rowBytes, a2 = a1 + rowBytes, a3 = a2 + rowBytes;
         FloatVector z = FloatVector.zero(F);
@@ -132,13 +163,13 @@ final class BatchGemv {
             long b = 2L * p;
             FloatVector w0 = SegmentMatrix.Bf16.widen(seg, a0 + b), w1 = SegmentMatrix.Bf16.widen(seg, a1 + b);
             FloatVector w2 = SegmentMatrix.Bf16.widen(seg, a2 + b), w3 = SegmentMatrix.Bf16.widen(seg, a3 + b);
-            FloatVector xv = FloatVector.fromArray(F, x, xi + p);
+            FloatVector xv = FloatVector.fromMemorySegment(F, x, xi + 4L * p, NATIVE);
             s00 = xv.fma(w0, s00); s01 = xv.fma(w1, s01); s02 = xv.fma(w2, s02); s03 = xv.fma(w3, s03);
-            xv = FloatVector.fromArray(F, x, xi + ldx + p);
+            xv = FloatVector.fromMemorySegment(F, x, xi + ldx + 4L * p, NATIVE);
             s10 = xv.fma(w0, s10); s11 = xv.fma(w1, s11); s12 = xv.fma(w2, s12); s13 = xv.fma(w3, s13);
-            xv = FloatVector.fromArray(F, x, xi + 2 * ldx + p);
+            xv = FloatVector.fromMemorySegment(F, x, xi + 2 * ldx + 4L * p, NATIVE);
             s20 = xv.fma(w0, s20); s21 = xv.fma(w1, s21); s22 = xv.fma(w2, s22); s23 = xv.fma(w3, s23);
-            xv = FloatVector.fromArray(F, x, xi + 3 * ldx + p);
+            xv = FloatVector.fromMemorySegment(F, x, xi + 3 * ldx + 4L * p, NATIVE);
             s30 = xv.fma(w0, s30); s31 = xv.fma(w1, s31); s32 = xv.fma(w2, s32); s33 = xv.fma(w3, s33);
         }
         s00.intoArray(lanes, at); s01.intoArray(lanes, at + L); s02.intoArray(lanes, at + 2 * L); s03.intoArray(lanes, at + 3 * L);
@@ -148,13 +179,13 @@ final class BatchGemv {
     }
 
     /** One token row against four bf16 weight rows widened in registers (the rows left over from 4 x 4 tiles). */
-    private static void bf16Tile1x4(float[] x, int xi, SegmentMatrix.Bf16 w, int r, int body, float[] lanes, int at) {
+    private static void bf16Tile1x4(MemorySegment x, long xi, SegmentMatrix.Bf16 w, int r, int body, float[] lanes, int at) {
         MemorySegment seg = w.segment;
         long a0 = 2 * w.index(r, 0), rowBytes = 2L * w.cols(), a1 = a0 + rowBytes, a2 = a1 + rowBytes, a3 = a2 + rowBytes;
         FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
         for (int p = 0; p < body; p += L) {
             long b = 2L * p;
-            FloatVector xv = FloatVector.fromArray(F, x, xi + p);
+            FloatVector xv = FloatVector.fromMemorySegment(F, x, xi + 4L * p, NATIVE);
             s0 = xv.fma(SegmentMatrix.Bf16.widen(seg, a0 + b), s0);
             s1 = xv.fma(SegmentMatrix.Bf16.widen(seg, a1 + b), s1);
             s2 = xv.fma(SegmentMatrix.Bf16.widen(seg, a2 + b), s2);

@@ -65,10 +65,19 @@ final class Gemv {
     private static void rows(float[] x, int xOff, Matrix w, int m, int j0, int j1, float[] c, int cOff, boolean accumulate) {
         int n = w.rows(), k = w.cols();
         int body = k - k % L;
-        float[] lanes = new float[4 * L];
-        float[] tail = new float[4 * L];
+        float[] lanes = new float[8 * L];
+        float[] tail = new float[8 * L];
         float[] chunk = null;
-        for (int j = j0; j < j1; j += 4) {
+        int j = j0;
+        // one token row: eight weight rows at a time where the format can (nothing reuses them from L1)
+        for (; m == 1 && j + 8 <= j1 && w.dotRows8(x, xOff, j, lanes); j += 8) {
+            for (int jj = 0; jj < 8; jj++) {
+                if (body < k) w.readRow(j + jj, body, k - body, tail, jj * L);
+                float s = finish(lanes, jj * L, x, xOff + body, tail, jj * L, k - body);
+                c[cOff + j + jj] = accumulate ? c[cOff + j + jj] + s : s;
+            }
+        }
+        for (; j < j1; j += 4) {
             int nj = Math.min(4, j1 - j);
             for (int i = 0; i < m; i++) {
                 int xi = xOff + i * k;

@@ -60,6 +60,15 @@ public abstract sealed class Matrix permits HeapMatrix, SegmentMatrix, Q8_0Matri
         return false;
     }
 
+    /**
+     * {@link #dotRows4} for rows r .. r+7 in one loop (lanes[jj*L ..] for jj < 8, the same chains):
+     * the GEMV takes it for a single token row, where more weight streams at once keep more memory
+     * reads in flight. False where the format has none; the GEMV then takes two dotRows4.
+     */
+    boolean dotRows8(float[] x, int xi, int r, float[] lanes) {
+        return false;
+    }
+
     /** Element (r, c) widened to fp32. Slow path: kernels read rows in bulk with {@link #readRow}. */
     public float get(int r, int c) {
         float[] one = new float[1];

@@ -130,6 +130,36 @@ abstract sealed class SegmentMatrix extends Matrix {
             return true;
         }
 
+        /**
+         * Eight rows at once, for one token row, where nothing else reuses the weights: eight weight
+         * streams in flight per core instead of four kept more memory reads under way (measured on
+         * the decode step's products, one token row: 5-6% less time). Each row's chain is dotRows4's.
+         * Sixteen rows in one loop are past what C2 inlines in one method (a tenfold slowdown).
+         */
+        @Override
+        boolean dotRows8(float[] x, int xi, int r, float[] lanes) {
+            int k = cols(), l = F.length(), body = k - k % l;
+            MemorySegment seg = segment;
+            long rb = 2L * k, a0 = 2 * index(r, 0), a1 = a0 + rb, a2 = a1 + rb, a3 = a2 + rb;
+            long a4 = a3 + rb, a5 = a4 + rb, a6 = a5 + rb, a7 = a6 + rb;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+            for (int p = 0; p < body; p += l) {
+                FloatVector xv = FloatVector.fromArray(F, x, xi + p);
+                long b = 2L * p;
+                s0 = xv.fma(widen(seg, a0 + b), s0);
+                s1 = xv.fma(widen(seg, a1 + b), s1);
+                s2 = xv.fma(widen(seg, a2 + b), s2);
+                s3 = xv.fma(widen(seg, a3 + b), s3);
+                s4 = xv.fma(widen(seg, a4 + b), s4);
+                s5 = xv.fma(widen(seg, a5 + b), s5);
+                s6 = xv.fma(widen(seg, a6 + b), s6);
+                s7 = xv.fma(widen(seg, a7 + b), s7);
+            }
+            s0.intoArray(lanes, 0); s1.intoArray(lanes, l); s2.intoArray(lanes, 2 * l); s3.intoArray(lanes, 3 * l);
+            s4.intoArray(lanes, 4 * l); s5.intoArray(lanes, 5 * l); s6.intoArray(lanes, 6 * l); s7.intoArray(lanes, 7 * l);
+            return true;
+        }
+
         static FloatVector widen(MemorySegment seg, long at) {
             return (FloatVector) ShortVector.fromMemorySegment(S, seg, at, ByteOrder.LITTLE_ENDIAN)
                     .convertShape(VectorOperators.S2I, I, 0)

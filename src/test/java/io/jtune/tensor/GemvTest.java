@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The decode GEMV against the general thin path (DotGemm, which widens whole rows first) on every
- * weight format, on shapes that leave partial row groups, vector tails and partial work units:
+ * weight format, on shapes that leave partial row groups (of four, and of eight where one token
+ * row takes eight weight rows at a time), vector tails and partial work units:
  * the results are bit-identical, whatever the thread count, and close to a float64 reference.
  */
 class GemvTest {
@@ -115,6 +116,8 @@ class GemvTest {
                 Bnb4BitMatrix.quantize(Matrix.of(random(8 * 128, 5), 8, 128), Bnb4BitType.NF4, true),
                 Int8RowMatrix.quantize(Matrix.of(random(8 * 128, 6), 8, 128))));
         for (Matrix m : fused) assertTrue(m.dotRows4(x, 0, 4, lanes), m.getClass().getSimpleName());
+        // and bf16, the published checkpoints' dtype, reads eight rows at once for a single token row
+        assertTrue(segment(random(8 * 128, 3), DType.BF16, 8, 128).dotRows8(x, 0, 0, new float[8 * MatrixLanes.L]));
     }
 
     @Test
