@@ -288,11 +288,7 @@ final class BenchCommand implements Runnable {
         public void run() {
             if (prompt < 1 || tokens < 1 || runs < 1) throw new JtuneException("--prompt, --tokens and --runs must be >= 1");
             if (threads != null && threads < 1) throw new JtuneException("--threads must be >= 1, got " + threads);
-            var config = switch (shape) {
-                case "qwen2.5-0.5b" -> DecodeBench.qwen25HalfB();
-                case "tiny" -> ServeBench.tiny();
-                default -> throw new JtuneException("--shape: '" + shape + "' is not one of: qwen2.5-0.5b, tiny");
-            };
+            var config = benchShape(shape);
             if (threads != null) io.jtune.nn.ParallelTasks.setThreads(threads);
             LlamaCppBench llama = llamaCpp == null ? null : LlamaCppBench.in(llamaCpp,
                     workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "jtune-bench-decode"));
@@ -307,6 +303,15 @@ final class BenchCommand implements Runnable {
             Path path = ResultsFile.write(json != null ? json : ResultsFile.defaultPath("decode"), comparison.json(rows));
             System.out.println("Results written to " + path);
         }
+    }
+
+    /** The model shape of bench decode, serve and decode-step: Qwen2.5-0.5B's, or a 2-layer one that checks the benchmark in seconds. */
+    private static io.jtune.model.arch.ModelConfig benchShape(String shape) {
+        return switch (shape) {
+            case "qwen2.5-0.5b" -> DecodeBench.qwen25HalfB();
+            case "tiny" -> ServeBench.tiny();
+            default -> throw new JtuneException("--shape: '" + shape + "' is not one of: qwen2.5-0.5b, tiny");
+        };
     }
 
     @Command(name = "serve", mixinStandardHelpOptions = true, description = {
@@ -331,11 +336,7 @@ final class BenchCommand implements Runnable {
         public void run() {
             if (prompt < 1 || tokens < 1 || requests < 1) throw new JtuneException("--prompt, --tokens and --requests must be >= 1");
             for (int s : streams) if (s < 1) throw new JtuneException("--streams: stream counts must be >= 1, got " + s);
-            var config = switch (shape) {
-                case "qwen2.5-0.5b" -> DecodeBench.qwen25HalfB();
-                case "tiny" -> ServeBench.tiny();
-                default -> throw new JtuneException("--shape: '" + shape + "' is not one of: qwen2.5-0.5b, tiny");
-            };
+            var config = benchShape(shape);
             List<ServeBench.Row> rows;
             try {
                 rows = ServeBench.measure(config, streams, prompt, tokens, requests);
@@ -450,23 +451,34 @@ final class BenchCommand implements Runnable {
         Integer threads;
         @Option(names = "--shape", defaultValue = "qwen2.5-0.5b", description = "qwen2.5-0.5b, or tiny (2 layers, hidden 64: checks the benchmark in seconds) (default: ${DEFAULT-VALUE}).")
         String shape;
+        @Option(names = "--json", paramLabel = "PATH", description = "Where to write the results (default: bench-results/decode-step-<timestamp>.json).")
+        Path json;
 
         @Override
         public void run() {
             if (prompt < 1 || steps < 1) throw new JtuneException("--prompt and --steps must be >= 1");
             for (int r : rows) if (r < 1) throw new JtuneException("--rows: row counts must be >= 1, got " + r);
             if (threads != null && threads < 1) throw new JtuneException("--threads must be >= 1, got " + threads);
-            var config = switch (shape) {
-                case "qwen2.5-0.5b" -> DecodeBench.qwen25HalfB();
-                case "tiny" -> ServeBench.tiny();
-                default -> throw new JtuneException("--shape: '" + shape + "' is not one of: qwen2.5-0.5b, tiny");
-            };
+            var config = benchShape(shape);
             if (threads != null) io.jtune.nn.ParallelTasks.setThreads(threads);
             List<DecodeStepBench.Row> measured = DecodeStepBench.measure(config, rows, prompt, steps);
             System.out.printf("jtune bench decode-step: %s (%s bf16), prompt %d, %d timed steps, %d kernel threads%n", shape,
                     config.modelType() + " " + config.hiddenSize() + "x" + config.numHiddenLayers(), prompt, steps,
                     io.jtune.nn.ParallelTasks.threads());
             System.out.print(DecodeStepBench.table(measured));
+            var root = ResultsFile.JSON.createObjectNode();
+            root.put("benchmark", "decode-step");
+            root.put("timestamp", OffsetDateTime.now().toString());
+            var machine = root.putObject("machine");
+            Machine.describe().forEach(machine::put);
+            root.put("shape", shape).put("prompt_tokens", prompt).put("steps", steps).put("threads", io.jtune.nn.ParallelTasks.threads());
+            var out = root.putArray("rows");
+            for (DecodeStepBench.Row r : measured) {
+                out.addObject().put("rows", r.rows()).put("step_ms", r.stepMs()).put("step_min_ms", r.stepMinMs()).put("step_max_ms", r.stepMaxMs())
+                        .put("products_ms", r.productsMs()).put("products_min_ms", r.productsMinMs()).put("products_max_ms", r.productsMaxMs());
+            }
+            Path path = ResultsFile.write(json != null ? json : ResultsFile.defaultPath("decode-step"), root);
+            System.out.println("Results written to " + path);
         }
     }
 }

@@ -69,6 +69,41 @@ class BenchCommandTest {
     }
 
     @Test
+    void decodeStepPrintsATableAndWritesJson(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("decode-step.json");
+        PrintStream saved = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int exit;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            exit = Main.newCommandLine().execute("bench", "decode-step", "--shape", "tiny", "--rows", "1,3", "--prompt", "4",
+                    "--steps", "2", "--threads", "1", "--json", json.toString());
+        } finally {
+            System.setOut(saved);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, exit, text);
+        assertTrue(text.contains("jtune bench decode-step: tiny") && text.contains("products ms"), text);
+        var root = new ObjectMapper().readTree(Files.readString(json));
+        assertEquals("decode-step", root.get("benchmark").asText());
+        assertEquals(2, root.get("rows").size());
+        assertEquals(3, root.get("rows").get(1).get("rows").asInt());
+        assertTrue(root.get("rows").get(1).get("step_ms").asDouble() > 0, root.toString());
+    }
+
+    @Test
+    void unknownShapesAreOneLineErrors() {
+        StringWriter err = new StringWriter();
+        var cl = Main.newCommandLine();
+        cl.setErr(new PrintWriter(err));
+        for (String bench : new String[] {"decode", "serve", "decode-step"}) {
+            err.getBuffer().setLength(0);
+            assertEquals(1, cl.execute("bench", bench, "--shape", "huge"), bench);
+            assertTrue(err.toString().contains("--shape: 'huge' is not one of: qwen2.5-0.5b, tiny"), bench + ": " + err);
+        }
+    }
+
+    @Test
     void badOptionsAreOneLineErrors() {
         StringWriter err = new StringWriter();
         var cl = Main.newCommandLine();
