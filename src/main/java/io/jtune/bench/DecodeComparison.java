@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jtune.model.arch.ModelConfig;
 import io.jtune.nn.ParallelTasks;
 import java.io.PrintStream;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -87,11 +86,7 @@ public final class DecodeComparison {
 
     /** The results file: machine, settings, and per storage jtune's runs, the roofline and llama.cpp's figures. */
     public ObjectNode json(List<Row> rows) {
-        ObjectNode root = ResultsFile.JSON.createObjectNode();
-        root.put("benchmark", "decode");
-        root.put("timestamp", OffsetDateTime.now().toString());
-        var machine = root.putObject("machine");
-        Machine.describe().forEach(machine::put);
+        ObjectNode root = ResultsFile.root("decode");
         root.put("model", config.modelType() + " " + config.hiddenSize() + "x" + config.numHiddenLayers());
         var results = root.putArray("results");
         for (Row row : rows) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jtune.tensor.DType;
 import java.io.PrintStream;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -136,11 +135,7 @@ public final class GemmComparison {
     }
 
     public ObjectNode json() {
-        ObjectNode root = ResultsFile.JSON.createObjectNode();
-        root.put("benchmark", "gemm");
-        root.put("timestamp", OffsetDateTime.now().toString());
-        ObjectNode machine = root.putObject("machine");
-        Machine.describe().forEach(machine::put);
+        ObjectNode root = ResultsFile.root("gemm");
         ObjectNode s = root.putObject("settings");
         s.put("runs", settings.runs()).put("warmup_s", settings.warmupSeconds()).put("clock", settings.clock().optionName())
                 .put("tokens", settings.tokens());

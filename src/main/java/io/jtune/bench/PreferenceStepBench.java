@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -106,11 +105,7 @@ public final class PreferenceStepBench {
     }
 
     public ObjectNode json() {
-        ObjectNode root = ResultsFile.JSON.createObjectNode();
-        root.put("benchmark", "dpo");
-        root.put("timestamp", OffsetDateTime.now().toString());
-        ObjectNode machine = root.putObject("machine");
-        Machine.describe().forEach(machine::put);
+        ObjectNode root = ResultsFile.root("dpo");
         root.putObject("settings").put("model", settings.model()).put("weights", settings.weights().label())
                 .put("gradient_checkpointing", settings.gradientCheckpointing()).put("pairs", settings.pairs()).put("seq", settings.seq())
                 .put("steps", settings.steps()).put("warmup_steps", settings.warmupSteps()).put("threads", settings.threads());

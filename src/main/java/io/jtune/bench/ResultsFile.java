@@ -8,6 +8,7 @@ import io.jtune.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 
 /** Writes a benchmark's JSON, by default to bench-results/&lt;name&gt;-&lt;timestamp&gt;.json, atomically. */
@@ -15,6 +16,16 @@ public final class ResultsFile {
     public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private ResultsFile() {}
+
+    /** A results document's head, as every benchmark writes it: its name, when, and the machine it ran on. */
+    public static ObjectNode root(String benchmark) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("benchmark", benchmark);
+        root.put("timestamp", OffsetDateTime.now().toString());
+        ObjectNode machine = root.putObject("machine");
+        Machine.describe().forEach(machine::put);
+        return root;
+    }
 
     public static Path defaultPath(String name) {
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -171,11 +170,7 @@ public final class StepBench {
     }
 
     public ObjectNode json(ObjectNode gemm) {
-        ObjectNode root = ResultsFile.JSON.createObjectNode();
-        root.put("benchmark", "step");
-        root.put("timestamp", OffsetDateTime.now().toString());
-        ObjectNode machine = root.putObject("machine");
-        Machine.describe().forEach(machine::put);
+        ObjectNode root = ResultsFile.root("step");
         ObjectNode s = root.putObject("settings");
         s.put("threads", settings.threads()).put("steps", settings.steps()).put("warmup_steps", settings.warmupSteps());
         ArrayNode seqs = s.putArray("seqs");

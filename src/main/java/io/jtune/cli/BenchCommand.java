@@ -12,7 +12,6 @@ import io.jtune.bench.GemmCase;
 import io.jtune.bench.GemmComparison;
 import io.jtune.bench.LoraStepSetup;
 import io.jtune.bench.PreferenceStepBench;
-import io.jtune.bench.Machine;
 import io.jtune.bench.PythonScripts;
 import io.jtune.bench.ResultsFile;
 import io.jtune.bench.RolloutBench;
@@ -29,7 +28,6 @@ import io.jtune.model.LoraAdapter;
 import io.jtune.nn.ParallelTasks;
 import io.jtune.tensor.DType;
 import java.nio.file.Path;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -347,11 +345,7 @@ final class BenchCommand implements Runnable {
                     shape, config.modelType() + " " + config.hiddenSize() + "x" + config.numHiddenLayers() + " bf16", prompt, tokens, requests,
                     io.jtune.nn.ParallelTasks.threads());
             System.out.print(ServeBench.table(rows));
-            var root = ResultsFile.JSON.createObjectNode();
-            root.put("benchmark", "serve");
-            root.put("timestamp", OffsetDateTime.now().toString());
-            var machine = root.putObject("machine");
-            Machine.describe().forEach(machine::put);
+            var root = ResultsFile.root("serve");
             root.put("shape", shape);
             root.put("prompt_tokens", prompt);
             root.put("new_tokens", tokens);
@@ -413,11 +407,7 @@ final class BenchCommand implements Runnable {
             System.out.print(RolloutBench.table(result));
             System.out.printf("batched / one at a time: %.2fx tokens/s; same completions in both: %s%n", result.speedup(),
                     result.sameCompletions() ? "yes" : "no");
-            var root = ResultsFile.JSON.createObjectNode();
-            root.put("benchmark", "rollout");
-            root.put("timestamp", OffsetDateTime.now().toString());
-            var machine = root.putObject("machine");
-            Machine.describe().forEach(machine::put);
+            var root = ResultsFile.root("rollout");
             root.put("model", dir.toString());
             if (adapter != null) root.put("adapter", adapter.toString());
             root.put("prompts", prompts).put("generations", generations).put("prompt_tokens", promptTokens).put("new_tokens", tokens)
@@ -466,11 +456,7 @@ final class BenchCommand implements Runnable {
                     config.modelType() + " " + config.hiddenSize() + "x" + config.numHiddenLayers(), prompt, steps,
                     io.jtune.nn.ParallelTasks.threads());
             System.out.print(DecodeStepBench.table(measured));
-            var root = ResultsFile.JSON.createObjectNode();
-            root.put("benchmark", "decode-step");
-            root.put("timestamp", OffsetDateTime.now().toString());
-            var machine = root.putObject("machine");
-            Machine.describe().forEach(machine::put);
+            var root = ResultsFile.root("decode-step");
             root.put("shape", shape).put("prompt_tokens", prompt).put("steps", steps).put("threads", io.jtune.nn.ParallelTasks.threads());
             var out = root.putArray("rows");
             for (DecodeStepBench.Row r : measured) {

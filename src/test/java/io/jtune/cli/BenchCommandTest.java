@@ -18,18 +18,8 @@ class BenchCommandTest {
     @Test
     void gemmPrintsATableAndWritesJson(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("out/gemm.json");
-        PrintStream saved = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int exit;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            exit = Main.newCommandLine().execute("bench", "gemm", "--only", "lora.A fwd", "--tokens", "32", "--threads", "1",
+        String text = succeeds("bench", "gemm", "--only", "lora.A fwd", "--tokens", "32", "--threads", "1",
                     "--runs", "1", "--warmup", "0", "--no-openblas", "--json", json.toString());
-        } finally {
-            System.setOut(saved);
-        }
-        String text = out.toString(StandardCharsets.UTF_8);
-        assertEquals(0, exit, text);
         assertTrue(text.contains("lora.A") && text.contains("32x896x8"), text);
         var root = new ObjectMapper().readTree(Files.readString(json));
         assertEquals("gemm", root.get("benchmark").asText());
@@ -40,18 +30,8 @@ class BenchCommandTest {
     @Test
     void dpoTimesBothStepsInTheirOwnJvmsAndReportsTheRatios(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("dpo.json");
-        PrintStream saved = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int exit;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            exit = Main.newCommandLine().execute("bench", "dpo", "--model", "tiny", "--pairs", "2", "--seq", "16", "--steps", "1",
+        String text = succeeds("bench", "dpo", "--model", "tiny", "--pairs", "2", "--seq", "16", "--steps", "1",
                     "--warmup-steps", "0", "--threads", "1", "--json", json.toString());
-        } finally {
-            System.setOut(saved);
-        }
-        String text = out.toString(StandardCharsets.UTF_8);
-        assertEquals(0, exit, text);
         assertTrue(text.contains("tiny Qwen2 LoRA r8 (bfloat16 frozen) SFT, 4 sequences") && text.contains("DPO sigmoid, 2 pairs"), text);
         assertTrue(text.contains("DPO / SFT: step time ") && text.contains("(target <= 1.4x), peak RSS "), text);
         var root = new ObjectMapper().readTree(Files.readString(json));
@@ -71,18 +51,8 @@ class BenchCommandTest {
     @Test
     void decodeStepPrintsATableAndWritesJson(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("decode-step.json");
-        PrintStream saved = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int exit;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            exit = Main.newCommandLine().execute("bench", "decode-step", "--shape", "tiny", "--rows", "1,3", "--prompt", "4",
+        String text = succeeds("bench", "decode-step", "--shape", "tiny", "--rows", "1,3", "--prompt", "4",
                     "--steps", "2", "--threads", "1", "--json", json.toString());
-        } finally {
-            System.setOut(saved);
-        }
-        String text = out.toString(StandardCharsets.UTF_8);
-        assertEquals(0, exit, text);
         assertTrue(text.contains("jtune bench decode-step: tiny") && text.contains("products ms"), text);
         var root = new ObjectMapper().readTree(Files.readString(json));
         assertEquals("decode-step", root.get("benchmark").asText());
@@ -113,5 +83,21 @@ class BenchCommandTest {
         err.getBuffer().setLength(0);
         assertEquals(1, cl.execute("bench", "gemm", "--clock", "sundial", "--no-openblas"));
         assertTrue(err.toString().contains("--clock: 'sundial' is not one of: wall, cpu"), err.toString());
+    }
+
+    /** Runs jtune with these arguments, asserts it exits 0, and returns what it printed. */
+    private static String succeeds(String... args) {
+        PrintStream saved = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int exit;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            exit = Main.newCommandLine().execute(args);
+        } finally {
+            System.setOut(saved);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, exit, text);
+        return text;
     }
 }
