@@ -8,7 +8,6 @@ import io.jtune.model.arch.ModelConfig;
 import io.jtune.model.RandomWeights;
 import io.jtune.nn.RopeConfig;
 import io.jtune.tensor.DType;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -61,7 +60,7 @@ public final class DecodeBench {
         }
         return new Figures(config.modelType() + " " + config.hiddenSize() + "x" + config.numHiddenLayers(), frozen.label(),
                 promptTokens, decodeTokens, io.jtune.nn.ParallelTasks.threads(),
-                promptTokens / median(prefill), decodeTokens / median(decode), prefill, decode);
+                promptTokens / Measure.median(prefill), decodeTokens / Measure.median(decode), prefill, decode);
     }
 
     /** Seconds for the prefill and for decodeTokens greedy steps. */
@@ -73,12 +72,6 @@ public final class DecodeBench {
         for (int i = 0; i < decodeTokens; i++) logits = session.append(Sampler.argmax(logits));
         long t2 = System.nanoTime();
         return new double[] {(t1 - t0) / 1e9, (t2 - t1) / 1e9};
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     public static void main(String[] args) {

@@ -46,7 +46,7 @@ public final class DecodeStepBench {
             for (int r : rowCounts) {
                 double[] step = stepTimes(decoder, config, r, prompt, steps, random);
                 double[] gemm = productTimes(products, r, steps, random);
-                rows.add(new Row(r, median(step), min(step), max(step), median(gemm), min(gemm), max(gemm)));
+                rows.add(new Row(r, Measure.median(step), min(step), max(step), Measure.median(gemm), min(gemm), max(gemm)));
             }
         }
         return rows;
@@ -127,12 +127,6 @@ public final class DecodeStepBench {
                     r.stepMs() - r.productsMs(), r.tokensPerSecond()));
         }
         return out.toString();
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     private static double min(double[] v) {

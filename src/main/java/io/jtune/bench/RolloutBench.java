@@ -84,8 +84,8 @@ public final class RolloutBench {
         }
         boolean same = true;
         for (int i = 0; i < n; i++) same &= Arrays.equals(batched.get(i), single.get(i));
-        return new Result(new Row("batched (grpo rollouts)", n, tokens(batched), median(batchedSeconds)),
-                new Row("one at a time (as jtune chat)", 1, tokens(single), median(singleSeconds)), same);
+        return new Result(new Row("batched (grpo rollouts)", n, tokens(batched), Measure.median(batchedSeconds)),
+                new Row("one at a time (as jtune chat)", 1, tokens(single), Measure.median(singleSeconds)), same);
     }
 
     /** Sampling at temperature 1, no top_p, top_k or repetition penalty: the model's own distribution. */
@@ -97,12 +97,6 @@ public final class RolloutBench {
         long sum = 0;
         for (int[] c : completions) sum += c.length;
         return sum;
-    }
-
-    private static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     /** The table jtune bench rollout prints. */
