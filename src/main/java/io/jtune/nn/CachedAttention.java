@@ -10,7 +10,11 @@ import jdk.incubator.vector.FloatVector;
  * full-sequence forward.
  *
  * <p>No tiling or online softmax: one row's scores over the cache fit in a small array (a 32k
- * context is 128 KiB), so a plain two-pass softmax is both simplest and exact. Query head h reads
+ * context is 128 KiB), so a plain two-pass softmax is both simplest and exact. The scores come from
+ * {@link KeyScores} (sixteen keys at a time, each bit-identical to {@link VectorMath#dot}) and the
+ * exponentials from the engine's vector {@code Exp}, as in training's {@link Attention}: scalar
+ * {@code Math.exp} and one horizontal sum per key took about a third of the time of this kernel
+ * (measured on the Qwen2.5-0.5B shape, 128-token prefill and 8-row decode). Query head h reads
  * key/value head h / (heads / kvHeads) (GQA). One task per (row, head) writes only its own output
  * slice, so the result does not depend on the thread count.
  */
@@ -78,18 +82,15 @@ public final class CachedAttention {
         int qo = i * qWidth + h * headDim;
         float[] scores = new float[pos - first + 1];
         float max = Float.NEGATIVE_INFINITY;
+        KeyScores.compute(q, qo, kCache, kvh * headDim, kvWidth, first, pos, headDim, scale, scores);
         for (int j = first; j <= pos; j++) {
-            float s = VectorMath.dot(q, qo, kCache, j * kvWidth + kvh * headDim, headDim) * scale;
+            float s = scores[j - first];
             if (softcap > 0) s = SoftCap.apply(s, softcap);
             if (slope != 0f) s += slope * (j - pos);
             scores[j - first] = s;
             if (s > max) max = s;
         }
-        float sum = 0;
-        for (int j = 0; j < scores.length; j++) {
-            scores[j] = (float) Math.exp(scores[j] - max);
-            sum += scores[j];
-        }
+        float sum = (float) VectorMath.expShiftSum(scores, 0, scores.length, max);
         weightedValues(scores, 1f / sum, vCache, first, pos, kvWidth, kvh * headDim, out, qo, headDim);
     }
 
