@@ -45,16 +45,17 @@ final class Gemv {
 
     /**
      * Hands the weight rows of an m-row product to the threads in units of {@link #UNIT} rows: pieces
-     * of at least 64K multiply-adds, a few per thread, so a thread slowed by other work on the machine
-     * leaves its last pieces to the others (which rows a piece has never changes a sum). Shared with
-     * {@link BatchGemv}.
+     * of at least 16K multiply-adds, a few per thread, so a thread slowed by other work on the machine
+     * leaves its last pieces to the others (which rows a piece has never changes a sum). Small enough
+     * that a decoding step's key and value projections (128 x 896 for Qwen2.5-0.5B: 7 pieces) are
+     * shared too; at 64K they ran on one thread while the others waited. Shared with {@link BatchGemv}.
      */
     static void inPieces(int m, Matrix w, WeightRows body) {
         int n = w.rows(), k = w.cols();
         if (m == 0 || n == 0) return;
         int units = (n + UNIT - 1) / UNIT;
         long work = (long) m * n * k;
-        int parts = (int) Math.min(4L * Parallel.usableThreads(), Math.max(1, Math.min(units, work / 65536)));
+        int parts = (int) Math.min(4L * Parallel.usableThreads(), Math.max(1, Math.min(units, work / 16384)));
         Parallel.run(parts, part -> {
             int u0 = (int) ((long) units * part / parts), u1 = (int) ((long) units * (part + 1) / parts);
             body.compute(u0 * UNIT, Math.min(n, u1 * UNIT));
