@@ -99,7 +99,6 @@ final class KeyScores {
         e.mul(scale).intoArray(scores, so);   // lane l: key l
     }
 
-
     private static FloatVector key(float[] k, int at) {
         return FloatVector.fromArray(VectorMath.S, k, at);
     }

@@ -7,10 +7,11 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Decode-time attention against the per-key formulation it replaced (scores, softmax, then one
- * axpy of each value row into the output, key by key): the same bits, so logits decoded before and
- * after the change agree, and a float64 reference within rounding. Head sizes cover whole groups of
- * four vectors, a single vector after them and elements past the last vector.
+ * Decode-time attention against the per-key formulation it replaced (one VectorMath.dot per key,
+ * the same vector Exp softmax, then one axpy of each value row into the output, key by key): the
+ * same bits, so the register-held sums and the sixteen-key scores change nothing, and a float64
+ * reference within rounding. Head sizes cover whole groups of four vectors, a single vector after
+ * them and elements past the last vector; 39-41 keys cover groups of sixteen and a rest.
  */
 class CachedAttentionTest {
     @Test
