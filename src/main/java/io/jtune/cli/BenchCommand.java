@@ -271,23 +271,20 @@ final class BenchCommand implements Runnable {
         int tokens;
         @Option(names = "--runs", defaultValue = "3", description = "Timed runs; the median is reported (default: ${DEFAULT-VALUE}).")
         int runs;
-        @Option(names = "--threads", paramLabel = "N", description = "Kernel threads, for jtune and llama.cpp alike (default: all cores).")
-        Integer threads;
+        @Mixin KernelThreads threads;
         @Option(names = "--llama-cpp", paramLabel = "DIR", description = "A llama.cpp build (its llama-bench in DIR, DIR/bin or DIR/build/bin) to compare with.")
         Path llamaCpp;
         @Option(names = "--work-dir", paramLabel = "DIR", description = "Where the GGUF files for llama.cpp are written, and deleted after (default: the temporary directory).")
         Path workDir;
-        @Option(names = "--shape", defaultValue = "qwen2.5-0.5b", description = "qwen2.5-0.5b, or tiny (2 layers, hidden 64: checks the benchmark in seconds) (default: ${DEFAULT-VALUE}).")
-        String shape;
+        @Mixin BenchShape shape;
         @Option(names = "--json", paramLabel = "PATH", description = "Where to write the results (default: bench-results/decode-<timestamp>.json).")
         Path json;
 
         @Override
         public void run() {
             if (prompt < 1 || tokens < 1 || runs < 1) throw new JtuneException("--prompt, --tokens and --runs must be >= 1");
-            if (threads != null && threads < 1) throw new JtuneException("--threads must be >= 1, got " + threads);
-            var config = benchShape(shape);
-            if (threads != null) io.jtune.nn.ParallelTasks.setThreads(threads);
+            var config = shape.config();
+            threads.apply();
             LlamaCppBench llama = llamaCpp == null ? null : LlamaCppBench.in(llamaCpp,
                     workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "jtune-bench-decode"));
             DecodeComparison comparison = new DecodeComparison(config, prompt, tokens, runs);
@@ -303,13 +300,31 @@ final class BenchCommand implements Runnable {
         }
     }
 
-    /** The model shape of bench decode, serve and decode-step: Qwen2.5-0.5B's, or a 2-layer one that checks the benchmark in seconds. */
-    private static io.jtune.model.arch.ModelConfig benchShape(String shape) {
-        return switch (shape) {
-            case "qwen2.5-0.5b" -> DecodeBench.qwen25HalfB();
-            case "tiny" -> ServeBench.tiny();
-            default -> throw new JtuneException("--shape: '" + shape + "' is not one of: qwen2.5-0.5b, tiny");
-        };
+    /** --shape of bench decode, serve and decode-step: Qwen2.5-0.5B's, or a 2-layer one that checks the benchmark in seconds. */
+    static final class BenchShape {
+        @Option(names = "--shape", defaultValue = "qwen2.5-0.5b", paramLabel = "<shape>", description = "qwen2.5-0.5b, or tiny (2 layers, hidden 64: checks the benchmark in seconds) (default: ${DEFAULT-VALUE}).")
+        String name;
+
+        io.jtune.model.arch.ModelConfig config() {
+            return switch (name) {
+                case "qwen2.5-0.5b" -> DecodeBench.qwen25HalfB();
+                case "tiny" -> ServeBench.tiny();
+                default -> throw new JtuneException("--shape: '" + name + "' is not one of: qwen2.5-0.5b, tiny");
+            };
+        }
+    }
+
+    /** --threads of the benchmarks that run at one kernel thread count (decode, rollout, decode-step). */
+    static final class KernelThreads {
+        @Option(names = "--threads", paramLabel = "N", description = "Kernel threads (default: all cores).")
+        Integer count;
+
+        /** Checks the count and sets it for the rest of the run; without --threads, all cores. */
+        void apply() {
+            if (count == null) return;
+            if (count < 1) throw new JtuneException("--threads must be >= 1, got " + count);
+            ParallelTasks.setThreads(count);
+        }
     }
 
     @Command(name = "serve", mixinStandardHelpOptions = true, description = {
@@ -325,8 +340,7 @@ final class BenchCommand implements Runnable {
         int tokens;
         @Option(names = "--requests", defaultValue = "2", description = "Requests each stream sends one after another (default: ${DEFAULT-VALUE}).")
         int requests;
-        @Option(names = "--shape", defaultValue = "qwen2.5-0.5b", description = "qwen2.5-0.5b, or tiny (2 layers, hidden 64: checks the benchmark in seconds) (default: ${DEFAULT-VALUE}).")
-        String shape;
+        @Mixin BenchShape shape;
         @Option(names = "--json", paramLabel = "PATH", description = "Where to write the results (default: bench-results/serve-<timestamp>.json).")
         Path json;
 
@@ -334,7 +348,7 @@ final class BenchCommand implements Runnable {
         public void run() {
             if (prompt < 1 || tokens < 1 || requests < 1) throw new JtuneException("--prompt, --tokens and --requests must be >= 1");
             for (int s : streams) if (s < 1) throw new JtuneException("--streams: stream counts must be >= 1, got " + s);
-            var config = benchShape(shape);
+            var config = shape.config();
             List<ServeBench.Row> rows;
             try {
                 rows = ServeBench.measure(config, streams, prompt, tokens, requests);
@@ -342,11 +356,11 @@ final class BenchCommand implements Runnable {
                 throw new JtuneException("bench serve failed: " + e, e);
             }
             System.out.printf("jtune bench serve: %s (%s), prompt %d, %d new tokens, %d request(s) per stream, %d kernel threads%n",
-                    shape, config.modelType() + " " + config.hiddenSize() + "x" + config.numHiddenLayers() + " bf16", prompt, tokens, requests,
+                    shape.name, config.modelType() + " " + config.hiddenSize() + "x" + config.numHiddenLayers() + " bf16", prompt, tokens, requests,
                     io.jtune.nn.ParallelTasks.threads());
             System.out.print(ServeBench.table(rows));
             var root = ResultsFile.root("serve");
-            root.put("shape", shape);
+            root.put("shape", shape.name);
             root.put("prompt_tokens", prompt);
             root.put("new_tokens", tokens);
             root.put("requests_per_stream", requests);
@@ -380,8 +394,7 @@ final class BenchCommand implements Runnable {
         int tokens;
         @Option(names = "--runs", defaultValue = "3", description = "Timed runs of each mode; the median is reported (default: ${DEFAULT-VALUE}).")
         int runs;
-        @Option(names = "--threads", paramLabel = "N", description = "Kernel threads (default: all cores).")
-        Integer threads;
+        @Mixin KernelThreads threads;
         @Option(names = "--json", paramLabel = "PATH", description = "Where to write the results (default: bench-results/rollout-<timestamp>.json).")
         Path json;
 
@@ -390,8 +403,7 @@ final class BenchCommand implements Runnable {
             if (prompts < 1 || generations < 1 || promptTokens < 1 || tokens < 1 || runs < 1) {
                 throw new JtuneException("--prompts, --generations, --prompt-tokens, --tokens and --runs must be >= 1");
             }
-            if (threads != null && threads < 1) throw new JtuneException("--threads must be >= 1, got " + threads);
-            if (threads != null) ParallelTasks.setThreads(threads);
+            threads.apply();
             Path dir = ModelLocator.fromEnvironment().locate(model, null, HubClient.DownloadProgress.SILENT);
             var settings = new RolloutBench.Settings(prompts, generations, promptTokens, tokens, runs, 42);
             RolloutBench.Result result;
@@ -437,10 +449,8 @@ final class BenchCommand implements Runnable {
         int prompt;
         @Option(names = "--steps", defaultValue = "15", description = "Timed steps (and passes over the products); medians are reported (default: ${DEFAULT-VALUE}).")
         int steps;
-        @Option(names = "--threads", paramLabel = "N", description = "Kernel threads (default: all cores).")
-        Integer threads;
-        @Option(names = "--shape", defaultValue = "qwen2.5-0.5b", description = "qwen2.5-0.5b, or tiny (2 layers, hidden 64: checks the benchmark in seconds) (default: ${DEFAULT-VALUE}).")
-        String shape;
+        @Mixin KernelThreads threads;
+        @Mixin BenchShape shape;
         @Option(names = "--json", paramLabel = "PATH", description = "Where to write the results (default: bench-results/decode-step-<timestamp>.json).")
         Path json;
 
@@ -448,16 +458,15 @@ final class BenchCommand implements Runnable {
         public void run() {
             if (prompt < 1 || steps < 1) throw new JtuneException("--prompt and --steps must be >= 1");
             for (int r : rows) if (r < 1) throw new JtuneException("--rows: row counts must be >= 1, got " + r);
-            if (threads != null && threads < 1) throw new JtuneException("--threads must be >= 1, got " + threads);
-            var config = benchShape(shape);
-            if (threads != null) io.jtune.nn.ParallelTasks.setThreads(threads);
+            var config = shape.config();
+            threads.apply();
             List<DecodeStepBench.Row> measured = DecodeStepBench.measure(config, rows, prompt, steps);
-            System.out.printf("jtune bench decode-step: %s (%s bf16), prompt %d, %d timed steps, %d kernel threads%n", shape,
+            System.out.printf("jtune bench decode-step: %s (%s bf16), prompt %d, %d timed steps, %d kernel threads%n", shape.name,
                     config.modelType() + " " + config.hiddenSize() + "x" + config.numHiddenLayers(), prompt, steps,
                     io.jtune.nn.ParallelTasks.threads());
             System.out.print(DecodeStepBench.table(measured));
             var root = ResultsFile.root("decode-step");
-            root.put("shape", shape).put("prompt_tokens", prompt).put("steps", steps).put("threads", io.jtune.nn.ParallelTasks.threads());
+            root.put("shape", shape.name).put("prompt_tokens", prompt).put("steps", steps).put("threads", io.jtune.nn.ParallelTasks.threads());
             var out = root.putArray("rows");
             for (DecodeStepBench.Row r : measured) {
                 out.addObject().put("rows", r.rows()).put("step_ms", r.stepMs()).put("step_min_ms", r.stepMinMs()).put("step_max_ms", r.stepMaxMs())
