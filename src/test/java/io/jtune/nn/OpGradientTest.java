@@ -263,17 +263,7 @@ class OpGradientTest {
         LmHead ce = new LmHead(vocab, hidden, 2, cap);
         java.util.function.DoubleSupplier loss = () -> ce.forwardBackward(h, targets, n, wm, 0f, null, null, 0);
         double expected = 0;
-        for (int t = 0; t < n; t++) {
-            if (targets[t] < 0) continue;
-            double[] z = new double[vocab];
-            double sum = 0;
-            for (int v = 0; v < vocab; v++) {
-                for (int i = 0; i < hidden; i++) z[v] += h[t * hidden + i] * w[v * hidden + i];
-                z[v] = cap * Math.tanh(z[v] / cap);
-                sum += Math.exp(z[v]);
-            }
-            expected += Math.log(sum) - z[targets[t]];
-        }
+        for (int t = 0; t < n; t++) if (targets[t] >= 0) expected += referenceNll(h, w, t, targets[t], vocab, hidden, cap, 1f);
         assertEquals(expected, loss.getAsDouble(), 1e-5 * expected);
         float[] dh = new float[h.length], dw = new float[w.length];
         ce.forwardBackward(h, targets, n, wm, 1f, dh, dw, 0);
@@ -482,6 +472,22 @@ class OpGradientTest {
     }
 
     /**
+     * float64 −log softmax(z / temperature)[target] for token t, z = h_t·Wᵀ soft-capped by cap first
+     * (0: no cap): the definition the LM head's losses are checked against.
+     */
+    private static double referenceNll(float[] h, float[] w, int t, int target, int vocab, int hidden, float cap, float temperature) {
+        double[] z = new double[vocab];
+        double sum = 0;
+        for (int v = 0; v < vocab; v++) {
+            for (int i = 0; i < hidden; i++) z[v] += h[t * hidden + i] * w[v * hidden + i];
+            if (cap > 0) z[v] = cap * Math.tanh(z[v] / cap);
+            z[v] /= temperature;
+            sum += Math.exp(z[v]);
+        }
+        return Math.log(sum) - z[target];
+    }
+
+    /**
      * Log-probabilities of the logits divided by a temperature (what the online RL objectives train on, as
      * TRL's GRPO and PPO trainers do): the weighted loss Σ w·(−log softmax(z / T)_target) against its
      * definition, the gradient (w·(p_T − onehot)/T at z) by central differences, with and without a soft-cap
@@ -506,16 +512,7 @@ class OpGradientTest {
             };
             double expected = 0;
             for (int t = 0; t < n; t++) {
-                if (targets[t] < 0) continue;
-                double[] z = new double[vocab];
-                double sum = 0;
-                for (int v = 0; v < vocab; v++) {
-                    for (int i = 0; i < hidden; i++) z[v] += h[t * hidden + i] * w[v * hidden + i];
-                    if (cap > 0) z[v] = cap * Math.tanh(z[v] / cap);
-                    z[v] /= temperature;
-                    sum += Math.exp(z[v]);
-                }
-                expected += weights[t] * (Math.log(sum) - z[targets[t]]);
+                if (targets[t] >= 0) expected += weights[t] * referenceNll(h, w, t, targets[t], vocab, hidden, cap, temperature);
             }
             assertEquals(expected, loss.getAsDouble(), 1e-5 * Math.abs(expected), "cap " + cap);
             float[] dh = new float[h.length], dw = new float[w.length];
