@@ -101,7 +101,11 @@ public final class Q8_0Matrix extends Matrix {
      * Four rows a block at a time: each block's scale once, its codes widened to fp32 and scaled in
      * registers (d·q, the same products as {@link #readRow}), then multiplied into the lanes. Needs
      * a float vector to fit a block whole (L divides 32) and to be loadable from L bytes. Each row's
-     * codes and scales are slices, so C2 checks their bounds once per call, not per load.
+     * codes and scales are slices, so C2 checks their bounds once per call, not per load. Each block
+     * also reads a word of each of the two cache lines that hold the next four rows' codes for that
+     * block index, as a prefetch ({@link ReadAhead}): the next call finds its codes in the cache
+     * (`jtune bench decode --weights q8_0`, before and after alternating, three pairs: 23.9 / 23.3 /
+     * 25.3 → 25.8 / 26.9 / 26.7 tok/s).
      */
     @Override
     boolean dotRows4(float[] x, int xi, int r, float[] lanes) {
@@ -109,9 +113,13 @@ public final class Q8_0Matrix extends Matrix {
         if (Q8_0.BLOCK % l != 0 || B.length() != l) return false;
         MemorySegment c0 = planes.rowCodes(r), c1 = planes.rowCodes(r + 1), c2 = planes.rowCodes(r + 2), c3 = planes.rowCodes(r + 3);
         MemorySegment d0 = planes.rowScales(r), d1 = planes.rowScales(r + 1), d2 = planes.rowScales(r + 2), d3 = planes.rowScales(r + 3);
+        MemorySegment next = planes.codesAhead(r + 4, 4);
+        int ahead = 0;
         FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
         int nb = cols() / Q8_0.BLOCK;
         for (int b = 0; b < nb; b++) {
+            long line = (long) b * 2 * ReadAhead.LINE;
+            ahead ^= next.get(ValueLayout.JAVA_INT_UNALIGNED, line) ^ next.get(ValueLayout.JAVA_INT_UNALIGNED, line + ReadAhead.LINE);
             float e0 = d0.getAtIndex(SCALE, b), e1 = d1.getAtIndex(SCALE, b), e2 = d2.getAtIndex(SCALE, b), e3 = d3.getAtIndex(SCALE, b);
             long at = (long) b * CODE_BYTES;
             int c = xi + b * Q8_0.BLOCK;
@@ -123,6 +131,7 @@ public final class Q8_0Matrix extends Matrix {
                 s3 = xv.fma(codes(c3, at + j).mul(e3), s3);
             }
         }
+        ReadAhead.keep(ahead);
         s0.intoArray(lanes, 0); s1.intoArray(lanes, l); s2.intoArray(lanes, 2 * l); s3.intoArray(lanes, 3 * l);
         return true;
     }
