@@ -74,21 +74,30 @@ public final class Int8RowMatrix extends Matrix {
         for (; j < len; j++) dst[dstOff + j] = codes[at + j] * max / 127f;
     }
 
-    /** Four rows, each code widened and scaled as readRow does (q · max / 127) in registers. */
+    /**
+     * Four rows, each code widened and scaled as readRow does (q · max / 127) in registers. Each
+     * step also reads a byte of the next four rows' codes, one cache line a step of L columns, as a
+     * prefetch ({@link ReadAhead}; `jtune bench decode --weights int8`, before and after alternating,
+     * three pairs: 17.6 / 17.3 / 17.1 → 18.8 / 17.9 / 18.4 tok/s, the bf16 LM head included).
+     */
     @Override
     boolean dotRows4(float[] x, int xi, int r, float[] lanes) {
         int k = cols(), l = F.length(), body = k - k % l;
         if (B.length() != l) return false;
         int a0 = r * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
         float m0 = rowMax[r], m1 = rowMax[r + 1], m2 = rowMax[r + 2], m3 = rowMax[r + 3];
+        int next = Math.min(r + 4, rows() - 4) * k;
+        int ahead = 0;
         FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
         for (int p = 0; p < body; p += l) {
+            ahead ^= codes[next + 4 * p];
             FloatVector xv = FloatVector.fromArray(F, x, xi + p);
             s0 = xv.fma(widen(a0 + p).mul(m0).div(127f), s0);
             s1 = xv.fma(widen(a1 + p).mul(m1).div(127f), s1);
             s2 = xv.fma(widen(a2 + p).mul(m2).div(127f), s2);
             s3 = xv.fma(widen(a3 + p).mul(m3).div(127f), s3);
         }
+        ReadAhead.keep(ahead);
         s0.intoArray(lanes, 0); s1.intoArray(lanes, l); s2.intoArray(lanes, 2 * l); s3.intoArray(lanes, 3 * l);
         return true;
     }
