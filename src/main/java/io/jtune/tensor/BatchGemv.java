@@ -162,7 +162,7 @@ final class BatchGemv {
     private static void bf16Tile4x4(MemorySegment x, long xi, long ldx, SegmentMatrix.Bf16 w, int r, int body, float[] lanes, int at) {
         MemorySegment seg = w.segment;
         long a0 = 2 * w.index(r, 0), rowBytes = 2L * w.cols(), a1 = a0 + rowBytes, a2 = a1 + rowBytes, a3 = a2 + rowBytes;
-        MemorySegment next = seg.asSlice(2 * w.index(Math.min(r + GROUP, w.rows() - GROUP), 0), GROUP * rowBytes);
+        MemorySegment next = seg.asSlice(2 * w.index(ReadAhead.nextFour(r, w.rows()), 0), GROUP * rowBytes);
         int ahead = 0;
         FloatVector z = FloatVector.zero(F);
         FloatVector s00 = z, s01 = z, s02 = z, s03 = z, s10 = z, s11 = z, s12 = z, s13 = z;

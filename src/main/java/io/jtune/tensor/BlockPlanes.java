@@ -70,13 +70,10 @@ final class BlockPlanes {
         return codes.asSlice(r * bytes, bytes);
     }
 
-    /**
-     * The codes of rows r .. r+count-1, or of the last count rows where fewer follow r (a fused loop
-     * reads ahead into the rows it will multiply next; at the end it reads its own again).
-     */
-    MemorySegment codesAhead(int r, int count) {
+    /** The codes of the four rows a fused loop over rows r .. r+3 reads ahead into ({@link ReadAhead#nextFour}). */
+    MemorySegment codesAhead(int r) {
         long bytes = (long) blocksPerRow * codeBytes, rows = codes.byteSize() / bytes;
-        return codes.asSlice(Math.max(0, Math.min(r, rows - count)) * bytes, Math.min(count, rows) * bytes);
+        return codes.asSlice(ReadAhead.nextFour(r, (int) rows) * bytes, Math.min(4, rows) * bytes);
     }
 
     /** Row r's scales alone, fp32, block b at index b. */

@@ -197,7 +197,7 @@ public final class Bnb4BitMatrix extends Matrix {
         int rowBytes = k / 2;
         int a0 = (int) ((long) r * k / 2), a1 = a0 + rowBytes, a2 = a1 + rowBytes, a3 = a2 + rowBytes;
         int b0 = (int) ((long) r * k / BLOCK), blocksPerRow = k / BLOCK;
-        int next = (int) ((long) Math.min(r + 4, rows() - 4) * k / 2);
+        int next = (int) ((long) ReadAhead.nextFour(r, rows()) * k / 2);
         int ahead = 0;
         FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
         for (int c = 0, b = 0; c < k; c += BLOCK, b++) {

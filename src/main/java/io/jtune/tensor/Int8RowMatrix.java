@@ -86,7 +86,7 @@ public final class Int8RowMatrix extends Matrix {
         if (B.length() != l) return false;
         int a0 = r * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
         float m0 = rowMax[r], m1 = rowMax[r + 1], m2 = rowMax[r + 2], m3 = rowMax[r + 3];
-        int next = Math.min(r + 4, rows() - 4) * k;
+        int next = ReadAhead.nextFour(r, rows()) * k;
         int ahead = 0;
         FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
         for (int p = 0; p < body; p += l) {

@@ -85,7 +85,7 @@ final class Q4_0Planes {
         int nb = blocksPerRow;
         MemorySegment c0 = planes.rowCodes(r), c1 = planes.rowCodes(r + 1), c2 = planes.rowCodes(r + 2), c3 = planes.rowCodes(r + 3);
         MemorySegment d0 = planes.rowScales(r), d1 = planes.rowScales(r + 1), d2 = planes.rowScales(r + 2), d3 = planes.rowScales(r + 3);
-        MemorySegment next = planes.codesAhead(r + 4, 4);
+        MemorySegment next = planes.codesAhead(r);
         int ahead = 0;
         FloatVector values = CODE_VALUES;
         FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;

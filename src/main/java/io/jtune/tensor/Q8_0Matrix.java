@@ -113,7 +113,7 @@ public final class Q8_0Matrix extends Matrix {
         if (Q8_0.BLOCK % l != 0 || B.length() != l) return false;
         MemorySegment c0 = planes.rowCodes(r), c1 = planes.rowCodes(r + 1), c2 = planes.rowCodes(r + 2), c3 = planes.rowCodes(r + 3);
         MemorySegment d0 = planes.rowScales(r), d1 = planes.rowScales(r + 1), d2 = planes.rowScales(r + 2), d3 = planes.rowScales(r + 3);
-        MemorySegment next = planes.codesAhead(r + 4, 4);
+        MemorySegment next = planes.codesAhead(r);
         int ahead = 0;
         FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
         int nb = cols() / Q8_0.BLOCK;

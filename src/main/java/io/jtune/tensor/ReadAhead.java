@@ -21,6 +21,14 @@ final class ReadAhead {
 
     private ReadAhead() {}
 
+    /**
+     * The first of the four rows a fused loop over rows r .. r+3 reads ahead into: r + 4, or the last
+     * four rows of the matrix where fewer follow (the loop then re-reads its own, harmlessly).
+     */
+    static int nextFour(int r, int rows) {
+        return Math.max(0, Math.min(r + 4, rows - 4));
+    }
+
     /** Keeps the loads whose words were xor-ed into {@code words}. */
     static void keep(int words) {
         if (words == 0x5EED5EED) sink = words;
