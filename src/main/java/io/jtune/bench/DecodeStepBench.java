@@ -12,7 +12,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -22,13 +24,19 @@ import java.util.SplittableRandom;
  * head's, R token rows against random bf16 weights of the same shapes, read from memory as in a
  * step). The difference is the rest of the step: attention over the caches, norms, RoPE, the
  * hand-off between layers. It is what serving with R streams costs per generated token row.
+ *
+ * <p>Two more figures split the products' time itself. The same products from the caches: each
+ * shape's rows taken in slabs that stay in the L2 caches between passes (the multiplications
+ * alone, no weight read from memory). And the weights' read time: their bytes at the read bandwidth
+ * {@link ReadBandwidth} measures (the reading alone). Products that overlapped the two perfectly
+ * would take the larger of them; the sum is what no overlap at all costs.
  */
 public final class DecodeStepBench {
     private DecodeStepBench() {}
 
     /** Medians and ranges, in milliseconds, for one row count. */
     public record Row(int rows, double stepMs, double stepMinMs, double stepMaxMs, double productsMs, double productsMinMs,
-                      double productsMaxMs) {
+                      double productsMaxMs, double cachedProductsMs, double weightsReadMs) {
         /** Token rows a second at this row count: rows / step time. */
         public double tokensPerSecond() {
             return rows * 1000 / stepMs;
@@ -43,10 +51,16 @@ public final class DecodeStepBench {
         List<Row> rows = new ArrayList<>();
         try (Arena arena = Arena.ofShared()) {
             List<Matrix> products = stepWeights(config, arena, random);
+            List<Matrix> cached = cachedSlabs(products, arena, random);
+            long weightBytes = 0;
+            for (Matrix w : products) weightBytes += 2L * w.rows() * w.cols();
+            double weightsReadMs = weightBytes / ReadBandwidth.measure(weightBytes, 3) * 1e3;
             for (int r : rowCounts) {
                 double[] step = stepTimes(decoder, config, r, prompt, steps, random);
                 double[] gemm = productTimes(products, r, steps, random);
-                rows.add(new Row(r, Measure.median(step), min(step), max(step), Measure.median(gemm), min(gemm), max(gemm)));
+                double[] fromCache = productTimes(cached, r, steps, random);
+                rows.add(new Row(r, Measure.median(step), min(step), max(step), Measure.median(gemm), min(gemm), max(gemm),
+                        Measure.median(fromCache), weightsReadMs));
             }
         }
         return rows;
@@ -106,6 +120,28 @@ public final class DecodeStepBench {
         return weights;
     }
 
+    /** Bytes of bf16 weights in one slab: with two kernel threads, half of it per core, within a 2 MiB L2 beside the token rows. */
+    private static final long SLAB_BYTES = 1L << 20;
+
+    /**
+     * The same products as {@code weights}, each matrix's rows covered by passes over a slab of its
+     * width small enough to stay in the caches: {@code n / slab} times the slab, then a smaller slab
+     * for the rest. Slabs are made once per shape; a pass multiplies as many rows of each width as a
+     * step does.
+     */
+    private static List<Matrix> cachedSlabs(List<Matrix> weights, Arena arena, SplittableRandom random) {
+        Map<List<Integer>, Matrix> slabs = new HashMap<>();
+        List<Matrix> out = new ArrayList<>();
+        for (Matrix w : weights) {
+            int k = w.cols();
+            int slabRows = (int) Math.max(16, SLAB_BYTES / (2L * k) / 16 * 16);
+            int full = w.rows() / slabRows, rest = w.rows() % slabRows;
+            for (int i = 0; i < full; i++) out.add(slabs.computeIfAbsent(List.of(slabRows, k), s -> randomBf16(arena, s.get(0), s.get(1), random)));
+            if (rest > 0) out.add(slabs.computeIfAbsent(List.of(rest, k), s -> randomBf16(arena, s.get(0), s.get(1), random)));
+        }
+        return out;
+    }
+
     private static Matrix randomBf16(Arena arena, int rows, int cols, SplittableRandom random) {
         long n = (long) rows * cols;
         MemorySegment bits = arena.allocate(2 * n, 64);
@@ -116,15 +152,19 @@ public final class DecodeStepBench {
         return Matrix.of(bits, DType.BF16, rows, cols);
     }
 
-    /** The table: rows, step and products (median, min-max), the rest, token rows a second. */
+    /**
+     * The table: rows, step and products (median, min-max), the products from the caches and the
+     * weights' read time, the rest of the step, token rows a second.
+     */
     public static String table(List<Row> rows) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format("%-5s %-24s %-24s %-9s %s%n", "rows", "step ms (min-max)", "products ms (min-max)", "rest ms", "token rows/s"));
+        out.append(String.format("%-5s %-24s %-24s %-14s %-16s %-9s %s%n", "rows", "step ms (min-max)", "products ms (min-max)",
+                "from cache ms", "weights read ms", "rest ms", "token rows/s"));
         for (Row r : rows) {
-            out.append(String.format("%-5d %-24s %-24s %-9.1f %.1f%n", r.rows(),
+            out.append(String.format("%-5d %-24s %-24s %-14.1f %-16.1f %-9.1f %.1f%n", r.rows(),
                     String.format("%.1f (%.1f-%.1f)", r.stepMs(), r.stepMinMs(), r.stepMaxMs()),
                     String.format("%.1f (%.1f-%.1f)", r.productsMs(), r.productsMinMs(), r.productsMaxMs()),
-                    r.stepMs() - r.productsMs(), r.tokensPerSecond()));
+                    r.cachedProductsMs(), r.weightsReadMs(), r.stepMs() - r.productsMs(), r.tokensPerSecond()));
         }
         return out.toString();
     }

@@ -440,6 +440,8 @@ final class BenchCommand implements Runnable {
             "Where a batched decode step goes, on the Qwen2.5-0.5B shape with random bf16 weights: for R sequences decoded together"
                     + " (each prefilled with the prompt first), the median time of one step next to that of its matrix products alone"
                     + " (the same shapes, R token rows); the difference is attention, norms, RoPE and the hand-off between layers.",
+            "The products are split further: the same products from the caches (the multiplications alone) and the weights' bytes"
+                    + " at the measured read bandwidth (the reading alone).",
             "Holds the model's weights twice (about 2 GB at this shape): the products run on a copy."})
     static final class DecodeStep implements Runnable {
         @Option(names = "--rows", split = ",", defaultValue = "1,8", paramLabel = "R[,R...]",
@@ -470,7 +472,8 @@ final class BenchCommand implements Runnable {
             var out = root.putArray("rows");
             for (DecodeStepBench.Row r : measured) {
                 out.addObject().put("rows", r.rows()).put("step_ms", r.stepMs()).put("step_min_ms", r.stepMinMs()).put("step_max_ms", r.stepMaxMs())
-                        .put("products_ms", r.productsMs()).put("products_min_ms", r.productsMinMs()).put("products_max_ms", r.productsMaxMs());
+                        .put("products_ms", r.productsMs()).put("products_min_ms", r.productsMinMs()).put("products_max_ms", r.productsMaxMs())
+                        .put("products_from_cache_ms", r.cachedProductsMs()).put("weights_read_ms", r.weightsReadMs());
             }
             Path path = ResultsFile.write(json != null ? json : ResultsFile.defaultPath("decode-step"), root);
             System.out.println("Results written to " + path);
