@@ -6,6 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -38,6 +39,26 @@ final class BatchGemv {
     private static final VectorSpecies<Float> F = MatrixLanes.F;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final int L = MatrixLanes.L;
+    /** Whether the bf16 4 x 4 tiles add their lanes in registers (see bf16Tile4x4): 16-lane vectors, 16 outputs a tile. */
+    private static final boolean SUMS_IN_REGISTERS = L == 16;
+
+    // The 16 x 16 transpose of a tile's accumulators (vector o = 4·i + jj, lane l) in four rounds of
+    // block swaps: round h pairs vectors o and o + h (o without bit h) and swaps the h x h blocks off
+    // the diagonal, lanes with bit h of the first against lanes without it of the second.
+    // selectFrom(a, b) indexes a as 0..15 and b as 16..31.
+    private static final IntVector KEEP8 = swapIndex(8, false), TAKE8 = swapIndex(8, true), KEEP4 = swapIndex(4, false), TAKE4 = swapIndex(4, true);
+    private static final IntVector KEEP2 = swapIndex(2, false), TAKE2 = swapIndex(2, true), KEEP1 = swapIndex(1, false), TAKE1 = swapIndex(1, true);
+
+    /** Round h's index for the first vector of a pair (its own lanes without bit h, the partner's with it) or the second. */
+    private static IntVector swapIndex(int h, boolean second) {
+        if (L != 16) return null;   // only the 16-lane (AVX-512) tiles sum in registers
+        int[] index = new int[16];
+        for (int t = 0; t < 16; t++) {
+            boolean high = (t & h) != 0;
+            index[t] = second ? (high ? 16 + t : t + h) : (high ? 16 + t - h : t);
+        }
+        return IntVector.fromArray(IntVector.SPECIES_512, index, 0);
+    }
 
     private BatchGemv() {}
 
@@ -78,14 +99,20 @@ final class BatchGemv {
         float[] lanes = new float[m * GROUP * L];   // token row i, weight row jj: lanes[(i*GROUP + jj)*L ..]
         float[] tail = new float[GROUP * L];
         SegmentMatrix.Bf16 bf16 = w instanceof SegmentMatrix.Bf16 b ? b : null;
+        // the bf16 4 x 4 tiles' outputs, summed in registers when there is no tail (body == k)
+        float[] tileSums = bf16 != null && SUMS_IN_REGISTERS && body == k ? new float[m * GROUP] : null;
         for (int j = j0; j < j1; j += GROUP) {
             int nj = Math.min(GROUP, j1 - j);
+            int summed = 0;   // token rows whose outputs are in tileSums
             if (bf16 == null || nj < GROUP) {
                 Arrays.fill(lanes, 0f);   // the chains below continue from the lanes; the bf16 tiles write them whole
                 if (block == null) block = new float[GROUP * CHUNK];
             } else {
                 int i = 0;
-                for (; i + 4 <= m; i += 4) bf16Tile4x4(xs.rows(), i * xs.rowBytes(), xs.rowBytes(), bf16, j, body, lanes, i * GROUP * L);
+                for (; i + 4 <= m; i += 4) {
+                    bf16Tile4x4(xs.rows(), i * xs.rowBytes(), xs.rowBytes(), bf16, j, body, lanes, i * GROUP * L, tileSums, i * GROUP);
+                }
+                if (tileSums != null) summed = i;
                 for (; i < m; i++) bf16Tile1x4(xs.rows(), i * xs.rowBytes(), bf16, j, body, lanes, i * GROUP * L);
             }
             for (int p0 = 0; p0 < body && (bf16 == null || nj < GROUP); p0 += CHUNK) {
@@ -105,7 +132,7 @@ final class BatchGemv {
             for (int i = 0; i < m; i++) {
                 int xi = xOff + i * k;
                 for (int jj = 0; jj < nj; jj++) {
-                    float s = finish(lanes, (i * GROUP + jj) * L, x, xi + body, tail, jj * L, k - body);
+                    float s = i < summed ? tileSums[i * GROUP + jj] : finish(lanes, (i * GROUP + jj) * L, x, xi + body, tail, jj * L, k - body);
                     int at = cOff + i * n + j + jj;
                     c[at] = accumulate ? c[at] + s : s;
                 }
@@ -158,8 +185,13 @@ final class BatchGemv {
      * tile of a group re-reads lines already in the cache. `jtune bench decode-step --rows 8`, before
      * and after alternating, six pairs in two sittings: the 8-row step 109.7-119.1 ms (median 114.1)
      * → 104.3-109.3 (106.4).
+     *
+     * <p>With {@code sums} (16-lane vectors, no tail) the tile also adds each output's lanes, in
+     * registers, into sums[sumsAt + 4·i + jj]; without, it leaves the lanes in lanes[at ..] for
+     * {@link #finish}.
      */
-    private static void bf16Tile4x4(MemorySegment x, long xi, long ldx, SegmentMatrix.Bf16 w, int r, int body, float[] lanes, int at) {
+    private static void bf16Tile4x4(MemorySegment x, long xi, long ldx, SegmentMatrix.Bf16 w, int r, int body, float[] lanes, int at,
+                                    float[] sums, int sumsAt) {
         MemorySegment seg = w.segment;
         long a0 = 2 * w.index(r, 0), rowBytes = 2L * w.cols(), a1 = a0 + rowBytes, a2 = a1 + rowBytes, a3 = a2 + rowBytes;
         MemorySegment next = seg.asSlice(2 * w.index(ReadAhead.nextFour(r, w.rows()), 0), GROUP * rowBytes);
@@ -181,10 +213,61 @@ final class BatchGemv {
             xv = FloatVector.fromMemorySegment(F, x, xi + 3 * ldx + 4L * p, NATIVE);
             s30 = xv.fma(w0, s30); s31 = xv.fma(w1, s31); s32 = xv.fma(w2, s32); s33 = xv.fma(w3, s33);
         }
-        s00.intoArray(lanes, at); s01.intoArray(lanes, at + L); s02.intoArray(lanes, at + 2 * L); s03.intoArray(lanes, at + 3 * L);
-        s10.intoArray(lanes, at + 4 * L); s11.intoArray(lanes, at + 5 * L); s12.intoArray(lanes, at + 6 * L); s13.intoArray(lanes, at + 7 * L);
-        s20.intoArray(lanes, at + 8 * L); s21.intoArray(lanes, at + 9 * L); s22.intoArray(lanes, at + 10 * L); s23.intoArray(lanes, at + 11 * L);
-        s30.intoArray(lanes, at + 12 * L); s31.intoArray(lanes, at + 13 * L); s32.intoArray(lanes, at + 14 * L); s33.intoArray(lanes, at + 15 * L);
+        if (sums != null) {
+            // The lane sums in registers: the 16 accumulators (vector o = 4·i + jj) transposed so that
+            // vector l holds lane l of every output, then added in order of l from zero into
+            // sums[sumsAt + o]. Each output gets 0 + lane 0 + lane 1 + ... + lane 15, finish's additions
+            // in finish's order, so the same bits, but 16 outputs' chains run side by side and no lanes
+            // go to memory and back. Written out here, as in KeyScores: as a method of its own it was
+            // not inlined and its vectors were boxed (the 8-row products took ten times as long).
+            IntVector v0 = s00.reinterpretAsInts(), v1 = s01.reinterpretAsInts(), v2 = s02.reinterpretAsInts(), v3 = s03.reinterpretAsInts();
+            IntVector v4 = s10.reinterpretAsInts(), v5 = s11.reinterpretAsInts(), v6 = s12.reinterpretAsInts(), v7 = s13.reinterpretAsInts();
+            IntVector v8 = s20.reinterpretAsInts(), v9 = s21.reinterpretAsInts(), v10 = s22.reinterpretAsInts(), v11 = s23.reinterpretAsInts();
+            IntVector v12 = s30.reinterpretAsInts(), v13 = s31.reinterpretAsInts(), v14 = s32.reinterpretAsInts(), v15 = s33.reinterpretAsInts();
+            IntVector b0 = KEEP8.selectFrom(v0, v8), b8 = TAKE8.selectFrom(v0, v8);
+            IntVector b1 = KEEP8.selectFrom(v1, v9), b9 = TAKE8.selectFrom(v1, v9);
+            IntVector b2 = KEEP8.selectFrom(v2, v10), b10 = TAKE8.selectFrom(v2, v10);
+            IntVector b3 = KEEP8.selectFrom(v3, v11), b11 = TAKE8.selectFrom(v3, v11);
+            IntVector b4 = KEEP8.selectFrom(v4, v12), b12 = TAKE8.selectFrom(v4, v12);
+            IntVector b5 = KEEP8.selectFrom(v5, v13), b13 = TAKE8.selectFrom(v5, v13);
+            IntVector b6 = KEEP8.selectFrom(v6, v14), b14 = TAKE8.selectFrom(v6, v14);
+            IntVector b7 = KEEP8.selectFrom(v7, v15), b15 = TAKE8.selectFrom(v7, v15);
+            IntVector c0 = KEEP4.selectFrom(b0, b4), c4 = TAKE4.selectFrom(b0, b4);
+            IntVector c1 = KEEP4.selectFrom(b1, b5), c5 = TAKE4.selectFrom(b1, b5);
+            IntVector c2 = KEEP4.selectFrom(b2, b6), c6 = TAKE4.selectFrom(b2, b6);
+            IntVector c3 = KEEP4.selectFrom(b3, b7), c7 = TAKE4.selectFrom(b3, b7);
+            IntVector c8 = KEEP4.selectFrom(b8, b12), c12 = TAKE4.selectFrom(b8, b12);
+            IntVector c9 = KEEP4.selectFrom(b9, b13), c13 = TAKE4.selectFrom(b9, b13);
+            IntVector c10 = KEEP4.selectFrom(b10, b14), c14 = TAKE4.selectFrom(b10, b14);
+            IntVector c11 = KEEP4.selectFrom(b11, b15), c15 = TAKE4.selectFrom(b11, b15);
+            IntVector d0 = KEEP2.selectFrom(c0, c2), d2 = TAKE2.selectFrom(c0, c2);
+            IntVector d1 = KEEP2.selectFrom(c1, c3), d3 = TAKE2.selectFrom(c1, c3);
+            IntVector d4 = KEEP2.selectFrom(c4, c6), d6 = TAKE2.selectFrom(c4, c6);
+            IntVector d5 = KEEP2.selectFrom(c5, c7), d7 = TAKE2.selectFrom(c5, c7);
+            IntVector d8 = KEEP2.selectFrom(c8, c10), d10 = TAKE2.selectFrom(c8, c10);
+            IntVector d9 = KEEP2.selectFrom(c9, c11), d11 = TAKE2.selectFrom(c9, c11);
+            IntVector d12 = KEEP2.selectFrom(c12, c14), d14 = TAKE2.selectFrom(c12, c14);
+            IntVector d13 = KEEP2.selectFrom(c13, c15), d15 = TAKE2.selectFrom(c13, c15);
+            IntVector e0 = KEEP1.selectFrom(d0, d1), e1 = TAKE1.selectFrom(d0, d1);
+            IntVector e2 = KEEP1.selectFrom(d2, d3), e3 = TAKE1.selectFrom(d2, d3);
+            IntVector e4 = KEEP1.selectFrom(d4, d5), e5 = TAKE1.selectFrom(d4, d5);
+            IntVector e6 = KEEP1.selectFrom(d6, d7), e7 = TAKE1.selectFrom(d6, d7);
+            IntVector e8 = KEEP1.selectFrom(d8, d9), e9 = TAKE1.selectFrom(d8, d9);
+            IntVector e10 = KEEP1.selectFrom(d10, d11), e11 = TAKE1.selectFrom(d10, d11);
+            IntVector e12 = KEEP1.selectFrom(d12, d13), e13 = TAKE1.selectFrom(d12, d13);
+            IntVector e14 = KEEP1.selectFrom(d14, d15), e15 = TAKE1.selectFrom(d14, d15);
+            FloatVector sum = FloatVector.zero(F).add(e0.reinterpretAsFloats()).add(e1.reinterpretAsFloats()).add(e2.reinterpretAsFloats())
+                    .add(e3.reinterpretAsFloats()).add(e4.reinterpretAsFloats()).add(e5.reinterpretAsFloats()).add(e6.reinterpretAsFloats())
+                    .add(e7.reinterpretAsFloats()).add(e8.reinterpretAsFloats()).add(e9.reinterpretAsFloats()).add(e10.reinterpretAsFloats())
+                    .add(e11.reinterpretAsFloats()).add(e12.reinterpretAsFloats()).add(e13.reinterpretAsFloats()).add(e14.reinterpretAsFloats())
+                    .add(e15.reinterpretAsFloats());
+            sum.intoArray(sums, sumsAt);
+        } else {
+            s00.intoArray(lanes, at); s01.intoArray(lanes, at + L); s02.intoArray(lanes, at + 2 * L); s03.intoArray(lanes, at + 3 * L);
+            s10.intoArray(lanes, at + 4 * L); s11.intoArray(lanes, at + 5 * L); s12.intoArray(lanes, at + 6 * L); s13.intoArray(lanes, at + 7 * L);
+            s20.intoArray(lanes, at + 8 * L); s21.intoArray(lanes, at + 9 * L); s22.intoArray(lanes, at + 10 * L); s23.intoArray(lanes, at + 11 * L);
+            s30.intoArray(lanes, at + 12 * L); s31.intoArray(lanes, at + 13 * L); s32.intoArray(lanes, at + 14 * L); s33.intoArray(lanes, at + 15 * L);
+        }
         ReadAhead.keep(ahead);
     }
 
