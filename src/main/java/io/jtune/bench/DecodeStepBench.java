@@ -26,7 +26,7 @@ import java.util.SplittableRandom;
  * hand-off between layers. It is what serving with R streams costs per generated token row.
  *
  * <p>Two more figures split the products' time itself. The same products from the caches: each
- * shape's rows taken in slabs that stay in the L2 caches between passes (the multiplications
+ * shape's rows taken in slabs small enough to stay in the caches between passes (the multiplications
  * alone, no weight read from memory). And the weights' read time: their bytes at the read bandwidth
  * {@link ReadBandwidth} measures (the reading alone). Products that overlapped the two perfectly
  * would take the larger of them; the sum is what no overlap at all costs.

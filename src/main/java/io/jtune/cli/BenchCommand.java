@@ -442,7 +442,8 @@ final class BenchCommand implements Runnable {
                     + " (the same shapes, R token rows); the difference is attention, norms, RoPE and the hand-off between layers.",
             "The products are split further: the same products from the caches (the multiplications alone) and the weights' bytes"
                     + " at the measured read bandwidth (the reading alone).",
-            "Holds the model's weights twice (about 2 GB at this shape): the products run on a copy."})
+            "Holds the model's weights twice (about 2 GB at this shape): the products run on a copy; measuring the read bandwidth"
+                    + " briefly takes a buffer as large as the weights."})
     static final class DecodeStep implements Runnable {
         @Option(names = "--rows", split = ",", defaultValue = "1,8", paramLabel = "R[,R...]",
                 description = "Sequences decoded together, each count in turn (default: ${DEFAULT-VALUE}).")
