@@ -48,7 +48,7 @@ public final class DecodeBench {
 
     /** With the frozen weights stored as {@code frozen} (bf16 as published, or quantized as quantization_bit does). */
     public static Figures measure(ModelConfig config, int promptTokens, int decodeTokens, int runs, FrozenWeights frozen) {
-        CausalLM model = InferenceModels.frozen(config, frozen.randomWeights(config, 1));
+        CausalLM model = InferenceModels.arrangedForDecoding(InferenceModels.frozen(config, frozen.randomWeights(config, 1)));
         InferenceSession session = new InferenceSession(model);
         int[] prompt = new SplittableRandom(2).ints(promptTokens, 0, config.vocabSize()).toArray();
         run(session, prompt, Math.min(decodeTokens, 8));  // warm-up: JIT, buffers, page-in of the weights

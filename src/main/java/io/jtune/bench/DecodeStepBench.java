@@ -4,6 +4,7 @@ import io.jtune.model.BatchDecoder;
 import io.jtune.model.CausalLM;
 import io.jtune.model.InferenceModels;
 import io.jtune.model.arch.ModelConfig;
+import io.jtune.tensor.Bf16Panels;
 import io.jtune.tensor.DType;
 import io.jtune.tensor.Gemm;
 import io.jtune.tensor.Matrix;
@@ -21,8 +22,8 @@ import java.util.SplittableRandom;
  * Where a batched decode step goes: for R sequences decoded together (each prefilled with a
  * prompt first), the median time of one {@link BatchDecoder#step} that appends a token to each,
  * next to the median time of the step's matrix products alone (every linear layer's and the LM
- * head's, R token rows against random bf16 weights of the same shapes, read from memory as in a
- * step). The difference is the rest of the step: attention over the caches, norms, RoPE, the
+ * head's, R token rows against random bf16 weights of the same shapes in decoding panels, as
+ * served models hold them, read from memory as in a step). The difference is the rest of the step: attention over the caches, norms, RoPE, the
  * hand-off between layers. It is what serving with R streams costs per generated token row.
  *
  * <p>Two more figures split the products' time itself. The same products from the caches: each
@@ -45,7 +46,7 @@ public final class DecodeStepBench {
 
     /** Each row count in turn on one model: {@code prompt} tokens prefilled per sequence, then {@code steps} timed steps. */
     public static List<Row> measure(ModelConfig config, int[] rowCounts, int prompt, int steps) {
-        CausalLM model = InferenceModels.frozen(config, FrozenWeights.parse("bf16").randomWeights(config, 1));
+        CausalLM model = InferenceModels.arrangedForDecoding(InferenceModels.frozen(config, FrozenWeights.parse("bf16").randomWeights(config, 1)));
         BatchDecoder decoder = new BatchDecoder(model);
         SplittableRandom random = new SplittableRandom(2);
         List<Row> rows = new ArrayList<>();
@@ -134,7 +135,7 @@ public final class DecodeStepBench {
         List<Matrix> out = new ArrayList<>();
         for (Matrix w : weights) {
             int k = w.cols();
-            int slabRows = (int) Math.max(16, SLAB_BYTES / (2L * k) / 16 * 16);
+            int slabRows = (int) Math.max(64, SLAB_BYTES / (2L * k) / 64 * 64);   // whole panel groups: no padding multiplied
             int full = w.rows() / slabRows, rest = w.rows() % slabRows;
             for (int i = 0; i < full; i++) out.add(slabs.computeIfAbsent(List.of(slabRows, k), s -> randomBf16(arena, s.get(0), s.get(1), random)));
             if (rest > 0) out.add(slabs.computeIfAbsent(List.of(rest, k), s -> randomBf16(arena, s.get(0), s.get(1), random)));
@@ -149,7 +150,7 @@ public final class DecodeStepBench {
             float v = (float) random.nextDouble(-0.05, 0.05);
             bits.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2 * i, (short) (Float.floatToRawIntBits(v) >>> 16));
         }
-        return Matrix.of(bits, DType.BF16, rows, cols);
+        return Bf16Panels.of(Matrix.of(bits, DType.BF16, rows, cols));   // as a served model holds them
     }
 
     /**

@@ -54,7 +54,7 @@ public final class ServeBench {
      */
     public static List<Row> measure(ModelConfig config, int[] streamCounts, int promptTokens, int newTokens, int requestsPerStream)
             throws Exception {
-        CausalLM model = InferenceModels.frozen(config, new RandomWeights(config, 1, DType.BF16, 0.02));
+        CausalLM model = InferenceModels.arrangedForDecoding(InferenceModels.frozen(config, new RandomWeights(config, 1, DType.BF16, 0.02)));
         int maxStreams = Arrays.stream(streamCounts).max().orElse(1);
         List<Row> rows = new ArrayList<>();
         try (ContinuousBatcher batcher = new ContinuousBatcher(model, maxStreams, 128)) {

@@ -138,6 +138,7 @@ public final class ChatModel implements AutoCloseable {
                 adapter = null;
             }
         }
+        InferenceModels.arrangedForDecoding(model);   // after the merges, which read the weights by rows
         PromptFormat format = promptFormat(config.data(), tokenizer, templateDir);
         ChatModel chat = new ChatModel(base, eosTokenIds, model, adapter, tokenizer, format,
                 GenerationSettings.from(config.generating()), config.generating().skipSpecialTokens(), name);

@@ -1,6 +1,9 @@
 package io.jtune.model;
 
 import io.jtune.model.arch.ModelConfig;
+import io.jtune.tensor.Bf16Panels;
+import java.util.IdentityHashMap;
+import java.util.Set;
 
 /**
  * Builds models for generation only, through the same {@link ModelBuilder} that training uses (one
@@ -12,6 +15,32 @@ public final class InferenceModels {
     /** The base model with every weight frozen in the checkpoint's dtype (memory-mapped as stored). */
     public static CausalLM frozen(ModelConfig config, WeightSource weights) {
         return ModelBuilder.frozen(config, weights);
+    }
+
+    /**
+     * Rearranges {@code model}'s frozen bf16 weights that matrix products read (every linear module's
+     * and the LM head) into {@link Bf16Panels}, the layout decoding multiplies fastest, and returns
+     * the model. The values are the same; each product's sums run in the blocked GEMM's order (see
+     * {@link io.jtune.tensor.Gemm}), so a sequence gets the same bits alone, batched or prefilled.
+     * For generation only: training's backward reads weight columns, which panels make slow. Costs a
+     * copy of those weights (the memory-mapped originals' pages are let go) and about a second per GB.
+     */
+    public static CausalLM arrangedForDecoding(CausalLM model) {
+        ModelWeights w = model.baseWeights();
+        Set<Param> products = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        products.add(w.lmHead);
+        for (DecoderLayer layer : w.layers) {
+            for (LinearModule m : layer.modules) products.add(m.weight);
+            if (layer.moe != null) {
+                products.add(layer.moe.router.weight);
+                for (LinearModule[] expert : layer.moe.expertModules) for (LinearModule m : expert) products.add(m.weight);
+                if (layer.moe.shared != null) for (LinearModule m : layer.moe.shared) products.add(m.weight);
+            }
+        }
+        for (Param p : products) {
+            if (p != null && !p.trainable() && Bf16Panels.canArrange(p.matrix)) p.matrix = Bf16Panels.of(p.matrix);
+        }
+        return model;
     }
 
     /**

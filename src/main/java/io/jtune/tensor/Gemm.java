@@ -37,6 +37,9 @@ public final class Gemm {
         check("matmulTransB", "C", c, cOff, (long) m * n);
         if (k == 0) {
             clearUnlessAccumulating(c, cOff, (long) m * n, accumulate);
+        } else if (b instanceof Bf16Panels panels && m <= PanelGemv.MAX_X_ROWS && n > THIN) {
+            // decoding over weights arranged for it: outer products, the blocked GEMM's order
+            PanelGemv.run(a, aOff, panels, m, c, cOff, accumulate);
         } else if (m <= Gemv.MAX_X_ROWS && n > THIN) {
             // decoding: one or two tokens against a whole weight, bound by reading it
             Gemv.run(a, aOff, b, m, c, cOff, accumulate);
@@ -178,8 +181,10 @@ public final class Gemm {
     /** Right columns that are the rows of weight matrix {@code w} (element (p, s) = w[s][p]): widened, interleaved. */
     private static RightPanels interleavedWeightRows(Matrix w) {
         HeapMatrix heap = w instanceof HeapMatrix h ? h : null;
+        Bf16Panels panels = w instanceof Bf16Panels p && MicroKernel.NR == 2 * Bf16Panels.L ? p : null;
         return (p0, kc, s0, cols, dst, o) -> {
             if (cols == MicroKernel.NR) {
+                if (panels != null && panels.packTwoPanels(p0, kc, s0, dst, o)) return;
                 if (heap != null) {
                     Interleave.rows2L(heap.array(), heap.offset() + s0 * w.cols() + p0, w.cols(), kc, dst, o);
                 } else {

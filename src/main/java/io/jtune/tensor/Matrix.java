@@ -15,7 +15,7 @@ import java.util.Objects;
  * subclass in this package, named in the permits clause, and nothing else.
  */
 public abstract sealed class Matrix permits HeapMatrix, SegmentMatrix, Q8_0Matrix, Bnb4BitMatrix, Int8RowMatrix,
-        GgmlBlockMatrix {
+        GgmlBlockMatrix, Bf16Panels {
     private final int rows;
     private final int cols;
 

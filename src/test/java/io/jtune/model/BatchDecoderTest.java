@@ -40,7 +40,39 @@ class BatchDecoderTest {
     @ValueSource(strings = {"llama", "qwen2", "qwen3", "phi3", "phi3_long", "glm4", "chatglm", "gpt2", "bloom", "falcon", "falcon_new"})
     void eachSequenceDecodesAsIfAlone(String type) {
         ModelConfig c = TinyModels.config(type);
-        CausalLM base = InferenceModels.frozen(c, new RandomWeights(c, 7, DType.F32, 0.3));
+        decodesAsIfAlone(type, InferenceModels.frozen(c, new RandomWeights(c, 7, DType.F32, 0.3)));
+    }
+
+    /** The same over bf16 weights arranged for decoding (Bf16Panels), as chat and the API serve them. */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "qwen2", "gpt2"})
+    void eachSequenceDecodesAsIfAloneOverDecodingPanels(String type) {
+        ModelConfig c = TinyModels.config(type);
+        CausalLM base = InferenceModels.arrangedForDecoding(InferenceModels.frozen(c, new RandomWeights(c, 7, DType.BF16, 0.3)));
+        assertTrue(base.baseWeights().lmHead.matrix instanceof io.jtune.tensor.Bf16Panels, "the LM head is arranged");
+        decodesAsIfAlone(type, base);
+    }
+
+    /** Panels keep the weights' values: the logits differ from the row-major model's only by the order of the sums. */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "qwen2"})
+    void decodingPanelsKeepTheLogits(String type) {
+        ModelConfig c = TinyModels.config(type);
+        CausalLM plain = InferenceModels.frozen(c, new RandomWeights(c, 7, DType.BF16, 0.3));
+        CausalLM arranged = InferenceModels.arrangedForDecoding(InferenceModels.frozen(c, new RandomWeights(c, 7, DType.BF16, 0.3)));
+        InferenceSession a = new InferenceSession(plain, null), b = new InferenceSession(arranged, null);
+        int[] prompt = tokens(c.vocabSize(), 7, 3);
+        float[] x = a.append(prompt), y = b.append(prompt);
+        for (int t = 0; t < 4; t++) {
+            for (int v = 0; v < x.length; v++) assertEquals(x[v], y[v], 1e-4 * (1 + Math.abs(x[v])), type + " token " + t + " logit " + v);
+            int next = tokens(c.vocabSize(), 1, 20 + t)[0];
+            x = a.append(next);
+            y = b.append(next);
+        }
+    }
+
+    private static void decodesAsIfAlone(String type, CausalLM base) {
+        ModelConfig c = base.config();
         List<String> saved = type.equals("qwen2") ? List.of("embed_tokens") : List.of();
         LoraAdapter a = adapter(base, "a", 1, List.of()), b = adapter(base, "b", 2, saved);
         LoraAdapter[] adapters = {null, a, b, a};
