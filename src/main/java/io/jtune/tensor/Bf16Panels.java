@@ -118,13 +118,22 @@ public final class Bf16Panels extends Matrix {
 
     /**
      * Packs depth [p0, p0 + kc) of rows [s0, s0 + 2L) as the blocked GEMM's right micro-panel,
-     * {@code dst[off + pp·2L + ss]}: two panels, each pair's word vector widened twice. False (pack
-     * another way) unless s0 starts a panel, p0 is even and both panels lie within the rows.
+     * {@code dst[off + pp·2L + ss]}: two panels, each pair's word vector widened twice (an odd p0
+     * starts with the high half of its pair, an odd end takes the low half of the last). False (pack
+     * another way) unless s0 starts a panel and both panels lie within the padded rows.
      */
     boolean packTwoPanels(int p0, int kc, int s0, float[] dst, int off) {
-        if (s0 % L != 0 || (p0 & 1) != 0 || s0 + 2 * L > panels * L) return false;
+        if (s0 % L != 0 || s0 + 2 * L > panels * L) return false;
         long a = wordAt(s0 / L, p0 >> 1, 0), b = wordAt(s0 / L + 1, p0 >> 1, 0);
         int pp = 0, d = off;
+        if ((p0 & 1) == 1 && kc > 0) {
+            high(IntVector.fromMemorySegment(I, words, a, ORDER)).intoArray(dst, d);
+            high(IntVector.fromMemorySegment(I, words, b, ORDER)).intoArray(dst, d + L);
+            pp = 1;
+            d += 2 * L;
+            a += 4L * L;
+            b += 4L * L;
+        }
         for (; pp + 2 <= kc; pp += 2, a += 4L * L, b += 4L * L, d += 4 * L) {
             IntVector va = IntVector.fromMemorySegment(I, words, a, ORDER), vb = IntVector.fromMemorySegment(I, words, b, ORDER);
             low(va).intoArray(dst, d);
