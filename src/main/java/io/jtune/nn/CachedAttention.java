@@ -17,8 +17,9 @@ import jdk.incubator.vector.FloatVector;
  * (measured on the Qwen2.5-0.5B shape, 128-token prefill and 8-row decode), and {@code Exp}, built
  * from IEEE-exact operations, gives the same bits interpreted and compiled, which {@code Math.exp}
  * need not. Query head h reads
- * key/value head h / (heads / kvHeads) (GQA). One task per (row, head) writes only its own output
- * slice, so the result does not depend on the thread count.
+ * key/value head h / (heads / kvHeads) (GQA). One task per row and run of heads (a GQA group,
+ * or two heads) writes only its own output slices, so the result does not depend on the thread
+ * count; each head's arithmetic is the same whatever run it is in.
  */
 public final class CachedAttention {
     private CachedAttention() {}
@@ -46,9 +47,10 @@ public final class CachedAttention {
     /** With ALiBi's per-head slopes (null: none): slope·(j − position) added to each scaled score. */
     public static void forward(float[] q, float[] kCache, float[] vCache, float[] out, int n, int past,
                         int heads, int kvHeads, int headDim, int slidingWindow, float scale, float softcap, float[] alibiSlopes) {
-        ParallelTasks.forEach(n * heads, task -> {
-            int i = task / heads, h = task % heads;
-            attendRow(q, kCache, vCache, out, i, h, past + i, heads, kvHeads, headDim, slidingWindow, scale, softcap, alibiSlopes);
+        int runs = heads / HeadRuns.size(heads, kvHeads);
+        ParallelTasks.forEach(n * runs, task -> {
+            int i = task / runs, run = task % runs;
+            attendRun(q, kCache, vCache, out, i, run, past + i, heads, kvHeads, headDim, slidingWindow, scale, softcap, alibiSlopes);
         });
     }
 
@@ -67,24 +69,64 @@ public final class CachedAttention {
     public static void forwardRows(float[] q, float[][] kCaches, float[][] vCaches, float[] out, int n, int[] positions,
                                    int heads, int kvHeads, int headDim, int slidingWindow, float scale, float softcap,
                                    float[] alibiSlopes) {
-        ParallelTasks.forEach(n * heads, task -> {
-            int i = task / heads, h = task % heads;
-            attendRow(q, kCaches[i], vCaches[i], out, i, h, positions[i], heads, kvHeads, headDim, slidingWindow, scale, softcap,
+        int runs = heads / HeadRuns.size(heads, kvHeads);
+        ParallelTasks.forEach(n * runs, task -> {
+            int i = task / runs, run = task % runs;
+            attendRun(q, kCaches[i], vCaches[i], out, i, run, positions[i], heads, kvHeads, headDim, slidingWindow, scale, softcap,
                     alibiSlopes);
         });
     }
 
-    /** Query row i, head h, at absolute position pos: softmax over the visible cached keys (scores scaled, soft-capped when softcap > 0), times the values. */
-    private static void attendRow(float[] q, float[] kCache, float[] vCache, float[] out, int i, int h, int pos,
+    /** How many consecutive query heads one task takes: a GQA group (they read the same cached head), or two heads without GQA. */
+    private static final class HeadRuns {
+        static int size(int heads, int kvHeads) {
+            int group = heads / kvHeads;
+            if (group > 1) return group;
+            return heads % 2 == 0 ? 2 : 1;
+        }
+    }
+
+    /**
+     * Query row i, heads of run {@code run} (see {@link HeadRuns}), at absolute position pos: each
+     * head's softmax over the visible cached keys (scores scaled, soft-capped when softcap > 0),
+     * then their weighted sums of the values two heads at a time, which share the pass over the
+     * values when they read the same cached head and keep twice the chains in flight either way.
+     */
+    private static void attendRun(float[] q, float[] kCache, float[] vCache, float[] out, int i, int run, int pos,
                                   int heads, int kvHeads, int headDim, int slidingWindow, float scale, float softcap,
                                   float[] alibiSlopes) {
-        float slope = alibiSlopes == null ? 0f : alibiSlopes[h];
-        int group = heads / kvHeads, qWidth = heads * headDim, kvWidth = kvHeads * headDim, kvh = h / group;
+        int size = HeadRuns.size(heads, kvHeads), group = heads / kvHeads;
+        int qWidth = heads * headDim, kvWidth = kvHeads * headDim;
         int first = slidingWindow > 0 ? Math.max(0, pos - slidingWindow + 1) : 0;
-        int qo = i * qWidth + h * headDim;
-        float[] scores = new float[pos - first + 1];
+        float[][] scores = new float[size][];
+        float[] inv = new float[size];
+        for (int t = 0; t < size; t++) {
+            int h = run * size + t;
+            scores[t] = new float[pos - first + 1];
+            inv[t] = softmaxScores(q, kCache, i * qWidth + h * headDim, (h / group) * headDim, kvWidth, first, pos, headDim, scale,
+                    softcap, alibiSlopes == null ? 0f : alibiSlopes[h], scores[t]);
+        }
+        int t = 0;
+        for (; t + 2 <= size; t += 2) {
+            int h = run * size + t;
+            weightedValuesPair(scores[t], inv[t], (h / group) * headDim, i * qWidth + h * headDim,
+                    scores[t + 1], inv[t + 1], ((h + 1) / group) * headDim, i * qWidth + (h + 1) * headDim,
+                    vCache, first, pos, kvWidth, out, headDim);
+        }
+        if (t < size) {
+            int h = run * size + t;
+            weightedValues(scores[t], inv[t], vCache, first, pos, kvWidth, (h / group) * headDim, out, i * qWidth + h * headDim, headDim);
+        }
+    }
+
+    /**
+     * One head's scores over keys first .. pos into scores[j − first], soft-capped and ALiBi-biased,
+     * exponentiated after the maximum is subtracted; returns 1 / their sum.
+     */
+    private static float softmaxScores(float[] q, float[] kCache, int qo, int ko, int kvWidth, int first, int pos, int headDim,
+                                       float scale, float softcap, float slope, float[] scores) {
         float max = Float.NEGATIVE_INFINITY;
-        KeyScores.compute(q, qo, kCache, kvh * headDim, kvWidth, first, pos, headDim, scale, scores);
+        KeyScores.compute(q, qo, kCache, ko, kvWidth, first, pos, headDim, scale, scores);
         for (int j = first; j <= pos; j++) {
             float s = scores[j - first];
             if (softcap > 0) s = SoftCap.apply(s, softcap);
@@ -93,7 +135,40 @@ public final class CachedAttention {
             if (s > max) max = s;
         }
         float sum = (float) VectorMath.expShiftSum(scores, 0, scores.length, max);
-        weightedValues(scores, 1f / sum, vCache, first, pos, kvWidth, kvh * headDim, out, qo, headDim);
+        return 1f / sum;
+    }
+
+    /**
+     * {@link #weightedValues} for two heads in one pass over the keys: per whole block of four
+     * vectors, eight running sums instead of four (the chains are latency-bound: each key's fma
+     * waits for the previous one's), and one load of each value vector when both heads read the
+     * same cached head. Each output element keeps weightedValues' chain exactly, so the same bits.
+     */
+    private static void weightedValuesPair(float[] sa, float ia, int va, int qa, float[] sb, float ib, int vb, int qb,
+                                           float[] vCache, int first, int pos, int kvWidth, float[] out, int headDim) {
+        int l = VectorMath.S.length(), blocks = headDim / (4 * l) * 4 * l;
+        for (int c = 0; c < blocks; c += 4 * l) {
+            FloatVector a0 = FloatVector.zero(VectorMath.S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (int j = first; j <= pos; j++) {
+                FloatVector alpha = FloatVector.broadcast(VectorMath.S, sa[j - first] * ia);
+                FloatVector beta = FloatVector.broadcast(VectorMath.S, sb[j - first] * ib);
+                int at = j * kvWidth + va + c, bt = j * kvWidth + vb + c;
+                a0 = FloatVector.fromArray(VectorMath.S, vCache, at).fma(alpha, a0);
+                a1 = FloatVector.fromArray(VectorMath.S, vCache, at + l).fma(alpha, a1);
+                a2 = FloatVector.fromArray(VectorMath.S, vCache, at + 2 * l).fma(alpha, a2);
+                a3 = FloatVector.fromArray(VectorMath.S, vCache, at + 3 * l).fma(alpha, a3);
+                b0 = FloatVector.fromArray(VectorMath.S, vCache, bt).fma(beta, b0);
+                b1 = FloatVector.fromArray(VectorMath.S, vCache, bt + l).fma(beta, b1);
+                b2 = FloatVector.fromArray(VectorMath.S, vCache, bt + 2 * l).fma(beta, b2);
+                b3 = FloatVector.fromArray(VectorMath.S, vCache, bt + 3 * l).fma(beta, b3);
+            }
+            a0.intoArray(out, qa + c); a1.intoArray(out, qa + c + l); a2.intoArray(out, qa + c + 2 * l); a3.intoArray(out, qa + c + 3 * l);
+            b0.intoArray(out, qb + c); b1.intoArray(out, qb + c + l); b2.intoArray(out, qb + c + 2 * l); b3.intoArray(out, qb + c + 3 * l);
+        }
+        if (blocks < headDim) {
+            weightedValuesFrom(blocks, sa, ia, vCache, first, pos, kvWidth, va, out, qa, headDim);
+            weightedValuesFrom(blocks, sb, ib, vCache, first, pos, kvWidth, vb, out, qb, headDim);
+        }
     }
 
     /**
@@ -104,7 +179,13 @@ public final class CachedAttention {
      */
     private static void weightedValues(float[] scores, float inv, float[] vCache, int first, int pos, int kvWidth, int vo,
                                        float[] out, int qo, int headDim) {
-        int l = VectorMath.S.length(), c = 0;
+        weightedValuesFrom(0, scores, inv, vCache, first, pos, kvWidth, vo, out, qo, headDim);
+    }
+
+    /** weightedValues for the head's columns from c0 on (c0 a multiple of four vectors, or 0). */
+    private static void weightedValuesFrom(int c0, float[] scores, float inv, float[] vCache, int first, int pos, int kvWidth, int vo,
+                                           float[] out, int qo, int headDim) {
+        int l = VectorMath.S.length(), c = c0;
         for (; c + 4 * l <= headDim; c += 4 * l) {
             FloatVector a0 = FloatVector.zero(VectorMath.S), a1 = a0, a2 = a0, a3 = a0;
             for (int j = first; j <= pos; j++) {

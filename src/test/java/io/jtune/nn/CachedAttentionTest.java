@@ -19,14 +19,19 @@ class CachedAttentionTest {
         int l = VectorMath.S.length();
         for (int headDim : new int[] {4 * l, 5 * l, 4 * l + 6, 6, 8 * l}) {
             for (int window : new int[] {0, 5, 20}) {
-                check(headDim, window, 0f);
+                check(headDim, window, 0f, 6, 2);
             }
-            check(headDim, 0, 2f);
+            check(headDim, 0, 2f, 6, 2);
+            // runs of heads: a GQA group of seven (three pairs and one alone), pairs of heads with their
+            // own cached heads (no GQA, an even and an odd head count)
+            check(headDim, 0, 0f, 14, 2);
+            check(headDim, 5, 0f, 4, 4);
+            check(headDim, 0, 0f, 3, 3);
         }
     }
 
-    private static void check(int headDim, int window, float softcap) {
-        int heads = 6, kvHeads = 2, n = 3, past = 38, len = past + n;   // 39-41 keys: two groups of 16 and a rest
+    private static void check(int headDim, int window, float softcap, int heads, int kvHeads) {
+        int n = 3, past = 38, len = past + n;   // 39-41 keys: two groups of 16 and a rest
         float scale = (float) (1 / Math.sqrt(headDim));
         SplittableRandom r = new SplittableRandom(headDim * 31L + window);
         float[] q = random(n * heads * headDim, r), k = random(len * kvHeads * headDim, r), v = random(len * kvHeads * headDim, r);
@@ -36,7 +41,7 @@ class CachedAttentionTest {
         for (int i = 0; i < n; i++) {
             for (int h = 0; h < heads; h++) perKey(q, k, v, expected, i, h, past + i, heads, kvHeads, headDim, window, scale, softcap);
         }
-        String what = "headDim " + headDim + " window " + window + " softcap " + softcap;
+        String what = "headDim " + headDim + " window " + window + " softcap " + softcap + " heads " + heads + "/" + kvHeads;
         assertArrayEquals(expected, out, what);
         for (int i = 0; i < n; i++) {
             for (int h = 0; h < heads; h++) {
