@@ -41,7 +41,8 @@ final class PanelGemv {
     static void run(float[] x, int xOff, Bf16Panels w, int m, float[] c, int cOff, boolean accumulate) {
         int n = w.rows(), k = w.cols();
         if (m == 0 || n == 0) return;
-        float[] packed = packRows(x, xOff, m, k);
+        int[] sizes = groupSizes(m);
+        float[] packed = packRows(x, xOff, sizes, m, k);
         int units = w.panels / Bf16Panels.PANEL_GROUP;
         long work = (long) m * n * k;
         // Many small pieces (up to 32 a thread): a thread that finishes early takes more, so the
@@ -51,7 +52,7 @@ final class PanelGemv {
         Parallel.run(parts, part -> {
             int u0 = (int) ((long) units * part / parts), u1 = (int) ((long) units * (part + 1) / parts);
             float[] tile = TILE.get();
-            for (int u = u0; u < u1; u++) group(x, xOff, packed, w, m, u * Bf16Panels.PANEL_GROUP, c, cOff, accumulate, tile);
+            for (int u = u0; u < u1; u++) group(x, xOff, packed, w, sizes, u * Bf16Panels.PANEL_GROUP, c, cOff, accumulate, tile);
         });
     }
 
@@ -60,12 +61,12 @@ final class PanelGemv {
      * starting at row i0 lies at packed[i0·k + p·size + r]. Rows past the last full four are left
      * to the one-row kernel, which reads x as it is.
      */
-    private static float[] packRows(float[] x, int xOff, int m, int k) {
+    private static float[] packRows(float[] x, int xOff, int[] sizes, int m, int k) {
         float[][] held = PACKED.get();
         if (held[0].length < m * k) held[0] = new float[m * k];
         float[] packed = held[0];
         int i0 = 0;
-        for (int size : groupSizes(m)) {
+        for (int size : sizes) {
             if (size == 1) break;
             for (int p = 0; p < k; p++) {
                 for (int r = 0; r < size; r++) packed[i0 * k + p * size + r] = x[xOff + (i0 + r) * k + p];
@@ -86,12 +87,12 @@ final class PanelGemv {
         return sizes;
     }
 
-    /** Every token row against the PANEL_GROUP panels from panel p0. */
-    private static void group(float[] x, int xOff, float[] packed, Bf16Panels w, int m, int p0, float[] c, int cOff,
+    /** Every token row (in groups of the given sizes) against the PANEL_GROUP panels from panel p0. */
+    private static void group(float[] x, int xOff, float[] packed, Bf16Panels w, int[] sizes, int p0, float[] c, int cOff,
                               boolean accumulate, float[] tile) {
         int k = w.cols();
         int i0 = 0;
-        for (int size : groupSizes(m)) {
+        for (int size : sizes) {
             for (int pp = 0; pp < Bf16Panels.PANEL_GROUP; pp += size == 1 ? Bf16Panels.PANEL_GROUP : 2) {
                 int panel = p0 + pp;
                 int width = size == 1 ? Bf16Panels.PANEL_GROUP * L : 2 * L;
