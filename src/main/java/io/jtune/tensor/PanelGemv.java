@@ -59,17 +59,24 @@ final class PanelGemv {
     /**
      * Token rows regrouped depth-major for the broadcasting kernels: a group of eight (or four) rows
      * starting at row i0 lies at packed[i0·k + p·size + r]. Rows past the last full four are left
-     * to the one-row kernel, which reads x as it is.
+     * to the one-row kernel, which reads x as it is. One vector gather per L / size columns (lane
+     * d·size + r takes row r, column p + d): one scalar move per element cost about as much as the
+     * products of a k = 4864 weight slab with eight rows.
      */
     private static float[] packRows(float[] x, int xOff, int[] sizes, int m, int k) {
         float[][] held = PACKED.get();
         if (held[0].length < m * k) held[0] = new float[m * k];
         float[] packed = held[0];
+        int[] index = new int[L];
         int i0 = 0;
         for (int size : sizes) {
             if (size == 1) break;
-            for (int p = 0; p < k; p++) {
-                for (int r = 0; r < size; r++) packed[i0 * k + p * size + r] = x[xOff + (i0 + r) * k + p];
+            int columns = L / size;   // columns per gathered vector
+            for (int lane = 0; lane < L; lane++) index[lane] = (lane % size) * k + lane / size;
+            int p = 0, from = xOff + i0 * k, to = i0 * k;
+            for (; p + columns <= k; p += columns) FloatVector.fromArray(F, x, from + p, index, 0).intoArray(packed, to + p * size);
+            for (; p < k; p++) {
+                for (int r = 0; r < size; r++) packed[to + p * size + r] = x[from + r * k + p];
             }
             i0 += size;
         }
