@@ -23,7 +23,7 @@ public final class InferenceModels {
      * the model. The values are the same; each product's sums run in the blocked GEMM's order (see
      * {@link io.jtune.tensor.Gemm}), so a sequence gets the same bits alone, batched or prefilled.
      * For generation only: training's backward reads weight columns, which panels make slow. Costs a
-     * copy of those weights (the memory-mapped originals' pages are let go) and about a second per GB.
+     * copy of those weights (the memory-mapped originals' pages are let go) and about half a second per GB.
      */
     public static CausalLM arrangedForDecoding(CausalLM model) {
         ModelWeights w = model.baseWeights();

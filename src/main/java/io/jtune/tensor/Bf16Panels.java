@@ -70,23 +70,29 @@ public final class Bf16Panels extends Matrix {
         return p;
     }
 
-    /** Writes panels [p0, p1): each row's bf16 pairs read as words, rows past the matrix zero. */
+    /**
+     * Writes panels [p0, p1): a panel's rows copied as words into an array in bulk, then each pair's
+     * L words gathered across the rows (one vector store a pair); rows past the matrix are zero.
+     */
     private void fill(SegmentMatrix.Bf16 source, int p0, int p1) {
         MemorySegment bits = source.segment;
         int rows = rows(), cols = cols(), evenCols = cols & ~1;
+        int[] panelRows = new int[L * pairs];
+        int[] acrossRows = new int[L];
+        for (int i = 0; i < L; i++) acrossRows[i] = i * pairs;
         for (int panel = p0; panel < p1; panel++) {
             for (int i = 0; i < L; i++) {
                 int r = panel * L + i;
                 if (r >= rows) {
-                    for (int q = 0; q < pairs; q++) words.set(WORD, wordAt(panel, q, i), 0);
+                    java.util.Arrays.fill(panelRows, i * pairs, (i + 1) * pairs, 0);
                     continue;
                 }
                 long rowAt = 2L * r * cols;
-                for (int q = 0; 2 * q < evenCols; q++) words.set(WORD, wordAt(panel, q, i), bits.get(WORD, rowAt + 4L * q));
-                if (evenCols < cols) {
-                    int last = bits.get(SegmentMatrix.SHORT_LE, rowAt + 2L * evenCols) & 0xFFFF;
-                    words.set(WORD, wordAt(panel, pairs - 1, i), last);
-                }
+                MemorySegment.copy(bits, WORD, rowAt, panelRows, i * pairs, evenCols / 2);
+                if (evenCols < cols) panelRows[(i + 1) * pairs - 1] = bits.get(SegmentMatrix.SHORT_LE, rowAt + 2L * evenCols) & 0xFFFF;
+            }
+            for (int q = 0; q < pairs; q++) {
+                IntVector.fromArray(I, panelRows, q, acrossRows, 0).intoMemorySegment(words, wordAt(panel, q, 0), ORDER);
             }
         }
     }
