@@ -67,6 +67,7 @@ public final class Bf16Panels extends Matrix {
         Bf16Panels p = new Bf16Panels(words, rows, cols, pairs, panels);
         int parts = Math.max(1, Math.min(panels, 4 * Parallel.usableThreads()));
         Parallel.run(parts, part -> p.fill(source, (int) ((long) panels * part / parts), (int) ((long) panels * (part + 1) / parts)));
+        SegmentMatrix.release(source);   // a memory-mapped checkpoint's pages, read for good (reading again faults them back in)
         return p;
     }
 
