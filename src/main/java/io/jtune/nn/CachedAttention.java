@@ -17,9 +17,9 @@ import jdk.incubator.vector.FloatVector;
  * (measured on the Qwen2.5-0.5B shape, 128-token prefill and 8-row decode), and {@code Exp}, built
  * from IEEE-exact operations, gives the same bits interpreted and compiled, which {@code Math.exp}
  * need not. Query head h reads
- * key/value head h / (heads / kvHeads) (GQA). One task per row and run of heads (a GQA group,
- * or two heads) writes only its own output slices, so the result does not depend on the thread
- * count; each head's arithmetic is the same whatever run it is in.
+ * key/value head h / (heads / kvHeads) (GQA). One task per row and run of heads (see {@link #runs})
+ * writes only its own output slices, so the result does not depend on the thread count; each head's
+ * arithmetic is the same whatever run it is in.
  */
 public final class CachedAttention {
     private CachedAttention() {}
@@ -47,7 +47,7 @@ public final class CachedAttention {
     /** With ALiBi's per-head slopes (null: none): slope·(j − position) added to each scaled score. */
     public static void forward(float[] q, float[] kCache, float[] vCache, float[] out, int n, int past,
                         int heads, int kvHeads, int headDim, int slidingWindow, float scale, float softcap, float[] alibiSlopes) {
-        int runs = heads / HeadRuns.size(heads, kvHeads);
+        int runs = runs(heads, kvHeads);
         ParallelTasks.forEach(n * runs, task -> {
             int i = task / runs, run = task % runs;
             attendRun(q, kCache, vCache, out, i, run, past + i, heads, kvHeads, headDim, slidingWindow, scale, softcap, alibiSlopes);
@@ -69,7 +69,7 @@ public final class CachedAttention {
     public static void forwardRows(float[] q, float[][] kCaches, float[][] vCaches, float[] out, int n, int[] positions,
                                    int heads, int kvHeads, int headDim, int slidingWindow, float scale, float softcap,
                                    float[] alibiSlopes) {
-        int runs = heads / HeadRuns.size(heads, kvHeads);
+        int runs = runs(heads, kvHeads);
         ParallelTasks.forEach(n * runs, task -> {
             int i = task / runs, run = task % runs;
             attendRun(q, kCaches[i], vCaches[i], out, i, run, positions[i], heads, kvHeads, headDim, slidingWindow, scale, softcap,
@@ -77,44 +77,60 @@ public final class CachedAttention {
         });
     }
 
-    /** How many consecutive query heads one task takes: a GQA group (they read the same cached head), or two heads without GQA. */
-    private static final class HeadRuns {
-        static int size(int heads, int kvHeads) {
-            int group = heads / kvHeads;
-            if (group > 1) return group;
-            return heads % 2 == 0 ? 2 : 1;
-        }
+    /**
+     * The runs of query heads a task takes. With GQA, a group's heads (at most {@link #MOST} of
+     * them, so a large group still spreads over the threads): they read the same cached head, which
+     * stays in the caches from one head to the next. Without GQA, two consecutive heads.
+     */
+    private static final int MOST = 8;
+
+    private static int runs(int heads, int kvHeads) {
+        int group = heads / kvHeads;
+        return group == 1 ? (heads + 1) / 2 : kvHeads * ((group + MOST - 1) / MOST);
+    }
+
+    /** The first head of run r; the run's size is {@link #runSize}. */
+    private static int runStart(int r, int heads, int kvHeads) {
+        int group = heads / kvHeads;
+        if (group == 1) return 2 * r;
+        int perGroup = (group + MOST - 1) / MOST;
+        return r / perGroup * group + r % perGroup * MOST;
+    }
+
+    private static int runSize(int r, int heads, int kvHeads) {
+        int group = heads / kvHeads, h0 = runStart(r, heads, kvHeads);
+        return group == 1 ? Math.min(2, heads - h0) : Math.min(MOST, group - h0 % group);
     }
 
     /**
-     * Query row i, heads of run {@code run} (see {@link HeadRuns}), at absolute position pos: each
-     * head's softmax over the visible cached keys (scores scaled, soft-capped when softcap > 0),
-     * then their weighted sums of the values two heads at a time, which share the pass over the
-     * values when they read the same cached head and keep twice the chains in flight either way.
+     * Query row i, the heads of run {@code run} ({@link #runs}), at absolute position pos: each
+     * head's softmax over the visible cached keys (scores scaled, soft-capped when softcap > 0), then
+     * their weighted sums of the values two heads per pass over the keys, which loads each value
+     * vector once when both read the same cached head and keeps twice the chains in flight either way.
      */
     private static void attendRun(float[] q, float[] kCache, float[] vCache, float[] out, int i, int run, int pos,
                                   int heads, int kvHeads, int headDim, int slidingWindow, float scale, float softcap,
                                   float[] alibiSlopes) {
-        int size = HeadRuns.size(heads, kvHeads), group = heads / kvHeads;
+        int h0 = runStart(run, heads, kvHeads), size = runSize(run, heads, kvHeads), group = heads / kvHeads;
         int qWidth = heads * headDim, kvWidth = kvHeads * headDim;
         int first = slidingWindow > 0 ? Math.max(0, pos - slidingWindow + 1) : 0;
         float[][] scores = new float[size][];
         float[] inv = new float[size];
         for (int t = 0; t < size; t++) {
-            int h = run * size + t;
+            int h = h0 + t;
             scores[t] = new float[pos - first + 1];
             inv[t] = softmaxScores(q, kCache, i * qWidth + h * headDim, (h / group) * headDim, kvWidth, first, pos, headDim, scale,
                     softcap, alibiSlopes == null ? 0f : alibiSlopes[h], scores[t]);
         }
         int t = 0;
         for (; t + 2 <= size; t += 2) {
-            int h = run * size + t;
+            int h = h0 + t;
             weightedValuesPair(scores[t], inv[t], (h / group) * headDim, i * qWidth + h * headDim,
                     scores[t + 1], inv[t + 1], ((h + 1) / group) * headDim, i * qWidth + (h + 1) * headDim,
                     vCache, first, pos, kvWidth, out, headDim);
         }
         if (t < size) {
-            int h = run * size + t;
+            int h = h0 + t;
             weightedValues(scores[t], inv[t], vCache, first, pos, kvWidth, (h / group) * headDim, out, i * qWidth + h * headDim, headDim);
         }
     }

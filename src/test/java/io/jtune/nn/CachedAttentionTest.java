@@ -22,9 +22,10 @@ class CachedAttentionTest {
                 check(headDim, window, 0f, 6, 2);
             }
             check(headDim, 0, 2f, 6, 2);
-            // runs of heads: a GQA group of seven (three pairs and one alone), pairs of heads with their
-            // own cached heads (no GQA, an even and an odd head count)
+            // runs of heads: GQA groups of seven and of eleven (split in runs of at most eight), pairs
+            // of heads with their own cached heads (no GQA), and an odd head count (the last head alone)
             check(headDim, 0, 0f, 14, 2);
+            check(headDim, 0, 0f, 22, 2);
             check(headDim, 5, 0f, 4, 4);
             check(headDim, 0, 0f, 3, 3);
         }
