@@ -131,7 +131,7 @@ public final class CachedAttention {
         }
         if (t < size) {
             int h = h0 + t;
-            weightedValues(scores[t], inv[t], vCache, first, pos, kvWidth, (h / group) * headDim, out, i * qWidth + h * headDim, headDim);
+            weightedValuesFrom(0, scores[t], inv[t], vCache, first, pos, kvWidth, (h / group) * headDim, out, i * qWidth + h * headDim, headDim);
         }
     }
 
@@ -155,10 +155,10 @@ public final class CachedAttention {
     }
 
     /**
-     * {@link #weightedValues} for two heads in one pass over the keys: per whole block of four
+     * {@link #weightedValuesFrom} for two heads in one pass over the keys: per whole block of four
      * vectors, eight running sums instead of four (the chains are latency-bound: each key's fma
      * waits for the previous one's), and one load of each value vector when both heads read the
-     * same cached head. Each output element keeps weightedValues' chain exactly, so the same bits.
+     * same cached head. Each output element keeps weightedValuesFrom's chain exactly, so the same bits.
      */
     private static void weightedValuesPair(float[] sa, float ia, int va, int qa, float[] sb, float ib, int vb, int qb,
                                            float[] vCache, int first, int pos, int kvWidth, float[] out, int headDim) {
@@ -192,13 +192,8 @@ public final class CachedAttention {
      * element the same fma chain from zero as {@link VectorMath#axpy} once per key (and the same
      * multiply-add past the last whole vector), so the same bits, but the running sums stay in
      * registers, four vectors of the head at a time, instead of being stored and loaded back per key.
+     * Columns from c0 on (0, or a multiple of four vectors that {@link #weightedValuesPair} did).
      */
-    private static void weightedValues(float[] scores, float inv, float[] vCache, int first, int pos, int kvWidth, int vo,
-                                       float[] out, int qo, int headDim) {
-        weightedValuesFrom(0, scores, inv, vCache, first, pos, kvWidth, vo, out, qo, headDim);
-    }
-
-    /** weightedValues for the head's columns from c0 on (c0 a multiple of four vectors, or 0). */
     private static void weightedValuesFrom(int c0, float[] scores, float inv, float[] vCache, int first, int pos, int kvWidth, int vo,
                                            float[] out, int qo, int headDim) {
         int l = VectorMath.S.length(), c = c0;

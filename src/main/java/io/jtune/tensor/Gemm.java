@@ -181,7 +181,7 @@ public final class Gemm {
     /** Right columns that are the rows of weight matrix {@code w} (element (p, s) = w[s][p]): widened, interleaved. */
     private static RightPanels interleavedWeightRows(Matrix w) {
         HeapMatrix heap = w instanceof HeapMatrix h ? h : null;
-        Bf16Panels panels = w instanceof Bf16Panels p && MicroKernel.NR == 2 * Bf16Panels.L ? p : null;
+        Bf16Panels panels = w instanceof Bf16Panels p ? p : null;   // two panels are one right micro-panel (NR = 2L)
         return (p0, kc, s0, cols, dst, o) -> {
             if (cols == MicroKernel.NR) {
                 if (panels != null && panels.packTwoPanels(p0, kc, s0, dst, o)) return;
